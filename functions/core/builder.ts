@@ -1,0 +1,54 @@
+import type {
+  CodeShape,
+  DecideBranch,
+  OrchestrationDefinition,
+  PropertyFilter,
+  RetryPolicy,
+  Shape,
+} from './definition.ts';
+import type { StepContext } from './context.ts';
+
+/**
+ * Shape constructors, so a definition reads like the orchestration designer's canvas.
+ *
+ * @example
+ * const hello = orchestration('Hello', 1, [
+ *   receive('start', 'Greeting', { into: 'greeting' }),
+ *   send('reply', 'out', 'Reply', (ctx) => ({ text: `hi ${ctx.message('greeting').body.name}` })),
+ * ]);
+ */
+export function orchestration(name: string, version: number, steps: Shape[]): OrchestrationDefinition {
+  return { name, version, steps };
+}
+
+export function receive(
+  id: string,
+  messageType: string,
+  options: { into: string; filter?: PropertyFilter[] },
+): Shape {
+  return { kind: 'receive', id, messageType, activate: true, into: options.into, filter: options.filter };
+}
+
+export function code(
+  id: string,
+  run: (ctx: StepContext) => void | Promise<void>,
+  options: { retry?: RetryPolicy; persistAfter?: boolean; exclusive?: boolean } = {},
+): CodeShape {
+  return { kind: 'code', id, run, ...options };
+}
+
+export function decide(id: string, branches: DecideBranch[], otherwise: Shape[] = []): Shape {
+  return { kind: 'decide', id, branches, otherwise };
+}
+
+export function when(name: string, condition: (ctx: StepContext) => boolean, steps: Shape[]): DecideBranch {
+  return { name, when: condition, steps };
+}
+
+export function send(id: string, port: string, messageType: string, body: (ctx: StepContext) => unknown): Shape {
+  return { kind: 'send', id, port, messageType, body };
+}
+
+export function complete(id: string): Shape {
+  return { kind: 'complete', id };
+}

@@ -1,0 +1,163 @@
+import { DefinitionError } from './errors.ts';
+import type { StepContext } from './context.ts';
+
+/** Property filter on an inbound message's context properties (message attributes). All must match. */
+export interface PropertyFilter {
+  readonly property: string;
+  readonly equals: string;
+}
+
+export interface RetryPolicy {
+  /** Total attempts, the first included. */
+  readonly attempts: number;
+  /** Delay before the second attempt; doubles after each failure. */
+  readonly backoffMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, backoffMs: 50 };
+
+/** The activating receive: a message of this type (and matching the filters) starts a new instance. */
+export interface ReceiveShape {
+  readonly kind: 'receive';
+  readonly id: string;
+  readonly messageType: string;
+  readonly activate: true;
+  readonly filter?: readonly PropertyFilter[];
+  /** Name of the message variable the received message is bound to. */
+  readonly into: string;
+}
+
+export interface CodeShape {
+  readonly kind: 'code';
+  readonly id: string;
+  readonly run: (ctx: StepContext) => void | Promise<void>;
+  readonly retry?: RetryPolicy;
+  /**
+   * Persist right after this step (a persistence point), so a crash later never repeats it.
+   * Use it after a step whose work is slow or must not run twice.
+   */
+  readonly persistAfter?: boolean;
+  /**
+   * Run only while holding the lease (a claim write first, heartbeats while it runs). For steps that
+   * touch the outside world directly or run longer than a few seconds; pure steps run optimistically.
+   */
+  readonly exclusive?: boolean;
+}
+
+export interface DecideBranch {
+  readonly name: string;
+  readonly when: (ctx: StepContext) => boolean;
+  readonly steps: readonly Shape[];
+}
+
+export interface DecideShape {
+  readonly kind: 'decide';
+  readonly id: string;
+  readonly branches: readonly DecideBranch[];
+  readonly otherwise: readonly Shape[];
+}
+
+export interface SendShape {
+  readonly kind: 'send';
+  readonly id: string;
+  /** Logical send port name; the runtime maps it to a queue. */
+  readonly port: string;
+  readonly messageType: string;
+  readonly body: (ctx: StepContext) => unknown;
+}
+
+export interface CompleteShape {
+  readonly kind: 'complete';
+  readonly id: string;
+}
+
+export type Shape = ReceiveShape | CodeShape | DecideShape | SendShape | CompleteShape;
+
+export interface OrchestrationDefinition {
+  readonly name: string;
+  readonly version: number;
+  readonly steps: readonly Shape[];
+}
+
+/** A definition checked and flattened: every shape knows where control goes after it. */
+export interface CompiledOrchestration {
+  readonly name: string;
+  readonly version: number;
+  readonly activation: ReceiveShape;
+  readonly shapes: ReadonlyMap<string, Shape>;
+  /** Shape id → id of the shape that runs after it (END when the orchestration ends there). */
+  readonly next: ReadonlyMap<string, string>;
+  /** Decide id → branch name → first shape id of that branch (or the decide's successor if empty). */
+  readonly branchEntry: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  readonly first: string;
+}
+
+export const END = '$end';
+
+const ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,79}$/;
+
+/**
+ * Checks a definition and compiles it. Every problem is collected and reported at once.
+ *
+ * @throws DefinitionError when the definition is malformed.
+ */
+export function compile(definition: OrchestrationDefinition): CompiledOrchestration {
+  const problems: string[] = [];
+  const label = `${definition.name}@${definition.version}`;
+  if (!NAME_PATTERN.test(definition.name)) problems.push(`name "${definition.name}" must match ${NAME_PATTERN}`);
+  if (!Number.isInteger(definition.version) || definition.version < 1) problems.push('version must be a positive integer');
+
+  const shapes = new Map<string, Shape>();
+  const next = new Map<string, string>();
+  const branchEntry = new Map<string, Map<string, string>>();
+
+  const visit = (block: readonly Shape[], after: string, path: string): string => {
+    if (block.length === 0) return after;
+    block.forEach((shape, index) => {
+      const where = `${path}[${index}]`;
+      if (!ID_PATTERN.test(shape.id)) problems.push(`${where}: id "${shape.id}" must match ${ID_PATTERN}`);
+      if (shapes.has(shape.id)) problems.push(`${where}: id "${shape.id}" is used twice`);
+      shapes.set(shape.id, shape);
+      const successor = block[index + 1]?.id ?? after;
+      next.set(shape.id, shape.kind === 'complete' ? END : successor);
+      if (shape.kind === 'receive' && !(path === 'steps' && index === 0)) {
+        problems.push(`${where}: receive "${shape.id}" must be the first step (only activating receives exist so far)`);
+      }
+      if (shape.kind === 'code' && shape.retry) {
+        if (!Number.isInteger(shape.retry.attempts) || shape.retry.attempts < 1) problems.push(`${where}: retry.attempts must be ≥ 1`);
+        if (!(shape.retry.backoffMs >= 0)) problems.push(`${where}: retry.backoffMs must be ≥ 0`);
+      }
+      if (shape.kind === 'send' && !shape.port) problems.push(`${where}: send "${shape.id}" needs a port`);
+      if (shape.kind === 'send' && !shape.messageType) problems.push(`${where}: send "${shape.id}" needs a messageType`);
+      if (shape.kind === 'decide') {
+        if (shape.branches.length === 0) problems.push(`${where}: decide "${shape.id}" needs at least one branch`);
+        const entries = new Map<string, string>();
+        const names = new Set<string>();
+        shape.branches.forEach((branch, b) => {
+          if (names.has(branch.name)) problems.push(`${where}: decide "${shape.id}" has two branches named "${branch.name}"`);
+          names.add(branch.name);
+          entries.set(branch.name, visit(branch.steps, successor, `${where}.branches[${b}]`));
+        });
+        entries.set('otherwise', visit(shape.otherwise, successor, `${where}.otherwise`));
+        branchEntry.set(shape.id, entries);
+      }
+    });
+    return block[0]!.id;
+  };
+
+  const first = visit(definition.steps, END, 'steps');
+  const activation = definition.steps[0];
+  if (activation?.kind !== 'receive') problems.push('the first step must be an activating receive');
+  if (problems.length > 0) throw new DefinitionError(label, problems);
+
+  return {
+    name: definition.name,
+    version: definition.version,
+    activation: activation as ReceiveShape,
+    shapes,
+    next,
+    branchEntry,
+    first,
+  };
+}

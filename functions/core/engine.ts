@@ -1,0 +1,178 @@
+import { END, DEFAULT_RETRY, type CompiledOrchestration, type Shape } from './definition.ts';
+import type { StepContext } from './context.ts';
+import { StepFailed, describeError } from './errors.ts';
+import { activationInstanceId, outboundMessageId } from './ids.ts';
+import {
+  InstanceStatus,
+  type InstanceState,
+  type OutboxEntry,
+  type Thread,
+} from './instance.ts';
+import type { InboundMessage } from './message.ts';
+
+/** Why a run stopped: each is a persistence point except `needsLease`. */
+export type StopReason =
+  | 'completed'
+  /** A `persistAfter` step finished; more to run. */
+  | 'checkpoint'
+  | 'suspended'
+  /** The next step is exclusive: the host must claim the lease before running it. */
+  | 'needsLease';
+
+export interface RunResult {
+  /** The state to persist. Its revision is the one read; the store sets the next. */
+  readonly state: InstanceState;
+  readonly stop: StopReason;
+  readonly shapesRun: number;
+}
+
+export interface RunOptions {
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** True when the caller holds the lease, so exclusive steps may run. */
+  readonly holdsLease: boolean;
+}
+
+/** The first state of an instance activated by `message`: the message is bound, the cursor after the receive. */
+export function activate(orchestration: CompiledOrchestration, message: InboundMessage, now: number): InstanceState {
+  const instanceId = activationInstanceId(orchestration.name, message.messageId);
+  return {
+    instanceId,
+    orchestration: orchestration.name,
+    version: orchestration.version,
+    status: InstanceStatus.Running,
+    cursor: { threads: [{ id: 'main', at: orchestration.next.get(orchestration.activation.id)!, attempts: 0 }] },
+    vars: {},
+    messages: { [orchestration.activation.into]: message },
+    outbox: [],
+    sendSequence: 0,
+    causationId: message.messageId,
+    revision: 0,
+    failovers: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/**
+ * Runs an instance from its cursor to the next persistence point. Pure with respect to the outside world:
+ * sends are only appended to the outbox of the returned state, so a run that is never committed leaves
+ * no trace. Step code must be deterministic given the state (or exclusive, see CodeShape).
+ */
+export async function run(
+  orchestration: CompiledOrchestration,
+  current: InstanceState,
+  options: RunOptions,
+): Promise<RunResult> {
+  const vars = structuredClone(current.vars) as Record<string, unknown>;
+  const outbox: OutboxEntry[] = [];
+  let sendSequence = current.sendSequence;
+  let thread: Thread = current.cursor.threads.find((t) => t.id === 'main') ?? { id: 'main', at: END, attempts: 0 };
+  let shapesRun = 0;
+
+  const context = (): StepContext => ({
+    instanceId: current.instanceId,
+    orchestration: current.orchestration,
+    version: current.version,
+    vars,
+    now: options.now(),
+    message: (name) => {
+      const message = current.messages[name];
+      if (!message) throw new Error(`no message bound to "${name}"`);
+      return message;
+    },
+  });
+
+  const finish = (stop: StopReason, extra: Partial<InstanceState> = {}): RunResult => ({
+    stop,
+    shapesRun,
+    state: {
+      ...current,
+      status: stop === 'completed' ? InstanceStatus.Completed : stop === 'suspended' ? InstanceStatus.Suspended : InstanceStatus.Running,
+      cursor: { threads: [thread] },
+      vars,
+      outbox,
+      sendSequence,
+      updatedAt: options.now(),
+      ...extra,
+    },
+  });
+
+  while (thread.at !== END) {
+    const shape: Shape | undefined = orchestration.shapes.get(thread.at);
+    if (!shape) {
+      return finish('suspended', { error: { reason: `cursor points at unknown shape "${thread.at}"`, at: options.now() } });
+    }
+    const advanceTo = (at: string) => {
+      thread = { ...thread, at, attempts: 0 };
+      shapesRun++;
+    };
+    switch (shape.kind) {
+      case 'receive':
+        // Only activating receives exist: they ran when the instance was created.
+        advanceTo(orchestration.next.get(shape.id)!);
+        break;
+      case 'code': {
+        if (shape.exclusive && !options.holdsLease) return finish('needsLease');
+        const policy = shape.retry ?? DEFAULT_RETRY;
+        let attempt = thread.attempts;
+        for (;;) {
+          attempt++;
+          try {
+            await shape.run(context());
+            break;
+          } catch (error) {
+            if (attempt >= policy.attempts) {
+              const failure = new StepFailed(shape.id, attempt, error);
+              thread = { ...thread, attempts: 0 };
+              return finish('suspended', { error: { reason: failure.message, shapeId: shape.id, at: options.now() } });
+            }
+            await options.sleep(policy.backoffMs * 2 ** (attempt - 1));
+          }
+        }
+        advanceTo(orchestration.next.get(shape.id)!);
+        if (shape.persistAfter && thread.at !== END) return finish('checkpoint');
+        break;
+      }
+      case 'decide': {
+        const entries = orchestration.branchEntry.get(shape.id)!;
+        let chosen = 'otherwise';
+        try {
+          chosen = shape.branches.find((branch) => branch.when(context()))?.name ?? 'otherwise';
+        } catch (error) {
+          return finish('suspended', {
+            error: { reason: `decide "${shape.id}" failed: ${describeError(error)}`, shapeId: shape.id, at: options.now() },
+          });
+        }
+        advanceTo(entries.get(chosen)!);
+        break;
+      }
+      case 'send': {
+        let body: unknown;
+        try {
+          body = shape.body(context());
+        } catch (error) {
+          return finish('suspended', {
+            error: { reason: `send "${shape.id}" could not build its message: ${describeError(error)}`, shapeId: shape.id, at: options.now() },
+          });
+        }
+        sendSequence++;
+        outbox.push({
+          kind: 'send',
+          messageId: outboundMessageId(current.instanceId, sendSequence),
+          port: shape.port,
+          messageType: shape.messageType,
+          body,
+          instanceId: current.instanceId,
+          correlationId: current.causationId,
+        });
+        advanceTo(orchestration.next.get(shape.id)!);
+        break;
+      }
+      case 'complete':
+        advanceTo(END);
+        break;
+    }
+  }
+  return finish('completed', { error: undefined });
+}

@@ -1,0 +1,83 @@
+/**
+ * Baton's errors say what the caller should do next: retry the delivery, suspend the instance,
+ * or give up because another host owns the step. Each carries the context a caller needs.
+ */
+export class BatonError extends Error {
+  /** True when redelivering the same work (SQS retry) may succeed. */
+  readonly retryable: boolean = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BatonError';
+  }
+}
+
+/** An orchestration definition is malformed; raised when it is loaded, never at run time. */
+export class DefinitionError extends BatonError {
+  readonly problems: string[];
+  constructor(orchestration: string, problems: string[]) {
+    super(`orchestration ${orchestration} is invalid:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'DefinitionError';
+    this.problems = problems;
+  }
+}
+
+/** The inbound message cannot be accepted: it becomes a suspended message record with this reason. */
+export class InvalidMessage extends BatonError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = 'InvalidMessage';
+  }
+}
+
+/** No subscription matches the message: it becomes a suspended message record, as in BizTalk. */
+export class RoutingFailure extends BatonError {
+  readonly messageType: string;
+  constructor(messageType: string) {
+    super(`no subscription matches message type "${messageType}"`);
+    this.name = 'RoutingFailure';
+    this.messageType = messageType;
+  }
+}
+
+/**
+ * A conditional write lost: another host holds the lease or committed first (its revision moved on).
+ * The loser must drop its in-memory work; nothing it computed has left the host.
+ */
+export class OwnershipLost extends BatonError {
+  readonly instanceId: string;
+  readonly expectedRevision: number;
+  constructor(instanceId: string, expectedRevision: number, options?: { cause?: unknown }) {
+    super(`instance ${instanceId} is no longer at revision ${expectedRevision} or its lease is held by another host`, options);
+    this.name = 'OwnershipLost';
+    this.instanceId = instanceId;
+    this.expectedRevision = expectedRevision;
+  }
+}
+
+/** Another host holds a live lease; try again once it may have expired. */
+export class InstanceBusy extends BatonError {
+  override readonly retryable = true;
+  readonly retryAfterMs: number;
+  constructor(instanceId: string, owner: string, retryAfterMs: number) {
+    super(`instance ${instanceId} is leased by ${owner} for another ${retryAfterMs} ms`);
+    this.name = 'InstanceBusy';
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** A step failed past its retry policy: the instance becomes suspended (resumable) with this error. */
+export class StepFailed extends BatonError {
+  readonly shapeId: string;
+  readonly attempts: number;
+  constructor(shapeId: string, attempts: number, cause: unknown) {
+    super(`step "${shapeId}" failed after ${attempts} attempt(s): ${describeError(cause)}`, { cause });
+    this.name = 'StepFailed';
+    this.shapeId = shapeId;
+    this.attempts = attempts;
+  }
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

@@ -1,0 +1,20 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Deterministic ids: the same inputs give the same id on every host and every retry, which is what
+ * makes receipt and dispatch idempotent. Shaped like a UUID so tools that expect one accept it.
+ */
+export function deterministicId(...parts: readonly (string | number)[]): string {
+  const hex = createHash('sha256').update(parts.join('\u0000')).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** The instance a message activates for an orchestration. Versions excluded: a redelivery after an upgrade routes to the same instance. */
+export function activationInstanceId(orchestration: string, messageId: string): string {
+  return deterministicId('instance', orchestration, messageId);
+}
+
+/** The id of the n-th message an instance sends, stable across re-execution from the last persistence point. */
+export function outboundMessageId(instanceId: string, sequence: number): string {
+  return deterministicId('send', instanceId, sequence);
+}

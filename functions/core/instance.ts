@@ -1,0 +1,96 @@
+import type { InboundMessage } from './message.ts';
+
+export const InstanceStatus = {
+  /** Runnable: has work to do now (a new message or a continuation). */
+  Running: 'running',
+  /** Dehydrated: waits for a message or a timer (used by later shapes). */
+  Waiting: 'waiting',
+  Completed: 'completed',
+  /** Stopped by an error; resumable. */
+  Suspended: 'suspended',
+  Terminated: 'terminated',
+} as const;
+export type InstanceStatus = (typeof InstanceStatus)[keyof typeof InstanceStatus];
+
+export const TERMINAL_STATUSES: ReadonlySet<InstanceStatus> = new Set([
+  InstanceStatus.Completed,
+  InstanceStatus.Terminated,
+]);
+
+/**
+ * Where an instance is. A list of threads so parallel branches fit later (one thread per branch,
+ * each with its own owner); scopes will push frames on a thread. Today there is one thread, `main`.
+ */
+export interface Cursor {
+  readonly threads: readonly Thread[];
+}
+
+export interface Thread {
+  readonly id: string;
+  /** Id of the next shape to run, or END. */
+  readonly at: string;
+  /** Attempts already spent on the shape at `at` (retry policy). */
+  readonly attempts: number;
+}
+
+/** An effect committed with the step that produced it and dispatched after the commit. */
+export interface OutboxEntry {
+  readonly kind: 'send';
+  readonly messageId: string;
+  readonly port: string;
+  readonly messageType: string;
+  readonly body: unknown;
+  readonly instanceId: string;
+  /** Id of the message that caused this one. */
+  readonly correlationId: string;
+}
+
+export interface Lease {
+  readonly owner: string;
+  /** Epoch ms on the owner's clock. See ownership.ts for the skew this tolerates. */
+  readonly expiresAt: number;
+}
+
+export interface InstanceError {
+  readonly reason: string;
+  readonly shapeId?: string;
+  readonly at: number;
+}
+
+/** Everything the MessageBox keeps about one orchestration instance. */
+export interface InstanceState {
+  readonly instanceId: string;
+  readonly orchestration: string;
+  readonly version: number;
+  readonly status: InstanceStatus;
+  readonly cursor: Cursor;
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** Messages bound to message variables by receives. */
+  readonly messages: Readonly<Record<string, InboundMessage>>;
+  /** Effects of the last commit; possibly not yet dispatched. */
+  readonly outbox: readonly OutboxEntry[];
+  /** Number of messages sent so far: the source of deterministic outbound ids. */
+  readonly sendSequence: number;
+  /** Id of the message that last drove this instance (CorrelationId of what it sends). */
+  readonly causationId: string;
+  /** Fencing token: incremented by every write; every write is conditioned on it. */
+  readonly revision: number;
+  readonly lease?: Lease;
+  readonly error?: InstanceError;
+  /** Host instance that made the last commit. */
+  readonly lastHost?: string;
+  /** Times the instance was resumed by a host after another one stopped mid-step. */
+  readonly failovers: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** A message that could not become an instance: kept with its reason and original body. */
+export interface SuspendedMessage {
+  readonly messageId: string;
+  readonly reason: string;
+  readonly body: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly receivedAt: number;
+  readonly source: string;
+}

@@ -1,0 +1,55 @@
+import { InvalidMessage } from './errors.ts';
+
+/** A message as the engine sees it: typed, parsed, with its context properties (promoted properties in BizTalk). */
+export interface InboundMessage {
+  /** Id of the transport message (the SQS MessageId): stable across redeliveries. */
+  readonly messageId: string;
+  readonly messageType: string;
+  readonly body: unknown;
+  readonly properties: Readonly<Record<string, string>>;
+  readonly receivedAt: number;
+}
+
+/** What arrives from the receive queue before it is parsed. */
+export interface RawMessage {
+  readonly messageId: string;
+  readonly body: string;
+  /** String message attributes; binary ones are ignored. */
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export const MESSAGE_TYPE_ATTRIBUTE = 'MessageType';
+const TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
+
+/**
+ * Parses and types a raw message: JSON body; type from the `MessageType` attribute, else from a
+ * `messageType` field of the body. Other attributes become context properties.
+ *
+ * @throws InvalidMessage with a reason a person can act on.
+ */
+export function parseInbound(raw: RawMessage, receivedAt: number): InboundMessage {
+  let body: unknown;
+  try {
+    body = JSON.parse(raw.body);
+  } catch (error) {
+    throw new InvalidMessage(`body is not JSON (${(error as Error).message})`, { cause: error });
+  }
+  const fromAttribute = raw.attributes[MESSAGE_TYPE_ATTRIBUTE];
+  const fromBody = isRecord(body) && typeof body.messageType === 'string' ? body.messageType : undefined;
+  const messageType = fromAttribute ?? fromBody;
+  if (messageType === undefined) {
+    throw new InvalidMessage(`no message type: set the "${MESSAGE_TYPE_ATTRIBUTE}" message attribute or a "messageType" field in the body`);
+  }
+  if (!TYPE_PATTERN.test(messageType)) {
+    throw new InvalidMessage(`message type ${JSON.stringify(messageType.slice(0, 140))} is not a valid type name (${TYPE_PATTERN})`);
+  }
+  const properties: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw.attributes)) {
+    if (key !== MESSAGE_TYPE_ATTRIBUTE) properties[key] = value;
+  }
+  return { messageId: raw.messageId, messageType, body, properties, receivedAt };
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

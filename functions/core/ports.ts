@@ -1,0 +1,58 @@
+/**
+ * The engine's ports, named by role. Adapters implement them (DynamoDB, SQS, the system clock);
+ * tests use in-memory fakes. Nothing here knows about AWS.
+ */
+import type { InstanceState, InstanceStatus, Lease, OutboxEntry, SuspendedMessage } from './instance.ts';
+
+/** The MessageBox: instance state and suspended messages, guarded by conditional writes. */
+export interface InstanceStore {
+  /** Creates an instance unless it exists. Returns false for a duplicate (idempotent receipt). */
+  create(state: InstanceState): Promise<boolean>;
+  /** Strongly consistent read. */
+  load(instanceId: string): Promise<InstanceState | undefined>;
+  /**
+   * Takes the lease without changing anything else: revision must equal `expectedRevision` and the lease
+   * must be free, expired before `takeoverBefore`, or already `lease.owner`'s. Returns the new state.
+   *
+   * @throws OwnershipLost when the condition fails.
+   */
+  claim(state: InstanceState, lease: Lease, takeoverBefore: number): Promise<InstanceState>;
+  /**
+   * Persists `next` (a persistence point) in one conditional write: the stored revision must equal
+   * `expectedRevision` and the lease must be free, expired before `takeoverBefore`, or `hostId`'s.
+   * `next.revision` must be `expectedRevision + 1`.
+   *
+   * @throws OwnershipLost when the condition fails.
+   */
+  commit(next: InstanceState, expectedRevision: number, hostId: string, takeoverBefore: number): Promise<void>;
+  /** Keeps a message that could not be processed. Idempotent on messageId. */
+  putSuspendedMessage(message: SuspendedMessage): Promise<void>;
+  listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;
+  listSuspendedMessages(limit?: number): Promise<SuspendedMessage[]>;
+}
+
+/** A processing host's work queue. */
+export interface WorkItem {
+  readonly instanceId: string;
+  /** Why it was enqueued: activation, continuation, sweep... (diagnostics only). */
+  readonly reason: string;
+}
+
+export interface WorkQueue {
+  enqueue(items: readonly WorkItem[]): Promise<void>;
+}
+
+/** Send ports: deliver outbox entries. Must be idempotent in effect (the MessageId attribute is stable). */
+export interface SendPort {
+  dispatch(entries: readonly OutboxEntry[]): Promise<void>;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};

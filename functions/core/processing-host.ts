@@ -1,0 +1,142 @@
+import { run } from './engine.ts';
+import { OwnershipLost } from './errors.ts';
+import { InstanceStatus, type InstanceState } from './instance.ts';
+import { takeoverBefore, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
+import type { Clock, InstanceStore, SendPort, WorkItem } from './ports.ts';
+import type { OrchestrationRegistry } from './registry.ts';
+
+export interface Delivery {
+  /** How many times the transport delivered this work item (SQS ApproximateReceiveCount). */
+  readonly receiveCount: number;
+}
+
+export type ProcessOutcome =
+  | { readonly result: 'done'; readonly detail: string; readonly instance?: InstanceState }
+  /** Another host holds a live lease: redeliver after this long. */
+  | { readonly result: 'retry'; readonly retryAfterMs: number; readonly detail: string };
+
+export interface ProcessingHostDeps {
+  readonly registry: OrchestrationRegistry;
+  readonly store: InstanceStore;
+  readonly sendPort: SendPort;
+  readonly clock: Clock;
+  readonly lease: LeaseConfig;
+  /** This host instance's identity, as recorded in leases. */
+  readonly hostId: string;
+}
+
+/**
+ * The processing host: read the instance, run it to the next persistence point, commit in one conditional
+ * write, dispatch the outbox, and go on while the instance has work.
+ *
+ * Pure steps run optimistically: the commit itself is the claim (conditioned on the revision read and on
+ * the lease being free, expired, or ours), and nothing leaves the host before it succeeds. When the host
+ * continues past a persistence point, that commit keeps the lease for the next step, so the claim rides on
+ * it. Exclusive steps claim first and heartbeat the lease while they run.
+ */
+export class ProcessingHost {
+  readonly #deps: ProcessingHostDeps;
+
+  constructor(deps: ProcessingHostDeps) {
+    this.#deps = deps;
+  }
+
+  async process(item: WorkItem, delivery: Delivery): Promise<ProcessOutcome> {
+    const { store, sendPort, clock, lease, hostId, registry } = this.#deps;
+    let state = await store.load(item.instanceId);
+    if (!state) return { result: 'done', detail: 'no such instance' };
+
+    if (state.status !== InstanceStatus.Running) {
+      // A commit whose dispatch may not have happened (crash, or this is a redelivered work item).
+      if (state.outbox.length > 0) await sendPort.dispatch(state.outbox);
+      return { result: 'done', detail: `instance is ${state.status}`, instance: state };
+    }
+
+    const wait = waitBeforeTakeover(state, hostId, clock.now(), lease);
+    if (wait > 0) return { result: 'retry', retryAfterMs: wait, detail: `leased by ${state.lease!.owner}` };
+
+    const resumed = delivery.receiveCount > 1 || (state.lease !== undefined && state.lease.owner !== hostId);
+    const orchestration = registry.get(state.orchestration, state.version);
+    if (!orchestration) {
+      return this.#commitSuspended(state, `orchestration ${state.orchestration} version ${state.version} is not deployed on host ${hostId}`);
+    }
+
+    // The previous commit's effects: dispatched again, since nothing records that they went out.
+    if (state.outbox.length > 0) await sendPort.dispatch(state.outbox);
+
+    let holdsLease = state.lease?.owner === hostId && state.lease.expiresAt > clock.now();
+    let commits = 0;
+    for (;;) {
+      const heartbeat = holdsLease ? this.#heartbeat(() => state!, (s) => (state = s)) : undefined;
+      let result;
+      try {
+        result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease });
+      } finally {
+        await heartbeat?.stop();
+      }
+      if (result.stop === 'needsLease') {
+        state = await store.claim({ ...state, outbox: [] }, { owner: hostId, expiresAt: clock.now() + lease.leaseMs }, takeoverBefore(clock.now(), lease));
+        holdsLease = true;
+        continue;
+      }
+      const continues = result.stop === 'checkpoint';
+      const now = clock.now();
+      const next: InstanceState = {
+        ...result.state,
+        revision: state.revision + 1,
+        lastHost: hostId,
+        failovers: state.failovers + (resumed && commits === 0 ? 1 : 0),
+        lease: continues ? { owner: hostId, expiresAt: now + lease.leaseMs } : undefined,
+        updatedAt: now,
+      };
+      await store.commit(next, state.revision, hostId, takeoverBefore(now, lease));
+      commits++;
+      if (next.outbox.length > 0) await sendPort.dispatch(next.outbox);
+      if (!continues) return { result: 'done', detail: `${next.status} after ${commits} persistence point(s)`, instance: next };
+      state = next;
+      holdsLease = true;
+    }
+  }
+
+  async #commitSuspended(state: InstanceState, reason: string): Promise<ProcessOutcome> {
+    const { store, clock, hostId, lease } = this.#deps;
+    const now = clock.now();
+    const next: InstanceState = {
+      ...state,
+      status: InstanceStatus.Suspended,
+      error: { reason, at: now },
+      revision: state.revision + 1,
+      lease: undefined,
+      outbox: [],
+      lastHost: hostId,
+      updatedAt: now,
+    };
+    await store.commit(next, state.revision, hostId, takeoverBefore(now, lease));
+    return { result: 'done', detail: reason, instance: next };
+  }
+
+  /** Extends the lease every third of its length while a step runs under it; each extension is a fenced write. */
+  #heartbeat(get: () => InstanceState, set: (state: InstanceState) => void): { stop(): Promise<void> } {
+    const { store, clock, lease, hostId } = this.#deps;
+    let inFlight: Promise<void> = Promise.resolve();
+    let failure: unknown;
+    const timer = setInterval(() => {
+      inFlight = inFlight.then(async () => {
+        try {
+          const now = clock.now();
+          set(await store.claim(get(), { owner: hostId, expiresAt: now + lease.leaseMs }, takeoverBefore(now, lease)));
+        } catch (error) {
+          failure ??= error;
+        }
+      });
+    }, Math.max(1, Math.floor(lease.leaseMs / 3)));
+    return {
+      async stop() {
+        clearInterval(timer);
+        await inFlight;
+        // A lost heartbeat means another host took over: this host's commit would fail anyway; say so now.
+        if (failure instanceof OwnershipLost) throw failure;
+      },
+    };
+  }
+}

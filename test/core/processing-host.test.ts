@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { OwnershipLost } from '../../functions/core/errors.ts';
+import { InstanceStatus } from '../../functions/core/instance.ts';
+import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
+import { ProcessingHost } from '../../functions/core/processing-host.ts';
+import { ReceiveHost } from '../../functions/core/receive-host.ts';
+import { OrchestrationRegistry } from '../../functions/core/registry.ts';
+import { code, complete, orchestration, receive, send } from '../../functions/core/builder.ts';
+import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
+import { ManualClock, MemoryInstanceStore, MemorySendPort, MemoryWorkQueue } from '../helpers/memory.ts';
+import { rawMessage, validOrder } from '../helpers/orders.ts';
+
+function world(definitions = [orderFulfilment()]) {
+  const registry = new OrchestrationRegistry(definitions);
+  const store = new MemoryInstanceStore();
+  const workQueue = new MemoryWorkQueue();
+  const sendPort = new MemorySendPort();
+  const clock = new ManualClock();
+  const receiver = new ReceiveHost({ registry, store, workQueue, clock, source: 'receive' });
+  const host = (hostId: string) => new ProcessingHost({ registry, store, sendPort, clock, lease: DEFAULT_LEASE, hostId });
+  return { registry, store, workQueue, sendPort, clock, receiver, host };
+}
+
+describe('ProcessingHost', () => {
+  it('runs an Order to one Invoice with deterministic ids and two writes for two persistence points', async () => {
+    const w = world();
+    await w.receiver.receive([rawMessage(validOrder('o-1'))]);
+    const outcome = await w.host('a').process(w.workQueue.items[0]!, { receiveCount: 1 });
+    expect(outcome.result).toBe('done');
+    expect(w.sendPort.sent).toHaveLength(1);
+    const [invoice] = w.sendPort.sent;
+    expect(invoice).toMatchObject({ messageType: 'Invoice', body: { orderId: 'o-1', customerId: 'c-1', total: 20.4 } });
+    const state = await w.store.load(invoice!.instanceId);
+    expect(state).toMatchObject({ status: InstanceStatus.Completed, revision: 1, lastHost: 'a' });
+    expect(state!.lease).toBeUndefined();
+    expect(w.store.writes).toBe(2);
+  });
+
+  it('lets exactly one of two hosts racing on one instance commit', async () => {
+    const w = world();
+    await w.receiver.receive([rawMessage(validOrder())]);
+    const item = w.workQueue.items[0]!;
+    const results = await Promise.allSettled([w.host('a').process(item, { receiveCount: 1 }), w.host('b').process(item, { receiveCount: 1 })]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r) => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect((lost[0] as PromiseRejectedResult).reason).toBeInstanceOf(OwnershipLost);
+    expect(w.sendPort.sent).toHaveLength(1);
+  });
+
+  it('grants a contested lease to exactly one claimant', async () => {
+    const w = world();
+    await w.receiver.receive([rawMessage(validOrder())]);
+    const state = (await w.store.load(w.workQueue.items[0]!.instanceId))!;
+    const now = w.clock.now();
+    const claims = await Promise.allSettled([
+      w.store.claim(state, { owner: 'a', expiresAt: now + 10_000 }, now),
+      w.store.claim(state, { owner: 'b', expiresAt: now + 10_000 }, now),
+    ]);
+    expect(claims.filter((c) => c.status === 'fulfilled')).toHaveLength(1);
+    const stored = (await w.store.load(state.instanceId))!;
+    expect(stored.revision).toBe(1);
+  });
+
+  it('fences a zombie: a host whose lease was taken over cannot commit', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let runs = 0;
+    const slow = orchestration('Slow', 1, [
+      receive('start', 'Go', { into: 'go' }),
+      code('work', async () => {
+        // The first run (host "a") pauses here (GC, network partition...) while holding the lease.
+        if (runs++ === 0) await gate;
+      }, { exclusive: true }),
+      send('out', 'send', 'Done', () => ({ ok: true })),
+      complete('end'),
+    ]);
+    const w = world([slow]);
+    const zombieLease = { ...DEFAULT_LEASE, leaseMs: 60_000 };
+    const zombie = new ProcessingHost({ registry: w.registry, store: w.store, sendPort: w.sendPort, clock: w.clock, lease: zombieLease, hostId: 'a' });
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const item = w.workQueue.items[0]!;
+    const zombieRun = zombie.process(item, { receiveCount: 1 });
+    await vi_waitFor(async () => (await w.store.load(item.instanceId))!.lease?.owner === 'a');
+
+    // The lease expires (plus the tolerated skew) and host "b" takes the instance over.
+    w.clock.advance(zombieLease.leaseMs + DEFAULT_LEASE.maxClockSkewMs + 1);
+    const takeover = await w.host('b').process(item, { receiveCount: 2 });
+    expect(takeover).toMatchObject({ result: 'done' });
+    expect((await w.store.load(item.instanceId))!).toMatchObject({ status: 'completed', lastHost: 'b', failovers: 1 });
+
+    release();
+    await expect(zombieRun).rejects.toBeInstanceOf(OwnershipLost);
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Done']);
+  });
+
+  it('re-dispatches the same message id after a crash between persist and dispatch', async () => {
+    const w = world();
+    await w.receiver.receive([rawMessage(validOrder('o-crash'))]);
+    const item = w.workQueue.items[0]!;
+    w.sendPort.beforeDispatch = () => {
+      throw new Error('host killed after commit');
+    };
+    await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('host killed');
+    const committed = (await w.store.load(item.instanceId))!;
+    expect(committed.status).toBe('completed');
+    expect(committed.outbox).toHaveLength(1);
+    expect(w.sendPort.sent).toHaveLength(0);
+
+    w.sendPort.beforeDispatch = undefined;
+    await w.host('b').process(item, { receiveCount: 2 });
+    expect(w.sendPort.sent).toHaveLength(1);
+    expect(w.sendPort.sent[0]!.messageId).toBe(committed.outbox[0]!.messageId);
+  });
+
+  it('resumes from the last persistence point after a crash mid-step, with the same outbound ids', async () => {
+    let crash = true;
+    const twoSteps = orchestration('TwoSteps', 1, [
+      receive('start', 'Go', { into: 'go' }),
+      code('first', (ctx) => { ctx.vars.first = (Number(ctx.vars.first ?? 0)) + 1; }, { persistAfter: true }),
+      send('a', 'send', 'A', (ctx) => ({ first: ctx.vars.first })),
+      code('second', () => {
+        if (crash) throw Object.assign(new Error('process killed'), { fatal: true });
+      }, { retry: { attempts: 1, backoffMs: 0 }, persistAfter: true }),
+      send('b', 'send', 'B', () => ({})),
+      complete('end'),
+    ]);
+    const w = world([twoSteps]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const item = w.workQueue.items[0]!;
+    // Kill the host inside "second": the commit of that run never happens.
+    w.store.beforeCommit = (next) => {
+      if (next.status === 'suspended') throw new Error('killed');
+    };
+    await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('killed');
+    const persisted = (await w.store.load(item.instanceId))!;
+    expect(persisted.vars.first).toBe(1);
+    expect(persisted.cursor.threads[0]!.at).toBe('a');
+
+    crash = false;
+    w.store.beforeCommit = undefined;
+    w.clock.advance(DEFAULT_LEASE.leaseMs + DEFAULT_LEASE.maxClockSkewMs + 1);
+    await w.host('b').process(item, { receiveCount: 2 });
+    const done = (await w.store.load(item.instanceId))!;
+    expect(done.status).toBe('completed');
+    expect(done.vars.first).toBe(1); // "first" ran once: it was behind a persistence point
+    const types = w.sendPort.sent.map((m) => m.messageType);
+    expect(new Set(w.sendPort.sent.map((m) => m.messageId)).size).toBe(2);
+    expect(types.filter((t) => t === 'B')).toHaveLength(1);
+  });
+
+  it('suspends an instance whose step keeps failing, with the error, and keeps its cursor there', async () => {
+    const failing = orchestration('Failing', 1, [
+      receive('start', 'Go', { into: 'go' }),
+      code('boom', () => { throw new TypeError('pricing service said no'); }, { retry: { attempts: 3, backoffMs: 10 } }),
+      complete('end'),
+    ]);
+    const w = world([failing]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const before = w.clock.now();
+    await w.host('a').process(w.workQueue.items[0]!, { receiveCount: 1 });
+    const state = (await w.store.load(w.workQueue.items[0]!.instanceId))!;
+    expect(state.status).toBe('suspended');
+    expect(state.error?.reason).toContain('step "boom" failed after 3 attempt(s): TypeError: pricing service said no');
+    expect(state.cursor.threads[0]!.at).toBe('boom');
+    expect(w.clock.now() - before).toBe(10 + 20); // backoff doubled between attempts
+  });
+
+  it('backs off while another host holds a live lease', async () => {
+    const w = world();
+    await w.receiver.receive([rawMessage(validOrder())]);
+    const state = (await w.store.load(w.workQueue.items[0]!.instanceId))!;
+    await w.store.claim(state, { owner: 'a', expiresAt: w.clock.now() + 5_000 }, w.clock.now());
+    const outcome = await w.host('b').process(w.workQueue.items[0]!, { receiveCount: 1 });
+    expect(outcome).toMatchObject({ result: 'retry', retryAfterMs: 5_000 + DEFAULT_LEASE.maxClockSkewMs });
+    expect(w.sendPort.sent).toHaveLength(0);
+  });
+});
+
+async function vi_waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error('condition never held');
+}

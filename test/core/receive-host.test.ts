@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { code, complete, orchestration, receive } from '../../functions/core/builder.ts';
+import { ReceiveHost, MAX_STORED_BODY_BYTES } from '../../functions/core/receive-host.ts';
+import { OrchestrationRegistry } from '../../functions/core/registry.ts';
+import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
+import { ManualClock, MemoryInstanceStore, MemoryWorkQueue } from '../helpers/memory.ts';
+import { rawMessage, validOrder } from '../helpers/orders.ts';
+
+function receiver(definitions = [orderFulfilment()]) {
+  const store = new MemoryInstanceStore();
+  const workQueue = new MemoryWorkQueue();
+  const host = new ReceiveHost({ registry: new OrchestrationRegistry(definitions), store, workQueue, clock: new ManualClock(), source: 'receive' });
+  return { store, workQueue, host };
+}
+
+describe('ReceiveHost', () => {
+  it('routes a redelivered message once', async () => {
+    const r = receiver();
+    const message = rawMessage(validOrder());
+    const first = await r.host.receive([message]);
+    const again = await r.host.receive([message]);
+    expect(r.store.items.size).toBe(1);
+    expect(again.outcomes[0]!.instanceIds).toEqual(first.outcomes[0]!.instanceIds);
+  });
+
+  it('takes the type from the body when the attribute is missing', async () => {
+    const r = receiver();
+    const { outcomes } = await r.host.receive([rawMessage({ ...validOrder(), messageType: 'Order' }, {})]);
+    expect(outcomes[0]!.result).toBe('activated');
+  });
+
+  it.each([
+    ['a body that is not JSON', rawMessage('{"orderId": ', { MessageType: 'Order' }), 'body is not JSON'],
+    ['no message type', rawMessage(validOrder(), {}), 'no message type'],
+    ['an invalid type name', rawMessage(validOrder(), { MessageType: '<script>' }), 'is not a valid type name'],
+    ['no subscription', rawMessage(validOrder(), { MessageType: 'Invoice' }), 'no subscription matches message type "Invoice"'],
+  ])('keeps %s as a suspended message with its reason and body', async (_, message, reason) => {
+    const r = receiver();
+    const { outcomes, failures } = await r.host.receive([message]);
+    expect(failures.size).toBe(0);
+    expect(outcomes[0]!.result).toBe('suspended');
+    const [kept] = await r.store.listSuspendedMessages();
+    expect(kept!.reason).toContain(reason);
+    expect(kept!.body).toBe(message.body);
+    expect(kept!.attributes).toEqual(message.attributes);
+    expect(r.workQueue.items).toHaveLength(0);
+  });
+
+  it('records an oversized message and still fails it, so the DLQ keeps the intact original', async () => {
+    const r = receiver();
+    const huge = rawMessage({ pad: 'x'.repeat(MAX_STORED_BODY_BYTES) });
+    const { failures } = await r.host.receive([huge]);
+    expect(failures.has(huge.messageId)).toBe(true);
+    const [kept] = await r.store.listSuspendedMessages();
+    expect(kept!.reason).toContain('the original is in the receive DLQ');
+  });
+
+  it('activates only subscriptions whose property filters match', async () => {
+    const eu = orchestration('EuOrders', 1, [receive('r', 'Order', { into: 'o', filter: [{ property: 'region', equals: 'eu' }] }), code('c', () => {}), complete('e')]);
+    const r = receiver([orderFulfilment(), eu]);
+    const plain = await r.host.receive([rawMessage(validOrder())]);
+    const fromEu = await r.host.receive([rawMessage(validOrder(), { MessageType: 'Order', region: 'eu' })]);
+    expect(plain.outcomes[0]!.instanceIds).toHaveLength(1);
+    expect(fromEu.outcomes[0]!.instanceIds).toHaveLength(2);
+  });
+
+  it('fails the batch entries, not the batch, when the store is down', async () => {
+    const r = receiver();
+    r.store.create = async () => { throw new Error('ThrottlingException'); };
+    const good = rawMessage(validOrder());
+    const bad = rawMessage('not json');
+    const { outcomes, failures } = await r.host.receive([good, bad]);
+    expect([...failures.keys()]).toEqual([good.messageId]);
+    expect(outcomes.map((o) => o.messageId)).toEqual([bad.messageId]);
+  });
+});

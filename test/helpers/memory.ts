@@ -1,0 +1,89 @@
+import { OwnershipLost } from '../../functions/core/errors.ts';
+import type { InstanceState, InstanceStatus, Lease, OutboxEntry, SuspendedMessage } from '../../functions/core/instance.ts';
+import type { Clock, InstanceStore, SendPort, WorkItem, WorkQueue } from '../../functions/core/ports.ts';
+
+/** An in-memory MessageBox with the same conditions as the DynamoDB store. */
+export class MemoryInstanceStore implements InstanceStore {
+  readonly items = new Map<string, string>();
+  readonly suspended = new Map<string, SuspendedMessage>();
+  writes = 0;
+  /** Runs before a commit is applied; throw to simulate a crash before the write. */
+  beforeCommit?: (next: InstanceState) => void | Promise<void>;
+
+  async create(state: InstanceState): Promise<boolean> {
+    this.writes++;
+    if (this.items.has(state.instanceId)) return false;
+    this.items.set(state.instanceId, JSON.stringify(state));
+    return true;
+  }
+
+  async load(instanceId: string): Promise<InstanceState | undefined> {
+    const item = this.items.get(instanceId);
+    return item === undefined ? undefined : (JSON.parse(item) as InstanceState);
+  }
+
+  #check(instanceId: string, expectedRevision: number, owner: string, takeoverBefore: number): void {
+    const stored = this.items.get(instanceId);
+    const current = stored ? (JSON.parse(stored) as InstanceState) : undefined;
+    const leaseOk = !current?.lease || current.lease.owner === owner || current.lease.expiresAt < takeoverBefore;
+    if (!current || current.revision !== expectedRevision || !leaseOk) throw new OwnershipLost(instanceId, expectedRevision);
+  }
+
+  async claim(state: InstanceState, lease: Lease, takeoverBefore: number): Promise<InstanceState> {
+    this.writes++;
+    this.#check(state.instanceId, state.revision, lease.owner, takeoverBefore);
+    const current = JSON.parse(this.items.get(state.instanceId)!) as InstanceState;
+    const next = { ...current, lease, revision: current.revision + 1 };
+    this.items.set(state.instanceId, JSON.stringify(next));
+    return next;
+  }
+
+  async commit(next: InstanceState, expectedRevision: number, hostId: string, takeoverBefore: number): Promise<void> {
+    await this.beforeCommit?.(next);
+    this.writes++;
+    this.#check(next.instanceId, expectedRevision, hostId, takeoverBefore);
+    this.items.set(next.instanceId, JSON.stringify(next));
+  }
+
+  async putSuspendedMessage(message: SuspendedMessage): Promise<void> {
+    this.writes++;
+    if (!this.suspended.has(message.messageId)) this.suspended.set(message.messageId, message);
+  }
+
+  async listInstances(status: InstanceStatus): Promise<InstanceState[]> {
+    return [...this.items.values()].map((v) => JSON.parse(v) as InstanceState).filter((s) => s.status === status);
+  }
+
+  async listSuspendedMessages(): Promise<SuspendedMessage[]> {
+    return [...this.suspended.values()];
+  }
+}
+
+export class MemoryWorkQueue implements WorkQueue {
+  readonly items: WorkItem[] = [];
+  async enqueue(items: readonly WorkItem[]): Promise<void> {
+    this.items.push(...items);
+  }
+}
+
+export class MemorySendPort implements SendPort {
+  readonly sent: OutboxEntry[] = [];
+  /** Throw from here to simulate a crash between the commit and the dispatch. */
+  beforeDispatch?: (entries: readonly OutboxEntry[]) => void;
+  async dispatch(entries: readonly OutboxEntry[]): Promise<void> {
+    this.beforeDispatch?.(entries);
+    this.sent.push(...entries);
+  }
+}
+
+/** A clock tests move by hand; sleeps advance it instead of waiting. */
+export class ManualClock implements Clock {
+  constructor(public current = Date.UTC(2026, 10, 24)) {}
+  now = (): number => this.current;
+  sleep = async (ms: number): Promise<void> => {
+    this.current += ms;
+  };
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
