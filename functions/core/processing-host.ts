@@ -98,6 +98,16 @@ export class ProcessingHost {
     }
   }
 
+  /**
+   * Suspends a running instance whose work item keeps failing (past its redeliveries), so it shows up
+   * with its reason instead of cycling between the queue, the DLQ and the sweeper.
+   */
+  async suspend(item: WorkItem, reason: string): Promise<ProcessOutcome> {
+    const state = await this.#deps.store.load(item.instanceId);
+    if (!state || state.status !== InstanceStatus.Running) return { result: 'done', detail: 'nothing to suspend' };
+    return this.#commitSuspended(state, reason);
+  }
+
   async #commitSuspended(state: InstanceState, reason: string): Promise<ProcessOutcome> {
     const { store, clock, hostId, lease } = this.#deps;
     const now = clock.now();

@@ -78,7 +78,10 @@ export class MemorySendPort implements SendPort {
 
 /** A clock tests move by hand; sleeps advance it instead of waiting. */
 export class ManualClock implements Clock {
-  constructor(public current = Date.UTC(2026, 10, 24)) {}
+  current: number;
+  constructor(start = Date.UTC(2026, 10, 24)) {
+    this.current = start;
+  }
   now = (): number => this.current;
   sleep = async (ms: number): Promise<void> => {
     this.current += ms;

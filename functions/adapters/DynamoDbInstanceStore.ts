@@ -1,0 +1,263 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { OwnershipLost } from '../core/errors.ts';
+import {
+  InstanceStatus,
+  TERMINAL_STATUSES,
+  type InstanceState,
+  type Lease,
+  type SuspendedMessage,
+} from '../core/instance.ts';
+import type { InstanceStore } from '../core/ports.ts';
+import { MESSAGEBOX } from '../../infra/settings.ts';
+
+/*
+ * Item layout (single table):
+ *   I#<instanceId> / STATE      one item per instance; `doc` holds the engine state as JSON, the
+ *                               attributes beside it are what conditions and indexes need.
+ *   M#<messageId>  / SUSPENDED  a message that could not become an instance.
+ * The status index is sparse: only instances needing attention (running, waiting, suspended) carry
+ * gsi1pk, sharded so no index partition takes every write.
+ */
+const STATE = 'STATE';
+const SUSPENDED = 'SUSPENDED';
+const INDEXED: ReadonlySet<string> = new Set([InstanceStatus.Running, InstanceStatus.Waiting, InstanceStatus.Suspended]);
+
+// Named clauses of the ownership condition (see core/ownership.ts). Timeline of a takeover:
+//   host A commits rev 4 keeping the lease until t; A pauses; t + skew passes;
+//   host B's write matches `leaseExpired` and moves rev to 5; A wakes, its write fails `revisionIs`.
+const revisionIs = '#rev = :expected';
+const leaseFree = 'attribute_not_exists(#leaseOwner)';
+const leaseExpired = '#leaseExp < :takeoverBefore';
+const leaseIsMine = '#leaseOwner = :me';
+const ownershipCondition = `${revisionIs} AND (${leaseFree} OR ${leaseExpired} OR ${leaseIsMine})`;
+const ownershipNames = { '#rev': 'rev', '#leaseOwner': 'leaseOwner', '#leaseExp': 'leaseExp' };
+
+type Doc = Omit<InstanceState, 'revision' | 'lease' | 'status'>;
+
+export class DynamoDbInstanceStore implements InstanceStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(client: DynamoDBDocumentClient, tableName: string) {
+    this.#client = client;
+    this.#table = tableName;
+  }
+
+  async create(state: InstanceState): Promise<boolean> {
+    try {
+      await this.#client.send(new PutCommand({
+        TableName: this.#table,
+        Item: toItem(state),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async load(instanceId: string): Promise<InstanceState | undefined> {
+    const { Item } = await this.#client.send(new GetCommand({
+      TableName: this.#table,
+      Key: { pk: instanceKey(instanceId), sk: STATE },
+      ConsistentRead: true,
+    }));
+    return Item ? fromItem(Item) : undefined;
+  }
+
+  async claim(state: InstanceState, lease: Lease, takeoverBefore: number): Promise<InstanceState> {
+    try {
+      await this.#client.send(new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: instanceKey(state.instanceId), sk: STATE },
+        UpdateExpression: 'SET #leaseOwner = :owner, #leaseExp = :exp, #rev = :next',
+        ConditionExpression: ownershipCondition,
+        ExpressionAttributeNames: ownershipNames,
+        ExpressionAttributeValues: {
+          ':owner': lease.owner,
+          ':exp': lease.expiresAt,
+          ':next': state.revision + 1,
+          ':expected': state.revision,
+          ':takeoverBefore': takeoverBefore,
+          ':me': lease.owner,
+        },
+      }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new OwnershipLost(state.instanceId, state.revision, { cause: error });
+      throw error;
+    }
+    return { ...state, lease, revision: state.revision + 1 };
+  }
+
+  async commit(next: InstanceState, expectedRevision: number, hostId: string, takeoverBefore: number): Promise<void> {
+    const item = toItem(next);
+    const set: string[] = [];
+    const remove: string[] = [];
+    const names: Record<string, string> = { ...ownershipNames };
+    const values: Record<string, unknown> = { ':expected': expectedRevision, ':takeoverBefore': takeoverBefore, ':me': hostId };
+    for (const attribute of ['rev', 'status', 'doc', 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl']) {
+      names[`#${attribute}`] = attribute;
+      if (item[attribute] === undefined) remove.push(`#${attribute}`);
+      else {
+        set.push(`#${attribute} = :${attribute}`);
+        values[`:${attribute}`] = item[attribute];
+      }
+    }
+    try {
+      await this.#client.send(new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: item.pk, sk: STATE },
+        UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ConditionExpression: ownershipCondition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }));
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new OwnershipLost(next.instanceId, expectedRevision, { cause: error });
+      throw error;
+    }
+  }
+
+  async putSuspendedMessage(message: SuspendedMessage): Promise<void> {
+    try {
+      await this.#client.send(new PutCommand({
+        TableName: this.#table,
+        Item: {
+          pk: `M#${message.messageId}`,
+          sk: SUSPENDED,
+          status: InstanceStatus.Suspended,
+          gsi1pk: statusKey('message', message.messageId),
+          gsi1sk: sortKey(message.receivedAt, message.messageId),
+          ...message,
+        },
+        // A redelivery of the same bad message keeps the first record.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async listInstances(status: InstanceStatus, limit = 1_000): Promise<InstanceState[]> {
+    if (!INDEXED.has(status)) throw new Error(`status "${status}" is not indexed; indexed: ${[...INDEXED].join(', ')}`);
+    const items = await this.#queryShards(status, limit);
+    return items.map(fromItem);
+  }
+
+  async listSuspendedMessages(limit = 1_000): Promise<SuspendedMessage[]> {
+    const items = await this.#queryShards('message', limit);
+    return items.map((item) => ({
+      messageId: item.messageId,
+      reason: item.reason,
+      body: item.body,
+      attributes: item.attributes ?? {},
+      receivedAt: item.receivedAt,
+      source: item.source,
+    }));
+  }
+
+  /** Counts per indexed status, for status lines and alarms. */
+  async countByStatus(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (const status of [...INDEXED, 'message']) {
+      let count = 0;
+      for (let shard = 0; shard < MESSAGEBOX.statusShards; shard++) {
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await this.#client.send(new QueryCommand({
+            TableName: this.#table,
+            IndexName: MESSAGEBOX.statusIndex.name,
+            KeyConditionExpression: 'gsi1pk = :pk',
+            ExpressionAttributeValues: { ':pk': `STATUS#${status}#${shard}` },
+            Select: 'COUNT',
+            ExclusiveStartKey: start,
+          }));
+          count += page.Count ?? 0;
+          start = page.LastEvaluatedKey;
+        } while (start);
+      }
+      counts[status] = count;
+    }
+    return counts;
+  }
+
+  async #queryShards(status: string, limit: number): Promise<Record<string, any>[]> {
+    const results: Record<string, any>[] = [];
+    for (let shard = 0; shard < MESSAGEBOX.statusShards && results.length < limit; shard++) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.#client.send(new QueryCommand({
+          TableName: this.#table,
+          IndexName: MESSAGEBOX.statusIndex.name,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': `STATUS#${status}#${shard}` },
+          ExclusiveStartKey: start,
+          Limit: limit - results.length,
+        }));
+        results.push(...(page.Items ?? []));
+        start = page.LastEvaluatedKey;
+      } while (start && results.length < limit);
+    }
+    // The index projects keys only (cheaper writes); fetch the items themselves.
+    const full = await Promise.all(results.map(async (key) => {
+      const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }));
+      return Item;
+    }));
+    return full.filter((item): item is Record<string, any> => item !== undefined && item.status === (status === 'message' ? InstanceStatus.Suspended : status));
+  }
+}
+
+function instanceKey(instanceId: string): string {
+  return `I#${instanceId}`;
+}
+
+function shardOf(id: string): number {
+  let hash = 0;
+  for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) >>> 0;
+  return hash % MESSAGEBOX.statusShards;
+}
+
+function statusKey(status: string, id: string): string {
+  return `STATUS#${status}#${shardOf(id)}`;
+}
+
+function sortKey(time: number, id: string): string {
+  return `${String(time).padStart(15, '0')}#${id}`;
+}
+
+function toItem(state: InstanceState): Record<string, any> {
+  const { revision, lease, status, ...doc } = state;
+  const indexed = INDEXED.has(status);
+  const finished = TERMINAL_STATUSES.has(status);
+  return {
+    pk: instanceKey(state.instanceId),
+    sk: STATE,
+    rev: revision,
+    status,
+    doc: JSON.stringify(doc satisfies Doc),
+    updatedAt: state.updatedAt,
+    leaseOwner: lease?.owner,
+    leaseExp: lease?.expiresAt,
+    gsi1pk: indexed ? statusKey(status, state.instanceId) : undefined,
+    gsi1sk: indexed ? sortKey(state.updatedAt, state.instanceId) : undefined,
+    ttl: finished ? Math.floor(state.updatedAt / 1000) + MESSAGEBOX.finishedRetentionDays * 86_400 : undefined,
+  };
+}
+
+function fromItem(item: Record<string, any>): InstanceState {
+  const doc = JSON.parse(item.doc) as Doc;
+  return {
+    ...doc,
+    status: item.status,
+    revision: Number(item.rev),
+    lease: item.leaseOwner === undefined ? undefined : { owner: item.leaseOwner, expiresAt: Number(item.leaseExp) },
+  };
+}

@@ -1,0 +1,40 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { OutboxEntry } from '../core/instance.ts';
+import type { SendPort } from '../core/ports.ts';
+import { sendInBatches } from './sqs-batches.ts';
+
+/**
+ * Send ports on SQS: each logical port name maps to a queue URL. Every message carries a deterministic
+ * `MessageId` attribute, so a re-dispatch after a crash can be deduplicated by consumers; on a FIFO queue
+ * it is also the deduplication id, so SQS drops the copy itself (within its 5-minute window).
+ */
+export class SqsSendPort implements SendPort {
+  readonly #client: SQSClient;
+  readonly #ports: Readonly<Record<string, string>>;
+
+  constructor(client: SQSClient, ports: Readonly<Record<string, string>>) {
+    this.#client = client;
+    this.#ports = ports;
+  }
+
+  async dispatch(entries: readonly OutboxEntry[]): Promise<void> {
+    const byPort = new Map<string, OutboxEntry[]>();
+    for (const entry of entries) byPort.set(entry.port, [...(byPort.get(entry.port) ?? []), entry]);
+    await Promise.all([...byPort].map(([port, group]) => {
+      const queueUrl = this.#ports[port];
+      if (!queueUrl) throw new Error(`send port "${port}" is not bound to a queue; bound ports: ${Object.keys(this.#ports).join(', ')}`);
+      const fifo = queueUrl.endsWith('.fifo');
+      return sendInBatches(this.#client, queueUrl, group.map((entry, i) => ({
+        Id: String(i),
+        MessageBody: JSON.stringify(entry.body),
+        MessageAttributes: {
+          MessageType: { DataType: 'String', StringValue: entry.messageType },
+          MessageId: { DataType: 'String', StringValue: entry.messageId },
+          InstanceId: { DataType: 'String', StringValue: entry.instanceId },
+          CorrelationId: { DataType: 'String', StringValue: entry.correlationId },
+        },
+        ...(fifo ? { MessageGroupId: entry.instanceId, MessageDeduplicationId: entry.messageId } : {}),
+      })));
+    }));
+  }
+}

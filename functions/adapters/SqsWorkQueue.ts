@@ -1,0 +1,29 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { WorkItem, WorkQueue } from '../core/ports.ts';
+import { sendInBatches } from './sqs-batches.ts';
+
+/** A processing host's work queue on SQS. A work item names an instance; the state is in the MessageBox. */
+export class SqsWorkQueue implements WorkQueue {
+  readonly #client: SQSClient;
+  readonly #queueUrl: string;
+
+  constructor(client: SQSClient, queueUrl: string) {
+    this.#client = client;
+    this.#queueUrl = queueUrl;
+  }
+
+  async enqueue(items: readonly WorkItem[]): Promise<void> {
+    if (items.length === 0) return;
+    await sendInBatches(this.#client, this.#queueUrl, items.map((item, i) => ({
+      Id: String(i),
+      MessageBody: JSON.stringify(item),
+    })));
+  }
+}
+
+/** Reads a work item back; anything else on the work queue is a bug worth a loud error. */
+export function parseWorkItem(body: string): WorkItem {
+  const item = JSON.parse(body) as Partial<WorkItem>;
+  if (typeof item.instanceId !== 'string' || item.instanceId === '') throw new Error(`not a work item: ${body.slice(0, 200)}`);
+  return { instanceId: item.instanceId, reason: typeof item.reason === 'string' ? item.reason : 'unknown' };
+}

@@ -1,0 +1,56 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { RequestMeter } from './request-meter.ts';
+
+export interface ClientOptions {
+  /** Defaults to the SDK's own resolution (AWS_ENDPOINT_URL, then the AWS endpoint). */
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly meter?: RequestMeter;
+}
+
+/*
+ * Retries and timeouts, chosen on purpose:
+ * - DynamoDB: 3 attempts, standard mode (exponential backoff with jitter, retry quota). A conditional
+ *   write that fails its condition is not retried by the SDK (it is a 400), which is what fencing needs.
+ *   Requests time out after 3 s so a hung connection cannot outlive a lease (10 s) unnoticed.
+ * - SQS sends: 3 attempts; a failed batch entry is retried by the adapter, not blindly by the SDK.
+ * - SQS long polls: the request timeout exceeds the 20 s wait, or every empty poll would look like a failure.
+ */
+const keepAlive = { keepAlive: true, maxSockets: 64 };
+function handler(requestTimeout: number): NodeHttpHandler {
+  return new NodeHttpHandler({
+    connectionTimeout: 2_000,
+    requestTimeout,
+    httpAgent: new Agent(keepAlive),
+    httpsAgent: new HttpsAgent(keepAlive),
+  });
+}
+
+export function dynamoDbDocumentClient(options: ClientOptions = {}): DynamoDBDocumentClient {
+  const client = new DynamoDBClient({
+    endpoint: options.endpoint,
+    region: options.region,
+    maxAttempts: 3,
+    retryMode: 'standard',
+    requestHandler: handler(3_000),
+  });
+  options.meter?.attach(client, 'DynamoDB');
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+}
+
+export function sqsClient(options: ClientOptions & { longPolling?: boolean } = {}): SQSClient {
+  const client = new SQSClient({
+    endpoint: options.endpoint,
+    region: options.region,
+    maxAttempts: 3,
+    retryMode: 'standard',
+    requestHandler: handler(options.longPolling ? 25_000 : 5_000),
+  });
+  options.meter?.attach(client, 'SQS');
+  return client;
+}

@@ -1,0 +1,49 @@
+import { hostname } from 'node:os';
+import { OWNERSHIP } from '../../infra/settings.ts';
+
+/** Handler configuration, read from the environment once per process (the only place that reads it). */
+export interface HostConfig {
+  readonly tableName: string;
+  readonly workQueueUrl: string;
+  /** Send port name → queue URL. */
+  readonly sendPorts: Record<string, string>;
+  readonly hostId: string;
+  readonly leaseMs: number;
+  readonly pricingLatencyMs: number;
+  readonly region?: string;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
+  const missing: string[] = [];
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) missing.push(name);
+    return value ?? '';
+  };
+  const tableName = required('BATON_TABLE_NAME');
+  const workQueueUrl = required('BATON_WORK_QUEUE_URL');
+  let sendPorts: Record<string, string> = {};
+  if (env.BATON_SEND_PORTS) {
+    try {
+      sendPorts = JSON.parse(env.BATON_SEND_PORTS) as Record<string, string>;
+    } catch {
+      missing.push('BATON_SEND_PORTS (must be JSON: {"send":"<queue url>"})');
+    }
+  } else {
+    sendPorts = { send: required('BATON_SEND_QUEUE_URL') };
+  }
+  if (missing.length > 0) throw new Error(`Baton host configuration incomplete; set: ${missing.join(', ')}`);
+  // In Lambda each execution environment has its own log stream: a natural host-instance identity.
+  const lambda = env.AWS_LAMBDA_FUNCTION_NAME && env.AWS_LAMBDA_LOG_STREAM_NAME
+    ? `${env.AWS_LAMBDA_FUNCTION_NAME}/${env.AWS_LAMBDA_LOG_STREAM_NAME}`
+    : undefined;
+  return {
+    tableName,
+    workQueueUrl,
+    sendPorts,
+    hostId: env.BATON_HOST_ID ?? lambda ?? `${hostname()}:${process.pid}`,
+    leaseMs: Number(env.BATON_LEASE_MS ?? OWNERSHIP.leaseMs),
+    pricingLatencyMs: Number(env.BATON_PRICING_LATENCY_MS ?? 0),
+    region: env.AWS_REGION,
+  };
+}

@@ -1,0 +1,39 @@
+import { systemClock } from '../core/ports.ts';
+import { ProcessingHost } from '../core/processing-host.ts';
+import { ReceiveHost } from '../core/receive-host.ts';
+import { OrchestrationRegistry } from '../core/registry.ts';
+import type { OrchestrationDefinition } from '../core/definition.ts';
+import { dynamoDbDocumentClient, sqsClient } from '../adapters/aws-clients.ts';
+import { DynamoDbInstanceStore } from '../adapters/DynamoDbInstanceStore.ts';
+import { SqsSendPort } from '../adapters/SqsSendPort.ts';
+import { SqsWorkQueue } from '../adapters/SqsWorkQueue.ts';
+import type { RequestMeter } from '../adapters/request-meter.ts';
+import { sampleOrchestrations } from '../orchestrations/index.ts';
+import { OWNERSHIP } from '../../infra/settings.ts';
+import type { HostConfig } from './config.ts';
+
+/**
+ * The one wiring of the engine to AWS adapters, used by the Lambda handlers and the local host instances
+ * alike. Only this file knows the concrete adapters.
+ */
+export function createRuntime(config: HostConfig, options: { meter?: RequestMeter; definitions?: OrchestrationDefinition[] } = {}) {
+  const clientOptions = { region: config.region, meter: options.meter };
+  const dynamo = dynamoDbDocumentClient(clientOptions);
+  const sqs = sqsClient(clientOptions);
+  const registry = new OrchestrationRegistry(options.definitions ?? sampleOrchestrations({ pricingLatencyMs: config.pricingLatencyMs }));
+  const store = new DynamoDbInstanceStore(dynamo, config.tableName);
+  const workQueue = new SqsWorkQueue(sqs, config.workQueueUrl);
+  const sendPort = new SqsSendPort(sqs, config.sendPorts);
+  const lease = { leaseMs: config.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs };
+  return {
+    sqs,
+    store,
+    workQueue,
+    registry,
+    lease,
+    receiveHost: new ReceiveHost({ registry, store, workQueue, clock: systemClock, source: 'receive' }),
+    processingHost: new ProcessingHost({ registry, store, sendPort, clock: systemClock, lease, hostId: config.hostId }),
+  };
+}
+
+export type Runtime = ReturnType<typeof createRuntime>;

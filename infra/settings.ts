@@ -1,0 +1,68 @@
+/**
+ * Resource settings, defined once: the CDK stacks and the embedded local stack both read this module,
+ * so the MessageBox table and the queues behave the same wherever Baton runs. No CDK import here, so the
+ * local runtime can load it cheaply.
+ */
+
+export const MESSAGEBOX = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Finished instances expire after this many days (DynamoDB TTL on `ttl`). */
+  ttlAttribute: 'ttl',
+  finishedRetentionDays: 7,
+  /** Sparse index of instances needing attention (running, waiting, suspended) for the sweeper and admin views. */
+  statusIndex: { name: 'byStatus', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  /**
+   * The status index spreads each status over this many partition keys, so no single index partition
+   * takes every status change (invariant 7: no shared hot item).
+   */
+  statusShards: 8,
+  billingMode: 'PAY_PER_REQUEST',
+  pointInTimeRecovery: true,
+} as const;
+
+export interface QueueSettings {
+  /** Name suffix; the stack prefixes it (locally: `baton-<suffix>`). */
+  readonly name: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionSeconds: number;
+  /** Receives before SQS moves a message to the DLQ. */
+  readonly maxReceiveCount: number;
+  readonly dlqRetentionSeconds: number;
+}
+
+const FOURTEEN_DAYS = 14 * 24 * 3600;
+
+/** Processing host function timeout; the work queue's visibility timeout is 6× it, as AWS advises for event sources. */
+export const HOST_FUNCTION_TIMEOUT_SECONDS = 10;
+
+export const QUEUES = {
+  /** Receive location: users send here. */
+  receive: { name: 'receive', visibilityTimeoutSeconds: 6 * HOST_FUNCTION_TIMEOUT_SECONDS, retentionSeconds: 4 * 24 * 3600, maxReceiveCount: 5, dlqRetentionSeconds: FOURTEEN_DAYS },
+  /** The processing host's work queue. */
+  work: { name: 'work', visibilityTimeoutSeconds: 6 * HOST_FUNCTION_TIMEOUT_SECONDS, retentionSeconds: 4 * 24 * 3600, maxReceiveCount: 10, dlqRetentionSeconds: FOURTEEN_DAYS },
+  /** Send port `send`: users read results here. */
+  send: { name: 'send', visibilityTimeoutSeconds: 30, retentionSeconds: 4 * 24 * 3600, maxReceiveCount: 5, dlqRetentionSeconds: FOURTEEN_DAYS },
+} as const satisfies Record<string, QueueSettings>;
+
+/** How the hosts consume their queues (the Lambda event source mapping, and the local poller that mimics it). */
+export const EVENT_SOURCE = {
+  batchSize: 10,
+  maxBatchingWindowSeconds: 0,
+  /** Host throttling: at most this many concurrent invocations per host function. */
+  maxConcurrency: 20,
+  /** Long polling, as the event source mapping does. */
+  waitTimeSeconds: 20,
+} as const;
+
+/** Step ownership timings (see functions/core/ownership.ts). */
+export const OWNERSHIP = {
+  leaseMs: 10_000,
+  maxClockSkewMs: 1_000,
+  /** The sweeper re-enqueues running instances untouched this long with no live lease. */
+  sweepStaleAfterMs: 30_000,
+} as const;
+
+export function dlqName(queue: QueueSettings): string {
+  return `${queue.name}-dlq`;
+}

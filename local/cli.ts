@@ -1,0 +1,203 @@
+#!/usr/bin/env node
+/**
+ * `baton`: the local cluster and its admin commands.
+ *   start     the embedded stack + N host instances (npm start), optionally a demo run
+ *   suspended list suspended messages and suspended instances
+ *   instances list instances by status (running, waiting, suspended)
+ *   send      send a message to the receive queue
+ *   receive   read (and delete) messages from the send queue
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
+import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
+import { InstanceStatus } from '../functions/core/instance.ts';
+import { OWNERSHIP } from '../infra/settings.ts';
+import { LocalCluster } from './cluster.ts';
+import { runDemo } from './demo.ts';
+import { clusterCounts, statusLine } from './status.ts';
+
+const WORK_DIR = resolve(process.env.BATON_HOME ?? '.baton');
+const [command = 'help', ...rest] = process.argv.slice(2);
+
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+
+function fail(message: string): never {
+  console.error(`baton: ${message}`);
+  process.exit(2);
+}
+
+function duration(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match) fail(`${flag} takes a duration such as 500ms, 10s, 2m (got "${text}")`);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[match[2] ?? 's']!;
+  return Number(match[1]) * unit;
+}
+
+function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) fail(`${flag} takes a positive integer (got "${text}")`);
+  return n;
+}
+
+function endpointsFile() {
+  const file = resolve(WORK_DIR, 'endpoints.json');
+  if (!existsSync(file)) fail(`no running cluster found (${file} is missing): start one with "npm start"`);
+  return JSON.parse(readFileSync(file, 'utf8')) as ReturnType<LocalCluster['describe']>;
+}
+
+async function start(): Promise<void> {
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      instances: { type: 'string', default: '2' },
+      demo: { type: 'string' },
+      port: { type: 'string', default: '4566' },
+      endpoint: { type: 'string' },
+      'data-dir': { type: 'string' },
+      'in-memory': { type: 'boolean', default: false },
+      lease: { type: 'string', default: `${OWNERSHIP.leaseMs}ms` },
+      'step-latency': { type: 'string' },
+      prefix: { type: 'string', default: 'baton' },
+    },
+  });
+  const demo = values.demo === undefined ? undefined : positiveInt(values.demo, '--demo');
+  // The demo runs on fresh in-memory state unless a data folder is named; a plain start keeps state on disk.
+  const inMemory = values['in-memory'] || (demo !== undefined && values['data-dir'] === undefined);
+  const dataDir = inMemory ? undefined : resolve(values['data-dir'] ?? resolve(WORK_DIR, 'data'));
+  const cluster = new LocalCluster({
+    instances: positiveInt(values.instances!, '--instances'),
+    port: Number(values.port),
+    endpoint: values.endpoint,
+    dataDir,
+    prefix: values.prefix!,
+    leaseMs: duration(values.lease!, '--lease'),
+    // The demo's pricing step takes 20 ms, like a call to a pricing service, so a kill lands mid-step.
+    pricingLatencyMs: values['step-latency'] ? duration(values['step-latency'], '--step-latency') : demo ? 20 : 0,
+    workDir: WORK_DIR,
+    log: (line) => console.log(line),
+  });
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(ticker);
+    if (process.stdout.isTTY) process.stdout.write('\n');
+    await cluster.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  await cluster.start();
+  const d = cluster.describe();
+  console.log(`Baton local cluster: ${cluster.options.instances} host instance(s), state ${dataDir ? `in ${dataDir}` : 'in memory'}`);
+  console.log(`  endpoint (DynamoDB + SQS): ${d.endpoint}${cluster.stack ? ' (embedded)' : ''}`);
+  console.log(`  receive queue:  ${d.receiveQueueUrl}`);
+  console.log(`  send queue:     ${d.sendQueueUrl}`);
+  console.log(`  MessageBox:     ${d.tableName}`);
+  console.log(`  written to ${cluster.writeEndpointsFile()}; host logs in ${resolve(WORK_DIR, 'logs')}`);
+  await cluster.waitUntilUp();
+
+  let counts: Record<string, number> | undefined;
+  let refreshing = false;
+  let lastPrinted = 0;
+  const ticker = setInterval(() => {
+    if (!refreshing) {
+      refreshing = true;
+      clusterCounts(cluster).then((c) => { counts = c; }).catch(() => undefined).finally(() => { refreshing = false; });
+    }
+    const line = statusLine(cluster, counts);
+    if (process.stdout.isTTY) process.stdout.write(`\r\x1b[2K${line.slice(0, (process.stdout.columns ?? 200) - 1)}`);
+    else if (Date.now() - lastPrinted > 5_000) {
+      lastPrinted = Date.now();
+      console.log(line);
+    }
+  }, 1_000);
+
+  if (demo === undefined) {
+    console.log('Running. Ctrl-C stops the cluster.');
+    return;
+  }
+  const result = await runDemo(cluster, demo, (line) => console.log(process.stdout.isTTY ? `\r\x1b[2K${line}` : line));
+  console.log(`${process.stdout.isTTY ? '\r\x1b[2K' : ''}demo: redelivered copies of an already received MessageId (dropped by MessageId): ${result.redeliveries}; sweeper re-enqueued ${cluster.sweeps}`);
+  console.log(`demo: orchestrations=${result.orchestrations} completed=${result.completed} lost=${result.lost} duplicates=${result.duplicates} failovers=${result.failovers}`);
+  const ok = result.lost === 0 && result.duplicates === 0 && result.completed === result.orchestrations;
+  await stop(ok ? 0 : 1);
+}
+
+async function suspended(): Promise<void> {
+  const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
+  const d = endpointsFile();
+  const store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: d.endpoint }), d.tableName);
+  const messages = await store.listSuspendedMessages();
+  const instances = await store.listInstances(InstanceStatus.Suspended);
+  if (values.json) {
+    console.log(JSON.stringify({ messages, instances }, null, 2));
+    return;
+  }
+  console.log(`Suspended messages (${messages.length}): could not become an instance`);
+  for (const m of messages) {
+    console.log(`  ${new Date(m.receivedAt).toISOString()}  ${m.messageId}  ${m.reason}`);
+    console.log(`      body: ${m.body.length > 160 ? `${m.body.slice(0, 160)}…` : m.body}`);
+  }
+  console.log(`Suspended instances (${instances.length}): resumable`);
+  for (const s of instances) console.log(`  ${s.instanceId}  ${s.orchestration}@${s.version}  ${s.error?.reason ?? ''}`);
+}
+
+async function instances(): Promise<void> {
+  const { values } = parseArgs({ args: rest, options: { status: { type: 'string', default: 'running' } } });
+  const d = endpointsFile();
+  const store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: d.endpoint }), d.tableName);
+  const list = await store.listInstances(values.status as InstanceStatus);
+  console.log(`${list.length} ${values.status} instance(s)`);
+  for (const s of list) {
+    console.log(`  ${s.instanceId}  ${s.orchestration}@${s.version}  rev=${s.revision}  at=${s.cursor.threads.map((t) => t.at).join(',')}  lease=${s.lease ? `${s.lease.owner} until ${new Date(s.lease.expiresAt).toISOString()}` : '-'}`);
+  }
+}
+
+async function send(): Promise<void> {
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { type: { type: 'string', default: 'Order' } } });
+  const d = endpointsFile();
+  const body = positionals[0] === undefined ? fail('usage: baton send [--type Order] \'{"orderId":"o-1",...}\' (or @file.json)') : positionals[0];
+  const text = body.startsWith('@') ? readFileSync(body.slice(1), 'utf8') : body;
+  const response = await sqsClient({ endpoint: d.endpoint }).send(new SendMessageCommand({
+    QueueUrl: d.receiveQueueUrl,
+    MessageBody: text,
+    MessageAttributes: { MessageType: { DataType: 'String', StringValue: values.type! } },
+  }));
+  console.log(`sent ${values.type} as message ${response.MessageId}`);
+}
+
+async function receive(): Promise<void> {
+  const { values } = parseArgs({ args: rest, options: { wait: { type: 'string', default: '5s' } } });
+  const d = endpointsFile();
+  const sqs = sqsClient({ endpoint: d.endpoint, longPolling: true });
+  const response = await sqs.send(new ReceiveMessageCommand({
+    QueueUrl: d.sendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: Math.min(20, Math.ceil(duration(values.wait!, '--wait') / 1000)), MessageAttributeNames: ['All'],
+  }));
+  const messages = response.Messages ?? [];
+  for (const m of messages) {
+    const attributes = Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]));
+    console.log(JSON.stringify({ attributes, body: JSON.parse(m.Body ?? 'null') }));
+  }
+  if (messages.length > 0) {
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: d.sendQueueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+  } else console.log('no messages on the send queue');
+}
+
+const commands: Record<string, () => Promise<void>> = { start, suspended, instances, send, receive };
+const run = commands[command];
+if (!run) {
+  console.log('usage: baton <start|suspended|instances|send|receive> [options]   (npm start -- --help for start options)');
+  process.exit(command === 'help' || command === '--help' ? 0 : 2);
+}
+try {
+  await run();
+} catch (error) {
+  fail((error as Error).message);
+}

@@ -1,0 +1,206 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { sqsClient, dynamoDbDocumentClient } from '../functions/adapters/aws-clients.ts';
+import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
+import { SqsWorkQueue } from '../functions/adapters/SqsWorkQueue.ts';
+import { systemClock } from '../functions/core/ports.ts';
+import { sweep } from '../functions/core/sweeper.ts';
+import { OWNERSHIP } from '../infra/settings.ts';
+import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.ts';
+import { provision, type Resources } from './provision.ts';
+
+const HOST_ENTRY = fileURLToPath(new URL('./host-instance.ts', import.meta.url));
+
+export interface ClusterOptions {
+  readonly instances: number;
+  /** Port of the embedded stack; ignored when `endpoint` is given. */
+  readonly port: number;
+  /** Use an endpoint that is already running (LocalStack, DynamoDB Local + SQS...) instead of the embedded stack. */
+  readonly endpoint?: string;
+  readonly dataDir?: string;
+  readonly prefix: string;
+  readonly leaseMs: number;
+  readonly pricingLatencyMs: number;
+  readonly workDir: string;
+  /** Long-poll wait of the pollers (20 s like Lambda; tests use less to stop faster). */
+  readonly waitSeconds?: number;
+  readonly sweepEveryMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface HostInstanceState {
+  readonly name: string;
+  pid?: number;
+  status: 'starting' | 'up' | 'killed' | 'restarting' | 'stopped';
+  workItems: number;
+  receiveBatches: number;
+  failed: number;
+  restarts: number;
+  /** Epoch ms when this host instance last reported a batch in flight. */
+  busyAt: number;
+}
+
+/**
+ * The local cluster: the embedded stack (or a given endpoint), the resources from infra/settings.ts, N host
+ * instances as OS processes, and the sweeper. A host instance that dies is restarted, as a Windows service
+ * hosting a BizTalk host instance would be.
+ */
+export class LocalCluster {
+  readonly options: ClusterOptions;
+  stack?: EmbeddedStack;
+  endpoint!: string;
+  resources!: Resources;
+  readonly hosts: HostInstanceState[] = [];
+  readonly #children = new Map<string, ChildProcess>();
+  #sweeper?: NodeJS.Timeout;
+  #stopping = false;
+  store!: DynamoDbInstanceStore;
+  sweeps = 0;
+  readonly #busyListeners = new Set<(host: HostInstanceState) => void>();
+
+  constructor(options: ClusterOptions) {
+    this.options = options;
+  }
+
+  async start(): Promise<void> {
+    const o = this.options;
+    process.env.AWS_REGION ??= 'us-east-1';
+    // Emulators accept any credentials; real ones are never needed locally.
+    process.env.AWS_ACCESS_KEY_ID ??= 'test';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+    if (o.endpoint) this.endpoint = o.endpoint;
+    else {
+      this.stack = await startEmbeddedStack({ port: o.port, dataDir: o.dataDir });
+      this.endpoint = this.stack.endpoint;
+    }
+    const region = process.env.AWS_REGION;
+    this.resources = await provision({ dynamo: new DynamoDBClient({ endpoint: this.endpoint, region }), sqs: sqsClient({ endpoint: this.endpoint, region }) }, o.prefix);
+    this.store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: this.endpoint, region }), this.resources.tableName);
+    const workQueue = new SqsWorkQueue(sqsClient({ endpoint: this.endpoint, region }), this.resources.queues.work.url);
+    mkdirSync(join(o.workDir, 'logs'), { recursive: true });
+    for (let i = 1; i <= o.instances; i++) this.#spawn(`host-${i}`);
+    this.#sweeper = setInterval(() => {
+      sweep({ store: this.store, workQueue, clock: systemClock }, { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: { leaseMs: o.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs } })
+        .then((ids) => { this.sweeps += ids.length; })
+        .catch((error) => o.log?.(`sweeper: ${(error as Error).message}`));
+    }, o.sweepEveryMs ?? 5_000);
+  }
+
+  /** What a client needs to talk to this cluster; also written to `<workDir>/endpoints.json`. */
+  describe() {
+    const q = this.resources.queues;
+    return {
+      endpoint: this.endpoint,
+      region: process.env.AWS_REGION,
+      tableName: this.resources.tableName,
+      receiveQueueUrl: q.receive.url,
+      sendQueueUrl: q.send.url,
+      workQueueUrl: q.work.url,
+      deadLetterQueueUrls: { receive: q.receive.dlqUrl, work: q.work.dlqUrl, send: q.send.dlqUrl },
+    };
+  }
+
+  writeEndpointsFile(): string {
+    const file = resolve(this.options.workDir, 'endpoints.json');
+    writeFileSync(file, `${JSON.stringify(this.describe(), null, 2)}\n`);
+    return file;
+  }
+
+  #spawn(name: string, previous?: HostInstanceState): void {
+    const o = this.options;
+    const q = this.resources.queues;
+    const state: HostInstanceState = previous ?? { name, status: 'starting', workItems: 0, receiveBatches: 0, failed: 0, restarts: 0, busyAt: 0 };
+    if (!previous) this.hosts.push(state);
+    const log = createWriteStream(join(o.workDir, 'logs', `${name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, [HOST_ENTRY], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: {
+        ...process.env,
+        AWS_ENDPOINT_URL: this.endpoint,
+        BATON_HOST_ID: `${name}#${state.restarts}`,
+        BATON_TABLE_NAME: this.resources.tableName,
+        BATON_RECEIVE_QUEUE_URL: q.receive.url,
+        BATON_RECEIVE_QUEUE_ARN: q.receive.arn,
+        BATON_WORK_QUEUE_URL: q.work.url,
+        BATON_WORK_QUEUE_ARN: q.work.arn,
+        BATON_SEND_QUEUE_URL: q.send.url,
+        BATON_LEASE_MS: String(o.leaseMs),
+        BATON_PRICING_LATENCY_MS: String(o.pricingLatencyMs),
+        BATON_WAIT_SECONDS: String(o.waitSeconds ?? 20),
+        POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      },
+    });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    state.pid = child.pid;
+    // Counters restart with the process; keep the totals across restarts.
+    const base = { workItems: state.workItems, receiveBatches: state.receiveBatches, failed: state.failed };
+    child.on('message', (message: { kind: string; workItems: number; receiveBatches: number; failed: number }) => {
+      if (message.kind === 'ready') state.status = 'up';
+      state.workItems = base.workItems + message.workItems;
+      state.receiveBatches = base.receiveBatches + message.receiveBatches;
+      state.failed = base.failed + message.failed;
+      if (message.kind === 'busy') {
+        state.busyAt = Date.now();
+        for (const listener of this.#busyListeners) listener(state);
+      }
+    });
+    child.on('exit', (code, signal) => {
+      this.#children.delete(name);
+      if (this.#stopping) {
+        state.status = 'stopped';
+        return;
+      }
+      state.status = 'restarting';
+      o.log?.(`${name} (pid ${state.pid}) exited (${signal ?? code}); restarting it in 1 s`);
+      setTimeout(() => {
+        if (this.#stopping) return;
+        state.restarts++;
+        this.#spawn(name, state);
+      }, 1_000);
+    });
+    this.#children.set(name, child);
+  }
+
+  /** SIGKILLs a host instance: no cleanup, no goodbye, like pulling a server's plug. */
+  kill(name: string): number | undefined {
+    const child = this.#children.get(name);
+    const state = this.hosts.find((h) => h.name === name);
+    if (!child || !state) return undefined;
+    state.status = 'killed';
+    child.kill('SIGKILL');
+    return child.pid;
+  }
+
+  /** Calls back when a host instance starts a batch of work items (used to kill one mid-step). */
+  onBusy(listener: (host: HostInstanceState) => void): () => void {
+    this.#busyListeners.add(listener);
+    return () => this.#busyListeners.delete(listener);
+  }
+
+  async waitUntilUp(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.hosts.some((h) => h.status !== 'up')) {
+      if (Date.now() > deadline) throw new Error(`host instances not up after ${timeoutMs} ms; see ${join(this.options.workDir, 'logs')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearInterval(this.#sweeper);
+    await Promise.all([...this.#children.values()].map((child) => new Promise<void>((resolveExit) => {
+      const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      child.once('exit', () => { clearTimeout(force); resolveExit(); });
+      child.kill('SIGTERM');
+    })));
+    await this.stack?.stop();
+  }
+
+  static clean(workDir: string): void {
+    rmSync(join(workDir, 'data'), { recursive: true, force: true });
+  }
+}

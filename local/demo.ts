@@ -1,0 +1,136 @@
+import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
+import { activationInstanceId } from '../functions/core/ids.ts';
+import type { LocalCluster } from './cluster.ts';
+
+export interface DemoResult {
+  readonly orchestrations: number;
+  readonly completed: number;
+  readonly lost: number;
+  readonly duplicates: number;
+  /** Copies of an already-received MessageId (a re-dispatch a deduplicating consumer drops). */
+  readonly redeliveries: number;
+  readonly failovers: number;
+  readonly killed?: { host: string; pid: number; atItems: number };
+}
+
+/** The sample orders: every tenth is invalid, so both outcomes of OrderFulfilment show up. */
+export function sampleOrder(i: number) {
+  const orderId = `demo-${Date.now().toString(36)}-${i}`;
+  const valid = i % 10 !== 9;
+  return {
+    orderId,
+    expected: valid ? 'Invoice' : 'OrderRejected',
+    body: { orderId, customerId: `c-${i % 7}`, lines: [{ sku: `sku-${i % 13}`, qty: valid ? 1 + (i % 3) : 0, unitPrice: 9.99 }] },
+  };
+}
+
+/**
+ * Sends `count` orders, SIGKILLs one host instance while it has work items in flight, waits until every
+ * orchestration ended, and checks what reached the send queue against what each order should produce.
+ */
+export async function runDemo(cluster: LocalCluster, count: number, log: (line: string) => void, timeoutMs = 180_000): Promise<DemoResult> {
+  const d = cluster.describe();
+  const sqs = sqsClient({ endpoint: d.endpoint });
+  const dynamo = dynamoDbDocumentClient({ endpoint: d.endpoint });
+  const orders = Array.from({ length: count }, (_, i) => sampleOrder(i));
+  const expected = new Map(orders.map((o) => [o.orderId, o.expected]));
+
+  // Kill a host instance mid-step, once a quarter of the work items went through.
+  let killed: DemoResult['killed'];
+  const victim = cluster.hosts[0]!;
+  const threshold = Math.max(1, Math.floor(count / 4));
+  const stopWatching = cluster.onBusy((host) => {
+    const total = cluster.hosts.reduce((n, h) => n + h.workItems, 0);
+    if (killed || host !== victim || total < threshold) return;
+    const pid = cluster.kill(host.name);
+    if (pid !== undefined) {
+      killed = { host: host.name, pid, atItems: total };
+      log(`demo: SIGKILL ${host.name} (pid ${pid}) with a batch in flight, after ${total} work items`);
+    }
+  });
+
+  // The receive queue's MessageIds decide the instance ids (deterministic activation).
+  const sent = await sendOrders(sqs, d.receiveQueueUrl, orders.map((o) => o.body));
+  const instanceIds = sent.map((messageId) => activationInstanceId('OrderFulfilment', messageId));
+  log(`demo: sent ${count} orders to ${d.receiveQueueUrl}`);
+
+  const received = new Map<string, { messageId: string; type: string }[]>();
+  const seenIds = new Set<string>();
+  let redeliveries = 0;
+  const deadline = Date.now() + timeoutMs;
+  let ended = 0;
+  let states: Record<string, any>[] = [];
+  for (;;) {
+    const batch = await sqs.send(new ReceiveMessageCommand({ QueueUrl: d.sendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+    for (const m of batch.Messages ?? []) {
+      const body = JSON.parse(m.Body ?? '{}') as { orderId?: string };
+      const messageId = m.MessageAttributes?.MessageId?.StringValue ?? m.MessageId!;
+      if (!body.orderId || !expected.has(body.orderId)) continue; // not ours: left alone
+      if (seenIds.has(messageId)) { redeliveries++; continue; }
+      seenIds.add(messageId);
+      const list = received.get(body.orderId) ?? [];
+      list.push({ messageId, type: m.MessageAttributes?.MessageType?.StringValue ?? '?' });
+      received.set(body.orderId, list);
+    }
+    const ours = (batch.Messages ?? []).filter((m) => expected.has((JSON.parse(m.Body ?? '{}') as { orderId?: string }).orderId ?? ''));
+    if (ours.length > 0) {
+      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: d.sendQueueUrl, Entries: ours.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    }
+    if ((batch.Messages ?? []).length === 0) {
+      states = await loadStates(dynamo, d.tableName, instanceIds);
+      ended = states.filter((s) => ['completed', 'suspended', 'terminated'].includes(s.status)).length;
+      if (ended === count && received.size >= count) break;
+      if (ended === count) {
+        // Everything ended: give straggling sends a few more empty polls, then stop.
+        const quiet = await sqs.send(new ReceiveMessageCommand({ QueueUrl: d.sendQueueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 2, VisibilityTimeout: 0 }));
+        if ((quiet.Messages ?? []).length === 0) break;
+      }
+      if (Date.now() > deadline) {
+        log(`demo: gave up waiting after ${timeoutMs} ms: ${ended}/${count} ended`);
+        break;
+      }
+    }
+  }
+  stopWatching();
+
+  let lost = 0;
+  let duplicates = 0;
+  for (const [orderId, type] of expected) {
+    const got = received.get(orderId) ?? [];
+    if (!got.some((g) => g.type === type)) lost++;
+    duplicates += Math.max(0, got.length - 1);
+  }
+  const completed = states.filter((s) => s.status === 'completed').length;
+  const failovers = states.reduce((n, s) => n + Number(JSON.parse(s.doc).failovers ?? 0), 0);
+  return { orchestrations: count, completed, lost, duplicates, redeliveries, failovers, killed };
+}
+
+async function sendOrders(sqs: ReturnType<typeof sqsClient>, queueUrl: string, bodies: unknown[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < bodies.length; i += 10) {
+    const chunk = bodies.slice(i, i + 10);
+    const response = await sqs.send(new SendMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: chunk.map((body, j) => ({ Id: String(j), MessageBody: JSON.stringify(body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } } })),
+    }));
+    if ((response.Failed ?? []).length > 0) throw new Error(`could not send orders: ${JSON.stringify(response.Failed)}`);
+    const byId = new Map((response.Successful ?? []).map((s) => [s.Id, s.MessageId!]));
+    chunk.forEach((_, j) => ids.push(byId.get(String(j))!));
+  }
+  return ids;
+}
+
+async function loadStates(dynamo: ReturnType<typeof dynamoDbDocumentClient>, table: string, instanceIds: string[]): Promise<Record<string, any>[]> {
+  const states: Record<string, any>[] = [];
+  for (let i = 0; i < instanceIds.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = instanceIds.slice(i, i + 100).map((id) => ({ pk: `I#${id}`, sk: 'STATE' }));
+    while (keys && keys.length > 0) {
+      const response: { Responses?: Record<string, Record<string, any>[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } = await dynamo.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
+      states.push(...(response.Responses?.[table] ?? []));
+      keys = response.UnprocessedKeys?.[table]?.Keys;
+    }
+  }
+  return states;
+}

@@ -1,0 +1,109 @@
+import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { startFauxqs } from 'fauxqs';
+
+const require = createRequire(import.meta.url);
+const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+
+const QUEUE_HOST = /http:\/\/sqs\.[a-z0-9-]+\.localhost:\d+\//g;
+
+export interface EmbeddedStack {
+  /** One address for DynamoDB and SQS, as LocalStack offers. */
+  readonly endpoint: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedStackOptions {
+  /** Default 4566, LocalStack's port; 0 picks a free one. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Keep state on disk here (dynalite's LevelDB, fauxqs's SQLite); in memory when absent. */
+  readonly dataDir?: string;
+}
+
+/**
+ * DynamoDB (dynalite) and SQS (fauxqs) behind a single endpoint. Requests are told apart the way AWS's
+ * JSON protocols label them: `X-Amz-Target: DynamoDB_20120810.*` goes to dynalite, in-process; the rest
+ * is proxied to fauxqs with its Host header kept, so queue URLs name this endpoint.
+ */
+export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Promise<EmbeddedStack> {
+  const host = options.host ?? '127.0.0.1';
+  if (options.dataDir) {
+    mkdirSync(join(options.dataDir, 'dynamodb'), { recursive: true });
+    mkdirSync(join(options.dataDir, 'sqs'), { recursive: true });
+  }
+  const dynamo = dynalite({
+    path: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined,
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  const dynamoHandler = dynamo.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
+  const sqs = await startFauxqs({
+    port: 0,
+    logger: false,
+    dataDir: options.dataDir ? join(options.dataDir, 'sqs') : undefined,
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+  const front = createServer((req, res) => {
+    const target = req.headers['x-amz-target'];
+    if (typeof target === 'string' && target.startsWith('DynamoDB_')) {
+      dynamoHandler(req, res);
+      return;
+    }
+    const upstream = httpRequest(
+      { host: '127.0.0.1', port: sqs.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (response) => {
+        const action = typeof target === 'string' ? target : '';
+        if (action.endsWith('.ReceiveMessage')) {
+          res.writeHead(response.statusCode ?? 502, response.headers);
+          response.pipe(res);
+          return;
+        }
+        // fauxqs names queues sqs.<region>.localhost:<port>, which does not resolve everywhere; the
+        // SDK then uses that host instead of AWS_ENDPOINT_URL. Present queue URLs on this endpoint.
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const body = Buffer.from(Buffer.concat(chunks).toString('utf8').replace(QUEUE_HOST, `http://${req.headers.host}/`));
+          res.writeHead(response.statusCode ?? 502, { ...response.headers, 'content-length': String(body.length) });
+          res.end(body);
+        });
+      },
+    );
+    upstream.on('error', (error) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`embedded SQS unavailable: ${error.message}`);
+    });
+    req.pipe(upstream);
+  });
+  // Long polls hold connections for 20 s; keep-alive sockets must outlive the SDK's idle ones.
+  front.keepAliveTimeout = 65_000;
+  front.headersTimeout = 66_000;
+
+  await new Promise<void>((resolve, reject) => {
+    front.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE'
+        ? new Error(`port ${options.port ?? 4566} is in use (LocalStack or another Baton?); choose another with --port`)
+        : error);
+    });
+    front.listen(options.port ?? 4566, host, () => resolve());
+  });
+  const address = front.address();
+  const port = typeof address === 'object' && address ? address.port : Number(options.port);
+  return {
+    endpoint: `http://${host}:${port}`,
+    port,
+    async stop() {
+      front.closeAllConnections();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+      agent.destroy();
+      await sqs.stop();
+      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * One local host instance: an OS process running the receive host and the processing host handlers
+ * (the same modules Lambda runs) behind pollers that behave like SQS event source mappings.
+ * Started by the cluster with its configuration in the environment.
+ */
+import { sqsClient } from '../functions/adapters/aws-clients.ts';
+import { EVENT_SOURCE } from '../infra/settings.ts';
+import { SqsPoller } from './poller.ts';
+
+const env = process.env;
+const region = env.AWS_REGION ?? 'us-east-1';
+const leaseSeconds = Math.max(1, Math.ceil(Number(env.BATON_LEASE_MS ?? 10_000) / 1000));
+const receive = await import('../functions/handlers/receive-host.ts');
+const processing = await import('../functions/handlers/processing-host.ts');
+const sqs = sqsClient({ region, longPolling: true });
+
+const stats = { receiveBatches: 0, workItems: 0, failed: 0 };
+const report = (kind: string, extra: Record<string, unknown> = {}) => process.send?.({ kind, ...stats, ...extra });
+
+const pollers = [
+  new SqsPoller({
+    sqs, region, handler: receive.handler,
+    queueUrl: env.BATON_RECEIVE_QUEUE_URL!, queueArn: env.BATON_RECEIVE_QUEUE_ARN!,
+    batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: Number(env.BATON_WAIT_SECONDS ?? EVENT_SOURCE.waitTimeSeconds),
+    visibilityTimeoutSeconds: leaseSeconds, concurrency: 1,
+    onBatch: ({ phase, failed }) => {
+      if (phase === 'end') { stats.receiveBatches++; stats.failed += failed; }
+    },
+  }),
+  new SqsPoller({
+    sqs, region, handler: processing.handler,
+    queueUrl: env.BATON_WORK_QUEUE_URL!, queueArn: env.BATON_WORK_QUEUE_ARN!,
+    batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: Number(env.BATON_WAIT_SECONDS ?? EVENT_SOURCE.waitTimeSeconds),
+    visibilityTimeoutSeconds: leaseSeconds, concurrency: Number(env.BATON_CONCURRENCY ?? 2),
+    onBatch: ({ phase, records, failed }) => {
+      if (phase === 'start') report('busy', { records });
+      else { stats.workItems += records - failed; stats.failed += failed; }
+    },
+  }),
+];
+for (const poller of pollers) poller.start();
+const statsTimer = setInterval(() => report('stats'), 500);
+report('ready');
+
+async function shutdown(): Promise<void> {
+  clearInterval(statsTimer);
+  await Promise.all(pollers.map((p) => p.stop()));
+  report('stats');
+  process.exit(0);
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
+process.on('disconnect', shutdown);

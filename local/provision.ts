@@ -1,0 +1,101 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { MESSAGEBOX, QUEUES, dlqName, type QueueSettings } from '../infra/settings.ts';
+
+export interface Resources {
+  readonly tableName: string;
+  readonly queues: Record<keyof typeof QUEUES, { url: string; dlqUrl: string; arn: string }>;
+}
+
+/** Names of the local resources: one prefix, so several clusters can share an endpoint. */
+export function resourceNames(prefix: string) {
+  return {
+    tableName: `${prefix}-messagebox`,
+    queue: (settings: QueueSettings) => `${prefix}-${settings.name}`,
+  };
+}
+
+/** The table definition the CDK MessageBox construct also builds (see infra/settings.ts). */
+export function tableDefinition(tableName: string) {
+  const { partitionKey, sortKey, statusIndex } = MESSAGEBOX;
+  return {
+    TableName: tableName,
+    BillingMode: MESSAGEBOX.billingMode,
+    AttributeDefinitions: [
+      { AttributeName: partitionKey, AttributeType: 'S' as const },
+      { AttributeName: sortKey, AttributeType: 'S' as const },
+      { AttributeName: statusIndex.partitionKey, AttributeType: 'S' as const },
+      { AttributeName: statusIndex.sortKey, AttributeType: 'S' as const },
+    ],
+    KeySchema: [
+      { AttributeName: partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: sortKey, KeyType: 'RANGE' as const },
+    ],
+    GlobalSecondaryIndexes: [{
+      IndexName: statusIndex.name,
+      KeySchema: [
+        { AttributeName: statusIndex.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: statusIndex.sortKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' as const },
+    }],
+  };
+}
+
+/** The queue attributes the CDK stacks also set, for a queue and its DLQ. */
+export function queueAttributes(settings: QueueSettings, dlqArn: string): Record<string, string> {
+  return {
+    VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: String(settings.retentionSeconds),
+    RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: settings.maxReceiveCount }),
+  };
+}
+
+/** Creates the MessageBox table and the queues if they are missing; safe to run on every start. */
+export async function provision(clients: { dynamo: DynamoDBClient; sqs: SQSClient }, prefix: string): Promise<Resources> {
+  const names = resourceNames(prefix);
+  try {
+    await clients.dynamo.send(new CreateTableCommand(tableDefinition(names.tableName)));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  for (let i = 0; i < 100; i++) {
+    const { Table } = await clients.dynamo.send(new DescribeTableCommand({ TableName: names.tableName }));
+    if (Table?.TableStatus === 'ACTIVE') break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  try {
+    await clients.dynamo.send(new UpdateTimeToLiveCommand({
+      TableName: names.tableName,
+      TimeToLiveSpecification: { AttributeName: MESSAGEBOX.ttlAttribute, Enabled: true },
+    }));
+  } catch {
+    // dynalite does not implement TTL (items are not expired locally); DynamoDB Local does.
+  }
+
+  const queues = {} as Resources['queues'];
+  for (const [key, settings] of Object.entries(QUEUES) as [keyof typeof QUEUES, QueueSettings][]) {
+    const dlq = await clients.sqs.send(new CreateQueueCommand({
+      QueueName: names.queue({ ...settings, name: dlqName(settings) }),
+      Attributes: { MessageRetentionPeriod: String(settings.dlqRetentionSeconds) },
+    }));
+    const dlqArn = await queueArn(clients.sqs, dlq.QueueUrl!);
+    const queue = await clients.sqs.send(new CreateQueueCommand({
+      QueueName: names.queue(settings),
+      Attributes: queueAttributes(settings, dlqArn),
+    }));
+    queues[key] = { url: queue.QueueUrl!, dlqUrl: dlq.QueueUrl!, arn: await queueArn(clients.sqs, queue.QueueUrl!) };
+  }
+  return { tableName: names.tableName, queues };
+}
+
+async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  return Attributes!.QueueArn!;
+}
