@@ -21,6 +21,8 @@ export interface ClusterOptions {
   /** Use an endpoint that is already running (LocalStack, DynamoDB Local + SQS...) instead of the embedded stack. */
   readonly endpoint?: string;
   readonly dataDir?: string;
+  /** Serve DynamoDB from here (DynamoDB Local) behind the embedded endpoint, instead of dynalite. */
+  readonly dynamodbEndpoint?: string;
   readonly prefix: string;
   readonly leaseMs: number;
   readonly pricingLatencyMs: number;
@@ -73,7 +75,7 @@ export class LocalCluster {
     process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
     if (o.endpoint) this.endpoint = o.endpoint;
     else {
-      this.stack = await startEmbeddedStack({ port: o.port, dataDir: o.dataDir });
+      this.stack = await startEmbeddedStack({ port: o.port, dataDir: o.dataDir, dynamodbEndpoint: o.dynamodbEndpoint });
       this.endpoint = this.stack.endpoint;
     }
     const region = process.env.AWS_REGION;

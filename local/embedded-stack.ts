@@ -22,6 +22,8 @@ export interface EmbeddedStackOptions {
   readonly host?: string;
   /** Keep state on disk here (dynalite's LevelDB, fauxqs's SQLite); in memory when absent. */
   readonly dataDir?: string;
+  /** Serve DynamoDB from this endpoint (DynamoDB Local, say) instead of the in-process dynalite. */
+  readonly dynamodbEndpoint?: string;
 }
 
 /**
@@ -35,19 +37,34 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
     mkdirSync(join(options.dataDir, 'dynamodb'), { recursive: true });
     mkdirSync(join(options.dataDir, 'sqs'), { recursive: true });
   }
-  const dynamo = dynalite({
+  const dynamo = options.dynamodbEndpoint ? undefined : dynalite({
     path: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined,
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
   });
-  const dynamoHandler = dynamo.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void;
+  const dynamoHandler = dynamo
+    ? (dynamo.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void)
+    : proxyTo(new URL(options.dynamodbEndpoint!));
   const sqs = await startFauxqs({
     port: 0,
     logger: false,
     dataDir: options.dataDir ? join(options.dataDir, 'sqs') : undefined,
   });
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  function proxyTo(target: URL) {
+    return (req: IncomingMessage, res: ServerResponse) => {
+      const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, (response) => {
+        res.writeHead(response.statusCode ?? 502, response.headers);
+        response.pipe(res);
+      });
+      upstream.on('error', (error) => {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`DynamoDB at ${target.origin} unavailable: ${error.message}`);
+      });
+      req.pipe(upstream);
+    };
+  }
 
   const front = createServer((req, res) => {
     const target = req.headers['x-amz-target'];
@@ -103,7 +120,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
       await new Promise<void>((resolve) => front.close(() => resolve()));
       agent.destroy();
       await sqs.stop();
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      if (dynamo) await new Promise<void>((resolve) => dynamo.close(() => resolve()));
     },
   };
 }

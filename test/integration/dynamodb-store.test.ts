@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoDbDocumentClient, sqsClient } from '../../functions/adapters/aws-clients.ts';
+import { DynamoDbInstanceStore } from '../../functions/adapters/DynamoDbInstanceStore.ts';
+import { RequestMeter } from '../../functions/adapters/request-meter.ts';
+import { activate } from '../../functions/core/engine.ts';
+import { OwnershipLost } from '../../functions/core/errors.ts';
+import { InstanceStatus } from '../../functions/core/instance.ts';
+import { OrchestrationRegistry } from '../../functions/core/registry.ts';
+import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
+import { provision } from '../../local/provision.ts';
+import { announceSkip, startTargetEndpoint, targets } from '../helpers/targets.ts';
+
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+process.env.AWS_REGION ??= 'us-east-1';
+
+const orchestration = new OrchestrationRegistry([orderFulfilment()]).latest('OrderFulfilment')!;
+let counter = 0;
+const fresh = (now = Date.now()) =>
+  activate(orchestration, { messageId: `store-test-${process.pid}-${++counter}-${now}`, messageType: 'Order', body: {}, properties: {}, receivedAt: now }, now);
+
+for (const target of targets) {
+  announceSkip(target);
+  describe.skipIf(target.skip)(`DynamoDbInstanceStore on ${target.name}${target.skip ? ` (skipped: ${target.skip})` : ''}`, () => {
+    let stop: () => Promise<void>;
+    let store: DynamoDbInstanceStore;
+    const meter = new RequestMeter();
+
+    beforeAll(async () => {
+      const started = await startTargetEndpoint(target);
+      stop = started.stop;
+      const prefix = `store${process.pid}${Date.now().toString(36)}`;
+      const resources = await provision({ dynamo: new DynamoDBClient({ endpoint: started.endpoint }), sqs: sqsClient({ endpoint: started.endpoint }) }, prefix);
+      store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: started.endpoint, meter }), resources.tableName);
+    });
+    afterAll(async () => stop?.());
+
+    it('creates an instance once: a redelivered activation finds it', async () => {
+      const state = fresh();
+      expect(await store.create(state)).toBe(true);
+      expect(await store.create(state)).toBe(false);
+      expect(await store.load(state.instanceId)).toEqual(state);
+    });
+
+    it('grants a contested lease to exactly one of two hosts', async () => {
+      const state = fresh();
+      await store.create(state);
+      const now = Date.now();
+      const claims = await Promise.allSettled([
+        store.claim(state, { owner: 'host-a', expiresAt: now + 10_000 }, now - 1_000),
+        store.claim(state, { owner: 'host-b', expiresAt: now + 10_000 }, now - 1_000),
+      ]);
+      expect(claims.filter((c) => c.status === 'fulfilled')).toHaveLength(1);
+      const rejected = claims.find((c) => c.status === 'rejected') as PromiseRejectedResult;
+      expect(rejected.reason).toBeInstanceOf(OwnershipLost);
+      expect((await store.load(state.instanceId))!.revision).toBe(1);
+    });
+
+    it('refuses a commit from a host whose lease was taken over (zombie fencing)', async () => {
+      const state = fresh();
+      await store.create(state);
+      const t0 = Date.now();
+      const held = await store.claim(state, { owner: 'zombie', expiresAt: t0 + 1_000 }, t0);
+      // Before expiry, nobody else may take it.
+      await expect(store.claim(held, { owner: 'rescuer', expiresAt: t0 + 10_000 }, t0)).rejects.toBeInstanceOf(OwnershipLost);
+      // After expiry (as the rescuer's clock sees it), the rescuer takes over and moves the revision on.
+      const taken = await store.claim(held, { owner: 'rescuer', expiresAt: t0 + 10_000 }, t0 + 2_000);
+      expect(taken.revision).toBe(held.revision + 1);
+      // The zombie wakes up and tries to commit with the revision it held.
+      const zombieCommit = { ...held, status: InstanceStatus.Completed, revision: held.revision + 1, lease: undefined };
+      await expect(store.commit(zombieCommit, held.revision, 'zombie', t0 + 3_000)).rejects.toBeInstanceOf(OwnershipLost);
+      const rescued = { ...taken, status: InstanceStatus.Completed, revision: taken.revision + 1, lease: undefined };
+      await store.commit(rescued, taken.revision, 'rescuer', t0 + 3_000);
+      const final = (await store.load(state.instanceId))!;
+      expect(final).toMatchObject({ status: 'completed', revision: taken.revision + 1 });
+      expect(final.lease).toBeUndefined();
+    });
+
+    it('persists a step in exactly one write request', async () => {
+      const state = fresh();
+      await store.create(state);
+      meter.reset();
+      await store.commit({ ...state, status: InstanceStatus.Completed, revision: 1 }, 0, 'host-a', Date.now());
+      expect(meter.snapshot()).toEqual({ 'DynamoDB.UpdateItem': 1 });
+    });
+
+    it('lists running instances through the sparse status index, and drops finished ones from it', async () => {
+      const running = fresh();
+      await store.create(running);
+      expect((await store.listInstances(InstanceStatus.Running)).map((s) => s.instanceId)).toContain(running.instanceId);
+      await store.commit({ ...running, status: InstanceStatus.Completed, revision: 1 }, 0, 'h', Date.now());
+      expect((await store.listInstances(InstanceStatus.Running)).map((s) => s.instanceId)).not.toContain(running.instanceId);
+    });
+  });
+}
