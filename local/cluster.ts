@@ -27,7 +27,7 @@ export interface ClusterOptions {
   readonly leaseMs: number;
   readonly pricingLatencyMs: number;
   readonly workDir: string;
-  /** Long-poll wait of the pollers (20 s like Lambda; tests use less to stop faster). */
+  /** Long-poll wait of the pollers (default 5 s: a host instance stops within it; Lambda's event source uses 20 s). */
   readonly waitSeconds?: number;
   readonly sweepEveryMs?: number;
   readonly log?: (line: string) => void;
@@ -131,7 +131,7 @@ export class LocalCluster {
         BATON_SEND_QUEUE_URL: q.send.url,
         BATON_LEASE_MS: String(o.leaseMs),
         BATON_PRICING_LATENCY_MS: String(o.pricingLatencyMs),
-        BATON_WAIT_SECONDS: String(o.waitSeconds ?? 20),
+        BATON_WAIT_SECONDS: String(o.waitSeconds ?? 5),
         POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       },
     });
@@ -192,10 +192,11 @@ export class LocalCluster {
   }
 
   async stop(): Promise<void> {
+    const o = this.options;
     this.#stopping = true;
     clearInterval(this.#sweeper);
     await Promise.all([...this.#children.values()].map((child) => new Promise<void>((resolveExit) => {
-      const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      const force = setTimeout(() => child.kill('SIGKILL'), ((o.waitSeconds ?? 5) + 5) * 1000);
       child.once('exit', () => { clearTimeout(force); resolveExit(); });
       child.kill('SIGTERM');
     })));

@@ -96,6 +96,11 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
       res.end(`embedded SQS unavailable: ${error.message}`);
     });
+    // A client that gives up (a stopped poller, a killed host) must not leave a long poll open upstream:
+    // it would take messages into flight for nobody until their visibility timeout.
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     req.pipe(upstream);
   });
   // Long polls hold connections for 20 s; keep-alive sockets must outlive the SDK's idle ones.

@@ -22,7 +22,7 @@ const pollers = [
     sqs, region, handler: receive.handler,
     queueUrl: env.BATON_RECEIVE_QUEUE_URL!, queueArn: env.BATON_RECEIVE_QUEUE_ARN!,
     batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: Number(env.BATON_WAIT_SECONDS ?? EVENT_SOURCE.waitTimeSeconds),
-    visibilityTimeoutSeconds: leaseSeconds, concurrency: 1,
+    visibilityTimeoutSeconds: leaseSeconds, concurrency: Number(env.BATON_CONCURRENCY ?? 2),
     onBatch: ({ phase, failed }) => {
       if (phase === 'end') { stats.receiveBatches++; stats.failed += failed; }
     },

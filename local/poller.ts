@@ -31,7 +31,6 @@ export class SqsPoller {
   readonly #options: PollerOptions;
   #running = false;
   #loops: Promise<void>[] = [];
-  readonly #abort = new AbortController();
 
   constructor(options: PollerOptions) {
     this.#options = options;
@@ -42,9 +41,13 @@ export class SqsPoller {
     for (let i = 0; i < this.#options.concurrency; i++) this.#loops.push(this.#loop());
   }
 
+  /**
+   * Stops after the current long polls return (at most `waitTimeSeconds`). Aborting them instead would
+   * not help: the queue may still hand messages to the abandoned request, and they would stay in flight
+   * for nobody until their visibility timeout. Messages that arrive while stopping are released at once.
+   */
   async stop(): Promise<void> {
     this.#running = false;
-    this.#abort.abort();
     await Promise.allSettled(this.#loops);
   }
 
@@ -60,8 +63,15 @@ export class SqsPoller {
           VisibilityTimeout: o.visibilityTimeoutSeconds,
           MessageAttributeNames: ['All'],
           MessageSystemAttributeNames: ['All'],
-        }), { abortSignal: this.#abort.signal });
+        }));
         messages = response.Messages ?? [];
+        if (!this.#running && messages.length > 0) {
+          await o.sqs.send(new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: o.queueUrl,
+            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
+          }));
+          return;
+        }
       } catch (error) {
         if (!this.#running) return;
         console.error(`poller ${o.queueUrl}: receive failed (${(error as Error).message}); retrying in 1 s`);

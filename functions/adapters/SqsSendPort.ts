@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { OutboxEntry } from '../core/instance.ts';
 import type { SendPort } from '../core/ports.ts';
-import { sendInBatches } from './sqs-batches.ts';
+import { CoalescingSender } from './sqs-batches.ts';
 
 /**
  * Send ports on SQS: each logical port name maps to a queue URL. Every message carries a deterministic
@@ -9,11 +9,11 @@ import { sendInBatches } from './sqs-batches.ts';
  * it is also the deduplication id, so SQS drops the copy itself (within its 5-minute window).
  */
 export class SqsSendPort implements SendPort {
-  readonly #client: SQSClient;
+  readonly #sender: CoalescingSender;
   readonly #ports: Readonly<Record<string, string>>;
 
   constructor(client: SQSClient, ports: Readonly<Record<string, string>>) {
-    this.#client = client;
+    this.#sender = new CoalescingSender(client);
     this.#ports = ports;
   }
 
@@ -24,8 +24,7 @@ export class SqsSendPort implements SendPort {
       const queueUrl = this.#ports[port];
       if (!queueUrl) throw new Error(`send port "${port}" is not bound to a queue; bound ports: ${Object.keys(this.#ports).join(', ')}`);
       const fifo = queueUrl.endsWith('.fifo');
-      return sendInBatches(this.#client, queueUrl, group.map((entry, i) => ({
-        Id: String(i),
+      return this.#sender.send(queueUrl, group.map((entry) => ({
         MessageBody: JSON.stringify(entry.body),
         MessageAttributes: {
           MessageType: { DataType: 'String', StringValue: entry.messageType },

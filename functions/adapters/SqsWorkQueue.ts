@@ -1,21 +1,20 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { WorkItem, WorkQueue } from '../core/ports.ts';
-import { sendInBatches } from './sqs-batches.ts';
+import { CoalescingSender } from './sqs-batches.ts';
 
 /** A processing host's work queue on SQS. A work item names an instance; the state is in the MessageBox. */
 export class SqsWorkQueue implements WorkQueue {
-  readonly #client: SQSClient;
+  readonly #sender: CoalescingSender;
   readonly #queueUrl: string;
 
   constructor(client: SQSClient, queueUrl: string) {
-    this.#client = client;
+    this.#sender = new CoalescingSender(client);
     this.#queueUrl = queueUrl;
   }
 
   async enqueue(items: readonly WorkItem[]): Promise<void> {
     if (items.length === 0) return;
-    await sendInBatches(this.#client, this.#queueUrl, items.map((item, i) => ({
-      Id: String(i),
+    await this.#sender.send(this.#queueUrl, items.map((item) => ({
       MessageBody: JSON.stringify(item),
     })));
   }

@@ -3,15 +3,17 @@ import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSCli
 /** SQS takes at most 10 entries per batch. */
 const MAX_ENTRIES = 10;
 
+type Entry = Omit<SendMessageBatchRequestEntry, 'Id'>;
+
 /**
  * Sends entries in batches of ten; entries SQS reports as failed are sent once more, and if they still fail
  * the call throws, so the caller's work item is redelivered rather than silently half-sent.
  */
-export async function sendInBatches(client: SQSClient, queueUrl: string, entries: readonly SendMessageBatchRequestEntry[]): Promise<void> {
-  const chunks: SendMessageBatchRequestEntry[][] = [];
+export async function sendInBatches(client: SQSClient, queueUrl: string, entries: readonly Entry[]): Promise<void> {
+  const chunks: Entry[][] = [];
   for (let i = 0; i < entries.length; i += MAX_ENTRIES) chunks.push(entries.slice(i, i + MAX_ENTRIES));
   await Promise.all(chunks.map(async (chunk) => {
-    let pending = chunk;
+    let pending: SendMessageBatchRequestEntry[] = chunk.map((entry, i) => ({ ...entry, Id: String(i) }));
     for (let attempt = 1; pending.length > 0; attempt++) {
       const { Failed = [] } = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
       if (Failed.length === 0) return;
@@ -23,4 +25,40 @@ export async function sendInBatches(client: SQSClient, queueUrl: string, entries
       pending = pending.filter((entry) => failedIds.has(entry.Id));
     }
   }));
+}
+
+/**
+ * Coalesces sends to the same queue made in the same turn of the event loop into shared SendMessageBatch
+ * requests. A host processes the records of a batch concurrently; each finishes its step with its own
+ * small dispatch, and coalescing turns ten one-entry requests into one ten-entry request. Each caller's
+ * promise settles with the request that carried its entries.
+ */
+export class CoalescingSender {
+  readonly #client: SQSClient;
+  readonly #pending = new Map<string, { entries: Entry[]; waiters: { resolve(): void; reject(error: unknown): void }[] }>();
+
+  constructor(client: SQSClient) {
+    this.#client = client;
+  }
+
+  send(queueUrl: string, entries: readonly Entry[]): Promise<void> {
+    if (entries.length === 0) return Promise.resolve();
+    let group = this.#pending.get(queueUrl);
+    if (!group) {
+      group = { entries: [], waiters: [] };
+      this.#pending.set(queueUrl, group);
+      setImmediate(() => this.#flush(queueUrl));
+    }
+    group.entries.push(...entries);
+    return new Promise<void>((resolve, reject) => group.waiters.push({ resolve, reject }));
+  }
+
+  #flush(queueUrl: string): void {
+    const group = this.#pending.get(queueUrl)!;
+    this.#pending.delete(queueUrl);
+    sendInBatches(this.#client, queueUrl, group.entries).then(
+      () => group.waiters.forEach((w) => w.resolve()),
+      (error) => group.waiters.forEach((w) => w.reject(error)),
+    );
+  }
 }

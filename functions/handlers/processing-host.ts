@@ -1,50 +1,9 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { InstanceBusy, OwnershipLost, describeError } from '../core/errors.ts';
-import { parseWorkItem } from '../adapters/SqsWorkQueue.ts';
-import { QUEUES } from '../../infra/settings.ts';
 import { readConfig } from './config.ts';
+import { createProcessingHandler } from './process.ts';
 import { createRuntime } from './runtime.ts';
 
-const logger = new Logger({ serviceName: 'baton-processing-host' });
 const config = readConfig();
-const runtime = createRuntime(config);
-const processor = new BatchProcessor(EventType.SQS);
 
-/** Past this many receives the instance is suspended with the error instead of cycling through the DLQ. */
-const SUSPEND_AT_RECEIVE = QUEUES.work.maxReceiveCount - 1;
-
-async function processRecord(record: SQSRecord): Promise<void> {
-  const item = parseWorkItem(record.body);
-  const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
-  try {
-    const outcome = await runtime.processingHost.process(item, { receiveCount });
-    if (outcome.result === 'retry') {
-      // Come back when the other host's lease may have expired, not after a whole visibility timeout.
-      await runtime.sqs.send(new ChangeMessageVisibilityCommand({
-        QueueUrl: config.workQueueUrl,
-        ReceiptHandle: record.receiptHandle,
-        VisibilityTimeout: Math.ceil(outcome.retryAfterMs / 1000),
-      }));
-      throw new InstanceBusy(item.instanceId, outcome.detail, outcome.retryAfterMs);
-    }
-  } catch (error) {
-    if (error instanceof OwnershipLost) {
-      logger.info('another host owns the instance; dropping this work item', { instanceId: item.instanceId });
-      return;
-    }
-    if (!(error instanceof InstanceBusy) && receiveCount >= SUSPEND_AT_RECEIVE) {
-      logger.error('work item failed past its retries; suspending the instance', { instanceId: item.instanceId, error: describeError(error) });
-      await runtime.processingHost.suspend(item, `work item failed ${receiveCount} times: ${describeError(error)}`);
-      return;
-    }
-    throw error;
-  }
-}
-
-/** Processing host: work queue → claim → run to the next persistence point → commit → dispatch outbox. */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  return processPartialResponse(event, processRecord, processor, { throwOnFullBatchFailure: false });
-}
+/** Lambda entry point of the processing host (and of the local host instances). */
+export const handler = createProcessingHandler(createRuntime(config), config.workQueueUrl, new Logger({ serviceName: 'baton-processing-host' }));

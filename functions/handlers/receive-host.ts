@@ -1,19 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { describeError } from '../core/errors.ts';
 import { readConfig } from './config.ts';
+import { createReceiveHandler } from './receive.ts';
 import { createRuntime } from './runtime.ts';
-import { toRawMessage } from './sqs-event.ts';
 
-const logger = new Logger({ serviceName: 'baton-receive-host' });
-const runtime = createRuntime(readConfig());
-
-/** Receive host: receive queue → parse, type, route, persist, enqueue work. Reports partial batch failures. */
-export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const { outcomes, failures } = await runtime.receiveHost.receive(event.Records.map(toRawMessage));
-  for (const outcome of outcomes) {
-    if (outcome.result === 'suspended') logger.warn('message suspended', { messageId: outcome.messageId, reason: outcome.reason });
-  }
-  for (const [messageId, error] of failures) logger.error('receive failed; SQS will redeliver', { messageId, error: describeError(error) });
-  return { batchItemFailures: [...failures.keys()].map((itemIdentifier) => ({ itemIdentifier })) };
-}
+/** Lambda entry point of the receive host (and of the local host instances). */
+export const handler = createReceiveHandler(createRuntime(readConfig()), new Logger({ serviceName: 'baton-receive-host' }));

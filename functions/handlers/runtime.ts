@@ -16,8 +16,12 @@ import type { HostConfig } from './config.ts';
  * The one wiring of the engine to AWS adapters, used by the Lambda handlers and the local host instances
  * alike. Only this file knows the concrete adapters.
  */
-export function createRuntime(config: HostConfig, options: { meter?: RequestMeter; definitions?: OrchestrationDefinition[] } = {}) {
-  const clientOptions = { region: config.region, meter: options.meter };
+export function createRuntime(
+  config: HostConfig,
+  options: { meter?: RequestMeter; definitions?: OrchestrationDefinition[]; endpoint?: string } = {},
+) {
+  // Without an explicit endpoint the SDK resolves AWS_ENDPOINT_URL itself, then the AWS endpoint.
+  const clientOptions = { region: config.region, meter: options.meter, endpoint: options.endpoint };
   const dynamo = dynamoDbDocumentClient(clientOptions);
   const sqs = sqsClient(clientOptions);
   const registry = new OrchestrationRegistry(options.definitions ?? sampleOrchestrations({ pricingLatencyMs: config.pricingLatencyMs }));

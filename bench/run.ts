@@ -1,0 +1,196 @@
+/**
+ * `npm run bench`: prints one JSON object per line.
+ *   rawConditionalWritesPerSecond   the emulator's own ceiling: conditional PutItems, 16 in flight
+ *   writesPerPersistencePoint       DynamoDB write requests ÷ persistence points (metered SDK clients)
+ *   requestsPerOrchestration        every AWS request per orchestration, by operation (metered SDK clients)
+ *   persistedStepsPerSecond         a local cluster of 1 and 2 host instances (OS processes), end to end
+ *   throughputRatio                 persisted steps/s with 2 host instances ÷ raw conditional writes/s
+ * Everything runs on the embedded stack in this process, in one run, so the ratios compare like with like.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
+import { DYNAMODB_WRITES, RequestMeter } from '../functions/adapters/request-meter.ts';
+import { activationInstanceId } from '../functions/core/ids.ts';
+import { createProcessingHandler } from '../functions/handlers/process.ts';
+import { createReceiveHandler } from '../functions/handlers/receive.ts';
+import { createRuntime } from '../functions/handlers/runtime.ts';
+import { LocalCluster } from '../local/cluster.ts';
+import { sampleOrder } from '../local/demo.ts';
+import { startEmbeddedStack } from '../local/embedded-stack.ts';
+import { SqsPoller } from '../local/poller.ts';
+import { provision, type Resources } from '../local/provision.ts';
+import { EVENT_SOURCE } from '../infra/settings.ts';
+
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+
+const { values } = parseArgs({ options: { orders: { type: 'string', default: '400' }, 'raw-writes': { type: 'string', default: '3000' } } });
+const ORDERS = Number(values.orders);
+const emit = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
+const stack = await startEmbeddedStack({ port: 0 });
+const endpoint = stack.endpoint;
+const workDir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
+let run = 0;
+const prefix = () => `bench${++run}${Date.now().toString(36)}`;
+
+async function provisioned(): Promise<Resources> {
+  return provision({ dynamo: new DynamoDBClient({ endpoint }), sqs: sqsClient({ endpoint }) }, prefix());
+}
+
+/** The emulator's raw rate of single-item conditional writes, measured the way the hosts write. */
+async function rawConditionalWrites(total: number, inFlight = 16): Promise<number> {
+  const { tableName } = await provisioned();
+  const client = dynamoDbDocumentClient({ endpoint });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < total) {
+      const i = next++;
+      await client.send(new PutCommand({ TableName: tableName, Item: { pk: `I#raw-${i}`, sk: 'STATE', rev: 0, doc: '{"x":1}' }, ConditionExpression: 'attribute_not_exists(pk)' }));
+    }
+  }));
+  return total / ((performance.now() - started) / 1000);
+}
+
+async function sendOrders(queueUrl: string, count: number): Promise<string[]> {
+  const sqs = sqsClient({ endpoint });
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 10) {
+    const chunk = Array.from({ length: Math.min(10, count - i) }, (_, j) => sampleOrder(i + j).body);
+    const response = await sqs.send(new SendMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: chunk.map((body, j) => ({ Id: String(j), MessageBody: JSON.stringify(body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } } })),
+    }));
+    const byId = new Map((response.Successful ?? []).map((s) => [s.Id, s.MessageId!]));
+    chunk.forEach((_, j) => ids.push(byId.get(String(j))!));
+  }
+  return ids;
+}
+
+/**
+ * Waits until every instance ended; returns their stored items. It watches the queues (cheap) and reads
+ * the instances only once they are drained, so the measurement does not load the emulator it measures.
+ */
+async function waitForEnd(tableName: string, instanceIds: string[], queueUrls: string[], timeoutMs = 120_000): Promise<Record<string, any>[]> {
+  const client = dynamoDbDocumentClient({ endpoint });
+  const sqs = sqsClient({ endpoint });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const depths = await Promise.all(queueUrls.map(async (QueueUrl) => {
+      const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }));
+      return Object.values(Attributes).reduce((n, v) => n + Number(v), 0);
+    }));
+    if (depths.every((d) => d === 0)) {
+      const items: Record<string, any>[] = [];
+      for (let i = 0; i < instanceIds.length; i += 100) {
+        let keys: Record<string, unknown>[] | undefined = instanceIds.slice(i, i + 100).map((id) => ({ pk: `I#${id}`, sk: 'STATE' }));
+        while (keys?.length) {
+          const r: { Responses?: Record<string, Record<string, any>[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } =
+            await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }));
+          items.push(...(r.Responses?.[tableName] ?? []));
+          keys = r.UnprocessedKeys?.[tableName]?.Keys;
+        }
+      }
+      if (items.length === instanceIds.length && items.every((s) => s.status !== 'running')) return items;
+    }
+    if (Date.now() > deadline) throw new Error(`bench: instances still running after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Handlers and pollers in this process with metered SDK clients: every request Baton makes is counted. */
+async function meteredRun(count: number) {
+  const resources = await provisioned();
+  const handlerMeter = new RequestMeter();
+  const pollerMeter = new RequestMeter();
+  const config = {
+    tableName: resources.tableName,
+    workQueueUrl: resources.queues.work.url,
+    sendPorts: { send: resources.queues.send.url },
+    hostId: 'bench-host',
+    leaseMs: 10_000,
+    pricingLatencyMs: 0,
+    region: process.env.AWS_REGION,
+  };
+  const runtime = createRuntime(config, { meter: handlerMeter, endpoint });
+  // Count persistence points where the engine makes them, independently of the request meter.
+  let persistencePoints = 0;
+  const create = runtime.store.create.bind(runtime.store);
+  const commit = runtime.store.commit.bind(runtime.store);
+  runtime.store.create = async (state) => { const created = await create(state); if (created) persistencePoints++; return created; };
+  runtime.store.commit = async (...args) => { await commit(...args); persistencePoints++; };
+
+  const pollerSqs = sqsClient({ endpoint, longPolling: true, meter: pollerMeter });
+  const common = { sqs: pollerSqs, region: process.env.AWS_REGION!, batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: 1, visibilityTimeoutSeconds: 10, concurrency: 2 };
+  const pollers = [
+    new SqsPoller({ ...common, queueUrl: resources.queues.receive.url, queueArn: resources.queues.receive.arn, handler: createReceiveHandler(runtime) }),
+    new SqsPoller({ ...common, queueUrl: resources.queues.work.url, queueArn: resources.queues.work.arn, handler: createProcessingHandler(runtime, resources.queues.work.url) }),
+  ];
+  const messageIds = await sendOrders(resources.queues.receive.url, count);
+  pollers.forEach((p) => p.start());
+  const started = performance.now();
+  await waitForEnd(resources.tableName, messageIds.map((id) => activationInstanceId('OrderFulfilment', id)), [resources.queues.receive.url, resources.queues.work.url]);
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(pollers.map((p) => p.stop()));
+
+  const handler = handlerMeter.snapshot();
+  const poller = pollerMeter.snapshot();
+  const writes = DYNAMODB_WRITES.reduce((n, op) => n + (handler[op] ?? 0), 0);
+  const byOperation: Record<string, number> = {};
+  for (const [op, n] of [...Object.entries(handler), ...Object.entries(poller)]) byOperation[op] = round((byOperation[op] ?? 0) + n / count, 3);
+  const total = Object.values(handler).reduce((a, b) => a + b, 0) + Object.values(poller).reduce((a, b) => a + b, 0);
+  const handlerTotal = Object.values(handler).reduce((a, b) => a + b, 0);
+  return { writes, persistencePoints, byOperation, perOrchestration: total / count, handlerPerOrchestration: handlerTotal / count, stepsPerSecond: persistencePoints / seconds };
+}
+
+/** A real local cluster (host instances are OS processes): persisted steps per second, end to end. */
+async function clusterThroughput(instances: number, count: number): Promise<{ stepsPerSecond: number; orchestrationsPerSecond: number }> {
+  const cluster = new LocalCluster({ instances, port: 0, endpoint, prefix: prefix(), leaseMs: 10_000, pricingLatencyMs: 0, workDir, waitSeconds: 1, sweepEveryMs: 60_000 });
+  await cluster.start();
+  await cluster.waitUntilUp();
+  const d = cluster.describe();
+  // Queue everything first so the hosts, not the sender, set the pace.
+  await cluster.stop();
+  const messageIds = await sendOrders(d.receiveQueueUrl, count);
+  const restarted = new LocalCluster({ ...cluster.options, prefix: cluster.options.prefix });
+  const boot = performance.now();
+  await restarted.start();
+  await restarted.waitUntilUp();
+  // Timed from when the host instances are up: process start-up (loading Node modules) is not throughput.
+  const started = performance.now();
+  process.stderr.write(`bench: ${instances} host instance(s) up in ${Math.round(started - boot)} ms\n`);
+  const states = await waitForEnd(d.tableName, messageIds.map((id) => activationInstanceId('OrderFulfilment', id)), [d.receiveQueueUrl, d.workQueueUrl]);
+  const seconds = (performance.now() - started) / 1000;
+  await restarted.stop();
+  // Each instance's persistence points: its creation plus one per commit (the revision counts commits).
+  const steps = states.reduce((n, s) => n + 1 + Number(s.rev), 0);
+  return { stepsPerSecond: steps / seconds, orchestrationsPerSecond: count / seconds };
+}
+
+const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+try {
+  const raw = await rawConditionalWrites(Number(values['raw-writes']));
+  emit({ metric: 'rawConditionalWritesPerSecond', value: round(raw), emulator: 'dynalite (embedded)', inFlight: 16 });
+
+  const metered = await meteredRun(Math.min(ORDERS, 300));
+  emit({ metric: 'writesPerPersistencePoint', value: round(metered.writes / metered.persistencePoints, 3), writes: metered.writes, persistencePoints: metered.persistencePoints });
+  emit({ metric: 'persistedStepsPerSecond', value: round(metered.stepsPerSecond), hostInstances: 'in-process (handlers in the emulator\'s process)' });
+  emit({ metric: 'requestsPerOrchestration', value: round(metered.perOrchestration, 2), handlerRequests: round(metered.handlerPerOrchestration, 2), byOperation: metered.byOperation, note: 'SQS.ReceiveMessage and SQS.DeleteMessageBatch are the event source polling; the rest are the handlers' });
+
+  const one = await clusterThroughput(1, ORDERS);
+  emit({ metric: 'persistedStepsPerSecond', value: round(one.stepsPerSecond), hostInstances: 1, orchestrationsPerSecond: round(one.orchestrationsPerSecond) });
+  const two = await clusterThroughput(2, ORDERS);
+  emit({ metric: 'persistedStepsPerSecond', value: round(two.stepsPerSecond), hostInstances: 2, orchestrationsPerSecond: round(two.orchestrationsPerSecond) });
+  emit({ metric: 'throughputRatio', value: round(two.stepsPerSecond / raw, 3), note: 'persisted steps/s (2 host instances) ÷ raw conditional writes/s, same emulator, same run' });
+  emit({ metric: 'scaleOutRatio', value: round(two.stepsPerSecond / one.stepsPerSecond, 3), note: '2 host instances ÷ 1, same store; on a 2-core machine the emulator shares the cores' });
+} finally {
+  await stack.stop();
+  rmSync(workDir, { recursive: true, force: true });
+}
