@@ -43,6 +43,9 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  // dynalite only closes its LevelDB (and releases the folder's lock) when its own server closes,
+  // and a server that never listened cannot close: give it a loopback port nobody uses.
+  if (dynamo) await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
   const dynamoHandler = dynamo
     ? (dynamo.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void)
     : proxyTo(new URL(options.dynamodbEndpoint!));

@@ -116,3 +116,50 @@ async function drain(sqs: ReturnType<typeof sqsClient>, queueUrl: string, ours: 
   }
   return out;
 }
+
+describe('local cluster restarted on its data folder', () => {
+  it('continues in-flight orchestrations after the whole cluster stops and starts again', async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'baton-restart-'));
+    const options = { instances: 1, port: 0, dataDir: join(workDir, 'data'), prefix: 'restart', leaseMs: 2_000, pricingLatencyMs: 50, workDir, waitSeconds: 1, sweepEveryMs: 1_000 };
+    try {
+      const first = new LocalCluster(options);
+      await first.start();
+      await first.waitUntilUp();
+      const d = first.describe();
+      const orders = Array.from({ length: 40 }, (_, i) => sampleOrder(i));
+      const sqs = sqsClient({ endpoint: d.endpoint });
+      const ids: string[] = [];
+      for (let i = 0; i < orders.length; i += 10) {
+        const r = await sqs.send(new SendMessageBatchCommand({
+          QueueUrl: d.receiveQueueUrl,
+          Entries: orders.slice(i, i + 10).map((o, j) => ({ Id: String(j), MessageBody: JSON.stringify(o.body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } } })),
+        }));
+        ids.push(...(r.Successful ?? []).sort((a, b) => Number(a.Id) - Number(b.Id)).map((s) => s.MessageId!));
+      }
+      // Stop everything while work is in flight: host instances, emulators, the lot.
+      while (first.hosts[0]!.workItems < 5) await new Promise((r) => setTimeout(r, 20));
+      await first.stop();
+
+      const second = new LocalCluster(options);
+      await second.start();
+      try {
+        const deadline = Date.now() + 60_000;
+        let ended = 0;
+        while (Date.now() < deadline) {
+          const states = await Promise.all(ids.map((id) => second.store.load(activationInstanceId('OrderFulfilment', id))));
+          ended = states.filter((s) => s?.status === 'completed').length;
+          if (ended === orders.length) break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        expect(ended).toBe(orders.length);
+        const outputs = await drain(sqsClient({ endpoint: second.describe().endpoint }), second.describe().sendQueueUrl, () => true, orders.length);
+        const distinct = new Set(outputs.map((o) => o.body.orderId));
+        expect(distinct.size).toBe(orders.length);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,50 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import { DurableQueue } from './constructs/DurableQueue.ts';
+import { HostFunction } from './constructs/HostFunction.ts';
+import { MessageBox } from './constructs/MessageBox.ts';
+import { QUEUES } from './settings.ts';
+
+export interface BatonStackProps extends StackProps {
+  /** Keep the MessageBox table when the stack is deleted. @default true */
+  readonly retainData?: boolean;
+}
+
+/**
+ * Baton on AWS: receive queue → receive host → MessageBox + work queue → processing host → send queue,
+ * and a sweeper on a schedule. The processing host runs as a regional function, which Lambda already
+ * spreads over the region's Availability Zones.
+ */
+export class BatonStack extends Stack {
+  constructor(scope: Construct, id: string, props: BatonStackProps = {}) {
+    super(scope, id, props);
+    const messageBox = new MessageBox(this, 'MessageBox', { retain: props.retainData });
+    const receive = new DurableQueue(this, 'Receive', QUEUES.receive);
+    const work = new DurableQueue(this, 'Work', QUEUES.work);
+    const send = new DurableQueue(this, 'Send', QUEUES.send);
+    const environment = {
+      BATON_TABLE_NAME: messageBox.table.tableName,
+      BATON_WORK_QUEUE_URL: work.queue.queueUrl,
+      BATON_SEND_QUEUE_URL: send.queue.queueUrl,
+    };
+
+    const receiveHost = new HostFunction(this, 'ReceiveHost', { entry: 'receive-host.ts', environment, source: receive.queue });
+    messageBox.table.grantReadWriteData(receiveHost.fn);
+    work.queue.grantSendMessages(receiveHost.fn);
+
+    const processingHost = new HostFunction(this, 'ProcessingHost', { entry: 'processing-host.ts', environment, source: work.queue });
+    messageBox.table.grantReadWriteData(processingHost.fn);
+    send.queue.grantSendMessages(processingHost.fn);
+
+    const sweeper = new HostFunction(this, 'Sweeper', { entry: 'sweeper.ts', environment, timeoutSeconds: 60 });
+    messageBox.table.grantReadData(sweeper.fn);
+    work.queue.grantSendMessages(sweeper.fn);
+    new Rule(this, 'SweepSchedule', { schedule: Schedule.rate(Duration.minutes(1)), targets: [new LambdaFunction(sweeper.fn)] });
+
+    new CfnOutput(this, 'ReceiveQueueUrl', { value: receive.queue.queueUrl });
+    new CfnOutput(this, 'SendQueueUrl', { value: send.queue.queueUrl });
+    new CfnOutput(this, 'TableName', { value: messageBox.table.tableName });
+  }
+}

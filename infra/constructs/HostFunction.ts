@@ -1,0 +1,56 @@
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { fileURLToPath } from 'node:url';
+import { EVENT_SOURCE, HOST_FUNCTION_TIMEOUT_SECONDS } from '../settings.ts';
+
+/** Same major as the local runtime (Node 24). */
+export const HOST_RUNTIME = Runtime.NODEJS_24_X;
+
+export interface HostFunctionProps {
+  /** Handler file under functions/handlers/, e.g. `processing-host.ts`. */
+  readonly entry: string;
+  readonly environment: Record<string, string>;
+  /** The queue this host consumes, through an event source mapping. */
+  readonly source?: IQueue;
+  readonly timeoutSeconds?: number;
+}
+
+/** A Baton host as a Lambda function: bundled by local esbuild (no Docker), arm64, Node 24. */
+export class HostFunction extends Construct {
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: HostFunctionProps) {
+    super(scope, id);
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: fileURLToPath(new URL(`../../functions/handlers/${props.entry}`, import.meta.url)),
+      handler: 'handler',
+      runtime: HOST_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.seconds(props.timeoutSeconds ?? HOST_FUNCTION_TIMEOUT_SECONDS),
+      environment: { ...props.environment, POWERTOOLS_LOG_LEVEL: 'INFO' },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        // ESM bundles still meet CommonJS dependencies that call require().
+        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        forceDockerBundling: false,
+      },
+    });
+    if (props.source) {
+      this.fn.addEventSource(new SqsEventSource(props.source, {
+        batchSize: EVENT_SOURCE.batchSize,
+        maxBatchingWindow: EVENT_SOURCE.maxBatchingWindowSeconds > 0 ? Duration.seconds(EVENT_SOURCE.maxBatchingWindowSeconds) : undefined,
+        reportBatchItemFailures: true,
+        // Host throttling, as BizTalk hosts have: bounds the load one host puts on the MessageBox.
+        maxConcurrency: EVENT_SOURCE.maxConcurrency,
+      }));
+    }
+  }
+}

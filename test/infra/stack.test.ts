@@ -1,0 +1,80 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { statSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { BatonStack } from '../../infra/BatonStack.ts';
+import { EVENT_SOURCE, MESSAGEBOX, QUEUES } from '../../infra/settings.ts';
+import { queueAttributes, tableDefinition } from '../../local/provision.ts';
+
+let template: Template;
+let assemblyDir: string;
+
+beforeAll(() => {
+  const app = new App();
+  const stack = new BatonStack(app, 'Baton');
+  template = Template.fromStack(stack);
+  assemblyDir = app.synth().directory;
+});
+
+describe('BatonStack', () => {
+  it('builds the MessageBox table the local stack builds: same keys, index, PITR, encryption, TTL', () => {
+    const local = tableDefinition('x');
+    template.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        KeySchema: local.KeySchema,
+        AttributeDefinitions: Match.arrayWith(local.AttributeDefinitions),
+        BillingMode: MESSAGEBOX.billingMode,
+        GlobalSecondaryIndexes: [Match.objectLike({ IndexName: local.GlobalSecondaryIndexes[0]!.IndexName, KeySchema: local.GlobalSecondaryIndexes[0]!.KeySchema, Projection: local.GlobalSecondaryIndexes[0]!.Projection })],
+        TimeToLiveSpecification: { AttributeName: MESSAGEBOX.ttlAttribute, Enabled: true },
+        SSESpecification: Match.objectLike({ SSEEnabled: true }),
+        Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true })],
+      }),
+    });
+  });
+
+  it('gives every queue a DLQ with the redrive and visibility the local stack uses, encrypted', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    const withRedrive = Object.values(queues).filter((q) => q.Properties.RedrivePolicy);
+    expect(withRedrive).toHaveLength(Object.keys(QUEUES).length);
+    expect(Object.keys(queues)).toHaveLength(2 * Object.keys(QUEUES).length);
+    for (const settings of Object.values(QUEUES)) {
+      const local = queueAttributes(settings, 'arn');
+      expect(withRedrive.some((q) =>
+        String(q.Properties.VisibilityTimeout) === local.VisibilityTimeout &&
+        String(q.Properties.MessageRetentionPeriod) === local.MessageRetentionPeriod &&
+        q.Properties.RedrivePolicy.maxReceiveCount === settings.maxReceiveCount)).toBe(true);
+    }
+    for (const queue of Object.values(queues)) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+  });
+
+  it('consumes the queues with partial batch failure reports and host throttling', () => {
+    const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
+    expect(Object.keys(mappings)).toHaveLength(2);
+    for (const mapping of Object.values(mappings)) {
+      expect(mapping.Properties).toMatchObject({
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: EVENT_SOURCE.batchSize,
+        ScalingConfig: { MaximumConcurrency: EVENT_SOURCE.maxConcurrency },
+      });
+    }
+  });
+
+  it('runs the hosts on Node 24 (as locally), arm64, with visibility ≥ 6× the function timeout', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    const timeouts = functions.map((fn) => fn.Properties.Timeout as number);
+    expect(QUEUES.work.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * Math.min(...timeouts));
+  });
+
+  it('bundles each host under 300 KB', () => {
+    const bundles = readdirSync(assemblyDir).filter((d) => d.startsWith('asset.'));
+    expect(bundles.length).toBeGreaterThanOrEqual(3);
+    for (const dir of bundles) {
+      const file = readdirSync(join(assemblyDir, dir)).find((f) => /^index\.m?js$/.test(f))!;
+      expect(statSync(join(assemblyDir, dir, file)).size).toBeLessThan(300 * 1024);
+    }
+  });
+});
