@@ -47,8 +47,10 @@ export class ProcessingHost {
     if (!state) return { result: 'done', detail: 'no such instance' };
 
     if (state.status !== InstanceStatus.Running) {
-      // A commit whose dispatch may not have happened (crash, or this is a redelivered work item).
-      if (state.outbox.length > 0) await sendPort.dispatch(state.outbox);
+      // The last commit's effects may not have gone out if the host that made it died before dispatching.
+      // Its work item then comes back as a redelivery, and that redelivery re-dispatches (same ids). A
+      // first delivery (a duplicate enqueued by a redelivered receive or by the sweeper) leaves it alone.
+      if (state.outbox.length > 0 && delivery.receiveCount > 1) await sendPort.dispatch(state.outbox);
       return { result: 'done', detail: `instance is ${state.status}`, instance: state };
     }
 

@@ -114,6 +114,17 @@ describe('ProcessingHost', () => {
     expect(w.sendPort.sent[0]!.messageId).toBe(committed.outbox[0]!.messageId);
   });
 
+  it('does not re-send for a duplicate work item of an instance that already completed', async () => {
+    const w = world();
+    const order = rawMessage(validOrder());
+    await w.receiver.receive([order]);
+    await w.host('a').process(w.workQueue.items[0]!, { receiveCount: 1 });
+    await w.receiver.receive([order]); // the receive queue redelivers the order: a second work item
+    expect(w.workQueue.items).toHaveLength(2);
+    await w.host('b').process(w.workQueue.items[1]!, { receiveCount: 1 });
+    expect(w.sendPort.sent).toHaveLength(1);
+  });
+
   it('resumes from the last persistence point after a crash mid-step, with the same outbound ids', async () => {
     let crash = true;
     const twoSteps = orchestration('TwoSteps', 1, [
