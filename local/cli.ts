@@ -63,8 +63,22 @@ async function start(): Promise<void> {
       lease: { type: 'string', default: `${OWNERSHIP.leaseMs}ms` },
       'step-latency': { type: 'string' },
       prefix: { type: 'string', default: 'baton' },
+      help: { type: 'boolean', default: false },
     },
   });
+  if (values.help) {
+    console.log(`npm start -- [options]
+  --instances N        host instances (OS processes), default 2
+  --demo N             send N sample orders, SIGKILL a host instance midway, check the send queue, exit
+  --port P             port of the embedded DynamoDB + SQS endpoint, default 4566
+  --endpoint URL       use a running LocalStack-compatible endpoint instead of the embedded stack
+  --data-dir D         keep state here (default .baton/data; the demo runs in memory unless given)
+  --in-memory          keep no state across restarts
+  --lease 10s          step lease; also the visibility timeout the local pollers use
+  --step-latency 20ms  simulated pricing-service latency in the sample (demo default 20ms, else 0)
+  --prefix baton       prefix of the table and queue names`);
+    return;
+  }
   const demo = values.demo === undefined ? undefined : positiveInt(values.demo, '--demo');
   // The demo runs on fresh in-memory state unless a data folder is named; a plain start keeps state on disk.
   const inMemory = values['in-memory'] || (demo !== undefined && values['data-dir'] === undefined);

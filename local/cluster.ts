@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { sqsClient, dynamoDbDocumentClient } from '../functions/adapters/aws-clients.ts';
 import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
 import { SqsWorkQueue } from '../functions/adapters/SqsWorkQueue.ts';
-import { systemClock } from '../functions/core/ports.ts';
+import { systemClock } from '../functions/adapters/system-clock.ts';
 import { sweep } from '../functions/core/sweeper.ts';
 import { OWNERSHIP } from '../infra/settings.ts';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.ts';

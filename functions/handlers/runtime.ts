@@ -1,4 +1,4 @@
-import { systemClock } from '../core/ports.ts';
+import { systemClock } from '../adapters/system-clock.ts';
 import { ProcessingHost } from '../core/processing-host.ts';
 import { ReceiveHost } from '../core/receive-host.ts';
 import { OrchestrationRegistry } from '../core/registry.ts';

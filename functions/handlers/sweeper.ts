@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { systemClock } from '../core/ports.ts';
+import { systemClock } from '../adapters/system-clock.ts';
 import { sweep } from '../core/sweeper.ts';
 import { OWNERSHIP } from '../../infra/settings.ts';
 import { readConfig } from './config.ts';

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { sqsClient } from '../../functions/adapters/aws-clients.ts';
+import { startEmbeddedStack, type EmbeddedStack } from '../../local/embedded-stack.ts';
+import { SqsPoller } from '../../local/poller.ts';
+
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+process.env.AWS_REGION ??= 'us-east-1';
+
+describe('SqsPoller (the local event source mapping)', () => {
+  let stack: EmbeddedStack;
+  beforeAll(async () => { stack = await startEmbeddedStack({ port: 0 }); });
+  afterAll(async () => stack?.stop());
+
+  it('deletes what succeeded, redelivers what failed, and lets the redrive policy move a poison message to the DLQ', async () => {
+    const sqs = sqsClient({ endpoint: stack.endpoint });
+    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: 'poller-dlq' }));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl!, AttributeNames: ['QueueArn'] }));
+    const queue = await sqs.send(new CreateQueueCommand({
+      QueueName: 'poller-q',
+      Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes!.QueueArn, maxReceiveCount: 2 }) },
+    }));
+    await sqs.send(new SendMessageBatchCommand({
+      QueueUrl: queue.QueueUrl!,
+      Entries: ['ok-1', 'poison', 'ok-2'].map((body, i) => ({ Id: String(i), MessageBody: body, MessageAttributes: { Kind: { DataType: 'String', StringValue: body } } })),
+    }));
+
+    const seen: { body: string; receiveCount: string; kind?: string }[] = [];
+    const poller = new SqsPoller({
+      sqs: sqsClient({ endpoint: stack.endpoint, longPolling: true }), queueUrl: queue.QueueUrl!, queueArn: 'arn:aws:sqs:us-east-1:000000000000:poller-q', region: 'us-east-1',
+      batchSize: 10, waitTimeSeconds: 1, visibilityTimeoutSeconds: 1, concurrency: 1,
+      handler: async (event: SQSEvent) => {
+        for (const r of event.Records) seen.push({ body: r.body, receiveCount: r.attributes.ApproximateReceiveCount, kind: r.messageAttributes.Kind?.stringValue });
+        return { batchItemFailures: event.Records.filter((r) => r.body === 'poison').map((r) => ({ itemIdentifier: r.messageId })) };
+      },
+    });
+    poller.start();
+    const deadline = Date.now() + 15_000;
+    let dead: string[] = [];
+    while (Date.now() < deadline && dead.length === 0) {
+      const r = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq.QueueUrl!, WaitTimeSeconds: 1 }));
+      dead = (r.Messages ?? []).map((m) => m.Body!);
+    }
+    await poller.stop();
+
+    expect(dead).toEqual(['poison']);
+    expect(seen.filter((s) => s.body === 'ok-1')).toHaveLength(1);
+    expect(seen.filter((s) => s.body === 'ok-2')).toHaveLength(1);
+    expect(seen.filter((s) => s.body === 'poison').map((s) => s.receiveCount)).toEqual(['1', '2']);
+    expect(seen.every((s) => s.kind === s.body)).toBe(true);
+  });
+});
