@@ -79,6 +79,8 @@ export interface InstanceState {
   readonly error?: InstanceError;
   /** Host instance that made the last commit. */
   readonly lastHost?: string;
+  /** Random id of the last commit: tells a host whether an ambiguous write (reply lost, retried) was its own. */
+  readonly commitId?: string;
   /** Times the instance was resumed by a host after another one stopped mid-step. */
   readonly failovers: number;
   readonly createdAt: number;

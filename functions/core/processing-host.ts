@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { run } from './engine.ts';
 import { OwnershipLost } from './errors.ts';
 import { InstanceStatus, type InstanceState } from './instance.ts';
@@ -90,8 +91,9 @@ export class ProcessingHost {
         failovers: state.failovers + (resumed && commits === 0 ? 1 : 0),
         lease: continues ? { owner: hostId, expiresAt: now + lease.leaseMs } : undefined,
         updatedAt: now,
+        commitId: randomUUID(),
       };
-      await store.commit(next, state.revision, hostId, takeoverBefore(now, lease));
+      await this.#commit(next, state.revision, takeoverBefore(now, lease));
       commits++;
       if (next.outbox.length > 0) await sendPort.dispatch(next.outbox);
       if (!continues) return { result: 'done', detail: `${next.status} after ${commits} persistence point(s)`, instance: next };
@@ -122,9 +124,27 @@ export class ProcessingHost {
       outbox: [],
       lastHost: hostId,
       updatedAt: now,
+      commitId: randomUUID(),
     };
-    await store.commit(next, state.revision, hostId, takeoverBefore(now, lease));
+    await this.#commit(next, state.revision, takeoverBefore(now, lease));
     return { result: 'done', detail: reason, instance: next };
+  }
+
+  /**
+   * Commits, resolving the ambiguous case: the write was applied but its reply was lost, the SDK retried,
+   * and the retry failed its condition because the revision had already moved on, by this very write.
+   * Treating that as a loss would drop the work item with the outbox never dispatched.
+   */
+  async #commit(next: InstanceState, expectedRevision: number, before: number): Promise<void> {
+    const { store, hostId } = this.#deps;
+    try {
+      await store.commit(next, expectedRevision, hostId, before);
+    } catch (error) {
+      if (!(error instanceof OwnershipLost)) throw error;
+      const stored = await store.load(next.instanceId);
+      if (stored?.revision === next.revision && stored.commitId === next.commitId) return;
+      throw error;
+    }
   }
 
   /** Extends the lease every third of its length while a step runs under it; each extension is a fenced write. */

@@ -114,6 +114,19 @@ describe('ProcessingHost', () => {
     expect(w.sendPort.sent[0]!.messageId).toBe(committed.outbox[0]!.messageId);
   });
 
+  it('recognises its own commit when the reply was lost and the retry failed its condition', async () => {
+    const w = world();
+    await w.receiver.receive([rawMessage(validOrder('o-ambiguous'))]);
+    // The write is applied, then the connection drops; the SDK's retry finds the revision moved on.
+    w.store.afterCommit = (next) => {
+      w.store.afterCommit = undefined;
+      throw new OwnershipLost(next.instanceId, next.revision - 1);
+    };
+    const outcome = await w.host('a').process(w.workQueue.items[0]!, { receiveCount: 1 });
+    expect(outcome.result).toBe('done');
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Invoice']);
+  });
+
   it('does not re-send for a duplicate work item of an instance that already completed', async () => {
     const w = world();
     const order = rawMessage(validOrder());

@@ -9,6 +9,8 @@ export class MemoryInstanceStore implements InstanceStore {
   writes = 0;
   /** Runs before a commit is applied; throw to simulate a crash before the write. */
   beforeCommit?: (next: InstanceState) => void | Promise<void>;
+  /** Runs after a commit was applied; throw to simulate a lost reply. */
+  afterCommit?: (next: InstanceState) => void | Promise<void>;
 
   async create(state: InstanceState): Promise<boolean> {
     this.writes++;
@@ -43,6 +45,7 @@ export class MemoryInstanceStore implements InstanceStore {
     this.writes++;
     this.#check(next.instanceId, expectedRevision, hostId, takeoverBefore);
     this.items.set(next.instanceId, JSON.stringify(next));
+    await this.afterCommit?.(next);
   }
 
   async putSuspendedMessage(message: SuspendedMessage): Promise<void> {
