@@ -168,30 +168,15 @@ export class DynamoDbInstanceStore implements InstanceStore {
   async countByStatus(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     for (const status of [...INDEXED, 'message']) {
-      let count = 0;
-      for (let shard = 0; shard < MESSAGEBOX.statusShards; shard++) {
-        let start: Record<string, unknown> | undefined;
-        do {
-          const page = await this.#client.send(new QueryCommand({
-            TableName: this.#table,
-            IndexName: MESSAGEBOX.statusIndex.name,
-            KeyConditionExpression: 'gsi1pk = :pk',
-            ExpressionAttributeValues: { ':pk': `STATUS#${status}#${shard}` },
-            Select: 'COUNT',
-            ExclusiveStartKey: start,
-          }));
-          count += page.Count ?? 0;
-          start = page.LastEvaluatedKey;
-        } while (start);
-      }
-      counts[status] = count;
+      counts[status] = 0;
+      for await (const page of this.#statusPages(status, { Select: 'COUNT' })) counts[status] += page.Count ?? 0;
     }
     return counts;
   }
 
-  async #queryShards(status: string, limit: number): Promise<Record<string, any>[]> {
-    const results: Record<string, any>[] = [];
-    for (let shard = 0; shard < MESSAGEBOX.statusShards && results.length < limit; shard++) {
+  /** Pages of the status index for one status, shard after shard. */
+  async *#statusPages(status: string, extra: { Select?: 'COUNT'; Limit?: () => number }) {
+    for (let shard = 0; shard < MESSAGEBOX.statusShards; shard++) {
       let start: Record<string, unknown> | undefined;
       do {
         const page = await this.#client.send(new QueryCommand({
@@ -199,12 +184,21 @@ export class DynamoDbInstanceStore implements InstanceStore {
           IndexName: MESSAGEBOX.statusIndex.name,
           KeyConditionExpression: 'gsi1pk = :pk',
           ExpressionAttributeValues: { ':pk': `STATUS#${status}#${shard}` },
+          Select: extra.Select,
+          Limit: extra.Limit?.(),
           ExclusiveStartKey: start,
-          Limit: limit - results.length,
         }));
-        results.push(...(page.Items ?? []));
+        yield page;
         start = page.LastEvaluatedKey;
-      } while (start && results.length < limit);
+      } while (start);
+    }
+  }
+
+  async #queryShards(status: string, limit: number): Promise<Record<string, any>[]> {
+    const results: Record<string, any>[] = [];
+    for await (const page of this.#statusPages(status, { Limit: () => limit - results.length })) {
+      results.push(...(page.Items ?? []));
+      if (results.length >= limit) break;
     }
     // The index projects keys only (cheaper writes); fetch the items themselves.
     const full = await Promise.all(results.map(async (key) => {
