@@ -30,16 +30,17 @@ export class BatonStack extends Stack {
       BATON_SEND_QUEUE_URL: send.queue.queueUrl,
     };
 
+    // Least privilege, by what each host does to the MessageBox (see functions/core/ports.ts).
     const receiveHost = new HostFunction(this, 'ReceiveHost', { entry: 'receive-host.ts', environment, source: receive.queue });
-    messageBox.table.grantReadWriteData(receiveHost.fn);
+    messageBox.grant(receiveHost.role, 'create');
     work.queue.grantSendMessages(receiveHost.fn);
 
     const processingHost = new HostFunction(this, 'ProcessingHost', { entry: 'processing-host.ts', environment, source: work.queue });
-    messageBox.table.grantReadWriteData(processingHost.fn);
+    messageBox.grant(processingHost.role, 'step');
     send.queue.grantSendMessages(processingHost.fn);
 
     const sweeper = new HostFunction(this, 'Sweeper', { entry: 'sweeper.ts', environment, timeoutSeconds: 60 });
-    messageBox.table.grantReadData(sweeper.fn);
+    messageBox.grant(sweeper.role, 'sweep');
     work.queue.grantSendMessages(sweeper.fn);
     new Rule(this, 'SweepSchedule', { schedule: Schedule.rate(Duration.minutes(1)), targets: [new LambdaFunction(sweeper.fn)] });
 

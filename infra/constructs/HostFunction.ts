@@ -1,4 +1,6 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -22,10 +24,19 @@ export interface HostFunctionProps {
 /** A Baton host as a Lambda function: bundled by local esbuild (no Docker), arm64, Node 24. */
 export class HostFunction extends Construct {
   readonly fn: NodejsFunction;
+  /** The function's own role: no managed policy, only what the stack grants it. */
+  readonly role: Role;
+  readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: HostFunctionProps) {
     super(scope, id);
+    this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    // Instead of AWSLambdaBasicExecutionRole (which may write to any log group): this one only.
+    this.logGroup.grantWrite(this.role);
     this.fn = new NodejsFunction(this, 'Function', {
+      role: this.role,
+      logGroup: this.logGroup,
       entry: fileURLToPath(new URL(`../../functions/handlers/${props.entry}`, import.meta.url)),
       handler: 'handler',
       runtime: HOST_RUNTIME,

@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { MESSAGEBOX } from '../settings.ts';
 
@@ -10,6 +11,14 @@ export interface MessageBoxProps {
    */
   readonly retain?: boolean;
 }
+
+/**
+ * What a host does with the MessageBox, and the actions that needs:
+ * - create: the receive host creates instances and suspended-message records (conditional PutItem);
+ * - step: the processing host reads an instance and commits or claims it (GetItem, conditional UpdateItem);
+ * - sweep: the sweeper reads the status index and the instances it names (Query on that index, GetItem).
+ */
+export type MessageBoxAccess = 'create' | 'step' | 'sweep';
 
 /** The MessageBox: one DynamoDB table holding instance state, with the sparse status index. */
 export class MessageBox extends Construct {
@@ -35,5 +44,19 @@ export class MessageBox extends Construct {
         projectionType: ProjectionType.KEYS_ONLY,
       }],
     });
+  }
+
+  /** Grants exactly the actions of one kind of access, on this table (and its status index, for sweeps). */
+  grant(grantee: IGrantable, access: MessageBoxAccess): void {
+    const table = this.table.tableArn;
+    const statements = {
+      create: [new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table] })],
+      step: [new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table] })],
+      sweep: [
+        new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table}/index/${MESSAGEBOX.statusIndex.name}`] }),
+        new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table] }),
+      ],
+    }[access];
+    for (const statement of statements) grantee.grantPrincipal.addToPrincipalPolicy(statement);
   }
 }

@@ -69,6 +69,15 @@ describe('BatonStack', () => {
     expect(QUEUES.work.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * Math.min(...timeouts));
   });
 
+  it('scopes every host\'s DynamoDB permissions to the MessageBox, no wildcard, no managed policy', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(new Set(dynamo.flatMap((st) => [st.Action].flat()))).toEqual(new Set(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']));
+    for (const st of statements) expect(JSON.stringify(st.Resource)).not.toMatch(/"\*"|\/\*"/);
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
   it('bundles each host under 300 KB', () => {
     const bundles = readdirSync(assemblyDir).filter((d) => d.startsWith('asset.'));
     expect(bundles.length).toBeGreaterThanOrEqual(3);
