@@ -1,7 +1,9 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { FlowLogDestination, IpAddresses, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { ProcessingHost, type Placement } from './constructs/ProcessingHost.ts';
 import { DurableQueue } from './constructs/DurableQueue.ts';
 import { HostFunction } from './constructs/HostFunction.ts';
 import { MessageBox } from './constructs/MessageBox.ts';
@@ -10,6 +12,12 @@ import { QUEUES } from './settings.ts';
 export interface BatonStackProps extends StackProps {
   /** Keep the MessageBox table when the stack is deleted. @default true */
   readonly retainData?: boolean;
+  /** Where processing host instances run (see ProcessingHost). @default 'regional' */
+  readonly placement?: Placement;
+  /** For `perAz`: the VPC to use. When absent, the stack creates one with an isolated subnet per zone. */
+  readonly vpc?: IVpc;
+  /** For a VPC the stack creates: how many zones. @default 2 (3 needs an environment or explicit zones) */
+  readonly zones?: number;
 }
 
 /**
@@ -35,9 +43,9 @@ export class BatonStack extends Stack {
     messageBox.grant(receiveHost.role, 'create');
     work.queue.grantSendMessages(receiveHost.fn);
 
-    const processingHost = new HostFunction(this, 'ProcessingHost', { entry: 'processing-host.ts', environment, source: work.queue });
-    messageBox.grant(processingHost.role, 'step');
-    send.queue.grantSendMessages(processingHost.fn);
+    const placement = props.placement ?? 'regional';
+    const vpc = placement === 'perAz' ? props.vpc ?? this.#isolatedVpc(props.zones ?? 2) : undefined;
+    new ProcessingHost(this, 'ProcessingHost', { placement, vpc, workQueue: work.queue, sendQueue: send.queue, messageBox, environment });
 
     const sweeper = new HostFunction(this, 'Sweeper', { entry: 'sweeper.ts', environment, timeoutSeconds: 60 });
     messageBox.grant(sweeper.role, 'sweep');
@@ -47,5 +55,19 @@ export class BatonStack extends Stack {
     new CfnOutput(this, 'ReceiveQueueUrl', { value: receive.queue.queueUrl });
     new CfnOutput(this, 'SendQueueUrl', { value: send.queue.queueUrl });
     new CfnOutput(this, 'TableName', { value: messageBox.table.tableName });
+  }
+
+  /** A VPC with only isolated subnets (no NAT, no internet gateway): the hosts reach AWS through endpoints. */
+  #isolatedVpc(zones: number): Vpc {
+    const region = this.region.startsWith('${Token') ? this.node.tryGetContext('region') ?? 'us-east-1' : this.region;
+    const vpc = new Vpc(this, 'Vpc', {
+      ipAddresses: IpAddresses.cidr('10.42.0.0/16'),
+      // An environment-agnostic stack only knows two zones by itself; name them to get more.
+      availabilityZones: Array.from({ length: zones }, (_, i) => `${region}${'abcdef'[i]}`),
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'hosts', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+    });
+    vpc.addFlowLog('FlowLog', { destination: FlowLogDestination.toCloudWatchLogs() });
+    return vpc;
   }
 }

@@ -7,5 +7,12 @@ const app = new App();
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 new BatonStack(app, app.node.tryGetContext('stackName') ?? 'Baton', {
   retainData: app.node.tryGetContext('retainData') !== 'false',
+  placement: placement(app.node.tryGetContext('placement') ?? 'regional'),
+  zones: Number(app.node.tryGetContext('azs') ?? 2),
 });
+
+function placement(value: string): 'regional' | 'perAz' {
+  if (value !== 'regional' && value !== 'perAz') throw new Error(`-c placement must be "regional" or "perAz" (got "${value}")`);
+  return value;
+}
 app.synth();

@@ -1,5 +1,6 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -19,6 +20,10 @@ export interface HostFunctionProps {
   /** The queue this host consumes, through an event source mapping. */
   readonly source?: IQueue;
   readonly timeoutSeconds?: number;
+  /** Bind this host instance to one subnet (one Availability Zone). */
+  readonly vpc?: IVpc;
+  readonly subnet?: ISubnet;
+  readonly securityGroup?: ISecurityGroup;
 }
 
 /** A Baton host as a Lambda function: bundled by local esbuild (no Docker), arm64, Node 24. */
@@ -34,9 +39,24 @@ export class HostFunction extends Construct {
     this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     // Instead of AWSLambdaBasicExecutionRole (which may write to any log group): this one only.
     this.logGroup.grantWrite(this.role);
+    if (props.vpc) {
+      // What AWSLambdaVPCAccessExecutionRole grants, without its log permissions on every log group.
+      // EC2 network-interface actions support no resource-level scoping for Lambda's ENI management.
+      this.role.addToPolicy(new PolicyStatement({
+        actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+        resources: ['*'],
+      }));
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'Lambda manages its ENIs with ec2:Describe*/Create/DeleteNetworkInterface, which take no resource scoping here; the same grant as AWSLambdaVPCAccessExecutionRole, without its logs:* part.',
+      });
+    }
     this.fn = new NodejsFunction(this, 'Function', {
       role: this.role,
       logGroup: this.logGroup,
+      vpc: props.vpc,
+      vpcSubnets: props.subnet ? { subnets: [props.subnet] } : undefined,
+      securityGroups: props.securityGroup ? [props.securityGroup] : undefined,
       entry: fileURLToPath(new URL(`../../functions/handlers/${props.entry}`, import.meta.url)),
       handler: 'handler',
       runtime: HOST_RUNTIME,

@@ -1,0 +1,61 @@
+import { GatewayVpcEndpointAwsService, InterfaceVpcEndpointAwsService, SecurityGroup, SubnetType, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { HostFunction } from './HostFunction.ts';
+import type { MessageBox } from './MessageBox.ts';
+
+/**
+ * Where the processing host's instances run:
+ * - `regional`: one function outside any VPC. Lambda already runs it across the region's zones and
+ *   replaces failed execution environments; no VPC endpoints to pay for. The default.
+ * - `perAz`: one function per Availability Zone, each bound to that zone's subnet, all consuming the same
+ *   work queue: BizTalk's "host instance per server", made explicit. Needs VPC endpoints (a DynamoDB
+ *   gateway, free; SQS interface endpoints, billed per zone and hour) so no NAT gateway is needed.
+ */
+export type Placement = 'regional' | 'perAz';
+
+export interface ProcessingHostProps {
+  readonly placement: Placement;
+  /** Required for `perAz`: its isolated subnets, one per zone, carry the host instances. */
+  readonly vpc?: IVpc;
+  readonly workQueue: IQueue;
+  readonly sendQueue: IQueue;
+  readonly messageBox: MessageBox;
+  readonly environment: Record<string, string>;
+}
+
+/** The processing host: its host-instance functions, granted what a step needs and nothing else. */
+export class ProcessingHost extends Construct {
+  readonly instances: HostFunction[] = [];
+
+  constructor(scope: Construct, id: string, props: ProcessingHostProps) {
+    super(scope, id);
+    if (props.placement === 'perAz' && !props.vpc) throw new Error('ProcessingHost: placement "perAz" needs a vpc');
+    if (props.placement === 'regional') {
+      this.instances.push(new HostFunction(this, 'Regional', { entry: 'processing-host.ts', environment: props.environment, source: props.workQueue }));
+    } else {
+      const vpc = props.vpc!;
+      const subnets = vpc.selectSubnets({ subnetType: SubnetType.PRIVATE_ISOLATED, onePerAz: true }).subnets;
+      if (subnets.length < 2) throw new Error(`ProcessingHost: "perAz" needs isolated subnets in at least 2 zones; the vpc has ${subnets.length}`);
+      vpc.addGatewayEndpoint('DynamoDb', { service: GatewayVpcEndpointAwsService.DYNAMODB, subnets: [{ subnets }] });
+      const securityGroup = new SecurityGroup(this, 'HostInstances', { vpc, description: 'Baton processing host instances (egress to VPC endpoints only)' });
+      // Closed by default: only the host instances' security group may reach the endpoint, not the whole VPC.
+      vpc.addInterfaceEndpoint('Sqs', { service: InterfaceVpcEndpointAwsService.SQS, subnets: { subnets }, privateDnsEnabled: true, open: false })
+        .connections.allowDefaultPortFrom(securityGroup);
+      for (const subnet of subnets) {
+        this.instances.push(new HostFunction(this, `Instance-${subnet.availabilityZone}`, {
+          entry: 'processing-host.ts',
+          environment: props.environment,
+          source: props.workQueue,
+          vpc,
+          subnet,
+          securityGroup,
+        }));
+      }
+    }
+    for (const instance of this.instances) {
+      props.messageBox.grant(instance.role, 'step');
+      props.sendQueue.grantSendMessages(instance.fn);
+    }
+  }
+}
