@@ -3,6 +3,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { FlowLogDestination, IpAddresses, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { Monitoring } from './constructs/Monitoring.ts';
 import { ProcessingHost, type Placement } from './constructs/ProcessingHost.ts';
 import { DurableQueue } from './constructs/DurableQueue.ts';
 import { HostFunction } from './constructs/HostFunction.ts';
@@ -45,12 +46,22 @@ export class BatonStack extends Stack {
 
     const placement = props.placement ?? 'regional';
     const vpc = placement === 'perAz' ? props.vpc ?? this.#isolatedVpc(props.zones ?? 2) : undefined;
-    new ProcessingHost(this, 'ProcessingHost', { placement, vpc, workQueue: work.queue, sendQueue: send.queue, messageBox, environment });
+    const processingHost = new ProcessingHost(this, 'ProcessingHost', { placement, vpc, workQueue: work.queue, sendQueue: send.queue, messageBox, environment });
 
     const sweeper = new HostFunction(this, 'Sweeper', { entry: 'sweeper.ts', environment, timeoutSeconds: 60 });
     messageBox.grant(sweeper.role, 'sweep');
     work.queue.grantSendMessages(sweeper.fn);
     new Rule(this, 'SweepSchedule', { schedule: Schedule.rate(Duration.minutes(1)), targets: [new LambdaFunction(sweeper.fn)] });
+
+    new Monitoring(this, 'Monitoring', {
+      queues: { Receive: receive, Work: work, Send: send },
+      functions: {
+        ReceiveHost: receiveHost.fn,
+        Sweeper: sweeper.fn,
+        ...Object.fromEntries(processingHost.instances.map((host, i) => [`ProcessingHost${i + 1}`, host.fn])),
+      },
+      namespace: 'Baton',
+    });
 
     new CfnOutput(this, 'ReceiveQueueUrl', { value: receive.queue.queueUrl });
     new CfnOutput(this, 'SendQueueUrl', { value: send.queue.queueUrl });

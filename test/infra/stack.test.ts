@@ -78,6 +78,15 @@ describe('BatonStack', () => {
     for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
+  it('alarms on every DLQ, on aging queues and on suspended instances, and has a dashboard', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    const byMetric = (name: string) => alarms.filter((a) => a.Properties.MetricName === name);
+    expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(Object.keys(QUEUES).length);
+    expect(byMetric('ApproximateAgeOfOldestMessage')).toHaveLength(Object.keys(QUEUES).length);
+    expect(byMetric('SuspendedInstances')).toHaveLength(1);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
   it('bundles each host under 300 KB', () => {
     const bundles = readdirSync(assemblyDir).filter((d) => d.startsWith('asset.'));
     expect(bundles.length).toBeGreaterThanOrEqual(3);
