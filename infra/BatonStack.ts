@@ -17,6 +17,8 @@ export interface BatonStackProps extends StackProps {
   readonly placement?: Placement;
   /** For `perAz`: the VPC to use. When absent, the stack creates one with an isolated subnet per zone. */
   readonly vpc?: IVpc;
+  /** Bundle the AWS SDK into the functions (for emulators whose Lambda runtime lacks it). @default false */
+  readonly bundleAwsSdk?: boolean;
   /** For a VPC the stack creates: how many zones. @default 2 (3 needs an environment or explicit zones) */
   readonly zones?: number;
 }
@@ -40,15 +42,15 @@ export class BatonStack extends Stack {
     };
 
     // Least privilege, by what each host does to the MessageBox (see functions/core/ports.ts).
-    const receiveHost = new HostFunction(this, 'ReceiveHost', { entry: 'receive-host.ts', environment, source: receive.queue });
+    const receiveHost = new HostFunction(this, 'ReceiveHost', { entry: 'receive-host.ts', environment, source: receive.queue, bundleAwsSdk: props.bundleAwsSdk });
     messageBox.grant(receiveHost.role, 'create');
     work.queue.grantSendMessages(receiveHost.fn);
 
     const placement = props.placement ?? 'regional';
     const vpc = placement === 'perAz' ? props.vpc ?? this.#isolatedVpc(props.zones ?? 2) : undefined;
-    const processingHost = new ProcessingHost(this, 'ProcessingHost', { placement, vpc, workQueue: work.queue, sendQueue: send.queue, messageBox, environment });
+    const processingHost = new ProcessingHost(this, 'ProcessingHost', { placement, vpc, workQueue: work.queue, sendQueue: send.queue, messageBox, environment, bundleAwsSdk: props.bundleAwsSdk });
 
-    const sweeper = new HostFunction(this, 'Sweeper', { entry: 'sweeper.ts', environment, timeoutSeconds: 60 });
+    const sweeper = new HostFunction(this, 'Sweeper', { entry: 'sweeper.ts', environment, timeoutSeconds: 60, bundleAwsSdk: props.bundleAwsSdk });
     messageBox.grant(sweeper.role, 'sweep');
     work.queue.grantSendMessages(sweeper.fn);
     new Rule(this, 'SweepSchedule', { schedule: Schedule.rate(Duration.minutes(1)), targets: [new LambdaFunction(sweeper.fn)] });

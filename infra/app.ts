@@ -9,6 +9,7 @@ new BatonStack(app, app.node.tryGetContext('stackName') ?? 'Baton', {
   retainData: app.node.tryGetContext('retainData') !== 'false',
   placement: placement(app.node.tryGetContext('placement') ?? 'regional'),
   zones: Number(app.node.tryGetContext('azs') ?? 2),
+  bundleAwsSdk: String(app.node.tryGetContext('bundleAwsSdk') ?? 'false') === 'true',
 });
 
 function placement(value: string): 'regional' | 'perAz' {

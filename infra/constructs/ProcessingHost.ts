@@ -22,6 +22,7 @@ export interface ProcessingHostProps {
   readonly sendQueue: IQueue;
   readonly messageBox: MessageBox;
   readonly environment: Record<string, string>;
+  readonly bundleAwsSdk?: boolean;
 }
 
 /** The processing host: its host-instance functions, granted what a step needs and nothing else. */
@@ -32,7 +33,7 @@ export class ProcessingHost extends Construct {
     super(scope, id);
     if (props.placement === 'perAz' && !props.vpc) throw new Error('ProcessingHost: placement "perAz" needs a vpc');
     if (props.placement === 'regional') {
-      this.instances.push(new HostFunction(this, 'Regional', { entry: 'processing-host.ts', environment: props.environment, source: props.workQueue }));
+      this.instances.push(new HostFunction(this, 'Regional', { entry: 'processing-host.ts', environment: props.environment, source: props.workQueue, bundleAwsSdk: props.bundleAwsSdk }));
     } else {
       const vpc = props.vpc!;
       const subnets = vpc.selectSubnets({ subnetType: SubnetType.PRIVATE_ISOLATED, onePerAz: true }).subnets;
@@ -50,6 +51,7 @@ export class ProcessingHost extends Construct {
           vpc,
           subnet,
           securityGroup,
+          bundleAwsSdk: props.bundleAwsSdk,
         }));
       }
     }
