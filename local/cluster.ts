@@ -39,6 +39,9 @@ export interface HostInstanceState {
   status: 'starting' | 'up' | 'killed' | 'restarting' | 'stopped';
   workItems: number;
   receiveBatches: number;
+  /** Instances this host instance completed / suspended. */
+  completed: number;
+  suspended: number;
   failed: number;
   restarts: number;
   /** Epoch ms when this host instance last reported a batch in flight. */
@@ -114,7 +117,7 @@ export class LocalCluster {
   #spawn(name: string, previous?: HostInstanceState): void {
     const o = this.options;
     const q = this.resources.queues;
-    const state: HostInstanceState = previous ?? { name, status: 'starting', workItems: 0, receiveBatches: 0, failed: 0, restarts: 0, busyAt: 0 };
+    const state: HostInstanceState = previous ?? { name, status: 'starting', workItems: 0, receiveBatches: 0, completed: 0, suspended: 0, failed: 0, restarts: 0, busyAt: 0 };
     if (!previous) this.hosts.push(state);
     const log = createWriteStream(join(o.workDir, 'logs', `${name}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [HOST_ENTRY], {
@@ -139,12 +142,14 @@ export class LocalCluster {
     child.stderr!.pipe(log);
     state.pid = child.pid;
     // Counters restart with the process; keep the totals across restarts.
-    const base = { workItems: state.workItems, receiveBatches: state.receiveBatches, failed: state.failed };
-    child.on('message', (message: { kind: string; workItems: number; receiveBatches: number; failed: number }) => {
+    const base = { workItems: state.workItems, receiveBatches: state.receiveBatches, failed: state.failed, completed: state.completed, suspended: state.suspended };
+    child.on('message', (message: { kind: string; workItems: number; receiveBatches: number; failed: number; completed: number; suspended: number }) => {
       if (message.kind === 'ready') state.status = 'up';
       state.workItems = base.workItems + message.workItems;
       state.receiveBatches = base.receiveBatches + message.receiveBatches;
       state.failed = base.failed + message.failed;
+      state.completed = base.completed + message.completed;
+      state.suspended = base.suspended + message.suspended;
       if (message.kind === 'busy') {
         state.busyAt = Date.now();
         for (const listener of this.#busyListeners) listener(state);

@@ -1,9 +1,12 @@
 /**
  * One local host instance: an OS process running the receive host and the processing host handlers
- * (the same modules Lambda runs) behind pollers that behave like SQS event source mappings.
- * Started by the cluster with its configuration in the environment.
+ * (the same handler factories and wiring Lambda runs) behind pollers that behave like SQS event source
+ * mappings. Started by the cluster with its configuration in the environment.
  */
 import { sqsClient } from '../functions/adapters/aws-clients.ts';
+import { readConfig } from '../functions/handlers/config.ts';
+import { createProcessingHandler } from '../functions/handlers/process.ts';
+import { createRuntime } from '../functions/handlers/runtime.ts';
 import { EVENT_SOURCE } from '../infra/settings.ts';
 import { SqsPoller } from './poller.ts';
 
@@ -11,10 +14,17 @@ const env = process.env;
 const region = env.AWS_REGION ?? 'us-east-1';
 const leaseSeconds = Math.max(1, Math.ceil(Number(env.BATON_LEASE_MS ?? 10_000) / 1000));
 const receive = await import('../functions/handlers/receive-host.ts');
-const processing = await import('../functions/handlers/processing-host.ts');
 const sqs = sqsClient({ region, longPolling: true });
 
-const stats = { receiveBatches: 0, workItems: 0, failed: 0 };
+const stats = { receiveBatches: 0, workItems: 0, failed: 0, completed: 0, suspended: 0 };
+const config = readConfig();
+const processing = {
+  handler: createProcessingHandler(createRuntime(config), config.workQueueUrl, undefined, (outcome) => {
+    if (outcome.result !== 'done' || !outcome.instance || outcome.detail.startsWith('instance is')) return;
+    if (outcome.instance.status === 'completed') stats.completed++;
+    if (outcome.instance.status === 'suspended') stats.suspended++;
+  }),
+};
 const report = (kind: string, extra: Record<string, unknown> = {}) => process.send?.({ kind, ...stats, ...extra });
 
 const pollers = [

@@ -29,7 +29,7 @@ export async function clusterCounts(cluster: LocalCluster): Promise<Record<strin
 
 export function statusLine(cluster: LocalCluster, counts: Record<string, number> | undefined): string {
   const hosts = cluster.hosts
-    .map((h) => `${h.name} ${h.status === 'up' ? `pid ${h.pid}` : h.status} items=${h.workItems}${h.restarts ? ` restarts=${h.restarts}` : ''}`)
+    .map((h) => `${h.name} ${h.status === 'up' ? `pid ${h.pid}` : h.status} items=${h.workItems} completed=${h.completed} suspended=${h.suspended}${h.restarts ? ` restarts=${h.restarts}` : ''}`)
     .join(' | ');
   const c = counts
     ? `running=${c0(counts.running)} waiting=${c0(counts.waiting)} completed=${c0(counts.completed)} suspended=${c0(counts.suspended)} suspended-messages=${c0(counts.message)}`

@@ -4,6 +4,7 @@ import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { InstanceBusy, OwnershipLost, describeError } from '../core/errors.ts';
 import { parseWorkItem } from '../adapters/SqsWorkQueue.ts';
+import type { ProcessOutcome } from '../core/processing-host.ts';
 import { QUEUES } from '../../infra/settings.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -11,7 +12,13 @@ import type { Runtime } from './runtime.ts';
 const SUSPEND_AT_RECEIVE = QUEUES.work.maxReceiveCount - 1;
 
 /** Processing host: work queue → claim → run to the next persistence point → commit → dispatch outbox. */
-export function createProcessingHandler(runtime: Runtime, workQueueUrl: string, logger?: Logger) {
+export function createProcessingHandler(
+  runtime: Runtime,
+  workQueueUrl: string,
+  logger?: Logger,
+  /** Told of each work item's outcome (the local cluster counts them per host instance). */
+  onOutcome?: (outcome: ProcessOutcome) => void,
+) {
   const processor = new BatchProcessor(EventType.SQS);
 
   async function processRecord(record: SQSRecord): Promise<void> {
@@ -19,6 +26,7 @@ export function createProcessingHandler(runtime: Runtime, workQueueUrl: string, 
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
     try {
       const outcome = await runtime.processingHost.process(item, { receiveCount });
+      onOutcome?.(outcome);
       if (outcome.result === 'retry') {
         // Come back when the other host's lease may have expired, not after a whole visibility timeout.
         await runtime.sqs.send(new ChangeMessageVisibilityCommand({
