@@ -121,7 +121,8 @@ export class ProcessingHost {
       error: { reason, at: now },
       revision: state.revision + 1,
       lease: undefined,
-      outbox: [],
+      // Effects of the last commit that may not have gone out stay, to be dispatched on resume.
+      outbox: state.outbox,
       lastHost: hostId,
       updatedAt: now,
       commitId: randomUUID(),

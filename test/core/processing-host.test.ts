@@ -191,6 +191,26 @@ describe('ProcessingHost', () => {
     expect(w.clock.now() - before).toBe(10 + 20); // backoff doubled between attempts
   });
 
+  it('suspends an instance whose work item keeps failing without dropping effects not yet dispatched', async () => {
+    const twoSteps = orchestration('Checkpointed', 1, [
+      receive('start', 'Go', { into: 'go' }),
+      send('a', 'send', 'A', () => ({})),
+      code('first', () => {}, { persistAfter: true }),
+      complete('end'),
+    ]);
+    const w = world([twoSteps]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const item = w.workQueue.items[0]!;
+    w.sendPort.beforeDispatch = () => { throw new Error('SQS unavailable'); };
+    await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('SQS unavailable');
+    // Many redeliveries later, host a's lease from the checkpoint has long expired.
+    w.clock.advance(DEFAULT_LEASE.leaseMs + DEFAULT_LEASE.maxClockSkewMs + 1);
+    await w.host('b').suspend(item, 'work item failed 9 times: SQS unavailable');
+    const suspended = (await w.store.load(item.instanceId))!;
+    expect(suspended.status).toBe('suspended');
+    expect(suspended.outbox.map((e) => e.messageType)).toEqual(['A']);
+  });
+
   it('backs off while another host holds a live lease', async () => {
     const w = world();
     await w.receiver.receive([rawMessage(validOrder())]);
