@@ -15,17 +15,22 @@ import {
   type SuspendedMessage,
 } from '../core/instance.ts';
 import type { InstanceStore } from '../core/ports.ts';
+import type { InboundMessage } from '../core/message.ts';
 import { MESSAGEBOX } from '../../infra/settings.ts';
 
 /*
  * Item layout (single table):
  *   I#<instanceId> / STATE      one item per instance; `doc` holds the engine state as JSON, the
  *                               attributes beside it are what conditions and indexes need.
+ *   I#<instanceId> / MSG#<t>#<id> a message delivered to the instance, held until a receive takes it.
+ *   C#<orchestration>#<set>#<value> / OWNER  the instance that owns a correlation value (convoys).
  *   M#<messageId>  / SUSPENDED  a message that could not become an instance.
  * The status index is sparse: only instances needing attention (running, waiting, suspended) carry
  * gsi1pk, sharded so no index partition takes every write.
  */
 const STATE = 'STATE';
+const OWNER = 'OWNER';
+const INBOX = 'MSG#';
 const SUSPENDED = 'SUSPENDED';
 const INDEXED: ReadonlySet<string> = new Set([InstanceStatus.Running, InstanceStatus.Waiting, InstanceStatus.Suspended]);
 
@@ -124,6 +129,59 @@ export class DynamoDbInstanceStore implements InstanceStore {
       if (error instanceof ConditionalCheckFailedException) throw new OwnershipLost(next.instanceId, expectedRevision, { cause: error });
       throw error;
     }
+  }
+
+  async claimCorrelation(key: string, instanceId: string): Promise<string> {
+    try {
+      await this.#client.send(new PutCommand({
+        TableName: this.#table,
+        Item: { pk: `C#${key}`, sk: OWNER, instanceId },
+        // The convoy guarantee: of two first messages racing on two hosts, one write wins.
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }));
+      return instanceId;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const owner = await this.findCorrelation(key);
+      if (!owner) throw new Error(`correlation ${key} is owned, yet no owner could be read`, { cause: error });
+      return owner;
+    }
+  }
+
+  async findCorrelation(key: string): Promise<string | undefined> {
+    const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: `C#${key}`, sk: OWNER }, ConsistentRead: true }));
+    return Item?.instanceId as string | undefined;
+  }
+
+  async deliver(instanceId: string, message: InboundMessage): Promise<void> {
+    try {
+      await this.#client.send(new PutCommand({
+        TableName: this.#table,
+        // Sorted by arrival, then id: the inbox reads oldest first.
+        Item: { pk: instanceKey(instanceId), sk: `${INBOX}${sortKey(message.receivedAt, message.messageId)}`, message: JSON.stringify(message) },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }));
+    } catch (error) {
+      // A redelivered message is already in the inbox.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async deliveries(instanceId: string): Promise<InboundMessage[]> {
+    const messages: InboundMessage[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#client.send(new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inbox)',
+        ExpressionAttributeValues: { ':pk': instanceKey(instanceId), ':inbox': INBOX },
+        ConsistentRead: true,
+        ExclusiveStartKey: start,
+      }));
+      messages.push(...(page.Items ?? []).map((item) => JSON.parse(item.message as string) as InboundMessage));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return messages;
   }
 
   async putSuspendedMessage(message: SuspendedMessage): Promise<void> {

@@ -1,5 +1,6 @@
 import type {
   CodeShape,
+  CorrelationSet,
   DecideBranch,
   OrchestrationDefinition,
   PropertyFilter,
@@ -17,16 +18,27 @@ import type { StepContext } from './context.ts';
  *   send('reply', 'out', 'Reply', (ctx) => ({ text: `hi ${ctx.message('greeting').body.name}` })),
  * ]);
  */
-export function orchestration(name: string, version: number, steps: Shape[]): OrchestrationDefinition {
-  return { name, version, steps };
+export function orchestration(
+  name: string,
+  version: number,
+  steps: Shape[],
+  options: { correlationSets?: Record<string, CorrelationSet> } = {},
+): OrchestrationDefinition {
+  return { name, version, steps, correlationSets: options.correlationSets };
 }
 
+/** The activating receive (first step); `correlation` names the set it initializes (a convoy). */
 export function receive(
   id: string,
   messageType: string,
-  options: { into: string; filter?: PropertyFilter[] },
+  options: { into: string; filter?: PropertyFilter[]; correlation?: string },
 ): Shape {
-  return { kind: 'receive', id, messageType, activate: true, into: options.into, filter: options.filter };
+  return { kind: 'receive', id, messageType, activate: true, into: options.into, filter: options.filter, correlation: options.correlation };
+}
+
+/** A later receive: waits (dehydrated) for a message of this type whose key matches the correlation set. */
+export function receiveCorrelated(id: string, messageType: string, options: { into: string; correlation: string }): Shape {
+  return { kind: 'receive', id, messageType, activate: false, into: options.into, correlation: options.correlation };
 }
 
 export function code(

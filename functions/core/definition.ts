@@ -1,5 +1,6 @@
 import { DefinitionError } from './errors.ts';
 import type { StepContext } from './context.ts';
+import type { InboundMessage } from './message.ts';
 
 /** Property filter on an inbound message's context properties (message attributes). All must match. */
 export interface PropertyFilter {
@@ -16,15 +17,28 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, backoffMs: 50 };
 
-/** The activating receive: a message of this type (and matching the filters) starts a new instance. */
+/**
+ * A correlation set: how to read its key from each message type that takes part in it (BizTalk's
+ * correlation type, with the promoted property read by a function).
+ */
+export type CorrelationSet = Readonly<Record<string, (message: InboundMessage) => string | undefined>>;
+
+/**
+ * A receive. The activating one (first step) starts a new instance for a message of its type; with
+ * `correlation` it also initializes that correlation set, which makes a convoy: later messages with the
+ * same key go to that instance, never to a new one. A later (non-activating) receive waits for a message
+ * of its type whose key matches the set the instance initialized.
+ */
 export interface ReceiveShape {
   readonly kind: 'receive';
   readonly id: string;
   readonly messageType: string;
-  readonly activate: true;
+  readonly activate: boolean;
   readonly filter?: readonly PropertyFilter[];
   /** Name of the message variable the received message is bound to. */
   readonly into: string;
+  /** Correlation set this receive initializes (activating) or follows (later receives). */
+  readonly correlation?: string;
 }
 
 export interface CodeShape {
@@ -77,6 +91,7 @@ export interface OrchestrationDefinition {
   readonly name: string;
   readonly version: number;
   readonly steps: readonly Shape[];
+  readonly correlationSets?: Readonly<Record<string, CorrelationSet>>;
 }
 
 /** A definition checked and flattened: every shape knows where control goes after it. */
@@ -90,6 +105,9 @@ export interface CompiledOrchestration {
   /** Decide id → branch name → first shape id of that branch (or the decide's successor if empty). */
   readonly branchEntry: ReadonlyMap<string, ReadonlyMap<string, string>>;
   readonly first: string;
+  readonly correlationSets: Readonly<Record<string, CorrelationSet>>;
+  /** Later receives, by message type: the messages that are delivered to running instances. */
+  readonly followers: ReadonlyMap<string, ReceiveShape>;
 }
 
 export const END = '$end';
@@ -111,6 +129,7 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
   const shapes = new Map<string, Shape>();
   const next = new Map<string, string>();
   const branchEntry = new Map<string, Map<string, string>>();
+  const followers = new Map<string, ReceiveShape>();
 
   const visit = (block: readonly Shape[], after: string, path: string): string => {
     if (block.length === 0) return after;
@@ -121,8 +140,20 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
       shapes.set(shape.id, shape);
       const successor = block[index + 1]?.id ?? after;
       next.set(shape.id, shape.kind === 'complete' ? END : successor);
-      if (shape.kind === 'receive' && !(path === 'steps' && index === 0)) {
-        problems.push(`${where}: receive "${shape.id}" must be the first step (only activating receives exist so far)`);
+      if (shape.kind === 'receive') {
+        const isFirst = path === 'steps' && index === 0;
+        if (shape.activate !== isFirst) problems.push(`${where}: receive "${shape.id}" ${isFirst ? 'must activate: it is the first step' : 'cannot activate: only the first step does'}`);
+        if (shape.correlation !== undefined) {
+          const set = definition.correlationSets?.[shape.correlation];
+          if (!set) problems.push(`${where}: receive "${shape.id}" uses correlation set "${shape.correlation}", which is not defined`);
+          else if (!set[shape.messageType]) problems.push(`${where}: correlation set "${shape.correlation}" has no key for message type "${shape.messageType}"`);
+        } else if (!shape.activate) {
+          problems.push(`${where}: receive "${shape.id}" must follow a correlation set (which instance would it belong to?)`);
+        }
+        if (!shape.activate) {
+          if (followers.has(shape.messageType)) problems.push(`${where}: two later receives take "${shape.messageType}"; one per message type`);
+          followers.set(shape.messageType, shape);
+        }
       }
       if (shape.kind === 'code' && shape.retry) {
         if (!Number.isInteger(shape.retry.attempts) || shape.retry.attempts < 1) problems.push(`${where}: retry.attempts must be ≥ 1`);
@@ -149,6 +180,11 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
   const first = visit(definition.steps, END, 'steps');
   const activation = definition.steps[0];
   if (activation?.kind !== 'receive') problems.push('the first step must be an activating receive');
+  for (const follower of followers.values()) {
+    if (activation?.kind === 'receive' && follower.correlation !== activation.correlation) {
+      problems.push(`receive "${follower.id}" follows "${follower.correlation}", but the activating receive initializes ${activation.correlation ? `"${activation.correlation}"` : 'no correlation set'}`);
+    }
+  }
   if (problems.length > 0) throw new DefinitionError(label, problems);
 
   return {
@@ -159,5 +195,7 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
     next,
     branchEntry,
     first,
+    correlationSets: definition.correlationSets ?? {},
+    followers,
   };
 }

@@ -16,6 +16,8 @@ export type StopReason =
   /** A `persistAfter` step finished; more to run. */
   | 'checkpoint'
   | 'suspended'
+  /** A later receive has no matching message yet: the instance dehydrates until one is delivered. */
+  | 'waiting'
   /** The next step is exclusive: the host must claim the lease before running it. */
   | 'needsLease';
 
@@ -31,11 +33,22 @@ export interface RunOptions {
   readonly sleep: (ms: number) => Promise<void>;
   /** True when the caller holds the lease, so exclusive steps may run. */
   readonly holdsLease: boolean;
+  /** Messages delivered to this instance (oldest first), consumed or not. */
+  readonly deliveries?: readonly InboundMessage[];
+}
+
+/** The key of a message in a correlation set, if the set reads one from its type. */
+export function correlationValue(orchestration: CompiledOrchestration, set: string, message: InboundMessage): string | undefined {
+  const read = orchestration.correlationSets[set]?.[message.messageType];
+  const value = read?.(message);
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 /** The first state of an instance activated by `message`: the message is bound, the cursor after the receive. */
 export function activate(orchestration: CompiledOrchestration, message: InboundMessage, now: number): InstanceState {
   const instanceId = activationInstanceId(orchestration.name, message.messageId);
+  const set = orchestration.activation.correlation;
+  const key = set === undefined ? undefined : correlationValue(orchestration, set, message);
   return {
     instanceId,
     orchestration: orchestration.name,
@@ -44,6 +57,8 @@ export function activate(orchestration: CompiledOrchestration, message: InboundM
     cursor: { threads: [{ id: 'main', at: orchestration.next.get(orchestration.activation.id)!, attempts: 0 }] },
     vars: {},
     messages: { [orchestration.activation.into]: message },
+    correlations: set !== undefined && key !== undefined ? { [set]: key } : {},
+    consumed: [message.messageId],
     outbox: [],
     sendSequence: 0,
     causationId: message.messageId,
@@ -67,6 +82,9 @@ export async function run(
   const vars = structuredClone(current.vars) as Record<string, unknown>;
   const outbox: OutboxEntry[] = [];
   let sendSequence = current.sendSequence;
+  const messages = { ...current.messages };
+  const consumed = [...(current.consumed ?? [])];
+  let causationId = current.causationId;
   let thread: Thread = current.cursor.threads.find((t) => t.id === 'main') ?? { id: 'main', at: END, attempts: 0 };
   let shapesRun = 0;
 
@@ -77,7 +95,7 @@ export async function run(
     vars,
     now: options.now(),
     message: (name) => {
-      const message = current.messages[name];
+      const message = messages[name];
       if (!message) throw new Error(`no message bound to "${name}"`);
       return message;
     },
@@ -88,9 +106,15 @@ export async function run(
     shapesRun,
     state: {
       ...current,
-      status: stop === 'completed' ? InstanceStatus.Completed : stop === 'suspended' ? InstanceStatus.Suspended : InstanceStatus.Running,
+      status: stop === 'completed' ? InstanceStatus.Completed
+        : stop === 'suspended' ? InstanceStatus.Suspended
+        : stop === 'waiting' ? InstanceStatus.Waiting
+        : InstanceStatus.Running,
       cursor: { threads: [thread] },
       vars,
+      messages,
+      consumed,
+      causationId,
       outbox,
       sendSequence,
       updatedAt: options.now(),
@@ -108,10 +132,24 @@ export async function run(
       shapesRun++;
     };
     switch (shape.kind) {
-      case 'receive':
-        // Only activating receives exist: they ran when the instance was created.
+      case 'receive': {
+        if (shape.activate) {
+          // It ran when the receive host created the instance.
+          advanceTo(orchestration.next.get(shape.id)!);
+          break;
+        }
+        const expected = current.correlations?.[shape.correlation!];
+        const match = (options.deliveries ?? []).find((m) =>
+          m.messageType === shape.messageType &&
+          !consumed.includes(m.messageId) &&
+          expected !== undefined && correlationValue(orchestration, shape.correlation!, m) === expected);
+        if (!match) return finish('waiting');
+        messages[shape.into] = match;
+        consumed.push(match.messageId);
+        causationId = match.messageId;
         advanceTo(orchestration.next.get(shape.id)!);
         break;
+      }
       case 'code': {
         if (shape.exclusive && !options.holdsLease) return finish('needsLease');
         const policy = shape.retry ?? DEFAULT_RETRY;
@@ -164,7 +202,7 @@ export async function run(
           messageType: shape.messageType,
           body,
           instanceId: current.instanceId,
-          correlationId: current.causationId,
+          correlationId: causationId,
         });
         advanceTo(orchestration.next.get(shape.id)!);
         break;

@@ -18,3 +18,8 @@ export function activationInstanceId(orchestration: string, messageId: string): 
 export function outboundMessageId(instanceId: string, sequence: number): string {
   return deterministicId('send', instanceId, sequence);
 }
+
+/** The MessageBox key of a correlation set's value: one owner instance per orchestration, set and value. */
+export function correlationKey(orchestration: string, set: string, value: string): string {
+  return `${orchestration}#${set}#${value}`;
+}

@@ -69,6 +69,10 @@ export interface InstanceState {
   readonly messages: Readonly<Record<string, InboundMessage>>;
   /** Effects of the last commit; possibly not yet dispatched. */
   readonly outbox: readonly OutboxEntry[];
+  /** Values of the correlation sets this instance initialized, by set name. */
+  readonly correlations: Readonly<Record<string, string>>;
+  /** Ids of delivered messages already consumed by a receive (idempotent delivery). */
+  readonly consumed: readonly string[];
   /** Number of messages sent so far: the source of deterministic outbound ids. */
   readonly sendSequence: number;
   /** Id of the message that last drove this instance (CorrelationId of what it sends). */

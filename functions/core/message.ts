@@ -16,6 +16,8 @@ export interface RawMessage {
   readonly body: string;
   /** String message attributes; binary ones are ignored. */
   readonly attributes: Readonly<Record<string, string>>;
+  /** How many times the transport delivered it (SQS ApproximateReceiveCount). */
+  readonly receiveCount?: number;
 }
 
 export const MESSAGE_TYPE_ATTRIBUTE = 'MessageType';

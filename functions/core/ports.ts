@@ -3,6 +3,7 @@
  * tests use in-memory fakes. Nothing here knows about AWS.
  */
 import type { InstanceState, InstanceStatus, Lease, OutboxEntry, SuspendedMessage } from './instance.ts';
+import type { InboundMessage } from './message.ts';
 
 /** The MessageBox: instance state and suspended messages, guarded by conditional writes. */
 export interface InstanceStore {
@@ -25,6 +26,16 @@ export interface InstanceStore {
    * @throws OwnershipLost when the condition fails.
    */
   commit(next: InstanceState, expectedRevision: number, hostId: string, takeoverBefore: number): Promise<void>;
+  /**
+   * Makes `instanceId` the owner of a correlation key unless another instance owns it already.
+   * Returns the owner: `instanceId` when it won (or already held it), else the instance that did.
+   */
+  claimCorrelation(key: string, instanceId: string): Promise<string>;
+  findCorrelation(key: string): Promise<string | undefined>;
+  /** Puts a message in an instance's inbox (held until a receive takes it). Idempotent on messageId. */
+  deliver(instanceId: string, message: InboundMessage): Promise<void>;
+  /** The instance's inbox, oldest first, consumed messages included (the state says which). */
+  deliveries(instanceId: string): Promise<InboundMessage[]>;
   /** Keeps a message that could not be processed. Idempotent on messageId. */
   putSuspendedMessage(message: SuspendedMessage): Promise<void>;
   listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;

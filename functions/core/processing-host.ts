@@ -4,6 +4,7 @@ import { OwnershipLost } from './errors.ts';
 import { InstanceStatus, type InstanceState } from './instance.ts';
 import { takeoverBefore, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
 import type { Clock, InstanceStore, SendPort, WorkItem } from './ports.ts';
+import type { InboundMessage } from './message.ts';
 import type { OrchestrationRegistry } from './registry.ts';
 
 export interface Delivery {
@@ -43,11 +44,27 @@ export class ProcessingHost {
   }
 
   async process(item: WorkItem, delivery: Delivery): Promise<ProcessOutcome> {
+    try {
+      return await this.#processOnce(item, delivery);
+    } catch (error) {
+      if (!(error instanceof OwnershipLost)) throw error;
+      // Another host committed first. Its run may not have seen what this work item brings (a message
+      // delivered just before it dehydrated the instance): look again at what it left, once.
+      return this.#processOnce(item, delivery);
+    }
+  }
+
+  async #processOnce(item: WorkItem, delivery: Delivery): Promise<ProcessOutcome> {
     const { store, sendPort, clock, lease, hostId, registry } = this.#deps;
     let state = await store.load(item.instanceId);
     if (!state) return { result: 'done', detail: 'no such instance' };
 
-    if (state.status !== InstanceStatus.Running) {
+    let deliveries: InboundMessage[] | undefined;
+    if (state.status === InstanceStatus.Waiting) {
+      deliveries = await store.deliveries(state.instanceId);
+      const consumed = new Set(state.consumed ?? []);
+      if (!deliveries.some((m) => !consumed.has(m.messageId))) return { result: 'done', detail: 'waiting; nothing new in its inbox', instance: state };
+    } else if (state.status !== InstanceStatus.Running) {
       // The last commit's effects may not have gone out if the host that made it died before dispatching.
       // Its work item then comes back as a redelivery, and that redelivery re-dispatches (same ids). A
       // first delivery (a duplicate enqueued by a redelivered receive or by the sweeper) leaves it alone.
@@ -66,6 +83,7 @@ export class ProcessingHost {
 
     // The previous commit's effects: dispatched again, since nothing records that they went out.
     if (state.outbox.length > 0) await sendPort.dispatch(state.outbox);
+    if (deliveries === undefined && orchestration.followers.size > 0) deliveries = await store.deliveries(state.instanceId);
 
     let holdsLease = state.lease?.owner === hostId && state.lease.expiresAt > clock.now();
     let commits = 0;
@@ -73,7 +91,7 @@ export class ProcessingHost {
       const heartbeat = holdsLease ? this.#heartbeat(() => state!, (s) => (state = s)) : undefined;
       let result;
       try {
-        result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease });
+        result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease, deliveries });
       } finally {
         await heartbeat?.stop();
       }

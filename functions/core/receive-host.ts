@@ -1,5 +1,6 @@
-import { activate } from './engine.ts';
-import { InvalidMessage, RoutingFailure, describeError } from './errors.ts';
+import { activate, correlationValue } from './engine.ts';
+import { BatonError, InvalidMessage, RoutingFailure, describeError } from './errors.ts';
+import { correlationKey } from './ids.ts';
 import { parseInbound, type RawMessage } from './message.ts';
 import type { Clock, InstanceStore, WorkItem, WorkQueue } from './ports.ts';
 import type { OrchestrationRegistry } from './registry.ts';
@@ -22,6 +23,11 @@ export interface ReceiveHostDeps {
   readonly clock: Clock;
   /** Name of the receive location, recorded on suspended messages. */
   readonly source: string;
+  /**
+   * Deliveries for which a message whose instance does not exist yet is held (left on the queue) before it
+   * is suspended. @default 4
+   */
+  readonly holdReceives?: number;
 }
 
 /**
@@ -29,10 +35,10 @@ export interface ReceiveHostDeps {
  * what it became is durable: its instances (and their work items), or its suspended record.
  */
 export class ReceiveHost {
-  readonly #deps: ReceiveHostDeps;
+  readonly #deps: ReceiveHostDeps & { holdReceives: number };
 
   constructor(deps: ReceiveHostDeps) {
-    this.#deps = deps;
+    this.#deps = { holdReceives: 4, ...deps };
   }
 
   /**
@@ -49,7 +55,7 @@ export class ReceiveHost {
         try {
           const activated = await this.#activate(raw);
           if (activated.result === 'suspended') outcomes.push(activated);
-          else pending.push({ outcome: activated, items: activated.instanceIds.map((instanceId) => ({ instanceId, reason: 'activation' })) });
+          else pending.push({ outcome: activated, items: activated.instanceIds.map((instanceId) => ({ instanceId, reason: 'receive' })) });
         } catch (error) {
           failures.set(raw.messageId, error);
         }
@@ -75,14 +81,41 @@ export class ReceiveHost {
         throw new InvalidMessage(`body is ${bytes} bytes; the MessageBox keeps at most ${MAX_STORED_BODY_BYTES} bytes per message`);
       }
       const message = parseInbound(raw, now);
-      const targets = registry.route(message);
-      if (targets.length === 0) throw new RoutingFailure(message.messageType);
+      const activations = registry.route(message);
+      const followers = registry.followers(message.messageType).filter((f) => !activations.some((a) => a.name === f.name));
+      if (activations.length === 0 && followers.length === 0) throw new RoutingFailure(message.messageType);
       const instanceIds: string[] = [];
-      for (const orchestration of targets) {
+      for (const orchestration of activations) {
         const state = activate(orchestration, message, now);
+        const set = orchestration.activation.correlation;
+        if (set !== undefined) {
+          const value = state.correlations[set];
+          if (value === undefined) throw new InvalidMessage(`no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`);
+          // A convoy: the first message of a value activates; any other goes to the instance that owns it.
+          const owner = await store.claimCorrelation(correlationKey(orchestration.name, set, value), state.instanceId);
+          if (owner !== state.instanceId) {
+            await store.deliver(owner, message);
+            instanceIds.push(owner);
+            continue;
+          }
+        }
         // false means a redelivery: the instance exists already, routed once.
         await store.create(state);
         instanceIds.push(state.instanceId);
+      }
+      for (const orchestration of followers) {
+        const set = orchestration.followers.get(message.messageType)!.correlation!;
+        const value = correlationValue(orchestration, set, message);
+        if (value === undefined) throw new InvalidMessage(`no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`);
+        const owner = await store.findCorrelation(correlationKey(orchestration.name, set, value));
+        if (owner === undefined) {
+          // Its instance may not exist yet (its activating message is still on its way): SQS holds the
+          // message and brings it back; past the hold it is suspended with this reason.
+          if ((raw.receiveCount ?? 1) < this.#deps.holdReceives) throw new UncorrelatedMessage(orchestration.name, set, value);
+          throw new InvalidMessage(`no ${orchestration.name} instance has ${set}="${value}" (held for ${raw.receiveCount ?? 1} deliveries)`);
+        }
+        await store.deliver(owner, message);
+        instanceIds.push(owner);
       }
       return { messageId: raw.messageId, result: 'activated', instanceIds };
     } catch (error) {
@@ -99,6 +132,15 @@ export class ReceiveHost {
       if (truncated) throw new OversizedMessage(raw.messageId);
       return { messageId: raw.messageId, result: 'suspended', instanceIds: [], reason: error.message };
     }
+  }
+}
+
+/** A message for an instance that does not exist yet: left on the queue to come back later. */
+export class UncorrelatedMessage extends BatonError {
+  override readonly retryable = true;
+  constructor(orchestration: string, set: string, value: string) {
+    super(`no ${orchestration} instance has ${set}="${value}" yet; holding the message`);
+    this.name = 'UncorrelatedMessage';
   }
 }
 

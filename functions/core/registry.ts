@@ -36,6 +36,19 @@ export class OrchestrationRegistry {
     return [...this.#byName.keys()].map((name) => this.latest(name)!);
   }
 
+  /**
+   * Orchestrations with a later receive for this message type, one entry per orchestration (the newest
+   * version that has one): the message may belong to one of their running instances.
+   */
+  followers(messageType: string): CompiledOrchestration[] {
+    const found: CompiledOrchestration[] = [];
+    for (const versions of this.#byName.values()) {
+      const withFollower = [...versions.values()].filter((o) => o.followers.has(messageType)).sort((a, b) => b.version - a.version);
+      if (withFollower[0]) found.push(withFollower[0]);
+    }
+    return found;
+  }
+
   /** Orchestrations a message activates (publish/subscribe: there may be several, or none). */
   route(message: InboundMessage): CompiledOrchestration[] {
     return this.subscriptions().filter(({ activation }) =>

@@ -7,5 +7,5 @@ export function toRawMessage(record: SQSRecord): RawMessage {
   for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
     if (value.stringValue !== undefined) attributes[name] = value.stringValue;
   }
-  return { messageId: record.messageId, body: record.body, attributes };
+  return { messageId: record.messageId, body: record.body, attributes, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1) };
 }

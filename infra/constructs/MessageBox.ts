@@ -14,8 +14,10 @@ export interface MessageBoxProps {
 
 /**
  * What a host does with the MessageBox, and the actions that needs:
- * - create: the receive host creates instances and suspended-message records (conditional PutItem);
- * - step: the processing host reads an instance and commits or claims it (GetItem, conditional UpdateItem);
+ * - create: the receive host creates instances, correlation owners, inbox messages and suspended-message
+ *   records (conditional PutItem) and reads correlation owners (GetItem);
+ * - step: the processing host reads an instance and its inbox and commits or claims it (GetItem, Query on
+ *   the table, conditional UpdateItem);
  * - sweep: the sweeper reads the status index and the instances it names (Query on that index, GetItem).
  */
 export type MessageBoxAccess = 'create' | 'step' | 'sweep';
@@ -50,8 +52,8 @@ export class MessageBox extends Construct {
   grant(grantee: IGrantable, access: MessageBoxAccess): void {
     const table = this.table.tableArn;
     const statements = {
-      create: [new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table] })],
-      step: [new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [table] })],
+      create: [new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [table] })],
+      step: [new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], resources: [table] })],
       sweep: [
         new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table}/index/${MESSAGEBOX.statusIndex.name}`] }),
         new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table] }),

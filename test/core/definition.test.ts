@@ -33,7 +33,7 @@ describe('compile', () => {
   });
 
   it('refuses a receive that is not the activation', () => {
-    expect(() => compile(orchestration('X', 1, [receive('a', 'A', { into: 'a' }), decide('d', [when('w', () => true, [receive('b', 'B', { into: 'b' })])]), complete('e')]))).toThrow(/must be the first step/);
+    expect(() => compile(orchestration('X', 1, [receive('a', 'A', { into: 'a' }), decide('d', [when('w', () => true, [receive('b', 'B', { into: 'b' })])]), complete('e')]))).toThrow(/cannot activate: only the first step does/);
   });
 });
 

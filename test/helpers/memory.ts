@@ -1,6 +1,7 @@
 import { OwnershipLost } from '../../functions/core/errors.ts';
 import type { InstanceState, InstanceStatus, Lease, OutboxEntry, SuspendedMessage } from '../../functions/core/instance.ts';
 import type { Clock, InstanceStore, SendPort, WorkItem, WorkQueue } from '../../functions/core/ports.ts';
+import type { InboundMessage } from '../../functions/core/message.ts';
 
 /** An in-memory MessageBox with the same conditions as the DynamoDB store. */
 export class MemoryInstanceStore implements InstanceStore {
@@ -46,6 +47,30 @@ export class MemoryInstanceStore implements InstanceStore {
     this.#check(next.instanceId, expectedRevision, hostId, takeoverBefore);
     this.items.set(next.instanceId, JSON.stringify(next));
     await this.afterCommit?.(next);
+  }
+
+  readonly correlations = new Map<string, string>();
+  readonly inboxes = new Map<string, InboundMessage[]>();
+
+  async claimCorrelation(key: string, instanceId: string): Promise<string> {
+    this.writes++;
+    if (!this.correlations.has(key)) this.correlations.set(key, instanceId);
+    return this.correlations.get(key)!;
+  }
+
+  async findCorrelation(key: string): Promise<string | undefined> {
+    return this.correlations.get(key);
+  }
+
+  async deliver(instanceId: string, message: InboundMessage): Promise<void> {
+    this.writes++;
+    const inbox = this.inboxes.get(instanceId) ?? [];
+    if (!inbox.some((m) => m.messageId === message.messageId)) inbox.push(message);
+    this.inboxes.set(instanceId, inbox);
+  }
+
+  async deliveries(instanceId: string): Promise<InboundMessage[]> {
+    return structuredClone(this.inboxes.get(instanceId) ?? []);
   }
 
   async putSuspendedMessage(message: SuspendedMessage): Promise<void> {

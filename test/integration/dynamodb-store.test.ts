@@ -85,6 +85,25 @@ for (const target of targets) {
       expect(meter.snapshot()).toEqual({ 'DynamoDB.UpdateItem': 1 });
     });
 
+    it('gives a correlation value to exactly one of two racing instances, and names the owner to the loser', async () => {
+      const key = `Approvals#order#o-${process.pid}-${++counter}`;
+      const owners = await Promise.all([store.claimCorrelation(key, 'instance-a'), store.claimCorrelation(key, 'instance-b')]);
+      expect(new Set(owners).size).toBe(1);
+      expect(await store.findCorrelation(key)).toBe(owners[0]);
+      expect(await store.findCorrelation(`${key}-absent`)).toBeUndefined();
+    });
+
+    it('keeps an instance inbox in arrival order, each message once, apart from the instance state', async () => {
+      const state = fresh();
+      await store.create(state);
+      const message = (id: string, at: number) => ({ messageId: id, messageType: 'Approval', body: { orderId: 'o', approved: true }, properties: { p: 'v' }, receivedAt: at });
+      await store.deliver(state.instanceId, message('m-2', 2_000));
+      await store.deliver(state.instanceId, message('m-1', 1_000));
+      await store.deliver(state.instanceId, message('m-2', 2_000));
+      expect((await store.deliveries(state.instanceId)).map((m) => m.messageId)).toEqual(['m-1', 'm-2']);
+      expect(await store.load(state.instanceId)).toEqual(state);
+    });
+
     it('lists running instances through the sparse status index, and drops finished ones from it', async () => {
       const running = fresh();
       await store.create(running);

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { code, complete, decide, orchestration, receive, receiveCorrelated, send, when } from '../../functions/core/builder.ts';
+import { compile } from '../../functions/core/definition.ts';
+import { isRecord, type InboundMessage } from '../../functions/core/message.ts';
+import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
+import { ProcessingHost } from '../../functions/core/processing-host.ts';
+import { ReceiveHost } from '../../functions/core/receive-host.ts';
+import { OrchestrationRegistry } from '../../functions/core/registry.ts';
+import { ManualClock, MemoryInstanceStore, MemorySendPort, MemoryWorkQueue } from '../helpers/memory.ts';
+import { rawMessage } from '../helpers/orders.ts';
+
+const orderId = (m: InboundMessage) => (isRecord(m.body) && typeof m.body.orderId === 'string' ? m.body.orderId : undefined);
+
+/** An order waits for an Approval correlated on its orderId. */
+const approvals = orchestration('Approvals', 1, [
+  receive('receiveOrder', 'Order', { into: 'order', correlation: 'order' }),
+  send('askApproval', 'send', 'ApprovalRequest', (ctx) => ({ orderId: orderId(ctx.message('order')) })),
+  receiveCorrelated('receiveApproval', 'Approval', { into: 'approval', correlation: 'order' }),
+  decide('isApproved', [
+    when('yes', (ctx) => (ctx.message('approval').body as { approved?: boolean }).approved === true, [
+      send('invoice', 'send', 'Invoice', (ctx) => ({ orderId: orderId(ctx.message('order')) })),
+    ]),
+  ], [send('reject', 'send', 'OrderRejected', (ctx) => ({ orderId: orderId(ctx.message('order')), reason: 'not approved' }))]),
+  complete('done'),
+], { correlationSets: { order: { Order: orderId, Approval: orderId } } });
+
+function world() {
+  const registry = new OrchestrationRegistry([approvals]);
+  const store = new MemoryInstanceStore();
+  const workQueue = new MemoryWorkQueue();
+  const sendPort = new MemorySendPort();
+  const clock = new ManualClock();
+  const receiver = () => new ReceiveHost({ registry, store, workQueue, clock, source: 'receive' });
+  const host = (hostId: string) => new ProcessingHost({ registry, store, sendPort, clock, lease: DEFAULT_LEASE, hostId });
+  const drain = async (hostId = 'a') => {
+    while (workQueue.items.length > 0) await host(hostId).process(workQueue.items.shift()!, { receiveCount: 1 });
+  };
+  return { registry, store, workQueue, sendPort, clock, receiver, host, drain };
+}
+
+const order = (id: string) => rawMessage({ orderId: id, customerId: 'c', lines: [] }, { MessageType: 'Order' });
+const approval = (id: string, approved: boolean, receiveCount = 1) => ({ ...rawMessage({ orderId: id, approved }, { MessageType: 'Approval' }), receiveCount });
+
+describe('correlated receive', () => {
+  it('dehydrates at the receive, then a matching Approval wakes the instance to one Invoice', async () => {
+    const w = world();
+    await w.receiver().receive([order('o-1')]);
+    await w.drain();
+    const [instanceId] = w.store.items.keys();
+    expect((await w.store.load(instanceId!))!.status).toBe('waiting');
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest']);
+
+    const yes = approval('o-1', true);
+    await w.receiver().receive([yes]);
+    await w.drain();
+    const done = (await w.store.load(instanceId!))!;
+    expect(done.error).toBeUndefined();
+    expect(done.status).toBe('completed');
+    const invoice = w.sendPort.sent.find((m) => m.messageType === 'Invoice')!;
+    expect(invoice.correlationId).toBe(yes.messageId);
+    expect(w.store.items.size).toBe(1);
+  });
+
+  it('holds a message that arrives before its instance reaches the receive, and uses it there', async () => {
+    const w = world();
+    await w.receiver().receive([order('o-2')]);
+    // The Approval is routed before any processing host ran the new instance.
+    await w.receiver().receive([approval('o-2', false)]);
+    await w.drain();
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'OrderRejected']);
+  });
+
+  it('consumes a redelivered Approval once', async () => {
+    const w = world();
+    await w.receiver().receive([order('o-3')]);
+    await w.drain();
+    const yes = approval('o-3', true);
+    await w.receiver().receive([yes]);
+    await w.receiver().receive([yes]);
+    await w.drain();
+    expect(w.sendPort.sent.filter((m) => m.messageType === 'Invoice')).toHaveLength(1);
+    expect((await w.store.deliveries([...w.store.items.keys()][0]!))).toHaveLength(1);
+  });
+
+  it('leaves a message for an instance that does not exist yet on the queue, then suspends it with the reason', async () => {
+    const w = world();
+    const early = approval('o-404', true);
+    const first = await w.receiver().receive([early]);
+    expect(first.failures.has(early.messageId)).toBe(true);
+    expect(await w.store.listSuspendedMessages()).toHaveLength(0);
+    const last = await w.receiver().receive([{ ...early, receiveCount: 4 }]);
+    expect(last.failures.size).toBe(0);
+    const [kept] = await w.store.listSuspendedMessages();
+    expect(kept!.reason).toContain('no Approvals instance has order="o-404"');
+  });
+
+  it('makes one instance of two first messages of a convoy arriving at the same moment on two hosts', async () => {
+    const w = world();
+    const [a, b] = [order('o-5'), order('o-5')];
+    const results = await Promise.all([w.receiver().receive([a]), w.receiver().receive([b])]);
+    expect(w.store.items.size).toBe(1);
+    const owners = results.map((r) => r.outcomes[0]!.instanceIds[0]);
+    expect(owners[0]).toBe(owners[1]);
+    // The one that did not activate waits in the owner's inbox: nothing is lost.
+    const activatedBy = (await w.store.load(owners[0]!))!.causationId;
+    const other = [a, b].find((m) => m.messageId !== activatedBy)!;
+    expect((await w.store.deliveries(owners[0]!)).map((m) => m.messageId)).toEqual([other.messageId]);
+  });
+
+  it('does not lose a wake-up delivered while another host dehydrates the instance', async () => {
+    const w = world();
+    await w.receiver().receive([order('o-6')]);
+    const first = w.workQueue.items.shift()!;
+    const commit = w.store.commit.bind(w.store);
+    let raced = false;
+    w.store.commit = async (next, expected, hostId, before) => {
+      if (!raced && next.status === 'waiting') {
+        raced = true;
+        // Between host a's look at the inbox and its commit: the Approval lands and host b runs it.
+        await w.receiver().receive([approval('o-6', true)]);
+        await w.host('b').process(w.workQueue.items.shift()!, { receiveCount: 1 });
+      }
+      return commit(next, expected, hostId, before);
+    };
+    await w.host('a').process(first, { receiveCount: 1 });
+    const state = (await w.store.load(first.instanceId))!;
+    expect(state.status).toBe('completed');
+    expect(w.sendPort.sent.filter((m) => m.messageType === 'Invoice')).toHaveLength(1);
+  });
+});
+
+describe('correlation definitions', () => {
+  it('refuses a later receive without a correlation set, or one the activation does not initialize', () => {
+    expect(() => compile(orchestration('X', 1, [receive('a', 'A', { into: 'a' }), { kind: 'receive', id: 'b', messageType: 'B', activate: false, into: 'b' }]))).toThrow(/must follow a correlation set/);
+    expect(() => compile(orchestration('Y', 1, [receive('a', 'A', { into: 'a' }), receiveCorrelated('b', 'B', { into: 'b', correlation: 'k' })], { correlationSets: { k: { B: () => 'x' } } })))
+      .toThrow(/activating receive initializes no correlation set/);
+    expect(() => compile(orchestration('Z', 1, [receive('a', 'A', { into: 'a', correlation: 'k' }), code('c', () => {})], { correlationSets: { k: { B: () => 'x' } } })))
+      .toThrow(/has no key for message type "A"/);
+  });
+});
