@@ -14,8 +14,9 @@ export class SqsWorkQueue implements WorkQueue {
 
   async enqueue(items: readonly WorkItem[]): Promise<void> {
     if (items.length === 0) return;
-    await this.#sender.send(this.#queueUrl, items.map((item) => ({
+    await this.#sender.send(this.#queueUrl, items.map(({ delaySeconds, ...item }) => ({
       MessageBody: JSON.stringify(item),
+      DelaySeconds: delaySeconds,
     })));
   }
 }

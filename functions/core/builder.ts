@@ -64,3 +64,20 @@ export function send(id: string, port: string, messageType: string, body: (ctx: 
 export function complete(id: string): Shape {
   return { kind: 'complete', id };
 }
+
+/** A duration as AWS's durable functions spell it: `{ minutes: 30 }`. */
+export interface Duration {
+  readonly hours?: number;
+  readonly minutes?: number;
+  readonly seconds?: number;
+  readonly ms?: number;
+}
+
+export function toMs(d: Duration): number {
+  return (d.hours ?? 0) * 3_600_000 + (d.minutes ?? 0) * 60_000 + (d.seconds ?? 0) * 1_000 + (d.ms ?? 0);
+}
+
+/** Waits, dehydrated, for a fixed or computed duration (a durable timer, not a sleeping host). */
+export function delay(id: string, duration: Duration | ((ctx: StepContext) => number)): Shape {
+  return { kind: 'delay', id, duration: typeof duration === 'function' ? duration : toMs(duration) };
+}

@@ -80,12 +80,20 @@ export interface SendShape {
   readonly body: (ctx: StepContext) => unknown;
 }
 
+/** A delay: the instance dehydrates and a durable timer wakes it. */
+export interface DelayShape {
+  readonly kind: 'delay';
+  readonly id: string;
+  /** How long, in ms: fixed, or computed from the instance when the delay starts. */
+  readonly duration: number | ((ctx: StepContext) => number);
+}
+
 export interface CompleteShape {
   readonly kind: 'complete';
   readonly id: string;
 }
 
-export type Shape = ReceiveShape | CodeShape | DecideShape | SendShape | CompleteShape;
+export type Shape = ReceiveShape | CodeShape | DecideShape | SendShape | DelayShape | CompleteShape;
 
 export interface OrchestrationDefinition {
   readonly name: string;
@@ -159,6 +167,7 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
         if (!Number.isInteger(shape.retry.attempts) || shape.retry.attempts < 1) problems.push(`${where}: retry.attempts must be ≥ 1`);
         if (!(shape.retry.backoffMs >= 0)) problems.push(`${where}: retry.backoffMs must be ≥ 0`);
       }
+      if (shape.kind === 'delay' && typeof shape.duration === 'number' && !(shape.duration >= 0)) problems.push(`${where}: delay "${shape.id}" needs a duration ≥ 0 ms`);
       if (shape.kind === 'send' && !shape.port) problems.push(`${where}: send "${shape.id}" needs a port`);
       if (shape.kind === 'send' && !shape.messageType) problems.push(`${where}: send "${shape.id}" needs a messageType`);
       if (shape.kind === 'decide') {

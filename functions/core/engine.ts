@@ -207,6 +207,22 @@ export async function run(
         advanceTo(orchestration.next.get(shape.id)!);
         break;
       }
+      case 'delay': {
+        if (thread.timerDue === undefined) {
+          let ms: number;
+          try {
+            ms = typeof shape.duration === 'function' ? shape.duration(context()) : shape.duration;
+          } catch (error) {
+            return finish('suspended', { error: { reason: `delay "${shape.id}" could not compute its duration: ${describeError(error)}`, shapeId: shape.id, at: options.now() } });
+          }
+          thread = { ...thread, timerDue: options.now() + Math.max(0, ms) };
+        }
+        if (thread.timerDue! > options.now()) return finish('waiting');
+        const { timerDue: _done, ...rest } = thread;
+        thread = rest;
+        advanceTo(orchestration.next.get(shape.id)!);
+        break;
+      }
       case 'complete':
         advanceTo(END);
         break;

@@ -31,6 +31,8 @@ export interface Thread {
   readonly at: string;
   /** Attempts already spent on the shape at `at` (retry policy). */
   readonly attempts: number;
+  /** Epoch ms when the delay at `at` ends (set while the thread waits on a timer). */
+  readonly timerDue?: number;
 }
 
 /** An effect committed with the step that produced it and dispatched after the commit. */

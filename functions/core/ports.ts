@@ -45,9 +45,14 @@ export interface InstanceStore {
 /** A processing host's work queue. */
 export interface WorkItem {
   readonly instanceId: string;
-  /** Why it was enqueued: activation, continuation, sweep... (diagnostics only). */
+  /** Why it was enqueued: receive, timer, sweep... */
   readonly reason: string;
+  /** Deliver no sooner than this (SQS allows up to 900 s; longer timers hop). */
+  readonly delaySeconds?: number;
 }
+
+/** SQS's longest message delay: timers further out take several hops. */
+export const MAX_DELAY_SECONDS = 900;
 
 export interface WorkQueue {
   enqueue(items: readonly WorkItem[]): Promise<void>;

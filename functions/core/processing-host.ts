@@ -3,7 +3,7 @@ import { run } from './engine.ts';
 import { OwnershipLost } from './errors.ts';
 import { InstanceStatus, type InstanceState } from './instance.ts';
 import { takeoverBefore, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
-import type { Clock, InstanceStore, SendPort, WorkItem } from './ports.ts';
+import { MAX_DELAY_SECONDS, type Clock, type InstanceStore, type SendPort, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InboundMessage } from './message.ts';
 import type { OrchestrationRegistry } from './registry.ts';
 
@@ -21,6 +21,8 @@ export interface ProcessingHostDeps {
   readonly registry: OrchestrationRegistry;
   readonly store: InstanceStore;
   readonly sendPort: SendPort;
+  /** The host's own work queue: durable timers are delayed work items on it. */
+  readonly workQueue: WorkQueue;
   readonly clock: Clock;
   readonly lease: LeaseConfig;
   /** This host instance's identity, as recorded in leases. */
@@ -61,9 +63,18 @@ export class ProcessingHost {
 
     let deliveries: InboundMessage[] | undefined;
     if (state.status === InstanceStatus.Waiting) {
-      deliveries = await store.deliveries(state.instanceId);
-      const consumed = new Set(state.consumed ?? []);
-      if (!deliveries.some((m) => !consumed.has(m.messageId))) return { result: 'done', detail: 'waiting; nothing new in its inbox', instance: state };
+      const timerDue = state.cursor.threads.find((t) => t.timerDue !== undefined)?.timerDue;
+      const timerFired = timerDue !== undefined && timerDue <= clock.now();
+      if (!timerFired) {
+        if (timerDue !== undefined && item.reason === 'timer') {
+          // A timer further out than SQS's longest delay arrives early: send it on its next hop.
+          await this.#armTimer(state.instanceId, timerDue);
+          return { result: 'done', detail: 'timer hop', instance: state };
+        }
+        deliveries = await store.deliveries(state.instanceId);
+        const consumed = new Set(state.consumed ?? []);
+        if (!deliveries.some((m) => !consumed.has(m.messageId))) return { result: 'done', detail: 'waiting; nothing new in its inbox', instance: state };
+      }
     } else if (state.status !== InstanceStatus.Running) {
       // The last commit's effects may not have gone out if the host that made it died before dispatching.
       // Its work item then comes back as a redelivery, and that redelivery re-dispatches (same ids). A
@@ -114,10 +125,19 @@ export class ProcessingHost {
       await this.#commit(next, state.revision, takeoverBefore(now, lease));
       commits++;
       if (next.outbox.length > 0) await sendPort.dispatch(next.outbox);
+      // A crash before this leaves a waiting instance with a due timer and no work item: the sweeper finds it.
+      const timerDue = next.status === InstanceStatus.Waiting ? next.cursor.threads.find((t) => t.timerDue !== undefined)?.timerDue : undefined;
+      if (timerDue !== undefined) await this.#armTimer(next.instanceId, timerDue);
       if (!continues) return { result: 'done', detail: `${next.status} after ${commits} persistence point(s)`, instance: next };
       state = next;
       holdsLease = true;
     }
+  }
+
+  /** Enqueues the timer's work item, delayed up to SQS's limit (longer timers hop on arrival). */
+  async #armTimer(instanceId: string, dueAt: number): Promise<void> {
+    const seconds = Math.ceil((dueAt - this.#deps.clock.now()) / 1000);
+    await this.#deps.workQueue.enqueue([{ instanceId, reason: 'timer', delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, seconds)) }]);
   }
 
   /**

@@ -21,6 +21,10 @@ export async function sweep(deps: { store: InstanceStore; workQueue: WorkQueue; 
       state.updatedAt < now - config.staleAfterMs &&
       (!state.lease || state.lease.expiresAt < takeoverBefore(now, config.lease)),
   );
-  await deps.workQueue.enqueue(stale.map((state) => ({ instanceId: state.instanceId, reason: 'sweep' })));
-  return stale.map((state) => state.instanceId);
+  // Waiting instances whose timer is overdue: the host that armed it died before enqueueing it.
+  const waiting = await deps.store.listInstances(InstanceStatus.Waiting);
+  const overdue = waiting.filter((state) => state.cursor.threads.some((t) => t.timerDue !== undefined && t.timerDue < now - config.staleAfterMs));
+  const found = [...stale, ...overdue];
+  await deps.workQueue.enqueue(found.map((state) => ({ instanceId: state.instanceId, reason: 'sweep' })));
+  return found.map((state) => state.instanceId);
 }

@@ -36,7 +36,7 @@ export function createRuntime(
     registry,
     lease,
     receiveHost: new ReceiveHost({ registry, store, workQueue, clock: systemClock, source: 'receive' }),
-    processingHost: new ProcessingHost({ registry, store, sendPort, clock: systemClock, lease, hostId: config.hostId }),
+    processingHost: new ProcessingHost({ registry, store, sendPort, workQueue, clock: systemClock, lease, hostId: config.hostId }),
   };
 }
 

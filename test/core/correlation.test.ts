@@ -31,7 +31,7 @@ function world() {
   const sendPort = new MemorySendPort();
   const clock = new ManualClock();
   const receiver = () => new ReceiveHost({ registry, store, workQueue, clock, source: 'receive' });
-  const host = (hostId: string) => new ProcessingHost({ registry, store, sendPort, clock, lease: DEFAULT_LEASE, hostId });
+  const host = (hostId: string) => new ProcessingHost({ registry, store, sendPort, workQueue, clock, lease: DEFAULT_LEASE, hostId });
   const drain = async (hostId = 'a') => {
     while (workQueue.items.length > 0) await host(hostId).process(workQueue.items.shift()!, { receiveCount: 1 });
   };

@@ -17,7 +17,7 @@ function world(definitions = [orderFulfilment()]) {
   const sendPort = new MemorySendPort();
   const clock = new ManualClock();
   const receiver = new ReceiveHost({ registry, store, workQueue, clock, source: 'receive' });
-  const host = (hostId: string) => new ProcessingHost({ registry, store, sendPort, clock, lease: DEFAULT_LEASE, hostId });
+  const host = (hostId: string) => new ProcessingHost({ registry, store, sendPort, workQueue, clock, lease: DEFAULT_LEASE, hostId });
   return { registry, store, workQueue, sendPort, clock, receiver, host };
 }
 
@@ -79,7 +79,7 @@ describe('ProcessingHost', () => {
     ]);
     const w = world([slow]);
     const zombieLease = { ...DEFAULT_LEASE, leaseMs: 60_000 };
-    const zombie = new ProcessingHost({ registry: w.registry, store: w.store, sendPort: w.sendPort, clock: w.clock, lease: zombieLease, hostId: 'a' });
+    const zombie = new ProcessingHost({ registry: w.registry, store: w.store, sendPort: w.sendPort, workQueue: w.workQueue, clock: w.clock, lease: zombieLease, hostId: 'a' });
     await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
     const item = w.workQueue.items[0]!;
     const zombieRun = zombie.process(item, { receiveCount: 1 });

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { complete, delay, orchestration, receive, send } from '../../functions/core/builder.ts';
+import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
+import { ProcessingHost } from '../../functions/core/processing-host.ts';
+import { ReceiveHost } from '../../functions/core/receive-host.ts';
+import { OrchestrationRegistry } from '../../functions/core/registry.ts';
+import { sweep } from '../../functions/core/sweeper.ts';
+import { ManualClock, MemoryInstanceStore, MemorySendPort, MemoryWorkQueue } from '../helpers/memory.ts';
+import { rawMessage } from '../helpers/orders.ts';
+
+const reminder = orchestration('Reminder', 1, [
+  receive('start', 'Remind', { into: 'remind' }),
+  delay('wait', { minutes: 40 }),
+  send('ring', 'send', 'Ring', () => ({ ring: true })),
+  complete('done'),
+]);
+
+function world() {
+  const registry = new OrchestrationRegistry([reminder]);
+  const store = new MemoryInstanceStore();
+  const workQueue = new MemoryWorkQueue();
+  const sendPort = new MemorySendPort();
+  const clock = new ManualClock();
+  const receiver = new ReceiveHost({ registry, store, workQueue, clock, source: 'receive' });
+  const host = new ProcessingHost({ registry, store, sendPort, workQueue, clock, lease: DEFAULT_LEASE, hostId: 'h' });
+  return { store, workQueue, sendPort, clock, receiver, host };
+}
+
+describe('delay (durable timer)', () => {
+  it('dehydrates, hops on SQS delays of at most 15 minutes, and continues when due', async () => {
+    const w = world();
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Remind' })]);
+    await w.host.process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const [id] = w.store.items.keys();
+    expect((await w.store.load(id!))!.status).toBe('waiting');
+    expect(w.workQueue.items).toEqual([{ instanceId: id, reason: 'timer', delaySeconds: 900 }]);
+
+    // 15 minutes later the first hop arrives: 25 minutes to go, so it hops again.
+    w.clock.advance(15 * 60_000);
+    await w.host.process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    expect(w.workQueue.items).toEqual([{ instanceId: id, reason: 'timer', delaySeconds: 900 }]);
+    w.clock.advance(15 * 60_000);
+    await w.host.process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    expect(w.workQueue.items).toEqual([{ instanceId: id, reason: 'timer', delaySeconds: 600 }]);
+    expect(w.sendPort.sent).toHaveLength(0);
+
+    w.clock.advance(10 * 60_000);
+    await w.host.process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    expect((await w.store.load(id!))!.status).toBe('completed');
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Ring']);
+  });
+
+  it('ignores a stray work item before the timer is due', async () => {
+    const w = world();
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Remind' })]);
+    await w.host.process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const [id] = w.store.items.keys();
+    const before = (await w.store.load(id!))!.revision;
+    await w.host.process({ instanceId: id!, reason: 'sweep' }, { receiveCount: 1 });
+    expect((await w.store.load(id!))!.revision).toBe(before);
+    expect(w.sendPort.sent).toHaveLength(0);
+  });
+
+  it('is re-armed by the sweeper when the host died between the commit and the timer\'s work item', async () => {
+    const w = world();
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Remind' })]);
+    w.workQueue.enqueue = async () => { throw new Error('host killed'); };
+    await expect(w.host.process({ instanceId: [...w.store.items.keys()][0]!, reason: 'receive' }, { receiveCount: 1 })).rejects.toThrow('host killed');
+    w.workQueue.enqueue = MemoryWorkQueue.prototype.enqueue.bind(w.workQueue);
+    w.clock.advance(41 * 60_000);
+    const found = await sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock }, { staleAfterMs: 30_000, lease: DEFAULT_LEASE });
+    expect(found).toHaveLength(1);
+    await w.host.process(w.workQueue.items.at(-1)!, { receiveCount: 1 });
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Ring']);
+  });
+});
