@@ -44,7 +44,7 @@ const leaseIsMine = '#leaseOwner = :me';
 const ownershipCondition = `${revisionIs} AND (${leaseFree} OR ${leaseExpired} OR ${leaseIsMine})`;
 const ownershipNames = { '#rev': 'rev', '#leaseOwner': 'leaseOwner', '#leaseExp': 'leaseExp' };
 
-type Doc = Omit<InstanceState, 'revision' | 'lease' | 'status'>;
+type Doc = Omit<InstanceState, 'revision' | 'lease' | 'status' | 'dispatchedRevision'>;
 
 export class DynamoDbInstanceStore implements InstanceStore {
   readonly #client: DynamoDBDocumentClient;
@@ -151,6 +151,22 @@ export class DynamoDbInstanceStore implements InstanceStore {
   async findCorrelation(key: string): Promise<string | undefined> {
     const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: `C#${key}`, sk: OWNER }, ConsistentRead: true }));
     return Item?.instanceId as string | undefined;
+  }
+
+  async markDispatched(instanceId: string, revision: number): Promise<void> {
+    try {
+      await this.#client.send(new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: instanceKey(instanceId), sk: STATE },
+        UpdateExpression: 'SET dispatchedRev = :rev',
+        ConditionExpression: '#rev = :rev',
+        ExpressionAttributeNames: { '#rev': 'rev' },
+        ExpressionAttributeValues: { ':rev': revision },
+      }));
+    } catch (error) {
+      // The instance moved on: that later commit carries its own outbox.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async deliver(instanceId: string, message: InboundMessage): Promise<void> {
@@ -286,7 +302,7 @@ function sortKey(time: number, id: string): string {
 }
 
 function toItem(state: InstanceState): Record<string, any> {
-  const { revision, lease, status, ...doc } = state;
+  const { revision, lease, status, dispatchedRevision: _kept, ...doc } = state;
   const indexed = INDEXED.has(status);
   const finished = TERMINAL_STATUSES.has(status);
   return {
@@ -310,6 +326,7 @@ function fromItem(item: Record<string, any>): InstanceState {
     ...doc,
     status: item.status,
     revision: Number(item.rev),
+    dispatchedRevision: item.dispatchedRev === undefined ? undefined : Number(item.dispatchedRev),
     lease: item.leaseOwner === undefined ? undefined : { owner: item.leaseOwner, expiresAt: Number(item.leaseExp) },
   };
 }

@@ -1,6 +1,9 @@
 import type {
   CodeShape,
   CorrelationSet,
+  DelayShape,
+  ListenBranch,
+  ReceiveShape,
   DecideBranch,
   OrchestrationDefinition,
   PropertyFilter,
@@ -80,4 +83,20 @@ export function toMs(d: Duration): number {
 /** Waits, dehydrated, for a fixed or computed duration (a durable timer, not a sleeping host). */
 export function delay(id: string, duration: Duration | ((ctx: StepContext) => number)): Shape {
   return { kind: 'delay', id, duration: typeof duration === 'function' ? duration : toMs(duration) };
+}
+
+/** Listen: the first of several correlated receives, or a timeout, decides the branch. */
+export function listen(id: string, branches: ListenBranch[]): Shape {
+  return { kind: 'listen', id, branches };
+}
+
+/** A listen branch taken when a correlated message arrives first. */
+export function onMessage(name: string, trigger: Shape, steps: Shape[]): ListenBranch {
+  if (trigger.kind !== 'receive') throw new TypeError(`onMessage("${name}") takes a receiveCorrelated(...) trigger`);
+  return { name, trigger: trigger as ReceiveShape, steps };
+}
+
+/** A listen branch taken when nothing arrived within the duration. */
+export function onTimeout(name: string, id: string, duration: Duration | ((ctx: StepContext) => number), steps: Shape[]): ListenBranch {
+  return { name, trigger: delay(id, duration) as DelayShape, steps };
 }

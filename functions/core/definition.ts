@@ -88,12 +88,26 @@ export interface DelayShape {
   readonly duration: number | ((ctx: StepContext) => number);
 }
 
+/** One way out of a listen: a correlated message, or a timeout. */
+export interface ListenBranch {
+  readonly name: string;
+  readonly trigger: ReceiveShape | DelayShape;
+  readonly steps: readonly Shape[];
+}
+
+/** Listen: waits for whichever comes first of several correlated receives or a timeout, and takes that branch. */
+export interface ListenShape {
+  readonly kind: 'listen';
+  readonly id: string;
+  readonly branches: readonly ListenBranch[];
+}
+
 export interface CompleteShape {
   readonly kind: 'complete';
   readonly id: string;
 }
 
-export type Shape = ReceiveShape | CodeShape | DecideShape | SendShape | DelayShape | CompleteShape;
+export type Shape = ReceiveShape | CodeShape | DecideShape | SendShape | DelayShape | ListenShape | CompleteShape;
 
 export interface OrchestrationDefinition {
   readonly name: string;
@@ -139,6 +153,20 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
   const branchEntry = new Map<string, Map<string, string>>();
   const followers = new Map<string, ReceiveShape>();
 
+  const checkReceive = (shape: ReceiveShape, where: string) => {
+    if (shape.correlation !== undefined) {
+      const set = definition.correlationSets?.[shape.correlation];
+      if (!set) problems.push(`${where}: receive "${shape.id}" uses correlation set "${shape.correlation}", which is not defined`);
+      else if (!set[shape.messageType]) problems.push(`${where}: correlation set "${shape.correlation}" has no key for message type "${shape.messageType}"`);
+    } else if (!shape.activate) {
+      problems.push(`${where}: receive "${shape.id}" must follow a correlation set (which instance would it belong to?)`);
+    }
+    if (!shape.activate) {
+      if (followers.has(shape.messageType)) problems.push(`${where}: two later receives take "${shape.messageType}"; one per message type`);
+      followers.set(shape.messageType, shape);
+    }
+  };
+
   const visit = (block: readonly Shape[], after: string, path: string): string => {
     if (block.length === 0) return after;
     block.forEach((shape, index) => {
@@ -151,17 +179,7 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
       if (shape.kind === 'receive') {
         const isFirst = path === 'steps' && index === 0;
         if (shape.activate !== isFirst) problems.push(`${where}: receive "${shape.id}" ${isFirst ? 'must activate: it is the first step' : 'cannot activate: only the first step does'}`);
-        if (shape.correlation !== undefined) {
-          const set = definition.correlationSets?.[shape.correlation];
-          if (!set) problems.push(`${where}: receive "${shape.id}" uses correlation set "${shape.correlation}", which is not defined`);
-          else if (!set[shape.messageType]) problems.push(`${where}: correlation set "${shape.correlation}" has no key for message type "${shape.messageType}"`);
-        } else if (!shape.activate) {
-          problems.push(`${where}: receive "${shape.id}" must follow a correlation set (which instance would it belong to?)`);
-        }
-        if (!shape.activate) {
-          if (followers.has(shape.messageType)) problems.push(`${where}: two later receives take "${shape.messageType}"; one per message type`);
-          followers.set(shape.messageType, shape);
-        }
+        checkReceive(shape, where);
       }
       if (shape.kind === 'code' && shape.retry) {
         if (!Number.isInteger(shape.retry.attempts) || shape.retry.attempts < 1) problems.push(`${where}: retry.attempts must be ≥ 1`);
@@ -170,6 +188,23 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
       if (shape.kind === 'delay' && typeof shape.duration === 'number' && !(shape.duration >= 0)) problems.push(`${where}: delay "${shape.id}" needs a duration ≥ 0 ms`);
       if (shape.kind === 'send' && !shape.port) problems.push(`${where}: send "${shape.id}" needs a port`);
       if (shape.kind === 'send' && !shape.messageType) problems.push(`${where}: send "${shape.id}" needs a messageType`);
+      if (shape.kind === 'listen') {
+        const entries = new Map<string, string>();
+        const delays = shape.branches.filter((b) => b.trigger.kind === 'delay');
+        if (shape.branches.length < 2) problems.push(`${where}: listen "${shape.id}" needs at least two branches`);
+        if (delays.length > 1) problems.push(`${where}: listen "${shape.id}" has more than one timeout`);
+        shape.branches.forEach((branch, b) => {
+          const trigger = branch.trigger;
+          if (trigger.kind === 'receive') {
+            if (trigger.activate) problems.push(`${where}.branches[${b}]: a listen's receive cannot activate`);
+            checkReceive(trigger, `${where}.branches[${b}]`);
+          }
+          if (shapes.has(trigger.id)) problems.push(`${where}.branches[${b}]: id "${trigger.id}" is used twice`);
+          shapes.set(trigger.id, trigger);
+          entries.set(branch.name, visit(branch.steps, successor, `${where}.branches[${b}]`));
+        });
+        branchEntry.set(shape.id, entries);
+      }
       if (shape.kind === 'decide') {
         if (shape.branches.length === 0) problems.push(`${where}: decide "${shape.id}" needs at least one branch`);
         const entries = new Map<string, string>();

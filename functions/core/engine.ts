@@ -1,4 +1,4 @@
-import { END, DEFAULT_RETRY, type CompiledOrchestration, type Shape } from './definition.ts';
+import { END, DEFAULT_RETRY, type CompiledOrchestration, type DelayShape, type ReceiveShape, type Shape } from './definition.ts';
 import type { StepContext } from './context.ts';
 import { StepFailed, describeError } from './errors.ts';
 import { activationInstanceId, outboundMessageId } from './ids.ts';
@@ -101,6 +101,15 @@ export async function run(
     },
   });
 
+  /** The oldest delivered, unconsumed message a receive takes: its type, with the instance's key. */
+  const findDelivery = (receive: ReceiveShape): InboundMessage | undefined => {
+    const expected = current.correlations?.[receive.correlation!];
+    return (options.deliveries ?? []).find((m) =>
+      m.messageType === receive.messageType &&
+      !consumed.includes(m.messageId) &&
+      expected !== undefined && correlationValue(orchestration, receive.correlation!, m) === expected);
+  };
+
   const finish = (stop: StopReason, extra: Partial<InstanceState> = {}): RunResult => ({
     stop,
     shapesRun,
@@ -138,11 +147,7 @@ export async function run(
           advanceTo(orchestration.next.get(shape.id)!);
           break;
         }
-        const expected = current.correlations?.[shape.correlation!];
-        const match = (options.deliveries ?? []).find((m) =>
-          m.messageType === shape.messageType &&
-          !consumed.includes(m.messageId) &&
-          expected !== undefined && correlationValue(orchestration, shape.correlation!, m) === expected);
+        const match = findDelivery(shape);
         if (!match) return finish('waiting');
         messages[shape.into] = match;
         consumed.push(match.messageId);
@@ -222,6 +227,41 @@ export async function run(
         thread = rest;
         advanceTo(orchestration.next.get(shape.id)!);
         break;
+      }
+      case 'listen': {
+        const entries = orchestration.branchEntry.get(shape.id)!;
+        const taken = (branch: string, bind?: InboundMessage, into?: string) => {
+          if (bind && into) {
+            messages[into] = bind;
+            consumed.push(bind.messageId);
+            causationId = bind.messageId;
+          }
+          const { timerDue: _cleared, ...rest } = thread;
+          thread = rest;
+          advanceTo(entries.get(branch)!);
+        };
+        const byMessage = shape.branches
+          .filter((b) => b.trigger.kind === 'receive')
+          .map((b) => ({ branch: b, message: findDelivery(b.trigger as ReceiveShape) }))
+          .filter((c) => c.message !== undefined)
+          .sort((a, b) => a.message!.receivedAt - b.message!.receivedAt)[0];
+        if (byMessage) {
+          taken(byMessage.branch.name, byMessage.message, (byMessage.branch.trigger as ReceiveShape).into);
+          break;
+        }
+        const timeout = shape.branches.find((b) => b.trigger.kind === 'delay');
+        if (timeout) {
+          if (thread.timerDue === undefined) {
+            const trigger = timeout.trigger as DelayShape;
+            const ms = typeof trigger.duration === 'function' ? trigger.duration(context()) : trigger.duration;
+            thread = { ...thread, timerDue: options.now() + Math.max(0, ms) };
+          }
+          if (thread.timerDue! <= options.now()) {
+            taken(timeout.name);
+            break;
+          }
+        }
+        return finish('waiting');
       }
       case 'complete':
         advanceTo(END);

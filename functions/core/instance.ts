@@ -85,6 +85,8 @@ export interface InstanceState {
   readonly error?: InstanceError;
   /** Host instance that made the last commit. */
   readonly lastHost?: string;
+  /** Revision whose outbox is known to be dispatched (recorded for dehydrated instances only). */
+  readonly dispatchedRevision?: number;
   /** Random id of the last commit: tells a host whether an ambiguous write (reply lost, retried) was its own. */
   readonly commitId?: string;
   /** Times the instance was resumed by a host after another one stopped mid-step. */

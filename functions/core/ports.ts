@@ -36,6 +36,11 @@ export interface InstanceStore {
   deliver(instanceId: string, message: InboundMessage): Promise<void>;
   /** The instance's inbox, oldest first, consumed messages included (the state says which). */
   deliveries(instanceId: string): Promise<InboundMessage[]>;
+  /**
+   * Records that the outbox of `revision` went out, so waking the instance later does not send it again.
+   * A no-op when the instance has moved past that revision.
+   */
+  markDispatched(instanceId: string, revision: number): Promise<void>;
   /** Keeps a message that could not be processed. Idempotent on messageId. */
   putSuspendedMessage(message: SuspendedMessage): Promise<void>;
   listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;

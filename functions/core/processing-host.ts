@@ -63,6 +63,11 @@ export class ProcessingHost {
 
     let deliveries: InboundMessage[] | undefined;
     if (state.status === InstanceStatus.Waiting) {
+      // Its host died between commit and dispatch: its work item comes back and sends the outbox now.
+      if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision && delivery.receiveCount > 1) {
+        await sendPort.dispatch(state.outbox);
+        await store.markDispatched(state.instanceId, state.revision);
+      }
       const timerDue = state.cursor.threads.find((t) => t.timerDue !== undefined)?.timerDue;
       const timerFired = timerDue !== undefined && timerDue <= clock.now();
       if (!timerFired) {
@@ -92,8 +97,8 @@ export class ProcessingHost {
       return this.#commitSuspended(state, `orchestration ${state.orchestration} version ${state.version} is not deployed on host ${hostId}`);
     }
 
-    // The previous commit's effects: dispatched again, since nothing records that they went out.
-    if (state.outbox.length > 0) await sendPort.dispatch(state.outbox);
+    // The previous commit's effects, unless recorded as dispatched: the host that made it may have died first.
+    if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision) await sendPort.dispatch(state.outbox);
     if (deliveries === undefined && orchestration.followers.size > 0) deliveries = await store.deliveries(state.instanceId);
 
     let holdsLease = state.lease?.owner === hostId && state.lease.expiresAt > clock.now();
@@ -125,6 +130,9 @@ export class ProcessingHost {
       await this.#commit(next, state.revision, takeoverBefore(now, lease));
       commits++;
       if (next.outbox.length > 0) await sendPort.dispatch(next.outbox);
+      // A dehydrated instance is woken by a new work item, which cannot tell whether this outbox went out:
+      // record it (one small write, at dehydration points only). Finished instances need no such record.
+      if (next.status === InstanceStatus.Waiting && next.outbox.length > 0) await store.markDispatched(next.instanceId, next.revision);
       // A crash before this leaves a waiting instance with a due timer and no work item: the sweeper finds it.
       const timerDue = next.status === InstanceStatus.Waiting ? next.cursor.threads.find((t) => t.timerDue !== undefined)?.timerDue : undefined;
       if (timerDue !== undefined) await this.#armTimer(next.instanceId, timerDue);

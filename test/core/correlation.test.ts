@@ -61,6 +61,17 @@ describe('correlated receive', () => {
     expect(w.store.items.size).toBe(1);
   });
 
+  it('sends a dehydrated instance\'s outbox on wake-up when its host died before dispatching it, and only then', async () => {
+    const w = world();
+    await w.receiver().receive([order('o-7')]);
+    w.sendPort.beforeDispatch = () => { throw new Error('host killed after commit'); };
+    await expect(w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 })).rejects.toThrow('host killed');
+    w.sendPort.beforeDispatch = undefined;
+    await w.receiver().receive([approval('o-7', true)]); // wakes it before the lost work item comes back
+    await w.drain('b');
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice']);
+  });
+
   it('holds a message that arrives before its instance reaches the receive, and uses it there', async () => {
     const w = world();
     await w.receiver().receive([order('o-2')]);

@@ -69,6 +69,12 @@ export class MemoryInstanceStore implements InstanceStore {
     this.inboxes.set(instanceId, inbox);
   }
 
+  async markDispatched(instanceId: string, revision: number): Promise<void> {
+    this.writes++;
+    const current = await this.load(instanceId);
+    if (current?.revision === revision) this.items.set(instanceId, JSON.stringify({ ...current, dispatchedRevision: revision }));
+  }
+
   async deliveries(instanceId: string): Promise<InboundMessage[]> {
     return structuredClone(this.inboxes.get(instanceId) ?? []);
   }

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { complete, decide, listen, onMessage, onTimeout, orchestration, receive, receiveCorrelated, send, when } from '../../functions/core/builder.ts';
+import { compile } from '../../functions/core/definition.ts';
+import { isRecord, type InboundMessage } from '../../functions/core/message.ts';
+import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
+import { ProcessingHost } from '../../functions/core/processing-host.ts';
+import { ReceiveHost } from '../../functions/core/receive-host.ts';
+import { OrchestrationRegistry } from '../../functions/core/registry.ts';
+import { ManualClock, MemoryInstanceStore, MemorySendPort, MemoryWorkQueue } from '../helpers/memory.ts';
+import { rawMessage } from '../helpers/orders.ts';
+
+const orderId = (m: InboundMessage) => (isRecord(m.body) && typeof m.body.orderId === 'string' ? m.body.orderId : undefined);
+const id = (ctx: { message(n: string): InboundMessage }) => orderId(ctx.message('order'));
+
+const approvalWithTimeout = orchestration('ApprovalWithTimeout', 1, [
+  receive('receiveOrder', 'Order', { into: 'order', correlation: 'order' }),
+  send('ask', 'send', 'ApprovalRequest', (ctx) => ({ orderId: id(ctx) })),
+  listen('approvalOrTimeout', [
+    onMessage('answered', receiveCorrelated('receiveApproval', 'Approval', { into: 'approval', correlation: 'order' }), [
+      decide('isApproved', [when('yes', (ctx) => (ctx.message('approval').body as { approved?: boolean }).approved === true, [
+        send('invoice', 'send', 'Invoice', (ctx) => ({ orderId: id(ctx) })),
+      ])], [send('refused', 'send', 'OrderRejected', (ctx) => ({ orderId: id(ctx), reason: 'refused' }))]),
+    ]),
+    onMessage('cancelled', receiveCorrelated('receiveCancel', 'Cancel', { into: 'cancel', correlation: 'order' }), [
+      send('cancelledOut', 'send', 'OrderCancelled', (ctx) => ({ orderId: id(ctx) })),
+    ]),
+    onTimeout('timedOut', 'approvalTimeout', { hours: 48 }, [
+      send('timeoutOut', 'send', 'OrderRejected', (ctx) => ({ orderId: id(ctx), reason: 'approval timeout' })),
+    ]),
+  ]),
+  complete('done'),
+], { correlationSets: { order: { Order: orderId, Approval: orderId, Cancel: orderId } } });
+
+function world() {
+  const registry = new OrchestrationRegistry([approvalWithTimeout]);
+  const store = new MemoryInstanceStore();
+  const workQueue = new MemoryWorkQueue();
+  const sendPort = new MemorySendPort();
+  const clock = new ManualClock();
+  const receiver = new ReceiveHost({ registry, store, workQueue, clock, source: 'receive' });
+  const host = new ProcessingHost({ registry, store, sendPort, workQueue, clock, lease: DEFAULT_LEASE, hostId: 'h' });
+  const drainNow = async () => {
+    // Work items whose delay has not run out stay queued.
+    const ready = w.workQueue.items.filter((i) => !i.delaySeconds);
+    w.workQueue.items.splice(0, w.workQueue.items.length, ...w.workQueue.items.filter((i) => i.delaySeconds));
+    for (const item of ready) await host.process(item, { receiveCount: 1 });
+  };
+  const fireTimers = async () => {
+    const timers = w.workQueue.items.filter((i) => i.delaySeconds);
+    w.workQueue.items.splice(0, w.workQueue.items.length, ...w.workQueue.items.filter((i) => !i.delaySeconds));
+    for (const item of timers) await host.process(item, { receiveCount: 1 });
+  };
+  const w = { store, workQueue, sendPort, clock, receiver, host, drainNow, fireTimers };
+  return w;
+}
+
+const types = (w: ReturnType<typeof world>) => w.sendPort.sent.map((m) => `${m.messageType}${(m.body as { reason?: string }).reason ? `:${(m.body as { reason?: string }).reason}` : ''}`);
+
+describe('listen', () => {
+  it('takes the message branch when the Approval comes first; the timer that fires later changes nothing', async () => {
+    const w = world();
+    await w.receiver.receive([rawMessage({ orderId: 'o-1' }, { MessageType: 'Order' })]);
+    await w.drainNow();
+    w.clock.advance(60_000);
+    await w.receiver.receive([rawMessage({ orderId: 'o-1', approved: true }, { MessageType: 'Approval' })]);
+    await w.drainNow();
+    w.clock.advance(48 * 3_600_000);
+    await w.fireTimers();
+    expect(types(w)).toEqual(['ApprovalRequest', 'Invoice']);
+  });
+
+  it('takes the timeout branch when nothing comes within 48 hours', async () => {
+    const w = world();
+    await w.receiver.receive([rawMessage({ orderId: 'o-2' }, { MessageType: 'Order' })]);
+    await w.drainNow();
+    w.clock.advance(48 * 3_600_000 + 1);
+    await w.fireTimers();
+    expect(types(w)).toEqual(['ApprovalRequest', 'OrderRejected:approval timeout']);
+    const [instance] = w.store.items.values();
+    expect(JSON.parse(instance!).status).toBe('completed');
+  });
+
+  it('takes the branch of whichever message arrived first', async () => {
+    const w = world();
+    await w.receiver.receive([rawMessage({ orderId: 'o-3' }, { MessageType: 'Order' })]);
+    w.clock.advance(1_000);
+    await w.receiver.receive([rawMessage({ orderId: 'o-3' }, { MessageType: 'Cancel' })]);
+    w.clock.advance(1_000);
+    await w.receiver.receive([rawMessage({ orderId: 'o-3', approved: true }, { MessageType: 'Approval' })]);
+    await w.drainNow();
+    expect(types(w)).toEqual(['ApprovalRequest', 'OrderCancelled']);
+  });
+
+  it('refuses a listen with one branch or two timeouts', () => {
+    const one = orchestration('L1', 1, [receive('r', 'A', { into: 'a', correlation: 'k' }), listen('l', [onTimeout('t', 'd', { seconds: 1 }, [])])], { correlationSets: { k: { A: () => 'x' } } });
+    expect(() => compile(one)).toThrow(/needs at least two branches/);
+    const two = orchestration('L2', 1, [receive('r', 'A', { into: 'a', correlation: 'k' }), listen('l', [onTimeout('t1', 'd1', { seconds: 1 }, []), onTimeout('t2', 'd2', { seconds: 2 }, [])])], { correlationSets: { k: { A: () => 'x' } } });
+    expect(() => compile(two)).toThrow(/more than one timeout/);
+  });
+});
