@@ -6,6 +6,8 @@
  *   instances list instances by status (running, waiting, suspended)
  *   send      send a message to the receive queue
  *   receive   read (and delete) messages from the send queue
+ *   resume    resume a suspended instance from its last persistence point
+ *   terminate end an instance that has not finished
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -15,6 +17,7 @@ import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-cli
 import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
 import { InstanceStatus } from '../functions/core/instance.ts';
 import { OWNERSHIP } from '../infra/settings.ts';
+import { createRuntime } from '../functions/handlers/runtime.ts';
 import { LocalCluster } from './cluster.ts';
 import { runDemo } from './demo.ts';
 import { clusterCounts, statusLine } from './status.ts';
@@ -204,10 +207,33 @@ async function receive(): Promise<void> {
   } else console.log('no messages on the send queue');
 }
 
-const commands: Record<string, () => Promise<void>> = { start, suspended, instances, send, receive };
+/** An admin runtime on the running cluster: the same engine and adapters as the hosts. */
+function adminRuntime() {
+  const d = endpointsFile();
+  return createRuntime(
+    { tableName: d.tableName, workQueueUrl: d.workQueueUrl, sendPorts: { send: d.sendQueueUrl }, hostId: `admin@${process.pid}`, leaseMs: OWNERSHIP.leaseMs, pricingLatencyMs: 0, region: d.region },
+    { endpoint: d.endpoint },
+  );
+}
+
+async function resume(): Promise<void> {
+  const { positionals } = parseArgs({ args: rest, allowPositionals: true });
+  if (!positionals[0]) fail('usage: baton resume <instanceId>');
+  const state = await adminRuntime().processingHost.resume(positionals[0]);
+  console.log(`resumed ${state.instanceId} at ${state.cursor.threads.map((t) => t.at).join(',')} (revision ${state.revision})`);
+}
+
+async function terminate(): Promise<void> {
+  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { reason: { type: 'string', default: 'by an operator' } } });
+  if (!positionals[0]) fail('usage: baton terminate <instanceId> [--reason "..."]');
+  const state = await adminRuntime().processingHost.terminate(positionals[0], values.reason!);
+  console.log(`terminated ${state.instanceId} (revision ${state.revision})`);
+}
+
+const commands: Record<string, () => Promise<void>> = { start, suspended, instances, send, receive, resume, terminate };
 const run = commands[command];
 if (!run) {
-  console.log('usage: baton <start|suspended|instances|send|receive> [options]   (npm start -- --help for start options)');
+  console.log('usage: baton <start|suspended|instances|send|receive|resume|terminate> [options]   (npm start -- --help for start options)');
   process.exit(command === 'help' || command === '--help' ? 0 : 2);
 }
 try {

@@ -81,3 +81,18 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
+
+export class InstanceNotFound extends BatonError {
+  constructor(instanceId: string) {
+    super(`no instance ${instanceId} in the MessageBox`);
+    this.name = 'InstanceNotFound';
+  }
+}
+
+/** An admin operation that does not apply to the instance's status (resume a running one, say). */
+export class InvalidTransition extends BatonError {
+  constructor(instanceId: string, status: string, operation: string) {
+    super(`cannot ${operation} instance ${instanceId}: it is ${status}`);
+    this.name = 'InvalidTransition';
+  }
+}

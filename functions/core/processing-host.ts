@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { run } from './engine.ts';
-import { OwnershipLost } from './errors.ts';
+import { InstanceNotFound, InvalidTransition, OwnershipLost } from './errors.ts';
 import { InstanceStatus, type InstanceState } from './instance.ts';
 import { takeoverBefore, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
 import { MAX_DELAY_SECONDS, type Clock, type InstanceStore, type SendPort, type WorkItem, type WorkQueue } from './ports.ts';
@@ -140,6 +140,37 @@ export class ProcessingHost {
       state = next;
       holdsLease = true;
     }
+  }
+
+  /**
+   * Resumes a suspended instance from its last persistence point (its cursor stayed on the failed step):
+   * one conditional write, then a work item. Refused (OwnershipLost) if the instance moved meanwhile.
+   */
+  async resume(instanceId: string): Promise<InstanceState> {
+    const { store, clock, hostId, lease, workQueue } = this.#deps;
+    const state = await store.load(instanceId);
+    if (!state) throw new InstanceNotFound(instanceId);
+    if (state.status !== InstanceStatus.Suspended) throw new InvalidTransition(instanceId, state.status, 'resume');
+    const now = clock.now();
+    const next: InstanceState = { ...state, status: InstanceStatus.Running, error: undefined, revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
+    await this.#commit(next, state.revision, takeoverBefore(now, lease));
+    await workQueue.enqueue([{ instanceId, reason: 'resume' }]);
+    return next;
+  }
+
+  /**
+   * Ends an instance that is not finished: one conditional write that respects a live lease (a host mid-step
+   * keeps its step; try again after it). Its pending inbox stays, visible, for inspection.
+   */
+  async terminate(instanceId: string, reason: string): Promise<InstanceState> {
+    const { clock, hostId, lease } = this.#deps;
+    const state = await this.#deps.store.load(instanceId);
+    if (!state) throw new InstanceNotFound(instanceId);
+    if (state.status === InstanceStatus.Completed || state.status === InstanceStatus.Terminated) throw new InvalidTransition(instanceId, state.status, 'terminate');
+    const now = clock.now();
+    const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: `terminated: ${reason}`, at: now }, revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
+    await this.#commit(next, state.revision, takeoverBefore(now, lease));
+    return next;
   }
 
   /** Enqueues the timer's work item, delayed up to SQS's limit (longer timers hop on arrival). */
