@@ -3,6 +3,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { FlowLogDestination, IpAddresses, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { DurableTimers } from './constructs/DurableTimers.ts';
 import { Monitoring } from './constructs/Monitoring.ts';
 import { ProcessingHost, type Placement } from './constructs/ProcessingHost.ts';
 import { DurableQueue } from './constructs/DurableQueue.ts';
@@ -35,10 +36,12 @@ export class BatonStack extends Stack {
     const receive = new DurableQueue(this, 'Receive', QUEUES.receive);
     const work = new DurableQueue(this, 'Work', QUEUES.work);
     const send = new DurableQueue(this, 'Send', QUEUES.send);
+    const timers = new DurableTimers(this, 'DurableTimers', { workQueue: work.queue });
     const environment = {
       BATON_TABLE_NAME: messageBox.table.tableName,
       BATON_WORK_QUEUE_URL: work.queue.queueUrl,
       BATON_SEND_QUEUE_URL: send.queue.queueUrl,
+      BATON_TIMER_STATE_MACHINE_ARN: timers.stateMachine.stateMachineArn,
     };
 
     // Least privilege, by what each host does to the MessageBox (see functions/core/ports.ts).
@@ -49,6 +52,7 @@ export class BatonStack extends Stack {
     const placement = props.placement ?? 'regional';
     const vpc = placement === 'perAz' ? props.vpc ?? this.#isolatedVpc(props.zones ?? 2) : undefined;
     const processingHost = new ProcessingHost(this, 'ProcessingHost', { placement, vpc, workQueue: work.queue, sendQueue: send.queue, messageBox, environment, bundleAwsSdk: props.bundleAwsSdk });
+    for (const instance of processingHost.instances) timers.grantStart(instance.role);
 
     const sweeper = new HostFunction(this, 'Sweeper', { entry: 'sweeper.ts', environment, timeoutSeconds: 60, bundleAwsSdk: props.bundleAwsSdk });
     messageBox.grant(sweeper.role, 'sweep');
@@ -68,6 +72,7 @@ export class BatonStack extends Stack {
     new CfnOutput(this, 'ReceiveQueueUrl', { value: receive.queue.queueUrl });
     new CfnOutput(this, 'SendQueueUrl', { value: send.queue.queueUrl });
     new CfnOutput(this, 'TableName', { value: messageBox.table.tableName });
+    new CfnOutput(this, 'TimerStateMachineArn', { value: timers.stateMachine.stateMachineArn });
   }
 
   /** A VPC with only isolated subnets (no NAT, no internet gateway): the hosts reach AWS through endpoints. */

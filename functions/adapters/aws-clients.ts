@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -52,5 +53,11 @@ export function sqsClient(options: ClientOptions & { longPolling?: boolean } = {
     requestHandler: handler(options.longPolling ? 25_000 : 5_000),
   });
   options.meter?.attach(client, 'SQS');
+  return client;
+}
+
+export function sfnClient(options: ClientOptions = {}): SFNClient {
+  const client = new SFNClient({ endpoint: options.endpoint, region: options.region, maxAttempts: 3, retryMode: 'standard', requestHandler: handler(5_000) });
+  options.meter?.attach(client, 'StepFunctions');
   return client;
 }

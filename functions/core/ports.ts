@@ -68,6 +68,14 @@ export interface SendPort {
   dispatch(entries: readonly OutboxEntry[]): Promise<void>;
 }
 
+/**
+ * Durable timers longer than SQS's delay: the runtime starts a timer that, when due, puts the instance's
+ * work item on its work queue. Must be idempotent on `timerId` (a retried start cannot fire twice).
+ */
+export interface TimerScheduler {
+  schedule(timer: { instanceId: string; timerId: string; dueAt: number }): Promise<void>;
+}
+
 export interface Clock {
   now(): number;
   sleep(ms: number): Promise<void>;

@@ -3,7 +3,7 @@ import { run } from './engine.ts';
 import { InstanceNotFound, InvalidTransition, OwnershipLost } from './errors.ts';
 import { InstanceStatus, type InstanceState } from './instance.ts';
 import { takeoverBefore, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
-import { MAX_DELAY_SECONDS, type Clock, type InstanceStore, type SendPort, type WorkItem, type WorkQueue } from './ports.ts';
+import { MAX_DELAY_SECONDS, type Clock, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InboundMessage } from './message.ts';
 import type { OrchestrationRegistry } from './registry.ts';
 
@@ -23,6 +23,8 @@ export interface ProcessingHostDeps {
   readonly sendPort: SendPort;
   /** The host's own work queue: durable timers are delayed work items on it. */
   readonly workQueue: WorkQueue;
+  /** For timers beyond SQS's 15-minute delay (Step Functions on AWS); without it they hop on SQS. */
+  readonly timers?: TimerScheduler;
   readonly clock: Clock;
   readonly lease: LeaseConfig;
   /** This host instance's identity, as recorded in leases. */
@@ -173,9 +175,17 @@ export class ProcessingHost {
     return next;
   }
 
-  /** Enqueues the timer's work item, delayed up to SQS's limit (longer timers hop on arrival). */
+  /**
+   * Arms a timer: a delayed work item when SQS's delay reaches (≤ 15 min); beyond, the timer scheduler
+   * when there is one (named after the instance and the due time, so a retried start cannot fire twice),
+   * else a delayed work item that hops again on arrival.
+   */
   async #armTimer(instanceId: string, dueAt: number): Promise<void> {
     const seconds = Math.ceil((dueAt - this.#deps.clock.now()) / 1000);
+    if (seconds > MAX_DELAY_SECONDS && this.#deps.timers) {
+      await this.#deps.timers.schedule({ instanceId, timerId: `${instanceId}-${dueAt}`, dueAt });
+      return;
+    }
     await this.#deps.workQueue.enqueue([{ instanceId, reason: 'timer', delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, seconds)) }]);
   }
 

@@ -11,6 +11,8 @@ export interface HostConfig {
   readonly leaseMs: number;
   readonly pricingLatencyMs: number;
   readonly region?: string;
+  /** Step Functions timer state machine, for timers beyond 15 minutes (absent locally: SQS hops). */
+  readonly timerStateMachineArn?: string;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
@@ -45,5 +47,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
     leaseMs: Number(env.BATON_LEASE_MS ?? OWNERSHIP.leaseMs),
     pricingLatencyMs: Number(env.BATON_PRICING_LATENCY_MS ?? 0),
     region: env.AWS_REGION,
+    timerStateMachineArn: env.BATON_TIMER_STATE_MACHINE_ARN || undefined,
   };
 }

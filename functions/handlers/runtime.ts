@@ -3,7 +3,8 @@ import { ProcessingHost } from '../core/processing-host.ts';
 import { ReceiveHost } from '../core/receive-host.ts';
 import { OrchestrationRegistry } from '../core/registry.ts';
 import type { OrchestrationDefinition } from '../core/definition.ts';
-import { dynamoDbDocumentClient, sqsClient } from '../adapters/aws-clients.ts';
+import { dynamoDbDocumentClient, sfnClient, sqsClient } from '../adapters/aws-clients.ts';
+import { StepFunctionsTimerScheduler } from '../adapters/StepFunctionsTimerScheduler.ts';
 import { DynamoDbInstanceStore } from '../adapters/DynamoDbInstanceStore.ts';
 import { SqsSendPort } from '../adapters/SqsSendPort.ts';
 import { SqsWorkQueue } from '../adapters/SqsWorkQueue.ts';
@@ -28,6 +29,7 @@ export function createRuntime(
   const store = new DynamoDbInstanceStore(dynamo, config.tableName);
   const workQueue = new SqsWorkQueue(sqs, config.workQueueUrl);
   const sendPort = new SqsSendPort(sqs, config.sendPorts);
+  const timers = config.timerStateMachineArn ? new StepFunctionsTimerScheduler(sfnClient(clientOptions), config.timerStateMachineArn) : undefined;
   const lease = { leaseMs: config.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs };
   return {
     sqs,
@@ -36,7 +38,7 @@ export function createRuntime(
     registry,
     lease,
     receiveHost: new ReceiveHost({ registry, store, workQueue, clock: systemClock, source: 'receive' }),
-    processingHost: new ProcessingHost({ registry, store, sendPort, workQueue, clock: systemClock, lease, hostId: config.hostId }),
+    processingHost: new ProcessingHost({ registry, store, sendPort, workQueue, timers, clock: systemClock, lease, hostId: config.hostId }),
   };
 }
 

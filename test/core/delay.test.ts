@@ -50,6 +50,25 @@ describe('delay (durable timer)', () => {
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Ring']);
   });
 
+  it('hands a timer beyond 15 minutes to the timer scheduler when there is one, named after instance and due time', async () => {
+    const w = world();
+    const scheduled: { instanceId: string; timerId: string; dueAt: number }[] = [];
+    const host = new ProcessingHost({
+      registry: new OrchestrationRegistry([reminder]), store: w.store, sendPort: w.sendPort, workQueue: w.workQueue, clock: w.clock, lease: DEFAULT_LEASE, hostId: 'h',
+      timers: { schedule: async (timer) => { scheduled.push(timer); } },
+    });
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Remind' })]);
+    await host.process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const [id] = w.store.items.keys();
+    const dueAt = w.clock.now() + 40 * 60_000;
+    expect(scheduled).toEqual([{ instanceId: id, timerId: `${id}-${dueAt}`, dueAt }]);
+    expect(w.workQueue.items).toHaveLength(0);
+    // The state machine puts the work item on the queue when due.
+    w.clock.advance(40 * 60_000);
+    await host.process({ instanceId: id!, reason: 'timer' }, { receiveCount: 1 });
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Ring']);
+  });
+
   it('ignores a stray work item before the timer is due', async () => {
     const w = world();
     await w.receiver.receive([rawMessage({}, { MessageType: 'Remind' })]);

@@ -70,10 +70,15 @@ describe('BatonStack', () => {
   });
 
   it('scopes every host\'s DynamoDB permissions to the MessageBox, no wildcard, no managed policy', () => {
-    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    // The hosts' policies (the timer state machine's role is checked in its own test).
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => !id.startsWith('DurableTimers')).map(([, p]) => p);
     const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
     const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
     expect(new Set(dynamo.flatMap((st) => [st.Action].flat()))).toEqual(new Set(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']));
+    // Only the processing host starts timers, only on the timer state machine.
+    const starts = statements.filter((st) => [st.Action].flat().includes('states:StartExecution'));
+    expect(starts).toHaveLength(1);
+    expect(JSON.stringify(starts[0]!.Resource)).toContain('DurableTimersStateMachine');
     for (const st of statements) expect(JSON.stringify(st.Resource)).not.toMatch(/"\*"|\/\*"/);
     for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
@@ -85,6 +90,20 @@ describe('BatonStack', () => {
     expect(byMetric('ApproximateAgeOfOldestMessage')).toHaveLength(Object.keys(QUEUES).length);
     expect(byMetric('SuspendedInstances')).toHaveLength(1);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('has the durable timer state machine: Standard, wait until $.dueAt, then the work item to the work queue, no Lambda', () => {
+    const machines = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machines).toHaveLength(1);
+    expect(machines[0]!.Properties.StateMachineType).toBe('STANDARD');
+    const parts = machines[0]!.Properties.DefinitionString['Fn::Join'][1] as unknown[];
+    // Tokens (Ref, GetAtt) sit inside JSON strings: flatten each to its bare name.
+    const definition = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p).replace(/[{}"[\]:,]/g, ''))).join(''));
+    expect(definition.StartAt).toBe('WaitUntilDue');
+    expect(definition.States.WaitUntilDue).toMatchObject({ Type: 'Wait', TimestampPath: '$.dueAt', Next: 'EnqueueWorkItem' });
+    expect(definition.States.EnqueueWorkItem).toMatchObject({ Type: 'Task', End: true, Parameters: { 'MessageBody': { 'instanceId.$': '$.instanceId', reason: 'timer' } } });
+    expect(definition.States.EnqueueWorkItem.Resource).toContain(':states:::sqs:sendMessage');
+    expect(JSON.stringify(definition.States.EnqueueWorkItem.Parameters.QueueUrl)).toContain('WorkQueue');
   });
 
   it('bundles each host under 300 KB', () => {

@@ -1,0 +1,31 @@
+import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { TimerScheduler } from '../core/ports.ts';
+
+/**
+ * Durable timers on a Step Functions Standard state machine (Wait until a timestamp, then SendMessage of the
+ * work item to the work queue, no Lambda in between; see infra/constructs/DurableTimers.ts). The execution
+ * name is the timer id: Step Functions refuses a second execution of the same name, so a retried start
+ * cannot make the timer fire twice.
+ */
+export class StepFunctionsTimerScheduler implements TimerScheduler {
+  readonly #client: SFNClient;
+  readonly #stateMachineArn: string;
+
+  constructor(client: SFNClient, stateMachineArn: string) {
+    this.#client = client;
+    this.#stateMachineArn = stateMachineArn;
+  }
+
+  async schedule(timer: { instanceId: string; timerId: string; dueAt: number }): Promise<void> {
+    try {
+      await this.#client.send(new StartExecutionCommand({
+        stateMachineArn: this.#stateMachineArn,
+        // Execution names allow 80 characters of [A-Za-z0-9-_].
+        name: timer.timerId.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80),
+        input: JSON.stringify({ instanceId: timer.instanceId, dueAt: new Date(timer.dueAt).toISOString() }),
+      }));
+    } catch (error) {
+      if (!(error instanceof ExecutionAlreadyExists)) throw error;
+    }
+  }
+}
