@@ -200,7 +200,7 @@ export class ProcessingHost {
   }
 
   async #commitSuspended(state: InstanceState, reason: string): Promise<ProcessOutcome> {
-    const { store, clock, hostId, lease } = this.#deps;
+    const { clock, hostId, lease } = this.#deps;
     const now = clock.now();
     const next: InstanceState = {
       ...state,

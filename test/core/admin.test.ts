@@ -1,11 +1,11 @@
+import { createWorld } from '../helpers/world.ts';
+import { ProcessingHost } from '../../functions/core/processing-host.ts';
+import { ReceiveHost } from '../../functions/core/receive-host.ts';
+import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { describe, expect, it } from 'vitest';
 import { code, complete, orchestration, receive, send } from '../../functions/core/builder.ts';
 import { InvalidTransition, OwnershipLost } from '../../functions/core/errors.ts';
 import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
-import { ProcessingHost } from '../../functions/core/processing-host.ts';
-import { ReceiveHost } from '../../functions/core/receive-host.ts';
-import { OrchestrationRegistry } from '../../functions/core/registry.ts';
-import { ManualClock, MemoryInstanceStore, MemorySendPort, MemoryWorkQueue } from '../helpers/memory.ts';
 import { rawMessage } from '../helpers/orders.ts';
 
 let pricingUp = false;
@@ -17,14 +17,7 @@ const flaky = orchestration('Flaky', 1, [
 ]);
 
 function world(definitions = [flaky]) {
-  const registry = new OrchestrationRegistry(definitions);
-  const store = new MemoryInstanceStore();
-  const workQueue = new MemoryWorkQueue();
-  const sendPort = new MemorySendPort();
-  const clock = new ManualClock();
-  const receiver = new ReceiveHost({ registry, store, workQueue, clock, source: 'receive' });
-  const host = (hostId = 'h') => new ProcessingHost({ registry, store, sendPort, workQueue, clock, lease: DEFAULT_LEASE, hostId });
-  return { store, workQueue, sendPort, clock, receiver, host, registry };
+  return createWorld(definitions);
 }
 
 describe('suspend, resume, terminate', () => {

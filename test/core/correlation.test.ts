@@ -1,12 +1,8 @@
+import { createWorld } from '../helpers/world.ts';
 import { describe, expect, it } from 'vitest';
 import { code, complete, decide, orchestration, receive, receiveCorrelated, send, when } from '../../functions/core/builder.ts';
 import { compile } from '../../functions/core/definition.ts';
 import { isRecord, type InboundMessage } from '../../functions/core/message.ts';
-import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
-import { ProcessingHost } from '../../functions/core/processing-host.ts';
-import { ReceiveHost } from '../../functions/core/receive-host.ts';
-import { OrchestrationRegistry } from '../../functions/core/registry.ts';
-import { ManualClock, MemoryInstanceStore, MemorySendPort, MemoryWorkQueue } from '../helpers/memory.ts';
 import { rawMessage } from '../helpers/orders.ts';
 
 const orderId = (m: InboundMessage) => (isRecord(m.body) && typeof m.body.orderId === 'string' ? m.body.orderId : undefined);
@@ -25,17 +21,11 @@ const approvals = orchestration('Approvals', 1, [
 ], { correlationSets: { order: { Order: orderId, Approval: orderId } } });
 
 function world() {
-  const registry = new OrchestrationRegistry([approvals]);
-  const store = new MemoryInstanceStore();
-  const workQueue = new MemoryWorkQueue();
-  const sendPort = new MemorySendPort();
-  const clock = new ManualClock();
-  const receiver = () => new ReceiveHost({ registry, store, workQueue, clock, source: 'receive' });
-  const host = (hostId: string) => new ProcessingHost({ registry, store, sendPort, workQueue, clock, lease: DEFAULT_LEASE, hostId });
+  const base = createWorld([approvals]);
   const drain = async (hostId = 'a') => {
-    while (workQueue.items.length > 0) await host(hostId).process(workQueue.items.shift()!, { receiveCount: 1 });
+    while (base.workQueue.items.length > 0) await base.host(hostId).process(base.workQueue.items.shift()!, { receiveCount: 1 });
   };
-  return { registry, store, workQueue, sendPort, clock, receiver, host, drain };
+  return { ...base, receiver: base.receiverFor, drain };
 }
 
 const order = (id: string) => rawMessage({ orderId: id, customerId: 'c', lines: [] }, { MessageType: 'Order' });

@@ -1,11 +1,11 @@
+import { createWorld } from '../helpers/world.ts';
 import { describe, expect, it } from 'vitest';
 import { complete, delay, orchestration, receive, send } from '../../functions/core/builder.ts';
 import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
 import { ProcessingHost } from '../../functions/core/processing-host.ts';
-import { ReceiveHost } from '../../functions/core/receive-host.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { sweep } from '../../functions/core/sweeper.ts';
-import { ManualClock, MemoryInstanceStore, MemorySendPort, MemoryWorkQueue } from '../helpers/memory.ts';
+import { MemoryWorkQueue } from '../helpers/memory.ts';
 import { rawMessage } from '../helpers/orders.ts';
 
 const reminder = orchestration('Reminder', 1, [
@@ -16,14 +16,8 @@ const reminder = orchestration('Reminder', 1, [
 ]);
 
 function world() {
-  const registry = new OrchestrationRegistry([reminder]);
-  const store = new MemoryInstanceStore();
-  const workQueue = new MemoryWorkQueue();
-  const sendPort = new MemorySendPort();
-  const clock = new ManualClock();
-  const receiver = new ReceiveHost({ registry, store, workQueue, clock, source: 'receive' });
-  const host = new ProcessingHost({ registry, store, sendPort, workQueue, clock, lease: DEFAULT_LEASE, hostId: 'h' });
-  return { store, workQueue, sendPort, clock, receiver, host };
+  const base = createWorld([reminder]);
+  return { ...base, host: base.host('h') };
 }
 
 describe('delay (durable timer)', () => {

@@ -1,12 +1,8 @@
+import { createWorld } from '../helpers/world.ts';
 import { describe, expect, it } from 'vitest';
 import { complete, decide, listen, onMessage, onTimeout, orchestration, receive, receiveCorrelated, send, when } from '../../functions/core/builder.ts';
 import { compile } from '../../functions/core/definition.ts';
 import { isRecord, type InboundMessage } from '../../functions/core/message.ts';
-import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
-import { ProcessingHost } from '../../functions/core/processing-host.ts';
-import { ReceiveHost } from '../../functions/core/receive-host.ts';
-import { OrchestrationRegistry } from '../../functions/core/registry.ts';
-import { ManualClock, MemoryInstanceStore, MemorySendPort, MemoryWorkQueue } from '../helpers/memory.ts';
 import { rawMessage } from '../helpers/orders.ts';
 
 const orderId = (m: InboundMessage) => (isRecord(m.body) && typeof m.body.orderId === 'string' ? m.body.orderId : undefined);
@@ -32,26 +28,18 @@ const approvalWithTimeout = orchestration('ApprovalWithTimeout', 1, [
 ], { correlationSets: { order: { Order: orderId, Approval: orderId, Cancel: orderId } } });
 
 function world() {
-  const registry = new OrchestrationRegistry([approvalWithTimeout]);
-  const store = new MemoryInstanceStore();
-  const workQueue = new MemoryWorkQueue();
-  const sendPort = new MemorySendPort();
-  const clock = new ManualClock();
-  const receiver = new ReceiveHost({ registry, store, workQueue, clock, source: 'receive' });
-  const host = new ProcessingHost({ registry, store, sendPort, workQueue, clock, lease: DEFAULT_LEASE, hostId: 'h' });
-  const drainNow = async () => {
-    // Work items whose delay has not run out stay queued.
-    const ready = w.workQueue.items.filter((i) => !i.delaySeconds);
-    w.workQueue.items.splice(0, w.workQueue.items.length, ...w.workQueue.items.filter((i) => i.delaySeconds));
-    for (const item of ready) await host.process(item, { receiveCount: 1 });
+  const base = createWorld([approvalWithTimeout]);
+  const host = base.host('h');
+  const { workQueue } = base;
+  const take = (delayed: boolean) => {
+    const taken = workQueue.items.filter((i) => Boolean(i.delaySeconds) === delayed);
+    workQueue.items.splice(0, workQueue.items.length, ...workQueue.items.filter((i) => Boolean(i.delaySeconds) !== delayed));
+    return taken;
   };
-  const fireTimers = async () => {
-    const timers = w.workQueue.items.filter((i) => i.delaySeconds);
-    w.workQueue.items.splice(0, w.workQueue.items.length, ...w.workQueue.items.filter((i) => !i.delaySeconds));
-    for (const item of timers) await host.process(item, { receiveCount: 1 });
-  };
-  const w = { store, workQueue, sendPort, clock, receiver, host, drainNow, fireTimers };
-  return w;
+  // Work items whose delay has not run out stay queued until fireTimers.
+  const drainNow = async () => { for (const item of take(false)) await host.process(item, { receiveCount: 1 }); };
+  const fireTimers = async () => { for (const item of take(true)) await host.process(item, { receiveCount: 1 }); };
+  return { ...base, host, drainNow, fireTimers };
 }
 
 const types = (w: ReturnType<typeof world>) => w.sendPort.sent.map((m) => `${m.messageType}${(m.body as { reason?: string }).reason ? `:${(m.body as { reason?: string }).reason}` : ''}`);

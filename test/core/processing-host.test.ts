@@ -1,24 +1,15 @@
+import { createWorld } from '../helpers/world.ts';
 import { describe, expect, it } from 'vitest';
 import { OwnershipLost } from '../../functions/core/errors.ts';
 import { InstanceStatus } from '../../functions/core/instance.ts';
 import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
 import { ProcessingHost } from '../../functions/core/processing-host.ts';
-import { ReceiveHost } from '../../functions/core/receive-host.ts';
-import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { code, complete, orchestration, receive, send } from '../../functions/core/builder.ts';
 import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
-import { ManualClock, MemoryInstanceStore, MemorySendPort, MemoryWorkQueue } from '../helpers/memory.ts';
 import { rawMessage, validOrder } from '../helpers/orders.ts';
 
 function world(definitions = [orderFulfilment()]) {
-  const registry = new OrchestrationRegistry(definitions);
-  const store = new MemoryInstanceStore();
-  const workQueue = new MemoryWorkQueue();
-  const sendPort = new MemorySendPort();
-  const clock = new ManualClock();
-  const receiver = new ReceiveHost({ registry, store, workQueue, clock, source: 'receive' });
-  const host = (hostId: string) => new ProcessingHost({ registry, store, sendPort, workQueue, clock, lease: DEFAULT_LEASE, hostId });
-  return { registry, store, workQueue, sendPort, clock, receiver, host };
+  return createWorld(definitions);
 }
 
 describe('ProcessingHost', () => {
