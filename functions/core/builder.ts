@@ -100,3 +100,18 @@ export function onMessage(name: string, trigger: Shape, steps: Shape[]): ListenB
 export function onTimeout(name: string, id: string, duration: Duration | ((ctx: StepContext) => number), steps: Shape[]): ListenBranch {
   return { name, trigger: delay(id, duration) as DelayShape, steps };
 }
+
+/** Runs `steps` while `condition` holds. */
+export function loop(id: string, condition: (ctx: StepContext) => boolean, steps: Shape[]): Shape {
+  return { kind: 'loop', id, while: condition, steps };
+}
+
+/** Raises an orchestration error; uncaught, it suspends the instance with this message. */
+export function throwError(id: string, error: (ctx: StepContext) => string): Shape {
+  return { kind: 'throw', id, error };
+}
+
+/** Ends the instance as terminated. */
+export function terminate(id: string, reason: (ctx: StepContext) => string): Shape {
+  return { kind: 'terminate', id, reason };
+}

@@ -102,12 +102,34 @@ export interface ListenShape {
   readonly branches: readonly ListenBranch[];
 }
 
+/** Loop: runs its steps while the condition holds (checked before each pass). */
+export interface LoopShape {
+  readonly kind: 'loop';
+  readonly id: string;
+  readonly while: (ctx: StepContext) => boolean;
+  readonly steps: readonly Shape[];
+}
+
+/** Throw: raises an orchestration error (with no scope to catch it, the instance is suspended with it). */
+export interface ThrowShape {
+  readonly kind: 'throw';
+  readonly id: string;
+  readonly error: (ctx: StepContext) => string;
+}
+
+/** Terminate: ends the instance at once, as terminated, with a reason. */
+export interface TerminateShape {
+  readonly kind: 'terminate';
+  readonly id: string;
+  readonly reason: (ctx: StepContext) => string;
+}
+
 export interface CompleteShape {
   readonly kind: 'complete';
   readonly id: string;
 }
 
-export type Shape = ReceiveShape | CodeShape | DecideShape | SendShape | DelayShape | ListenShape | CompleteShape;
+export type Shape = ReceiveShape | CodeShape | DecideShape | SendShape | DelayShape | ListenShape | LoopShape | ThrowShape | TerminateShape | CompleteShape;
 
 export interface OrchestrationDefinition {
   readonly name: string;
@@ -175,7 +197,12 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
       if (shapes.has(shape.id)) problems.push(`${where}: id "${shape.id}" is used twice`);
       shapes.set(shape.id, shape);
       const successor = block[index + 1]?.id ?? after;
-      next.set(shape.id, shape.kind === 'complete' ? END : successor);
+      next.set(shape.id, shape.kind === 'complete' || shape.kind === 'terminate' ? END : successor);
+      if (shape.kind === 'loop' && shape.steps.length === 0) problems.push(`${where}: loop "${shape.id}" needs at least one step`);
+      if (shape.kind === 'loop') {
+        // The body's last step comes back to the loop, which checks its condition again.
+        branchEntry.set(shape.id, new Map([['body', visit(shape.steps, shape.id, `${where}.steps`)]]));
+      }
       if (shape.kind === 'receive') {
         const isFirst = path === 'steps' && index === 0;
         if (shape.activate !== isFirst) problems.push(`${where}: receive "${shape.id}" ${isFirst ? 'must activate: it is the first step' : 'cannot activate: only the first step does'}`);

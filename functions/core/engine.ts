@@ -13,7 +13,8 @@ import type { InboundMessage } from './message.ts';
 /** Why a run stopped: each is a persistence point except `needsLease`. */
 export type StopReason =
   | 'completed'
-  /** A `persistAfter` step finished; more to run. */
+  | 'terminated'
+  /** A `persistAfter` step finished, or a run went long (see MAX_SHAPES_PER_RUN); more to run. */
   | 'checkpoint'
   | 'suspended'
   /** A later receive has no matching message yet: the instance dehydrates until one is delivered. */
@@ -43,6 +44,9 @@ export function correlationValue(orchestration: CompiledOrchestration, set: stri
   const value = read?.(message);
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
+
+/** Shapes one run may execute before it persists and continues (a checkpoint). */
+export const MAX_SHAPES_PER_RUN = 1_000;
 
 /** The first state of an instance activated by `message`: the message is bound, the cursor after the receive. */
 export function activate(orchestration: CompiledOrchestration, message: InboundMessage, now: number): InstanceState {
@@ -116,6 +120,7 @@ export async function run(
     state: {
       ...current,
       status: stop === 'completed' ? InstanceStatus.Completed
+        : stop === 'terminated' ? InstanceStatus.Terminated
         : stop === 'suspended' ? InstanceStatus.Suspended
         : stop === 'waiting' ? InstanceStatus.Waiting
         : InstanceStatus.Running,
@@ -132,6 +137,8 @@ export async function run(
   });
 
   while (thread.at !== END) {
+    // A loop with no wait in it must not keep one host in one run forever: persist and go on.
+    if (shapesRun >= MAX_SHAPES_PER_RUN) return finish('checkpoint');
     const shape: Shape | undefined = orchestration.shapes.get(thread.at);
     if (!shape) {
       return finish('suspended', { error: { reason: `cursor points at unknown shape "${thread.at}"`, at: options.now() } });
@@ -262,6 +269,35 @@ export async function run(
           }
         }
         return finish('waiting');
+      }
+      case 'loop': {
+        let again: boolean;
+        try {
+          again = shape.while(context());
+        } catch (error) {
+          return finish('suspended', { error: { reason: `loop "${shape.id}" failed: ${describeError(error)}`, shapeId: shape.id, at: options.now() } });
+        }
+        advanceTo(again ? orchestration.branchEntry.get(shape.id)!.get('body')! : orchestration.next.get(shape.id)!);
+        break;
+      }
+      case 'throw': {
+        let message: string;
+        try {
+          message = shape.error(context());
+        } catch (error) {
+          message = describeError(error);
+        }
+        return finish('suspended', { error: { reason: `thrown by "${shape.id}": ${message}`, shapeId: shape.id, at: options.now() } });
+      }
+      case 'terminate': {
+        let reason = 'terminated';
+        try {
+          reason = shape.reason(context());
+        } catch (error) {
+          reason = describeError(error);
+        }
+        advanceTo(END);
+        return finish('terminated', { error: { reason: `terminated by "${shape.id}": ${reason}`, shapeId: shape.id, at: options.now() } });
       }
       case 'complete':
         advanceTo(END);
