@@ -115,3 +115,13 @@ export function throwError(id: string, error: (ctx: StepContext) => string): Sha
 export function terminate(id: string, reason: (ctx: StepContext) => string): Shape {
   return { kind: 'terminate', id, reason };
 }
+
+/** A scope: steps, what to do when one of them fails, and how to undo them once they completed. */
+export function scope(id: string, steps: Shape[], handlers: { onError?: Shape[]; compensation?: Shape[] } = {}): Shape {
+  return { kind: 'scope', id, steps, onError: handlers.onError, compensation: handlers.compensation };
+}
+
+/** Runs the compensations of all completed scopes, newest first. */
+export function compensate(id: string): Shape {
+  return { kind: 'compensate', id };
+}

@@ -124,12 +124,42 @@ export interface TerminateShape {
   readonly reason: (ctx: StepContext) => string;
 }
 
+/**
+ * Scope: a unit of work with an exception handler and a compensation (a long-running transaction). When a
+ * step inside fails past its retries, or a Throw inside is not caught by an inner scope, `onError` runs
+ * instead of the rest of the scope. Once the scope completed, `compensation` is what undoes it: a
+ * Compensate shape runs the compensations of completed scopes, newest first.
+ */
+export interface ScopeShape {
+  readonly kind: 'scope';
+  readonly id: string;
+  readonly steps: readonly Shape[];
+  readonly onError?: readonly Shape[];
+  readonly compensation?: readonly Shape[];
+}
+
+/** Compensate: runs the compensation of every completed scope, in reverse order of completion. */
+export interface CompensateShape {
+  readonly kind: 'compensate';
+  readonly id: string;
+}
+
+/** Compiler-made markers: the end of a scope's body, the end of a scope's compensation. */
+export interface ScopeMarker {
+  readonly kind: 'scopeEnd' | 'compensated';
+  readonly id: string;
+  readonly scope: string;
+}
+
 export interface CompleteShape {
   readonly kind: 'complete';
   readonly id: string;
 }
 
-export type Shape = ReceiveShape | CodeShape | DecideShape | SendShape | DelayShape | ListenShape | LoopShape | ThrowShape | TerminateShape | CompleteShape;
+export type Shape = ReceiveShape | CodeShape | DecideShape | SendShape | DelayShape | ListenShape | LoopShape | ThrowShape | TerminateShape | ScopeShape | CompensateShape | CompleteShape;
+
+/** What the compiled program holds: the user's shapes and the compiler's markers. */
+export type ProgramShape = Shape | ScopeMarker;
 
 export interface OrchestrationDefinition {
   readonly name: string;
@@ -143,7 +173,7 @@ export interface CompiledOrchestration {
   readonly name: string;
   readonly version: number;
   readonly activation: ReceiveShape;
-  readonly shapes: ReadonlyMap<string, Shape>;
+  readonly shapes: ReadonlyMap<string, ProgramShape>;
   /** Shape id → id of the shape that runs after it (END when the orchestration ends there). */
   readonly next: ReadonlyMap<string, string>;
   /** Decide id → branch name → first shape id of that branch (or the decide's successor if empty). */
@@ -170,7 +200,7 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
   if (!NAME_PATTERN.test(definition.name)) problems.push(`name "${definition.name}" must match ${NAME_PATTERN}`);
   if (!Number.isInteger(definition.version) || definition.version < 1) problems.push('version must be a positive integer');
 
-  const shapes = new Map<string, Shape>();
+  const shapes = new Map<string, ProgramShape>();
   const next = new Map<string, string>();
   const branchEntry = new Map<string, Map<string, string>>();
   const followers = new Map<string, ReceiveShape>();
@@ -198,6 +228,18 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
       shapes.set(shape.id, shape);
       const successor = block[index + 1]?.id ?? after;
       next.set(shape.id, shape.kind === 'complete' || shape.kind === 'terminate' ? END : successor);
+      if (shape.kind === 'scope') {
+        if (shape.steps.length === 0) problems.push(`${where}: scope "${shape.id}" needs at least one step`);
+        const end = `${shape.id}$end`;
+        const compensated = `${shape.id}$compensated`;
+        shapes.set(end, { kind: 'scopeEnd', id: end, scope: shape.id });
+        next.set(end, successor);
+        shapes.set(compensated, { kind: 'compensated', id: compensated, scope: shape.id });
+        const entries = new Map<string, string>([['body', visit(shape.steps, end, `${where}.steps`)]]);
+        if (shape.onError) entries.set('onError', visit(shape.onError, successor, `${where}.onError`));
+        if (shape.compensation) entries.set('compensation', visit(shape.compensation, compensated, `${where}.compensation`));
+        branchEntry.set(shape.id, entries);
+      }
       if (shape.kind === 'loop' && shape.steps.length === 0) problems.push(`${where}: loop "${shape.id}" needs at least one step`);
       if (shape.kind === 'loop') {
         // The body's last step comes back to the loop, which checks its condition again.

@@ -1,4 +1,4 @@
-import { END, DEFAULT_RETRY, type CompiledOrchestration, type DelayShape, type ReceiveShape, type Shape } from './definition.ts';
+import { END, DEFAULT_RETRY, type CompiledOrchestration, type DelayShape, type ProgramShape, type ReceiveShape } from './definition.ts';
 import type { StepContext } from './context.ts';
 import { StepFailed, describeError } from './errors.ts';
 import { activationInstanceId, outboundMessageId } from './ids.ts';
@@ -89,6 +89,7 @@ export async function run(
   const messages = { ...current.messages };
   const consumed = [...(current.consumed ?? [])];
   let causationId = current.causationId;
+  let compensable = [...(current.compensable ?? [])];
   let thread: Thread = current.cursor.threads.find((t) => t.id === 'main') ?? { id: 'main', at: END, attempts: 0 };
   let shapesRun = 0;
 
@@ -105,6 +106,23 @@ export async function run(
     },
   });
 
+  /**
+   * A step failed (past its retries) or threw. The innermost enclosing scope with an error handler takes
+   * over; with none, the instance is suspended with the reason. Returns the result to return, if any.
+   */
+  const fail = (reason: string, shapeId: string): RunResult | undefined => {
+    const scopes = thread.scopes ?? [];
+    for (let i = scopes.length - 1; i >= 0; i--) {
+      const handler = orchestration.branchEntry.get(scopes[i]!)?.get('onError');
+      if (handler === undefined) continue;
+      vars.lastError = reason;
+      thread = { ...thread, at: handler, attempts: 0, scopes: scopes.slice(0, i) };
+      shapesRun++;
+      return undefined;
+    }
+    return finish('suspended', { error: { reason, shapeId, at: options.now() } });
+  };
+
   /** The oldest delivered, unconsumed message a receive takes: its type, with the instance's key. */
   const findDelivery = (receive: ReceiveShape): InboundMessage | undefined => {
     const expected = current.correlations?.[receive.correlation!];
@@ -112,6 +130,18 @@ export async function run(
       m.messageType === receive.messageType &&
       !consumed.includes(m.messageId) &&
       expected !== undefined && correlationValue(orchestration, receive.correlation!, m) === expected);
+  };
+
+  /** Entry of the next compensation to run, or where the Compensate shape continues when all ran. */
+  const nextCompensation = (): string => {
+    const [nextScope, ...rest] = thread.compensating ?? [];
+    if (nextScope === undefined) {
+      const { compensating: _c, returnTo, ...plain } = thread;
+      thread = plain;
+      return returnTo ?? END;
+    }
+    thread = { ...thread, compensating: rest };
+    return orchestration.branchEntry.get(nextScope)!.get('compensation')!;
   };
 
   const finish = (stop: StopReason, extra: Partial<InstanceState> = {}): RunResult => ({
@@ -129,6 +159,7 @@ export async function run(
       messages,
       consumed,
       causationId,
+      compensable,
       outbox,
       sendSequence,
       updatedAt: options.now(),
@@ -139,7 +170,7 @@ export async function run(
   while (thread.at !== END) {
     // A loop with no wait in it must not keep one host in one run forever: persist and go on.
     if (shapesRun >= MAX_SHAPES_PER_RUN) return finish('checkpoint');
-    const shape: Shape | undefined = orchestration.shapes.get(thread.at);
+    const shape: ProgramShape | undefined = orchestration.shapes.get(thread.at);
     if (!shape) {
       return finish('suspended', { error: { reason: `cursor points at unknown shape "${thread.at}"`, at: options.now() } });
     }
@@ -166,6 +197,7 @@ export async function run(
         if (shape.exclusive && !options.holdsLease) return finish('needsLease');
         const policy = shape.retry ?? DEFAULT_RETRY;
         let attempt = thread.attempts;
+        let failed: string | undefined;
         for (;;) {
           attempt++;
           try {
@@ -175,10 +207,16 @@ export async function run(
             if (attempt >= policy.attempts) {
               const failure = new StepFailed(shape.id, attempt, error);
               thread = { ...thread, attempts: 0 };
-              return finish('suspended', { error: { reason: failure.message, shapeId: shape.id, at: options.now() } });
+              failed = failure.message;
+              break;
             }
             await options.sleep(policy.backoffMs * 2 ** (attempt - 1));
           }
+        }
+        if (failed !== undefined) {
+          const stop = fail(failed, shape.id);
+          if (stop) return stop;
+          break;
         }
         advanceTo(orchestration.next.get(shape.id)!);
         if (shape.persistAfter && thread.at !== END) return finish('checkpoint');
@@ -287,8 +325,31 @@ export async function run(
         } catch (error) {
           message = describeError(error);
         }
-        return finish('suspended', { error: { reason: `thrown by "${shape.id}": ${message}`, shapeId: shape.id, at: options.now() } });
+        const stop = fail(`thrown by "${shape.id}": ${message}`, shape.id);
+        if (stop) return stop;
+        break;
       }
+      case 'scope':
+        thread = { ...thread, scopes: [...(thread.scopes ?? []), shape.id] };
+        advanceTo(orchestration.branchEntry.get(shape.id)!.get('body')!);
+        break;
+      case 'scopeEnd': {
+        thread = { ...thread, scopes: (thread.scopes ?? []).filter((s) => s !== shape.scope) };
+        if (orchestration.branchEntry.get(shape.scope)!.has('compensation')) compensable.push(shape.scope);
+        advanceTo(orchestration.next.get(shape.id)!);
+        break;
+      }
+      case 'compensate': {
+        // Newest first; each scope is compensated once.
+        const pending = [...compensable].reverse();
+        compensable = [];
+        thread = { ...thread, compensating: pending, returnTo: orchestration.next.get(shape.id)! };
+        advanceTo(nextCompensation());
+        break;
+      }
+      case 'compensated':
+        advanceTo(nextCompensation());
+        break;
       case 'terminate': {
         let reason = 'terminated';
         try {

@@ -33,6 +33,12 @@ export interface Thread {
   readonly attempts: number;
   /** Epoch ms when the delay at `at` ends (set while the thread waits on a timer). */
   readonly timerDue?: number;
+  /** Scopes the thread is inside, outermost first. */
+  readonly scopes?: readonly string[];
+  /** Scopes whose compensation is still to run (a Compensate in progress), next first. */
+  readonly compensating?: readonly string[];
+  /** Where the thread goes once compensation is done. */
+  readonly returnTo?: string;
 }
 
 /** An effect committed with the step that produced it and dispatched after the commit. */
@@ -73,6 +79,8 @@ export interface InstanceState {
   readonly outbox: readonly OutboxEntry[];
   /** Values of the correlation sets this instance initialized, by set name. */
   readonly correlations: Readonly<Record<string, string>>;
+  /** Completed scopes that have a compensation, in order of completion. */
+  readonly compensable?: readonly string[];
   /** Ids of delivered messages already consumed by a receive (idempotent delivery). */
   readonly consumed: readonly string[];
   /** Number of messages sent so far: the source of deterministic outbound ids. */
