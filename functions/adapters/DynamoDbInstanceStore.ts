@@ -22,7 +22,7 @@ import { MESSAGEBOX } from '../../infra/settings.ts';
  * Item layout (single table):
  *   I#<instanceId> / STATE      one item per instance; `doc` holds the engine state as JSON, the
  *                               attributes beside it are what conditions and indexes need.
- *   I#<instanceId> / MSG#<t>#<id> a message delivered to the instance, held until a receive takes it.
+ *   I#<instanceId> / MSG#<id>  a message delivered to the instance, held until a receive takes it.
  *   C#<orchestration>#<set>#<value> / OWNER  the instance that owns a correlation value (convoys).
  *   M#<messageId>  / SUSPENDED  a message that could not become an instance.
  * The status index is sparse: only instances needing attention (running, waiting, suspended) carry
@@ -173,8 +173,8 @@ export class DynamoDbInstanceStore implements InstanceStore {
     try {
       await this.#client.send(new PutCommand({
         TableName: this.#table,
-        // Sorted by arrival, then id: the inbox reads oldest first.
-        Item: { pk: instanceKey(instanceId), sk: `${INBOX}${sortKey(message.receivedAt, message.messageId)}`, message: JSON.stringify(message) },
+        // Keyed by message id alone: a redelivery (a later receivedAt) finds the first copy.
+        Item: { pk: instanceKey(instanceId), sk: `${INBOX}${message.messageId}`, message: JSON.stringify(message) },
         ConditionExpression: 'attribute_not_exists(pk)',
       }));
     } catch (error) {
@@ -197,7 +197,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
       messages.push(...(page.Items ?? []).map((item) => JSON.parse(item.message as string) as InboundMessage));
       start = page.LastEvaluatedKey;
     } while (start);
-    return messages;
+    return messages.sort((a, b) => a.receivedAt - b.receivedAt || a.messageId.localeCompare(b.messageId));
   }
 
   async putSuspendedMessage(message: SuspendedMessage): Promise<void> {
@@ -249,8 +249,9 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   /** Pages of the status index for one status, shard after shard. */
-  async *#statusPages(status: string, extra: { Select?: 'COUNT'; Limit?: () => number }) {
-    for (let shard = 0; shard < MESSAGEBOX.statusShards; shard++) {
+  async *#statusPages(status: string, extra: { Select?: 'COUNT'; Limit?: () => number; shard?: number }) {
+    const shards = extra.shard === undefined ? [...Array(MESSAGEBOX.statusShards).keys()] : [extra.shard];
+    for (const shard of shards) {
       let start: Record<string, unknown> | undefined;
       do {
         const page = await this.#client.send(new QueryCommand({
@@ -270,9 +271,15 @@ export class DynamoDbInstanceStore implements InstanceStore {
 
   async #queryShards(status: string, limit: number): Promise<Record<string, any>[]> {
     const results: Record<string, any>[] = [];
-    for await (const page of this.#statusPages(status, { Limit: () => limit - results.length })) {
-      results.push(...(page.Items ?? []));
-      if (results.length >= limit) break;
+    // Each shard gets its own share, so a crowded first shard cannot hide the others.
+    const perShard = Math.max(1, Math.ceil(limit / MESSAGEBOX.statusShards));
+    for (let shard = 0; shard < MESSAGEBOX.statusShards; shard++) {
+      let fromShard = 0;
+      for await (const page of this.#statusPages(status, { Limit: () => perShard - fromShard, shard })) {
+        results.push(...(page.Items ?? []));
+        fromShard += page.Items?.length ?? 0;
+        if (fromShard >= perShard) break;
+      }
     }
     // The index projects keys only (cheaper writes); fetch the items themselves.
     const full = await Promise.all(results.map(async (key) => {

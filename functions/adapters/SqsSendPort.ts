@@ -20,9 +20,11 @@ export class SqsSendPort implements SendPort {
   async dispatch(entries: readonly OutboxEntry[]): Promise<void> {
     const byPort = new Map<string, OutboxEntry[]>();
     for (const entry of entries) byPort.set(entry.port, [...(byPort.get(entry.port) ?? []), entry]);
+    // Every port is checked before anything is sent.
+    const unbound = [...byPort.keys()].filter((port) => !this.#ports[port]);
+    if (unbound.length > 0) throw new Error(`send port(s) ${unbound.map((p) => `"${p}"`).join(', ')} not bound to a queue; bound ports: ${Object.keys(this.#ports).join(', ')}`);
     await Promise.all([...byPort].map(([port, group]) => {
-      const queueUrl = this.#ports[port];
-      if (!queueUrl) throw new Error(`send port "${port}" is not bound to a queue; bound ports: ${Object.keys(this.#ports).join(', ')}`);
+      const queueUrl = this.#ports[port]!;
       const fifo = queueUrl.endsWith('.fifo');
       return this.#sender.send(queueUrl, group.map((entry) => ({
         MessageBody: JSON.stringify(entry.body),

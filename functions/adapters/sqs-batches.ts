@@ -1,7 +1,16 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 
-/** SQS takes at most 10 entries per batch. */
+/** SQS takes at most 10 entries per batch, and 256 KiB in all on queues not raised to 1 MiB. */
 const MAX_ENTRIES = 10;
+const MAX_BATCH_BYTES = 256 * 1024;
+
+function entryBytes(entry: Entry): number {
+  let bytes = Buffer.byteLength(entry.MessageBody ?? '', 'utf8');
+  for (const [name, value] of Object.entries(entry.MessageAttributes ?? {})) {
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '');
+  }
+  return bytes;
+}
 
 type Entry = Omit<SendMessageBatchRequestEntry, 'Id'>;
 
@@ -11,7 +20,19 @@ type Entry = Omit<SendMessageBatchRequestEntry, 'Id'>;
  */
 export async function sendInBatches(client: SQSClient, queueUrl: string, entries: readonly Entry[]): Promise<void> {
   const chunks: Entry[][] = [];
-  for (let i = 0; i < entries.length; i += MAX_ENTRIES) chunks.push(entries.slice(i, i + MAX_ENTRIES));
+  let chunk: Entry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = entryBytes(entry);
+    if (chunk.length === MAX_ENTRIES || (chunk.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(entry);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
   await Promise.all(chunks.map(async (chunk) => {
     let pending: SendMessageBatchRequestEntry[] = chunk.map((entry, i) => ({ ...entry, Id: String(i) }));
     for (let attempt = 1; pending.length > 0; attempt++) {

@@ -60,18 +60,25 @@ export class ProcessingHost {
 
   async #processOnce(item: WorkItem, delivery: Delivery): Promise<ProcessOutcome> {
     const { store, sendPort, clock, lease, hostId, registry } = this.#deps;
+    // The lease belongs to this call, not to the host: two work items of one instance handled at once on
+    // the same host (a batch runs its records concurrently) must not both think they hold it.
+    const owner = `${hostId}/${randomUUID()}`;
     let state = await store.load(item.instanceId);
     if (!state) return { result: 'done', detail: 'no such instance' };
 
     let deliveries: InboundMessage[] | undefined;
     if (state.status === InstanceStatus.Waiting) {
       // Its host died between commit and dispatch: its work item comes back and sends the outbox now.
-      if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision && delivery.receiveCount > 1) {
-        await sendPort.dispatch(state.outbox);
-        await store.markDispatched(state.instanceId, state.revision);
-      }
       const timerDue = state.cursor.threads.find((t) => t.timerDue !== undefined)?.timerDue;
       const timerFired = timerDue !== undefined && timerDue <= clock.now();
+      if (delivery.receiveCount > 1) {
+        // The host that dehydrated it may have died before its effects: send them, arm the timer again.
+        if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision) {
+          await sendPort.dispatch(state.outbox);
+          await store.markDispatched(state.instanceId, state.revision);
+        }
+        if (timerDue !== undefined && !timerFired) await this.#armTimer(state.instanceId, timerDue);
+      }
       if (!timerFired) {
         if (timerDue !== undefined && item.reason === 'timer') {
           // A timer further out than SQS's longest delay arrives early: send it on its next hop.
@@ -90,10 +97,10 @@ export class ProcessingHost {
       return { result: 'done', detail: `instance is ${state.status}`, instance: state };
     }
 
-    const wait = waitBeforeTakeover(state, hostId, clock.now(), lease);
+    const wait = waitBeforeTakeover(state, owner, clock.now(), lease);
     if (wait > 0) return { result: 'retry', retryAfterMs: wait, detail: `leased by ${state.lease!.owner}` };
 
-    const resumed = delivery.receiveCount > 1 || (state.lease !== undefined && state.lease.owner !== hostId);
+    const resumed = delivery.receiveCount > 1 || (state.lease !== undefined && !state.lease.owner.startsWith(`${hostId}/`));
     const orchestration = registry.get(state.orchestration, state.version);
     if (!orchestration) {
       return this.#commitSuspended(state, `orchestration ${state.orchestration} version ${state.version} is not deployed on host ${hostId}`);
@@ -103,10 +110,10 @@ export class ProcessingHost {
     if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision) await sendPort.dispatch(state.outbox);
     if (deliveries === undefined && orchestration.followers.size > 0) deliveries = await store.deliveries(state.instanceId);
 
-    let holdsLease = state.lease?.owner === hostId && state.lease.expiresAt > clock.now();
+    let holdsLease = false;
     let commits = 0;
     for (;;) {
-      const heartbeat = holdsLease ? this.#heartbeat(() => state!, (s) => (state = s)) : undefined;
+      const heartbeat = holdsLease ? this.#heartbeat(owner, () => state!, (s) => (state = s)) : undefined;
       let result;
       try {
         result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease, deliveries });
@@ -114,7 +121,7 @@ export class ProcessingHost {
         await heartbeat?.stop();
       }
       if (result.stop === 'needsLease') {
-        state = await store.claim({ ...state, outbox: [] }, { owner: hostId, expiresAt: clock.now() + lease.leaseMs }, takeoverBefore(clock.now(), lease));
+        state = await store.claim({ ...state, outbox: [] }, { owner, expiresAt: clock.now() + lease.leaseMs }, takeoverBefore(clock.now(), lease));
         holdsLease = true;
         continue;
       }
@@ -125,11 +132,11 @@ export class ProcessingHost {
         revision: state.revision + 1,
         lastHost: hostId,
         failovers: state.failovers + (resumed && commits === 0 ? 1 : 0),
-        lease: continues ? { owner: hostId, expiresAt: now + lease.leaseMs } : undefined,
+        lease: continues ? { owner, expiresAt: now + lease.leaseMs } : undefined,
         updatedAt: now,
         commitId: randomUUID(),
       };
-      await this.#commit(next, state.revision, takeoverBefore(now, lease));
+      await this.#commit(next, state.revision, takeoverBefore(now, lease), owner);
       commits++;
       if (next.outbox.length > 0) await sendPort.dispatch(next.outbox);
       // A dehydrated instance is woken by a new work item, which cannot tell whether this outbox went out:
@@ -223,10 +230,10 @@ export class ProcessingHost {
    * and the retry failed its condition because the revision had already moved on, by this very write.
    * Treating that as a loss would drop the work item with the outbox never dispatched.
    */
-  async #commit(next: InstanceState, expectedRevision: number, before: number): Promise<void> {
-    const { store, hostId } = this.#deps;
+  async #commit(next: InstanceState, expectedRevision: number, before: number, owner = this.#deps.hostId): Promise<void> {
+    const { store } = this.#deps;
     try {
-      await store.commit(next, expectedRevision, hostId, before);
+      await store.commit(next, expectedRevision, owner, before);
     } catch (error) {
       if (!(error instanceof OwnershipLost)) throw error;
       const stored = await store.load(next.instanceId);
@@ -236,15 +243,15 @@ export class ProcessingHost {
   }
 
   /** Extends the lease every third of its length while a step runs under it; each extension is a fenced write. */
-  #heartbeat(get: () => InstanceState, set: (state: InstanceState) => void): { stop(): Promise<void> } {
-    const { store, clock, lease, hostId } = this.#deps;
+  #heartbeat(owner: string, get: () => InstanceState, set: (state: InstanceState) => void): { stop(): Promise<void> } {
+    const { store, clock, lease } = this.#deps;
     let inFlight: Promise<void> = Promise.resolve();
     let failure: unknown;
     const timer = setInterval(() => {
       inFlight = inFlight.then(async () => {
         try {
           const now = clock.now();
-          set(await store.claim(get(), { owner: hostId, expiresAt: now + lease.leaseMs }, takeoverBefore(now, lease)));
+          set(await store.claim(get(), { owner, expiresAt: now + lease.leaseMs }, takeoverBefore(now, lease)));
         } catch (error) {
           failure ??= error;
         }

@@ -84,6 +84,13 @@ export class ReceiveHost {
       const activations = registry.route(message);
       const followers = registry.followers(message.messageType).filter((f) => !activations.some((a) => a.name === f.name));
       if (activations.length === 0 && followers.length === 0) throw new RoutingFailure(message.messageType);
+      // Every key is read before anything is written, so a message is routed everywhere or nowhere.
+      const followed = followers.map((orchestration) => {
+        const set = orchestration.followers.get(message.messageType)!.correlation!;
+        const value = correlationValue(orchestration, set, message);
+        if (value === undefined) throw new InvalidMessage(`no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`);
+        return { orchestration, set, value };
+      });
       const instanceIds: string[] = [];
       for (const orchestration of activations) {
         const state = activate(orchestration, message, now);
@@ -103,10 +110,7 @@ export class ReceiveHost {
         await store.create(state);
         instanceIds.push(state.instanceId);
       }
-      for (const orchestration of followers) {
-        const set = orchestration.followers.get(message.messageType)!.correlation!;
-        const value = correlationValue(orchestration, set, message);
-        if (value === undefined) throw new InvalidMessage(`no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`);
+      for (const { orchestration, set, value } of followed) {
         const owner = await store.findCorrelation(correlationKey(orchestration.name, set, value));
         if (owner === undefined) {
           // Its instance may not exist yet (its activating message is still on its way): SQS holds the

@@ -19,7 +19,6 @@ export function createProcessingHandler(
   /** Told of each work item's outcome (the local cluster counts them per host instance). */
   onOutcome?: (outcome: ProcessOutcome) => void,
 ) {
-  const processor = new BatchProcessor(EventType.SQS);
 
   async function processRecord(record: SQSRecord): Promise<void> {
     const item = parseWorkItem(record.body);
@@ -37,13 +36,13 @@ export function createProcessingHandler(
         throw new InstanceBusy(item.instanceId, outcome.detail, outcome.retryAfterMs);
       }
     } catch (error) {
-      if (error instanceof OwnershipLost) {
-        logger?.info('another host owns the instance; dropping this work item', { instanceId: item.instanceId });
-        return;
-      }
-      if (!(error instanceof InstanceBusy) && receiveCount >= SUSPEND_AT_RECEIVE) {
+      // OwnershipLost here means the host lost twice to other writers: let SQS bring the item back, so what
+      // it carries (a wake-up) is looked at against the state they left.
+      if (!(error instanceof InstanceBusy) && !(error instanceof OwnershipLost) && receiveCount >= SUSPEND_AT_RECEIVE) {
         logger?.error('work item failed past its retries; suspending the instance', { instanceId: item.instanceId, error: describeError(error) });
-        await runtime.processingHost.suspend(item, `work item failed ${receiveCount} times: ${describeError(error)}`);
+        const outcome = await runtime.processingHost.suspend(item, `work item failed ${receiveCount} times: ${describeError(error)}`);
+        // Not running (its effects failing to go out, say): nothing to suspend, so the item goes on to the DLQ.
+        if (outcome.detail === 'nothing to suspend') throw error;
         return;
       }
       throw error;
@@ -51,6 +50,7 @@ export function createProcessingHandler(
   }
 
   return async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-    return processPartialResponse(event, processRecord, processor, { throwOnFullBatchFailure: false });
+    // One processor per invocation: it keeps the batch's failures, and batches may run concurrently.
+    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });
   };
 }

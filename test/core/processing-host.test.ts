@@ -74,7 +74,7 @@ describe('ProcessingHost', () => {
     await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
     const item = w.workQueue.items[0]!;
     const zombieRun = zombie.process(item, { receiveCount: 1 });
-    await vi_waitFor(async () => (await w.store.load(item.instanceId))!.lease?.owner === 'a');
+    await vi_waitFor(async () => (await w.store.load(item.instanceId))!.lease?.owner.startsWith('a/') === true);
 
     // The lease expires (plus the tolerated skew) and host "b" takes the instance over.
     w.clock.advance(zombieLease.leaseMs + DEFAULT_LEASE.maxClockSkewMs + 1);
