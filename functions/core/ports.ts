@@ -54,6 +54,12 @@ export interface WorkItem {
   readonly reason: string;
   /** Deliver no sooner than this (SQS allows up to 900 s; longer timers hop). */
   readonly delaySeconds?: number;
+  /**
+   * The state the instance had when this item was enqueued, as a hint that saves the first read. Never
+   * trusted: a commit from it is conditioned on its revision like any other, and a stale hint only costs
+   * a refused write and a fresh read.
+   */
+  readonly state?: InstanceState;
 }
 
 /** SQS's longest message delay: timers further out take several hops. */

@@ -49,21 +49,22 @@ export class ProcessingHost {
 
   async process(item: WorkItem, delivery: Delivery): Promise<ProcessOutcome> {
     try {
-      return await this.#processOnce(item, delivery);
+      // A first delivery may start from the state its work item carries; a redelivery reads afresh.
+      return await this.#processOnce(item, delivery, delivery.receiveCount === 1 ? item.state : undefined);
     } catch (error) {
       if (!(error instanceof OwnershipLost)) throw error;
-      // Another host committed first. Its run may not have seen what this work item brings (a message
-      // delivered just before it dehydrated the instance): look again at what it left, once.
-      return this.#processOnce(item, delivery);
+      // Another host committed first (or the hint was stale). Its run may not have seen what this work
+      // item brings (a message delivered just before it dehydrated the instance): look again, once.
+      return this.#processOnce(item, delivery, undefined);
     }
   }
 
-  async #processOnce(item: WorkItem, delivery: Delivery): Promise<ProcessOutcome> {
+  async #processOnce(item: WorkItem, delivery: Delivery, hint: InstanceState | undefined): Promise<ProcessOutcome> {
     const { store, sendPort, clock, lease, hostId, registry } = this.#deps;
     // The lease belongs to this call, not to the host: two work items of one instance handled at once on
     // the same host (a batch runs its records concurrently) must not both think they hold it.
     const owner = `${hostId}/${randomUUID()}`;
-    let state = await store.load(item.instanceId);
+    let state = hint ?? (await store.load(item.instanceId));
     if (!state) return { result: 'done', detail: 'no such instance' };
 
     let deliveries: InboundMessage[] | undefined;

@@ -3,7 +3,11 @@ import { BatonError, InvalidMessage, RoutingFailure, describeError } from './err
 import { correlationKey } from './ids.ts';
 import { parseInbound, type RawMessage } from './message.ts';
 import type { Clock, InstanceStore, WorkItem, WorkQueue } from './ports.ts';
+import type { InstanceState } from './instance.ts';
 import type { OrchestrationRegistry } from './registry.ts';
+
+/** A new instance rides along with its work item (saving the processing host a read) when this small. */
+export const MAX_HINT_BYTES = 64 * 1024;
 
 /** The MessageBox keeps at most this much of one message; a larger one is suspended, its original left to the DLQ. */
 export const MAX_STORED_BODY_BYTES = 300_000;
@@ -14,6 +18,8 @@ export interface ReceiveOutcome {
   readonly result: 'activated' | 'suspended';
   readonly instanceIds: readonly string[];
   readonly reason?: string;
+  /** Instances this message created, for their work items to carry. */
+  readonly created?: readonly InstanceState[];
 }
 
 export interface ReceiveHostDeps {
@@ -55,7 +61,10 @@ export class ReceiveHost {
         try {
           const activated = await this.#activate(raw);
           if (activated.result === 'suspended') outcomes.push(activated);
-          else pending.push({ outcome: activated, items: activated.instanceIds.map((instanceId) => ({ instanceId, reason: 'receive' })) });
+          else pending.push({ outcome: activated, items: activated.instanceIds.map((instanceId) => {
+            const state = activated.created?.find((s) => s.instanceId === instanceId);
+            return state && JSON.stringify(state).length <= MAX_HINT_BYTES ? { instanceId, reason: 'receive', state } : { instanceId, reason: 'receive' };
+          }) });
         } catch (error) {
           failures.set(raw.messageId, error);
         }
@@ -92,6 +101,7 @@ export class ReceiveHost {
         return { orchestration, set, value };
       });
       const instanceIds: string[] = [];
+      const created: InstanceState[] = [];
       for (const orchestration of activations) {
         const state = activate(orchestration, message, now);
         const set = orchestration.activation.correlation;
@@ -106,8 +116,8 @@ export class ReceiveHost {
             continue;
           }
         }
-        // false means a redelivery: the instance exists already, routed once.
-        await store.create(state);
+        // false means a redelivery: the instance exists already, routed once (and its state may have moved on).
+        if (await store.create(state)) created.push(state);
         instanceIds.push(state.instanceId);
       }
       for (const { orchestration, set, value } of followed) {
@@ -121,7 +131,7 @@ export class ReceiveHost {
         await store.deliver(owner, message);
         instanceIds.push(owner);
       }
-      return { messageId: raw.messageId, result: 'activated', instanceIds };
+      return { messageId: raw.messageId, result: 'activated', instanceIds, created };
     } catch (error) {
       if (!(error instanceof InvalidMessage || error instanceof RoutingFailure)) throw error;
       const truncated = Buffer.byteLength(raw.body, 'utf8') > MAX_STORED_BODY_BYTES;
