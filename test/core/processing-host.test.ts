@@ -16,7 +16,11 @@ describe('ProcessingHost', () => {
   it('runs an Order to one Invoice with deterministic ids and two writes for two persistence points', async () => {
     const w = world();
     await w.receiver.receive([rawMessage(validOrder('o-1'))]);
+    let reads = 0;
+    const load = w.store.load.bind(w.store);
+    w.store.load = async (id) => { reads++; return load(id); };
     const outcome = await w.host('a').process(w.workQueue.items[0]!, { receiveCount: 1 });
+    expect(reads).toBe(0); // the work item carried the new instance
     expect(outcome.result).toBe('done');
     expect(w.sendPort.sent).toHaveLength(1);
     const [invoice] = w.sendPort.sent;
