@@ -131,7 +131,7 @@ async function meteredRun(count: number) {
   const common = { sqs: pollerSqs, region: process.env.AWS_REGION!, batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: 1, visibilityTimeoutSeconds: 10, concurrency: 2 };
   const pollers = [
     new SqsPoller({ ...common, queueUrl: resources.queues.receive.url, queueArn: resources.queues.receive.arn, handler: createReceiveHandler(runtime) }),
-    new SqsPoller({ ...common, queueUrl: resources.queues.work.url, queueArn: resources.queues.work.arn, handler: createProcessingHandler(runtime, resources.queues.work.url) }),
+    new SqsPoller({ ...common, queueUrl: resources.queues.work.url, queueArn: resources.queues.work.arn, handler: createProcessingHandler(runtime) }),
   ];
   const messageIds = await sendOrders(resources.queues.receive.url, count);
   pollers.forEach((p) => p.start());

@@ -19,7 +19,7 @@ const sqs = sqsClient({ region, longPolling: true });
 const stats = { receiveBatches: 0, workItems: 0, failed: 0, completed: 0, suspended: 0 };
 const config = readConfig();
 const processing = {
-  handler: createProcessingHandler(createRuntime(config), config.workQueueUrl, undefined, (outcome) => {
+  handler: createProcessingHandler(createRuntime(config), undefined, (outcome) => {
     if (outcome.result !== 'done' || !outcome.instance || outcome.detail.startsWith('instance is')) return;
     if (outcome.instance.status === 'completed') stats.completed++;
     if (outcome.instance.status === 'suspended') stats.suspended++;

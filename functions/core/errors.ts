@@ -54,17 +54,6 @@ export class OwnershipLost extends BatonError {
   }
 }
 
-/** Another host holds a live lease; try again once it may have expired. */
-export class InstanceBusy extends BatonError {
-  override readonly retryable = true;
-  readonly retryAfterMs: number;
-  constructor(instanceId: string, owner: string, retryAfterMs: number) {
-    super(`instance ${instanceId} is leased by ${owner} for another ${retryAfterMs} ms`);
-    this.name = 'InstanceBusy';
-    this.retryAfterMs = retryAfterMs;
-  }
-}
-
 /** A step failed past its retry policy: the instance becomes suspended (resumable) with this error. */
 export class StepFailed extends BatonError {
   readonly shapeId: string;

@@ -1,8 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { InstanceBusy, OwnershipLost, describeError } from '../core/errors.ts';
+import { OwnershipLost, describeError } from '../core/errors.ts';
 import { parseWorkItem } from '../adapters/SqsWorkQueue.ts';
 import type { ProcessOutcome } from '../core/processing-host.ts';
 import { QUEUES } from '../../infra/settings.ts';
@@ -14,7 +13,6 @@ const SUSPEND_AT_RECEIVE = QUEUES.work.maxReceiveCount - 1;
 /** Processing host: work queue → claim → run to the next persistence point → commit → dispatch outbox. */
 export function createProcessingHandler(
   runtime: Runtime,
-  workQueueUrl: string,
   logger?: Logger,
   /** Told of each work item's outcome (the local cluster counts them per host instance). */
   onOutcome?: (outcome: ProcessOutcome) => void,
@@ -27,18 +25,15 @@ export function createProcessingHandler(
       const outcome = await runtime.processingHost.process(item, { receiveCount });
       onOutcome?.(outcome);
       if (outcome.result === 'retry') {
-        // Come back when the other host's lease may have expired, not after a whole visibility timeout.
-        await runtime.sqs.send(new ChangeMessageVisibilityCommand({
-          QueueUrl: workQueueUrl,
-          ReceiptHandle: record.receiptHandle,
-          VisibilityTimeout: Math.ceil(outcome.retryAfterMs / 1000),
-        }));
-        throw new InstanceBusy(item.instanceId, outcome.detail, outcome.retryAfterMs);
+        // Another host holds a live lease. Come back when it may have expired, as a new delayed work item:
+        // failing this one instead would count towards the DLQ while the other host works, however long.
+        await runtime.workQueue.enqueue([{ instanceId: item.instanceId, reason: item.reason, delaySeconds: Math.min(900, Math.ceil(outcome.retryAfterMs / 1000)) }]);
+        logger?.debug('instance busy; work item re-enqueued', { instanceId: item.instanceId, detail: outcome.detail });
       }
     } catch (error) {
       // OwnershipLost here means the host lost twice to other writers: let SQS bring the item back, so what
       // it carries (a wake-up) is looked at against the state they left.
-      if (!(error instanceof InstanceBusy) && !(error instanceof OwnershipLost) && receiveCount >= SUSPEND_AT_RECEIVE) {
+      if (!(error instanceof OwnershipLost) && receiveCount >= SUSPEND_AT_RECEIVE) {
         logger?.error('work item failed past its retries; suspending the instance', { instanceId: item.instanceId, error: describeError(error) });
         const outcome = await runtime.processingHost.suspend(item, `work item failed ${receiveCount} times: ${describeError(error)}`);
         // Not running (its effects failing to go out, say): nothing to suspend, so the item goes on to the DLQ.

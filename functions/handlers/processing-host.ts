@@ -6,4 +6,4 @@ import { createRuntime } from './runtime.ts';
 const config = readConfig();
 
 /** Lambda entry point of the processing host (and of the local host instances). */
-export const handler = createProcessingHandler(createRuntime(config), config.workQueueUrl, new Logger({ serviceName: 'baton-processing-host' }));
+export const handler = createProcessingHandler(createRuntime(config), new Logger({ serviceName: 'baton-processing-host' }));

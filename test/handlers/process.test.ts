@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import type { SQSEvent } from 'aws-lambda';
+import { OwnershipLost } from '../../functions/core/errors.ts';
+import type { ProcessOutcome } from '../../functions/core/processing-host.ts';
+import { createProcessingHandler } from '../../functions/handlers/process.ts';
+import type { Runtime } from '../../functions/handlers/runtime.ts';
+import { MemoryWorkQueue } from '../helpers/memory.ts';
+
+function event(receiveCount = 1): SQSEvent {
+  return {
+    Records: [{
+      messageId: 'm-1', receiptHandle: 'r-1', body: JSON.stringify({ instanceId: 'i-1', reason: 'receive' }),
+      attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '0', SenderId: 's', ApproximateFirstReceiveTimestamp: '0' },
+      messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:0:work', awsRegion: 'us-east-1',
+    }],
+  };
+}
+
+function handlerWith(process: () => Promise<ProcessOutcome>, suspend: () => Promise<ProcessOutcome> = async () => ({ result: 'done', detail: 'suspended' })) {
+  const workQueue = new MemoryWorkQueue();
+  const runtime = { processingHost: { process, suspend }, workQueue } as unknown as Runtime;
+  return { handler: createProcessingHandler(runtime), workQueue };
+}
+
+describe('processing host handler', () => {
+  it('re-enqueues a busy instance\'s work item with a delay instead of failing it towards the DLQ', async () => {
+    const { handler, workQueue } = handlerWith(async () => ({ result: 'retry', retryAfterMs: 4_200, detail: 'leased by another host' }));
+    const response = await handler(event());
+    expect(response.batchItemFailures).toEqual([]);
+    expect(workQueue.items).toEqual([{ instanceId: 'i-1', reason: 'receive', delaySeconds: 5 }]);
+  });
+
+  it('reports a failed record for redelivery, and after the last retries suspends the instance', async () => {
+    const failing = handlerWith(async () => { throw new Error('ThrottlingException'); });
+    expect((await failing.handler(event(1))).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    expect((await failing.handler(event(9))).batchItemFailures).toEqual([]);
+  });
+
+  it('lets a work item go to the DLQ when there is nothing to suspend (its effects keep failing)', async () => {
+    const { handler } = handlerWith(async () => { throw new Error('send port down'); }, async () => ({ result: 'done', detail: 'nothing to suspend' }));
+    expect((await handler(event(9))).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+  });
+
+  it('redelivers after losing twice to other writers, rather than dropping a possible wake-up', async () => {
+    const { handler } = handlerWith(async () => { throw new OwnershipLost('i-1', 3); });
+    expect((await handler(event(9))).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+  });
+});
