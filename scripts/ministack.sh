@@ -16,7 +16,16 @@ case "${1:-start}" in
       echo "something already answers on :4566; not starting MiniStack" >&2
       exit 1
     fi
-    # Its local Lambda executor runs functions with the `node` first on PATH: the project's Node 22+.
+    # Its local Lambda executor runs every function with the `node` first on PATH, whatever the declared
+    # runtime: it must be Node 22+ (the bundles are ESM for nodejs24.x).
+    node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+    if [ "$node_major" -lt 22 ]; then
+      echo "MiniStack would run the functions with node $(node --version 2>/dev/null || echo '(none)'); put Node 22+ first on PATH" >&2
+      exit 1
+    fi
+    # Its worker scripts are CommonJS: keep its temp folder out of this "type": "module" project.
+    export TMPDIR="${TMPDIR:-/tmp}"
+    case "$TMPDIR" in "$PWD"*) export TMPDIR=/tmp ;; esac
     GATEWAY_PORT=4566 nohup "$venv/bin/ministack" > .baton/ministack.log 2>&1 &
     echo $! > "$pidfile"
     for _ in $(seq 1 60); do
