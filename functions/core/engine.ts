@@ -45,6 +45,15 @@ export function correlationValue(orchestration: CompiledOrchestration, set: stri
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** The definition's own code threw (a condition, a message body, a duration): the instance is suspended. */
+class DefinitionCodeFailed extends Error {
+  readonly shapeId: string;
+  constructor(reason: string, shapeId: string) {
+    super(reason);
+    this.shapeId = shapeId;
+  }
+}
+
 /** Shapes one run may execute before it persists and continues (a checkpoint). */
 export const MAX_SHAPES_PER_RUN = 1_000;
 
@@ -132,6 +141,26 @@ export async function run(
       expected !== undefined && correlationValue(orchestration, receive.correlation!, m) === expected);
   };
 
+  /**
+   * Runs a piece of the definition's own code (a condition, a message body, a duration). If it throws, the
+   * definition is at fault, not the moment: the instance is suspended with the reason (see the loop's catch).
+   */
+  const evaluate = <T>(what: string, shapeId: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      throw new DefinitionCodeFailed(`${what}: ${describeError(error)}`, shapeId);
+    }
+  };
+
+  /** Starts the thread's timer for a delay (or a listen's timeout) unless it is already running. */
+  const startTimer = (trigger: DelayShape): void => {
+    if (thread.timerDue !== undefined) return;
+    const ms = evaluate(`delay "${trigger.id}" could not compute its duration`, trigger.id, () =>
+      typeof trigger.duration === 'function' ? trigger.duration(context()) : trigger.duration);
+    thread = { ...thread, timerDue: options.now() + Math.max(0, ms) };
+  };
+
   /** Entry of the next compensation to run, or where the Compensate shape continues when all ran. */
   const nextCompensation = (): string => {
     const [nextScope, ...rest] = thread.compensating ?? [];
@@ -178,191 +207,165 @@ export async function run(
       thread = { ...thread, at, attempts: 0 };
       shapesRun++;
     };
-    switch (shape.kind) {
-      case 'receive': {
-        if (shape.activate) {
-          // It ran when the receive host created the instance.
+    try {
+      switch (shape.kind) {
+        case 'receive': {
+          if (shape.activate) {
+            // It ran when the receive host created the instance.
+            advanceTo(orchestration.next.get(shape.id)!);
+            break;
+          }
+          const match = findDelivery(shape);
+          if (!match) return finish('waiting');
+          messages[shape.into] = match;
+          consumed.push(match.messageId);
+          causationId = match.messageId;
           advanceTo(orchestration.next.get(shape.id)!);
           break;
         }
-        const match = findDelivery(shape);
-        if (!match) return finish('waiting');
-        messages[shape.into] = match;
-        consumed.push(match.messageId);
-        causationId = match.messageId;
-        advanceTo(orchestration.next.get(shape.id)!);
-        break;
-      }
-      case 'code': {
-        if (shape.exclusive && !options.holdsLease) return finish('needsLease');
-        const policy = shape.retry ?? DEFAULT_RETRY;
-        let attempt = thread.attempts;
-        let failed: string | undefined;
-        for (;;) {
-          attempt++;
-          try {
-            await shape.run(context());
+        case 'code': {
+          if (shape.exclusive && !options.holdsLease) return finish('needsLease');
+          const policy = shape.retry ?? DEFAULT_RETRY;
+          let attempt = thread.attempts;
+          let failed: string | undefined;
+          for (;;) {
+            attempt++;
+            try {
+              await shape.run(context());
+              break;
+            } catch (error) {
+              if (attempt >= policy.attempts) {
+                const failure = new StepFailed(shape.id, attempt, error);
+                thread = { ...thread, attempts: 0 };
+                failed = failure.message;
+                break;
+              }
+              await options.sleep(policy.backoffMs * 2 ** (attempt - 1));
+            }
+          }
+          if (failed !== undefined) {
+            const stop = fail(failed, shape.id);
+            if (stop) return stop;
             break;
-          } catch (error) {
-            if (attempt >= policy.attempts) {
-              const failure = new StepFailed(shape.id, attempt, error);
-              thread = { ...thread, attempts: 0 };
-              failed = failure.message;
+          }
+          advanceTo(orchestration.next.get(shape.id)!);
+          if (shape.persistAfter && thread.at !== END) return finish('checkpoint');
+          break;
+        }
+        case 'decide': {
+          const entries = orchestration.branchEntry.get(shape.id)!;
+          const chosen = evaluate(`decide "${shape.id}" failed`, shape.id, () => shape.branches.find((branch) => branch.when(context()))?.name ?? 'otherwise');
+          advanceTo(entries.get(chosen)!);
+          break;
+        }
+        case 'send': {
+          const body = evaluate(`send "${shape.id}" could not build its message`, shape.id, () => shape.body(context()));
+          sendSequence++;
+          outbox.push({
+            kind: 'send',
+            messageId: outboundMessageId(current.instanceId, sendSequence),
+            port: shape.port,
+            messageType: shape.messageType,
+            body,
+            instanceId: current.instanceId,
+            correlationId: causationId,
+          });
+          advanceTo(orchestration.next.get(shape.id)!);
+          break;
+        }
+        case 'delay': {
+          startTimer(shape);
+          if (thread.timerDue! > options.now()) return finish('waiting');
+          const { timerDue: _done, ...rest } = thread;
+          thread = rest;
+          advanceTo(orchestration.next.get(shape.id)!);
+          break;
+        }
+        case 'listen': {
+          const entries = orchestration.branchEntry.get(shape.id)!;
+          const taken = (branch: string, bind?: InboundMessage, into?: string) => {
+            if (bind && into) {
+              messages[into] = bind;
+              consumed.push(bind.messageId);
+              causationId = bind.messageId;
+            }
+            const { timerDue: _cleared, ...rest } = thread;
+            thread = rest;
+            advanceTo(entries.get(branch)!);
+          };
+          const byMessage = shape.branches
+            .filter((b) => b.trigger.kind === 'receive')
+            .map((b) => ({ branch: b, message: findDelivery(b.trigger as ReceiveShape) }))
+            .filter((c) => c.message !== undefined)
+            .sort((a, b) => a.message!.receivedAt - b.message!.receivedAt)[0];
+          if (byMessage) {
+            taken(byMessage.branch.name, byMessage.message, (byMessage.branch.trigger as ReceiveShape).into);
+            break;
+          }
+          const timeout = shape.branches.find((b) => b.trigger.kind === 'delay');
+          if (timeout) {
+            startTimer(timeout.trigger as DelayShape);
+            if (thread.timerDue! <= options.now()) {
+              taken(timeout.name);
               break;
             }
-            await options.sleep(policy.backoffMs * 2 ** (attempt - 1));
           }
+          return finish('waiting');
         }
-        if (failed !== undefined) {
-          const stop = fail(failed, shape.id);
+        case 'loop': {
+          const again = evaluate(`loop "${shape.id}" failed`, shape.id, () => shape.while(context()));
+          advanceTo(again ? orchestration.branchEntry.get(shape.id)!.get('body')! : orchestration.next.get(shape.id)!);
+          break;
+        }
+        case 'throw': {
+          let message: string;
+          try {
+            message = shape.error(context());
+          } catch (error) {
+            message = describeError(error);
+          }
+          const stop = fail(`thrown by "${shape.id}": ${message}`, shape.id);
           if (stop) return stop;
           break;
         }
-        advanceTo(orchestration.next.get(shape.id)!);
-        if (shape.persistAfter && thread.at !== END) return finish('checkpoint');
-        break;
-      }
-      case 'decide': {
-        const entries = orchestration.branchEntry.get(shape.id)!;
-        let chosen = 'otherwise';
-        try {
-          chosen = shape.branches.find((branch) => branch.when(context()))?.name ?? 'otherwise';
-        } catch (error) {
-          return finish('suspended', {
-            error: { reason: `decide "${shape.id}" failed: ${describeError(error)}`, shapeId: shape.id, at: options.now() },
-          });
-        }
-        advanceTo(entries.get(chosen)!);
-        break;
-      }
-      case 'send': {
-        let body: unknown;
-        try {
-          body = shape.body(context());
-        } catch (error) {
-          return finish('suspended', {
-            error: { reason: `send "${shape.id}" could not build its message: ${describeError(error)}`, shapeId: shape.id, at: options.now() },
-          });
-        }
-        sendSequence++;
-        outbox.push({
-          kind: 'send',
-          messageId: outboundMessageId(current.instanceId, sendSequence),
-          port: shape.port,
-          messageType: shape.messageType,
-          body,
-          instanceId: current.instanceId,
-          correlationId: causationId,
-        });
-        advanceTo(orchestration.next.get(shape.id)!);
-        break;
-      }
-      case 'delay': {
-        if (thread.timerDue === undefined) {
-          let ms: number;
-          try {
-            ms = typeof shape.duration === 'function' ? shape.duration(context()) : shape.duration;
-          } catch (error) {
-            return finish('suspended', { error: { reason: `delay "${shape.id}" could not compute its duration: ${describeError(error)}`, shapeId: shape.id, at: options.now() } });
-          }
-          thread = { ...thread, timerDue: options.now() + Math.max(0, ms) };
-        }
-        if (thread.timerDue! > options.now()) return finish('waiting');
-        const { timerDue: _done, ...rest } = thread;
-        thread = rest;
-        advanceTo(orchestration.next.get(shape.id)!);
-        break;
-      }
-      case 'listen': {
-        const entries = orchestration.branchEntry.get(shape.id)!;
-        const taken = (branch: string, bind?: InboundMessage, into?: string) => {
-          if (bind && into) {
-            messages[into] = bind;
-            consumed.push(bind.messageId);
-            causationId = bind.messageId;
-          }
-          const { timerDue: _cleared, ...rest } = thread;
-          thread = rest;
-          advanceTo(entries.get(branch)!);
-        };
-        const byMessage = shape.branches
-          .filter((b) => b.trigger.kind === 'receive')
-          .map((b) => ({ branch: b, message: findDelivery(b.trigger as ReceiveShape) }))
-          .filter((c) => c.message !== undefined)
-          .sort((a, b) => a.message!.receivedAt - b.message!.receivedAt)[0];
-        if (byMessage) {
-          taken(byMessage.branch.name, byMessage.message, (byMessage.branch.trigger as ReceiveShape).into);
+        case 'scope':
+          thread = { ...thread, scopes: [...(thread.scopes ?? []), shape.id] };
+          advanceTo(orchestration.branchEntry.get(shape.id)!.get('body')!);
+          break;
+        case 'scopeEnd': {
+          thread = { ...thread, scopes: (thread.scopes ?? []).filter((s) => s !== shape.scope) };
+          if (orchestration.branchEntry.get(shape.scope)!.has('compensation')) compensable.push(shape.scope);
+          advanceTo(orchestration.next.get(shape.id)!);
           break;
         }
-        const timeout = shape.branches.find((b) => b.trigger.kind === 'delay');
-        if (timeout) {
-          if (thread.timerDue === undefined) {
-            const trigger = timeout.trigger as DelayShape;
-            const ms = typeof trigger.duration === 'function' ? trigger.duration(context()) : trigger.duration;
-            thread = { ...thread, timerDue: options.now() + Math.max(0, ms) };
+        case 'compensate': {
+          // Newest first; each scope is compensated once.
+          const pending = [...compensable].reverse();
+          compensable = [];
+          thread = { ...thread, compensating: pending, returnTo: orchestration.next.get(shape.id)! };
+          advanceTo(nextCompensation());
+          break;
+        }
+        case 'compensated':
+          advanceTo(nextCompensation());
+          break;
+        case 'terminate': {
+          let reason = 'terminated';
+          try {
+            reason = shape.reason(context());
+          } catch (error) {
+            reason = describeError(error);
           }
-          if (thread.timerDue! <= options.now()) {
-            taken(timeout.name);
-            break;
-          }
+          advanceTo(END);
+          return finish('terminated', { error: { reason: `terminated by "${shape.id}": ${reason}`, shapeId: shape.id, at: options.now() } });
         }
-        return finish('waiting');
+        case 'complete':
+          advanceTo(END);
+          break;
       }
-      case 'loop': {
-        let again: boolean;
-        try {
-          again = shape.while(context());
-        } catch (error) {
-          return finish('suspended', { error: { reason: `loop "${shape.id}" failed: ${describeError(error)}`, shapeId: shape.id, at: options.now() } });
-        }
-        advanceTo(again ? orchestration.branchEntry.get(shape.id)!.get('body')! : orchestration.next.get(shape.id)!);
-        break;
-      }
-      case 'throw': {
-        let message: string;
-        try {
-          message = shape.error(context());
-        } catch (error) {
-          message = describeError(error);
-        }
-        const stop = fail(`thrown by "${shape.id}": ${message}`, shape.id);
-        if (stop) return stop;
-        break;
-      }
-      case 'scope':
-        thread = { ...thread, scopes: [...(thread.scopes ?? []), shape.id] };
-        advanceTo(orchestration.branchEntry.get(shape.id)!.get('body')!);
-        break;
-      case 'scopeEnd': {
-        thread = { ...thread, scopes: (thread.scopes ?? []).filter((s) => s !== shape.scope) };
-        if (orchestration.branchEntry.get(shape.scope)!.has('compensation')) compensable.push(shape.scope);
-        advanceTo(orchestration.next.get(shape.id)!);
-        break;
-      }
-      case 'compensate': {
-        // Newest first; each scope is compensated once.
-        const pending = [...compensable].reverse();
-        compensable = [];
-        thread = { ...thread, compensating: pending, returnTo: orchestration.next.get(shape.id)! };
-        advanceTo(nextCompensation());
-        break;
-      }
-      case 'compensated':
-        advanceTo(nextCompensation());
-        break;
-      case 'terminate': {
-        let reason = 'terminated';
-        try {
-          reason = shape.reason(context());
-        } catch (error) {
-          reason = describeError(error);
-        }
-        advanceTo(END);
-        return finish('terminated', { error: { reason: `terminated by "${shape.id}": ${reason}`, shapeId: shape.id, at: options.now() } });
-      }
-      case 'complete':
-        advanceTo(END);
-        break;
+    } catch (error) {
+      if (!(error instanceof DefinitionCodeFailed)) throw error;
+      return finish('suspended', { error: { reason: error.message, shapeId: error.shapeId, at: options.now() } });
     }
   }
   return finish('completed', { error: undefined });

@@ -2,10 +2,9 @@ import { createWorld } from '../helpers/world.ts';
 import { describe, expect, it } from 'vitest';
 import { code, complete, decide, orchestration, receive, receiveCorrelated, send, when } from '../../functions/core/builder.ts';
 import { compile } from '../../functions/core/definition.ts';
-import { isRecord, type InboundMessage } from '../../functions/core/message.ts';
-import { rawMessage } from '../helpers/orders.ts';
+import { orderIdOf, rawMessage } from '../helpers/orders.ts';
 
-const orderId = (m: InboundMessage) => (isRecord(m.body) && typeof m.body.orderId === 'string' ? m.body.orderId : undefined);
+const orderId = orderIdOf;
 
 /** An order waits for an Approval correlated on its orderId. */
 const approvals = orchestration('Approvals', 1, [

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   code, compensate, complete, decide, delay, listen, loop, onMessage, onTimeout, orchestration, receive, receiveCorrelated, scope, send, when,
 } from '../../functions/core/builder.ts';
-import { isRecord, type InboundMessage, type RawMessage } from '../../functions/core/message.ts';
+import type { InboundMessage, RawMessage } from '../../functions/core/message.ts';
 import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
 import type { WorkItem } from '../../functions/core/ports.ts';
 import { createWorld } from '../helpers/world.ts';
-import { rawMessage } from '../helpers/orders.ts';
+import { orderIdOf, rawMessage } from '../helpers/orders.ts';
 
-const orderId = (m: InboundMessage) => (isRecord(m.body) && typeof m.body.orderId === 'string' ? m.body.orderId : undefined);
+const orderId = orderIdOf;
 const id = (ctx: { message(n: string): InboundMessage }) => orderId(ctx.message('order'));
 
 /** Every shape built so far, in one flow. */

@@ -2,10 +2,10 @@ import { createWorld } from '../helpers/world.ts';
 import { describe, expect, it } from 'vitest';
 import { complete, decide, listen, onMessage, onTimeout, orchestration, receive, receiveCorrelated, send, when } from '../../functions/core/builder.ts';
 import { compile } from '../../functions/core/definition.ts';
-import { isRecord, type InboundMessage } from '../../functions/core/message.ts';
-import { rawMessage } from '../helpers/orders.ts';
+import type { InboundMessage } from '../../functions/core/message.ts';
+import { orderIdOf, rawMessage } from '../helpers/orders.ts';
 
-const orderId = (m: InboundMessage) => (isRecord(m.body) && typeof m.body.orderId === 'string' ? m.body.orderId : undefined);
+const orderId = orderIdOf;
 const id = (ctx: { message(n: string): InboundMessage }) => orderId(ctx.message('order'));
 
 const approvalWithTimeout = orchestration('ApprovalWithTimeout', 1, [
@@ -84,5 +84,24 @@ describe('listen', () => {
     expect(() => compile(one)).toThrow(/needs at least two branches/);
     const two = orchestration('L2', 1, [receive('r', 'A', { into: 'a', correlation: 'k' }), listen('l', [onTimeout('t1', 'd1', { seconds: 1 }, []), onTimeout('t2', 'd2', { seconds: 2 }, [])])], { correlationSets: { k: { A: () => 'x' } } });
     expect(() => compile(two)).toThrow(/more than one timeout/);
+  });
+});
+
+describe('definition code that throws', () => {
+  it('suspends the instance with the reason when a listen timeout cannot compute its duration', async () => {
+    const broken = orchestration('BrokenTimeout', 1, [
+      receive('receiveOrder', 'Order', { into: 'order', correlation: 'order' }),
+      listen('wait', [
+        onMessage('answered', receiveCorrelated('receiveApproval', 'Approval', { into: 'approval', correlation: 'order' }), []),
+        onTimeout('timedOut', 'approvalTimeout', () => { throw new Error('no timeout configured'); }, []),
+      ]),
+      complete('done'),
+    ], { correlationSets: { order: { Order: orderId, Approval: orderId } } });
+    const w = createWorld([broken]);
+    await w.receiver.receive([rawMessage({ orderId: 'o-9' }, { MessageType: 'Order' })]);
+    await w.host().process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const state = JSON.parse([...w.store.items.values()][0]!);
+    expect(state.status).toBe('suspended');
+    expect(state.error).toMatchObject({ shapeId: 'approvalTimeout', reason: 'delay "approvalTimeout" could not compute its duration: Error: no timeout configured' });
   });
 });

@@ -10,3 +10,9 @@ export function validOrder(orderId = `o-${++counter}`) {
 export function rawMessage(body: unknown, attributes: Record<string, string> = { MessageType: 'Order' }, messageId = `m-${++counter}`): RawMessage {
   return { messageId, body: typeof body === 'string' ? body : JSON.stringify(body), attributes };
 }
+
+/** The `orderId` of a message body, the correlation key of the order samples. */
+export function orderIdOf(message: { body: unknown }): string | undefined {
+  const body = message.body;
+  return typeof body === 'object' && body !== null && typeof (body as { orderId?: unknown }).orderId === 'string' ? (body as { orderId: string }).orderId : undefined;
+}
