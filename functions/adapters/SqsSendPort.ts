@@ -1,5 +1,5 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { OutboxEntry } from '../core/instance.ts';
+import type { SendEntry } from '../core/instance.ts';
 import type { SendPort } from '../core/ports.ts';
 import { CoalescingSender } from './sqs-batches.ts';
 
@@ -17,8 +17,8 @@ export class SqsSendPort implements SendPort {
     this.#ports = ports;
   }
 
-  async dispatch(entries: readonly OutboxEntry[]): Promise<void> {
-    const byPort = new Map<string, OutboxEntry[]>();
+  async dispatch(entries: readonly SendEntry[]): Promise<void> {
+    const byPort = new Map<string, SendEntry[]>();
     for (const entry of entries) byPort.set(entry.port, [...(byPort.get(entry.port) ?? []), entry]);
     // Every port is checked before anything is sent.
     const unbound = [...byPort.keys()].filter((port) => !this.#ports[port]);

@@ -1,4 +1,5 @@
 import type {
+  CallableOrchestration,
   CodeShape,
   CorrelationSet,
   DelayShape,
@@ -6,6 +7,7 @@ import type {
   ReceiveShape,
   DecideBranch,
   OrchestrationDefinition,
+  ParallelBranch,
   PropertyFilter,
   RetryPolicy,
   Shape,
@@ -124,4 +126,29 @@ export function scope(id: string, steps: Shape[], handlers: { onError?: Shape[];
 /** Runs the compensations of all completed scopes, newest first. */
 export function compensate(id: string): Shape {
   return { kind: 'compensate', id };
+}
+
+/** Parallel Actions: all branches run, possibly on several hosts at once; the orchestration goes on when all ended. */
+export function parallel(id: string, branches: ParallelBranch[]): Shape {
+  return { kind: 'parallel', id, branches };
+}
+
+/** One branch of a Parallel Actions shape. */
+export function branch(name: string, steps: Shape[]): ParallelBranch {
+  return { name, steps };
+}
+
+/** An orchestration other orchestrations call (no activating receive): see `call`. */
+export function callable(name: string, steps: Shape[]): CallableOrchestration {
+  return { name, steps };
+}
+
+/** Call Orchestration: runs the callee inline, on this instance's variables, and continues after it. */
+export function call(id: string, callee: CallableOrchestration): Shape {
+  return { kind: 'call', id, callee };
+}
+
+/** Start Orchestration: activates another orchestration with this message body, without waiting for it. */
+export function start(id: string, orchestrationName: string, body: (ctx: StepContext) => unknown): Shape {
+  return { kind: 'start', id, orchestration: orchestrationName, body };
 }

@@ -144,11 +144,69 @@ export interface CompensateShape {
   readonly id: string;
 }
 
-/** Compiler-made markers: the end of a scope's body, the end of a scope's compensation. */
+/** One branch of a Parallel Actions shape. */
+export interface ParallelBranch {
+  readonly name: string;
+  readonly steps: readonly Shape[];
+}
+
+/**
+ * Parallel Actions: every branch runs, each as a branch instance of its own in the MessageBox (its own
+ * revision and lease, so two host instances can run two branches at once); the orchestration continues
+ * once, when the last branch ends. Branch variables are copies taken at the fork; at the join the changes
+ * each branch made are applied in branch order, and scopes the branches completed become compensable.
+ * A branch cannot receive, listen, complete or terminate: those belong to the orchestration.
+ */
+export interface ParallelShape {
+  readonly kind: 'parallel';
+  readonly id: string;
+  readonly branches: readonly ParallelBranch[];
+}
+
+/** An orchestration that others call: steps without an activating receive (BizTalk's callable orchestration). */
+export interface CallableOrchestration {
+  readonly name: string;
+  readonly steps: readonly Shape[];
+}
+
+/**
+ * Call Orchestration: runs the callee's steps inline, in this instance, on its variables (parameters by
+ * reference), then continues after the call. Its shapes persist with the caller's state.
+ */
+export interface CallShape {
+  readonly kind: 'call';
+  readonly id: string;
+  readonly callee: CallableOrchestration;
+}
+
+/**
+ * Start Orchestration: activates a new instance of another orchestration (its newest version) with a message
+ * built here, through the outbox: it happens once this step's persistence point is committed, and a retry
+ * starts the same instance, not a second one. The caller does not wait for it.
+ */
+export interface StartShape {
+  readonly kind: 'start';
+  readonly id: string;
+  /** Name of the orchestration to start; it must be deployed with this one. */
+  readonly orchestration: string;
+  /** The activation message's body; its type is the started orchestration's activating message type. */
+  readonly body: (ctx: StepContext) => unknown;
+}
+
+/**
+ * Compiler-made markers: the end of a scope's body, the end of a scope's compensation, the end of a
+ * parallel branch (where a branch instance reports to its orchestration).
+ */
 export interface ScopeMarker {
   readonly kind: 'scopeEnd' | 'compensated';
   readonly id: string;
   readonly scope: string;
+}
+
+export interface BranchEndMarker {
+  readonly kind: 'branchEnd';
+  readonly id: string;
+  readonly parallel: string;
 }
 
 export interface CompleteShape {
@@ -156,10 +214,12 @@ export interface CompleteShape {
   readonly id: string;
 }
 
-export type Shape = ReceiveShape | CodeShape | DecideShape | SendShape | DelayShape | ListenShape | LoopShape | ThrowShape | TerminateShape | ScopeShape | CompensateShape | CompleteShape;
+export type Shape =
+  | ReceiveShape | CodeShape | DecideShape | SendShape | DelayShape | ListenShape | LoopShape | ThrowShape | TerminateShape
+  | ScopeShape | CompensateShape | CompleteShape | ParallelShape | CallShape | StartShape;
 
 /** What the compiled program holds: the user's shapes and the compiler's markers. */
-export type ProgramShape = Shape | ScopeMarker;
+export type ProgramShape = Shape | ScopeMarker | BranchEndMarker;
 
 export interface OrchestrationDefinition {
   readonly name: string;
@@ -168,26 +228,58 @@ export interface OrchestrationDefinition {
   readonly correlationSets?: Readonly<Record<string, CorrelationSet>>;
 }
 
-/** A definition checked and flattened: every shape knows where control goes after it. */
+/**
+ * A definition checked and flattened: every shape knows where control goes after it. Shapes are keyed by
+ * their id, prefixed with `<call id>/` inside a called orchestration (the same callee may be called twice).
+ */
 export interface CompiledOrchestration {
   readonly name: string;
   readonly version: number;
   readonly activation: ReceiveShape;
   readonly shapes: ReadonlyMap<string, ProgramShape>;
-  /** Shape id → id of the shape that runs after it (END when the orchestration ends there). */
+  /** Shape key → key of the shape that runs after it (END when the orchestration ends there). */
   readonly next: ReadonlyMap<string, string>;
-  /** Decide id → branch name → first shape id of that branch (or the decide's successor if empty). */
+  /** Shape key → branch name → key of the first shape of that branch (or the shape's successor if empty). */
   readonly branchEntry: ReadonlyMap<string, ReadonlyMap<string, string>>;
   readonly first: string;
   readonly correlationSets: Readonly<Record<string, CorrelationSet>>;
   /** Later receives, by message type: the messages that are delivered to running instances. */
   readonly followers: ReadonlyMap<string, ReceiveShape>;
+  /** True when instances take messages from their inbox: later receives, or branch results at a join. */
+  readonly usesInbox: boolean;
+  /** Orchestrations this one starts (Start shapes): they must be deployed with it. */
+  readonly starts: ReadonlySet<string>;
 }
 
 export const END = '$end';
 
 const ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,79}$/;
+
+/** The shapes nested directly inside a shape (branches, bodies, handlers, a callee's steps). */
+export function childBlocks(shape: Shape): (readonly Shape[])[] {
+  switch (shape.kind) {
+    case 'decide': return [...shape.branches.map((b) => b.steps), shape.otherwise];
+    case 'listen': return shape.branches.map((b) => b.steps);
+    case 'loop': return [shape.steps];
+    case 'scope': return [shape.steps, shape.onError ?? [], shape.compensation ?? []];
+    case 'parallel': return shape.branches.map((b) => b.steps);
+    case 'call': return [shape.callee.steps];
+    default: return [];
+  }
+}
+
+/** Every shape in a block, nested ones included, depth first; a callee's shapes once, however often it is called. */
+export function* allShapes(block: readonly Shape[], seen = new Set<CallableOrchestration>()): Generator<Shape> {
+  for (const shape of block) {
+    yield shape;
+    if (shape.kind === 'call') {
+      if (seen.has(shape.callee)) continue;
+      seen.add(shape.callee);
+    }
+    for (const child of childBlocks(shape)) yield* allShapes(child, seen);
+  }
+}
 
 /**
  * Checks a definition and compiles it. Every problem is collected and reported at once.
@@ -204,6 +296,13 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
   const next = new Map<string, string>();
   const branchEntry = new Map<string, Map<string, string>>();
   const followers = new Map<string, ReceiveShape>();
+  const starts = new Set<string>();
+  let usesInbox = false;
+
+  const register = (key: string, shape: ProgramShape, where: string) => {
+    if (shapes.has(key)) problems.push(`${where}: id "${shape.id}" is used twice`);
+    shapes.set(key, shape);
+  };
 
   const checkReceive = (shape: ReceiveShape, where: string) => {
     if (shape.correlation !== undefined) {
@@ -214,83 +313,139 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
       problems.push(`${where}: receive "${shape.id}" must follow a correlation set (which instance would it belong to?)`);
     }
     if (!shape.activate) {
-      if (followers.has(shape.messageType)) problems.push(`${where}: two later receives take "${shape.messageType}"; one per message type`);
-      followers.set(shape.messageType, shape);
+      usesInbox = true;
+      // The receive host routes by type to one correlation set: several receives of a type must agree on it.
+      const other = followers.get(shape.messageType);
+      if (other && other.correlation !== shape.correlation) problems.push(`${where}: receives of "${shape.messageType}" follow two correlation sets ("${other.correlation}", "${shape.correlation}"); one per message type`);
+      if (!other) followers.set(shape.messageType, shape);
     }
   };
 
-  const visit = (block: readonly Shape[], after: string, path: string): string => {
+  /** Shapes a block may not hold, with why (inside a parallel branch or a called orchestration). */
+  const forbid = (block: readonly Shape[], kinds: readonly Shape['kind'][], where: string, why: string) => {
+    for (const shape of allShapes(block)) {
+      if (kinds.includes(shape.kind) && !(shape.kind === 'receive' && shape.activate)) problems.push(`${where}: ${shape.kind} "${shape.id}" ${why}`);
+    }
+  };
+
+  const visit = (block: readonly Shape[], after: string, path: string, prefix: string, calling: readonly string[]): string => {
     if (block.length === 0) return after;
     block.forEach((shape, index) => {
       const where = `${path}[${index}]`;
+      const key = prefix + shape.id;
       if (!ID_PATTERN.test(shape.id)) problems.push(`${where}: id "${shape.id}" must match ${ID_PATTERN}`);
-      if (shapes.has(shape.id)) problems.push(`${where}: id "${shape.id}" is used twice`);
-      shapes.set(shape.id, shape);
-      const successor = block[index + 1]?.id ?? after;
-      next.set(shape.id, shape.kind === 'complete' || shape.kind === 'terminate' ? END : successor);
-      if (shape.kind === 'scope') {
-        if (shape.steps.length === 0) problems.push(`${where}: scope "${shape.id}" needs at least one step`);
-        const end = `${shape.id}$end`;
-        const compensated = `${shape.id}$compensated`;
-        shapes.set(end, { kind: 'scopeEnd', id: end, scope: shape.id });
-        next.set(end, successor);
-        shapes.set(compensated, { kind: 'compensated', id: compensated, scope: shape.id });
-        const entries = new Map<string, string>([['body', visit(shape.steps, end, `${where}.steps`)]]);
-        if (shape.onError) entries.set('onError', visit(shape.onError, successor, `${where}.onError`));
-        if (shape.compensation) entries.set('compensation', visit(shape.compensation, compensated, `${where}.compensation`));
-        branchEntry.set(shape.id, entries);
-      }
-      if (shape.kind === 'loop' && shape.steps.length === 0) problems.push(`${where}: loop "${shape.id}" needs at least one step`);
-      if (shape.kind === 'loop') {
-        // The body's last step comes back to the loop, which checks its condition again.
-        branchEntry.set(shape.id, new Map([['body', visit(shape.steps, shape.id, `${where}.steps`)]]));
-      }
-      if (shape.kind === 'receive') {
-        const isFirst = path === 'steps' && index === 0;
-        if (shape.activate !== isFirst) problems.push(`${where}: receive "${shape.id}" ${isFirst ? 'must activate: it is the first step' : 'cannot activate: only the first step does'}`);
-        checkReceive(shape, where);
-      }
-      if (shape.kind === 'code' && shape.retry) {
-        if (!Number.isInteger(shape.retry.attempts) || shape.retry.attempts < 1) problems.push(`${where}: retry.attempts must be ≥ 1`);
-        if (!(shape.retry.backoffMs >= 0)) problems.push(`${where}: retry.backoffMs must be ≥ 0`);
-      }
-      if (shape.kind === 'delay' && typeof shape.duration === 'number' && !(shape.duration >= 0)) problems.push(`${where}: delay "${shape.id}" needs a duration ≥ 0 ms`);
-      if (shape.kind === 'send' && !shape.port) problems.push(`${where}: send "${shape.id}" needs a port`);
-      if (shape.kind === 'send' && !shape.messageType) problems.push(`${where}: send "${shape.id}" needs a messageType`);
-      if (shape.kind === 'listen') {
-        const entries = new Map<string, string>();
-        const delays = shape.branches.filter((b) => b.trigger.kind === 'delay');
-        if (shape.branches.length < 2) problems.push(`${where}: listen "${shape.id}" needs at least two branches`);
-        if (delays.length > 1) problems.push(`${where}: listen "${shape.id}" has more than one timeout`);
-        shape.branches.forEach((branch, b) => {
-          const trigger = branch.trigger;
-          if (trigger.kind === 'receive') {
-            if (trigger.activate) problems.push(`${where}.branches[${b}]: a listen's receive cannot activate`);
-            checkReceive(trigger, `${where}.branches[${b}]`);
+      register(key, shape, where);
+      const successor = block[index + 1] ? prefix + block[index + 1]!.id : after;
+      next.set(key, shape.kind === 'complete' || shape.kind === 'terminate' ? END : successor);
+      switch (shape.kind) {
+        case 'scope': {
+          if (shape.steps.length === 0) problems.push(`${where}: scope "${shape.id}" needs at least one step`);
+          const end = `${key}$end`;
+          const compensated = `${key}$compensated`;
+          shapes.set(end, { kind: 'scopeEnd', id: end, scope: key });
+          next.set(end, successor);
+          shapes.set(compensated, { kind: 'compensated', id: compensated, scope: key });
+          const entries = new Map<string, string>([['body', visit(shape.steps, end, `${where}.steps`, prefix, calling)]]);
+          if (shape.onError) entries.set('onError', visit(shape.onError, successor, `${where}.onError`, prefix, calling));
+          if (shape.compensation) entries.set('compensation', visit(shape.compensation, compensated, `${where}.compensation`, prefix, calling));
+          branchEntry.set(key, entries);
+          break;
+        }
+        case 'loop':
+          if (shape.steps.length === 0) problems.push(`${where}: loop "${shape.id}" needs at least one step`);
+          // The body's last step comes back to the loop, which checks its condition again.
+          branchEntry.set(key, new Map([['body', visit(shape.steps, key, `${where}.steps`, prefix, calling)]]));
+          break;
+        case 'receive': {
+          const isFirst = path === 'steps' && index === 0;
+          if (shape.activate !== isFirst) problems.push(`${where}: receive "${shape.id}" ${isFirst ? 'must activate: it is the first step' : 'cannot activate: only the first step does'}`);
+          checkReceive(shape, where);
+          break;
+        }
+        case 'code':
+          if (shape.retry) {
+            if (!Number.isInteger(shape.retry.attempts) || shape.retry.attempts < 1) problems.push(`${where}: retry.attempts must be ≥ 1`);
+            if (!(shape.retry.backoffMs >= 0)) problems.push(`${where}: retry.backoffMs must be ≥ 0`);
           }
-          if (shapes.has(trigger.id)) problems.push(`${where}.branches[${b}]: id "${trigger.id}" is used twice`);
-          shapes.set(trigger.id, trigger);
-          entries.set(branch.name, visit(branch.steps, successor, `${where}.branches[${b}]`));
-        });
-        branchEntry.set(shape.id, entries);
-      }
-      if (shape.kind === 'decide') {
-        if (shape.branches.length === 0) problems.push(`${where}: decide "${shape.id}" needs at least one branch`);
-        const entries = new Map<string, string>();
-        const names = new Set<string>();
-        shape.branches.forEach((branch, b) => {
-          if (names.has(branch.name)) problems.push(`${where}: decide "${shape.id}" has two branches named "${branch.name}"`);
-          names.add(branch.name);
-          entries.set(branch.name, visit(branch.steps, successor, `${where}.branches[${b}]`));
-        });
-        entries.set('otherwise', visit(shape.otherwise, successor, `${where}.otherwise`));
-        branchEntry.set(shape.id, entries);
+          break;
+        case 'delay':
+          if (typeof shape.duration === 'number' && !(shape.duration >= 0)) problems.push(`${where}: delay "${shape.id}" needs a duration ≥ 0 ms`);
+          break;
+        case 'send':
+          if (!shape.port) problems.push(`${where}: send "${shape.id}" needs a port`);
+          if (!shape.messageType) problems.push(`${where}: send "${shape.id}" needs a messageType`);
+          break;
+        case 'start':
+          if (!NAME_PATTERN.test(shape.orchestration ?? '')) problems.push(`${where}: start "${shape.id}" needs the name of the orchestration to start`);
+          else starts.add(shape.orchestration);
+          break;
+        case 'listen': {
+          const entries = new Map<string, string>();
+          const delays = shape.branches.filter((b) => b.trigger.kind === 'delay');
+          if (shape.branches.length < 2) problems.push(`${where}: listen "${shape.id}" needs at least two branches`);
+          if (delays.length > 1) problems.push(`${where}: listen "${shape.id}" has more than one timeout`);
+          shape.branches.forEach((branch, b) => {
+            const trigger = branch.trigger;
+            if (trigger.kind === 'receive') {
+              if (trigger.activate) problems.push(`${where}.branches[${b}]: a listen's receive cannot activate`);
+              checkReceive(trigger, `${where}.branches[${b}]`);
+            }
+            register(prefix + trigger.id, trigger, `${where}.branches[${b}]`);
+            entries.set(branch.name, visit(branch.steps, successor, `${where}.branches[${b}]`, prefix, calling));
+          });
+          branchEntry.set(key, entries);
+          break;
+        }
+        case 'decide': {
+          if (shape.branches.length === 0) problems.push(`${where}: decide "${shape.id}" needs at least one branch`);
+          const entries = new Map<string, string>();
+          const names = new Set<string>();
+          shape.branches.forEach((branch, b) => {
+            if (names.has(branch.name)) problems.push(`${where}: decide "${shape.id}" has two branches named "${branch.name}"`);
+            names.add(branch.name);
+            entries.set(branch.name, visit(branch.steps, successor, `${where}.branches[${b}]`, prefix, calling));
+          });
+          entries.set('otherwise', visit(shape.otherwise, successor, `${where}.otherwise`, prefix, calling));
+          branchEntry.set(key, entries);
+          break;
+        }
+        case 'parallel': {
+          if (shape.branches.length === 0) problems.push(`${where}: parallel "${shape.id}" needs at least one branch`);
+          const join = `${key}$join`;
+          shapes.set(join, { kind: 'branchEnd', id: join, parallel: key });
+          const entries = new Map<string, string>();
+          shape.branches.forEach((branch, b) => {
+            if (!ID_PATTERN.test(branch.name)) problems.push(`${where}.branches[${b}]: branch name "${branch.name}" must match ${ID_PATTERN}`);
+            if (entries.has(branch.name)) problems.push(`${where}: parallel "${shape.id}" has two branches named "${branch.name}"`);
+            forbid(branch.steps, ['receive', 'listen', 'complete', 'terminate'], `${where}.branches[${b}]`, 'cannot be in a parallel branch: messages and the end of the orchestration belong to the orchestration, not to a branch');
+            entries.set(branch.name, visit(branch.steps, join, `${where}.branches[${b}]`, prefix, calling));
+          });
+          branchEntry.set(key, entries);
+          usesInbox = true;
+          break;
+        }
+        case 'call': {
+          const callee = shape.callee;
+          if (!callee || !Array.isArray(callee.steps)) {
+            problems.push(`${where}: call "${shape.id}" needs a callable orchestration`);
+            break;
+          }
+          if (calling.includes(callee.name)) {
+            problems.push(`${where}: call "${shape.id}" calls ${callee.name}, which is already being called (${[...calling, callee.name].join(' → ')}); recursion has no bound`);
+            break;
+          }
+          forbid(callee.steps, ['receive', 'listen', 'complete'], `${where}.callee ${callee.name}`, 'cannot be in a called orchestration: it receives through its caller and returns at its end');
+          branchEntry.set(key, new Map([['body', visit(callee.steps, successor, `${where}.callee`, `${key}/`, [...calling, callee.name])]]));
+          break;
+        }
+        default:
+          break;
       }
     });
-    return block[0]!.id;
+    return prefix + block[0]!.id;
   };
 
-  const first = visit(definition.steps, END, 'steps');
+  const first = visit(definition.steps, END, 'steps', '', [definition.name]);
   const activation = definition.steps[0];
   if (activation?.kind !== 'receive') problems.push('the first step must be an activating receive');
   for (const follower of followers.values()) {
@@ -310,5 +465,7 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
     first,
     correlationSets: definition.correlationSets ?? {},
     followers,
+    usesInbox,
+    starts,
   };
 }

@@ -1,10 +1,13 @@
 import { END, DEFAULT_RETRY, type CompiledOrchestration, type DelayShape, type ProgramShape, type ReceiveShape } from './definition.ts';
 import type { StepContext } from './context.ts';
 import { StepFailed, describeError } from './errors.ts';
-import { activationInstanceId, outboundMessageId } from './ids.ts';
+import { activationInstanceId, branchInstanceId, deterministicId, outboundMessageId } from './ids.ts';
 import {
+  BRANCH_RESULT_TYPE,
   InstanceStatus,
+  type BranchResult,
   type InstanceState,
+  type JoinEntry,
   type OutboxEntry,
   type Thread,
 } from './instance.ts';
@@ -54,6 +57,20 @@ class DefinitionCodeFailed extends Error {
   }
 }
 
+/**
+ * The report a branch instance leaves for its orchestration's join: its variables and compensable scopes,
+ * or the error it ended with. Its id derives from the branch instance, so a re-dispatch delivers it once.
+ */
+export function branchReport(branch: InstanceState, now: number, error?: string): JoinEntry {
+  const of = branch.branchOf!;
+  const body: BranchResult = { fork: of.fork, branch: of.branch, vars: branch.vars, compensable: branch.compensable ?? [], ...(error === undefined ? {} : { error }) };
+  return {
+    kind: 'join',
+    instanceId: of.instanceId,
+    message: { messageId: deterministicId('branch', branch.instanceId), messageType: BRANCH_RESULT_TYPE, body, properties: {}, receivedAt: now },
+  };
+}
+
 /** Shapes one run may execute before it persists and continues (a checkpoint). */
 export const MAX_SHAPES_PER_RUN = 1_000;
 
@@ -99,6 +116,7 @@ export async function run(
   const consumed = [...(current.consumed ?? [])];
   let causationId = current.causationId;
   let compensable = [...(current.compensable ?? [])];
+  let forks = current.forks ?? 0;
   let thread: Thread = current.cursor.threads.find((t) => t.id === 'main') ?? { id: 'main', at: END, attempts: 0 };
   let shapesRun = 0;
 
@@ -128,6 +146,12 @@ export async function run(
       thread = { ...thread, at: handler, attempts: 0, scopes: scopes.slice(0, i) };
       shapesRun++;
       return undefined;
+    }
+    if (current.branchOf?.handled) {
+      // The orchestration has a handler around the Parallel Actions: the branch ends and the join raises it.
+      const error = `branch "${current.branchOf.branch}" failed: ${reason}`;
+      outbox.push(branchReport({ ...current, vars, compensable }, options.now(), error));
+      return finish('completed', { error: { reason: error, shapeId, at: options.now() } });
     }
     return finish('suspended', { error: { reason, shapeId, at: options.now() } });
   };
@@ -191,6 +215,7 @@ export async function run(
       compensable,
       outbox,
       sendSequence,
+      forks,
       updatedAt: options.now(),
       ...extra,
     },
@@ -199,10 +224,13 @@ export async function run(
   while (thread.at !== END) {
     // A loop with no wait in it must not keep one host in one run forever: persist and go on.
     if (shapesRun >= MAX_SHAPES_PER_RUN) return finish('checkpoint');
-    const shape: ProgramShape | undefined = orchestration.shapes.get(thread.at);
+    const key = thread.at;
+    const shape: ProgramShape | undefined = orchestration.shapes.get(key);
     if (!shape) {
-      return finish('suspended', { error: { reason: `cursor points at unknown shape "${thread.at}"`, at: options.now() } });
+      return finish('suspended', { error: { reason: `cursor points at unknown shape "${key}"`, at: options.now() } });
     }
+    const after = () => orchestration.next.get(key)!;
+    const entry = (branch: string) => orchestration.branchEntry.get(key)!.get(branch)!;
     const advanceTo = (at: string) => {
       thread = { ...thread, at, attempts: 0 };
       shapesRun++;
@@ -212,7 +240,7 @@ export async function run(
         case 'receive': {
           if (shape.activate) {
             // It ran when the receive host created the instance.
-            advanceTo(orchestration.next.get(shape.id)!);
+            advanceTo(after());
             break;
           }
           const match = findDelivery(shape);
@@ -220,7 +248,7 @@ export async function run(
           messages[shape.into] = match;
           consumed.push(match.messageId);
           causationId = match.messageId;
-          advanceTo(orchestration.next.get(shape.id)!);
+          advanceTo(after());
           break;
         }
         case 'code': {
@@ -244,22 +272,21 @@ export async function run(
             }
           }
           if (failed !== undefined) {
-            const stop = fail(failed, shape.id);
+            const stop = fail(failed, key);
             if (stop) return stop;
             break;
           }
-          advanceTo(orchestration.next.get(shape.id)!);
+          advanceTo(after());
           if (shape.persistAfter && thread.at !== END) return finish('checkpoint');
           break;
         }
         case 'decide': {
-          const entries = orchestration.branchEntry.get(shape.id)!;
-          const chosen = evaluate(`decide "${shape.id}" failed`, shape.id, () => shape.branches.find((branch) => branch.when(context()))?.name ?? 'otherwise');
-          advanceTo(entries.get(chosen)!);
+          const chosen = evaluate(`decide "${shape.id}" failed`, key, () => shape.branches.find((branch) => branch.when(context()))?.name ?? 'otherwise');
+          advanceTo(entry(chosen));
           break;
         }
         case 'send': {
-          const body = evaluate(`send "${shape.id}" could not build its message`, shape.id, () => shape.body(context()));
+          const body = evaluate(`send "${shape.id}" could not build its message`, key, () => shape.body(context()));
           sendSequence++;
           outbox.push({
             kind: 'send',
@@ -270,19 +297,29 @@ export async function run(
             instanceId: current.instanceId,
             correlationId: causationId,
           });
-          advanceTo(orchestration.next.get(shape.id)!);
+          advanceTo(after());
           break;
         }
+        case 'start': {
+          const body = evaluate(`start "${shape.id}" could not build its message`, key, () => shape.body(context()));
+          // Numbered with the sends: one sequence gives every outgoing message a stable id.
+          sendSequence++;
+          outbox.push({ kind: 'start', messageId: outboundMessageId(current.instanceId, sendSequence), orchestration: shape.orchestration, body, instanceId: current.instanceId });
+          advanceTo(after());
+          break;
+        }
+        case 'call':
+          advanceTo(entry('body'));
+          break;
         case 'delay': {
           startTimer(shape);
           if (thread.timerDue! > options.now()) return finish('waiting');
           const { timerDue: _done, ...rest } = thread;
           thread = rest;
-          advanceTo(orchestration.next.get(shape.id)!);
+          advanceTo(after());
           break;
         }
         case 'listen': {
-          const entries = orchestration.branchEntry.get(shape.id)!;
           const taken = (branch: string, bind?: InboundMessage, into?: string) => {
             if (bind && into) {
               messages[into] = bind;
@@ -291,7 +328,7 @@ export async function run(
             }
             const { timerDue: _cleared, ...rest } = thread;
             thread = rest;
-            advanceTo(entries.get(branch)!);
+            advanceTo(entry(branch));
           };
           const byMessage = shape.branches
             .filter((b) => b.trigger.kind === 'receive')
@@ -312,9 +349,82 @@ export async function run(
           }
           return finish('waiting');
         }
+        case 'parallel': {
+          if (thread.fork === undefined) {
+            // Fork: each branch becomes a branch instance, created by the outbox once this commit lands.
+            forks++;
+            const handled = (thread.scopes ?? []).some((s) => orchestration.branchEntry.get(s)?.has('onError')) || current.branchOf?.handled === true;
+            const now = options.now();
+            for (const branch of shape.branches) {
+              const instanceId = branchInstanceId(current.instanceId, forks, branch.name);
+              outbox.push({
+                kind: 'fork',
+                branch: {
+                  instanceId,
+                  orchestration: current.orchestration,
+                  version: current.version,
+                  status: InstanceStatus.Running,
+                  cursor: { threads: [{ id: 'main', at: entry(branch.name), attempts: 0 }] },
+                  vars: structuredClone(vars),
+                  messages,
+                  correlations: {},
+                  consumed: [],
+                  outbox: [],
+                  sendSequence: 0,
+                  causationId,
+                  revision: 0,
+                  failovers: 0,
+                  branchOf: { instanceId: current.instanceId, parallel: key, fork: forks, branch: branch.name, handled },
+                  createdAt: now,
+                  updatedAt: now,
+                },
+              });
+            }
+            thread = { ...thread, fork: forks };
+            return finish('waiting');
+          }
+          // Join: continue only when every branch reported (a fenced commit, so exactly once).
+          const fork = thread.fork;
+          const reports = shape.branches.map((branch) => (options.deliveries ?? []).find((m) => {
+            const body = m.body as BranchResult;
+            return m.messageType === BRANCH_RESULT_TYPE && !consumed.includes(m.messageId) && body.fork === fork && body.branch === branch.name;
+          }));
+          if (reports.some((r) => r === undefined)) return finish('waiting');
+          const atFork = structuredClone(vars);
+          const errors: string[] = [];
+          for (const report of reports as InboundMessage[]) {
+            const result = report.body as BranchResult;
+            consumed.push(report.messageId);
+            // Only what the branch changed is applied, in branch order: branches that touch different
+            // variables never overwrite each other.
+            for (const name of new Set([...Object.keys(atFork), ...Object.keys(result.vars)])) {
+              if (!(name in result.vars)) delete vars[name];
+              else if (JSON.stringify(result.vars[name]) !== JSON.stringify(atFork[name])) vars[name] = structuredClone(result.vars[name]);
+            }
+            compensable.push(...result.compensable);
+            if (result.error !== undefined) errors.push(result.error);
+          }
+          const { fork: _joined, ...rest } = thread;
+          thread = rest;
+          if (errors.length > 0) {
+            const stop = fail(errors.join('; '), key);
+            if (stop) return stop;
+            break;
+          }
+          advanceTo(after());
+          break;
+        }
+        case 'branchEnd': {
+          if (current.branchOf?.parallel !== shape.parallel) {
+            return finish('suspended', { error: { reason: `reached the end of a branch of "${shape.parallel}" outside of it`, shapeId: key, at: options.now() } });
+          }
+          advanceTo(END);
+          outbox.push(branchReport({ ...current, vars, compensable }, options.now()));
+          return finish('completed', { error: undefined });
+        }
         case 'loop': {
-          const again = evaluate(`loop "${shape.id}" failed`, shape.id, () => shape.while(context()));
-          advanceTo(again ? orchestration.branchEntry.get(shape.id)!.get('body')! : orchestration.next.get(shape.id)!);
+          const again = evaluate(`loop "${shape.id}" failed`, key, () => shape.while(context()));
+          advanceTo(again ? entry('body') : after());
           break;
         }
         case 'throw': {
@@ -324,25 +434,25 @@ export async function run(
           } catch (error) {
             message = describeError(error);
           }
-          const stop = fail(`thrown by "${shape.id}": ${message}`, shape.id);
+          const stop = fail(`thrown by "${shape.id}": ${message}`, key);
           if (stop) return stop;
           break;
         }
         case 'scope':
-          thread = { ...thread, scopes: [...(thread.scopes ?? []), shape.id] };
-          advanceTo(orchestration.branchEntry.get(shape.id)!.get('body')!);
+          thread = { ...thread, scopes: [...(thread.scopes ?? []), key] };
+          advanceTo(entry('body'));
           break;
         case 'scopeEnd': {
           thread = { ...thread, scopes: (thread.scopes ?? []).filter((s) => s !== shape.scope) };
           if (orchestration.branchEntry.get(shape.scope)!.has('compensation')) compensable.push(shape.scope);
-          advanceTo(orchestration.next.get(shape.id)!);
+          advanceTo(after());
           break;
         }
         case 'compensate': {
           // Newest first; each scope is compensated once.
           const pending = [...compensable].reverse();
           compensable = [];
-          thread = { ...thread, compensating: pending, returnTo: orchestration.next.get(shape.id)! };
+          thread = { ...thread, compensating: pending, returnTo: after() };
           advanceTo(nextCompensation());
           break;
         }
@@ -357,7 +467,7 @@ export async function run(
             reason = describeError(error);
           }
           advanceTo(END);
-          return finish('terminated', { error: { reason: `terminated by "${shape.id}": ${reason}`, shapeId: shape.id, at: options.now() } });
+          return finish('terminated', { error: { reason: `terminated by "${shape.id}": ${reason}`, shapeId: key, at: options.now() } });
         }
         case 'complete':
           advanceTo(END);

@@ -23,3 +23,8 @@ export function outboundMessageId(instanceId: string, sequence: number): string 
 export function correlationKey(orchestration: string, set: string, value: string): string {
   return `${orchestration}#${set}#${value}`;
 }
+
+/** A branch instance of Parallel Actions: readable, and the same on every host that forks it. */
+export function branchInstanceId(instanceId: string, fork: number, branch: string): string {
+  return `${instanceId}~${fork}~${branch}`;
+}

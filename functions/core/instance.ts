@@ -18,8 +18,8 @@ export const TERMINAL_STATUSES: ReadonlySet<InstanceStatus> = new Set([
 ]);
 
 /**
- * Where an instance is. A list of threads so parallel branches fit later (one thread per branch,
- * each with its own owner); scopes will push frames on a thread. Today there is one thread, `main`.
+ * Where an instance is: one thread, `main`. Parallel branches run as branch instances of their own (each
+ * with its own owner), not as threads of this one; the list leaves room for other shapes of concurrency.
  */
 export interface Cursor {
   readonly threads: readonly Thread[];
@@ -39,10 +39,18 @@ export interface Thread {
   readonly compensating?: readonly string[];
   /** Where the thread goes once compensation is done. */
   readonly returnTo?: string;
+  /** The fork number of the Parallel Actions shape at `at`, once its branches were forked. */
+  readonly fork?: number;
 }
 
-/** An effect committed with the step that produced it and dispatched after the commit. */
-export interface OutboxEntry {
+/**
+ * An effect committed with the step that produced it and dispatched after the commit, idempotently (a host
+ * that dies before dispatching leaves it to the next one): a message to a send port, an orchestration to
+ * start, a parallel branch to fork, a branch's result to report to its orchestration.
+ */
+export type OutboxEntry = SendEntry | StartEntry | ForkEntry | JoinEntry;
+
+export interface SendEntry {
   readonly kind: 'send';
   readonly messageId: string;
   readonly port: string;
@@ -51,6 +59,58 @@ export interface OutboxEntry {
   readonly instanceId: string;
   /** Id of the message that caused this one. */
   readonly correlationId: string;
+}
+
+/** Start Orchestration: the activation message of a new instance of `orchestration` (newest version). */
+export interface StartEntry {
+  readonly kind: 'start';
+  /** Deterministic: the started instance's id derives from it, so a re-dispatch finds the same instance. */
+  readonly messageId: string;
+  readonly orchestration: string;
+  readonly body: unknown;
+  /** The starting instance. */
+  readonly instanceId: string;
+}
+
+/** Creates a branch instance (Parallel Actions). Creating it twice is a no-op. */
+export interface ForkEntry {
+  readonly kind: 'fork';
+  readonly branch: InstanceState;
+}
+
+/** A branch instance's result, delivered to its orchestration's inbox where the join takes it. */
+export interface JoinEntry {
+  readonly kind: 'join';
+  readonly instanceId: string;
+  readonly message: InboundMessage;
+}
+
+/** Message type of a branch result in an inbox (not a valid type on the receive queue, so none can be forged). */
+export const BRANCH_RESULT_TYPE = '$branch';
+
+/** Body of a branch result. */
+export interface BranchResult {
+  readonly fork: number;
+  readonly branch: string;
+  /** The branch's variables when it ended. */
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** Scopes with a compensation the branch completed (not yet compensated), in order of completion. */
+  readonly compensable: readonly string[];
+  /** Set when the branch failed and the orchestration has a handler for it. */
+  readonly error?: string;
+}
+
+/** What a branch instance knows of the orchestration instance that forked it. */
+export interface BranchOf {
+  readonly instanceId: string;
+  readonly parallel: string;
+  readonly fork: number;
+  readonly branch: string;
+  /**
+   * Whether a scope around the Parallel Actions has an error handler: then an unhandled failure in the branch
+   * ends the branch and is raised at the join; otherwise the branch instance itself is suspended, resumable.
+   */
+  readonly handled: boolean;
 }
 
 export interface Lease {
@@ -97,6 +157,10 @@ export interface InstanceState {
   readonly dispatchedRevision?: number;
   /** Random id of the last commit: tells a host whether an ambiguous write (reply lost, retried) was its own. */
   readonly commitId?: string;
+  /** Set on a branch instance of Parallel Actions. */
+  readonly branchOf?: BranchOf;
+  /** Parallel Actions forked so far: the source of deterministic branch instance ids. */
+  readonly forks?: number;
   /** Times the instance was resumed by a host after another one stopped mid-step. */
   readonly failovers: number;
   readonly createdAt: number;

@@ -2,7 +2,7 @@
  * The engine's ports, named by role. Adapters implement them (DynamoDB, SQS, the system clock);
  * tests use in-memory fakes. Nothing here knows about AWS.
  */
-import type { InstanceState, InstanceStatus, Lease, OutboxEntry, SuspendedMessage } from './instance.ts';
+import type { InstanceState, InstanceStatus, Lease, SendEntry, SuspendedMessage } from './instance.ts';
 import type { InboundMessage } from './message.ts';
 
 /** The MessageBox: instance state and suspended messages, guarded by conditional writes. */
@@ -62,6 +62,14 @@ export interface WorkItem {
   readonly state?: InstanceState;
 }
 
+/** A new instance rides along with its work item (saving the processing host a read) when this small. */
+export const MAX_HINT_BYTES = 64 * 1024;
+
+/** A work item for an instance, carrying the instance when it was just created and is small enough. */
+export function workItem(instanceId: string, reason: string, created?: InstanceState): WorkItem {
+  return created && JSON.stringify(created).length <= MAX_HINT_BYTES ? { instanceId, reason, state: created } : { instanceId, reason };
+}
+
 /** SQS's longest message delay: timers further out take several hops. */
 export const MAX_DELAY_SECONDS = 900;
 
@@ -71,7 +79,7 @@ export interface WorkQueue {
 
 /** Send ports: deliver outbox entries. Must be idempotent in effect (the MessageId attribute is stable). */
 export interface SendPort {
-  dispatch(entries: readonly OutboxEntry[]): Promise<void>;
+  dispatch(entries: readonly SendEntry[]): Promise<void>;
 }
 
 /**

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { run } from './engine.ts';
+import { activateOrDeliver } from './activation.ts';
+import { branchReport, run } from './engine.ts';
 import { InstanceNotFound, InvalidTransition, OwnershipLost } from './errors.ts';
-import { InstanceStatus, type InstanceState } from './instance.ts';
+import { InstanceStatus, type InstanceState, type OutboxEntry } from './instance.ts';
 import { takeoverBefore, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
-import { MAX_DELAY_SECONDS, type Clock, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
+import { MAX_DELAY_SECONDS, workItem, type Clock, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InboundMessage } from './message.ts';
 import type { OrchestrationRegistry } from './registry.ts';
 
@@ -60,7 +61,7 @@ export class ProcessingHost {
   }
 
   async #processOnce(item: WorkItem, delivery: Delivery, hint: InstanceState | undefined): Promise<ProcessOutcome> {
-    const { store, sendPort, clock, lease, hostId, registry } = this.#deps;
+    const { store, clock, lease, hostId, registry } = this.#deps;
     // The lease belongs to this call, not to the host: two work items of one instance handled at once on
     // the same host (a batch runs its records concurrently) must not both think they hold it.
     const owner = `${hostId}/${randomUUID()}`;
@@ -75,7 +76,7 @@ export class ProcessingHost {
       if (delivery.receiveCount > 1) {
         // The host that dehydrated it may have died before its effects: send them, arm the timer again.
         if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision) {
-          await sendPort.dispatch(state.outbox);
+          await this.#dispatch(state.outbox);
           await store.markDispatched(state.instanceId, state.revision);
         }
         if (timerDue !== undefined && !timerFired) await this.#armTimer(state.instanceId, timerDue);
@@ -94,7 +95,7 @@ export class ProcessingHost {
       // The last commit's effects may not have gone out if the host that made it died before dispatching.
       // Its work item then comes back as a redelivery, and that redelivery re-dispatches (same ids). A
       // first delivery (a duplicate enqueued by a redelivered receive or by the sweeper) leaves it alone.
-      if (state.outbox.length > 0 && delivery.receiveCount > 1) await sendPort.dispatch(state.outbox);
+      if (state.outbox.length > 0 && delivery.receiveCount > 1) await this.#dispatch(state.outbox);
       return { result: 'done', detail: `instance is ${state.status}`, instance: state };
     }
 
@@ -108,8 +109,8 @@ export class ProcessingHost {
     }
 
     // The previous commit's effects, unless recorded as dispatched: the host that made it may have died first.
-    if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision) await sendPort.dispatch(state.outbox);
-    if (deliveries === undefined && orchestration.followers.size > 0) deliveries = await store.deliveries(state.instanceId);
+    if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision) await this.#dispatch(state.outbox);
+    if (deliveries === undefined && orchestration.usesInbox) deliveries = await store.deliveries(state.instanceId);
 
     let holdsLease = false;
     let commits = 0;
@@ -139,7 +140,7 @@ export class ProcessingHost {
       };
       await this.#commit(next, state.revision, takeoverBefore(now, lease), owner);
       commits++;
-      if (next.outbox.length > 0) await sendPort.dispatch(next.outbox);
+      if (next.outbox.length > 0) await this.#dispatch(next.outbox);
       // A dehydrated instance is woken by a new work item, which cannot tell whether this outbox went out:
       // record it (one small write, at dehydration points only). Finished instances need no such record.
       if (next.status === InstanceStatus.Waiting && next.outbox.length > 0) await store.markDispatched(next.instanceId, next.revision);
@@ -178,9 +179,41 @@ export class ProcessingHost {
     if (!state) throw new InstanceNotFound(instanceId);
     if (state.status === InstanceStatus.Completed || state.status === InstanceStatus.Terminated) throw new InvalidTransition(instanceId, state.status, 'terminate');
     const now = clock.now();
-    const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: `terminated: ${reason}`, at: now }, revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
+    // A branch instance tells its join, which raises the termination as the branch's failure.
+    const outbox = state.branchOf ? [branchReport(state, now, `terminated: ${reason}`)] : [];
+    const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: `terminated: ${reason}`, at: now }, outbox, revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
     await this.#commit(next, state.revision, takeoverBefore(now, lease));
+    if (outbox.length > 0) await this.#dispatch(outbox);
     return next;
+  }
+
+  /**
+   * Dispatches a commit's effects. Each is idempotent, because a host that died before finishing leaves them
+   * to the next one: sends keep their message ids, a started instance's id derives from its message id,
+   * a branch instance is created once, a branch report is delivered once. Work items go out last, in one batch.
+   */
+  async #dispatch(outbox: readonly OutboxEntry[]): Promise<void> {
+    const { store, sendPort, workQueue, registry, clock } = this.#deps;
+    const sends = outbox.filter((e) => e.kind === 'send');
+    if (sends.length > 0) await sendPort.dispatch(sends);
+    const items: WorkItem[] = [];
+    for (const entry of outbox) {
+      if (entry.kind === 'start') {
+        const target = registry.latest(entry.orchestration);
+        // The registry refuses to load an orchestration whose Start targets are missing; this is a bug if hit.
+        if (!target) throw new Error(`orchestration ${entry.orchestration} (started by ${entry.instanceId}) is not deployed`);
+        const message = { messageId: entry.messageId, messageType: target.activation.messageType, body: entry.body, properties: {}, receivedAt: clock.now() };
+        const activation = await activateOrDeliver(target, message, store, clock.now());
+        items.push(workItem(activation.instanceId, 'start', activation.created));
+      } else if (entry.kind === 'fork') {
+        const created = await store.create(entry.branch);
+        items.push(workItem(entry.branch.instanceId, 'fork', created ? entry.branch : undefined));
+      } else if (entry.kind === 'join') {
+        await store.deliver(entry.instanceId, entry.message);
+        items.push({ instanceId: entry.instanceId, reason: 'join' });
+      }
+    }
+    if (items.length > 0) await workQueue.enqueue(items);
   }
 
   /**

@@ -1,13 +1,11 @@
-import { activate, correlationValue } from './engine.ts';
+import { activateOrDeliver } from './activation.ts';
+import { correlationValue } from './engine.ts';
 import { BatonError, InvalidMessage, RoutingFailure, describeError } from './errors.ts';
 import { correlationKey } from './ids.ts';
 import { parseInbound, type RawMessage } from './message.ts';
-import type { Clock, InstanceStore, WorkItem, WorkQueue } from './ports.ts';
+import { workItem, type Clock, type InstanceStore, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InstanceState } from './instance.ts';
 import type { OrchestrationRegistry } from './registry.ts';
-
-/** A new instance rides along with its work item (saving the processing host a read) when this small. */
-export const MAX_HINT_BYTES = 64 * 1024;
 
 /** The MessageBox keeps at most this much of one message; a larger one is suspended, its original left to the DLQ. */
 export const MAX_STORED_BODY_BYTES = 300_000;
@@ -61,10 +59,8 @@ export class ReceiveHost {
         try {
           const activated = await this.#activate(raw);
           if (activated.result === 'suspended') outcomes.push(activated);
-          else pending.push({ outcome: activated, items: activated.instanceIds.map((instanceId) => {
-            const state = activated.created?.find((s) => s.instanceId === instanceId);
-            return state && JSON.stringify(state).length <= MAX_HINT_BYTES ? { instanceId, reason: 'receive', state } : { instanceId, reason: 'receive' };
-          }) });
+          else pending.push({ outcome: activated, items: activated.instanceIds.map((instanceId) =>
+            workItem(instanceId, 'receive', activated.created?.find((s) => s.instanceId === instanceId))) });
         } catch (error) {
           failures.set(raw.messageId, error);
         }
@@ -103,22 +99,9 @@ export class ReceiveHost {
       const instanceIds: string[] = [];
       const created: InstanceState[] = [];
       for (const orchestration of activations) {
-        const state = activate(orchestration, message, now);
-        const set = orchestration.activation.correlation;
-        if (set !== undefined) {
-          const value = state.correlations[set];
-          if (value === undefined) throw new InvalidMessage(`no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`);
-          // A convoy: the first message of a value activates; any other goes to the instance that owns it.
-          const owner = await store.claimCorrelation(correlationKey(orchestration.name, set, value), state.instanceId);
-          if (owner !== state.instanceId) {
-            await store.deliver(owner, message);
-            instanceIds.push(owner);
-            continue;
-          }
-        }
-        // false means a redelivery: the instance exists already, routed once (and its state may have moved on).
-        if (await store.create(state)) created.push(state);
-        instanceIds.push(state.instanceId);
+        const activation = await activateOrDeliver(orchestration, message, store, now);
+        if (activation.created) created.push(activation.created);
+        instanceIds.push(activation.instanceId);
       }
       for (const { orchestration, set, value } of followed) {
         const owner = await store.findCorrelation(correlationKey(orchestration.name, set, value));

@@ -19,6 +19,13 @@ export class OrchestrationRegistry {
       versions.set(compiled.version, compiled);
       this.#byName.set(compiled.name, versions);
     }
+    // A Start shape's target must be here: its activation is dispatched by this host after a commit.
+    for (const versions of this.#byName.values()) {
+      for (const compiled of versions.values()) {
+        const missing = [...compiled.starts].filter((name) => !this.#byName.has(name));
+        if (missing.length > 0) throw new DefinitionError(`${compiled.name}@${compiled.version}`, missing.map((name) => `starts orchestration "${name}", which is not deployed with it`));
+      }
+    }
   }
 
   get(name: string, version: number): CompiledOrchestration | undefined {

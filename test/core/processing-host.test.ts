@@ -1,7 +1,7 @@
 import { createWorld } from '../helpers/world.ts';
 import { describe, expect, it } from 'vitest';
 import { OwnershipLost } from '../../functions/core/errors.ts';
-import { InstanceStatus } from '../../functions/core/instance.ts';
+import { InstanceStatus, type SendEntry } from '../../functions/core/instance.ts';
 import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
 import { ProcessingHost } from '../../functions/core/processing-host.ts';
 import { code, complete, orchestration, receive, send } from '../../functions/core/builder.ts';
@@ -109,7 +109,7 @@ describe('ProcessingHost', () => {
     w.sendPort.beforeDispatch = undefined;
     await w.host('b').process(item, { receiveCount: 2 });
     expect(w.sendPort.sent).toHaveLength(1);
-    expect(w.sendPort.sent[0]!.messageId).toBe(committed.outbox[0]!.messageId);
+    expect(w.sendPort.sent[0]!.messageId).toBe((committed.outbox[0] as SendEntry).messageId);
   });
 
   it('recognises its own commit when the reply was lost and the retry failed its condition', async () => {
@@ -206,7 +206,7 @@ describe('ProcessingHost', () => {
     await w.host('b').suspend(item, 'work item failed 9 times: SQS unavailable');
     const suspended = (await w.store.load(item.instanceId))!;
     expect(suspended.status).toBe('suspended');
-    expect(suspended.outbox.map((e) => e.messageType)).toEqual(['A']);
+    expect(suspended.outbox.map((e) => (e as SendEntry).messageType)).toEqual(['A']);
   });
 
   it('backs off while another host holds a live lease', async () => {

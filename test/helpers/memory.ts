@@ -1,5 +1,5 @@
 import { OwnershipLost } from '../../functions/core/errors.ts';
-import type { InstanceState, InstanceStatus, Lease, OutboxEntry, SuspendedMessage } from '../../functions/core/instance.ts';
+import type { InstanceState, InstanceStatus, Lease, SendEntry, SuspendedMessage } from '../../functions/core/instance.ts';
 import type { Clock, InstanceStore, SendPort, WorkItem, WorkQueue } from '../../functions/core/ports.ts';
 import type { InboundMessage } from '../../functions/core/message.ts';
 
@@ -101,10 +101,10 @@ export class MemoryWorkQueue implements WorkQueue {
 }
 
 export class MemorySendPort implements SendPort {
-  readonly sent: OutboxEntry[] = [];
+  readonly sent: SendEntry[] = [];
   /** Throw from here to simulate a crash between the commit and the dispatch. */
-  beforeDispatch?: (entries: readonly OutboxEntry[]) => void;
-  async dispatch(entries: readonly OutboxEntry[]): Promise<void> {
+  beforeDispatch?: (entries: readonly SendEntry[]) => void;
+  async dispatch(entries: readonly SendEntry[]): Promise<void> {
     this.beforeDispatch?.(entries);
     this.sent.push(...entries);
   }

@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest';
+import {
+  branch, call, callable, code, compensate, complete, orchestration, parallel, receive, receiveCorrelated, scope, send, start, terminate,
+} from '../../functions/core/builder.ts';
+import type { OrchestrationDefinition } from '../../functions/core/definition.ts';
+import { DefinitionError } from '../../functions/core/errors.ts';
+import type { InstanceState } from '../../functions/core/instance.ts';
+import { OrchestrationRegistry } from '../../functions/core/registry.ts';
+import { createWorld } from '../helpers/world.ts';
+import { rawMessage } from '../helpers/orders.ts';
+
+const out = (id: string, type: string, body: (ctx: { vars: Record<string, unknown> }) => unknown = () => ({})) => send(id, 'send', type, body);
+const fails = (id: string, when: () => boolean = () => true) =>
+  code(id, () => { if (when()) throw new Error(`${id} is down`); }, { retry: { attempts: 1, backoffMs: 0 } });
+
+const twoBranches = orchestration('Fork', 1, [
+  receive('r', 'Go', { into: 'go' }),
+  code('init', (ctx) => { ctx.vars.shared = 'before'; ctx.vars.untouched = 1; }),
+  parallel('both', [
+    branch('left', [code('l', (ctx) => { ctx.vars.left = 'L'; }), out('sendLeft', 'Left')]),
+    branch('right', [code('r2', (ctx) => { ctx.vars.right = 'R'; ctx.vars.shared = 'right'; }), out('sendRight', 'Right')]),
+  ]),
+  out('joined', 'Joined', (ctx) => ({ left: ctx.vars.left, right: ctx.vars.right, shared: ctx.vars.shared, untouched: ctx.vars.untouched })),
+  complete('done'),
+]);
+
+/** Seeded shuffle, so a failing interleaving can be replayed. */
+function shuffled<T>(items: T[], seed: number): T[] {
+  let s = seed;
+  const random = () => ((s = (s * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  return items.map((item) => ({ item, key: random() })).sort((a, b) => a.key - b.key).map((x) => x.item);
+}
+
+/**
+ * Runs the world to quiescence, handling every ready work item of a round at the same moment on a host
+ * of its own (several machines at once), in a seeded random order.
+ */
+async function drainConcurrently(w: ReturnType<typeof createWorld>, seed = 1) {
+  for (let round = 0; w.workQueue.items.length > 0; round++) {
+    if (round > 50) throw new Error('does not settle');
+    const items = shuffled(w.workQueue.items.splice(0), seed + round);
+    await Promise.all(items.map((item, n) => w.host(`host-${n}`).process(item, { receiveCount: 1 })));
+  }
+}
+
+function states(w: ReturnType<typeof createWorld>): InstanceState[] {
+  return [...w.store.items.values()].map((v) => JSON.parse(v) as InstanceState);
+}
+
+async function runOne(definitions: OrchestrationDefinition[], seed = 1, type = 'Go') {
+  const w = createWorld(definitions);
+  await w.receiver.receive([rawMessage({ orderId: 'o-1' }, { MessageType: type })]);
+  await drainConcurrently(w, seed);
+  const main = states(w).find((s) => !s.branchOf)!;
+  return { w, main, sent: w.sendPort.sent.map((m) => m.messageType) };
+}
+
+describe('Parallel Actions', () => {
+  it('runs each branch as its own instance, on two hosts at once, and joins exactly once', async () => {
+    for (let seed = 1; seed <= 25; seed++) {
+      const { w, main, sent } = await runOne([twoBranches], seed);
+      expect(main.status, `seed ${seed}`).toBe('completed');
+      expect(sent.filter((t) => t === 'Joined'), `seed ${seed}`).toHaveLength(1);
+      expect([...sent].sort(), `seed ${seed}`).toEqual(['Joined', 'Left', 'Right']);
+      const branches = states(w).filter((s) => s.branchOf);
+      expect(branches.map((b) => b.branchOf!.branch).sort()).toEqual(['left', 'right']);
+      // Each branch had its own persistence points, guarded by its own revision.
+      for (const b of branches) expect(b.revision).toBeGreaterThanOrEqual(1);
+      const joined = w.sendPort.sent.find((m) => m.messageType === 'Joined')!;
+      // Changes made by each branch are kept; the one variable both saw unchanged stays.
+      expect(joined.body).toEqual({ left: 'L', right: 'R', shared: 'right', untouched: 1 });
+    }
+  });
+
+  it('keeps the join exactly once when both branch reports wake the orchestration on two hosts at the same moment', async () => {
+    const w = createWorld([twoBranches]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const forks = w.workQueue.items.splice(0);
+    expect(forks.map((i) => i.reason)).toEqual(['fork', 'fork']);
+    await Promise.all(forks.map((item, n) => w.host(`b${n}`).process(item, { receiveCount: 1 })));
+    const wakeUps = w.workQueue.items.splice(0);
+    expect(wakeUps.map((i) => i.reason)).toEqual(['join', 'join']);
+    // Both hosts load the orchestration, both see both reports, both run the join: one commit wins.
+    await Promise.all(wakeUps.map((item, n) => w.host(`c${n}`).process(item, { receiveCount: 1 })));
+    expect(w.sendPort.sent.filter((m) => m.messageType === 'Joined')).toHaveLength(1);
+    expect(states(w).find((s) => !s.branchOf)!.status).toBe('completed');
+  });
+
+  it('raises a failed branch at the join, where the enclosing scope compensates what the other branch did', async () => {
+    const { main, sent, w } = await runOne([orchestration('ForkFails', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      scope('fulfil', [
+        parallel('both', [
+          branch('reserve', [scope('reservation', [out('reserved', 'Reserved')], { compensation: [out('released', 'Released')] })]),
+          branch('pay', [fails('authorise')]),
+        ]),
+        out('neverSent', 'NeverSent'),
+      ], { onError: [compensate('undo'), out('failed', 'Failed', (ctx) => ({ error: ctx.vars.lastError }))] }),
+      complete('done'),
+    ])]);
+    expect(main.status).toBe('completed');
+    expect(sent.sort()).toEqual(['Failed', 'Released', 'Reserved']);
+    expect((w.sendPort.sent.find((m) => m.messageType === 'Failed')!.body as { error: string }).error).toContain('branch "pay" failed');
+  });
+
+  it('suspends the branch itself when nothing handles its failure; resuming it lets the join continue', async () => {
+    let down = true;
+    const definition = orchestration('ForkSuspends', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      parallel('both', [branch('a', [out('sa', 'A')]), branch('b', [fails('callB', () => down), out('sb', 'B')])]),
+      out('joined', 'Joined'),
+      complete('done'),
+    ]);
+    const { w, main } = await runOne([definition]);
+    expect(main.status).toBe('waiting');
+    const suspended = states(w).find((s) => s.status === 'suspended')!;
+    expect(suspended.branchOf!.branch).toBe('b');
+    expect(suspended.error!.reason).toContain('callB is down');
+    down = false;
+    await w.host().resume(suspended.instanceId);
+    await drainConcurrently(w);
+    expect(w.sendPort.sent.map((m) => m.messageType).sort()).toEqual(['A', 'B', 'Joined']);
+    expect(states(w).find((s) => !s.branchOf)!.status).toBe('completed');
+  });
+
+  it('treats a terminated branch as a failed one at the join', async () => {
+    const definition = orchestration('ForkTerminated', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      parallel('both', [branch('a', [out('sa', 'A')]), branch('b', [fails('callB')])]),
+      out('joined', 'Joined'),
+      complete('done'),
+    ]);
+    const { w } = await runOne([definition]);
+    const stuck = states(w).find((s) => s.status === 'suspended')!;
+    await w.host().terminate(stuck.instanceId, 'operator gave up');
+    await drainConcurrently(w);
+    const main = states(w).find((s) => !s.branchOf)!;
+    expect(main.status).toBe('suspended');
+    expect(main.error!.reason).toContain('terminated: operator gave up');
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['A']);
+  });
+
+  it('forks afresh on each pass of a loop, and nests', async () => {
+    const { main, sent } = await runOne([orchestration('Nested', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      parallel('outer', [
+        branch('x', [parallel('inner', [branch('x1', [out('s1', 'X1')]), branch('x2', [out('s2', 'X2')])])]),
+        branch('y', [out('s3', 'Y')]),
+      ]),
+      parallel('again', [branch('z', [code('z', (ctx) => { ctx.vars.z = true; })])]),
+      out('end', 'End', (ctx) => ({ z: ctx.vars.z })),
+      complete('done'),
+    ])], 7);
+    expect(main.status).toBe('completed');
+    expect(sent.sort()).toEqual(['End', 'X1', 'X2', 'Y']);
+  });
+
+  it('refuses branches that receive, listen or end the orchestration', () => {
+    expect(() => new OrchestrationRegistry([orchestration('Bad', 1, [
+      receive('r', 'Go', { into: 'go', correlation: 'k' }),
+      parallel('p', [branch('a', [receiveCorrelated('late', 'Late', { into: 'late', correlation: 'k' })]), branch('b', [terminate('stop', () => 'no')])]),
+    ], { correlationSets: { k: { Go: () => 'x', Late: () => 'x' } } })])).toThrow(/receive "late" cannot be in a parallel branch[\s\S]*terminate "stop" cannot be in a parallel branch/);
+  });
+});
+
+describe('Call and Start orchestration', () => {
+  const addLine = callable('AddLine', [
+    code('add', (ctx) => { ctx.vars.lines = [...((ctx.vars.lines as string[]) ?? []), `line ${((ctx.vars.lines as string[]) ?? []).length + 1}`]; }),
+    scope('audit', [out('audited', 'Audited')], { compensation: [out('unaudited', 'Unaudited')] }),
+  ]);
+
+  it('runs a called orchestration inline, on the caller\'s variables, as often as it is called', async () => {
+    const { main, sent, w } = await runOne([orchestration('Caller', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      call('first', addLine),
+      call('second', addLine),
+      compensate('undo'),
+      out('end', 'End', (ctx) => ({ lines: ctx.vars.lines })),
+      complete('done'),
+    ])]);
+    expect(main.status).toBe('completed');
+    expect(sent).toEqual(['Audited', 'Audited', 'Unaudited', 'Unaudited', 'End']);
+    expect(w.sendPort.sent.at(-1)!.body).toEqual({ lines: ['line 1', 'line 2'] });
+  });
+
+  it('refuses a callee that calls itself, or one that receives or completes', () => {
+    const steps: Parameters<typeof callable>[1] = [];
+    const loopy = callable('Loopy', steps);
+    steps.push(call('again', loopy));
+    expect(() => new OrchestrationRegistry([orchestration('Recursive', 1, [receive('r', 'Go', { into: 'go' }), call('c', loopy)])]))
+      .toThrow(/calls Loopy, which is already being called \(Recursive → Loopy → Loopy\)/);
+    expect(() => new OrchestrationRegistry([orchestration('Ends', 1, [receive('r', 'Go', { into: 'go' }), call('c', callable('Ender', [complete('stop')]))])]))
+      .toThrow(/complete "stop" cannot be in a called orchestration/);
+  });
+
+  const shipping = orchestration('Shipping', 1, [
+    receive('ship', 'ShipRequest', { into: 'request' }),
+    out('shipped', 'Shipped', () => ({})),
+    complete('done'),
+  ]);
+  const starter = orchestration('Starter', 1, [
+    receive('r', 'Go', { into: 'go' }),
+    start('startShipping', 'Shipping', (ctx) => ({ orderId: (ctx.message('go').body as { orderId: string }).orderId })),
+    out('started', 'Started'),
+    complete('done'),
+  ]);
+
+  it('starts another orchestration through the outbox, once, even when the dispatch is repeated', async () => {
+    const w = createWorld([starter, shipping]);
+    await w.receiver.receive([rawMessage({ orderId: 'o-9' }, { MessageType: 'Go' })]);
+    const item = w.workQueue.items.shift()!;
+    await w.host('a').process(item, { receiveCount: 1 });
+    // The host's reply was lost: the same work item comes back and dispatches the outbox again.
+    await w.host('b').process(item, { receiveCount: 2 });
+    await drainConcurrently(w);
+    const started = states(w).filter((s) => s.orchestration === 'Shipping');
+    expect(started).toHaveLength(1);
+    expect(started[0]!.messages.request!.body).toEqual({ orderId: 'o-9' });
+    expect(started[0]!.status).toBe('completed');
+    // The repeated dispatch re-sent `Started` under the same message id, which consumers drop.
+    const distinct = new Map(w.sendPort.sent.map((m) => [m.messageId, m.messageType]));
+    expect([...distinct.values()].sort()).toEqual(['Shipped', 'Started']);
+  });
+
+  it('refuses to deploy an orchestration that starts one not deployed with it', () => {
+    expect(() => new OrchestrationRegistry([starter])).toThrow(DefinitionError);
+    expect(() => new OrchestrationRegistry([starter])).toThrow(/starts orchestration "Shipping", which is not deployed with it/);
+  });
+});
