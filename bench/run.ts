@@ -116,7 +116,7 @@ async function meteredRun(count: number) {
     sendPorts: { send: resources.queues.send.url },
     hostId: 'bench-host',
     leaseMs: 10_000,
-    pricingLatencyMs: 0,
+    sample: { cancellationWindowMs: 0 },
     region: process.env.AWS_REGION,
   };
   const runtime = createRuntime(config, { meter: handlerMeter, endpoint });
@@ -152,7 +152,7 @@ async function meteredRun(count: number) {
 
 /** A real local cluster (host instances are OS processes): persisted steps per second, end to end. */
 async function clusterThroughput(instances: number, count: number): Promise<{ stepsPerSecond: number; orchestrationsPerSecond: number }> {
-  const cluster = new LocalCluster({ instances, port: 0, endpoint, prefix: prefix(), leaseMs: 10_000, pricingLatencyMs: 0, workDir, waitSeconds: 1, sweepEveryMs: 60_000 });
+  const cluster = new LocalCluster({ instances, port: 0, endpoint, prefix: prefix(), leaseMs: 10_000, sample: { cancellationWindowMs: 0 }, workDir, waitSeconds: 1, sweepEveryMs: 60_000 });
   await cluster.start();
   await cluster.waitUntilUp();
   const d = cluster.describe();

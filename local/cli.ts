@@ -47,6 +47,12 @@ function positiveInt(text: string, flag: string): number {
   return n;
 }
 
+function nonNegative(text: string, flag: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0) fail(`${flag} takes a non-negative number (got "${text}")`);
+  return n;
+}
+
 function endpointsFile() {
   const file = resolve(WORK_DIR, 'endpoints.json');
   if (!existsSync(file)) fail(`no running cluster found (${file} is missing): start one with "npm start"`);
@@ -65,6 +71,9 @@ async function start(): Promise<void> {
       'in-memory': { type: 'boolean', default: false },
       lease: { type: 'string', default: `${OWNERSHIP.leaseMs}ms` },
       'step-latency': { type: 'string' },
+      'approval-threshold': { type: 'string' },
+      'approval-timeout': { type: 'string' },
+      'cancellation-window': { type: 'string' },
       prefix: { type: 'string', default: 'baton' },
       help: { type: 'boolean', default: false },
     },
@@ -79,6 +88,10 @@ async function start(): Promise<void> {
   --in-memory          keep no state across restarts
   --lease 10s          step lease; also the visibility timeout the local pollers use
   --step-latency 20ms  simulated pricing-service latency in the sample (demo default 20ms, else 0)
+  --approval-threshold 10000   orders at or above this total wait for an Approval
+  --approval-timeout 48h       how long an order waits for its Approval (e.g. 10s)
+  --cancellation-window 10s    how long a fulfilled order can be cancelled before Invoice and Shipment
+                               (the demo uses 0s)
   --prefix baton       prefix of the table and queue names`);
     return;
   }
@@ -94,7 +107,12 @@ async function start(): Promise<void> {
     prefix: values.prefix!,
     leaseMs: duration(values.lease!, '--lease'),
     // The demo's pricing step takes 20 ms, like a call to a pricing service, so a kill lands mid-step.
-    pricingLatencyMs: values['step-latency'] ? duration(values['step-latency'], '--step-latency') : demo ? 20 : 0,
+    sample: {
+      pricingLatencyMs: values['step-latency'] ? duration(values['step-latency'], '--step-latency') : demo ? 20 : 0,
+      approvalThreshold: values['approval-threshold'] === undefined ? undefined : nonNegative(values['approval-threshold'], '--approval-threshold'),
+      approvalTimeoutMs: values['approval-timeout'] === undefined ? undefined : duration(values['approval-timeout'], '--approval-timeout'),
+      cancellationWindowMs: values['cancellation-window'] !== undefined ? duration(values['cancellation-window'], '--cancellation-window') : demo ? 0 : undefined,
+    },
     workDir: WORK_DIR,
     log: (line) => console.log(line),
   });
@@ -211,7 +229,7 @@ async function receive(): Promise<void> {
 function adminRuntime() {
   const d = endpointsFile();
   return createRuntime(
-    { tableName: d.tableName, workQueueUrl: d.workQueueUrl, sendPorts: { send: d.sendQueueUrl }, hostId: `admin@${process.pid}`, leaseMs: OWNERSHIP.leaseMs, pricingLatencyMs: 0, region: d.region },
+    { tableName: d.tableName, workQueueUrl: d.workQueueUrl, sendPorts: { send: d.sendQueueUrl }, hostId: `admin@${process.pid}`, leaseMs: OWNERSHIP.leaseMs, sample: {}, region: d.region },
     { endpoint: d.endpoint },
   );
 }

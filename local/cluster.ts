@@ -8,6 +8,7 @@ import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceSto
 import { SqsWorkQueue } from '../functions/adapters/SqsWorkQueue.ts';
 import { systemClock } from '../functions/adapters/system-clock.ts';
 import { sweep } from '../functions/core/sweeper.ts';
+import { sampleOptionsToEnv, type SampleOptions } from '../functions/orchestrations/index.ts';
 import { OWNERSHIP } from '../infra/settings.ts';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.ts';
 import { provision, type Resources } from './provision.ts';
@@ -25,7 +26,8 @@ export interface ClusterOptions {
   readonly dynamodbEndpoint?: string;
   readonly prefix: string;
   readonly leaseMs: number;
-  readonly pricingLatencyMs: number;
+  /** Options of the sample orchestrations the host instances run. */
+  readonly sample: SampleOptions;
   readonly workDir: string;
   /** Long-poll wait of the pollers (default 5 s: a host instance stops within it; Lambda's event source uses 20 s). */
   readonly waitSeconds?: number;
@@ -133,7 +135,7 @@ export class LocalCluster {
         BATON_WORK_QUEUE_ARN: q.work.arn,
         BATON_SEND_QUEUE_URL: q.send.url,
         BATON_LEASE_MS: String(o.leaseMs),
-        BATON_PRICING_LATENCY_MS: String(o.pricingLatencyMs),
+        ...sampleOptionsToEnv(o.sample),
         BATON_WAIT_SECONDS: String(o.waitSeconds ?? 5),
         POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       },

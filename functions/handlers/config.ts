@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { OWNERSHIP } from '../../infra/settings.ts';
+import { sampleOptionsFromEnv, type SampleOptions } from '../orchestrations/index.ts';
 
 /** Handler configuration, read from the environment once per process (the only place that reads it). */
 export interface HostConfig {
@@ -9,7 +10,8 @@ export interface HostConfig {
   readonly sendPorts: Record<string, string>;
   readonly hostId: string;
   readonly leaseMs: number;
-  readonly pricingLatencyMs: number;
+  /** Options of the sample orchestrations (approval threshold, timeouts...). */
+  readonly sample: SampleOptions;
   readonly region?: string;
   /** Step Functions timer state machine, for timers beyond 15 minutes (absent locally: SQS hops). */
   readonly timerStateMachineArn?: string;
@@ -45,7 +47,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
     sendPorts,
     hostId: env.BATON_HOST_ID ?? lambda ?? `${hostname()}:${process.pid}`,
     leaseMs: Number(env.BATON_LEASE_MS ?? OWNERSHIP.leaseMs),
-    pricingLatencyMs: Number(env.BATON_PRICING_LATENCY_MS ?? 0),
+    sample: sampleOptionsFromEnv(env),
     region: env.AWS_REGION,
     timerStateMachineArn: env.BATON_TIMER_STATE_MACHINE_ARN || undefined,
   };

@@ -25,7 +25,7 @@ export function createRuntime(
   const clientOptions = { region: config.region, meter: options.meter, endpoint: options.endpoint };
   const dynamo = dynamoDbDocumentClient(clientOptions);
   const sqs = sqsClient(clientOptions);
-  const registry = new OrchestrationRegistry(options.definitions ?? sampleOrchestrations({ pricingLatencyMs: config.pricingLatencyMs }));
+  const registry = new OrchestrationRegistry(options.definitions ?? sampleOrchestrations(config.sample));
   const store = new DynamoDbInstanceStore(dynamo, config.tableName);
   const workQueue = new SqsWorkQueue(sqs, config.workQueueUrl);
   const sendPort = new SqsSendPort(sqs, config.sendPorts);

@@ -32,7 +32,7 @@ for (const target of targets) {
         dynamodbEndpoint: started.dynamodbEndpoint,
         prefix: `it${process.pid}${Date.now().toString(36)}`,
         leaseMs: 3_000,
-        pricingLatencyMs: 20,
+        sample: { pricingLatencyMs: 20, cancellationWindowMs: 0 },
         workDir,
         waitSeconds: 1,
         sweepEveryMs: 1_000,
@@ -120,7 +120,7 @@ async function drain(sqs: ReturnType<typeof sqsClient>, queueUrl: string, ours: 
 describe('local cluster restarted on its data folder', () => {
   it('continues in-flight orchestrations after the whole cluster stops and starts again', async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'baton-restart-'));
-    const options = { instances: 1, port: 0, dataDir: join(workDir, 'data'), prefix: 'restart', leaseMs: 2_000, pricingLatencyMs: 50, workDir, waitSeconds: 1, sweepEveryMs: 1_000 };
+    const options = { instances: 1, port: 0, dataDir: join(workDir, 'data'), prefix: 'restart', leaseMs: 2_000, sample: { pricingLatencyMs: 50, cancellationWindowMs: 0 }, workDir, waitSeconds: 1, sweepEveryMs: 1_000 };
     try {
       const first = new LocalCluster(options);
       await first.start();
