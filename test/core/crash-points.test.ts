@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  code, compensate, complete, decide, delay, listen, loop, onMessage, onTimeout, orchestration, receive, receiveCorrelated, scope, send, when,
+  branch, call, callable, code, compensate, complete, decide, delay, listen, loop, onMessage, onTimeout, orchestration, parallel, receive,
+  receiveCorrelated, scope, send, start, terminate, throwError, when,
 } from '../../functions/core/builder.ts';
+import type { OrchestrationDefinition } from '../../functions/core/definition.ts';
+import type { InstanceState } from '../../functions/core/instance.ts';
+import { sampleOrchestrations } from '../../functions/orchestrations/index.ts';
 import type { InboundMessage, RawMessage } from '../../functions/core/message.ts';
 import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
 import type { WorkItem } from '../../functions/core/ports.ts';
@@ -11,9 +15,20 @@ import { orderIdOf, rawMessage } from '../helpers/orders.ts';
 const orderId = orderIdOf;
 const id = (ctx: { message(n: string): InboundMessage }) => orderId(ctx.message('order'));
 
-/** Every shape built so far, in one flow. */
+const audit = orchestration('Audit', 1, [
+  receive('receiveAudit', 'AuditRequest', { into: 'request' }),
+  send('audited', 'send', 'Audited', (ctx) => ctx.message('request').body),
+  complete('done'),
+]);
+
+const stamp = callable('Stamp', [code('stamp', (ctx) => { ctx.vars.stamped = ((ctx.vars.stamped as number) ?? 0) + 1; })]);
+
+/** Every shape, in one flow. */
 const everything = orchestration('Everything', 1, [
   receive('receiveOrder', 'Order', { into: 'order', correlation: 'order' }),
+  call('stampOnce', stamp),
+  scope('check', [throwError('boom', () => 'checked')], { onError: [code('caught', (ctx) => { ctx.vars.caught = ctx.vars.lastError; })] }),
+  start('startAudit', 'Audit', (ctx) => ({ orderId: id(ctx) })),
   send('ask', 'send', 'ApprovalRequest', (ctx) => ({ orderId: id(ctx) })),
   listen('approvalOrTimeout', [
     onMessage('answered', receiveCorrelated('receiveApproval', 'Approval', { into: 'approval', correlation: 'order' }), [
@@ -21,8 +36,14 @@ const everything = orchestration('Everything', 1, [
     ]),
     onTimeout('timedOut', 'approvalTimeout', { hours: 1 }, [code('noAnswer', (ctx) => { ctx.vars.approved = false; })]),
   ]),
-  scope('reserve', [send('reserved', 'send', 'Reserved', (ctx) => ({ orderId: id(ctx) }))], { compensation: [send('released', 'send', 'Released', (ctx) => ({ orderId: id(ctx) }))] }),
-  scope('pay', [send('authorised', 'send', 'Authorised', (ctx) => ({ orderId: id(ctx) }))], { compensation: [send('voided', 'send', 'Voided', (ctx) => ({ orderId: id(ctx) }))] }),
+  parallel('reserveAndPay', [
+    branch('inventory', [scope('reserve', [send('reserved', 'send', 'Reserved', (ctx) => ({ orderId: id(ctx) }))], { compensation: [send('released', 'send', 'Released', (ctx) => ({ orderId: id(ctx) }))] })]),
+    branch('payment', [
+      delay('settle', { seconds: 5 }),
+      scope('pay', [send('authorised', 'send', 'Authorised', (ctx) => ({ orderId: id(ctx) }))], { compensation: [send('voided', 'send', 'Voided', (ctx) => ({ orderId: id(ctx) }))] }),
+    ]),
+  ]),
+  call('stampTwice', stamp),
   decide('isApproved', [when('yes', (ctx) => ctx.vars.approved === true, [
     code('initLines', (ctx) => { ctx.vars.line = 0; }),
     loop('eachLine', (ctx) => (ctx.vars.line as number) < 2, [
@@ -30,20 +51,20 @@ const everything = orchestration('Everything', 1, [
       code('nextLine', (ctx) => { ctx.vars.line = (ctx.vars.line as number) + 1; }, { persistAfter: true }),
     ]),
     delay('coolOff', { minutes: 20 }),
-    send('invoice', 'send', 'Invoice', (ctx) => ({ orderId: id(ctx) })),
-  ])], [compensate('undo'), send('rejected', 'send', 'OrderRejected', (ctx) => ({ orderId: id(ctx) }))]),
+    send('invoice', 'send', 'Invoice', (ctx) => ({ orderId: id(ctx), stamped: ctx.vars.stamped, caught: ctx.vars.caught })),
+  ])], [compensate('undo'), send('rejected', 'send', 'OrderRejected', (ctx) => ({ orderId: id(ctx) })), terminate('refusedEnd', () => 'not approved')]),
   complete('done'),
 ], { correlationSets: { order: { Order: orderId, Approval: orderId } } });
 
-type Crash = { kind: 'commit' | 'dispatch' | 'enqueue' | 'claim'; at: number };
+type Crash = { kind: 'commit' | 'dispatch' | 'enqueue' | 'create' | 'deliver'; at: number };
 
 /**
  * Drives one scenario to quiescence. With `crash`, the host dies at the n-th call of that kind (the call
  * does not happen); the work item it held comes back after its lease, to another host.
  */
-async function drive(inputs: RawMessage[], crash?: Crash) {
-  const w = createWorld([everything]);
-  const calls = { commit: 0, dispatch: 0, enqueue: 0, claim: 0 };
+async function drive(definitions: OrchestrationDefinition[], inputs: RawMessage[], crash?: Crash) {
+  const w = createWorld(definitions);
+  const calls = { commit: 0, dispatch: 0, enqueue: 0, create: 0, deliver: 0 };
   let crashed = false;
   const trap = (kind: Crash['kind']) => {
     calls[kind]++;
@@ -59,6 +80,11 @@ async function drive(inputs: RawMessage[], crash?: Crash) {
   sendPort.dispatch = async (entries) => { trap('dispatch'); return dispatch(entries); };
   const enqueue = workQueue.enqueue.bind(workQueue);
   workQueue.enqueue = async (items) => { trap('enqueue'); return enqueue(items); };
+  // Instances created (activations, branches, starts) and inbox deliveries (convoys, branch reports).
+  const create = store.create.bind(store);
+  store.create = async (state) => { trap('create'); return create(state); };
+  const deliver = store.deliver.bind(store);
+  store.deliver = async (...args) => { trap('deliver'); return deliver(...args); };
 
   const receiveCounts = new Map<WorkItem, number>();
   let hostNumber = 0;
@@ -98,34 +124,62 @@ async function drive(inputs: RawMessage[], crash?: Crash) {
     if (seen !== undefined) expect(seen, `message ${m.messageId} re-sent with other content`).toBe(content);
     byId.set(m.messageId, content);
   }
-  const [state] = [...store.items.values()].map((v) => JSON.parse(v));
-  return { outputs: [...byId.entries()].sort(), status: state.status as string, calls, crashed };
+  const states = [...store.items.values()].map((v) => JSON.parse(v) as InstanceState);
+  return {
+    outputs: [...byId.entries()].sort(),
+    // Every instance (the order's, its branches, the ones it started) and how it ended.
+    statuses: states.map((s) => `${s.instanceId} ${s.status}`).sort(),
+    status: states[0]!.status as string,
+    calls,
+    crashed,
+  };
 }
 
-const scenarios: [string, () => RawMessage[]][] = [
-  ['approved', () => [rawMessage({ orderId: 'o-1' }, { MessageType: 'Order' }), rawMessage({ orderId: 'o-1', approved: true }, { MessageType: 'Approval' })]],
-  ['refused (compensation)', () => [rawMessage({ orderId: 'o-2' }, { MessageType: 'Order' }), rawMessage({ orderId: 'o-2', approved: false }, { MessageType: 'Approval' })]],
-  ['timed out (compensation)', () => [rawMessage({ orderId: 'o-3' }, { MessageType: 'Order' })]],
+const order = (orderId: string, sku = 'A', unitPrice = 10) => rawMessage({ orderId, customerId: 'c-1', lines: [{ sku, qty: 1, unitPrice }] }, { MessageType: 'Order' });
+const message = (type: string, body: unknown) => rawMessage(body, { MessageType: type });
+
+/**
+ * The sample as deployed, with its timers shortened: a 20-minute approval timeout still takes two SQS hops;
+ * the cancellation window outlasts the lease a crash costs (a crash after the window opened must not close it).
+ */
+const sample = () => sampleOrchestrations({ approvalTimeoutMs: 20 * 60_000, cancellationWindowMs: 60_000 });
+
+const scenarios: [string, OrchestrationDefinition[], () => RawMessage[]][] = [
+  ['every shape, approved', [everything, audit], () => [message('Order', { orderId: 'o-1' }), message('Approval', { orderId: 'o-1', approved: true })]],
+  ['every shape, refused (compensation, terminate)', [everything, audit], () => [message('Order', { orderId: 'o-2' }), message('Approval', { orderId: 'o-2', approved: false })]],
+  ['every shape, timed out (compensation, terminate)', [everything, audit], () => [message('Order', { orderId: 'o-3' })]],
+  ['sample: large order approved', sample(), () => [order('s-1', 'GOLD', 20_000), message('Approval', { orderId: 's-1', approved: true })]],
+  ['sample: approval timeout', sample(), () => [order('s-2', 'GOLD', 20_000)]],
+  ['sample: cancelled in the window (compensation)', sample(), () => [order('s-3'), message('Cancel', { orderId: 's-3' })]],
+  ['sample: out of stock (branch failure, compensation)', sample(), () => [order('s-4', 'OOS-9')]],
 ];
 
 describe('crash at every persistence point and every effect', () => {
-  for (const [name, inputs] of scenarios) {
+  let total = 0;
+  for (const [name, definitions, inputs] of scenarios) {
     it(`${name}: every crash point gives the same outbound messages as the run without crash`, async () => {
       const messages = inputs();
-      const baseline = await drive(messages);
-      expect(baseline.status).toBe('completed');
+      const baseline = await drive(definitions, messages);
+      expect(['completed', 'terminated']).toContain(baseline.status);
+      expect(baseline.outputs.length).toBeGreaterThan(0);
       let points = 0;
-      for (const kind of ['commit', 'dispatch', 'enqueue'] as const) {
+      for (const kind of ['commit', 'dispatch', 'enqueue', 'create', 'deliver'] as const) {
         for (let at = 1; at <= baseline.calls[kind]; at++) {
-          const run = await drive(messages, { kind, at });
+          const run = await drive(definitions, messages, { kind, at });
           expect(run.crashed, `${kind} #${at}`).toBe(true);
-          expect(run.status, `${kind} #${at}`).toBe('completed');
+          expect(run.statuses, `${kind} #${at}`).toEqual(baseline.statuses);
           expect(run.outputs, `${kind} #${at}`).toEqual(baseline.outputs);
           points++;
         }
       }
       expect(points).toBeGreaterThanOrEqual(5);
-      console.log(`crash points covered (${name}): ${points} (${baseline.calls.commit} persistence points, ${baseline.calls.dispatch} dispatches, ${baseline.calls.enqueue} work-item enqueues)`);
+      total += points;
+      const c = baseline.calls;
+      console.log(`crash points covered (${name}): ${points} = ${c.commit} persistence points + ${c.dispatch} dispatches + ${c.enqueue} work-item enqueues + ${c.create} instance creations + ${c.deliver} inbox deliveries; ${baseline.outputs.length} outbound messages, ${baseline.statuses.length} instances`);
     });
   }
+  it('covered every scenario', () => {
+    console.log(`crash points covered in all: ${total}`);
+    expect(total).toBeGreaterThan(100);
+  });
 });

@@ -18,3 +18,26 @@ export function createWorld(definitions: OrchestrationDefinition[]) {
     new ProcessingHost({ registry, store, sendPort, workQueue, clock, lease: DEFAULT_LEASE, hostId, ...extra });
   return { registry, store, workQueue, sendPort, clock, receiver: receiverFor(), receiverFor, host };
 }
+
+type World = ReturnType<typeof createWorld>;
+
+/**
+ * Handles work items until none is ready. Each round's ready items run at the same moment, each on a host
+ * of its own (several machines at once). With `timers`, delayed items (durable timers) fire too: the
+ * clock jumps to the nearest one.
+ */
+export async function settle(w: World, options: { timers?: boolean; maxRounds?: number } = {}): Promise<void> {
+  for (let round = 0; w.workQueue.items.length > 0; round++) {
+    if (round > (options.maxRounds ?? 200)) throw new Error('the world does not settle');
+    let ready = w.workQueue.items.filter((i) => !i.delaySeconds);
+    if (ready.length === 0) {
+      if (!options.timers) return;
+      const next = Math.min(...w.workQueue.items.map((i) => i.delaySeconds!));
+      w.clock.advance(next * 1000);
+      w.workQueue.items.splice(0, w.workQueue.items.length, ...w.workQueue.items.map((i) => ({ ...i, delaySeconds: Math.max(0, i.delaySeconds! - next) || undefined })));
+      ready = w.workQueue.items.filter((i) => !i.delaySeconds);
+    }
+    w.workQueue.items.splice(0, w.workQueue.items.length, ...w.workQueue.items.filter((i) => i.delaySeconds));
+    await Promise.all(ready.map((item, n) => w.host(`host-${n}`).process(item, { receiveCount: 1 })));
+  }
+}

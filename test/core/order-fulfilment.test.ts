@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { InstanceState, SendEntry } from '../../functions/core/instance.ts';
+import { sampleOrchestrations, type SampleOptions } from '../../functions/orchestrations/index.ts';
+import { rawMessage } from '../helpers/orders.ts';
+import { createWorld, settle } from '../helpers/world.ts';
+
+const small = (orderId: string, sku = 'A') => ({ orderId, customerId: 'c-1', lines: [{ sku, qty: 2, unitPrice: 10 }, { sku: 'B', qty: 1, unitPrice: 5 }] });
+const large = (orderId: string) => ({ orderId, customerId: 'c-2', lines: [{ sku: 'GOLD', qty: 1, unitPrice: 12_500 }] });
+
+function world(options: SampleOptions = {}) {
+  const w = createWorld(sampleOrchestrations(options));
+  const send = async (type: string, body: unknown) => {
+    const result = await w.receiver.receive([rawMessage(body, { MessageType: type })]);
+    expect(result.failures.size).toBe(0);
+    return result.outcomes[0]!;
+  };
+  const sent = (type?: string) => w.sendPort.sent.filter((m) => type === undefined || m.messageType === type);
+  const main = () => [...w.store.items.values()].map((v) => JSON.parse(v) as InstanceState).filter((s) => !s.branchOf);
+  return { w, send, sent, main };
+}
+
+const bodyOf = (m: SendEntry) => m.body as Record<string, unknown>;
+
+describe('OrderFulfilment v2 (the sample contract)', () => {
+  it('sends one Invoice and one Shipment for a small order once its cancellation window closed', async () => {
+    const { w, send, sent, main } = world();
+    await send('Order', small('o-1'));
+    await settle(w);
+    expect(sent()).toEqual([]);
+    expect(main()[0]!.status).toBe('waiting');
+    await settle(w, { timers: true });
+    expect(sent().map((m) => m.messageType)).toEqual(['Invoice', 'Shipment']);
+    expect(bodyOf(sent('Invoice')[0]!)).toEqual({ orderId: 'o-1', customerId: 'c-1', total: 25, authorisation: 'A-o-1' });
+    expect(bodyOf(sent('Shipment')[0]!)).toEqual({ orderId: 'o-1', customerId: 'c-1', reservations: ['R-o-1-1', 'R-o-1-2'] });
+    expect(main()[0]!.version).toBe(2);
+    expect(main()[0]!.status).toBe('completed');
+  });
+
+  it('asks for approval at the threshold and, once approved, sends exactly one Invoice and one Shipment', async () => {
+    const { w, send, sent } = world({ cancellationWindowMs: 0 });
+    await send('Order', large('o-2'));
+    await settle(w);
+    expect(sent().map((m) => [m.messageType, m.body])).toEqual([['ApprovalRequest', { orderId: 'o-2', total: 12_500 }]]);
+    await send('Approval', { orderId: 'o-2', approved: true });
+    await settle(w, { timers: true });
+    expect(sent().map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice', 'Shipment']);
+  });
+
+  it('rejects a refused order, and one whose approval times out, each with one OrderRejected', async () => {
+    const { w, send, sent } = world({ approvalTimeoutMs: 10_000 });
+    await send('Order', large('o-3'));
+    await send('Order', large('o-4'));
+    await settle(w);
+    await send('Approval', { orderId: 'o-3', approved: false });
+    await settle(w, { timers: true });
+    expect(sent('OrderRejected').map((m) => m.body)).toEqual([
+      { orderId: 'o-3', reason: 'approval refused' },
+      { orderId: 'o-4', reason: 'approval timeout' },
+    ]);
+    expect(sent('Invoice')).toEqual([]);
+  });
+
+  it('compensates reservation and payment when a Cancel arrives within the window, newest first', async () => {
+    const { w, send, sent, main } = world();
+    await send('Order', small('o-5'));
+    await settle(w);
+    await send('Cancel', { orderId: 'o-5' });
+    await settle(w, { timers: true });
+    expect(sent().map((m) => [m.messageType, m.body])).toEqual([['OrderCancelled', { orderId: 'o-5', compensated: ['payment voided', 'inventory released'] }]]);
+    expect(main()[0]!.status).toBe('completed');
+  });
+
+  it('cancels an order still waiting for approval with nothing to compensate', async () => {
+    const { w, send, sent } = world();
+    await send('Order', large('o-6'));
+    await settle(w);
+    await send('Cancel', { orderId: 'o-6' });
+    await settle(w, { timers: true });
+    expect(sent().map((m) => [m.messageType, m.body])).toEqual([
+      ['ApprovalRequest', { orderId: 'o-6', total: 12_500 }],
+      ['OrderCancelled', { orderId: 'o-6', compensated: [] }],
+    ]);
+  });
+
+  it('rejects an order with an out-of-stock line and voids the payment the other branch authorised', async () => {
+    const { w, send, sent, main } = world();
+    await send('Order', small('o-7', 'OOS-1'));
+    await settle(w, { timers: true });
+    expect(sent().map((m) => [m.messageType, m.body])).toEqual([['OrderRejected', { orderId: 'o-7', reason: 'out of stock: OOS-1' }]]);
+    expect(main()[0]!.vars.compensated).toEqual(['payment voided']);
+  });
+
+  it('rejects an invalid order with the reason, and suspends one with no orderId to correlate on', async () => {
+    const { w, send, sent } = world();
+    await send('Order', { orderId: 'o-8', customerId: 'c', lines: [] });
+    const outcome = await send('Order', { customerId: 'c', lines: [] });
+    await settle(w, { timers: true });
+    expect(sent().map((m) => [m.messageType, m.body])).toEqual([['OrderRejected', { orderId: 'o-8', reason: 'lines must be a non-empty array' }]]);
+    expect(outcome.result).toBe('suspended');
+    expect(outcome.reason).toMatch(/no value for correlation set "order"/);
+  });
+
+  it('makes one instance of two Orders with one orderId received at the same moment by two receive hosts (a convoy)', async () => {
+    const { w, sent, main } = world({ cancellationWindowMs: 0 });
+    const [a, b] = [w.receiverFor(), w.receiverFor()];
+    const results = await Promise.all([a.receive([rawMessage(small('o-9'))]), b.receive([rawMessage(small('o-9'))])]);
+    expect(results.flatMap((r) => r.outcomes.flatMap((o) => o.instanceIds))).toEqual([main()[0]!.instanceId, main()[0]!.instanceId]);
+    await settle(w, { timers: true });
+    expect(main()).toHaveLength(1);
+    expect(sent().map((m) => m.messageType)).toEqual(['Invoice', 'Shipment']);
+  });
+});
