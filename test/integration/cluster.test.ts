@@ -46,7 +46,7 @@ for (const target of targets) {
       if (workDir) rmSync(workDir, { recursive: true, force: true });
     });
 
-    it('turns each order into exactly one Invoice or OrderRejected carrying the contract attributes', async () => {
+    it('turns each order into one Invoice and one Shipment, or one OrderRejected, carrying the contract attributes', async () => {
       const d = cluster.describe();
       const sqs = sqsClient({ endpoint: d.endpoint });
       const orders = Array.from({ length: 30 }, (_, i) => sampleOrder(i));
@@ -59,17 +59,20 @@ for (const target of targets) {
         }));
         for (const s of response.Successful ?? []) sentIds.set(chunk[Number(s.Id)]!.orderId, s.MessageId!);
       }
-      const received = await drain(sqs, d.sendQueueUrl, (m) => orders.some((o) => o.orderId === m.body.orderId), orders.length);
-      expect(received).toHaveLength(orders.length);
+      const expectedCount = orders.reduce((n, o) => n + o.expected.length, 0);
+      const received = await drain(sqs, d.sendQueueUrl, (m) => orders.some((o) => o.orderId === m.body.orderId), expectedCount);
+      expect(received).toHaveLength(expectedCount);
       for (const order of orders) {
-        const [message, ...extra] = received.filter((m) => m.body.orderId === order.orderId);
-        expect(extra).toHaveLength(0);
-        expect(message!.attributes.MessageType).toBe(order.expected);
-        expect(message!.attributes.CorrelationId).toBe(sentIds.get(order.orderId));
-        expect(message!.attributes.InstanceId).toBe(activationInstanceId('OrderFulfilment', sentIds.get(order.orderId)!));
-        expect(message!.attributes.MessageId).toMatch(/^[0-9a-f-]{36}$/);
-        if (order.expected === 'Invoice') expect(message!.body.total).toBe(priceOrder(order.body as Order));
-        else expect(message!.body.reason).toContain('qty must be a positive integer');
+        const messages = received.filter((m) => m.body.orderId === order.orderId);
+        expect(messages.map((m) => m.attributes.MessageType).sort()).toEqual([...order.expected].sort());
+        for (const message of messages) {
+          expect(message.attributes.CorrelationId).toBe(sentIds.get(order.orderId));
+          expect(message.attributes.InstanceId).toBe(activationInstanceId('OrderFulfilment', sentIds.get(order.orderId)!));
+          expect(message.attributes.MessageId).toMatch(/^[0-9a-f-]{36}$/);
+        }
+        const invoice = messages.find((m) => m.attributes.MessageType === 'Invoice');
+        if (invoice) expect(invoice.body.total).toBe(priceOrder(order.body as Order));
+        else expect(messages[0]!.body.reason).toContain('qty must be a positive integer');
       }
     });
 
@@ -95,6 +98,103 @@ for (const target of targets) {
       expect(result.failovers).toBeGreaterThanOrEqual(1);
     });
   });
+}
+
+for (const target of targets) {
+  describe.skipIf(target.skip)(`the sample contract through a local cluster on ${target.name}${target.skip ? ` (skipped: ${target.skip})` : ''}`, () => {
+    let cluster: LocalCluster;
+    let stopTarget: () => Promise<void>;
+    let workDir: string;
+    let sqs: ReturnType<typeof sqsClient>;
+    const run = Date.now().toString(36);
+
+    beforeAll(async () => {
+      const started = await target.start();
+      stopTarget = started.stop;
+      workDir = mkdtempSync(join(tmpdir(), 'baton-contract-'));
+      cluster = new LocalCluster({
+        instances: 2,
+        port: 0,
+        endpoint: started.endpoint,
+        dynamodbEndpoint: started.dynamodbEndpoint,
+        prefix: `ct${process.pid}${run}`,
+        leaseMs: 3_000,
+        // Short timers, so the durable ones (SQS delayed work items) fire within the test.
+        sample: { approvalTimeoutMs: 4_000, cancellationWindowMs: 4_000 },
+        workDir,
+        waitSeconds: 1,
+        sweepEveryMs: 1_000,
+      });
+      await cluster.start();
+      await cluster.waitUntilUp();
+      sqs = sqsClient({ endpoint: cluster.describe().endpoint });
+    });
+    afterAll(async () => {
+      await cluster?.stop();
+      await stopTarget?.();
+      if (workDir) rmSync(workDir, { recursive: true, force: true });
+    });
+
+    /** Sends in one batch; returns the receive queue's MessageIds, in order (they decide activated instance ids). */
+    const sendAll = async (messages: { type: string; body: unknown }[]): Promise<string[]> => {
+      const response = await sqs.send(new SendMessageBatchCommand({
+        QueueUrl: cluster.describe().receiveQueueUrl,
+        Entries: messages.map((m, i) => ({ Id: String(i), MessageBody: JSON.stringify(m.body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: m.type } } })),
+      }));
+      return messages.map((_, i) => response.Successful!.find((r) => r.Id === String(i))!.MessageId!);
+    };
+    const large = (orderId: string) => ({ orderId, customerId: 'c-9', lines: [{ sku: 'GOLD', qty: 2, unitPrice: 6_000 }] });
+    const small = (orderId: string) => ({ orderId, customerId: 'c-9', lines: [{ sku: 'A', qty: 1, unitPrice: 10 }] });
+    const byOrder = (received: Received[], orderId: string) => received.filter((m) => m.body.orderId === orderId).map((m) => m.attributes.MessageType).sort();
+
+    it('asks for approval; an approval gives one Invoice and one Shipment, silence gives one OrderRejected', async () => {
+      const [approved, silent] = [`ap-${run}`, `si-${run}`];
+      await sendAll([{ type: 'Order', body: large(approved) }, { type: 'Order', body: large(silent) }]);
+      const requests = await drain(sqs, cluster.describe().sendQueueUrl, (m) => m.attributes.MessageType === 'ApprovalRequest' && [approved, silent].includes(m.body.orderId), 2);
+      expect(requests.map((m) => m.body).sort((a, b) => a.orderId.localeCompare(b.orderId))).toEqual([{ orderId: approved, total: 12_000 }, { orderId: silent, total: 12_000 }]);
+      await sendAll([{ type: 'Approval', body: { orderId: approved, approved: true } }]);
+      const outcomes = await drain(sqs, cluster.describe().sendQueueUrl, (m) => [approved, silent].includes(m.body.orderId), 3);
+      expect(byOrder(outcomes, approved)).toEqual(['Invoice', 'Shipment']);
+      expect(byOrder(outcomes, silent)).toEqual(['OrderRejected']);
+      expect(outcomes.find((m) => m.body.orderId === silent)!.body.reason).toBe('approval timeout');
+    });
+
+    it('compensates a cancelled order (payment voided, inventory released) and sends OrderCancelled', async () => {
+      const orderId = `cx-${run}`;
+      await sendAll([{ type: 'Order', body: small(orderId) }]);
+      // Cancel once the parallel reservation and payment ran, within the cancellation window.
+      const id = await waitFor(async () => (await cluster.store.listInstances('waiting')).find((s) => (s.messages.order?.body as { orderId?: string })?.orderId === orderId && s.cursor.threads[0]!.timerDue !== undefined));
+      expect(id.vars.reservations).toEqual([`R-${orderId}-1`]);
+      await sendAll([{ type: 'Cancel', body: { orderId } }]);
+      const outcomes = await drain(sqs, cluster.describe().sendQueueUrl, (m) => m.body.orderId === orderId, 1);
+      expect(outcomes.map((m) => [m.attributes.MessageType, m.body])).toEqual([['OrderCancelled', { orderId, compensated: ['payment voided', 'inventory released'] }]]);
+    });
+
+    it('makes one instance of Orders with one orderId sent at the same moment, across both host instances', async () => {
+      const ids = Array.from({ length: 8 }, (_, i) => `cv-${run}-${i}`);
+      // Each order twice in the same batch, and the batches at once: the copies race on the two hosts.
+      const [first, second] = await Promise.all([0, 1].map(() => sendAll(ids.map((orderId) => ({ type: 'Order', body: small(orderId) })))));
+      const outcomes = await drain(sqs, cluster.describe().sendQueueUrl, (m) => ids.includes(m.body.orderId), ids.length * 2, 60_000);
+      for (const orderId of ids) expect(byOrder(outcomes, orderId), orderId).toEqual(['Invoice', 'Shipment']);
+      // Each copy would activate its own instance id; exactly one of the two exists, the other copy joined it.
+      for (const [i, orderId] of ids.entries()) {
+        const copies = await Promise.all([first![i]!, second![i]!].map((messageId) => cluster.store.load(activationInstanceId('OrderFulfilment', messageId))));
+        expect(copies.filter((c) => c !== undefined), orderId).toHaveLength(1);
+        const owner = copies.find((c) => c !== undefined)!;
+        expect((await cluster.store.deliveries(owner.instanceId)).map((m) => m.messageType), orderId).toContain('Order');
+      }
+    });
+  });
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 interface Received { attributes: Record<string, string | undefined>; body: Record<string, any> }
