@@ -10,6 +10,7 @@ import { DurableQueue } from './constructs/DurableQueue.ts';
 import { HostFunction } from './constructs/HostFunction.ts';
 import { MessageBox } from './constructs/MessageBox.ts';
 import { QUEUES } from './settings.ts';
+import { sampleOptionsToEnv, type SampleOptions } from '../functions/orchestrations/index.ts';
 
 export interface BatonStackProps extends StackProps {
   /** Keep the MessageBox table when the stack is deleted. @default true */
@@ -22,6 +23,8 @@ export interface BatonStackProps extends StackProps {
   readonly bundleAwsSdk?: boolean;
   /** For a VPC the stack creates: how many zones. @default 2 (3 needs an environment or explicit zones) */
   readonly zones?: number;
+  /** Options of the sample orchestrations (approval threshold, approval timeout, cancellation window). */
+  readonly sample?: SampleOptions;
 }
 
 /**
@@ -42,6 +45,7 @@ export class BatonStack extends Stack {
       BATON_WORK_QUEUE_URL: work.queue.queueUrl,
       BATON_SEND_QUEUE_URL: send.queue.queueUrl,
       BATON_TIMER_STATE_MACHINE_ARN: timers.stateMachine.stateMachineArn,
+      ...sampleOptionsToEnv(props.sample ?? {}),
     };
 
     // Least privilege, by what each host does to the MessageBox (see functions/core/ports.ts).

@@ -10,7 +10,21 @@ new BatonStack(app, app.node.tryGetContext('stackName') ?? 'Baton', {
   placement: placement(app.node.tryGetContext('placement') ?? 'regional'),
   zones: Number(app.node.tryGetContext('azs') ?? 2),
   bundleAwsSdk: String(app.node.tryGetContext('bundleAwsSdk') ?? 'false') === 'true',
+  sample: {
+    approvalThreshold: number('approvalThreshold'),
+    approvalTimeoutMs: number('approvalTimeoutMs'),
+    cancellationWindowMs: number('cancellationWindowMs'),
+  },
 });
+
+/** A numeric context value (`-c name=123`), or undefined to keep the sample's default. */
+function number(name: string): number | undefined {
+  const value = app.node.tryGetContext(name);
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`-c ${name} must be a non-negative number (got "${value}")`);
+  return n;
+}
 
 function placement(value: string): 'regional' | 'perAz' {
   if (value !== 'regional' && value !== 'perAz') throw new Error(`-c placement must be "regional" or "perAz" (got "${value}")`);

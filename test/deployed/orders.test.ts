@@ -8,34 +8,59 @@ if (!existsSync(OUTPUTS)) throw new Error(`no deployment outputs at ${OUTPUTS}: 
 const outputs = Object.values(JSON.parse(readFileSync(OUTPUTS, 'utf8')) as Record<string, Record<string, string>>)[0]!;
 // Against an emulator, talk to the same endpoint the deployment went to; against AWS, leave it unset.
 const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
+const run = Date.now().toString(36);
+
+async function sendAll(messages: { type: string; body: unknown }[]) {
+  for (let i = 0; i < messages.length; i += 10) {
+    const r = await sqs.send(new SendMessageBatchCommand({
+      QueueUrl: outputs.ReceiveQueueUrl,
+      Entries: messages.slice(i, i + 10).map((m, j) => ({ Id: String(j), MessageBody: JSON.stringify(m.body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: m.type } } })),
+    }));
+    expect(r.Failed ?? []).toEqual([]);
+  }
+}
+
+/** Reads the send queue until `done` says enough arrived (or the deadline); returns distinct messages by MessageId. */
+async function collect(ours: (orderId: string) => boolean, done: (got: Map<string, string[]>) => boolean, timeoutMs = 120_000) {
+  const got = new Map<string, string[]>();
+  const seen = new Set<string>();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !done(got)) {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: outputs.SendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2, MessageAttributeNames: ['All'] }));
+    const mine = Messages.filter((m) => ours((JSON.parse(m.Body ?? '{}') as { orderId?: string }).orderId ?? ''));
+    for (const m of mine) {
+      const id = m.MessageAttributes?.MessageId?.StringValue ?? m.MessageId!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const orderId = (JSON.parse(m.Body ?? '{}') as { orderId: string }).orderId;
+      got.set(orderId, [...(got.get(orderId) ?? []), m.MessageAttributes?.MessageType?.StringValue ?? '?'].sort());
+    }
+    if (mine.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: outputs.SendQueueUrl, Entries: mine.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+  }
+  return got;
+}
 
 describe(`the deployed stack (${process.env.AWS_ENDPOINT_URL ?? 'AWS'})`, () => {
-  it('turns orders sent to the receive queue into one Invoice or OrderRejected each on the send queue', async () => {
+  it('turns orders into one Invoice and one Shipment each (after the cancellation window), or one OrderRejected', async () => {
     const orders = Array.from({ length: 20 }, (_, i) => sampleOrder(i));
-    for (let i = 0; i < orders.length; i += 10) {
-      const r = await sqs.send(new SendMessageBatchCommand({
-        QueueUrl: outputs.ReceiveQueueUrl,
-        Entries: orders.slice(i, i + 10).map((o, j) => ({ Id: String(j), MessageBody: JSON.stringify(o.body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } } })),
-      }));
-      expect(r.Failed ?? []).toEqual([]);
-    }
-    const got = new Map<string, { type?: string; ids: Set<string> }>();
-    const deadline = Date.now() + 90_000;
-    while (Date.now() < deadline && [...got.keys()].filter((k) => orders.some((o) => o.orderId === k)).length < orders.length) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: outputs.SendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2, MessageAttributeNames: ['All'] }));
-      for (const m of Messages) {
-        const body = JSON.parse(m.Body ?? '{}') as { orderId?: string };
-        const entry = got.get(body.orderId ?? '') ?? { ids: new Set<string>() };
-        entry.type = m.MessageAttributes?.MessageType?.StringValue;
-        entry.ids.add(m.MessageAttributes?.MessageId?.StringValue ?? '');
-        got.set(body.orderId ?? '', entry);
-      }
-      if (Messages.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: outputs.SendQueueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
-    }
-    for (const order of orders) {
-      expect(got.get(order.orderId), order.orderId).toBeDefined();
-      expect(got.get(order.orderId)!.type).toBe(order.expected);
-      expect(got.get(order.orderId)!.ids.size).toBe(1);
-    }
+    await sendAll(orders.map((o) => ({ type: 'Order', body: o.body })));
+    const want = new Map(orders.map((o) => [o.orderId, [...o.expected].sort()]));
+    const got = await collect((id) => want.has(id), (g) => [...want].every(([id, types]) => (g.get(id)?.length ?? 0) >= types.length));
+    for (const [orderId, types] of want) expect(got.get(orderId), orderId).toEqual(types);
+  });
+
+  it('runs the approval and the cancellation through the deployed hosts: correlation, parallel branches, compensation', async () => {
+    const [approved, cancelled] = [`dep-ap-${run}`, `dep-cx-${run}`];
+    const large = (orderId: string) => ({ orderId, customerId: 'c-1', lines: [{ sku: 'GOLD', qty: 1, unitPrice: 15_000 }] });
+    await sendAll([{ type: 'Order', body: large(approved) }, { type: 'Order', body: large(cancelled) }]);
+    const asked = await collect((id) => id === approved || id === cancelled, (g) => g.size === 2, 60_000);
+    expect([...asked.values()]).toEqual([['ApprovalRequest'], ['ApprovalRequest']]);
+    await sendAll([{ type: 'Approval', body: { orderId: approved, approved: true } }, { type: 'Approval', body: { orderId: cancelled, approved: true } }]);
+    // The cancellation window is 10 s by default: a Cancel sent now arrives within it.
+    await new Promise((r) => setTimeout(r, 2_000));
+    await sendAll([{ type: 'Cancel', body: { orderId: cancelled } }]);
+    const outcome = await collect((id) => id === approved || id === cancelled, (g) => (g.get(approved)?.length ?? 0) >= 2 && (g.get(cancelled)?.length ?? 0) >= 1);
+    expect(outcome.get(approved)).toEqual(['Invoice', 'Shipment']);
+    expect(outcome.get(cancelled)).toEqual(['OrderCancelled']);
   });
 });
