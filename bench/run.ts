@@ -16,7 +16,9 @@ import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { DYNAMODB_WRITES, RequestMeter } from '../functions/adapters/request-meter.ts';
-import { activationInstanceId } from '../functions/core/ids.ts';
+import { allShapes } from '../functions/core/definition.ts';
+import { activationInstanceId, branchInstanceId } from '../functions/core/ids.ts';
+import { orderFulfilmentV2 } from '../functions/orchestrations/order-fulfilment-v2.ts';
 import { createProcessingHandler } from '../functions/handlers/process.ts';
 import { createReceiveHandler } from '../functions/handlers/receive.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
@@ -74,12 +76,42 @@ async function sendOrders(queueUrl: string, count: number): Promise<string[]> {
   return ids;
 }
 
+const ENDED = new Set(['completed', 'suspended', 'terminated']);
+
+/** Stored items of instances, by id (absent ones skipped). */
+async function loadItems(tableName: string, instanceIds: string[]): Promise<Record<string, any>[]> {
+  const client = dynamoDbDocumentClient({ endpoint });
+  const items: Record<string, any>[] = [];
+  for (let i = 0; i < instanceIds.length; i += 100) {
+    let keys: Record<string, unknown>[] | undefined = instanceIds.slice(i, i + 100).map((id) => ({ pk: `I#${id}`, sk: 'STATE' }));
+    while (keys?.length) {
+      const r: { Responses?: Record<string, Record<string, any>[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } =
+        await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }));
+      items.push(...(r.Responses?.[tableName] ?? []));
+      keys = r.UnprocessedKeys?.[tableName]?.Keys;
+    }
+  }
+  return items;
+}
+
+/** Branch names of the sample's Parallel Actions: their branch instances count as persistence points too. */
+const BRANCHES = [...allShapes(orderFulfilmentV2().steps)].flatMap((s) => (s.kind === 'parallel' ? s.branches.map((b) => b.name) : []));
+
+/** The branch instances the given (ended) instances forked. */
+async function branchItems(tableName: string, items: Record<string, any>[]): Promise<Record<string, any>[]> {
+  const ids = items.flatMap((item) => {
+    const forks = Number(JSON.parse(item.doc).forks ?? 0);
+    const id = String(item.pk).slice(2);
+    return Array.from({ length: forks }, (_, f) => BRANCHES.map((name) => branchInstanceId(id, f + 1, name))).flat();
+  });
+  return loadItems(tableName, ids);
+}
+
 /**
  * Waits until every instance ended; returns their stored items. It watches the queues (cheap) and reads
  * the instances only once they are drained, so the measurement does not load the emulator it measures.
  */
 async function waitForEnd(tableName: string, instanceIds: string[], queueUrls: string[], timeoutMs = 120_000): Promise<Record<string, any>[]> {
-  const client = dynamoDbDocumentClient({ endpoint });
   const sqs = sqsClient({ endpoint });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -88,17 +120,8 @@ async function waitForEnd(tableName: string, instanceIds: string[], queueUrls: s
       return Object.values(Attributes).reduce((n, v) => n + Number(v), 0);
     }));
     if (depths.every((d) => d === 0)) {
-      const items: Record<string, any>[] = [];
-      for (let i = 0; i < instanceIds.length; i += 100) {
-        let keys: Record<string, unknown>[] | undefined = instanceIds.slice(i, i + 100).map((id) => ({ pk: `I#${id}`, sk: 'STATE' }));
-        while (keys?.length) {
-          const r: { Responses?: Record<string, Record<string, any>[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } =
-            await client.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }));
-          items.push(...(r.Responses?.[tableName] ?? []));
-          keys = r.UnprocessedKeys?.[tableName]?.Keys;
-        }
-      }
-      if (items.length === instanceIds.length && items.every((s) => s.status !== 'running')) return items;
+      const items = await loadItems(tableName, instanceIds);
+      if (items.length === instanceIds.length && items.every((s) => ENDED.has(s.status))) return items;
     }
     if (Date.now() > deadline) throw new Error(`bench: instances still running after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
@@ -151,7 +174,7 @@ async function meteredRun(count: number) {
 }
 
 /** A real local cluster (host instances are OS processes): persisted steps per second, end to end. */
-async function clusterThroughput(instances: number, count: number): Promise<{ stepsPerSecond: number; orchestrationsPerSecond: number }> {
+async function clusterThroughput(instances: number, count: number): Promise<{ stepsPerSecond: number; orchestrationsPerSecond: number; branchInstances: number }> {
   const cluster = new LocalCluster({ instances, port: 0, endpoint, prefix: prefix(), leaseMs: 10_000, sample: { cancellationWindowMs: 0 }, workDir, waitSeconds: 1, sweepEveryMs: 60_000 });
   await cluster.start();
   await cluster.waitUntilUp();
@@ -169,9 +192,11 @@ async function clusterThroughput(instances: number, count: number): Promise<{ st
   const states = await waitForEnd(d.tableName, messageIds.map((id) => activationInstanceId('OrderFulfilment', id)), [d.receiveQueueUrl, d.workQueueUrl]);
   const seconds = (performance.now() - started) / 1000;
   await restarted.stop();
-  // Each instance's persistence points: its creation plus one per commit (the revision counts commits).
-  const steps = states.reduce((n, s) => n + 1 + Number(s.rev), 0);
-  return { stepsPerSecond: steps / seconds, orchestrationsPerSecond: count / seconds };
+  // Each instance's persistence points (branch instances included): its creation plus one per commit (the
+  // revision counts commits).
+  const branches = await branchItems(d.tableName, states);
+  const steps = [...states, ...branches].reduce((n, s) => n + 1 + Number(s.rev), 0);
+  return { stepsPerSecond: steps / seconds, orchestrationsPerSecond: count / seconds, branchInstances: branches.length };
 }
 
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
@@ -185,9 +210,9 @@ try {
   emit({ metric: 'requestsPerOrchestration', value: round(metered.perOrchestration, 2), handlerRequests: round(metered.handlerPerOrchestration, 2), byOperation: metered.byOperation, note: 'SQS.ReceiveMessage and SQS.DeleteMessageBatch are the event source polling; the rest are the handlers' });
 
   const one = await clusterThroughput(1, ORDERS);
-  emit({ metric: 'persistedStepsPerSecond', value: round(one.stepsPerSecond), hostInstances: 1, orchestrationsPerSecond: round(one.orchestrationsPerSecond) });
+  emit({ metric: 'persistedStepsPerSecond', value: round(one.stepsPerSecond), hostInstances: 1, orchestrationsPerSecond: round(one.orchestrationsPerSecond), branchInstances: one.branchInstances });
   const two = await clusterThroughput(2, ORDERS);
-  emit({ metric: 'persistedStepsPerSecond', value: round(two.stepsPerSecond), hostInstances: 2, orchestrationsPerSecond: round(two.orchestrationsPerSecond) });
+  emit({ metric: 'persistedStepsPerSecond', value: round(two.stepsPerSecond), hostInstances: 2, orchestrationsPerSecond: round(two.orchestrationsPerSecond), branchInstances: two.branchInstances });
   emit({ metric: 'throughputRatio', value: round(two.stepsPerSecond / raw, 3), note: 'persisted steps/s (2 host instances) ÷ raw conditional writes/s, same emulator, same run' });
   emit({ metric: 'scaleOutRatio', value: round(two.stepsPerSecond / one.stepsPerSecond, 3), note: '2 host instances ÷ 1, same store; on a 2-core machine the emulator shares the cores' });
 } finally {
