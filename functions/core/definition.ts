@@ -245,8 +245,6 @@ export interface CompiledOrchestration {
   readonly correlationSets: Readonly<Record<string, CorrelationSet>>;
   /** Later receives, by message type: the messages that are delivered to running instances. */
   readonly followers: ReadonlyMap<string, ReceiveShape>;
-  /** True when instances take messages from their inbox: later receives, or branch results at a join. */
-  readonly usesInbox: boolean;
   /** Orchestrations this one starts (Start shapes): they must be deployed with it. */
   readonly starts: ReadonlySet<string>;
 }
@@ -297,7 +295,6 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
   const branchEntry = new Map<string, Map<string, string>>();
   const followers = new Map<string, ReceiveShape>();
   const starts = new Set<string>();
-  let usesInbox = false;
 
   const register = (key: string, shape: ProgramShape, where: string) => {
     if (shapes.has(key)) problems.push(`${where}: id "${shape.id}" is used twice`);
@@ -313,7 +310,6 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
       problems.push(`${where}: receive "${shape.id}" must follow a correlation set (which instance would it belong to?)`);
     }
     if (!shape.activate) {
-      usesInbox = true;
       // The receive host routes by type to one correlation set: several receives of a type must agree on it.
       const other = followers.get(shape.messageType);
       if (other && other.correlation !== shape.correlation) problems.push(`${where}: receives of "${shape.messageType}" follow two correlation sets ("${other.correlation}", "${shape.correlation}"); one per message type`);
@@ -421,7 +417,6 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
             entries.set(branch.name, visit(branch.steps, join, `${where}.branches[${b}]`, prefix, calling));
           });
           branchEntry.set(key, entries);
-          usesInbox = true;
           break;
         }
         case 'call': {
@@ -465,7 +460,6 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
     first,
     correlationSets: definition.correlationSets ?? {},
     followers,
-    usesInbox,
     starts,
   };
 }

@@ -1,11 +1,9 @@
 import { END, DEFAULT_RETRY, type CompiledOrchestration, type DelayShape, type ProgramShape, type ReceiveShape } from './definition.ts';
 import type { StepContext } from './context.ts';
 import { StepFailed, describeError } from './errors.ts';
-import { activationInstanceId, branchInstanceId, deterministicId, outboundMessageId } from './ids.ts';
+import { activationInstanceId, branchInstanceId, outboundMessageId } from './ids.ts';
 import {
-  BRANCH_RESULT_TYPE,
   InstanceStatus,
-  type BranchResult,
   type InstanceState,
   type JoinEntry,
   type OutboxEntry,
@@ -37,8 +35,23 @@ export interface RunOptions {
   readonly sleep: (ms: number) => Promise<void>;
   /** True when the caller holds the lease, so exclusive steps may run. */
   readonly holdsLease: boolean;
-  /** Messages delivered to this instance (oldest first), consumed or not. */
-  readonly deliveries?: readonly InboundMessage[];
+  /** Reads the messages delivered to this instance (oldest first, consumed or not); called only at a receive or listen. */
+  readonly inbox?: () => Promise<readonly InboundMessage[]>;
+  /** The branch instances of the fork the instance waits on (see `forkedBranches`), as stored now. */
+  readonly branches?: readonly InstanceState[];
+}
+
+/** Ids of the branch instances an instance waits on at a Parallel Actions join, if it is at one. */
+export function forkedBranches(orchestration: CompiledOrchestration, state: InstanceState): string[] {
+  const thread = state.cursor.threads.find((t) => t.id === 'main');
+  const shape = thread ? orchestration.shapes.get(thread.at) : undefined;
+  if (thread?.fork === undefined || shape?.kind !== 'parallel') return [];
+  return shape.branches.map((b) => branchInstanceId(state.instanceId, thread.fork!, b.name));
+}
+
+/** A branch instance has ended (and will not change again): completed, or terminated. */
+export function branchEnded(branch: InstanceState | undefined): boolean {
+  return branch?.status === InstanceStatus.Completed || branch?.status === InstanceStatus.Terminated;
 }
 
 /** The key of a message in a correlation set, if the set reads one from its type. */
@@ -57,18 +70,9 @@ class DefinitionCodeFailed extends Error {
   }
 }
 
-/**
- * The report a branch instance leaves for its orchestration's join: its variables and compensable scopes,
- * or the error it ended with. Its id derives from the branch instance, so a re-dispatch delivers it once.
- */
-export function branchReport(branch: InstanceState, now: number, error?: string): JoinEntry {
-  const of = branch.branchOf!;
-  const body: BranchResult = { fork: of.fork, branch: of.branch, vars: branch.vars, compensable: branch.compensable ?? [], ...(error === undefined ? {} : { error }) };
-  return {
-    kind: 'join',
-    instanceId: of.instanceId,
-    message: { messageId: deterministicId('branch', branch.instanceId), messageType: BRANCH_RESULT_TYPE, body, properties: {}, receivedAt: now },
-  };
+/** What a branch instance dispatches when it ends: a wake-up for its orchestration's join. */
+export function wakeJoin(branch: InstanceState): JoinEntry {
+  return { kind: 'join', instanceId: branch.branchOf!.instanceId };
 }
 
 /** Shapes one run may execute before it persists and continues (a checkpoint). */
@@ -150,16 +154,18 @@ export async function run(
     if (current.branchOf?.handled) {
       // The orchestration has a handler around the Parallel Actions: the branch ends and the join raises it.
       const error = `branch "${current.branchOf.branch}" failed: ${reason}`;
-      outbox.push(branchReport({ ...current, vars, compensable }, options.now(), error));
+      outbox.push(wakeJoin(current));
       return finish('completed', { error: { reason: error, shapeId, at: options.now() } });
     }
     return finish('suspended', { error: { reason, shapeId, at: options.now() } });
   };
 
+  let inbox: readonly InboundMessage[] | undefined;
   /** The oldest delivered, unconsumed message a receive takes: its type, with the instance's key. */
-  const findDelivery = (receive: ReceiveShape): InboundMessage | undefined => {
+  const findDelivery = async (receive: ReceiveShape): Promise<InboundMessage | undefined> => {
     const expected = current.correlations?.[receive.correlation!];
-    return (options.deliveries ?? []).find((m) =>
+    inbox ??= (await options.inbox?.()) ?? [];
+    return inbox.find((m) =>
       m.messageType === receive.messageType &&
       !consumed.includes(m.messageId) &&
       expected !== undefined && correlationValue(orchestration, receive.correlation!, m) === expected);
@@ -243,7 +249,7 @@ export async function run(
             advanceTo(after());
             break;
           }
-          const match = findDelivery(shape);
+          const match = await findDelivery(shape);
           if (!match) return finish('waiting');
           messages[shape.into] = match;
           consumed.push(match.messageId);
@@ -330,9 +336,10 @@ export async function run(
             thread = rest;
             advanceTo(entry(branch));
           };
-          const byMessage = shape.branches
+          const candidates = await Promise.all(shape.branches
             .filter((b) => b.trigger.kind === 'receive')
-            .map((b) => ({ branch: b, message: findDelivery(b.trigger as ReceiveShape) }))
+            .map(async (b) => ({ branch: b, message: await findDelivery(b.trigger as ReceiveShape) })));
+          const byMessage = candidates
             .filter((c) => c.message !== undefined)
             .sort((a, b) => a.message!.receivedAt - b.message!.receivedAt)[0];
           if (byMessage) {
@@ -383,26 +390,24 @@ export async function run(
             thread = { ...thread, fork: forks };
             return finish('waiting');
           }
-          // Join: continue only when every branch reported (a fenced commit, so exactly once).
-          const fork = thread.fork;
-          const reports = shape.branches.map((branch) => (options.deliveries ?? []).find((m) => {
-            const body = m.body as BranchResult;
-            return m.messageType === BRANCH_RESULT_TYPE && !consumed.includes(m.messageId) && body.fork === fork && body.branch === branch.name;
-          }));
-          if (reports.some((r) => r === undefined)) return finish('waiting');
+          // Join: continue only when every branch instance ended (a fenced commit, so exactly once).
+          const ended = shape.branches.map((branch) => {
+            const id = branchInstanceId(current.instanceId, thread.fork!, branch.name);
+            return (options.branches ?? []).find((b) => b.instanceId === id && branchEnded(b));
+          });
+          if (ended.some((b) => b === undefined)) return finish('waiting');
           const atFork = structuredClone(vars);
           const errors: string[] = [];
-          for (const report of reports as InboundMessage[]) {
-            const result = report.body as BranchResult;
-            consumed.push(report.messageId);
+          for (const result of ended as InstanceState[]) {
             // Only what the branch changed is applied, in branch order: branches that touch different
             // variables never overwrite each other.
             for (const name of new Set([...Object.keys(atFork), ...Object.keys(result.vars)])) {
               if (!(name in result.vars)) delete vars[name];
               else if (JSON.stringify(result.vars[name]) !== JSON.stringify(atFork[name])) vars[name] = structuredClone(result.vars[name]);
             }
-            compensable.push(...result.compensable);
-            if (result.error !== undefined) errors.push(result.error);
+            compensable.push(...(result.compensable ?? []));
+            // A branch that failed into a handler, or was terminated, ended with its error.
+            if (result.error !== undefined) errors.push(result.error.reason);
           }
           const { fork: _joined, ...rest } = thread;
           thread = rest;
@@ -419,7 +424,7 @@ export async function run(
             return finish('suspended', { error: { reason: `reached the end of a branch of "${shape.parallel}" outside of it`, shapeId: key, at: options.now() } });
           }
           advanceTo(END);
-          outbox.push(branchReport({ ...current, vars, compensable }, options.now()));
+          outbox.push(wakeJoin(current));
           return finish('completed', { error: undefined });
         }
         case 'loop': {

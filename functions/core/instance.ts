@@ -78,26 +78,13 @@ export interface ForkEntry {
   readonly branch: InstanceState;
 }
 
-/** A branch instance's result, delivered to its orchestration's inbox where the join takes it. */
+/**
+ * A branch instance ended: wake its orchestration, whose join reads the branch instances themselves (their
+ * variables, completed scopes, error). Nothing is written for it, so waking twice costs only a read.
+ */
 export interface JoinEntry {
   readonly kind: 'join';
   readonly instanceId: string;
-  readonly message: InboundMessage;
-}
-
-/** Message type of a branch result in an inbox (not a valid type on the receive queue, so none can be forged). */
-export const BRANCH_RESULT_TYPE = '$branch';
-
-/** Body of a branch result. */
-export interface BranchResult {
-  readonly fork: number;
-  readonly branch: string;
-  /** The branch's variables when it ended. */
-  readonly vars: Readonly<Record<string, unknown>>;
-  /** Scopes with a compensation the branch completed (not yet compensated), in order of completion. */
-  readonly compensable: readonly string[];
-  /** Set when the branch failed and the orchestration has a handler for it. */
-  readonly error?: string;
 }
 
 /** What a branch instance knows of the orchestration instance that forked it. */

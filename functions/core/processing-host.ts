@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { activateOrDeliver } from './activation.ts';
-import { branchReport, run } from './engine.ts';
+import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
 import { InstanceNotFound, InvalidTransition, OwnershipLost } from './errors.ts';
 import { InstanceStatus, type InstanceState, type OutboxEntry } from './instance.ts';
 import { takeoverBefore, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
@@ -67,8 +67,13 @@ export class ProcessingHost {
     const owner = `${hostId}/${randomUUID()}`;
     let state = hint ?? (await store.load(item.instanceId));
     if (!state) return { result: 'done', detail: 'no such instance' };
+    const orchestration = registry.get(state.orchestration, state.version);
 
+    // Read once, and only if a receive or listen asks for it (most runs never do).
     let deliveries: InboundMessage[] | undefined;
+    const inbox = async () => (deliveries ??= await store.deliveries(state!.instanceId));
+    let branches: InstanceState[] | undefined;
+
     if (state.status === InstanceStatus.Waiting) {
       // Its host died between commit and dispatch: its work item comes back and sends the outbox now.
       const timerDue = state.cursor.threads.find((t) => t.timerDue !== undefined)?.timerDue;
@@ -87,9 +92,15 @@ export class ProcessingHost {
           await this.#armTimer(state.instanceId, timerDue);
           return { result: 'done', detail: 'timer hop', instance: state };
         }
-        deliveries = await store.deliveries(state.instanceId);
-        const consumed = new Set(state.consumed ?? []);
-        if (!deliveries.some((m) => !consumed.has(m.messageId))) return { result: 'done', detail: 'waiting; nothing new in its inbox', instance: state };
+        const joining = orchestration ? forkedBranches(orchestration, state) : [];
+        if (joining.length > 0) {
+          // At a join: nothing to do until every branch instance ended (the last one to end wakes it again).
+          branches = await this.#loadAll(joining);
+          if (!branches.every(branchEnded)) return { result: 'done', detail: 'waiting for its parallel branches', instance: state };
+        } else {
+          const consumed = new Set(state.consumed ?? []);
+          if (!(await inbox()).some((m) => !consumed.has(m.messageId))) return { result: 'done', detail: 'waiting; nothing new in its inbox', instance: state };
+        }
       }
     } else if (state.status !== InstanceStatus.Running) {
       // The last commit's effects may not have gone out if the host that made it died before dispatching.
@@ -103,14 +114,16 @@ export class ProcessingHost {
     if (wait > 0) return { result: 'retry', retryAfterMs: wait, detail: `leased by ${state.lease!.owner}` };
 
     const resumed = delivery.receiveCount > 1 || (state.lease !== undefined && !state.lease.owner.startsWith(`${hostId}/`));
-    const orchestration = registry.get(state.orchestration, state.version);
     if (!orchestration) {
       return this.#commitSuspended(state, `orchestration ${state.orchestration} version ${state.version} is not deployed on host ${hostId}`);
     }
 
     // The previous commit's effects, unless recorded as dispatched: the host that made it may have died first.
-    if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision) await this.#dispatch(state.outbox);
-    if (deliveries === undefined && orchestration.usesInbox) deliveries = await store.deliveries(state.instanceId);
+    // A fork is the exception: its instance cannot leave the join before every branch exists, so the redelivery
+    // of the forking host's work item is what re-dispatches it (see `#needsMark`).
+    if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision && (delivery.receiveCount > 1 || this.#needsMark(state))) {
+      await this.#dispatch(state.outbox);
+    }
 
     let holdsLease = false;
     let commits = 0;
@@ -118,7 +131,10 @@ export class ProcessingHost {
       const heartbeat = holdsLease ? this.#heartbeat(owner, () => state!, (s) => (state = s)) : undefined;
       let result;
       try {
-        result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease, deliveries });
+        const joining = forkedBranches(orchestration, state);
+        if (joining.length > 0) branches ??= await this.#loadAll(joining);
+        result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease, inbox, branches });
+        branches = undefined;
       } finally {
         await heartbeat?.stop();
       }
@@ -126,6 +142,12 @@ export class ProcessingHost {
         state = await store.claim({ ...state, outbox: [] }, { owner, expiresAt: clock.now() + lease.leaseMs }, takeoverBefore(clock.now(), lease));
         holdsLease = true;
         continue;
+      }
+      // Still waiting, and nothing moved (a message it does not take yet, a branch that is not the last):
+      // there is nothing to persist.
+      if (result.stop === 'waiting' && state.status === InstanceStatus.Waiting && result.shapesRun === 0 && result.state.outbox.length === 0 &&
+        JSON.stringify(result.state.cursor) === JSON.stringify(state.cursor) && commits === 0) {
+        return { result: 'done', detail: 'waiting; nothing it can take yet', instance: state };
       }
       const continues = result.stop === 'checkpoint';
       const now = clock.now();
@@ -142,8 +164,8 @@ export class ProcessingHost {
       commits++;
       if (next.outbox.length > 0) await this.#dispatch(next.outbox);
       // A dehydrated instance is woken by a new work item, which cannot tell whether this outbox went out:
-      // record it (one small write, at dehydration points only). Finished instances need no such record.
-      if (next.status === InstanceStatus.Waiting && next.outbox.length > 0) await store.markDispatched(next.instanceId, next.revision);
+      // record it (one small write, at dehydration points with effects only). Finished instances need none.
+      if (next.status === InstanceStatus.Waiting && next.outbox.length > 0 && this.#needsMark(next)) await store.markDispatched(next.instanceId, next.revision);
       // A crash before this leaves a waiting instance with a due timer and no work item: the sweeper finds it.
       const timerDue = next.status === InstanceStatus.Waiting ? next.cursor.threads.find((t) => t.timerDue !== undefined)?.timerDue : undefined;
       if (timerDue !== undefined) await this.#armTimer(next.instanceId, timerDue);
@@ -151,6 +173,21 @@ export class ProcessingHost {
       state = next;
       holdsLease = true;
     }
+  }
+
+  /**
+   * Whether a waiting instance's outbox must be recorded as dispatched. Not when it forks: such an instance
+   * waits at its join until every branch instance exists and ended, so no other host can move it on (and
+   * replace that outbox) before the forking host's redelivered work item re-dispatches it. Sends in the same
+   * outbox go out before the forks, so they are covered too.
+   */
+  #needsMark(state: InstanceState): boolean {
+    return !state.outbox.some((e) => e.kind === 'fork');
+  }
+
+  async #loadAll(instanceIds: readonly string[]): Promise<InstanceState[]> {
+    const found = await Promise.all(instanceIds.map((id) => this.#deps.store.load(id)));
+    return found.filter((s): s is InstanceState => s !== undefined);
   }
 
   /**
@@ -179,18 +216,18 @@ export class ProcessingHost {
     if (!state) throw new InstanceNotFound(instanceId);
     if (state.status === InstanceStatus.Completed || state.status === InstanceStatus.Terminated) throw new InvalidTransition(instanceId, state.status, 'terminate');
     const now = clock.now();
-    // A branch instance tells its join, which raises the termination as the branch's failure.
-    const outbox = state.branchOf ? [branchReport(state, now, `terminated: ${reason}`)] : [];
-    const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: `terminated: ${reason}`, at: now }, outbox, revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
+    // A branch instance wakes its join, which raises the termination as the branch's failure.
+    const wake = state.branchOf ? [wakeJoin(state)] : [];
+    const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: `terminated: ${reason}`, at: now }, outbox: [...state.outbox, ...wake], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
     await this.#commit(next, state.revision, takeoverBefore(now, lease));
-    if (outbox.length > 0) await this.#dispatch(outbox);
+    if (wake.length > 0) await this.#dispatch(wake);
     return next;
   }
 
   /**
    * Dispatches a commit's effects. Each is idempotent, because a host that died before finishing leaves them
    * to the next one: sends keep their message ids, a started instance's id derives from its message id,
-   * a branch instance is created once, a branch report is delivered once. Work items go out last, in one batch.
+   * a branch instance is created once, a join is only woken. Work items go out last, in one batch.
    */
   async #dispatch(outbox: readonly OutboxEntry[]): Promise<void> {
     const { store, sendPort, workQueue, registry, clock } = this.#deps;
@@ -209,7 +246,6 @@ export class ProcessingHost {
         const created = await store.create(entry.branch);
         items.push(workItem(entry.branch.instanceId, 'fork', created ? entry.branch : undefined));
       } else if (entry.kind === 'join') {
-        await store.deliver(entry.instanceId, entry.message);
         items.push({ instanceId: entry.instanceId, reason: 'join' });
       }
     }
