@@ -17,13 +17,13 @@ import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/cli
 import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { DYNAMODB_WRITES, RequestMeter } from '../functions/adapters/request-meter.ts';
 import { allShapes } from '../functions/core/definition.ts';
-import { activationInstanceId, branchInstanceId } from '../functions/core/ids.ts';
+import { branchInstanceId } from '../functions/core/ids.ts';
 import { orderFulfilmentV2 } from '../functions/orchestrations/order-fulfilment-v2.ts';
 import { createProcessingHandler } from '../functions/handlers/process.ts';
 import { createReceiveHandler } from '../functions/handlers/receive.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
 import { LocalCluster } from '../local/cluster.ts';
-import { sampleOrder } from '../local/demo.ts';
+import { orderInstanceId, sampleOrder } from '../local/demo.ts';
 import { startEmbeddedStack } from '../local/embedded-stack.ts';
 import { SqsPoller } from '../local/poller.ts';
 import { provision, type Resources } from '../local/provision.ts';
@@ -61,17 +61,18 @@ async function rawConditionalWrites(total: number, inFlight = 16): Promise<numbe
   return total / ((performance.now() - started) / 1000);
 }
 
+/** Sends `count` sample orders; returns their instance ids (one OrderFulfilment instance per orderId). */
 async function sendOrders(queueUrl: string, count: number): Promise<string[]> {
   const sqs = sqsClient({ endpoint });
   const ids: string[] = [];
   for (let i = 0; i < count; i += 10) {
-    const chunk = Array.from({ length: Math.min(10, count - i) }, (_, j) => sampleOrder(i + j).body);
+    const chunk = Array.from({ length: Math.min(10, count - i) }, (_, j) => sampleOrder(i + j));
     const response = await sqs.send(new SendMessageBatchCommand({
       QueueUrl: queueUrl,
-      Entries: chunk.map((body, j) => ({ Id: String(j), MessageBody: JSON.stringify(body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } } })),
+      Entries: chunk.map((order, j) => ({ Id: String(j), MessageBody: JSON.stringify(order.body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } } })),
     }));
-    const byId = new Map((response.Successful ?? []).map((s) => [s.Id, s.MessageId!]));
-    chunk.forEach((_, j) => ids.push(byId.get(String(j))!));
+    if ((response.Failed ?? []).length > 0) throw new Error(`bench: could not send orders: ${JSON.stringify(response.Failed)}`);
+    ids.push(...chunk.map((order) => orderInstanceId(order.orderId)));
   }
   return ids;
 }
@@ -156,10 +157,10 @@ async function meteredRun(count: number) {
     new SqsPoller({ ...common, queueUrl: resources.queues.receive.url, queueArn: resources.queues.receive.arn, handler: createReceiveHandler(runtime) }),
     new SqsPoller({ ...common, queueUrl: resources.queues.work.url, queueArn: resources.queues.work.arn, handler: createProcessingHandler(runtime) }),
   ];
-  const messageIds = await sendOrders(resources.queues.receive.url, count);
+  const instanceIds = await sendOrders(resources.queues.receive.url, count);
   pollers.forEach((p) => p.start());
   const started = performance.now();
-  await waitForEnd(resources.tableName, messageIds.map((id) => activationInstanceId('OrderFulfilment', id)), [resources.queues.receive.url, resources.queues.work.url]);
+  await waitForEnd(resources.tableName, instanceIds, [resources.queues.receive.url, resources.queues.work.url]);
   const seconds = (performance.now() - started) / 1000;
   await Promise.all(pollers.map((p) => p.stop()));
 
@@ -181,7 +182,7 @@ async function clusterThroughput(instances: number, count: number): Promise<{ st
   const d = cluster.describe();
   // Queue everything first so the hosts, not the sender, set the pace.
   await cluster.stop();
-  const messageIds = await sendOrders(d.receiveQueueUrl, count);
+  const instanceIds = await sendOrders(d.receiveQueueUrl, count);
   const restarted = new LocalCluster({ ...cluster.options, prefix: cluster.options.prefix });
   const boot = performance.now();
   await restarted.start();
@@ -189,7 +190,7 @@ async function clusterThroughput(instances: number, count: number): Promise<{ st
   // Timed from when the host instances are up: process start-up (loading Node modules) is not throughput.
   const started = performance.now();
   process.stderr.write(`bench: ${instances} host instance(s) up in ${Math.round(started - boot)} ms\n`);
-  const states = await waitForEnd(d.tableName, messageIds.map((id) => activationInstanceId('OrderFulfilment', id)), [d.receiveQueueUrl, d.workQueueUrl]);
+  const states = await waitForEnd(d.tableName, instanceIds, [d.receiveQueueUrl, d.workQueueUrl]);
   const seconds = (performance.now() - started) / 1000;
   await restarted.stop();
   // Each instance's persistence points (branch instances included): its creation plus one per commit (the

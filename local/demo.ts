@@ -1,7 +1,7 @@
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
-import { activationInstanceId } from '../functions/core/ids.ts';
+import { convoyInstanceId } from '../functions/core/ids.ts';
 import type { LocalCluster } from './cluster.ts';
 
 export interface DemoResult {
@@ -55,10 +55,9 @@ export async function runDemo(cluster: LocalCluster, count: number, log: (line: 
     }
   });
 
-  // The receive queue's MessageIds decide the instance ids (deterministic activation).
-  const sent = await sendOrders(sqs, d.receiveQueueUrl, orders.map((o) => o.body));
-  // Orders correlate on orderId (a convoy): each has its own id here, so each activates its own instance.
-  const instanceIds = sent.map((messageId) => activationInstanceId('OrderFulfilment', messageId));
+  await sendOrders(sqs, d.receiveQueueUrl, orders.map((o) => o.body));
+  // Orders correlate on orderId (a convoy): the instance id derives from it.
+  const instanceIds = orders.map((o) => orderInstanceId(o.orderId));
   log(`demo: sent ${count} orders to ${d.receiveQueueUrl}`);
 
   const received = new Map<string, { messageId: string; type: string }[]>();
@@ -111,6 +110,11 @@ export async function runDemo(cluster: LocalCluster, count: number, log: (line: 
   const completed = states.filter((s) => s.status === 'completed').length;
   const failovers = states.reduce((n, s) => n + Number(JSON.parse(s.doc).failovers ?? 0), 0);
   return { orchestrations: count, completed, lost, duplicates, redeliveries, failovers, killed };
+}
+
+/** The OrderFulfilment instance of an order (v2 and later: one instance per orderId). */
+export function orderInstanceId(orderId: string): string {
+  return convoyInstanceId('OrderFulfilment', 'order', orderId);
 }
 
 async function sendOrders(sqs: ReturnType<typeof sqsClient>, queueUrl: string, bodies: unknown[]): Promise<string[]> {

@@ -23,13 +23,11 @@ import { MESSAGEBOX } from '../../infra/settings.ts';
  *   I#<instanceId> / STATE      one item per instance; `doc` holds the engine state as JSON, the
  *                               attributes beside it are what conditions and indexes need.
  *   I#<instanceId> / MSG#<id>  a message delivered to the instance, held until a receive takes it.
- *   C#<orchestration>#<set>#<value> / OWNER  the instance that owns a correlation value (convoys).
  *   M#<messageId>  / SUSPENDED  a message that could not become an instance.
  * The status index is sparse: only instances needing attention (running, waiting, suspended) carry
  * gsi1pk, sharded so no index partition takes every write.
  */
 const STATE = 'STATE';
-const OWNER = 'OWNER';
 const INBOX = 'MSG#';
 const SUSPENDED = 'SUSPENDED';
 const INDEXED: ReadonlySet<string> = new Set([InstanceStatus.Running, InstanceStatus.Waiting, InstanceStatus.Suspended]);
@@ -131,26 +129,9 @@ export class DynamoDbInstanceStore implements InstanceStore {
     }
   }
 
-  async claimCorrelation(key: string, instanceId: string): Promise<string> {
-    try {
-      await this.#client.send(new PutCommand({
-        TableName: this.#table,
-        Item: { pk: `C#${key}`, sk: OWNER, instanceId },
-        // The convoy guarantee: of two first messages racing on two hosts, one write wins.
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }));
-      return instanceId;
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const owner = await this.findCorrelation(key);
-      if (!owner) throw new Error(`correlation ${key} is owned, yet no owner could be read`, { cause: error });
-      return owner;
-    }
-  }
-
-  async findCorrelation(key: string): Promise<string | undefined> {
-    const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: `C#${key}`, sk: OWNER }, ConsistentRead: true }));
-    return Item?.instanceId as string | undefined;
+  async exists(instanceId: string): Promise<boolean> {
+    const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: instanceKey(instanceId), sk: STATE }, ProjectionExpression: 'pk', ConsistentRead: true }));
+    return Item !== undefined;
   }
 
   async markDispatched(instanceId: string, revision: number): Promise<void> {

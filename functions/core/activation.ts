@@ -1,6 +1,5 @@
 import { activate } from './engine.ts';
 import { InvalidMessage } from './errors.ts';
-import { correlationKey } from './ids.ts';
 import type { CompiledOrchestration } from './definition.ts';
 import type { InstanceState } from './instance.ts';
 import type { InboundMessage } from './message.ts';
@@ -14,25 +13,25 @@ export interface Activation {
 }
 
 /**
- * Activates `orchestration` with `message`, idempotently: the instance id derives from the message id, so a
- * redelivery finds the instance it made. When the activating receive initializes a correlation set, the
- * first message of a key wins the key (one conditional write) and any later one is delivered to the
- * winner's inbox instead: a convoy, with one instance per key even when two messages race.
+ * Activates `orchestration` with `message` in one conditional write, idempotently: the instance id derives
+ * from the message id, so a redelivery finds the instance it made. When the activating receive initializes a
+ * correlation set, the id derives from the set's value instead (a convoy): of two first messages of a value
+ * racing on two hosts, one creates the instance and the other is delivered to its inbox.
  *
  * @throws InvalidMessage when the message has no value for the correlation set it must initialize.
  */
 export async function activateOrDeliver(orchestration: CompiledOrchestration, message: InboundMessage, store: InstanceStore, now: number): Promise<Activation> {
   const state = activate(orchestration, message, now);
   const set = orchestration.activation.correlation;
-  if (set !== undefined) {
-    const value = state.correlations[set];
-    if (value === undefined) throw new InvalidMessage(`no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`);
-    const owner = await store.claimCorrelation(correlationKey(orchestration.name, set, value), state.instanceId);
-    if (owner !== state.instanceId) {
-      await store.deliver(owner, message);
-      return { instanceId: owner };
-    }
+  if (set !== undefined && state.correlations[set] === undefined) {
+    throw new InvalidMessage(`no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`);
   }
-  // false means a redelivery: the instance exists already, routed once (and its state may have moved on).
-  return (await store.create(state)) ? { instanceId: state.instanceId, created: state } : { instanceId: state.instanceId };
+  if (await store.create(state)) return { instanceId: state.instanceId, created: state };
+  // The instance exists. Without a convoy that is a redelivery: routed once already (and it may have moved on).
+  if (set === undefined) return { instanceId: state.instanceId };
+  // In a convoy it is either this same message coming back (it activated the instance), or a later one of
+  // the value, which joins the instance through its inbox. Only this conflict path reads.
+  const existing = await store.load(state.instanceId);
+  if (existing?.consumed[0] !== message.messageId) await store.deliver(state.instanceId, message);
+  return { instanceId: state.instanceId };
 }

@@ -1,7 +1,7 @@
 import { END, DEFAULT_RETRY, type CompiledOrchestration, type DelayShape, type ProgramShape, type ReceiveShape } from './definition.ts';
 import type { StepContext } from './context.ts';
 import { StepFailed, describeError } from './errors.ts';
-import { activationInstanceId, branchInstanceId, outboundMessageId } from './ids.ts';
+import { activationInstanceId, branchInstanceId, convoyInstanceId, outboundMessageId } from './ids.ts';
 import {
   InstanceStatus,
   type InstanceState,
@@ -80,9 +80,9 @@ export const MAX_SHAPES_PER_RUN = 1_000;
 
 /** The first state of an instance activated by `message`: the message is bound, the cursor after the receive. */
 export function activate(orchestration: CompiledOrchestration, message: InboundMessage, now: number): InstanceState {
-  const instanceId = activationInstanceId(orchestration.name, message.messageId);
   const set = orchestration.activation.correlation;
   const key = set === undefined ? undefined : correlationValue(orchestration, set, message);
+  const instanceId = set !== undefined && key !== undefined ? convoyInstanceId(orchestration.name, set, key) : activationInstanceId(orchestration.name, message.messageId);
   return {
     instanceId,
     orchestration: orchestration.name,

@@ -19,9 +19,13 @@ export function outboundMessageId(instanceId: string, sequence: number): string 
   return deterministicId('send', instanceId, sequence);
 }
 
-/** The MessageBox key of a correlation set's value: one owner instance per orchestration, set and value. */
-export function correlationKey(orchestration: string, set: string, value: string): string {
-  return `${orchestration}#${set}#${value}`;
+/**
+ * The instance of a convoy: an orchestration whose activating receive initializes a correlation set has one
+ * instance per value of that set, and its id derives from the value. Creating it is then the convoy's claim
+ * (one conditional write), and a later message of the set finds its instance without a lookup.
+ */
+export function convoyInstanceId(orchestration: string, set: string, value: string): string {
+  return deterministicId('convoy', orchestration, set, value);
 }
 
 /** A branch instance of Parallel Actions: readable, and the same on every host that forks it. */

@@ -26,12 +26,8 @@ export interface InstanceStore {
    * @throws OwnershipLost when the condition fails.
    */
   commit(next: InstanceState, expectedRevision: number, hostId: string, takeoverBefore: number): Promise<void>;
-  /**
-   * Makes `instanceId` the owner of a correlation key unless another instance owns it already.
-   * Returns the owner: `instanceId` when it won (or already held it), else the instance that did.
-   */
-  claimCorrelation(key: string, instanceId: string): Promise<string>;
-  findCorrelation(key: string): Promise<string | undefined>;
+  /** Whether the instance exists (a strongly consistent read of its key only). */
+  exists(instanceId: string): Promise<boolean>;
   /** Puts a message in an instance's inbox (held until a receive takes it). Idempotent on messageId. */
   deliver(instanceId: string, message: InboundMessage): Promise<void>;
   /** The instance's inbox, oldest first, consumed messages included (the state says which). */

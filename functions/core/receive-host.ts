@@ -1,7 +1,7 @@
 import { activateOrDeliver } from './activation.ts';
 import { correlationValue } from './engine.ts';
 import { BatonError, InvalidMessage, RoutingFailure, describeError } from './errors.ts';
-import { correlationKey } from './ids.ts';
+import { convoyInstanceId } from './ids.ts';
 import { parseInbound, type RawMessage } from './message.ts';
 import { workItem, type Clock, type InstanceStore, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InstanceState } from './instance.ts';
@@ -104,8 +104,8 @@ export class ReceiveHost {
         instanceIds.push(activation.instanceId);
       }
       for (const { orchestration, set, value } of followed) {
-        const owner = await store.findCorrelation(correlationKey(orchestration.name, set, value));
-        if (owner === undefined) {
+        const owner = convoyInstanceId(orchestration.name, set, value);
+        if (!(await store.exists(owner))) {
           // Its instance may not exist yet (its activating message is still on its way): SQS holds the
           // message and brings it back; past the hold it is suspended with this reason.
           if ((raw.receiveCount ?? 1) < this.#deps.holdReceives) throw new UncorrelatedMessage(orchestration.name, set, value);

@@ -49,17 +49,10 @@ export class MemoryInstanceStore implements InstanceStore {
     await this.afterCommit?.(next);
   }
 
-  readonly correlations = new Map<string, string>();
   readonly inboxes = new Map<string, InboundMessage[]>();
 
-  async claimCorrelation(key: string, instanceId: string): Promise<string> {
-    this.writes++;
-    if (!this.correlations.has(key)) this.correlations.set(key, instanceId);
-    return this.correlations.get(key)!;
-  }
-
-  async findCorrelation(key: string): Promise<string | undefined> {
-    return this.correlations.get(key);
+  async exists(instanceId: string): Promise<boolean> {
+    return this.items.has(instanceId);
   }
 
   async deliver(instanceId: string, message: InboundMessage): Promise<void> {

@@ -7,7 +7,7 @@ import { sqsClient } from '../../functions/adapters/aws-clients.ts';
 import { activationInstanceId } from '../../functions/core/ids.ts';
 import { priceOrder, type Order } from '../../functions/orchestrations/order-fulfilment.ts';
 import { LocalCluster } from '../../local/cluster.ts';
-import { runDemo, sampleOrder } from '../../local/demo.ts';
+import { orderInstanceId, runDemo, sampleOrder } from '../../local/demo.ts';
 import { announceSkip, targets } from '../helpers/targets.ts';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
@@ -67,7 +67,7 @@ for (const target of targets) {
         expect(messages.map((m) => m.attributes.MessageType).sort()).toEqual([...order.expected].sort());
         for (const message of messages) {
           expect(message.attributes.CorrelationId).toBe(sentIds.get(order.orderId));
-          expect(message.attributes.InstanceId).toBe(activationInstanceId('OrderFulfilment', sentIds.get(order.orderId)!));
+          expect(message.attributes.InstanceId).toBe(orderInstanceId(order.orderId));
           expect(message.attributes.MessageId).toMatch(/^[0-9a-f-]{36}$/);
         }
         const invoice = messages.find((m) => m.attributes.MessageType === 'Invoice');
@@ -176,12 +176,14 @@ for (const target of targets) {
       const [first, second] = await Promise.all([0, 1].map(() => sendAll(ids.map((orderId) => ({ type: 'Order', body: small(orderId) })))));
       const outcomes = await drain(sqs, cluster.describe().sendQueueUrl, (m) => ids.includes(m.body.orderId), ids.length * 2, 60_000);
       for (const orderId of ids) expect(byOrder(outcomes, orderId), orderId).toEqual(['Invoice', 'Shipment']);
-      // Each copy would activate its own instance id; exactly one of the two exists, the other copy joined it.
+      // One instance per orderId: one copy activated it, the other joined its inbox.
       for (const [i, orderId] of ids.entries()) {
-        const copies = await Promise.all([first![i]!, second![i]!].map((messageId) => cluster.store.load(activationInstanceId('OrderFulfilment', messageId))));
-        expect(copies.filter((c) => c !== undefined), orderId).toHaveLength(1);
-        const owner = copies.find((c) => c !== undefined)!;
-        expect((await cluster.store.deliveries(owner.instanceId)).map((m) => m.messageType), orderId).toContain('Order');
+        const instance = (await cluster.store.load(orderInstanceId(orderId)))!;
+        const copies = [first![i]!, second![i]!];
+        expect(copies, orderId).toContain(instance.consumed[0]);
+        expect((await cluster.store.deliveries(instance.instanceId)).map((m) => m.messageId), orderId).toEqual(copies.filter((c) => c !== instance.consumed[0]));
+        // Without the convoy each copy would have made an instance of its own, under its own message id.
+        for (const copy of copies) expect(await cluster.store.exists(activationInstanceId('OrderFulfilment', copy))).toBe(false);
       }
     });
   });
@@ -246,7 +248,7 @@ describe('local cluster restarted on its data folder', () => {
         const deadline = Date.now() + 60_000;
         let ended = 0;
         while (Date.now() < deadline) {
-          const states = await Promise.all(ids.map((id) => second.store.load(activationInstanceId('OrderFulfilment', id))));
+          const states = await Promise.all(orders.map((o) => second.store.load(orderInstanceId(o.orderId))));
           ended = states.filter((s) => s?.status === 'completed').length;
           if (ended === orders.length) break;
           await new Promise((r) => setTimeout(r, 250));

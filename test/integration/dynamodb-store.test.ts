@@ -3,11 +3,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoDbDocumentClient, sqsClient } from '../../functions/adapters/aws-clients.ts';
 import { DynamoDbInstanceStore } from '../../functions/adapters/DynamoDbInstanceStore.ts';
 import { RequestMeter } from '../../functions/adapters/request-meter.ts';
+import { activateOrDeliver } from '../../functions/core/activation.ts';
 import { activate } from '../../functions/core/engine.ts';
 import { OwnershipLost } from '../../functions/core/errors.ts';
 import { InstanceStatus } from '../../functions/core/instance.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
+import { sampleOrchestrations } from '../../functions/orchestrations/index.ts';
 import { provision } from '../../local/provision.ts';
 import { announceSkip, startTargetEndpoint, targets } from '../helpers/targets.ts';
 
@@ -85,12 +87,21 @@ for (const target of targets) {
       expect(meter.snapshot()).toEqual({ 'DynamoDB.UpdateItem': 1 });
     });
 
-    it('gives a correlation value to exactly one of two racing instances, and names the owner to the loser', async () => {
-      const key = `Approvals#order#o-${process.pid}-${++counter}`;
-      const owners = await Promise.all([store.claimCorrelation(key, 'instance-a'), store.claimCorrelation(key, 'instance-b')]);
-      expect(new Set(owners).size).toBe(1);
-      expect(await store.findCorrelation(key)).toBe(owners[0]);
-      expect(await store.findCorrelation(`${key}-absent`)).toBeUndefined();
+    it('makes one instance of a convoy value when two first messages race, and puts the other in its inbox', async () => {
+      const convoy = new OrchestrationRegistry(sampleOrchestrations()).latest('OrderFulfilment')!;
+      const orderId = `o-${process.pid}-${++counter}`;
+      const order = (messageId: string) => ({ messageId, messageType: 'Order', body: { orderId, customerId: 'c', lines: [] }, properties: {}, receivedAt: Date.now() });
+      const [a, b] = await Promise.all([activateOrDeliver(convoy, order(`${orderId}-a`), store, Date.now()), activateOrDeliver(convoy, order(`${orderId}-b`), store, Date.now())]);
+      expect(a.instanceId).toBe(b.instanceId);
+      expect([a.created, b.created].filter(Boolean)).toHaveLength(1);
+      const winner = a.created ? `${orderId}-a` : `${orderId}-b`;
+      const loser = a.created ? `${orderId}-b` : `${orderId}-a`;
+      expect((await store.deliveries(a.instanceId)).map((m) => m.messageId)).toEqual([loser]);
+      // The winner coming back (a redelivery) is recognised, not delivered as a second order.
+      await activateOrDeliver(convoy, order(winner), store, Date.now());
+      expect((await store.deliveries(a.instanceId)).map((m) => m.messageId)).toEqual([loser]);
+      expect(await store.exists(a.instanceId)).toBe(true);
+      expect(await store.exists(`${a.instanceId}-absent`)).toBe(false);
     });
 
     it('keeps an instance inbox in arrival order, each message once, apart from the instance state', async () => {
