@@ -20,7 +20,7 @@ export function createProcessingHandler(
 
   async function processRecord(record: SQSRecord): Promise<void> {
     const item = parseWorkItem(record.body);
-    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? 1);
+    const receiveCount = receiveCountOf(record);
     try {
       const outcome = await runtime.processingHost.process(item, { receiveCount });
       onOutcome?.(outcome);
@@ -45,7 +45,35 @@ export function createProcessingHandler(
   }
 
   return async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+    // Work items of one instance for one reason in one batch (the last two branches of a parallel ending
+    // together, say) were all enqueued before this batch was read, so one run sees everything they signal:
+    // run it once, for the copy received most often (it carries the re-dispatch duty), and let the others
+    // share its outcome. Run side by side, they would only race each other for the same commit.
+    const chosen = new Map<string, SQSRecord>();
+    for (const record of event.Records) {
+      const key = groupKey(record);
+      const current = chosen.get(key);
+      if (!current || receiveCountOf(record) > receiveCountOf(current)) chosen.set(key, record);
+    }
+    const runs = new Map<string, Promise<void>>();
+    const shared = (record: SQSRecord): Promise<void> => {
+      const key = groupKey(record);
+      if (!runs.has(key)) runs.set(key, processRecord(chosen.get(key)!));
+      return runs.get(key)!;
+    };
     // One processor per invocation: it keeps the batch's failures, and batches may run concurrently.
-    return processPartialResponse(event, processRecord, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });
+    return processPartialResponse(event, shared, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });
   };
+}
+
+const receiveCountOf = (record: SQSRecord) => Number(record.attributes.ApproximateReceiveCount ?? 1);
+
+/** Work items that one run serves alike: same instance, same reason. Unparseable ones stay on their own. */
+function groupKey(record: SQSRecord): string {
+  try {
+    const item = parseWorkItem(record.body);
+    return JSON.stringify([item.instanceId, item.reason]);
+  } catch {
+    return `record:${record.messageId}`;
+  }
 }

@@ -53,7 +53,8 @@ export class MessageBox extends Construct {
     const table = this.table.tableArn;
     const statements = {
       create: [new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [table] })],
-      step: [new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], resources: [table] })],
+      // PutItem: a step's effects create instances (parallel branches, Start Orchestration) and fill inboxes.
+      step: [new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], resources: [table] })],
       sweep: [
         new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table}/index/${MESSAGEBOX.statusIndex.name}`] }),
         new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table] }),

@@ -45,4 +45,24 @@ describe('processing host handler', () => {
     const { handler } = handlerWith(async () => { throw new OwnershipLost('i-1', 3); });
     expect((await handler(event(9))).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
   });
+
+  it('runs one instance once for the copies of a work item in one batch, for the copy received most often', async () => {
+    const record = (id: string, instanceId: string, reason: string, receiveCount: number) => ({ ...event(receiveCount).Records[0]!, messageId: id, body: JSON.stringify({ instanceId, reason }) });
+    const seen: { instanceId: string; receiveCount: number }[] = [];
+    const process = async (item: { instanceId: string }, delivery: { receiveCount: number }): Promise<ProcessOutcome> => {
+      seen.push({ instanceId: item.instanceId, receiveCount: delivery.receiveCount });
+      if (item.instanceId === 'broken') throw new Error('store down');
+      return { result: 'done', detail: 'ok' };
+    };
+    const { handler } = handlerWith(process as never);
+    const response = await handler({ Records: [
+      record('a', 'parent', 'join', 1), record('b', 'parent', 'join', 2), record('c', 'parent', 'timer', 1),
+      record('d', 'broken', 'join', 1), record('e', 'broken', 'join', 1),
+    ] });
+    // Same instance and reason: one run (the copy received twice); another reason runs on its own.
+    expect(seen.filter((s) => s.instanceId === 'parent').sort((x, y) => x.receiveCount - y.receiveCount)).toEqual([{ instanceId: 'parent', receiveCount: 1 }, { instanceId: 'parent', receiveCount: 2 }]);
+    expect(seen.filter((s) => s.instanceId === 'broken')).toHaveLength(1);
+    // A failed run fails every copy it stood for: all come back.
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['d', 'e']);
+  });
 });

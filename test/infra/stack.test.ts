@@ -75,6 +75,10 @@ describe('BatonStack', () => {
     const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
     const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
     expect(new Set(dynamo.flatMap((st) => [st.Action].flat()))).toEqual(new Set(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']));
+    // The processing host creates instances (parallel branches, started orchestrations): a conditional PutItem.
+    const hostActions = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => id.startsWith('ProcessingHost'))
+      .flatMap(([, p]) => (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((st) => [st.Action].flat()));
+    expect(hostActions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query']));
     // Only the processing host starts timers, only on the timer state machine.
     const starts = statements.filter((st) => [st.Action].flat().includes('states:StartExecution'));
     expect(starts).toHaveLength(1);
