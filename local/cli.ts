@@ -16,6 +16,9 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } 
 import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
 import { InstanceStatus } from '../functions/core/instance.ts';
+import { describeError } from '../functions/core/errors.ts';
+import { OrchestrationRegistry } from '../functions/core/registry.ts';
+import { loadOrchestrations } from './orchestrations.ts';
 import { OWNERSHIP } from '../infra/settings.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
 import { LocalCluster } from './cluster.ts';
@@ -74,6 +77,7 @@ async function start(): Promise<void> {
       'approval-threshold': { type: 'string' },
       'approval-timeout': { type: 'string' },
       'cancellation-window': { type: 'string' },
+      orchestrations: { type: 'string' },
       prefix: { type: 'string', default: 'baton' },
       help: { type: 'boolean', default: false },
     },
@@ -92,13 +96,29 @@ async function start(): Promise<void> {
   --approval-timeout 48h       how long an order waits for its Approval (e.g. 10s)
   --cancellation-window 10s    how long a fulfilled order can be cancelled before Invoice and Shipment
                                (the demo uses 0s)
-  --prefix baton       prefix of the table and queue names`);
+  --prefix baton       prefix of the table and queue names
+  --orchestrations F   run the orchestrations a module exports (export const orchestrations = [...]) instead of
+                       the sample`);
     return;
   }
   const demo = values.demo === undefined ? undefined : positiveInt(values.demo, '--demo');
   // The demo runs on fresh in-memory state unless a data folder is named; a plain start keeps state on disk.
   const inMemory = values['in-memory'] || (demo !== undefined && values['data-dir'] === undefined);
   const dataDir = inMemory ? undefined : resolve(values['data-dir'] ?? resolve(WORK_DIR, 'data'));
+  const sample = {
+    pricingLatencyMs: values['step-latency'] ? duration(values['step-latency'], '--step-latency') : demo ? 20 : 0,
+    approvalThreshold: values['approval-threshold'] === undefined ? undefined : nonNegative(values['approval-threshold'], '--approval-threshold'),
+    approvalTimeoutMs: values['approval-timeout'] === undefined ? undefined : duration(values['approval-timeout'], '--approval-timeout'),
+    cancellationWindowMs: values['cancellation-window'] !== undefined ? duration(values['cancellation-window'], '--cancellation-window') : demo ? 0 : undefined,
+  };
+  if (values.orchestrations) {
+    // Load and check them here, so a mistake is one clear message rather than host instances failing to start.
+    try {
+      new OrchestrationRegistry(await loadOrchestrations(values.orchestrations, sample));
+    } catch (error) {
+      fail(describeError(error));
+    }
+  }
   const cluster = new LocalCluster({
     instances: positiveInt(values.instances!, '--instances'),
     port: Number(values.port),
@@ -107,12 +127,8 @@ async function start(): Promise<void> {
     prefix: values.prefix!,
     leaseMs: duration(values.lease!, '--lease'),
     // The demo's pricing step takes 20 ms, like a call to a pricing service, so a kill lands mid-step.
-    sample: {
-      pricingLatencyMs: values['step-latency'] ? duration(values['step-latency'], '--step-latency') : demo ? 20 : 0,
-      approvalThreshold: values['approval-threshold'] === undefined ? undefined : nonNegative(values['approval-threshold'], '--approval-threshold'),
-      approvalTimeoutMs: values['approval-timeout'] === undefined ? undefined : duration(values['approval-timeout'], '--approval-timeout'),
-      cancellationWindowMs: values['cancellation-window'] !== undefined ? duration(values['cancellation-window'], '--cancellation-window') : demo ? 0 : undefined,
-    },
+    sample,
+    orchestrations: values.orchestrations,
     workDir: WORK_DIR,
     log: (line) => console.log(line),
   });

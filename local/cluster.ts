@@ -28,6 +28,8 @@ export interface ClusterOptions {
   readonly leaseMs: number;
   /** Options of the sample orchestrations the host instances run. */
   readonly sample: SampleOptions;
+  /** A module exporting the orchestrations to run instead of the sample (see local/orchestrations.ts). */
+  readonly orchestrations?: string;
   readonly workDir: string;
   /** Long-poll wait of the pollers (default 5 s: a host instance stops within it; Lambda's event source uses 20 s). */
   readonly waitSeconds?: number;
@@ -137,6 +139,7 @@ export class LocalCluster {
         BATON_LEASE_MS: String(o.leaseMs),
         ...sampleOptionsToEnv(o.sample),
         BATON_WAIT_SECONDS: String(o.waitSeconds ?? 5),
+        ...(o.orchestrations ? { BATON_ORCHESTRATIONS: resolve(o.orchestrations) } : {}),
         POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       },
     });

@@ -6,20 +6,24 @@
 import { sqsClient } from '../functions/adapters/aws-clients.ts';
 import { readConfig } from '../functions/handlers/config.ts';
 import { createProcessingHandler } from '../functions/handlers/process.ts';
+import { createReceiveHandler } from '../functions/handlers/receive.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
 import { EVENT_SOURCE } from '../infra/settings.ts';
+import { loadOrchestrations } from './orchestrations.ts';
 import { SqsPoller } from './poller.ts';
 
 const env = process.env;
 const region = env.AWS_REGION ?? 'us-east-1';
 const leaseSeconds = Math.max(1, Math.ceil(Number(env.BATON_LEASE_MS ?? 10_000) / 1000));
-const receive = await import('../functions/handlers/receive-host.ts');
 const sqs = sqsClient({ region, longPolling: true });
 
 const stats = { receiveBatches: 0, workItems: 0, failed: 0, completed: 0, suspended: 0 };
 const config = readConfig();
+// The same runtime (and orchestrations) for both hosts of this process, as one Lambda deployment has.
+const runtime = createRuntime(config, { definitions: await loadOrchestrations(env.BATON_ORCHESTRATIONS, config.sample) });
+const receive = { handler: createReceiveHandler(runtime) };
 const processing = {
-  handler: createProcessingHandler(createRuntime(config), undefined, (outcome) => {
+  handler: createProcessingHandler(runtime, undefined, (outcome) => {
     if (outcome.result !== 'done' || !outcome.instance || outcome.detail.startsWith('instance is')) return;
     if (outcome.instance.status === 'completed') stats.completed++;
     if (outcome.instance.status === 'suspended') stats.suspended++;

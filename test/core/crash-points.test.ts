@@ -1,60 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import {
-  branch, call, callable, code, compensate, complete, decide, delay, listen, loop, onMessage, onTimeout, orchestration, parallel, receive,
-  receiveCorrelated, scope, send, start, terminate, throwError, when,
-} from '../../functions/core/builder.ts';
 import type { OrchestrationDefinition } from '../../functions/core/definition.ts';
 import type { InstanceState } from '../../functions/core/instance.ts';
 import { sampleOrchestrations } from '../../functions/orchestrations/index.ts';
-import type { InboundMessage, RawMessage } from '../../functions/core/message.ts';
+import type { RawMessage } from '../../functions/core/message.ts';
 import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
 import type { WorkItem } from '../../functions/core/ports.ts';
 import { createWorld } from '../helpers/world.ts';
-import { orderIdOf, rawMessage } from '../helpers/orders.ts';
+import { rawMessage } from '../helpers/orders.ts';
+import { audit, everything } from '../fixtures/every-shape.ts';
 
-const orderId = orderIdOf;
-const id = (ctx: { message(n: string): InboundMessage }) => orderId(ctx.message('order'));
-
-const audit = orchestration('Audit', 1, [
-  receive('receiveAudit', 'AuditRequest', { into: 'request' }),
-  send('audited', 'send', 'Audited', (ctx) => ctx.message('request').body),
-  complete('done'),
-]);
-
-const stamp = callable('Stamp', [code('stamp', (ctx) => { ctx.vars.stamped = ((ctx.vars.stamped as number) ?? 0) + 1; })]);
-
-/** Every shape, in one flow. */
-const everything = orchestration('Everything', 1, [
-  receive('receiveOrder', 'Order', { into: 'order', correlation: 'order' }),
-  call('stampOnce', stamp),
-  scope('check', [throwError('boom', () => 'checked')], { onError: [code('caught', (ctx) => { ctx.vars.caught = ctx.vars.lastError; })] }),
-  start('startAudit', 'Audit', (ctx) => ({ orderId: id(ctx) })),
-  send('ask', 'send', 'ApprovalRequest', (ctx) => ({ orderId: id(ctx) })),
-  listen('approvalOrTimeout', [
-    onMessage('answered', receiveCorrelated('receiveApproval', 'Approval', { into: 'approval', correlation: 'order' }), [
-      code('note', (ctx) => { ctx.vars.approved = (ctx.message('approval').body as { approved?: boolean }).approved === true; }, { persistAfter: true }),
-    ]),
-    onTimeout('timedOut', 'approvalTimeout', { hours: 1 }, [code('noAnswer', (ctx) => { ctx.vars.approved = false; })]),
-  ]),
-  parallel('reserveAndPay', [
-    branch('inventory', [scope('reserve', [send('reserved', 'send', 'Reserved', (ctx) => ({ orderId: id(ctx) }))], { compensation: [send('released', 'send', 'Released', (ctx) => ({ orderId: id(ctx) }))] })]),
-    branch('payment', [
-      delay('settle', { seconds: 5 }),
-      scope('pay', [send('authorised', 'send', 'Authorised', (ctx) => ({ orderId: id(ctx) }))], { compensation: [send('voided', 'send', 'Voided', (ctx) => ({ orderId: id(ctx) }))] }),
-    ]),
-  ]),
-  call('stampTwice', stamp),
-  decide('isApproved', [when('yes', (ctx) => ctx.vars.approved === true, [
-    code('initLines', (ctx) => { ctx.vars.line = 0; }),
-    loop('eachLine', (ctx) => (ctx.vars.line as number) < 2, [
-      send('pick', 'send', 'Pick', (ctx) => ({ orderId: id(ctx), line: ctx.vars.line })),
-      code('nextLine', (ctx) => { ctx.vars.line = (ctx.vars.line as number) + 1; }, { persistAfter: true }),
-    ]),
-    delay('coolOff', { minutes: 20 }),
-    send('invoice', 'send', 'Invoice', (ctx) => ({ orderId: id(ctx), stamped: ctx.vars.stamped, caught: ctx.vars.caught })),
-  ])], [compensate('undo'), send('rejected', 'send', 'OrderRejected', (ctx) => ({ orderId: id(ctx) })), terminate('refusedEnd', () => 'not approved')]),
-  complete('done'),
-], { correlationSets: { order: { Order: orderId, Approval: orderId } } });
+/** Timers as a deployment would have them: the cool-off takes two SQS hops (no timer scheduler here). */
+const everythingHere = everything({ approvalTimeoutMs: 3_600_000, settleMs: 5_000, coolOffMs: 20 * 60_000 });
 
 type Crash = { kind: 'commit' | 'dispatch' | 'enqueue' | 'create' | 'deliver'; at: number };
 
@@ -145,9 +101,9 @@ const message = (type: string, body: unknown) => rawMessage(body, { MessageType:
 const sample = () => sampleOrchestrations({ approvalTimeoutMs: 20 * 60_000, cancellationWindowMs: 60_000 });
 
 const scenarios: [string, OrchestrationDefinition[], () => RawMessage[]][] = [
-  ['every shape, approved', [everything, audit], () => [message('Order', { orderId: 'o-1' }), message('Approval', { orderId: 'o-1', approved: true })]],
-  ['every shape, refused (compensation, terminate)', [everything, audit], () => [message('Order', { orderId: 'o-2' }), message('Approval', { orderId: 'o-2', approved: false })]],
-  ['every shape, timed out (compensation, terminate)', [everything, audit], () => [message('Order', { orderId: 'o-3' })]],
+  ['every shape, approved', [everythingHere, audit], () => [message('Order', { orderId: 'o-1' }), message('Approval', { orderId: 'o-1', approved: true })]],
+  ['every shape, refused (compensation, terminate)', [everythingHere, audit], () => [message('Order', { orderId: 'o-2' }), message('Approval', { orderId: 'o-2', approved: false })]],
+  ['every shape, timed out (compensation, terminate)', [everythingHere, audit], () => [message('Order', { orderId: 'o-3' })]],
   ['sample: large order approved', sample(), () => [order('s-1', 'GOLD', 20_000), message('Approval', { orderId: 's-1', approved: true })]],
   ['sample: approval timeout', sample(), () => [order('s-2', 'GOLD', 20_000)]],
   ['sample: cancelled in the window (compensation)', sample(), () => [order('s-3'), message('Cancel', { orderId: 's-3' })]],
