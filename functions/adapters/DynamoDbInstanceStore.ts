@@ -129,9 +129,15 @@ export class DynamoDbInstanceStore implements InstanceStore {
     }
   }
 
-  async exists(instanceId: string): Promise<boolean> {
-    const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: instanceKey(instanceId), sk: STATE }, ProjectionExpression: 'pk', ConsistentRead: true }));
-    return Item !== undefined;
+  async statusOf(instanceId: string): Promise<InstanceStatus | undefined> {
+    const { Item } = await this.#client.send(new GetCommand({
+      TableName: this.#table,
+      Key: { pk: instanceKey(instanceId), sk: STATE },
+      ProjectionExpression: 'pk, #status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ConsistentRead: true,
+    }));
+    return Item === undefined ? undefined : (Item.status as InstanceStatus);
   }
 
   async markDispatched(instanceId: string, revision: number): Promise<void> {

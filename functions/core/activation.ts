@@ -1,7 +1,7 @@
 import { activate } from './engine.ts';
 import { InvalidMessage } from './errors.ts';
 import type { CompiledOrchestration } from './definition.ts';
-import type { InstanceState } from './instance.ts';
+import { InstanceStatus, type InstanceState } from './instance.ts';
 import type { InboundMessage } from './message.ts';
 import type { InstanceStore } from './ports.ts';
 
@@ -10,6 +10,21 @@ export interface Activation {
   readonly instanceId: string;
   /** Set when this call created the instance (not on a redelivery, nor for a convoy's later message). */
   readonly created?: InstanceState;
+}
+
+/** Nothing would ever take it: kept as a suspended message with this reason instead. */
+export class NoTaker extends InvalidMessage {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'NoTaker';
+  }
+}
+
+/** Why a message for an existing instance will never be taken, or undefined when the instance may still take it. */
+export function refusal(orchestration: string, set: string, value: string, status: InstanceStatus | undefined, messageType: string): string | undefined {
+  if (status === InstanceStatus.Completed) return `the ${orchestration} instance for ${set}="${value}" has already completed; nothing waits for this ${messageType}`;
+  if (status === InstanceStatus.Terminated) return `the ${orchestration} instance for ${set}="${value}" has already ended (terminated); nothing waits for this ${messageType}`;
+  return undefined;
 }
 
 /**
@@ -30,8 +45,15 @@ export async function activateOrDeliver(orchestration: CompiledOrchestration, me
   // The instance exists. Without a convoy that is a redelivery: routed once already (and it may have moved on).
   if (set === undefined) return { instanceId: state.instanceId };
   // In a convoy it is either this same message coming back (it activated the instance), or a later one of
-  // the value, which joins the instance through its inbox. Only this conflict path reads.
+  // the value, which joins the instance through its inbox if the instance can take it. Only this path reads.
   const existing = await store.load(state.instanceId);
-  if (existing?.consumed[0] !== message.messageId) await store.deliver(state.instanceId, message);
+  if (existing?.consumed[0] === message.messageId) return { instanceId: state.instanceId };
+  const value = state.correlations[set]!;
+  const ended = refusal(orchestration.name, set, value, existing?.status, message.messageType);
+  if (ended) throw new NoTaker(ended);
+  if (!orchestration.followers.has(message.messageType)) {
+    throw new NoTaker(`${orchestration.name} instance ${state.instanceId} for ${set}="${value}" is already ${existing?.status ?? 'running'} and takes no further ${message.messageType}: a duplicate?`);
+  }
+  await store.deliver(state.instanceId, message);
   return { instanceId: state.instanceId };
 }

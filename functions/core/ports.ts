@@ -26,8 +26,8 @@ export interface InstanceStore {
    * @throws OwnershipLost when the condition fails.
    */
   commit(next: InstanceState, expectedRevision: number, hostId: string, takeoverBefore: number): Promise<void>;
-  /** Whether the instance exists (a strongly consistent read of its key only). */
-  exists(instanceId: string): Promise<boolean>;
+  /** The instance's status, or undefined when it does not exist (a strongly consistent read of two attributes). */
+  statusOf(instanceId: string): Promise<InstanceStatus | undefined>;
   /** Puts a message in an instance's inbox (held until a receive takes it). Idempotent on messageId. */
   deliver(instanceId: string, message: InboundMessage): Promise<void>;
   /** The instance's inbox, oldest first, consumed messages included (the state says which). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { activateOrDeliver } from './activation.ts';
 import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
-import { InstanceNotFound, InvalidTransition, OwnershipLost } from './errors.ts';
+import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, describeError } from './errors.ts';
 import { InstanceStatus, type InstanceState, type OutboxEntry } from './instance.ts';
 import { takeoverBefore, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
 import { MAX_DELAY_SECONDS, workItem, type Clock, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
@@ -240,8 +240,17 @@ export class ProcessingHost {
         // The registry refuses to load an orchestration whose Start targets are missing; this is a bug if hit.
         if (!target) throw new Error(`orchestration ${entry.orchestration} (started by ${entry.instanceId}) is not deployed`);
         const message = { messageId: entry.messageId, messageType: target.activation.messageType, body: entry.body, properties: {}, receivedAt: clock.now() };
-        const activation = await activateOrDeliver(target, message, store, clock.now());
-        items.push(workItem(activation.instanceId, 'start', activation.created));
+        try {
+          const activation = await activateOrDeliver(target, message, store, clock.now());
+          items.push(workItem(activation.instanceId, 'start', activation.created));
+        } catch (error) {
+          if (!(error instanceof InvalidMessage)) throw error;
+          // The started orchestration would not take it (no correlation value, its convoy ended): keep it, visible.
+          await store.putSuspendedMessage({
+            messageId: entry.messageId, reason: describeError(error), body: JSON.stringify(entry.body) ?? 'null',
+            attributes: { MessageType: message.messageType }, receivedAt: clock.now(), source: `start by ${entry.instanceId}`,
+          });
+        }
       } else if (entry.kind === 'fork') {
         const created = await store.create(entry.branch);
         items.push(workItem(entry.branch.instanceId, 'fork', created ? entry.branch : undefined));

@@ -1,4 +1,4 @@
-import { activateOrDeliver } from './activation.ts';
+import { activateOrDeliver, NoTaker, refusal } from './activation.ts';
 import { correlationValue } from './engine.ts';
 import { BatonError, InvalidMessage, RoutingFailure, describeError } from './errors.ts';
 import { convoyInstanceId } from './ids.ts';
@@ -105,7 +105,10 @@ export class ReceiveHost {
       }
       for (const { orchestration, set, value } of followed) {
         const owner = convoyInstanceId(orchestration.name, set, value);
-        if (!(await store.exists(owner))) {
+        const status = await store.statusOf(owner);
+        const ended = refusal(orchestration.name, set, value, status, message.messageType);
+        if (ended) throw new NoTaker(ended);
+        if (status === undefined) {
           // Its instance may not exist yet (its activating message is still on its way): SQS holds the
           // message and brings it back; past the hold it is suspended with this reason.
           if ((raw.receiveCount ?? 1) < this.#deps.holdReceives) throw new UncorrelatedMessage(orchestration.name, set, value);

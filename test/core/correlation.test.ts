@@ -1,4 +1,4 @@
-import { createWorld } from '../helpers/world.ts';
+import { createWorld, settle } from '../helpers/world.ts';
 import { describe, expect, it } from 'vitest';
 import { code, complete, decide, orchestration, receive, receiveCorrelated, send, when } from '../../functions/core/builder.ts';
 import { compile } from '../../functions/core/definition.ts';
@@ -94,17 +94,37 @@ describe('correlated receive', () => {
     expect(kept!.reason).toContain('no Approvals instance has order="o-404"');
   });
 
-  it('makes one instance of two first messages of a convoy arriving at the same moment on two hosts', async () => {
-    const w = world();
-    const [a, b] = [order('o-5'), order('o-5')];
-    const results = await Promise.all([w.receiver().receive([a]), w.receiver().receive([b])]);
+  it('makes one instance of two first messages of a sequential convoy arriving at the same moment on two hosts', async () => {
+    // A sequential convoy: the first Order of a customer activates, the next one of that customer joins it.
+    const customer = (m: { body: unknown }) => (m.body as { customerId?: string }).customerId;
+    const batcher = orchestration('Batcher', 1, [
+      receive('first', 'Order', { into: 'first', correlation: 'customer' }),
+      receiveCorrelated('second', 'Order', { into: 'second', correlation: 'customer' }),
+      send('batch', 'send', 'Batch', (ctx) => ({ orders: [orderId(ctx.message('first')), orderId(ctx.message('second'))].sort() })),
+      complete('done'),
+    ], { correlationSets: { customer: { Order: customer } } });
+    const w = createWorld([batcher]);
+    const [a, b] = [order('o-5'), order('o-6')];
+    const results = await Promise.all([w.receiverFor().receive([a]), w.receiverFor().receive([b])]);
     expect(w.store.items.size).toBe(1);
     const owners = results.map((r) => r.outcomes[0]!.instanceIds[0]);
     expect(owners[0]).toBe(owners[1]);
-    // The one that did not activate waits in the owner's inbox: nothing is lost.
+    // The one that did not activate waits in the owner's inbox, where the later receive takes it.
     const activatedBy = (await w.store.load(owners[0]!))!.causationId;
     const other = [a, b].find((m) => m.messageId !== activatedBy)!;
     expect((await w.store.deliveries(owners[0]!)).map((m) => m.messageId)).toEqual([other.messageId]);
+    await settle(w);
+    expect(w.sendPort.sent.map((m) => m.body)).toEqual([{ orders: ['o-5', 'o-6'] }]);
+  });
+
+  it('suspends, with the reason, a second first message of a key its instance will never take (a duplicate)', async () => {
+    const w = world();
+    const [a, b] = [order('o-7'), order('o-7')];
+    const results = await Promise.all([w.receiver().receive([a]), w.receiver().receive([b])]);
+    expect(w.store.items.size).toBe(1);
+    const outcomes = results.map((r) => r.outcomes[0]!);
+    expect(outcomes.map((o) => o.result).sort()).toEqual(['activated', 'suspended']);
+    expect(outcomes.find((o) => o.result === 'suspended')!.reason).toMatch(/Approvals instance \S+ for order="o-7" is already running and takes no further Order: a duplicate\?/);
   });
 
   it('does not lose a wake-up delivered while another host dehydrates the instance', async () => {

@@ -104,7 +104,10 @@ describe('OrderFulfilment v2 (the sample contract)', () => {
     const { w, sent, main } = world({ cancellationWindowMs: 0 });
     const [a, b] = [w.receiverFor(), w.receiverFor()];
     const results = await Promise.all([a.receive([rawMessage(small('o-9'))]), b.receive([rawMessage(small('o-9'))])]);
-    expect(results.flatMap((r) => r.outcomes.flatMap((o) => o.instanceIds))).toEqual([main()[0]!.instanceId, main()[0]!.instanceId]);
+    // One activates; the other is a duplicate the order never takes: suspended, with the reason, not hidden.
+    const outcomes = results.map((r) => r.outcomes[0]!);
+    expect(outcomes.map((o) => o.result).sort()).toEqual(['activated', 'suspended']);
+    expect(outcomes.find((o) => o.result === 'suspended')!.reason).toContain(`instance ${main()[0]!.instanceId} for order="o-9" is already`);
     await settle(w, { timers: true });
     expect(main()).toHaveLength(1);
     expect(sent().map((m) => m.messageType)).toEqual(['Invoice', 'Shipment']);

@@ -51,8 +51,8 @@ export class MemoryInstanceStore implements InstanceStore {
 
   readonly inboxes = new Map<string, InboundMessage[]>();
 
-  async exists(instanceId: string): Promise<boolean> {
-    return this.items.has(instanceId);
+  async statusOf(instanceId: string): Promise<InstanceStatus | undefined> {
+    return (await this.load(instanceId))?.status;
   }
 
   async deliver(instanceId: string, message: InboundMessage): Promise<void> {

@@ -9,7 +9,7 @@ import { OwnershipLost } from '../../functions/core/errors.ts';
 import { InstanceStatus } from '../../functions/core/instance.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
-import { sampleOrchestrations } from '../../functions/orchestrations/index.ts';
+import { complete, orchestration as define, receive, receiveCorrelated } from '../../functions/core/builder.ts';
 import { provision } from '../../local/provision.ts';
 import { announceSkip, startTargetEndpoint, targets } from '../helpers/targets.ts';
 
@@ -88,7 +88,13 @@ for (const target of targets) {
     });
 
     it('makes one instance of a convoy value when two first messages race, and puts the other in its inbox', async () => {
-      const convoy = new OrchestrationRegistry(sampleOrchestrations()).latest('OrderFulfilment')!;
+      // A sequential convoy: the second Order of an orderId joins the first one's instance.
+      const byOrder = (m: { body: unknown }) => (m.body as { orderId?: string }).orderId;
+      const convoy = new OrchestrationRegistry([define('Pairs', 1, [
+        receive('first', 'Order', { into: 'first', correlation: 'order' }),
+        receiveCorrelated('second', 'Order', { into: 'second', correlation: 'order' }),
+        complete('done'),
+      ], { correlationSets: { order: { Order: byOrder } } })]).latest('Pairs')!;
       const orderId = `o-${process.pid}-${++counter}`;
       const order = (messageId: string) => ({ messageId, messageType: 'Order', body: { orderId, customerId: 'c', lines: [] }, properties: {}, receivedAt: Date.now() });
       const [a, b] = await Promise.all([activateOrDeliver(convoy, order(`${orderId}-a`), store, Date.now()), activateOrDeliver(convoy, order(`${orderId}-b`), store, Date.now())]);
@@ -100,8 +106,8 @@ for (const target of targets) {
       // The winner coming back (a redelivery) is recognised, not delivered as a second order.
       await activateOrDeliver(convoy, order(winner), store, Date.now());
       expect((await store.deliveries(a.instanceId)).map((m) => m.messageId)).toEqual([loser]);
-      expect(await store.exists(a.instanceId)).toBe(true);
-      expect(await store.exists(`${a.instanceId}-absent`)).toBe(false);
+      expect(await store.statusOf(a.instanceId)).toBe('running');
+      expect(await store.statusOf(`${a.instanceId}-absent`)).toBeUndefined();
     });
 
     it('keeps an instance inbox in arrival order, each message once, apart from the instance state', async () => {
