@@ -30,6 +30,8 @@ export interface ClusterOptions {
   readonly sample: SampleOptions;
   /** A module exporting the orchestrations to run instead of the sample (see local/orchestrations.ts). */
   readonly orchestrations?: string;
+  /** Chaos runs: the share of the hosts' AWS requests that fail, are slow or are cut (see local/faults.ts). */
+  readonly faultRate?: number;
   readonly workDir: string;
   /** Long-poll wait of the pollers (default 5 s: a host instance stops within it; Lambda's event source uses 20 s). */
   readonly waitSeconds?: number;
@@ -50,6 +52,8 @@ export interface HostInstanceState {
   restarts: number;
   /** Epoch ms when this host instance last reported a batch in flight. */
   busyAt: number;
+  /** Faults injected into this host instance's requests (chaos runs), as last reported. */
+  faults: number;
 }
 
 /**
@@ -121,7 +125,7 @@ export class LocalCluster {
   #spawn(name: string, previous?: HostInstanceState): void {
     const o = this.options;
     const q = this.resources.queues;
-    const state: HostInstanceState = previous ?? { name, status: 'starting', workItems: 0, receiveBatches: 0, completed: 0, suspended: 0, failed: 0, restarts: 0, busyAt: 0 };
+    const state: HostInstanceState = previous ?? { name, status: 'starting', workItems: 0, receiveBatches: 0, completed: 0, suspended: 0, failed: 0, restarts: 0, busyAt: 0, faults: 0 };
     if (!previous) this.hosts.push(state);
     const log = createWriteStream(join(o.workDir, 'logs', `${name}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [HOST_ENTRY], {
@@ -140,6 +144,7 @@ export class LocalCluster {
         ...sampleOptionsToEnv(o.sample),
         BATON_WAIT_SECONDS: String(o.waitSeconds ?? 5),
         ...(o.orchestrations ? { BATON_ORCHESTRATIONS: resolve(o.orchestrations) } : {}),
+        ...(o.faultRate ? { BATON_FAULT_RATE: String(o.faultRate) } : {}),
         POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       },
     });
@@ -147,8 +152,9 @@ export class LocalCluster {
     child.stderr!.pipe(log);
     state.pid = child.pid;
     // Counters restart with the process; keep the totals across restarts.
-    const base = { workItems: state.workItems, receiveBatches: state.receiveBatches, failed: state.failed, completed: state.completed, suspended: state.suspended };
-    child.on('message', (message: { kind: string; workItems: number; receiveBatches: number; failed: number; completed: number; suspended: number }) => {
+    const base = { workItems: state.workItems, receiveBatches: state.receiveBatches, failed: state.failed, completed: state.completed, suspended: state.suspended, faults: state.faults };
+    child.on('message', (message: { kind: string; workItems: number; receiveBatches: number; failed: number; completed: number; suspended: number; faults?: number }) => {
+      state.faults = base.faults + (message.faults ?? 0);
       if (message.kind === 'ready') state.status = 'up';
       state.workItems = base.workItems + message.workItems;
       state.receiveBatches = base.receiveBatches + message.receiveBatches;

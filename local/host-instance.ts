@@ -9,18 +9,22 @@ import { createProcessingHandler } from '../functions/handlers/process.ts';
 import { createReceiveHandler } from '../functions/handlers/receive.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
 import { EVENT_SOURCE } from '../infra/settings.ts';
+import { faultsFromEnv } from './faults.ts';
 import { loadOrchestrations } from './orchestrations.ts';
 import { SqsPoller } from './poller.ts';
 
 const env = process.env;
 const region = env.AWS_REGION ?? 'us-east-1';
 const leaseSeconds = Math.max(1, Math.ceil(Number(env.BATON_LEASE_MS ?? 10_000) / 1000));
-const sqs = sqsClient({ region, longPolling: true });
+// Chaos runs inject faults between this host instance and the store and queues (off by default).
+const faults = faultsFromEnv(env);
+const hooks = faults ? [faults] : [];
+const sqs = sqsClient({ region, longPolling: true, hooks });
 
 const stats = { receiveBatches: 0, workItems: 0, failed: 0, completed: 0, suspended: 0 };
 const config = readConfig();
 // The same runtime (and orchestrations) for both hosts of this process, as one Lambda deployment has.
-const runtime = createRuntime(config, { definitions: await loadOrchestrations(env.BATON_ORCHESTRATIONS, config.sample) });
+const runtime = createRuntime(config, { definitions: await loadOrchestrations(env.BATON_ORCHESTRATIONS, config.sample), hooks });
 const receive = { handler: createReceiveHandler(runtime) };
 const processing = {
   handler: createProcessingHandler(runtime, undefined, (outcome) => {
@@ -29,7 +33,7 @@ const processing = {
     if (outcome.instance.status === 'suspended') stats.suspended++;
   }),
 };
-const report = (kind: string, extra: Record<string, unknown> = {}) => process.send?.({ kind, ...stats, ...extra });
+const report = (kind: string, extra: Record<string, unknown> = {}) => process.send?.({ kind, ...stats, faults: faults?.total ?? 0, ...extra });
 
 const pollers = [
   new SqsPoller({
@@ -37,6 +41,7 @@ const pollers = [
     queueUrl: env.BATON_RECEIVE_QUEUE_URL!, queueArn: env.BATON_RECEIVE_QUEUE_ARN!,
     batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: Number(env.BATON_WAIT_SECONDS ?? EVENT_SOURCE.waitTimeSeconds),
     visibilityTimeoutSeconds: leaseSeconds, concurrency: Number(env.BATON_CONCURRENCY ?? 2),
+    loseDelete: faults && (() => faults.loseDelete()),
     onBatch: ({ phase, failed }) => {
       if (phase === 'end') { stats.receiveBatches++; stats.failed += failed; }
     },
@@ -46,6 +51,7 @@ const pollers = [
     queueUrl: env.BATON_WORK_QUEUE_URL!, queueArn: env.BATON_WORK_QUEUE_ARN!,
     batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: Number(env.BATON_WAIT_SECONDS ?? EVENT_SOURCE.waitTimeSeconds),
     visibilityTimeoutSeconds: leaseSeconds, concurrency: Number(env.BATON_CONCURRENCY ?? 2),
+    loseDelete: faults && (() => faults.loseDelete()),
     onBatch: ({ phase, records, failed }) => {
       if (phase === 'start') report('busy', { records });
       else { stats.workItems += records - failed; stats.failed += failed; }

@@ -20,6 +20,8 @@ export interface PollerOptions {
   /** Concurrent batches (Lambda's concurrent invocations for one event source). */
   readonly concurrency: number;
   readonly onBatch?: (event: { phase: 'start' | 'end'; records: number; failed: number }) => void;
+  /** Chaos runs: true to skip deleting a handled message, so SQS delivers it again (a duplicate delivery). */
+  readonly loseDelete?: () => boolean;
 }
 
 /**
@@ -103,7 +105,7 @@ export class SqsPoller {
     } finally {
       clearInterval(heartbeat);
     }
-    const done = messages.filter((m) => !failed.has(m.MessageId!));
+    const done = messages.filter((m) => !failed.has(m.MessageId!) && !o.loseDelete?.());
     if (done.length > 0) {
       try {
         await o.sqs.send(new DeleteMessageBatchCommand({

@@ -12,6 +12,12 @@ export interface ClientOptions {
   readonly endpoint?: string;
   readonly region?: string;
   readonly meter?: RequestMeter;
+  /** Anything else to attach to the clients' middleware stacks (the chaos run's fault injector). */
+  readonly hooks?: readonly ClientHook[];
+}
+
+export interface ClientHook {
+  attach(client: { middlewareStack: { add(middleware: any, options: any): void } }, service: string): void;
 }
 
 /*
@@ -41,6 +47,7 @@ export function dynamoDbDocumentClient(options: ClientOptions = {}): DynamoDBDoc
     requestHandler: handler(3_000),
   });
   options.meter?.attach(client, 'DynamoDB');
+  for (const hook of options.hooks ?? []) hook.attach(client, 'DynamoDB');
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
@@ -53,6 +60,7 @@ export function sqsClient(options: ClientOptions & { longPolling?: boolean } = {
     requestHandler: handler(options.longPolling ? 25_000 : 5_000),
   });
   options.meter?.attach(client, 'SQS');
+  for (const hook of options.hooks ?? []) hook.attach(client, 'SQS');
   return client;
 }
 

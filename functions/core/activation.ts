@@ -20,6 +20,16 @@ export class NoTaker extends InvalidMessage {
   }
 }
 
+/**
+ * Whether an instance already has this message (taken by a receive, or waiting in its inbox): then a new
+ * delivery of it is SQS delivering it again, not a new message. Read only when the instance has ended.
+ */
+export async function alreadyHas(store: InstanceStore, state: InstanceState | undefined, messageId: string): Promise<boolean> {
+  if (!state) return false;
+  if (state.consumed.includes(messageId)) return true;
+  return (await store.deliveries(state.instanceId)).some((m) => m.messageId === messageId);
+}
+
 /** Why a message for an existing instance will never be taken, or undefined when the instance may still take it. */
 export function refusal(orchestration: string, set: string, value: string, status: InstanceStatus | undefined, messageType: string): string | undefined {
   if (status === InstanceStatus.Completed) return `the ${orchestration} instance for ${set}="${value}" has already completed; nothing waits for this ${messageType}`;
@@ -50,7 +60,10 @@ export async function activateOrDeliver(orchestration: CompiledOrchestration, me
   if (existing?.consumed[0] === message.messageId) return { instanceId: state.instanceId };
   const value = state.correlations[set]!;
   const ended = refusal(orchestration.name, set, value, existing?.status, message.messageType);
-  if (ended) throw new NoTaker(ended);
+  if (ended) {
+    if (await alreadyHas(store, existing, message.messageId)) return { instanceId: state.instanceId };
+    throw new NoTaker(ended);
+  }
   if (!orchestration.followers.has(message.messageType)) {
     throw new NoTaker(`${orchestration.name} instance ${state.instanceId} for ${set}="${value}" is already ${existing?.status ?? 'running'} and takes no further ${message.messageType}: a duplicate?`);
   }

@@ -1,4 +1,4 @@
-import { activateOrDeliver, NoTaker, refusal } from './activation.ts';
+import { activateOrDeliver, alreadyHas, NoTaker, refusal } from './activation.ts';
 import { correlationValue } from './engine.ts';
 import { BatonError, InvalidMessage, RoutingFailure, describeError } from './errors.ts';
 import { convoyInstanceId } from './ids.ts';
@@ -107,7 +107,14 @@ export class ReceiveHost {
         const owner = convoyInstanceId(orchestration.name, set, value);
         const status = await store.statusOf(owner);
         const ended = refusal(orchestration.name, set, value, status, message.messageType);
-        if (ended) throw new NoTaker(ended);
+        if (ended) {
+          // Delivered before the instance ended, and SQS delivers it again: nothing new to say about it.
+          if (await alreadyHas(store, await store.load(owner), message.messageId)) {
+            instanceIds.push(owner);
+            continue;
+          }
+          throw new NoTaker(ended);
+        }
         if (status === undefined) {
           // Its instance may not exist yet (its activating message is still on its way): SQS holds the
           // message and brings it back; past the hold it is suspended with this reason.

@@ -3,7 +3,7 @@ import { ProcessingHost } from '../core/processing-host.ts';
 import { ReceiveHost } from '../core/receive-host.ts';
 import { OrchestrationRegistry } from '../core/registry.ts';
 import type { OrchestrationDefinition } from '../core/definition.ts';
-import { dynamoDbDocumentClient, sfnClient, sqsClient } from '../adapters/aws-clients.ts';
+import { dynamoDbDocumentClient, sfnClient, sqsClient, type ClientHook } from '../adapters/aws-clients.ts';
 import { StepFunctionsTimerScheduler } from '../adapters/StepFunctionsTimerScheduler.ts';
 import { DynamoDbInstanceStore } from '../adapters/DynamoDbInstanceStore.ts';
 import { SqsSendPort } from '../adapters/SqsSendPort.ts';
@@ -19,10 +19,10 @@ import type { HostConfig } from './config.ts';
  */
 export function createRuntime(
   config: HostConfig,
-  options: { meter?: RequestMeter; definitions?: OrchestrationDefinition[]; endpoint?: string } = {},
+  options: { meter?: RequestMeter; definitions?: OrchestrationDefinition[]; endpoint?: string; hooks?: readonly ClientHook[] } = {},
 ) {
   // Without an explicit endpoint the SDK resolves AWS_ENDPOINT_URL itself, then the AWS endpoint.
-  const clientOptions = { region: config.region, meter: options.meter, endpoint: options.endpoint };
+  const clientOptions = { region: config.region, meter: options.meter, endpoint: options.endpoint, hooks: options.hooks };
   const dynamo = dynamoDbDocumentClient(clientOptions);
   const sqs = sqsClient(clientOptions);
   const registry = new OrchestrationRegistry(options.definitions ?? sampleOrchestrations(config.sample));

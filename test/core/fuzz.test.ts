@@ -107,4 +107,18 @@ describe('bad input, fuzzed (fast-check)', () => {
       expect(w.store.suspended.get(id)!.reason, type).toMatch(/OrderFulfilment instance for order="done-1" has already (completed|ended)/);
     }
   });
+
+  it('takes a message SQS delivers again after its instance ended as the duplicate it is, not as a new one', async () => {
+    const w = createWorld(sampleOrchestrations());
+    const cancel = { messageId: 'cancel-1', body: JSON.stringify({ orderId: 'c-1' }), attributes: { MessageType: 'Cancel' } };
+    await w.receiver.receive([{ messageId: 'order-1', body: JSON.stringify({ orderId: 'c-1', customerId: 'c', lines: [{ sku: 'A', qty: 1, unitPrice: 1 }] }), attributes: { MessageType: 'Order' } }]);
+    await settle(w);
+    await w.receiver.receive([cancel]);
+    await settle(w, { timers: true });
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['OrderCancelled']);
+    // The delete of the Cancel was lost: SQS delivers it again, after the order completed.
+    const again = await w.receiver.receive([{ ...cancel, receiveCount: 2 }]);
+    expect(again.outcomes[0]!.result).toBe('activated');
+    expect(w.store.suspended.size).toBe(0);
+  });
 });
