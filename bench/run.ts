@@ -1,14 +1,18 @@
 /**
- * `npm run bench`: prints one JSON object per line.
+ * `npm run bench`: prints one JSON object per line, and writes the figures to docs/figures/.
  *   rawConditionalWritesPerSecond   the emulator's own ceiling: conditional PutItems, 16 in flight
  *   writesPerPersistencePoint       DynamoDB write requests ÷ persistence points (metered SDK clients)
  *   requestsPerOrchestration        every AWS request per orchestration, by operation (metered SDK clients)
- *   persistedStepsPerSecond         a local cluster of 1 and 2 host instances (OS processes), end to end
- *   throughputRatio                 persisted steps/s with 2 host instances ÷ raw conditional writes/s
+ *   costPerMillionOrchestrations    those counts (and the capacity units DynamoDB reported) at AWS list prices,
+ *                                   beside Step Functions Standard/Express and Lambda durable functions
+ *   persistedStepsPerSecond         a local cluster of 1, 2 and 4 host instances (OS processes), end to end
+ *   throughputRatio, scaleOutRatio  2 host instances ÷ raw conditional writes/s; 2 (and 4) ÷ 1
+ *   failoverMs                      SIGKILL a host instance mid-step → another one commits that instance
  * Everything runs on the embedded stack in this process, in one run, so the ratios compare like with like.
+ * Options: --orders 400 --raw-writes 3000 --instances 1,2,4 --kills 10 --failover-lease 3000 --figures docs/figures
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -28,13 +32,32 @@ import { startEmbeddedStack } from '../local/embedded-stack.ts';
 import { SqsPoller } from '../local/poller.ts';
 import { provision, type Resources } from '../local/provision.ts';
 import { EVENT_SOURCE } from '../infra/settings.ts';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { COST_NOTE, compareCosts, type MeasuredUse } from './cost.ts';
+import { measureFailover, median } from './failover.ts';
+import { barChart, stripChart } from './plot.ts';
+import { PRICE_SOURCES } from './prices.ts';
 
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 
-const { values } = parseArgs({ options: { orders: { type: 'string', default: '400' }, 'raw-writes': { type: 'string', default: '3000' } } });
+const { values } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '400' },
+    'raw-writes': { type: 'string', default: '3000' },
+    instances: { type: 'string', default: '1,2,4' },
+    kills: { type: 'string', default: '10' },
+    'failover-lease': { type: 'string', default: '3000' },
+    figures: { type: 'string', default: 'docs/figures' },
+  },
+});
 const ORDERS = Number(values.orders);
+const HOST_INSTANCES = values.instances!.split(',').map(Number);
+if (!HOST_INSTANCES.includes(1) || !HOST_INSTANCES.includes(2) || !HOST_INSTANCES.includes(4)) throw new Error('--instances must include 1, 2 and 4');
+const KILLS = Number(values.kills);
+const FAILOVER_LEASE_MS = Number(values['failover-lease']);
+const FIGURES = values.figures!;
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
 const stack = await startEmbeddedStack({ port: 0 });
 const endpoint = stack.endpoint;
@@ -132,7 +155,7 @@ async function waitForEnd(tableName: string, instanceIds: string[], queueUrls: s
 /** Handlers and pollers in this process with metered SDK clients: every request Baton makes is counted. */
 async function meteredRun(count: number) {
   const resources = await provisioned();
-  const handlerMeter = new RequestMeter();
+  const handlerMeter = new RequestMeter({ capacity: true });
   const pollerMeter = new RequestMeter();
   const config = {
     tableName: resources.tableName,
@@ -153,9 +176,23 @@ async function meteredRun(count: number) {
 
   const pollerSqs = sqsClient({ endpoint, longPolling: true, meter: pollerMeter });
   const common = { sqs: pollerSqs, region: process.env.AWS_REGION!, batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: 1, visibilityTimeoutSeconds: 10, concurrency: 2 };
+  // Each handler call is one Lambda invocation; its time is what Lambda would bill (here, on this machine).
+  let invocations = 0;
+  let handlerMs = 0;
+  let shapes = 0;
+  const timed = (handler: (event: SQSEvent) => Promise<SQSBatchResponse>) => async (event: SQSEvent) => {
+    invocations++;
+    const started = performance.now();
+    try {
+      return await handler(event);
+    } finally {
+      handlerMs += performance.now() - started;
+    }
+  };
+  const processing = createProcessingHandler(runtime, undefined, (outcome) => { if (outcome.result === 'done') shapes += outcome.shapes ?? 0; });
   const pollers = [
-    new SqsPoller({ ...common, queueUrl: resources.queues.receive.url, queueArn: resources.queues.receive.arn, handler: createReceiveHandler(runtime) }),
-    new SqsPoller({ ...common, queueUrl: resources.queues.work.url, queueArn: resources.queues.work.arn, handler: createProcessingHandler(runtime) }),
+    new SqsPoller({ ...common, queueUrl: resources.queues.receive.url, queueArn: resources.queues.receive.arn, handler: timed(createReceiveHandler(runtime)) }),
+    new SqsPoller({ ...common, queueUrl: resources.queues.work.url, queueArn: resources.queues.work.arn, handler: timed(processing) }),
   ];
   const instanceIds = await sendOrders(resources.queues.receive.url, count);
   pollers.forEach((p) => p.start());
@@ -171,7 +208,17 @@ async function meteredRun(count: number) {
   for (const [op, n] of [...Object.entries(handler), ...Object.entries(poller)]) byOperation[op] = round((byOperation[op] ?? 0) + n / count, 3);
   const total = Object.values(handler).reduce((a, b) => a + b, 0) + Object.values(poller).reduce((a, b) => a + b, 0);
   const handlerTotal = Object.values(handler).reduce((a, b) => a + b, 0);
-  return { writes, persistencePoints, byOperation, perOrchestration: total / count, handlerPerOrchestration: handlerTotal / count, stepsPerSecond: persistencePoints / seconds };
+  const sqsRequests = Object.entries({ ...poller }).concat(Object.entries(handler)).filter(([op]) => op.startsWith('SQS.')).reduce((n, [, v]) => n + v, 0);
+  const use: MeasuredUse = {
+    capacityUnits: Object.fromEntries([...handlerMeter.capacityUnits].map(([op, u]) => [op, u / count])),
+    writeRequests: writes / count,
+    sqsRequests: sqsRequests / count,
+    invocations: invocations / count,
+    handlerSeconds: handlerMs / 1000 / count,
+    persistencePoints: persistencePoints / count,
+    shapes: shapes / count,
+  };
+  return { writes, persistencePoints, byOperation, perOrchestration: total / count, handlerPerOrchestration: handlerTotal / count, stepsPerSecond: persistencePoints / seconds, use };
 }
 
 /** A real local cluster (host instances are OS processes): persisted steps per second, end to end. */
@@ -201,22 +248,54 @@ async function clusterThroughput(instances: number, count: number): Promise<{ st
 }
 
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+const results: Record<string, unknown>[] = [];
+const record = (line: Record<string, unknown>) => {
+  results.push(line);
+  emit(line);
+};
 try {
   const raw = await rawConditionalWrites(Number(values['raw-writes']));
-  emit({ metric: 'rawConditionalWritesPerSecond', value: round(raw), emulator: 'dynalite (embedded)', inFlight: 16 });
+  record({ metric: 'rawConditionalWritesPerSecond', value: round(raw), emulator: 'dynalite (embedded)', inFlight: 16 });
 
   const metered = await meteredRun(Math.min(ORDERS, 300));
-  emit({ metric: 'writesPerPersistencePoint', value: round(metered.writes / metered.persistencePoints, 3), writes: metered.writes, persistencePoints: metered.persistencePoints });
-  emit({ metric: 'persistedStepsPerSecond', value: round(metered.stepsPerSecond), hostInstances: 'in-process (handlers in the emulator\'s process)' });
-  emit({ metric: 'requestsPerOrchestration', value: round(metered.perOrchestration, 2), handlerRequests: round(metered.handlerPerOrchestration, 2), byOperation: metered.byOperation, note: 'SQS.ReceiveMessage and SQS.DeleteMessageBatch are the event source polling; the rest are the handlers' });
+  record({ metric: 'writesPerPersistencePoint', value: round(metered.writes / metered.persistencePoints, 3), writes: metered.writes, persistencePoints: metered.persistencePoints });
+  record({ metric: 'requestsPerOrchestration', value: round(metered.perOrchestration, 2), handlerRequests: round(metered.handlerPerOrchestration, 2), byOperation: metered.byOperation, note: 'SQS.ReceiveMessage and SQS.DeleteMessageBatch are the event source polling; the rest are the handlers' });
+  record({ metric: 'persistedStepsPerOrchestration', value: round(metered.use.persistencePoints, 2), shapesPerOrchestration: round(metered.use.shapes, 2) });
+  const costs = compareCosts(metered.use);
+  record({ metric: 'costPerMillionOrchestrations', prices: COST_NOTE, sources: PRICE_SOURCES, options: costs });
 
-  const one = await clusterThroughput(1, ORDERS);
-  emit({ metric: 'persistedStepsPerSecond', value: round(one.stepsPerSecond), hostInstances: 1, orchestrationsPerSecond: round(one.orchestrationsPerSecond), branchInstances: one.branchInstances });
-  const two = await clusterThroughput(2, ORDERS);
-  emit({ metric: 'persistedStepsPerSecond', value: round(two.stepsPerSecond), hostInstances: 2, orchestrationsPerSecond: round(two.orchestrationsPerSecond), branchInstances: two.branchInstances });
-  emit({ metric: 'throughputRatio', value: round(two.stepsPerSecond / raw, 3), note: 'persisted steps/s (2 host instances) ÷ raw conditional writes/s, same emulator, same run' });
-  emit({ metric: 'scaleOutRatio', value: round(two.stepsPerSecond / one.stepsPerSecond, 3), note: '2 host instances ÷ 1, same store; on a 2-core machine the emulator shares the cores' });
+  const throughput: { instances: number; stepsPerSecond: number; orchestrationsPerSecond: number }[] = [];
+  for (const instances of HOST_INSTANCES) {
+    const r = await clusterThroughput(instances, ORDERS);
+    throughput.push({ instances, ...r });
+    record({ metric: 'persistedStepsPerSecond', value: round(r.stepsPerSecond), hostInstances: instances, orchestrationsPerSecond: round(r.orchestrationsPerSecond), branchInstances: r.branchInstances });
+  }
+  const at = (n: number) => throughput.find((t) => t.instances === n)!.stepsPerSecond;
+  record({ metric: 'throughputRatio', value: round(at(2) / raw, 3), note: 'persisted steps/s (2 host instances) ÷ raw conditional writes/s, same emulator, same run' });
+  record({ metric: 'scaleOutRatio', value: round(at(2) / at(1), 3), fourToOne: round(at(4) / at(1), 3), note: '2 (and 4) host instances ÷ 1, same store; on a 2-core machine the emulator shares the cores' });
+
+  let failover: { leaseMs: number; samplesMs: readonly number[] } | undefined;
+  if (KILLS > 0) {
+    failover = await measureFailover({ endpoint, workDir, prefix: prefix(), kills: KILLS, leaseMs: FAILOVER_LEASE_MS });
+    record({ metric: 'failoverMs', median: Math.round(median(failover.samplesMs)), max: Math.round(Math.max(...failover.samplesMs)), samples: failover.samplesMs.length, kills: KILLS, leaseMs: FAILOVER_LEASE_MS, target: `≤ lease + 2000 = ${FAILOVER_LEASE_MS + 2000}` });
+  }
+
+  // The figures, as the docs show them (docs/benchmarks.md explains them).
+  mkdirSync(FIGURES, { recursive: true });
+  writeFileSync(join(FIGURES, 'throughput.svg'), barChart('Persisted steps per second by host instances (one run, one machine)', 'persisted steps / s',
+    throughput.map((t) => ({ label: `${t.instances} host instance${t.instances > 1 ? 's' : ''}`, value: t.stepsPerSecond })),
+    [{ label: `emulator's raw conditional writes/s: ${Math.round(raw)}`, value: raw }]));
+  if (failover) {
+    writeFileSync(join(FIGURES, 'failover.svg'), stripChart('Failover: SIGKILL mid-step → resumed on another host instance', 'ms',
+      failover.samplesMs, [{ label: `lease ${failover.leaseMs} ms`, value: failover.leaseMs }, { label: `target: lease + 2 s`, value: failover.leaseMs + 2_000 }]));
+  }
+  writeFileSync(join(FIGURES, 'bench.json'), `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), results }, null, 2)}\n`);
+  process.stderr.write(`bench: figures written to ${FIGURES}\n`);
 } finally {
   await stack.stop();
   rmSync(workDir, { recursive: true, force: true });
+}
+
+function machine(): string {
+  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.versions.node}, ${process.platform}`;
 }

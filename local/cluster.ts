@@ -72,7 +72,7 @@ export class LocalCluster {
   #stopping = false;
   store!: DynamoDbInstanceStore;
   sweeps = 0;
-  readonly #busyListeners = new Set<(host: HostInstanceState) => void>();
+  readonly #busyListeners = new Set<(host: HostInstanceState, instanceIds: readonly string[]) => void>();
 
   constructor(options: ClusterOptions) {
     this.options = options;
@@ -153,7 +153,7 @@ export class LocalCluster {
     state.pid = child.pid;
     // Counters restart with the process; keep the totals across restarts.
     const base = { workItems: state.workItems, receiveBatches: state.receiveBatches, failed: state.failed, completed: state.completed, suspended: state.suspended, faults: state.faults };
-    child.on('message', (message: { kind: string; workItems: number; receiveBatches: number; failed: number; completed: number; suspended: number; faults?: number }) => {
+    child.on('message', (message: { kind: string; workItems: number; receiveBatches: number; failed: number; completed: number; suspended: number; faults?: number; instanceIds?: (string | undefined)[] }) => {
       state.faults = base.faults + (message.faults ?? 0);
       if (message.kind === 'ready') state.status = 'up';
       state.workItems = base.workItems + message.workItems;
@@ -163,7 +163,8 @@ export class LocalCluster {
       state.suspended = base.suspended + message.suspended;
       if (message.kind === 'busy') {
         state.busyAt = Date.now();
-        for (const listener of this.#busyListeners) listener(state);
+        const ids = (message.instanceIds ?? []).filter((id): id is string => typeof id === 'string');
+        for (const listener of this.#busyListeners) listener(state, ids);
       }
     });
     child.on('exit', (code, signal) => {
@@ -194,7 +195,7 @@ export class LocalCluster {
   }
 
   /** Calls back when a host instance starts a batch of work items (used to kill one mid-step). */
-  onBusy(listener: (host: HostInstanceState) => void): () => void {
+  onBusy(listener: (host: HostInstanceState, instanceIds: readonly string[]) => void): () => void {
     this.#busyListeners.add(listener);
     return () => this.#busyListeners.delete(listener);
   }

@@ -52,13 +52,22 @@ const pollers = [
     batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: Number(env.BATON_WAIT_SECONDS ?? EVENT_SOURCE.waitTimeSeconds),
     visibilityTimeoutSeconds: leaseSeconds, concurrency: Number(env.BATON_CONCURRENCY ?? 2),
     loseDelete: faults && (() => faults.loseDelete()),
-    onBatch: ({ phase, records, failed }) => {
-      if (phase === 'start') report('busy', { records });
+    onBatch: ({ phase, records, failed, bodies }) => {
+      // The instances in flight, so a test can kill this host instance mid-step and watch them fail over.
+      if (phase === 'start') report('busy', { records, instanceIds: bodies.map(instanceOf) });
       else { stats.workItems += records - failed; stats.failed += failed; }
     },
   }),
 ];
 for (const poller of pollers) poller.start();
+
+function instanceOf(body: string): string | undefined {
+  try {
+    return (JSON.parse(body) as { instanceId?: string }).instanceId;
+  } catch {
+    return undefined;
+  }
+}
 const statsTimer = setInterval(() => report('stats'), 500);
 report('ready');
 

@@ -19,7 +19,7 @@ export interface PollerOptions {
   readonly visibilityTimeoutSeconds: number;
   /** Concurrent batches (Lambda's concurrent invocations for one event source). */
   readonly concurrency: number;
-  readonly onBatch?: (event: { phase: 'start' | 'end'; records: number; failed: number }) => void;
+  readonly onBatch?: (event: { phase: 'start' | 'end'; records: number; failed: number; bodies: readonly string[] }) => void;
   /** Chaos runs: true to skip deleting a handled message, so SQS delivers it again (a duplicate delivery). */
   readonly loseDelete?: () => boolean;
 }
@@ -87,7 +87,7 @@ export class SqsPoller {
   async #runBatch(messages: Message[]): Promise<void> {
     const o = this.#options;
     const records = messages.map((m) => toRecord(m, o.queueArn, o.region));
-    o.onBatch?.({ phase: 'start', records: records.length, failed: 0 });
+    o.onBatch?.({ phase: 'start', records: records.length, failed: 0, bodies: records.map((r) => r.body) });
     const heartbeat = setInterval(() => {
       o.sqs.send(new ChangeMessageVisibilityBatchCommand({
         QueueUrl: o.queueUrl,
@@ -117,7 +117,7 @@ export class SqsPoller {
         console.error(`delete failed: ${(error as Error).message}`);
       }
     }
-    o.onBatch?.({ phase: 'end', records: records.length, failed: failed.size });
+    o.onBatch?.({ phase: 'end', records: records.length, failed: failed.size, bodies: [] });
   }
 }
 

@@ -11,9 +11,31 @@ interface MiddlewareClient {
 export class RequestMeter {
   readonly calls = new Map<string, number>();
   readonly attempts = new Map<string, number>();
+  /** DynamoDB capacity units the service reported (ReturnConsumedCapacity), by operation; only with `capacity`. */
+  readonly capacityUnits = new Map<string, number>();
+  readonly #capacity: boolean;
+
+  /** @param options.capacity ask DynamoDB for the capacity each request consumed (benchmarks; it adds nothing to the cost). */
+  constructor(options: { capacity?: boolean } = {}) {
+    this.#capacity = options.capacity ?? false;
+  }
 
   attach(client: MiddlewareClient, service: string): void {
-    const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+    const bump = (map: Map<string, number>, key: string, by = 1) => map.set(key, (map.get(key) ?? 0) + by);
+    if (this.#capacity && service === 'DynamoDB') {
+      client.middlewareStack.add(
+        (next: Next, context: { commandName?: string }) => async (args: { input?: Record<string, unknown> }) => {
+          if (args.input && CAPACITY_REPORTING.test(context.commandName ?? '')) args.input.ReturnConsumedCapacity = 'TOTAL';
+          const result = await next(args);
+          const consumed = result?.output?.ConsumedCapacity;
+          for (const entry of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
+            bump(this.capacityUnits, `${service}.${operation(context.commandName)}`, Number(entry.CapacityUnits ?? 0));
+          }
+          return result;
+        },
+        { step: 'initialize', name: 'batonCapacityMeter' },
+      );
+    }
     client.middlewareStack.add(
       (next: Next, context: { commandName?: string }) => async (args: unknown) => {
         bump(this.calls, `${service}.${operation(context.commandName)}`);
@@ -38,12 +60,15 @@ export class RequestMeter {
   reset(): void {
     this.calls.clear();
     this.attempts.clear();
+    this.capacityUnits.clear();
   }
 }
 
 function operation(commandName: string | undefined): string {
   return (commandName ?? 'Unknown').replace(/Command$/, '');
 }
+
+const CAPACITY_REPORTING = /^(GetItem|PutItem|UpdateItem|DeleteItem|Query|BatchGetItem|BatchWriteItem)Command$/;
 
 /** Operations that write to DynamoDB (each conditional write is one request). */
 export const DYNAMODB_WRITES = ['DynamoDB.PutItem', 'DynamoDB.UpdateItem', 'DynamoDB.DeleteItem', 'DynamoDB.BatchWriteItem', 'DynamoDB.TransactWriteItems'];

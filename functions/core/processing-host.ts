@@ -14,7 +14,13 @@ export interface Delivery {
 }
 
 export type ProcessOutcome =
-  | { readonly result: 'done'; readonly detail: string; readonly instance?: InstanceState }
+  | {
+    readonly result: 'done';
+    readonly detail: string;
+    readonly instance?: InstanceState;
+    /** Shapes this call ran and persisted (what a state machine would count as state transitions). */
+    readonly shapes?: number;
+  }
   /** Another host holds a live lease: redeliver after this long. */
   | { readonly result: 'retry'; readonly retryAfterMs: number; readonly detail: string };
 
@@ -127,6 +133,7 @@ export class ProcessingHost {
 
     let holdsLease = false;
     let commits = 0;
+    let shapes = 0;
     for (;;) {
       const heartbeat = holdsLease ? this.#heartbeat(owner, () => state!, (s) => (state = s)) : undefined;
       let result;
@@ -162,6 +169,7 @@ export class ProcessingHost {
       };
       await this.#commit(next, state.revision, takeoverBefore(now, lease), owner);
       commits++;
+      shapes += result.shapesRun;
       if (next.outbox.length > 0) await this.#dispatch(next.outbox);
       // A dehydrated instance is woken by a new work item, which cannot tell whether this outbox went out:
       // record it (one small write, at dehydration points with effects only). Finished instances need none.
@@ -169,7 +177,7 @@ export class ProcessingHost {
       // A crash before this leaves a waiting instance with a due timer and no work item: the sweeper finds it.
       const timerDue = next.status === InstanceStatus.Waiting ? next.cursor.threads.find((t) => t.timerDue !== undefined)?.timerDue : undefined;
       if (timerDue !== undefined) await this.#armTimer(next.instanceId, timerDue);
-      if (!continues) return { result: 'done', detail: `${next.status} after ${commits} persistence point(s)`, instance: next };
+      if (!continues) return { result: 'done', detail: `${next.status} after ${commits} persistence point(s)`, instance: next, shapes };
       state = next;
       holdsLease = true;
     }

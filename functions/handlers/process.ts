@@ -6,6 +6,7 @@ import { parseWorkItem } from '../adapters/SqsWorkQueue.ts';
 import type { ProcessOutcome } from '../core/processing-host.ts';
 import { QUEUES } from '../../infra/settings.ts';
 import type { Runtime } from './runtime.ts';
+import { holdVisibility } from './visibility.ts';
 
 /** Past this many receives the instance is suspended with the error instead of cycling through the DLQ. */
 const SUSPEND_AT_RECEIVE = QUEUES.work.maxReceiveCount - 1;
@@ -16,6 +17,8 @@ export function createProcessingHandler(
   logger?: Logger,
   /** Told of each work item's outcome (the local cluster counts them per host instance). */
   onOutcome?: (outcome: ProcessOutcome) => void,
+  /** On Lambda: hold each batch's work items with a short visibility lease (see visibility.ts). */
+  options: { holdVisibility?: { queueUrl: string; seconds: number } } = {},
 ) {
 
   async function processRecord(record: SQSRecord): Promise<void> {
@@ -45,6 +48,15 @@ export function createProcessingHandler(
   }
 
   return async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+    const hold = options.holdVisibility ? holdVisibility(runtime.sqs, options.holdVisibility.queueUrl, event.Records, options.holdVisibility.seconds) : undefined;
+    try {
+      return await handleBatch(event);
+    } finally {
+      hold?.release();
+    }
+  };
+
+  async function handleBatch(event: SQSEvent): Promise<SQSBatchResponse> {
     // Work items of one instance for one reason in one batch (the last two branches of a parallel ending
     // together, say) were all enqueued before this batch was read, so one run sees everything they signal:
     // run it once, for the copy received most often (it carries the re-dispatch duty), and let the others
@@ -63,7 +75,7 @@ export function createProcessingHandler(
     };
     // One processor per invocation: it keeps the batch's failures, and batches may run concurrently.
     return processPartialResponse(event, shared, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });
-  };
+  }
 }
 
 const receiveCountOf = (record: SQSRecord) => Number(record.attributes.ApproximateReceiveCount ?? 1);

@@ -4,6 +4,13 @@ import { createProcessingHandler } from './process.ts';
 import { createRuntime } from './runtime.ts';
 
 const config = readConfig();
+const runtime = createRuntime(config);
 
-/** Lambda entry point of the processing host (and of the local host instances). */
-export const handler = createProcessingHandler(createRuntime(config), new Logger({ serviceName: 'baton-processing-host' }));
+/**
+ * Lambda entry point of the processing host. Each batch's work items are held with a visibility lease as
+ * long as the step lease, so a dead execution environment's work comes back within a lease, not after the
+ * queue's one-minute visibility timeout (the local host instances' pollers do the same themselves).
+ */
+export const handler = createProcessingHandler(runtime, new Logger({ serviceName: 'baton-processing-host' }), undefined, {
+  holdVisibility: { queueUrl: config.workQueueUrl, seconds: Math.max(1, Math.ceil(config.leaseMs / 1000)) },
+});

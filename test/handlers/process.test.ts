@@ -65,4 +65,26 @@ describe('processing host handler', () => {
     // A failed run fails every copy it stood for: all come back.
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['d', 'e']);
   });
+
+  it('holds the batch\'s work items with a visibility lease while it runs, so a dead host\'s work returns within a lease', async () => {
+    const sent: { VisibilityTimeout?: number; receipts: string[] }[] = [];
+    const sqs = { send: async (command: { input: { Entries: { ReceiptHandle: string; VisibilityTimeout: number }[] } }) => {
+      sent.push({ VisibilityTimeout: command.input.Entries[0]!.VisibilityTimeout, receipts: command.input.Entries.map((e) => e.ReceiptHandle) });
+      return {};
+    } };
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => { release = resolve; });
+    const runtime = { processingHost: { process: async () => { await slow; return { result: 'done', detail: 'ok' }; } }, workQueue: new MemoryWorkQueue(), sqs } as unknown as Runtime;
+    const handler = createProcessingHandler(runtime, undefined, undefined, { holdVisibility: { queueUrl: 'q', seconds: 0.05 } });
+    const done = handler(event());
+    await new Promise((r) => setTimeout(r, 80));
+    release();
+    await done;
+    // Once at the start, then again every half lease while the batch runs; never after.
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    expect(sent.every((s) => s.VisibilityTimeout === 0.05 && s.receipts[0] === 'r-1')).toBe(true);
+    const after = sent.length;
+    await new Promise((r) => setTimeout(r, 80));
+    expect(sent.length).toBe(after);
+  });
 });

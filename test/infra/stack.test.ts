@@ -79,6 +79,8 @@ describe('BatonStack', () => {
     const hostActions = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => id.startsWith('ProcessingHost'))
       .flatMap(([, p]) => (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((st) => [st.Action].flat()));
     expect(hostActions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query']));
+    // It holds its batches with a short visibility lease (fast failover): ChangeMessageVisibility on the work queue.
+    expect(hostActions).toContain('sqs:ChangeMessageVisibility');
     // Only the processing host starts timers, only on the timer state machine.
     const starts = statements.filter((st) => [st.Action].flat().includes('states:StartExecution'));
     expect(starts).toHaveLength(1);
