@@ -72,12 +72,15 @@ const byId = new Map(orders.map((o) => [o.orderId, o]));
 const workDir = mkdtempSync(join(tmpdir(), 'baton-chaos-'));
 const cluster = new LocalCluster({
   instances, port: 0, prefix: `chaos${run}`, leaseMs: 3_000, workDir, waitSeconds: 1, sweepEveryMs: 2_000, faultRate,
-  // Short approval timeout; a cancellation window long enough for a Cancel to arrive through the chaos.
-  sample: { approvalTimeoutMs: 4_000, cancellationWindowMs: 15_000 },
+  // Timers long enough that an Approval or a Cancel held up by the chaos (a killed receive host's message comes
+  // back after its lease; a faulted request is retried) still arrives before them: what is checked is that each
+  // message an order's input dictates goes out exactly once, not a race between a person and a timer.
+  sample: { approvalTimeoutMs: 20_000, cancellationWindowMs: 30_000 },
 });
 
 let kills = 0;
 let exitCode = 1;
+const startedAt = Date.now();
 try {
   await cluster.start();
   await cluster.waitUntilUp();
@@ -96,6 +99,7 @@ try {
   const cancels = new Set(orders.filter((o) => o.kind === 'cancelled').map((o) => o.orderId));
   const answered = new Set<string>();
   const received = new Map<string, Map<string, string>>(); // orderId → MessageId → MessageType
+  const reasons = new Map<string, string>(); // MessageId → the reason an OrderRejected gave, for the report
   let redeliveries = 0;
   const deadline = Date.now() + timeoutMs;
   let states: (InstanceState | undefined)[] = [];
@@ -121,6 +125,8 @@ try {
       if (seen.has(messageId)) redeliveries++;
       seen.set(messageId, type);
       received.set(order.orderId, seen);
+      const reason = (body as { reason?: unknown }).reason;
+      if (reason !== undefined) reasons.set(messageId, String(reason));
       // A person answers the approval request (or, for timedOut, never does).
       if (type === 'ApprovalRequest' && !answered.has(order.orderId) && (order.kind === 'approved' || order.kind === 'refused')) {
         answered.add(order.orderId);
@@ -163,8 +169,8 @@ try {
       if (n === 0) { lost++; problems.push(`${order.orderId} (${order.kind}): no ${expected}`); }
       if (n > 1) { duplicates += n - 1; problems.push(`${order.orderId} (${order.kind}): ${n} distinct ${expected}`); }
     }
-    for (const type of types) {
-      if (!(KINDS[order.kind] as readonly string[]).includes(type)) { duplicates++; problems.push(`${order.orderId} (${order.kind}): unexpected ${type}`); }
+    for (const [messageId, type] of received.get(order.orderId) ?? []) {
+      if (!(KINDS[order.kind] as readonly string[]).includes(type)) { duplicates++; problems.push(`${order.orderId} (${order.kind}): unexpected ${type}${reasons.has(messageId) ? ` (${reasons.get(messageId)})` : ''}`); }
     }
   }
   const ended = states.filter((s) => s && TERMINAL_STATUSES.has(s.status)).length;
@@ -175,7 +181,7 @@ try {
   for (const m of suspended.slice(0, 10)) console.log(`chaos: suspended message ${m.messageId}: ${m.reason}`);
   const faults = cluster.hosts.reduce((n, h) => n + h.faults, 0);
   for (const p of problems.slice(0, 20)) console.log(`chaos: ${p}`);
-  console.log(`chaos: re-delivered copies dropped by MessageId=${redeliveries} suspended instances=${suspendedInstances} suspended messages=${suspendedMessages} restarts=${cluster.hosts.reduce((n, h) => n + h.restarts, 0)}`);
+  console.log(`chaos: ${Math.round((Date.now() - startedAt) / 1000)} s; re-delivered copies dropped by MessageId=${redeliveries} suspended instances=${suspendedInstances} suspended messages=${suspendedMessages} restarts=${cluster.hosts.reduce((n, h) => n + h.restarts, 0)}`);
   console.log(`chaos: orchestrations=${count} ended=${ended} lost=${lost} duplicates=${duplicates} stuck=${stuck} kills=${kills} faults=${faults}`);
   exitCode = lost === 0 && duplicates === 0 && stuck === 0 && suspendedInstances === 0 && suspendedMessages === 0 ? 0 : 1;
 } catch (error) {
