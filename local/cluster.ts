@@ -9,6 +9,8 @@ import { SqsWorkQueue } from '../functions/adapters/SqsWorkQueue.ts';
 import { systemClock } from '../functions/adapters/system-clock.ts';
 import { sweep } from '../functions/core/sweeper.ts';
 import { sampleOptionsToEnv, type SampleOptions } from '../functions/orchestrations/index.ts';
+import { OrchestrationRegistry } from '../functions/core/registry.ts';
+import { loadOrchestrations } from './orchestrations.ts';
 import { OWNERSHIP } from '../infra/settings.ts';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.ts';
 import { provision, type Resources } from './provision.ts';
@@ -95,8 +97,10 @@ export class LocalCluster {
     const workQueue = new SqsWorkQueue(sqsClient({ endpoint: this.endpoint, region }), this.resources.queues.work.url);
     mkdirSync(join(o.workDir, 'logs'), { recursive: true });
     for (let i = 1; i <= o.instances; i++) this.#spawn(`host-${i}`);
+    // The sweeper knows the deployed orchestrations, to find joins whose last wake-up was lost.
+    const registry = new OrchestrationRegistry(await loadOrchestrations(o.orchestrations, o.sample));
     this.#sweeper = setInterval(() => {
-      sweep({ store: this.store, workQueue, clock: systemClock }, { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: { leaseMs: o.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs } })
+      sweep({ store: this.store, workQueue, clock: systemClock, registry }, { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: { leaseMs: o.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs } })
         .then((ids) => { this.sweeps += ids.length; })
         .catch((error) => o.log?.(`sweeper: ${(error as Error).message}`));
     }, o.sweepEveryMs ?? 5_000);

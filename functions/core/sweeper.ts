@@ -1,4 +1,6 @@
-import { InstanceStatus } from './instance.ts';
+import { forkedBranches } from './engine.ts';
+import { InstanceStatus, TERMINAL_STATUSES, type InstanceState } from './instance.ts';
+import type { OrchestrationRegistry } from './registry.ts';
 import { takeoverBefore, type LeaseConfig } from './ownership.ts';
 import type { Clock, InstanceStore, WorkQueue } from './ports.ts';
 
@@ -13,7 +15,7 @@ export interface SweeperConfig {
  * lease lapsed) and enqueues them again. Re-enqueueing a live instance is harmless: the processing host
  * reads the state and the revision check stops any double commit.
  */
-export async function sweep(deps: { store: InstanceStore; workQueue: WorkQueue; clock: Clock }, config: SweeperConfig): Promise<string[]> {
+export async function sweep(deps: { store: InstanceStore; workQueue: WorkQueue; clock: Clock; registry?: OrchestrationRegistry }, config: SweeperConfig): Promise<string[]> {
   const now = deps.clock.now();
   const running = await deps.store.listInstances(InstanceStatus.Running);
   const stale = running.filter(
@@ -24,7 +26,17 @@ export async function sweep(deps: { store: InstanceStore; workQueue: WorkQueue; 
   // Waiting instances whose timer is overdue: the host that armed it died before enqueueing it.
   const waiting = await deps.store.listInstances(InstanceStatus.Waiting);
   const overdue = waiting.filter((state) => state.cursor.threads.some((t) => t.timerDue !== undefined && t.timerDue < now - config.staleAfterMs));
-  const found = [...stale, ...overdue];
+  // Waiting at a join whose branches all ended, quiet for a while: the last branch's wake-up was lost.
+  const joins: InstanceState[] = [];
+  for (const state of waiting) {
+    const orchestration = deps.registry?.get(state.orchestration, state.version);
+    if (!orchestration || state.updatedAt >= now - config.staleAfterMs) continue;
+    const branches = forkedBranches(orchestration, state);
+    if (branches.length === 0) continue;
+    const statuses = await Promise.all(branches.map((id) => deps.store.statusOf(id)));
+    if (statuses.every((s) => s !== undefined && TERMINAL_STATUSES.has(s))) joins.push(state);
+  }
+  const found = [...stale, ...overdue, ...joins];
   await deps.workQueue.enqueue(found.map((state) => ({ instanceId: state.instanceId, reason: 'sweep' })));
   return found.map((state) => state.instanceId);
 }

@@ -19,7 +19,7 @@ const runtime = createRuntime(readConfig());
  */
 export async function handler(): Promise<{ requeued: number }> {
   const requeued = await sweep(
-    { store: runtime.store, workQueue: runtime.workQueue, clock: systemClock },
+    { store: runtime.store, workQueue: runtime.workQueue, clock: systemClock, registry: runtime.registry },
     { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: runtime.lease },
   );
   if (requeued.length > 0) logger.warn('re-enqueued instances whose work item was lost', { count: requeued.length, instanceIds: requeued.slice(0, 20) });

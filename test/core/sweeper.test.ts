@@ -5,6 +5,9 @@ import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { sweep } from '../../functions/core/sweeper.ts';
 import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
+import { branch, code, complete, orchestration as orchestrationDefinition, parallel, receive } from '../../functions/core/builder.ts';
+import { createWorld } from '../helpers/world.ts';
+import { rawMessage } from '../helpers/orders.ts';
 import { ManualClock, MemoryInstanceStore, MemoryWorkQueue } from '../helpers/memory.ts';
 
 const orchestration = new OrchestrationRegistry([orderFulfilment()]).latest('OrderFulfilment')!;
@@ -26,5 +29,33 @@ describe('sweep', () => {
     const requeued = await sweep({ store, workQueue, clock }, { staleAfterMs: 30_000, lease: DEFAULT_LEASE });
     expect(requeued).toEqual([lost.instanceId]);
     expect(workQueue.items).toEqual([{ instanceId: lost.instanceId, reason: 'sweep' }]);
+  });
+
+  it('re-enqueues an orchestration waiting at a join whose branches all ended (their wake-up was lost), and not before', async () => {
+    const forked = orchestrationDefinition('Forked', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      parallel('both', [branch('a', [code('x', () => {})]), branch('b', [code('y', () => {})])]),
+      complete('done'),
+    ]);
+    const w = createWorld([forked]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await w.host().process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const forks = w.workQueue.items.splice(0);
+    const parentId = forks[0]!.instanceId.split('~')[0]!;
+    const config = { staleAfterMs: 30_000, lease: DEFAULT_LEASE };
+    const sweepNow = () => sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock, registry: w.registry }, config);
+    // One branch ended; the other has not run yet (its work item is held here, so to the sweeper it looks
+    // lost): the branch is re-enqueued, the join is left alone.
+    await w.host().process(forks[0]!, { receiveCount: 1 });
+    w.workQueue.items.splice(0);
+    w.clock.advance(60_000);
+    expect(await sweepNow()).toEqual([forks[1]!.instanceId]);
+    w.workQueue.items.splice(0);
+    // The last branch ends, and its wake-up never arrives (lost): the sweeper finds the join.
+    await w.host().process(forks[1]!, { receiveCount: 1 });
+    w.workQueue.items.splice(0);
+    expect(await sweepNow()).toEqual([parentId]);
+    await w.host().process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    expect((await w.store.load(parentId))!.status).toBe('completed');
   });
 });
