@@ -37,6 +37,7 @@ import { COST_NOTE, compareCosts, type MeasuredUse } from './cost.ts';
 import { measureFailover, median } from './failover.ts';
 import { barChart, stripChart } from './plot.ts';
 import { PRICE_SOURCES } from './prices.ts';
+import { sampleOptionsToEnv, sampleOrchestrations } from '../functions/orchestrations/index.ts';
 
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
@@ -163,10 +164,9 @@ async function meteredRun(count: number) {
     sendPorts: { send: resources.queues.send.url },
     hostId: 'bench-host',
     leaseMs: 10_000,
-    sample: { cancellationWindowMs: 0 },
     region: process.env.AWS_REGION,
   };
-  const runtime = createRuntime(config, { meter: handlerMeter, endpoint });
+  const runtime = createRuntime(config, { definitions: sampleOrchestrations({ cancellationWindowMs: 0 }), meter: handlerMeter, endpoint });
   // Count persistence points where the engine makes them, independently of the request meter.
   let persistencePoints = 0;
   const create = runtime.store.create.bind(runtime.store);
@@ -223,7 +223,7 @@ async function meteredRun(count: number) {
 
 /** A real local cluster (host instances are OS processes): persisted steps per second, end to end. */
 async function clusterThroughput(instances: number, count: number): Promise<{ stepsPerSecond: number; orchestrationsPerSecond: number; branchInstances: number }> {
-  const cluster = new LocalCluster({ instances, port: 0, endpoint, prefix: prefix(), leaseMs: 10_000, sample: { cancellationWindowMs: 0 }, workDir, waitSeconds: 1, sweepEveryMs: 60_000 });
+  const cluster = new LocalCluster({ instances, port: 0, endpoint, prefix: prefix(), leaseMs: 10_000, environment: sampleOptionsToEnv({ cancellationWindowMs: 0 }), workDir, waitSeconds: 1, sweepEveryMs: 60_000 });
   await cluster.start();
   await cluster.waitUntilUp();
   const d = cluster.describe();

@@ -63,6 +63,14 @@ export const OWNERSHIP = {
   sweepStaleAfterMs: 30_000,
 } as const;
 
+/**
+ * The queue of a send port: `send` is the default port's queue; any other port gets `send-<port>` with the
+ * same settings (the port names the orchestrations use, see CompiledOrchestration.ports).
+ */
+export function sendPortQueue(port: string): QueueSettings {
+  return port === 'send' ? QUEUES.send : { ...QUEUES.send, name: `send-${port}` };
+}
+
 export function dlqName(queue: QueueSettings): string {
   return `${queue.name}-dlq`;
 }

@@ -15,6 +15,7 @@ import { sqsClient } from '../functions/adapters/aws-clients.ts';
 import { TERMINAL_STATUSES, type InstanceState } from '../functions/core/instance.ts';
 import { LocalCluster } from './cluster.ts';
 import { orderInstanceId } from './demo.ts';
+import { sampleOptionsToEnv } from '../functions/orchestrations/index.ts';
 
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
@@ -75,7 +76,7 @@ const cluster = new LocalCluster({
   // Timers long enough that an Approval or a Cancel held up by the chaos (a killed receive host's message comes
   // back after its lease; a faulted request is retried) still arrives before them: what is checked is that each
   // message an order's input dictates goes out exactly once, not a race between a person and a timer.
-  sample: { approvalTimeoutMs: 20_000, cancellationWindowMs: 30_000 },
+  environment: sampleOptionsToEnv({ approvalTimeoutMs: 20_000, cancellationWindowMs: 30_000 }),
 });
 
 let kills = 0;

@@ -16,9 +16,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } 
 import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
 import { InstanceStatus } from '../functions/core/instance.ts';
-import { describeError } from '../functions/core/errors.ts';
-import { OrchestrationRegistry } from '../functions/core/registry.ts';
-import { loadOrchestrations } from './orchestrations.ts';
+import { sampleOptionsToEnv } from '../functions/orchestrations/index.ts';
 import { OWNERSHIP } from '../infra/settings.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
 import { LocalCluster } from './cluster.ts';
@@ -105,20 +103,13 @@ async function start(): Promise<void> {
   // The demo runs on fresh in-memory state unless a data folder is named; a plain start keeps state on disk.
   const inMemory = values['in-memory'] || (demo !== undefined && values['data-dir'] === undefined);
   const dataDir = inMemory ? undefined : resolve(values['data-dir'] ?? resolve(WORK_DIR, 'data'));
-  const sample = {
-    pricingLatencyMs: values['step-latency'] ? duration(values['step-latency'], '--step-latency') : demo ? 20 : 0,
+  // The sample's settings reach it the way settings reach any orchestrations module: the hosts' environment.
+  const environment = sampleOptionsToEnv({
+    pricingLatencyMs: values['step-latency'] ? duration(values['step-latency'], '--step-latency') : demo ? 20 : undefined,
     approvalThreshold: values['approval-threshold'] === undefined ? undefined : nonNegative(values['approval-threshold'], '--approval-threshold'),
     approvalTimeoutMs: values['approval-timeout'] === undefined ? undefined : duration(values['approval-timeout'], '--approval-timeout'),
     cancellationWindowMs: values['cancellation-window'] !== undefined ? duration(values['cancellation-window'], '--cancellation-window') : demo ? 0 : undefined,
-  };
-  if (values.orchestrations) {
-    // Load and check them here, so a mistake is one clear message rather than host instances failing to start.
-    try {
-      new OrchestrationRegistry(await loadOrchestrations(values.orchestrations, sample));
-    } catch (error) {
-      fail(describeError(error));
-    }
-  }
+  });
   const cluster = new LocalCluster({
     instances: positiveInt(values.instances!, '--instances'),
     port: Number(values.port),
@@ -127,7 +118,7 @@ async function start(): Promise<void> {
     prefix: values.prefix!,
     leaseMs: duration(values.lease!, '--lease'),
     // The demo's pricing step takes 20 ms, like a call to a pricing service, so a kill lands mid-step.
-    sample,
+    environment,
     orchestrations: values.orchestrations,
     workDir: WORK_DIR,
     log: (line) => console.log(line),
@@ -245,8 +236,9 @@ async function receive(): Promise<void> {
 function adminRuntime() {
   const d = endpointsFile();
   return createRuntime(
-    { tableName: d.tableName, workQueueUrl: d.workQueueUrl, sendPorts: { send: d.sendQueueUrl }, hostId: `admin@${process.pid}`, leaseMs: OWNERSHIP.leaseMs, sample: {}, region: d.region },
-    { endpoint: d.endpoint },
+    { tableName: d.tableName, workQueueUrl: d.workQueueUrl, sendPorts: d.sendPortQueueUrls, hostId: `admin@${process.pid}`, leaseMs: OWNERSHIP.leaseMs, region: d.region },
+    // Resume and terminate act on the stored state alone: they run no orchestration code.
+    { endpoint: d.endpoint, definitions: [] },
   );
 }
 

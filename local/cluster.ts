@@ -8,7 +8,6 @@ import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceSto
 import { SqsWorkQueue } from '../functions/adapters/SqsWorkQueue.ts';
 import { systemClock } from '../functions/adapters/system-clock.ts';
 import { sweep } from '../functions/core/sweeper.ts';
-import { sampleOptionsToEnv, type SampleOptions } from '../functions/orchestrations/index.ts';
 import { OrchestrationRegistry } from '../functions/core/registry.ts';
 import { loadOrchestrations } from './orchestrations.ts';
 import { OWNERSHIP } from '../infra/settings.ts';
@@ -28,10 +27,13 @@ export interface ClusterOptions {
   readonly dynamodbEndpoint?: string;
   readonly prefix: string;
   readonly leaseMs: number;
-  /** Options of the sample orchestrations the host instances run. */
-  readonly sample: SampleOptions;
-  /** A module exporting the orchestrations to run instead of the sample (see local/orchestrations.ts). */
+  /** The module exporting the orchestrations to run (see OrchestrationsModule). @default the sample's */
   readonly orchestrations?: string;
+  /**
+   * Settings for the orchestrations: environment variables of the host instances, and what a module's
+   * `orchestrations(env)` function receives (over this process's own environment), as on Lambda.
+   */
+  readonly environment?: Readonly<Record<string, string>>;
   /** Chaos runs: the share of the hosts' AWS requests that fail, are slow or are cut (see local/faults.ts). */
   readonly faultRate?: number;
   readonly workDir: string;
@@ -73,6 +75,8 @@ export class LocalCluster {
   #sweeper?: NodeJS.Timeout;
   #stopping = false;
   store!: DynamoDbInstanceStore;
+  /** The orchestrations the host instances run. */
+  registry!: OrchestrationRegistry;
   sweeps = 0;
   readonly #busyListeners = new Set<(host: HostInstanceState, instanceIds: readonly string[]) => void>();
 
@@ -86,19 +90,21 @@ export class LocalCluster {
     // Emulators accept any credentials; real ones are never needed locally.
     process.env.AWS_ACCESS_KEY_ID ??= 'test';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+    // Loaded first, so a mistake in the module stops the start with its reason, before anything runs.
+    const registry = new OrchestrationRegistry(await loadOrchestrations(o.orchestrations, { ...process.env, ...o.environment }));
+    this.registry = registry;
     if (o.endpoint) this.endpoint = o.endpoint;
     else {
       this.stack = await startEmbeddedStack({ port: o.port, dataDir: o.dataDir, dynamodbEndpoint: o.dynamodbEndpoint });
       this.endpoint = this.stack.endpoint;
     }
     const region = process.env.AWS_REGION;
-    this.resources = await provision({ dynamo: new DynamoDBClient({ endpoint: this.endpoint, region }), sqs: sqsClient({ endpoint: this.endpoint, region }) }, o.prefix);
+    this.resources = await provision({ dynamo: new DynamoDBClient({ endpoint: this.endpoint, region }), sqs: sqsClient({ endpoint: this.endpoint, region }) }, o.prefix, registry.ports());
     this.store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: this.endpoint, region }), this.resources.tableName);
     const workQueue = new SqsWorkQueue(sqsClient({ endpoint: this.endpoint, region }), this.resources.queues.work.url);
     mkdirSync(join(o.workDir, 'logs'), { recursive: true });
     for (let i = 1; i <= o.instances; i++) this.#spawn(`host-${i}`);
     // The sweeper knows the deployed orchestrations, to find joins whose last wake-up was lost.
-    const registry = new OrchestrationRegistry(await loadOrchestrations(o.orchestrations, o.sample));
     this.#sweeper = setInterval(() => {
       sweep({ store: this.store, workQueue, clock: systemClock, registry }, { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: { leaseMs: o.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs } })
         .then((ids) => { this.sweeps += ids.length; })
@@ -115,6 +121,7 @@ export class LocalCluster {
       tableName: this.resources.tableName,
       receiveQueueUrl: q.receive.url,
       sendQueueUrl: q.send.url,
+      sendPortQueueUrls: Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.url])),
       workQueueUrl: q.work.url,
       deadLetterQueueUrls: { receive: q.receive.dlqUrl, work: q.work.dlqUrl, send: q.send.dlqUrl },
     };
@@ -143,9 +150,9 @@ export class LocalCluster {
         BATON_RECEIVE_QUEUE_ARN: q.receive.arn,
         BATON_WORK_QUEUE_URL: q.work.url,
         BATON_WORK_QUEUE_ARN: q.work.arn,
-        BATON_SEND_QUEUE_URL: q.send.url,
+        BATON_SEND_PORTS: JSON.stringify(Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.url]))),
         BATON_LEASE_MS: String(o.leaseMs),
-        ...sampleOptionsToEnv(o.sample),
+        ...o.environment,
         BATON_WAIT_SECONDS: String(o.waitSeconds ?? 5),
         ...(o.orchestrations ? { BATON_ORCHESTRATIONS: resolve(o.orchestrations) } : {}),
         ...(o.faultRate ? { BATON_FAULT_RATE: String(o.faultRate) } : {}),

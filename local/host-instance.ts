@@ -24,7 +24,7 @@ const sqs = sqsClient({ region, longPolling: true, hooks });
 const stats = { receiveBatches: 0, workItems: 0, failed: 0, completed: 0, suspended: 0 };
 const config = readConfig();
 // The same runtime (and orchestrations) for both hosts of this process, as one Lambda deployment has.
-const runtime = createRuntime(config, { definitions: await loadOrchestrations(env.BATON_ORCHESTRATIONS, config.sample), hooks });
+const runtime = createRuntime(config, { definitions: await loadOrchestrations(env.BATON_ORCHESTRATIONS, env), hooks });
 const receive = { handler: createReceiveHandler(runtime) };
 const processing = {
   handler: createProcessingHandler(runtime, undefined, (outcome) => {

@@ -1,29 +1,30 @@
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { OrchestrationDefinition } from '../functions/core/definition.ts';
-import { sampleOrchestrations, type SampleOptions } from '../functions/orchestrations/index.ts';
+import { definitionsOf, type Environment } from '../functions/core/orchestrations-module.ts';
+
+/** The sample's orchestrations module: what runs when no module is named. */
+export const SAMPLE_ORCHESTRATIONS = fileURLToPath(new URL(`../functions/orchestrations/index${extname()}`, import.meta.url));
+
+/** `.ts` in a source checkout, `.js` in the installed package: this file's own extension. */
+function extname(): string {
+  return import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+}
 
 /**
- * The orchestrations a local host instance runs: the sample, or those of a module the user names
- * (`npm start -- --orchestrations ./my-orchestrations.ts`). The module exports `orchestrations`: an array
- * of definitions, or a function of the sample's options that returns one (to deploy the sample beside
- * your own, return `[...sampleOrchestrations(options), ...mine]`). On AWS the bundle's entry imports
- * `functions/orchestrations/index.ts`: add yours there.
+ * Loads the orchestrations a module exports (see OrchestrationsModule), the way the local cluster, its host
+ * instances and the construct's synth-time check all do: Node imports it, so a TypeScript module must use
+ * only erasable syntax (Node's type stripping), as the local runtime runs it unbundled.
  *
  * @throws Error naming the module when it cannot be loaded or exports no orchestrations.
  */
-export async function loadOrchestrations(modulePath: string | undefined, sample: SampleOptions): Promise<OrchestrationDefinition[]> {
-  if (!modulePath) return sampleOrchestrations(sample);
-  const url = pathToFileURL(resolve(modulePath)).href;
-  let loaded: { orchestrations?: unknown };
+export async function loadOrchestrations(modulePath: string | undefined, env: Environment): Promise<OrchestrationDefinition[]> {
+  const path = resolve(modulePath ?? SAMPLE_ORCHESTRATIONS);
+  let loaded: unknown;
   try {
-    loaded = (await import(url)) as { orchestrations?: unknown };
+    loaded = await import(pathToFileURL(path).href);
   } catch (error) {
-    throw new Error(`could not load orchestrations from ${modulePath}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`could not load orchestrations from ${modulePath ?? path}: ${(error as Error).message}`, { cause: error });
   }
-  const exported = typeof loaded.orchestrations === 'function' ? (loaded.orchestrations as (o: SampleOptions) => unknown)(sample) : loaded.orchestrations;
-  if (!Array.isArray(exported) || exported.length === 0) {
-    throw new Error(`${modulePath} must export "orchestrations": a non-empty array of definitions, or a function of the sample options returning one`);
-  }
-  return exported as OrchestrationDefinition[];
+  return definitionsOf(loaded, env, modulePath ?? path);
 }

@@ -6,11 +6,19 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { MESSAGEBOX, QUEUES, dlqName, type QueueSettings } from '../infra/settings.ts';
+import { MESSAGEBOX, QUEUES, dlqName, sendPortQueue, type QueueSettings } from '../infra/settings.ts';
+
+export interface QueueResource {
+  readonly url: string;
+  readonly dlqUrl: string;
+  readonly arn: string;
+}
 
 export interface Resources {
   readonly tableName: string;
-  readonly queues: Record<keyof typeof QUEUES, { url: string; dlqUrl: string; arn: string }>;
+  readonly queues: Record<keyof typeof QUEUES, QueueResource>;
+  /** Send port name → its queue (`send` is `queues.send`). */
+  readonly sendPorts: Record<string, QueueResource>;
 }
 
 /** Names of the local resources: one prefix, so several clusters can share an endpoint. */
@@ -57,8 +65,11 @@ export function queueAttributes(settings: QueueSettings, dlqArn: string): Record
   };
 }
 
-/** Creates the MessageBox table and the queues if they are missing; safe to run on every start. */
-export async function provision(clients: { dynamo: DynamoDBClient; sqs: SQSClient }, prefix: string): Promise<Resources> {
+/**
+ * Creates the MessageBox table and the queues if they are missing (a queue per send port the orchestrations
+ * use); safe to run on every start.
+ */
+export async function provision(clients: { dynamo: DynamoDBClient; sqs: SQSClient }, prefix: string, ports: Iterable<string> = ['send']): Promise<Resources> {
   const names = resourceNames(prefix);
   try {
     await clients.dynamo.send(new CreateTableCommand(tableDefinition(names.tableName)));
@@ -79,8 +90,7 @@ export async function provision(clients: { dynamo: DynamoDBClient; sqs: SQSClien
     // dynalite does not implement TTL (items are not expired locally); DynamoDB Local does.
   }
 
-  const queues = {} as Resources['queues'];
-  for (const [key, settings] of Object.entries(QUEUES) as [keyof typeof QUEUES, QueueSettings][]) {
+  const create = async (settings: QueueSettings): Promise<QueueResource> => {
     const dlq = await clients.sqs.send(new CreateQueueCommand({
       QueueName: names.queue({ ...settings, name: dlqName(settings) }),
       Attributes: { MessageRetentionPeriod: String(settings.dlqRetentionSeconds) },
@@ -90,9 +100,12 @@ export async function provision(clients: { dynamo: DynamoDBClient; sqs: SQSClien
       QueueName: names.queue(settings),
       Attributes: queueAttributes(settings, dlqArn),
     }));
-    queues[key] = { url: queue.QueueUrl!, dlqUrl: dlq.QueueUrl!, arn: await queueArn(clients.sqs, queue.QueueUrl!) };
-  }
-  return { tableName: names.tableName, queues };
+    return { url: queue.QueueUrl!, dlqUrl: dlq.QueueUrl!, arn: await queueArn(clients.sqs, queue.QueueUrl!) };
+  };
+  const queues = { receive: await create(QUEUES.receive), work: await create(QUEUES.work), send: await create(QUEUES.send) };
+  const sendPorts: Record<string, QueueResource> = { send: queues.send };
+  for (const port of ports) sendPorts[port] ??= await create(sendPortQueue(port));
+  return { tableName: names.tableName, queues, sendPorts };
 }
 
 async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {

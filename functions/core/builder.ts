@@ -13,6 +13,13 @@ import type {
   Shape,
 } from './definition.ts';
 import type { StepContext } from './context.ts';
+import type { MessageType } from './schema.ts';
+
+/** A message type as shapes take it: declared with `messageType` (validated), or just its name (not validated). */
+export type MessageTypeRef = MessageType | string;
+
+const typeName = (type: MessageTypeRef): string => (typeof type === 'string' ? type : type?.name);
+const schemaOf = (type: MessageTypeRef) => (typeof type === 'string' ? undefined : type?.schema);
 
 /**
  * Shape constructors, so a definition reads like the orchestration designer's canvas.
@@ -35,15 +42,15 @@ export function orchestration(
 /** The activating receive (first step); `correlation` names the set it initializes (a convoy). */
 export function receive(
   id: string,
-  messageType: string,
+  messageType: MessageTypeRef,
   options: { into: string; filter?: PropertyFilter[]; correlation?: string },
 ): Shape {
-  return { kind: 'receive', id, messageType, activate: true, into: options.into, filter: options.filter, correlation: options.correlation };
+  return { kind: 'receive', id, messageType: typeName(messageType), schema: schemaOf(messageType), activate: true, into: options.into, filter: options.filter, correlation: options.correlation };
 }
 
 /** A later receive: waits (dehydrated) for a message of this type whose key matches the correlation set. */
-export function receiveCorrelated(id: string, messageType: string, options: { into: string; correlation: string }): Shape {
-  return { kind: 'receive', id, messageType, activate: false, into: options.into, correlation: options.correlation };
+export function receiveCorrelated(id: string, messageType: MessageTypeRef, options: { into: string; correlation: string }): Shape {
+  return { kind: 'receive', id, messageType: typeName(messageType), schema: schemaOf(messageType), activate: false, into: options.into, correlation: options.correlation };
 }
 
 export function code(
@@ -62,8 +69,13 @@ export function when(name: string, condition: (ctx: StepContext) => boolean, ste
   return { name, when: condition, steps };
 }
 
-export function send(id: string, port: string, messageType: string, body: (ctx: StepContext) => unknown): Shape {
-  return { kind: 'send', id, port, messageType, body };
+/**
+ * Sends a message to a send port, through the outbox. When the type has a schema the body is validated first;
+ * a body that does not match fails the step (the scope's error handler, else the instance is suspended), so
+ * nothing malformed leaves.
+ */
+export function send(id: string, port: string, messageType: MessageTypeRef, body: (ctx: StepContext) => unknown): Shape {
+  return { kind: 'send', id, port, messageType: typeName(messageType), schema: schemaOf(messageType), body };
 }
 
 export function complete(id: string): Shape {

@@ -1,14 +1,18 @@
 import type { InboundMessage } from './message.ts';
 
-/** What a step's code sees. Variables are plain JSON data: they are persisted at each persistence point. */
-export interface StepContext {
+/**
+ * What a step's code sees. `Messages` maps each message variable to its body type and `Variables` types the
+ * orchestration variables (see `designer`); untyped, both are plain records. Variables are JSON data: they
+ * are persisted at each persistence point.
+ */
+export interface StepContext<Messages = Record<string, unknown>, Variables = Record<string, unknown>> {
   readonly instanceId: string;
   readonly orchestration: string;
   readonly version: number;
-  /** Mutable orchestration variables. */
-  readonly vars: Record<string, unknown>;
+  /** Mutable orchestration variables. `lastError` holds the reason a scope's error handler runs for. */
+  readonly vars: Variables;
   /** The message bound to a message variable by a receive. */
-  message(name: string): InboundMessage;
+  message<Name extends keyof Messages & string>(name: Name): InboundMessage<Messages[Name]>;
   /** Epoch ms when this run of the step started. */
   readonly now: number;
 }

@@ -1,6 +1,7 @@
 import { DefinitionError } from './errors.ts';
 import type { StepContext } from './context.ts';
 import type { InboundMessage } from './message.ts';
+import type { Schema } from './schema.ts';
 
 /** Property filter on an inbound message's context properties (message attributes). All must match. */
 export interface PropertyFilter {
@@ -33,6 +34,8 @@ export interface ReceiveShape {
   readonly kind: 'receive';
   readonly id: string;
   readonly messageType: string;
+  /** The message type's schema, when it was declared with one (see `messageType`). */
+  readonly schema?: Schema;
   readonly activate: boolean;
   readonly filter?: readonly PropertyFilter[];
   /** Name of the message variable the received message is bound to. */
@@ -77,6 +80,8 @@ export interface SendShape {
   /** Logical send port name; the runtime maps it to a queue. */
   readonly port: string;
   readonly messageType: string;
+  /** The message type's schema: the body is validated against it before it enters the outbox. */
+  readonly schema?: Schema;
   readonly body: (ctx: StepContext) => unknown;
 }
 
@@ -247,11 +252,25 @@ export interface CompiledOrchestration {
   readonly followers: ReadonlyMap<string, ReceiveShape>;
   /** Orchestrations this one starts (Start shapes): they must be deployed with it. */
   readonly starts: ReadonlySet<string>;
+  /** Schemas of the message types this orchestration receives or sends, by type name. */
+  readonly schemas: ReadonlyMap<string, Schema>;
+  /** Send ports its Send shapes use. */
+  readonly ports: ReadonlySet<string>;
+}
+
+/** Where the engine finds the schema a message type must match, and the message type an orchestration starts with. */
+export interface MessageSchemas {
+  schemaOf(messageType: string): Schema | undefined;
+  activationTypeOf(orchestration: string): string | undefined;
 }
 
 export const END = '$end';
 
 const ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+/** A send port's name: part of its queue's name, so short and plain. */
+const PORT_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
+/** What the receive host accepts in a `MessageType` attribute (see message.ts). */
+export const MESSAGE_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
 const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,79}$/;
 
 /** The shapes nested directly inside a shape (branches, bodies, handlers, a callee's steps). */
@@ -295,6 +314,20 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
   const branchEntry = new Map<string, Map<string, string>>();
   const followers = new Map<string, ReceiveShape>();
   const starts = new Set<string>();
+  const schemas = new Map<string, Schema>();
+  const ports = new Set<string>();
+
+  /** A message type is one contract: every shape that names it with a schema must name the same one. */
+  const checkType = (messageType: string, schema: Schema | undefined, where: string) => {
+    if (typeof messageType !== 'string' || !MESSAGE_TYPE_PATTERN.test(messageType)) {
+      problems.push(`${where}: message type ${JSON.stringify(messageType)} must match ${MESSAGE_TYPE_PATTERN}`);
+      return;
+    }
+    if (schema === undefined) return;
+    const known = schemas.get(messageType);
+    if (known !== undefined && known !== schema) problems.push(`${where}: message type "${messageType}" is declared with two different schemas; declare it once (messageType(...)) and use that`);
+    else schemas.set(messageType, schema);
+  };
 
   const register = (key: string, shape: ProgramShape, where: string) => {
     if (shapes.has(key)) problems.push(`${where}: id "${shape.id}" is used twice`);
@@ -302,6 +335,7 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
   };
 
   const checkReceive = (shape: ReceiveShape, where: string) => {
+    checkType(shape.messageType, shape.schema, where);
     if (shape.correlation !== undefined) {
       const set = definition.correlationSets?.[shape.correlation];
       if (!set) problems.push(`${where}: receive "${shape.id}" uses correlation set "${shape.correlation}", which is not defined`);
@@ -368,8 +402,10 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
           if (typeof shape.duration === 'number' && !(shape.duration >= 0)) problems.push(`${where}: delay "${shape.id}" needs a duration ≥ 0 ms`);
           break;
         case 'send':
-          if (!shape.port) problems.push(`${where}: send "${shape.id}" needs a port`);
+          if (!PORT_PATTERN.test(shape.port ?? '')) problems.push(`${where}: send "${shape.id}" needs a port name matching ${PORT_PATTERN} (it names a queue)`);
+          else ports.add(shape.port);
           if (!shape.messageType) problems.push(`${where}: send "${shape.id}" needs a messageType`);
+          else checkType(shape.messageType, shape.schema, where);
           break;
         case 'start':
           if (!NAME_PATTERN.test(shape.orchestration ?? '')) problems.push(`${where}: start "${shape.id}" needs the name of the orchestration to start`);
@@ -461,5 +497,7 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
     correlationSets: definition.correlationSets ?? {},
     followers,
     starts,
+    schemas,
+    ports,
   };
 }

@@ -1,4 +1,4 @@
-import { END, DEFAULT_RETRY, type CompiledOrchestration, type DelayShape, type ProgramShape, type ReceiveShape } from './definition.ts';
+import { END, DEFAULT_RETRY, type CompiledOrchestration, type DelayShape, type MessageSchemas, type ProgramShape, type ReceiveShape } from './definition.ts';
 import type { StepContext } from './context.ts';
 import { StepFailed, describeError } from './errors.ts';
 import { activationInstanceId, branchInstanceId, convoyInstanceId, outboundMessageId } from './ids.ts';
@@ -10,6 +10,7 @@ import {
   type Thread,
 } from './instance.ts';
 import type { InboundMessage } from './message.ts';
+import { conform, describeIssues, type Schema } from './schema.ts';
 
 /** Why a run stopped: each is a persistence point except `needsLease`. */
 export type StopReason =
@@ -39,6 +40,12 @@ export interface RunOptions {
   readonly inbox?: () => Promise<readonly InboundMessage[]>;
   /** The branch instances of the fork the instance waits on (see `forkedBranches`), as stored now. */
   readonly branches?: readonly InstanceState[];
+  /**
+   * Schemas of every deployed message type (the registry), for outbound bodies: a type this orchestration
+   * only names may be declared with a schema elsewhere, and a Start shape's body is the started
+   * orchestration's activating message. @default this orchestration's own schemas
+   */
+  readonly schemas?: MessageSchemas;
 }
 
 /** Ids of the branch instances an instance waits on at a Parallel Actions join, if it is at one. */
@@ -158,6 +165,25 @@ export async function run(
       return finish('completed', { error: { reason: error, shapeId, at: options.now() } });
     }
     return finish('suspended', { error: { reason, shapeId, at: options.now() } });
+  };
+
+  const schemaOf = (type: string | undefined): Schema | undefined =>
+    type === undefined ? undefined : options.schemas ? options.schemas.schemaOf(type) : orchestration.schemas.get(type);
+
+  /**
+   * Validates an outbound body against its type's schema. A body that does not match fails the step like a
+   * failed code step (the scope's handler, else suspended): it is deterministic, so it is not retried.
+   */
+  const conformOutbound = async (type: string | undefined, body: unknown, shapeId: string, what: string): Promise<{ body: unknown } | { failed: string }> => {
+    const schema = schemaOf(type);
+    if (!schema) return { body };
+    let result;
+    try {
+      result = await conform(schema, body);
+    } catch (error) {
+      throw new DefinitionCodeFailed(`${what}: the schema of ${type} threw: ${describeError(error)}`, shapeId);
+    }
+    return result.ok ? { body: result.value } : { failed: `${what}: the ${type} it built does not match its schema: ${describeIssues(result.issues)}` };
   };
 
   let inbox: readonly InboundMessage[] | undefined;
@@ -292,7 +318,14 @@ export async function run(
           break;
         }
         case 'send': {
-          const body = evaluate(`send "${shape.id}" could not build its message`, key, () => shape.body(context()));
+          const built = evaluate(`send "${shape.id}" could not build its message`, key, () => shape.body(context()));
+          const checked = await conformOutbound(shape.messageType, built, key, `send "${shape.id}"`);
+          if ('failed' in checked) {
+            const stop = fail(checked.failed, key);
+            if (stop) return stop;
+            break;
+          }
+          const body = checked.body;
           sendSequence++;
           outbox.push({
             kind: 'send',
@@ -307,7 +340,14 @@ export async function run(
           break;
         }
         case 'start': {
-          const body = evaluate(`start "${shape.id}" could not build its message`, key, () => shape.body(context()));
+          const built = evaluate(`start "${shape.id}" could not build its message`, key, () => shape.body(context()));
+          const checked = await conformOutbound(options.schemas?.activationTypeOf(shape.orchestration), built, key, `start "${shape.id}"`);
+          if ('failed' in checked) {
+            const stop = fail(checked.failed, key);
+            if (stop) return stop;
+            break;
+          }
+          const body = checked.body;
           // Numbered with the sends: one sequence gives every outgoing message a stable id.
           sendSequence++;
           outbox.push({ kind: 'start', messageId: outboundMessageId(current.instanceId, sendSequence), orchestration: shape.orchestration, body, instanceId: current.instanceId });

@@ -158,6 +158,8 @@ export interface InstanceState {
 export interface SuspendedMessage {
   readonly messageId: string;
   readonly reason: string;
+  /** When the body did not match its type's schema: each issue with its path in the body. */
+  readonly issues?: readonly { readonly path: string; readonly message: string }[];
   readonly body: string;
   readonly attributes: Readonly<Record<string, string>>;
   readonly receivedAt: number;

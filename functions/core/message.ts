@@ -1,11 +1,13 @@
+import { MESSAGE_TYPE_PATTERN } from './definition.ts';
 import { InvalidMessage } from './errors.ts';
 
 /** A message as the engine sees it: typed, parsed, with its context properties (promoted properties in BizTalk). */
-export interface InboundMessage {
+export interface InboundMessage<Body = unknown> {
   /** Id of the transport message (the SQS MessageId): stable across redeliveries. */
   readonly messageId: string;
   readonly messageType: string;
-  readonly body: unknown;
+  /** The parsed body; when its type has a schema, the schema's output (validated before routing). */
+  readonly body: Body;
   readonly properties: Readonly<Record<string, string>>;
   readonly receivedAt: number;
 }
@@ -21,7 +23,7 @@ export interface RawMessage {
 }
 
 export const MESSAGE_TYPE_ATTRIBUTE = 'MessageType';
-const TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
+const TYPE_PATTERN = MESSAGE_TYPE_PATTERN;
 
 /**
  * Parses and types a raw message: JSON body; type from the `MessageType` attribute, else from a

@@ -140,7 +140,7 @@ export class ProcessingHost {
       try {
         const joining = forkedBranches(orchestration, state);
         if (joining.length > 0) branches ??= await this.#loadAll(joining);
-        result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease, inbox, branches });
+        result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease, inbox, branches, schemas: registry });
         branches = undefined;
       } finally {
         await heartbeat?.stop();

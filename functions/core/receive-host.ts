@@ -2,7 +2,8 @@ import { activateOrDeliver, alreadyHas, NoTaker, refusal } from './activation.ts
 import { correlationValue } from './engine.ts';
 import { BatonError, InvalidMessage, RoutingFailure, describeError } from './errors.ts';
 import { convoyInstanceId } from './ids.ts';
-import { parseInbound, type RawMessage } from './message.ts';
+import { parseInbound, type InboundMessage, type RawMessage } from './message.ts';
+import { conform, describeIssues, type SchemaIssue } from './schema.ts';
 import { workItem, type Clock, type InstanceStore, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InstanceState } from './instance.ts';
 import type { OrchestrationRegistry } from './registry.ts';
@@ -77,6 +78,21 @@ export class ReceiveHost {
     return { outcomes, failures };
   }
 
+  /** @throws SchemaMismatch listing every issue with its path. */
+  async #validate(message: InboundMessage): Promise<InboundMessage> {
+    const schema = this.#deps.registry.schemaOf(message.messageType);
+    if (!schema) return message;
+    let result;
+    try {
+      result = await conform(schema, message.body);
+    } catch (error) {
+      // A schema that throws is a bug in its declaration, not in this message: retried, then the DLQ keeps it.
+      throw new Error(`the schema of ${message.messageType} threw: ${describeError(error)}`, { cause: error });
+    }
+    if (!result.ok) throw new SchemaMismatch(message.messageType, result.issues);
+    return { ...message, body: result.value };
+  }
+
   async #activate(raw: RawMessage): Promise<ReceiveOutcome> {
     const { registry, store, clock } = this.#deps;
     const now = clock.now();
@@ -85,10 +101,13 @@ export class ReceiveHost {
       if (bytes > MAX_STORED_BODY_BYTES) {
         throw new InvalidMessage(`body is ${bytes} bytes; the MessageBox keeps at most ${MAX_STORED_BODY_BYTES} bytes per message`);
       }
-      const message = parseInbound(raw, now);
-      const activations = registry.route(message);
-      const followers = registry.followers(message.messageType).filter((f) => !activations.some((a) => a.name === f.name));
-      if (activations.length === 0 && followers.length === 0) throw new RoutingFailure(message.messageType);
+      const parsed = parseInbound(raw, now);
+      const activations = registry.route(parsed);
+      const followers = registry.followers(parsed.messageType).filter((f) => !activations.some((a) => a.name === f.name));
+      if (activations.length === 0 && followers.length === 0) throw new RoutingFailure(parsed.messageType);
+      // The validating receive pipeline: nothing reaches an orchestration, not even its correlation keys,
+      // before the body matches its type's schema. The orchestrations see the schema's output.
+      const message = await this.#validate(parsed);
       // Every key is read before anything is written, so a message is routed everywhere or nowhere.
       const followed = followers.map((orchestration) => {
         const set = orchestration.followers.get(message.messageType)!.correlation!;
@@ -131,6 +150,7 @@ export class ReceiveHost {
       await store.putSuspendedMessage({
         messageId: raw.messageId,
         reason: describeError(error) + (truncated ? ' (body truncated here; the original is in the receive DLQ)' : ''),
+        ...(error instanceof SchemaMismatch ? { issues: error.issues } : {}),
         body: truncated ? raw.body.slice(0, MAX_STORED_BODY_BYTES / 4) : raw.body,
         attributes: raw.attributes,
         receivedAt: now,
@@ -139,6 +159,18 @@ export class ReceiveHost {
       if (truncated) throw new OversizedMessage(raw.messageId);
       return { messageId: raw.messageId, result: 'suspended', instanceIds: [], reason: error.message };
     }
+  }
+}
+
+/** An inbound body that does not match its message type's schema: suspended with every issue and its path. */
+export class SchemaMismatch extends InvalidMessage {
+  readonly messageType: string;
+  readonly issues: readonly SchemaIssue[];
+  constructor(messageType: string, issues: readonly SchemaIssue[]) {
+    super(`${messageType} does not match its schema: ${describeIssues(issues)}`);
+    this.name = 'SchemaMismatch';
+    this.messageType = messageType;
+    this.issues = issues;
   }
 }
 

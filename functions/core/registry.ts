@@ -1,13 +1,15 @@
-import { compile, type CompiledOrchestration, type OrchestrationDefinition } from './definition.ts';
+import { compile, type CompiledOrchestration, type MessageSchemas, type OrchestrationDefinition } from './definition.ts';
 import { DefinitionError } from './errors.ts';
 import type { InboundMessage } from './message.ts';
+import type { Schema } from './schema.ts';
 
 /**
  * The deployed orchestrations, all versions side by side. Subscriptions come from the newest version of
  * each orchestration (new activations), while running instances keep the version they started with.
  */
-export class OrchestrationRegistry {
+export class OrchestrationRegistry implements MessageSchemas {
   readonly #byName = new Map<string, Map<number, CompiledOrchestration>>();
+  readonly #schemas = new Map<string, { schema: Schema; declaredBy: string }>();
 
   constructor(definitions: readonly OrchestrationDefinition[]) {
     for (const definition of definitions) {
@@ -18,6 +20,15 @@ export class OrchestrationRegistry {
       }
       versions.set(compiled.version, compiled);
       this.#byName.set(compiled.name, versions);
+      // One message type, one schema, whichever orchestration receives or sends it: the receive host
+      // validates a message before it knows which orchestrations will take it.
+      for (const [type, schema] of compiled.schemas) {
+        const known = this.#schemas.get(type);
+        if (known && known.schema !== schema) {
+          throw new DefinitionError(`${compiled.name}@${compiled.version}`, [`message type "${type}" has a schema other than the one ${known.declaredBy} declares; declare it once (messageType(...)) and share it`]);
+        }
+        this.#schemas.set(type, { schema, declaredBy: `${compiled.name}@${compiled.version}` });
+      }
     }
     // A Start shape's target must be here: its activation is dispatched by this host after a commit.
     for (const versions of this.#byName.values()) {
@@ -26,6 +37,26 @@ export class OrchestrationRegistry {
         if (missing.length > 0) throw new DefinitionError(`${compiled.name}@${compiled.version}`, missing.map((name) => `starts orchestration "${name}", which is not deployed with it`));
       }
     }
+  }
+
+  /** The schema bodies of this message type must match, if any orchestration declared one. */
+  schemaOf(messageType: string): Schema | undefined {
+    return this.#schemas.get(messageType)?.schema;
+  }
+
+  /** The message type that activates the newest version of an orchestration (what a Start shape sends it). */
+  activationTypeOf(orchestration: string): string | undefined {
+    return this.latest(orchestration)?.activation.messageType;
+  }
+
+  /** Every send port the deployed orchestrations send to. */
+  ports(): Set<string> {
+    return new Set([...this.#byName.values()].flatMap((versions) => [...versions.values()].flatMap((o) => [...o.ports])));
+  }
+
+  /** Name and version of every deployed orchestration. */
+  list(): { name: string; version: number }[] {
+    return [...this.#byName.values()].flatMap((versions) => [...versions.values()].map(({ name, version }) => ({ name, version })));
   }
 
   get(name: string, version: number): CompiledOrchestration | undefined {

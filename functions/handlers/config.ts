@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
 import { OWNERSHIP } from '../../infra/settings.ts';
-import { sampleOptionsFromEnv, type SampleOptions } from '../orchestrations/index.ts';
 
 /** Handler configuration, read from the environment once per process (the only place that reads it). */
 export interface HostConfig {
@@ -10,8 +9,6 @@ export interface HostConfig {
   readonly sendPorts: Record<string, string>;
   readonly hostId: string;
   readonly leaseMs: number;
-  /** Options of the sample orchestrations (approval threshold, timeouts...). */
-  readonly sample: SampleOptions;
   readonly region?: string;
   /** Step Functions timer state machine, for timers beyond 15 minutes (absent locally: SQS hops). */
   readonly timerStateMachineArn?: string;
@@ -47,7 +44,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
     sendPorts,
     hostId: env.BATON_HOST_ID ?? lambda ?? `${hostname()}:${process.pid}`,
     leaseMs: Number(env.BATON_LEASE_MS ?? OWNERSHIP.leaseMs),
-    sample: sampleOptionsFromEnv(env),
     region: env.AWS_REGION,
     timerStateMachineArn: env.BATON_TIMER_STATE_MACHINE_ARN || undefined,
   };

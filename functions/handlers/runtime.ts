@@ -9,7 +9,6 @@ import { DynamoDbInstanceStore } from '../adapters/DynamoDbInstanceStore.ts';
 import { SqsSendPort } from '../adapters/SqsSendPort.ts';
 import { SqsWorkQueue } from '../adapters/SqsWorkQueue.ts';
 import type { RequestMeter } from '../adapters/request-meter.ts';
-import { sampleOrchestrations } from '../orchestrations/index.ts';
 import { OWNERSHIP } from '../../infra/settings.ts';
 import type { HostConfig } from './config.ts';
 
@@ -19,13 +18,18 @@ import type { HostConfig } from './config.ts';
  */
 export function createRuntime(
   config: HostConfig,
-  options: { meter?: RequestMeter; definitions?: OrchestrationDefinition[]; endpoint?: string; hooks?: readonly ClientHook[] } = {},
+  options: { definitions: readonly OrchestrationDefinition[]; meter?: RequestMeter; endpoint?: string; hooks?: readonly ClientHook[] },
 ) {
   // Without an explicit endpoint the SDK resolves AWS_ENDPOINT_URL itself, then the AWS endpoint.
   const clientOptions = { region: config.region, meter: options.meter, endpoint: options.endpoint, hooks: options.hooks };
   const dynamo = dynamoDbDocumentClient(clientOptions);
   const sqs = sqsClient(clientOptions);
-  const registry = new OrchestrationRegistry(options.definitions ?? sampleOrchestrations(config.sample));
+  const registry = new OrchestrationRegistry(options.definitions);
+  // A send to a port with no queue would fail at dispatch, after its step committed: refuse to start instead.
+  const unbound = [...registry.ports()].filter((port) => !config.sendPorts[port]);
+  if (unbound.length > 0) {
+    throw new Error(`the orchestrations send to port(s) ${unbound.map((p) => `"${p}"`).join(', ')}, which no queue is bound to; bound: ${Object.keys(config.sendPorts).map((p) => `"${p}"`).join(', ') || 'none'} (BATON_SEND_PORTS)`);
+  }
   const store = new DynamoDbInstanceStore(dynamo, config.tableName);
   const workQueue = new SqsWorkQueue(sqs, config.workQueueUrl);
   const sendPort = new SqsSendPort(sqs, config.sendPorts);

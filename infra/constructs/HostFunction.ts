@@ -7,15 +7,17 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
 import { EVENT_SOURCE, HOST_FUNCTION_TIMEOUT_SECONDS } from '../settings.ts';
 
 /** Same major as the local runtime (Node 24). */
 export const HOST_RUNTIME = Runtime.NODEJS_24_X;
 
 export interface HostFunctionProps {
-  /** Handler file under functions/handlers/, e.g. `processing-host.ts`. */
+  /** The entry file to bundle (absolute path, under `projectRoot`). */
   readonly entry: string;
+  /** The project the entry and its imports belong to: the folder of its lock file. */
+  readonly projectRoot: string;
+  readonly depsLockFilePath: string;
   readonly environment: Record<string, string>;
   /** The queue this host consumes, through an event source mapping. */
   readonly source?: IQueue;
@@ -59,7 +61,9 @@ export class HostFunction extends Construct {
       vpc: props.vpc,
       vpcSubnets: props.subnet ? { subnets: [props.subnet] } : undefined,
       securityGroups: props.securityGroup ? [props.securityGroup] : undefined,
-      entry: fileURLToPath(new URL(`../../functions/handlers/${props.entry}`, import.meta.url)),
+      entry: props.entry,
+      projectRoot: props.projectRoot,
+      depsLockFilePath: props.depsLockFilePath,
       handler: 'handler',
       runtime: HOST_RUNTIME,
       architecture: Architecture.ARM_64,

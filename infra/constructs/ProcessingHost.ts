@@ -1,7 +1,7 @@
 import { GatewayVpcEndpointAwsService, InterfaceVpcEndpointAwsService, SecurityGroup, SubnetType, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HostFunction } from './HostFunction.ts';
+import { HostFunction, type HostFunctionProps } from './HostFunction.ts';
 import type { MessageBox } from './MessageBox.ts';
 
 /**
@@ -16,10 +16,13 @@ export type Placement = 'regional' | 'perAz';
 
 export interface ProcessingHostProps {
   readonly placement: Placement;
+  /** How to bundle the host's entry (see HostFunctionProps). */
+  readonly code: Pick<HostFunctionProps, 'entry' | 'projectRoot' | 'depsLockFilePath'>;
   /** Required for `perAz`: its isolated subnets, one per zone, carry the host instances. */
   readonly vpc?: IVpc;
   readonly workQueue: IQueue;
-  readonly sendQueue: IQueue;
+  /** The queues of the send ports the orchestrations use. */
+  readonly sendQueues: readonly IQueue[];
   readonly messageBox: MessageBox;
   readonly environment: Record<string, string>;
   readonly bundleAwsSdk?: boolean;
@@ -33,7 +36,7 @@ export class ProcessingHost extends Construct {
     super(scope, id);
     if (props.placement === 'perAz' && !props.vpc) throw new Error('ProcessingHost: placement "perAz" needs a vpc');
     if (props.placement === 'regional') {
-      this.instances.push(new HostFunction(this, 'Regional', { entry: 'processing-host.ts', environment: props.environment, source: props.workQueue, bundleAwsSdk: props.bundleAwsSdk }));
+      this.instances.push(new HostFunction(this, 'Regional', { ...props.code, environment: props.environment, source: props.workQueue, bundleAwsSdk: props.bundleAwsSdk }));
     } else {
       const vpc = props.vpc!;
       const subnets = vpc.selectSubnets({ subnetType: SubnetType.PRIVATE_ISOLATED, onePerAz: true }).subnets;
@@ -45,7 +48,7 @@ export class ProcessingHost extends Construct {
         .connections.allowDefaultPortFrom(securityGroup);
       for (const subnet of subnets) {
         this.instances.push(new HostFunction(this, `Instance-${subnet.availabilityZone}`, {
-          entry: 'processing-host.ts',
+          ...props.code,
           environment: props.environment,
           source: props.workQueue,
           vpc,
@@ -57,7 +60,7 @@ export class ProcessingHost extends Construct {
     }
     for (const instance of this.instances) {
       props.messageBox.grant(instance.role, 'step');
-      props.sendQueue.grantSendMessages(instance.fn);
+      for (const queue of props.sendQueues) queue.grantSendMessages(instance.fn);
     }
   }
 }

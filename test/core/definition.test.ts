@@ -55,13 +55,12 @@ describe('OrchestrationRegistry', () => {
 
 describe('OrderFulfilment rules', () => {
   it.each([
-    [null, 'order must be a JSON object'],
-    [{ customerId: 'c', lines: [] }, 'orderId'],
-    [{ orderId: 'o', lines: [] }, 'customerId'],
+    [{ orderId: 'o', customerId: ' ', lines: [{ sku: 'a', qty: 1, unitPrice: 1 }] }, 'customerId'],
     [{ orderId: 'o', customerId: 'c', lines: [] }, 'lines must be a non-empty array'],
+    [{ orderId: 'o', customerId: 'c', lines: [{ sku: 'a', qty: 1.5, unitPrice: 1 }] }, 'qty must be a positive integer'],
     [{ orderId: 'o', customerId: 'c', lines: [{ sku: 'a', qty: 0, unitPrice: 1 }] }, 'qty must be a positive integer'],
     [{ orderId: 'o', customerId: 'c', lines: [{ sku: 'a', qty: 1, unitPrice: -1 }] }, 'unitPrice'],
-  ])('rejects %j', (order, reason) => {
+  ])('rejects the well-formed order %j', (order, reason) => {
     expect(validateOrder(order)).toContain(reason);
   });
 

@@ -96,13 +96,44 @@ describe('bad input, fuzzed (fast-check)', () => {
     }), { numRuns: RUNS });
   });
 
+  it('never suspends a schema-valid body for its shape: every valid Order starts its order, a valid answer is never a schema mismatch', async () => {
+    // Well-formed by the sample's schemas (messages.ts): any strings, finite numbers within the bounds.
+    const amount = (max: number) => fc.double({ min: -max, max, noNaN: true, noDefaultInfinity: true });
+    const validLine = fc.record({ sku: fc.string({ maxLength: 200 }), qty: fc.oneof(fc.integer({ min: -100_000, max: 100_000 }), amount(100_000)), unitPrice: amount(1_000_000) });
+    const validOrder = fc.record({ customerId: fc.string({ maxLength: 200 }), lines: fc.array(validLine, { maxLength: 100 }) });
+    const validAnswer = fc.oneof(
+      fc.record({ type: fc.constant('Approval'), body: fc.record({ approved: fc.boolean() }) }),
+      fc.record({ type: fc.constant('Cancel'), body: fc.constant({}) }),
+    );
+    await fc.assert(fc.asyncProperty(fc.array(validOrder, { minLength: 1, maxLength: 6 }), fc.array(validAnswer, { maxLength: 4 }), async (orders, answers) => {
+      const w = createWorld(sampleOrchestrations({ cancellationWindowMs: 0, approvalTimeoutMs: 1_000 }));
+      const run = ++ids;
+      for (const [i, order] of orders.entries()) {
+        const body = JSON.stringify({ orderId: `v-${run}-${i}`, ...order });
+        const { outcomes, failures } = await w.receiver.receive([{ messageId: `vo-${run}-${i}`, body, attributes: { MessageType: 'Order' } }]);
+        expect(failures.size).toBe(0);
+        expect(outcomes[0]!.result, outcomes[0]!.reason).toBe('activated');
+      }
+      for (const [i, answer] of answers.entries()) {
+        const body = JSON.stringify({ orderId: `v-${run}-${i % orders.length}`, ...answer.body });
+        const { outcomes } = await w.receiver.receive([{ messageId: `va-${run}-${i}`, body, attributes: { MessageType: answer.type } }]);
+        if (outcomes[0]?.result === 'suspended') expect(outcomes[0].reason).not.toMatch(/does not match its schema/);
+      }
+      // And the hosts take every one to an end with a message out: nothing valid is stuck or suspended.
+      await settle(w, { timers: true });
+      for (const state of states(w)) expect(['completed', 'terminated'], state.error?.reason).toContain(state.status);
+      for (let i = 0; i < orders.length; i++) expect(w.sendPort.sent.some((m) => (m.body as { orderId?: string }).orderId === `v-${run}-${i}`)).toBe(true);
+    }), { numRuns: RUNS });
+  });
+
   it('suspends with a reason, rather than hides, a message for an order that already ended', async () => {
     const w = world();
     const send = (messageId: string, type: string, b: unknown) => w.receiver.receive([{ messageId, body: JSON.stringify(b), attributes: { MessageType: type } }]);
     await send('a', 'Order', { orderId: 'done-1', customerId: 'c', lines: [{ sku: 'A', qty: 1, unitPrice: 1 }] });
     await settle(w, { timers: true });
+    const bodies = { Cancel: { orderId: 'done-1' }, Approval: { orderId: 'done-1', approved: true }, Order: { orderId: 'done-1', customerId: 'c', lines: [] } };
     for (const [id, type] of [['b', 'Cancel'], ['c', 'Approval'], ['d', 'Order']] as const) {
-      const { outcomes } = await send(id, type, { orderId: 'done-1', approved: true });
+      const { outcomes } = await send(id, type, bodies[type]);
       expect(outcomes[0]!.result, type).toBe('suspended');
       expect(w.store.suspended.get(id)!.reason, type).toMatch(/OrderFulfilment instance for order="done-1" has already (completed|ended)/);
     }

@@ -90,14 +90,33 @@ describe('OrderFulfilment v2 (the sample contract)', () => {
     expect(main()[0]!.vars.compensated).toEqual(['payment voided']);
   });
 
-  it('rejects an invalid order with the reason, and suspends one with no orderId to correlate on', async () => {
+  it('rejects a well-formed order the business refuses, and suspends a malformed one with the path of each issue', async () => {
     const { w, send, sent } = world();
     await send('Order', { orderId: 'o-8', customerId: 'c', lines: [] });
-    const outcome = await send('Order', { customerId: 'c', lines: [] });
+    const noId = await send('Order', { customerId: 'c', lines: [] });
+    const wrongTypes = await send('Order', { orderId: 17, customerId: 'c', lines: [{ sku: 'A', qty: '2', unitPrice: 1e308 }] });
     await settle(w, { timers: true });
     expect(sent().map((m) => [m.messageType, m.body])).toEqual([['OrderRejected', { orderId: 'o-8', reason: 'lines must be a non-empty array' }]]);
-    expect(outcome.result).toBe('suspended');
-    expect(outcome.reason).toMatch(/no value for correlation set "order"/);
+    expect(noId.result).toBe('suspended');
+    expect(noId.reason).toMatch(/^Order does not match its schema: orderId: /);
+    // A number where a string belongs is reported as the wrong type at its path, not as a missing key.
+    expect(wrongTypes.result).toBe('suspended');
+    const issues = w.store.suspended.get(wrongTypes.messageId)!.issues!;
+    expect(issues.map((i) => i.path)).toEqual(['orderId', 'lines[0].qty', 'lines[0].unitPrice']);
+    expect(issues[0]!.message).toMatch(/string/);
+  });
+
+  it('never sends an Invoice whose total is not a finite number: the order that would overflow it is suspended', async () => {
+    const { w, sent } = world({ cancellationWindowMs: 0 });
+    // JSON.parse turns 1e400 into Infinity; 1e308 × 1e308 overflows the total.
+    for (const body of ['{"orderId":"o-inf","customerId":"c","lines":[{"sku":"A","qty":1,"unitPrice":1e400}]}',
+      '{"orderId":"o-big","customerId":"c","lines":[{"sku":"A","qty":1e308,"unitPrice":1e308}]}']) {
+      const outcome = await w.receiver.receive([{ messageId: `m-${body.length}`, body, attributes: { MessageType: 'Order' } }]);
+      expect(outcome.outcomes[0]!.result).toBe('suspended');
+      expect(outcome.outcomes[0]!.reason).toMatch(/lines\[0\]\.(unitPrice|qty)/);
+    }
+    await settle(w, { timers: true });
+    expect(sent()).toEqual([]);
   });
 
   it('makes one instance of two Orders with one orderId received at the same moment by two receive hosts (a convoy)', async () => {

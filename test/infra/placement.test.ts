@@ -13,7 +13,7 @@ function synth(props: ConstructorParameters<typeof BatonStack>[2]) {
 }
 
 const processingHosts = (template: Template) =>
-  Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.Environment.Variables.BATON_SEND_QUEUE_URL && JSON.stringify(fn.Properties.Role).includes('ProcessingHost'));
+  Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.Environment.Variables.BATON_SEND_PORTS && JSON.stringify(fn.Properties.Role).includes('ProcessingHost'));
 
 describe('processing host placement', () => {
   it('perAz with 3 zones: three host-instance functions, each bound to a subnet in a distinct zone, no NAT', () => {

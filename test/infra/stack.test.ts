@@ -71,12 +71,12 @@ describe('BatonStack', () => {
 
   it('scopes every host\'s DynamoDB permissions to the MessageBox, no wildcard, no managed policy', () => {
     // The hosts' policies (the timer state machine's role is checked in its own test).
-    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => !id.startsWith('DurableTimers')).map(([, p]) => p);
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => !id.includes('DurableTimers')).map(([, p]) => p);
     const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
     const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
     expect(new Set(dynamo.flatMap((st) => [st.Action].flat()))).toEqual(new Set(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']));
     // The processing host creates instances (parallel branches, started orchestrations): a conditional PutItem.
-    const hostActions = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => id.startsWith('ProcessingHost'))
+    const hostActions = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => id.includes('ProcessingHost'))
       .flatMap(([, p]) => (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((st) => [st.Action].flat()));
     expect(hostActions).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query']));
     // It holds its batches with a short visibility lease (fast failover): ChangeMessageVisibility on the work queue.

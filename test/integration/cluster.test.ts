@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sqsClient } from '../../functions/adapters/aws-clients.ts';
 import { activationInstanceId } from '../../functions/core/ids.ts';
-import { priceOrder, type Order } from '../../functions/orchestrations/order-fulfilment.ts';
+import { priceOrder } from '../../functions/orchestrations/order-fulfilment.ts';
+import type { OrderBody } from '../../functions/orchestrations/messages.ts';
 import { LocalCluster } from '../../local/cluster.ts';
 import { orderInstanceId, runDemo, sampleOrder } from '../../local/demo.ts';
 import { announceSkip, targets } from '../helpers/targets.ts';
+import { sampleOptionsToEnv } from '../../functions/orchestrations/index.ts';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
@@ -32,7 +34,7 @@ for (const target of targets) {
         dynamodbEndpoint: started.dynamodbEndpoint,
         prefix: `it${process.pid}${Date.now().toString(36)}`,
         leaseMs: 3_000,
-        sample: { pricingLatencyMs: 20, cancellationWindowMs: 0 },
+        environment: sampleOptionsToEnv({ pricingLatencyMs: 20, cancellationWindowMs: 0 }),
         workDir,
         waitSeconds: 1,
         sweepEveryMs: 1_000,
@@ -71,7 +73,7 @@ for (const target of targets) {
           expect(message.attributes.MessageId).toMatch(/^[0-9a-f-]{36}$/);
         }
         const invoice = messages.find((m) => m.attributes.MessageType === 'Invoice');
-        if (invoice) expect(invoice.body.total).toBe(priceOrder(order.body as Order));
+        if (invoice) expect(invoice.body.total).toBe(priceOrder(order.body as OrderBody));
         else expect(messages[0]!.body.reason).toContain('qty must be a positive integer');
       }
     });
@@ -120,7 +122,7 @@ for (const target of targets) {
         prefix: `ct${process.pid}${run}`,
         leaseMs: 3_000,
         // Short timers, so the durable ones (SQS delayed work items) fire within the test.
-        sample: { approvalTimeoutMs: 4_000, cancellationWindowMs: 4_000 },
+        environment: sampleOptionsToEnv({ approvalTimeoutMs: 4_000, cancellationWindowMs: 4_000 }),
         workDir,
         waitSeconds: 1,
         sweepEveryMs: 1_000,
@@ -225,7 +227,7 @@ async function drain(sqs: ReturnType<typeof sqsClient>, queueUrl: string, ours: 
 describe('local cluster restarted on its data folder', () => {
   it('continues in-flight orchestrations after the whole cluster stops and starts again', async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'baton-restart-'));
-    const options = { instances: 1, port: 0, dataDir: join(workDir, 'data'), prefix: 'restart', leaseMs: 2_000, sample: { pricingLatencyMs: 50, cancellationWindowMs: 0 }, workDir, waitSeconds: 1, sweepEveryMs: 1_000 };
+    const options = { instances: 1, port: 0, dataDir: join(workDir, 'data'), prefix: 'restart', leaseMs: 2_000, environment: sampleOptionsToEnv({ pricingLatencyMs: 50, cancellationWindowMs: 0 }), workDir, waitSeconds: 1, sweepEveryMs: 1_000 };
     try {
       const first = new LocalCluster(options);
       await first.start();

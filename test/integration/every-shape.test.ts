@@ -31,7 +31,7 @@ for (const target of targets) {
       workDir = mkdtempSync(join(tmpdir(), 'baton-shapes-'));
       cluster = new LocalCluster({
         instances: 2, port: 0, endpoint: started.endpoint, dynamodbEndpoint: started.dynamodbEndpoint, prefix: `sh${run}`,
-        leaseMs: 3_000, sample: {}, orchestrations: 'test/fixtures/every-shape.ts', workDir, waitSeconds: 1, sweepEveryMs: 1_000,
+        leaseMs: 3_000, orchestrations: 'test/fixtures/every-shape.ts', workDir, waitSeconds: 1, sweepEveryMs: 1_000,
       });
       await cluster.start();
       await cluster.waitUntilUp();

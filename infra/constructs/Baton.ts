@@ -1,0 +1,211 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { FlowLogDestination, IpAddresses, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { QUEUES, sendPortQueue } from '../settings.ts';
+import { DurableQueue } from './DurableQueue.ts';
+import { DurableTimers } from './DurableTimers.ts';
+import { HostFunction } from './HostFunction.ts';
+import { MessageBox } from './MessageBox.ts';
+import { Monitoring } from './Monitoring.ts';
+import { ProcessingHost, type Placement } from './ProcessingHost.ts';
+
+export interface BatonProps {
+  /**
+   * Your orchestrations: the path of a module that exports `orchestrations` (the definitions, or a function
+   * of the hosts' environment returning them), relative to the CDK app's working directory. It is loaded and
+   * checked at synth (so a mistake fails `cdk synth`) and bundled into every host.
+   */
+  readonly orchestrations: string;
+  /** Settings for your orchestrations: environment variables of every host, and what `orchestrations(env)` receives. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Where processing host instances run (see ProcessingHost). @default 'regional' */
+  readonly placement?: Placement;
+  /** For `perAz`: the VPC to use. @default a VPC with an isolated subnet per zone, no NAT */
+  readonly vpc?: IVpc;
+  /** For the VPC Baton creates: how many zones. @default 2 (3 needs an environment or explicit zones) */
+  readonly zones?: number;
+  /** Keep the MessageBox table when the stack goes away (it holds every running orchestration). @default true */
+  readonly retainData?: boolean;
+  /** Bundle the AWS SDK into the functions, for emulators whose Lambda runtime lacks it (MiniStack). @default false */
+  readonly bundleAwsSdk?: boolean;
+}
+
+/** What the synth-time check found in the module. */
+export interface DeployedOrchestrations {
+  readonly orchestrations: readonly { readonly name: string; readonly version: number }[];
+  /** The send ports the orchestrations send to: each gets a queue. */
+  readonly ports: readonly string[];
+}
+
+/**
+ * Baton on AWS for your orchestrations: receive queue → receive host → MessageBox + work queue → processing
+ * host → one send queue per send port, the durable timers, the sweeper on a schedule, alarms and a dashboard.
+ * Everything it creates is public, to extend rather than fork.
+ *
+ * @example
+ * const baton = new Baton(this, 'Baton', { orchestrations: 'src/orchestrations.ts' });
+ * new CfnOutput(this, 'ReceiveQueueUrl', { value: baton.receiveQueue.queue.queueUrl });
+ */
+export class Baton extends Construct {
+  readonly deployed: DeployedOrchestrations;
+  readonly messageBox: MessageBox;
+  readonly receiveQueue: DurableQueue;
+  readonly workQueue: DurableQueue;
+  /** Send port name → its queue; `send` is the default port. */
+  readonly sendQueues: Readonly<Record<string, DurableQueue>>;
+  readonly timers: DurableTimers;
+  readonly receiveHost: HostFunction;
+  readonly processingHost: ProcessingHost;
+  readonly sweeper: HostFunction;
+  readonly monitoring: Monitoring;
+  /** The VPC the processing host instances run in (`perAz` only). */
+  readonly vpc?: IVpc;
+
+  constructor(scope: Construct, id: string, props: BatonProps) {
+    super(scope, id);
+    const modulePath = resolve(props.orchestrations);
+    this.deployed = checkOrchestrations(modulePath, props.environment ?? {});
+    const project = projectOf(modulePath);
+    const entries = writeEntries(modulePath, project.root, this.node.addr);
+
+    this.messageBox = new MessageBox(this, 'MessageBox', { retain: props.retainData });
+    this.receiveQueue = new DurableQueue(this, 'Receive', QUEUES.receive);
+    this.workQueue = new DurableQueue(this, 'Work', QUEUES.work);
+    const sendQueues: Record<string, DurableQueue> = {};
+    for (const port of new Set(['send', ...this.deployed.ports])) {
+      sendQueues[port] = new DurableQueue(this, port === 'send' ? 'Send' : `SendPort-${port}`, sendPortQueue(port));
+    }
+    this.sendQueues = sendQueues;
+    this.timers = new DurableTimers(this, 'DurableTimers', { workQueue: this.workQueue.queue });
+    const environment = {
+      ...props.environment,
+      BATON_TABLE_NAME: this.messageBox.table.tableName,
+      BATON_WORK_QUEUE_URL: this.workQueue.queue.queueUrl,
+      BATON_SEND_PORTS: Stack.of(this).toJsonString(Object.fromEntries(Object.entries(sendQueues).map(([port, q]) => [port, q.queue.queueUrl]))),
+      BATON_TIMER_STATE_MACHINE_ARN: this.timers.stateMachine.stateMachineArn,
+    };
+    const code = (entry: string) => ({ entry, projectRoot: project.root, depsLockFilePath: project.lockFile, environment, bundleAwsSdk: props.bundleAwsSdk });
+
+    // Least privilege, by what each host does to the MessageBox (see functions/core/ports.ts).
+    this.receiveHost = new HostFunction(this, 'ReceiveHost', { ...code(entries.receiveHost), source: this.receiveQueue.queue });
+    this.messageBox.grant(this.receiveHost.role, 'create');
+    this.workQueue.queue.grantSendMessages(this.receiveHost.fn);
+
+    const placement = props.placement ?? 'regional';
+    this.vpc = placement === 'perAz' ? props.vpc ?? this.#isolatedVpc(props.zones ?? 2) : undefined;
+    this.processingHost = new ProcessingHost(this, 'ProcessingHost', {
+      placement,
+      vpc: this.vpc,
+      code: code(entries.processingHost),
+      workQueue: this.workQueue.queue,
+      sendQueues: Object.values(sendQueues).map((q) => q.queue),
+      messageBox: this.messageBox,
+      environment,
+      bundleAwsSdk: props.bundleAwsSdk,
+    });
+    for (const instance of this.processingHost.instances) this.timers.grantStart(instance.role);
+
+    this.sweeper = new HostFunction(this, 'Sweeper', { ...code(entries.sweeper), timeoutSeconds: 60 });
+    this.messageBox.grant(this.sweeper.role, 'sweep');
+    this.workQueue.queue.grantSendMessages(this.sweeper.fn);
+    new Rule(this, 'SweepSchedule', { schedule: Schedule.rate(Duration.minutes(1)), targets: [new LambdaFunction(this.sweeper.fn)] });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      queues: {
+        Receive: this.receiveQueue,
+        Work: this.workQueue,
+        ...Object.fromEntries(Object.entries(sendQueues).map(([port, q]) => [port === 'send' ? 'Send' : `SendPort-${port}`, q])),
+      },
+      functions: {
+        ReceiveHost: this.receiveHost.fn,
+        Sweeper: this.sweeper.fn,
+        ...Object.fromEntries(this.processingHost.instances.map((host, i) => [`ProcessingHost${i + 1}`, host.fn])),
+      },
+      namespace: 'Baton',
+    });
+  }
+
+  /** A VPC with only isolated subnets (no NAT, no internet gateway): the hosts reach AWS through endpoints. */
+  #isolatedVpc(zones: number): Vpc {
+    const stack = Stack.of(this);
+    const region = stack.region.startsWith('${Token') ? this.node.tryGetContext('region') ?? 'us-east-1' : stack.region;
+    const vpc = new Vpc(this, 'Vpc', {
+      ipAddresses: IpAddresses.cidr('10.42.0.0/16'),
+      // An environment-agnostic stack only knows two zones by itself; name them to get more.
+      availabilityZones: Array.from({ length: zones }, (_, i) => `${region}${'abcdef'[i]}`),
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'hosts', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+    });
+    vpc.addFlowLog('FlowLog', { destination: FlowLogDestination.toCloudWatchLogs() });
+    return vpc;
+  }
+}
+
+/** `.ts` in a source checkout, `.js` in the installed package: this file's own extension. */
+const EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const here = (path: string) => fileURLToPath(new URL(`${path}${EXT}`, import.meta.url));
+
+/**
+ * Loads the module in a separate Node process, as a host will (constructs are synchronous, and the module's
+ * own settings must not leak into the CDK app), and returns what it deploys.
+ *
+ * @throws Error with the module's problems (a DefinitionError lists every one).
+ */
+function checkOrchestrations(modulePath: string, environment: Readonly<Record<string, string>>): DeployedOrchestrations {
+  if (!existsSync(modulePath)) throw new Error(`Baton: orchestrations module ${modulePath} does not exist`);
+  const result = spawnSync(process.execPath, [here('../check-orchestrations'), modulePath], {
+    env: { ...process.env, ...environment },
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) {
+    throw new Error(`Baton: the orchestrations in ${modulePath} cannot be deployed:\n${(result.stderr || String(result.error ?? '')).trim()}`);
+  }
+  return JSON.parse(result.stdout) as DeployedOrchestrations;
+}
+
+const LOCK_FILES = ['package-lock.json', 'pnpm-lock.yaml', 'yarn.lock', 'bun.lock', 'bun.lockb'];
+
+/** The project the module belongs to: the nearest folder above it with a lock file (what NodejsFunction bundles from). */
+function projectOf(modulePath: string): { root: string; lockFile: string } {
+  for (let dir = dirname(modulePath); ; dir = dirname(dir)) {
+    const lockFile = LOCK_FILES.map((name) => join(dir, name)).find(existsSync);
+    if (lockFile) return { root: dir, lockFile };
+    if (dirname(dir) === dir) throw new Error(`Baton: no lock file (${LOCK_FILES.join(', ')}) in any folder above ${modulePath}; the hosts are bundled from that project (run npm install first)`);
+  }
+}
+
+/**
+ * Writes each host's Lambda entry: it imports the user's module and hands it to Baton's handler. They live in
+ * the project's `.baton/lambda/` (NodejsFunction bundles only entries under the project root); generated at
+ * every synth, never edited.
+ */
+function writeEntries(modulePath: string, root: string, id: string): { receiveHost: string; processingHost: string; sweeper: string } {
+  const dir = join(root, '.baton', 'lambda', id);
+  mkdirSync(dir, { recursive: true });
+  const importPath = (file: string) => {
+    const path = relative(dir, file).split('\\').join('/');
+    return path.startsWith('.') ? path : `./${path}`;
+  };
+  const write = (name: string, factory: string) => {
+    const entry = join(dir, `${name}.mjs`);
+    writeFileSync(entry, [
+      `// Generated by the Baton construct at synth: the ${name} Lambda entry for ${relative(root, modulePath)}. Do not edit.`,
+      `import * as orchestrations from ${JSON.stringify(importPath(modulePath))};`,
+      `import { ${factory} } from ${JSON.stringify(importPath(here(`../../functions/handlers/${name}`)))};`,
+      `export const handler = ${factory}(orchestrations);`,
+      '',
+    ].join('\n'));
+    return entry;
+  };
+  return {
+    receiveHost: write('receive-host', 'receiveHostHandler'),
+    processingHost: write('processing-host', 'processingHostHandler'),
+    sweeper: write('sweeper', 'sweeperHandler'),
+  };
+}

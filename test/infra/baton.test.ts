@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Baton } from '../../infra/constructs/Baton.ts';
+
+function stackWith(orchestrations: string, environment?: Record<string, string>) {
+  const app = new App();
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const stack = new Stack(app, 'Mine');
+  const baton = new Baton(stack, 'Baton', { orchestrations, environment });
+  return { app, stack, baton };
+}
+
+describe('the Baton construct', () => {
+  it("bundles the user's module into every host, with a queue per send port it uses, and passes cdk-nag", () => {
+    const { app, stack, baton } = stackWith('test/fixtures/greetings.ts', { GREETING_SALUTATION: 'Ahoy' });
+    expect(baton.deployed).toEqual({ orchestrations: [{ name: 'Greetings', version: 1 }], ports: ['audit', 'send'] });
+    expect(Object.keys(baton.sendQueues).sort()).toEqual(['audit', 'send']);
+    expect(() => app.synth()).not.toThrow();
+    const template = Template.fromStack(stack);
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(3);
+    for (const fn of functions) {
+      const variables = fn.Properties.Environment.Variables;
+      expect(variables.GREETING_SALUTATION).toBe('Ahoy');
+      // The send ports' queues, as JSON with the URLs filled in at deploy time.
+      expect(JSON.stringify(variables.BATON_SEND_PORTS)).toMatch(/audit.*send|send.*audit/s);
+    }
+    // The processing host may send to both ports' queues, and only it.
+    const sendGrants = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('sqs:SendMessage') && JSON.stringify(p.Properties.PolicyDocument).includes('SendPortaudit'));
+    expect(sendGrants.map(([id]) => id).every((id) => id.includes('ProcessingHost'))).toBe(true);
+    expect(sendGrants).toHaveLength(1);
+  });
+
+  it('refuses, at synth, a module whose orchestrations are invalid, with every problem', () => {
+    expect(() => stackWith('test/fixtures/broken-orchestrations.ts')).toThrow(/cannot be deployed:[\s\S]*id "start" is used twice[\s\S]*port name matching/);
+  });
+
+  it('refuses a module that exports no orchestrations, or is not there, naming it', () => {
+    expect(() => stackWith('test/helpers/orders.ts')).toThrow(/test\/helpers\/orders\.ts must export "orchestrations"/);
+    expect(() => stackWith('test/fixtures/missing.ts')).toThrow(/missing\.ts does not exist/);
+  });
+});
