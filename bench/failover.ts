@@ -20,7 +20,7 @@ export interface FailoverResult {
 export async function measureFailover(options: { endpoint: string; workDir: string; prefix: string; kills: number; leaseMs: number; stepMs?: number }): Promise<FailoverResult> {
   const cluster = new LocalCluster({
     instances: 2, port: 0, endpoint: options.endpoint, prefix: options.prefix, leaseMs: options.leaseMs, workDir: options.workDir,
-    waitSeconds: 1, sweepEveryMs: 60_000, environment: sampleOptionsToEnv({ pricingLatencyMs: options.stepMs ?? 300, cancellationWindowMs: 0 }),
+    waitSeconds: 1, sweepEveryMs: 60_000, logLevel: 'WARN', environment: sampleOptionsToEnv({ pricingLatencyMs: options.stepMs ?? 300, cancellationWindowMs: 0 }),
   });
   const samples: number[] = [];
   let kills = 0;

@@ -223,7 +223,7 @@ async function meteredRun(count: number) {
 
 /** A real local cluster (host instances are OS processes): persisted steps per second, end to end. */
 async function clusterThroughput(instances: number, count: number): Promise<{ stepsPerSecond: number; orchestrationsPerSecond: number; branchInstances: number }> {
-  const cluster = new LocalCluster({ instances, port: 0, endpoint, prefix: prefix(), leaseMs: 10_000, environment: sampleOptionsToEnv({ cancellationWindowMs: 0 }), workDir, waitSeconds: 1, sweepEveryMs: 60_000 });
+  const cluster = new LocalCluster({ instances, port: 0, endpoint, prefix: prefix(), leaseMs: 10_000, environment: sampleOptionsToEnv({ cancellationWindowMs: 0 }), workDir, waitSeconds: 1, sweepEveryMs: 60_000, logLevel: 'WARN' });
   await cluster.start();
   await cluster.waitUntilUp();
   const d = cluster.describe();

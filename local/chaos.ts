@@ -72,7 +72,7 @@ const byId = new Map(orders.map((o) => [o.orderId, o]));
 
 const workDir = mkdtempSync(join(tmpdir(), 'baton-chaos-'));
 const cluster = new LocalCluster({
-  instances, port: 0, prefix: `chaos${run}`, leaseMs: 3_000, workDir, waitSeconds: 1, sweepEveryMs: 2_000, faultRate,
+  instances, port: 0, prefix: `chaos${run}`, leaseMs: 3_000, workDir, waitSeconds: 1, sweepEveryMs: 2_000, faultRate, logLevel: 'WARN',
   // Timers long enough that an Approval or a Cancel held up by the chaos (a killed receive host's message comes
   // back after its lease; a faulted request is retried) still arrives before them: what is checked is that each
   // message an order's input dictates goes out exactly once, not a race between a person and a timer.

@@ -9,7 +9,7 @@
  *   resume    resume a suspended instance from its last persistence point
  *   terminate end an instance that has not finished
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -19,11 +19,12 @@ import { InstanceStatus } from '../functions/core/instance.ts';
 import { sampleOptionsToEnv } from '../functions/orchestrations/index.ts';
 import { OWNERSHIP } from '../infra/settings.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
-import { LocalCluster } from './cluster.ts';
-import { runDemo } from './demo.ts';
-import { clusterCounts, statusLine } from './status.ts';
+import { EndpointsFile, type ClusterRecord } from './endpoints-file.ts';
+import { quietSqliteWarning } from './warnings.ts';
 
+/** Baton's working folder: the running cluster's endpoints, its host instances' logs, its data. */
 const WORK_DIR = resolve(process.env.BATON_HOME ?? '.baton');
+const endpoints = new EndpointsFile(WORK_DIR);
 const [command = 'help', ...rest] = process.argv.slice(2);
 
 process.env.AWS_REGION ??= 'us-east-1';
@@ -54,10 +55,11 @@ function nonNegative(text: string, flag: string): number {
   return n;
 }
 
-function endpointsFile() {
-  const file = resolve(WORK_DIR, 'endpoints.json');
-  if (!existsSync(file)) fail(`no running cluster found (${file} is missing): start one with "npm start"`);
-  return JSON.parse(readFileSync(file, 'utf8')) as ReturnType<LocalCluster['describe']>;
+/** The cluster `npm start` runs (from BATON_HOME's endpoints.json), or a clear "no cluster is running". */
+function runningCluster(): ClusterRecord {
+  const found = endpoints.read();
+  if ('none' in found) fail(found.none);
+  return found.cluster;
 }
 
 async function start(): Promise<void> {
@@ -66,7 +68,7 @@ async function start(): Promise<void> {
     options: {
       instances: { type: 'string', default: '2' },
       demo: { type: 'string' },
-      port: { type: 'string', default: '4566' },
+      port: { type: 'string' },
       endpoint: { type: 'string' },
       'data-dir': { type: 'string' },
       'in-memory': { type: 'boolean', default: false },
@@ -84,7 +86,7 @@ async function start(): Promise<void> {
     console.log(`npm start -- [options]
   --instances N        host instances (OS processes), default 2
   --demo N             send N sample orders, SIGKILL a host instance midway, check the send queue, exit
-  --port P             port of the embedded DynamoDB + SQS endpoint, default 4566
+  --port P             port of the embedded DynamoDB + SQS endpoint, default 4566 (a demo takes a free one)
   --endpoint URL       use a running LocalStack-compatible endpoint instead of the embedded stack
   --data-dir D         keep state here (default .baton/data; the demo runs in memory unless given)
   --in-memory          keep no state across restarts
@@ -100,6 +102,18 @@ async function start(): Promise<void> {
     return;
   }
   const demo = values.demo === undefined ? undefined : positiveInt(values.demo, '--demo');
+  // A demo is a run of its own (its own port, in memory, no endpoints file): it never takes over the CLI's cluster.
+  if (demo === undefined) {
+    try {
+      endpoints.assertFree();
+    } catch (error) {
+      fail((error as Error).message);
+    }
+  }
+  quietSqliteWarning();
+  const { LocalCluster } = await import('./cluster.ts');
+  const { runDemo } = await import('./demo.ts');
+  const { clusterCounts, statusLine } = await import('./status.ts');
   // The demo runs on fresh in-memory state unless a data folder is named; a plain start keeps state on disk.
   const inMemory = values['in-memory'] || (demo !== undefined && values['data-dir'] === undefined);
   const dataDir = inMemory ? undefined : resolve(values['data-dir'] ?? resolve(WORK_DIR, 'data'));
@@ -112,7 +126,7 @@ async function start(): Promise<void> {
   });
   const cluster = new LocalCluster({
     instances: positiveInt(values.instances!, '--instances'),
-    port: Number(values.port),
+    port: values.port === undefined ? (demo === undefined ? 4566 : 0) : Number(values.port),
     endpoint: values.endpoint,
     dataDir,
     prefix: values.prefix!,
@@ -120,7 +134,8 @@ async function start(): Promise<void> {
     // The demo's pricing step takes 20 ms, like a call to a pricing service, so a kill lands mid-step.
     environment,
     orchestrations: values.orchestrations,
-    workDir: WORK_DIR,
+    // A demo keeps its host logs apart from a cluster that may be running in this BATON_HOME.
+    workDir: demo === undefined ? WORK_DIR : resolve(WORK_DIR, 'demo'),
     log: (line) => console.log(line),
   });
   let stopping = false;
@@ -129,6 +144,7 @@ async function start(): Promise<void> {
     stopping = true;
     clearInterval(ticker);
     if (process.stdout.isTTY) process.stdout.write('\n');
+    endpoints.release();
     await cluster.stop();
     process.exit(code);
   };
@@ -142,10 +158,14 @@ async function start(): Promise<void> {
   console.log(`  receive queue:  ${d.receiveQueueUrl}`);
   console.log(`  send queue:     ${d.sendQueueUrl}`);
   console.log(`  MessageBox:     ${d.tableName}`);
-  console.log(`  written to ${cluster.writeEndpointsFile()}; host logs in ${resolve(WORK_DIR, 'logs')}`);
+  if (demo === undefined) {
+    endpoints.claim(d);
+    console.log(`  written to ${endpoints.path} (the CLI's way to this cluster; BATON_HOME=${WORK_DIR})`);
+  }
+  console.log(`  host instance logs: ${resolve(cluster.options.workDir, 'logs')}/host-<n>.log (JSON lines)`);
   await cluster.waitUntilUp();
 
-  let counts: Record<string, number> | undefined;
+  let counts: Awaited<ReturnType<typeof clusterCounts>> | undefined;
   let refreshing = false;
   let lastPrinted = 0;
   const ticker = setInterval(() => {
@@ -174,7 +194,7 @@ async function start(): Promise<void> {
 
 async function suspended(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
-  const d = endpointsFile();
+  const d = runningCluster();
   const store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: d.endpoint }), d.tableName);
   const messages = await store.listSuspendedMessages();
   const instances = await store.listInstances(InstanceStatus.Suspended);
@@ -193,7 +213,7 @@ async function suspended(): Promise<void> {
 
 async function instances(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { status: { type: 'string', default: 'running' } } });
-  const d = endpointsFile();
+  const d = runningCluster();
   const store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: d.endpoint }), d.tableName);
   const list = await store.listInstances(values.status as InstanceStatus);
   console.log(`${list.length} ${values.status} instance(s)`);
@@ -204,7 +224,7 @@ async function instances(): Promise<void> {
 
 async function send(): Promise<void> {
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { type: { type: 'string', default: 'Order' } } });
-  const d = endpointsFile();
+  const d = runningCluster();
   const body = positionals[0] === undefined ? fail('usage: baton send [--type Order] \'{"orderId":"o-1",...}\' (or @file.json)') : positionals[0];
   const text = body.startsWith('@') ? readFileSync(body.slice(1), 'utf8') : body;
   const response = await sqsClient({ endpoint: d.endpoint }).send(new SendMessageCommand({
@@ -217,7 +237,7 @@ async function send(): Promise<void> {
 
 async function receive(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { wait: { type: 'string', default: '5s' } } });
-  const d = endpointsFile();
+  const d = runningCluster();
   const sqs = sqsClient({ endpoint: d.endpoint, longPolling: true });
   const response = await sqs.send(new ReceiveMessageCommand({
     QueueUrl: d.sendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: Math.min(20, Math.ceil(duration(values.wait!, '--wait') / 1000)), MessageAttributeNames: ['All'],
@@ -234,7 +254,7 @@ async function receive(): Promise<void> {
 
 /** An admin runtime on the running cluster: the same engine and adapters as the hosts. */
 function adminRuntime() {
-  const d = endpointsFile();
+  const d = runningCluster();
   return createRuntime(
     { tableName: d.tableName, workQueueUrl: d.workQueueUrl, sendPorts: d.sendPortQueueUrls, hostId: `admin@${process.pid}`, leaseMs: OWNERSHIP.leaseMs, region: d.region },
     // Resume and terminate act on the stored state alone: they run no orchestration code.
@@ -265,5 +285,14 @@ if (!run) {
 try {
   await run();
 } catch (error) {
-  fail((error as Error).message);
+  fail(networkProblem(error) ?? (error as Error).message);
+}
+
+/** A request that never reached the cluster, said as such (the cluster's process is alive, or we would not be here). */
+function networkProblem(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException).code ?? (error as { cause?: NodeJS.ErrnoException }).cause?.code;
+  if (!['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code ?? '') && (error as Error).name !== 'TimeoutError') return undefined;
+  const found = endpoints.read();
+  const where = 'cluster' in found ? `the cluster at ${found.cluster.endpoint} (pid ${found.cluster.pid})` : 'the cluster';
+  return `could not reach ${where}: ${(error as Error).message || code}; if it is still starting, try again in a moment`;
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -14,7 +14,8 @@ import { OWNERSHIP } from '../infra/settings.ts';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.ts';
 import { provision, type Resources } from './provision.ts';
 
-const HOST_ENTRY = fileURLToPath(new URL('./host-instance.ts', import.meta.url));
+/** `.ts` in a source checkout, `.js` in the installed package. */
+const HOST_ENTRY = fileURLToPath(new URL(`./host-instance${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
 export interface ClusterOptions {
   readonly instances: number;
@@ -40,6 +41,8 @@ export interface ClusterOptions {
   /** Long-poll wait of the pollers (default 5 s: a host instance stops within it; Lambda's event source uses 20 s). */
   readonly waitSeconds?: number;
   readonly sweepEveryMs?: number;
+  /** Host instances' log level (Powertools). @default INFO, or POWERTOOLS_LOG_LEVEL */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   readonly log?: (line: string) => void;
 }
 
@@ -112,7 +115,7 @@ export class LocalCluster {
     }, o.sweepEveryMs ?? 5_000);
   }
 
-  /** What a client needs to talk to this cluster; also written to `<workDir>/endpoints.json`. */
+  /** What a client needs to talk to this cluster (what `npm start` writes to `<BATON_HOME>/endpoints.json`). */
   describe() {
     const q = this.resources.queues;
     return {
@@ -125,12 +128,6 @@ export class LocalCluster {
       workQueueUrl: q.work.url,
       deadLetterQueueUrls: { receive: q.receive.dlqUrl, work: q.work.dlqUrl, send: q.send.dlqUrl },
     };
-  }
-
-  writeEndpointsFile(): string {
-    const file = resolve(this.options.workDir, 'endpoints.json');
-    writeFileSync(file, `${JSON.stringify(this.describe(), null, 2)}\n`);
-    return file;
   }
 
   #spawn(name: string, previous?: HostInstanceState): void {
@@ -156,7 +153,8 @@ export class LocalCluster {
         BATON_WAIT_SECONDS: String(o.waitSeconds ?? 5),
         ...(o.orchestrations ? { BATON_ORCHESTRATIONS: resolve(o.orchestrations) } : {}),
         ...(o.faultRate ? { BATON_FAULT_RATE: String(o.faultRate) } : {}),
-        POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+        // What each host instance did and every failure (set WARN for a quiet log under load, as the bench does).
+        POWERTOOLS_LOG_LEVEL: o.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       },
     });
     child.stdout!.pipe(log);
@@ -214,7 +212,11 @@ export class LocalCluster {
   async waitUntilUp(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.hosts.some((h) => h.status !== 'up')) {
-      if (Date.now() > deadline) throw new Error(`host instances not up after ${timeoutMs} ms; see ${join(this.options.workDir, 'logs')}`);
+      if (Date.now() > deadline) {
+        // Say why here: the logs may be in a temporary folder that is gone by the time anyone looks.
+        const tails = this.hosts.filter((h) => h.status !== 'up').map((h) => `${h.name} (${h.status}, ${h.restarts} restarts):\n${tail(join(this.options.workDir, 'logs', `${h.name}.log`))}`);
+        throw new Error(`host instances not up after ${timeoutMs} ms; their logs (${join(this.options.workDir, 'logs')}) end with:\n${tails.join('\n')}`);
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -234,4 +236,10 @@ export class LocalCluster {
   static clean(workDir: string): void {
     rmSync(join(workDir, 'data'), { recursive: true, force: true });
   }
+}
+
+/** The last lines of a log file, for an error message. */
+function tail(file: string, lines = 15): string {
+  if (!existsSync(file)) return '  (no log)';
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((line) => `  ${line}`).join('\n');
 }

@@ -3,6 +3,7 @@
  * (the same handler factories and wiring Lambda runs) behind pollers that behave like SQS event source
  * mappings. Started by the cluster with its configuration in the environment.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
 import { sqsClient } from '../functions/adapters/aws-clients.ts';
 import { readConfig } from '../functions/handlers/config.ts';
 import { createProcessingHandler } from '../functions/handlers/process.ts';
@@ -23,12 +24,15 @@ const sqs = sqsClient({ region, longPolling: true, hooks });
 
 const stats = { receiveBatches: 0, workItems: 0, failed: 0, completed: 0, suspended: 0 };
 const config = readConfig();
+// The same structured logger as on Lambda, one JSON line per event, to this host instance's log file.
+const logger = new Logger({ serviceName: 'baton-host', persistentKeys: { hostInstance: config.hostId } });
 // The same runtime (and orchestrations) for both hosts of this process, as one Lambda deployment has.
 const runtime = createRuntime(config, { definitions: await loadOrchestrations(env.BATON_ORCHESTRATIONS, env), hooks });
-const receive = { handler: createReceiveHandler(runtime) };
+const receive = { handler: createReceiveHandler(runtime, logger) };
 const processing = {
-  handler: createProcessingHandler(runtime, undefined, (outcome) => {
-    if (outcome.result !== 'done' || !outcome.instance || outcome.detail.startsWith('instance is')) return;
+  handler: createProcessingHandler(runtime, logger, (outcome) => {
+    // Orchestrations, not their parallel branch instances: those are counted with the orchestration.
+    if (outcome.result !== 'done' || !outcome.instance || outcome.instance.branchOf || outcome.detail.startsWith('instance is')) return;
     if (outcome.instance.status === 'completed') stats.completed++;
     if (outcome.instance.status === 'suspended') stats.suspended++;
   }),

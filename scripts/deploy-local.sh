@@ -12,3 +12,5 @@ echo "deploy:local → $AWS_ENDPOINT_URL (account $account, $AWS_REGION)"
 npx cdk bootstrap "aws://$account/$AWS_REGION"
 # bundleAwsSdk: emulators' local Lambda executors have no SDK in their Node runtime (AWS's nodejs24.x does).
 npx cdk deploy --require-approval never -c retainData=false -c bundleAwsSdk=true --outputs-file .baton/deployed.json "$@"
+# Where it went, so `npm run test:deployed` finds the emulator again with no variable to set.
+printf '{ "endpoint": "%s", "region": "%s" }\n' "$AWS_ENDPOINT_URL" "$AWS_REGION" > .baton/deployed-target.json

@@ -222,6 +222,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
       attributes: item.attributes ?? {},
       receivedAt: item.receivedAt,
       source: item.source,
+      ...(item.issues ? { issues: item.issues } : {}),
     }));
   }
 

@@ -27,6 +27,10 @@ export function createProcessingHandler(
     try {
       const outcome = await runtime.processingHost.process(item, { receiveCount });
       onOutcome?.(outcome);
+      logger?.info('work item done', {
+        instanceId: item.instanceId, reason: item.reason, receiveCount, result: outcome.result, detail: outcome.detail,
+        ...(outcome.result === 'done' && outcome.instance ? { orchestration: `${outcome.instance.orchestration}@${outcome.instance.version}`, status: outcome.instance.status, revision: outcome.instance.revision, shapes: outcome.shapes } : {}),
+      });
       if (outcome.result === 'retry') {
         // Another host holds a live lease. Come back when it may have expired, as a new delayed work item:
         // failing this one instead would count towards the DLQ while the other host works, however long.
@@ -36,6 +40,8 @@ export function createProcessingHandler(
     } catch (error) {
       // OwnershipLost here means the host lost twice to other writers: let SQS bring the item back, so what
       // it carries (a wake-up) is looked at against the state they left.
+      if (error instanceof OwnershipLost) logger?.info('work item lost a race to another host; SQS brings it back', { instanceId: item.instanceId, reason: item.reason, receiveCount });
+      else logger?.error('work item failed; SQS brings it back', { instanceId: item.instanceId, reason: item.reason, receiveCount, error: describeError(error), stack: (error as Error)?.stack });
       if (!(error instanceof OwnershipLost) && receiveCount >= SUSPEND_AT_RECEIVE) {
         logger?.error('work item failed past its retries; suspending the instance', { instanceId: item.instanceId, error: describeError(error) });
         const outcome = await runtime.processingHost.suspend(item, `work item failed ${receiveCount} times: ${describeError(error)}`);

@@ -10,6 +10,7 @@ export function createReceiveHandler(runtime: Runtime, logger?: Logger) {
     const { outcomes, failures } = await runtime.receiveHost.receive(event.Records.map(toRawMessage));
     for (const outcome of outcomes) {
       if (outcome.result === 'suspended') logger?.warn('message suspended', { messageId: outcome.messageId, reason: outcome.reason });
+      else logger?.info('message routed', { messageId: outcome.messageId, instanceIds: outcome.instanceIds, created: outcome.created?.length ?? 0 });
     }
     for (const [messageId, error] of failures) logger?.error('receive failed; SQS will redeliver', { messageId, error: describeError(error) });
     return { batchItemFailures: [...failures.keys()].map((itemIdentifier) => ({ itemIdentifier })) };

@@ -6,6 +6,16 @@ import { sampleOrder } from '../../local/demo.ts';
 const OUTPUTS = process.env.BATON_DEPLOYED_OUTPUTS ?? '.baton/deployed.json';
 if (!existsSync(OUTPUTS)) throw new Error(`no deployment outputs at ${OUTPUTS}: run "npm run deploy:local" (or point BATON_DEPLOYED_OUTPUTS at cdk deploy's --outputs-file)`);
 const outputs = Object.values(JSON.parse(readFileSync(OUTPUTS, 'utf8')) as Record<string, Record<string, string>>)[0]!;
+// `npm run deploy:local` records the emulator it deployed to: talk to the same one, in the same region, with the
+// emulator's test credentials, unless the shell says otherwise (against AWS, nothing is recorded or defaulted).
+const TARGET = '.baton/deployed-target.json';
+if (!process.env.BATON_DEPLOYED_OUTPUTS && existsSync(TARGET)) {
+  const target = JSON.parse(readFileSync(TARGET, 'utf8')) as { endpoint?: string; region?: string };
+  process.env.AWS_ENDPOINT_URL ??= target.endpoint;
+  process.env.AWS_REGION ??= target.region;
+  process.env.AWS_ACCESS_KEY_ID ??= 'test';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+}
 // Against an emulator, talk to the same endpoint the deployment went to; against AWS, leave it unset.
 const sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
 const run = Date.now().toString(36);

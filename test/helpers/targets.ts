@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { startEmbeddedStack } from '../../local/embedded-stack.ts';
-import { startDynamoDbLocal } from '../../local/dynamodb-local.ts';
+import { startDynamoDbLocal } from './dynamodb-local.ts';
 
 /** Where an integration suite runs: the embedded stack, DynamoDB Local behind it, or an external endpoint. */
 export interface Target {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -8,6 +8,8 @@ import { activationInstanceId } from '../../functions/core/ids.ts';
 import { priceOrder } from '../../functions/orchestrations/order-fulfilment.ts';
 import type { OrderBody } from '../../functions/orchestrations/messages.ts';
 import { LocalCluster } from '../../local/cluster.ts';
+import { clusterCounts, statusLine } from '../../local/status.ts';
+import { SqsWorkQueue } from '../../functions/adapters/SqsWorkQueue.ts';
 import { orderInstanceId, runDemo, sampleOrder } from '../../local/demo.ts';
 import { announceSkip, targets } from '../helpers/targets.ts';
 import { sampleOptionsToEnv } from '../../functions/orchestrations/index.ts';
@@ -76,6 +78,12 @@ for (const target of targets) {
         if (invoice) expect(invoice.body.total).toBe(priceOrder(order.body as OrderBody));
         else expect(messages[0]!.body.reason).toContain('qty must be a positive integer');
       }
+      // The status line counts orders, and their parallel branch instances apart (two for each fulfilled order).
+      const counts = await clusterCounts(cluster);
+      const fulfilled = orders.filter((o) => o.expected.includes('Invoice')).length;
+      expect(counts.orchestrations).toEqual({ completed: orders.length });
+      expect(counts.branches).toEqual({ completed: 2 * fulfilled });
+      expect(statusLine(cluster, counts)).toContain(`orchestrations running=0 waiting=0 completed=${orders.length} suspended=0 terminated=0 | branches running=0 completed=${2 * fulfilled}`);
     });
 
     it('keeps a body that is not JSON as a suspended message, and no host instance crashes', async () => {
@@ -98,6 +106,28 @@ for (const target of targets) {
       expect(result.killed).toBeDefined();
       expect(result).toMatchObject({ orchestrations: 60, completed: 60, lost: 0, duplicates: 0 });
       expect(result.failovers).toBeGreaterThanOrEqual(1);
+    });
+
+    it('logs what each host instance did, and every failure with its reason, as JSON lines in its log file', async () => {
+      // A work item the store refuses (a key over DynamoDB's 2,048 bytes): it fails on every delivery.
+      const poison = 'x'.repeat(3_000);
+      await new SqsWorkQueue(sqsClient({ endpoint: cluster.describe().endpoint }), cluster.describe().workQueueUrl).enqueue([{ instanceId: poison, reason: 'test' }]);
+      const lines = () => cluster.hosts.flatMap((h) => {
+        const file = join(workDir, 'logs', `${h.name}.log`);
+        return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
+      });
+      const deadline = Date.now() + 20_000;
+      while (!lines().some((l) => l.instanceId === poison) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      const all = lines();
+      const failure = all.find((l) => l.instanceId === poison);
+      expect(failure).toMatchObject({ level: 'ERROR', message: 'work item failed; SQS brings it back', service: 'baton-host', receiveCount: 1 });
+      expect(String(failure!.error)).toMatch(/ValidationException/);
+      // And the work they did: each host instance names itself, each line its instance and outcome.
+      const done = all.filter((l) => l.message === 'work item done');
+      expect(done.length).toBeGreaterThan(0);
+      expect(new Set(done.map((l) => String(l.hostInstance).split('#')[0]))).toEqual(new Set(cluster.hosts.map((h) => h.name)));
+      expect(done.some((l) => l.status === 'completed' && String(l.orchestration).startsWith('OrderFulfilment@'))).toBe(true);
+      expect(all.some((l) => l.message === 'message routed')).toBe(true);
     });
   });
 }

@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+// @ts-expect-error: plain JavaScript on purpose (it must run on an old Node), so it has no types.
+import { nodeProblem } from '../../scripts/require-node.mjs';
+
+const CLI = join(import.meta.dirname, '../../local/cli.ts');
+
+/** Runs `baton <args>` in a fresh BATON_HOME, as a user's shell would. */
+function baton(args: string[], home: string) {
+  const result = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, BATON_HOME: home }, encoding: 'utf8', timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+const freshHome = () => mkdtempSync(join(tmpdir(), 'baton-home-'));
+const record = (pid: number, endpoint: string) => JSON.stringify({
+  endpoint, region: 'us-east-1', tableName: 't', receiveQueueUrl: `${endpoint}/q/receive`, sendQueueUrl: `${endpoint}/q/send`,
+  sendPortQueueUrls: { send: `${endpoint}/q/send` }, workQueueUrl: `${endpoint}/q/work`, pid, startedAt: '2026-11-25T10:00:00.000Z',
+});
+
+/** A loopback port nobody listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('the first hour', () => {
+  it('names the Node version needed, in one line, when Node is too old', () => {
+    expect(nodeProblem('20.20.2', '/usr/bin/node')).toBe('Baton needs Node.js 22.18 or newer; this is Node 20.20.2 (/usr/bin/node). Install Node 24 (https://nodejs.org, or nvm install 24) and run the command again.');
+    expect(nodeProblem('22.17.1')).toMatch(/needs Node.js 22.18 or newer; this is Node 22.17.1/);
+    expect(nodeProblem('22.18.0')).toBeUndefined();
+    expect(nodeProblem('24.9.0')).toBeUndefined();
+    expect(nodeProblem('100.0.0')).toBeUndefined();
+  });
+
+  it('says "no cluster is running" when none ever started, in one line and with no warning', () => {
+    const home = freshHome();
+    const { code, stdout, stderr } = baton(['send', '{"orderId":"o-1"}'], home);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`baton: no cluster is running here (no ${join(home, 'endpoints.json')}): start one with "npm start"\n`);
+    rmSync(home, { recursive: true });
+  });
+
+  it('says "no cluster is running" after its process ended (Ctrl-C, a crash), not a connection error', () => {
+    const home = freshHome();
+    const ended = spawnSync(process.execPath, ['-e', 'process.pid'], { encoding: 'utf8' }).pid!;
+    writeFileSync(join(home, 'endpoints.json'), record(ended, 'http://127.0.0.1:4566'));
+    const { code, stderr } = baton(['suspended'], home);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^baton: no cluster is running here: the one started 2026-11-25T10:00:00.000Z \(pid \d+\) has stopped; start one with "npm start"\n$/);
+    rmSync(home, { recursive: true });
+  });
+
+  it('tells a cluster it cannot reach apart from a missing one', async () => {
+    const home = freshHome();
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    // A live process owns the file (this test runner), but nothing answers at the endpoint.
+    writeFileSync(join(home, 'endpoints.json'), record(process.pid, endpoint));
+    const { code, stderr } = baton(['send', '{}'], home);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`baton: could not reach the cluster at ${endpoint} (pid ${process.pid})`);
+    rmSync(home, { recursive: true });
+  });
+
+  it('refuses a second cluster in the same BATON_HOME before starting anything, and says how to run both', () => {
+    const home = freshHome();
+    const file = join(home, 'endpoints.json');
+    writeFileSync(file, record(process.pid, 'http://127.0.0.1:4566'));
+    const { code, stderr } = baton(['start', '--port', '0', '--in-memory'], home);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/a cluster is already running here \(pid \d+, http:\/\/127.0.0.1:4566\); stop it first, or give this one its own BATON_HOME/);
+    expect(readFileSync(file, 'utf8')).toBe(record(process.pid, 'http://127.0.0.1:4566'));
+    rmSync(home, { recursive: true });
+  });
+
+  it('runs a demo beside a running cluster without touching its endpoints file', async () => {
+    const home = freshHome();
+    const file = join(home, 'endpoints.json');
+    writeFileSync(file, record(process.pid, 'http://127.0.0.1:4566'));
+    const demo = spawn(process.execPath, [CLI, 'start', '--demo', '3', '--instances', '1'], { env: { ...process.env, BATON_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    demo.stdout.on('data', (chunk) => { out += chunk; });
+    demo.stderr.on('data', (chunk) => { out += chunk; });
+    const code = await new Promise<number | null>((resolve) => demo.on('exit', resolve));
+    expect(out).toContain('demo: orchestrations=3 completed=3 lost=0 duplicates=0');
+    expect(code).toBe(0);
+    expect(out).not.toMatch(/ExperimentalWarning/);
+    expect(readFileSync(file, 'utf8')).toBe(record(process.pid, 'http://127.0.0.1:4566'));
+    rmSync(home, { recursive: true });
+  }, 120_000);
+
+  it('drops only the SQLite experimental warning of the embedded stack, and prints every other warning', () => {
+    const script = `import { quietSqliteWarning } from ${JSON.stringify(join(import.meta.dirname, '../../local/warnings.ts'))};
+      quietSqliteWarning();
+      process.emitWarning('SQLite is an experimental feature and might change at any time', 'ExperimentalWarning');
+      process.emitWarning('something else', 'DeprecationWarning');`;
+    const { stderr } = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(stderr).not.toMatch(/SQLite/);
+    expect(stderr).toMatch(/DeprecationWarning: something else/);
+  });
+});
