@@ -204,7 +204,10 @@ async function suspended(): Promise<void> {
   }
   console.log(`Suspended messages (${messages.length}): could not become an instance`);
   for (const m of messages) {
-    console.log(`  ${new Date(m.receivedAt).toISOString()}  ${m.messageId}  ${m.reason}`);
+    // A schema mismatch lists its issues one per line, each with its path in the body.
+    const type = m.attributes.MessageType ?? 'the message';
+    const reason = m.issues?.length ? `${type} does not match its schema:${m.issues.map((i) => `\n      ${i.path || '(body)'}: ${i.message}`).join('')}` : m.reason;
+    console.log(`  ${new Date(m.receivedAt).toISOString()}  ${m.messageId}  ${reason}`);
     console.log(`      body: ${m.body.length > 160 ? `${m.body.slice(0, 160)}…` : m.body}`);
   }
   console.log(`Suspended instances (${instances.length}): resumable`);
