@@ -30,7 +30,9 @@ export class BatonStack extends Stack {
 
   constructor(scope: Construct, id: string, props: BatonStackProps = {}) {
     super(scope, id, props);
-    this.baton = new Baton(this, 'Baton', {
+    // 'Default' leaves the construct out of the logical ids: a stack deployed before the construct existed keeps
+    // its table, queues and timers (otherwise CloudFormation would replace them, in-flight work included).
+    this.baton = new Baton(this, 'Default', {
       orchestrations: SAMPLE_MODULE,
       environment: sampleOptionsToEnv(props.sample ?? {}),
       placement: props.placement,

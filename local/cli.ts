@@ -139,6 +139,8 @@ async function start(): Promise<void> {
     log: (line) => console.log(line),
   });
   let stopping = false;
+  // Declared before `stop`, which a Ctrl-C during the start may call before the status line exists.
+  let ticker: NodeJS.Timeout | undefined;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
@@ -168,7 +170,7 @@ async function start(): Promise<void> {
   let counts: Awaited<ReturnType<typeof clusterCounts>> | undefined;
   let refreshing = false;
   let lastPrinted = 0;
-  const ticker = setInterval(() => {
+  ticker = setInterval(() => {
     if (!refreshing) {
       refreshing = true;
       clusterCounts(cluster).then((c) => { counts = c; }).catch(() => undefined).finally(() => { refreshing = false; });

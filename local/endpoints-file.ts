@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 /** What a client needs to talk to a running cluster (LocalCluster.describe()), and who runs it. */
@@ -40,14 +40,31 @@ export class EndpointsFile {
     return { cluster: record };
   }
 
-  /** @throws Error when another live cluster owns this BATON_HOME. */
+  /**
+   * Takes this BATON_HOME for the running process. The file appears whole and only if it did not exist (written
+   * aside, then hard-linked into place), so two starts cannot both believe they own it; a file left by a process
+   * that is gone is replaced.
+   *
+   * @throws Error when another live cluster owns it.
+   */
   claim(description: Omit<ClusterRecord, 'pid' | 'startedAt'>): void {
-    const current = this.read();
-    if ('cluster' in current && current.cluster.pid !== process.pid) {
-      throw new Error(`a cluster is already running here (pid ${current.cluster.pid}, ${current.cluster.endpoint}); stop it first, or give this one its own BATON_HOME (BATON_HOME=.baton-2 npm start -- --port 4567)`);
-    }
     mkdirSync(resolve(this.path, '..'), { recursive: true });
-    writeFileSync(this.path, `${JSON.stringify({ ...description, pid: process.pid, startedAt: new Date().toISOString() }, null, 2)}\n`);
+    const aside = `${this.path}.${process.pid}`;
+    writeFileSync(aside, `${JSON.stringify({ ...description, pid: process.pid, startedAt: new Date().toISOString() }, null, 2)}\n`);
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          linkSync(aside, this.path);
+          return;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+          this.assertFree();
+          rmSync(this.path, { force: true }); // stale: its process is gone
+        }
+      }
+    } finally {
+      rmSync(aside, { force: true });
+    }
   }
 
   /** Throws when another live cluster owns it (checked before anything starts). */

@@ -316,6 +316,7 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
   const starts = new Set<string>();
   const schemas = new Map<string, Schema>();
   const ports = new Set<string>();
+  const variables = new Map<string, string>();
 
   /** A message type is one contract: every shape that names it with a schema must name the same one. */
   const checkType = (messageType: string, schema: Schema | undefined, where: string) => {
@@ -336,6 +337,10 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
 
   const checkReceive = (shape: ReceiveShape, where: string) => {
     checkType(shape.messageType, shape.schema, where);
+    // A message variable holds one type of message: step code reads its body as that type.
+    const bound = variables.get(shape.into);
+    if (bound !== undefined && bound !== shape.messageType) problems.push(`${where}: receive "${shape.id}" binds a ${shape.messageType} to message variable "${shape.into}", which holds ${bound} messages elsewhere`);
+    else variables.set(shape.into, shape.messageType);
     if (shape.correlation !== undefined) {
       const set = definition.correlationSets?.[shape.correlation];
       if (!set) problems.push(`${where}: receive "${shape.id}" uses correlation set "${shape.correlation}", which is not defined`);

@@ -26,8 +26,11 @@ type BodiesByTypeName<M extends MessageVariables> = {
   [K in keyof M as M[K] extends MessageType<infer Name, any, any> ? Name : never]: M[K] extends MessageType<string, infer Body, any> ? Body : never;
 };
 
-/** The message variables declared with message type T: where a receive of T may bind its message. */
-type VariablesOf<M extends MessageVariables, T> = { [K in keyof M]: M[K] extends T ? K : never }[keyof M] & string;
+/**
+ * The message variables declared with exactly message type T: where a receive of T may bind its message. Exact
+ * both ways, so a union (`cond ? Order : Cancel`) matches no variable.
+ */
+type VariablesOf<M extends MessageVariables, T> = { [K in keyof M]: [T] extends [M[K]] ? ([M[K]] extends [T] ? K : never) : never }[keyof M] & string;
 
 /** What a send's body function must return: its type's schema input (anything, without a schema). */
 type InputOf<T> = T extends MessageType<string, any, infer Input> ? Input : unknown;

@@ -64,7 +64,13 @@ export function branchEnded(branch: InstanceState | undefined): boolean {
 /** The key of a message in a correlation set, if the set reads one from its type. */
 export function correlationValue(orchestration: CompiledOrchestration, set: string, message: InboundMessage): string | undefined {
   const read = orchestration.correlationSets[set]?.[message.messageType];
-  const value = read?.(message);
+  let value: unknown;
+  try {
+    value = read?.(message);
+  } catch {
+    // A key function written for validated bodies, given a body stored before its type had a schema: no key.
+    return undefined;
+  }
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
@@ -174,16 +180,16 @@ export async function run(
    * Validates an outbound body against its type's schema. A body that does not match fails the step like a
    * failed code step (the scope's handler, else suspended): it is deterministic, so it is not retried.
    */
-  const conformOutbound = async (type: string | undefined, body: unknown, shapeId: string, what: string): Promise<{ body: unknown } | { failed: string }> => {
+  const conformOutbound = async (type: string | undefined, body: unknown, shapeId: string, what: string): Promise<{ body: unknown; output: unknown } | { failed: string }> => {
     const schema = schemaOf(type);
-    if (!schema) return { body };
+    if (!schema) return { body, output: body };
     let result;
     try {
       result = await conform(schema, body);
     } catch (error) {
       throw new DefinitionCodeFailed(`${what}: the schema of ${type} threw: ${describeError(error)}`, shapeId);
     }
-    return result.ok ? { body: result.value } : { failed: `${what}: the ${type} it built does not match its schema: ${describeIssues(result.issues)}` };
+    return result.ok ? { body, output: result.value } : { failed: `${what}: the ${type} it built does not match its schema: ${describeIssues(result.issues)}` };
   };
 
   let inbox: readonly InboundMessage[] | undefined;
@@ -325,6 +331,8 @@ export async function run(
             if (stop) return stop;
             break;
           }
+          // On the wire goes what was built and validated (the type's input shape): a receiver validates it
+          // with the same schema, which a transformed output would no longer match.
           const body = checked.body;
           sendSequence++;
           outbox.push({
@@ -341,16 +349,18 @@ export async function run(
         }
         case 'start': {
           const built = evaluate(`start "${shape.id}" could not build its message`, key, () => shape.body(context()));
-          const checked = await conformOutbound(options.schemas?.activationTypeOf(shape.orchestration), built, key, `start "${shape.id}"`);
+          const messageType = options.schemas?.activationTypeOf(shape.orchestration);
+          const checked = await conformOutbound(messageType, built, key, `start "${shape.id}"`);
           if ('failed' in checked) {
             const stop = fail(checked.failed, key);
             if (stop) return stop;
             break;
           }
-          const body = checked.body;
+          // The started orchestration takes it as its receive host would hand it over: the schema's output.
+          const body = checked.output;
           // Numbered with the sends: one sequence gives every outgoing message a stable id.
           sendSequence++;
-          outbox.push({ kind: 'start', messageId: outboundMessageId(current.instanceId, sendSequence), orchestration: shape.orchestration, body, instanceId: current.instanceId });
+          outbox.push({ kind: 'start', messageId: outboundMessageId(current.instanceId, sendSequence), orchestration: shape.orchestration, messageType, body, instanceId: current.instanceId });
           advanceTo(after());
           break;
         }

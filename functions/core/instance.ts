@@ -67,6 +67,8 @@ export interface StartEntry {
   /** Deterministic: the started instance's id derives from it, so a re-dispatch finds the same instance. */
   readonly messageId: string;
   readonly orchestration: string;
+  /** The activating message type the body was validated as, when the step ran (absent on older entries). */
+  readonly messageType?: string;
   readonly body: unknown;
   /** The starting instance. */
   readonly instanceId: string;

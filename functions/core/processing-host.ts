@@ -247,7 +247,17 @@ export class ProcessingHost {
         const target = registry.latest(entry.orchestration);
         // The registry refuses to load an orchestration whose Start targets are missing; this is a bug if hit.
         if (!target) throw new Error(`orchestration ${entry.orchestration} (started by ${entry.instanceId}) is not deployed`);
-        const message = { messageId: entry.messageId, messageType: target.activation.messageType, body: entry.body, properties: {}, receivedAt: clock.now() };
+        // The type the body was validated as when the step ran, not what the newest version takes now (a deployment
+        // in between would otherwise hand it an unvalidated body of another type).
+        const messageType = entry.messageType ?? target.activation.messageType;
+        if (messageType !== target.activation.messageType) {
+          await store.putSuspendedMessage({
+            messageId: entry.messageId, reason: `${entry.instanceId} started ${entry.orchestration} with a ${messageType}, but its newest version now starts with a ${target.activation.messageType}`,
+            body: JSON.stringify(entry.body) ?? 'null', attributes: { MessageType: messageType }, receivedAt: clock.now(), source: `start by ${entry.instanceId}`,
+          });
+          continue;
+        }
+        const message = { messageId: entry.messageId, messageType, body: entry.body, properties: {}, receivedAt: clock.now() };
         try {
           const activation = await activateOrDeliver(target, message, store, clock.now());
           items.push(workItem(activation.instanceId, 'start', activation.created));

@@ -52,7 +52,11 @@ export type Conformed = { readonly ok: true; readonly value: unknown } | { reado
 export async function conform(schema: Schema, body: unknown): Promise<Conformed> {
   const result = await schema['~standard'].validate(body);
   if (result.issues !== undefined) {
-    return { ok: false, issues: result.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })) };
+    const issues = result.issues.slice(0, MAX_ISSUES).map((issue) => ({ path: clip(formatPath(issue.path)), message: clip(issue.message) }));
+    const more = result.issues.length - issues.length;
+    // A body with thousands of bad fields must still fit the record that keeps it (DynamoDB items stop at 400 KB).
+    if (more > 0) issues.push({ path: '', message: `and ${more} more issue(s)` });
+    return { ok: false, issues };
   }
   const notJson = findNonJson(result.value);
   if (notJson !== undefined) {
@@ -60,6 +64,10 @@ export async function conform(schema: Schema, body: unknown): Promise<Conformed>
   }
   return { ok: true, value: result.value };
 }
+
+/** Issues kept per message: enough to fix it, few enough that the record of a huge bad body stays small. */
+export const MAX_ISSUES = 20;
+const clip = (text: string) => (text.length > 300 ? `${text.slice(0, 299)}…` : text);
 
 /** `lines[0].qty: Invalid type; orderId: Invalid length`: every issue, each with its path. */
 export function describeIssues(issues: readonly SchemaIssue[]): string {

@@ -1,7 +1,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import * as v from 'valibot';
-import { branch, complete, orchestration, parallel, receive, scope, send, start } from '../../functions/core/builder.ts';
+import { branch, complete, orchestration, parallel, receive, receiveCorrelated, scope, send, start } from '../../functions/core/builder.ts';
 import { designer } from '../../functions/core/designer.ts';
 import { DefinitionError } from '../../functions/core/errors.ts';
 import type { InstanceState } from '../../functions/core/instance.ts';
@@ -118,6 +118,29 @@ describe('message schemas (Standard Schema)', () => {
       .toThrow(/declared with two different schemas/);
   });
 
+  it('keeps the first 20 issues of a body with thousands, so its suspended record still fits an item', async () => {
+    const lines = Array.from({ length: 8_000 }, () => ({ qty: 'x' }));
+    const Lines = messageType('Lines', z.object({ lines: z.array(z.object({ qty: z.number(), sku: z.string() })) }));
+    const world = createWorld([orchestration('Many', 1, [receive('r', Lines, { into: 'l' }), complete('e')])]);
+    const message = rawMessage({ lines }, { MessageType: 'Lines' });
+    const { outcomes } = await world.receiver.receive([message]);
+    expect(outcomes[0]!.result).toBe('suspended');
+    const record = world.store.suspended.get(message.messageId)!;
+    expect(record.issues).toHaveLength(21);
+    expect(record.issues!.at(-1)!.message).toBe('and 15980 more issue(s)');
+    expect(record.reason.length + JSON.stringify(record.issues).length).toBeLessThan(20_000);
+    expect(world.store.items.size).toBe(0);
+  });
+
+  it('refuses, when loaded, one message variable bound to two message types', () => {
+    const mixed = orchestration('Mixed', 1, [
+      receive('r', 'Order', { into: 'm', correlation: 'k' }),
+      receiveCorrelated('again', 'Cancel', { into: 'm', correlation: 'k' }),
+      complete('e'),
+    ], { correlationSets: { k: { Order: () => 'x', Cancel: () => 'x' } } });
+    expect(() => new OrchestrationRegistry([mixed])).toThrow(/binds a Cancel to message variable "m", which holds Order messages elsewhere/);
+  });
+
   it('refuses a schema that is not a Standard Schema when the message type is declared', () => {
     expect(() => messageType('Bad', { parse: () => ({}) } as never)).toThrow(/not a Standard Schema/);
   });
@@ -135,6 +158,8 @@ describe('message schemas (Standard Schema)', () => {
     d.receive('r', Order, { into: 'order' });
     // @ts-expect-error: an Order cannot be bound to a Greeting variable
     d.receive('r2', Order, { into: 'greeting' });
+    // @ts-expect-error: a message that may be either type binds to no variable
+    d.receive('r3', Math.random() > 0.5 ? Order : Greeting, { into: 'order' });
     d.send('s', 'send', Invoice, (ctx) => ({ orderId: ctx.message('order').body.orderId, total: ctx.vars.total ?? 0 }));
     // @ts-expect-error: the body misses `total`, which Invoice's schema requires
     d.send('s2', 'send', Invoice, (ctx) => ({ orderId: ctx.message('order').body.orderId }));

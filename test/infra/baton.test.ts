@@ -38,6 +38,19 @@ describe('the Baton construct', () => {
     expect(() => stackWith('test/fixtures/broken-orchestrations.ts')).toThrow(/cannot be deployed:[\s\S]*id "start" is used twice[\s\S]*port name matching/);
   });
 
+  it('checks the module in the environment the hosts will have, whatever it prints when it loads', () => {
+    process.env.NOISY_PORT = 'shell-only';
+    try {
+      // Set in this shell but not given to the hosts: it would fail on Lambda, so it fails the synth.
+      expect(() => stackWith('test/fixtures/noisy-orchestrations.ts')).toThrow(/cannot be deployed:[\s\S]*NOISY_PORT is not set/);
+      const { baton } = stackWith('test/fixtures/noisy-orchestrations.ts', { NOISY_PORT: 'audit' });
+      expect(baton.deployed.ports).toEqual(['audit']);
+      expect(Object.keys(baton.sendQueues).sort()).toEqual(['audit', 'send']);
+    } finally {
+      delete process.env.NOISY_PORT;
+    }
+  });
+
   it('refuses a module that exports no orchestrations, or is not there, naming it', () => {
     expect(() => stackWith('test/helpers/orders.ts')).toThrow(/test\/helpers\/orders\.ts must export "orchestrations"/);
     expect(() => stackWith('test/fixtures/missing.ts')).toThrow(/missing\.ts does not exist/);

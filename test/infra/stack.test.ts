@@ -18,6 +18,14 @@ beforeAll(() => {
 });
 
 describe('BatonStack', () => {
+  it('keeps the logical ids a stack had before the Baton construct, so an upgrade replaces nothing', () => {
+    // The ids CloudFormation knows a deployed stack's table, queues and timers by (construct path, no "Baton").
+    const ids = Object.keys(template.toJSON().Resources);
+    for (const prefix of ['MessageBoxTable', 'ReceiveQueue', 'WorkQueue', 'SendQueue', 'DurableTimersStateMachine', 'ProcessingHostRegionalFunction', 'SweepSchedule']) {
+      expect(ids.some((id) => id.startsWith(prefix)), prefix).toBe(true);
+    }
+  });
+
   it('builds the MessageBox table the local stack builds: same keys, index, PITR, encryption, TTL', () => {
     const local = tableDefinition('x');
     template.hasResource('AWS::DynamoDB::GlobalTable', {

@@ -106,3 +106,26 @@ describe('the first hour', () => {
     expect(stderr).toMatch(/DeprecationWarning: something else/);
   });
 });
+
+describe('EndpointsFile', () => {
+  it('lets one process own a BATON_HOME: a second claim is refused, a stale file is replaced, release removes only its own', async () => {
+    const { EndpointsFile } = await import('../../local/endpoints-file.ts');
+    const home = freshHome();
+    const file = new EndpointsFile(home);
+    const description = { endpoint: 'http://127.0.0.1:1', tableName: 't', receiveQueueUrl: 'r', sendQueueUrl: 's', sendPortQueueUrls: { send: 's' }, workQueueUrl: 'w' };
+    // Another live process owns it.
+    writeFileSync(file.path, record(process.ppid, 'http://127.0.0.1:2'));
+    expect(() => file.claim(description)).toThrow(/a cluster is already running here \(pid \d+, http:\/\/127.0.0.1:2\)/);
+    file.release();
+    expect(readFileSync(file.path, 'utf8')).toBe(record(process.ppid, 'http://127.0.0.1:2'));
+    // Its process is gone: the file is stale and the claim takes it.
+    const ended = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(file.path, record(ended, 'http://127.0.0.1:2'));
+    file.claim(description);
+    const read = file.read();
+    expect('cluster' in read && read.cluster.pid).toBe(process.pid);
+    file.release();
+    expect(file.read()).toMatchObject({ none: expect.stringMatching(/no cluster is running here/) });
+    rmSync(home, { recursive: true });
+  });
+});
