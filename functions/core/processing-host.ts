@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { activateOrDeliver } from './activation.ts';
 import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
 import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, describeError } from './errors.ts';
-import { InstanceStatus, type InstanceState, type OutboxEntry } from './instance.ts';
+import { InstanceStatus, type InstanceState, type Lease, type OutboxEntry } from './instance.ts';
 import { takeoverBefore, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
 import { MAX_DELAY_SECONDS, workItem, type Clock, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InboundMessage } from './message.ts';
@@ -90,7 +90,8 @@ export class ProcessingHost {
           await this.#dispatch(state.outbox);
           await store.markDispatched(state.instanceId, state.revision);
         }
-        if (timerDue !== undefined && !timerFired) await this.#armTimer(state.instanceId, timerDue);
+        // A timer hop that comes back arms its next hop below, once: arming it here too would start a second chain.
+        if (timerDue !== undefined && !timerFired && item.reason !== 'timer') await this.#armTimer(state.instanceId, timerDue);
       }
       if (!timerFired) {
         if (timerDue !== undefined && item.reason === 'timer') {
@@ -146,7 +147,7 @@ export class ProcessingHost {
         await heartbeat?.stop();
       }
       if (result.stop === 'needsLease') {
-        state = await store.claim({ ...state, outbox: [] }, { owner, expiresAt: clock.now() + lease.leaseMs }, takeoverBefore(clock.now(), lease));
+        state = await this.#claim({ ...state, outbox: [] }, { owner, expiresAt: clock.now() + lease.leaseMs }, takeoverBefore(clock.now(), lease));
         holdsLease = true;
         continue;
       }
@@ -339,16 +340,35 @@ export class ProcessingHost {
     }
   }
 
+  /**
+   * Claims, resolving the ambiguous case as `#commit` does: the claim was applied but its reply was lost, and the
+   * SDK's retry failed its condition because the revision had moved on, by this very claim. The owner is unique to
+   * this call, so a stored lease that is exactly the one asked for, one revision on, is this claim.
+   */
+  async #claim(state: InstanceState, wanted: Lease, before: number): Promise<InstanceState> {
+    const { store } = this.#deps;
+    try {
+      return await store.claim(state, wanted, before);
+    } catch (error) {
+      if (!(error instanceof OwnershipLost)) throw error;
+      const stored = await store.load(state.instanceId);
+      if (stored?.revision === state.revision + 1 && stored.lease?.owner === wanted.owner && stored.lease.expiresAt === wanted.expiresAt) {
+        return { ...state, lease: wanted, revision: stored.revision };
+      }
+      throw error;
+    }
+  }
+
   /** Extends the lease every third of its length while a step runs under it; each extension is a fenced write. */
   #heartbeat(owner: string, get: () => InstanceState, set: (state: InstanceState) => void): { stop(): Promise<void> } {
-    const { store, clock, lease } = this.#deps;
+    const { clock, lease } = this.#deps;
     let inFlight: Promise<void> = Promise.resolve();
     let failure: unknown;
     const timer = setInterval(() => {
       inFlight = inFlight.then(async () => {
         try {
           const now = clock.now();
-          set(await store.claim(get(), { owner, expiresAt: now + lease.leaseMs }, takeoverBefore(now, lease)));
+          set(await this.#claim(get(), { owner, expiresAt: now + lease.leaseMs }, takeoverBefore(now, lease)));
         } catch (error) {
           failure ??= error;
         }

@@ -115,33 +115,49 @@ export class ReceiveHost {
         if (value === undefined) throw new InvalidMessage(`no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`);
         return { orchestration, set, value };
       });
+      // Every follower's instance is looked at before anything is written: while one may still be on its way the
+      // message is held for all of them, so no instance gets it in its inbox with no work item to wake it.
+      const targets = await Promise.all(followed.map(async (f) => {
+        const owner = convoyInstanceId(f.orchestration.name, f.set, f.value);
+        return { ...f, owner, status: await store.statusOf(owner) };
+      }));
+      const missing = targets.find((t) => t.status === undefined);
+      if (missing && (raw.receiveCount ?? 1) < this.#deps.holdReceives) throw new UncorrelatedMessage(missing.orchestration.name, missing.set, missing.value);
+
       const instanceIds: string[] = [];
       const created: InstanceState[] = [];
+      const refused: InvalidMessage[] = [];
       for (const orchestration of activations) {
         const activation = await activateOrDeliver(orchestration, message, store, now);
         if (activation.created) created.push(activation.created);
         instanceIds.push(activation.instanceId);
       }
-      for (const { orchestration, set, value } of followed) {
-        const owner = convoyInstanceId(orchestration.name, set, value);
-        const status = await store.statusOf(owner);
+      for (const { orchestration, set, value, owner, status } of targets) {
         const ended = refusal(orchestration.name, set, value, status, message.messageType);
         if (ended) {
           // Delivered before the instance ended, and SQS delivers it again: nothing new to say about it.
-          if (await alreadyHas(store, await store.load(owner), message.messageId)) {
-            instanceIds.push(owner);
-            continue;
-          }
-          throw new NoTaker(ended);
+          if (await alreadyHas(store, await store.load(owner), message.messageId)) instanceIds.push(owner);
+          else refused.push(new NoTaker(ended));
+          continue;
         }
         if (status === undefined) {
-          // Its instance may not exist yet (its activating message is still on its way): SQS holds the
-          // message and brings it back; past the hold it is suspended with this reason.
-          if ((raw.receiveCount ?? 1) < this.#deps.holdReceives) throw new UncorrelatedMessage(orchestration.name, set, value);
-          throw new InvalidMessage(`no ${orchestration.name} instance has ${set}="${value}" (held for ${raw.receiveCount ?? 1} deliveries)`);
+          refused.push(new InvalidMessage(`no ${orchestration.name} instance has ${set}="${value}" (held for ${raw.receiveCount ?? 1} deliveries)`));
+          continue;
         }
         await store.deliver(owner, message);
         instanceIds.push(owner);
+      }
+      if (refused.length > 0) {
+        if (instanceIds.length === 0) throw refused.length === 1 ? refused[0]! : new InvalidMessage(refused.map((r) => r.message).join('; '));
+        // Taken by some, not by all: those that took it go on, and what the others did not take is kept, visible.
+        await store.putSuspendedMessage({
+          messageId: raw.messageId,
+          reason: `delivered to ${instanceIds.join(', ')}; not taken by the rest: ${refused.map((r) => r.message).join('; ')}`,
+          body: raw.body,
+          attributes: raw.attributes,
+          receivedAt: now,
+          source: this.#deps.source,
+        });
       }
       return { messageId: raw.messageId, result: 'activated', instanceIds, created };
     } catch (error) {

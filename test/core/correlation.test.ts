@@ -157,4 +157,30 @@ describe('correlation definitions', () => {
     expect(() => compile(orchestration('Z', 1, [receive('a', 'A', { into: 'a', correlation: 'k' }), code('c', () => {})], { correlationSets: { k: { B: () => 'x' } } })))
       .toThrow(/has no key for message type "A"/);
   });
+
+  it('routes a message two orchestrations follow to the one whose instance exists, and keeps the rest visible', async () => {
+    // Audits also follows Approval, on its own correlation set; no Audits instance exists for o-2.
+    const audits = orchestration('Audits', 1, [
+      receive('receiveQuote', 'Quote', { into: 'quote', correlation: 'deal' }),
+      receiveCorrelated('receiveApproval', 'Approval', { into: 'approval', correlation: 'deal' }),
+      complete('done'),
+    ], { correlationSets: { deal: { Quote: orderId, Approval: orderId } } });
+    const w = createWorld([approvals, audits]);
+    await w.receiver.receive([order('o-2')]);
+    await settle(w);
+    const message = approval('o-2', true);
+    // Held while the other instance may still be on its way: nothing is delivered to anyone meanwhile.
+    for (let receiveCount = 1; receiveCount < 4; receiveCount++) {
+      const { failures } = await w.receiver.receive([{ ...message, receiveCount }]);
+      expect(failures.size).toBe(1);
+      expect(w.workQueue.items).toEqual([]);
+      expect([...w.store.inboxes.values()].flat()).toEqual([]);
+    }
+    // Past the hold, the instance that waits for it gets it (and its work item), and the rest is suspended, said.
+    const { outcomes } = await w.receiver.receive([{ ...message, receiveCount: 4 }]);
+    expect(outcomes[0]!.result).toBe('activated');
+    await settle(w);
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice']);
+    expect(w.store.suspended.get(message.messageId)!.reason).toMatch(/delivered to [0-9a-f-]+; not taken by the rest: .*no Audits instance has deal="o-2"/);
+  });
 });

@@ -63,6 +63,18 @@ describe('delay (durable timer)', () => {
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Ring']);
   });
 
+  it('arms one next hop, not two, when a timer hop is delivered again (its delete was lost)', async () => {
+    const w = world();
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Remind' })]);
+    await w.host.process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const [id] = w.store.items.keys();
+    const hop = w.workQueue.items.shift()!;
+    w.clock.advance(15 * 60_000);
+    // SQS delivers the hop a second time: one chain of hops goes on, not two.
+    await w.host.process(hop, { receiveCount: 2 });
+    expect(w.workQueue.items).toEqual([{ instanceId: id, reason: 'timer', delaySeconds: 900 }]);
+  });
+
   it('ignores a stray work item before the timer is due', async () => {
     const w = world();
     await w.receiver.receive([rawMessage({}, { MessageType: 'Remind' })]);

@@ -93,6 +93,30 @@ describe('ProcessingHost', () => {
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Done']);
   });
 
+  it('keeps its own lease when a claim succeeded but its reply was lost, and runs the exclusive step once, now', async () => {
+    let runs = 0;
+    const guarded = orchestration('Guarded', 1, [
+      receive('start', 'Go', { into: 'go' }),
+      code('charge', () => { runs++; }, { exclusive: true }),
+      send('out', 'send', 'Charged', () => ({ ok: true })),
+      complete('end'),
+    ]);
+    const w = world([guarded]);
+    let lost = false;
+    // The claim is applied, its reply is lost, the SDK retries and the retry fails its condition.
+    w.store.afterClaim = (next) => {
+      if (lost) return;
+      lost = true;
+      throw new OwnershipLost(next.instanceId, next.revision - 1);
+    };
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const outcome = await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    expect(outcome).toMatchObject({ result: 'done' });
+    expect(outcome.result === 'done' && outcome.instance?.status).toBe('completed');
+    expect(runs).toBe(1);
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Charged']);
+  });
+
   it('re-dispatches the same message id after a crash between persist and dispatch', async () => {
     const w = world();
     await w.receiver.receive([rawMessage(validOrder('o-crash'))]);

@@ -12,6 +12,8 @@ export class MemoryInstanceStore implements InstanceStore {
   beforeCommit?: (next: InstanceState) => void | Promise<void>;
   /** Runs after a commit was applied; throw to simulate a lost reply. */
   afterCommit?: (next: InstanceState) => void | Promise<void>;
+  /** Runs after a claim was applied; throw to simulate a lost reply (the SDK's retry then fails its condition). */
+  afterClaim?: (next: InstanceState) => void | Promise<void>;
 
   async create(state: InstanceState): Promise<boolean> {
     this.writes++;
@@ -38,6 +40,7 @@ export class MemoryInstanceStore implements InstanceStore {
     const current = JSON.parse(this.items.get(state.instanceId)!) as InstanceState;
     const next = { ...current, lease, revision: current.revision + 1 };
     this.items.set(state.instanceId, JSON.stringify(next));
+    await this.afterClaim?.(next);
     return next;
   }
 

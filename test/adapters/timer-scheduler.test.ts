@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { StartExecutionCommand, ExecutionAlreadyExists, type SFNClient } from '@aws-sdk/client-sfn';
+import { StepFunctionsTimerScheduler } from '../../functions/adapters/StepFunctionsTimerScheduler.ts';
+
+/** A Step Functions client that keeps execution names as the service does: a second start of a name is refused. */
+function fakeSfn() {
+  const names = new Set<string>();
+  const client = {
+    async send(command: StartExecutionCommand) {
+      const name = command.input.name!;
+      if (name.length > 80 || !/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`invalid execution name ${name}`);
+      if (names.has(name)) throw new ExecutionAlreadyExists({ message: 'exists', $metadata: {} });
+      names.add(name);
+      return {};
+    },
+  };
+  return { client: client as unknown as SFNClient, names };
+}
+
+describe('StepFunctionsTimerScheduler', () => {
+  it('starts one execution per timer, even for two long timers of one branch instance', async () => {
+    const { client, names } = fakeSfn();
+    const scheduler = new StepFunctionsTimerScheduler(client, 'arn:aws:states:us-east-1:000000000000:stateMachine:timers');
+    const branch = `${'0123abcd-'.repeat(4)}0123abcd~12~reservation-with-a-long-name`;
+    await scheduler.schedule({ instanceId: branch, timerId: `${branch}-1795000000000`, dueAt: 1_795_000_000_000 });
+    await scheduler.schedule({ instanceId: branch, timerId: `${branch}-1795000900000`, dueAt: 1_795_000_900_000 });
+    expect(names.size).toBe(2);
+    // A retried start of the same timer is the same execution: it does not fire twice.
+    await scheduler.schedule({ instanceId: branch, timerId: `${branch}-1795000000000`, dueAt: 1_795_000_000_000 });
+    expect(names.size).toBe(2);
+  });
+});
