@@ -110,7 +110,7 @@ try {
     // A Cancel goes once its order exists (sent earlier, it would be held, then suspended as uncorrelated).
     if (cancels.size > 0) {
       const ready: string[] = [];
-      for (const orderId of cancels) if (await cluster.store.statusOf(byId.get(orderId)!.instanceId)) ready.push(orderId);
+      for (const orderId of cancels) if (await cluster.store.summaryOf(byId.get(orderId)!.instanceId)) ready.push(orderId);
       for (const orderId of ready) cancels.delete(orderId);
       if (ready.length > 0) await send(sqs, d.receiveQueueUrl, ready.map((orderId) => ({ type: 'Cancel', body: { orderId } })));
     }

@@ -14,7 +14,7 @@ import {
   type Lease,
   type SuspendedMessage,
 } from '../core/instance.ts';
-import type { InstanceStore } from '../core/ports.ts';
+import type { InstanceStore, InstanceSummary } from '../core/ports.ts';
 import type { InboundMessage } from '../core/message.ts';
 import { MESSAGEBOX } from '../../infra/settings.ts';
 
@@ -129,15 +129,15 @@ export class DynamoDbInstanceStore implements InstanceStore {
     }
   }
 
-  async statusOf(instanceId: string): Promise<InstanceStatus | undefined> {
+  async summaryOf(instanceId: string): Promise<InstanceSummary | undefined> {
     const { Item } = await this.#client.send(new GetCommand({
       TableName: this.#table,
       Key: { pk: instanceKey(instanceId), sk: STATE },
-      ProjectionExpression: 'pk, #status',
+      ProjectionExpression: 'pk, #status, createdAt',
       ExpressionAttributeNames: { '#status': 'status' },
       ConsistentRead: true,
     }));
-    return Item === undefined ? undefined : (Item.status as InstanceStatus);
+    return Item === undefined ? undefined : { status: Item.status as InstanceStatus, createdAt: Item.createdAt === undefined ? undefined : Number(Item.createdAt) };
   }
 
   async markDispatched(instanceId: string, revision: number): Promise<void> {
@@ -307,6 +307,8 @@ function toItem(state: InstanceState): Record<string, any> {
     status,
     doc: JSON.stringify(doc satisfies Doc),
     updatedAt: state.updatedAt,
+    // Beside the doc so a delivery can name the incarnation it goes to with a small read (see summaryOf).
+    createdAt: state.createdAt,
     leaseOwner: lease?.owner,
     leaseExp: lease?.expiresAt,
     gsi1pk: indexed ? statusKey(status, state.instanceId) : undefined,

@@ -67,6 +67,6 @@ export async function activateOrDeliver(orchestration: CompiledOrchestration, me
   if (!orchestration.followers.has(message.messageType)) {
     throw new NoTaker(`${orchestration.name} instance ${state.instanceId} for ${set}="${value}" is already ${existing?.status ?? 'running'} and takes no further ${message.messageType}: a duplicate?`);
   }
-  await store.deliver(state.instanceId, message);
+  await store.deliver(state.instanceId, { ...message, incarnation: existing?.createdAt });
   return { instanceId: state.instanceId };
 }

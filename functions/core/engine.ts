@@ -198,6 +198,8 @@ export async function run(
     const expected = current.correlations?.[receive.correlation!];
     inbox ??= (await options.inbox?.()) ?? [];
     return inbox.find((m) =>
+      // A message delivered to an earlier instance of the same id (a convoy whose predecessor expired) is not this one's.
+      (m.incarnation === undefined || m.incarnation === current.createdAt) &&
       m.messageType === receive.messageType &&
       !consumed.includes(m.messageId) &&
       expected !== undefined && correlationValue(orchestration, receive.correlation!, m) === expected);

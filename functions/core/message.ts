@@ -10,6 +10,8 @@ export interface InboundMessage<Body = unknown> {
   readonly body: Body;
   readonly properties: Readonly<Record<string, string>>;
   readonly receivedAt: number;
+  /** Set in an inbox: the creation time of the instance it was delivered to (see InstanceStore.deliver). */
+  readonly incarnation?: number;
 }
 
 /** What arrives from the receive queue before it is parsed. */

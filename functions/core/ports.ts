@@ -26,9 +26,13 @@ export interface InstanceStore {
    * @throws OwnershipLost when the condition fails.
    */
   commit(next: InstanceState, expectedRevision: number, hostId: string, takeoverBefore: number): Promise<void>;
-  /** The instance's status, or undefined when it does not exist (a strongly consistent read of two attributes). */
-  statusOf(instanceId: string): Promise<InstanceStatus | undefined>;
-  /** Puts a message in an instance's inbox (held until a receive takes it). Idempotent on messageId. */
+  /** The instance's status and creation time, or undefined when it does not exist (a strongly consistent read of a few attributes). */
+  summaryOf(instanceId: string): Promise<InstanceSummary | undefined>;
+  /**
+   * Puts a message in an instance's inbox (held until a receive takes it). Idempotent on messageId. The message
+   * carries the `incarnation` (creation time) of the instance it was delivered to: an instance made again under
+   * the same id (a convoy after its predecessor expired) does not take its predecessor's messages.
+   */
   deliver(instanceId: string, message: InboundMessage): Promise<void>;
   /** The instance's inbox, oldest first, consumed messages included (the state says which). */
   deliveries(instanceId: string): Promise<InboundMessage[]>;
@@ -41,6 +45,12 @@ export interface InstanceStore {
   putSuspendedMessage(message: SuspendedMessage): Promise<void>;
   listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;
   listSuspendedMessages(limit?: number): Promise<SuspendedMessage[]>;
+}
+
+export interface InstanceSummary {
+  readonly status: InstanceStatus;
+  /** When this incarnation of the instance was created (absent on items written before it was recorded). */
+  readonly createdAt?: number;
 }
 
 /** A processing host's work queue. */

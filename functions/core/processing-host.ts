@@ -106,7 +106,8 @@ export class ProcessingHost {
           if (!branches.every(branchEnded)) return { result: 'done', detail: 'waiting for its parallel branches', instance: state };
         } else {
           const consumed = new Set(state.consumed ?? []);
-          if (!(await inbox()).some((m) => !consumed.has(m.messageId))) return { result: 'done', detail: 'waiting; nothing new in its inbox', instance: state };
+          const fresh = (m: InboundMessage) => !consumed.has(m.messageId) && (m.incarnation === undefined || m.incarnation === state!.createdAt);
+          if (!(await inbox()).some(fresh)) return { result: 'done', detail: 'waiting; nothing new in its inbox', instance: state };
         }
       }
     } else if (state.status !== InstanceStatus.Running) {

@@ -119,7 +119,8 @@ export class ReceiveHost {
       // message is held for all of them, so no instance gets it in its inbox with no work item to wake it.
       const targets = await Promise.all(followed.map(async (f) => {
         const owner = convoyInstanceId(f.orchestration.name, f.set, f.value);
-        return { ...f, owner, status: await store.statusOf(owner) };
+        const summary = await store.summaryOf(owner);
+        return { ...f, owner, status: summary?.status, incarnation: summary?.createdAt };
       }));
       const missing = targets.find((t) => t.status === undefined);
       if (missing && (raw.receiveCount ?? 1) < this.#deps.holdReceives) throw new UncorrelatedMessage(missing.orchestration.name, missing.set, missing.value);
@@ -132,7 +133,7 @@ export class ReceiveHost {
         if (activation.created) created.push(activation.created);
         instanceIds.push(activation.instanceId);
       }
-      for (const { orchestration, set, value, owner, status } of targets) {
+      for (const { orchestration, set, value, owner, status, incarnation } of targets) {
         const ended = refusal(orchestration.name, set, value, status, message.messageType);
         if (ended) {
           // Delivered before the instance ended, and SQS delivers it again: nothing new to say about it.
@@ -144,7 +145,7 @@ export class ReceiveHost {
           refused.push(new InvalidMessage(`no ${orchestration.name} instance has ${set}="${value}" (held for ${raw.receiveCount ?? 1} deliveries)`));
           continue;
         }
-        await store.deliver(owner, message);
+        await store.deliver(owner, { ...message, incarnation });
         instanceIds.push(owner);
       }
       if (refused.length > 0) {

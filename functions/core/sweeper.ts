@@ -33,7 +33,7 @@ export async function sweep(deps: { store: InstanceStore; workQueue: WorkQueue; 
     if (!orchestration || state.updatedAt >= now - config.staleAfterMs) continue;
     const branches = forkedBranches(orchestration, state);
     if (branches.length === 0) continue;
-    const statuses = await Promise.all(branches.map((id) => deps.store.statusOf(id)));
+    const statuses = await Promise.all(branches.map(async (id) => (await deps.store.summaryOf(id))?.status));
     if (statuses.every((s) => s !== undefined && TERMINAL_STATUSES.has(s))) joins.push(state);
   }
   const found = [...stale, ...overdue, ...joins];

@@ -183,4 +183,25 @@ describe('correlation definitions', () => {
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice']);
     expect(w.store.suspended.get(message.messageId)!.reason).toMatch(/delivered to [0-9a-f-]+; not taken by the rest: .*no Audits instance has deal="o-2"/);
   });
+
+  it('does not hand an order made again under an expired convoy\'s id the Approval its predecessor received', async () => {
+    const w = world();
+    await w.receiver().receive([order('o-9')]);
+    await w.drain();
+    await w.receiver().receive([approval('o-9', true)]);
+    await w.drain();
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice']);
+    // Days later TTL deletes the finished instance; its inbox items stay. A new Order o-9 makes the same id.
+    const [instanceId] = w.store.items.keys();
+    w.store.items.delete(instanceId!);
+    w.clock.advance(8 * 86_400_000);
+    await w.receiver().receive([order('o-9')]);
+    await w.drain();
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice', 'ApprovalRequest']);
+    expect((await w.store.load(instanceId!))!.status).toBe('waiting');
+    // Its own Approval is taken.
+    await w.receiver().receive([approval('o-9', true)]);
+    await w.drain();
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice', 'ApprovalRequest', 'Invoice']);
+  });
 });

@@ -1,6 +1,6 @@
 import { OwnershipLost } from '../../functions/core/errors.ts';
 import type { InstanceState, InstanceStatus, Lease, SendEntry, SuspendedMessage } from '../../functions/core/instance.ts';
-import type { Clock, InstanceStore, SendPort, WorkItem, WorkQueue } from '../../functions/core/ports.ts';
+import type { Clock, InstanceStore, InstanceSummary, SendPort, WorkItem, WorkQueue } from '../../functions/core/ports.ts';
 import type { InboundMessage } from '../../functions/core/message.ts';
 
 /** An in-memory MessageBox with the same conditions as the DynamoDB store. */
@@ -54,8 +54,9 @@ export class MemoryInstanceStore implements InstanceStore {
 
   readonly inboxes = new Map<string, InboundMessage[]>();
 
-  async statusOf(instanceId: string): Promise<InstanceStatus | undefined> {
-    return (await this.load(instanceId))?.status;
+  async summaryOf(instanceId: string): Promise<InstanceSummary | undefined> {
+    const state = await this.load(instanceId);
+    return state && { status: state.status, createdAt: state.createdAt };
   }
 
   async deliver(instanceId: string, message: InboundMessage): Promise<void> {
