@@ -156,6 +156,23 @@ export class DynamoDbInstanceStore implements InstanceStore {
     }
   }
 
+  async retire(instanceIds: readonly string[], now: number): Promise<void> {
+    await Promise.all(instanceIds.map(async (instanceId) => {
+      try {
+        await this.#client.send(new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: instanceKey(instanceId), sk: STATE },
+          UpdateExpression: 'SET #ttl = :ttl',
+          ConditionExpression: 'attribute_exists(pk) AND #status IN (:completed, :terminated)',
+          ExpressionAttributeNames: { '#ttl': MESSAGEBOX.ttlAttribute, '#status': 'status' },
+          ExpressionAttributeValues: { ':ttl': expiry(now), ':completed': InstanceStatus.Completed, ':terminated': InstanceStatus.Terminated },
+        }));
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }));
+  }
+
   async deliver(instanceId: string, message: InboundMessage): Promise<void> {
     try {
       await this.#client.send(new PutCommand({
@@ -313,8 +330,14 @@ function toItem(state: InstanceState): Record<string, any> {
     leaseExp: lease?.expiresAt,
     gsi1pk: indexed ? statusKey(status, state.instanceId) : undefined,
     gsi1sk: indexed ? sortKey(state.updatedAt, state.instanceId) : undefined,
-    ttl: finished ? Math.floor(state.updatedAt / 1000) + MESSAGEBOX.finishedRetentionDays * 86_400 : undefined,
+    // A finished branch instance waits for its join without expiring (see RetireEntry).
+    ttl: finished && !state.branchOf ? expiry(state.updatedAt) : undefined,
   };
+}
+
+/** When a finished instance expires (DynamoDB TTL, epoch seconds): the retention counted from `from`. */
+function expiry(from: number): number {
+  return Math.floor(from / 1000) + MESSAGEBOX.finishedRetentionDays * 86_400;
 }
 
 function fromItem(item: Record<string, any>): InstanceState {

@@ -461,6 +461,7 @@ export async function run(
             // A branch that failed into a handler, or was terminated, ended with its error.
             if (result.error !== undefined) errors.push(result.error.reason);
           }
+          outbox.push({ kind: 'retire', instanceIds: ended.map((b) => b!.instanceId) });
           const { fork: _joined, ...rest } = thread;
           thread = rest;
           if (errors.length > 0) {

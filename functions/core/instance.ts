@@ -48,7 +48,7 @@ export interface Thread {
  * that dies before dispatching leaves it to the next one): a message to a send port, an orchestration to
  * start, a parallel branch to fork, a branch's result to report to its orchestration.
  */
-export type OutboxEntry = SendEntry | StartEntry | ForkEntry | JoinEntry;
+export type OutboxEntry = SendEntry | StartEntry | ForkEntry | JoinEntry | RetireEntry;
 
 export interface SendEntry {
   readonly kind: 'send';
@@ -87,6 +87,15 @@ export interface ForkEntry {
 export interface JoinEntry {
   readonly kind: 'join';
   readonly instanceId: string;
+}
+
+/**
+ * The join read its branch instances: from now on they may expire like any finished instance. Until then a
+ * finished branch keeps no expiry, so a branch that ended days before its slowest sibling is still there to join.
+ */
+export interface RetireEntry {
+  readonly kind: 'retire';
+  readonly instanceIds: readonly string[];
 }
 
 /** What a branch instance knows of the orchestration instance that forked it. */

@@ -41,6 +41,11 @@ export interface InstanceStore {
    * A no-op when the instance has moved past that revision.
    */
   markDispatched(instanceId: string, revision: number): Promise<void>;
+  /**
+   * Lets finished instances expire, counting the retention from `now` (the branch instances of a join, which keep
+   * no expiry of their own until it). Idempotent; an instance that is gone or not finished is left alone.
+   */
+  retire(instanceIds: readonly string[], now: number): Promise<void>;
   /** Keeps a message that could not be processed. Idempotent on messageId. */
   putSuspendedMessage(message: SuspendedMessage): Promise<void>;
   listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;

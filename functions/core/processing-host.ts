@@ -276,6 +276,8 @@ export class ProcessingHost {
         items.push(workItem(entry.branch.instanceId, 'fork', created ? entry.branch : undefined));
       } else if (entry.kind === 'join') {
         items.push({ instanceId: entry.instanceId, reason: 'join' });
+      } else if (entry.kind === 'retire') {
+        await store.retire(entry.instanceIds, clock.now());
       }
     }
     if (items.length > 0) await workQueue.enqueue(items);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  branch, call, callable, code, compensate, complete, orchestration, parallel, receive, receiveCorrelated, scope, send, start, terminate,
+  branch, call, callable, code, compensate, complete, delay, orchestration, parallel, receive, receiveCorrelated, scope, send, start, terminate,
 } from '../../functions/core/builder.ts';
 import type { OrchestrationDefinition } from '../../functions/core/definition.ts';
 import { DefinitionError } from '../../functions/core/errors.ts';
 import type { InstanceState } from '../../functions/core/instance.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
-import { createWorld } from '../helpers/world.ts';
+import { createWorld, settle } from '../helpers/world.ts';
 import { rawMessage } from '../helpers/orders.ts';
 
 const out = (id: string, type: string, body: (ctx: { vars: Record<string, unknown> }) => unknown = () => ({})) => send(id, 'send', type, body);
@@ -70,6 +70,29 @@ describe('Parallel Actions', () => {
       // Changes made by each branch are kept; the one variable both saw unchanged stays.
       expect(joined.body).toEqual({ left: 'L', right: 'R', shared: 'right', untouched: 1 });
     }
+  });
+
+  it('keeps a branch that ended from expiring until its slowest sibling ended and the join read it', async () => {
+    const slowAndFast = orchestration('SlowFast', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      parallel('both', [
+        branch('fast', [code('f', (ctx) => { ctx.vars.fast = 'done'; })]),
+        branch('slow', [delay('wait', { hours: 8 * 24 }), code('s', (ctx) => { ctx.vars.slow = 'done'; })]),
+      ]),
+      out('joined', 'Joined', (ctx) => ({ fast: ctx.vars.fast, slow: ctx.vars.slow })),
+      complete('done'),
+    ]);
+    const w = createWorld([slowAndFast]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await settle(w);
+    const fast = states(w).find((s) => s.branchOf?.branch === 'fast')!;
+    expect(fast.status).toBe('completed');
+    // Finished days before its sibling, it is not let expire: the join will need what it did.
+    expect(w.store.retired.size).toBe(0);
+    // Eight days of 15-minute timer hops later, the slow branch ends and the join runs.
+    await settle(w, { timers: true, maxRounds: 1_000 });
+    expect(w.sendPort.sent.find((m) => m.messageType === 'Joined')!.body).toEqual({ fast: 'done', slow: 'done' });
+    expect([...w.store.retired.keys()].sort()).toEqual(states(w).filter((s) => s.branchOf).map((s) => s.instanceId).sort());
   });
 
   it('keeps the join exactly once when both branch reports wake the orchestration on two hosts at the same moment', async () => {

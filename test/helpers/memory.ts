@@ -72,6 +72,17 @@ export class MemoryInstanceStore implements InstanceStore {
     if (current?.revision === revision) this.items.set(instanceId, JSON.stringify({ ...current, dispatchedRevision: revision }));
   }
 
+  /** Instances let expire, with the `now` they were retired at. */
+  readonly retired = new Map<string, number>();
+
+  async retire(instanceIds: readonly string[], now: number): Promise<void> {
+    this.writes += instanceIds.length;
+    for (const id of instanceIds) {
+      const status = (await this.load(id))?.status;
+      if (status === 'completed' || status === 'terminated') this.retired.set(id, now);
+    }
+  }
+
   async deliveries(instanceId: string): Promise<InboundMessage[]> {
     return structuredClone(this.inboxes.get(instanceId) ?? []);
   }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbDocumentClient, sqsClient } from '../../functions/adapters/aws-clients.ts';
 import { DynamoDbInstanceStore } from '../../functions/adapters/DynamoDbInstanceStore.ts';
 import { RequestMeter } from '../../functions/adapters/request-meter.ts';
@@ -27,6 +28,8 @@ for (const target of targets) {
   describe.skipIf(target.skip)(`DynamoDbInstanceStore on ${target.name}${target.skip ? ` (skipped: ${target.skip})` : ''}`, () => {
     let stop: () => Promise<void>;
     let store: DynamoDbInstanceStore;
+    let raw: ReturnType<typeof dynamoDbDocumentClient>;
+    let table: string;
     const meter = new RequestMeter();
 
     beforeAll(async () => {
@@ -35,8 +38,26 @@ for (const target of targets) {
       const prefix = `store${process.pid}${Date.now().toString(36)}`;
       const resources = await provision({ dynamo: new DynamoDBClient({ endpoint: started.endpoint }), sqs: sqsClient({ endpoint: started.endpoint }) }, prefix);
       store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: started.endpoint, meter }), resources.tableName);
+      raw = dynamoDbDocumentClient({ endpoint: started.endpoint });
+      table = resources.tableName;
     });
     afterAll(async () => stop?.());
+
+    it('lets a finished instance expire, but a finished branch instance only once its join retired it', async () => {
+      const ttlOf = async (id: string) => (await raw.send(new GetCommand({ TableName: table, Key: { pk: `I#${id}`, sk: 'STATE' } }))).Item?.ttl as number | undefined;
+      const done = (state: ReturnType<typeof fresh>, extra = {}) => ({ ...state, ...extra, status: InstanceStatus.Completed, revision: 1 });
+      const orchestrationState = fresh();
+      await store.create(orchestrationState);
+      await store.commit(done(orchestrationState), 0, 'h', Date.now());
+      expect(await ttlOf(orchestrationState.instanceId)).toBeGreaterThan(Date.now() / 1000);
+      const branchState = { ...fresh(), branchOf: { instanceId: orchestrationState.instanceId, parallel: 'p', fork: 1, branch: 'b', handled: false } };
+      await store.create(branchState);
+      await store.commit(done(branchState), 0, 'h', Date.now());
+      expect(await ttlOf(branchState.instanceId)).toBeUndefined();
+      const now = Date.now();
+      await store.retire([branchState.instanceId, 'no-such-instance'], now);
+      expect(await ttlOf(branchState.instanceId)).toBe(Math.floor(now / 1000) + 7 * 86_400);
+    });
 
     it('creates an instance once: a redelivered activation finds it', async () => {
       const state = fresh();
