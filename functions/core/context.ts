@@ -15,4 +15,10 @@ export interface StepContext<Messages = Record<string, unknown>, Variables = Rec
   message<Name extends keyof Messages & string>(name: Name): InboundMessage<Messages[Name]>;
   /** Epoch ms when this run of the step started. */
   readonly now: number;
+  /**
+   * In an exclusive step: the instance's revision under the lease this run holds. Every later owner's token is
+   * higher, so a system the step writes to can remember the highest token it has seen and refuse lower ones: a
+   * host frozen past its lease then cannot act after its successor did. Undefined in other steps.
+   */
+  readonly fencingToken?: number;
 }

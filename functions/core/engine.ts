@@ -36,6 +36,8 @@ export interface RunOptions {
   readonly sleep: (ms: number) => Promise<void>;
   /** True when the caller holds the lease, so exclusive steps may run. */
   readonly holdsLease: boolean;
+  /** The revision the lease was last written at, handed to exclusive steps (see `StepContext.fencingToken`). */
+  readonly fencingToken?: number;
   /** Reads the messages delivered to this instance (oldest first, consumed or not); called only at a receive or listen. */
   readonly inbox?: () => Promise<readonly InboundMessage[]>;
   /** The branch instances of the fork the instance waits on (see `forkedBranches`), as stored now. */
@@ -137,7 +139,8 @@ export async function run(
   let thread: Thread = current.cursor.threads.find((t) => t.id === 'main') ?? { id: 'main', at: END, attempts: 0 };
   let shapesRun = 0;
 
-  const context = (): StepContext => ({
+  const context = (exclusive = false): StepContext => ({
+    ...(exclusive && options.holdsLease ? { fencingToken: options.fencingToken } : {}),
     instanceId: current.instanceId,
     orchestration: current.orchestration,
     version: current.version,
@@ -299,7 +302,7 @@ export async function run(
           for (;;) {
             attempt++;
             try {
-              await shape.run(context());
+              await shape.run(context(shape.exclusive));
               break;
             } catch (error) {
               if (attempt >= policy.attempts) {

@@ -1,4 +1,4 @@
-import type { InstanceState } from './instance.ts';
+import type { InstanceState, Lease } from './instance.ts';
 
 /**
  * Step ownership: who may act on an instance.
@@ -32,4 +32,13 @@ export function waitBeforeTakeover(state: InstanceState, hostId: string, now: nu
   const lease = state.lease;
   if (!lease || lease.owner === hostId) return 0;
   return Math.max(0, lease.expiresAt - takeoverBefore(now, config));
+}
+
+/**
+ * Whether a lease this host holds is too close to its end to start an exclusive step under it. The step's first
+ * heartbeat comes a third of a lease after it starts; with less than half a lease left (a slow dispatch, a pause)
+ * another host could take over before that, so the host claims afresh: a fenced write that fails if one did.
+ */
+export function tooShortForExclusiveStep(lease: Lease | undefined, now: number, config: LeaseConfig): boolean {
+  return lease === undefined || lease.expiresAt - now < config.leaseMs / 2;
 }

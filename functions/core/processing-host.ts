@@ -3,7 +3,7 @@ import { activateOrDeliver } from './activation.ts';
 import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
 import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, describeError } from './errors.ts';
 import { InstanceStatus, type InstanceState, type Lease, type OutboxEntry } from './instance.ts';
-import { takeoverBefore, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
+import { takeoverBefore, tooShortForExclusiveStep, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
 import { MAX_DELAY_SECONDS, workItem, type Clock, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InboundMessage } from './message.ts';
 import type { OrchestrationRegistry } from './registry.ts';
@@ -137,12 +137,15 @@ export class ProcessingHost {
     let commits = 0;
     let shapes = 0;
     for (;;) {
+      // The lease kept by the last commit may have run down while its outbox went out or its timer was armed:
+      // pure steps run on without it (their commit is fenced), an exclusive step claims it again first.
+      if (holdsLease && tooShortForExclusiveStep(state.lease, clock.now(), lease)) holdsLease = false;
       const heartbeat = holdsLease ? this.#heartbeat(owner, () => state!, (s) => (state = s)) : undefined;
       let result;
       try {
         const joining = forkedBranches(orchestration, state);
         if (joining.length > 0) branches ??= await this.#loadAll(joining);
-        result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease, inbox, branches, schemas: registry });
+        result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease, fencingToken: state.revision, inbox, branches, schemas: registry });
         branches = undefined;
       } finally {
         await heartbeat?.stop();

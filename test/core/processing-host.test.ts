@@ -63,9 +63,11 @@ describe('ProcessingHost', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let runs = 0;
+    const tokens: number[] = [];
     const slow = orchestration('Slow', 1, [
       receive('start', 'Go', { into: 'go' }),
-      code('work', async () => {
+      code('work', async (ctx) => {
+        tokens.push(ctx.fencingToken!);
         // The first run (host "a") pauses here (GC, network partition...) while holding the lease.
         if (runs++ === 0) await gate;
       }, { exclusive: true }),
@@ -91,6 +93,57 @@ describe('ProcessingHost', () => {
     await expect(zombieRun).resolves.toMatchObject({ result: 'done', detail: 'instance is completed' });
     expect((await w.store.load(item.instanceId))!).toMatchObject({ lastHost: 'b' });
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Done']);
+    // Both ran the step; a system it writes to that keeps the highest token refuses the zombie's later use.
+    expect(tokens).toHaveLength(2);
+    expect(tokens[1]).toBeGreaterThan(tokens[0]!);
+  });
+
+  it('claims the lease again before an exclusive step when dispatching the last commit outlasted it (path 4)', async () => {
+    const tokens: string[] = [];
+    const billing = orchestration('Billing', 1, [
+      receive('start', 'Go', { into: 'go' }),
+      send('ack', 'send', 'Ack', () => ({ ok: true })),
+      code('prepare', () => {}, { persistAfter: true }),
+      code('charge', (ctx) => { tokens.push(`${ctx.fencingToken}`); }, { exclusive: true }),
+      send('out', 'send', 'Charged', () => ({ ok: true })),
+      complete('end'),
+    ]);
+    const w = world([billing]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const item = w.workQueue.items.shift()!;
+    let stalled = false;
+    // Host "a" committed `prepare` keeping the lease, then its dispatch of Ack stalls (throttling, a frozen
+    // container) past the lease and the tolerated skew; host "b" takes the instance over and charges.
+    w.sendPort.beforeDispatch = async (entries) => {
+      if (stalled || entries[0]?.messageType !== 'Ack') return;
+      stalled = true;
+      w.clock.advance(DEFAULT_LEASE.leaseMs + DEFAULT_LEASE.maxClockSkewMs + 1);
+      await expect(w.host('b').process(item, { receiveCount: 2 })).resolves.toMatchObject({ result: 'done' });
+    };
+    const first = await w.host('a').process(item, { receiveCount: 1 });
+    expect(first).toMatchObject({ result: 'done', detail: 'instance is completed' });
+    expect(tokens).toHaveLength(1); // "a" did not charge again under a lease that had run out
+    expect(w.sendPort.sent.filter((m) => m.messageType === 'Charged')).toHaveLength(1);
+    expect((await w.store.load(item.instanceId))!).toMatchObject({ status: 'completed', lastHost: 'b' });
+  });
+
+  it('hands exclusive steps a fencing token that grows with each owner, none to other steps', async () => {
+    const seen: { step: string; token: number | undefined }[] = [];
+    const fenced = orchestration('Fenced', 1, [
+      receive('start', 'Go', { into: 'go' }),
+      code('pure', (ctx) => { seen.push({ step: 'pure', token: ctx.fencingToken }); }),
+      code('charge', (ctx) => { seen.push({ step: 'charge', token: ctx.fencingToken }); }, { exclusive: true }),
+      code('ship', (ctx) => { seen.push({ step: 'ship', token: ctx.fencingToken }); }, { exclusive: true }),
+      complete('end'),
+    ]);
+    const w = world([fenced]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    // `pure` runs again after the claim (its first run was not persisted): never with a token.
+    expect(seen.filter((s) => s.step === 'pure').every((s) => s.token === undefined)).toBe(true);
+    const exclusive = seen.filter((s) => s.step !== 'pure');
+    expect(exclusive.map((s) => s.step)).toEqual(['charge', 'ship']);
+    expect(exclusive.every((s) => Number.isInteger(s.token) && s.token! >= 1)).toBe(true);
   });
 
   it('keeps its own lease when a claim succeeded but its reply was lost, and runs the exclusive step once, now', async () => {

@@ -111,9 +111,9 @@ export class MemoryWorkQueue implements WorkQueue {
 export class MemorySendPort implements SendPort {
   readonly sent: SendEntry[] = [];
   /** Throw from here to simulate a crash between the commit and the dispatch. */
-  beforeDispatch?: (entries: readonly SendEntry[]) => void;
+  beforeDispatch?: (entries: readonly SendEntry[]) => void | Promise<void>;
   async dispatch(entries: readonly SendEntry[]): Promise<void> {
-    this.beforeDispatch?.(entries);
+    await this.beforeDispatch?.(entries);
     this.sent.push(...entries);
   }
 }
