@@ -42,7 +42,7 @@ const leaseIsMine = '#leaseOwner = :me';
 const ownershipCondition = `${revisionIs} AND (${leaseFree} OR ${leaseExpired} OR ${leaseIsMine})`;
 const ownershipNames = { '#rev': 'rev', '#leaseOwner': 'leaseOwner', '#leaseExp': 'leaseExp' };
 
-type Doc = Omit<InstanceState, 'revision' | 'lease' | 'status' | 'dispatchedRevision'>;
+type Doc = Omit<InstanceState, 'revision' | 'lease' | 'status' | 'dispatchedRevision' | 'attempts'>;
 
 export class DynamoDbInstanceStore implements InstanceStore {
   readonly #client: DynamoDBDocumentClient;
@@ -106,7 +106,8 @@ export class DynamoDbInstanceStore implements InstanceStore {
     const remove: string[] = [];
     const names: Record<string, string> = { ...ownershipNames };
     const values: Record<string, unknown> = { ':expected': expectedRevision, ':takeoverBefore': takeoverBefore, ':me': hostId };
-    for (const attribute of ['rev', 'status', 'doc', 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl']) {
+    // `attempts` is never in the item a commit writes: a persistence point ends the count.
+    for (const attribute of ['rev', 'status', 'doc', 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl', 'attempts']) {
       names[`#${attribute}`] = attribute;
       if (item[attribute] === undefined) remove.push(`#${attribute}`);
       else {
@@ -125,6 +126,24 @@ export class DynamoDbInstanceStore implements InstanceStore {
       }));
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) throw new OwnershipLost(next.instanceId, expectedRevision, { cause: error });
+      throw error;
+    }
+  }
+
+  async countAttempt(instanceId: string, revision: number): Promise<number> {
+    try {
+      const { Attributes } = await this.#client.send(new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: instanceKey(instanceId), sk: STATE },
+        UpdateExpression: 'ADD #attempts :one',
+        ConditionExpression: '#rev = :rev',
+        ExpressionAttributeNames: { '#attempts': 'attempts', '#rev': 'rev' },
+        ExpressionAttributeValues: { ':one': 1, ':rev': revision },
+        ReturnValues: 'UPDATED_NEW',
+      }));
+      return Number(Attributes?.attempts ?? 1);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) throw new OwnershipLost(instanceId, revision, { cause: error });
       throw error;
     }
   }
@@ -314,7 +333,7 @@ function sortKey(time: number, id: string): string {
 }
 
 function toItem(state: InstanceState): Record<string, any> {
-  const { revision, lease, status, dispatchedRevision: _kept, ...doc } = state;
+  const { revision, lease, status, dispatchedRevision: _kept, attempts: _counted, ...doc } = state;
   const indexed = INDEXED.has(status);
   const finished = TERMINAL_STATUSES.has(status);
   return {
@@ -347,6 +366,7 @@ function fromItem(item: Record<string, any>): InstanceState {
     status: item.status,
     revision: Number(item.rev),
     dispatchedRevision: item.dispatchedRev === undefined ? undefined : Number(item.dispatchedRev),
+    attempts: item.attempts === undefined ? undefined : Number(item.attempts),
     lease: item.leaseOwner === undefined ? undefined : { owner: item.leaseOwner, expiresAt: Number(item.leaseExp) },
   };
 }

@@ -161,6 +161,14 @@ export interface InstanceState {
   readonly forks?: number;
   /** Times the instance was resumed by a host after another one stopped mid-step. */
   readonly failovers: number;
+  /**
+   * Runs started on a redelivered work item since the last persistence point (see `InstanceStore.countAttempt`).
+   * A step that hangs, runs out of memory or outlives the host's time limit never reaches a catch; this count,
+   * kept on the instance rather than on one queue message, is what finds it. Every commit clears it.
+   */
+  readonly attempts?: number;
+  /** A finished instance suspended because its last effects kept failing: what it was, to be restored on resume. */
+  readonly suspendedFrom?: { readonly status: InstanceStatus; readonly error?: InstanceError };
   readonly createdAt: number;
   readonly updatedAt: number;
 }

@@ -46,6 +46,13 @@ export interface InstanceStore {
    * no expiry of their own until it). Idempotent; an instance that is gone or not finished is left alone.
    */
   retire(instanceIds: readonly string[], now: number): Promise<void>;
+  /**
+   * Counts one more run of the instance from `revision` (a redelivered work item about to run it) and returns
+   * the count since the last commit. Claims keep the count; commits clear it.
+   *
+   * @throws OwnershipLost when the instance is no longer at `revision`.
+   */
+  countAttempt(instanceId: string, revision: number): Promise<number>;
   /** Keeps a message that could not be processed. Idempotent on messageId. */
   putSuspendedMessage(message: SuspendedMessage): Promise<void>;
   listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;

@@ -36,7 +36,15 @@ export interface ProcessingHostDeps {
   readonly lease: LeaseConfig;
   /** This host instance's identity, as recorded in leases. */
   readonly hostId: string;
+  /**
+   * Runs from one persistence point that redelivered work items may start before the instance is suspended
+   * instead (see `InstanceState.attempts`). @default DEFAULT_MAX_ATTEMPTS
+   */
+  readonly maxAttempts?: number;
 }
+
+/** Below the work queue's receive limit, so a step that hangs is suspended before its work item reaches the DLQ. */
+export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /**
  * The processing host: read the instance, run it to the next persistence point, commit in one conditional
@@ -125,6 +133,18 @@ export class ProcessingHost {
     if (!orchestration) {
       return this.#commitSuspended(state, `orchestration ${state.orchestration} version ${state.version} is not deployed on host ${hostId}`);
     }
+    // A redelivery (or the sweeper's item, after one reached the DLQ) may follow a run that never ended: a step
+    // that hung, ran out of memory or outlived the host's time limit reaches no catch. Count the runs on the
+    // instance (batch-mates of a dying run and new work items share it), and past the limit suspend it, saying so.
+    if (delivery.receiveCount > 1 || item.reason === 'sweep') {
+      const attempts = await store.countAttempt(state.instanceId, state.revision);
+      const maxAttempts = this.#deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+      if (attempts > maxAttempts) {
+        const at = state.cursor.threads.find((t) => t.id === 'main')?.at;
+        return this.#commitSuspended(state, `no persistence point after ${attempts - 1} runs from revision ${state.revision} (at "${at}"): ` +
+          'the step hangs, runs out of memory, outlives the host\'s time limit, or its effects keep failing');
+      }
+    }
 
     // The previous commit's effects, unless recorded as dispatched: the host that made it may have died first.
     // A fork is the exception: its instance cannot leave the join before every branch exists, so the redelivery
@@ -204,16 +224,26 @@ export class ProcessingHost {
   }
 
   /**
-   * Resumes a suspended instance from its last persistence point (its cursor stayed on the failed step):
-   * one conditional write, then a work item. Refused (OwnershipLost) if the instance moved meanwhile.
+   * Resumes a suspended instance from its last persistence point (its cursor stayed on the failed step): the
+   * effects it kept go out first (they may be why it was suspended: a failure here leaves it suspended, with
+   * the error to the caller), then one conditional write, then a work item. An instance that had finished is
+   * restored to what it was. Refused (OwnershipLost) if the instance moved meanwhile.
    */
   async resume(instanceId: string): Promise<InstanceState> {
     const { store, clock, hostId, lease, workQueue } = this.#deps;
     const state = await store.load(instanceId);
     if (!state) throw new InstanceNotFound(instanceId);
     if (state.status !== InstanceStatus.Suspended) throw new InvalidTransition(instanceId, state.status, 'resume');
+    await this.#dispatch(state.outbox);
     const now = clock.now();
-    const next: InstanceState = { ...state, status: InstanceStatus.Running, error: undefined, revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
+    const { suspendedFrom, ...rest } = state;
+    const base = { ...rest, outbox: [], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
+    if (suspendedFrom) {
+      const ended: InstanceState = { ...base, status: suspendedFrom.status, error: suspendedFrom.error };
+      await this.#commit(ended, state.revision, takeoverBefore(now, lease));
+      return ended;
+    }
+    const next: InstanceState = { ...base, status: InstanceStatus.Running, error: undefined };
     await this.#commit(next, state.revision, takeoverBefore(now, lease));
     await workQueue.enqueue([{ instanceId, reason: 'resume' }]);
     return next;
@@ -301,22 +331,26 @@ export class ProcessingHost {
   }
 
   /**
-   * Suspends a running instance whose work item keeps failing (past its redeliveries), so it shows up
-   * with its reason instead of cycling between the queue, the DLQ and the sweeper.
+   * Suspends an instance whose work item keeps failing (past its redeliveries), so it shows up with its reason
+   * instead of cycling between the queue, the DLQ and the sweeper. In any status: a waiting instance whose fork
+   * or send keeps failing, or a finished one whose last sends do, is suspended too (a finished one keeps what it
+   * was, and `resume` restores it once its effects went out). Only an instance already suspended is left alone.
    */
   async suspend(item: WorkItem, reason: string): Promise<ProcessOutcome> {
     const state = await this.#deps.store.load(item.instanceId);
-    if (!state || state.status !== InstanceStatus.Running) return { result: 'done', detail: 'nothing to suspend' };
+    if (!state || state.status === InstanceStatus.Suspended) return { result: 'done', detail: 'nothing to suspend' };
     return this.#commitSuspended(state, reason);
   }
 
   async #commitSuspended(state: InstanceState, reason: string): Promise<ProcessOutcome> {
     const { clock, hostId, lease } = this.#deps;
     const now = clock.now();
+    const finished = state.status === InstanceStatus.Completed || state.status === InstanceStatus.Terminated;
     const next: InstanceState = {
       ...state,
       status: InstanceStatus.Suspended,
       error: { reason, at: now },
+      suspendedFrom: finished ? { status: state.status, error: state.error } : undefined,
       revision: state.revision + 1,
       lease: undefined,
       // Effects of the last commit that may not have gone out stay, to be dispatched on resume.

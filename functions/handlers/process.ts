@@ -1,6 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { OwnershipLost, describeError } from '../core/errors.ts';
 import { parseWorkItem } from '../adapters/SqsWorkQueue.ts';
 import type { ProcessOutcome } from '../core/processing-host.ts';
@@ -10,6 +10,20 @@ import { holdVisibility } from './visibility.ts';
 
 /** Past this many receives the instance is suspended with the error instead of cycling through the DLQ. */
 const SUSPEND_AT_RECEIVE = QUEUES.work.maxReceiveCount - 1;
+
+/**
+ * How long before the function's time limit a batch stops waiting for records still running. A record that
+ * hangs then fails alone: its batch-mates are deleted rather than redelivered with it (and re-sending their
+ * outboxes), and its instance's attempt count (see ProcessingHost) suspends it if it keeps hanging.
+ */
+export const DEADLINE_MARGIN_MS = 2_000;
+
+export class StillRunningAtDeadline extends Error {
+  constructor(readonly instanceId: string, remainingMs: number) {
+    super(`work item for ${instanceId} still running ${remainingMs} ms before the host's time limit; reported failed so its batch-mates are not redelivered`);
+    this.name = 'StillRunningAtDeadline';
+  }
+}
 
 /** Processing host: work queue → claim → run to the next persistence point → commit → dispatch outbox. */
 export function createProcessingHandler(
@@ -53,16 +67,17 @@ export function createProcessingHandler(
     }
   }
 
-  return async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  return async function handler(event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> {
     const hold = options.holdVisibility ? holdVisibility(runtime.sqs, options.holdVisibility.queueUrl, event.Records, options.holdVisibility.seconds) : undefined;
+    const remaining = context?.getRemainingTimeInMillis();
     try {
-      return await handleBatch(event);
+      return await handleBatch(event, remaining === undefined ? undefined : remaining - DEADLINE_MARGIN_MS);
     } finally {
       hold?.release();
     }
   };
 
-  async function handleBatch(event: SQSEvent): Promise<SQSBatchResponse> {
+  async function handleBatch(event: SQSEvent, budgetMs: number | undefined): Promise<SQSBatchResponse> {
     // Work items of one instance for one reason in one batch (the last two branches of a parallel ending
     // together, say) were all enqueued before this batch was read, so one run sees everything they signal:
     // run it once, for the copy received most often (it carries the re-dispatch duty), and let the others
@@ -74,13 +89,39 @@ export function createProcessingHandler(
       if (!current || receiveCountOf(record) > receiveCountOf(current)) chosen.set(key, record);
     }
     const runs = new Map<string, Promise<void>>();
+    const deadline = budgetMs === undefined ? undefined : stopwatch(Math.max(0, budgetMs));
     const shared = (record: SQSRecord): Promise<void> => {
       const key = groupKey(record);
-      if (!runs.has(key)) runs.set(key, processRecord(chosen.get(key)!));
+      if (!runs.has(key)) {
+        const run = processRecord(chosen.get(key)!);
+        runs.set(key, deadline ? Promise.race([run, deadline.expired.then(() => {
+          logger?.error('work item still running near the time limit; reporting it failed', { record: record.messageId, budgetMs });
+          throw new StillRunningAtDeadline(safeInstanceId(record), DEADLINE_MARGIN_MS);
+        })]) : run);
+      }
       return runs.get(key)!;
     };
     // One processor per invocation: it keeps the batch's failures, and batches may run concurrently.
-    return processPartialResponse(event, shared, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });
+    try {
+      return await processPartialResponse(event, shared, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });
+    } finally {
+      deadline?.cancel();
+    }
+  }
+}
+
+/** A promise that resolves after `ms` (cancellable, so a finished batch leaves no timer behind). */
+function stopwatch(ms: number): { expired: Promise<void>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return { expired, cancel: () => clearTimeout(timer) };
+}
+
+function safeInstanceId(record: SQSRecord): string {
+  try {
+    return parseWorkItem(record.body).instanceId;
+  } catch {
+    return `record ${record.messageId}`;
   }
 }
 

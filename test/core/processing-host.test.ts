@@ -1,10 +1,10 @@
-import { createWorld } from '../helpers/world.ts';
+import { createWorld, settle } from '../helpers/world.ts';
 import { describe, expect, it } from 'vitest';
 import { OwnershipLost } from '../../functions/core/errors.ts';
 import { InstanceStatus, type SendEntry } from '../../functions/core/instance.ts';
 import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
 import { ProcessingHost } from '../../functions/core/processing-host.ts';
-import { code, complete, orchestration, receive, send } from '../../functions/core/builder.ts';
+import { branch, code, complete, orchestration, parallel, receive, send } from '../../functions/core/builder.ts';
 import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
 import { rawMessage, validOrder } from '../helpers/orders.ts';
 
@@ -284,6 +284,83 @@ describe('ProcessingHost', () => {
     const suspended = (await w.store.load(item.instanceId))!;
     expect(suspended.status).toBe('suspended');
     expect(suspended.outbox.map((e) => (e as SendEntry).messageType)).toEqual(['A']);
+  });
+
+  it('suspends an instance whose runs never end (a step that hangs or outlives the host), counting runs on the instance (path 7)', async () => {
+    let hang = true;
+    let runs = 0;
+    const stuck = orchestration('Stuck', 1, [
+      receive('start', 'Go', { into: 'go' }),
+      // A run that never returns stands for a host that timed out or ran out of memory mid-step: no catch runs.
+      code('parse', () => { runs++; return hang ? new Promise<void>(() => {}) : undefined; }),
+      send('out', 'send', 'Parsed', () => ({ ok: true })),
+      complete('end'),
+    ]);
+    const w = world([stuck]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const item = w.workQueue.items.shift()!;
+    void w.host('a').process(item, { receiveCount: 1 });
+    // Redeliveries of its work item, and the sweeper's new items once one went to the DLQ, all count.
+    const deliveries = [2, 3, 1, 2, 3].map((receiveCount, n) => ({ item: { ...item, reason: n === 2 ? 'sweep' : item.reason }, receiveCount }));
+    for (const { item: next, receiveCount } of deliveries) void w.host('a').process(next, { receiveCount });
+    await vi_waitFor(async () => runs === 6);
+    const outcome = await w.host('b').process(item, { receiveCount: 4 });
+    expect(outcome).toMatchObject({ result: 'done', instance: { status: 'suspended' } });
+    const state = (await w.store.load(item.instanceId))!;
+    expect(state.error?.reason).toMatch(/no persistence point after 5 runs from revision 0 \(at "parse"\)/);
+    expect(runs).toBe(6); // the sixth redelivery did not run the step again
+    hang = false;
+    await w.host('a').resume(item.instanceId);
+    expect(await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 })).toMatchObject({ instance: { status: 'completed' } });
+    expect((await w.store.load(item.instanceId))!.attempts).toBeUndefined();
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Parsed']);
+  });
+
+  it('suspends a waiting instance whose fork keeps failing, and resume forks it (path 6)', async () => {
+    const forking = orchestration('Forking', 1, [
+      receive('start', 'Go', { into: 'go' }),
+      parallel('both', [
+        branch('left', [code('l', () => {})]),
+        branch('right', [code('r', () => {})]),
+      ]),
+      send('out', 'send', 'Joined', () => ({ ok: true })),
+      complete('end'),
+    ]);
+    const w = world([forking]);
+    const create = w.store.create.bind(w.store);
+    let broken = true;
+    w.store.create = async (state) => {
+      if (broken && state.branchOf) throw new Error('ValidationException: item too large');
+      return create(state);
+    };
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const item = w.workQueue.items.shift()!;
+    await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow(/item too large/);
+    await expect(w.host('a').process(item, { receiveCount: 2 })).rejects.toThrow(/item too large/);
+    expect((await w.store.load(item.instanceId))!.status).toBe('waiting');
+    await expect(w.host('a').suspend(item, 'work item failed 9 times: item too large')).resolves.toMatchObject({ instance: { status: 'suspended' } });
+    broken = false;
+    await w.host('a').resume(item.instanceId);
+    await settle(w);
+    expect((await w.store.load(item.instanceId))!.status).toBe('completed');
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Joined']);
+  });
+
+  it('suspends a completed instance whose last send keeps failing, and resume sends it and restores it (path 6)', async () => {
+    const w = world();
+    let down = true;
+    w.sendPort.beforeDispatch = () => { if (down) throw new Error('send queue: message too large'); };
+    await w.receiver.receive([rawMessage(validOrder('o-6'))]);
+    const item = w.workQueue.items.shift()!;
+    await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow(/too large/);
+    expect((await w.store.load(item.instanceId))!.status).toBe('completed');
+    await expect(w.host('a').suspend(item, 'work item failed 9 times: message too large')).resolves.toMatchObject({ instance: { status: 'suspended' } });
+    await expect(w.host('a').resume(item.instanceId)).rejects.toThrow(/too large/); // still failing: stays suspended
+    expect((await w.store.load(item.instanceId))!.status).toBe('suspended');
+    down = false;
+    await expect(w.host('a').resume(item.instanceId)).resolves.toMatchObject({ status: 'completed' });
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Invoice']);
+    expect(w.workQueue.items).toEqual([]);
   });
 
   it('backs off while another host holds a live lease', async () => {

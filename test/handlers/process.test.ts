@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SQSEvent } from 'aws-lambda';
 import { OwnershipLost } from '../../functions/core/errors.ts';
 import type { ProcessOutcome } from '../../functions/core/processing-host.ts';
-import { createProcessingHandler } from '../../functions/handlers/process.ts';
+import { DEADLINE_MARGIN_MS, createProcessingHandler } from '../../functions/handlers/process.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
 import { MemoryWorkQueue } from '../helpers/memory.ts';
 
@@ -36,9 +36,19 @@ describe('processing host handler', () => {
     expect((await failing.handler(event(9))).batchItemFailures).toEqual([]);
   });
 
-  it('lets a work item go to the DLQ when there is nothing to suspend (its effects keep failing)', async () => {
+  it('lets a work item go to the DLQ when there is nothing to suspend (the instance is gone or already suspended)', async () => {
     const { handler } = handlerWith(async () => { throw new Error('send port down'); }, async () => ({ result: 'done', detail: 'nothing to suspend' }));
     expect((await handler(event(9))).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+  });
+
+  it('reports a record that hangs as failed before the time limit, and its batch-mates as done (path 7)', async () => {
+    const record = (id: string, instanceId: string) => ({ ...event(1).Records[0]!, messageId: id, body: JSON.stringify({ instanceId, reason: 'receive' }) });
+    const process = (item: { instanceId: string }): Promise<ProcessOutcome> =>
+      item.instanceId === 'stuck' ? new Promise(() => {}) : Promise.resolve({ result: 'done', detail: 'ok' });
+    const { handler } = handlerWith(process as never);
+    // 150 ms of budget past the margin: the hanging record must not hold the batch until the function dies.
+    const response = await handler({ Records: [record('a', 'fine'), record('b', 'stuck'), record('c', 'also-fine')] }, { getRemainingTimeInMillis: () => DEADLINE_MARGIN_MS + 150 });
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'b' }]);
   });
 
   it('redelivers after losing twice to other writers, rather than dropping a possible wake-up', async () => {

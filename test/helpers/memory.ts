@@ -48,11 +48,22 @@ export class MemoryInstanceStore implements InstanceStore {
     await this.beforeCommit?.(next);
     this.writes++;
     this.#check(next.instanceId, expectedRevision, hostId, takeoverBefore);
-    this.items.set(next.instanceId, JSON.stringify(next));
+    this.items.set(next.instanceId, JSON.stringify({ ...next, attempts: undefined }));
     await this.afterCommit?.(next);
   }
 
   readonly inboxes = new Map<string, InboundMessage[]>();
+
+  async countAttempt(instanceId: string, revision: number): Promise<number> {
+    this.writes++;
+    // Read and write with no await between, like DynamoDB's atomic ADD.
+    const stored = this.items.get(instanceId);
+    const current = stored === undefined ? undefined : (JSON.parse(stored) as InstanceState);
+    if (current?.revision !== revision) throw new OwnershipLost(instanceId, revision);
+    const attempts = (current.attempts ?? 0) + 1;
+    this.items.set(instanceId, JSON.stringify({ ...current, attempts }));
+    return attempts;
+  }
 
   async summaryOf(instanceId: string): Promise<InstanceSummary | undefined> {
     const state = await this.load(instanceId);

@@ -59,6 +59,19 @@ for (const target of targets) {
       expect(await ttlOf(branchState.instanceId)).toBe(Math.floor(now / 1000) + 7 * 86_400);
     });
 
+    it('counts runs from a revision on the instance, keeps the count through a claim and clears it at a commit', async () => {
+      const state = fresh();
+      await store.create(state);
+      expect(await store.countAttempt(state.instanceId, 0)).toBe(1);
+      expect(await store.countAttempt(state.instanceId, 0)).toBe(2);
+      await expect(store.countAttempt(state.instanceId, 5)).rejects.toBeInstanceOf(OwnershipLost);
+      const claimed = await store.claim((await store.load(state.instanceId))!, { owner: 'h/1', expiresAt: Date.now() + 10_000 }, Date.now());
+      expect(await store.countAttempt(state.instanceId, claimed.revision)).toBe(3);
+      expect((await store.load(state.instanceId))!.attempts).toBe(3);
+      await store.commit({ ...claimed, revision: claimed.revision + 1, lease: undefined }, claimed.revision, 'h/1', Date.now());
+      expect((await store.load(state.instanceId))!.attempts).toBeUndefined();
+    });
+
     it('creates an instance once: a redelivered activation finds it', async () => {
       const state = fresh();
       expect(await store.create(state)).toBe(true);
