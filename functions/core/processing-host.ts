@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { activateOrDeliver } from './activation.ts';
 import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
 import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, describeError } from './errors.ts';
-import { InstanceStatus, type InstanceState, type Lease, type OutboxEntry } from './instance.ts';
+import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type Lease, type OutboxEntry } from './instance.ts';
 import { takeoverBefore, tooShortForExclusiveStep, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
 import { MAX_DELAY_SECONDS, workItem, type Clock, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InboundMessage } from './message.ts';
 import type { OrchestrationRegistry } from './registry.ts';
+import type { CompiledOrchestration } from './definition.ts';
 
 export interface Delivery {
   /** How many times the transport delivered this work item (SQS ApproximateReceiveCount). */
@@ -41,6 +42,11 @@ export interface ProcessingHostDeps {
    * instead (see `InstanceState.attempts`). @default DEFAULT_MAX_ATTEMPTS
    */
   readonly maxAttempts?: number;
+}
+
+/** Whether messages are ever delivered to a running instance of it (a receive after the first, or a listen). */
+function takesLaterMessages(orchestration: CompiledOrchestration): boolean {
+  return [...orchestration.shapes.values()].some((shape) => (shape.kind === 'receive' && !shape.activate) || shape.kind === 'listen');
 }
 
 /** Below the work queue's receive limit, so a step that hangs is suspended before its work item reaches the DLQ. */
@@ -122,7 +128,10 @@ export class ProcessingHost {
       // The last commit's effects may not have gone out if the host that made it died before dispatching.
       // Its work item then comes back as a redelivery, and that redelivery re-dispatches (same ids). A
       // first delivery (a duplicate enqueued by a redelivered receive or by the sweeper) leaves it alone.
-      if (state.outbox.length > 0 && delivery.receiveCount > 1) await this.#dispatch(state.outbox);
+      if (delivery.receiveCount > 1) {
+        if (state.outbox.length > 0) await this.#dispatch(state.outbox);
+        if (orchestration && TERMINAL_STATUSES.has(state.status)) await this.#keepUnread(state, orchestration);
+      }
       return { result: 'done', detail: `instance is ${state.status}`, instance: state };
     }
 
@@ -202,6 +211,7 @@ export class ProcessingHost {
       // A crash before this leaves a waiting instance with a due timer and no work item: the sweeper finds it.
       const timerDue = next.status === InstanceStatus.Waiting ? next.cursor.threads.find((t) => t.timerDue !== undefined)?.timerDue : undefined;
       if (timerDue !== undefined) await this.#armTimer(next.instanceId, timerDue);
+      if (TERMINAL_STATUSES.has(next.status)) await this.#keepUnread(next, orchestration);
       if (!continues) return { result: 'done', detail: `${next.status} after ${commits} persistence point(s)`, instance: next, shapes };
       state = next;
       holdsLease = true;
@@ -216,6 +226,29 @@ export class ProcessingHost {
    */
   #needsMark(state: InstanceState): boolean {
     return !state.outbox.some((e) => e.kind === 'fork');
+  }
+
+  /**
+   * Messages delivered to an instance that ended without taking them (BizTalk's "completed with discarded
+   * messages") become suspended messages, visible with their reason and body, instead of lying in its inbox
+   * until it expires. Idempotent (one record per message id), so a redelivery may do it again.
+   */
+  async #keepUnread(state: InstanceState, orchestration: CompiledOrchestration): Promise<void> {
+    const { store } = this.#deps;
+    if (!takesLaterMessages(orchestration)) return;
+    const consumed = new Set(state.consumed);
+    const unread = (await store.deliveries(state.instanceId))
+      .filter((m) => !consumed.has(m.messageId) && (m.incarnation === undefined || m.incarnation === state.createdAt));
+    for (const message of unread) {
+      await store.putSuspendedMessage({
+        messageId: message.messageId,
+        reason: `delivered to ${state.instanceId} (${state.orchestration} version ${state.version}), which ended ${state.status} without taking it`,
+        body: JSON.stringify(message.body) ?? 'null',
+        attributes: { ...message.properties, MessageType: message.messageType },
+        receivedAt: message.receivedAt,
+        source: `inbox of ${state.instanceId}`,
+      });
+    }
   }
 
   async #loadAll(instanceIds: readonly string[]): Promise<InstanceState[]> {
@@ -251,19 +284,28 @@ export class ProcessingHost {
 
   /**
    * Ends an instance that is not finished: one conditional write that respects a live lease (a host mid-step
-   * keeps its step; try again after it). Its pending inbox stays, visible, for inspection.
+   * keeps its step; try again after it). Its parallel branch instances are ended first, so none keeps sending
+   * for an orchestration that is over (a branch mid-step refuses, and so does the whole terminate: call it again),
+   * and the ones that ended are let expire. Messages delivered to it and not taken become suspended messages.
    */
   async terminate(instanceId: string, reason: string): Promise<InstanceState> {
-    const { clock, hostId, lease } = this.#deps;
-    const state = await this.#deps.store.load(instanceId);
+    const { clock, hostId, lease, registry, store } = this.#deps;
+    const state = await store.load(instanceId);
     if (!state) throw new InstanceNotFound(instanceId);
     if (state.status === InstanceStatus.Completed || state.status === InstanceStatus.Terminated) throw new InvalidTransition(instanceId, state.status, 'terminate');
+    const orchestration = registry.get(state.orchestration, state.version);
+    const branchIds = orchestration ? forkedBranches(orchestration, state) : [];
+    for (const branch of await this.#loadAll(branchIds)) {
+      if (!branchEnded(branch)) await this.terminate(branch.instanceId, `its orchestration ${instanceId} was terminated: ${reason}`);
+    }
     const now = clock.now();
     // A branch instance wakes its join, which raises the termination as the branch's failure.
     const wake = state.branchOf ? [wakeJoin(state)] : [];
-    const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: `terminated: ${reason}`, at: now }, outbox: [...state.outbox, ...wake], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
+    const retire = branchIds.length > 0 ? [{ kind: 'retire' as const, instanceIds: branchIds }] : [];
+    const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: `terminated: ${reason}`, at: now }, outbox: [...state.outbox, ...wake, ...retire], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
     await this.#commit(next, state.revision, takeoverBefore(now, lease));
-    if (wake.length > 0) await this.#dispatch(wake);
+    if (wake.length + retire.length > 0) await this.#dispatch([...wake, ...retire]);
+    if (orchestration) await this.#keepUnread(next, orchestration);
     return next;
   }
 

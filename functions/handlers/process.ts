@@ -19,9 +19,11 @@ const SUSPEND_AT_RECEIVE = QUEUES.work.maxReceiveCount - 1;
 export const DEADLINE_MARGIN_MS = 2_000;
 
 export class StillRunningAtDeadline extends Error {
-  constructor(readonly instanceId: string, remainingMs: number) {
+  readonly instanceId: string;
+  constructor(instanceId: string, remainingMs: number) {
     super(`work item for ${instanceId} still running ${remainingMs} ms before the host's time limit; reported failed so its batch-mates are not redelivered`);
     this.name = 'StillRunningAtDeadline';
+    this.instanceId = instanceId;
   }
 }
 

@@ -70,6 +70,24 @@ describe('correlated receive', () => {
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'OrderRejected']);
   });
 
+  it('keeps a message delivered to an instance that ended without taking it as a suspended message (path 11)', async () => {
+    const w = world();
+    await w.receiver().receive([order('o-2')]);
+    await w.drain();
+    const first = approval('o-2', true);
+    const second = approval('o-2', false);
+    await w.receiver().receive([first, second]);
+    await w.drain();
+    const [instanceId] = w.store.items.keys();
+    expect((await w.store.load(instanceId!))!.status).toBe('completed');
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice']);
+    const kept = await w.store.listSuspendedMessages();
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ messageId: second.messageId, attributes: { MessageType: 'Approval' }, source: `inbox of ${instanceId}` });
+    expect(kept[0]!.reason).toMatch(/which ended completed without taking it/);
+    expect(JSON.parse(kept[0]!.body)).toEqual({ orderId: 'o-2', approved: false });
+  });
+
   it('consumes a redelivered Approval once', async () => {
     const w = world();
     await w.receiver().receive([order('o-3')]);

@@ -135,7 +135,10 @@ describe('Parallel Actions', () => {
       out('joined', 'Joined'),
       complete('done'),
     ]);
-    const { w, main } = await runOne([definition]);
+    const w = createWorld([definition]);
+    await w.receiver.receive([rawMessage({ orderId: 'o-1' }, { MessageType: 'Go' })]);
+    await settle(w); // the slow branch's timer is not due
+    const main = states(w).find((s) => !s.branchOf)!;
     expect(main.status).toBe('waiting');
     const suspended = states(w).find((s) => s.status === 'suspended')!;
     expect(suspended.branchOf!.branch).toBe('b');
@@ -162,6 +165,27 @@ describe('Parallel Actions', () => {
     expect(main.status).toBe('suspended');
     expect(main.error!.reason).toContain('terminated: operator gave up');
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['A']);
+  });
+
+  it('ends the running branches of a terminated orchestration, so none keeps sending, and lets them expire (path 11)', async () => {
+    const definition = orchestration('ForkAbandoned', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      parallel('both', [branch('fast', [out('sf', 'Fast')]), branch('slow', [delay('wait', { hours: 1 }), out('late', 'Late')])]),
+      out('joined', 'Joined'),
+      complete('done'),
+    ]);
+    const w = createWorld([definition]);
+    await w.receiver.receive([rawMessage({ orderId: 'o-1' }, { MessageType: 'Go' })]);
+    await settle(w); // the slow branch's timer is not due
+    const main = states(w).find((s) => !s.branchOf)!;
+    expect(main.status).toBe('waiting');
+    await w.host('admin').terminate(main.instanceId, 'order cancelled');
+    await settle(w, { timers: true });
+    const branches = states(w).filter((s) => s.branchOf);
+    expect(branches.map((b) => [b.branchOf!.branch, b.status]).sort()).toEqual([['fast', 'completed'], ['slow', 'terminated']]);
+    expect(branches.find((b) => b.branchOf!.branch === 'slow')!.error!.reason).toContain(`its orchestration ${main.instanceId} was terminated: order cancelled`);
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Fast']);
+    expect([...w.store.retired.keys()].sort()).toEqual(branches.map((b) => b.instanceId).sort());
   });
 
   it('forks afresh on each pass of a loop, and nests', async () => {
