@@ -1,10 +1,13 @@
 /**
  * `npm run chaos`: the local cluster under fire. It sends a mix of sample orders (plain, invalid, approved,
  * refused, timed out, cancelled, out of stock), answers approvals as a person would, SIGKILLs random host
- * instances at random moments (the cluster restarts them), and injects faults between the hosts and the
- * store and queues (local/faults.ts). At the end it checks every order against what its input dictates.
- * Last line: `chaos: orchestrations=N ended=N lost=0 duplicates=0 stuck=0 kills=K faults=F`; exit 0 only
- * if nothing was lost, duplicated, stuck or wrongly suspended.
+ * instances at random moments (the cluster restarts them), injects faults between the hosts and the store and
+ * queues (local/faults.ts), freezes host instances (SIGSTOP) for longer than the lease while they hold work and
+ * then thaws them (zombies), takes the whole store and, separately, the queues away for seconds at a time
+ * (outages), and runs some host instances on a clock that is off, one beyond what leases tolerate (skewed).
+ * At the end it checks every order against what its input dictates. Last line:
+ * `chaos: orchestrations=N ended=N lost=0 duplicates=0 stuck=0 kills=K faults=F zombies=Z outages=O skewed=S`;
+ * exit 0 only if nothing was lost, duplicated, stuck or wrongly suspended.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +17,8 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchComma
 import { sqsClient } from '../functions/adapters/aws-clients.ts';
 import { TERMINAL_STATUSES, type InstanceState } from '../functions/core/instance.ts';
 import { LocalCluster } from './cluster.ts';
+import { OutageSwitch } from './faults.ts';
+import { MAX_CLOCK_SKEW_MS } from '../functions/core/ownership.ts';
 import { orderInstanceId } from './demo.ts';
 import { sampleOptionsToEnv } from '../functions/orchestrations/index.ts';
 
@@ -27,12 +32,17 @@ const { values } = parseArgs({
     instances: { type: 'string', default: '3' },
     'kill-every': { type: 'string', default: '2s' },
     'fault-rate': { type: 'string', default: '0.05' },
+    'freeze-every': { type: 'string', default: '6s' },
+    'outage-every': { type: 'string', default: '15s' },
+    'outage-length': { type: 'string', default: '4s' },
+    skew: { type: 'string', default: '2500ms' },
     timeout: { type: 'string', default: '240s' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log('npm run chaos -- [--orchestrations 300] [--instances 3] [--kill-every 2s] [--fault-rate 0.05] [--timeout 240s]');
+  console.log('npm run chaos -- [--orchestrations 300] [--instances 3] [--kill-every 2s] [--fault-rate 0.05] [--freeze-every 6s] [--outage-every 15s] [--outage-length 4s] [--skew 2500ms] [--timeout 240s]');
+  console.log('  0 turns a kind of chaos off: --kill-every 0, --fault-rate 0, --freeze-every 0, --outage-every 0, --skew 0');
   process.exit(0);
 }
 const seconds = (text: string) => {
@@ -45,6 +55,18 @@ const instances = Number(values.instances);
 const killEveryMs = seconds(values['kill-every']!);
 const faultRate = Number(values['fault-rate']);
 const timeoutMs = seconds(values.timeout!);
+const freezeEveryMs = seconds(values['freeze-every']!);
+const outageEveryMs = seconds(values['outage-every']!);
+const outageMs = seconds(values['outage-length']!);
+const skewMs = seconds(values.skew!);
+const LEASE_MS = 3_000;
+/** Frozen for longer than the lease and its tolerated skew, so another host instance takes the work over. */
+const FREEZE_MS = LEASE_MS * 1.5 + MAX_CLOCK_SKEW_MS;
+/**
+ * One host instance runs ahead by the whole skew (beyond MAX_CLOCK_SKEW_MS: it takes leases over early, which
+ * may cost refused work but never a double commit), another behind by a quarter of it (within what leases allow).
+ */
+const clockSkewMs = (host: string) => (host === 'host-1' ? skewMs : host === 'host-2' ? -Math.round(skewMs / 4) : 0);
 
 /** What each kind of order must produce on the send queue, once each. */
 const KINDS = {
@@ -71,8 +93,10 @@ const orders = Array.from({ length: count }, (_, i) => {
 const byId = new Map(orders.map((o) => [o.orderId, o]));
 
 const workDir = mkdtempSync(join(tmpdir(), 'baton-chaos-'));
+const outageFile = join(workDir, 'outage.json');
 const cluster = new LocalCluster({
-  instances, port: 0, prefix: `chaos${run}`, leaseMs: 3_000, workDir, waitSeconds: 1, sweepEveryMs: 2_000, faultRate, logLevel: 'WARN',
+  instances, port: 0, prefix: `chaos${run}`, leaseMs: LEASE_MS, workDir, waitSeconds: 1, sweepEveryMs: 2_000, faultRate, logLevel: 'WARN',
+  outageFile, clockSkewMs,
   // Timers long enough that an Approval or a Cancel held up by the chaos (a killed receive host's message comes
   // back after its lease; a faulted request is retried) still arrives before them: what is checked is that each
   // message an order's input dictates goes out exactly once, not a race between a person and a timer.
@@ -80,6 +104,10 @@ const cluster = new LocalCluster({
 });
 
 let kills = 0;
+let zombies = 0;
+let outages = 0;
+const skewed = Array.from({ length: instances }, (_, i) => clockSkewMs(`host-${i + 1}`)).filter((ms) => ms !== 0).length;
+const timers: NodeJS.Timeout[] = [];
 let exitCode = 1;
 const startedAt = Date.now();
 try {
@@ -87,14 +115,37 @@ try {
   await cluster.waitUntilUp();
   const d = cluster.describe();
   const sqs = sqsClient({ endpoint: d.endpoint });
-  console.log(`chaos: ${count} orchestrations, ${instances} host instances, a SIGKILL every ${killEveryMs} ms, fault rate ${faultRate}`);
+  console.log(`chaos: ${count} orchestrations, ${instances} host instances, a SIGKILL every ${killEveryMs} ms, fault rate ${faultRate}, ` +
+    `a ${FREEZE_MS} ms freeze every ${freezeEveryMs} ms, a ${outageMs} ms outage every ${outageEveryMs} ms, clocks off by ${cluster.hosts.map((h) => `${h.name} ${clockSkewMs(h.name)} ms`).join(', ')}`);
 
-  const killer = setInterval(() => {
-    const up = cluster.hosts.filter((h) => h.status === 'up');
-    const victim = up[Math.floor(Math.random() * up.length)];
-    // Random moment within the interval, so kills land anywhere in a step.
-    if (victim) setTimeout(() => { if (cluster.kill(victim.name) !== undefined) kills++; }, Math.random() * killEveryMs * 0.9);
-  }, killEveryMs);
+  if (killEveryMs > 0) {
+    timers.push(setInterval(() => {
+      const up = cluster.hosts.filter((h) => h.status === 'up');
+      const victim = up[Math.floor(Math.random() * up.length)];
+      // Random moment within the interval, so kills land anywhere in a step.
+      if (victim) setTimeout(() => { if (cluster.kill(victim.name) !== undefined) kills++; }, Math.random() * killEveryMs * 0.9);
+    }, killEveryMs));
+  }
+  if (freezeEveryMs > 0) {
+    // Freeze the next host instance that starts a batch: it holds work (leases, received messages) while frozen.
+    let wanted = false;
+    cluster.onBusy((host) => {
+      if (!wanted) return;
+      wanted = false;
+      if (cluster.freeze(host.name, FREEZE_MS)) zombies++;
+    });
+    timers.push(setInterval(() => (wanted = true), freezeEveryMs));
+  }
+  if (outageEveryMs > 0) {
+    // The store first, then the queues, alternately; the first two early, so even a short run has both.
+    const services = ['DynamoDB', 'SQS'] as const;
+    const outage = () => {
+      OutageSwitch.announce(outageFile, services[outages % 2]!, outageMs);
+      outages++;
+    };
+    timers.push(setTimeout(outage, 3_000), setTimeout(outage, 3_000 + outageMs + 4_000));
+    timers.push(setTimeout(() => timers.push(setInterval(outage, outageEveryMs)), 3_000 + outageMs + 4_000));
+  }
 
   await send(sqs, d.receiveQueueUrl, orders.map((o) => ({ type: 'Order', body: o.body })));
   const cancels = new Set(orders.filter((o) => o.kind === 'cancelled').map((o) => o.orderId));
@@ -141,7 +192,8 @@ try {
       if (states.every((s) => s && TERMINAL_STATUSES.has(s.status))) break;
     }
   }
-  clearInterval(killer);
+  for (const timer of timers) clearInterval(timer);
+  OutageSwitch.announce(outageFile, 'DynamoDB', 0);
   // Let the last restarts and straggling re-dispatches settle, then read everything once more.
   await new Promise((r) => setTimeout(r, 3_000));
   for (;;) {
@@ -183,7 +235,7 @@ try {
   const faults = cluster.hosts.reduce((n, h) => n + h.faults, 0);
   for (const p of problems.slice(0, 20)) console.log(`chaos: ${p}`);
   console.log(`chaos: ${Math.round((Date.now() - startedAt) / 1000)} s; re-delivered copies dropped by MessageId=${redeliveries} suspended instances=${suspendedInstances} suspended messages=${suspendedMessages} restarts=${cluster.hosts.reduce((n, h) => n + h.restarts, 0)}`);
-  console.log(`chaos: orchestrations=${count} ended=${ended} lost=${lost} duplicates=${duplicates} stuck=${stuck} kills=${kills} faults=${faults}`);
+  console.log(`chaos: orchestrations=${count} ended=${ended} lost=${lost} duplicates=${duplicates} stuck=${stuck} kills=${kills} faults=${faults} zombies=${zombies} outages=${outages} skewed=${skewed}`);
   exitCode = lost === 0 && duplicates === 0 && stuck === 0 && suspendedInstances === 0 && suspendedMessages === 0 ? 0 : 1;
 } catch (error) {
   console.error(`chaos: ${(error as Error).stack ?? error}`);

@@ -37,6 +37,10 @@ export interface ClusterOptions {
   readonly environment?: Readonly<Record<string, string>>;
   /** Chaos runs: the share of the hosts' AWS requests that fail, are slow or are cut (see local/faults.ts). */
   readonly faultRate?: number;
+  /** Chaos runs: a file announcing outages of the store or the queues to every host instance (see OutageSwitch). */
+  readonly outageFile?: string;
+  /** Chaos runs: how far each host instance's clock is off, in ms (positive: ahead). */
+  readonly clockSkewMs?: (hostName: string) => number;
   readonly workDir: string;
   /** Long-poll wait of the pollers (default 5 s: a host instance stops within it; Lambda's event source uses 20 s). */
   readonly waitSeconds?: number;
@@ -75,6 +79,7 @@ export class LocalCluster {
   resources!: Resources;
   readonly hosts: HostInstanceState[] = [];
   readonly #children = new Map<string, ChildProcess>();
+  readonly #frozen = new Set<ChildProcess>();
   #sweeper?: NodeJS.Timeout;
   #stopping = false;
   store!: DynamoDbInstanceStore;
@@ -153,6 +158,8 @@ export class LocalCluster {
         BATON_WAIT_SECONDS: String(o.waitSeconds ?? 5),
         ...(o.orchestrations ? { BATON_ORCHESTRATIONS: resolve(o.orchestrations) } : {}),
         ...(o.faultRate ? { BATON_FAULT_RATE: String(o.faultRate) } : {}),
+        ...(o.outageFile ? { BATON_OUTAGE_FILE: o.outageFile } : {}),
+        ...(o.clockSkewMs?.(name) ? { BATON_CLOCK_SKEW_MS: String(o.clockSkewMs(name)) } : {}),
         // What each host instance did and every failure (set WARN for a quiet log under load, as the bench does).
         POWERTOOLS_LOG_LEVEL: o.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       },
@@ -203,6 +210,23 @@ export class LocalCluster {
     return child.pid;
   }
 
+  /**
+   * Freezes a host instance (SIGSTOP) for `ms`, then thaws it (SIGCONT): a paused container or a long GC, holding
+   * whatever work it had. Returns false when it is not running.
+   */
+  freeze(name: string, ms: number): boolean {
+    const child = this.#children.get(name);
+    if (!child || child.exitCode !== null) return false;
+    child.kill('SIGSTOP');
+    this.#frozen.add(child);
+    setTimeout(() => this.#thaw(child), ms);
+    return true;
+  }
+
+  #thaw(child: ChildProcess): void {
+    if (this.#frozen.delete(child) && child.exitCode === null) child.kill('SIGCONT');
+  }
+
   /** Calls back when a host instance starts a batch of work items (used to kill one mid-step). */
   onBusy(listener: (host: HostInstanceState, instanceIds: readonly string[]) => void): () => void {
     this.#busyListeners.add(listener);
@@ -225,6 +249,8 @@ export class LocalCluster {
     const o = this.options;
     this.#stopping = true;
     clearInterval(this.#sweeper);
+    // A frozen process would not see SIGTERM.
+    for (const child of [...this.#frozen]) this.#thaw(child);
     await Promise.all([...this.#children.values()].map((child) => new Promise<void>((resolveExit) => {
       const force = setTimeout(() => child.kill('SIGKILL'), ((o.waitSeconds ?? 5) + 5) * 1000);
       child.once('exit', () => { clearTimeout(force); resolveExit(); });

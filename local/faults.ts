@@ -5,26 +5,30 @@
  * host sees a network error for a write that happened). The poller asks it too whether to lose a delete,
  * which makes SQS deliver that message again (a duplicate delivery). Off unless a rate is given.
  */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+
 type Next = (args: unknown) => Promise<unknown>;
 interface MiddlewareClient {
   middlewareStack: { add(middleware: unknown, options: unknown): void };
 }
 
-export const FAULT_KINDS = ['throttled', 'serverError', 'slow', 'cutAfterWrite', 'lostDelete'] as const;
+export const FAULT_KINDS = ['throttled', 'serverError', 'slow', 'cutAfterWrite', 'lostDelete', 'outage'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Operations that change something: only these can be cut after they were applied. */
 const WRITES = /^(PutItem|UpdateItem|DeleteItem|SendMessage|SendMessageBatch|DeleteMessageBatch|ChangeMessageVisibilityBatch|StartExecution)Command$/;
 
 export class FaultInjector {
-  readonly counts: Record<FaultKind, number> = { throttled: 0, serverError: 0, slow: 0, cutAfterWrite: 0, lostDelete: 0 };
+  readonly counts: Record<FaultKind, number> = { throttled: 0, serverError: 0, slow: 0, cutAfterWrite: 0, lostDelete: 0, outage: 0 };
   readonly #rate: number;
   readonly #random: () => number;
+  readonly #outages: OutageSwitch | undefined;
 
-  constructor(rate: number, random: () => number = Math.random) {
+  constructor(rate: number, random: () => number = Math.random, outages?: OutageSwitch) {
     if (!(rate >= 0 && rate <= 1)) throw new Error(`fault rate must be between 0 and 1 (got ${rate})`);
     this.#rate = rate;
     this.#random = random;
+    this.#outages = outages;
   }
 
   get total(): number {
@@ -34,6 +38,11 @@ export class FaultInjector {
   attach(client: MiddlewareClient, service: string): void {
     client.middlewareStack.add(
       (next: Next, context: { commandName?: string }) => async (args: unknown) => {
+        if (this.#outages?.isDown(service)) {
+          // The whole service is unreachable: every attempt fails until the outage ends.
+          this.counts.outage++;
+          throw sdkError('ServiceUnavailable', 503, `injected outage of ${service} (${(context.commandName ?? '').replace(/Command$/, '')})`);
+        }
         const draw = this.#random();
         if (draw >= this.#rate) return next(args);
         const share = draw / this.#rate;
@@ -73,8 +82,43 @@ function sdkError(name: string, status: number, message: string, retryable?: { t
   return Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, ...(retryable ? { $retryable: retryable } : {}) });
 }
 
-/** The injector a host instance reads from its environment (BATON_FAULT_RATE), if any. */
+/**
+ * Outages shared by every host instance of a chaos run: the run writes `{ "service": "DynamoDB" | "SQS", "until":
+ * epoch ms }` to a file, and each host instance's requests to that service fail until then. A file, because the
+ * host instances are separate processes; it is read at most every 100 ms.
+ */
+export class OutageSwitch {
+  readonly #file: string;
+  #checkedAt = 0;
+  #current: { service: string; until: number } | undefined;
+
+  constructor(file: string) {
+    this.#file = file;
+  }
+
+  isDown(service: string): boolean {
+    const now = Date.now();
+    if (now - this.#checkedAt > 100) {
+      this.#checkedAt = now;
+      try {
+        this.#current = JSON.parse(readFileSync(this.#file, 'utf8')) as { service: string; until: number };
+      } catch {
+        this.#current = undefined; // no outage announced (or the file is being replaced)
+      }
+    }
+    return this.#current !== undefined && this.#current.service === service && now < this.#current.until;
+  }
+
+  /** Announces an outage of `service` for `ms` from now (the chaos run's side). */
+  static announce(file: string, service: 'DynamoDB' | 'SQS', ms: number): void {
+    writeFileSync(`${file}.tmp`, JSON.stringify({ service, until: Date.now() + ms }));
+    renameSync(`${file}.tmp`, file);
+  }
+}
+
+/** The injector a host instance reads from its environment (BATON_FAULT_RATE, BATON_OUTAGE_FILE), if any. */
 export function faultsFromEnv(env: NodeJS.ProcessEnv): FaultInjector | undefined {
   const rate = Number(env.BATON_FAULT_RATE ?? 0);
-  return rate > 0 ? new FaultInjector(rate) : undefined;
+  const outages = env.BATON_OUTAGE_FILE ? new OutageSwitch(env.BATON_OUTAGE_FILE) : undefined;
+  return rate > 0 || outages ? new FaultInjector(rate, Math.random, outages) : undefined;
 }

@@ -5,6 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { sqsClient } from '../functions/adapters/aws-clients.ts';
+import { skewedClock } from '../functions/adapters/system-clock.ts';
 import { readConfig } from '../functions/handlers/config.ts';
 import { createProcessingHandler } from '../functions/handlers/process.ts';
 import { createReceiveHandler } from '../functions/handlers/receive.ts';
@@ -27,7 +28,9 @@ const config = readConfig();
 // The same structured logger as on Lambda, one JSON line per event, to this host instance's log file.
 const logger = new Logger({ serviceName: 'baton-host', persistentKeys: { hostInstance: config.hostId } });
 // The same runtime (and orchestrations) for both hosts of this process, as one Lambda deployment has.
-const runtime = createRuntime(config, { definitions: await loadOrchestrations(env.BATON_ORCHESTRATIONS, env), hooks });
+// Chaos runs set some host instances' clocks off (see core/ownership.ts for the skew leases tolerate).
+const clock = skewedClock(Number(env.BATON_CLOCK_SKEW_MS ?? 0));
+const runtime = createRuntime(config, { definitions: await loadOrchestrations(env.BATON_ORCHESTRATIONS, env), hooks, clock });
 const receive = { handler: createReceiveHandler(runtime, logger) };
 const processing = {
   handler: createProcessingHandler(runtime, logger, (outcome) => {

@@ -5,3 +5,12 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
+
+/**
+ * A wall clock off by `offsetMs` (positive: ahead). For chaos runs, which prove that skew beyond what leases
+ * tolerate costs refused work, never a double commit.
+ */
+export function skewedClock(offsetMs: number): Clock {
+  if (offsetMs === 0) return systemClock;
+  return { now: () => Date.now() + offsetMs, sleep: systemClock.sleep };
+}

@@ -11,6 +11,7 @@ import { SqsWorkQueue } from '../adapters/SqsWorkQueue.ts';
 import type { RequestMeter } from '../adapters/request-meter.ts';
 import { OWNERSHIP } from '../../infra/settings.ts';
 import type { HostConfig } from './config.ts';
+import type { Clock } from '../core/ports.ts';
 
 /**
  * The one wiring of the engine to AWS adapters, used by the Lambda handlers and the local host instances
@@ -18,7 +19,7 @@ import type { HostConfig } from './config.ts';
  */
 export function createRuntime(
   config: HostConfig,
-  options: { definitions: readonly OrchestrationDefinition[]; meter?: RequestMeter; endpoint?: string; hooks?: readonly ClientHook[] },
+  options: { definitions: readonly OrchestrationDefinition[]; meter?: RequestMeter; endpoint?: string; hooks?: readonly ClientHook[]; clock?: Clock },
 ) {
   // Without an explicit endpoint the SDK resolves AWS_ENDPOINT_URL itself, then the AWS endpoint.
   const clientOptions = { region: config.region, meter: options.meter, endpoint: options.endpoint, hooks: options.hooks };
@@ -35,14 +36,15 @@ export function createRuntime(
   const sendPort = new SqsSendPort(sqs, config.sendPorts);
   const timers = config.timerStateMachineArn ? new StepFunctionsTimerScheduler(sfnClient(clientOptions), config.timerStateMachineArn) : undefined;
   const lease = { leaseMs: config.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs };
+  const clock = options.clock ?? systemClock;
   return {
     sqs,
     store,
     workQueue,
     registry,
     lease,
-    receiveHost: new ReceiveHost({ registry, store, workQueue, clock: systemClock, source: 'receive' }),
-    processingHost: new ProcessingHost({ registry, store, sendPort, workQueue, timers, clock: systemClock, lease, hostId: config.hostId }),
+    receiveHost: new ReceiveHost({ registry, store, workQueue, clock, source: 'receive' }),
+    processingHost: new ProcessingHost({ registry, store, sendPort, workQueue, timers, clock, lease, hostId: config.hostId }),
   };
 }
 
