@@ -17,6 +17,12 @@ export const MESSAGEBOX = {
    * takes every status change (invariant 7: no shared hot item).
    */
   statusShards: 8,
+  /**
+   * Sparse index of what is due (see core/due.ts): a running instance's lease end, a waiting instance's timer or
+   * unread delivery, a finished branch its join has not read. Sharded like the status index; the sweeper reads
+   * only entries whose time has passed, so its cost follows what is due, not how many instances exist.
+   */
+  dueIndex: { name: 'byDue', partitionKey: 'duePk', sortKey: 'dueAt', projected: ['joinOf'] },
   billingMode: 'PAY_PER_REQUEST',
   pointInTimeRecovery: true,
 } as const;

@@ -112,9 +112,9 @@ export class LocalCluster {
     const workQueue = new SqsWorkQueue(sqsClient({ endpoint: this.endpoint, region }), this.resources.queues.work.url);
     mkdirSync(join(o.workDir, 'logs'), { recursive: true });
     for (let i = 1; i <= o.instances; i++) this.#spawn(`host-${i}`);
-    // The sweeper knows the deployed orchestrations, to find joins whose last wake-up was lost.
+    // The sweeper, as the stack's scheduled function runs it: what is due and was not woken.
     this.#sweeper = setInterval(() => {
-      sweep({ store: this.store, workQueue, clock: systemClock, registry }, { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: { leaseMs: o.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs } })
+      sweep({ store: this.store, workQueue, clock: systemClock }, { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: { leaseMs: o.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs } })
         .then((ids) => { this.sweeps += ids.length; })
         .catch((error) => o.log?.(`sweeper: ${(error as Error).message}`));
     }, o.sweepEveryMs ?? 5_000);

@@ -2,6 +2,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -31,7 +32,7 @@ export function resourceNames(prefix: string) {
 
 /** The table definition the CDK MessageBox construct also builds (see infra/settings.ts). */
 export function tableDefinition(tableName: string) {
-  const { partitionKey, sortKey, statusIndex } = MESSAGEBOX;
+  const { partitionKey, sortKey, statusIndex, dueIndex } = MESSAGEBOX;
   return {
     TableName: tableName,
     BillingMode: MESSAGEBOX.billingMode,
@@ -40,6 +41,8 @@ export function tableDefinition(tableName: string) {
       { AttributeName: sortKey, AttributeType: 'S' as const },
       { AttributeName: statusIndex.partitionKey, AttributeType: 'S' as const },
       { AttributeName: statusIndex.sortKey, AttributeType: 'S' as const },
+      { AttributeName: dueIndex.partitionKey, AttributeType: 'S' as const },
+      { AttributeName: dueIndex.sortKey, AttributeType: 'N' as const },
     ],
     KeySchema: [
       { AttributeName: partitionKey, KeyType: 'HASH' as const },
@@ -52,6 +55,13 @@ export function tableDefinition(tableName: string) {
         { AttributeName: statusIndex.sortKey, KeyType: 'RANGE' as const },
       ],
       Projection: { ProjectionType: 'KEYS_ONLY' as const },
+    }, {
+      IndexName: dueIndex.name,
+      KeySchema: [
+        { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' as const },
+        { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...dueIndex.projected] },
     }],
   };
 }
@@ -76,11 +86,8 @@ export async function provision(clients: { dynamo: DynamoDBClient; sqs: SQSClien
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
-  for (let i = 0; i < 100; i++) {
-    const { Table } = await clients.dynamo.send(new DescribeTableCommand({ TableName: names.tableName }));
-    if (Table?.TableStatus === 'ACTIVE') break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await whenActive(clients.dynamo, names.tableName);
+  await addMissingIndexes(clients.dynamo, names.tableName);
   try {
     await clients.dynamo.send(new UpdateTimeToLiveCommand({
       TableName: names.tableName,
@@ -106,6 +113,35 @@ export async function provision(clients: { dynamo: DynamoDBClient; sqs: SQSClien
   const sendPorts: Record<string, QueueResource> = { send: queues.send };
   for (const port of ports) sendPorts[port] ??= await create(sendPortQueue(port));
   return { tableName: names.tableName, queues, sendPorts };
+}
+
+async function whenActive(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE' && (Table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === undefined || index.IndexStatus === 'ACTIVE')) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** A table kept from an older version (a local data folder) gets the indexes added since. */
+async function addMissingIndexes(dynamo: DynamoDBClient, tableName: string): Promise<void> {
+  const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+  const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  const wanted = tableDefinition(tableName);
+  for (const index of wanted.GlobalSecondaryIndexes.filter((i) => !present.has(i.IndexName))) {
+    const keys = new Set<string>(index.KeySchema.map((k) => k.AttributeName));
+    try {
+      await dynamo.send(new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: wanted.AttributeDefinitions.filter((a) => keys.has(a.AttributeName)),
+        GlobalSecondaryIndexUpdates: [{ Create: index }],
+      }));
+    } catch (error) {
+      throw new Error(`the MessageBox table ${tableName} was made by an older Baton and lacks the index ${index.IndexName}, which could not be added ` +
+        `(${(error as Error).message}); stop the cluster and delete its data folder (.baton/data by default) to start afresh`, { cause: error });
+    }
+    await whenActive(dynamo, tableName);
+  }
 }
 
 async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {

@@ -14,7 +14,8 @@ import {
   type Lease,
   type SuspendedMessage,
 } from '../core/instance.ts';
-import type { InstanceStore, InstanceSummary } from '../core/ports.ts';
+import type { DueEntry, InstanceStore, InstanceSummary } from '../core/ports.ts';
+import { dueOf } from '../core/due.ts';
 import type { InboundMessage } from '../core/message.ts';
 import { MESSAGEBOX } from '../../infra/settings.ts';
 
@@ -25,7 +26,8 @@ import { MESSAGEBOX } from '../../infra/settings.ts';
  *   I#<instanceId> / MSG#<id>  a message delivered to the instance, held until a receive takes it.
  *   M#<messageId>  / SUSPENDED  a message that could not become an instance.
  * The status index is sparse: only instances needing attention (running, waiting, suspended) carry
- * gsi1pk, sharded so no index partition takes every write.
+ * gsi1pk, sharded so no index partition takes every write. The due index is sparse too: an instance carries
+ * duePk/dueAt only while something about it is due at a time (core/due.ts), which is all the sweeper reads.
  */
 const STATE = 'STATE';
 const INBOX = 'MSG#';
@@ -81,10 +83,12 @@ export class DynamoDbInstanceStore implements InstanceStore {
       await this.#client.send(new UpdateCommand({
         TableName: this.#table,
         Key: { pk: instanceKey(state.instanceId), sk: STATE },
-        UpdateExpression: 'SET #leaseOwner = :owner, #leaseExp = :exp, #rev = :next',
+        // A running instance is due when its lease ends (core/due.ts): the claim moves both.
+        UpdateExpression: 'SET #leaseOwner = :owner, #leaseExp = :exp, #rev = :next, #duePk = :duePk, #dueAt = :exp',
         ConditionExpression: ownershipCondition,
-        ExpressionAttributeNames: ownershipNames,
+        ExpressionAttributeNames: { ...ownershipNames, '#duePk': 'duePk', '#dueAt': 'dueAt' },
         ExpressionAttributeValues: {
+          ':duePk': dueKey(state.instanceId),
           ':owner': lease.owner,
           ':exp': lease.expiresAt,
           ':next': state.revision + 1,
@@ -107,7 +111,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
     const names: Record<string, string> = { ...ownershipNames };
     const values: Record<string, unknown> = { ':expected': expectedRevision, ':takeoverBefore': takeoverBefore, ':me': hostId };
     // `attempts` is never in the item a commit writes: a persistence point ends the count.
-    for (const attribute of ['rev', 'status', 'doc', 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl', 'attempts']) {
+    for (const attribute of ['rev', 'status', 'doc', 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl', 'attempts', 'duePk', 'dueAt', 'joinOf']) {
       names[`#${attribute}`] = attribute;
       if (item[attribute] === undefined) remove.push(`#${attribute}`);
       else {
@@ -181,7 +185,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
         await this.#client.send(new UpdateCommand({
           TableName: this.#table,
           Key: { pk: instanceKey(instanceId), sk: STATE },
-          UpdateExpression: 'SET #ttl = :ttl',
+          UpdateExpression: 'SET #ttl = :ttl REMOVE duePk, dueAt, joinOf',
           ConditionExpression: 'attribute_exists(pk) AND #status IN (:completed, :terminated)',
           ExpressionAttributeNames: { '#ttl': MESSAGEBOX.ttlAttribute, '#status': 'status' },
           ExpressionAttributeValues: { ':ttl': expiry(now), ':completed': InstanceStatus.Completed, ':terminated': InstanceStatus.Terminated },
@@ -204,6 +208,89 @@ export class DynamoDbInstanceStore implements InstanceStore {
       // A redelivered message is already in the inbox.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
+    await this.#markDue(instanceId, message.receivedAt);
+  }
+
+  /**
+   * A waiting instance with an unread delivery is due now: if the wake-up work item that follows is lost, the
+   * sweeper finds it here. A running instance is due anyway (its lease or its last write), a finished one never
+   * takes it; an earlier due time (a timer already past) is kept.
+   */
+  async #markDue(instanceId: string, at: number): Promise<void> {
+    try {
+      await this.#client.send(new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: instanceKey(instanceId), sk: STATE },
+        UpdateExpression: 'SET #duePk = :duePk, #dueAt = :at',
+        ConditionExpression: '#status = :waiting AND (attribute_not_exists(#dueAt) OR #dueAt > :at)',
+        ExpressionAttributeNames: { '#duePk': 'duePk', '#dueAt': 'dueAt', '#status': 'status' },
+        ExpressionAttributeValues: { ':duePk': dueKey(instanceId), ':at': at, ':waiting': InstanceStatus.Waiting },
+      }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async rest(instanceId: string, revision: number, nextDue: number | undefined): Promise<void> {
+    try {
+      await this.#client.send(new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: instanceKey(instanceId), sk: STATE },
+        UpdateExpression: nextDue === undefined ? 'REMOVE #duePk, #dueAt' : 'SET #duePk = :duePk, #dueAt = :at',
+        ConditionExpression: '#rev = :rev AND #status = :waiting',
+        ExpressionAttributeNames: { '#duePk': 'duePk', '#dueAt': 'dueAt', '#rev': 'rev', '#status': 'status' },
+        ExpressionAttributeValues: { ':rev': revision, ':waiting': InstanceStatus.Waiting, ...(nextDue === undefined ? {} : { ':duePk': dueKey(instanceId), ':at': nextDue }) },
+      }));
+    } catch (error) {
+      // It moved on: that commit set what is due.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async snooze(instanceIds: readonly string[]): Promise<void> {
+    await Promise.all(instanceIds.map(async (instanceId) => {
+      try {
+        await this.#client.send(new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: instanceKey(instanceId), sk: STATE },
+          UpdateExpression: 'REMOVE duePk, dueAt',
+          ConditionExpression: 'attribute_exists(joinOf) AND #status IN (:completed, :terminated)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':completed': InstanceStatus.Completed, ':terminated': InstanceStatus.Terminated },
+        }));
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }));
+  }
+
+  async listDue(before: number, limit = 10_000): Promise<DueEntry[]> {
+    const { dueIndex } = MESSAGEBOX;
+    const entries: DueEntry[] = [];
+    // Each shard gets its share, so a crowded shard cannot hide the others; a sweep that stops at the limit
+    // leaves the rest for the next one.
+    const perShard = Math.max(1, Math.ceil(limit / MESSAGEBOX.statusShards));
+    await Promise.all([...Array(MESSAGEBOX.statusShards).keys()].map(async (shard) => {
+      let start: Record<string, unknown> | undefined;
+      let taken = 0;
+      do {
+        const page = await this.#client.send(new QueryCommand({
+          TableName: this.#table,
+          IndexName: dueIndex.name,
+          KeyConditionExpression: '#duePk = :pk AND #dueAt < :before',
+          ExpressionAttributeNames: { '#duePk': dueIndex.partitionKey, '#dueAt': dueIndex.sortKey },
+          ExpressionAttributeValues: { ':pk': `DUE#${shard}`, ':before': before },
+          Limit: perShard - taken,
+          ExclusiveStartKey: start,
+        }));
+        for (const item of page.Items ?? []) {
+          entries.push({ instanceId: String(item.pk).slice(2), at: Number(item.dueAt), ...(item.joinOf ? { joinOf: String(item.joinOf) } : {}) });
+          taken++;
+        }
+        start = page.LastEvaluatedKey;
+      } while (start && taken < perShard);
+    }));
+    return entries.sort((a, b) => a.at - b.at);
   }
 
   async deliveries(instanceId: string): Promise<InboundMessage[]> {
@@ -262,10 +349,13 @@ export class DynamoDbInstanceStore implements InstanceStore {
     }));
   }
 
-  /** Counts per indexed status, for status lines and alarms. */
-  async countByStatus(): Promise<Record<string, number>> {
+  /**
+   * Counts per indexed status (and `message`, suspended messages), for status lines and alarms. Pages the status
+   * index: its cost grows with the instances counted, so the sweeper counts only the suspended.
+   */
+  async countByStatus(statuses: readonly string[] = [...INDEXED, 'message']): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
-    for (const status of [...INDEXED, 'message']) {
+    for (const status of statuses) {
       counts[status] = 0;
       for await (const page of this.#statusPages(status, { Select: 'COUNT' })) counts[status] += page.Count ?? 0;
     }
@@ -324,6 +414,10 @@ function shardOf(id: string): number {
   return hash % MESSAGEBOX.statusShards;
 }
 
+function dueKey(id: string): string {
+  return `DUE#${shardOf(id)}`;
+}
+
 function statusKey(status: string, id: string): string {
   return `STATUS#${status}#${shardOf(id)}`;
 }
@@ -336,6 +430,7 @@ function toItem(state: InstanceState): Record<string, any> {
   const { revision, lease, status, dispatchedRevision: _kept, attempts: _counted, ...doc } = state;
   const indexed = INDEXED.has(status);
   const finished = TERMINAL_STATUSES.has(status);
+  const due = dueOf(state);
   return {
     pk: instanceKey(state.instanceId),
     sk: STATE,
@@ -351,6 +446,9 @@ function toItem(state: InstanceState): Record<string, any> {
     gsi1sk: indexed ? sortKey(state.updatedAt, state.instanceId) : undefined,
     // A finished branch instance waits for its join without expiring (see RetireEntry).
     ttl: finished && !state.branchOf ? expiry(state.updatedAt) : undefined,
+    duePk: due ? dueKey(state.instanceId) : undefined,
+    dueAt: due?.at,
+    joinOf: due?.joinOf,
   };
 }
 

@@ -31,7 +31,8 @@ export interface InstanceStore {
   /**
    * Puts a message in an instance's inbox (held until a receive takes it). Idempotent on messageId. The message
    * carries the `incarnation` (creation time) of the instance it was delivered to: an instance made again under
-   * the same id (a convoy after its predecessor expired) does not take its predecessor's messages.
+   * the same id (a convoy after its predecessor expired) does not take its predecessor's messages. A waiting
+   * instance becomes due (see `listDue`), so a lost wake-up is found.
    */
   deliver(instanceId: string, message: InboundMessage): Promise<void>;
   /** The instance's inbox, oldest first, consumed messages included (the state says which). */
@@ -53,10 +54,32 @@ export interface InstanceStore {
    * @throws OwnershipLost when the instance is no longer at `revision`.
    */
   countAttempt(instanceId: string, revision: number): Promise<number>;
+  /**
+   * What is due before `before` (see core/due.ts), oldest first, at most `limit`: the sweeper's only read. Its
+   * cost follows what is due, whatever the number of instances.
+   */
+  listDue(before: number, limit?: number): Promise<DueEntry[]>;
+  /**
+   * A waiting instance at `revision` was woken and had nothing to take: nothing is due for it before `nextDue`
+   * (its timer), or at all. Clears the due mark of a delivery it does not take yet. A no-op once it moved on.
+   */
+  rest(instanceId: string, revision: number, nextDue: number | undefined): Promise<void>;
+  /**
+   * Finished branch instances whose join was woken before their siblings ended: nothing is due for them now. The
+   * last sibling to end keeps its own due entry until the join retires them all, so no wake-up is lost.
+   */
+  snooze(instanceIds: readonly string[]): Promise<void>;
   /** Keeps a message that could not be processed. Idempotent on messageId. */
   putSuspendedMessage(message: SuspendedMessage): Promise<void>;
   listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;
   listSuspendedMessages(limit?: number): Promise<SuspendedMessage[]>;
+}
+
+/** An entry of the due index: the instance, when it became due, and, for a finished branch, the join to wake. */
+export interface DueEntry {
+  readonly instanceId: string;
+  readonly at: number;
+  readonly joinOf?: string;
 }
 
 export interface InstanceSummary {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { activateOrDeliver } from './activation.ts';
+import { timerDueOf } from './due.ts';
 import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
 import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, describeError } from './errors.ts';
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type Lease, type OutboxEntry } from './instance.ts';
@@ -117,11 +118,15 @@ export class ProcessingHost {
         if (joining.length > 0) {
           // At a join: nothing to do until every branch instance ended (the last one to end wakes it again).
           branches = await this.#loadAll(joining);
-          if (!branches.every(branchEnded)) return { result: 'done', detail: 'waiting for its parallel branches', instance: state };
+          if (!branches.every(branchEnded)) {
+            // The sweeper woke it for a branch that ended early: that branch need not be due any more.
+            if (item.reason === 'sweep') await store.snooze(branches.filter(branchEnded).map((b) => b.instanceId));
+            return { result: 'done', detail: 'waiting for its parallel branches', instance: state };
+          }
         } else {
           const consumed = new Set(state.consumed ?? []);
           const fresh = (m: InboundMessage) => !consumed.has(m.messageId) && (m.incarnation === undefined || m.incarnation === state!.createdAt);
-          if (!(await inbox()).some(fresh)) return { result: 'done', detail: 'waiting; nothing new in its inbox', instance: state };
+          if (!(await inbox()).some(fresh)) return this.#rest(item, state, 'waiting; nothing new in its inbox');
         }
       }
     } else if (state.status !== InstanceStatus.Running) {
@@ -188,7 +193,7 @@ export class ProcessingHost {
       // there is nothing to persist.
       if (result.stop === 'waiting' && state.status === InstanceStatus.Waiting && result.shapesRun === 0 && result.state.outbox.length === 0 &&
         JSON.stringify(result.state.cursor) === JSON.stringify(state.cursor) && commits === 0) {
-        return { result: 'done', detail: 'waiting; nothing it can take yet', instance: state };
+        return this.#rest(item, state, 'waiting; nothing it can take yet');
       }
       const continues = result.stop === 'checkpoint';
       const now = clock.now();
@@ -216,6 +221,15 @@ export class ProcessingHost {
       state = next;
       holdsLease = true;
     }
+  }
+
+  /**
+   * A waiting instance woken by the sweeper (a delivery marked it due) had nothing to take: nothing is due for it
+   * before its timer, if it has one. Other wake-ups write nothing: the mark, if any, goes at the next sweep.
+   */
+  async #rest(item: WorkItem, state: InstanceState, detail: string): Promise<ProcessOutcome> {
+    if (item.reason === 'sweep') await this.#deps.store.rest(state.instanceId, state.revision, timerDueOf(state));
+    return { result: 'done', detail, instance: state };
   }
 
   /**

@@ -11,9 +11,9 @@ import { createRuntime } from './runtime.ts';
 export const METRICS_NAMESPACE = 'Baton';
 
 /**
- * Lambda entry point of the sweeper (on a schedule), for the orchestrations of `module` (it needs them to find
- * joins whose last wake-up was lost): re-enqueues instances whose work item was lost, and publishes the
- * MessageBox's counts (running, waiting, suspended instances, suspended messages) for the alarms.
+ * Lambda entry point of the sweeper (on a schedule): wakes what is due and was not woken (see core/sweeper.ts),
+ * and publishes the counts the alarms read: suspended instances and suspended messages. It does not count running
+ * or waiting instances: that would page the whole status index every minute, a cost that grows with them.
  */
 export function sweeperHandler(module: unknown) {
   const logger = new Logger({ serviceName: 'baton-sweeper' });
@@ -21,14 +21,12 @@ export function sweeperHandler(module: unknown) {
   const runtime = createRuntime(readConfig(), { definitions: definitionsOf(module, process.env, 'the orchestrations module') });
   return async function handler(): Promise<{ requeued: number }> {
     const requeued = await sweep(
-      { store: runtime.store, workQueue: runtime.workQueue, clock: systemClock, registry: runtime.registry },
+      { store: runtime.store, workQueue: runtime.workQueue, clock: systemClock },
       { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: runtime.lease },
     );
     if (requeued.length > 0) logger.warn('re-enqueued instances whose work item was lost', { count: requeued.length, instanceIds: requeued.slice(0, 20) });
-    const counts = await runtime.store.countByStatus();
+    const counts = await runtime.store.countByStatus(['suspended', 'message']);
     metrics.addMetric('RequeuedInstances', MetricUnit.Count, requeued.length);
-    metrics.addMetric('RunningInstances', MetricUnit.Count, counts.running ?? 0);
-    metrics.addMetric('WaitingInstances', MetricUnit.Count, counts.waiting ?? 0);
     metrics.addMetric('SuspendedInstances', MetricUnit.Count, counts.suspended ?? 0);
     metrics.addMetric('SuspendedMessages', MetricUnit.Count, counts.message ?? 0);
     metrics.publishStoredMetrics();

@@ -29,7 +29,7 @@ export class MessageBox extends Construct {
   constructor(scope: Construct, id: string, props: MessageBoxProps = {}) {
     super(scope, id);
     const retain = props.retain ?? true;
-    const { partitionKey, sortKey, statusIndex } = MESSAGEBOX;
+    const { partitionKey, sortKey, statusIndex, dueIndex } = MESSAGEBOX;
     this.table = new TableV2(this, 'Table', {
       partitionKey: { name: partitionKey, type: AttributeType.STRING },
       sortKey: { name: sortKey, type: AttributeType.STRING },
@@ -44,6 +44,12 @@ export class MessageBox extends Construct {
         partitionKey: { name: statusIndex.partitionKey, type: AttributeType.STRING },
         sortKey: { name: statusIndex.sortKey, type: AttributeType.STRING },
         projectionType: ProjectionType.KEYS_ONLY,
+      }, {
+        indexName: dueIndex.name,
+        partitionKey: { name: dueIndex.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: dueIndex.sortKey, type: AttributeType.NUMBER },
+        projectionType: ProjectionType.INCLUDE,
+        nonKeyAttributes: [...dueIndex.projected],
       }],
     });
   }
@@ -56,8 +62,8 @@ export class MessageBox extends Construct {
       // PutItem: a step's effects create instances (parallel branches, Start Orchestration) and fill inboxes.
       step: [new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], resources: [table] })],
       sweep: [
-        new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table}/index/${MESSAGEBOX.statusIndex.name}`] }),
-        new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table] }),
+        // What is due (the sweep itself), and the suspended counts it publishes for the alarms.
+        new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table}/index/${MESSAGEBOX.dueIndex.name}`, `${table}/index/${MESSAGEBOX.statusIndex.name}`] }),
       ],
     }[access];
     for (const statement of statements) grantee.grantPrincipal.addToPrincipalPolicy(statement);

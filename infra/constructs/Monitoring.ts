@@ -59,7 +59,7 @@ export class Monitoring extends Construct {
       widgets: [
         depthWidgets,
         [
-          new GraphWidget({ title: 'MessageBox', left: ['RunningInstances', 'WaitingInstances', 'SuspendedInstances', 'SuspendedMessages', 'RequeuedInstances'].map(messageBox) }),
+          new GraphWidget({ title: 'MessageBox', left: ['SuspendedInstances', 'SuspendedMessages', 'RequeuedInstances'].map(messageBox) }),
           new GraphWidget({ title: 'Host errors', left: Object.entries(props.functions).map(([name, fn]) => fn.metricErrors({ label: name })) }),
           new GraphWidget({ title: 'Host duration (p99)', left: Object.entries(props.functions).map(([name, fn]) => fn.metricDuration({ label: name, statistic: 'p99' })) }),
         ],

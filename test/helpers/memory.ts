@@ -1,6 +1,7 @@
 import { OwnershipLost } from '../../functions/core/errors.ts';
 import type { InstanceState, InstanceStatus, Lease, SendEntry, SuspendedMessage } from '../../functions/core/instance.ts';
-import type { Clock, InstanceStore, InstanceSummary, SendPort, WorkItem, WorkQueue } from '../../functions/core/ports.ts';
+import type { Clock, DueEntry, InstanceStore, InstanceSummary, SendPort, WorkItem, WorkQueue } from '../../functions/core/ports.ts';
+import { dueOf } from '../../functions/core/due.ts';
 import type { InboundMessage } from '../../functions/core/message.ts';
 
 /** An in-memory MessageBox with the same conditions as the DynamoDB store. */
@@ -49,6 +50,9 @@ export class MemoryInstanceStore implements InstanceStore {
     this.writes++;
     this.#check(next.instanceId, expectedRevision, hostId, takeoverBefore);
     this.items.set(next.instanceId, JSON.stringify({ ...next, attempts: undefined }));
+    // A commit sets what is due from the state it writes (see core/due.ts), as the DynamoDB item does.
+    this.marks.delete(next.instanceId);
+    this.snoozed.delete(next.instanceId);
     await this.afterCommit?.(next);
   }
 
@@ -75,6 +79,47 @@ export class MemoryInstanceStore implements InstanceStore {
     const inbox = this.inboxes.get(instanceId) ?? [];
     if (!inbox.some((m) => m.messageId === message.messageId)) inbox.push(message);
     this.inboxes.set(instanceId, inbox);
+    const state = await this.load(instanceId);
+    if (state?.status === 'waiting') {
+      this.writes++;
+      const current = this.#dueAt(state);
+      if (current === undefined || current > message.receivedAt) this.marks.set(instanceId, message.receivedAt);
+    }
+  }
+
+  /** Due marks of unread deliveries, and finished branches snoozed: what the DynamoDB item's due attributes hold beyond the state. */
+  readonly marks = new Map<string, number>();
+  readonly snoozed = new Set<string>();
+
+  #dueAt(state: InstanceState): number | undefined {
+    if (this.retired.has(state.instanceId)) return undefined;
+    const due = this.snoozed.has(state.instanceId) ? undefined : dueOf(state)?.at;
+    const mark = state.status === 'waiting' ? this.marks.get(state.instanceId) : undefined;
+    return due === undefined ? mark : mark === undefined ? due : Math.min(due, mark);
+  }
+
+  async listDue(before: number): Promise<DueEntry[]> {
+    const entries: DueEntry[] = [];
+    for (const item of this.items.values()) {
+      const state = JSON.parse(item) as InstanceState;
+      const at = this.#dueAt(state);
+      if (at !== undefined && at < before) entries.push({ instanceId: state.instanceId, at, ...(dueOf(state)?.joinOf ? { joinOf: dueOf(state)!.joinOf } : {}) });
+    }
+    return entries.sort((a, b) => a.at - b.at);
+  }
+
+  async rest(instanceId: string, revision: number): Promise<void> {
+    this.writes++;
+    const state = await this.load(instanceId);
+    if (state?.revision === revision && state.status === 'waiting') this.marks.delete(instanceId);
+  }
+
+  async snooze(instanceIds: readonly string[]): Promise<void> {
+    for (const id of instanceIds) {
+      this.writes++;
+      const state = await this.load(id);
+      if (state?.branchOf && (state.status === 'completed' || state.status === 'terminated')) this.snoozed.add(id);
+    }
   }
 
   async markDispatched(instanceId: string, revision: number): Promise<void> {

@@ -34,7 +34,7 @@ describe('BatonStack', () => {
         KeySchema: local.KeySchema,
         AttributeDefinitions: Match.arrayWith(local.AttributeDefinitions),
         BillingMode: MESSAGEBOX.billingMode,
-        GlobalSecondaryIndexes: [Match.objectLike({ IndexName: local.GlobalSecondaryIndexes[0]!.IndexName, KeySchema: local.GlobalSecondaryIndexes[0]!.KeySchema, Projection: local.GlobalSecondaryIndexes[0]!.Projection })],
+        GlobalSecondaryIndexes: local.GlobalSecondaryIndexes.map((index) => Match.objectLike({ IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection })),
         TimeToLiveSpecification: { AttributeName: MESSAGEBOX.ttlAttribute, Enabled: true },
         SSESpecification: Match.objectLike({ SSEEnabled: true }),
         Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true })],

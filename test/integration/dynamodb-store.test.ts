@@ -72,6 +72,44 @@ for (const target of targets) {
       expect((await store.load(state.instanceId))!.attempts).toBeUndefined();
     });
 
+    it('lists only what is due, in requests that do not grow with the instances that are not (path 5)', async () => {
+      const t0 = Date.now();
+      const waiting = (state: ReturnType<typeof fresh>, timerDue?: number) => ({
+        ...state, status: InstanceStatus.Waiting, revision: 1, updatedAt: t0,
+        cursor: { threads: [{ id: 'main', at: 'x', attempts: 0, ...(timerDue === undefined ? {} : { timerDue }) }] },
+      });
+      // 120 instances that are not due: waiting on a receive, or on a timer tomorrow.
+      const quiet = Array.from({ length: 120 }, () => fresh(t0));
+      await Promise.all(quiet.map(async (state, n) => {
+        await store.create(state);
+        await store.commit(waiting(state, n % 2 ? t0 + 86_400_000 : undefined), 0, 'h', t0);
+      }));
+      // Due: an overdue timer, a delivery nobody read, a running instance nobody leased, a finished branch unjoined.
+      const [timer, unread, lost, parent] = [fresh(t0), fresh(t0), fresh(t0 - 90_000), fresh(t0)];
+      for (const state of [timer, unread, lost, parent]) await store.create(state);
+      await store.commit(waiting(timer, t0 - 60_000), 0, 'h', t0);
+      await store.commit(waiting(unread), 0, 'h', t0);
+      await store.deliver(unread.instanceId, { messageId: `m-${unread.instanceId}`, messageType: 'Approval', body: {}, properties: {}, receivedAt: t0 - 45_000, incarnation: unread.createdAt });
+      const branch = { ...fresh(t0), branchOf: { instanceId: parent.instanceId, parallel: 'p', fork: 1, branch: 'b', handled: false } };
+      await store.create(branch);
+      await store.commit({ ...branch, status: InstanceStatus.Completed, revision: 1, updatedAt: t0 - 40_000 }, 0, 'h', t0);
+
+      meter.reset();
+      const due = (await store.listDue(t0 - 30_000)).filter((e) => [timer, unread, lost, branch].some((s) => s.instanceId === e.instanceId));
+      expect(due.map((e) => e.instanceId).sort()).toEqual([timer, unread, lost, branch].map((s) => s.instanceId).sort());
+      expect(due.find((e) => e.instanceId === branch.instanceId)!.joinOf).toBe(parent.instanceId);
+      // One query per shard, whatever the number of instances that are not due.
+      expect(meter.snapshot()['DynamoDB.Query']).toBe(8);
+
+      // The unread delivery rests once the instance had nothing to take; the branch once it was retired.
+      await store.rest(unread.instanceId, 1, undefined);
+      await store.retire([branch.instanceId], t0);
+      const after = (await store.listDue(t0 - 30_000)).map((e) => e.instanceId);
+      expect(after).toContain(timer.instanceId);
+      expect(after).not.toContain(unread.instanceId);
+      expect(after).not.toContain(branch.instanceId);
+    });
+
     it('creates an instance once: a redelivered activation finds it', async () => {
       const state = fresh();
       expect(await store.create(state)).toBe(true);

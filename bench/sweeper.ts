@@ -1,0 +1,88 @@
+/**
+ * `npm run bench:sweeper`: what one sweep reads as the MessageBox fills with instances that are not due (waiting
+ * on a timer due tomorrow, or on a receive with nothing delivered), with the same few that are due each time.
+ * Beside it, what the previous sweeper read on the same table: the oldest 1,000 running and 1,000 waiting
+ * instances through the status index, each read whole, and every status counted by paging the index.
+ * Prints one JSON line per size: {"metric":"sweepReads","instances":N,...}; counts and capacity units come from
+ * the metered SDK client (what the emulator reports), nothing is estimated.
+ * Options: --instances 1000,10000,100000 --due 40
+ */
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
+import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
+import { RequestMeter } from '../functions/adapters/request-meter.ts';
+import { systemClock } from '../functions/adapters/system-clock.ts';
+import { activate } from '../functions/core/engine.ts';
+import { InstanceStatus, type InstanceState } from '../functions/core/instance.ts';
+import { OrchestrationRegistry } from '../functions/core/registry.ts';
+import { sweep } from '../functions/core/sweeper.ts';
+import { orderFulfilment } from '../functions/orchestrations/order-fulfilment.ts';
+import { startEmbeddedStack } from '../local/embedded-stack.ts';
+import { provision } from '../local/provision.ts';
+import { OWNERSHIP } from '../infra/settings.ts';
+
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+
+const { values } = parseArgs({ options: { instances: { type: 'string', default: '1000,10000,100000' }, due: { type: 'string', default: '40' } } });
+const sizes = values.instances!.split(',').map(Number).sort((a, b) => a - b);
+const DUE = Number(values.due);
+
+const orchestration = new OrchestrationRegistry([orderFulfilment()]).latest('OrderFulfilment')!;
+const now = Date.now();
+let made = 0;
+/** A waiting instance as a commit leaves it: a timer (due tomorrow, or overdue), or a receive with nothing delivered. */
+function waiting(timerDue: number | undefined): InstanceState {
+  const state = activate(orchestration, { messageId: `sweep-bench-${++made}`, messageType: 'Order', body: { orderId: `o-${made}` }, properties: {}, receivedAt: now }, now);
+  const thread = { id: 'main', at: 'awaitApproval', attempts: 0, ...(timerDue === undefined ? {} : { timerDue }) };
+  return { ...state, status: InstanceStatus.Waiting, revision: 1, cursor: { threads: [thread] }, updatedAt: now - 3_600_000 };
+}
+
+const stack = await startEmbeddedStack({ port: 0 });
+try {
+  const meter = new RequestMeter({ capacity: true });
+  const resources = await provision({ dynamo: new DynamoDBClient({ endpoint: stack.endpoint }), sqs: sqsClient({ endpoint: stack.endpoint }) }, `sweepbench${Date.now().toString(36)}`);
+  const store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: stack.endpoint, meter }), resources.tableName);
+  const writer = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: stack.endpoint }), resources.tableName);
+  const config = { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: { leaseMs: OWNERSHIP.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs } };
+  const nowhere = { enqueue: async () => {} };
+
+  // The instances that are due: timers that fired an hour ago and whose work items were lost.
+  for (let i = 0; i < DUE; i++) await writer.create(waiting(now - 3_600_000));
+  let written = DUE;
+  for (const size of sizes) {
+    const started = Date.now();
+    const todo = size - written;
+    for (let i = 0; i < todo; i += 64) {
+      await Promise.all(Array.from({ length: Math.min(64, todo - i) }, (_, j) => writer.create(waiting((i + j) % 2 ? now + 86_400_000 : undefined))));
+    }
+    written = size;
+    const fill = Date.now() - started;
+
+    meter.reset();
+    const found = await sweep({ store, workQueue: nowhere, clock: systemClock }, config);
+    const sweepReads = reads(meter);
+
+    meter.reset();
+    // The previous sweeper, on the same table: its two lists (each item read whole) and the counts it published.
+    await store.listInstances(InstanceStatus.Running);
+    await store.listInstances(InstanceStatus.Waiting);
+    await store.countByStatus();
+    const previousReads = reads(meter);
+
+    console.log(JSON.stringify({
+      metric: 'sweepReads', instances: size, due: DUE, found: found.length, ...sweepReads,
+      previous: previousReads, fillSeconds: Math.round(fill / 100) / 10,
+    }));
+  }
+} finally {
+  await stack.stop();
+}
+
+function reads(meter: RequestMeter): { requests: number; readUnits: number } {
+  const requests = [...meter.calls.entries()].filter(([op]) => op.startsWith('DynamoDB.')).reduce((n, [, c]) => n + c, 0);
+  const readUnits = [...meter.capacityUnits.values()].reduce((n, c) => n + c, 0);
+  return { requests, readUnits: Math.round(readUnits * 10) / 10 };
+}
