@@ -180,15 +180,24 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   async retire(instanceIds: readonly string[], now: number): Promise<void> {
+    await this.#updateFinished(instanceIds, 'SET #ttl = :ttl REMOVE duePk, dueAt, joinOf', 'attribute_exists(pk)', { '#ttl': MESSAGEBOX.ttlAttribute }, { ':ttl': expiry(now) });
+  }
+
+  async snooze(instanceIds: readonly string[]): Promise<void> {
+    await this.#updateFinished(instanceIds, 'REMOVE duePk, dueAt', 'attribute_exists(joinOf)', {}, {});
+  }
+
+  /** One update per instance, applied only to those that exist and are finished; the others are left alone. */
+  async #updateFinished(instanceIds: readonly string[], update: string, exists: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {
     await Promise.all(instanceIds.map(async (instanceId) => {
       try {
         await this.#client.send(new UpdateCommand({
           TableName: this.#table,
           Key: { pk: instanceKey(instanceId), sk: STATE },
-          UpdateExpression: 'SET #ttl = :ttl REMOVE duePk, dueAt, joinOf',
-          ConditionExpression: 'attribute_exists(pk) AND #status IN (:completed, :terminated)',
-          ExpressionAttributeNames: { '#ttl': MESSAGEBOX.ttlAttribute, '#status': 'status' },
-          ExpressionAttributeValues: { ':ttl': expiry(now), ':completed': InstanceStatus.Completed, ':terminated': InstanceStatus.Terminated },
+          UpdateExpression: update,
+          ConditionExpression: `${exists} AND #status IN (:completed, :terminated)`,
+          ExpressionAttributeNames: { ...names, '#status': 'status' },
+          ExpressionAttributeValues: { ...values, ':completed': InstanceStatus.Completed, ':terminated': InstanceStatus.Terminated },
         }));
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -245,23 +254,6 @@ export class DynamoDbInstanceStore implements InstanceStore {
       // It moved on: that commit set what is due.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-  }
-
-  async snooze(instanceIds: readonly string[]): Promise<void> {
-    await Promise.all(instanceIds.map(async (instanceId) => {
-      try {
-        await this.#client.send(new UpdateCommand({
-          TableName: this.#table,
-          Key: { pk: instanceKey(instanceId), sk: STATE },
-          UpdateExpression: 'REMOVE duePk, dueAt',
-          ConditionExpression: 'attribute_exists(joinOf) AND #status IN (:completed, :terminated)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':completed': InstanceStatus.Completed, ':terminated': InstanceStatus.Terminated },
-        }));
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-    }));
   }
 
   async listDue(before: number, limit = 10_000): Promise<DueEntry[]> {

@@ -135,10 +135,7 @@ describe('Parallel Actions', () => {
       out('joined', 'Joined'),
       complete('done'),
     ]);
-    const w = createWorld([definition]);
-    await w.receiver.receive([rawMessage({ orderId: 'o-1' }, { MessageType: 'Go' })]);
-    await settle(w); // the slow branch's timer is not due
-    const main = states(w).find((s) => !s.branchOf)!;
+    const { w, main } = await runOne([definition]);
     expect(main.status).toBe('waiting');
     const suspended = states(w).find((s) => s.status === 'suspended')!;
     expect(suspended.branchOf!.branch).toBe('b');

@@ -1,0 +1,320 @@
+/**
+ * `npm run soak -- --minutes 30`: runs the very process `npm start` runs (`local/cli.ts start`, with the embedded
+ * stack, its state on disk, the status line), in a BATON_HOME of its own, under a steady mixed load of sample
+ * orders (plain, approved by a person, invalid, cancelled) with a host instance SIGKILLed now and then. Every
+ * sample it records the memory (RSS) of that process and of each host instance, the depth of every queue and DLQ,
+ * and, every minute, the MessageBox's item count. After a warm-up (the first third of the run) it fails if a
+ * process's memory or a queue keeps growing past the bounds below. `--figures docs/figures` writes the samples
+ * and a plot.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
+import { lineChart } from '../bench/plot.ts';
+import type { ClusterRecord } from './endpoints-file.ts';
+
+process.env.AWS_REGION ??= 'us-east-1';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+
+const { values } = parseArgs({
+  options: {
+    minutes: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '4' },
+    'kill-every': { type: 'string', default: '60' },
+    'sample-every': { type: 'string', default: '10' },
+    figures: { type: 'string' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log('npm run soak -- [--minutes 10] [--rate 4 orders/s] [--kill-every 60 s] [--sample-every 10 s] [--figures docs/figures]');
+  process.exit(0);
+}
+const minutes = Number(values.minutes);
+const rate = Number(values.rate);
+const killEverySeconds = Number(values['kill-every']);
+const sampleEverySeconds = Number(values['sample-every']);
+if (!(minutes > 0) || !(rate > 0) || !(sampleEverySeconds > 0) || !(killEverySeconds >= 0)) throw new Error('--minutes, --rate and --sample-every must be positive, --kill-every 0 or more');
+
+/**
+ * The bounds, after the warm-up: a process's memory may not trend up by more than this (least squares over the
+ * samples), nor end more than GROWTH_MB above where the measured part began; a queue may not trend up either.
+ * A leak like the one the status line once had (0.7 MB/s) crosses them within a minute or two.
+ */
+const BOUNDS = { rssSlopeMbPerMinute: 2, rssGrowthMb: 64, queueSlopePerMinute: 2, dlqMessages: 0 } as const;
+
+interface Sample {
+  /** Minutes since the load started. */
+  readonly t: number;
+  readonly startRss: number;
+  /** RSS of each host instance process alive at the time (MB). */
+  readonly hostRss: number[];
+  readonly queues: Record<string, number>;
+  readonly items?: number;
+}
+
+/** Cancels to send, 2 s after their order (sent earlier, a Cancel would find no order yet). */
+const cancels: { at: number; orderId: string }[] = [];
+
+const home = mkdtempSync(join(tmpdir(), 'baton-soak-'));
+const port = await freePort();
+const log = createWriteStream(join(home, 'start.log'));
+const start = spawn(process.execPath, [resolve(import.meta.dirname, 'cli.ts'), 'start', '--port', String(port), '--lease', '3s', '--instances', '3',
+  // A person answers within the minute: with the sample's 48-hour approval timeout, each approved order would
+  // leave its timer's 15-minute hop on the work queue after it completed, and the queue would take 15 minutes
+  // to reach its steady depth.
+  '--approval-timeout', '60s'], {
+  env: { ...process.env, BATON_HOME: home },
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+start.stdout!.pipe(log);
+start.stderr!.pipe(log);
+// However this run ends, the cluster it started ends with it.
+process.on('exit', () => { if (start.exitCode === null) start.kill('SIGKILL'); });
+let exitCode = 1;
+const timers: NodeJS.Timeout[] = [];
+try {
+  const cluster = await waitForCluster(home, start.pid!);
+  const sqs = sqsClient({ endpoint: cluster.endpoint, longPolling: true });
+  const dynamo = dynamoDbDocumentClient({ endpoint: cluster.endpoint });
+  const dlqs = await deadLetterQueues(sqs, cluster);
+  console.log(`soak: ${minutes} min, ${rate} orders/s, a host instance SIGKILLed every ${killEverySeconds || '—'} s, a sample every ${sampleEverySeconds} s; npm start is pid ${start.pid} (BATON_HOME ${home})`);
+
+  const startedAt = Date.now();
+  const endAt = startedAt + minutes * 60_000;
+  let sent = 0;
+  let received = 0;
+  let kills = 0;
+  const answered = new Set<string>();
+  const samples: Sample[] = [];
+
+  // The load: every second, `rate` orders of the sample's kinds, in turn, and the Cancels that are due.
+  timers.push(setInterval(() => {
+    const batch = Array.from({ length: rate }, () => order(sent++));
+    while (cancels.length > 0 && cancels[0]!.at <= Date.now()) batch.push({ type: 'Cancel', body: { orderId: cancels.shift()!.orderId } });
+    void sendAll(sqs, cluster.receiveQueueUrl, batch).catch((error) => console.error(`soak: send failed: ${(error as Error).message}`));
+  }, 1_000));
+  // Now and then a host instance dies; the cluster restarts it.
+  if (killEverySeconds > 0) {
+    timers.push(setInterval(() => {
+      const hosts = childrenOf(start.pid!);
+      const victim = hosts[Math.floor(Math.random() * hosts.length)];
+      if (victim === undefined) return;
+      try {
+        process.kill(victim, 'SIGKILL');
+        kills++;
+      } catch {
+        // it had just exited
+      }
+    }, killEverySeconds * 1_000));
+  }
+  const sample = async (withItems: boolean) => {
+    const t = (Date.now() - startedAt) / 60_000;
+    const queues: Record<string, number> = {};
+    for (const [name, url] of [['receive', cluster.receiveQueueUrl], ['work', cluster.workQueueUrl], ['send', cluster.sendQueueUrl], ...dlqs] as const) {
+      queues[name] = await depth(sqs, url);
+    }
+    samples.push({ t, startRss: rssMb(start.pid!), hostRss: childrenOf(start.pid!).map(rssMb).filter((mb) => mb > 0), queues, ...(withItems ? { items: await itemCount(dynamo, cluster.tableName) } : {}) });
+  };
+  let sampled = 0;
+  timers.push(setInterval(() => void sample(sampled++ % Math.max(1, Math.round(60 / sampleEverySeconds)) === 0).catch((error) => console.error(`soak: sample failed: ${(error as Error).message}`)), sampleEverySeconds * 1_000));
+
+  // The customer: reads the send queue, answers approval requests as a person would.
+  while (Date.now() < endAt) {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: cluster.sendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+    const approvals: { type: string; body: unknown }[] = [];
+    for (const m of Messages) {
+      received++;
+      const type = m.MessageAttributes?.MessageType?.StringValue;
+      const orderId = (JSON.parse(m.Body ?? '{}') as { orderId?: string }).orderId ?? '';
+      if (type === 'ApprovalRequest' && !answered.has(orderId)) {
+        answered.add(orderId);
+        approvals.push({ type: 'Approval', body: { orderId, approved: true } });
+      }
+    }
+    if (approvals.length > 0) await sendAll(sqs, cluster.receiveQueueUrl, approvals);
+    if (Messages.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: cluster.sendQueueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+  }
+  for (const timer of timers) clearInterval(timer);
+  await sample(true);
+
+  const verdicts = judge(samples);
+  if (values.figures) writeFigures(resolve(values.figures), samples, verdicts);
+  for (const v of verdicts) console.log(`soak: ${v.ok ? 'ok  ' : 'FAIL'} ${v.what}: ${v.detail}`);
+  const last = samples.at(-1)!;
+  console.log(`soak: minutes=${minutes} orders=${sent} received=${received} kills=${kills} samples=${samples.length} ` +
+    `rss(npm start)=${Math.round(samples.find((s) => s.t >= minutes / 3)?.startRss ?? 0)}→${Math.round(last.startRss)} MB items=${last.items ?? '?'} ${verdicts.every((v) => v.ok) ? 'ok' : 'FAILED'}`);
+  exitCode = verdicts.every((v) => v.ok) ? 0 : 1;
+} catch (error) {
+  console.error(`soak: ${(error as Error).stack ?? error}`);
+  console.error(`soak: the npm start log is in ${join(home, 'start.log')}`);
+} finally {
+  for (const timer of timers) clearInterval(timer);
+  await stopStart();
+  if (exitCode === 0) rmSync(home, { recursive: true, force: true });
+}
+process.exit(exitCode);
+
+interface Verdict {
+  readonly what: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** Applies BOUNDS to what was sampled after the warm-up. */
+function judge(samples: readonly Sample[]): Verdict[] {
+  const measured = samples.filter((s) => s.t >= minutes / 3);
+  if (measured.length < 3) return [{ what: 'samples', ok: false, detail: `${measured.length} samples after the warm-up; run longer` }];
+  const verdicts: Verdict[] = [];
+  const memory = (what: string, points: [number, number][]) => {
+    const slope = trend(points);
+    const growth = points.at(-1)![1] - Math.min(...points.slice(0, Math.max(1, Math.ceil(points.length / 4))).map(([, y]) => y));
+    const ok = slope <= BOUNDS.rssSlopeMbPerMinute && growth <= BOUNDS.rssGrowthMb;
+    verdicts.push({ what: `${what} memory`, ok, detail: `${Math.round(points[0]![1])}→${Math.round(points.at(-1)![1])} MB, trend ${slope.toFixed(2)} MB/min (bound ${BOUNDS.rssSlopeMbPerMinute}), growth ${Math.round(growth)} MB (bound ${BOUNDS.rssGrowthMb})` });
+  };
+  memory('npm start process', measured.map((s) => [s.t, s.startRss]));
+  memory('largest host instance', measured.map((s) => [s.t, Math.max(0, ...s.hostRss)]));
+  for (const queue of Object.keys(measured[0]!.queues)) {
+    const points = measured.map((s): [number, number] => [s.t, s.queues[queue] ?? 0]);
+    if (queue.endsWith('DLQ')) {
+      const last = points.at(-1)![1];
+      verdicts.push({ what: `${queue}`, ok: last <= BOUNDS.dlqMessages, detail: `${last} message(s) (bound ${BOUNDS.dlqMessages})` });
+    } else {
+      const slope = trend(points);
+      verdicts.push({ what: `${queue} queue`, ok: slope <= BOUNDS.queueSlopePerMinute, detail: `depth ${points[0]![1]}→${points.at(-1)![1]}, trend ${slope.toFixed(2)}/min (bound ${BOUNDS.queueSlopePerMinute})` });
+    }
+  }
+  return verdicts;
+}
+
+/** Least-squares slope of y over x. */
+function trend(points: readonly [number, number][]): number {
+  const n = points.length;
+  const mx = points.reduce((a, [x]) => a + x, 0) / n;
+  const my = points.reduce((a, [, y]) => a + y, 0) / n;
+  const sxx = points.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return sxx === 0 ? 0 : points.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx;
+}
+
+function writeFigures(dir: string, samples: readonly Sample[], verdicts: readonly Verdict[]): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'soak.json'), `${JSON.stringify({ minutes, rate, killEverySeconds, bounds: BOUNDS, verdicts, samples }, null, 1)}\n`);
+  const warm = minutes / 3;
+  writeFileSync(join(dir, 'soak-memory.svg'), lineChart(`Soak: memory over ${minutes} min at ${rate} orders/s (measured after ${warm.toFixed(0)} min)`, 'RSS (MB)', [
+    { label: 'npm start process', points: samples.map((s) => [s.t, s.startRss]) },
+    { label: 'largest host instance', points: samples.map((s) => [s.t, Math.max(0, ...s.hostRss)]) },
+  ]));
+  const queueNames = Object.keys(samples[0]?.queues ?? {});
+  writeFileSync(join(dir, 'soak-queues.svg'), lineChart(`Soak: queue depths and MessageBox items (÷100)`, 'messages', [
+    ...queueNames.map((q) => ({ label: q, points: samples.map((s): [number, number] => [s.t, s.queues[q] ?? 0]) })),
+    { label: 'items ÷ 100', points: samples.filter((s) => s.items !== undefined).map((s): [number, number] => [s.t, s.items! / 100]) },
+  ]));
+}
+
+/** The sample's kinds, in turn: what a steady day of orders looks like. */
+function order(n: number): { type: string; body: unknown } {
+  const kind = ['plain', 'approved', 'plain', 'invalid', 'cancelled'][n % 5]!;
+  const orderId = `soak-${start.pid}-${n}`;
+  const unitPrice = kind === 'approved' ? 15_000 : 12.5;
+  if (kind === 'cancelled') cancels.push({ at: Date.now() + 2_000, orderId });
+  return { type: 'Order', body: { orderId, customerId: `c-${n % 17}`, lines: [{ sku: 'A', qty: kind === 'invalid' ? 0 : 1, unitPrice }] } };
+}
+
+async function waitForCluster(home: string, pid: number): Promise<ClusterRecord> {
+  const file = join(home, 'endpoints.json');
+  for (let i = 0; i < 600; i++) {
+    if (start.exitCode !== null) throw new Error(`npm start exited (${start.exitCode}) before the cluster was up`);
+    if (existsSync(file)) {
+      const record = JSON.parse(readFileSync(file, 'utf8')) as ClusterRecord;
+      if (record.pid === pid) {
+        // The host instances report in before the status line starts; give them a moment.
+        await new Promise((r) => setTimeout(r, 3_000));
+        return record;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the cluster did not come up within a minute');
+}
+
+async function deadLetterQueues(sqs: SQSClient, cluster: ClusterRecord): Promise<[string, string][]> {
+  const found: [string, string][] = [];
+  for (const [name, url] of [['receive', cluster.receiveQueueUrl], ['work', cluster.workQueueUrl], ['send', cluster.sendQueueUrl]] as const) {
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }));
+    const arn = (JSON.parse(Attributes?.RedrivePolicy ?? '{}') as { deadLetterTargetArn?: string }).deadLetterTargetArn;
+    if (arn) found.push([`${name} DLQ`, url.replace(/[^/]+$/, arn.split(':').at(-1)!)]);
+  }
+  return found;
+}
+
+async function depth(sqs: SQSClient, url: string): Promise<number> {
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }));
+  return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
+}
+
+async function itemCount(dynamo: ReturnType<typeof dynamoDbDocumentClient>, table: string): Promise<number> {
+  let count = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamo.send(new ScanCommand({ TableName: table, Select: 'COUNT', ExclusiveStartKey: startKey }));
+    count += page.Count ?? 0;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return count;
+}
+
+async function sendAll(sqs: SQSClient, queueUrl: string, messages: { type: string; body: unknown }[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += 10) {
+    const chunk = messages.slice(i, i + 10);
+    await sqs.send(new SendMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: chunk.map((m, j) => ({ Id: String(j), MessageBody: JSON.stringify(m.body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: m.type } } })),
+    }));
+  }
+}
+
+/** Resident memory of a process in MB (0 once it is gone), from /proc. */
+function rssMb(pid: number): number {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Number(kb) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The host instance processes the cluster runs (the start process's children). */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port: free } = server.address() as { port: number };
+      server.close(() => resolvePort(free));
+    });
+  });
+}
+
+async function stopStart(): Promise<void> {
+  if (start.exitCode !== null) return;
+  await new Promise<void>((done) => {
+    const force = setTimeout(() => start.kill('SIGKILL'), 20_000);
+    start.once('exit', () => { clearTimeout(force); done(); });
+    start.kill('SIGINT');
+  });
+}
