@@ -3,19 +3,19 @@
  * stack, its state on disk, the status line), in a BATON_HOME of its own, under a steady mixed load of sample
  * orders (plain, approved by a person, invalid, cancelled) with a host instance SIGKILLed now and then. Every
  * sample it records the memory (RSS) of that process and of each host instance, the depth of every queue and DLQ,
- * and, every minute, the MessageBox's item count. After a warm-up (the first third of the run) it fails if a
+ * and the MessageBox's size on disk. (Not its item count: the emulator keeps none, and a Scan that counts would
+ * leave the emulator's LevelDB iterator of every 1 MB page open in the very process this measures.) After a warm-up (the first third of the run) it fails if a
  * process's memory or a queue keeps growing past the bounds below. `--figures docs/figures` writes the samples
  * and a plot.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
+import { sqsClient } from '../functions/adapters/aws-clients.ts';
 import { lineChart } from '../bench/plot.ts';
 import type { ClusterRecord } from './endpoints-file.ts';
 
@@ -57,7 +57,8 @@ interface Sample {
   /** RSS of each host instance process alive at the time (MB). */
   readonly hostRss: number[];
   readonly queues: Record<string, number>;
-  readonly items?: number;
+  /** The MessageBox's LevelDB folder, MB. */
+  readonly storeMb: number;
 }
 
 /** Cancels to send, 2 s after their order (sent earlier, a Cancel would find no order yet). */
@@ -83,7 +84,6 @@ const timers: NodeJS.Timeout[] = [];
 try {
   const cluster = await waitForCluster(home, start.pid!);
   const sqs = sqsClient({ endpoint: cluster.endpoint, longPolling: true });
-  const dynamo = dynamoDbDocumentClient({ endpoint: cluster.endpoint });
   const dlqs = await deadLetterQueues(sqs, cluster);
   console.log(`soak: ${minutes} min, ${rate} orders/s, a host instance SIGKILLed every ${killEverySeconds || '—'} s, a sample every ${sampleEverySeconds} s; npm start is pid ${start.pid} (BATON_HOME ${home})`);
 
@@ -115,16 +115,15 @@ try {
       }
     }, killEverySeconds * 1_000));
   }
-  const sample = async (withItems: boolean) => {
+  const sample = async () => {
     const t = (Date.now() - startedAt) / 60_000;
     const queues: Record<string, number> = {};
     for (const [name, url] of [['receive', cluster.receiveQueueUrl], ['work', cluster.workQueueUrl], ['send', cluster.sendQueueUrl], ...dlqs] as const) {
       queues[name] = await depth(sqs, url);
     }
-    samples.push({ t, startRss: rssMb(start.pid!), hostRss: childrenOf(start.pid!).map(rssMb).filter((mb) => mb > 0), queues, ...(withItems ? { items: await itemCount(dynamo, cluster.tableName) } : {}) });
+    samples.push({ t, startRss: rssMb(start.pid!), hostRss: childrenOf(start.pid!).map(rssMb).filter((mb) => mb > 0), queues, storeMb: folderMb(join(home, 'data', 'dynamodb')) });
   };
-  let sampled = 0;
-  timers.push(setInterval(() => void sample(sampled++ % Math.max(1, Math.round(60 / sampleEverySeconds)) === 0).catch((error) => console.error(`soak: sample failed: ${(error as Error).message}`)), sampleEverySeconds * 1_000));
+  timers.push(setInterval(() => void sample().catch((error) => console.error(`soak: sample failed: ${(error as Error).message}`)), sampleEverySeconds * 1_000));
 
   // The customer: reads the send queue, answers approval requests as a person would.
   while (Date.now() < endAt) {
@@ -143,14 +142,14 @@ try {
     if (Messages.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: cluster.sendQueueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
   }
   for (const timer of timers) clearInterval(timer);
-  await sample(true);
+  await sample();
 
   const verdicts = judge(samples);
   if (values.figures) writeFigures(resolve(values.figures), samples, verdicts);
   for (const v of verdicts) console.log(`soak: ${v.ok ? 'ok  ' : 'FAIL'} ${v.what}: ${v.detail}`);
   const last = samples.at(-1)!;
   console.log(`soak: minutes=${minutes} orders=${sent} received=${received} kills=${kills} samples=${samples.length} ` +
-    `rss(npm start)=${Math.round(samples.find((s) => s.t >= minutes / 3)?.startRss ?? 0)}→${Math.round(last.startRss)} MB items=${last.items ?? '?'} ${verdicts.every((v) => v.ok) ? 'ok' : 'FAILED'}`);
+    `rss(npm start)=${Math.round(samples.find((s) => s.t >= minutes / 3)?.startRss ?? 0)}→${Math.round(last.startRss)} MB messagebox=${Math.round(last.storeMb)} MB on disk ${verdicts.every((v) => v.ok) ? 'ok' : 'FAILED'}`);
   exitCode = verdicts.every((v) => v.ok) ? 0 : 1;
 } catch (error) {
   console.error(`soak: ${(error as Error).stack ?? error}`);
@@ -212,9 +211,9 @@ function writeFigures(dir: string, samples: readonly Sample[], verdicts: readonl
     { label: 'largest host instance', points: samples.map((s) => [s.t, Math.max(0, ...s.hostRss)]) },
   ]));
   const queueNames = Object.keys(samples[0]?.queues ?? {});
-  writeFileSync(join(dir, 'soak-queues.svg'), lineChart(`Soak: queue depths and MessageBox items (÷100)`, 'messages', [
+  writeFileSync(join(dir, 'soak-queues.svg'), lineChart(`Soak: queue depths, and the MessageBox on disk`, 'messages (MB on disk)', [
     ...queueNames.map((q) => ({ label: q, points: samples.map((s): [number, number] => [s.t, s.queues[q] ?? 0]) })),
-    { label: 'items ÷ 100', points: samples.filter((s) => s.items !== undefined).map((s): [number, number] => [s.t, s.items! / 100]) },
+    { label: 'MessageBox MB', points: samples.map((s): [number, number] => [s.t, s.storeMb]) },
   ]));
 }
 
@@ -259,15 +258,15 @@ async function depth(sqs: SQSClient, url: string): Promise<number> {
   return Number(Attributes?.ApproximateNumberOfMessages ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0);
 }
 
-async function itemCount(dynamo: ReturnType<typeof dynamoDbDocumentClient>, table: string): Promise<number> {
-  let count = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo.send(new ScanCommand({ TableName: table, Select: 'COUNT', ExclusiveStartKey: startKey }));
-    count += page.Count ?? 0;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return count;
+/** Size of a folder's files, MB (0 if it is not there). */
+function folderMb(dir: string): number {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .reduce((sum, entry) => sum + statSync(join(entry.parentPath, entry.name)).size, 0) / 1_048_576;
+  } catch {
+    return 0;
+  }
 }
 
 async function sendAll(sqs: SQSClient, queueUrl: string, messages: { type: string; body: unknown }[]): Promise<void> {
