@@ -40,10 +40,9 @@ import { measureFailover, median } from './failover.ts';
 import { barChart, stripChart } from './plot.ts';
 import { PRICE_SOURCES } from './prices.ts';
 import { sampleOptionsToEnv, sampleOrchestrations } from '../functions/orchestrations/index.ts';
+import { useEmulatorCredentials } from '../local/emulator-credentials.ts';
 
-process.env.AWS_REGION ??= 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID ??= 'test';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+useEmulatorCredentials();
 
 const { values } = parseArgs({
   options: {

@@ -21,10 +21,9 @@ import { orderFulfilment } from '../functions/orchestrations/order-fulfilment.ts
 import { startEmbeddedStack } from '../local/embedded-stack.ts';
 import { provision } from '../local/provision.ts';
 import { OWNERSHIP } from '../infra/settings.ts';
+import { useEmulatorCredentials } from '../local/emulator-credentials.ts';
 
-process.env.AWS_REGION ??= 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID ??= 'test';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+useEmulatorCredentials();
 
 const { values } = parseArgs({ options: { instances: { type: 'string', default: '1000,10000,100000' }, due: { type: 'string', default: '40' } } });
 const sizes = values.instances!.split(',').map(Number).sort((a, b) => a - b);

@@ -21,10 +21,9 @@ import { OutageSwitch } from './faults.ts';
 import { MAX_CLOCK_SKEW_MS } from '../functions/core/ownership.ts';
 import { orderInstanceId } from './demo.ts';
 import { sampleOptionsToEnv } from '../functions/orchestrations/index.ts';
+import { useEmulatorCredentials } from './emulator-credentials.ts';
 
-process.env.AWS_REGION ??= 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID ??= 'test';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+useEmulatorCredentials();
 
 const { values } = parseArgs({
   options: {

@@ -21,15 +21,14 @@ import { OWNERSHIP } from '../infra/settings.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
 import { EndpointsFile, type ClusterRecord } from './endpoints-file.ts';
 import { quietSqliteWarning } from './warnings.ts';
+import { useEmulatorCredentials } from './emulator-credentials.ts';
 
 /** Baton's working folder: the running cluster's endpoints, its host instances' logs, its data. */
 const WORK_DIR = resolve(process.env.BATON_HOME ?? '.baton');
 const endpoints = new EndpointsFile(WORK_DIR);
 const [command = 'help', ...rest] = process.argv.slice(2);
 
-process.env.AWS_REGION ??= 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID ??= 'test';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+useEmulatorCredentials();
 
 function fail(message: string): never {
   console.error(`baton: ${message}`);

@@ -13,6 +13,7 @@ import { loadOrchestrations } from './orchestrations.ts';
 import { OWNERSHIP } from '../infra/settings.ts';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.ts';
 import { provision, type Resources } from './provision.ts';
+import { useEmulatorCredentials } from './emulator-credentials.ts';
 
 /** `.ts` in a source checkout, `.js` in the installed package. */
 const HOST_ENTRY = fileURLToPath(new URL(`./host-instance${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
@@ -94,10 +95,7 @@ export class LocalCluster {
 
   async start(): Promise<void> {
     const o = this.options;
-    process.env.AWS_REGION ??= 'us-east-1';
-    // Emulators accept any credentials; real ones are never needed locally.
-    process.env.AWS_ACCESS_KEY_ID ??= 'test';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+    useEmulatorCredentials();
     // Loaded first, so a mistake in the module stops the start with its reason, before anything runs.
     const registry = new OrchestrationRegistry(await loadOrchestrations(o.orchestrations, { ...process.env, ...o.environment }));
     this.registry = registry;

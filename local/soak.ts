@@ -10,7 +10,6 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,10 +17,9 @@ import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCom
 import { sqsClient } from '../functions/adapters/aws-clients.ts';
 import { lineChart } from '../bench/plot.ts';
 import type { ClusterRecord } from './endpoints-file.ts';
+import { useEmulatorCredentials } from './emulator-credentials.ts';
 
-process.env.AWS_REGION ??= 'us-east-1';
-process.env.AWS_ACCESS_KEY_ID ??= 'test';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+useEmulatorCredentials();
 
 const { values } = parseArgs({
   options: {
@@ -65,9 +63,8 @@ interface Sample {
 const cancels: { at: number; orderId: string }[] = [];
 
 const home = mkdtempSync(join(tmpdir(), 'baton-soak-'));
-const port = await freePort();
 const log = createWriteStream(join(home, 'start.log'));
-const start = spawn(process.execPath, [resolve(import.meta.dirname, 'cli.ts'), 'start', '--port', String(port), '--lease', '3s', '--instances', '3',
+const start = spawn(process.execPath, [resolve(import.meta.dirname, 'cli.ts'), 'start', '--port', '0', '--lease', '3s', '--instances', '3',
   // A person answers within the minute: with the sample's 48-hour approval timeout, each approved order would
   // leave its timer's 15-minute hop on the work queue after it completed, and the queue would take 15 minutes
   // to reach its steady depth.
@@ -296,17 +293,6 @@ function childrenOf(pid: number): number[] {
   } catch {
     return [];
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port: free } = server.address() as { port: number };
-      server.close(() => resolvePort(free));
-    });
-  });
 }
 
 async function stopStart(): Promise<void> {

@@ -164,19 +164,8 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   async markDispatched(instanceId: string, revision: number): Promise<void> {
-    try {
-      await this.#client.send(new UpdateCommand({
-        TableName: this.#table,
-        Key: { pk: instanceKey(instanceId), sk: STATE },
-        UpdateExpression: 'SET dispatchedRev = :rev',
-        ConditionExpression: '#rev = :rev',
-        ExpressionAttributeNames: { '#rev': 'rev' },
-        ExpressionAttributeValues: { ':rev': revision },
-      }));
-    } catch (error) {
-      // The instance moved on: that later commit carries its own outbox.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // If the instance moved on, that later commit carries its own outbox.
+    await this.#updateUnlessMoved(instanceId, 'SET dispatchedRev = :rev', '#rev = :rev', { '#rev': 'rev' }, { ':rev': revision });
   }
 
   async retire(instanceIds: readonly string[], now: number): Promise<void> {
@@ -189,20 +178,27 @@ export class DynamoDbInstanceStore implements InstanceStore {
 
   /** One update per instance, applied only to those that exist and are finished; the others are left alone. */
   async #updateFinished(instanceIds: readonly string[], update: string, exists: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {
-    await Promise.all(instanceIds.map(async (instanceId) => {
-      try {
-        await this.#client.send(new UpdateCommand({
-          TableName: this.#table,
-          Key: { pk: instanceKey(instanceId), sk: STATE },
-          UpdateExpression: update,
-          ConditionExpression: `${exists} AND #status IN (:completed, :terminated)`,
-          ExpressionAttributeNames: { ...names, '#status': 'status' },
-          ExpressionAttributeValues: { ...values, ':completed': InstanceStatus.Completed, ':terminated': InstanceStatus.Terminated },
-        }));
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-    }));
+    await Promise.all(instanceIds.map((instanceId) => this.#updateUnlessMoved(instanceId, update, `${exists} AND #status IN (:completed, :terminated)`,
+      { ...names, '#status': 'status' }, { ...values, ':completed': InstanceStatus.Completed, ':terminated': InstanceStatus.Terminated })));
+  }
+
+  /**
+   * An update of an instance's item that applies only while `condition` holds; when it no longer does (the
+   * instance moved on, ended, or is gone), there is nothing to do, and that is not an error.
+   */
+  async #updateUnlessMoved(instanceId: string, update: string, condition: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {
+    try {
+      await this.#client.send(new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: instanceKey(instanceId), sk: STATE },
+        UpdateExpression: update,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }));
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   async deliver(instanceId: string, message: InboundMessage): Promise<void> {
@@ -226,34 +222,15 @@ export class DynamoDbInstanceStore implements InstanceStore {
    * takes it; an earlier due time (a timer already past) is kept.
    */
   async #markDue(instanceId: string, at: number): Promise<void> {
-    try {
-      await this.#client.send(new UpdateCommand({
-        TableName: this.#table,
-        Key: { pk: instanceKey(instanceId), sk: STATE },
-        UpdateExpression: 'SET #duePk = :duePk, #dueAt = :at',
-        ConditionExpression: '#status = :waiting AND (attribute_not_exists(#dueAt) OR #dueAt > :at)',
-        ExpressionAttributeNames: { '#duePk': 'duePk', '#dueAt': 'dueAt', '#status': 'status' },
-        ExpressionAttributeValues: { ':duePk': dueKey(instanceId), ':at': at, ':waiting': InstanceStatus.Waiting },
-      }));
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    await this.#updateUnlessMoved(instanceId, 'SET #duePk = :duePk, #dueAt = :at', '#status = :waiting AND (attribute_not_exists(#dueAt) OR #dueAt > :at)',
+      { '#duePk': 'duePk', '#dueAt': 'dueAt', '#status': 'status' }, { ':duePk': dueKey(instanceId), ':at': at, ':waiting': InstanceStatus.Waiting });
   }
 
   async rest(instanceId: string, revision: number, nextDue: number | undefined): Promise<void> {
-    try {
-      await this.#client.send(new UpdateCommand({
-        TableName: this.#table,
-        Key: { pk: instanceKey(instanceId), sk: STATE },
-        UpdateExpression: nextDue === undefined ? 'REMOVE #duePk, #dueAt' : 'SET #duePk = :duePk, #dueAt = :at',
-        ConditionExpression: '#rev = :rev AND #status = :waiting',
-        ExpressionAttributeNames: { '#duePk': 'duePk', '#dueAt': 'dueAt', '#rev': 'rev', '#status': 'status' },
-        ExpressionAttributeValues: { ':rev': revision, ':waiting': InstanceStatus.Waiting, ...(nextDue === undefined ? {} : { ':duePk': dueKey(instanceId), ':at': nextDue }) },
-      }));
-    } catch (error) {
-      // It moved on: that commit set what is due.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    // If it moved on, that commit set what is due.
+    await this.#updateUnlessMoved(instanceId, nextDue === undefined ? 'REMOVE #duePk, #dueAt' : 'SET #duePk = :duePk, #dueAt = :at', '#rev = :rev AND #status = :waiting',
+      { '#duePk': 'duePk', '#dueAt': 'dueAt', '#rev': 'rev', '#status': 'status' },
+      { ':rev': revision, ':waiting': InstanceStatus.Waiting, ...(nextDue === undefined ? {} : { ':duePk': dueKey(instanceId), ':at': nextDue }) });
   }
 
   async listDue(before: number, limit = 10_000): Promise<DueEntry[]> {

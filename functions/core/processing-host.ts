@@ -45,13 +45,19 @@ export interface ProcessingHostDeps {
   readonly maxAttempts?: number;
 }
 
-/** Whether messages are ever delivered to a running instance of it (a receive after the first, or a listen). */
-function takesLaterMessages(orchestration: CompiledOrchestration): boolean {
-  return [...orchestration.shapes.values()].some((shape) => (shape.kind === 'receive' && !shape.activate) || shape.kind === 'listen');
-}
-
 /** Below the work queue's receive limit, so a step that hangs is suspended before its work item reaches the DLQ. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/** Whether messages are ever delivered to a running instance of it (a receive after the first, or a listen); asked once per definition. */
+const followsMessages = new WeakMap<CompiledOrchestration, boolean>();
+function takesLaterMessages(orchestration: CompiledOrchestration): boolean {
+  let answer = followsMessages.get(orchestration);
+  if (answer === undefined) {
+    answer = [...orchestration.shapes.values()].some((shape) => (shape.kind === 'receive' && !shape.activate) || shape.kind === 'listen');
+    followsMessages.set(orchestration, answer);
+  }
+  return answer;
+}
 
 /**
  * The processing host: read the instance, run it to the next persistence point, commit in one conditional
@@ -97,7 +103,7 @@ export class ProcessingHost {
 
     if (state.status === InstanceStatus.Waiting) {
       // Its host died between commit and dispatch: its work item comes back and sends the outbox now.
-      const timerDue = state.cursor.threads.find((t) => t.timerDue !== undefined)?.timerDue;
+      const timerDue = timerDueOf(state);
       const timerFired = timerDue !== undefined && timerDue <= clock.now();
       if (delivery.receiveCount > 1) {
         // The host that dehydrated it may have died before its effects: send them, arm the timer again.
@@ -214,7 +220,7 @@ export class ProcessingHost {
       // record it (one small write, at dehydration points with effects only). Finished instances need none.
       if (next.status === InstanceStatus.Waiting && next.outbox.length > 0 && this.#needsMark(next)) await store.markDispatched(next.instanceId, next.revision);
       // A crash before this leaves a waiting instance with a due timer and no work item: the sweeper finds it.
-      const timerDue = next.status === InstanceStatus.Waiting ? next.cursor.threads.find((t) => t.timerDue !== undefined)?.timerDue : undefined;
+      const timerDue = timerDueOf(next);
       if (timerDue !== undefined) await this.#armTimer(next.instanceId, timerDue);
       if (TERMINAL_STATUSES.has(next.status)) await this.#keepUnread(next, orchestration);
       if (!continues) return { result: 'done', detail: `${next.status} after ${commits} persistence point(s)`, instance: next, shapes };
@@ -401,7 +407,7 @@ export class ProcessingHost {
   async #commitSuspended(state: InstanceState, reason: string): Promise<ProcessOutcome> {
     const { clock, hostId, lease } = this.#deps;
     const now = clock.now();
-    const finished = state.status === InstanceStatus.Completed || state.status === InstanceStatus.Terminated;
+    const finished = TERMINAL_STATUSES.has(state.status);
     const next: InstanceState = {
       ...state,
       status: InstanceStatus.Suspended,
