@@ -3,8 +3,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { startFauxqs } from 'fauxqs';
+import { releaseDynaliteIterators } from './dynalite-iterators.ts';
 
 const require = createRequire(import.meta.url);
+releaseDynaliteIterators();
 const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
 
 const QUEUE_HOST = /http:\/\/sqs\.[a-z0-9-]+\.localhost:\d+\//g;
