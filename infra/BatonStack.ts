@@ -44,6 +44,7 @@ export class BatonStack extends Stack {
     new CfnOutput(this, 'ReceiveQueueUrl', { value: this.baton.receiveQueue.queue.queueUrl });
     new CfnOutput(this, 'SendQueueUrl', { value: this.baton.sendQueues.send!.queue.queueUrl });
     new CfnOutput(this, 'TableName', { value: this.baton.messageBox.table.tableName });
+    new CfnOutput(this, 'HistoryTableName', { value: this.baton.tracking.table.tableName });
     new CfnOutput(this, 'TimerStateMachineArn', { value: this.baton.timers.stateMachine.stateMachineArn });
   }
 }

@@ -27,6 +27,20 @@ export const MESSAGEBOX = {
   pointInTimeRecovery: true,
 } as const;
 
+/**
+ * The tracked history (functions/core/tracking.ts): its own table, written only by the tracking function from the
+ * MessageBox's stream, so a step never pays for it.
+ */
+export const HISTORY = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'ttl',
+  /** How long history is kept (DynamoDB TTL), Temporal Cloud's namespace default. Set by the user. */
+  defaultRetentionDays: 30,
+  /** The stream feeding the tracking function: both images, so a change can be told from what it changed. */
+  streamViewType: 'NEW_AND_OLD_IMAGES',
+} as const;
+
 export interface QueueSettings {
   /** Name suffix; the stack prefixes it (locally: `baton-<suffix>`). */
   readonly name: string;
@@ -68,6 +82,9 @@ export const OWNERSHIP = {
   /** The sweeper re-enqueues running instances untouched this long with no live lease. */
   sweepStaleAfterMs: 30_000,
 } as const;
+
+/** Where the tracking function's event source puts a MessageBox stream record it could not track (its position). */
+export const TRACKING_FAILURES: QueueSettings = { name: 'tracking-failures', visibilityTimeoutSeconds: 30, retentionSeconds: FOURTEEN_DAYS, maxReceiveCount: 5, dlqRetentionSeconds: FOURTEEN_DAYS };
 
 /**
  * The queue of a send port: `send` is the default port's queue; any other port gets `send-<port>` with the

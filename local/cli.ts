@@ -8,6 +8,8 @@
  *   receive   read (and delete) messages from the send queue
  *   resume    resume a suspended instance from its last persistence point
  *   terminate end an instance that has not finished
+ *   history   an instance's tracked history, a page at a time
+ *   flow      the message flow of a correlation value, a message id or an instance id
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -15,9 +17,12 @@ import { parseArgs } from 'node:util';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
+import { DynamoDbHistory } from '../functions/adapters/DynamoDbHistory.ts';
+import { messageFlow } from '../functions/core/message-flow.ts';
+import type { TrackedEvent } from '../functions/core/tracking.ts';
 import { InstanceStatus } from '../functions/core/instance.ts';
 import { sampleOptionsToEnv } from '../functions/orchestrations/index.ts';
-import { OWNERSHIP } from '../infra/settings.ts';
+import { HISTORY, OWNERSHIP } from '../infra/settings.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
 import { EndpointsFile, type ClusterRecord } from './endpoints-file.ts';
 import { quietSqliteWarning } from './warnings.ts';
@@ -159,6 +164,7 @@ async function start(): Promise<void> {
   console.log(`  receive queue:  ${d.receiveQueueUrl}`);
   console.log(`  send queue:     ${d.sendQueueUrl}`);
   console.log(`  MessageBox:     ${d.tableName}`);
+  console.log(`  history:        ${d.historyTableName}${cluster.tracking ? ' (tracked from the MessageBox\'s stream)' : ' (tracking off: this endpoint keeps no streams)'}`);
   if (demo === undefined) {
     endpoints.claim(d);
     console.log(`  written to ${endpoints.path} (the CLI's way to this cluster; BATON_HOME=${WORK_DIR})`);
@@ -283,10 +289,60 @@ async function terminate(): Promise<void> {
   console.log(`terminated ${state.instanceId} (revision ${state.revision})`);
 }
 
-const commands: Record<string, () => Promise<void>> = { start, suspended, instances, send, receive, resume, terminate };
+function historyOf(d: ClusterRecord): DynamoDbHistory {
+  if (!d.historyTableName) fail('this cluster was started by an older Baton that kept no history; restart it with "npm start"');
+  return new DynamoDbHistory(dynamoDbDocumentClient({ endpoint: d.endpoint }), d.historyTableName);
+}
+
+/** One tracked event on one line: time, kind, where, with what. */
+function eventLine(e: TrackedEvent, subject = false): string {
+  const parts = [
+    new Date(e.at).toISOString(),
+    e.kind.padEnd(17),
+    subject ? e.subject : '',
+    e.fromShape && e.shape && e.fromShape !== e.shape ? `${e.fromShape} → ${e.shape}` : e.shape ?? '',
+    e.messageType ? `${e.messageType}${e.messageId ? ` ${e.messageId}` : ''}` : e.messageId ?? '',
+    e.port ? `to ${e.port}` : '',
+    e.related ? `(${e.related})` : '',
+    e.host ? `on ${e.host}` : '',
+    e.detail ?? '',
+  ];
+  return `  ${parts.filter(Boolean).join('  ')}`;
+}
+
+async function history(): Promise<void> {
+  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { limit: { type: 'string', default: '100' }, after: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  if (!positionals[0]) fail('usage: baton history <instanceId> [--limit 100] [--after <cursor>] [--json]');
+  const page = await historyOf(runningCluster()).history(positionals[0], { limit: positiveInt(values.limit!, '--limit'), after: values.after });
+  if (values.json) {
+    console.log(JSON.stringify(page, null, 2));
+    return;
+  }
+  if (page.events.length === 0 && !values.after) console.log(`no tracked history for ${positionals[0]} (is the id right? history is kept ${HISTORY.defaultRetentionDays} days)`);
+  for (const e of page.events) console.log(eventLine(e));
+  if (page.next) console.log(`more: npm run baton -- history ${positionals[0]} --after ${page.next}`);
+}
+
+async function flow(): Promise<void> {
+  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  if (!positionals[0]) fail('usage: baton flow <correlation value | message id | instance id> [--json]');
+  const found = await messageFlow(historyOf(runningCluster()), positionals[0]);
+  if (values.json) {
+    console.log(JSON.stringify(found, null, 2));
+    return;
+  }
+  if (found.subjects.length === 0) {
+    console.log(`nothing tracked for "${positionals[0]}": not a correlation value, message id or instance id seen in the last ${HISTORY.defaultRetentionDays} days`);
+    return;
+  }
+  console.log(`${found.subjects.length} instance(s) and message(s), ${found.events.length} event(s)${found.truncated ? ' (truncated)' : ''}`);
+  for (const e of found.events) console.log(`${eventLine(e, true)}${e.sincePreviousMs > 1_000 ? `  (+${(e.sincePreviousMs / 1000).toFixed(1)} s)` : ''}`);
+}
+
+const commands: Record<string, () => Promise<void>> = { start, suspended, instances, send, receive, resume, terminate, history, flow };
 const run = commands[command];
 if (!run) {
-  console.log('usage: baton <start|suspended|instances|send|receive|resume|terminate> [options]   (npm start -- --help for start options)');
+  console.log('usage: baton <start|suspended|instances|send|receive|resume|terminate|history|flow> [options]   (npm start -- --help for start options)');
   process.exit(command === 'help' || command === '--help' ? 0 : 2);
 }
 try {

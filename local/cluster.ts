@@ -3,8 +3,12 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from '
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { sqsClient, dynamoDbDocumentClient } from '../functions/adapters/aws-clients.ts';
 import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
+import { DynamoDbHistory } from '../functions/adapters/DynamoDbHistory.ts';
+import { createTrackingHandler } from '../functions/handlers/tracking.ts';
+import { StreamPoller } from './stream-poller.ts';
 import { SqsWorkQueue } from '../functions/adapters/SqsWorkQueue.ts';
 import { systemClock } from '../functions/adapters/system-clock.ts';
 import { sweep } from '../functions/core/sweeper.ts';
@@ -13,6 +17,7 @@ import { loadOrchestrations } from './orchestrations.ts';
 import { OWNERSHIP } from '../infra/settings.ts';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.ts';
 import { provision, type Resources } from './provision.ts';
+import type { RequestMeter } from '../functions/adapters/request-meter.ts';
 import { useEmulatorCredentials } from './emulator-credentials.ts';
 
 /** `.ts` in a source checkout, `.js` in the installed package. */
@@ -49,6 +54,8 @@ export interface ClusterOptions {
   /** Host instances' log level (Powertools). @default INFO, or POWERTOOLS_LOG_LEVEL */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   readonly log?: (line: string) => void;
+  /** Count the tracking function's requests (the bench reports its writes apart from the hosts'). */
+  readonly trackingMeter?: RequestMeter;
 }
 
 export interface HostInstanceState {
@@ -84,6 +91,10 @@ export class LocalCluster {
   #sweeper?: NodeJS.Timeout;
   #stopping = false;
   store!: DynamoDbInstanceStore;
+  /** The tracked history, written by the tracking function from the MessageBox's stream. */
+  history!: DynamoDbHistory;
+  /** The tracking function's event source (absent when the endpoint keeps no streams). */
+  tracking?: StreamPoller;
   /** The orchestrations the host instances run. */
   registry!: OrchestrationRegistry;
   sweeps = 0;
@@ -108,6 +119,17 @@ export class LocalCluster {
     this.resources = await provision({ dynamo: new DynamoDBClient({ endpoint: this.endpoint, region }), sqs: sqsClient({ endpoint: this.endpoint, region }) }, o.prefix, registry.ports());
     this.store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: this.endpoint, region }), this.resources.tableName);
     const workQueue = new SqsWorkQueue(sqsClient({ endpoint: this.endpoint, region }), this.resources.queues.work.url);
+    // Tracking, as the stack's tracking function runs it: the MessageBox's stream into the history table.
+    this.history = new DynamoDbHistory(dynamoDbDocumentClient({ endpoint: this.endpoint, region, meter: o.trackingMeter }), this.resources.historyTableName);
+    if (this.resources.streamArn) {
+      this.tracking = new StreamPoller({
+        streams: new DynamoDBStreamsClient({ endpoint: this.endpoint, region }),
+        streamArn: this.resources.streamArn,
+        handler: createTrackingHandler(this.history),
+        log: o.log,
+      });
+      this.tracking.start();
+    } else o.log?.(`tracking is off: ${this.endpoint} keeps no DynamoDB streams for ${this.resources.tableName}`);
     mkdirSync(join(o.workDir, 'logs'), { recursive: true });
     for (let i = 1; i <= o.instances; i++) this.#spawn(`host-${i}`);
     // The sweeper, as the stack's scheduled function runs it: what is due and was not woken.
@@ -125,6 +147,7 @@ export class LocalCluster {
       endpoint: this.endpoint,
       region: process.env.AWS_REGION,
       tableName: this.resources.tableName,
+      historyTableName: this.resources.historyTableName,
       receiveQueueUrl: q.receive.url,
       sendQueueUrl: q.send.url,
       sendPortQueueUrls: Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.url])),
@@ -254,6 +277,8 @@ export class LocalCluster {
       child.once('exit', () => { clearTimeout(force); resolveExit(); });
       child.kill('SIGTERM');
     })));
+    // What the hosts wrote last is tracked before the stack goes.
+    await this.tracking?.stop();
     await this.stack?.stop();
   }
 

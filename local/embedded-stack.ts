@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { startFauxqs } from 'fauxqs';
 import { releaseDynaliteIterators } from './dynalite-iterators.ts';
+import { StreamsFront } from './streams-front.ts';
+import type { ChangeFeed } from './change-feed.ts';
 
 const require = createRequire(import.meta.url);
 releaseDynaliteIterators();
@@ -15,6 +17,8 @@ export interface EmbeddedStack {
   /** One address for DynamoDB and SQS, as LocalStack offers. */
   readonly endpoint: string;
   readonly port: number;
+  /** The DynamoDB streams the embedded stack keeps (absent when DynamoDB Local serves its own). */
+  readonly changeFeed?: ChangeFeed;
   stop(): Promise<void>;
 }
 
@@ -30,8 +34,9 @@ export interface EmbeddedStackOptions {
 
 /**
  * DynamoDB (dynalite) and SQS (fauxqs) behind a single endpoint. Requests are told apart the way AWS's
- * JSON protocols label them: `X-Amz-Target: DynamoDB_20120810.*` goes to dynalite, in-process; the rest
- * is proxied to fauxqs with its Host header kept, so queue URLs name this endpoint.
+ * JSON protocols label them: `X-Amz-Target: DynamoDB_20120810.*` goes to dynalite, in-process, with DynamoDB
+ * Streams added in front of it (see streams-front.ts); the rest is proxied to fauxqs with its Host header kept, so
+ * queue URLs name this endpoint.
  */
 export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Promise<EmbeddedStack> {
   const host = options.host ?? '127.0.0.1';
@@ -48,9 +53,6 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   // dynalite only closes its LevelDB (and releases the folder's lock) when its own server closes,
   // and a server that never listened cannot close: give it a loopback port nobody uses.
   if (dynamo) await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
-  const dynamoHandler = dynamo
-    ? (dynamo.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void)
-    : proxyTo(new URL(options.dynamodbEndpoint!));
   const sqs = await startFauxqs({
     port: 0,
     logger: false,
@@ -71,9 +73,17 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
     };
   }
 
+  // DynamoDB Local has streams of its own: then every DynamoDB call, streams included, goes to it.
+  const streams = dynamo ? new StreamsFront({
+    target: new URL(`http://127.0.0.1:${(dynamo.address() as { port: number }).port}`),
+    agent,
+    passthrough: dynamo.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void,
+  }) : undefined;
+  const dynamoHandler = streams ? (req: IncomingMessage, res: ServerResponse) => streams.handle(req, res) : proxyTo(new URL(options.dynamodbEndpoint!));
+
   const front = createServer((req, res) => {
     const target = req.headers['x-amz-target'];
-    if (typeof target === 'string' && target.startsWith('DynamoDB_')) {
+    if (typeof target === 'string' && target.startsWith('DynamoDB')) {
       dynamoHandler(req, res);
       return;
     }
@@ -125,6 +135,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   return {
     endpoint: `http://${host}:${port}`,
     port,
+    changeFeed: streams?.feed,
     async stop() {
       front.closeAllConnections();
       await new Promise<void>((resolve) => front.close(() => resolve()));

@@ -6,10 +6,15 @@ export interface ClusterRecord {
   readonly endpoint: string;
   readonly region?: string;
   readonly tableName: string;
+  /** The tracked history (absent in a record written by an older Baton). */
+  readonly historyTableName?: string;
   readonly receiveQueueUrl: string;
   readonly sendQueueUrl: string;
   readonly sendPortQueueUrls: Readonly<Record<string, string>>;
   readonly workQueueUrl: string;
+  readonly deadLetterQueueUrls?: Readonly<Record<string, string>>;
+  /** The web console `npm start` serves (absent when it serves none). */
+  readonly consoleUrl?: string;
   /** The `npm start` process that runs it; the file is the cluster's only while that process lives. */
   readonly pid: number;
   readonly startedAt: string;

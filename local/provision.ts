@@ -7,7 +7,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { MESSAGEBOX, QUEUES, dlqName, sendPortQueue, type QueueSettings } from '../infra/settings.ts';
+import { HISTORY, MESSAGEBOX, QUEUES, dlqName, sendPortQueue, type QueueSettings } from '../infra/settings.ts';
 
 export interface QueueResource {
   readonly url: string;
@@ -17,6 +17,9 @@ export interface QueueResource {
 
 export interface Resources {
   readonly tableName: string;
+  /** The MessageBox's stream, which feeds tracking (absent where the endpoint has no streams). */
+  readonly streamArn?: string;
+  readonly historyTableName: string;
   readonly queues: Record<keyof typeof QUEUES, QueueResource>;
   /** Send port name → its queue (`send` is `queues.send`). */
   readonly sendPorts: Record<string, QueueResource>;
@@ -26,6 +29,7 @@ export interface Resources {
 export function resourceNames(prefix: string) {
   return {
     tableName: `${prefix}-messagebox`,
+    historyTableName: `${prefix}-history`,
     queue: (settings: QueueSettings) => `${prefix}-${settings.name}`,
   };
 }
@@ -48,6 +52,7 @@ export function tableDefinition(tableName: string) {
       { AttributeName: partitionKey, KeyType: 'HASH' as const },
       { AttributeName: sortKey, KeyType: 'RANGE' as const },
     ],
+    StreamSpecification: { StreamEnabled: true, StreamViewType: HISTORY.streamViewType },
     GlobalSecondaryIndexes: [{
       IndexName: statusIndex.name,
       KeySchema: [
@@ -66,6 +71,22 @@ export function tableDefinition(tableName: string) {
   };
 }
 
+/** The history table (tracked events and flow links), as the CDK History construct builds it. */
+export function historyTableDefinition(tableName: string) {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [
+      { AttributeName: HISTORY.partitionKey, AttributeType: 'S' as const },
+      { AttributeName: HISTORY.sortKey, AttributeType: 'S' as const },
+    ],
+    KeySchema: [
+      { AttributeName: HISTORY.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: HISTORY.sortKey, KeyType: 'RANGE' as const },
+    ],
+  };
+}
+
 /** The queue attributes the CDK stacks also set, for a queue and its DLQ. */
 export function queueAttributes(settings: QueueSettings, dlqArn: string): Record<string, string> {
   return {
@@ -81,21 +102,10 @@ export function queueAttributes(settings: QueueSettings, dlqArn: string): Record
  */
 export async function provision(clients: { dynamo: DynamoDBClient; sqs: SQSClient }, prefix: string, ports: Iterable<string> = ['send']): Promise<Resources> {
   const names = resourceNames(prefix);
-  try {
-    await clients.dynamo.send(new CreateTableCommand(tableDefinition(names.tableName)));
-  } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error;
-  }
-  await whenActive(clients.dynamo, names.tableName);
+  await createTable(clients.dynamo, tableDefinition(names.tableName), MESSAGEBOX.ttlAttribute);
   await addMissingIndexes(clients.dynamo, names.tableName);
-  try {
-    await clients.dynamo.send(new UpdateTimeToLiveCommand({
-      TableName: names.tableName,
-      TimeToLiveSpecification: { AttributeName: MESSAGEBOX.ttlAttribute, Enabled: true },
-    }));
-  } catch {
-    // dynalite does not implement TTL (items are not expired locally); DynamoDB Local does.
-  }
+  const streamArn = await enableStream(clients.dynamo, names.tableName);
+  await createTable(clients.dynamo, historyTableDefinition(names.historyTableName), HISTORY.ttlAttribute);
 
   const create = async (settings: QueueSettings): Promise<QueueResource> => {
     const dlq = await clients.sqs.send(new CreateQueueCommand({
@@ -112,7 +122,38 @@ export async function provision(clients: { dynamo: DynamoDBClient; sqs: SQSClien
   const queues = { receive: await create(QUEUES.receive), work: await create(QUEUES.work), send: await create(QUEUES.send) };
   const sendPorts: Record<string, QueueResource> = { send: queues.send };
   for (const port of ports) sendPorts[port] ??= await create(sendPortQueue(port));
-  return { tableName: names.tableName, queues, sendPorts };
+  return { tableName: names.tableName, streamArn, historyTableName: names.historyTableName, queues, sendPorts };
+}
+
+/** Creates a table unless it exists, waits for it, and turns its TTL on where the endpoint has TTL. */
+async function createTable(dynamo: DynamoDBClient, definition: ConstructorParameters<typeof CreateTableCommand>[0], ttlAttribute: string): Promise<void> {
+  try {
+    await dynamo.send(new CreateTableCommand(definition));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await whenActive(dynamo, definition.TableName!);
+  try {
+    await dynamo.send(new UpdateTimeToLiveCommand({ TableName: definition.TableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }));
+  } catch {
+    // dynalite does not implement TTL (items are not expired locally); DynamoDB Local does.
+  }
+}
+
+/**
+ * The MessageBox's stream (tracking reads it), turned on for a table made before it had one (a kept data folder).
+ * Undefined where the endpoint keeps no streams: then nothing is tracked, and the start says so.
+ */
+async function enableStream(dynamo: DynamoDBClient, tableName: string): Promise<string | undefined> {
+  const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+  if (Table?.StreamSpecification?.StreamEnabled && Table.LatestStreamArn) return Table.LatestStreamArn;
+  try {
+    const { TableDescription } = await dynamo.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: HISTORY.streamViewType } }));
+    await whenActive(dynamo, tableName);
+    return TableDescription?.LatestStreamArn ?? (await dynamo.send(new DescribeTableCommand({ TableName: tableName }))).Table?.LatestStreamArn;
+  } catch {
+    return undefined;
+  }
 }
 
 async function whenActive(dynamo: DynamoDBClient, tableName: string): Promise<void> {

@@ -3,8 +3,8 @@
  * stack, its state on disk, the status line), in a BATON_HOME of its own, under a steady mixed load of sample
  * orders (plain, approved by a person, invalid, cancelled) with a host instance SIGKILLed now and then. Every
  * sample it records the memory (RSS) of that process and of each host instance, the depth of every queue and DLQ,
- * and the MessageBox's size on disk; once a minute, its item count (a counting Scan: the emulator keeps no
- * ItemCount). After a warm-up (the first third of the run) it fails if a process's memory or a queue keeps growing
+ * and the MessageBox's size on disk and item count (counted from the table's stream: a counting Scan would grow the
+ * very process it measures). After a warm-up (the first third of the run) it fails if a process's memory or a queue keeps growing
  * past the bounds below. The MessageBox grows by design (a finished instance stays 7 days, and the emulator
  * expires nothing), so it is recorded, not bounded. `--figures docs/figures` writes the samples and plots.
  */
@@ -15,6 +15,9 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { StreamPoller } from './stream-poller.ts';
 import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { lineChart } from '../bench/plot.ts';
 import type { ClusterRecord } from './endpoints-file.ts';
@@ -119,14 +122,22 @@ try {
       }
     }, killEverySeconds * 1_000));
   }
+  // The MessageBox's items, counted from its stream (each INSERT one more, each REMOVE one less): a counting Scan
+  // of the whole table, once a minute, made the emulator's process grow with the table it scanned, which is the
+  // measuring stick moving the measure. The table starts empty; a Scan at the end checks the count.
   let items = 0;
-  let countedAt = -Infinity;
+  const streamArn = (await dynamo.send(new DescribeTableCommand({ TableName: cluster.tableName }))).Table?.LatestStreamArn;
+  if (!streamArn) throw new Error(`the MessageBox ${cluster.tableName} has no stream to count its items from`);
+  const counter = new StreamPoller({
+    streams: new DynamoDBStreamsClient({ endpoint: cluster.endpoint }),
+    streamArn,
+    handler: async ({ Records }) => {
+      for (const record of Records) items += record.eventName === 'INSERT' ? 1 : record.eventName === 'REMOVE' ? -1 : 0;
+    },
+  });
+  counter.start();
   const sample = async () => {
     const t = (Date.now() - startedAt) / 60_000;
-    if (t - countedAt >= 1 || Date.now() >= endAt) {
-      items = await itemCount(dynamo, cluster.tableName);
-      countedAt = t;
-    }
     const queues: Record<string, number> = {};
     for (const [name, url] of [['receive', cluster.receiveQueueUrl], ['work', cluster.workQueueUrl], ['send', cluster.sendQueueUrl], ...dlqs] as const) {
       queues[name] = await depth(sqs, url);
@@ -152,7 +163,12 @@ try {
     if (Messages.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: cluster.sendQueueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
   }
   for (const timer of timers) clearInterval(timer);
+  await counter.caughtUp(30_000).catch(() => undefined);
   await sample();
+  await counter.stop();
+  // Once the measuring is over, the count from the stream against a counting Scan.
+  const scanned = await itemCount(dynamo, cluster.tableName);
+  if (scanned !== items) console.log(`soak: the stream counted ${items} MessageBox items, a Scan ${scanned} (the stream's count is the one plotted)`);
 
   const verdicts = judge(samples);
   if (values.figures) writeFigures(resolve(values.figures), samples, verdicts);

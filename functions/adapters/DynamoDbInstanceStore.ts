@@ -426,7 +426,7 @@ function expiry(from: number): number {
   return Math.floor(from / 1000) + MESSAGEBOX.finishedRetentionDays * 86_400;
 }
 
-function fromItem(item: Record<string, any>): InstanceState {
+export function fromItem(item: Record<string, any>): InstanceState {
   const doc = JSON.parse(item.doc) as Doc;
   return {
     ...doc,

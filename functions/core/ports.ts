@@ -4,6 +4,7 @@
  */
 import type { InstanceState, InstanceStatus, Lease, SendEntry, SuspendedMessage } from './instance.ts';
 import type { InboundMessage } from './message.ts';
+import type { Tracked, TrackedEvent } from './tracking.ts';
 
 /** The MessageBox: instance state and suspended messages, guarded by conditional writes. */
 export interface InstanceStore {
@@ -134,4 +135,27 @@ export interface TimerScheduler {
 export interface Clock {
   now(): number;
   sleep(ms: number): Promise<void>;
+}
+
+/**
+ * The tracked history (core/tracking.ts): written by the tracking function from the MessageBox's stream, read by
+ * operators (console, CLI). Never written or read by a step.
+ */
+export interface HistoryStore {
+  /**
+   * Records what one change meant. `origin` is the change's sequence number in the MessageBox's stream (digits): it
+   * orders a subject's history (the changes of one instance's items come in order), and recording the same change
+   * again (a retried batch) writes the same items.
+   */
+  record(tracked: Tracked, origin: string): Promise<void>;
+  /** One page of a subject's history, in the order it happened; `next` continues it. */
+  history(subject: string, page?: { readonly limit?: number; readonly after?: string }): Promise<HistoryPage>;
+  /** The subjects a flow key (see core/tracking.ts) points at, at most `limit`. */
+  linked(key: string, limit?: number): Promise<string[]>;
+}
+
+export interface HistoryPage {
+  readonly events: readonly TrackedEvent[];
+  /** Absent on the last page. */
+  readonly next?: string;
 }

@@ -5,3 +5,4 @@
 export { receiveHostHandler } from './receive-host.ts';
 export { processingHostHandler } from './processing-host.ts';
 export { sweeperHandler } from './sweeper.ts';
+export { trackingHandler } from './tracking.ts';

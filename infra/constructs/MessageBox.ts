@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { MESSAGEBOX } from '../settings.ts';
@@ -37,6 +37,8 @@ export class MessageBox extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: MESSAGEBOX.pointInTimeRecovery },
       encryption: TableEncryptionV2.awsManagedKey(),
       timeToLiveAttribute: MESSAGEBOX.ttlAttribute,
+      // Tracking reads every change from here, off the hot path (see Tracking).
+      dynamoStream: StreamViewType.NEW_AND_OLD_IMAGES,
       deletionProtection: retain,
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       globalSecondaryIndexes: [{

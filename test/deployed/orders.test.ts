@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { sampleOrder } from '../../local/demo.ts';
+import { orderInstanceId, sampleOrder } from '../../local/demo.ts';
+import { dynamoDbDocumentClient } from '../../functions/adapters/aws-clients.ts';
+import { DynamoDbHistory } from '../../functions/adapters/DynamoDbHistory.ts';
+import { messageFlow } from '../../functions/core/message-flow.ts';
 
 const OUTPUTS = process.env.BATON_DEPLOYED_OUTPUTS ?? '.baton/deployed.json';
 if (!existsSync(OUTPUTS)) throw new Error(`no deployment outputs at ${OUTPUTS}: run "npm run deploy:local" (or point BATON_DEPLOYED_OUTPUTS at cdk deploy's --outputs-file)`);
@@ -72,5 +75,20 @@ describe(`the deployed stack (${process.env.AWS_ENDPOINT_URL ?? 'AWS'})`, () => 
     const outcome = await collect((id) => id === approved || id === cancelled, (g) => (g.get(approved)?.length ?? 0) >= 2 && (g.get(cancelled)?.length ?? 0) >= 1);
     expect(outcome.get(approved)).toEqual(['Invoice', 'Shipment']);
     expect(outcome.get(cancelled)).toEqual(['OrderCancelled']);
+
+    // Its history, as the deployed tracking function wrote it from the MessageBox's stream.
+    const history = new DynamoDbHistory(dynamoDbDocumentClient(), outputs.HistoryTableName!);
+    const deadline = Date.now() + 60_000;
+    let kinds: string[] = [];
+    while (Date.now() < deadline && kinds.at(-1) !== 'completed') {
+      kinds = (await history.history(orderInstanceId(approved), { limit: 1_000 })).events.map((e) => e.kind);
+      if (kinds.at(-1) !== 'completed') await new Promise((r) => setTimeout(r, 1_000));
+    }
+    expect(kinds[0]).toBe('activated');
+    expect(kinds).toEqual(expect.arrayContaining(['received', 'persisted', 'sent', 'waiting', 'forked']));
+    expect(kinds.at(-1)).toBe('completed');
+    const flow = await messageFlow(history, approved);
+    expect(flow.subjects).toContain(orderInstanceId(approved));
+    expect(flow.events.filter((e) => e.kind === 'sent').map((e) => e.messageType)).toEqual(expect.arrayContaining(['ApprovalRequest', 'Invoice', 'Shipment']));
   });
 });

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BatonStack } from '../../infra/BatonStack.ts';
-import { EVENT_SOURCE, MESSAGEBOX, QUEUES } from '../../infra/settings.ts';
-import { queueAttributes, tableDefinition } from '../../local/provision.ts';
+import { EVENT_SOURCE, HISTORY, MESSAGEBOX, QUEUES } from '../../infra/settings.ts';
+import { historyTableDefinition, queueAttributes, tableDefinition } from '../../local/provision.ts';
 
 let template: Template;
 let assemblyDir: string;
@@ -36,6 +36,7 @@ describe('BatonStack', () => {
         BillingMode: MESSAGEBOX.billingMode,
         GlobalSecondaryIndexes: local.GlobalSecondaryIndexes.map((index) => Match.objectLike({ IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection })),
         TimeToLiveSpecification: { AttributeName: MESSAGEBOX.ttlAttribute, Enabled: true },
+        StreamSpecification: { StreamViewType: local.StreamSpecification.StreamViewType },
         SSESpecification: Match.objectLike({ SSEEnabled: true }),
         Replicas: [Match.objectLike({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true })],
       }),
@@ -43,7 +44,7 @@ describe('BatonStack', () => {
   });
 
   it('gives every queue a DLQ with the redrive and visibility the local stack uses, encrypted', () => {
-    const queues = template.findResources('AWS::SQS::Queue');
+    const queues = Object.fromEntries(Object.entries(template.findResources('AWS::SQS::Queue')).filter(([id]) => !id.startsWith('Tracking')));
     const withRedrive = Object.values(queues).filter((q) => q.Properties.RedrivePolicy);
     expect(withRedrive).toHaveLength(Object.keys(QUEUES).length);
     expect(Object.keys(queues)).toHaveLength(2 * Object.keys(QUEUES).length);
@@ -54,11 +55,36 @@ describe('BatonStack', () => {
         String(q.Properties.MessageRetentionPeriod) === local.MessageRetentionPeriod &&
         q.Properties.RedrivePolicy.maxReceiveCount === settings.maxReceiveCount)).toBe(true);
     }
-    for (const queue of Object.values(queues)) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    for (const queue of Object.values(template.findResources('AWS::SQS::Queue'))) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+  });
+
+  it('tracks the MessageBox off the hot path: its stream feeds the tracking function, which alone writes the history table', () => {
+    const history = historyTableDefinition('x');
+    const tables = template.findResources('AWS::DynamoDB::GlobalTable');
+    const [historyId, historyTable] = Object.entries(tables).find(([id]) => id.startsWith('TrackingHistory'))!;
+    expect(historyTable.Properties).toMatchObject({
+      KeySchema: history.KeySchema,
+      TimeToLiveSpecification: { AttributeName: HISTORY.ttlAttribute, Enabled: true },
+      Replicas: [expect.objectContaining({ PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } })],
+    });
+    const streamMappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => JSON.stringify(m.Properties.EventSourceArn).includes('StreamArn'));
+    expect(streamMappings).toHaveLength(1);
+    expect(streamMappings[0]!.Properties).toMatchObject({ StartingPosition: 'TRIM_HORIZON', FunctionResponseTypes: ['ReportBatchItemFailures'], MaximumRetryAttempts: 5 });
+    expect(JSON.stringify(streamMappings[0]!.Properties.DestinationConfig)).toContain('TrackingFailures');
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => id.startsWith('Tracking'));
+    expect(functions).toHaveLength(1);
+    expect(functions[0]![1].Properties.Environment.Variables.BATON_HISTORY_RETENTION_DAYS).toBe(String(HISTORY.defaultRetentionDays));
+    // Only the tracking function may write history; no host touches it.
+    const writers = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes(historyId));
+    expect(writers.map(([id]) => id).every((id) => id.startsWith('Tracking'))).toBe(true);
+    expect(writers.length).toBeGreaterThan(0);
+    const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([id]) => id.startsWith('Tracking')).map(([, a]) => a.Properties.MetricName);
+    expect(alarms.sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'Errors', 'IteratorAge']);
   });
 
   it('consumes the queues with partial batch failure reports and host throttling', () => {
-    const mappings = template.findResources('AWS::Lambda::EventSourceMapping');
+    // The queues' mappings (the MessageBox's stream has its own, in the tracking test).
+    const mappings = Object.fromEntries(Object.entries(template.findResources('AWS::Lambda::EventSourceMapping')).filter(([id]) => !id.startsWith('Tracking')));
     expect(Object.keys(mappings)).toHaveLength(2);
     for (const mapping of Object.values(mappings)) {
       expect(mapping.Properties).toMatchObject({
@@ -70,16 +96,17 @@ describe('BatonStack', () => {
   });
 
   it('runs the hosts on Node 24 (as locally), arm64, with visibility ≥ 6× the function timeout', () => {
-    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function'))) expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    // The hosts: receive, processing, sweeper (tracking reads a stream, not a queue).
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => !id.startsWith('Tracking')).map(([, fn]) => fn);
     expect(functions).toHaveLength(3);
-    for (const fn of functions) expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
     const timeouts = functions.map((fn) => fn.Properties.Timeout as number);
     expect(QUEUES.work.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * Math.min(...timeouts));
   });
 
   it('scopes every host\'s DynamoDB permissions to the MessageBox, no wildcard, no managed policy', () => {
     // The hosts' policies (the timer state machine's role is checked in its own test).
-    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => !id.includes('DurableTimers')).map(([, p]) => p);
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => !id.includes('DurableTimers') && !id.startsWith('Tracking')).map(([, p]) => p);
     const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
     const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
     expect(new Set(dynamo.flatMap((st) => [st.Action].flat()))).toEqual(new Set(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']));
@@ -98,7 +125,7 @@ describe('BatonStack', () => {
   });
 
   it('alarms on every DLQ, on aging queues and on suspended instances, and has a dashboard', () => {
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    const alarms = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([id]) => !id.startsWith('Tracking')).map(([, a]) => a);
     const byMetric = (name: string) => alarms.filter((a) => a.Properties.MetricName === name);
     expect(byMetric('ApproximateNumberOfMessagesVisible')).toHaveLength(Object.keys(QUEUES).length);
     expect(byMetric('ApproximateAgeOfOldestMessage')).toHaveLength(Object.keys(QUEUES).length);

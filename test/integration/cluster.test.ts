@@ -12,6 +12,7 @@ import { clusterCounts, statusLine } from '../../local/status.ts';
 import { SqsWorkQueue } from '../../functions/adapters/SqsWorkQueue.ts';
 import { orderInstanceId, runDemo, sampleOrder } from '../../local/demo.ts';
 import { announceSkip, targets } from '../helpers/targets.ts';
+import { messageFlow } from '../../functions/core/message-flow.ts';
 import { sampleOptionsToEnv } from '../../functions/orchestrations/index.ts';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
@@ -189,6 +190,23 @@ for (const target of targets) {
       expect(byOrder(outcomes, approved)).toEqual(['Invoice', 'Shipment']);
       expect(byOrder(outcomes, silent)).toEqual(['OrderRejected']);
       expect(outcomes.find((m) => m.body.orderId === silent)!.body.reason).toBe('approval timeout');
+
+      // Tracking, from the MessageBox's stream (the embedded stack's change feed, or DynamoDB Local's own stream):
+      // the approved order's history, and its flow found by its orderId alone.
+      await cluster.tracking!.caughtUp();
+      const instanceId = orderInstanceId(approved);
+      const { events } = await cluster.history.history(instanceId, { limit: 1_000 });
+      expect(events[0]).toMatchObject({ kind: 'activated', messageType: 'Order' });
+      expect(events.at(-1)).toMatchObject({ kind: 'completed' });
+      expect(events.filter((e) => e.kind === 'sent').map((e) => e.messageType)).toEqual(['ApprovalRequest', 'Invoice', 'Shipment']);
+      const sentIds = events.filter((e) => e.kind === 'sent').map((e) => e.messageId);
+      expect(sentIds).toEqual(expect.arrayContaining(outcomes.filter((m) => m.body.orderId === approved).map((m) => m.attributes.MessageId)));
+      expect(new Set(events.filter((e) => e.host).map((e) => e.host!.split('#')[0])).size).toBeGreaterThanOrEqual(1);
+      const flow = await messageFlow(cluster.history, approved);
+      expect(flow.subjects[0]).toBe(instanceId);
+      expect(flow.events.some((e) => e.kind === 'received' && e.messageType === 'Approval')).toBe(true);
+      expect(flow.events.some((e) => e.subject !== instanceId && e.kind === 'activated')).toBe(true);
+      expect(flow.events.every((e) => !JSON.stringify(e).includes(silent))).toBe(true);
     });
 
     it('compensates a cancelled order (payment voided, inventory released) and sends OrderCancelled', async () => {

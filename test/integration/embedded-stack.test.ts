@@ -3,8 +3,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, ListStreamsCommand } from '@aws-sdk/client-dynamodb-streams';
+import { BatchWriteCommand, DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { startEmbeddedStack } from '../../local/embedded-stack.ts';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
@@ -86,6 +87,88 @@ describe('the embedded DynamoDB (dynalite)', () => {
       await expect.poll(() => iterators.open.size, { timeout: 2_000 }).toBe(0);
     } finally {
       iterators.stop();
+      await stack.stop();
+    }
+  });
+});
+
+describe('DynamoDB Streams on the embedded stack (dynalite has none: the endpoint keeps them)', () => {
+  const table = {
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' as const }, { AttributeName: 'sk', AttributeType: 'S' as const }],
+    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }, { AttributeName: 'sk', KeyType: 'RANGE' as const }],
+  };
+
+  async function recordsOf(streams: DynamoDBStreamsClient, streamArn: string) {
+    const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    const shardId = StreamDescription!.Shards![0]!.ShardId!;
+    let { ShardIterator } = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
+    const records = [];
+    for (;;) {
+      const page = await streams.send(new GetRecordsCommand({ ShardIterator, Limit: 2 }));
+      records.push(...(page.Records ?? []));
+      if (!page.Records?.length) return records;
+      ShardIterator = page.NextShardIterator;
+    }
+  }
+
+  it('records each item change with its old and new image, in order, and only changes that happened', async () => {
+    const stack = await startEmbeddedStack({ port: 0 });
+    try {
+      const raw = new DynamoDBClient({ endpoint: stack.endpoint });
+      const db = DynamoDBDocumentClient.from(raw);
+      const streams = new DynamoDBStreamsClient({ endpoint: stack.endpoint });
+      const created = await raw.send(new CreateTableCommand({ TableName: 'streamed', ...table, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } }));
+      const streamArn = created.TableDescription!.LatestStreamArn!;
+      expect(streamArn).toMatch(/:table\/streamed\/stream\//);
+      expect((await raw.send(new DescribeTableCommand({ TableName: 'streamed' }))).Table!.LatestStreamArn).toBe(streamArn);
+      expect((await streams.send(new ListStreamsCommand({ TableName: 'streamed' }))).Streams!.map((s) => s.StreamArn)).toEqual([streamArn]);
+
+      await db.send(new PutCommand({ TableName: 'streamed', Item: { pk: 'a', sk: '1', n: 1 } }));
+      // The caller gets what it asked for, whatever the endpoint asked dynalite for to see the images.
+      const updated = await db.send(new UpdateCommand({ TableName: 'streamed', Key: { pk: 'a', sk: '1' }, UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': 1 }, ReturnValues: 'UPDATED_NEW' }));
+      expect(updated.Attributes).toEqual({ n: 2 });
+      const plain = await db.send(new UpdateCommand({ TableName: 'streamed', Key: { pk: 'a', sk: '1' }, UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': 1 } }));
+      expect(plain.Attributes).toBeUndefined();
+      // A write whose condition fails changes nothing, and one that sets what is there changes nothing either.
+      await expect(db.send(new UpdateCommand({ TableName: 'streamed', Key: { pk: 'a', sk: '1' }, UpdateExpression: 'SET n = :x', ConditionExpression: 'n = :never', ExpressionAttributeValues: { ':x': 9, ':never': 0 } }))).rejects.toThrow(/conditional/i);
+      await db.send(new UpdateCommand({ TableName: 'streamed', Key: { pk: 'a', sk: '1' }, UpdateExpression: 'SET n = :same', ExpressionAttributeValues: { ':same': 3 } }));
+      const deleted = await db.send(new DeleteCommand({ TableName: 'streamed', Key: { pk: 'a', sk: '1' }, ReturnValues: 'ALL_OLD' }));
+      expect(deleted.Attributes).toEqual({ pk: 'a', sk: '1', n: 3 });
+
+      const records = await recordsOf(streams, streamArn);
+      expect(records.map((r) => r.eventName)).toEqual(['INSERT', 'MODIFY', 'MODIFY', 'REMOVE']);
+      const n = (image?: Record<string, { N?: string }>) => image?.n?.N;
+      expect(records.map((r) => [n(r.dynamodb!.OldImage as never), n(r.dynamodb!.NewImage as never)])).toEqual([[undefined, '1'], ['1', '2'], ['2', '3'], ['3', undefined]]);
+      expect(records.every((r) => r.dynamodb!.Keys!.pk!.S === 'a')).toBe(true);
+      const sequence = records.map((r) => BigInt(r.dynamodb!.SequenceNumber!));
+      expect(sequence).toEqual([...sequence].sort((a, b) => (a < b ? -1 : 1)));
+
+      // A table without a stream is left alone; a stream turned on later records from then on.
+      await raw.send(new CreateTableCommand({ TableName: 'plain', ...table }));
+      await db.send(new PutCommand({ TableName: 'plain', Item: { pk: 'b', sk: '1' } }));
+      const enabled = await raw.send(new UpdateTableCommand({ TableName: 'plain', StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } }));
+      await db.send(new PutCommand({ TableName: 'plain', Item: { pk: 'b', sk: '2' } }));
+      const later = await recordsOf(streams, enabled.TableDescription!.LatestStreamArn!);
+      expect(later.map((r) => r.dynamodb!.Keys!.sk!.S)).toEqual(['2']);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('keeps one item\'s changes in the order they happened when writers race on it', async () => {
+    const stack = await startEmbeddedStack({ port: 0 });
+    try {
+      const raw = new DynamoDBClient({ endpoint: stack.endpoint });
+      const db = DynamoDBDocumentClient.from(raw);
+      const created = await raw.send(new CreateTableCommand({ TableName: 'raced', ...table, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } }));
+      await db.send(new PutCommand({ TableName: 'raced', Item: { pk: 'x', sk: 's', n: 0 } }));
+      await Promise.all(Array.from({ length: 40 }, () => db.send(new UpdateCommand({ TableName: 'raced', Key: { pk: 'x', sk: 's' }, UpdateExpression: 'SET n = n + :one', ExpressionAttributeValues: { ':one': 1 } }))));
+      const records = await recordsOf(new DynamoDBStreamsClient({ endpoint: stack.endpoint }), created.TableDescription!.LatestStreamArn!);
+      // Each change starts from the image the one before it left: no two writes saw the same old image.
+      const steps = records.slice(1).map((r) => [Number((r.dynamodb!.OldImage as { n: { N: string } }).n.N), Number((r.dynamodb!.NewImage as { n: { N: string } }).n.N)]);
+      expect(steps).toEqual(Array.from({ length: 40 }, (_, i) => [i, i + 1]));
+    } finally {
       await stack.stop();
     }
   });

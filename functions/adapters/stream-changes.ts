@@ -1,0 +1,48 @@
+/**
+ * Reads a MessageBox stream record (DynamoDB Streams, NEW_AND_OLD_IMAGES) as the change it is (core/tracking.ts):
+ * an instance item, an inbox item or a suspended-message item. Items of other kinds (none today) are no change
+ * to track.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { SuspendedMessage } from '../core/instance.ts';
+import type { InboundMessage } from '../core/message.ts';
+import type { Change } from '../core/tracking.ts';
+import { fromItem } from './DynamoDbInstanceStore.ts';
+
+type Image = Record<string, AttributeValue>;
+
+/** The part of a stream record read here: the same in a Lambda event and in a GetRecords reply. */
+export interface StreamRecordLike {
+  readonly eventName?: string;
+  readonly dynamodb?: {
+    readonly ApproximateCreationDateTime?: number | Date;
+    readonly NewImage?: Record<string, unknown>;
+    readonly OldImage?: Record<string, unknown>;
+    readonly SequenceNumber?: string;
+  };
+}
+
+export function changeOf(record: StreamRecordLike): Change | undefined {
+  const data = record.dynamodb ?? {};
+  const created = data.ApproximateCreationDateTime;
+  // Seconds in the service's records (a fraction in the embedded stack's); a Date once the SDK has parsed it.
+  const at = created instanceof Date ? created.getTime() : typeof created === 'number' ? Math.round(created * 1000) : Date.now();
+  const after = data.NewImage ? unmarshall(data.NewImage as Image) : undefined;
+  const before = data.OldImage ? unmarshall(data.OldImage as Image) : undefined;
+  const item = after ?? before;
+  if (!item) return undefined;
+  const pk = String(item.pk);
+  const sk = String(item.sk);
+  if (pk.startsWith('I#') && sk === 'STATE') {
+    return { kind: 'instance', at, before: before ? fromItem(before) : undefined, after: after ? fromItem(after) : undefined };
+  }
+  if (pk.startsWith('I#') && sk.startsWith('MSG#') && after && !before) {
+    return { kind: 'delivery', at, instanceId: pk.slice(2), message: JSON.parse(String(after.message)) as InboundMessage };
+  }
+  if (pk.startsWith('M#') && sk === 'SUSPENDED' && after && !before) {
+    const { messageId, reason, body, attributes, receivedAt, source, issues } = after;
+    return { kind: 'suspended-message', at, message: { messageId, reason, body, attributes: attributes ?? {}, receivedAt, source, ...(issues ? { issues } : {}) } as SuspendedMessage };
+  }
+  return undefined;
+}

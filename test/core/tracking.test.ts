@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import type { InstanceState } from '../../functions/core/instance.ts';
+import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
+import { messageFlow } from '../../functions/core/message-flow.ts';
+import { track, TrackedKind, type TrackedEvent } from '../../functions/core/tracking.ts';
+import { sampleOrchestrations } from '../../functions/orchestrations/index.ts';
+import { code, complete, orchestration, receive, send } from '../../functions/core/builder.ts';
+import { rawMessage } from '../helpers/orders.ts';
+import { MemoryHistory, trackWorld } from '../helpers/memory-history.ts';
+import { createWorld, settle } from '../helpers/world.ts';
+
+const large = (orderId: string) => ({ orderId, customerId: 'c-2', lines: [{ sku: 'GOLD', qty: 1, unitPrice: 12_500 }] });
+
+async function historyOf(history: MemoryHistory, subject: string): Promise<TrackedEvent[]> {
+  return (await history.history(subject, { limit: 1_000 })).events as TrackedEvent[];
+}
+
+function world() {
+  const w = createWorld(sampleOrchestrations({ cancellationWindowMs: 0 }));
+  const { history, changes } = trackWorld(w);
+  const instances = () => [...w.store.items.values()].map((v) => JSON.parse(v) as InstanceState);
+  return { w, history, changes, instances };
+}
+
+describe('tracking: what each MessageBox change means', () => {
+  it('tells an order\'s story from its activation to its completion: the message taken, each persistence point, each message sent', async () => {
+    const { w, history, instances } = world();
+    await w.receiver.receive([rawMessage(large('o-7'), { MessageType: 'Order' }, 'm-order-7')]);
+    await settle(w);
+    await w.receiver.receive([rawMessage({ orderId: 'o-7', approved: true }, { MessageType: 'Approval' }, 'm-approval-7')]);
+    await settle(w, { timers: true });
+    const main = instances().find((s) => !s.branchOf)!;
+    expect(main.status).toBe('completed');
+
+    const events = await historyOf(history, main.instanceId);
+    const kinds = events.map((e) => e.kind);
+    expect(kinds[0]).toBe(TrackedKind.Activated);
+    expect(events[0]).toMatchObject({ messageId: 'm-order-7', messageType: 'Order' });
+    expect(kinds.at(-1)).toBe(TrackedKind.Completed);
+    expect(events.filter((e) => e.kind === TrackedKind.Received).map((e) => e.messageId)).toEqual(['m-order-7', 'm-approval-7']);
+    // Every message the send port got is in the history once, under the id the consumer sees.
+    const sent = events.filter((e) => e.kind === TrackedKind.Sent);
+    expect(sent.map((e) => [e.messageType, e.messageId])).toEqual(w.sendPort.sent.filter((m) => m.instanceId === main.instanceId).map((m) => [m.messageType, m.messageId]));
+    expect(sent.map((e) => e.messageType)).toEqual(['ApprovalRequest', 'Invoice', 'Shipment']);
+    expect(events.some((e) => e.kind === TrackedKind.Waiting && /Approval|receive|a message/.test(e.detail ?? ''))).toBe(true);
+    expect(events.filter((e) => e.kind === TrackedKind.Persisted).length).toBeGreaterThanOrEqual(2);
+    // Time order: a history reads as it happened.
+    expect(events.map((e) => e.at)).toEqual([...events.map((e) => e.at)].sort((a, b) => a - b));
+  });
+
+  it('names the host instance a step was taken over from when its owner died mid-step holding the lease', async () => {
+    let crash = true;
+    const twoSteps = orchestration('TwoSteps', 1, [
+      receive('start', 'Go', { into: 'go' }),
+      code('first', (ctx) => { ctx.vars.first = 1; }, { persistAfter: true }),
+      code('second', () => {
+        if (crash) throw Object.assign(new Error('process killed'), { fatal: true });
+      }, { retry: { attempts: 1, backoffMs: 0 }, persistAfter: true }),
+      send('done', 'send', 'Done', () => ({})),
+      complete('end'),
+    ]);
+    const w = createWorld([twoSteps]);
+    const { history } = trackWorld(w);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' }, 'm-go')]);
+    const item = w.workQueue.items.shift()!;
+    w.store.beforeCommit = (next) => {
+      if (next.status === 'suspended') throw new Error('killed');
+    };
+    await expect(w.host('host-a').process(item, { receiveCount: 1 })).rejects.toThrow('killed');
+    crash = false;
+    w.store.beforeCommit = undefined;
+    w.clock.advance(DEFAULT_LEASE.leaseMs + DEFAULT_LEASE.maxClockSkewMs + 1);
+    await w.host('host-b').process(item, { receiveCount: 2 });
+
+    const events = await historyOf(history, item.instanceId);
+    const persisted = events.filter((e) => e.kind === TrackedKind.Persisted);
+    expect(persisted[0]).toMatchObject({ fromShape: 'first', shape: 'second' });
+    expect(persisted[0]!.host).toMatch(/^host-a/);
+    const takeover = events.find((e) => e.kind === TrackedKind.Takeover);
+    expect(takeover?.host).toMatch(/^host-b/);
+    expect(takeover?.detail).toMatch(/host-a/);
+    expect(events.at(-1)).toMatchObject({ kind: TrackedKind.Completed });
+    expect(events.filter((e) => e.kind === TrackedKind.Sent).map((e) => e.messageType)).toEqual(['Done']);
+  });
+
+  it('records a suspension with its reason, the resume, and a termination with the operator\'s reason', async () => {
+    const { w, history } = world();
+    await w.receiver.receive([rawMessage(large('o-9'), { MessageType: 'Order' }, 'm-order-9')]);
+    await settle(w);
+    const waiting = [...w.store.items.values()].map((v) => JSON.parse(v) as InstanceState).find((s) => s.status === 'waiting')!;
+    await w.host('admin').terminate(waiting.instanceId, 'customer called to cancel');
+    const events = await historyOf(history, waiting.instanceId);
+    expect(events.at(-1)).toMatchObject({ kind: TrackedKind.Terminated, host: 'admin' });
+    expect(events.at(-1)!.detail).toContain('customer called to cancel');
+  });
+
+  it('makes nothing of a write that changed none of what it tracks (a due mark, a retention)', () => {
+    const { w } = world();
+    void w;
+    const state = { instanceId: 'i-1', orchestration: 'O', version: 1, status: 'waiting', cursor: { threads: [{ id: 'main', at: 'wait', attempts: 0 }] }, vars: {}, messages: {}, outbox: [], correlations: {}, consumed: [], sendSequence: 0, causationId: 'm-1', revision: 4, failovers: 0, createdAt: 1, updatedAt: 2 } as InstanceState;
+    expect(track({ kind: 'instance', at: 3, before: state, after: { ...state } })).toEqual({ events: [], links: [] });
+  });
+
+  it('follows an order by its orderId across its instances and messages, in time order', async () => {
+    const { w, history, instances } = world();
+    await w.receiver.receive([rawMessage(large('o-10'), { MessageType: 'Order' }, 'm-order-10')]);
+    await settle(w);
+    await w.receiver.receive([rawMessage(large('o-11'), { MessageType: 'Order' }, 'm-order-11')]);
+    await w.receiver.receive([rawMessage({ orderId: 'o-10', approved: true }, { MessageType: 'Approval' }, 'm-approval-10')]);
+    await settle(w, { timers: true });
+
+    const flow = await messageFlow(history, 'o-10');
+    const ofOrder = instances().filter((s) => s.instanceId === flow.subjects[0] || s.branchOf?.instanceId === flow.subjects[0]);
+    expect(flow.subjects.length).toBeGreaterThan(0);
+    expect(new Set(flow.subjects)).toEqual(new Set(ofOrder.map((s) => s.instanceId)));
+    const messageIds = flow.events.map((e) => e.messageId);
+    expect(messageIds).toContain('m-order-10');
+    expect(messageIds).toContain('m-approval-10');
+    expect(messageIds).not.toContain('m-order-11');
+    expect(flow.events.map((e) => e.at)).toEqual([...flow.events.map((e) => e.at)].sort((a, b) => a - b));
+    // The same flow from the Approval's message id.
+    expect(new Set((await messageFlow(history, 'm-approval-10')).subjects)).toEqual(new Set(flow.subjects));
+  });
+});

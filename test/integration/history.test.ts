@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoDbDocumentClient } from '../../functions/adapters/aws-clients.ts';
+import { DynamoDbHistory } from '../../functions/adapters/DynamoDbHistory.ts';
+import { TrackedKind } from '../../functions/core/tracking.ts';
+import { historyTableDefinition } from '../../local/provision.ts';
+import { startEmbeddedStack, type EmbeddedStack } from '../../local/embedded-stack.ts';
+
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+process.env.AWS_REGION ??= 'us-east-1';
+
+describe('the history table (DynamoDbHistory)', () => {
+  let stack: EmbeddedStack;
+  let history: DynamoDbHistory;
+  beforeAll(async () => {
+    stack = await startEmbeddedStack({ port: 0 });
+    await new DynamoDBClient({ endpoint: stack.endpoint }).send(new CreateTableCommand(historyTableDefinition('history')));
+    history = new DynamoDbHistory(dynamoDbDocumentClient({ endpoint: stack.endpoint }), 'history');
+  });
+  afterAll(async () => stack?.stop());
+
+  it('pages a long history in time order rather than loading it whole, however long it grows', async () => {
+    for (let i = 0; i < 250; i += 50) {
+      await history.record({ events: Array.from({ length: 50 }, (_, n) => ({ subject: 'i-long', at: 1_000 + i + n, kind: TrackedKind.Persisted, shape: `s${i + n}` })), links: [] }, String(1_000 + i));
+    }
+    const pages = [];
+    let after: string | undefined;
+    do {
+      const page = await history.history('i-long', { limit: 100, after });
+      pages.push(page.events.length);
+      after = page.next;
+    } while (after);
+    expect(pages.slice(0, 3)).toEqual([100, 100, 50]);
+    const all = (await history.history('i-long', { limit: 1_000 })).events;
+    expect(all.map((e) => e.at)).toEqual(Array.from({ length: 250 }, (_, i) => 1_000 + i));
+  });
+
+  it('writes the same items when a change is tracked again (a retried stream batch), and links keys to subjects once', async () => {
+    const tracked = { events: [{ subject: 'i-1', at: 5, kind: TrackedKind.Activated, messageId: 'm-1' }], links: [{ key: 'value:o-1', subject: 'i-1', at: 5 }, { key: 'message:m-1', subject: 'i-1', at: 5 }, { key: 'message:m-1', subject: 'i-1', at: 5 }] };
+    await history.record(tracked, '000123');
+    await history.record(tracked, '000123');
+    expect((await history.history('i-1')).events).toEqual([{ subject: 'i-1', at: 5, kind: 'activated', messageId: 'm-1' }]);
+    expect(await history.linked('value:o-1')).toEqual(['i-1']);
+    expect(await history.linked('value:o-unknown')).toEqual([]);
+  });
+
+  it('refuses a page cursor it did not make, and an origin that is not a sequence number', async () => {
+    await expect(history.history('i-1', { after: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(/not a history page cursor/);
+    await expect(history.record({ events: [], links: [] }, 'unknown')).rejects.toThrow(/sequence number/);
+  });
+});
