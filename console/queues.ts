@@ -112,13 +112,12 @@ export class OperatorQueues {
   async redrive(name: string): Promise<Redrive> {
     const q = this.queue(name);
     if (!q.dlqUrl) throw new Error(`the ${name} queue has no dead-letter queue`);
-    if (q.dlqArn) {
-      try {
-        const { TaskHandle } = await this.#sqs.send(new StartMessageMoveTaskCommand({ SourceArn: q.dlqArn, DestinationArn: q.arn }));
-        return { queue: name, how: 'StartMessageMoveTask', taskHandle: TaskHandle };
-      } catch (error) {
-        if (!unsupported(error)) throw error;
-      }
+    try {
+      const [source, destination] = await Promise.all([q.dlqArn ?? this.#arn(q.dlqUrl), q.arn ?? this.#arn(q.url)]);
+      const { TaskHandle } = await this.#sqs.send(new StartMessageMoveTaskCommand({ SourceArn: source, DestinationArn: destination }));
+      return { queue: name, how: 'StartMessageMoveTask', taskHandle: TaskHandle };
+    } catch (error) {
+      if (!unsupported(error)) throw error;
     }
     let moved = 0;
     for (;;) {
@@ -134,6 +133,11 @@ export class OperatorQueues {
       moved += done.length;
       if (done.length < Messages.length) throw new Error(`redrive of ${name} stopped after ${moved} message(s): ${(sent.Failed ?? []).map((f) => f.Message).join('; ')}`);
     }
+  }
+
+  async #arn(url: string): Promise<string> {
+    const { Attributes } = await this.#sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+    return Attributes!.QueueArn!;
   }
 
   /** Sends a message to a queue (the receive queue, for a resubmission); returns its SQS MessageId. */

@@ -6,8 +6,11 @@
  *   instances list instances by status (running, waiting, suspended)
  *   send      send a message to the receive queue
  *   receive   read (and delete) messages from the send queue
- *   resume    resume a suspended instance from its last persistence point
- *   terminate end an instance that has not finished
+ *   resume    resume suspended instances from their last persistence point (by id, or all a query matches)
+ *   terminate end instances that have not finished (by id, or all a query matches), with a reason
+ *   dlq       look into a dead-letter queue;  redrive  send its messages back to their queue
+ *   resubmit  send a suspended message (edited or not) to the receive queue;  discard  drop it, with a reason
+ *   audit     what operators did
  *   history   an instance's tracked history, a page at a time
  *   flow      the message flow of a correlation value, a message id or an instance id
  */
@@ -23,7 +26,6 @@ import type { TrackedEvent } from '../functions/core/tracking.ts';
 import { InstanceStatus } from '../functions/core/instance.ts';
 import { sampleOptionsToEnv } from '../functions/orchestrations/index.ts';
 import { HISTORY, OWNERSHIP } from '../infra/settings.ts';
-import { createRuntime } from '../functions/handlers/runtime.ts';
 import { EndpointsFile, type ClusterRecord } from './endpoints-file.ts';
 import { quietSqliteWarning } from './warnings.ts';
 import { useEmulatorCredentials } from './emulator-credentials.ts';
@@ -83,6 +85,8 @@ async function start(): Promise<void> {
       'cancellation-window': { type: 'string' },
       orchestrations: { type: 'string' },
       prefix: { type: 'string', default: 'baton' },
+      'console-port': { type: 'string', default: '4580' },
+      'no-console': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -101,6 +105,8 @@ async function start(): Promise<void> {
   --cancellation-window 10s    how long a fulfilled order can be cancelled before Invoice and Shipment
                                (the demo uses 0s)
   --prefix baton       prefix of the table and queue names
+  --console-port 4580  port of the web console (on 127.0.0.1 only; a free one if 4580 is taken)
+  --no-console         serve no web console
   --orchestrations F   run the orchestrations a module exports (export const orchestrations = [...]) instead of
                        the sample`);
     return;
@@ -145,10 +151,12 @@ async function start(): Promise<void> {
   let stopping = false;
   // Declared before `stop`, which a Ctrl-C during the start may call before the status line exists.
   let ticker: NodeJS.Timeout | undefined;
+  let webConsole: { url: string; stop(): Promise<void> } | undefined;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     clearInterval(ticker);
+    await webConsole?.stop();
     if (process.stdout.isTTY) process.stdout.write('\n');
     endpoints.release();
     await cluster.stop();
@@ -165,8 +173,17 @@ async function start(): Promise<void> {
   console.log(`  send queue:     ${d.sendQueueUrl}`);
   console.log(`  MessageBox:     ${d.tableName}`);
   console.log(`  history:        ${d.historyTableName}${cluster.tracking ? ' (tracked from the MessageBox\'s stream)' : ' (tracking off: this endpoint keeps no streams)'}`);
+  if (demo === undefined && !values['no-console']) {
+    const { startLocalConsole } = await import('../console/local.ts');
+    const port = Number(values['console-port']);
+    webConsole = await startLocalConsole(cluster, { port }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') throw error;
+      return startLocalConsole(cluster, { port: 0 });
+    });
+    console.log(`  web console:    ${webConsole.url} (this machine only)`);
+  }
   if (demo === undefined) {
-    endpoints.claim(d);
+    endpoints.claim({ ...d, consoleUrl: webConsole?.url });
     console.log(`  written to ${endpoints.path} (the CLI's way to this cluster; BATON_HOME=${WORK_DIR})`);
   }
   console.log(`  host instance logs: ${resolve(cluster.options.workDir, 'logs')}/host-<n>.log (JSON lines)`);
@@ -265,28 +282,89 @@ async function receive(): Promise<void> {
   } else console.log('no messages on the send queue');
 }
 
-/** An admin runtime on the running cluster: the same engine and adapters as the hosts. */
-function adminRuntime() {
-  const d = runningCluster();
-  return createRuntime(
-    { tableName: d.tableName, workQueueUrl: d.workQueueUrl, sendPorts: d.sendPortQueueUrls, hostId: `admin@${process.pid}`, leaseMs: OWNERSHIP.leaseMs, region: d.region },
-    // Resume and terminate act on the stored state alone: they run no orchestration code.
-    { endpoint: d.endpoint, definitions: [] },
-  );
+/** The console's operations on the running cluster: what the web console does, from the command line. */
+async function operations() {
+  const { operationsFor } = await import('../console/local.ts');
+  return operationsFor(runningCluster());
 }
 
-async function resume(): Promise<void> {
+/** The instances a command acts on: the ids given, or every instance a query matches (then only with --yes). */
+async function targets(action: 'resume' | 'terminate'): Promise<{ ids: string[]; values: Record<string, string | boolean | undefined> }> {
+  const { positionals, values } = parseArgs({
+    args: rest, allowPositionals: true,
+    options: { reason: { type: 'string' }, status: { type: 'string' }, orchestration: { type: 'string' }, query: { type: 'string' }, 'message-type': { type: 'string' }, yes: { type: 'boolean', default: false } },
+  });
+  if (positionals.length > 0) return { ids: positionals, values };
+  if (!values.status && !values.orchestration && !values.query && !values['message-type']) {
+    fail(`usage: baton ${action} <instanceId>... ${action === 'terminate' ? '--reason "..." ' : ''}| baton ${action} --status S [--orchestration O] [--query Q] [--message-type T] ${action === 'terminate' ? '--reason "..." ' : ''}--yes`);
+  }
+  const ops = await operations();
+  const ids = await ops.searchAll({ status: values.status, orchestration: values.orchestration, text: values.query, messageType: values['message-type'] });
+  if (!values.yes) {
+    console.log(`${ids.length} instance(s) match:`);
+    for (const id of ids.slice(0, 50)) console.log(`  ${id}`);
+    if (ids.length > 50) console.log(`  and ${ids.length - 50} more`);
+    console.log(`nothing done: add --yes to ${action} them all`);
+    process.exit(ids.length === 0 ? 0 : 3);
+  }
+  return { ids, values };
+}
+
+async function act(action: 'resume' | 'terminate'): Promise<void> {
+  const { ids, values } = await targets(action);
+  const reason = typeof values.reason === 'string' ? values.reason : '';
+  if (action === 'terminate' && !reason.trim()) fail('a termination needs a reason: --reason "..."');
+  const results = await (await operations()).act(action, ids, reason);
+  for (const r of results) console.log(`${r.outcome.padEnd(8)} ${action} ${r.target}${r.detail ? `  ${r.detail}` : ''}`);
+  if (results.some((r) => r.outcome !== 'done')) process.exit(1);
+}
+
+const resume = () => act('resume');
+const terminate = () => act('terminate');
+
+async function dlq(): Promise<void> {
   const { positionals } = parseArgs({ args: rest, allowPositionals: true });
-  if (!positionals[0]) fail('usage: baton resume <instanceId>');
-  const state = await adminRuntime().processingHost.resume(positionals[0]);
-  console.log(`resumed ${state.instanceId} at ${state.cursor.threads.map((t) => t.at).join(',')} (revision ${state.revision})`);
+  const ops = await operations();
+  if (!positionals[0]) {
+    for (const q of await ops.queueDepths()) console.log(`  ${q.name.padEnd(12)} DLQ ${q.dlq ?? '-'}   (queue: ${q.visible} visible, ${q.inFlight} in flight)`);
+    console.log('show one: npm run baton -- dlq <queue>');
+    return;
+  }
+  const messages = await ops.deadLetters(positionals[0]);
+  console.log(`${messages.length} message(s) in the ${positionals[0]} DLQ (looked at, not taken)`);
+  for (const m of messages) console.log(JSON.stringify({ messageId: m.messageId, receiveCount: m.receiveCount, attributes: m.attributes, body: m.body }));
 }
 
-async function terminate(): Promise<void> {
-  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { reason: { type: 'string', default: 'by an operator' } } });
-  if (!positionals[0]) fail('usage: baton terminate <instanceId> [--reason "..."]');
-  const state = await adminRuntime().processingHost.terminate(positionals[0], values.reason!);
-  console.log(`terminated ${state.instanceId} (revision ${state.revision})`);
+async function redrive(): Promise<void> {
+  const { positionals } = parseArgs({ args: rest, allowPositionals: true });
+  if (!positionals[0]) fail('usage: baton redrive <queue>   (receive, work, or a send port)');
+  const result = await (await operations()).redrive(positionals[0]);
+  console.log(`${result.outcome} redrive ${result.target}${result.detail ? `  ${result.detail}` : ''}`);
+  if (result.outcome !== 'done') process.exit(1);
+}
+
+async function resubmit(): Promise<void> {
+  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { body: { type: 'string' }, type: { type: 'string' } } });
+  if (!positionals[0]) fail('usage: baton resubmit <messageId> [--body \'{"...": ...}\' | --body @file.json] [--type MessageType]');
+  const body = values.body === undefined ? undefined : values.body.startsWith('@') ? readFileSync(values.body.slice(1), 'utf8') : values.body;
+  const result = await (await operations()).resubmit(positionals[0], { body, messageType: values.type });
+  console.log(`${result.outcome} resubmit ${result.target}${result.detail ? `  ${result.detail}` : ''}`);
+  if (result.outcome !== 'done') process.exit(1);
+}
+
+async function discard(): Promise<void> {
+  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { reason: { type: 'string' } } });
+  if (!positionals[0] || !values.reason?.trim()) fail('usage: baton discard <messageId> --reason "..."');
+  const result = await (await operations()).discard(positionals[0], values.reason);
+  console.log(`${result.outcome} discard ${result.target}${result.detail ? `  ${result.detail}` : ''}`);
+  if (result.outcome !== 'done') process.exit(1);
+}
+
+async function audit(): Promise<void> {
+  const { values } = parseArgs({ args: rest, options: { limit: { type: 'string', default: '50' } } });
+  const entries = await (await operations()).auditTrail(positiveInt(values.limit!, '--limit'));
+  if (entries.length === 0) console.log('no operator action yet');
+  for (const e of entries) console.log(`  ${new Date(e.at).toISOString()}  ${e.who}  ${e.action} ${e.target}  ${e.outcome}${e.detail ? `  ${e.detail}` : ''}`);
 }
 
 function historyOf(d: ClusterRecord): DynamoDbHistory {
@@ -339,10 +417,10 @@ async function flow(): Promise<void> {
   for (const e of found.events) console.log(`${eventLine(e, true)}${e.sincePreviousMs > 1_000 ? `  (+${(e.sincePreviousMs / 1000).toFixed(1)} s)` : ''}`);
 }
 
-const commands: Record<string, () => Promise<void>> = { start, suspended, instances, send, receive, resume, terminate, history, flow };
+const commands: Record<string, () => Promise<void>> = { start, suspended, instances, send, receive, resume, terminate, history, flow, dlq, redrive, resubmit, discard, audit };
 const run = commands[command];
 if (!run) {
-  console.log('usage: baton <start|suspended|instances|send|receive|resume|terminate|history|flow> [options]   (npm start -- --help for start options)');
+  console.log(`usage: baton <${Object.keys(commands).join('|')}> [options]   (npm start -- --help for start options)`);
   process.exit(command === 'help' || command === '--help' ? 0 : 2);
 }
 try {

@@ -152,7 +152,8 @@ export class LocalCluster {
       sendQueueUrl: q.send.url,
       sendPortQueueUrls: Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.url])),
       workQueueUrl: q.work.url,
-      deadLetterQueueUrls: { receive: q.receive.dlqUrl, work: q.work.dlqUrl, send: q.send.dlqUrl },
+      // Each queue's DLQ by the queue's name: receive, work, and every send port.
+      deadLetterQueueUrls: { receive: q.receive.dlqUrl, work: q.work.dlqUrl, ...Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.dlqUrl])) },
     };
   }
 

@@ -12,6 +12,7 @@ import {
   TERMINAL_STATUSES,
   type InstanceState,
   type Lease,
+  type MessageResolution,
   type SuspendedMessage,
 } from '../core/instance.ts';
 import type { DueEntry, InstanceStore, InstanceSummary } from '../core/ports.ts';
@@ -307,15 +308,30 @@ export class DynamoDbInstanceStore implements InstanceStore {
 
   async listSuspendedMessages(limit = 1_000): Promise<SuspendedMessage[]> {
     const items = await this.#queryShards('message', limit);
-    return items.map((item) => ({
-      messageId: item.messageId,
-      reason: item.reason,
-      body: item.body,
-      attributes: item.attributes ?? {},
-      receivedAt: item.receivedAt,
-      source: item.source,
-      ...(item.issues ? { issues: item.issues } : {}),
-    }));
+    return items.filter((item) => !item.resolution).map(suspendedFromItem);
+  }
+
+  async suspendedMessage(messageId: string): Promise<SuspendedMessage | undefined> {
+    const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: `M#${messageId}`, sk: SUSPENDED }, ConsistentRead: true }));
+    return Item ? suspendedFromItem(Item) : undefined;
+  }
+
+  async resolveSuspendedMessage(messageId: string, resolution: MessageResolution): Promise<boolean> {
+    try {
+      await this.#client.send(new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: `M#${messageId}`, sk: SUSPENDED },
+        // Out of the status index (no longer listed as suspended); the record itself stays, with what was done.
+        UpdateExpression: 'SET #resolution = :resolution REMOVE gsi1pk, gsi1sk',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#resolution)',
+        ExpressionAttributeNames: { '#resolution': 'resolution' },
+        ExpressionAttributeValues: { ':resolution': resolution },
+      }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /**
@@ -371,6 +387,20 @@ export class DynamoDbInstanceStore implements InstanceStore {
     }));
     return full.filter((item): item is Record<string, any> => item !== undefined && item.status === (status === 'message' ? InstanceStatus.Suspended : status));
   }
+}
+
+/** A suspended-message record as the engine knows it (the item's keys and index attributes left out). */
+export function suspendedFromItem(item: Record<string, any>): SuspendedMessage {
+  return {
+    messageId: item.messageId,
+    reason: item.reason,
+    body: item.body,
+    attributes: item.attributes ?? {},
+    receivedAt: item.receivedAt,
+    source: item.source,
+    ...(item.issues ? { issues: item.issues } : {}),
+    ...(item.resolution ? { resolution: item.resolution } : {}),
+  };
 }
 
 function instanceKey(instanceId: string): string {

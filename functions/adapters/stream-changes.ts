@@ -5,10 +5,9 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { SuspendedMessage } from '../core/instance.ts';
 import type { InboundMessage } from '../core/message.ts';
 import type { Change } from '../core/tracking.ts';
-import { fromItem } from './DynamoDbInstanceStore.ts';
+import { fromItem, suspendedFromItem } from './DynamoDbInstanceStore.ts';
 
 type Image = Record<string, AttributeValue>;
 
@@ -40,9 +39,9 @@ export function changeOf(record: StreamRecordLike): Change | undefined {
   if (pk.startsWith('I#') && sk.startsWith('MSG#') && after && !before) {
     return { kind: 'delivery', at, instanceId: pk.slice(2), message: JSON.parse(String(after.message)) as InboundMessage };
   }
-  if (pk.startsWith('M#') && sk === 'SUSPENDED' && after && !before) {
-    const { messageId, reason, body, attributes, receivedAt, source, issues } = after;
-    return { kind: 'suspended-message', at, message: { messageId, reason, body, attributes: attributes ?? {}, receivedAt, source, ...(issues ? { issues } : {}) } as SuspendedMessage };
+  if (pk.startsWith('M#') && sk === 'SUSPENDED' && after) {
+    if (!before) return { kind: 'suspended-message', at, message: suspendedFromItem(after) };
+    if (after.resolution && !before.resolution) return { kind: 'message-resolved', at, message: suspendedFromItem(after) };
   }
   return undefined;
 }

@@ -183,4 +183,16 @@ export interface SuspendedMessage {
   readonly attributes: Readonly<Record<string, string>>;
   readonly receivedAt: number;
   readonly source: string;
+  /** What an operator did with it: resubmitted as a new message (kept, referenced) or discarded with a reason. */
+  readonly resolution?: MessageResolution;
+}
+
+export interface MessageResolution {
+  readonly kind: 'resubmitted' | 'discarded';
+  /** Who did it (the operator's name or AWS identity). */
+  readonly by: string;
+  readonly at: number;
+  readonly reason?: string;
+  /** The SQS MessageId of the resubmitted message. */
+  readonly resubmittedAs?: string;
 }

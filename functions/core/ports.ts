@@ -2,7 +2,7 @@
  * The engine's ports, named by role. Adapters implement them (DynamoDB, SQS, the system clock);
  * tests use in-memory fakes. Nothing here knows about AWS.
  */
-import type { InstanceState, InstanceStatus, Lease, SendEntry, SuspendedMessage } from './instance.ts';
+import type { InstanceState, InstanceStatus, Lease, MessageResolution, SendEntry, SuspendedMessage } from './instance.ts';
 import type { InboundMessage } from './message.ts';
 import type { Tracked, TrackedEvent } from './tracking.ts';
 
@@ -73,7 +73,15 @@ export interface InstanceStore {
   /** Keeps a message that could not be processed. Idempotent on messageId. */
   putSuspendedMessage(message: SuspendedMessage): Promise<void>;
   listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;
+  /** Suspended messages not yet resolved by an operator. */
   listSuspendedMessages(limit?: number): Promise<SuspendedMessage[]>;
+  /** One suspended message, resolved or not. */
+  suspendedMessage(messageId: string): Promise<SuspendedMessage | undefined>;
+  /**
+   * Records what an operator did with a suspended message: it leaves the list, the record (body, reason) stays.
+   * Returns false when it was already resolved (two operators at once: the first wins) or is not there.
+   */
+  resolveSuspendedMessage(messageId: string, resolution: MessageResolution): Promise<boolean>;
 }
 
 /** An entry of the due index: the instance, when it became due, and, for a finished branch, the join to wake. */

@@ -15,7 +15,9 @@ import type { InboundMessage } from './message.ts';
 export type Change =
   | { readonly kind: 'instance'; readonly at: number; readonly before?: InstanceState; readonly after?: InstanceState }
   | { readonly kind: 'delivery'; readonly at: number; readonly instanceId: string; readonly message: InboundMessage }
-  | { readonly kind: 'suspended-message'; readonly at: number; readonly message: SuspendedMessage };
+  | { readonly kind: 'suspended-message'; readonly at: number; readonly message: SuspendedMessage }
+  /** An operator resubmitted or discarded a suspended message (its `resolution`). */
+  | { readonly kind: 'message-resolved'; readonly at: number; readonly message: SuspendedMessage };
 
 export const TrackedKind = {
   Activated: 'activated',
@@ -38,6 +40,8 @@ export const TrackedKind = {
   Terminated: 'terminated',
   Expired: 'expired',
   MessageSuspended: 'message-suspended',
+  MessageResubmitted: 'message-resubmitted',
+  MessageDiscarded: 'message-discarded',
 } as const;
 export type TrackedKind = (typeof TrackedKind)[keyof typeof TrackedKind];
 
@@ -84,6 +88,12 @@ export const subjectOfMessage = (messageId: string) => `message:${messageId}`;
 export const valueKey = (value: string) => `value:${value}`;
 export const messageKey = (messageId: string) => `message:${messageId}`;
 export const instanceKey = (instanceId: string) => `instance:${instanceId}`;
+/** Instances activated, and instances that ended (completed or terminated), by the hour (UTC): what a search by time reads. */
+export const activatedKey = (at: number) => `activated:${hourOf(at)}`;
+export const endedKey = (status: string, at: number) => `ended:${status}:${hourOf(at)}`;
+export function hourOf(at: number): string {
+  return new Date(at).toISOString().slice(0, 13);
+}
 
 /** What one change of the MessageBox means for the history and the message flow. */
 export function track(change: Change): Tracked {
@@ -101,6 +111,19 @@ export function track(change: Change): Tracked {
       return {
         events: [{ subject, at: message.receivedAt || at, kind: TrackedKind.MessageSuspended, messageId: message.messageId, messageType: message.attributes.MessageType, detail: message.reason }],
         links: [{ key: messageKey(message.messageId), subject, at }, ...resubmittedFrom(message.attributes, subject, at)],
+      };
+    }
+    case 'message-resolved': {
+      const { message, at } = change;
+      const resolution = message.resolution!;
+      const subject = subjectOfMessage(message.messageId);
+      const resubmitted = resolution.kind === 'resubmitted';
+      return {
+        events: [{
+          subject, at: resolution.at || at, kind: resubmitted ? TrackedKind.MessageResubmitted : TrackedKind.MessageDiscarded,
+          host: resolution.by, messageId: resolution.resubmittedAs ?? message.messageId, messageType: message.attributes.MessageType, detail: resolution.reason,
+        }],
+        links: resubmitted && resolution.resubmittedAs ? [{ key: messageKey(resolution.resubmittedAs), subject, at }] : [],
       };
     }
     case 'instance':
@@ -131,6 +154,7 @@ function instanceChange(before: InstanceState | undefined, after: InstanceState 
     });
     link(messageKey(after.causationId));
     link(instanceKey(subject));
+    link(activatedKey(after.createdAt));
     if (after.branchOf) link(instanceKey(after.branchOf.instanceId));
     if (activating) links.push(...resubmittedFrom(activating.properties, subject, at));
   }
@@ -207,12 +231,14 @@ function commitEvents(before: InstanceState, after: InstanceState, created: bool
       case InstanceStatus.Completed:
         if (before.status === InstanceStatus.Suspended) event({ at, kind: TrackedKind.Resumed, host, detail: 'its last effects went out' });
         event({ at, kind: TrackedKind.Completed, host });
+        link(endedKey(InstanceStatus.Completed, at));
         break;
       case InstanceStatus.Suspended:
         event({ at, kind: TrackedKind.Suspended, host, shape: after.error?.shapeId ?? shapeOf(after), detail: after.error?.reason });
         break;
       case InstanceStatus.Terminated:
         event({ at, kind: TrackedKind.Terminated, host, detail: after.error?.reason });
+        link(endedKey(InstanceStatus.Terminated, at));
         break;
       case InstanceStatus.Running:
         if (before.status === InstanceStatus.Suspended) event({ at, kind: TrackedKind.Resumed, host, shape: shapeOf(after) });

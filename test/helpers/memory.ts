@@ -1,5 +1,5 @@
 import { OwnershipLost } from '../../functions/core/errors.ts';
-import type { InstanceState, InstanceStatus, Lease, SendEntry, SuspendedMessage } from '../../functions/core/instance.ts';
+import type { InstanceState, InstanceStatus, Lease, MessageResolution, SendEntry, SuspendedMessage } from '../../functions/core/instance.ts';
 import type { Clock, DueEntry, InstanceStore, InstanceSummary, SendPort, WorkItem, WorkQueue } from '../../functions/core/ports.ts';
 import { dueOf } from '../../functions/core/due.ts';
 import type { InboundMessage } from '../../functions/core/message.ts';
@@ -153,7 +153,18 @@ export class MemoryInstanceStore implements InstanceStore {
   }
 
   async listSuspendedMessages(): Promise<SuspendedMessage[]> {
-    return [...this.suspended.values()];
+    return [...this.suspended.values()].filter((m) => !m.resolution);
+  }
+
+  async suspendedMessage(messageId: string): Promise<SuspendedMessage | undefined> {
+    return this.suspended.get(messageId);
+  }
+
+  async resolveSuspendedMessage(messageId: string, resolution: MessageResolution): Promise<boolean> {
+    const message = this.suspended.get(messageId);
+    if (!message || message.resolution) return false;
+    this.suspended.set(messageId, { ...message, resolution });
+    return true;
   }
 }
 

@@ -129,3 +129,59 @@ describe('EndpointsFile', () => {
     rmSync(home, { recursive: true });
   });
 });
+
+describe('the operator\'s commands on a running cluster (the console\'s twins)', () => {
+  it('bulk-terminates by query only with --yes, resubmits a suspended message, and keeps each in the audit trail and the history', async () => {
+    const home = freshHome();
+    const start = spawn(process.execPath, [CLI, 'start', '--port', '0', '--in-memory', '--instances', '1', '--console-port', '0', '--cancellation-window', '0s'], { env: { ...process.env, BATON_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    start.stdout.on('data', (chunk) => { out += chunk; });
+    start.stderr.on('data', (chunk) => { out += chunk; });
+    const cli = (args: string[]) => baton(args, home);
+    const until = async (check: () => boolean, what: string) => {
+      const deadline = Date.now() + 30_000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`${what} did not happen; npm start said:\n${out}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    try {
+      await until(() => out.includes('Running.'), 'the start');
+      expect(out).toMatch(/web console: {4}http:\/\/127\.0\.0\.1:\d+\/ \(this machine only\)/);
+      const run = Date.now().toString(36);
+      for (const i of [1, 2]) cli(['send', JSON.stringify({ orderId: `cli-${i}-${run}`, customerId: 'c-1', lines: [{ sku: 'GOLD', qty: 1, unitPrice: 20_000 }] })]);
+      await until(() => /2 waiting instance/.test(cli(['instances', '--status', 'waiting']).stdout), 'two waiting orders');
+
+      const asked = cli(['terminate', '--status', 'waiting', '--orchestration', 'OrderFulfilment', '--reason', 'test campaign']);
+      expect(asked.code).toBe(3);
+      expect(asked.stdout).toContain('2 instance(s) match');
+      expect(asked.stdout).toContain('nothing done: add --yes');
+      expect(cli(['instances', '--status', 'waiting']).stdout).toContain('2 waiting instance');
+      const done = cli(['terminate', '--status', 'waiting', '--orchestration', 'OrderFulfilment', '--reason', 'test campaign', '--yes']);
+      expect(done.stdout.match(/^done {5}terminate /gm)).toHaveLength(2);
+      expect(cli(['instances', '--status', 'waiting']).stdout).toContain('0 waiting instance');
+
+      cli(['send', 'not json at all']);
+      let suspendedId = '';
+      await until(() => {
+        const listed = JSON.parse(cli(['suspended', '--json']).stdout) as { messages: { messageId: string }[] };
+        suspendedId = listed.messages[0]?.messageId ?? '';
+        return suspendedId !== '';
+      }, 'a suspended message');
+      const fixed = cli(['resubmit', suspendedId, '--body', JSON.stringify({ orderId: `cli-fixed-${run}`, customerId: 'c-1', lines: [{ sku: 'A', qty: 1, unitPrice: 5 }] })]);
+      expect(fixed.stdout).toMatch(/^done resubmit .* resubmitted as /m);
+      expect(JSON.parse(cli(['suspended', '--json']).stdout).messages).toEqual([]);
+      await until(() => /Invoice/.test(cli(['receive', '--wait', '1s']).stdout), 'the Invoice of the resubmitted order');
+
+      const trail = cli(['audit']).stdout;
+      expect(trail.match(/ terminate .* done {2}test campaign/g)).toHaveLength(2);
+      expect(trail).toMatch(/ resubmit .* done /);
+      await until(() => /completed/.test(cli(['flow', `cli-fixed-${run}`]).stdout), 'the resubmitted order\'s flow');
+      expect(cli(['dlq']).stdout).toMatch(/receive +DLQ 0/);
+    } finally {
+      start.kill('SIGTERM');
+      await new Promise((resolve) => start.on('exit', resolve));
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

@@ -1,0 +1,69 @@
+import { userInfo } from 'node:os';
+import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
+import { DynamoDbHistory } from '../functions/adapters/DynamoDbHistory.ts';
+import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
+import { createRuntime } from '../functions/handlers/runtime.ts';
+import { OWNERSHIP } from '../infra/settings.ts';
+import type { LocalCluster } from '../local/cluster.ts';
+import { AuditTrail } from './audit.ts';
+import { Operations, type HostView } from './operations.ts';
+import { OperatorQueues } from './queues.ts';
+import { startConsole, type RunningConsole } from './server.ts';
+
+/** What the console needs to know of a cluster: what `npm start` writes to its endpoints file. */
+export interface ClusterAddresses {
+  readonly endpoint: string;
+  readonly region?: string;
+  readonly tableName: string;
+  readonly historyTableName?: string;
+  readonly receiveQueueUrl: string;
+  readonly workQueueUrl: string;
+  readonly sendPortQueueUrls: Readonly<Record<string, string>>;
+  readonly deadLetterQueueUrls?: Readonly<Record<string, string>>;
+}
+
+/** The operator at this keyboard. */
+export function localOperator(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'operator';
+  }
+}
+
+/** The operations of a cluster known by its addresses (the CLI's case: it runs apart from `npm start`). */
+export function operationsFor(d: ClusterAddresses, operator = localOperator(), hosts?: () => readonly HostView[]): Operations {
+  if (!d.historyTableName) throw new Error('this cluster was started by an older Baton that keeps no history; restart it with "npm start"');
+  // Resume and terminate as the processing host does them, named for the operator in each instance's history.
+  const runtime = createRuntime(
+    { tableName: d.tableName, workQueueUrl: d.workQueueUrl, sendPorts: d.sendPortQueueUrls, hostId: `console:${operator}`, leaseMs: OWNERSHIP.leaseMs, region: d.region },
+    { endpoint: d.endpoint, definitions: [] },
+  );
+  const dynamo = dynamoDbDocumentClient({ endpoint: d.endpoint, region: d.region });
+  const dlq = (name: string) => d.deadLetterQueueUrls?.[name];
+  return new Operations({
+    store: new DynamoDbInstanceStore(dynamo, d.tableName),
+    history: new DynamoDbHistory(dynamo, d.historyTableName),
+    admin: runtime.processingHost,
+    queues: new OperatorQueues(sqsClient({ endpoint: d.endpoint, region: d.region }), [
+      { name: 'receive', url: d.receiveQueueUrl, dlqUrl: dlq('receive') },
+      { name: 'work', url: d.workQueueUrl, dlqUrl: dlq('work') },
+      ...Object.entries(d.sendPortQueueUrls).map(([port, url]) => ({ name: port, url, dlqUrl: dlq(port) })),
+    ]),
+    audit: new AuditTrail(dynamo, d.historyTableName),
+    operator,
+    hosts,
+  });
+}
+
+/** The console's operations over a running local cluster, its host instances included. */
+export function localOperations(cluster: LocalCluster, operator = localOperator()): Operations {
+  return operationsFor(cluster.describe(), operator, () => cluster.hosts.map((h) => ({
+    name: h.name, status: h.status, lastHeartbeat: h.busyAt || undefined, workItems: h.workItems, completed: h.completed, restarts: h.restarts,
+  })));
+}
+
+/** The console of a local cluster, on 127.0.0.1. */
+export function startLocalConsole(cluster: LocalCluster, options: { port?: number } = {}): Promise<RunningConsole> {
+  return startConsole({ operations: localOperations(cluster), port: options.port ?? 0, where: `local cluster ${cluster.endpoint}` });
+}

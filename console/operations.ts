@@ -1,0 +1,311 @@
+/**
+ * What an operator does, over the engine's own ports and adapters (no second data model): the web console and the
+ * CLI both call this. Every action asks nothing twice of the engine: resume and terminate are the processing host's
+ * own (conditional writes that respect a live lease), resubmission sends a new message to the receive queue, and
+ * each action is written to the audit trail with its outcome.
+ */
+import { InstanceNotFound, InvalidTransition, OwnershipLost } from '../functions/core/errors.ts';
+import { InstanceStatus, type InstanceState, type SuspendedMessage } from '../functions/core/instance.ts';
+import { messageFlow, type MessageFlow } from '../functions/core/message-flow.ts';
+import type { HistoryPage, HistoryStore, InstanceStore } from '../functions/core/ports.ts';
+import { activatedKey, endedKey, hourOf, instanceKey, messageKey, RESUBMITTED_FROM, valueKey } from '../functions/core/tracking.ts';
+import type { InboundMessage } from '../functions/core/message.ts';
+import type { AuditEntry, AuditTrail } from './audit.ts';
+import type { OperatorQueues, PeekedMessage, QueueDepth, Redrive } from './queues.ts';
+
+export const ACTIVE_STATUSES = [InstanceStatus.Running, InstanceStatus.Waiting, InstanceStatus.Suspended] as const;
+export const ENDED_STATUSES = [InstanceStatus.Completed, InstanceStatus.Terminated] as const;
+
+/** A host instance as the console shows it (locally, from the cluster; on Lambda, from the history). */
+export interface HostView {
+  readonly name: string;
+  readonly status: string;
+  readonly lastHeartbeat?: number;
+  readonly workItems: number;
+  readonly completed: number;
+  readonly restarts?: number;
+  readonly zone?: string;
+}
+
+export interface ConsoleDeps {
+  readonly store: InstanceStore & { countByStatus(statuses?: readonly string[]): Promise<Record<string, number>> };
+  readonly history: HistoryStore;
+  /** Resume and terminate, as the processing host does them. */
+  readonly admin: {
+    resume(instanceId: string): Promise<InstanceState>;
+    terminate(instanceId: string, reason: string): Promise<InstanceState>;
+  };
+  readonly queues: OperatorQueues;
+  readonly audit: AuditTrail;
+  /** Who acts: the operator's name locally, their AWS identity against a deployed stack. */
+  readonly operator: string;
+  readonly hosts?: () => readonly HostView[];
+  readonly now?: () => number;
+}
+
+export interface Overview {
+  readonly counts: Record<string, number>;
+  /** Completed and terminated in the last 24 hours (finished instances are not indexed: tracking counts them). */
+  readonly ended24h: Record<string, number>;
+  /** Active instances by orchestration@version and status (from the first `sample` of each status). */
+  readonly byOrchestration: Record<string, Record<string, number>>;
+  readonly sampled: number;
+  readonly hosts: readonly HostView[];
+  readonly queues: readonly QueueDepth[];
+}
+
+export interface SearchQuery {
+  /** A correlation value, a message id or an instance id. */
+  readonly text?: string;
+  /** A name, or name@version. */
+  readonly orchestration?: string;
+  readonly status?: string;
+  readonly messageType?: string;
+  /** Epoch ms: instances updated (or, without a status, activated) in this range. */
+  readonly from?: number;
+  readonly to?: number;
+  readonly page?: number;
+}
+
+export interface SearchPage {
+  readonly rows: readonly InstanceState[];
+  readonly total: number;
+  readonly page: number;
+  readonly pages: number;
+  /** Where the candidates came from, said to the operator. */
+  readonly basis: string;
+  /** The search stopped at its limit: narrow it to see the rest. */
+  readonly truncated: boolean;
+}
+
+export interface ActionResult {
+  readonly target: string;
+  readonly outcome: AuditEntry['outcome'];
+  readonly detail?: string;
+}
+
+export const PAGE_SIZE = 25;
+const MAX_CANDIDATES = 2_000;
+
+export class Operations {
+  readonly #d: ConsoleDeps;
+
+  constructor(deps: ConsoleDeps) {
+    this.#d = deps;
+  }
+
+  get operator(): string {
+    return this.#d.operator;
+  }
+
+  #now(): number {
+    return this.#d.now?.() ?? Date.now();
+  }
+
+  async overview(sample = 200): Promise<Overview> {
+    const { store, queues } = this.#d;
+    const [counts, ended24h, depths, lists] = await Promise.all([
+      store.countByStatus([...ACTIVE_STATUSES, 'message']),
+      this.#endedInLastDay(),
+      queues.depths(),
+      Promise.all(ACTIVE_STATUSES.map((status) => store.listInstances(status, sample))),
+    ]);
+    const byOrchestration: Record<string, Record<string, number>> = {};
+    for (const state of lists.flat()) {
+      const row = (byOrchestration[`${state.orchestration}@${state.version}`] ??= {});
+      row[state.status] = (row[state.status] ?? 0) + 1;
+    }
+    return { counts, ended24h, byOrchestration, sampled: sample, hosts: this.#d.hosts?.() ?? [], queues: depths };
+  }
+
+  async #endedInLastDay(): Promise<Record<string, number>> {
+    const now = this.#now();
+    const result: Record<string, number> = {};
+    for (const status of ENDED_STATUSES) {
+      const hours = Array.from({ length: 24 }, (_, i) => endedKey(status, now - i * 3_600_000));
+      result[status] = (await Promise.all(hours.map((key) => this.#d.history.linked(key, 100_000)))).reduce((n, subjects) => n + subjects.length, 0);
+    }
+    return result;
+  }
+
+  /** Instances matching a query, newest first, a page at a time. The query names where its candidates come from. */
+  async search(query: SearchQuery): Promise<SearchPage> {
+    const { store, history } = this.#d;
+    const now = this.#now();
+    const from = query.from ?? now - 24 * 3_600_000;
+    const to = query.to ?? now;
+    let states: InstanceState[];
+    let basis: string;
+    let truncated = false;
+    if (query.text?.trim()) {
+      const text = query.text.trim();
+      const subjects = new Set<string>();
+      for (const key of [valueKey(text), messageKey(text), instanceKey(text)]) for (const s of await history.linked(key, MAX_CANDIDATES)) subjects.add(s);
+      subjects.add(text);
+      states = await this.#load([...subjects].filter((s) => !s.startsWith('message:')));
+      basis = `instances "${text}" names (a correlation value, a message id or an instance id)`;
+    } else if (query.status && (ACTIVE_STATUSES as readonly string[]).includes(query.status)) {
+      states = await store.listInstances(query.status as InstanceStatus, MAX_CANDIDATES);
+      truncated = states.length >= MAX_CANDIDATES;
+      basis = `${query.status} instances (the status index)`;
+    } else {
+      const keys = hoursBetween(from, to).map((hour) => (query.status ? endedKey(query.status, Date.parse(`${hour}:00:00Z`)) : activatedKey(Date.parse(`${hour}:00:00Z`))));
+      const subjects: string[] = [];
+      for (const key of keys.reverse()) {
+        subjects.push(...await history.linked(key, MAX_CANDIDATES - subjects.length));
+        if (subjects.length >= MAX_CANDIDATES) {
+          truncated = true;
+          break;
+        }
+      }
+      states = await this.#load(subjects);
+      basis = query.status ? `instances ${query.status} between ${iso(from)} and ${iso(to)} (tracked)` : `instances activated between ${iso(from)} and ${iso(to)} (tracked)`;
+    }
+    const rows = states.filter((s) => matches(s, query, from, to)).sort((a, b) => b.updatedAt - a.updatedAt || a.instanceId.localeCompare(b.instanceId));
+    const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
+    const page = Math.min(Math.max(1, query.page ?? 1), pages);
+    return { rows: rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE), total: rows.length, page, pages, basis, truncated };
+  }
+
+  /** Every instance id a query matches (for a bulk action over a search result). */
+  async searchAll(query: SearchQuery): Promise<string[]> {
+    const first = await this.search({ ...query, page: 1 });
+    const ids = first.rows.map((r) => r.instanceId);
+    for (let page = 2; page <= first.pages; page++) ids.push(...(await this.search({ ...query, page })).rows.map((r) => r.instanceId));
+    return ids;
+  }
+
+  async #load(ids: readonly string[]): Promise<InstanceState[]> {
+    const loaded = await Promise.all(ids.slice(0, MAX_CANDIDATES).map((id) => this.#d.store.load(id)));
+    return loaded.filter((s): s is InstanceState => s !== undefined);
+  }
+
+  async instance(instanceId: string): Promise<{ state: InstanceState; inbox: InboundMessage[] } | undefined> {
+    const state = await this.#d.store.load(instanceId);
+    if (!state) return undefined;
+    return { state, inbox: await this.#d.store.deliveries(instanceId) };
+  }
+
+  history(subject: string, after?: string, limit = 50): Promise<HistoryPage> {
+    return this.#d.history.history(subject, { limit, after });
+  }
+
+  flow(query: string): Promise<MessageFlow> {
+    return messageFlow(this.#d.history, query, { maxSubjects: 50, maxEventsPerSubject: 500 });
+  }
+
+  /** Resumes or terminates each instance, one at a time, each written to the audit trail with its outcome. */
+  async act(action: 'resume' | 'terminate', instanceIds: readonly string[], reason = ''): Promise<ActionResult[]> {
+    if (action === 'terminate' && !reason.trim()) throw new Error('a termination needs a reason');
+    const results: ActionResult[] = [];
+    for (const target of instanceIds) {
+      let result: ActionResult;
+      try {
+        if (action === 'resume') await this.#d.admin.resume(target);
+        else await this.#d.admin.terminate(target, `${reason.trim()} (by ${this.#d.operator})`);
+        result = { target, outcome: 'done', ...(reason.trim() ? { detail: reason.trim() } : {}) };
+      } catch (error) {
+        result = { target, outcome: refused(error) ? 'refused' : 'failed', detail: (error as Error).message };
+      }
+      await this.#audit(action, result);
+      results.push(result);
+    }
+    return results;
+  }
+
+  suspendedMessages(): Promise<SuspendedMessage[]> {
+    return this.#d.store.listSuspendedMessages(500);
+  }
+
+  suspendedMessage(messageId: string): Promise<SuspendedMessage | undefined> {
+    return this.#d.store.suspendedMessage(messageId);
+  }
+
+  /**
+   * Sends a (possibly edited) suspended message to the receive queue as a new message that names the original
+   * (`ResubmittedFrom`), then records the original as resubmitted. The original record stays, body and reason.
+   */
+  async resubmit(messageId: string, edit: { body?: string; messageType?: string } = {}): Promise<ActionResult & { newMessageId?: string }> {
+    const original = await this.#d.store.suspendedMessage(messageId);
+    let result: ActionResult & { newMessageId?: string };
+    if (!original) result = { target: messageId, outcome: 'refused', detail: 'no such suspended message' };
+    else if (original.resolution) result = { target: messageId, outcome: 'refused', detail: `already ${original.resolution.kind} by ${original.resolution.by}` };
+    else {
+      try {
+        const { MessageType: _type, [RESUBMITTED_FROM]: _from, ...kept } = original.attributes;
+        const messageType = edit.messageType?.trim() || original.attributes.MessageType;
+        const attributes = { ...kept, ...(messageType ? { MessageType: messageType } : {}), [RESUBMITTED_FROM]: messageId };
+        const newMessageId = await this.#d.queues.send('receive', edit.body ?? original.body, attributes);
+        const resolved = await this.#d.store.resolveSuspendedMessage(messageId, { kind: 'resubmitted', by: this.#d.operator, at: this.#now(), resubmittedAs: newMessageId, ...(edit.body !== undefined && edit.body !== original.body ? { reason: 'edited' } : {}) });
+        result = { target: messageId, outcome: 'done', newMessageId, detail: `resubmitted as ${newMessageId}${resolved ? '' : ' (another operator resolved it meanwhile)'}` };
+      } catch (error) {
+        result = { target: messageId, outcome: 'failed', detail: (error as Error).message };
+      }
+    }
+    await this.#audit('resubmit', result);
+    return result;
+  }
+
+  async discard(messageId: string, reason: string): Promise<ActionResult> {
+    if (!reason.trim()) throw new Error('discarding a message needs a reason');
+    const done = await this.#d.store.resolveSuspendedMessage(messageId, { kind: 'discarded', by: this.#d.operator, at: this.#now(), reason: reason.trim() });
+    const result: ActionResult = done ? { target: messageId, outcome: 'done', detail: reason.trim() } : { target: messageId, outcome: 'refused', detail: 'no such unresolved suspended message' };
+    await this.#audit('discard', result);
+    return result;
+  }
+
+  queueDepths(): Promise<QueueDepth[]> {
+    return this.#d.queues.depths();
+  }
+
+  deadLetters(queue: string): Promise<PeekedMessage[]> {
+    return this.#d.queues.peekDlq(queue);
+  }
+
+  async redrive(queue: string): Promise<ActionResult & { redrive?: Redrive }> {
+    let result: ActionResult & { redrive?: Redrive };
+    try {
+      const redrive = await this.#d.queues.redrive(queue);
+      result = { target: queue, outcome: 'done', redrive, detail: redrive.how === 'StartMessageMoveTask' ? `move task ${redrive.taskHandle ?? ''}`.trim() : `${redrive.moved} message(s) moved` };
+    } catch (error) {
+      result = { target: queue, outcome: 'failed', detail: (error as Error).message };
+    }
+    await this.#audit('redrive', result);
+    return result;
+  }
+
+  auditTrail(limit = 200): Promise<AuditEntry[]> {
+    return this.#d.audit.recent({ limit, now: this.#now() });
+  }
+
+  async #audit(action: string, result: ActionResult): Promise<void> {
+    await this.#d.audit.record({ at: this.#now(), who: this.#d.operator, action, target: result.target, outcome: result.outcome, ...(result.detail ? { detail: result.detail } : {}) });
+  }
+}
+
+/** The engine said no for a reason an operator can act on (wrong status, a live lease, gone), not a failure. */
+function refused(error: unknown): boolean {
+  return error instanceof InvalidTransition || error instanceof OwnershipLost || error instanceof InstanceNotFound;
+}
+
+function matches(state: InstanceState, query: SearchQuery, from: number, to: number): boolean {
+  if (query.status && state.status !== query.status) return false;
+  if (query.orchestration) {
+    const [name, version] = query.orchestration.split('@');
+    if (state.orchestration !== name || (version !== undefined && String(state.version) !== version)) return false;
+  }
+  if (query.messageType && !Object.values(state.messages).some((m) => m.messageType === query.messageType)) return false;
+  // A text search finds what it names, whenever it was; the others keep to the time range.
+  if (!query.text && (state.updatedAt < from || state.createdAt > to)) return false;
+  return true;
+}
+
+function hoursBetween(from: number, to: number): string[] {
+  const hours: string[] = [];
+  for (let t = Math.floor(from / 3_600_000) * 3_600_000; t <= to && hours.length < 24 * 31; t += 3_600_000) hours.push(hourOf(t));
+  return hours;
+}
+
+function iso(at: number): string {
+  return new Date(at).toISOString().slice(0, 16).replace('T', ' ');
+}

@@ -1,0 +1,69 @@
+/**
+ * `npm run console:screenshots`: the console's pages in a real browser (Debian's chromium), on a local cluster with a
+ * few orders in every state, written to docs/console/ for the README.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { sqsClient } from '../functions/adapters/aws-clients.ts';
+import { sampleOptionsToEnv } from '../functions/orchestrations/index.ts';
+import { LocalCluster } from '../local/cluster.ts';
+import { orderInstanceId } from '../local/demo.ts';
+import { useEmulatorCredentials } from '../local/emulator-credentials.ts';
+import { localOperations } from './local.ts';
+import { startConsole } from './server.ts';
+
+useEmulatorCredentials();
+const out = resolve(process.argv[2] ?? 'docs/console');
+const executablePath = process.env.BATON_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
+if (!executablePath) {
+  console.error('console:screenshots needs chromium (apt-get install chromium, or set BATON_CHROMIUM)');
+  process.exit(2);
+}
+mkdirSync(out, { recursive: true });
+const workDir = mkdtempSync(join(tmpdir(), 'baton-shots-'));
+const cluster = new LocalCluster({
+  instances: 2, port: 0, prefix: 'shots', leaseMs: 3_000, workDir, waitSeconds: 1, sweepEveryMs: 1_000,
+  environment: sampleOptionsToEnv({ cancellationWindowMs: 0 }),
+});
+await cluster.start();
+await cluster.waitUntilUp();
+const web = await startConsole({ operations: localOperations(cluster, 'ada'), where: `local cluster ${cluster.endpoint}` });
+const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+try {
+  const sqs = sqsClient({ endpoint: cluster.endpoint });
+  const send = (type: string, body: unknown, queueUrl = cluster.describe().receiveQueueUrl) => sqs.send(new SendMessageCommand({
+    QueueUrl: queueUrl, MessageBody: typeof body === 'string' ? body : JSON.stringify(body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: type } },
+  }));
+  const order = (orderId: string, unitPrice: number) => ({ orderId, customerId: 'c-42', lines: [{ sku: 'A', qty: 2, unitPrice }, { sku: 'B', qty: 1, unitPrice: 5 }] });
+  for (let i = 1; i <= 6; i++) await send('Order', order(`o-10${i}`, 20));
+  for (let i = 1; i <= 3; i++) await send('Order', order(`o-20${i}`, 8_000));
+  await send('Order', '{"orderId":"o-301","customerId":"c-42","lines":[{"sku":"A","qty":"two","unitPrice":5}]}');
+  await send('Order', order('o-401', 20), cluster.resources.queues.receive.dlqUrl);
+  await new Promise((r) => setTimeout(r, 3_000));
+  await send('Approval', { orderId: 'o-201', approved: true });
+  await new Promise((r) => setTimeout(r, 3_000));
+  await localOperations(cluster, 'ada').act('terminate', [orderInstanceId('o-203')], 'duplicate order, customer called');
+  await cluster.tracking!.caughtUp();
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const shot = async (name: string, path: string) => {
+    await page.goto(`${web.url}${path}`);
+    await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
+    console.log(`console:screenshots: ${join(out, `${name}.png`)}  (${path})`);
+  };
+  await shot('overview', '');
+  await shot('search', 'search?q=o-202');
+  await shot('instance', `instances/${encodeURIComponent(orderInstanceId('o-201'))}?flow=1`);
+  const bad = (await cluster.store.listSuspendedMessages())[0];
+  if (bad) await shot('suspended-message', `messages/${encodeURIComponent(bad.messageId)}`);
+  await shot('dlq', 'dlqs/receive');
+  await shot('audit', 'audit');
+} finally {
+  await browser.close();
+  await web.stop();
+  await cluster.stop();
+  rmSync(workDir, { recursive: true, force: true });
+}

@@ -1,0 +1,204 @@
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { sqsClient } from '../../functions/adapters/aws-clients.ts';
+import { LocalCluster } from '../../local/cluster.ts';
+import { orderInstanceId } from '../../local/demo.ts';
+import { sampleOptionsToEnv } from '../../functions/orchestrations/index.ts';
+import { localOperations } from '../../console/local.ts';
+import { startConsole, type RunningConsole } from '../../console/server.ts';
+
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+process.env.AWS_REGION ??= 'us-east-1';
+
+/** Debian's chromium (`apt-get install chromium`); CI installs it and sets BATON_REQUIRE_BROWSER, so it never skips there. */
+const CHROMIUM = process.env.BATON_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
+const skip = CHROMIUM || process.env.BATON_REQUIRE_BROWSER ? undefined : 'no chromium at /usr/bin/chromium (apt-get install chromium, or set BATON_CHROMIUM)';
+if (skip) console.warn(`[skipped] the console in a real browser: ${skip}`);
+
+describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let cluster: LocalCluster;
+  let web: RunningConsole;
+  let browser: Browser;
+  let page: Page;
+  let workDir: string;
+  const outageFile = join(tmpdir(), `baton-outage-${process.pid}`);
+  const run = Date.now().toString(36);
+  const large = (orderId: string) => ({ orderId, customerId: 'c-7', lines: [{ sku: 'GOLD', qty: 1, unitPrice: 15_000 }] });
+  const small = (orderId: string) => ({ orderId, customerId: 'c-7', lines: [{ sku: 'A', qty: 1, unitPrice: 10 }] });
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'baton-console-'));
+    cluster = new LocalCluster({
+      instances: 2,
+      port: 0,
+      prefix: `cs${process.pid}${run}`,
+      leaseMs: 3_000,
+      orchestrations: 'test/fixtures/console-orchestrations.ts',
+      environment: { ...sampleOptionsToEnv({ cancellationWindowMs: 0 }), CONSOLE_OUTAGE_FILE: outageFile },
+      workDir,
+      waitSeconds: 1,
+      sweepEveryMs: 1_000,
+    });
+    await cluster.start();
+    await cluster.waitUntilUp();
+    web = await startConsole({ operations: localOperations(cluster, 'ada'), where: 'test cluster' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    page = await browser.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await web?.stop();
+    await cluster?.stop();
+    rmSync(outageFile, { force: true });
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  const send = async (type: string, body: unknown) => {
+    const response = await sqsClient({ endpoint: cluster.endpoint }).send(new SendMessageCommand({
+      QueueUrl: cluster.describe().receiveQueueUrl,
+      MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+      MessageAttributes: { MessageType: { DataType: 'String', StringValue: type } },
+    }));
+    return response.MessageId!;
+  };
+  const statusOf = async (instanceId: string) => (await cluster.store.load(instanceId))?.status;
+  const until = async <T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await read();
+      if (ok(value) || Date.now() > deadline) return value;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  it('finds an order by its orderId, opens it, shows its history and its message flow, and terminates it with a reason', async () => {
+    const orderId = `cs-wait-${run}`;
+    await send('Order', large(orderId));
+    const instanceId = orderInstanceId(orderId);
+    expect(await until(() => statusOf(instanceId), (s) => s === 'waiting')).toBe('waiting');
+    await cluster.tracking!.caughtUp();
+
+    await page.goto(`${web.url}search`);
+    await page.getByRole('searchbox', { name: /Search/ }).fill(orderId);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('link', { name: instanceId }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toContain(instanceId);
+    const history = await page.getByRole('table').filter({ hasText: 'activated' }).first().innerText();
+    expect(history).toContain('ApprovalRequest');
+    expect(history).toContain('waiting');
+    await page.getByRole('link', { name: 'Show the message flow' }).click();
+    await expect.poll(() => page.locator('body').innerText()).toMatch(/\d+ instance\(s\) and message\(s\)/);
+
+    await page.getByRole('button', { name: 'Terminate' }).click();
+    await page.getByRole('textbox', { name: /Reason/ }).fill('customer called to cancel');
+    await page.getByRole('button', { name: 'Terminate' }).click();
+    await expect.poll(() => page.locator('body').innerText()).toContain('Terminated: 1 of 1');
+    const state = await cluster.store.load(instanceId);
+    expect(state?.status).toBe('terminated');
+    expect(state?.error?.reason).toContain('customer called to cancel');
+    expect(state?.error?.reason).toContain('by ada');
+  });
+
+  it('resumes a suspended instance once what failed it is mended, and it completes', async () => {
+    writeFileSync(outageFile, 'down');
+    await send('Job', { id: `job-${run}` });
+    const suspended = await until(() => cluster.store.listInstances('suspended'), (list) => list.some((s) => s.orchestration === 'FlakyJob'));
+    const job = suspended.find((s) => s.orchestration === 'FlakyJob')!;
+    expect(job.error?.reason).toContain('the service is down');
+    rmSync(outageFile);
+
+    await page.goto(`${web.url}search?status=suspended`);
+    await page.getByRole('link', { name: job.instanceId }).click();
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await expect.poll(() => page.locator('body').innerText()).toContain('Resumed: 1 of 1');
+    expect(await until(() => statusOf(job.instanceId), (s) => s === 'completed')).toBe('completed');
+  });
+
+  it('edits and resubmits a suspended message: a new message naming the original, whose instance completes; the original is kept', async () => {
+    const orderId = `cs-fix-${run}`;
+    const badId = await send('Order', `{"orderId":"${orderId}","customerId":"c-7","lines":[{"sku":"A","qty":"one","unitPrice":10}]}`);
+    await until(() => cluster.store.listSuspendedMessages(), (list) => list.some((m) => m.messageId === badId));
+
+    await page.goto(`${web.url}messages`);
+    await page.getByRole('link', { name: badId }).click();
+    await page.getByRole('textbox', { name: 'Body' }).fill(JSON.stringify(small(orderId)));
+    await page.getByRole('button', { name: 'Resubmit' }).click();
+    await page.getByRole('button', { name: 'Resubmit' }).click();
+    await expect.poll(() => page.locator('body').innerText()).toContain('Resubmitted');
+
+    expect(await until(() => statusOf(orderInstanceId(orderId)), (s) => s === 'completed')).toBe('completed');
+    const original = await cluster.store.suspendedMessage(badId);
+    expect(original?.body).toContain('"qty":"one"');
+    expect(original?.resolution).toMatchObject({ kind: 'resubmitted', by: 'ada' });
+    expect((await cluster.store.listSuspendedMessages()).some((m) => m.messageId === badId)).toBe(false);
+    // The new instance's activation message names the original: the flow leads from one to the other.
+    const resubmitted = await cluster.store.load(orderInstanceId(orderId));
+    expect(Object.values(resubmitted!.messages).some((m) => m.properties.ResubmittedFrom === badId)).toBe(true);
+  });
+
+  it('terminates every instance of a search result in one confirmed action', async () => {
+    const orderIds = [1, 2, 3].map((i) => `cs-bulk-${i}-${run}`);
+    for (const orderId of orderIds) await send('Order', large(orderId));
+    for (const orderId of orderIds) await until(() => statusOf(orderInstanceId(orderId)), (s) => s === 'waiting');
+
+    await page.goto(`${web.url}search?status=waiting&orchestration=OrderFulfilment`);
+    await expect.poll(() => page.locator('body').innerText()).toContain('3 instance(s)');
+    await page.getByRole('radio', { name: /all 3 results/ }).check();
+    await page.getByRole('button', { name: 'Terminate' }).click();
+    await page.getByRole('textbox', { name: /Reason/ }).fill('end of the test campaign');
+    await page.getByRole('button', { name: 'Terminate' }).click();
+    await expect.poll(() => page.locator('body').innerText()).toContain('Terminated: 3 of 3');
+    for (const orderId of orderIds) expect(await statusOf(orderInstanceId(orderId))).toBe('terminated');
+  });
+
+  it('shows a dead-letter queue\'s messages and redrives them to their queue, where they are processed', async () => {
+    const orderId = `cs-dlq-${run}`;
+    await sqsClient({ endpoint: cluster.endpoint }).send(new SendMessageCommand({
+      QueueUrl: cluster.resources.queues.receive.dlqUrl,
+      MessageBody: JSON.stringify(small(orderId)),
+      MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } },
+    }));
+    await page.goto(`${web.url}dlqs`);
+    await page.getByRole('row', { name: /^receive/ }).getByRole('link').click();
+    await expect.poll(() => page.locator('body').innerText()).toContain(orderId);
+    await page.getByRole('button', { name: 'Redrive' }).click();
+    await page.getByRole('button', { name: 'Redrive' }).click();
+    await expect.poll(() => page.locator('body').innerText()).toContain('Redriven');
+    expect(await until(() => statusOf(orderInstanceId(orderId)), (s) => s === 'completed')).toBe('completed');
+  });
+
+  it('keeps an audit trail of every action: who, what, on what, and how it ended', async () => {
+    await page.goto(`${web.url}audit`);
+    const trail = await page.getByRole('table').innerText();
+    for (const action of ['terminate', 'resume', 'resubmit', 'redrive']) expect(trail).toContain(action);
+    expect(trail).toContain('ada');
+    expect(trail).toContain('customer called to cancel');
+    const entries = await localOperations(cluster, 'ada').auditTrail();
+    expect(entries.filter((e) => e.action === 'terminate' && e.outcome === 'done')).toHaveLength(4);
+  });
+
+  it('refuses a POST from another site, one without its token, and a request for another host name', async () => {
+    const post = (headers: Record<string, string>, body: string) => new Promise<number>((resolve, reject) => {
+      const url = new URL(`${web.url}actions/run`);
+      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    const someone = orderInstanceId(`cs-bulk-1-${run}`);
+    expect(await post({ origin: 'http://attacker.example' }, `action=terminate&id=${someone}&reason=x`)).toBe(403);
+    expect(await post({ origin: new URL(web.url).origin }, `action=terminate&id=${someone}&reason=x&_csrf=guess`)).toBe(403);
+    expect(await post({ host: 'attacker.example' }, `action=terminate&id=${someone}&reason=x`)).toBe(403);
+    const entries = await localOperations(cluster, 'ada').auditTrail();
+    expect(entries.filter((e) => e.action === 'terminate')).toHaveLength(4);
+  });
+});
