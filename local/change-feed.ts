@@ -7,7 +7,7 @@
  * DynamoDB Local's real streams the same way.
  *
  * Differences from the service, on purpose: a stream lives in memory for the life of the process (one shard,
- * never split), and keeps its records a minute (at most `retainRecords` of them), not 24 hours: the tracking poller
+ * never split), and keeps its records 30 seconds (at most `retainRecords` of them), not 24 hours: the tracking poller
  * reads within a second, and a feed that kept a day of changes would hold a day of item images in memory. A reader
  * that falls further behind reads on from the oldest record kept.
  */
@@ -60,7 +60,7 @@ export class ChangeFeed {
     this.#region = options.region ?? 'us-east-1';
     this.#account = options.account ?? '000000000000';
     this.#retain = options.retainRecords ?? 20_000;
-    this.#retainMs = options.retainMs ?? 60_000;
+    this.#retainMs = options.retainMs ?? 30_000;
   }
 
   /** Whether changes to this table are recorded. */
