@@ -9,6 +9,7 @@ import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceSto
 import { DynamoDbHistory } from '../functions/adapters/DynamoDbHistory.ts';
 import { createTrackingHandler } from '../functions/handlers/tracking.ts';
 import { StreamPoller } from './stream-poller.ts';
+import { LOCAL_NODE_FLAGS } from './node-flags.ts';
 import { SqsWorkQueue } from '../functions/adapters/SqsWorkQueue.ts';
 import { systemClock } from '../functions/adapters/system-clock.ts';
 import { sweep } from '../functions/core/sweeper.ts';
@@ -163,7 +164,7 @@ export class LocalCluster {
     const state: HostInstanceState = previous ?? { name, status: 'starting', workItems: 0, receiveBatches: 0, completed: 0, suspended: 0, failed: 0, restarts: 0, busyAt: 0, faults: 0 };
     if (!previous) this.hosts.push(state);
     const log = createWriteStream(join(o.workDir, 'logs', `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [HOST_ENTRY], {
+    const child = spawn(process.execPath, [...LOCAL_NODE_FLAGS, HOST_ENTRY], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: {
         ...process.env,

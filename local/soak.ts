@@ -18,6 +18,7 @@ import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { StreamPoller } from './stream-poller.ts';
+import { LOCAL_NODE_FLAGS } from './node-flags.ts';
 import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { lineChart } from '../bench/plot.ts';
 import type { ClusterRecord } from './endpoints-file.ts';
@@ -87,7 +88,8 @@ const cancels: { at: number; orderId: string }[] = [];
 
 const home = mkdtempSync(join(tmpdir(), 'baton-soak-'));
 const log = createWriteStream(join(home, 'start.log'));
-const start = spawn(process.execPath, [resolve(import.meta.dirname, 'cli.ts'), 'start', '--port', '0', '--lease', '3s', '--instances', '3',
+// With the flags `npm start` runs with (package.json), so what is measured is what a user runs.
+const start = spawn(process.execPath, [...LOCAL_NODE_FLAGS, resolve(import.meta.dirname, 'cli.ts'), 'start', '--port', '0', '--lease', '3s', '--instances', '3',
   // A person answers within the minute: with the sample's 48-hour approval timeout, each approved order would
   // leave its timer's 15-minute hop on the work queue after it completed, and the queue would take 15 minutes
   // to reach its steady depth.

@@ -107,6 +107,14 @@ describe('the first hour', () => {
   });
 });
 
+describe('npm start', () => {
+  it('runs with the local cluster\'s Node flags, the ones the soak measures it with', async () => {
+    const { LOCAL_NODE_FLAGS } = await import('../../local/node-flags.ts');
+    const scripts = (JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts.start).toContain(`node ${LOCAL_NODE_FLAGS.join(' ')} local/cli.ts start`);
+  });
+});
+
 describe('EndpointsFile', () => {
   it('lets one process own a BATON_HOME: a second claim is refused, a stale file is replaced, release removes only its own', async () => {
     const { EndpointsFile } = await import('../../local/endpoints-file.ts');
