@@ -6,7 +6,7 @@
  */
 import { InstanceNotFound, InvalidTransition, OwnershipLost } from '../functions/core/errors.ts';
 import { InstanceStatus, type InstanceState, type SuspendedMessage } from '../functions/core/instance.ts';
-import { messageFlow, type MessageFlow } from '../functions/core/message-flow.ts';
+import { messageFlow, type FlowLimits, type MessageFlow } from '../functions/core/message-flow.ts';
 import type { HistoryPage, HistoryStore, InstanceStore } from '../functions/core/ports.ts';
 import { activatedKey, endedKey, hourOf, instanceKey, messageKey, RESUBMITTED_FROM, valueKey } from '../functions/core/tracking.ts';
 import type { InboundMessage } from '../functions/core/message.ts';
@@ -123,7 +123,7 @@ export class Operations {
     const result: Record<string, number> = {};
     for (const status of ENDED_STATUSES) {
       const hours = Array.from({ length: 24 }, (_, i) => endedKey(status, now - i * 3_600_000));
-      result[status] = (await Promise.all(hours.map((key) => this.#d.history.linked(key, 100_000)))).reduce((n, subjects) => n + subjects.length, 0);
+      result[status] = (await Promise.all(hours.map((key) => this.#d.history.countLinked(key)))).reduce((a, b) => a + b, 0);
     }
     return result;
   }
@@ -190,8 +190,8 @@ export class Operations {
     return this.#d.history.history(subject, { limit, after });
   }
 
-  flow(query: string): Promise<MessageFlow> {
-    return messageFlow(this.#d.history, query, { maxSubjects: 50, maxEventsPerSubject: 500 });
+  flow(query: string, limits: FlowLimits = { maxSubjects: 50, maxEventsPerSubject: 500 }): Promise<MessageFlow> {
+    return messageFlow(this.#d.history, query, limits);
   }
 
   /** Resumes or terminates each instance, one at a time, each written to the audit trail with its outcome. */

@@ -20,8 +20,6 @@ import { parseArgs } from 'node:util';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
-import { DynamoDbHistory } from '../functions/adapters/DynamoDbHistory.ts';
-import { messageFlow } from '../functions/core/message-flow.ts';
 import type { TrackedEvent } from '../functions/core/tracking.ts';
 import { InstanceStatus } from '../functions/core/instance.ts';
 import { sampleOptionsToEnv } from '../functions/orchestrations/index.ts';
@@ -367,11 +365,6 @@ async function audit(): Promise<void> {
   for (const e of entries) console.log(`  ${new Date(e.at).toISOString()}  ${e.who}  ${e.action} ${e.target}  ${e.outcome}${e.detail ? `  ${e.detail}` : ''}`);
 }
 
-function historyOf(d: ClusterRecord): DynamoDbHistory {
-  if (!d.historyTableName) fail('this cluster was started by an older Baton that kept no history; restart it with "npm start"');
-  return new DynamoDbHistory(dynamoDbDocumentClient({ endpoint: d.endpoint }), d.historyTableName);
-}
-
 /** One tracked event on one line: time, kind, where, with what. */
 function eventLine(e: TrackedEvent, subject = false): string {
   const parts = [
@@ -391,7 +384,7 @@ function eventLine(e: TrackedEvent, subject = false): string {
 async function history(): Promise<void> {
   const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { limit: { type: 'string', default: '100' }, after: { type: 'string' }, json: { type: 'boolean', default: false } } });
   if (!positionals[0]) fail('usage: baton history <instanceId> [--limit 100] [--after <cursor>] [--json]');
-  const page = await historyOf(runningCluster()).history(positionals[0], { limit: positiveInt(values.limit!, '--limit'), after: values.after });
+  const page = await (await operations()).history(positionals[0], values.after, positiveInt(values.limit!, '--limit'));
   if (values.json) {
     console.log(JSON.stringify(page, null, 2));
     return;
@@ -404,7 +397,7 @@ async function history(): Promise<void> {
 async function flow(): Promise<void> {
   const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
   if (!positionals[0]) fail('usage: baton flow <correlation value | message id | instance id> [--json]');
-  const found = await messageFlow(historyOf(runningCluster()), positionals[0]);
+  const found = await (await operations()).flow(positionals[0], { maxSubjects: 100, maxEventsPerSubject: 2_000 });
   if (values.json) {
     console.log(JSON.stringify(found, null, 2));
     return;

@@ -82,6 +82,23 @@ export class DynamoDbHistory implements HistoryStore {
     } while (start && subjects.length < limit);
     return subjects;
   }
+
+  async countLinked(key: string): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#client.send(new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `${LINK}${key}` },
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+      }));
+      count += page.Count ?? 0;
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
 }
 
 function decodeCursor(cursor: string): string {

@@ -160,6 +160,8 @@ export interface HistoryStore {
   history(subject: string, page?: { readonly limit?: number; readonly after?: string }): Promise<HistoryPage>;
   /** The subjects a flow key (see core/tracking.ts) points at, at most `limit`. */
   linked(key: string, limit?: number): Promise<string[]>;
+  /** How many subjects a flow key points at, without reading them out. */
+  countLinked(key: string): Promise<number>;
 }
 
 export interface HistoryPage {

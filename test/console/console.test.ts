@@ -182,6 +182,9 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     expect(trail).toContain('customer called to cancel');
     const entries = await localOperations(cluster, 'ada').auditTrail();
     expect(entries.filter((e) => e.action === 'terminate' && e.outcome === 'done')).toHaveLength(4);
+    // The overview counts what ended from the tracked links: those four, and nothing terminated besides.
+    await cluster.tracking!.caughtUp();
+    expect((await localOperations(cluster, 'ada').overview()).ended24h.terminated).toBe(4);
   });
 
   it('refuses a POST from another site, one without its token, and a request for another host name', async () => {

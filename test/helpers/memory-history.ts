@@ -28,6 +28,10 @@ export class MemoryHistory implements HistoryStore {
   async linked(key: string, limit = 200): Promise<string[]> {
     return [...(this.links.get(key) ?? [])].slice(0, limit);
   }
+
+  async countLinked(key: string): Promise<number> {
+    return this.links.get(key)?.size ?? 0;
+  }
 }
 
 /**

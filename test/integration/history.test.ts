@@ -43,6 +43,7 @@ describe('the history table (DynamoDbHistory)', () => {
     expect((await history.history('i-1')).events).toEqual([{ subject: 'i-1', at: 5, kind: 'activated', messageId: 'm-1' }]);
     expect(await history.linked('value:o-1')).toEqual(['i-1']);
     expect(await history.linked('value:o-unknown')).toEqual([]);
+    expect([await history.countLinked('message:m-1'), await history.countLinked('value:o-unknown')]).toEqual([1, 0]);
   });
 
   it('refuses a page cursor it did not make, and an origin that is not a sequence number', async () => {
