@@ -37,7 +37,8 @@ for (const target of targets) {
         dynamodbEndpoint: started.dynamodbEndpoint,
         prefix: `it${process.pid}${Date.now().toString(36)}`,
         leaseMs: 3_000,
-        environment: sampleOptionsToEnv({ pricingLatencyMs: 20, cancellationWindowMs: 0 }),
+        // A pricing step long enough (like a call to a pricing service) that a kill during a batch lands mid-step.
+        environment: sampleOptionsToEnv({ pricingLatencyMs: 150, cancellationWindowMs: 0 }),
         workDir,
         waitSeconds: 1,
         sweepEveryMs: 1_000,
