@@ -17,6 +17,7 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -163,7 +164,9 @@ async function waitForEnd(tableName: string, instanceIds: string[], queueUrls: s
 /** Handlers and pollers in this process with metered SDK clients: every request Baton makes is counted. */
 async function meteredRun(count: number) {
   const resources = await provisioned();
-  const handlerMeter = new RequestMeter({ capacity: true });
+  // Which store method made each request: the writes per persistence point, said by what makes them up.
+  const caller = new AsyncLocalStorage<string>();
+  const handlerMeter = new RequestMeter({ capacity: true, caller: () => caller.getStore() });
   const pollerMeter = new RequestMeter();
   const config = {
     tableName: resources.tableName,
@@ -174,6 +177,12 @@ async function meteredRun(count: number) {
     region: process.env.AWS_REGION,
   };
   const runtime = createRuntime(config, { definitions: sampleOrchestrations({ cancellationWindowMs: 0 }), meter: handlerMeter, endpoint });
+  const store = runtime.store as unknown as Record<string, unknown>;
+  for (const name of Object.getOwnPropertyNames(Object.getPrototypeOf(store))) {
+    const method = store[name];
+    if (name === 'constructor' || typeof method !== 'function') continue;
+    store[name] = (...args: unknown[]) => caller.run(`store.${name}`, () => (method as (...a: unknown[]) => unknown).apply(runtime.store, args));
+  }
   // Count persistence points where the engine makes them, independently of the request meter.
   let persistencePoints = 0;
   const create = runtime.store.create.bind(runtime.store);
@@ -242,7 +251,8 @@ async function meteredRun(count: number) {
     persistencePoints: persistencePoints / count,
     shapes: shapes / count,
   };
-  return { writes, retireWrites, persistencePoints, trackingWrites, trackingWriteUnits, trackedRecords: tracking.handled, byOperation, perOrchestration: total / count, handlerPerOrchestration: handlerTotal / count, stepsPerSecond: persistencePoints / seconds, use };
+  const writesBy = Object.fromEntries([...handlerMeter.byCaller].filter(([key]) => DYNAMODB_WRITES.some((op) => key.endsWith(` ${op}`))).sort(([, a], [, b]) => b - a));
+  return { writes, writesBy, retireWrites, persistencePoints, trackingWrites, trackingWriteUnits, trackedRecords: tracking.handled, byOperation, perOrchestration: total / count, handlerPerOrchestration: handlerTotal / count, stepsPerSecond: persistencePoints / seconds, use };
 }
 
 /** A real local cluster (host instances are OS processes): persisted steps per second, end to end. */
@@ -282,7 +292,7 @@ try {
   record({ metric: 'rawConditionalWritesPerSecond', value: round(raw), emulator: 'dynalite (embedded)', inFlight: 16 });
 
   const metered = await meteredRun(Math.min(ORDERS, 300));
-  record({ metric: 'writesPerPersistencePoint', value: round(metered.writes / metered.persistencePoints, 3), writes: metered.writes, persistencePoints: metered.persistencePoints, retireWrites: metered.retireWrites, note: 'retire writes (a joined branch instance let expire) are lifecycle, not persistence: beside it, and in the cost' });
+  record({ metric: 'writesPerPersistencePoint', value: round(metered.writes / metered.persistencePoints, 3), writes: metered.writes, persistencePoints: metered.persistencePoints, retireWrites: metered.retireWrites, writesBy: metered.writesBy, note: 'retire writes (a joined branch instance let expire) are lifecycle, not persistence: beside it, and in the cost' });
   record({ metric: 'trackingWritesPerPersistencePoint', value: round(metered.trackingWrites / metered.persistencePoints, 3), writeUnits: round(metered.trackingWriteUnits / metered.persistencePoints, 3), streamRecords: metered.trackedRecords, note: 'the tracking function\'s BatchWriteItem requests (and their write units) from the MessageBox\'s stream: not the hosts\', not in writesPerPersistencePoint' });
   record({ metric: 'requestsPerOrchestration', value: round(metered.perOrchestration, 2), handlerRequests: round(metered.handlerPerOrchestration, 2), byOperation: metered.byOperation, note: 'SQS.ReceiveMessage and SQS.DeleteMessageBatch are the event source polling; the rest are the handlers' });
   record({ metric: 'persistedStepsPerOrchestration', value: round(metered.use.persistencePoints, 2), shapesPerOrchestration: round(metered.use.shapes, 2) });

@@ -13,11 +13,19 @@ export class RequestMeter {
   readonly attempts = new Map<string, number>();
   /** DynamoDB capacity units the service reported (ReturnConsumedCapacity), by operation; only with `capacity`. */
   readonly capacityUnits = new Map<string, number>();
+  /** Calls by who made them and operation (`caller DynamoDB.PutItem`); only with `caller`. */
+  readonly byCaller = new Map<string, number>();
   readonly #capacity: boolean;
+  readonly #caller?: () => string | undefined;
 
-  /** @param options.capacity ask DynamoDB for the capacity each request consumed (benchmarks; it adds nothing to the cost). */
-  constructor(options: { capacity?: boolean } = {}) {
+  /**
+   * @param options.capacity ask DynamoDB for the capacity each request consumed (benchmarks; it adds nothing to the cost).
+   * @param options.caller names who is making a request (e.g. the store method, from an AsyncLocalStorage): the
+   *   benchmarks say which calls make up a figure, not only how many there are.
+   */
+  constructor(options: { capacity?: boolean; caller?: () => string | undefined } = {}) {
     this.#capacity = options.capacity ?? false;
+    this.#caller = options.caller;
   }
 
   attach(client: MiddlewareClient, service: string): void {
@@ -39,6 +47,7 @@ export class RequestMeter {
     client.middlewareStack.add(
       (next: Next, context: { commandName?: string }) => async (args: unknown) => {
         bump(this.calls, `${service}.${operation(context.commandName)}`);
+        if (this.#caller) bump(this.byCaller, `${this.#caller() ?? '(other)'} ${service}.${operation(context.commandName)}`);
         return next(args);
       },
       { step: 'initialize', name: 'batonCallMeter' },
@@ -61,6 +70,7 @@ export class RequestMeter {
     this.calls.clear();
     this.attempts.clear();
     this.capacityUnits.clear();
+    this.byCaller.clear();
   }
 }
 

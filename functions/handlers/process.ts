@@ -37,7 +37,26 @@ export function createProcessingHandler(
   options: { holdVisibility?: { queueUrl: string; seconds: number } } = {},
 ) {
 
-  async function processRecord(record: SQSRecord): Promise<void> {
+  /**
+   * The run of each instance in progress on this host, across its concurrent batches (the local hosts poll with
+   * several batches in flight). A work item of an instance already running here waits for that run, then reads
+   * what it left: run side by side, the two would race for the same commit, and one conditional write would be
+   * lost (two branches ending together send their join two wake-ups, often read by two batches). Hosts on other
+   * machines are still kept apart by the conditional writes alone.
+   */
+  const running = new Map<string, Promise<void>>();
+
+  function processRecord(record: SQSRecord): Promise<void> {
+    const instanceId = safeInstanceId(record);
+    const before = running.get(instanceId);
+    const run = before ? before.catch(() => undefined).then(() => processAlone(record)) : processAlone(record);
+    running.set(instanceId, run);
+    const forget = () => { if (running.get(instanceId) === run) running.delete(instanceId); };
+    run.then(forget, forget);
+    return run;
+  }
+
+  async function processAlone(record: SQSRecord): Promise<void> {
     const item = parseWorkItem(record.body);
     const receiveCount = receiveCountOf(record);
     try {

@@ -76,6 +76,36 @@ describe('processing host handler', () => {
     expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['d', 'e']);
   });
 
+  it('never runs one instance twice at once on a host, across its concurrent batches, and runs other instances side by side', async () => {
+    const record = (id: string, instanceId: string, reason: string) => ({ ...event().Records[0]!, messageId: id, body: JSON.stringify({ instanceId, reason }) });
+    const active = new Map<string, number>();
+    let mostAtOnce = { parent: 0, all: 0 };
+    const order: string[] = [];
+    const process = async (item: { instanceId: string; reason: string }): Promise<ProcessOutcome> => {
+      active.set(item.instanceId, (active.get(item.instanceId) ?? 0) + 1);
+      const all = [...active.values()].reduce((a, b) => a + b, 0);
+      mostAtOnce = { parent: Math.max(mostAtOnce.parent, active.get('parent') ?? 0), all: Math.max(mostAtOnce.all, all) };
+      order.push(`${item.instanceId}:${item.reason}:start`);
+      await new Promise((r) => setTimeout(r, 20));
+      order.push(`${item.instanceId}:${item.reason}:end`);
+      active.set(item.instanceId, active.get(item.instanceId)! - 1);
+      if (item.reason === 'boom') throw new Error('store down');
+      return { result: 'done', detail: 'ok' };
+    };
+    const { handler } = handlerWith(process as never);
+    // Two batches in flight at once, as a host with two pollers reads them: the join's two wake-ups, one each.
+    const [first, second] = await Promise.all([
+      handler({ Records: [record('a', 'parent', 'boom'), record('b', 'other', 'receive')] }),
+      handler({ Records: [record('c', 'parent', 'join'), record('d', 'third', 'receive')] }),
+    ]);
+    expect(mostAtOnce.parent).toBe(1);
+    expect(mostAtOnce.all).toBeGreaterThan(1);
+    // The second run of the parent starts after the first ended, even though the first failed.
+    expect(order.indexOf('parent:join:start')).toBeGreaterThan(order.indexOf('parent:boom:end'));
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'a' }]);
+    expect(second.batchItemFailures).toEqual([]);
+  });
+
   it('holds the batch\'s work items with a visibility lease while it runs, so a dead host\'s work returns within a lease', async () => {
     const sent: { VisibilityTimeout?: number; receipts: string[] }[] = [];
     const sqs = { send: async (command: { input: { Entries: { ReceiptHandle: string; VisibilityTimeout: number }[] } }) => {
