@@ -6,13 +6,17 @@ import { createRuntime } from '../functions/handlers/runtime.ts';
 import { OWNERSHIP } from '../infra/settings.ts';
 import type { LocalCluster } from '../local/cluster.ts';
 import { AuditTrail } from './audit.ts';
-import { Operations, type HostView } from './operations.ts';
+import { Operations, type HostSource } from './operations.ts';
 import { OperatorQueues } from './queues.ts';
 import { startConsole, type RunningConsole } from './server.ts';
 
-/** What the console needs to know of a cluster: what `npm start` writes to its endpoints file. */
+/**
+ * What the console needs to know of a cluster: what `npm start` writes to its endpoints file, or what a deployed
+ * stack's outputs say (console/stack.ts).
+ */
 export interface ClusterAddresses {
-  readonly endpoint: string;
+  /** Absent for AWS itself (the SDK resolves AWS_ENDPOINT_URL, then AWS's endpoints). */
+  readonly endpoint?: string;
   readonly region?: string;
   readonly tableName: string;
   readonly historyTableName?: string;
@@ -32,7 +36,7 @@ export function localOperator(): string {
 }
 
 /** The operations of a cluster known by its addresses (the CLI's case: it runs apart from `npm start`). */
-export function operationsFor(d: ClusterAddresses, operator = localOperator(), hosts?: () => readonly HostView[]): Operations {
+export function operationsFor(d: ClusterAddresses, operator = localOperator(), hosts?: HostSource): Operations {
   if (!d.historyTableName) throw new Error('this cluster was started by an older Baton that keeps no history; restart it with "npm start"');
   // Resume and terminate as the processing host does them, named for the operator in each instance's history.
   const runtime = createRuntime(
@@ -58,9 +62,11 @@ export function operationsFor(d: ClusterAddresses, operator = localOperator(), h
 
 /** The console's operations over a running local cluster, its host instances included. */
 export function localOperations(cluster: LocalCluster, operator = localOperator()): Operations {
-  return operationsFor(cluster.describe(), operator, () => cluster.hosts.map((h) => ({
-    name: h.name, status: h.status, lastHeartbeat: h.busyAt || undefined, workItems: h.workItems, completed: h.completed, restarts: h.restarts,
-  })));
+  return operationsFor(cluster.describe(), operator, () => ({
+    hosts: cluster.hosts.map((h) => ({
+      name: h.name, status: h.status, lastHeartbeat: h.busyAt || undefined, workItems: h.workItems, completed: h.completed, restarts: h.restarts, zone: 'local',
+    })),
+  }));
 }
 
 /** The console of a local cluster, on 127.0.0.1. */

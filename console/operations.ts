@@ -27,6 +27,16 @@ export interface HostView {
   readonly zone?: string;
 }
 
+/** The host instances the overview shows, and where they came from when that needs saying. */
+export interface HostList {
+  readonly hosts: readonly HostView[];
+  /** Said under the list (on Lambda: which part of the history it was read from). */
+  readonly basis?: string;
+}
+
+/** Where the host instances come from: the local cluster's processes, or a deployed stack's tracked history. */
+export type HostSource = () => HostList | Promise<HostList>;
+
 export interface ConsoleDeps {
   readonly store: InstanceStore & { countByStatus(statuses?: readonly string[]): Promise<Record<string, number>> };
   readonly history: HistoryStore;
@@ -39,7 +49,7 @@ export interface ConsoleDeps {
   readonly audit: AuditTrail;
   /** Who acts: the operator's name locally, their AWS identity against a deployed stack. */
   readonly operator: string;
-  readonly hosts?: () => readonly HostView[];
+  readonly hosts?: HostSource;
   readonly now?: () => number;
 }
 
@@ -51,6 +61,7 @@ export interface Overview {
   readonly byOrchestration: Record<string, Record<string, number>>;
   readonly sampled: number;
   readonly hosts: readonly HostView[];
+  readonly hostsBasis?: string;
   readonly queues: readonly QueueDepth[];
 }
 
@@ -104,18 +115,19 @@ export class Operations {
 
   async overview(sample = 200): Promise<Overview> {
     const { store, queues } = this.#d;
-    const [counts, ended24h, depths, lists] = await Promise.all([
+    const [counts, ended24h, depths, lists, hosts] = await Promise.all([
       store.countByStatus([...ACTIVE_STATUSES, 'message']),
       this.#endedInLastDay(),
       queues.depths(),
       Promise.all(ACTIVE_STATUSES.map((status) => store.listInstances(status, sample))),
+      this.#d.hosts?.() ?? { hosts: [] },
     ]);
     const byOrchestration: Record<string, Record<string, number>> = {};
     for (const state of lists.flat()) {
       const row = (byOrchestration[`${state.orchestration}@${state.version}`] ??= {});
       row[state.status] = (row[state.status] ?? 0) + 1;
     }
-    return { counts, ended24h, byOrchestration, sampled: sample, hosts: this.#d.hosts?.() ?? [], queues: depths };
+    return { counts, ended24h, byOrchestration, sampled: sample, hosts: hosts.hosts, ...(hosts.basis ? { hostsBasis: hosts.basis } : {}), queues: depths };
   }
 
   async #endedInLastDay(): Promise<Record<string, number>> {

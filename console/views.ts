@@ -82,10 +82,10 @@ ${Object.keys(o.byOrchestration).length === 0 ? html`<p>None running, waiting or
 ${Object.entries(o.byOrchestration).sort(([a], [b]) => a.localeCompare(b)).map(([name, row]) => html`<tr><th scope="row">${name}</th>${statuses.map((s) => html`<td class="num"><a href="/search?status=${s}&amp;orchestration=${encodeURIComponent(name)}">${row[s] ?? 0}</a></td>`)}</tr>`)}
 </tbody></table><p class="muted">From the first ${o.sampled} instances of each status.</p>`}
 <h2>Host instances</h2>
-${o.hosts.length === 0 ? html`<p class="muted">On Lambda, host instances are execution environments; each instance's history names the one that ran each step.</p>` : html`
+${o.hosts.length === 0 ? html`<p class="muted">${o.hostsBasis ?? "On Lambda, host instances are execution environments; each instance's history names the one that ran each step."}</p>` : html`
 <table><thead><tr><th scope="col">host instance</th><th scope="col">status</th><th scope="col">last heartbeat</th><th scope="col" class="num">work items</th><th scope="col" class="num">completed</th><th scope="col" class="num">restarts</th><th scope="col">zone</th></tr></thead><tbody>
-${o.hosts.map((h) => html`<tr><th scope="row">${h.name}</th><td>${h.status}</td><td>${time(h.lastHeartbeat)}</td><td class="num">${h.workItems}</td><td class="num">${h.completed}</td><td class="num">${h.restarts ?? ''}</td><td>${h.zone ?? 'local'}</td></tr>`)}
-</tbody></table>`}
+${o.hosts.map((h) => html`<tr><th scope="row">${h.name}</th><td>${h.status}</td><td>${time(h.lastHeartbeat)}</td><td class="num">${h.workItems}</td><td class="num">${h.completed}</td><td class="num">${h.restarts ?? ''}</td><td>${h.zone ?? ''}</td></tr>`)}
+</tbody></table>${o.hostsBasis ? html`<p class="muted">${o.hostsBasis}</p>` : ''}`}
 <h2>Queues</h2>
 ${queueTable(o.queues)}`, { refreshSeconds: 5 });
 }

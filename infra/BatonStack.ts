@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
@@ -41,10 +41,6 @@ export class BatonStack extends Stack {
       retainData: props.retainData,
       bundleAwsSdk: props.bundleAwsSdk,
     });
-    new CfnOutput(this, 'ReceiveQueueUrl', { value: this.baton.receiveQueue.queue.queueUrl });
-    new CfnOutput(this, 'SendQueueUrl', { value: this.baton.sendQueues.send!.queue.queueUrl });
-    new CfnOutput(this, 'TableName', { value: this.baton.messageBox.table.tableName });
-    new CfnOutput(this, 'HistoryTableName', { value: this.baton.tracking.table.tableName });
-    new CfnOutput(this, 'TimerStateMachineArn', { value: this.baton.timers.stateMachine.stateMachineArn });
+    this.baton.addOutputs();
   }
 }

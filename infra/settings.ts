@@ -97,3 +97,23 @@ export function sendPortQueue(port: string): QueueSettings {
 export function dlqName(queue: QueueSettings): string {
   return `${queue.name}-dlq`;
 }
+
+/**
+ * The outputs a deployed Baton is found by (`Baton.addOutputs()` declares them on its stack; `baton console --stack`
+ * and the CLI's `--stack` read them with DescribeStacks). The JSON-valued ones map names to values.
+ */
+export const STACK_OUTPUTS = {
+  receiveQueueUrl: 'ReceiveQueueUrl',
+  /** The default send port's queue (also in SendPortQueueUrls). */
+  sendQueueUrl: 'SendQueueUrl',
+  workQueueUrl: 'WorkQueueUrl',
+  /** JSON: send port → its queue's URL. */
+  sendPortQueueUrls: 'SendPortQueueUrls',
+  /** JSON: queue (receive, work, each send port) → its dead-letter queue's URL. */
+  deadLetterQueueUrls: 'DeadLetterQueueUrls',
+  tableName: 'TableName',
+  historyTableName: 'HistoryTableName',
+  timerStateMachineArn: 'TimerStateMachineArn',
+  /** JSON: processing host function name → the zone its host instances run in, or "regional" (any zone). */
+  processingHostZones: 'ProcessingHostZones',
+} as const;

@@ -13,6 +13,9 @@
  *   audit     what operators did
  *   history   an instance's tracked history, a page at a time
  *   flow      the message flow of a correlation value, a message id or an instance id
+ *   console   the web console of a deployed stack, on this machine (console --stack NAME)
+ * Every command but start acts on the local cluster `npm start` runs, or, given --stack NAME [--region R]
+ * [--endpoint URL], on a deployed stack found by its outputs, with the operator's own AWS credentials.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -24,6 +27,8 @@ import type { TrackedEvent } from '../functions/core/tracking.ts';
 import { InstanceStatus } from '../functions/core/instance.ts';
 import { sampleOptionsToEnv } from '../functions/orchestrations/index.ts';
 import { HISTORY, OWNERSHIP } from '../infra/settings.ts';
+import type { ClusterAddresses } from '../console/local.ts';
+import type { DeployedStack, OperatorIdentity, StackTarget } from '../console/stack.ts';
 import { EndpointsFile, type ClusterRecord } from './endpoints-file.ts';
 import { quietSqliteWarning } from './warnings.ts';
 import { useEmulatorCredentials } from './emulator-credentials.ts';
@@ -31,14 +36,40 @@ import { useEmulatorCredentials } from './emulator-credentials.ts';
 /** Baton's working folder: the running cluster's endpoints, its host instances' logs, its data. */
 const WORK_DIR = resolve(process.env.BATON_HOME ?? '.baton');
 const endpoints = new EndpointsFile(WORK_DIR);
-const [command = 'help', ...rest] = process.argv.slice(2);
-
-useEmulatorCredentials();
+const [command = 'help', ...args] = process.argv.slice(2);
 
 function fail(message: string): never {
   console.error(`baton: ${message}`);
   process.exit(2);
 }
+
+/**
+ * `--stack NAME [--region R] [--endpoint URL]`, taken out of a command's arguments: the deployed stack it acts on
+ * instead of the local cluster. Not for `start` (its --endpoint is the emulator the local cluster runs on).
+ */
+function takeStackOptions(given: readonly string[]): { stack?: StackTarget; rest: string[] } {
+  const rest: string[] = [];
+  const found: Record<string, string> = {};
+  for (let i = 0; i < given.length; i++) {
+    const option = /^--(stack|region|endpoint)(?:=(.*))?$/s.exec(given[i]!);
+    if (!option) {
+      rest.push(given[i]!);
+      continue;
+    }
+    const value = option[2] ?? given[++i];
+    if (value === undefined || value === '' || value.startsWith('--')) fail(`--${option[1]} takes a value`);
+    found[option[1]!] = value;
+  }
+  if (!found.stack) {
+    if (found.region || found.endpoint) fail('--region and --endpoint go with --stack NAME (a deployed stack); the local cluster is found by its endpoints file');
+    return { rest };
+  }
+  return { stack: { stackName: found.stack, region: found.region, endpoint: found.endpoint ?? (process.env.AWS_ENDPOINT_URL || undefined) }, rest };
+}
+
+const { stack: stackTarget, rest } = command === 'start' ? { stack: undefined, rest: args } : takeStackOptions(args);
+// The emulators want some credentials and a region; a deployed stack on AWS gets the operator's own, untouched.
+if (!stackTarget || stackTarget.endpoint) useEmulatorCredentials();
 
 function duration(text: string, flag: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
@@ -64,6 +95,28 @@ function runningCluster(): ClusterRecord {
   const found = endpoints.read();
   if ('none' in found) fail(found.none);
   return found.cluster;
+}
+
+let deployed: Promise<{ stack: DeployedStack; identity: OperatorIdentity }> | undefined;
+/** The deployed stack of --stack (its outputs, and who the operator is), asked once. */
+function deployedStack(target: StackTarget): Promise<{ stack: DeployedStack; identity: OperatorIdentity }> {
+  return deployed ??= (async () => {
+    const { describeDeployedStack, operatorIdentity } = await import('../console/stack.ts');
+    const stack = await describeDeployedStack(target);
+    return { stack, identity: await operatorIdentity({ ...target, region: stack.region }) };
+  })();
+}
+
+/** The --stack options this command was given, to repeat in the commands it suggests. */
+function stackOptions(): string {
+  if (!stackTarget) return '';
+  const { stackName, region, endpoint } = stackTarget;
+  return ` --stack ${stackName}${region ? ` --region ${region}` : ''}${endpoint && endpoint !== process.env.AWS_ENDPOINT_URL ? ` --endpoint ${endpoint}` : ''}`;
+}
+
+/** Where a command acts: the local cluster's endpoints file, or a deployed stack's outputs (--stack). */
+async function addresses(): Promise<ClusterAddresses & { region?: string }> {
+  return stackTarget ? (await deployedStack(stackTarget)).stack : runningCluster();
 }
 
 async function start(): Promise<void> {
@@ -219,8 +272,8 @@ async function start(): Promise<void> {
 
 async function suspended(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
-  const d = runningCluster();
-  const store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: d.endpoint }), d.tableName);
+  const d = await addresses();
+  const store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: d.endpoint, region: d.region }), d.tableName);
   const messages = await store.listSuspendedMessages();
   const instances = await store.listInstances(InstanceStatus.Suspended);
   if (values.json) {
@@ -241,8 +294,8 @@ async function suspended(): Promise<void> {
 
 async function instances(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { status: { type: 'string', default: 'running' } } });
-  const d = runningCluster();
-  const store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: d.endpoint }), d.tableName);
+  const d = await addresses();
+  const store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: d.endpoint, region: d.region }), d.tableName);
   const list = await store.listInstances(values.status as InstanceStatus);
   console.log(`${list.length} ${values.status} instance(s)`);
   for (const s of list) {
@@ -252,10 +305,10 @@ async function instances(): Promise<void> {
 
 async function send(): Promise<void> {
   const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { type: { type: 'string', default: 'Order' } } });
-  const d = runningCluster();
   const body = positionals[0] === undefined ? fail('usage: baton send [--type Order] \'{"orderId":"o-1",...}\' (or @file.json)') : positionals[0];
+  const d = await addresses();
   const text = body.startsWith('@') ? readFileSync(body.slice(1), 'utf8') : body;
-  const response = await sqsClient({ endpoint: d.endpoint }).send(new SendMessageCommand({
+  const response = await sqsClient({ endpoint: d.endpoint, region: d.region }).send(new SendMessageCommand({
     QueueUrl: d.receiveQueueUrl,
     MessageBody: text,
     MessageAttributes: { MessageType: { DataType: 'String', StringValue: values.type! } },
@@ -265,10 +318,11 @@ async function send(): Promise<void> {
 
 async function receive(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { wait: { type: 'string', default: '5s' } } });
-  const d = runningCluster();
-  const sqs = sqsClient({ endpoint: d.endpoint, longPolling: true });
+  const d = await addresses();
+  const sendQueueUrl = d.sendPortQueueUrls.send!;
+  const sqs = sqsClient({ endpoint: d.endpoint, region: d.region, longPolling: true });
   const response = await sqs.send(new ReceiveMessageCommand({
-    QueueUrl: d.sendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: Math.min(20, Math.ceil(duration(values.wait!, '--wait') / 1000)), MessageAttributeNames: ['All'],
+    QueueUrl: sendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: Math.min(20, Math.ceil(duration(values.wait!, '--wait') / 1000)), MessageAttributeNames: ['All'],
   }));
   const messages = response.Messages ?? [];
   for (const m of messages) {
@@ -276,12 +330,17 @@ async function receive(): Promise<void> {
     console.log(JSON.stringify({ attributes, body: JSON.parse(m.Body ?? 'null') }));
   }
   if (messages.length > 0) {
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: d.sendQueueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: sendQueueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
   } else console.log('no messages on the send queue');
 }
 
-/** The console's operations on the running cluster: what the web console does, from the command line. */
+/** The console's operations on the running cluster or the deployed stack: what the web console does, from the command line. */
 async function operations() {
+  if (stackTarget) {
+    const { stackOperations } = await import('../console/stack.ts');
+    const { stack, identity } = await deployedStack(stackTarget);
+    return stackOperations(stack, identity);
+  }
   const { operationsFor } = await import('../console/local.ts');
   return operationsFor(runningCluster());
 }
@@ -325,7 +384,7 @@ async function dlq(): Promise<void> {
   const ops = await operations();
   if (!positionals[0]) {
     for (const q of await ops.queueDepths()) console.log(`  ${q.name.padEnd(12)} DLQ ${q.dlq ?? '-'}   (queue: ${q.visible} visible, ${q.inFlight} in flight)`);
-    console.log('show one: npm run baton -- dlq <queue>');
+    console.log(`show one: npm run baton -- dlq <queue>${stackOptions()}`);
     return;
   }
   const messages = await ops.deadLetters(positionals[0]);
@@ -391,7 +450,7 @@ async function history(): Promise<void> {
   }
   if (page.events.length === 0 && !values.after) console.log(`no tracked history for ${positionals[0]} (is the id right? history is kept ${HISTORY.defaultRetentionDays} days)`);
   for (const e of page.events) console.log(eventLine(e));
-  if (page.next) console.log(`more: npm run baton -- history ${positionals[0]} --after ${page.next}`);
+  if (page.next) console.log(`more: npm run baton -- history ${positionals[0]} --after ${page.next}${stackOptions()}`);
 }
 
 async function flow(): Promise<void> {
@@ -410,16 +469,76 @@ async function flow(): Promise<void> {
   for (const e of found.events) console.log(`${eventLine(e, true)}${e.sincePreviousMs > 1_000 ? `  (+${(e.sincePreviousMs / 1000).toFixed(1)} s)` : ''}`);
 }
 
-const commands: Record<string, () => Promise<void>> = { start, suspended, instances, send, receive, resume, terminate, history, flow, dlq, redrive, resubmit, discard, audit };
+/**
+ * `baton console --stack NAME`: the web console of a deployed stack, on 127.0.0.1, with the operator's own AWS
+ * credentials (the local cluster's is served by `npm start`).
+ */
+async function webConsole(): Promise<void> {
+  const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, help: { type: 'boolean', default: false } } });
+  const usage = `usage: baton console --stack NAME [--region R] [--port P] [--endpoint URL]
+  --stack NAME     the deployed stack (its outputs say where its queues and tables are)
+  --region R       its region (default: AWS_REGION, or your AWS profile's)
+  --port P         the console's port on 127.0.0.1 (default 4580, or a free one when it is taken)
+  --endpoint URL   an emulator (LocalStack, MiniStack) instead of AWS (default: AWS_ENDPOINT_URL)
+It runs with your own AWS credentials and serves on this machine only.`;
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  if (!stackTarget) {
+    const found = endpoints.read();
+    const local = 'cluster' in found && found.cluster.consoleUrl ? `; the local cluster's console is ${found.cluster.consoleUrl} (npm start serves it)` : '; npm start serves the local cluster\'s console';
+    fail(`console needs --stack NAME (a deployed stack)${local}\n${usage}`);
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) fail(`--port takes a port number (got "${values.port}")`);
+  const { stackOperations, stackWhere } = await import('../console/stack.ts');
+  const { startConsole } = await import('../console/server.ts');
+  const { stack, identity } = await deployedStack(stackTarget);
+  const operations = stackOperations(stack, identity);
+  // One overview before serving: a table or queue this identity may not read says so now, not on every page.
+  await operations.overview();
+  const where = stackWhere(stack);
+  const serve = (on: number) => startConsole({ operations, port: on, where });
+  const running = await serve(port ?? 4580).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE') throw error;
+    if (port !== undefined) fail(`port ${port} is taken on 127.0.0.1: pick another with --port, or --port 0 for a free one`);
+    return serve(0);
+  });
+  const queues = ['receive', 'work', ...Object.keys(stack.sendPortQueueUrls)];
+  const withDlq = queues.filter((q) => stack.deadLetterQueueUrls?.[q]);
+  console.log(`Baton console for ${where}`);
+  console.log(`  stack status:   ${stack.status ?? 'unknown'}`);
+  console.log(`  acting as:      ${identity.operator}${identity.unverified ? `\n                  (${identity.unverified})` : ''}`);
+  console.log(`  MessageBox:     ${stack.tableName}`);
+  console.log(`  history:        ${stack.historyTableName}`);
+  console.log(`  queues:         ${queues.join(', ')} (${withDlq.length === queues.length ? 'each with its DLQ' : `DLQs: ${withDlq.join(', ') || 'none'}`})`);
+  console.log('  host instances: from the tracked history (Lambda execution environments seen in the last hour)');
+  console.log(`  web console:    ${running.url} (this machine only)`);
+  console.log('Ctrl-C stops it.');
+  const stop = () => void running.stop().finally(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+const commands: Record<string, () => Promise<void>> = { start, suspended, instances, send, receive, resume, terminate, history, flow, dlq, redrive, resubmit, discard, audit, console: webConsole };
 const run = commands[command];
 if (!run) {
-  console.log(`usage: baton <${Object.keys(commands).join('|')}> [options]   (npm start -- --help for start options)`);
+  console.log(`usage: baton <${Object.keys(commands).join('|')}> [options] [--stack NAME [--region R] [--endpoint URL]]   (npm start -- --help for start options)`);
   process.exit(command === 'help' || command === '--help' ? 0 : 2);
 }
 try {
   await run();
 } catch (error) {
-  fail(networkProblem(error) ?? (error as Error).message);
+  fail(await problemOf(error));
+}
+
+/** What went wrong, in a sentence: a stack's problem, an AWS refusal, or a cluster it could not reach. */
+async function problemOf(error: unknown): Promise<string> {
+  if (!stackTarget) return networkProblem(error) ?? (error as Error).message;
+  if ((error as Error).name === 'StackProblem') return (error as Error).message;
+  const { awsProblem } = await import('../console/stack.ts');
+  return awsProblem(error, stackTarget, stackTarget.region ?? process.env.AWS_REGION ?? '', 'a request') ?? (error as Error).message;
 }
 
 /** A request that never reached the cluster, said as such (the cluster's process is alive, or we would not be here). */

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import { FlowLogDestination, IpAddresses, SubnetType, Vpc, type IVpc } from 'aws-cdk-lib/aws-ec2';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { QUEUES, sendPortQueue } from '../settings.ts';
+import { QUEUES, sendPortQueue, STACK_OUTPUTS } from '../settings.ts';
 import { DurableQueue } from './DurableQueue.ts';
 import { DurableTimers } from './DurableTimers.ts';
 import { HostFunction } from './HostFunction.ts';
@@ -54,7 +54,7 @@ export interface DeployedOrchestrations {
  *
  * @example
  * const baton = new Baton(this, 'Baton', { orchestrations: 'src/orchestrations.ts' });
- * new CfnOutput(this, 'ReceiveQueueUrl', { value: baton.receiveQueue.queue.queueUrl });
+ * baton.addOutputs(); // ReceiveQueueUrl, SendQueueUrl, …: what clients and `baton console --stack` read
  */
 export class Baton extends Construct {
   readonly deployed: DeployedOrchestrations;
@@ -143,6 +143,33 @@ export class Baton extends Construct {
       },
       namespace: 'Baton',
     });
+  }
+
+  /**
+   * Declares the stack outputs a client needs (names in STACK_OUTPUTS, infra/settings.ts): the queue URLs, the
+   * send ports' and dead-letter queues' URLs (as JSON), the tables, the timer state machine and where the processing
+   * host instances run. `baton console --stack <name>` and the CLI's `--stack` find everything by them. They are
+   * declared on the stack itself, under those names: one Baton per stack declares them.
+   */
+  addOutputs(): void {
+    const stack = Stack.of(this);
+    const output = (id: string, value: string, description: string) => new CfnOutput(stack, id, { value, description });
+    const json = (entries: [string, string][]) => stack.toJsonString(Object.fromEntries(entries));
+    const ports = Object.entries(this.sendQueues);
+    output(STACK_OUTPUTS.receiveQueueUrl, this.receiveQueue.queue.queueUrl, 'Baton: send messages here (the receive location)');
+    output(STACK_OUTPUTS.sendQueueUrl, this.sendQueues.send!.queue.queueUrl, 'Baton: results of the default send port');
+    output(STACK_OUTPUTS.workQueueUrl, this.workQueue.queue.queueUrl, "Baton: the processing host's work queue");
+    output(STACK_OUTPUTS.sendPortQueueUrls, json(ports.map(([port, q]) => [port, q.queue.queueUrl])), 'Baton: send port -> its queue URL (JSON)');
+    output(STACK_OUTPUTS.deadLetterQueueUrls, json([
+      ['receive', this.receiveQueue.deadLetterQueue.queueUrl],
+      ['work', this.workQueue.deadLetterQueue.queueUrl],
+      ...ports.map(([port, q]): [string, string] => [port, q.deadLetterQueue.queueUrl]),
+    ]), 'Baton: queue (receive, work, each send port) -> its dead-letter queue URL (JSON)');
+    output(STACK_OUTPUTS.tableName, this.messageBox.table.tableName, 'Baton: the MessageBox table');
+    output(STACK_OUTPUTS.historyTableName, this.tracking.table.tableName, 'Baton: the tracked history table');
+    output(STACK_OUTPUTS.timerStateMachineArn, this.timers.stateMachine.stateMachineArn, 'Baton: the durable timers state machine');
+    output(STACK_OUTPUTS.processingHostZones, json(this.processingHost.instances.map((host, i): [string, string] => [host.fn.functionName, this.processingHost.zones[i] ?? 'regional'])),
+      'Baton: processing host function -> the zone its instances run in, or regional (JSON)');
   }
 
   /** A VPC with only isolated subnets (no NAT, no internet gateway): the hosts reach AWS through endpoints. */

@@ -31,12 +31,15 @@ export interface ProcessingHostProps {
 /** The processing host: its host-instance functions, granted what a step needs and nothing else. */
 export class ProcessingHost extends Construct {
   readonly instances: HostFunction[] = [];
+  /** The zone each of `instances` is bound to (`perAz`), or undefined (`regional`: Lambda picks, in any zone). */
+  readonly zones: (string | undefined)[] = [];
 
   constructor(scope: Construct, id: string, props: ProcessingHostProps) {
     super(scope, id);
     if (props.placement === 'perAz' && !props.vpc) throw new Error('ProcessingHost: placement "perAz" needs a vpc');
     if (props.placement === 'regional') {
       this.instances.push(new HostFunction(this, 'Regional', { ...props.code, environment: props.environment, source: props.workQueue, bundleAwsSdk: props.bundleAwsSdk }));
+      this.zones.push(undefined);
     } else {
       const vpc = props.vpc!;
       const subnets = vpc.selectSubnets({ subnetType: SubnetType.PRIVATE_ISOLATED, onePerAz: true }).subnets;
@@ -56,6 +59,7 @@ export class ProcessingHost extends Construct {
           securityGroup,
           bundleAwsSdk: props.bundleAwsSdk,
         }));
+        this.zones.push(subnet.availabilityZone);
       }
     }
     for (const instance of this.instances) {

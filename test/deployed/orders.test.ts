@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { orderInstanceId, sampleOrder } from '../../local/demo.ts';
 import { dynamoDbDocumentClient } from '../../functions/adapters/aws-clients.ts';
@@ -8,7 +10,7 @@ import { messageFlow } from '../../functions/core/message-flow.ts';
 
 const OUTPUTS = process.env.BATON_DEPLOYED_OUTPUTS ?? '.baton/deployed.json';
 if (!existsSync(OUTPUTS)) throw new Error(`no deployment outputs at ${OUTPUTS}: run "npm run deploy:local" (or point BATON_DEPLOYED_OUTPUTS at cdk deploy's --outputs-file)`);
-const outputs = Object.values(JSON.parse(readFileSync(OUTPUTS, 'utf8')) as Record<string, Record<string, string>>)[0]!;
+const [STACK, outputs] = Object.entries(JSON.parse(readFileSync(OUTPUTS, 'utf8')) as Record<string, Record<string, string>>)[0]!;
 // `npm run deploy:local` records the emulator it deployed to: talk to the same one, in the same region, with the
 // emulator's test credentials, unless the shell says otherwise (against AWS, nothing is recorded or defaulted).
 const TARGET = '.baton/deployed-target.json';
@@ -90,5 +92,67 @@ describe(`the deployed stack (${process.env.AWS_ENDPOINT_URL ?? 'AWS'})`, () => 
     const flow = await messageFlow(history, approved);
     expect(flow.subjects).toContain(orderInstanceId(approved));
     expect(flow.events.filter((e) => e.kind === 'sent').map((e) => e.messageType)).toEqual(expect.arrayContaining(['ApprovalRequest', 'Invoice', 'Shipment']));
+  });
+
+  it('serves the web console for the stack found by its name (baton console --stack): its queues, an order\'s instance, the host instances that ran it', async () => {
+    const orderId = `dep-console-${run}`;
+    await sendAll([{ type: 'Order', body: { orderId, customerId: 'c-1', lines: [{ sku: 'A', qty: 1, unitPrice: 5 }] } }]);
+    // The operator's command, as they would type it: the stack by its name, the emulator by its endpoint.
+    const cli = join(import.meta.dirname, '../../local/cli.ts');
+    const where = [...(process.env.AWS_ENDPOINT_URL ? ['--endpoint', process.env.AWS_ENDPOINT_URL] : []), ...(process.env.AWS_REGION ? ['--region', process.env.AWS_REGION] : [])];
+    const child = spawn(process.execPath, [cli, 'console', '--stack', STACK, ...where, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let printed = '';
+      child.stderr.on('data', (chunk: Buffer) => { printed += chunk; });
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          printed += chunk;
+          const found = /web console: +(http:\/\/127\.0\.0\.1:\d+\/)/.exec(printed);
+          if (found) resolve(found[1]!);
+        });
+        child.once('exit', (code) => reject(new Error(`baton console exited (${code}):\n${printed}`)));
+        setTimeout(() => reject(new Error(`baton console printed no URL in 60 s:\n${printed}`)), 60_000);
+      });
+      expect(printed).toContain(`Baton console for stack ${STACK} (`);
+      expect(printed).toMatch(/acting as: +\S/);
+      const page = async (path: string) => {
+        const response = await fetch(new URL(path, url));
+        expect(response.status, path).toBe(200);
+        return response.text();
+      };
+
+      // The order's instance, found as an operator finds it (by its orderId); its page, once the deployed hosts completed it.
+      const instanceId = orderInstanceId(orderId);
+      const until = async (path: string, done: (html: string) => boolean) => {
+        const deadline = Date.now() + 90_000;
+        let html = await page(path);
+        while (!done(html) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 2_000));
+          html = await page(path);
+        }
+        return html;
+      };
+      const search = await until(`/search?q=${encodeURIComponent(orderId)}`, (html) => html.includes(`href="/instances/${encodeURIComponent(instanceId)}"`));
+      expect(search).toContain(`href="/instances/${encodeURIComponent(instanceId)}"`);
+      const instance = await until(`/instances/${encodeURIComponent(instanceId)}`, (html) => html.includes('<td>completed</td>'));
+      expect(instance).toContain(`Instance ${instanceId}`);
+      expect(instance).toContain('<dt>Status</dt><dd><span class="status-completed">completed</span>');
+      expect(instance).toMatch(/<td>activated<\/td>[\s\S]*<td>completed<\/td>/);
+
+      // The overview: the stack's own queues (each with its DLQ), what completed, the host instances from the history.
+      const overview = await page('/');
+      expect(overview).toContain(`stack ${STACK} (`);
+      for (const queue of ['receive', 'work', 'send']) expect(overview).toMatch(new RegExp(`<th scope="row">${queue}</th>(<td class="num">\\d+</td>){3}<td class="num"><a href="/dlqs/${queue}">\\d+</a></td>`));
+      expect(Number(/<a href="\/search\?status=completed">(\d+)<\/a>/.exec(overview)?.[1])).toBeGreaterThanOrEqual(1);
+      const hosts = overview.slice(overview.indexOf('<h2>Host instances</h2>'), overview.indexOf('<h2>Queues</h2>'));
+      expect(hosts).toContain('Seen in the tracked history of');
+      // Named as Lambda names them: the processing host function (a stack output), then its execution environment.
+      const functions = Object.keys(JSON.parse(outputs.ProcessingHostZones!) as Record<string, string>);
+      const listed = [...hosts.matchAll(/<tr><th scope="row">([^<]+)<\/th><td>(?:active|idle)<\/td>/g)].map((m) => m[1]!);
+      expect(listed.some((name) => functions.some((fn) => name.startsWith(`${fn}/`))), listed.join(', ')).toBe(true);
+    } finally {
+      child.kill('SIGTERM');
+      await collect((id) => id === orderId, (g) => (g.get(orderId)?.length ?? 0) >= 2, 30_000);
+    }
   });
 });

@@ -25,6 +25,11 @@ export class MemoryHistory implements HistoryStore {
     return { events: taken.map((k) => own.get(k)!), ...(keys.length > taken.length ? { next: taken.at(-1)! } : {}) };
   }
 
+  async latest(subject: string, limit = 50): Promise<TrackedEvent[]> {
+    const own = this.events.get(subject) ?? new Map<string, TrackedEvent>();
+    return [...own.keys()].sort().reverse().slice(0, limit).map((k) => own.get(k)!);
+  }
+
   async linked(key: string, limit = 200): Promise<string[]> {
     return [...(this.links.get(key) ?? [])].slice(0, limit);
   }

@@ -33,6 +33,11 @@ describe('processing host placement', () => {
     // All of them consume the same work queue.
     const sources = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map((m) => JSON.stringify(m.Properties.EventSourceArn));
     expect(sources.filter((s) => s.includes('Work'))).toHaveLength(3);
+    // The stack says which zone each one runs in (the console shows it beside the host instances it saw).
+    const [separator, parts] = template.toJSON().Outputs.ProcessingHostZones.Value['Fn::Join'] as [string, unknown[]];
+    const placed = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : `<${(p as { Ref: string }).Ref}>`)).join(separator)) as Record<string, string>;
+    expect(Object.values(placed).sort()).toEqual([...zones].sort());
+    expect(Object.keys(placed).every((ref) => ref.startsWith('<ProcessingHostInstance'))).toBe(true);
   });
 
   it('regional: one processing host function outside any VPC', () => {

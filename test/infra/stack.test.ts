@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BatonStack } from '../../infra/BatonStack.ts';
-import { EVENT_SOURCE, HISTORY, MESSAGEBOX, QUEUES } from '../../infra/settings.ts';
+import { EVENT_SOURCE, HISTORY, MESSAGEBOX, QUEUES, STACK_OUTPUTS } from '../../infra/settings.ts';
 import { historyTableDefinition, queueAttributes, tableDefinition } from '../../local/provision.ts';
 
 let template: Template;
@@ -145,6 +145,25 @@ describe('BatonStack', () => {
     expect(definition.States.EnqueueWorkItem).toMatchObject({ Type: 'Task', End: true, Parameters: { 'MessageBody': { 'instanceId.$': '$.instanceId', reason: 'timer' } } });
     expect(definition.States.EnqueueWorkItem.Resource).toContain(':states:::sqs:sendMessage');
     expect(JSON.stringify(definition.States.EnqueueWorkItem.Parameters.QueueUrl)).toContain('WorkQueue');
+  });
+
+  it('outputs what a tool needs to find every queue, DLQ and table (what `baton console --stack` reads)', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(Object.keys(outputs).sort()).toEqual(Object.values(STACK_OUTPUTS).sort());
+    const queue = (prefix: string) => `<${Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => id.startsWith(prefix))}>`;
+    // What CloudFormation resolves an output to, with each Ref written <logical id>.
+    const resolved = (name: string): unknown => {
+      const value = outputs[name]!.Value as { Ref?: string; 'Fn::Join'?: [string, unknown[]] };
+      if (value.Ref) return `<${value.Ref}>`;
+      const [separator, parts] = value['Fn::Join']!;
+      return JSON.parse(parts.map((p) => (typeof p === 'string' ? p : `<${(p as { Ref: string }).Ref}>`)).join(separator));
+    };
+    expect(resolved('ReceiveQueueUrl')).toBe(queue('ReceiveQueue'));
+    expect(resolved('WorkQueueUrl')).toBe(queue('WorkQueue'));
+    expect(resolved('SendQueueUrl')).toBe(queue('SendQueue'));
+    expect(resolved('SendPortQueueUrls')).toEqual({ send: queue('SendQueue') });
+    expect(resolved('DeadLetterQueueUrls')).toEqual({ receive: queue('ReceiveDlq'), work: queue('WorkDlq'), send: queue('SendDlq') });
+    expect(resolved('ProcessingHostZones')).toEqual({ [`<${Object.keys(template.findResources('AWS::Lambda::Function')).find((id) => id.startsWith('ProcessingHostRegional'))}>`]: 'regional' });
   });
 
   it('bundles each host under 300 KB', () => {

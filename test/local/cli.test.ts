@@ -107,6 +107,42 @@ describe('the first hour', () => {
   });
 });
 
+describe('a deployed stack (--stack NAME): the console and the operator commands', () => {
+  it('serves a console only for a stack, and keeps --region and --endpoint for one', () => {
+    const home = freshHome();
+    const bare = baton(['console'], home);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/^baton: console needs --stack NAME \(a deployed stack\); npm start serves the local cluster's console\nusage: baton console --stack NAME \[--region R\] \[--port P\] \[--endpoint URL\]/);
+    expect(baton(['history', 'i-1', '--region', 'eu-west-1'], home).stderr).toBe('baton: --region and --endpoint go with --stack NAME (a deployed stack); the local cluster is found by its endpoints file\n');
+    expect(baton(['audit', '--stack'], home).stderr).toBe('baton: --stack takes a value\n');
+    expect(baton(['console', '--help'], home).stdout).toMatch(/^usage: baton console --stack NAME/);
+    rmSync(home, { recursive: true });
+  });
+
+  it('says it cannot reach the endpoint of --endpoint, for the console and the commands alike', async () => {
+    const home = freshHome();
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    for (const args of [['console'], ['history', 'i-1'], ['dlq']]) {
+      const { code, stderr } = baton([...args, '--stack', 'Baton', '--endpoint', endpoint, '--region', 'us-east-1'], home);
+      expect(code, args[0]).toBe(2);
+      expect(stderr, args[0]).toMatch(new RegExp(`^baton: could not reach ${endpoint}: .*ECONNREFUSED`));
+    }
+    rmSync(home, { recursive: true });
+  });
+
+  it('uses the operator\'s own credentials against AWS, never the emulators\' placeholders: none is said as such', () => {
+    const home = freshHome();
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
+    const result = spawnSync(process.execPath, [CLI, 'console', '--stack', 'Baton', '--region', 'eu-west-1'], {
+      encoding: 'utf8', timeout: 60_000,
+      env: { ...env, BATON_HOME: home, HOME: home, AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), AWS_EC2_METADATA_DISABLED: 'true' },
+    });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe('baton: no AWS credentials: sign in (aws sso login, aws configure, AWS_PROFILE=…, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and try again\n');
+    rmSync(home, { recursive: true });
+  });
+});
+
 describe('npm start', () => {
   it('runs with the local cluster\'s Node flags, the ones the soak measures it with', async () => {
     const { LOCAL_NODE_FLAGS } = await import('../../local/node-flags.ts');

@@ -1,4 +1,4 @@
-import { App, CfnOutput, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Baton } from 'baton/cdk';
 
@@ -11,6 +11,6 @@ const baton = new Baton(stack, 'Baton', {
   orchestrations: 'src/orchestrations.ts',
   environment: { EXPENSES_REVIEW_FROM: '500' },
 });
-new CfnOutput(stack, 'ReceiveQueueUrl', { value: baton.receiveQueue.queue.queueUrl });
-new CfnOutput(stack, 'SendQueueUrl', { value: baton.sendQueues.send!.queue.queueUrl });
+// ReceiveQueueUrl, SendQueueUrl and the rest: what clients and `npx baton console --stack Expenses` read.
+baton.addOutputs();
 app.synth();
