@@ -3,6 +3,8 @@ import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-cli
 import { DynamoDbHistory } from '../functions/adapters/DynamoDbHistory.ts';
 import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
+import type { OrchestrationDefinition } from '../functions/core/definition.ts';
+import { UnknownOrchestration } from '../functions/core/errors.ts';
 import { OWNERSHIP } from '../infra/settings.ts';
 import type { LocalCluster } from '../local/cluster.ts';
 import { AuditTrail } from './audit.ts';
@@ -35,20 +37,57 @@ export function localOperator(): string {
   }
 }
 
+/**
+ * The orchestration definitions the hosts run, which the operator's resume and terminate need (ProcessingHost): the
+ * branch instances of an instance waiting at a parallel join are named by its definition, and an orchestration its
+ * outbox starts is found in them. Without them those two are refused (UnknownOrchestration), never done halfway.
+ */
+export interface OperatorOrchestrations {
+  readonly definitions: readonly OrchestrationDefinition[];
+  /** Said after the refusal when an instance's orchestration is not among them: where they came from, what to do. */
+  readonly hint: string;
+}
+
+export interface OperationsOptions {
+  /** @default the local user (localOperator()) */
+  readonly operator?: string;
+  readonly hosts?: HostSource;
+  /** @default none: resume and terminate refuse what needs a definition, saying to pass --orchestrations */
+  readonly orchestrations?: OperatorOrchestrations;
+}
+
+const NO_ORCHESTRATIONS: OperatorOrchestrations = {
+  definitions: [],
+  hint: 'this console was given no orchestrations: pass --orchestrations F, the module the hosts run',
+};
+
 /** The operations of a cluster known by its addresses (the CLI's case: it runs apart from `npm start`). */
-export function operationsFor(d: ClusterAddresses, operator = localOperator(), hosts?: HostSource): Operations {
+export function operationsFor(d: ClusterAddresses, options: OperationsOptions = {}): Operations {
   if (!d.historyTableName) throw new Error('this cluster was started by an older Baton that keeps no history; restart it with "npm start"');
+  const { operator = localOperator(), hosts, orchestrations = NO_ORCHESTRATIONS } = options;
   // Resume and terminate as the processing host does them, named for the operator in each instance's history.
   const runtime = createRuntime(
     { tableName: d.tableName, workQueueUrl: d.workQueueUrl, sendPorts: d.sendPortQueueUrls, hostId: `console:${operator}`, leaseMs: OWNERSHIP.leaseMs, region: d.region },
-    { endpoint: d.endpoint, definitions: [] },
+    { endpoint: d.endpoint, definitions: orchestrations.definitions },
   );
+  const host = runtime.processingHost;
+  const explained = async <T>(action: () => Promise<T>): Promise<T> => {
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof UnknownOrchestration) error.message = `${error.message}; ${orchestrations.hint}`;
+      throw error;
+    }
+  };
   const dynamo = dynamoDbDocumentClient({ endpoint: d.endpoint, region: d.region });
   const dlq = (name: string) => d.deadLetterQueueUrls?.[name];
   return new Operations({
     store: new DynamoDbInstanceStore(dynamo, d.tableName),
     history: new DynamoDbHistory(dynamo, d.historyTableName),
-    admin: runtime.processingHost,
+    admin: {
+      resume: (instanceId) => explained(() => host.resume(instanceId)),
+      terminate: (instanceId, reason) => explained(() => host.terminate(instanceId, reason)),
+    },
     queues: new OperatorQueues(sqsClient({ endpoint: d.endpoint, region: d.region }), [
       { name: 'receive', url: d.receiveQueueUrl, dlqUrl: dlq('receive') },
       { name: 'work', url: d.workQueueUrl, dlqUrl: dlq('work') },
@@ -60,13 +99,20 @@ export function operationsFor(d: ClusterAddresses, operator = localOperator(), h
   });
 }
 
-/** The console's operations over a running local cluster, its host instances included. */
+/** The console's operations over a running local cluster, its host instances and its orchestrations included. */
 export function localOperations(cluster: LocalCluster, operator = localOperator()): Operations {
-  return operationsFor(cluster.describe(), operator, () => ({
-    hosts: cluster.hosts.map((h) => ({
-      name: h.name, status: h.status, lastHeartbeat: h.busyAt || undefined, workItems: h.workItems, completed: h.completed, restarts: h.restarts, zone: 'local',
-    })),
-  }));
+  return operationsFor(cluster.describe(), {
+    operator,
+    hosts: () => ({
+      hosts: cluster.hosts.map((h) => ({
+        name: h.name, status: h.status, lastHeartbeat: h.busyAt || undefined, workItems: h.workItems, completed: h.completed, restarts: h.restarts, zone: 'local',
+      })),
+    }),
+    orchestrations: {
+      definitions: cluster.definitions,
+      hint: `it is not among the orchestrations this cluster runs (${cluster.options.orchestrations ?? 'the sample\'s'}); start it with the module that defines it (npm start -- --orchestrations F)`,
+    },
+  });
 }
 
 /** The console of a local cluster, on 127.0.0.1. */

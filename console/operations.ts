@@ -4,7 +4,7 @@
  * own (conditional writes that respect a live lease), resubmission sends a new message to the receive queue, and
  * each action is written to the audit trail with its outcome.
  */
-import { InstanceNotFound, InvalidTransition, OwnershipLost } from '../functions/core/errors.ts';
+import { InstanceNotFound, InvalidTransition, OwnershipLost, UnknownOrchestration } from '../functions/core/errors.ts';
 import { InstanceStatus, type InstanceState, type SuspendedMessage } from '../functions/core/instance.ts';
 import { messageFlow, type FlowLimits, type MessageFlow } from '../functions/core/message-flow.ts';
 import type { HistoryPage, HistoryStore, InstanceStore } from '../functions/core/ports.ts';
@@ -295,9 +295,12 @@ export class Operations {
   }
 }
 
-/** The engine said no for a reason an operator can act on (wrong status, a live lease, gone), not a failure. */
+/**
+ * The engine said no for a reason an operator can act on (wrong status, a live lease, gone, an orchestration this
+ * console was not given), not a failure.
+ */
 function refused(error: unknown): boolean {
-  return error instanceof InvalidTransition || error instanceof OwnershipLost || error instanceof InstanceNotFound;
+  return error instanceof InvalidTransition || error instanceof OwnershipLost || error instanceof InstanceNotFound || error instanceof UnknownOrchestration;
 }
 
 function matches(state: InstanceState, query: SearchQuery, from: number, to: number): boolean {

@@ -9,7 +9,7 @@ import { DynamoDbHistory } from '../functions/adapters/DynamoDbHistory.ts';
 import { dynamoDbDocumentClient } from '../functions/adapters/aws-clients.ts';
 import { STACK_OUTPUTS } from '../infra/settings.ts';
 import { hostsFromHistory } from './hosts.ts';
-import { localOperator, operationsFor, type ClusterAddresses } from './local.ts';
+import { localOperator, operationsFor, type ClusterAddresses, type OperatorOrchestrations } from './local.ts';
 import type { Operations } from './operations.ts';
 
 /** A deployed stack, and where to ask for it. */
@@ -148,10 +148,14 @@ export async function operatorIdentity(target: StackTarget, clients: Pick<StackC
   }
 }
 
-/** A deployed stack's console operations: its queues and tables from its outputs, its host instances from its history. */
-export function stackOperations(stack: DeployedStack, identity: OperatorIdentity): Operations {
+/**
+ * A deployed stack's console operations: its queues and tables from its outputs, its host instances from its history,
+ * and, for resume and terminate, the orchestrations its hosts run, loaded from the project's checkout (a stack's
+ * outputs do not carry them).
+ */
+export function stackOperations(stack: DeployedStack, identity: OperatorIdentity, orchestrations?: OperatorOrchestrations): Operations {
   const history = new DynamoDbHistory(dynamoDbDocumentClient({ endpoint: stack.endpoint, region: stack.region }), stack.historyTableName!);
-  return operationsFor(stack, identity.operator, hostsFromHistory(history, { zones: stack.zones }));
+  return operationsFor(stack, { operator: identity.operator, hosts: hostsFromHistory(history, { zones: stack.zones }), orchestrations });
 }
 
 /** What the console's header says it looks at. */

@@ -16,6 +16,9 @@
  *   console   the web console of a deployed stack, on this machine (console --stack NAME)
  * Every command but start acts on the local cluster `npm start` runs, or, given --stack NAME [--region R]
  * [--endpoint URL], on a deployed stack found by its outputs, with the operator's own AWS credentials.
+ * resume, terminate and console run the processing host's own resume and terminate, on the definitions the hosts
+ * run: the local cluster's (its endpoints file names its module), or, for a stack, --orchestrations F (default: the
+ * sample's, what BatonStack deploys).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -27,7 +30,7 @@ import type { TrackedEvent } from '../functions/core/tracking.ts';
 import { InstanceStatus } from '../functions/core/instance.ts';
 import { sampleOptionsToEnv } from '../functions/orchestrations/index.ts';
 import { HISTORY, OWNERSHIP } from '../infra/settings.ts';
-import type { ClusterAddresses } from '../console/local.ts';
+import type { ClusterAddresses, OperatorOrchestrations } from '../console/local.ts';
 import type { DeployedStack, OperatorIdentity, StackTarget } from '../console/stack.ts';
 import { EndpointsFile, type ClusterRecord } from './endpoints-file.ts';
 import { quietSqliteWarning } from './warnings.ts';
@@ -334,26 +337,60 @@ async function receive(): Promise<void> {
   } else console.log('no messages on the send queue');
 }
 
-/** The console's operations on the running cluster or the deployed stack: what the web console does, from the command line. */
-async function operations() {
+/**
+ * The console's operations on the running cluster or the deployed stack: what the web console does, from the command
+ * line. Resume and terminate need the hosts' orchestrations (see `operatorOrchestrations`); the other commands do not
+ * load them.
+ */
+async function operations(orchestrations?: OperatorOrchestrations) {
   if (stackTarget) {
     const { stackOperations } = await import('../console/stack.ts');
     const { stack, identity } = await deployedStack(stackTarget);
-    return stackOperations(stack, identity);
+    return stackOperations(stack, identity, orchestrations);
   }
   const { operationsFor } = await import('../console/local.ts');
-  return operationsFor(runningCluster());
+  return operationsFor(runningCluster(), { orchestrations });
+}
+
+/**
+ * The definitions the hosts run, loaded as they load them, for resume and terminate: those of `given`
+ * (--orchestrations F); else, on the local cluster, the module and settings its endpoints file records; else, for a
+ * deployed stack, the sample's (what BatonStack deploys), with this shell's environment as its settings.
+ */
+async function operatorOrchestrations(given: string | undefined): Promise<OperatorOrchestrations> {
+  const { loadOrchestrations } = await import('./orchestrations.ts');
+  const pass = 'pass --orchestrations F, the module that defines it';
+  if (stackTarget) {
+    return {
+      definitions: await loadOrchestrations(given, process.env),
+      hint: `this command loaded ${given ? `the orchestrations of ${resolve(given)}` : 'the sample\'s orchestrations (what BatonStack deploys)'}; ${pass} (the module the stack deploys)`,
+    };
+  }
+  const recorded = runningCluster().orchestrations;
+  if (!given && !recorded) {
+    return { definitions: [], hint: `the cluster was started by an older Baton, whose endpoints file does not name its orchestrations; ${pass}` };
+  }
+  const module = given ?? recorded?.module;
+  return {
+    // Over this shell's environment, as the cluster loads them over its own.
+    definitions: await loadOrchestrations(module, { ...process.env, ...recorded?.environment }),
+    hint: `this command loaded the orchestrations of ${module ? resolve(module) : 'the sample'}${given ? '' : ' (what the cluster runs)'}; ${pass}`,
+  };
 }
 
 /** The instances a command acts on: the ids given, or every instance a query matches (then only with --yes). */
 async function targets(action: 'resume' | 'terminate'): Promise<{ ids: string[]; values: Record<string, string | boolean | undefined> }> {
   const { positionals, values } = parseArgs({
     args: rest, allowPositionals: true,
-    options: { reason: { type: 'string' }, status: { type: 'string' }, orchestration: { type: 'string' }, query: { type: 'string' }, 'message-type': { type: 'string' }, yes: { type: 'boolean', default: false } },
+    options: {
+      reason: { type: 'string' }, status: { type: 'string' }, orchestration: { type: 'string' }, query: { type: 'string' }, 'message-type': { type: 'string' },
+      orchestrations: { type: 'string' }, yes: { type: 'boolean', default: false },
+    },
   });
   if (positionals.length > 0) return { ids: positionals, values };
   if (!values.status && !values.orchestration && !values.query && !values['message-type']) {
-    fail(`usage: baton ${action} <instanceId>... ${action === 'terminate' ? '--reason "..." ' : ''}| baton ${action} --status S [--orchestration O] [--query Q] [--message-type T] ${action === 'terminate' ? '--reason "..." ' : ''}--yes`);
+    fail(`usage: baton ${action} <instanceId>... ${action === 'terminate' ? '--reason "..." ' : ''}| baton ${action} --status S [--orchestration O] [--query Q] [--message-type T] ${action === 'terminate' ? '--reason "..." ' : ''}--yes
+  [--orchestrations F]  the module of orchestrations the hosts run (default: the local cluster's; for --stack, the sample's)`);
   }
   const ops = await operations();
   const ids = await ops.searchAll({ status: values.status, orchestration: values.orchestration, text: values.query, messageType: values['message-type'] });
@@ -371,7 +408,8 @@ async function act(action: 'resume' | 'terminate'): Promise<void> {
   const { ids, values } = await targets(action);
   const reason = typeof values.reason === 'string' ? values.reason : '';
   if (action === 'terminate' && !reason.trim()) fail('a termination needs a reason: --reason "..."');
-  const results = await (await operations()).act(action, ids, reason);
+  const orchestrations = await operatorOrchestrations(typeof values.orchestrations === 'string' ? values.orchestrations : undefined);
+  const results = await (await operations(orchestrations)).act(action, ids, reason);
   for (const r of results) console.log(`${r.outcome.padEnd(8)} ${action} ${r.target}${r.detail ? `  ${r.detail}` : ''}`);
   if (results.some((r) => r.outcome !== 'done')) process.exit(1);
 }
@@ -474,12 +512,14 @@ async function flow(): Promise<void> {
  * credentials (the local cluster's is served by `npm start`).
  */
 async function webConsole(): Promise<void> {
-  const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, help: { type: 'boolean', default: false } } });
-  const usage = `usage: baton console --stack NAME [--region R] [--port P] [--endpoint URL]
+  const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, orchestrations: { type: 'string' }, help: { type: 'boolean', default: false } } });
+  const usage = `usage: baton console --stack NAME [--region R] [--port P] [--endpoint URL] [--orchestrations F]
   --stack NAME     the deployed stack (its outputs say where its queues and tables are)
   --region R       its region (default: AWS_REGION, or your AWS profile's)
   --port P         the console's port on 127.0.0.1 (default 4580, or a free one when it is taken)
   --endpoint URL   an emulator (LocalStack, MiniStack) instead of AWS (default: AWS_ENDPOINT_URL)
+  --orchestrations F   the module of orchestrations the stack deploys, for resume and terminate
+                   (default: the sample's, what BatonStack deploys)
 It runs with your own AWS credentials and serves on this machine only.`;
   if (values.help) {
     console.log(usage);
@@ -495,7 +535,7 @@ It runs with your own AWS credentials and serves on this machine only.`;
   const { stackOperations, stackWhere } = await import('../console/stack.ts');
   const { startConsole } = await import('../console/server.ts');
   const { stack, identity } = await deployedStack(stackTarget);
-  const operations = stackOperations(stack, identity);
+  const operations = stackOperations(stack, identity, await operatorOrchestrations(values.orchestrations));
   // One overview before serving: a table or queue this identity may not read says so now, not on every page.
   await operations.overview();
   const where = stackWhere(stack);

@@ -9,11 +9,12 @@ import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceSto
 import { DynamoDbHistory } from '../functions/adapters/DynamoDbHistory.ts';
 import { createTrackingHandler } from '../functions/handlers/tracking.ts';
 import { StreamPoller } from './stream-poller.ts';
-import { LOCAL_NODE_FLAGS } from './node-flags.ts';
+import { hostNodeFlags } from './node-flags.ts';
 import { SqsWorkQueue } from '../functions/adapters/SqsWorkQueue.ts';
 import { systemClock } from '../functions/adapters/system-clock.ts';
 import { sweep } from '../functions/core/sweeper.ts';
 import { OrchestrationRegistry } from '../functions/core/registry.ts';
+import type { OrchestrationDefinition } from '../functions/core/definition.ts';
 import { loadOrchestrations } from './orchestrations.ts';
 import { OWNERSHIP } from '../infra/settings.ts';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.ts';
@@ -98,6 +99,8 @@ export class LocalCluster {
   tracking?: StreamPoller;
   /** The orchestrations the host instances run. */
   registry!: OrchestrationRegistry;
+  /** Their definitions, as the module gave them (the operator's resume and terminate run on them too). */
+  definitions!: readonly OrchestrationDefinition[];
   sweeps = 0;
   readonly #busyListeners = new Set<(host: HostInstanceState, instanceIds: readonly string[]) => void>();
 
@@ -109,7 +112,8 @@ export class LocalCluster {
     const o = this.options;
     useEmulatorCredentials();
     // Loaded first, so a mistake in the module stops the start with its reason, before anything runs.
-    const registry = new OrchestrationRegistry(await loadOrchestrations(o.orchestrations, { ...process.env, ...o.environment }));
+    this.definitions = await loadOrchestrations(o.orchestrations, { ...process.env, ...o.environment });
+    const registry = new OrchestrationRegistry(this.definitions);
     this.registry = registry;
     if (o.endpoint) this.endpoint = o.endpoint;
     else {
@@ -155,6 +159,8 @@ export class LocalCluster {
       workQueueUrl: q.work.url,
       // Each queue's DLQ by the queue's name: receive, work, and every send port.
       deadLetterQueueUrls: { receive: q.receive.dlqUrl, work: q.work.dlqUrl, ...Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.dlqUrl])) },
+      // What the host instances run, so the CLI's resume and terminate load the same definitions.
+      orchestrations: { ...(this.options.orchestrations ? { module: resolve(this.options.orchestrations) } : {}), environment: { ...this.options.environment } },
     };
   }
 
@@ -164,7 +170,7 @@ export class LocalCluster {
     const state: HostInstanceState = previous ?? { name, status: 'starting', workItems: 0, receiveBatches: 0, completed: 0, suspended: 0, failed: 0, restarts: 0, busyAt: 0, faults: 0 };
     if (!previous) this.hosts.push(state);
     const log = createWriteStream(join(o.workDir, 'logs', `${name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [...LOCAL_NODE_FLAGS, HOST_ENTRY], {
+    const child = spawn(process.execPath, [...hostNodeFlags(), HOST_ENTRY], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: {
         ...process.env,

@@ -13,11 +13,27 @@ export interface ClusterRecord {
   readonly sendPortQueueUrls: Readonly<Record<string, string>>;
   readonly workQueueUrl: string;
   readonly deadLetterQueueUrls?: Readonly<Record<string, string>>;
+  /**
+   * What the host instances run (absent in a record written by an older Baton): the CLI loads the same definitions
+   * for resume and terminate, which need them (a parallel join's branch instances, an orchestration to start).
+   */
+  readonly orchestrations?: ClusterOrchestrations;
   /** The web console `npm start` serves (absent when it serves none). */
   readonly consoleUrl?: string;
   /** The `npm start` process that runs it; the file is the cluster's only while that process lives. */
   readonly pid: number;
   readonly startedAt: string;
+}
+
+/** The orchestrations module a cluster's host instances run, and the settings they give it. */
+export interface ClusterOrchestrations {
+  /** Its absolute path (`npm start -- --orchestrations F`); absent: the sample's. */
+  readonly module?: string;
+  /**
+   * The settings the cluster gives the module over its own environment (the sample's flags, say): what
+   * `orchestrations(env)` receives, over the CLI's environment.
+   */
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /**

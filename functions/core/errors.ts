@@ -85,3 +85,20 @@ export class InvalidTransition extends BatonError {
     this.name = 'InvalidTransition';
   }
 }
+
+/**
+ * An admin operation needs the definition of an orchestration this host does not have: to name an instance's
+ * parallel branch instances (terminate), or to start an orchestration its outbox starts (resume). Refused before
+ * anything is written or sent. On a host this means the orchestration is not deployed there; an operator's console
+ * or CLI lacks it when it was not given the module the hosts run.
+ */
+export class UnknownOrchestration extends BatonError {
+  readonly orchestration: string;
+  readonly version?: number;
+  constructor(message: string, orchestration: string, version?: number) {
+    super(message);
+    this.name = 'UnknownOrchestration';
+    this.orchestration = orchestration;
+    this.version = version;
+  }
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { activateOrDeliver } from './activation.ts';
 import { timerDueOf } from './due.ts';
 import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
-import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, describeError } from './errors.ts';
+import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, UnknownOrchestration, describeError } from './errors.ts';
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type Lease, type OutboxEntry } from './instance.ts';
 import { takeoverBefore, tooShortForExclusiveStep, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
 import { MAX_DELAY_SECONDS, workItem, type Clock, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
@@ -251,11 +251,13 @@ export class ProcessingHost {
   /**
    * Messages delivered to an instance that ended without taking them (BizTalk's "completed with discarded
    * messages") become suspended messages, visible with their reason and body, instead of lying in its inbox
-   * until it expires. Idempotent (one record per message id), so a redelivery may do it again.
+   * until it expires. Idempotent (one record per message id), so a redelivery may do it again. Without the
+   * definition (an operator's terminate) the inbox is read anyway: skipping that read is a saving only the
+   * definition allows (one that takes no later message).
    */
-  async #keepUnread(state: InstanceState, orchestration: CompiledOrchestration): Promise<void> {
+  async #keepUnread(state: InstanceState, orchestration: CompiledOrchestration | undefined): Promise<void> {
     const { store } = this.#deps;
-    if (!takesLaterMessages(orchestration)) return;
+    if (orchestration && !takesLaterMessages(orchestration)) return;
     const consumed = new Set(state.consumed);
     const unread = (await store.deliveries(state.instanceId))
       .filter((m) => !consumed.has(m.messageId) && (m.incarnation === undefined || m.incarnation === state.createdAt));
@@ -280,13 +282,20 @@ export class ProcessingHost {
    * Resumes a suspended instance from its last persistence point (its cursor stayed on the failed step): the
    * effects it kept go out first (they may be why it was suspended: a failure here leaves it suspended, with
    * the error to the caller), then one conditional write, then a work item. An instance that had finished is
-   * restored to what it was. Refused (OwnershipLost) if the instance moved meanwhile.
+   * restored to what it was. Refused (OwnershipLost) if the instance moved meanwhile, and (UnknownOrchestration)
+   * before anything is sent if its effects start an orchestration this host does not know.
    */
   async resume(instanceId: string): Promise<InstanceState> {
-    const { store, clock, hostId, lease, workQueue } = this.#deps;
+    const { store, clock, hostId, lease, workQueue, registry } = this.#deps;
     const state = await store.load(instanceId);
     if (!state) throw new InstanceNotFound(instanceId);
     if (state.status !== InstanceStatus.Suspended) throw new InvalidTransition(instanceId, state.status, 'resume');
+    // Checked before any effect goes out: a refusal halfway would have sent the sends before it.
+    for (const entry of state.outbox) {
+      if (entry.kind === 'start' && !registry.latest(entry.orchestration)) {
+        throw new UnknownOrchestration(`cannot resume instance ${instanceId}: its last effects start orchestration ${entry.orchestration}, which is not known to ${hostId}`, entry.orchestration);
+      }
+    }
     await this.#dispatch(state.outbox);
     const now = clock.now();
     const { suspendedFrom, ...rest } = state;
@@ -307,6 +316,10 @@ export class ProcessingHost {
    * keeps its step; try again after it). Its parallel branch instances are ended first, so none keeps sending
    * for an orchestration that is over (a branch mid-step refuses, and so does the whole terminate: call it again),
    * and the ones that ended are let expire. Messages delivered to it and not taken become suspended messages.
+   *
+   * Without the instance's definition it is terminated all the same, unless it waits at a join: its branch
+   * instances are named by the definition (`branchInstanceId(instance, fork, branch name)`), and terminating it
+   * without them would leave them running, so that is refused (UnknownOrchestration) before anything is written.
    */
   async terminate(instanceId: string, reason: string): Promise<InstanceState> {
     const { clock, hostId, lease, registry, store } = this.#deps;
@@ -314,6 +327,13 @@ export class ProcessingHost {
     if (!state) throw new InstanceNotFound(instanceId);
     if (state.status === InstanceStatus.Completed || state.status === InstanceStatus.Terminated) throw new InvalidTransition(instanceId, state.status, 'terminate');
     const orchestration = registry.get(state.orchestration, state.version);
+    if (!orchestration && state.cursor.threads.some((t) => t.fork !== undefined)) {
+      throw new UnknownOrchestration(
+        `cannot terminate instance ${instanceId}: it waits at a parallel join of orchestration ${state.orchestration}@${state.version}, which is not known to ${hostId}, ` +
+        'and its branch instances are named by that definition (terminating it alone would leave them running)',
+        state.orchestration, state.version,
+      );
+    }
     const branchIds = orchestration ? forkedBranches(orchestration, state) : [];
     for (const branch of await this.#loadAll(branchIds)) {
       if (!branchEnded(branch)) await this.terminate(branch.instanceId, `its orchestration ${instanceId} was terminated: ${reason}`);
@@ -325,7 +345,7 @@ export class ProcessingHost {
     const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: `terminated: ${reason}`, at: now }, outbox: [...state.outbox, ...wake, ...retire], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
     await this.#commit(next, state.revision, takeoverBefore(now, lease));
     if (wake.length + retire.length > 0) await this.#dispatch([...wake, ...retire]);
-    if (orchestration) await this.#keepUnread(next, orchestration);
+    await this.#keepUnread(next, orchestration);
     return next;
   }
 

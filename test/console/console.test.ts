@@ -10,6 +10,7 @@ import { LocalCluster } from '../../local/cluster.ts';
 import { orderInstanceId } from '../../local/demo.ts';
 import { sampleOptionsToEnv } from '../../functions/orchestrations/index.ts';
 import { localOperations } from '../../console/local.ts';
+import { activationInstanceId, branchInstanceId } from '../../functions/core/ids.ts';
 import { startConsole, type RunningConsole } from '../../console/server.ts';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
@@ -203,5 +204,23 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     expect(await post({ host: 'attacker.example' }, `action=terminate&id=${someone}&reason=x`)).toBe(403);
     const entries = await localOperations(cluster, 'ada').auditTrail();
     expect(entries.filter((e) => e.action === 'terminate')).toHaveLength(4);
+  });
+
+  // Last: it terminates, which the counts above would see.
+  it('terminates an instance waiting at a parallel join with the branch instance still running, on the cluster\'s own definitions', async () => {
+    const messageId = await send('Fork', { id: `cs-fork-${run}` });
+    const instanceId = activationInstanceId('SlowFork', messageId);
+    const [fast, slow] = ['fast', 'slow'].map((name) => branchInstanceId(instanceId, 1, name));
+    expect(await until(() => statusOf(fast!), (s) => s === 'completed')).toBe('completed');
+    expect(await until(() => statusOf(slow!), (s) => s === 'waiting')).toBe('waiting');
+    expect(await statusOf(instanceId)).toBe('waiting');
+
+    const [result] = await localOperations(cluster, 'ada').act('terminate', [instanceId], 'no longer needed');
+    expect(result).toMatchObject({ outcome: 'done' });
+    expect(await statusOf(instanceId)).toBe('terminated');
+    const branch = await cluster.store.load(slow!);
+    expect(branch?.status).toBe('terminated');
+    expect(branch?.error?.reason).toContain(`its orchestration ${instanceId} was terminated: no longer needed (by ada)`);
+    expect(await statusOf(fast!)).toBe('completed');
   });
 });

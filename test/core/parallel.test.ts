@@ -3,7 +3,7 @@ import {
   branch, call, callable, code, compensate, complete, delay, orchestration, parallel, receive, receiveCorrelated, scope, send, start, terminate,
 } from '../../functions/core/builder.ts';
 import type { OrchestrationDefinition } from '../../functions/core/definition.ts';
-import { DefinitionError } from '../../functions/core/errors.ts';
+import { DefinitionError, UnknownOrchestration } from '../../functions/core/errors.ts';
 import type { InstanceState } from '../../functions/core/instance.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { createWorld, settle } from '../helpers/world.ts';
@@ -183,6 +183,29 @@ describe('Parallel Actions', () => {
     expect(branches.find((b) => b.branchOf!.branch === 'slow')!.error!.reason).toContain(`its orchestration ${main.instanceId} was terminated: order cancelled`);
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Fast']);
     expect([...w.store.retired.keys()].sort()).toEqual(branches.map((b) => b.instanceId).sort());
+  });
+
+  it('refuses to terminate an instance at a join without its definition (an operator without the module), and writes nothing', async () => {
+    const definition = orchestration('ForkUnknown', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      parallel('both', [branch('fast', [out('sf', 'Fast')]), branch('slow', [delay('wait', { hours: 1 }), out('late', 'Late')])]),
+      complete('done'),
+    ]);
+    const w = createWorld([definition]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await settle(w);
+    const before = states(w);
+    const main = before.find((s) => !s.branchOf)!;
+    expect(main.status).toBe('waiting');
+    // Its branch instances are named by the definition: without it, terminating the parent alone would leave them running.
+    const refused = w.host('console:ada', { registry: new OrchestrationRegistry([]) }).terminate(main.instanceId, 'order cancelled');
+    await expect(refused).rejects.toBeInstanceOf(UnknownOrchestration);
+    await expect(refused).rejects.toThrow(`cannot terminate instance ${main.instanceId}: it waits at a parallel join of orchestration ForkUnknown@1, which is not known to console:ada`);
+    expect(states(w)).toEqual(before);
+    expect(w.store.retired.size).toBe(0);
+    // With the definition, the operator's terminate ends the running branch too.
+    await w.host('console:ada').terminate(main.instanceId, 'order cancelled');
+    expect(states(w).filter((s) => s.branchOf).map((b) => [b.branchOf!.branch, b.status]).sort()).toEqual([['fast', 'completed'], ['slow', 'terminated']]);
   });
 
   it('forks afresh on each pass of a loop, and nests', async () => {

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { nodeProblem } from '../../scripts/require-node.mjs';
 
 const CLI = join(import.meta.dirname, '../../local/cli.ts');
+const FIXTURE = join(import.meta.dirname, '../fixtures/console-orchestrations.ts');
+const SAMPLE = join(import.meta.dirname, '../../functions/orchestrations/index.ts');
 
 /** Runs `baton <args>` in a fresh BATON_HOME, as a user's shell would. */
 function baton(args: string[], home: string) {
@@ -122,7 +124,7 @@ describe('a deployed stack (--stack NAME): the console and the operator commands
   it('says it cannot reach the endpoint of --endpoint, for the console and the commands alike', async () => {
     const home = freshHome();
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
-    for (const args of [['console'], ['history', 'i-1'], ['dlq']]) {
+    for (const args of [['console'], ['history', 'i-1'], ['dlq'], ['terminate', 'i-1', '--reason', 'r', '--orchestrations', SAMPLE], ['console', '--orchestrations', SAMPLE]]) {
       const { code, stderr } = baton([...args, '--stack', 'Baton', '--endpoint', endpoint, '--region', 'us-east-1'], home);
       expect(code, args[0]).toBe(2);
       expect(stderr, args[0]).toMatch(new RegExp(`^baton: could not reach ${endpoint}: .*ECONNREFUSED`));
@@ -222,6 +224,71 @@ describe('the operator\'s commands on a running cluster (the console\'s twins)',
       expect(trail).toMatch(/ resubmit .* done /);
       await until(() => /completed/.test(cli(['flow', `cli-fixed-${run}`]).stdout), 'the resubmitted order\'s flow');
       expect(cli(['dlq']).stdout).toMatch(/receive +DLQ 0/);
+    } finally {
+      start.kill('SIGTERM');
+      await new Promise((resolve) => start.on('exit', resolve));
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('terminates an instance at a parallel join with its branch instances, and resumes one whose outbox starts an orchestration, on the definitions the cluster runs', async () => {
+    const home = freshHome();
+    const hold = join(home, 'hold');
+    const start = spawn(process.execPath, [CLI, 'start', '--port', '0', '--in-memory', '--instances', '1', '--no-console', '--orchestrations', FIXTURE, '--approval-threshold', '500'], { env: { ...process.env, BATON_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    start.stdout.on('data', (chunk) => { out += chunk; });
+    start.stderr.on('data', (chunk) => { out += chunk; });
+    const cli = (args: string[]) => baton(args, home);
+    const until = async (check: () => Promise<boolean>, what: string) => {
+      const deadline = Date.now() + 30_000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`${what} did not happen; npm start said:\n${out}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    try {
+      await until(async () => out.includes('Running.'), 'the start');
+      // What the CLI needs to load the hosts' definitions: the module and the settings the cluster gives it.
+      const recorded = JSON.parse(readFileSync(join(home, 'endpoints.json'), 'utf8')) as { endpoint: string; region?: string; tableName: string; orchestrations?: unknown };
+      expect(recorded.orchestrations).toEqual({ module: FIXTURE, environment: { BATON_APPROVAL_THRESHOLD: '500' } });
+      const { DynamoDbInstanceStore } = await import('../../functions/adapters/DynamoDbInstanceStore.ts');
+      const { dynamoDbDocumentClient } = await import('../../functions/adapters/aws-clients.ts');
+      const { activationInstanceId, branchInstanceId } = await import('../../functions/core/ids.ts');
+      const { useEmulatorCredentials } = await import('../../local/emulator-credentials.ts');
+      useEmulatorCredentials();
+      const store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: recorded.endpoint, region: recorded.region }), recorded.tableName);
+      const statusOf = async (id: string) => (await store.load(id))?.status;
+      const sentAs = (sent: { stdout: string }) => /as message (\S+)/.exec(sent.stdout)?.[1] ?? '';
+
+      // At its join: one branch instance done, the other waiting an hour.
+      const fork = activationInstanceId('SlowFork', sentAs(cli(['send', '--type', 'Fork', '{"id":"f-1"}'])));
+      const [fast, slow] = ['fast', 'slow'].map((name) => branchInstanceId(fork, 1, name));
+      await until(async () => (await statusOf(fast!)) === 'completed' && (await statusOf(slow!)) === 'waiting' && (await statusOf(fork)) === 'waiting', 'the fork');
+      // Given a module without its orchestration, the CLI refuses, and says what to do, rather than leave the branch running.
+      const without = cli(['terminate', fork, '--reason', 'no longer needed', '--orchestrations', SAMPLE]);
+      expect(without.code).toBe(1);
+      expect(without.stdout).toContain(`refused  terminate ${fork}  cannot terminate instance ${fork}: it waits at a parallel join of orchestration SlowFork@1, which is not known to console:`);
+      expect(without.stdout).toContain(`this command loaded the orchestrations of ${SAMPLE}; pass --orchestrations F, the module that defines it`);
+      expect(await statusOf(fork)).toBe('waiting');
+      const terminated = cli(['terminate', fork, '--reason', 'no longer needed']);
+      expect(terminated.stdout).toMatch(/^done {5}terminate /m);
+      expect(terminated.code).toBe(0);
+      expect(await statusOf(fork)).toBe('terminated');
+      const branch = await store.load(slow!);
+      expect(branch?.status).toBe('terminated');
+      expect(branch?.error?.reason).toContain(`its orchestration ${fork} was terminated: no longer needed`);
+      expect(await statusOf(fast!)).toBe('completed');
+
+      // Suspended with the Start of a FlakyJob in its outbox.
+      writeFileSync(hold, 'held');
+      const starter = activationInstanceId('Starter', sentAs(cli(['send', '--type', 'Kick', JSON.stringify({ id: 'k-1', holdWhile: hold })])));
+      await until(async () => (await statusOf(starter)) === 'suspended', 'the suspension');
+      expect((await store.load(starter))!.outbox.map((e) => e.kind)).toEqual(['start']);
+      rmSync(hold);
+      const resumed = cli(['resume', starter]);
+      expect(resumed.stdout).toMatch(/^done {5}resume /m);
+      expect(resumed.code).toBe(0);
+      await until(async () => (await statusOf(starter)) === 'completed', 'the resumed Starter to complete');
     } finally {
       start.kill('SIGTERM');
       await new Promise((resolve) => start.on('exit', resolve));
