@@ -321,6 +321,8 @@ async function send(): Promise<void> {
 
 async function receive(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { wait: { type: 'string', default: '5s' } } });
+  // It deletes what it reads: on a deployed stack, that is output its consumers never get.
+  if (stackTarget) fail(`receive reads and deletes the send queue's messages: it is for the local cluster; on stack ${stackTarget.stackName} they belong to its consumers, and it does not take them`);
   const d = await addresses();
   const sendQueueUrl = d.sendPortQueueUrls.send!;
   const sqs = sqsClient({ endpoint: d.endpoint, region: d.region, longPolling: true });
@@ -361,9 +363,12 @@ async function operatorOrchestrations(given: string | undefined): Promise<Operat
   const { loadOrchestrations } = await import('./orchestrations.ts');
   const pass = 'pass --orchestrations F, the module that defines it';
   if (stackTarget) {
+    // No default: nothing says which module a stack deployed, and another module's definition under the same
+    // name@version would name the wrong branch instances. Without one, the engine refuses what needs it.
+    if (!given) return { definitions: [], hint: `nothing says which orchestrations stack ${stackTarget.stackName} runs; ${pass} (the module the stack deploys)` };
     return {
       definitions: await loadOrchestrations(given, process.env),
-      hint: `this command loaded ${given ? `the orchestrations of ${resolve(given)}` : 'the sample\'s orchestrations (what BatonStack deploys)'}; ${pass} (the module the stack deploys)`,
+      hint: `this command loaded the orchestrations of ${resolve(given)}; ${pass} (the module the stack deploys)`,
     };
   }
   const recorded = runningCluster().orchestrations;

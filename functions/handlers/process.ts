@@ -41,15 +41,17 @@ export function createProcessingHandler(
    * The run of each instance in progress on this host, across its concurrent batches (the local hosts poll with
    * several batches in flight). A work item of an instance already running here waits for that run, then reads
    * what it left: run side by side, the two would race for the same commit, and one conditional write would be
-   * lost (two branches ending together send their join two wake-ups, often read by two batches). Hosts on other
-   * machines are still kept apart by the conditional writes alone.
+   * lost (two branches ending together send their join two wake-ups, often read by two batches). The wait is
+   * bounded: a run that hangs (reported failed at the deadline, but still pending in this process) must not hold
+   * back the redeliveries that count its attempts and suspend it. Past the bound, and between hosts (separate
+   * Lambda environments each have their own map), the conditional writes alone keep runs apart, as they always do.
    */
   const running = new Map<string, Promise<void>>();
 
   function processRecord(record: SQSRecord): Promise<void> {
     const instanceId = safeInstanceId(record);
     const before = running.get(instanceId);
-    const run = before ? before.catch(() => undefined).then(() => processAlone(record)) : processAlone(record);
+    const run = before ? settledOrAfter(before, SERIAL_WAIT_MS).then(() => processAlone(record)) : processAlone(record);
     running.set(instanceId, run);
     const forget = () => { if (running.get(instanceId) === run) running.delete(instanceId); };
     run.then(forget, forget);
@@ -129,6 +131,19 @@ export function createProcessingHandler(
       deadline?.cancel();
     }
   }
+}
+
+/**
+ * How long a work item waits for the run of its instance already in progress on this host. Runs take milliseconds
+ * to a few seconds; one still going after this is slow or stuck, and waiting longer would only stall its instance.
+ */
+export const SERIAL_WAIT_MS = 5_000;
+
+/** Resolves when `run` settles (however it ends) or after `ms`, whichever comes first; leaves no timer behind. */
+function settledOrAfter(run: Promise<unknown>, ms: number): Promise<void> {
+  const { expired, cancel } = stopwatch(ms);
+  const settled = run.then(() => undefined, () => undefined);
+  return Promise.race([settled, expired]).finally(cancel);
 }
 
 /** A promise that resolves after `ms` (cancellable, so a finished batch leaves no timer behind). */

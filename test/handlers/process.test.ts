@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SQSEvent } from 'aws-lambda';
 import { OwnershipLost } from '../../functions/core/errors.ts';
 import type { ProcessOutcome } from '../../functions/core/processing-host.ts';
-import { DEADLINE_MARGIN_MS, createProcessingHandler } from '../../functions/handlers/process.ts';
+import { DEADLINE_MARGIN_MS, SERIAL_WAIT_MS, createProcessingHandler } from '../../functions/handlers/process.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
 import { MemoryWorkQueue } from '../helpers/memory.ts';
 
@@ -104,6 +104,29 @@ describe('processing host handler', () => {
     expect(order.indexOf('parent:join:start')).toBeGreaterThan(order.indexOf('parent:boom:end'));
     expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'a' }]);
     expect(second.batchItemFailures).toEqual([]);
+  });
+
+  it('waits for a run of the same instance at most SERIAL_WAIT_MS, so a hung run cannot hold back the redeliveries that suspend it', async () => {
+    vi.useFakeTimers();
+    try {
+      const record = (id: string, reason: string, receiveCount: number) => ({ ...event(receiveCount).Records[0]!, messageId: id, body: JSON.stringify({ instanceId: 'stuck', reason }) });
+      const started: string[] = [];
+      const process = async (item: { reason: string }): Promise<ProcessOutcome> => {
+        started.push(item.reason);
+        if (item.reason === 'hangs') await new Promise(() => undefined);
+        return { result: 'done', detail: 'ok' };
+      };
+      const { handler } = handlerWith(process as never);
+      void handler({ Records: [record('a', 'hangs', 1)] });
+      const second = handler({ Records: [record('b', 'redelivered', 2)] });
+      await vi.advanceTimersByTimeAsync(SERIAL_WAIT_MS - 100);
+      expect(started).toEqual(['hangs']);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(started).toEqual(['hangs', 'redelivered']);
+      expect((await second).batchItemFailures).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('holds the batch\'s work items with a visibility lease while it runs, so a dead host\'s work returns within a lease', async () => {
