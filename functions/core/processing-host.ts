@@ -342,7 +342,10 @@ export class ProcessingHost {
     // A branch instance wakes its join, which raises the termination as the branch's failure.
     const wake = state.branchOf ? [wakeJoin(state)] : [];
     const retire = branchIds.length > 0 ? [{ kind: 'retire' as const, instanceIds: branchIds }] : [];
-    const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: `terminated: ${reason}`, at: now }, outbox: [...state.outbox, ...wake, ...retire], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
+    // Forks its last commit made but never dispatched (a suspended instance whose branch creation kept failing) are
+    // dropped: kept, a later redelivery would create and run branches for an orchestration that is over.
+    const kept = state.outbox.filter((e) => e.kind !== 'fork');
+    const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: `terminated: ${reason}`, at: now }, outbox: [...kept, ...wake, ...retire], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
     await this.#commit(next, state.revision, takeoverBefore(now, lease));
     if (wake.length + retire.length > 0) await this.#dispatch([...wake, ...retire]);
     await this.#keepUnread(next, orchestration);

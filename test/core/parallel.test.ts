@@ -185,6 +185,33 @@ describe('Parallel Actions', () => {
     expect([...w.store.retired.keys()].sort()).toEqual(branches.map((b) => b.instanceId).sort());
   });
 
+  it('does not create the branches of a terminated instance whose fork never went out', async () => {
+    const definition = orchestration('ForkFailing', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      parallel('both', [branch('fast', [out('sf', 'Fast')]), branch('slow', [out('ss', 'Slow')])]),
+      complete('done'),
+    ]);
+    const w = createWorld([definition]);
+    // Branch instances cannot be created: the fork commits, its dispatch fails, and the instance is suspended with
+    // the fork still in its outbox (as the handler does after the last retries).
+    const create = w.store.create.bind(w.store);
+    w.store.create = async (state) => { if (state.branchOf) throw new Error('store refuses'); return create(state); };
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const [item] = w.workQueue.items.splice(0);
+    await expect(w.host().process(item!, { receiveCount: 1 })).rejects.toThrow('store refuses');
+    await w.host().suspend(item!, 'work item failed 9 times: store refuses');
+    const main = states(w).find((s) => !s.branchOf)!;
+    expect(main.status).toBe('suspended');
+    expect(main.outbox.some((e) => e.kind === 'fork')).toBe(true);
+    w.store.create = create;
+    await w.host('admin').terminate(main.instanceId, 'order cancelled');
+    // A redelivery of its work item (one that was in flight) re-dispatches what the terminated instance kept.
+    await w.host().process({ instanceId: main.instanceId, reason: 'receive' }, { receiveCount: 2 });
+    await settle(w);
+    expect(states(w).filter((s) => s.branchOf)).toEqual([]);
+    expect(w.sendPort.sent).toEqual([]);
+  });
+
   it('refuses to terminate an instance at a join without its definition (an operator without the module), and writes nothing', async () => {
     const definition = orchestration('ForkUnknown', 1, [
       receive('r', 'Go', { into: 'go' }),
