@@ -17,6 +17,8 @@ export interface LiveMemory {
   readonly heapUsedMb: number;
   /** Memory of C++ objects bound to JS objects (Buffers and ArrayBuffers included). */
   readonly externalMb: number;
+  /** What V8 holds for its heap (used or not): the part of RSS that is V8's own. */
+  readonly heapTotalMb: number;
   readonly rssMb: number;
   /** Whether a full collection ran first (the process was started with --expose-gc). */
   readonly collected: boolean;
@@ -33,7 +35,7 @@ if (dir) {
     collect?.();
     const usage = memoryUsage();
     const mb = (bytes: number) => bytes / 1_048_576;
-    const live: LiveMemory = { pid: process.pid, at: Date.now(), heapUsedMb: mb(usage.heapUsed), externalMb: mb(usage.external), rssMb: mb(usage.rss), collected: collect !== undefined };
+    const live: LiveMemory = { pid: process.pid, at: Date.now(), heapUsedMb: mb(usage.heapUsed), externalMb: mb(usage.external), heapTotalMb: mb(usage.heapTotal), rssMb: mb(usage.rss), collected: collect !== undefined };
     try {
       // Whole or not at all: the reader never sees half a file.
       writeFileSync(`${file}.tmp`, JSON.stringify(live));
