@@ -166,7 +166,7 @@ async function meteredRun(count: number) {
   const resources = await provisioned();
   // Which store method made each request: the writes per persistence point, said by what makes them up.
   const caller = new AsyncLocalStorage<string>();
-  const handlerMeter = new RequestMeter({ capacity: true, caller: () => caller.getStore() });
+  const handlerMeter = new RequestMeter({ capacity: true, caller: () => caller.getStore(), keys: true });
   const pollerMeter = new RequestMeter();
   const config = {
     tableName: resources.tableName,
@@ -252,7 +252,16 @@ async function meteredRun(count: number) {
     shapes: shapes / count,
   };
   const writesBy = Object.fromEntries([...handlerMeter.byCaller].filter(([key]) => DYNAMODB_WRITES.some((op) => key.endsWith(` ${op}`))).sort(([, a], [, b]) => b - a));
-  return { writes, writesBy, retireWrites, persistencePoints, trackingWrites, trackingWriteUnits, trackedRecords: tracking.handled, byOperation, perOrchestration: total / count, handlerPerOrchestration: handlerTotal / count, stepsPerSecond: persistencePoints / seconds, use };
+  // Hot spots: no item shared across instances on the hot path means no partition key takes a large share of writes.
+  const perKey = [...handlerMeter.writesByKey.entries()].sort(([, a], [, b]) => b - a);
+  const keyed = perKey.reduce((n, [, c]) => n + c, 0);
+  const hotKeys = {
+    partitionsWritten: perKey.length,
+    writes: keyed,
+    hottest: perKey.slice(0, 3).map(([key, count]) => ({ key: key.replace(/^\S+ /, ''), writes: count, share: round(count / keyed, 4) })),
+    medianWritesPerPartition: perKey.length ? perKey[Math.floor(perKey.length / 2)]![1] : 0,
+  };
+  return { writes, writesBy, hotKeys, retireWrites, persistencePoints, trackingWrites, trackingWriteUnits, trackedRecords: tracking.handled, byOperation, perOrchestration: total / count, handlerPerOrchestration: handlerTotal / count, stepsPerSecond: persistencePoints / seconds, use };
 }
 
 /** A real local cluster (host instances are OS processes): persisted steps per second, end to end. */
@@ -293,6 +302,7 @@ try {
 
   const metered = await meteredRun(Math.min(ORDERS, 300));
   record({ metric: 'writesPerPersistencePoint', value: round(metered.writes / metered.persistencePoints, 3), writes: metered.writes, persistencePoints: metered.persistencePoints, retireWrites: metered.retireWrites, writesBy: metered.writesBy, note: 'retire writes (a joined branch instance let expire) are lifecycle, not persistence: beside it, and in the cost' });
+  record({ metric: 'hotKeys', value: metered.hotKeys.hottest[0]?.share ?? 0, ...metered.hotKeys, note: 'the hosts\' DynamoDB writes by partition key (retire included): the hottest key\'s share of all writes; one key per instance, none shared' });
   record({ metric: 'trackingWritesPerPersistencePoint', value: round(metered.trackingWrites / metered.persistencePoints, 3), writeUnits: round(metered.trackingWriteUnits / metered.persistencePoints, 3), streamRecords: metered.trackedRecords, note: 'the tracking function\'s BatchWriteItem requests (and their write units) from the MessageBox\'s stream: not the hosts\', not in writesPerPersistencePoint' });
   record({ metric: 'requestsPerOrchestration', value: round(metered.perOrchestration, 2), handlerRequests: round(metered.handlerPerOrchestration, 2), byOperation: metered.byOperation, note: 'SQS.ReceiveMessage and SQS.DeleteMessageBatch are the event source polling; the rest are the handlers' });
   record({ metric: 'persistedStepsPerOrchestration', value: round(metered.use.persistencePoints, 2), shapesPerOrchestration: round(metered.use.shapes, 2) });

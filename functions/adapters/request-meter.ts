@@ -15,17 +15,23 @@ export class RequestMeter {
   readonly capacityUnits = new Map<string, number>();
   /** Calls by who made them and operation (`caller DynamoDB.PutItem`); only with `caller`. */
   readonly byCaller = new Map<string, number>();
+  /** DynamoDB write requests by the partition key they wrote (`table pk`); only with `keys`. */
+  readonly writesByKey = new Map<string, number>();
   readonly #capacity: boolean;
   readonly #caller?: () => string | undefined;
+  readonly #keys: boolean;
 
   /**
    * @param options.capacity ask DynamoDB for the capacity each request consumed (benchmarks; it adds nothing to the cost).
    * @param options.caller names who is making a request (e.g. the store method, from an AsyncLocalStorage): the
    *   benchmarks say which calls make up a figure, not only how many there are.
+   * @param options.keys count DynamoDB writes by partition key: whether any item is shared across instances (a
+   *   hot key) is measured, not assumed.
    */
-  constructor(options: { capacity?: boolean; caller?: () => string | undefined } = {}) {
+  constructor(options: { capacity?: boolean; caller?: () => string | undefined; keys?: boolean } = {}) {
     this.#capacity = options.capacity ?? false;
     this.#caller = options.caller;
+    this.#keys = options.keys ?? false;
   }
 
   attach(client: MiddlewareClient, service: string): void {
@@ -48,6 +54,9 @@ export class RequestMeter {
       (next: Next, context: { commandName?: string }) => async (args: unknown) => {
         bump(this.calls, `${service}.${operation(context.commandName)}`);
         if (this.#caller) bump(this.byCaller, `${this.#caller() ?? '(other)'} ${service}.${operation(context.commandName)}`);
+        if (this.#keys && service === 'DynamoDB') {
+          for (const key of writtenPartitions(operation(context.commandName), (args as { input?: WriteInput }).input)) bump(this.writesByKey, key);
+        }
         return next(args);
       },
       { step: 'initialize', name: 'batonCallMeter' },
@@ -71,7 +80,30 @@ export class RequestMeter {
     this.attempts.clear();
     this.capacityUnits.clear();
     this.byCaller.clear();
+    this.writesByKey.clear();
   }
+}
+
+interface WriteInput {
+  readonly TableName?: string;
+  readonly Key?: Record<string, unknown>;
+  readonly Item?: Record<string, unknown>;
+  readonly RequestItems?: Record<string, readonly { PutRequest?: { Item?: Record<string, unknown> }; DeleteRequest?: { Key?: Record<string, unknown> } }[]>;
+}
+
+/** The partitions (`table pk`) a write request writes: marshalled (`{ S: ... }`) or not, as the client passes it. */
+function writtenPartitions(op: string, input: WriteInput | undefined): string[] {
+  if (!input) return [];
+  const pk = (item: Record<string, unknown> | undefined) => {
+    const value = item?.pk as unknown;
+    return typeof value === 'object' && value !== null && 'S' in value ? String((value as { S: unknown }).S) : String(value);
+  };
+  if (op === 'PutItem') return [`${input.TableName} ${pk(input.Item)}`];
+  if (op === 'UpdateItem' || op === 'DeleteItem') return [`${input.TableName} ${pk(input.Key)}`];
+  if (op === 'BatchWriteItem') {
+    return Object.entries(input.RequestItems ?? {}).flatMap(([table, requests]) => requests.map((r) => `${table} ${pk(r.PutRequest?.Item ?? r.DeleteRequest?.Key)}`));
+  }
+  return [];
 }
 
 function operation(commandName: string | undefined): string {

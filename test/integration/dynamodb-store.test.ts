@@ -30,11 +30,13 @@ for (const target of targets) {
     let store: DynamoDbInstanceStore;
     let raw: ReturnType<typeof dynamoDbDocumentClient>;
     let table: string;
+    let endpoint: string;
     const meter = new RequestMeter();
 
     beforeAll(async () => {
       const started = await startTargetEndpoint(target);
       stop = started.stop;
+      endpoint = started.endpoint;
       const prefix = `store${process.pid}${Date.now().toString(36)}`;
       const resources = await provision({ dynamo: new DynamoDBClient({ endpoint: started.endpoint }), sqs: sqsClient({ endpoint: started.endpoint }) }, prefix);
       store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: started.endpoint, meter }), resources.tableName);
@@ -42,6 +44,18 @@ for (const target of targets) {
       table = resources.tableName;
     });
     afterAll(async () => stop?.());
+
+    it('counts its writes by the partition they write, so a hot key would show (the bench\'s hotKeys)', async () => {
+      const keyed = new RequestMeter({ keys: true });
+      const keyedStore = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint, meter: keyed }), table);
+      const a = fresh();
+      const b = fresh();
+      await keyedStore.create(a);
+      await keyedStore.commit({ ...a, revision: 1 }, 0, 'h', Date.now());
+      await keyedStore.create(b);
+      await keyedStore.retire([a.instanceId], Date.now());
+      expect(Object.fromEntries(keyed.writesByKey)).toEqual({ [`${table} I#${a.instanceId}`]: 3, [`${table} I#${b.instanceId}`]: 1 });
+    });
 
     it('lets a finished instance expire, but a finished branch instance only once its join retired it', async () => {
       const ttlOf = async (id: string) => (await raw.send(new GetCommand({ TableName: table, Key: { pk: `I#${id}`, sk: 'STATE' } }))).Item?.ttl as number | undefined;
