@@ -10,14 +10,12 @@
  * a day) is not seen. Bounded: a few link queries and `maxInstances` one-page queries, at most every `cacheMs`.
  */
 import type { HistoryStore } from '../functions/core/ports.ts';
-import { activatedKey, endedKey, TrackedKind, type TrackedEvent } from '../functions/core/tracking.ts';
+import { activatedKey, endedKey, TrackedKind } from '../functions/core/tracking.ts';
 import { InstanceStatus } from '../functions/core/instance.ts';
 import type { HostList, HostSource, HostView } from './operations.ts';
 
-/** What the host list reads of the history: its flow links, and a subject's newest events (DynamoDbHistory). */
-export interface RecentHistory extends Pick<HistoryStore, 'linked'> {
-  latest(subject: string, limit: number): Promise<readonly TrackedEvent[]>;
-}
+/** What the host list reads of the history: its flow links, and a subject's newest events. */
+export type RecentHistory = Pick<HistoryStore, 'linked' | 'history'>;
 
 export interface HistoryHostsOptions {
   /** How far back a host instance counts as seen. @default one hour */
@@ -67,8 +65,8 @@ export async function recentHosts(history: RecentHistory, options: HistoryHostsO
   const byHost = new Map<string, { last: number; commits: number; completed: number }>();
   const subjects = [...instances];
   for (let i = 0; i < subjects.length; i += 20) {
-    const pages = await Promise.all(subjects.slice(i, i + 20).map((subject) => history.latest(subject, eventsPerInstance)));
-    for (const event of pages.flat()) {
+    const pages = await Promise.all(subjects.slice(i, i + 20).map((subject) => history.history(subject, { limit: eventsPerInstance, newestFirst: true })));
+    for (const event of pages.flatMap((page) => page.events)) {
       if (!event.host || event.host.startsWith('console:') || OPERATOR_KINDS.has(event.kind) || event.at < from || event.at > now + 60_000) continue;
       const seen = byHost.get(event.host) ?? { last: 0, commits: 0, completed: 0 };
       seen.last = Math.max(seen.last, event.at);

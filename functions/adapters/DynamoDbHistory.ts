@@ -53,31 +53,17 @@ export class DynamoDbHistory implements HistoryStore {
     }
   }
 
-  async history(subject: string, page: { limit?: number; after?: string } = {}): Promise<HistoryPage> {
+  async history(subject: string, page: { limit?: number; after?: string; newestFirst?: boolean } = {}): Promise<HistoryPage> {
     const { Items = [], LastEvaluatedKey } = await this.#client.send(new QueryCommand({
       TableName: this.#table,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': `${EVENT}${subject}` },
+      ScanIndexForward: !page.newestFirst,
       Limit: Math.min(Math.max(page.limit ?? 100, 1), 1_000),
       ExclusiveStartKey: page.after ? { pk: `${EVENT}${subject}`, sk: decodeCursor(page.after) } : undefined,
     }));
     const events = Items.map(({ pk: _pk, sk: _sk, ttl: _ttl, ...event }) => event as TrackedEvent);
     return LastEvaluatedKey ? { events, next: Buffer.from(String(LastEvaluatedKey.sk)).toString('base64url') } : { events };
-  }
-
-  /**
-   * A subject's newest events, newest first, at most `limit` (one query): what it did lately, however long its
-   * history. The console's host instances on Lambda are read this way (console/hosts.ts).
-   */
-  async latest(subject: string, limit = 50): Promise<TrackedEvent[]> {
-    const { Items = [] } = await this.#client.send(new QueryCommand({
-      TableName: this.#table,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `${EVENT}${subject}` },
-      ScanIndexForward: false,
-      Limit: Math.min(Math.max(limit, 1), 1_000),
-    }));
-    return Items.map(({ pk: _pk, sk: _sk, ttl: _ttl, ...event }) => event as TrackedEvent);
   }
 
   async linked(key: string, limit = 200): Promise<string[]> {

@@ -156,8 +156,11 @@ export interface HistoryStore {
    * again (a retried batch) writes the same items.
    */
   record(tracked: Tracked, origin: string): Promise<void>;
-  /** One page of a subject's history, in the order it happened; `next` continues it. */
-  history(subject: string, page?: { readonly limit?: number; readonly after?: string }): Promise<HistoryPage>;
+  /**
+   * One page of a subject's history, in the order it happened (newest first with `newestFirst`: what it did lately,
+   * however long its history); `next` continues it.
+   */
+  history(subject: string, page?: { readonly limit?: number; readonly after?: string; readonly newestFirst?: boolean }): Promise<HistoryPage>;
   /** The subjects a flow key (see core/tracking.ts) points at, at most `limit`. */
   linked(key: string, limit?: number): Promise<string[]>;
   /** How many subjects a flow key points at, without reading them out. */

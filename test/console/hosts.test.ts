@@ -53,7 +53,7 @@ describe('host instances on Lambda, from the tracked history', () => {
     // Each activated and completed in this hour: linked from two keys, one instance each.
     for (let i = 0; i < 30; i++) await instance(history, `i-${String(i).padStart(2, '0')}`, [{ at: NOW - 1_000, kind: TrackedKind.Activated, host: RECEIVE }], [activatedKey(NOW - 1_000), endedKey('completed', NOW - 1_000)]);
     const read: string[] = [];
-    const counting = { linked: history.linked.bind(history), latest: (subject: string, limit: number) => (read.push(subject), history.latest(subject, limit)) };
+    const counting = { linked: history.linked.bind(history), history: (subject: string, page?: { limit?: number; newestFirst?: boolean }) => (read.push(subject), history.history(subject, page)) };
     const { hosts, basis } = await recentHosts(counting, { maxInstances: 10, now: () => NOW });
     expect(read).toHaveLength(10);
     expect(hosts).toEqual([{ name: RECEIVE, status: 'active', lastHeartbeat: NOW - 1_000, workItems: 10, completed: 0 }]);
@@ -71,7 +71,7 @@ describe('host instances on Lambda, from the tracked history', () => {
         if (broken) throw new Error('throttled');
         return [];
       },
-      latest: async () => [],
+      history: async () => ({ events: [] }),
     };
     const source = hostsFromHistory(history, { now: () => now });
     await source();

@@ -18,16 +18,13 @@ export class MemoryHistory implements HistoryStore {
     for (const link of tracked.links) this.links.set(link.key, (this.links.get(link.key) ?? new Set()).add(link.subject));
   }
 
-  async history(subject: string, page: { limit?: number; after?: string } = {}): Promise<HistoryPage> {
-    const keys = [...(this.events.get(subject)?.keys() ?? [])].sort().filter((k) => page.after === undefined || k > page.after);
+  async history(subject: string, page: { limit?: number; after?: string; newestFirst?: boolean } = {}): Promise<HistoryPage> {
+    const sorted = [...(this.events.get(subject)?.keys() ?? [])].sort();
+    const ordered = page.newestFirst ? sorted.reverse() : sorted;
+    const keys = ordered.filter((k) => page.after === undefined || (page.newestFirst ? k < page.after : k > page.after));
     const taken = keys.slice(0, page.limit ?? 100);
     const own = this.events.get(subject)!;
     return { events: taken.map((k) => own.get(k)!), ...(keys.length > taken.length ? { next: taken.at(-1)! } : {}) };
-  }
-
-  async latest(subject: string, limit = 50): Promise<TrackedEvent[]> {
-    const own = this.events.get(subject) ?? new Map<string, TrackedEvent>();
-    return [...own.keys()].sort().reverse().slice(0, limit).map((k) => own.get(k)!);
   }
 
   async linked(key: string, limit = 200): Promise<string[]> {

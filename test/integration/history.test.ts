@@ -35,8 +35,10 @@ describe('the history table (DynamoDbHistory)', () => {
     const all = (await history.history('i-long', { limit: 1_000 })).events;
     expect(all.map((e) => e.at)).toEqual(Array.from({ length: 250 }, (_, i) => 1_000 + i));
     // Its newest events in one read, newest first (what the console's host instances are read from).
-    expect((await history.latest('i-long', 3)).map((e) => e.at)).toEqual([1_249, 1_248, 1_247]);
-    expect(await history.latest('i-none', 3)).toEqual([]);
+    const newest = await history.history('i-long', { limit: 3, newestFirst: true });
+    expect(newest.events.map((e) => e.at)).toEqual([1_249, 1_248, 1_247]);
+    expect((await history.history('i-long', { limit: 3, newestFirst: true, after: newest.next })).events.map((e) => e.at)).toEqual([1_246, 1_245, 1_244]);
+    expect((await history.history('i-none', { limit: 3, newestFirst: true })).events).toEqual([]);
   });
 
   it('writes the same items when a change is tracked again (a retried stream batch), and links keys to subjects once', async () => {
