@@ -4,6 +4,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { OwnershipLost, describeError } from '../core/errors.ts';
 import { parseWorkItem } from '../adapters/SqsWorkQueue.ts';
 import type { ProcessOutcome } from '../core/processing-host.ts';
+import type { WorkItem } from '../core/ports.ts';
 import { QUEUES } from '../../infra/settings.ts';
 import type { Runtime } from './runtime.ts';
 import { holdVisibility } from './visibility.ts';
@@ -48,18 +49,20 @@ export function createProcessingHandler(
    */
   const running = new Map<string, Promise<void>>();
 
-  function processRecord(record: SQSRecord): Promise<void> {
-    const instanceId = safeInstanceId(record);
+  function processRecord(record: SQSRecord, parsed: Parsed): Promise<void> {
+    const instanceId = instanceOf(record, parsed);
     const before = running.get(instanceId);
-    const run = before ? settledOrAfter(before, SERIAL_WAIT_MS).then(() => processAlone(record)) : processAlone(record);
+    const run = before ? settledOrAfter(before, SERIAL_WAIT_MS).then(() => processAlone(record, parsed)) : processAlone(record, parsed);
     running.set(instanceId, run);
     const forget = () => { if (running.get(instanceId) === run) running.delete(instanceId); };
     run.then(forget, forget);
     return run;
   }
 
-  async function processAlone(record: SQSRecord): Promise<void> {
-    const item = parseWorkItem(record.body);
+  async function processAlone(record: SQSRecord, parsed: Parsed): Promise<void> {
+    // An unparseable body fails its record (SQS brings it back, then the DLQ keeps it).
+    if ('error' in parsed) throw parsed.error;
+    const { item } = parsed;
     const receiveCount = receiveCountOf(record);
     try {
       const outcome = await runtime.processingHost.process(item, { receiveCount });
@@ -105,21 +108,25 @@ export function createProcessingHandler(
     // together, say) were all enqueued before this batch was read, so one run sees everything they signal:
     // run it once, for the copy received most often (it carries the re-dispatch duty), and let the others
     // share its outcome. Run side by side, they would only race each other for the same commit.
+    // Each body parsed once (a work item may carry its instance's state).
+    const parsed = new Map(event.Records.map((record) => [record, parse(record)] as const));
+    const groupOf = (record: SQSRecord) => groupKey(record, parsed.get(record)!);
     const chosen = new Map<string, SQSRecord>();
     for (const record of event.Records) {
-      const key = groupKey(record);
+      const key = groupOf(record);
       const current = chosen.get(key);
       if (!current || receiveCountOf(record) > receiveCountOf(current)) chosen.set(key, record);
     }
     const runs = new Map<string, Promise<void>>();
     const deadline = budgetMs === undefined ? undefined : stopwatch(Math.max(0, budgetMs));
     const shared = (record: SQSRecord): Promise<void> => {
-      const key = groupKey(record);
+      const key = groupOf(record);
       if (!runs.has(key)) {
-        const run = processRecord(chosen.get(key)!);
+        const first = chosen.get(key)!;
+        const run = processRecord(first, parsed.get(first)!);
         runs.set(key, deadline ? Promise.race([run, deadline.expired.then(() => {
           logger?.error('work item still running near the time limit; reporting it failed', { record: record.messageId, budgetMs });
-          throw new StillRunningAtDeadline(safeInstanceId(record), DEADLINE_MARGIN_MS);
+          throw new StillRunningAtDeadline(instanceOf(record, parsed.get(record)!), DEADLINE_MARGIN_MS);
         })]) : run);
       }
       return runs.get(key)!;
@@ -153,22 +160,25 @@ function stopwatch(ms: number): { expired: Promise<void>; cancel(): void } {
   return { expired, cancel: () => clearTimeout(timer) };
 }
 
-function safeInstanceId(record: SQSRecord): string {
+/** A record's work item, or why its body is not one. */
+type Parsed = { readonly item: WorkItem } | { readonly error: unknown };
+
+function parse(record: SQSRecord): Parsed {
   try {
-    return parseWorkItem(record.body).instanceId;
-  } catch {
-    return `record ${record.messageId}`;
+    return { item: parseWorkItem(record.body) };
+  } catch (error) {
+    return { error };
   }
+}
+
+/** The instance a record's work item is for (an unparseable record stands alone). */
+function instanceOf(record: SQSRecord, parsed: Parsed): string {
+  return 'item' in parsed ? parsed.item.instanceId : `record ${record.messageId}`;
 }
 
 const receiveCountOf = (record: SQSRecord) => Number(record.attributes.ApproximateReceiveCount ?? 1);
 
 /** Work items that one run serves alike: same instance, same reason. Unparseable ones stay on their own. */
-function groupKey(record: SQSRecord): string {
-  try {
-    const item = parseWorkItem(record.body);
-    return JSON.stringify([item.instanceId, item.reason]);
-  } catch {
-    return `record:${record.messageId}`;
-  }
+function groupKey(record: SQSRecord, parsed: Parsed): string {
+  return 'item' in parsed ? JSON.stringify([parsed.item.instanceId, parsed.item.reason]) : `record:${record.messageId}`;
 }

@@ -129,6 +129,15 @@ describe('processing host handler', () => {
     }
   });
 
+  it('fails a record whose body is not a work item, alone, and runs its batch-mates', async () => {
+    const ran: string[] = [];
+    const { handler } = handlerWith((async (item: { instanceId: string }) => (ran.push(item.instanceId), { result: 'done', detail: 'ok' })) as never);
+    const good = event().Records[0]!;
+    const response = await handler({ Records: [{ ...good, messageId: 'bad-1', body: 'not json' }, { ...good, messageId: 'bad-2', body: '{"reason":"x"}' }, good] });
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['bad-1', 'bad-2']);
+    expect(ran).toEqual(['i-1']);
+  });
+
   it('holds the batch\'s work items with a visibility lease while it runs, so a dead host\'s work returns within a lease', async () => {
     const sent: { VisibilityTimeout?: number; receipts: string[] }[] = [];
     const sqs = { send: async (command: { input: { Entries: { ReceiptHandle: string; VisibilityTimeout: number }[] } }) => {
