@@ -189,11 +189,12 @@ try {
     for (const [name, url] of [['receive', cluster.receiveQueueUrl], ['work', cluster.workQueueUrl], ['send', cluster.sendQueueUrl], ...dlqs] as const) {
       queues[name] = await depth(sqs, url);
     }
-    const { anon: startAnon, file: startFile } = rssParts(start.pid!);
+    const { rss: startRss, anon: startAnon, file: startFile } = resident(start.pid!);
+    const startProbe = probed(start.pid!);
     const hosts = childrenOf(start.pid!);
     samples.push({
-      t, startRss: rssMb(start.pid!), startAnon, startFile, startLive: liveMb(start.pid!), startHeapTotal: probed(start.pid!)?.heapTotalMb,
-      hostRss: hosts.map(rssMb).filter((mb) => mb > 0), hostLive: hosts.map(liveMb).filter((mb) => mb !== undefined),
+      t, startRss, startAnon, startFile, startLive: liveOf(startProbe), startHeapTotal: startProbe?.heapTotalMb,
+      hostRss: hosts.map((pid) => resident(pid).rss).filter((mb) => mb > 0), hostLive: hosts.map((pid) => liveOf(probed(pid))).filter((mb) => mb !== undefined),
       queues, storeMb: folderMb(join(home, 'data', 'dynamodb')), items,
     });
   };
@@ -418,16 +419,6 @@ async function sendAll(sqs: SQSClient, queueUrl: string, messages: { type: strin
   }
 }
 
-/** Resident memory of a process in MB (0 once it is gone), from /proc. */
-function rssMb(pid: number): number {
-  try {
-    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return kb ? Number(kb) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /** What a probed process last wrote (undefined if it has not, or could not collect first). */
 function probed(pid: number): LiveMemory | undefined {
   try {
@@ -439,19 +430,21 @@ function probed(pid: number): LiveMemory | undefined {
 }
 
 /** MB alive in a probed process after its last full collection (JS heap and external memory). */
-function liveMb(pid: number): number | undefined {
-  const live = probed(pid);
+function liveOf(live: LiveMemory | undefined): number | undefined {
   return live && live.heapUsedMb + live.externalMb;
 }
 
-/** The anonymous (heap, stacks, native allocations) and file-backed (mapped files, code) parts of RSS, MB. */
-function rssParts(pid: number): { anon: number; file: number } {
+/**
+ * Resident memory of a process in MB, from /proc (0 once it is gone), and its anonymous (heap, stacks, native
+ * allocations) and file-backed (mapped files, code) parts.
+ */
+function resident(pid: number): { rss: number; anon: number; file: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const mb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
-    return { anon: mb('RssAnon'), file: mb('RssFile') + mb('RssShmem') };
+    return { rss: mb('VmRSS'), anon: mb('RssAnon'), file: mb('RssFile') + mb('RssShmem') };
   } catch {
-    return { anon: 0, file: 0 };
+    return { rss: 0, anon: 0, file: 0 };
   }
 }
 
