@@ -12,6 +12,8 @@ export interface MeasuredUse {
   readonly invocations: number;
   /** Handler time, in seconds (measured here, on a laptop-class machine against an emulator). */
   readonly handlerSeconds: number;
+  /** DynamoDB index write units, from each change's images (bench/write-units.ts): the emulator does not report them. */
+  readonly indexWriteUnits: number;
   /** Persistence points, and shapes run (what a state machine would count as state transitions). */
   readonly persistencePoints: number;
   readonly shapes: number;
@@ -25,8 +27,6 @@ export interface CostLine {
 }
 
 const LAMBDA_MEMORY_GB = 0.5;
-/** The sparse status index is KEYS_ONLY: at most one index write (1 unit) for each table write, usually fewer. */
-const INDEX_UNITS_PER_WRITE = 1;
 
 /**
  * Cost per million orchestrations of the same sample: Baton (from what was measured), and the services a
@@ -34,7 +34,7 @@ const INDEX_UNITS_PER_WRITE = 1;
  */
 export function compareCosts(use: MeasuredUse): CostLine[] {
   const units = (prefix: RegExp) => Object.entries(use.capacityUnits).filter(([op]) => prefix.test(op)).reduce((n, [, u]) => n + u, 0);
-  const writeUnits = units(/\.(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/) + use.writeRequests * INDEX_UNITS_PER_WRITE;
+  const writeUnits = units(/\.(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/) + use.indexWriteUnits;
   const readUnits = units(/\.(GetItem|Query|BatchGetItem)$/);
   const baton =
     writeUnits * PRICES.dynamoWriteUnit +
@@ -51,7 +51,7 @@ export function compareCosts(use: MeasuredUse): CostLine[] {
   const durable = use.persistencePoints * PRICES.lambdaDurableOperation + use.invocations * PRICES.lambdaRequest + use.handlerSeconds * LAMBDA_MEMORY_GB * PRICES.lambdaArmGbSecond;
   const perStep = (perOrchestration: number) => (perOrchestration / use.persistencePoints) * million;
   return [
-    { option: 'Baton (DynamoDB on-demand + SQS + Lambda arm64 512 MB)', perMillionOrchestrations: baton * million, perMillionPersistedSteps: perStep(baton), basis: `measured: ${round(writeUnits)} write units (table, reported by the store, + ≤1 index unit per write), ${round(readUnits)} read units, ${round(use.sqsRequests)} SQS requests, ${round(use.invocations)} invocations, ${round(use.handlerSeconds * 1000)} ms of handler time per orchestration` },
+    { option: 'Baton (DynamoDB on-demand + SQS + Lambda arm64 512 MB)', perMillionOrchestrations: baton * million, perMillionPersistedSteps: perStep(baton), basis: `measured: ${round(writeUnits)} write units (table, reported by the store, + indexes, from each change), ${round(readUnits)} read units, ${round(use.sqsRequests)} SQS requests, ${round(use.invocations)} invocations, ${round(use.handlerSeconds * 1000)} ms of handler time per orchestration` },
     { option: 'Step Functions Standard', perMillionOrchestrations: standard * million, perMillionPersistedSteps: perStep(standard), basis: `${round(use.shapes)} state transitions per orchestration (one per shape run), tasks' Lambda not counted` },
     { option: 'Step Functions Express', perMillionOrchestrations: express * million, basis: 'one request + duration at 64 MB; cannot hold an order 48 h for approval (5-minute limit), so only the plain path fits' },
     { option: 'Lambda durable functions', perMillionOrchestrations: durable * million, perMillionPersistedSteps: perStep(durable), basis: `${round(use.persistencePoints)} durable operations per orchestration (one per persisted step) + the same invocations and time; data written/retained not counted` },

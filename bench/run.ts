@@ -12,8 +12,13 @@
  *   persistedStepsPerSecond         a local cluster of 1, 2 and 4 host instances (OS processes), end to end
  *   throughputRatio, scaleOutRatio  2 host instances ÷ raw conditional writes/s; 2 (and 4) ÷ 1
  *   failoverMs                      SIGKILL a host instance mid-step → another one commits that instance
+ *   lambdaBundleBytes               each function's bundle, minified, as the stack deploys it (bench/bundles.ts)
+ *   writeUnitsPerPersistencePoint   every write unit the hosts spent (table as reported, indexes from the stream's
+ *                                   images: bench/write-units.ts) ÷ persistence points
+ *   costPerMillionPersistedSteps    Baton's cost of the sample ÷ its persistence points
  * Everything runs on the embedded stack in this process, in one run, so the ratios compare like with like.
  * Options: --orders 400 --raw-writes 3000 --instances 1,2,4 --kills 10 --failover-lease 3000 --figures docs/figures
+ *          --parts bundles,metered,cluster,failover (all by default)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -41,7 +46,11 @@ import { startEmbeddedStack } from '../local/embedded-stack.ts';
 import { SqsPoller } from '../local/poller.ts';
 import { provision, type Resources } from '../local/provision.ts';
 import { EVENT_SOURCE } from '../infra/settings.ts';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { indexWrites, itemBytes } from './write-units.ts';
+import { fromItem } from '../functions/adapters/DynamoDbInstanceStore.ts';
+import { BUNDLE_LIMIT_BYTES, bundleSizes } from './bundles.ts';
 import { COST_NOTE, compareCosts, type MeasuredUse } from './cost.ts';
 import { measureFailover, median } from './failover.ts';
 import { barChart, stripChart } from './plot.ts';
@@ -51,6 +60,10 @@ import { useEmulatorCredentials } from '../local/emulator-credentials.ts';
 
 useEmulatorCredentials();
 
+/** The bench's parts, all run by default; `--parts metered` runs one alone (while working on it). */
+const PARTS = ['bundles', 'metered', 'cluster', 'failover'] as const;
+type Part = (typeof PARTS)[number];
+
 const { values } = parseArgs({
   options: {
     orders: { type: 'string', default: '400' },
@@ -59,8 +72,11 @@ const { values } = parseArgs({
     kills: { type: 'string', default: '10' },
     'failover-lease': { type: 'string', default: '3000' },
     figures: { type: 'string', default: 'docs/figures' },
+    parts: { type: 'string', default: PARTS.join(',') },
   },
 });
+const parts = new Set(values.parts!.split(','));
+for (const part of parts) if (!PARTS.includes(part as Part)) throw new Error(`--parts: unknown part "${part}"; parts: ${PARTS.join(', ')}`);
 const ORDERS = Number(values.orders);
 const HOST_INSTANCES = values.instances!.split(',').map(Number);
 if (!HOST_INSTANCES.includes(1) || !HOST_INSTANCES.includes(2) || !HOST_INSTANCES.includes(4)) throw new Error('--instances must include 1, 2 and 4');
@@ -133,7 +149,7 @@ const BRANCHES = [...allShapes(orderFulfilmentV2().steps)].flatMap((s) => (s.kin
 /** The branch instances the given (ended) instances forked. */
 async function branchItems(tableName: string, items: Record<string, any>[]): Promise<Record<string, any>[]> {
   const ids = items.flatMap((item) => {
-    const forks = Number(JSON.parse(item.doc).forks ?? 0);
+    const forks = fromItem(item).forks ?? 0;
     const id = String(item.pk).slice(2);
     return Array.from({ length: forks }, (_, f) => BRANCHES.map((name) => branchInstanceId(id, f + 1, name))).flat();
   });
@@ -217,10 +233,22 @@ async function meteredRun(count: number) {
   // The tracking function, fed by the MessageBox's stream, with a meter of its own: its writes are not the hosts'.
   const trackingMeter = new RequestMeter({ capacity: true });
   if (!resources.streamArn) throw new Error('bench: the embedded stack gave the MessageBox no stream');
+  // Every MessageBox change passes through the stream: what it cost the indexes, and how large instance items are.
+  const indexUnits: Record<string, number> = {};
+  const stateBytes: number[] = [];
+  const observed = (handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>) => async (event: DynamoDBStreamEvent) => {
+    for (const r of event.Records) {
+      const before = r.dynamodb?.OldImage as Record<string, AttributeValue> | undefined;
+      const after = r.dynamodb?.NewImage as Record<string, AttributeValue> | undefined;
+      for (const [index, n] of Object.entries(indexWrites(before, after))) indexUnits[index] = (indexUnits[index] ?? 0) + n;
+      if (after?.sk?.S === 'STATE') stateBytes.push(itemBytes(after));
+    }
+    return handler(event);
+  };
   const tracking = new StreamPoller({
     streams: new DynamoDBStreamsClient({ endpoint }),
     streamArn: resources.streamArn,
-    handler: createTrackingHandler(new DynamoDbHistory(dynamoDbDocumentClient({ endpoint, meter: trackingMeter }), resources.historyTableName)),
+    handler: observed(createTrackingHandler(new DynamoDbHistory(dynamoDbDocumentClient({ endpoint, meter: trackingMeter }), resources.historyTableName))),
   });
   tracking.start();
   const instanceIds = await sendOrders(resources.queues.receive.url, count);
@@ -248,8 +276,16 @@ async function meteredRun(count: number) {
     sqsRequests: sqsRequests / count,
     invocations: invocations / count,
     handlerSeconds: handlerMs / 1000 / count,
+    indexWriteUnits: Object.values(indexUnits).reduce((a, b) => a + b, 0) / count,
     persistencePoints: persistencePoints / count,
     shapes: shapes / count,
+  };
+  const tableWriteUnits = [...handlerMeter.capacityUnits].filter(([op]) => DYNAMODB_WRITES.includes(op)).reduce((n, [, units]) => n + units, 0);
+  const sorted = stateBytes.sort((a, b) => a - b);
+  const writeUnits = {
+    table: tableWriteUnits,
+    indexes: indexUnits,
+    itemBytes: { median: sorted[Math.floor(sorted.length / 2)] ?? 0, p99: sorted[Math.floor(sorted.length * 0.99)] ?? 0, max: sorted.at(-1) ?? 0 },
   };
   const writesBy = Object.fromEntries([...handlerMeter.byCaller].filter(([key]) => DYNAMODB_WRITES.some((op) => key.endsWith(` ${op}`))).sort(([, a], [, b]) => b - a));
   // Hot spots: no item shared across instances on the hot path means no partition key takes a large share of writes.
@@ -261,7 +297,7 @@ async function meteredRun(count: number) {
     hottest: perKey.slice(0, 3).map(([key, count]) => ({ key: key.replace(/^\S+ /, ''), writes: count, share: round(count / keyed, 4) })),
     medianWritesPerPartition: perKey.length ? perKey[Math.floor(perKey.length / 2)]![1] : 0,
   };
-  return { writes, writesBy, hotKeys, retireWrites, persistencePoints, trackingWrites, trackingWriteUnits, trackedRecords: tracking.handled, byOperation, perOrchestration: total / count, handlerPerOrchestration: handlerTotal / count, stepsPerSecond: persistencePoints / seconds, use };
+  return { writes, writesBy, writeUnits, hotKeys, retireWrites, persistencePoints, trackingWrites, trackingWriteUnits, trackedRecords: tracking.handled, byOperation, perOrchestration: total / count, handlerPerOrchestration: handlerTotal / count, stepsPerSecond: persistencePoints / seconds, use };
 }
 
 /** A real local cluster (host instances are OS processes): persisted steps per second, end to end. */
@@ -296,19 +332,32 @@ const record = (line: Record<string, unknown>) => {
   results.push(line);
   emit(line);
 };
-try {
-  const raw = await rawConditionalWrites(Number(values['raw-writes']));
-  record({ metric: 'rawConditionalWritesPerSecond', value: round(raw), emulator: 'dynalite (embedded)', inFlight: 16 });
-
+/** Writes, write units, hot keys, requests and cost per orchestration: metered clients, handlers in this process. */
+async function meteredPart(): Promise<void> {
   const metered = await meteredRun(Math.min(ORDERS, 300));
   record({ metric: 'writesPerPersistencePoint', value: round(metered.writes / metered.persistencePoints, 3), writes: metered.writes, persistencePoints: metered.persistencePoints, retireWrites: metered.retireWrites, writesBy: metered.writesBy, note: 'retire writes (a joined branch instance let expire) are lifecycle, not persistence: beside it, and in the cost' });
+  const indexUnitsTotal = Object.values(metered.writeUnits.indexes).reduce((a, b) => a + b, 0);
+  record({
+    metric: 'writeUnitsPerPersistencePoint',
+    value: round((metered.writeUnits.table + indexUnitsTotal) / metered.persistencePoints, 3),
+    table: round(metered.writeUnits.table / metered.persistencePoints, 3),
+    indexes: Object.fromEntries(Object.entries(metered.writeUnits.indexes).map(([name, n]) => [name, round(n / metered.persistencePoints, 3)])),
+    instanceItemBytes: metered.writeUnits.itemBytes,
+    note: 'every DynamoDB write unit the hosts spent (retire writes included) ÷ persistence points: the table\'s as the store reported them, the indexes\' from each change\'s old and new images by DynamoDB\'s rules (bench/write-units.ts)',
+  });
   record({ metric: 'hotKeys', value: metered.hotKeys.hottest[0]?.share ?? 0, ...metered.hotKeys, note: 'the hosts\' DynamoDB writes by partition key (retire included): the hottest key\'s share of all writes; one key per instance, none shared' });
   record({ metric: 'trackingWritesPerPersistencePoint', value: round(metered.trackingWrites / metered.persistencePoints, 3), writeUnits: round(metered.trackingWriteUnits / metered.persistencePoints, 3), streamRecords: metered.trackedRecords, note: 'the tracking function\'s BatchWriteItem requests (and their write units) from the MessageBox\'s stream: not the hosts\', not in writesPerPersistencePoint' });
   record({ metric: 'requestsPerOrchestration', value: round(metered.perOrchestration, 2), handlerRequests: round(metered.handlerPerOrchestration, 2), byOperation: metered.byOperation, note: 'SQS.ReceiveMessage and SQS.DeleteMessageBatch are the event source polling; the rest are the handlers' });
   record({ metric: 'persistedStepsPerOrchestration', value: round(metered.use.persistencePoints, 2), shapesPerOrchestration: round(metered.use.shapes, 2) });
   const costs = compareCosts(metered.use);
   record({ metric: 'costPerMillionOrchestrations', prices: COST_NOTE, sources: PRICE_SOURCES, options: costs });
+  const baton = costs[0]!;
+  const standard = costs.find((c) => c.option.startsWith('Step Functions Standard'))!;
+  record({ metric: 'costPerMillionPersistedSteps', value: baton.perMillionPersistedSteps, stepFunctionsStandard: standard.perMillionPersistedSteps, prices: COST_NOTE, note: 'Baton\'s cost of the sample ÷ its persistence points, in US dollars per million; Step Functions Standard priced on the same sample\'s shapes' });
+}
 
+/** Persisted steps per second of a local cluster of 1, 2 and 4 host instances, against the emulator's raw rate. */
+async function clusterPart(raw: number): Promise<void> {
   const throughput: { instances: number; stepsPerSecond: number; orchestrationsPerSecond: number }[] = [];
   for (const instances of HOST_INSTANCES) {
     const r = await clusterThroughput(instances, ORDERS);
@@ -318,23 +367,32 @@ try {
   const at = (n: number) => throughput.find((t) => t.instances === n)!.stepsPerSecond;
   record({ metric: 'throughputRatio', value: round(at(2) / raw, 3), note: 'persisted steps/s (2 host instances) ÷ raw conditional writes/s, same emulator, same run' });
   record({ metric: 'scaleOutRatio', value: round(at(2) / at(1), 3), fourToOne: round(at(4) / at(1), 3), note: '2 (and 4) host instances ÷ 1, same store; on a 2-core machine the emulator shares the cores' });
-
-  let failover: { leaseMs: number; samplesMs: readonly number[] } | undefined;
-  if (KILLS > 0) {
-    failover = await measureFailover({ endpoint, workDir, prefix: prefix(), kills: KILLS, leaseMs: FAILOVER_LEASE_MS });
-    record({ metric: 'failoverMs', median: Math.round(median(failover.samplesMs)), max: Math.round(Math.max(...failover.samplesMs)), samples: failover.samplesMs.length, kills: KILLS, leaseMs: FAILOVER_LEASE_MS, target: `≤ lease + 2000 = ${FAILOVER_LEASE_MS + 2000}` });
-  }
-
-  // The figures, as the docs show them (docs/benchmarks.md explains them).
-  mkdirSync(FIGURES, { recursive: true });
   writeFileSync(join(FIGURES, 'throughput.svg'), barChart('Persisted steps per second by host instances (one run, one machine)', 'persisted steps / s',
     throughput.map((t) => ({ label: `${t.instances} host instance${t.instances > 1 ? 's' : ''}`, value: t.stepsPerSecond })),
     [{ label: `emulator's raw conditional writes/s: ${Math.round(raw)}`, value: raw }]));
-  if (failover) {
-    writeFileSync(join(FIGURES, 'failover.svg'), stripChart('Failover: SIGKILL mid-step → resumed on another host instance', 'ms',
-      failover.samplesMs, [{ label: `lease ${failover.leaseMs} ms`, value: failover.leaseMs }, { label: `target: lease + 2 s`, value: failover.leaseMs + 2_000 }]));
+}
+
+/** SIGKILL a host instance mid-step, KILLS times: how long until another one commits that instance. */
+async function failoverPart(): Promise<void> {
+  const failover = await measureFailover({ endpoint, workDir, prefix: prefix(), kills: KILLS, leaseMs: FAILOVER_LEASE_MS });
+  record({ metric: 'failoverMs', median: Math.round(median(failover.samplesMs)), max: Math.round(Math.max(...failover.samplesMs)), samples: failover.samplesMs.length, kills: KILLS, leaseMs: FAILOVER_LEASE_MS, target: `≤ lease + 2000 = ${FAILOVER_LEASE_MS + 2000}` });
+  writeFileSync(join(FIGURES, 'failover.svg'), stripChart('Failover: SIGKILL mid-step → resumed on another host instance', 'ms',
+    failover.samplesMs, [{ label: `lease ${failover.leaseMs} ms`, value: failover.leaseMs }, { label: `target: lease + 2 s`, value: failover.leaseMs + 2_000 }]));
+}
+
+try {
+  mkdirSync(FIGURES, { recursive: true });
+  const raw = await rawConditionalWrites(Number(values['raw-writes']));
+  record({ metric: 'rawConditionalWritesPerSecond', value: round(raw), emulator: 'dynalite (embedded)', inFlight: 16 });
+  if (parts.has('bundles')) {
+    const sizes = await bundleSizes();
+    record({ metric: 'lambdaBundleBytes', value: Math.max(...sizes.map((b) => b.bytes)), limit: BUNDLE_LIMIT_BYTES, functions: sizes, note: 'each function bundled as the stack bundles it for AWS (minified, the SDK from the runtime); value is the largest' });
   }
-  writeFileSync(join(FIGURES, 'bench.json'), `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), results }, null, 2)}\n`);
+  if (parts.has('metered')) await meteredPart();
+  if (parts.has('cluster')) await clusterPart(raw);
+  if (parts.has('failover') && KILLS > 0) await failoverPart();
+  // The figures, as the docs show them (docs/benchmarks.md explains them).
+  writeFileSync(join(FIGURES, 'bench.json'), `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), parts: [...parts], results }, null, 2)}\n`);
   process.stderr.write(`bench: figures written to ${FIGURES}\n`);
 } finally {
   await stack.stop();

@@ -2,6 +2,7 @@ import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { convoyInstanceId } from '../functions/core/ids.ts';
+import { fromItem } from '../functions/adapters/DynamoDbInstanceStore.ts';
 import type { LocalCluster } from './cluster.ts';
 
 export interface DemoResult {
@@ -115,7 +116,7 @@ export async function runDemo(cluster: LocalCluster, count: number, log: (line: 
   const completed = states.filter((s) => s.status === 'completed').length;
   // Failovers of the orders and of the branch instances the killed host instance had in flight.
   const branches = await loadStates(dynamo, d.tableName, inFlight.filter((id) => !instanceIds.includes(id)));
-  const failovers = [...states, ...branches].reduce((n, s) => n + Number(JSON.parse(s.doc).failovers ?? 0), 0);
+  const failovers = [...states, ...branches].reduce((n, s) => n + fromItem(s).failovers, 0);
   return { orchestrations: count, completed, lost, duplicates, redeliveries, failovers, killed };
 }
 

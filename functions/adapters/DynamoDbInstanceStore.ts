@@ -1,3 +1,4 @@
+import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
@@ -22,8 +23,9 @@ import { MESSAGEBOX } from '../../infra/settings.ts';
 
 /*
  * Item layout (single table):
- *   I#<instanceId> / STATE      one item per instance; `doc` holds the engine state as JSON, the
- *                               attributes beside it are what conditions and indexes need.
+ *   I#<instanceId> / STATE      one item per instance; the engine state as JSON, in `doc`, or brotli-compressed
+ *                               in `z` once it is large enough for that to pay (see packState); the attributes
+ *                               beside it are what conditions and indexes need.
  *   I#<instanceId> / MSG#<id>  a message delivered to the instance, held until a receive takes it.
  *   M#<messageId>  / SUSPENDED  a message that could not become an instance.
  * The status index is sparse: only instances needing attention (running, waiting, suspended) carry
@@ -112,7 +114,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
     const names: Record<string, string> = { ...ownershipNames };
     const values: Record<string, unknown> = { ':expected': expectedRevision, ':takeoverBefore': takeoverBefore, ':me': hostId };
     // `attempts` is never in the item a commit writes: a persistence point ends the count.
-    for (const attribute of ['rev', 'status', 'doc', 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl', 'attempts', 'duePk', 'dueAt', 'joinOf']) {
+    for (const attribute of ['rev', 'status', 'doc', 'z', 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl', 'attempts', 'duePk', 'dueAt', 'joinOf']) {
       names[`#${attribute}`] = attribute;
       if (item[attribute] === undefined) remove.push(`#${attribute}`);
       else {
@@ -435,7 +437,7 @@ function toItem(state: InstanceState): Record<string, any> {
     sk: STATE,
     rev: revision,
     status,
-    doc: JSON.stringify(doc satisfies Doc),
+    ...packState(doc),
     updatedAt: state.updatedAt,
     // Beside the doc so a delivery can name the incarnation it goes to with a small read (see summaryOf).
     createdAt: state.createdAt,
@@ -456,8 +458,36 @@ function expiry(from: number): number {
   return Math.floor(from / 1000) + MESSAGEBOX.finishedRetentionDays * 86_400;
 }
 
+/**
+ * The engine state as stored. A write costs one unit per KB of the larger of the item before and after it, and the
+ * state's JSON (names repeated, bodies, ids) is most of the item: brotli at a middle quality takes the sample's
+ * 1–2.5 KB states to 0.5–0.6 KB in about 0.05 ms, so most persistence points write one unit instead of two or three.
+ * Below COMPRESS_FROM the item fits a unit anyway, and the JSON stays readable in the table.
+ */
+export const COMPRESS_FROM = 512;
+
+function packState(doc: Doc): { doc?: string; z?: Uint8Array } {
+  const json = JSON.stringify(doc);
+  if (json.length < COMPRESS_FROM) return { doc: json };
+  const z = brotliCompressSync(json, {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT, [zlib.BROTLI_PARAM_SIZE_HINT]: Buffer.byteLength(json) },
+  });
+  return z.length < Buffer.byteLength(json) ? { z } : { doc: json };
+}
+
+/**
+ * The engine state of an item in either form: `z` (compressed) or `doc` (plain JSON, and every item written before
+ * compression existed: a running instance survives the upgrade). `z` arrives as bytes from the SDK, and as base64
+ * text in a Lambda's stream event.
+ */
+function unpackState(item: Record<string, any>): Doc {
+  if (item.z === undefined) return JSON.parse(item.doc) as Doc;
+  const bytes = typeof item.z === 'string' ? Buffer.from(item.z, 'base64') : item.z;
+  return JSON.parse(brotliDecompressSync(bytes).toString('utf8')) as Doc;
+}
+
 export function fromItem(item: Record<string, any>): InstanceState {
-  const doc = JSON.parse(item.doc) as Doc;
+  const doc = unpackState(item);
   return {
     ...doc,
     status: item.status,

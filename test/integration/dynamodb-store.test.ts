@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbDocumentClient, sqsClient } from '../../functions/adapters/aws-clients.ts';
-import { DynamoDbInstanceStore } from '../../functions/adapters/DynamoDbInstanceStore.ts';
+import { DynamoDbInstanceStore, fromItem } from '../../functions/adapters/DynamoDbInstanceStore.ts';
 import { RequestMeter } from '../../functions/adapters/request-meter.ts';
 import { activateOrDeliver } from '../../functions/core/activation.ts';
 import { activate } from '../../functions/core/engine.ts';
@@ -71,6 +71,32 @@ for (const target of targets) {
       const now = Date.now();
       await store.retire([branchState.instanceId, 'no-such-instance'], now);
       expect(await ttlOf(branchState.instanceId)).toBe(Math.floor(now / 1000) + 7 * 86_400);
+    });
+
+    it('stores a large state compressed, and loads and commits an item written before compression (a running instance survives the upgrade)', async () => {
+      const getItem = async (id: string) => (await raw.send(new GetCommand({ TableName: table, Key: { pk: `I#${id}`, sk: 'STATE' }, ConsistentRead: true }))).Item!;
+      // Large enough to compress: three order lines' worth of variables.
+      const large = { ...fresh(), vars: { lines: Array.from({ length: 30 }, (_, i) => ({ sku: `sku-${i}`, qty: i, note: 'a repeated note about the line' })) } };
+      await store.create(large);
+      const item = await getItem(large.instanceId);
+      expect(item.doc).toBeUndefined();
+      expect(item.z).toBeInstanceOf(Uint8Array);
+      expect((item.z as Uint8Array).length).toBeLessThan(JSON.stringify(large.vars).length / 3);
+      expect(await store.load(large.instanceId)).toEqual({ ...large, lease: undefined, dispatchedRevision: undefined, attempts: undefined });
+      // The same item as a Lambda's stream event carries it: the bytes as base64 text.
+      expect(fromItem({ ...item, z: Buffer.from(item.z as Uint8Array).toString('base64') }).vars).toEqual(large.vars);
+
+      // An item as the previous version wrote it: the whole state as JSON text in `doc`, whatever its size.
+      const old = { ...fresh(), vars: large.vars };
+      const { revision: _r, lease: _l, status: _s, dispatchedRevision: _d, attempts: _a, ...doc } = old;
+      await raw.send(new PutCommand({ TableName: table, Item: { pk: `I#${old.instanceId}`, sk: 'STATE', rev: 0, status: old.status, doc: JSON.stringify(doc), updatedAt: old.updatedAt, createdAt: old.createdAt } }));
+      const loaded = await store.load(old.instanceId);
+      expect(loaded).toEqual({ ...old, lease: undefined, dispatchedRevision: undefined, attempts: undefined });
+      await store.commit({ ...loaded!, status: InstanceStatus.Completed, revision: 1 }, 0, 'h', Date.now());
+      const rewritten = await getItem(old.instanceId);
+      expect(rewritten.doc).toBeUndefined();
+      expect((await store.load(old.instanceId))?.status).toBe(InstanceStatus.Completed);
+      expect((await store.load(old.instanceId))?.vars).toEqual(large.vars);
     });
 
     it('counts runs from a revision on the instance, keeps the count through a claim and clears it at a commit', async () => {
