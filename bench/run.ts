@@ -16,15 +16,24 @@
  *   writeUnitsPerPersistencePoint   every write unit the hosts spent (table as reported, indexes from the stream's
  *                                   images: bench/write-units.ts) ÷ persistence points
  *   costPerMillionPersistedSteps    Baton's cost of the sample ÷ its persistence points
+ *   latency part (model "latency")  the same cluster of 1, 2 and 4 host instances, every request of theirs to the
+ *                                   store and the queues delayed by a latency from published figures
+ *                                   (local/latency-model.ts), the load a closed loop of orders in flight per host
+ *                                   instance (bench/latency.ts): persistedStepsPerSecond and scaleOutRatio under
+ *                                   the model, endToEndLatency (p50, p99, per persistence point), conflicts (lost
+ *                                   conditional writes) per persistence point, and the CPU share of the emulator's
+ *                                   process and of the host instances (nothing may be saturated)
  * Everything runs on the embedded stack in this process, in one run, so the ratios compare like with like.
  * Options: --orders 400 --raw-writes 3000 --instances 1,2,4 --kills 10 --failover-lease 3000 --figures docs/figures
- *          --parts bundles,metered,cluster,failover (all by default)
+ *          --latency-orders 150 --latency-in-flight 8 --latency-concurrency 2 (each per host instance)
+ *          --parts bundles,metered,cluster,failover,latency (all by default)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
@@ -57,11 +66,14 @@ import { barChart, stripChart } from './plot.ts';
 import { PRICE_SOURCES } from './prices.ts';
 import { sampleOptionsToEnv, sampleOrchestrations } from '../functions/orchestrations/index.ts';
 import { useEmulatorCredentials } from '../local/emulator-credentials.ts';
+import { PUBLISHED_LATENCY, PUBLISHED_LATENCY_SOURCES, type OperationLatency } from '../local/latency-model.ts';
+import { cpuSeconds } from '../local/process-cpu.ts';
+import { closedLoop, percentile } from './latency.ts';
 
 useEmulatorCredentials();
 
 /** The bench's parts, all run by default; `--parts metered` runs one alone (while working on it). */
-const PARTS = ['bundles', 'metered', 'cluster', 'failover'] as const;
+const PARTS = ['bundles', 'metered', 'cluster', 'failover', 'latency'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -73,6 +85,9 @@ const { values } = parseArgs({
     'failover-lease': { type: 'string', default: '3000' },
     figures: { type: 'string', default: 'docs/figures' },
     parts: { type: 'string', default: PARTS.join(',') },
+    'latency-orders': { type: 'string', default: '150' },
+    'latency-in-flight': { type: 'string', default: '8' },
+    'latency-concurrency': { type: 'string', default: '2' },
   },
 });
 const parts = new Set(values.parts!.split(','));
@@ -287,6 +302,7 @@ async function meteredRun(count: number) {
     indexes: indexUnits,
     itemBytes: { median: sorted[Math.floor(sorted.length / 2)] ?? 0, p99: sorted[Math.floor(sorted.length * 0.99)] ?? 0, max: sorted.at(-1) ?? 0 },
   };
+  const requestsBy = Object.fromEntries([...handlerMeter.byCaller].sort(([, a], [, b]) => b - a).map(([key, n]) => [key, round(n / count, 3)]));
   const writesBy = Object.fromEntries([...handlerMeter.byCaller].filter(([key]) => DYNAMODB_WRITES.some((op) => key.endsWith(` ${op}`))).sort(([, a], [, b]) => b - a));
   // Hot spots: no item shared across instances on the hot path means no partition key takes a large share of writes.
   const perKey = [...handlerMeter.writesByKey.entries()].sort(([, a], [, b]) => b - a);
@@ -297,7 +313,7 @@ async function meteredRun(count: number) {
     hottest: perKey.slice(0, 3).map(([key, count]) => ({ key: key.replace(/^\S+ /, ''), writes: count, share: round(count / keyed, 4) })),
     medianWritesPerPartition: perKey.length ? perKey[Math.floor(perKey.length / 2)]![1] : 0,
   };
-  return { writes, writesBy, writeUnits, hotKeys, retireWrites, persistencePoints, trackingWrites, trackingWriteUnits, trackedRecords: tracking.handled, byOperation, perOrchestration: total / count, handlerPerOrchestration: handlerTotal / count, stepsPerSecond: persistencePoints / seconds, use };
+  return { writes, writesBy, requestsBy, writeUnits, hotKeys, retireWrites, persistencePoints, trackingWrites, trackingWriteUnits, trackedRecords: tracking.handled, byOperation, perOrchestration: total / count, handlerPerOrchestration: handlerTotal / count, stepsPerSecond: persistencePoints / seconds, use };
 }
 
 /** A real local cluster (host instances are OS processes): persisted steps per second, end to end. */
@@ -347,7 +363,7 @@ async function meteredPart(): Promise<void> {
   });
   record({ metric: 'hotKeys', value: metered.hotKeys.hottest[0]?.share ?? 0, ...metered.hotKeys, note: 'the hosts\' DynamoDB writes by partition key (retire included): the hottest key\'s share of all writes; one key per instance, none shared' });
   record({ metric: 'trackingWritesPerPersistencePoint', value: round(metered.trackingWrites / metered.persistencePoints, 3), writeUnits: round(metered.trackingWriteUnits / metered.persistencePoints, 3), streamRecords: metered.trackedRecords, note: 'the tracking function\'s BatchWriteItem requests (and their write units) from the MessageBox\'s stream: not the hosts\', not in writesPerPersistencePoint' });
-  record({ metric: 'requestsPerOrchestration', value: round(metered.perOrchestration, 2), handlerRequests: round(metered.handlerPerOrchestration, 2), byOperation: metered.byOperation, note: 'SQS.ReceiveMessage and SQS.DeleteMessageBatch are the event source polling; the rest are the handlers' });
+  record({ metric: 'requestsPerOrchestration', value: round(metered.perOrchestration, 2), handlerRequests: round(metered.handlerPerOrchestration, 2), byOperation: metered.byOperation, handlerRequestsBy: metered.requestsBy, note: 'SQS.ReceiveMessage and SQS.DeleteMessageBatch are the event source polling; the rest are the handlers (by store method where the store made them)' });
   record({ metric: 'persistedStepsPerOrchestration', value: round(metered.use.persistencePoints, 2), shapesPerOrchestration: round(metered.use.shapes, 2) });
   const costs = compareCosts(metered.use);
   record({ metric: 'costPerMillionOrchestrations', prices: COST_NOTE, sources: PRICE_SOURCES, options: costs });
@@ -380,6 +396,147 @@ async function failoverPart(): Promise<void> {
     failover.samplesMs, [{ label: `lease ${failover.leaseMs} ms`, value: failover.leaseMs }, { label: `target: lease + 2 s`, value: failover.leaseMs + 2_000 }]));
 }
 
+/** The latency part's load, per host instance (more host instances, proportionally more load). */
+const LATENCY_LOAD = {
+  ordersPerHostInstance: Number(values['latency-orders']),
+  inFlightPerHostInstance: Number(values['latency-in-flight']),
+  /** Each poller's concurrent batches (BATON_CONCURRENCY): the host instance's receive and work pollers each. */
+  pollerConcurrency: Number(values['latency-concurrency']),
+};
+
+/** The latency model as the bench's output states it: the distributions and where they come from. */
+const LATENCY_MODEL = {
+  applies: 'every DynamoDB and SQS request (each attempt) of the host instances waits a draw before it is sent, client side, as a round trip would; the emulator\'s own time comes on top',
+  distribution: 'log-normal from (median, p99), seeded per host instance',
+  seed: PUBLISHED_LATENCY.seed,
+  DynamoDB: { ...PUBLISHED_LATENCY.services.DynamoDB, sources: PUBLISHED_LATENCY_SOURCES.DynamoDB },
+  SQS: { ...PUBLISHED_LATENCY.services.SQS, sources: PUBLISHED_LATENCY_SOURCES.SQS, note: 'ReceiveMessage (long polls) included' },
+};
+
+interface LatencyRun {
+  instances: number;
+  seconds: number;
+  orders: number;
+  persistencePoints: number;
+  branchInstances: number;
+  suspended: number;
+  restarts: number;
+  /** End to end (the order sent → its orchestration's completing commit), and that ÷ its persistence points, ms. */
+  endToEndMs: number[];
+  perStepMs: number[];
+  lostWrites: Record<string, number>;
+  modelled: Record<string, OperationLatency>;
+  /** CPU seconds of this process (the emulator, with the cluster's tracking and this load beside it) and of each host instance. */
+  benchCpuSeconds: number;
+  hostCpuSeconds: number[];
+}
+
+/** A local cluster under the latency model, a closed loop of orders in flight per host instance. */
+async function latencyRun(instances: number): Promise<LatencyRun> {
+  const orders = LATENCY_LOAD.ordersPerHostInstance * instances;
+  const cluster = new LocalCluster({
+    instances, port: 0, endpoint, prefix: prefix(), leaseMs: 10_000, workDir, waitSeconds: 1, sweepEveryMs: 60_000, logLevel: 'WARN',
+    environment: { ...sampleOptionsToEnv({ cancellationWindowMs: 0 }), BATON_CONCURRENCY: String(LATENCY_LOAD.pollerConcurrency) },
+    latencyModel: PUBLISHED_LATENCY,
+  });
+  await cluster.start();
+  let measured;
+  try {
+    await cluster.waitUntilUp();
+    const d = cluster.describe();
+    const pids = cluster.hosts.map((h) => h.pid!);
+    const hostCpuBefore = pids.map((pid) => cpuSeconds(pid) ?? 0);
+    const benchCpuBefore = process.cpuUsage();
+    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    loopDelay.enable();
+    const started = performance.now();
+    const sentAt = await closedLoop({ sqs: sqsClient({ endpoint }), receiveQueueUrl: d.receiveQueueUrl, sendQueueUrl: d.sendQueueUrl, orders, inFlight: LATENCY_LOAD.inFlightPerHostInstance * instances });
+    const states = await waitForEnd(d.tableName, [...sentAt.keys()], [d.receiveQueueUrl, d.workQueueUrl]);
+    const seconds = (performance.now() - started) / 1000;
+    const benchCpu = process.cpuUsage(benchCpuBefore);
+    loopDelay.disable();
+    process.stderr.write(`loop delay ms p50 ${loopDelay.percentile(50) / 1e6} p99 ${loopDelay.percentile(99) / 1e6} max ${loopDelay.max / 1e6}\n`);
+    const hostCpuSeconds = pids.map((pid, i) => (cpuSeconds(pid) ?? hostCpuBefore[i]!) - hostCpuBefore[i]!);
+    measured = { d, sentAt, states, seconds, hostCpuSeconds, benchCpuSeconds: (benchCpu.user + benchCpu.system) / 1e6 };
+  } finally {
+    await cluster.stop();
+  }
+  const { d, sentAt, states, seconds } = measured;
+  // Persistence points as clusterThroughput counts them (creation + one per commit), each orchestration's with its branch instances'.
+  const points = new Map(states.map((s) => [String(s.pk).slice(2), 1 + Number(s.rev)]));
+  const branches = await branchItems(d.tableName, states);
+  for (const b of branches) {
+    const parent = fromItem(b).branchOf!.instanceId;
+    points.set(parent, points.get(parent)! + 1 + Number(b.rev));
+  }
+  const completed = states.filter((s) => s.status === 'completed');
+  const endToEndMs = completed.map((s) => Number(s.updatedAt) - sentAt.get(String(s.pk).slice(2))!);
+  const perStepMs = completed.map((s, i) => endToEndMs[i]! / points.get(String(s.pk).slice(2))!);
+  return {
+    instances, seconds, orders,
+    persistencePoints: [...points.values()].reduce((a, b) => a + b, 0),
+    branchInstances: branches.length,
+    suspended: states.filter((s) => s.status === 'suspended').length,
+    restarts: cluster.hosts.reduce((n, h) => n + h.restarts, 0),
+    endToEndMs, perStepMs,
+    lostWrites: cluster.conditionalCheckFailed(),
+    modelled: cluster.modelledLatency(),
+    benchCpuSeconds: measured.benchCpuSeconds,
+    hostCpuSeconds: measured.hostCpuSeconds,
+  };
+}
+
+/** Persisted steps per second of 1, 2 and 4 host instances when the store answers with AWS's latency, not the emulator's. */
+async function latencyPart(): Promise<void> {
+  const cores = availableParallelism();
+  const runs: LatencyRun[] = [];
+  const settings = { ...LATENCY_LOAD, cancellationWindowMs: 0, leaseMs: 10_000, longPollSeconds: 1, batchSize: EVENT_SOURCE.batchSize, cores };
+  for (const instances of HOST_INSTANCES) {
+    const r = await latencyRun(instances);
+    runs.push(r);
+    const lost = Object.values(r.lostWrites).reduce((a, b) => a + b, 0);
+    const emulatorCpuShare = r.benchCpuSeconds / (r.seconds * cores);
+    if (emulatorCpuShare > 0.5) process.stderr.write(`bench: latency: the emulator's process took ${Math.round(emulatorCpuShare * 100)}% of the cores with ${instances} host instance(s): lower --latency-in-flight\n`);
+    record({
+      metric: 'persistedStepsPerSecond', model: 'latency', value: round(r.persistencePoints / r.seconds), hostInstances: instances,
+      orchestrationsPerSecond: round(r.orders / r.seconds), orders: r.orders, persistencePoints: r.persistencePoints, branchInstances: r.branchInstances, seconds: round(r.seconds, 1),
+      conflictsPerPersistencePoint: round(lost / r.persistencePoints, 4), lostWrites: r.lostWrites,
+      requestsPerPersistencePoint: Object.fromEntries(Object.entries(r.modelled).sort(([a], [b]) => a.localeCompare(b)).map(([operation, m]) => [operation, {
+        requests: round(m.requests / r.persistencePoints, 2), modelledMs: round(m.modelledMs / m.requests, 1), servedMs: round(m.servedMs / m.requests, 1),
+        ...(m.empty ? { empty: round(m.empty / r.persistencePoints, 2) } : {}),
+      }])),
+      cpu: {
+        emulatorCpuShare: round(emulatorCpuShare, 3),
+        hostInstancesCpuShare: round(r.hostCpuSeconds.reduce((a, b) => a + b, 0) / (r.seconds * cores), 3),
+        eachHostInstanceOfOneCore: r.hostCpuSeconds.map((s) => round(s / r.seconds, 3)),
+        machineCpuShare: round((r.benchCpuSeconds + r.hostCpuSeconds.reduce((a, b) => a + b, 0)) / (r.seconds * cores), 3),
+      },
+      ...(r.suspended || r.restarts ? { suspended: r.suspended, restarts: r.restarts } : {}),
+      settings,
+    });
+  }
+  for (const r of runs) {
+    const lost = Object.values(r.lostWrites).reduce((a, b) => a + b, 0);
+    record({
+      metric: 'endToEndLatency', model: 'latency', hostInstances: r.instances, orchestrations: r.endToEndMs.length,
+      p50Ms: Math.round(percentile(r.endToEndMs, 50)), p99Ms: Math.round(percentile(r.endToEndMs, 99)),
+      perStepOverheadMs: { p50: round(percentile(r.perStepMs, 50), 1), p99: round(percentile(r.perStepMs, 99), 1) },
+      conflictsPerPersistencePoint: round(lost / r.persistencePoints, 4),
+      note: 'from the order\'s SendMessageBatch to the commit that completed its orchestration (its updatedAt); per step: that ÷ the orchestration\'s persistence points (its branch instances\' included)',
+    });
+  }
+  const at = (n: number) => { const r = runs.find((x) => x.instances === n)!; return r.persistencePoints / r.seconds; };
+  const emulatorCpuShare = Math.max(...runs.map((r) => r.benchCpuSeconds / (r.seconds * cores)));
+  record({
+    metric: 'scaleOutRatio', model: 'latency', value: round(at(2) / at(1), 3), fourToOne: round(at(4) / at(1), 3), targets: { value: 1.8, fourToOne: 3.2 },
+    emulatorCpuShare: round(emulatorCpuShare, 3), latencyModel: LATENCY_MODEL, settings,
+    note: `2 (and 4) host instances ÷ 1, each with ${LATENCY_LOAD.inFlightPerHostInstance} orders in flight; emulatorCpuShare is the highest of the three runs (this process: the emulator, the cluster's tracking and the load)`,
+  });
+  writeFileSync(join(FIGURES, 'throughput-latency-model.svg'), barChart('Persisted steps per second, store latency modelled (one run, one machine)', 'persisted steps / s',
+    runs.map((r) => ({ label: `${r.instances} host instance${r.instances > 1 ? 's' : ''}`, value: r.persistencePoints / r.seconds })),
+    [2, 4].map((n) => ({ label: `${n} × 1 host instance`, value: n * at(1) }))));
+}
+
 try {
   mkdirSync(FIGURES, { recursive: true });
   const raw = await rawConditionalWrites(Number(values['raw-writes']));
@@ -391,6 +548,7 @@ try {
   if (parts.has('metered')) await meteredPart();
   if (parts.has('cluster')) await clusterPart(raw);
   if (parts.has('failover') && KILLS > 0) await failoverPart();
+  if (parts.has('latency')) await latencyPart();
   // The figures, as the docs show them (docs/benchmarks.md explains them).
   writeFileSync(join(FIGURES, 'bench.json'), `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), parts: [...parts], results }, null, 2)}\n`);
   process.stderr.write(`bench: figures written to ${FIGURES}\n`);

@@ -21,6 +21,7 @@ import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.ts';
 import { provision, type Resources } from './provision.ts';
 import type { RequestMeter } from '../functions/adapters/request-meter.ts';
 import { useEmulatorCredentials } from './emulator-credentials.ts';
+import { LATENCY_MODEL_VARIABLE, type LatencySpec, type OperationLatency } from './latency-model.ts';
 
 /** `.ts` in a source checkout, `.js` in the installed package. */
 const HOST_ENTRY = fileURLToPath(new URL(`./host-instance${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
@@ -49,6 +50,8 @@ export interface ClusterOptions {
   readonly outageFile?: string;
   /** Chaos runs: how far each host instance's clock is off, in ms (positive: ahead). */
   readonly clockSkewMs?: (hostName: string) => number;
+  /** Benchmarks: a latency every request of the host instances to the store and the queues takes (see local/latency-model.ts). */
+  readonly latencyModel?: LatencySpec;
   readonly workDir: string;
   /** Long-poll wait of the pollers (default 5 s: a host instance stops within it; Lambda's event source uses 20 s). */
   readonly waitSeconds?: number;
@@ -75,6 +78,24 @@ export interface HostInstanceState {
   busyAt: number;
   /** Faults injected into this host instance's requests (chaos runs), as last reported. */
   faults: number;
+  /** Its conditional writes that lost, by operation (conflicts with other host instances, or duplicates). */
+  conditionalCheckFailed: Record<string, number>;
+  /** Under a latency model: its requests, the ms they slept and the ms the service took, by operation. */
+  modelledLatency: Record<string, OperationLatency>;
+}
+
+/** What a host instance's process reports (local/host-instance.ts), each count since it started. */
+interface HostReport {
+  kind: string;
+  workItems: number;
+  receiveBatches: number;
+  failed: number;
+  completed: number;
+  suspended: number;
+  faults?: number;
+  conditionalCheckFailed?: Record<string, number>;
+  modelledLatency?: Record<string, OperationLatency>;
+  instanceIds?: (string | undefined)[];
 }
 
 /**
@@ -167,7 +188,7 @@ export class LocalCluster {
   #spawn(name: string, previous?: HostInstanceState): void {
     const o = this.options;
     const q = this.resources.queues;
-    const state: HostInstanceState = previous ?? { name, status: 'starting', workItems: 0, receiveBatches: 0, completed: 0, suspended: 0, failed: 0, restarts: 0, busyAt: 0, faults: 0 };
+    const state: HostInstanceState = previous ?? { name, status: 'starting', workItems: 0, receiveBatches: 0, completed: 0, suspended: 0, failed: 0, restarts: 0, busyAt: 0, faults: 0, conditionalCheckFailed: {}, modelledLatency: {} };
     if (!previous) this.hosts.push(state);
     const log = createWriteStream(join(o.workDir, 'logs', `${name}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [...hostNodeFlags(), HOST_ENTRY], {
@@ -189,6 +210,7 @@ export class LocalCluster {
         ...(o.faultRate ? { BATON_FAULT_RATE: String(o.faultRate) } : {}),
         ...(o.outageFile ? { BATON_OUTAGE_FILE: o.outageFile } : {}),
         ...(o.clockSkewMs?.(name) ? { BATON_CLOCK_SKEW_MS: String(o.clockSkewMs(name)) } : {}),
+        ...(o.latencyModel ? { [LATENCY_MODEL_VARIABLE]: JSON.stringify(o.latencyModel) } : {}),
         // What each host instance did and every failure (set WARN for a quiet log under load, as the bench does).
         POWERTOOLS_LOG_LEVEL: o.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       },
@@ -197,9 +219,14 @@ export class LocalCluster {
     child.stderr!.pipe(log);
     state.pid = child.pid;
     // Counters restart with the process; keep the totals across restarts.
-    const base = { workItems: state.workItems, receiveBatches: state.receiveBatches, failed: state.failed, completed: state.completed, suspended: state.suspended, faults: state.faults };
-    child.on('message', (message: { kind: string; workItems: number; receiveBatches: number; failed: number; completed: number; suspended: number; faults?: number; instanceIds?: (string | undefined)[] }) => {
+    const base = {
+      workItems: state.workItems, receiveBatches: state.receiveBatches, failed: state.failed, completed: state.completed, suspended: state.suspended, faults: state.faults,
+      conditionalCheckFailed: state.conditionalCheckFailed, modelledLatency: state.modelledLatency,
+    };
+    child.on('message', (message: HostReport) => {
       state.faults = base.faults + (message.faults ?? 0);
+      state.conditionalCheckFailed = sumCounts([base.conditionalCheckFailed, message.conditionalCheckFailed ?? {}]);
+      state.modelledLatency = sumDelays([base.modelledLatency, message.modelledLatency ?? {}]);
       if (message.kind === 'ready') state.status = 'up';
       state.workItems = base.workItems + message.workItems;
       state.receiveBatches = base.receiveBatches + message.receiveBatches;
@@ -256,6 +283,16 @@ export class LocalCluster {
     if (this.#frozen.delete(child) && child.exitCode === null) child.kill('SIGCONT');
   }
 
+  /** The host instances' conditional writes that lost, by operation, summed (as last reported). */
+  conditionalCheckFailed(): Record<string, number> {
+    return sumCounts(this.hosts.map((h) => h.conditionalCheckFailed));
+  }
+
+  /** Under a latency model: the host instances' requests, the ms they slept and the ms the service took, by operation, summed. */
+  modelledLatency(): Record<string, OperationLatency> {
+    return sumDelays(this.hosts.map((h) => h.modelledLatency));
+  }
+
   /** Calls back when a host instance starts a batch of work items (used to kill one mid-step). */
   onBusy(listener: (host: HostInstanceState, instanceIds: readonly string[]) => void): () => void {
     this.#busyListeners.add(listener);
@@ -293,6 +330,26 @@ export class LocalCluster {
   static clean(workDir: string): void {
     rmSync(join(workDir, 'data'), { recursive: true, force: true });
   }
+}
+
+function sumCounts(counts: readonly Record<string, number>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const byKey of counts) for (const [key, n] of Object.entries(byKey)) sum[key] = (sum[key] ?? 0) + n;
+  return sum;
+}
+
+function sumDelays(delays: readonly Record<string, OperationLatency>[]): Record<string, OperationLatency> {
+  const sum: Record<string, OperationLatency> = {};
+  for (const byOperation of delays) {
+    for (const [operation, d] of Object.entries(byOperation)) {
+      const total = (sum[operation] ??= { requests: 0, modelledMs: 0, servedMs: 0, empty: 0 });
+      total.requests += d.requests;
+      total.modelledMs += d.modelledMs;
+      total.servedMs += d.servedMs;
+      total.empty += d.empty;
+    }
+  }
+  return sum;
 }
 
 /** The last lines of a log file, for an error message. */

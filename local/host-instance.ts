@@ -12,6 +12,8 @@ import { createReceiveHandler } from '../functions/handlers/receive.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
 import { EVENT_SOURCE } from '../infra/settings.ts';
 import { faultsFromEnv } from './faults.ts';
+import { latencyModelFromEnv } from './latency-model.ts';
+import { LostWriteCounter } from './lost-writes.ts';
 import { loadOrchestrations } from './orchestrations.ts';
 import { SqsPoller } from './poller.ts';
 
@@ -20,7 +22,11 @@ const region = env.AWS_REGION ?? 'us-east-1';
 const leaseSeconds = Math.max(1, Math.ceil(Number(env.BATON_LEASE_MS ?? 10_000) / 1000));
 // Chaos runs inject faults between this host instance and the store and queues (off by default).
 const faults = faultsFromEnv(env);
-const hooks = faults ? [faults] : [];
+// Benchmarks give every request to the store and the queues a modelled latency (off by default).
+const latency = latencyModelFromEnv(env);
+// Conditional writes that lost: conflicts between host instances, or duplicates.
+const lostWrites = new LostWriteCounter();
+const hooks = [lostWrites, ...(latency ? [latency] : []), ...(faults ? [faults] : [])];
 const sqs = sqsClient({ region, longPolling: true, hooks });
 
 const stats = { receiveBatches: 0, workItems: 0, failed: 0, completed: 0, suspended: 0 };
@@ -40,7 +46,9 @@ const processing = {
     if (outcome.instance.status === 'suspended') stats.suspended++;
   }),
 };
-const report = (kind: string, extra: Record<string, unknown> = {}) => process.send?.({ kind, ...stats, faults: faults?.total ?? 0, ...extra });
+const report = (kind: string, extra: Record<string, unknown> = {}) => process.send?.({
+  kind, ...stats, faults: faults?.total ?? 0, conditionalCheckFailed: lostWrites.counts, ...(latency ? { modelledLatency: latency.delayed } : {}), ...extra,
+});
 
 const pollers = [
   new SqsPoller({

@@ -17,7 +17,7 @@ import {
   type SuspendedMessage,
 } from '../core/instance.ts';
 import type { DueEntry, InstanceStore, InstanceSummary } from '../core/ports.ts';
-import { dueOf } from '../core/due.ts';
+import { atJoin, dueOf, dueOfClaim } from '../core/due.ts';
 import type { InboundMessage } from '../core/message.ts';
 import { MESSAGEBOX } from '../../infra/settings.ts';
 
@@ -28,14 +28,26 @@ import { MESSAGEBOX } from '../../infra/settings.ts';
  *                               beside it are what conditions and indexes need.
  *   I#<instanceId> / MSG#<id>  a message delivered to the instance, held until a receive takes it.
  *   M#<messageId>  / SUSPENDED  a message that could not become an instance.
- * The status index is sparse: only instances needing attention (running, waiting, suspended) carry
- * gsi1pk, sharded so no index partition takes every write. The due index is sparse too: an instance carries
- * duePk/dueAt only while something about it is due at a time (core/due.ts), which is all the sweeper reads.
+ * The status index is sparse: only instances an operator lists by status carry gsi1pk (dehydrated ones, waiting for
+ * a message or a timer, and suspended ones; see `statusIndexed`), sharded so no index partition takes every write,
+ * and sorted by creation, so a commit that keeps the status writes nothing to it. The due index is sparse too: an
+ * instance carries duePk/dueAt only while something about it is due at a time (core/due.ts), which is all the sweeper
+ * reads; running instances and joins are listed from it. Each change of an index key costs two index writes: the
+ * sample's orchestrations (an order and its two branch instances) write the indexes twice in their whole life.
  */
 const STATE = 'STATE';
 const INBOX = 'MSG#';
 const SUSPENDED = 'SUSPENDED';
-const INDEXED: ReadonlySet<string> = new Set([InstanceStatus.Running, InstanceStatus.Waiting, InstanceStatus.Suspended]);
+/** Statuses an operator can list: waiting and suspended from the status index, running from the due index. */
+const LISTED: ReadonlySet<string> = new Set([InstanceStatus.Running, InstanceStatus.Waiting, InstanceStatus.Suspended]);
+
+/**
+ * Whether an instance is in the status index: suspended, or dehydrated waiting for a message or a timer. Not while
+ * running (seconds, usually: it is in the due index) nor at a join (its branches run; it is in the due index too).
+ */
+function statusIndexed(state: InstanceState): boolean {
+  return state.status === InstanceStatus.Suspended || (state.status === InstanceStatus.Waiting && !atJoin(state));
+}
 
 // Named clauses of the ownership condition (see core/ownership.ts). Timeline of a takeover:
 //   host A commits rev 4 keeping the lease until t; A pauses; t + skew passes;
@@ -47,7 +59,7 @@ const leaseIsMine = '#leaseOwner = :me';
 const ownershipCondition = `${revisionIs} AND (${leaseFree} OR ${leaseExpired} OR ${leaseIsMine})`;
 const ownershipNames = { '#rev': 'rev', '#leaseOwner': 'leaseOwner', '#leaseExp': 'leaseExp' };
 
-type Doc = Omit<InstanceState, 'revision' | 'lease' | 'status' | 'dispatchedRevision' | 'attempts'>;
+type Doc = Omit<InstanceState, 'revision' | 'lease' | 'status' | 'dispatchedRevision' | 'attempts' | 'awaitsRetire'>;
 
 export class DynamoDbInstanceStore implements InstanceStore {
   readonly #client: DynamoDBDocumentClient;
@@ -82,16 +94,17 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   async claim(state: InstanceState, lease: Lease, takeoverBefore: number): Promise<InstanceState> {
+    // A running instance is due past its lease (core/due.ts): the claim moves both (a branch instance is watched by its join).
+    const dueAt = dueOfClaim(state, lease.expiresAt);
     try {
       await this.#client.send(new UpdateCommand({
         TableName: this.#table,
         Key: { pk: instanceKey(state.instanceId), sk: STATE },
-        // A running instance is due when its lease ends (core/due.ts): the claim moves both.
-        UpdateExpression: 'SET #leaseOwner = :owner, #leaseExp = :exp, #rev = :next, #duePk = :duePk, #dueAt = :exp',
+        UpdateExpression: `SET #leaseOwner = :owner, #leaseExp = :exp, #rev = :next${dueAt === undefined ? '' : ', #duePk = :duePk, #dueAt = :dueAt'}`,
         ConditionExpression: ownershipCondition,
-        ExpressionAttributeNames: { ...ownershipNames, '#duePk': 'duePk', '#dueAt': 'dueAt' },
+        ExpressionAttributeNames: { ...ownershipNames, ...(dueAt === undefined ? {} : { '#duePk': 'duePk', '#dueAt': 'dueAt' }) },
         ExpressionAttributeValues: {
-          ':duePk': dueKey(state.instanceId),
+          ...(dueAt === undefined ? {} : { ':duePk': dueKey(state.instanceId), ':dueAt': dueAt }),
           ':owner': lease.owner,
           ':exp': lease.expiresAt,
           ':next': state.revision + 1,
@@ -175,10 +188,6 @@ export class DynamoDbInstanceStore implements InstanceStore {
     await this.#updateFinished(instanceIds, 'SET #ttl = :ttl REMOVE duePk, dueAt, joinOf', 'attribute_exists(pk)', { '#ttl': MESSAGEBOX.ttlAttribute }, { ':ttl': expiry(now) });
   }
 
-  async snooze(instanceIds: readonly string[]): Promise<void> {
-    await this.#updateFinished(instanceIds, 'REMOVE duePk, dueAt', 'attribute_exists(joinOf)', {}, {});
-  }
-
   /** One update per instance, applied only to those that exist and are finished; the others are left alone. */
   async #updateFinished(instanceIds: readonly string[], update: string, exists: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {
     await Promise.all(instanceIds.map((instanceId) => this.#updateUnlessMoved(instanceId, update, `${exists} AND #status IN (:completed, :terminated)`,
@@ -231,9 +240,9 @@ export class DynamoDbInstanceStore implements InstanceStore {
 
   async rest(instanceId: string, revision: number, nextDue: number | undefined): Promise<void> {
     // If it moved on, that commit set what is due.
-    await this.#updateUnlessMoved(instanceId, nextDue === undefined ? 'REMOVE #duePk, #dueAt' : 'SET #duePk = :duePk, #dueAt = :at', '#rev = :rev AND #status = :waiting',
+    await this.#updateUnlessMoved(instanceId, nextDue === undefined ? 'REMOVE #duePk, #dueAt' : 'SET #duePk = :duePk, #dueAt = :at', '#rev = :rev AND #status IN (:waiting, :suspended)',
       { '#duePk': 'duePk', '#dueAt': 'dueAt', '#rev': 'rev', '#status': 'status' },
-      { ':rev': revision, ':waiting': InstanceStatus.Waiting, ...(nextDue === undefined ? {} : { ':duePk': dueKey(instanceId), ':at': nextDue }) });
+      { ':rev': revision, ':waiting': InstanceStatus.Waiting, ':suspended': InstanceStatus.Suspended, ...(nextDue === undefined ? {} : { ':duePk': dueKey(instanceId), ':at': nextDue }) });
   }
 
   async listDue(before: number, limit = 10_000): Promise<DueEntry[]> {
@@ -302,10 +311,50 @@ export class DynamoDbInstanceStore implements InstanceStore {
     }
   }
 
+  /**
+   * Instances in a status, at most `limit`: waiting and suspended ones from the status index; running ones, and those
+   * waiting at a join, from the due index (where every running orchestration instance is, from its last write on).
+   * Running branch instances are not listed: their orchestration, waiting at its join, is.
+   */
   async listInstances(status: InstanceStatus, limit = 1_000): Promise<InstanceState[]> {
-    if (!INDEXED.has(status)) throw new Error(`status "${status}" is not indexed; indexed: ${[...INDEXED].join(', ')}`);
-    const items = await this.#queryShards(status, limit);
-    return items.map(fromItem);
+    if (!LISTED.has(status)) throw new Error(`status "${status}" is not listed; listed: ${[...LISTED].join(', ')}`);
+    const indexed = status === InstanceStatus.Running ? [] : (await this.#queryShards(status, limit)).map(fromItem);
+    if (status === InstanceStatus.Suspended) return indexed;
+    const inFlight = (await this.#fetch(await this.#dueKeys(limit))).map(fromItem).filter((state) => state.status === status && (status === InstanceStatus.Running || atJoin(state)));
+    return [...indexed, ...inFlight].slice(0, limit);
+  }
+
+  /** Keys of due-index entries, any time, at most `limit` spread over the shards. */
+  async #dueKeys(limit: number): Promise<Record<string, unknown>[]> {
+    const perShard = Math.max(1, Math.ceil(limit / MESSAGEBOX.statusShards));
+    const shards = await Promise.all([...Array(MESSAGEBOX.statusShards).keys()].map(async (shard) => {
+      const keys: Record<string, unknown>[] = [];
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.#client.send(new QueryCommand({
+          TableName: this.#table,
+          IndexName: MESSAGEBOX.dueIndex.name,
+          KeyConditionExpression: '#duePk = :pk',
+          ExpressionAttributeNames: { '#duePk': MESSAGEBOX.dueIndex.partitionKey },
+          ExpressionAttributeValues: { ':pk': `DUE#${shard}` },
+          Limit: perShard - keys.length,
+          ExclusiveStartKey: start,
+        }));
+        keys.push(...(page.Items ?? []).map((item) => ({ pk: item.pk, sk: item.sk })));
+        start = page.LastEvaluatedKey;
+      } while (start && keys.length < perShard);
+      return keys;
+    }));
+    return shards.flat();
+  }
+
+  /** The items themselves (the indexes project keys only), those still there. */
+  async #fetch(keys: readonly Record<string, unknown>[]): Promise<Record<string, any>[]> {
+    const full = await Promise.all(keys.map(async (key) => {
+      const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }));
+      return Item;
+    }));
+    return full.filter((item): item is Record<string, any> => item !== undefined);
   }
 
   async listSuspendedMessages(limit = 1_000): Promise<SuspendedMessage[]> {
@@ -340,11 +389,18 @@ export class DynamoDbInstanceStore implements InstanceStore {
    * Counts per indexed status (and `message`, suspended messages), for status lines and alarms. Pages the status
    * index: its cost grows with the instances counted, so the sweeper counts only the suspended.
    */
-  async countByStatus(statuses: readonly string[] = [...INDEXED, 'message']): Promise<Record<string, number>> {
+  async countByStatus(statuses: readonly string[] = [...LISTED, 'message']): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     for (const status of statuses) {
       counts[status] = 0;
-      for await (const page of this.#statusPages(status, { Select: 'COUNT' })) counts[status] += page.Count ?? 0;
+      if (status !== InstanceStatus.Running) for await (const page of this.#statusPages(status, { Select: 'COUNT' })) counts[status] += page.Count ?? 0;
+    }
+    // Running instances and joins are in the due index only, beside timers: counted from their items, up to a bound.
+    if (statuses.includes(InstanceStatus.Running) || statuses.includes(InstanceStatus.Waiting)) {
+      for (const state of (await this.#fetch(await this.#dueKeys(IN_FLIGHT_COUNTED))).map(fromItem)) {
+        if (state.status === InstanceStatus.Running && statuses.includes(state.status)) counts.running!++;
+        else if (state.status === InstanceStatus.Waiting && atJoin(state) && statuses.includes(state.status)) counts.waiting!++;
+      }
     }
     return counts;
   }
@@ -383,13 +439,12 @@ export class DynamoDbInstanceStore implements InstanceStore {
       }
     }
     // The index projects keys only (cheaper writes); fetch the items themselves.
-    const full = await Promise.all(results.map(async (key) => {
-      const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }));
-      return Item;
-    }));
-    return full.filter((item): item is Record<string, any> => item !== undefined && item.status === (status === 'message' ? InstanceStatus.Suspended : status));
+    return (await this.#fetch(results)).filter((item) => item.status === (status === 'message' ? InstanceStatus.Suspended : status));
   }
 }
+
+/** How many due-index entries a count of running instances reads at most (each is an item read). */
+const IN_FLIGHT_COUNTED = 2_000;
 
 /** A suspended-message record as the engine knows it (the item's keys and index attributes left out). */
 export function suspendedFromItem(item: Record<string, any>): SuspendedMessage {
@@ -428,8 +483,8 @@ function sortKey(time: number, id: string): string {
 }
 
 function toItem(state: InstanceState): Record<string, any> {
-  const { revision, lease, status, dispatchedRevision: _kept, attempts: _counted, ...doc } = state;
-  const indexed = INDEXED.has(status);
+  const { revision, lease, status, dispatchedRevision: _kept, attempts: _counted, awaitsRetire: _read, ...doc } = state;
+  const indexed = statusIndexed(state);
   const finished = TERMINAL_STATUSES.has(status);
   const due = dueOf(state);
   return {
@@ -444,9 +499,11 @@ function toItem(state: InstanceState): Record<string, any> {
     leaseOwner: lease?.owner,
     leaseExp: lease?.expiresAt,
     gsi1pk: indexed ? statusKey(status, state.instanceId) : undefined,
-    gsi1sk: indexed ? sortKey(state.updatedAt, state.instanceId) : undefined,
-    // A finished branch instance waits for its join without expiring (see RetireEntry).
-    ttl: finished && !state.branchOf ? expiry(state.updatedAt) : undefined,
+    // By creation, which never changes: a commit that keeps the status does not move the entry.
+    gsi1sk: indexed ? sortKey(state.createdAt, state.instanceId) : undefined,
+    // A finished branch instance expires like any other: its join, while it waits, keeps those that ended from expiring
+    // (ProcessingHost, when the sweeper wakes the join).
+    ttl: finished ? expiry(state.updatedAt) : undefined,
     duePk: due ? dueKey(state.instanceId) : undefined,
     dueAt: due?.at,
     joinOf: due?.joinOf,
@@ -495,5 +552,7 @@ export function fromItem(item: Record<string, any>): InstanceState {
     dispatchedRevision: item.dispatchedRev === undefined ? undefined : Number(item.dispatchedRev),
     attempts: item.attempts === undefined ? undefined : Number(item.attempts),
     lease: item.leaseOwner === undefined ? undefined : { owner: item.leaseOwner, expiresAt: Number(item.leaseExp) },
+    // Written by a version that kept finished branch instances from expiring until their join retired them.
+    ...(doc.branchOf && TERMINAL_STATUSES.has(item.status) && item[MESSAGEBOX.ttlAttribute] === undefined ? { awaitsRetire: true } : {}),
   };
 }

@@ -1,36 +1,72 @@
-import { InstanceStatus, TERMINAL_STATUSES, type InstanceState } from './instance.ts';
+import { InstanceStatus, type InstanceState } from './instance.ts';
 
 /**
- * When the sweeper should look at an instance if nothing else happens to it, and what to wake then. The
- * MessageBox keeps this beside each instance, in an index sorted by time, so a sweep reads only what is due:
- * its cost follows the work that was lost, not how many instances exist.
+ * When the sweeper should look at an instance if nothing else happens to it. The MessageBox keeps this beside
+ * each instance, in an index sorted by time, so a sweep reads only what is due: its cost follows the work that was
+ * lost, not how many instances exist.
  *
- * - running: when its lease ends (or when it was written, with no lease): past that, its work item was lost;
+ * - running (not a branch instance): when its lease ends, or from its last write when it has none; past that (and
+ *   the sweeper's staleness), its work item was lost;
  * - waiting on a timer: when the timer is due (the timer's work item may be lost);
- * - a finished branch instance its join has not read yet: when it ended, and what is due then is its join (the
- *   branch's wake-up of the join may be lost). The join retires it, which ends that.
+ * - waiting at a Parallel Actions join, or suspended there: from when it got there. The join watches its branch
+ *   instances: a sweep wakes it, and it looks after them (see ProcessingHost: work items for branches whose own was
+ *   lost, the retention of those that ended), then rests for as long again as it has waited (see `nextJoinCheck`).
+ *   A branch instance carries nothing of its own: its join covers it.
  *
  * A waiting instance's unread delivery is due too; the store marks that when it delivers (see
  * `InstanceStore.deliver`), because it does not change the instance's state.
+ *
+ * Every change of an index key costs two index writes (one out, one in), and a persistence point that changes the
+ * due time would pay them: so a due time that only guards against a lost wake-up is rounded up to a whole
+ * `DUE_WINDOW_MS`, and the commits of one window (an orchestration's whole life, usually) leave the index alone. A
+ * lost wake-up is found at most one window later. Timers are kept exact: their entry is their schedule.
  */
 export interface Due {
   /** Epoch ms. */
   readonly at: number;
-  /** Set when what is due is the join of the orchestration instance that forked this branch instance. */
+  /**
+   * Set on entries written by versions before 0.3, on a finished branch instance: what is due then is the join of
+   * the orchestration instance that forked it. Read so such entries still wake their join; no longer written.
+   */
   readonly joinOf?: string;
 }
 
+export const DUE_WINDOW_MS = 60_000;
+
+/** The shortest and longest rest of a join between two checks by the sweeper (the longest is well within retention). */
+export const JOIN_CHECK = { minMs: DUE_WINDOW_MS, maxMs: 36 * 3_600_000 } as const;
+
+const windowed = (at: number) => Math.ceil(at / DUE_WINDOW_MS) * DUE_WINDOW_MS;
+
+/** Whether the instance waits at a Parallel Actions join (its branches forked, not yet joined). */
+export function atJoin(state: InstanceState): boolean {
+  return state.cursor.threads.some((t) => t.fork !== undefined);
+}
+
 export function dueOf(state: InstanceState): Due | undefined {
-  if (state.status === InstanceStatus.Running) return { at: state.lease?.expiresAt ?? state.updatedAt };
+  if ((state.status === InstanceStatus.Waiting || state.status === InstanceStatus.Suspended) && atJoin(state)) return { at: windowed(state.updatedAt) };
+  if (state.status === InstanceStatus.Running) return state.branchOf ? undefined : { at: windowed(state.lease?.expiresAt ?? state.updatedAt) };
   if (state.status === InstanceStatus.Waiting) {
     const timers = state.cursor.threads.flatMap((t) => (t.timerDue === undefined ? [] : [t.timerDue]));
     return timers.length > 0 ? { at: Math.min(...timers) } : undefined;
   }
-  if (TERMINAL_STATUSES.has(state.status) && state.branchOf) return { at: state.updatedAt, joinOf: state.branchOf.instanceId };
   return undefined;
+}
+
+/** The due time a claim (an exclusive step's lease, a heartbeat) gives an instance it writes: past its new lease. */
+export function dueOfClaim(state: InstanceState, leaseExpiresAt: number): number | undefined {
+  return state.branchOf ? undefined : windowed(leaseExpiresAt);
 }
 
 /** The earliest timer a waiting instance has, if any: what is due once its inbox holds nothing it can take. */
 export function timerDueOf(state: InstanceState): number | undefined {
-  return state.status === InstanceStatus.Waiting ? dueOf(state)?.at : undefined;
+  return state.status === InstanceStatus.Waiting && !atJoin(state) ? dueOf(state)?.at : undefined;
+}
+
+/**
+ * When a join the sweeper woke, still waiting for branches, should be looked at again: after as long again as it has
+ * waited (so a join that waits days is checked a few times, not every minute), within `JOIN_CHECK`.
+ */
+export function nextJoinCheck(state: InstanceState, now: number): number {
+  return now + Math.min(JOIN_CHECK.maxMs, Math.max(JOIN_CHECK.minMs, now - state.updatedAt));
 }

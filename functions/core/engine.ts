@@ -464,7 +464,9 @@ export async function run(
             // A branch that failed into a handler, or was terminated, ended with its error.
             if (result.error !== undefined) errors.push(result.error.reason);
           }
-          outbox.push({ kind: 'retire', instanceIds: ended.map((b) => b!.instanceId) });
+          // Branch instances expire by themselves; those an earlier version kept for their join are let go here.
+          const kept = (ended as InstanceState[]).filter((b) => b.awaitsRetire).map((b) => b.instanceId);
+          if (kept.length > 0) outbox.push({ kind: 'retire', instanceIds: kept });
           const { fork: _joined, ...rest } = thread;
           thread = rest;
           if (errors.length > 0) {

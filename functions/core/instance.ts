@@ -90,8 +90,9 @@ export interface JoinEntry {
 }
 
 /**
- * The join read its branch instances: from now on they may expire like any finished instance. Until then a
- * finished branch keeps no expiry, so a branch that ended days before its slowest sibling is still there to join.
+ * Lets finished instances expire, counting the retention from now. A join's branch instances written by versions
+ * before 0.3 kept no expiry until their join read them, and still get it from this; a join the sweeper wakes while it
+ * waits gives those that ended a fresh retention (so one that ended days before its slowest sibling is still there).
  */
 export interface RetireEntry {
   readonly kind: 'retire';
@@ -167,6 +168,11 @@ export interface InstanceState {
    * kept on the instance rather than on one queue message, is what finds it. Every commit clears it.
    */
   readonly attempts?: number;
+  /**
+   * Read from the store, never written: a finished branch instance that an earlier version kept from expiring until
+   * its join retired it (its join still does; branch instances now expire like any other).
+   */
+  readonly awaitsRetire?: boolean;
   /** A finished instance suspended because its last effects kept failing: what it was, to be restored on resume. */
   readonly suspendedFrom?: { readonly status: InstanceStatus; readonly error?: InstanceError };
   readonly createdAt: number;

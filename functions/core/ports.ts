@@ -44,8 +44,9 @@ export interface InstanceStore {
    */
   markDispatched(instanceId: string, revision: number): Promise<void>;
   /**
-   * Lets finished instances expire, counting the retention from `now` (the branch instances of a join, which keep
-   * no expiry of their own until it). Idempotent; an instance that is gone or not finished is left alone.
+   * Lets finished instances expire, counting the retention from `now` (see RetireEntry): a join's branch instances
+   * written before they expired by themselves, and those that ended while their join still waits. Idempotent; an
+   * instance that is gone or not finished is left alone.
    */
   retire(instanceIds: readonly string[], now: number): Promise<void>;
   /**
@@ -61,15 +62,11 @@ export interface InstanceStore {
    */
   listDue(before: number, limit?: number): Promise<DueEntry[]>;
   /**
-   * A waiting instance at `revision` was woken and had nothing to take: nothing is due for it before `nextDue`
-   * (its timer), or at all. Clears the due mark of a delivery it does not take yet. A no-op once it moved on.
+   * A waiting (or suspended) instance at `revision` was woken by the sweeper and had nothing to take: nothing is due
+   * for it before `nextDue` (its timer, or a join's next check), or at all. Clears the due mark of a delivery it does
+   * not take yet. A no-op once it moved on.
    */
   rest(instanceId: string, revision: number, nextDue: number | undefined): Promise<void>;
-  /**
-   * Finished branch instances whose join was woken before their siblings ended: nothing is due for them now. The
-   * last sibling to end keeps its own due entry until the join retires them all, so no wake-up is lost.
-   */
-  snooze(instanceIds: readonly string[]): Promise<void>;
   /** Keeps a message that could not be processed. Idempotent on messageId. */
   putSuspendedMessage(message: SuspendedMessage): Promise<void>;
   listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;

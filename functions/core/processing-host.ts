@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { activateOrDeliver } from './activation.ts';
-import { timerDueOf } from './due.ts';
+import { atJoin, nextJoinCheck, timerDueOf } from './due.ts';
 import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
 import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, UnknownOrchestration, describeError } from './errors.ts';
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type Lease, type OutboxEntry } from './instance.ts';
@@ -124,9 +124,8 @@ export class ProcessingHost {
         if (joining.length > 0) {
           // At a join: nothing to do until every branch instance ended (the last one to end wakes it again).
           branches = await this.#loadAll(joining);
-          if (!branches.every(branchEnded)) {
-            // The sweeper woke it for a branch that ended early: that branch need not be due any more.
-            if (item.reason === 'sweep') await store.snooze(branches.filter(branchEnded).map((b) => b.instanceId));
+          if (branches.length < joining.length || !branches.every(branchEnded)) {
+            if (item.reason === 'sweep') await this.#tendJoin(state, joining, branches);
             return { result: 'done', detail: 'waiting for its parallel branches', instance: state };
           }
         } else {
@@ -135,6 +134,10 @@ export class ProcessingHost {
           if (!(await inbox()).some(fresh)) return this.#rest(item, state, 'waiting; nothing new in its inbox');
         }
       }
+    } else if (state.status === InstanceStatus.Suspended && item.reason === 'sweep' && orchestration && atJoin(state)) {
+      // Suspended at a join, its branches still need watching: those that ended must not expire before it resumes.
+      await this.#tendJoin(state, forkedBranches(orchestration, state), await this.#loadAll(forkedBranches(orchestration, state)));
+      return { result: 'done', detail: 'instance is suspended at a join', instance: state };
     } else if (state.status !== InstanceStatus.Running) {
       // The last commit's effects may not have gone out if the host that made it died before dispatching.
       // Its work item then comes back as a redelivery, and that redelivery re-dispatches (same ids). A
@@ -239,6 +242,24 @@ export class ProcessingHost {
   }
 
   /**
+   * The sweeper woke a join that still waits: its branch instances carry no due time of their own, so it looks after
+   * them. Those that ended get a fresh retention (a join can wait longer than the retention: they must still be there
+   * when it joins); a running one may have lost its work item (a purged queue), so it gets one (a host with a live lease
+   * on it answers "busy"); a branch that was never created (the fork's work item lost before it went out) is forked
+   * again (creating is idempotent). Then the join rests for as long again as it has waited (core/due.ts).
+   */
+  async #tendJoin(state: InstanceState, joining: readonly string[], branches: readonly InstanceState[]): Promise<void> {
+    const { store, workQueue, clock } = this.#deps;
+    const now = clock.now();
+    const ended = branches.filter(branchEnded).map((b) => b.instanceId);
+    if (ended.length > 0) await store.retire(ended, now);
+    if (branches.length < joining.length) await this.#dispatch(state.outbox.filter((e) => e.kind === 'fork'));
+    const running = branches.filter((b) => b.status === InstanceStatus.Running).map((b) => ({ instanceId: b.instanceId, reason: 'sweep' }));
+    if (running.length > 0) await workQueue.enqueue(running);
+    await store.rest(state.instanceId, state.revision, nextJoinCheck(state, now));
+  }
+
+  /**
    * Whether a waiting instance's outbox must be recorded as dispatched. Not when it forks: such an instance
    * waits at its join until every branch instance exists and ended, so no other host can move it on (and
    * replace that outbox) before the forking host's redelivered work item re-dispatches it. Sends in the same
@@ -257,7 +278,8 @@ export class ProcessingHost {
    */
   async #keepUnread(state: InstanceState, orchestration: CompiledOrchestration | undefined): Promise<void> {
     const { store } = this.#deps;
-    if (orchestration && !takesLaterMessages(orchestration)) return;
+    // A branch instance takes no message (the definition forbids receives in a branch), so none is ever delivered to it.
+    if (state.branchOf || (orchestration && !takesLaterMessages(orchestration))) return;
     const consumed = new Set(state.consumed);
     const unread = (await store.deliveries(state.instanceId))
       .filter((m) => !consumed.has(m.messageId) && (m.incarnation === undefined || m.incarnation === state.createdAt));
@@ -335,13 +357,16 @@ export class ProcessingHost {
       );
     }
     const branchIds = orchestration ? forkedBranches(orchestration, state) : [];
-    for (const branch of await this.#loadAll(branchIds)) {
+    const branches = await this.#loadAll(branchIds);
+    for (const branch of branches) {
       if (!branchEnded(branch)) await this.terminate(branch.instanceId, `its orchestration ${instanceId} was terminated: ${reason}`);
     }
     const now = clock.now();
     // A branch instance wakes its join, which raises the termination as the branch's failure.
     const wake = state.branchOf ? [wakeJoin(state)] : [];
-    const retire = branchIds.length > 0 ? [{ kind: 'retire' as const, instanceIds: branchIds }] : [];
+    // Branch instances expire once ended (terminated ones too); those an earlier version kept for their join are let go.
+    const awaiting = branches.filter((b) => b.awaitsRetire).map((b) => b.instanceId);
+    const retire = awaiting.length > 0 ? [{ kind: 'retire' as const, instanceIds: awaiting }] : [];
     // Forks its last commit made but never dispatched (a suspended instance whose branch creation kept failing) are
     // dropped: kept, a later redelivery would create and run branches for an orchestration that is over.
     const kept = state.outbox.filter((e) => e.kind !== 'fork');

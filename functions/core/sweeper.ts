@@ -23,7 +23,7 @@ export async function sweep(deps: { store: InstanceStore; workQueue: WorkQueue; 
   const due = await deps.store.listDue(before, config.limit);
   const items = new Map<string, WorkItem>();
   for (const entry of due) {
-    // A finished branch is due for its join: wake the orchestration waiting there.
+    // An entry of an earlier version, on a finished branch, is due for its join: wake the orchestration waiting there.
     const instanceId = entry.joinOf ?? entry.instanceId;
     items.set(instanceId, { instanceId, reason: 'sweep' });
   }

@@ -1,3 +1,4 @@
+import { MESSAGEBOX } from '../../infra/settings.ts';
 import { describe, expect, it } from 'vitest';
 import {
   branch, call, callable, code, compensate, complete, delay, orchestration, parallel, receive, receiveCorrelated, scope, send, start, terminate,
@@ -72,7 +73,7 @@ describe('Parallel Actions', () => {
     }
   });
 
-  it('keeps a branch that ended from expiring until its slowest sibling ended and the join read it', async () => {
+  it('keeps a branch that ended from expiring until its slowest sibling ended and the join read it (path 1)', async () => {
     const slowAndFast = orchestration('SlowFast', 1, [
       receive('r', 'Go', { into: 'go' }),
       parallel('both', [
@@ -87,12 +88,28 @@ describe('Parallel Actions', () => {
     await settle(w);
     const fast = states(w).find((s) => s.branchOf?.branch === 'fast')!;
     expect(fast.status).toBe('completed');
-    // Finished days before its sibling, it is not let expire: the join will need what it did.
-    expect(w.store.retired.size).toBe(0);
-    // Eight days of 15-minute timer hops later, the slow branch ends and the join runs.
-    await settle(w, { timers: true, maxRounds: 1_000 });
+    // It expires like any finished instance, seven days on: before its sibling ends, eight days on.
+    const firstExpiry = w.store.expiresAt(fast.instanceId)!;
+    expect(firstExpiry).toBeLessThan(w.clock.now() + 8 * 86_400_000);
+    // Eight days of 15-minute timer hops later, with the sweeper running: the join it wakes while it waits gives the
+    // fast branch a fresh retention each time, so it is there when the slow one ends and the join runs.
+    await settle(w, { timers: true, sweeper: true, maxRounds: 2_000 });
     expect(w.sendPort.sent.find((m) => m.messageType === 'Joined')!.body).toEqual({ fast: 'done', slow: 'done' });
-    expect([...w.store.retired.keys()].sort()).toEqual(states(w).filter((s) => s.branchOf).map((s) => s.instanceId).sort());
+    expect(w.store.retired.get(fast.instanceId)).toBeGreaterThan(firstExpiry - 7 * 86_400_000);
+  });
+
+  it('loses a branch that ended to its expiry when nothing watches the join (what the sweeper is for)', async () => {
+    const slowAndFast = orchestration('SlowFastUnwatched', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      parallel('both', [branch('fast', [code('f', () => {})]), branch('slow', [delay('wait', { hours: 8 * 24 })])]),
+      complete('done'),
+    ]);
+    const w = createWorld([slowAndFast]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await settle(w, { timers: true, maxRounds: 2_000 });
+    const main = states(w).find((s) => !s.branchOf)!;
+    expect(main.status).toBe('waiting');
+    expect(states(w).some((s) => s.branchOf?.branch === 'fast')).toBe(false);
   });
 
   it('keeps the join exactly once when both branch reports wake the orchestration on two hosts at the same moment', async () => {
@@ -182,7 +199,9 @@ describe('Parallel Actions', () => {
     expect(branches.map((b) => [b.branchOf!.branch, b.status]).sort()).toEqual([['fast', 'completed'], ['slow', 'terminated']]);
     expect(branches.find((b) => b.branchOf!.branch === 'slow')!.error!.reason).toContain(`its orchestration ${main.instanceId} was terminated: order cancelled`);
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Fast']);
-    expect([...w.store.retired.keys()].sort()).toEqual(branches.map((b) => b.instanceId).sort());
+    // Both ended, so both expire, with no write of their own beyond the one that ended them.
+    for (const b of branches) expect(w.store.expiresAt(b.instanceId)).toBe(b.updatedAt + MESSAGEBOX.finishedRetentionDays * 86_400_000);
+    expect(w.store.retired.size).toBe(0);
   });
 
   it('does not create the branches of a terminated instance whose fork never went out', async () => {

@@ -6,7 +6,7 @@ import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { sweep } from '../../functions/core/sweeper.ts';
 import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
 import { branch, code, complete, delay, orchestration as orchestrationDefinition, parallel, receive, receiveCorrelated } from '../../functions/core/builder.ts';
-import { createWorld } from '../helpers/world.ts';
+import { createWorld, settle } from '../helpers/world.ts';
 import { orderIdOf, rawMessage } from '../helpers/orders.ts';
 import { ManualClock, MemoryInstanceStore, MemoryWorkQueue } from '../helpers/memory.ts';
 
@@ -31,7 +31,7 @@ describe('sweep', () => {
     expect(workQueue.items).toEqual([{ instanceId: lost.instanceId, reason: 'sweep' }]);
   });
 
-  it('wakes an orchestration at a join when a branch ended unheard, lets an early branch rest, and joins once the last ends (path 5)', async () => {
+  it('wakes a join whose branches went quiet: it wakes the branch whose work item was lost, renews the retention of the one that ended, rests, and joins once the last ends unheard (path 5)', async () => {
     const forked = orchestrationDefinition('Forked', 1, [
       receive('r', 'Go', { into: 'go' }),
       parallel('both', [branch('a', [code('x', () => {})]), branch('b', [code('y', () => {})])]),
@@ -42,28 +42,56 @@ describe('sweep', () => {
     await w.host().process(w.workQueue.items.shift()!, { receiveCount: 1 });
     const forks = w.workQueue.items.splice(0);
     const parentId = forks[0]!.instanceId.split('~')[0]!;
+    const [a, b] = forks.map((f) => f.instanceId);
     const config = { staleAfterMs: 30_000, lease: DEFAULT_LEASE };
     const sweepNow = () => sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock }, config);
-    // Branch a ended and its wake-up of the join was lost; branch b has not run (its work item is held here, so
-    // to the sweeper it looks lost too).
+    // Branch a ended and its wake-up of the join was lost; branch b's work item was lost before it ran.
     await w.host().process(forks[0]!, { receiveCount: 1 });
     w.workQueue.items.splice(0);
-    w.clock.advance(60_000);
-    expect((await sweepNow()).sort()).toEqual([forks[1]!.instanceId, parentId].sort());
-    // The join, woken for a alone, waits for b and lets a rest: the next sweep does not wake it again for a.
-    const wake = w.workQueue.items.splice(0).find((i) => i.instanceId === parentId)!;
+    // The branch instances carry nothing due of their own: the join, waiting since the fork, is what the sweeper finds.
+    w.clock.advance(90_000);
+    expect(await sweepNow()).toEqual([parentId]);
+    const wake = w.workQueue.items.splice(0)[0]!;
     await expect(w.host().process(wake, { receiveCount: 1 })).resolves.toMatchObject({ detail: 'waiting for its parallel branches' });
-    expect(await sweepNow()).toEqual([forks[1]!.instanceId]);
-    w.workQueue.items.splice(0);
-    // The last branch ends, and its wake-up never arrives (lost): the sweeper finds the join.
-    await w.host().process(forks[1]!, { receiveCount: 1 });
+    // It gave b a work item, a a fresh retention, and rests for as long again as it has waited.
+    expect(w.workQueue.items).toEqual([{ instanceId: b, reason: 'sweep' }]);
+    expect(w.store.retired.get(a!)).toBe(w.clock.now());
+    expect(await sweepNow()).toEqual([]);
+    // The last branch ends, and its wake-up never arrives (lost): the join's next check finds it ready.
+    await w.host().process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    expect((await w.store.load(b!))!.status).toBe('completed');
     w.workQueue.items.splice(0);
     w.clock.advance(60_000);
+    expect(await sweepNow()).toEqual([]);
+    w.clock.advance(90_000);
     expect(await sweepNow()).toEqual([parentId]);
     await w.host().process(w.workQueue.items.shift()!, { receiveCount: 1 });
     expect((await w.store.load(parentId))!.status).toBe('completed');
-    // Joined: its branches were retired, nothing is due any more.
+    // Joined: nothing is due any more, and no branch needed a write to expire.
     expect(await sweepNow()).toEqual([]);
+    expect([...w.store.retired.keys()]).toEqual([a]);
+  });
+
+  it('gives a join whose fork never went out its branches (the work item purged between the commit and the dispatch)', async () => {
+    const forked = orchestrationDefinition('ForkedLost', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      parallel('both', [branch('a', [code('x', () => {})]), branch('b', [code('y', () => {})])]),
+      complete('done'),
+    ]);
+    const w = createWorld([forked]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const item = w.workQueue.items.shift()!;
+    const create = w.store.create.bind(w.store);
+    // The fork's commit lands; the host dies before it creates the branch instances, and its work item is gone.
+    w.store.create = async () => { throw new Error('host killed'); };
+    await expect(w.host().process(item, { receiveCount: 1 })).rejects.toThrow('host killed');
+    w.store.create = create;
+    w.workQueue.items.splice(0);
+    w.clock.advance(90_000);
+    const [parentId] = await sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock }, { staleAfterMs: 30_000, lease: DEFAULT_LEASE });
+    await w.host().process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    await settle(w);
+    expect((await w.store.load(parentId!))!.status).toBe('completed');
   });
 
   it('wakes a waiting instance whose delivery was never read, and one it cannot take yet only once (path 5 and 11)', async () => {

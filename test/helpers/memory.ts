@@ -1,7 +1,7 @@
 import { OwnershipLost } from '../../functions/core/errors.ts';
 import type { InstanceState, InstanceStatus, Lease, MessageResolution, SendEntry, SuspendedMessage } from '../../functions/core/instance.ts';
 import type { Clock, DueEntry, InstanceStore, InstanceSummary, SendPort, WorkItem, WorkQueue } from '../../functions/core/ports.ts';
-import { dueOf } from '../../functions/core/due.ts';
+import { dueOf, dueOfClaim } from '../../functions/core/due.ts';
 import type { InboundMessage } from '../../functions/core/message.ts';
 
 /** An in-memory MessageBox with the same conditions as the DynamoDB store. */
@@ -23,9 +23,29 @@ export class MemoryInstanceStore implements InstanceStore {
     return true;
   }
 
+  /**
+   * With a clock, finished instances expire as DynamoDB's TTL makes them: gone once their retention, counted from
+   * their last write or their last retire, has passed.
+   */
+  expiry?: { readonly clock: Clock; readonly retentionMs: number };
+
+  /** When a finished instance expires (undefined while it is not finished). */
+  expiresAt(instanceId: string): number | undefined {
+    const item = this.items.get(instanceId);
+    const state = item === undefined ? undefined : (JSON.parse(item) as InstanceState);
+    if (state?.status !== 'completed' && state?.status !== 'terminated') return undefined;
+    return Math.max(state.updatedAt, this.retired.get(instanceId) ?? 0) + (this.expiry?.retentionMs ?? 0);
+  }
+
   async load(instanceId: string): Promise<InstanceState | undefined> {
     const item = this.items.get(instanceId);
-    return item === undefined ? undefined : (JSON.parse(item) as InstanceState);
+    if (item === undefined) return undefined;
+    const expires = this.expiry && this.expiresAt(instanceId);
+    if (expires !== undefined && expires < this.expiry!.clock.now()) {
+      this.items.delete(instanceId);
+      return undefined;
+    }
+    return JSON.parse(item) as InstanceState;
   }
 
   #check(instanceId: string, expectedRevision: number, owner: string, takeoverBefore: number): void {
@@ -41,6 +61,8 @@ export class MemoryInstanceStore implements InstanceStore {
     const current = JSON.parse(this.items.get(state.instanceId)!) as InstanceState;
     const next = { ...current, lease, revision: current.revision + 1 };
     this.items.set(state.instanceId, JSON.stringify(next));
+    const due = dueOfClaim(next, lease.expiresAt);
+    if (due !== undefined) this.overrides.set(state.instanceId, due);
     await this.afterClaim?.(next);
     return next;
   }
@@ -52,7 +74,7 @@ export class MemoryInstanceStore implements InstanceStore {
     this.items.set(next.instanceId, JSON.stringify({ ...next, attempts: undefined }));
     // A commit sets what is due from the state it writes (see core/due.ts), as the DynamoDB item does.
     this.marks.delete(next.instanceId);
-    this.snoozed.delete(next.instanceId);
+    this.overrides.delete(next.instanceId);
     await this.afterCommit?.(next);
   }
 
@@ -87,13 +109,15 @@ export class MemoryInstanceStore implements InstanceStore {
     }
   }
 
-  /** Due marks of unread deliveries, and finished branches snoozed: what the DynamoDB item's due attributes hold beyond the state. */
+  /**
+   * What the DynamoDB item's due attributes hold beyond the state: due marks of unread deliveries, and due times set
+   * by a claim or a rest (undefined: nothing due) until the next commit sets them from the state again.
+   */
   readonly marks = new Map<string, number>();
-  readonly snoozed = new Set<string>();
+  readonly overrides = new Map<string, number | undefined>();
 
   #dueAt(state: InstanceState): number | undefined {
-    if (this.retired.has(state.instanceId)) return undefined;
-    const due = this.snoozed.has(state.instanceId) ? undefined : dueOf(state)?.at;
+    const due = this.overrides.has(state.instanceId) ? this.overrides.get(state.instanceId) : dueOf(state)?.at;
     const mark = state.status === 'waiting' ? this.marks.get(state.instanceId) : undefined;
     return due === undefined ? mark : mark === undefined ? due : Math.min(due, mark);
   }
@@ -103,23 +127,17 @@ export class MemoryInstanceStore implements InstanceStore {
     for (const item of this.items.values()) {
       const state = JSON.parse(item) as InstanceState;
       const at = this.#dueAt(state);
-      if (at !== undefined && at < before) entries.push({ instanceId: state.instanceId, at, ...(dueOf(state)?.joinOf ? { joinOf: dueOf(state)!.joinOf } : {}) });
+      if (at !== undefined && at < before) entries.push({ instanceId: state.instanceId, at });
     }
     return entries.sort((a, b) => a.at - b.at);
   }
 
-  async rest(instanceId: string, revision: number): Promise<void> {
+  async rest(instanceId: string, revision: number, nextDue: number | undefined): Promise<void> {
     this.writes++;
     const state = await this.load(instanceId);
-    if (state?.revision === revision && state.status === 'waiting') this.marks.delete(instanceId);
-  }
-
-  async snooze(instanceIds: readonly string[]): Promise<void> {
-    for (const id of instanceIds) {
-      this.writes++;
-      const state = await this.load(id);
-      if (state?.branchOf && (state.status === 'completed' || state.status === 'terminated')) this.snoozed.add(id);
-    }
+    if (state?.revision !== revision || (state.status !== 'waiting' && state.status !== 'suspended')) return;
+    this.marks.delete(instanceId);
+    this.overrides.set(instanceId, nextDue);
   }
 
   async markDispatched(instanceId: string, revision: number): Promise<void> {
@@ -128,7 +146,7 @@ export class MemoryInstanceStore implements InstanceStore {
     if (current?.revision === revision) this.items.set(instanceId, JSON.stringify({ ...current, dispatchedRevision: revision }));
   }
 
-  /** Instances let expire, with the `now` they were retired at. */
+  /** Instances given their retention by a retire, with the `now` it counts from (a finished instance otherwise counts from its last write). */
   readonly retired = new Map<string, number>();
 
   async retire(instanceIds: readonly string[], now: number): Promise<void> {
