@@ -85,9 +85,13 @@ class DefinitionCodeFailed extends Error {
   }
 }
 
-/** What a branch instance dispatches when it ends: a wake-up for its orchestration's join. */
-export function wakeJoin(branch: InstanceState): JoinEntry {
-  return { kind: 'join', instanceId: branch.branchOf!.instanceId };
+/** What a branch instance dispatches when it ends: a wake-up for its orchestration's join, once its siblings ended. */
+export function wakeJoin(branch: InstanceState, orchestration: CompiledOrchestration | undefined): JoinEntry {
+  const of = branch.branchOf!;
+  const shape = orchestration?.shapes.get(of.parallel);
+  if (shape?.kind !== 'parallel') return { kind: 'join', instanceId: of.instanceId };
+  const siblings = shape.branches.filter((b) => b.name !== of.branch).map((b) => branchInstanceId(of.instanceId, of.fork, b.name));
+  return { kind: 'join', instanceId: of.instanceId, siblings, fork: of.fork };
 }
 
 /** Shapes one run may execute before it persists and continues (a checkpoint). */
@@ -170,7 +174,7 @@ export async function run(
     if (current.branchOf?.handled) {
       // The orchestration has a handler around the Parallel Actions: the branch ends and the join raises it.
       const error = `branch "${current.branchOf.branch}" failed: ${reason}`;
-      outbox.push(wakeJoin(current));
+      outbox.push(wakeJoin(current, orchestration));
       return finish('completed', { error: { reason: error, shapeId, at: options.now() } });
     }
     return finish('suspended', { error: { reason, shapeId, at: options.now() } });
@@ -482,7 +486,7 @@ export async function run(
             return finish('suspended', { error: { reason: `reached the end of a branch of "${shape.parallel}" outside of it`, shapeId: key, at: options.now() } });
           }
           advanceTo(END);
-          outbox.push(wakeJoin(current));
+          outbox.push(wakeJoin(current, orchestration));
           return finish('completed', { error: undefined });
         }
         case 'loop': {

@@ -87,6 +87,13 @@ export interface ForkEntry {
 export interface JoinEntry {
   readonly kind: 'join';
   readonly instanceId: string;
+  /**
+   * The other branch instances of the fork: the join is woken only once they ended too, so it is woken by the last
+   * branch to end rather than by each (absent on entries of earlier versions: those always wake it).
+   */
+  readonly siblings?: readonly string[];
+  /** The fork the branch instance belongs to (set with `siblings`). */
+  readonly fork?: number;
 }
 
 /**

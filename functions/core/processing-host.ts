@@ -3,7 +3,7 @@ import { activateOrDeliver } from './activation.ts';
 import { atJoin, nextJoinCheck, timerDueOf } from './due.ts';
 import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
 import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, UnknownOrchestration, describeError } from './errors.ts';
-import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type Lease, type OutboxEntry } from './instance.ts';
+import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type JoinEntry, type Lease, type OutboxEntry } from './instance.ts';
 import { takeoverBefore, tooShortForExclusiveStep, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
 import { MAX_DELAY_SECONDS, workItem, type Clock, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InboundMessage } from './message.ts';
@@ -22,6 +22,12 @@ export type ProcessOutcome =
     readonly instance?: InstanceState;
     /** Shapes this call ran and persisted (what a state machine would count as state transitions). */
     readonly shapes?: number;
+    /**
+     * The work item found nothing to do: no step, no effect, no write (a wake-up for an instance that had already
+     * moved on, a join with branches still running, an inbox with nothing it takes). A sweep that looks after a
+     * join is not idle: it is that join's watch.
+     */
+    readonly idle?: boolean;
   }
   /** Another host holds a live lease: redeliver after this long. */
   | { readonly result: 'retry'; readonly retryAfterMs: number; readonly detail: string };
@@ -93,7 +99,7 @@ export class ProcessingHost {
     // the same host (a batch runs its records concurrently) must not both think they hold it.
     const owner = `${hostId}/${randomUUID()}`;
     let state = hint ?? (await store.load(item.instanceId));
-    if (!state) return { result: 'done', detail: 'no such instance' };
+    if (!state) return { result: 'done', detail: 'no such instance', idle: true };
     const orchestration = registry.get(state.orchestration, state.version);
 
     // Read once, and only if a receive or listen asks for it (most runs never do).
@@ -126,7 +132,7 @@ export class ProcessingHost {
           branches = await this.#loadAll(joining);
           if (branches.length < joining.length || !branches.every(branchEnded)) {
             if (item.reason === 'sweep') await this.#tendJoin(state, joining, branches);
-            return { result: 'done', detail: 'waiting for its parallel branches', instance: state };
+            return { result: 'done', detail: 'waiting for its parallel branches', instance: state, idle: item.reason !== 'sweep' };
           }
         } else {
           const consumed = new Set(state.consumed ?? []);
@@ -146,7 +152,7 @@ export class ProcessingHost {
         if (state.outbox.length > 0) await this.#dispatch(state.outbox);
         if (orchestration && TERMINAL_STATUSES.has(state.status)) await this.#keepUnread(state, orchestration);
       }
-      return { result: 'done', detail: `instance is ${state.status}`, instance: state };
+      return { result: 'done', detail: `instance is ${state.status}`, instance: state, idle: delivery.receiveCount === 1 };
     }
 
     const wait = waitBeforeTakeover(state, owner, clock.now(), lease);
@@ -238,7 +244,7 @@ export class ProcessingHost {
    */
   async #rest(item: WorkItem, state: InstanceState, detail: string): Promise<ProcessOutcome> {
     if (item.reason === 'sweep') await this.#deps.store.rest(state.instanceId, state.revision, timerDueOf(state));
-    return { result: 'done', detail, instance: state };
+    return { result: 'done', detail, instance: state, idle: true };
   }
 
   /**
@@ -257,6 +263,19 @@ export class ProcessingHost {
     const running = branches.filter((b) => b.status === InstanceStatus.Running).map((b) => ({ instanceId: b.instanceId, reason: 'sweep' }));
     if (running.length > 0) await workQueue.enqueue(running);
     await store.rest(state.instanceId, state.revision, nextJoinCheck(state, now));
+  }
+
+  /** Joins this host sent a last-branch wake-up for lately, by join (instance and fork), when. */
+  readonly #wokenJoins = new Map<string, number>();
+
+  /** Whether this is the first wake-up of its join this host sends (within a minute; older ones are forgotten). */
+  #firstWake(entry: JoinEntry): boolean {
+    const now = this.#deps.clock.now();
+    for (const [key, at] of this.#wokenJoins) if (at < now - 60_000) this.#wokenJoins.delete(key);
+    const key = `${entry.instanceId} ${entry.fork}`;
+    if (this.#wokenJoins.has(key)) return false;
+    this.#wokenJoins.set(key, now);
+    return true;
   }
 
   /**
@@ -363,7 +382,7 @@ export class ProcessingHost {
     }
     const now = clock.now();
     // A branch instance wakes its join, which raises the termination as the branch's failure.
-    const wake = state.branchOf ? [wakeJoin(state)] : [];
+    const wake = state.branchOf ? [wakeJoin(state, orchestration)] : [];
     // Branch instances expire once ended (terminated ones too); those an earlier version kept for their join are let go.
     const awaiting = branches.filter((b) => b.awaitsRetire).map((b) => b.instanceId);
     const retire = awaiting.length > 0 ? [{ kind: 'retire' as const, instanceIds: awaiting }] : [];
@@ -418,6 +437,15 @@ export class ProcessingHost {
         const created = await store.create(entry.branch);
         items.push(workItem(entry.branch.instanceId, 'fork', created ? entry.branch : undefined));
       } else if (entry.kind === 'join') {
+        // Only the last branch to end wakes the join: a join woken earlier finds a branch running and does nothing.
+        // Each branch reads its siblings after its own end was committed, so of two that end at once at least the
+        // later reader sees both ended (both may: the join runs once all the same). A sibling missing or not ended
+        // means another wake-up is still to come, or the join's watch finds it (core/due.ts).
+        if (entry.siblings && (await this.#loadAll(entry.siblings)).filter(branchEnded).length < entry.siblings.length) continue;
+        // A wake-up sent by a branch that saw every sibling ended is enough alone: the join it wakes sees them all.
+        // Two such branches on this host (a fork's branches often share a batch) send it once. Should the first send
+        // fail, its branch's work item comes back and sends it again, so skipping the second loses nothing.
+        if (entry.siblings && !this.#firstWake(entry)) continue;
         items.push({ instanceId: entry.instanceId, reason: 'join' });
       } else if (entry.kind === 'retire') {
         await store.retire(entry.instanceIds, clock.now());

@@ -127,6 +127,27 @@ describe('Parallel Actions', () => {
     expect(states(w).find((s) => !s.branchOf)!.status).toBe('completed');
   });
 
+  it('is woken by the last branch to end, once: a branch that ends before its sibling sends nothing, and one host sends a join one wake-up', async () => {
+    const w = createWorld([twoBranches]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const [first, second] = w.workQueue.items.splice(0);
+    await w.host('b').process(first!, { receiveCount: 1 });
+    expect(w.workQueue.items).toEqual([]);
+    await w.host('b').process(second!, { receiveCount: 1 });
+    expect(w.workQueue.items.map((i) => i.reason)).toEqual(['join']);
+    await settle(w);
+    expect(states(w).find((s) => !s.branchOf)!.status).toBe('completed');
+
+    // Both ending at once on one host: both see both ended, one wake-up goes out.
+    const again = createWorld([twoBranches]);
+    await again.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await again.host('a').process(again.workQueue.items.shift()!, { receiveCount: 1 });
+    const host = again.host('b');
+    await Promise.all(again.workQueue.items.splice(0).map((item) => host.process(item, { receiveCount: 1 })));
+    expect(again.workQueue.items.map((i) => i.reason)).toEqual(['join']);
+  });
+
   it('raises a failed branch at the join, where the enclosing scope compensates what the other branch did', async () => {
     const { main, sent, w } = await runOne([orchestration('ForkFails', 1, [
       receive('r', 'Go', { into: 'go' }),
