@@ -1,6 +1,8 @@
 import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -26,7 +28,8 @@ import { MESSAGEBOX } from '../../infra/settings.ts';
  *   I#<instanceId> / STATE      one item per instance; the engine state as JSON, in `doc`, or brotli-compressed
  *                               in `z` once it is large enough for that to pay (see packState); the attributes
  *                               beside it are what conditions and indexes need.
- *   I#<instanceId> / MSG#<id>  a message delivered to the instance, held until a receive takes it.
+ *   I#<instanceId> / MSG#<id>  a message delivered to the instance, held until a receive takes it;
+ *   I#<instanceId> / TOOK#<id> once taken, what is left of it (see `settle`): the inbox holds only what waits.
  *   M#<messageId>  / SUSPENDED  a message that could not become an instance.
  * The status index is sparse: only instances an operator lists by status carry gsi1pk (dehydrated ones, waiting for
  * a message or a timer, and suspended ones; see `statusIndexed`), sharded so no index partition takes every write,
@@ -37,6 +40,11 @@ import { MESSAGEBOX } from '../../infra/settings.ts';
  */
 const STATE = 'STATE';
 const INBOX = 'MSG#';
+const TAKEN = 'TOOK#';
+/** SQS keeps a message at most 14 days: past that (and a day's margin) no copy of a settled one can come back. */
+const SETTLED_RECORD_SECONDS = 15 * 86_400;
+/** BatchGetItem takes at most 100 keys. */
+const BATCH_GET = 100;
 const SUSPENDED = 'SUSPENDED';
 /** Statuses an operator can list: waiting and suspended from the status index, running from the due index. */
 const LISTED: ReadonlySet<string> = new Set([InstanceStatus.Running, InstanceStatus.Waiting, InstanceStatus.Suspended]);
@@ -214,6 +222,8 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   async deliver(instanceId: string, message: InboundMessage): Promise<void> {
+    // A copy of a message the instance took and settled: delivered already.
+    if ((await this.settled(instanceId, [message.messageId])).size > 0) return;
     try {
       await this.#client.send(new PutCommand({
         TableName: this.#table,
@@ -289,6 +299,30 @@ export class DynamoDbInstanceStore implements InstanceStore {
       start = page.LastEvaluatedKey;
     } while (start);
     return messages.sort((a, b) => a.receivedAt - b.receivedAt || a.messageId.localeCompare(b.messageId));
+  }
+
+  async settle(instanceId: string, messageIds: readonly string[], now: number): Promise<void> {
+    const pk = instanceKey(instanceId);
+    const ttl = Math.floor(now / 1000) + SETTLED_RECORD_SECONDS;
+    // The records first: removing an inbox item before its record exists would let a late copy in again. One request
+    // per item (a commit takes one message, usually): the embedded stack streams single-item writes only.
+    await Promise.all(messageIds.map((id) => this.#client.send(new PutCommand({ TableName: this.#table, Item: { pk, sk: `${TAKEN}${id}`, [MESSAGEBOX.ttlAttribute]: ttl } }))));
+    await Promise.all(messageIds.map((id) => this.#client.send(new DeleteCommand({ TableName: this.#table, Key: { pk, sk: `${INBOX}${id}` } }))));
+  }
+
+  async settled(instanceId: string, messageIds: readonly string[]): Promise<ReadonlySet<string>> {
+    const found = new Set<string>();
+    const pk = instanceKey(instanceId);
+    for (let i = 0; i < messageIds.length; i += BATCH_GET) {
+      let keys: Record<string, unknown>[] | undefined = messageIds.slice(i, i + BATCH_GET).map((id) => ({ pk, sk: `${TAKEN}${id}` }));
+      while (keys?.length) {
+        const reply: { Responses?: Record<string, Record<string, any>[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } =
+          await this.#client.send(new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'sk' } } }));
+        for (const item of reply.Responses?.[this.#table] ?? []) found.add(String(item.sk).slice(TAKEN.length));
+        keys = reply.UnprocessedKeys?.[this.#table]?.Keys;
+      }
+    }
+    return found;
   }
 
   async putSuspendedMessage(message: SuspendedMessage): Promise<void> {

@@ -27,6 +27,7 @@ export class NoTaker extends InvalidMessage {
 export async function alreadyHas(store: InstanceStore, state: InstanceState | undefined, messageId: string): Promise<boolean> {
   if (!state) return false;
   if (state.consumed.includes(messageId)) return true;
+  if ((await store.settled(state.instanceId, [messageId])).has(messageId)) return true;
   return (await store.deliveries(state.instanceId)).some((m) => m.messageId === messageId);
 }
 

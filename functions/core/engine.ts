@@ -40,6 +40,11 @@ export interface RunOptions {
   readonly fencingToken?: number;
   /** Reads the messages delivered to this instance (oldest first, consumed or not); called only at a receive or listen. */
   readonly inbox?: () => Promise<readonly InboundMessage[]>;
+  /**
+   * Which of these messages the instance already settled (see `InstanceStore.settle`): asked of a message about to be
+   * taken that `consumed` no longer lists, since a copy SQS brought back while it was being settled may lie in the inbox.
+   */
+  readonly settled?: (messageIds: readonly string[]) => Promise<ReadonlySet<string>>;
   /** The branch instances of the fork the instance waits on (see `forkedBranches`), as stored now. */
   readonly branches?: readonly InstanceState[];
   /**
@@ -204,12 +209,27 @@ export async function run(
   const findDelivery = async (receive: ReceiveShape): Promise<InboundMessage | undefined> => {
     const expected = current.correlations?.[receive.correlation!];
     inbox ??= (await options.inbox?.()) ?? [];
-    return inbox.find((m) =>
-      // A message delivered to an earlier instance of the same id (a convoy whose predecessor expired) is not this one's.
-      (m.incarnation === undefined || m.incarnation === current.createdAt) &&
-      m.messageType === receive.messageType &&
-      !consumed.includes(m.messageId) &&
-      expected !== undefined && correlationValue(orchestration, receive.correlation!, m) === expected);
+    for (;;) {
+      const found = inbox.find((m) =>
+        // A message delivered to an earlier instance of the same id (a convoy whose predecessor expired) is not this one's.
+        (m.incarnation === undefined || m.incarnation === current.createdAt) &&
+        m.messageType === receive.messageType &&
+        !consumed.includes(m.messageId) &&
+        expected !== undefined && correlationValue(orchestration, receive.correlation!, m) === expected);
+      if (!found || !options.settled || !(await options.settled([found.messageId])).has(found.messageId)) return found;
+      // A copy of a message taken before: counted as consumed, so it is settled (removed) after this commit.
+      consumed.push(found.messageId);
+    }
+  };
+
+  /**
+   * What `consumed` must keep: the activating message (index 0, which a redelivered activation is recognised by) and
+   * the messages still in the inbox. Those the inbox no longer holds were settled: their records stand for them.
+   */
+  const stillConsumed = (): string[] => {
+    if (inbox === undefined) return consumed;
+    const held = new Set(inbox.map((m) => m.messageId));
+    return consumed.filter((id, i) => (i === 0 && !current.branchOf) || held.has(id));
   };
 
   /**
@@ -257,7 +277,7 @@ export async function run(
       cursor: { threads: [thread] },
       vars,
       messages,
-      consumed,
+      consumed: stillConsumed(),
       causationId,
       compensable,
       outbox,

@@ -30,14 +30,27 @@ export interface InstanceStore {
   /** The instance's status and creation time, or undefined when it does not exist (a strongly consistent read of a few attributes). */
   summaryOf(instanceId: string): Promise<InstanceSummary | undefined>;
   /**
-   * Puts a message in an instance's inbox (held until a receive takes it). Idempotent on messageId. The message
+   * Puts a message in an instance's inbox (held until a receive takes it). Idempotent on messageId, for as long as SQS
+   * could bring the message back: a copy of a message the instance already settled is not put back. The message
    * carries the `incarnation` (creation time) of the instance it was delivered to: an instance made again under
    * the same id (a convoy after its predecessor expired) does not take its predecessor's messages. A waiting
    * instance becomes due (see `listDue`), so a lost wake-up is found.
    */
   deliver(instanceId: string, message: InboundMessage): Promise<void>;
-  /** The instance's inbox, oldest first, consumed messages included (the state says which). */
+  /**
+   * The instance's inbox, oldest first: the messages delivered and not yet settled (see `settle`), which may include
+   * some a receive took in the last commits (the state's `consumed` says which).
+   */
   deliveries(instanceId: string): Promise<InboundMessage[]>;
+  /**
+   * Moves messages a commit took out of the inbox: each leaves a small record behind (kept while SQS could still bring
+   * a copy of it back) and its inbox item goes, so the inbox holds what is waiting, whatever the number of messages
+   * an instance has taken. The records first, then the removals: a crash between leaves a message both settled and in
+   * the inbox, which `settled` tells apart. Idempotent.
+   */
+  settle(instanceId: string, messageIds: readonly string[], now: number): Promise<void>;
+  /** Which of these messages the instance has settled (taken, and moved out of its inbox). */
+  settled(instanceId: string, messageIds: readonly string[]): Promise<ReadonlySet<string>>;
   /**
    * Records that the outbox of `revision` went out, so waking the instance later does not send it again.
    * A no-op when the instance has moved past that revision.

@@ -105,6 +105,8 @@ export class ProcessingHost {
     // Read once, and only if a receive or listen asks for it (most runs never do).
     let deliveries: InboundMessage[] | undefined;
     const inbox = async () => (deliveries ??= await store.deliveries(state!.instanceId));
+    const settled = (messageIds: readonly string[]) => store.settled(state!.instanceId, messageIds);
+    const settling = new Set<string>();
     let branches: InstanceState[] | undefined;
 
     if (state.status === InstanceStatus.Waiting) {
@@ -194,7 +196,7 @@ export class ProcessingHost {
       try {
         const joining = forkedBranches(orchestration, state);
         if (joining.length > 0) branches ??= await this.#loadAll(joining);
-        result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease, fencingToken: state.revision, inbox, branches, schemas: registry });
+        result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease, fencingToken: state.revision, inbox, settled, branches, schemas: registry });
         branches = undefined;
       } finally {
         await heartbeat?.stop();
@@ -225,6 +227,12 @@ export class ProcessingHost {
       commits++;
       shapes += result.shapesRun;
       if (next.outbox.length > 0) await this.#dispatch(next.outbox);
+      // Messages taken (known once the run read the inbox) leave it; the first consumed is the activating message.
+      if (deliveries !== undefined) {
+        const taken = next.consumed.slice(next.branchOf ? 0 : 1).filter((id) => !settling.has(id));
+        if (taken.length > 0) await store.settle(next.instanceId, taken, now);
+        taken.forEach((id) => settling.add(id));
+      }
       // A dehydrated instance is woken by a new work item, which cannot tell whether this outbox went out:
       // record it (one small write, at dehydration points with effects only). Finished instances need none.
       if (next.status === InstanceStatus.Waiting && next.outbox.length > 0 && this.#needsMark(next)) await store.markDispatched(next.instanceId, next.revision);
@@ -300,8 +308,11 @@ export class ProcessingHost {
     // A branch instance takes no message (the definition forbids receives in a branch), so none is ever delivered to it.
     if (state.branchOf || (orchestration && !takesLaterMessages(orchestration))) return;
     const consumed = new Set(state.consumed);
-    const unread = (await store.deliveries(state.instanceId))
+    const candidates = (await store.deliveries(state.instanceId))
       .filter((m) => !consumed.has(m.messageId) && (m.incarnation === undefined || m.incarnation === state.createdAt));
+    // A copy SQS brought back of a message the instance took and settled is not unread.
+    const settled = candidates.length > 0 ? await store.settled(state.instanceId, candidates.map((m) => m.messageId)) : new Set<string>();
+    const unread = candidates.filter((m) => !settled.has(m.messageId));
     for (const message of unread) {
       await store.putSuspendedMessage({
         messageId: message.messageId,

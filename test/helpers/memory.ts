@@ -96,7 +96,24 @@ export class MemoryInstanceStore implements InstanceStore {
     return state && { status: state.status, createdAt: state.createdAt };
   }
 
+  /** Messages each instance settled (taken and moved out of its inbox). */
+  readonly settledMessages = new Map<string, Set<string>>();
+
+  async settle(instanceId: string, messageIds: readonly string[]): Promise<void> {
+    this.writes += 2 * messageIds.length;
+    const settled = this.settledMessages.get(instanceId) ?? new Set<string>();
+    messageIds.forEach((id) => settled.add(id));
+    this.settledMessages.set(instanceId, settled);
+    this.inboxes.set(instanceId, (this.inboxes.get(instanceId) ?? []).filter((m) => !settled.has(m.messageId)));
+  }
+
+  async settled(instanceId: string, messageIds: readonly string[]): Promise<ReadonlySet<string>> {
+    const settled = this.settledMessages.get(instanceId);
+    return new Set(messageIds.filter((id) => settled?.has(id)));
+  }
+
   async deliver(instanceId: string, message: InboundMessage): Promise<void> {
+    if (this.settledMessages.get(instanceId)?.has(message.messageId)) return;
     this.writes++;
     const inbox = this.inboxes.get(instanceId) ?? [];
     if (!inbox.some((m) => m.messageId === message.messageId)) inbox.push(message);

@@ -163,6 +163,23 @@ for (const target of targets) {
       expect((await store.listDue(t0 + 120_001)).map((e) => e.instanceId)).toContain(join.instanceId);
     });
 
+    it('settles taken messages out of the inbox and keeps a late copy of one out', async () => {
+      const state = fresh();
+      await store.create(state);
+      const message = (id: string) => ({ messageId: id, messageType: 'Approval', body: { id }, properties: {}, receivedAt: Date.now(), incarnation: state.createdAt });
+      const ids = Array.from({ length: 30 }, (_, i) => `settle-${state.instanceId}-${i}`);
+      for (const id of ids) await store.deliver(state.instanceId, message(id));
+      await store.settle(state.instanceId, ids.slice(0, 28), Date.now());
+      expect((await store.deliveries(state.instanceId)).map((m) => m.messageId).sort()).toEqual(ids.slice(28).sort());
+      expect(await store.settled(state.instanceId, ids)).toEqual(new Set(ids.slice(0, 28)));
+      // SQS brings a settled one back: it is not put in the inbox again.
+      await store.deliver(state.instanceId, message(ids[0]!));
+      expect((await store.deliveries(state.instanceId)).map((m) => m.messageId)).not.toContain(ids[0]);
+      // What is left of a settled message expires once SQS can no longer bring it back (14 days, and a day's margin).
+      const record = (await raw.send(new GetCommand({ TableName: table, Key: { pk: `I#${state.instanceId}`, sk: `TOOK#${ids[0]}` } }))).Item!;
+      expect(record.ttl).toBeGreaterThan(Date.now() / 1000 + 14 * 86_400);
+    });
+
     it('creates an instance once: a redelivered activation finds it', async () => {
       const state = fresh();
       expect(await store.create(state)).toBe(true);
