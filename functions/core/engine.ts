@@ -11,6 +11,7 @@ import {
 } from './instance.ts';
 import type { InboundMessage } from './message.ts';
 import { conform, describeIssues, type Schema } from './schema.ts';
+import { completed, concat, newestFirst, takeNext } from './compensable.ts';
 
 /** Why a run stopped: each is a persistence point except `needsLease`. */
 export type StopReason =
@@ -254,14 +255,14 @@ export async function run(
 
   /** Entry of the next compensation to run, or where the Compensate shape continues when all ran. */
   const nextCompensation = (): string => {
-    const [nextScope, ...rest] = thread.compensating ?? [];
-    if (nextScope === undefined) {
+    const next = takeNext(thread.compensating ?? []);
+    if (next === undefined) {
       const { compensating: _c, returnTo, ...plain } = thread;
       thread = plain;
       return returnTo ?? END;
     }
-    thread = { ...thread, compensating: rest };
-    return orchestration.branchEntry.get(nextScope)!.get('compensation')!;
+    thread = { ...thread, compensating: next.rest };
+    return orchestration.branchEntry.get(next.scope)!.get('compensation')!;
   };
 
   const finish = (stop: StopReason, extra: Partial<InstanceState> = {}): RunResult => ({
@@ -451,8 +452,6 @@ export async function run(
                   version: current.version,
                   status: InstanceStatus.Running,
                   cursor: { threads: [{ id: 'main', at: entry(branch.name), attempts: 0 }] },
-                  vars: structuredClone(vars),
-                  messages,
                   correlations: {},
                   consumed: [],
                   outbox: [],
@@ -484,7 +483,7 @@ export async function run(
               if (!(name in result.vars)) delete vars[name];
               else if (JSON.stringify(result.vars[name]) !== JSON.stringify(atFork[name])) vars[name] = structuredClone(result.vars[name]);
             }
-            compensable.push(...(result.compensable ?? []));
+            compensable = concat(compensable, result.compensable ?? []);
             // A branch that failed into a handler, or was terminated, ended with its error.
             if (result.error !== undefined) errors.push(result.error.reason);
           }
@@ -531,13 +530,13 @@ export async function run(
           break;
         case 'scopeEnd': {
           thread = { ...thread, scopes: (thread.scopes ?? []).filter((s) => s !== shape.scope) };
-          if (orchestration.branchEntry.get(shape.scope)!.has('compensation')) compensable.push(shape.scope);
+          if (orchestration.branchEntry.get(shape.scope)!.has('compensation')) compensable = completed(compensable, shape.scope);
           advanceTo(after());
           break;
         }
         case 'compensate': {
-          // Newest first; each scope is compensated once.
-          const pending = [...compensable].reverse();
+          // Newest first; each completion is compensated once.
+          const pending = newestFirst(compensable);
           compensable = [];
           thread = { ...thread, compensating: pending, returnTo: after() };
           advanceTo(nextCompensation());

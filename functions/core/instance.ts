@@ -35,7 +35,7 @@ export interface Thread {
   readonly timerDue?: number;
   /** Scopes the thread is inside, outermost first. */
   readonly scopes?: readonly string[];
-  /** Scopes whose compensation is still to run (a Compensate in progress), next first. */
+  /** Scopes whose compensation is still to run (a Compensate in progress), next first (`id*n` as in `compensable`). */
   readonly compensating?: readonly string[];
   /** Where the thread goes once compensation is done. */
   readonly returnTo?: string;
@@ -77,8 +77,16 @@ export interface StartEntry {
 /** Creates a branch instance (Parallel Actions). Creating it twice is a no-op. */
 export interface ForkEntry {
   readonly kind: 'fork';
-  readonly branch: InstanceState;
+  /**
+   * The branch instance to create, without the variables and bound messages it starts with: those are the forking
+   * instance's own at the commit that carries this entry (it waits at the join, unchanged, until its branches end),
+   * added when the entry is dispatched. So the forking instance's item holds them once, not once more per branch.
+   * Entries of versions before 0.3 carry them.
+   */
+  readonly branch: BranchSeed;
 }
+
+export type BranchSeed = Omit<InstanceState, 'vars' | 'messages'> & Partial<Pick<InstanceState, 'vars' | 'messages'>>;
 
 /**
  * A branch instance ended: wake its orchestration, whose join reads the branch instances themselves (their
@@ -145,7 +153,7 @@ export interface InstanceState {
   readonly outbox: readonly OutboxEntry[];
   /** Values of the correlation sets this instance initialized, by set name. */
   readonly correlations: Readonly<Record<string, string>>;
-  /** Completed scopes that have a compensation, in order of completion. */
+  /** Completed scopes that have a compensation, in order of completion (a scope completed n times in a row: `id*n`, see compensable.ts). */
   readonly compensable?: readonly string[];
   /** Ids of delivered messages already consumed by a receive (idempotent delivery). */
   readonly consumed: readonly string[];

@@ -116,7 +116,7 @@ export class ProcessingHost {
       if (delivery.receiveCount > 1) {
         // The host that dehydrated it may have died before its effects: send them, arm the timer again.
         if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision) {
-          await this.#dispatch(state.outbox);
+          await this.#dispatch(state.outbox, state);
           await store.markDispatched(state.instanceId, state.revision);
         }
         // A timer hop that comes back arms its next hop below, once: arming it here too would start a second chain.
@@ -151,7 +151,7 @@ export class ProcessingHost {
       // Its work item then comes back as a redelivery, and that redelivery re-dispatches (same ids). A
       // first delivery (a duplicate enqueued by a redelivered receive or by the sweeper) leaves it alone.
       if (delivery.receiveCount > 1) {
-        if (state.outbox.length > 0) await this.#dispatch(state.outbox);
+        if (state.outbox.length > 0) await this.#dispatch(state.outbox, state);
         if (orchestration && TERMINAL_STATUSES.has(state.status)) await this.#keepUnread(state, orchestration);
       }
       return { result: 'done', detail: `instance is ${state.status}`, instance: state, idle: delivery.receiveCount === 1 };
@@ -181,7 +181,7 @@ export class ProcessingHost {
     // A fork is the exception: its instance cannot leave the join before every branch exists, so the redelivery
     // of the forking host's work item is what re-dispatches it (see `#needsMark`).
     if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision && (delivery.receiveCount > 1 || this.#needsMark(state))) {
-      await this.#dispatch(state.outbox);
+      await this.#dispatch(state.outbox, state);
     }
 
     let holdsLease = false;
@@ -226,7 +226,7 @@ export class ProcessingHost {
       await this.#commit(next, state.revision, takeoverBefore(now, lease), owner);
       commits++;
       shapes += result.shapesRun;
-      if (next.outbox.length > 0) await this.#dispatch(next.outbox);
+      if (next.outbox.length > 0) await this.#dispatch(next.outbox, next);
       // Messages taken (known once the run read the inbox) leave it; the first consumed is the activating message.
       if (deliveries !== undefined) {
         const taken = next.consumed.slice(next.branchOf ? 0 : 1).filter((id) => !settling.has(id));
@@ -267,7 +267,7 @@ export class ProcessingHost {
     const now = clock.now();
     const ended = branches.filter(branchEnded).map((b) => b.instanceId);
     if (ended.length > 0) await store.retire(ended, now);
-    if (branches.length < joining.length) await this.#dispatch(state.outbox.filter((e) => e.kind === 'fork'));
+    if (branches.length < joining.length) await this.#dispatch(state.outbox.filter((e) => e.kind === 'fork'), state);
     const running = branches.filter((b) => b.status === InstanceStatus.Running).map((b) => ({ instanceId: b.instanceId, reason: 'sweep' }));
     if (running.length > 0) await workQueue.enqueue(running);
     await store.rest(state.instanceId, state.revision, nextJoinCheck(state, now));
@@ -348,7 +348,7 @@ export class ProcessingHost {
         throw new UnknownOrchestration(`cannot resume instance ${instanceId}: its last effects start orchestration ${entry.orchestration}, which is not known to ${hostId}`, entry.orchestration);
       }
     }
-    await this.#dispatch(state.outbox);
+    await this.#dispatch(state.outbox, state);
     const now = clock.now();
     const { suspendedFrom, ...rest } = state;
     const base = { ...rest, outbox: [], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
@@ -402,7 +402,7 @@ export class ProcessingHost {
     const kept = state.outbox.filter((e) => e.kind !== 'fork');
     const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: `terminated: ${reason}`, at: now }, outbox: [...kept, ...wake, ...retire], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
     await this.#commit(next, state.revision, takeoverBefore(now, lease));
-    if (wake.length + retire.length > 0) await this.#dispatch([...wake, ...retire]);
+    if (wake.length + retire.length > 0) await this.#dispatch([...wake, ...retire], next);
     await this.#keepUnread(next, orchestration);
     return next;
   }
@@ -412,7 +412,7 @@ export class ProcessingHost {
    * to the next one: sends keep their message ids, a started instance's id derives from its message id,
    * a branch instance is created once, a join is only woken. Work items go out last, in one batch.
    */
-  async #dispatch(outbox: readonly OutboxEntry[]): Promise<void> {
+  async #dispatch(outbox: readonly OutboxEntry[], from: InstanceState): Promise<void> {
     const { store, sendPort, workQueue, registry, clock } = this.#deps;
     const sends = outbox.filter((e) => e.kind === 'send');
     if (sends.length > 0) await sendPort.dispatch(sends);
@@ -445,8 +445,10 @@ export class ProcessingHost {
           });
         }
       } else if (entry.kind === 'fork') {
-        const created = await store.create(entry.branch);
-        items.push(workItem(entry.branch.instanceId, 'fork', created ? entry.branch : undefined));
+        // It starts with what the forking instance had at the fork: its state as committed with this entry.
+        const branch: InstanceState = { ...entry.branch, vars: entry.branch.vars ?? structuredClone(from.vars), messages: entry.branch.messages ?? from.messages };
+        const created = await store.create(branch);
+        items.push(workItem(branch.instanceId, 'fork', created ? branch : undefined));
       } else if (entry.kind === 'join') {
         // Only the last branch to end wakes the join: a join woken earlier finds a branch running and does nothing.
         // Each branch reads its siblings after its own end was committed, so of two that end at once at least the

@@ -148,6 +148,44 @@ describe('Parallel Actions', () => {
     expect(again.workQueue.items.map((i) => i.reason)).toEqual(['join']);
   });
 
+  it('holds a large bound message once at the fork, not once more per branch, and starts each branch with it', async () => {
+    const three = orchestration('ForkLarge', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      parallel('all', ['a', 'b', 'c'].map((name) => branch(name, [code(`work-${name}`, (ctx) => { ctx.vars[name] = (ctx.message('go').body as { blob: string }).blob.length; })]))),
+      out('joined', 'Joined', (ctx) => ({ a: ctx.vars.a, b: ctx.vars.b, c: ctx.vars.c })),
+      complete('done'),
+    ]);
+    const w = createWorld([three]);
+    const blob = 'x'.repeat(100_000);
+    await w.receiver.receive([rawMessage({ blob }, { MessageType: 'Go' })]);
+    await w.host().process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const forked = states(w).find((s) => !s.branchOf)!;
+    expect(forked.outbox.filter((e) => e.kind === 'fork')).toHaveLength(3);
+    // 100 KB of message, held once: the three branches' seeds name it, they do not copy it (402 KB before).
+    expect(w.store.items.get(forked.instanceId)!.length).toBeLessThan(110_000);
+    await settle(w);
+    expect(w.sendPort.sent.find((m) => m.messageType === 'Joined')!.body).toEqual({ a: 100_000, b: 100_000, c: 100_000 });
+  });
+
+  it('dispatches a fork entry of an earlier version, which carries the whole branch instance', async () => {
+    const w = createWorld([twoBranches]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const item = w.workQueue.items.shift()!;
+    const create = w.store.create.bind(w.store);
+    w.store.create = async () => { throw new Error('host killed before the fork went out'); };
+    await expect(w.host().process(item, { receiveCount: 1 })).rejects.toThrow('killed');
+    w.store.create = create;
+    // Rewrite the stored entries as 0.2 wrote them: each branch whole, with its variables and messages.
+    const parent = states(w).find((s) => !s.branchOf)!;
+    const legacy = { ...parent, outbox: parent.outbox.map((e) => (e.kind === 'fork' ? { ...e, branch: { ...e.branch, vars: { ...parent.vars, legacy: true }, messages: parent.messages } } : e)) };
+    w.store.items.set(parent.instanceId, JSON.stringify(legacy));
+    w.workQueue.items.splice(0);
+    await w.host().process(item, { receiveCount: 2 });
+    await settle(w);
+    expect(states(w).filter((s) => s.branchOf).every((b) => b.vars.legacy === true)).toBe(true);
+    expect(w.sendPort.sent.filter((m) => m.messageType === 'Joined')).toHaveLength(1);
+  });
+
   it('raises a failed branch at the join, where the enclosing scope compensates what the other branch did', async () => {
     const { main, sent, w } = await runOne([orchestration('ForkFails', 1, [
       receive('r', 'Go', { into: 'go' }),

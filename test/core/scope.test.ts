@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { code, compensate, complete, orchestration, receive, scope, send, throwError } from '../../functions/core/builder.ts';
+import { code, compensate, complete, loop, orchestration, receive, scope, send, throwError } from '../../functions/core/builder.ts';
 import { createWorld } from '../helpers/world.ts';
 import { rawMessage } from '../helpers/orders.ts';
 
@@ -25,6 +25,30 @@ describe('scope and compensation', () => {
     expect(sent).toEqual(['ReservationFailed', 'After']);
     expect(state.status).toBe('completed');
     expect(state.vars.lastError).toContain('callInventory is down');
+  });
+
+  it('keeps a scope completed in a loop as one entry with its count, and compensates each completion, newest first', async () => {
+    const w = createWorld([orchestration('LoopCompensation', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      loop('lines', (ctx) => (ctx.vars.n as number ?? 0) < 1_000, [
+        scope('reserveLine', [code('reserve', (ctx) => { ctx.vars.n = (ctx.vars.n as number ?? 0) + 1; })], { compensation: [code('release', (ctx) => { ctx.vars.released = (ctx.vars.released as number ?? 0) + 1; })] }),
+      ]),
+      scope('pay', [code('authorise', () => {})], { compensation: [code('void', (ctx) => { ctx.vars.voidedFirst = ctx.vars.released === undefined; })] }),
+      code('check', (ctx) => { ctx.vars.before = JSON.stringify(ctx.vars); }),
+      compensate('undo'),
+      complete('done'),
+    ])]);
+    const compensable: (readonly string[] | undefined)[] = [];
+    const commit = w.store.commit.bind(w.store);
+    w.store.commit = async (next, ...rest) => { compensable.push(next.compensable); return commit(next, ...rest); };
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    while (w.workQueue.items.length) await w.host().process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const [state] = [...w.store.items.values()].map((v) => JSON.parse(v));
+    expect(state.status).toBe('completed');
+    expect(state.vars).toMatchObject({ n: 1_000, released: 1_000, voidedFirst: true });
+    // Checkpointed along the loop (a run persists every 1,000 shapes): never more than the two scopes' entries.
+    expect(compensable.some((c) => c?.includes('reserveLine*1000'))).toBe(true);
+    expect(Math.max(...compensable.map((c) => c?.length ?? 0))).toBeLessThanOrEqual(2);
   });
 
   it('compensates completed scopes newest first, each once, when asked', async () => {
