@@ -20,6 +20,8 @@ export interface BatonStackProps extends StackProps {
   readonly bundleAwsSdk?: boolean;
   /** For a VPC the stack creates: how many zones. @default 2 (3 needs an environment or explicit zones) */
   readonly zones?: number;
+  /** Host throttling: the most concurrent invocations per host function (see BatonProps.hostConcurrency). @default 20 */
+  readonly hostConcurrency?: number;
   /** Options of the sample orchestrations (approval threshold, approval timeout, cancellation window). */
   readonly sample?: SampleOptions;
 }
@@ -40,6 +42,7 @@ export class BatonStack extends Stack {
       zones: props.zones,
       retainData: props.retainData,
       bundleAwsSdk: props.bundleAwsSdk,
+      hostConcurrency: props.hostConcurrency,
     });
     this.baton.addOutputs();
   }

@@ -10,6 +10,7 @@ new BatonStack(app, app.node.tryGetContext('stackName') ?? 'Baton', {
   placement: placement(app.node.tryGetContext('placement') ?? 'regional'),
   zones: Number(app.node.tryGetContext('azs') ?? 2),
   bundleAwsSdk: String(app.node.tryGetContext('bundleAwsSdk') ?? 'false') === 'true',
+  hostConcurrency: number('hostConcurrency'),
   sample: {
     approvalThreshold: number('approvalThreshold'),
     approvalTimeoutMs: number('approvalTimeoutMs'),

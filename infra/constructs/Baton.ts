@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { QUEUES, sendPortQueue, STACK_OUTPUTS } from '../settings.ts';
+import { QUEUES, sendPortQueue, STACK_OUTPUTS, EVENT_SOURCE } from '../settings.ts';
 import { DurableQueue } from './DurableQueue.ts';
 import { DurableTimers } from './DurableTimers.ts';
 import { HostFunction } from './HostFunction.ts';
@@ -38,6 +38,13 @@ export interface BatonProps {
   readonly historyRetention?: Duration;
   /** Bundle the AWS SDK into the functions, for emulators whose Lambda runtime lacks it (MiniStack). @default false */
   readonly bundleAwsSdk?: boolean;
+  /**
+   * Host throttling, as BizTalk hosts have: the most concurrent invocations each host function's queue may start (the
+   * event source mapping's MaximumConcurrency, 2 to 1,000), per processing host instance. It bounds the load one host
+   * puts on the MessageBox, and it is the first limit a busy deployment meets (docs/benchmarks.md, Capacity).
+   * @default 20
+   */
+  readonly hostConcurrency?: number;
 }
 
 /** What the synth-time check found in the module. */
@@ -96,7 +103,11 @@ export class Baton extends Construct {
       BATON_SEND_PORTS: Stack.of(this).toJsonString(Object.fromEntries(Object.entries(sendQueues).map(([port, q]) => [port, q.queue.queueUrl]))),
       BATON_TIMER_STATE_MACHINE_ARN: this.timers.stateMachine.stateMachineArn,
     };
-    const code = (entry: string) => ({ entry, projectRoot: project.root, depsLockFilePath: project.lockFile, environment, bundleAwsSdk: props.bundleAwsSdk });
+    const maxConcurrency = props.hostConcurrency ?? EVENT_SOURCE.maxConcurrency;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1_000) {
+      throw new Error(`Baton: hostConcurrency must be a whole number from 2 to 1,000 (an SQS event source's MaximumConcurrency); got ${props.hostConcurrency}`);
+    }
+    const code = (entry: string) => ({ entry, projectRoot: project.root, depsLockFilePath: project.lockFile, environment, bundleAwsSdk: props.bundleAwsSdk, maxConcurrency });
 
     // Least privilege, by what each host does to the MessageBox (see functions/core/ports.ts).
     this.receiveHost = new HostFunction(this, 'ReceiveHost', { ...code(entries.receiveHost), source: this.receiveQueue.queue });

@@ -24,6 +24,8 @@ export interface HostFunctionProps {
   readonly timeoutSeconds?: number;
   /** Bundle the AWS SDK instead of using the runtime's. @default false */
   readonly bundleAwsSdk?: boolean;
+  /** The most concurrent invocations its queue may start (see BatonProps.hostConcurrency). @default EVENT_SOURCE.maxConcurrency */
+  readonly maxConcurrency?: number;
   /** Bind this host instance to one subnet (one Availability Zone). */
   readonly vpc?: IVpc;
   readonly subnet?: ISubnet;
@@ -94,7 +96,7 @@ export class HostFunction extends Construct {
         maxBatchingWindow: EVENT_SOURCE.maxBatchingWindowSeconds > 0 ? Duration.seconds(EVENT_SOURCE.maxBatchingWindowSeconds) : undefined,
         reportBatchItemFailures: true,
         // Host throttling, as BizTalk hosts have: bounds the load one host puts on the MessageBox.
-        maxConcurrency: EVENT_SOURCE.maxConcurrency,
+        maxConcurrency: props.maxConcurrency ?? EVENT_SOURCE.maxConcurrency,
       }));
     }
   }

@@ -17,7 +17,7 @@ export type Placement = 'regional' | 'perAz';
 export interface ProcessingHostProps {
   readonly placement: Placement;
   /** How to bundle the host's entry (see HostFunctionProps). */
-  readonly code: Pick<HostFunctionProps, 'entry' | 'projectRoot' | 'depsLockFilePath'>;
+  readonly code: Pick<HostFunctionProps, 'entry' | 'projectRoot' | 'depsLockFilePath' | 'maxConcurrency'>;
   /** Required for `perAz`: its isolated subnets, one per zone, carry the host instances. */
   readonly vpc?: IVpc;
   readonly workQueue: IQueue;

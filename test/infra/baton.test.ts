@@ -35,6 +35,19 @@ describe('the Baton construct', () => {
     expect(sendGrants).toHaveLength(1);
   });
 
+  it('throttles each host function\'s queue at the concurrency asked for, and refuses one SQS would not take', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Throttled');
+    new Baton(stack, 'Baton', { orchestrations: 'test/fixtures/greetings.ts', hostConcurrency: 250 });
+    // The queues' mappings (the tracking function's reads the MessageBox's stream, from a position, unthrottled).
+    const mappings = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::EventSourceMapping')).filter((m) => !m.Properties.StartingPosition);
+    expect(mappings).toHaveLength(2);
+    for (const mapping of mappings) expect(mapping.Properties.ScalingConfig).toEqual({ MaximumConcurrency: 250 });
+    for (const wrong of [1, 1_001, 2.5]) {
+      expect(() => new Baton(new Stack(new App(), 'Wrong'), 'Baton', { orchestrations: 'test/fixtures/greetings.ts', hostConcurrency: wrong })).toThrow(/hostConcurrency must be a whole number from 2 to 1,000/);
+    }
+  });
+
   it('refuses, at synth, a module whose orchestrations are invalid, with every problem', () => {
     expect(() => stackWith('test/fixtures/broken-orchestrations.ts')).toThrow(/cannot be deployed:[\s\S]*id "start" is used twice[\s\S]*port name matching/);
   });
