@@ -1,5 +1,5 @@
 /**
- * Small SVG charts the bench writes next to its figures (no charting library: two chart kinds, plain SVG).
+ * Small SVG charts the bench writes next to its figures (no charting library: three chart kinds, plain SVG).
  */
 const W = 560;
 const H = 300;
@@ -55,8 +55,8 @@ export function stripChart(title: string, yLabel: string, samples: readonly numb
 
 const COLOURS = ['#3b6ea5', '#c0392b', '#27ae60', '#8e44ad', '#d35400', '#16a085', '#7f8c8d'];
 
-/** Lines over time (x in minutes), a legend, and optional horizontal reference lines. */
-export function lineChart(title: string, yLabel: string, series: { label: string; points: readonly [number, number][] }[], references: { label: string; value: number }[] = []): string {
+/** Lines (x in minutes, unless `xLabel` says otherwise), a legend, and optional horizontal reference lines. */
+export function lineChart(title: string, yLabel: string, series: { label: string; points: readonly [number, number][] }[], references: { label: string; value: number }[] = [], xLabel = 'minutes'): string {
   const all = series.flatMap((s) => s.points);
   const max = Math.max(...all.map(([, y]) => y), ...references.map((r) => r.value)) * 1.15 || 1;
   const maxX = Math.max(...all.map(([x]) => x)) || 1;
@@ -68,6 +68,6 @@ export function lineChart(title: string, yLabel: string, series: { label: string
   const lines = series.map((s, i) => `<polyline fill="none" stroke="${COLOURS[i % COLOURS.length]}" stroke-width="1.5" points="${s.points.map(([px, py]) => `${x(px)},${scale(py)}`).join(' ')}"/>`).join('\n');
   const legend = series.map((s, i) => `<text x="${M.left + 8 + (i % 4) * 125}" y="${M.top - 6 + Math.floor(i / 4) * 13}" fill="${COLOURS[i % COLOURS.length]}">${esc(s.label)}</text>`).join('\n');
   const refs = references.map((r) => `<line x1="${M.left}" x2="${W - M.right}" y1="${scale(r.value)}" y2="${scale(r.value)}" stroke="#c0392b" stroke-dasharray="6 4"/><text x="${W - M.right}" y="${scale(r.value) - 5}" text-anchor="end" fill="#c0392b">${esc(r.label)}</text>`).join('\n');
-  const axis = `<text x="${W / 2}" y="${H - 14}" text-anchor="middle">minutes</text>`;
+  const axis = `<text x="${W / 2}" y="${H - 14}" text-anchor="middle">${esc(xLabel)}</text>`;
   return frame(title, yLabel, `${svg}\n${xTicks}\n${lines}\n${legend}\n${refs}\n${axis}`);
 }

@@ -2,8 +2,7 @@
  * `npm run bench`: prints one JSON object per line, and writes the figures to docs/figures/.
  *   rawConditionalWritesPerSecond   the emulator's own ceiling: conditional PutItems, 16 in flight
  *   writesPerPersistencePoint       DynamoDB write requests ÷ persistence points (metered SDK clients), less the
- *                                   retire writes that let joined branch instances expire (reported beside it
- *                                   and counted in the cost, which comes from the capacity units)
+ *                                   retire writes (the join of instances written by 0.2; reported beside it)
  *   trackingWritesPerPersistencePoint  the tracking function's own DynamoDB writes (and write units) per persistence
  *                                   point: history is written off the hot path, from the MessageBox's stream
  *   requestsPerOrchestration        every AWS request per orchestration, by operation (metered SDK clients)
@@ -16,6 +15,10 @@
  *   writeUnitsPerPersistencePoint   every write unit the hosts spent (table as reported, indexes from the stream's
  *                                   images: bench/write-units.ts) ÷ persistence points
  *   costPerMillionPersistedSteps    Baton's cost of the sample ÷ its persistence points
+ *   idleWakeUpShare                 processing host runs that found nothing to do ÷ all runs; work items per orchestration
+ *   capacity                        orchestrations/s a default account sustains, quota by quota (bench/capacity.ts)
+ *   convoy                          one instance taking N Lines for one key: Lines/s, item size and inbox reads
+ *                                   along the way (bench/convoy.ts; figures convoy-item.svg, convoy-reads.svg)
  *   latency part (model "latency")  the same cluster of 1, 2 and 4 host instances, every request of theirs to the
  *                                   store and the queues delayed by a latency from published figures
  *                                   (local/latency-model.ts), the load a closed loop of orders in flight per host
@@ -25,15 +28,15 @@
  *                                   process and of the host instances (nothing may be saturated)
  * Everything runs on the embedded stack in this process, in one run, so the ratios compare like with like.
  * Options: --orders 400 --raw-writes 3000 --instances 1,2,4 --kills 10 --failover-lease 3000 --figures docs/figures
- *          --latency-orders 150 --latency-in-flight 8 --latency-concurrency 2 (each per host instance)
- *          --parts bundles,metered,cluster,failover,latency (all by default)
+ *          --latency-orders 150 --latency-in-flight 1 --latency-concurrency 2 (orders and orders in flight per host instance)
+ *          --convoy-lines 10000
+ *          --parts bundles,metered,convoy,cluster,failover,latency (all by default)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
@@ -62,18 +65,19 @@ import { fromItem } from '../functions/adapters/DynamoDbInstanceStore.ts';
 import { BUNDLE_LIMIT_BYTES, bundleSizes } from './bundles.ts';
 import { COST_NOTE, compareCosts, type MeasuredUse } from './cost.ts';
 import { measureFailover, median } from './failover.ts';
-import { barChart, stripChart } from './plot.ts';
+import { barChart, lineChart, stripChart } from './plot.ts';
+import { convoyRun } from './convoy.ts';
+import { QUOTAS_AS_OF, capacity } from './capacity.ts';
 import { PRICE_SOURCES } from './prices.ts';
 import { sampleOptionsToEnv, sampleOrchestrations } from '../functions/orchestrations/index.ts';
 import { useEmulatorCredentials } from '../local/emulator-credentials.ts';
-import { PUBLISHED_LATENCY, PUBLISHED_LATENCY_SOURCES, type OperationLatency } from '../local/latency-model.ts';
-import { cpuSeconds } from '../local/process-cpu.ts';
-import { closedLoop, percentile } from './latency.ts';
+import { PUBLISHED_LATENCY } from '../local/latency-model.ts';
+import { LATENCY_MODEL, closedLoop, percentile, requestsPerPersistencePoint, watchCpu } from './latency.ts';
 
 useEmulatorCredentials();
 
 /** The bench's parts, all run by default; `--parts metered` runs one alone (while working on it). */
-const PARTS = ['bundles', 'metered', 'cluster', 'failover', 'latency'] as const;
+const PARTS = ['bundles', 'metered', 'convoy', 'cluster', 'failover', 'latency'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -85,8 +89,9 @@ const { values } = parseArgs({
     'failover-lease': { type: 'string', default: '3000' },
     figures: { type: 'string', default: 'docs/figures' },
     parts: { type: 'string', default: PARTS.join(',') },
+    'convoy-lines': { type: 'string', default: '10000' },
     'latency-orders': { type: 'string', default: '150' },
-    'latency-in-flight': { type: 'string', default: '8' },
+    'latency-in-flight': { type: 'string', default: '1' },
     'latency-concurrency': { type: 'string', default: '2' },
   },
 });
@@ -240,10 +245,18 @@ async function meteredRun(count: number) {
       handlerMs += performance.now() - started;
     }
   };
-  const processing = createProcessingHandler(runtime, undefined, (outcome) => { if (outcome.result === 'done') shapes += outcome.shapes ?? 0; });
+  // Wake-ups: every work item the processing host received, every run it made of one (copies of one instance's
+  // item in one batch share a run), and the runs that found nothing to do.
+  const wakeUps = { workItems: 0, runs: 0, idle: 0, busy: 0 };
+  const processing = createProcessingHandler(runtime, undefined, (outcome) => {
+    wakeUps.runs++;
+    if (outcome.result === 'retry') wakeUps.busy++;
+    if (outcome.result === 'done') shapes += outcome.shapes ?? 0;
+    if (outcome.result === 'done' && outcome.idle) wakeUps.idle++;
+  });
   const pollers = [
     new SqsPoller({ ...common, queueUrl: resources.queues.receive.url, queueArn: resources.queues.receive.arn, handler: timed(createReceiveHandler(runtime)) }),
-    new SqsPoller({ ...common, queueUrl: resources.queues.work.url, queueArn: resources.queues.work.arn, handler: timed(processing) }),
+    new SqsPoller({ ...common, queueUrl: resources.queues.work.url, queueArn: resources.queues.work.arn, handler: timed((event) => { wakeUps.workItems += event.Records.length; return processing(event); }) }),
   ];
   // The tracking function, fed by the MessageBox's stream, with a meter of its own: its writes are not the hosts'.
   const trackingMeter = new RequestMeter({ capacity: true });
@@ -313,7 +326,7 @@ async function meteredRun(count: number) {
     hottest: perKey.slice(0, 3).map(([key, count]) => ({ key: key.replace(/^\S+ /, ''), writes: count, share: round(count / keyed, 4) })),
     medianWritesPerPartition: perKey.length ? perKey[Math.floor(perKey.length / 2)]![1] : 0,
   };
-  return { writes, writesBy, requestsBy, writeUnits, hotKeys, retireWrites, persistencePoints, trackingWrites, trackingWriteUnits, trackedRecords: tracking.handled, byOperation, perOrchestration: total / count, handlerPerOrchestration: handlerTotal / count, stepsPerSecond: persistencePoints / seconds, use };
+  return { orders: count, writes, writesBy, requestsBy, writeUnits, wakeUps, hotKeys, retireWrites, persistencePoints, trackingWrites, trackingWriteUnits, trackedRecords: tracking.handled, byOperation, perOrchestration: total / count, handlerPerOrchestration: handlerTotal / count, stepsPerSecond: persistencePoints / seconds, use };
 }
 
 /** A real local cluster (host instances are OS processes): persisted steps per second, end to end. */
@@ -367,9 +380,47 @@ async function meteredPart(): Promise<void> {
   record({ metric: 'persistedStepsPerOrchestration', value: round(metered.use.persistencePoints, 2), shapesPerOrchestration: round(metered.use.shapes, 2) });
   const costs = compareCosts(metered.use);
   record({ metric: 'costPerMillionOrchestrations', prices: COST_NOTE, sources: PRICE_SOURCES, options: costs });
+  record({
+    metric: 'idleWakeUpShare', value: round(metered.wakeUps.idle / metered.wakeUps.runs, 4),
+    workItemsPerOrchestration: round(metered.wakeUps.workItems / metered.orders, 2), runs: metered.wakeUps.runs, idle: metered.wakeUps.idle, busy: metered.wakeUps.busy,
+    note: 'runs of the processing host that found nothing to do (no step, no effect, no write) ÷ all its runs; copies of one instance\'s work item in one batch share a run',
+  });
+  const table = metered.writeUnits.table / metered.orders;
+  const indexes = Object.values(metered.writeUnits.indexes).reduce((a, b) => a + b, 0) / metered.orders;
+  const reads = Object.entries(metered.use.capacityUnits).filter(([op]) => /\.(GetItem|Query|BatchGetItem)$/.test(op)).reduce((n, [, u]) => n + u, 0);
+  const rows = capacity({ tableWriteUnits: table, indexWriteUnits: indexes, readUnits: reads, invocations: metered.use.invocations, handlerSeconds: metered.use.handlerSeconds, shapes: metered.use.shapes }, { processingHostInstances: 1 });
+  const binding = rows.filter((r) => !r.limit.includes('comparison')).sort((a, b) => a.orchestrationsPerSecond - b.orchestrationsPerSecond)[0]!;
+  record({
+    metric: 'capacity', value: round(binding.orchestrationsPerSecond, 0), binds: binding.limit, quotasAsOf: QUOTAS_AS_OF,
+    perOrchestration: { tableWriteUnits: round(table, 3), indexWriteUnits: round(indexes, 3), readUnits: round(reads, 3), invocations: round(metered.use.invocations, 3), handlerSeconds: round(metered.use.handlerSeconds, 4), shapes: round(metered.use.shapes, 2) },
+    rows: rows.map((r) => ({ ...r, orchestrationsPerSecond: Number.isFinite(r.orchestrationsPerSecond) ? round(r.orchestrationsPerSecond, 0) : null })),
+    note: 'orchestrations/s of the sample a default account sustains, quota by quota, from what one orchestration used here (handler time as measured on this machine against the in-process emulator)',
+  });
   const baton = costs[0]!;
   const standard = costs.find((c) => c.option.startsWith('Step Functions Standard'))!;
   record({ metric: 'costPerMillionPersistedSteps', value: baton.perMillionPersistedSteps, stepFunctionsStandard: standard.perMillionPersistedSteps, prices: COST_NOTE, note: 'Baton\'s cost of the sample ÷ its persistence points, in US dollars per million; Step Functions Standard priced on the same sample\'s shapes' });
+}
+
+/** The hot case: one convoy of many Lines for one key (bench/convoy.ts): its pace, what bounds it, and a flat item. */
+async function convoyPart(): Promise<void> {
+  const lines = Number(values['convoy-lines']);
+  const r = await convoyRun({ endpoint, prefix: prefix(), lines });
+  const sizes = r.itemWrites.map((w) => w.bytes);
+  const tenth = (list: readonly number[], which: 'first' | 'last') => {
+    const n = Math.max(1, Math.floor(list.length / 10));
+    return Math.max(...(which === 'first' ? list.slice(0, n) : list.slice(-n)));
+  };
+  const read = r.inboxReads.reduce((n, x) => n + x.items, 0);
+  record({
+    metric: 'convoy', value: round(r.lines / r.seconds, 1), unit: 'Lines taken per second, one instance', lines: r.lines, seconds: round(r.seconds, 1), persistencePoints: r.persistencePoints,
+    instanceItemBytes: { firstTenthMax: tenth(sizes, 'first'), lastTenthMax: tenth(sizes, 'last'), max: Math.max(...sizes), writes: sizes.length },
+    inboxItemsReadPerLine: round(read / r.lines, 3), inboxReadsMax: Math.max(...r.inboxReads.map((x) => x.items)), requestsPerLine: r.requestsPerLine,
+    note: 'an Open then N Lines for one account sent at once; one instance takes them, one run at a time: the receive host delivers each Line (its inbox item, a due mark), a run takes every Line waiting in one commit, and the taken Lines are settled out of the inbox',
+  });
+  writeFileSync(join(FIGURES, 'convoy-item.svg'), lineChart(`One convoy, ${r.lines.toLocaleString('en-US')} Lines: the instance's item at each write`, 'item bytes',
+    [{ label: 'stored item (DynamoDB size)', points: r.itemWrites.map((w) => [w.taken, w.bytes] as [number, number]) }], [{ label: '1 KB: one write unit', value: 1024 }], 'Lines taken'));
+  writeFileSync(join(FIGURES, 'convoy-reads.svg'), lineChart(`One convoy, ${r.lines.toLocaleString('en-US')} Lines: inbox items read at each wake-up`, 'inbox items read',
+    [{ label: 'items read by a wake-up', points: r.inboxReads.map((x) => [x.taken, x.items] as [number, number]) }], [], 'Lines taken'));
 }
 
 /** Persisted steps per second of a local cluster of 1, 2 and 4 host instances, against the emulator's raw rate. */
@@ -400,39 +451,12 @@ async function failoverPart(): Promise<void> {
 const LATENCY_LOAD = {
   ordersPerHostInstance: Number(values['latency-orders']),
   inFlightPerHostInstance: Number(values['latency-in-flight']),
-  /** Each poller's concurrent batches (BATON_CONCURRENCY): the host instance's receive and work pollers each. */
+  /** Concurrent batches of each of a host instance's two pollers (BATON_CONCURRENCY). */
   pollerConcurrency: Number(values['latency-concurrency']),
 };
 
-/** The latency model as the bench's output states it: the distributions and where they come from. */
-const LATENCY_MODEL = {
-  applies: 'every DynamoDB and SQS request (each attempt) of the host instances waits a draw before it is sent, client side, as a round trip would; the emulator\'s own time comes on top',
-  distribution: 'log-normal from (median, p99), seeded per host instance',
-  seed: PUBLISHED_LATENCY.seed,
-  DynamoDB: { ...PUBLISHED_LATENCY.services.DynamoDB, sources: PUBLISHED_LATENCY_SOURCES.DynamoDB },
-  SQS: { ...PUBLISHED_LATENCY.services.SQS, sources: PUBLISHED_LATENCY_SOURCES.SQS, note: 'ReceiveMessage (long polls) included' },
-};
-
-interface LatencyRun {
-  instances: number;
-  seconds: number;
-  orders: number;
-  persistencePoints: number;
-  branchInstances: number;
-  suspended: number;
-  restarts: number;
-  /** End to end (the order sent → its orchestration's completing commit), and that ÷ its persistence points, ms. */
-  endToEndMs: number[];
-  perStepMs: number[];
-  lostWrites: Record<string, number>;
-  modelled: Record<string, OperationLatency>;
-  /** CPU seconds of this process (the emulator, with the cluster's tracking and this load beside it) and of each host instance. */
-  benchCpuSeconds: number;
-  hostCpuSeconds: number[];
-}
-
-/** A local cluster under the latency model, a closed loop of orders in flight per host instance. */
-async function latencyRun(instances: number): Promise<LatencyRun> {
+/** A local cluster under the latency model, with a closed loop of orders in flight per host instance. */
+async function latencyRun(instances: number) {
   const orders = LATENCY_LOAD.ordersPerHostInstance * instances;
   const cluster = new LocalCluster({
     instances, port: 0, endpoint, prefix: prefix(), leaseMs: 10_000, workDir, waitSeconds: 1, sweepEveryMs: 60_000, logLevel: 'WARN',
@@ -440,101 +464,80 @@ async function latencyRun(instances: number): Promise<LatencyRun> {
     latencyModel: PUBLISHED_LATENCY,
   });
   await cluster.start();
-  let measured;
+  let run;
   try {
     await cluster.waitUntilUp();
     const d = cluster.describe();
-    const pids = cluster.hosts.map((h) => h.pid!);
-    const hostCpuBefore = pids.map((pid) => cpuSeconds(pid) ?? 0);
-    const benchCpuBefore = process.cpuUsage();
-    const loopDelay = monitorEventLoopDelay({ resolution: 5 });
-    loopDelay.enable();
-    const started = performance.now();
+    const watch = watchCpu(cluster.hosts.map((h) => h.pid!));
     const sentAt = await closedLoop({ sqs: sqsClient({ endpoint }), receiveQueueUrl: d.receiveQueueUrl, sendQueueUrl: d.sendQueueUrl, orders, inFlight: LATENCY_LOAD.inFlightPerHostInstance * instances });
     const states = await waitForEnd(d.tableName, [...sentAt.keys()], [d.receiveQueueUrl, d.workQueueUrl]);
-    const seconds = (performance.now() - started) / 1000;
-    const benchCpu = process.cpuUsage(benchCpuBefore);
-    loopDelay.disable();
-    process.stderr.write(`loop delay ms p50 ${loopDelay.percentile(50) / 1e6} p99 ${loopDelay.percentile(99) / 1e6} max ${loopDelay.max / 1e6}\n`);
-    const hostCpuSeconds = pids.map((pid, i) => (cpuSeconds(pid) ?? hostCpuBefore[i]!) - hostCpuBefore[i]!);
-    measured = { d, sentAt, states, seconds, hostCpuSeconds, benchCpuSeconds: (benchCpu.user + benchCpu.system) / 1e6 };
+    run = { d, sentAt, states, ...watch.stop() };
   } finally {
     await cluster.stop();
   }
-  const { d, sentAt, states, seconds } = measured;
-  // Persistence points as clusterThroughput counts them (creation + one per commit), each orchestration's with its branch instances'.
-  const points = new Map(states.map((s) => [String(s.pk).slice(2), 1 + Number(s.rev)]));
+  const { d, sentAt, states, seconds, cpu } = run;
+  // Persistence points as clusterThroughput counts them (creation, and one per commit), each orchestration's with its branch instances'.
+  const idOf = (item: Record<string, any>) => String(item.pk).slice(2);
+  const points = new Map(states.map((s) => [idOf(s), 1 + Number(s.rev)]));
   const branches = await branchItems(d.tableName, states);
   for (const b of branches) {
     const parent = fromItem(b).branchOf!.instanceId;
     points.set(parent, points.get(parent)! + 1 + Number(b.rev));
   }
   const completed = states.filter((s) => s.status === 'completed');
-  const endToEndMs = completed.map((s) => Number(s.updatedAt) - sentAt.get(String(s.pk).slice(2))!);
-  const perStepMs = completed.map((s, i) => endToEndMs[i]! / points.get(String(s.pk).slice(2))!);
+  const endToEndMs = completed.map((s) => Number(s.updatedAt) - sentAt.get(idOf(s))!);
+  const persistencePoints = [...points.values()].reduce((a, b) => a + b, 0);
   return {
-    instances, seconds, orders,
-    persistencePoints: [...points.values()].reduce((a, b) => a + b, 0),
+    instances, orders, persistencePoints, seconds, cpu, endToEndMs,
+    perStepMs: completed.map((s, i) => endToEndMs[i]! / points.get(idOf(s))!),
+    stepsPerSecond: persistencePoints / seconds,
     branchInstances: branches.length,
-    suspended: states.filter((s) => s.status === 'suspended').length,
+    suspended: states.length - completed.length,
     restarts: cluster.hosts.reduce((n, h) => n + h.restarts, 0),
-    endToEndMs, perStepMs,
     lostWrites: cluster.conditionalCheckFailed(),
-    modelled: cluster.modelledLatency(),
-    benchCpuSeconds: measured.benchCpuSeconds,
-    hostCpuSeconds: measured.hostCpuSeconds,
+    requests: requestsPerPersistencePoint(cluster.modelledLatency(), persistencePoints),
   };
 }
 
-/** Persisted steps per second of 1, 2 and 4 host instances when the store answers with AWS's latency, not the emulator's. */
+/** Persisted steps per second of 1, 2 and 4 host instances when the store and the queues answer with AWS's latency. */
 async function latencyPart(): Promise<void> {
-  const cores = availableParallelism();
-  const runs: LatencyRun[] = [];
-  const settings = { ...LATENCY_LOAD, cancellationWindowMs: 0, leaseMs: 10_000, longPollSeconds: 1, batchSize: EVENT_SOURCE.batchSize, cores };
+  const settings = { ...LATENCY_LOAD, cancellationWindowMs: 0, longPollSeconds: 1, batchSize: EVENT_SOURCE.batchSize, cores: availableParallelism() };
+  const runs: Awaited<ReturnType<typeof latencyRun>>[] = [];
+  const conflicts = (r: (typeof runs)[number]) => round(Object.values(r.lostWrites).reduce((a, b) => a + b, 0) / r.persistencePoints, 4);
   for (const instances of HOST_INSTANCES) {
     const r = await latencyRun(instances);
     runs.push(r);
-    const lost = Object.values(r.lostWrites).reduce((a, b) => a + b, 0);
-    const emulatorCpuShare = r.benchCpuSeconds / (r.seconds * cores);
-    if (emulatorCpuShare > 0.5) process.stderr.write(`bench: latency: the emulator's process took ${Math.round(emulatorCpuShare * 100)}% of the cores with ${instances} host instance(s): lower --latency-in-flight\n`);
+    if (r.cpu.emulatorCpuShare > 0.5) process.stderr.write(`bench: latency: the emulator's process took ${Math.round(r.cpu.emulatorCpuShare * 100)}% of the cores with ${instances} host instance(s): lower --latency-in-flight\n`);
+    if ((r.cpu.otherProcessesCpuShare ?? 0) > 0.05) process.stderr.write(`bench: latency: other processes took ${Math.round(r.cpu.otherProcessesCpuShare! * 100)}% of the cores during the run with ${instances} host instance(s): its figures are disturbed\n`);
     record({
-      metric: 'persistedStepsPerSecond', model: 'latency', value: round(r.persistencePoints / r.seconds), hostInstances: instances,
+      metric: 'persistedStepsPerSecond', model: 'latency', value: round(r.stepsPerSecond), hostInstances: instances,
       orchestrationsPerSecond: round(r.orders / r.seconds), orders: r.orders, persistencePoints: r.persistencePoints, branchInstances: r.branchInstances, seconds: round(r.seconds, 1),
-      conflictsPerPersistencePoint: round(lost / r.persistencePoints, 4), lostWrites: r.lostWrites,
-      requestsPerPersistencePoint: Object.fromEntries(Object.entries(r.modelled).sort(([a], [b]) => a.localeCompare(b)).map(([operation, m]) => [operation, {
-        requests: round(m.requests / r.persistencePoints, 2), modelledMs: round(m.modelledMs / m.requests, 1), servedMs: round(m.servedMs / m.requests, 1),
-        ...(m.empty ? { empty: round(m.empty / r.persistencePoints, 2) } : {}),
-      }])),
-      cpu: {
-        emulatorCpuShare: round(emulatorCpuShare, 3),
-        hostInstancesCpuShare: round(r.hostCpuSeconds.reduce((a, b) => a + b, 0) / (r.seconds * cores), 3),
-        eachHostInstanceOfOneCore: r.hostCpuSeconds.map((s) => round(s / r.seconds, 3)),
-        machineCpuShare: round((r.benchCpuSeconds + r.hostCpuSeconds.reduce((a, b) => a + b, 0)) / (r.seconds * cores), 3),
-      },
-      ...(r.suspended || r.restarts ? { suspended: r.suspended, restarts: r.restarts } : {}),
+      conflictsPerPersistencePoint: conflicts(r), lostWrites: r.lostWrites,
+      requestsPerPersistencePoint: r.requests.byOperation, requestMsPerPersistencePoint: r.requests.msPerPersistencePoint,
+      cpu: r.cpu,
+      ...(r.suspended || r.restarts ? { notCompleted: r.suspended, restarts: r.restarts } : {}),
       settings,
     });
   }
   for (const r of runs) {
-    const lost = Object.values(r.lostWrites).reduce((a, b) => a + b, 0);
     record({
       metric: 'endToEndLatency', model: 'latency', hostInstances: r.instances, orchestrations: r.endToEndMs.length,
       p50Ms: Math.round(percentile(r.endToEndMs, 50)), p99Ms: Math.round(percentile(r.endToEndMs, 99)),
       perStepOverheadMs: { p50: round(percentile(r.perStepMs, 50), 1), p99: round(percentile(r.perStepMs, 99), 1) },
-      conflictsPerPersistencePoint: round(lost / r.persistencePoints, 4),
+      conflictsPerPersistencePoint: conflicts(r),
       note: 'from the order\'s SendMessageBatch to the commit that completed its orchestration (its updatedAt); per step: that ÷ the orchestration\'s persistence points (its branch instances\' included)',
     });
   }
-  const at = (n: number) => { const r = runs.find((x) => x.instances === n)!; return r.persistencePoints / r.seconds; };
-  const emulatorCpuShare = Math.max(...runs.map((r) => r.benchCpuSeconds / (r.seconds * cores)));
+  const at = (n: number) => runs.find((r) => r.instances === n)!.stepsPerSecond;
   record({
     metric: 'scaleOutRatio', model: 'latency', value: round(at(2) / at(1), 3), fourToOne: round(at(4) / at(1), 3), targets: { value: 1.8, fourToOne: 3.2 },
-    emulatorCpuShare: round(emulatorCpuShare, 3), latencyModel: LATENCY_MODEL, settings,
-    note: `2 (and 4) host instances ÷ 1, each with ${LATENCY_LOAD.inFlightPerHostInstance} orders in flight; emulatorCpuShare is the highest of the three runs (this process: the emulator, the cluster's tracking and the load)`,
+    emulatorCpuShare: Math.max(...runs.map((r) => r.cpu.emulatorCpuShare)), cpuStallShare: runs.map((r) => r.cpu.cpuStallShare),
+    latencyModel: LATENCY_MODEL, settings,
+    note: `2 (and 4) host instances ÷ 1, each with ${LATENCY_LOAD.inFlightPerHostInstance} order(s) in flight; emulatorCpuShare is the highest of the three runs (this process: the emulator, the cluster's tracking and the load), cpuStallShare each run's share of time some task waited for a core`,
   });
-  writeFileSync(join(FIGURES, 'throughput-latency-model.svg'), barChart('Persisted steps per second, store latency modelled (one run, one machine)', 'persisted steps / s',
-    runs.map((r) => ({ label: `${r.instances} host instance${r.instances > 1 ? 's' : ''}`, value: r.persistencePoints / r.seconds })),
-    [2, 4].map((n) => ({ label: `${n} × 1 host instance`, value: n * at(1) }))));
+  writeFileSync(join(FIGURES, 'throughput-latency-model.svg'), barChart('Persisted steps per second, store latency modelled', 'persisted steps / s',
+    runs.map((r) => ({ label: `${r.instances} host instance${r.instances > 1 ? 's' : ''}`, value: r.stepsPerSecond })),
+    [2, 4].map((n) => ({ label: `${n} × 1 host instance's rate`, value: n * at(1) }))));
 }
 
 try {
@@ -546,6 +549,7 @@ try {
     record({ metric: 'lambdaBundleBytes', value: Math.max(...sizes.map((b) => b.bytes)), limit: BUNDLE_LIMIT_BYTES, functions: sizes, note: 'each function bundled as the stack bundles it for AWS (minified, the SDK from the runtime); value is the largest' });
   }
   if (parts.has('metered')) await meteredPart();
+  if (parts.has('convoy')) await convoyPart();
   if (parts.has('cluster')) await clusterPart(raw);
   if (parts.has('failover') && KILLS > 0) await failoverPart();
   if (parts.has('latency')) await latencyPart();

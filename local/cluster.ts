@@ -226,7 +226,7 @@ export class LocalCluster {
     child.on('message', (message: HostReport) => {
       state.faults = base.faults + (message.faults ?? 0);
       state.conditionalCheckFailed = sumCounts([base.conditionalCheckFailed, message.conditionalCheckFailed ?? {}]);
-      state.modelledLatency = sumDelays([base.modelledLatency, message.modelledLatency ?? {}]);
+      state.modelledLatency = sumLatencies([base.modelledLatency, message.modelledLatency ?? {}]);
       if (message.kind === 'ready') state.status = 'up';
       state.workItems = base.workItems + message.workItems;
       state.receiveBatches = base.receiveBatches + message.receiveBatches;
@@ -290,7 +290,7 @@ export class LocalCluster {
 
   /** Under a latency model: the host instances' requests, the ms they slept and the ms the service took, by operation, summed. */
   modelledLatency(): Record<string, OperationLatency> {
-    return sumDelays(this.hosts.map((h) => h.modelledLatency));
+    return sumLatencies(this.hosts.map((h) => h.modelledLatency));
   }
 
   /** Calls back when a host instance starts a batch of work items (used to kill one mid-step). */
@@ -338,9 +338,9 @@ function sumCounts(counts: readonly Record<string, number>[]): Record<string, nu
   return sum;
 }
 
-function sumDelays(delays: readonly Record<string, OperationLatency>[]): Record<string, OperationLatency> {
+function sumLatencies(latencies: readonly Record<string, OperationLatency>[]): Record<string, OperationLatency> {
   const sum: Record<string, OperationLatency> = {};
-  for (const byOperation of delays) {
+  for (const byOperation of latencies) {
     for (const [operation, d] of Object.entries(byOperation)) {
       const total = (sum[operation] ??= { requests: 0, modelledMs: 0, servedMs: 0, empty: 0 });
       total.requests += d.requests;

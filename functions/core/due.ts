@@ -17,9 +17,10 @@ import { InstanceStatus, type InstanceState } from './instance.ts';
  * `InstanceStore.deliver`), because it does not change the instance's state.
  *
  * Every change of an index key costs two index writes (one out, one in), and a persistence point that changes the
- * due time would pay them: so a due time that only guards against a lost wake-up is rounded up to a whole
- * `DUE_WINDOW_MS`, and the commits of one window (an orchestration's whole life, usually) leave the index alone. A
- * lost wake-up is found at most one window later. Timers are kept exact: their entry is their schedule.
+ * due time would pay them: so a due time that only guards against a lost wake-up is moved to the end of the
+ * instance's current `DUE_WINDOW_MS` window, counted from its creation. An instance that lives less than a window
+ * (an orchestration's whole life, usually) keeps one due time from creation to end, whatever its commits; a lost
+ * wake-up is found at most a window later. Timers are kept exact: their entry is their schedule.
  */
 export interface Due {
   /** Epoch ms. */
@@ -36,7 +37,8 @@ export const DUE_WINDOW_MS = 60_000;
 /** The shortest and longest rest of a join between two checks by the sweeper (the longest is well within retention). */
 export const JOIN_CHECK = { minMs: DUE_WINDOW_MS, maxMs: 36 * 3_600_000 } as const;
 
-const windowed = (at: number) => Math.ceil(at / DUE_WINDOW_MS) * DUE_WINDOW_MS;
+/** The end of the window, counted from the instance's creation, that `at` falls in (always after `at`). */
+const windowed = (state: InstanceState, at: number) => state.createdAt + (Math.floor((at - state.createdAt) / DUE_WINDOW_MS) + 1) * DUE_WINDOW_MS;
 
 /** Whether the instance waits at a Parallel Actions join (its branches forked, not yet joined). */
 export function atJoin(state: InstanceState): boolean {
@@ -44,8 +46,8 @@ export function atJoin(state: InstanceState): boolean {
 }
 
 export function dueOf(state: InstanceState): Due | undefined {
-  if ((state.status === InstanceStatus.Waiting || state.status === InstanceStatus.Suspended) && atJoin(state)) return { at: windowed(state.updatedAt) };
-  if (state.status === InstanceStatus.Running) return state.branchOf ? undefined : { at: windowed(state.lease?.expiresAt ?? state.updatedAt) };
+  if ((state.status === InstanceStatus.Waiting || state.status === InstanceStatus.Suspended) && atJoin(state)) return { at: windowed(state, state.updatedAt) };
+  if (state.status === InstanceStatus.Running) return state.branchOf ? undefined : { at: windowed(state, state.lease?.expiresAt ?? state.updatedAt) };
   if (state.status === InstanceStatus.Waiting) {
     const timers = state.cursor.threads.flatMap((t) => (t.timerDue === undefined ? [] : [t.timerDue]));
     return timers.length > 0 ? { at: Math.min(...timers) } : undefined;
@@ -55,7 +57,7 @@ export function dueOf(state: InstanceState): Due | undefined {
 
 /** The due time a claim (an exclusive step's lease, a heartbeat) gives an instance it writes: past its new lease. */
 export function dueOfClaim(state: InstanceState, leaseExpiresAt: number): number | undefined {
-  return state.branchOf ? undefined : windowed(leaseExpiresAt);
+  return state.branchOf ? undefined : windowed(state, leaseExpiresAt);
 }
 
 /** The earliest timer a waiting instance has, if any: what is due once its inbox holds nothing it can take. */

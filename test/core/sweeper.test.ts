@@ -24,7 +24,7 @@ describe('sweep', () => {
     const leased = { ...instance('leased', t0), lease: { owner: 'h', expiresAt: t0 + 120_000 } };
     const done = { ...instance('done', t0), status: InstanceStatus.Completed };
     for (const s of [lost, fresh, leased, done]) await store.create(s);
-    clock.advance(60_000);
+    clock.advance(100_000);
 
     const requeued = await sweep({ store, workQueue, clock }, { staleAfterMs: 30_000, lease: DEFAULT_LEASE });
     expect(requeued).toEqual([lost.instanceId]);
@@ -49,7 +49,7 @@ describe('sweep', () => {
     await w.host().process(forks[0]!, { receiveCount: 1 });
     w.workQueue.items.splice(0);
     // The branch instances carry nothing due of their own: the join, waiting since the fork, is what the sweeper finds.
-    w.clock.advance(90_000);
+    w.clock.advance(100_000);
     expect(await sweepNow()).toEqual([parentId]);
     const wake = w.workQueue.items.splice(0)[0]!;
     await expect(w.host().process(wake, { receiveCount: 1 })).resolves.toMatchObject({ detail: 'waiting for its parallel branches' });
@@ -87,7 +87,7 @@ describe('sweep', () => {
     await expect(w.host().process(item, { receiveCount: 1 })).rejects.toThrow('host killed');
     w.store.create = create;
     w.workQueue.items.splice(0);
-    w.clock.advance(90_000);
+    w.clock.advance(100_000);
     const [parentId] = await sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock }, { staleAfterMs: 30_000, lease: DEFAULT_LEASE });
     await w.host().process(w.workQueue.items.shift()!, { receiveCount: 1 });
     await settle(w);

@@ -137,7 +137,7 @@ for (const target of targets) {
         await store.commit(waiting(state, n % 2 ? t0 + 86_400_000 : undefined), 0, 'h', t0);
       }));
       // Due: an overdue timer, a delivery nobody read, a running instance nobody leased, a join waiting since long ago.
-      const [timer, unread, lost, join] = [fresh(t0), fresh(t0), fresh(t0 - 90_000), fresh(t0 - 120_000)];
+      const [timer, unread, lost, join] = [fresh(t0), fresh(t0), fresh(t0 - 120_000), fresh(t0 - 120_000)];
       for (const state of [timer, unread, lost, join]) await store.create(state);
       await store.commit(waiting(timer, t0 - 60_000), 0, 'h', t0);
       await store.commit(waiting(unread), 0, 'h', t0);
