@@ -256,32 +256,39 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   async listDue(before: number, limit = 10_000): Promise<DueEntry[]> {
+    const items = await this.#dueIndex(limit, before);
+    return items
+      .map((item) => ({ instanceId: String(item.pk).slice(2), at: Number(item.dueAt), ...(item.joinOf ? { joinOf: String(item.joinOf) } : {}) }))
+      .sort((a, b) => a.at - b.at);
+  }
+
+  /**
+   * Entries of the due index, oldest first in each shard, those due before `before` when it is given; at most `limit`
+   * in all. Each shard gets its share, so a crowded shard cannot hide the others; a sweep that stops at the limit
+   * leaves the rest for the next one.
+   */
+  async #dueIndex(limit: number, before?: number): Promise<Record<string, any>[]> {
     const { dueIndex } = MESSAGEBOX;
-    const entries: DueEntry[] = [];
-    // Each shard gets its share, so a crowded shard cannot hide the others; a sweep that stops at the limit
-    // leaves the rest for the next one.
     const perShard = Math.max(1, Math.ceil(limit / MESSAGEBOX.statusShards));
-    await Promise.all([...Array(MESSAGEBOX.statusShards).keys()].map(async (shard) => {
+    const shards = await Promise.all([...Array(MESSAGEBOX.statusShards).keys()].map(async (shard) => {
+      const items: Record<string, any>[] = [];
       let start: Record<string, unknown> | undefined;
-      let taken = 0;
       do {
         const page = await this.#client.send(new QueryCommand({
           TableName: this.#table,
           IndexName: dueIndex.name,
-          KeyConditionExpression: '#duePk = :pk AND #dueAt < :before',
-          ExpressionAttributeNames: { '#duePk': dueIndex.partitionKey, '#dueAt': dueIndex.sortKey },
-          ExpressionAttributeValues: { ':pk': `DUE#${shard}`, ':before': before },
-          Limit: perShard - taken,
+          KeyConditionExpression: `#duePk = :pk${before === undefined ? '' : ' AND #dueAt < :before'}`,
+          ExpressionAttributeNames: { '#duePk': dueIndex.partitionKey, ...(before === undefined ? {} : { '#dueAt': dueIndex.sortKey }) },
+          ExpressionAttributeValues: { ':pk': `DUE#${shard}`, ...(before === undefined ? {} : { ':before': before }) },
+          Limit: perShard - items.length,
           ExclusiveStartKey: start,
         }));
-        for (const item of page.Items ?? []) {
-          entries.push({ instanceId: String(item.pk).slice(2), at: Number(item.dueAt), ...(item.joinOf ? { joinOf: String(item.joinOf) } : {}) });
-          taken++;
-        }
+        items.push(...(page.Items ?? []));
         start = page.LastEvaluatedKey;
-      } while (start && taken < perShard);
+      } while (start && items.length < perShard);
+      return items;
     }));
-    return entries.sort((a, b) => a.at - b.at);
+    return shards.flat();
   }
 
   async deliveries(instanceId: string): Promise<InboundMessage[]> {
@@ -354,32 +361,8 @@ export class DynamoDbInstanceStore implements InstanceStore {
     if (!LISTED.has(status)) throw new Error(`status "${status}" is not listed; listed: ${[...LISTED].join(', ')}`);
     const indexed = status === InstanceStatus.Running ? [] : (await this.#queryShards(status, limit)).map(fromItem);
     if (status === InstanceStatus.Suspended) return indexed;
-    const inFlight = (await this.#fetch(await this.#dueKeys(limit))).map(fromItem).filter((state) => state.status === status && (status === InstanceStatus.Running || atJoin(state)));
+    const inFlight = (await this.#fetch(await this.#dueIndex(limit))).map(fromItem).filter((state) => state.status === status && (status === InstanceStatus.Running || atJoin(state)));
     return [...indexed, ...inFlight].slice(0, limit);
-  }
-
-  /** Keys of due-index entries, any time, at most `limit` spread over the shards. */
-  async #dueKeys(limit: number): Promise<Record<string, unknown>[]> {
-    const perShard = Math.max(1, Math.ceil(limit / MESSAGEBOX.statusShards));
-    const shards = await Promise.all([...Array(MESSAGEBOX.statusShards).keys()].map(async (shard) => {
-      const keys: Record<string, unknown>[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await this.#client.send(new QueryCommand({
-          TableName: this.#table,
-          IndexName: MESSAGEBOX.dueIndex.name,
-          KeyConditionExpression: '#duePk = :pk',
-          ExpressionAttributeNames: { '#duePk': MESSAGEBOX.dueIndex.partitionKey },
-          ExpressionAttributeValues: { ':pk': `DUE#${shard}` },
-          Limit: perShard - keys.length,
-          ExclusiveStartKey: start,
-        }));
-        keys.push(...(page.Items ?? []).map((item) => ({ pk: item.pk, sk: item.sk })));
-        start = page.LastEvaluatedKey;
-      } while (start && keys.length < perShard);
-      return keys;
-    }));
-    return shards.flat();
   }
 
   /** The items themselves (the indexes project keys only), those still there. */
@@ -431,7 +414,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
     }
     // Running instances and joins are in the due index only, beside timers: counted from their items, up to a bound.
     if (statuses.includes(InstanceStatus.Running) || statuses.includes(InstanceStatus.Waiting)) {
-      for (const state of (await this.#fetch(await this.#dueKeys(IN_FLIGHT_COUNTED))).map(fromItem)) {
+      for (const state of (await this.#fetch(await this.#dueIndex(IN_FLIGHT_COUNTED))).map(fromItem)) {
         if (state.status === InstanceStatus.Running && statuses.includes(state.status)) counts.running!++;
         else if (state.status === InstanceStatus.Waiting && atJoin(state) && statuses.includes(state.status)) counts.waiting!++;
       }
