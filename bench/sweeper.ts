@@ -1,11 +1,11 @@
 /**
  * `npm run bench:sweeper`: what one sweep reads as the MessageBox fills with instances that are not due (waiting
  * on a timer due tomorrow, or on a receive with nothing delivered), with the same few that are due each time.
- * Beside it, what the previous sweeper read on the same table: the oldest 1,000 running and 1,000 waiting
- * instances through the status index, each read whole, and every status counted by paging the index.
- * Prints one JSON line per size: {"metric":"sweepReads","instances":N,...}; counts and capacity units come from
- * the metered SDK client (what the emulator reports), nothing is estimated.
- * Options: --instances 1000,10000,100000 --due 40
+ * Then what two sweeps read after orchestrations ended (their due entries stay until their expiry): the first
+ * passes over each once, the next reads none of them again.
+ * Prints one JSON line per size: {"metric":"sweepReads","instances":N,...}, then {"metric":"sweepEnded",...}; counts
+ * and capacity units come from the metered SDK client (what the emulator reports), nothing is estimated.
+ * Options: --instances 1000,10000,100000 --due 40 --ended 1000
  */
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -25,9 +25,10 @@ import { useEmulatorCredentials } from '../local/emulator-credentials.ts';
 
 useEmulatorCredentials();
 
-const { values } = parseArgs({ options: { instances: { type: 'string', default: '1000,10000,100000' }, due: { type: 'string', default: '40' } } });
+const { values } = parseArgs({ options: { instances: { type: 'string', default: '1000,10000,100000' }, due: { type: 'string', default: '40' }, ended: { type: 'string', default: '1000' } } });
 const sizes = values.instances!.split(',').map(Number).sort((a, b) => a - b);
 const DUE = Number(values.due);
+const ENDED = Number(values.ended);
 
 const orchestration = new OrchestrationRegistry([orderFulfilment()]).latest('OrderFulfilment')!;
 const now = Date.now();
@@ -64,18 +65,24 @@ try {
     const found = await sweep({ store, workQueue: nowhere, clock: systemClock }, config);
     const sweepReads = reads(meter);
 
-    meter.reset();
-    // The previous sweeper, on the same table: its two lists (each item read whole) and the counts it published.
-    await store.listInstances(InstanceStatus.Running);
-    await store.listInstances(InstanceStatus.Waiting);
-    await store.countByStatus();
-    const previousReads = reads(meter);
+    console.log(JSON.stringify({ metric: 'sweepReads', instances: size, due: DUE, found: found.length, ...sweepReads, fillSeconds: Math.round(fill / 100) / 10 }));
+  }
 
-    console.log(JSON.stringify({
-      metric: 'sweepReads', instances: size, due: DUE, found: found.length, ...sweepReads,
-      previous: previousReads, fillSeconds: Math.round(fill / 100) / 10,
+  // Orchestrations that ended keep their due entry (no index write to take it out): the next sweep reads each once
+  // (whether it ended: half a unit), the one after reads none of them again.
+  for (let i = 0; i < ENDED; i += 64) {
+    await Promise.all(Array.from({ length: Math.min(64, ENDED - i) }, async () => {
+      const state = { ...waiting(undefined), status: InstanceStatus.Running, revision: 0, cursor: { threads: [{ id: 'main', at: 'validate', attempts: 0 }] }, createdAt: now - 3_600_000, updatedAt: now - 3_600_000 };
+      await writer.create(state);
+      await writer.commit({ ...state, status: InstanceStatus.Completed, revision: 1, updatedAt: now - 3_500_000 }, 0, 'h', now);
     }));
   }
+  meter.reset();
+  const first = await sweep({ store, workQueue: nowhere, clock: systemClock }, config);
+  const firstReads = reads(meter);
+  meter.reset();
+  const next = await sweep({ store, workQueue: nowhere, clock: systemClock }, config);
+  console.log(JSON.stringify({ metric: 'sweepEnded', ended: ENDED, due: DUE, first: { found: first.length, ...firstReads }, next: { found: next.length, ...reads(meter) } }));
 } finally {
   await stack.stop();
 }

@@ -43,6 +43,8 @@ const INBOX = 'MSG#';
 const TAKEN = 'TOOK#';
 /** SQS keeps a message at most 14 days: past that (and a day's margin) no copy of a settled one can come back. */
 const SETTLED_RECORD_SECONDS = 15 * 86_400;
+/** Due entries a shard's sweep cursor holds past it (looked at again each sweep until they move); the rest wait ahead of it. */
+const MAX_HELD = 200;
 /** BatchGetItem takes at most 100 keys. */
 const BATCH_GET = 100;
 const SUSPENDED = 'SUSPENDED';
@@ -134,8 +136,11 @@ export class DynamoDbInstanceStore implements InstanceStore {
     const remove: string[] = [];
     const names: Record<string, string> = { ...ownershipNames };
     const values: Record<string, unknown> = { ':expected': expectedRevision, ':takeoverBefore': takeoverBefore, ':me': hostId };
-    // `attempts` is never in the item a commit writes: a persistence point ends the count.
-    for (const attribute of ['rev', 'status', 'doc', 'z', 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl', 'attempts', 'duePk', 'dueAt', 'joinOf']) {
+    // `attempts` is never in the item a commit writes: a persistence point ends the count. An instance that ends keeps
+    // its due entry: taking it out would cost an index write, and the sweeper passes over it once (see `listDue`)
+    // until the item's expiry deletes both, free.
+    const kept = TERMINAL_STATUSES.has(next.status) ? new Set(['duePk', 'dueAt']) : new Set<string>();
+    for (const attribute of ['rev', 'status', 'doc', 'z', 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl', 'attempts', 'duePk', 'dueAt', 'joinOf'].filter((a) => !kept.has(a))) {
       names[`#${attribute}`] = attribute;
       if (item[attribute] === undefined) remove.push(`#${attribute}`);
       else {
@@ -235,7 +240,8 @@ export class DynamoDbInstanceStore implements InstanceStore {
       // A redelivered message is already in the inbox.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
-    await this.#markDue(instanceId, message.receivedAt);
+    // Due from now (not from when the message was received): the sweeper's cursor never passes a time this recent.
+    await this.#markDue(instanceId, Math.max(message.receivedAt, Date.now()));
   }
 
   /**
@@ -255,19 +261,94 @@ export class DynamoDbInstanceStore implements InstanceStore {
       { ':rev': revision, ':waiting': InstanceStatus.Waiting, ':suspended': InstanceStatus.Suspended, ...(nextDue === undefined ? {} : { ':duePk': dueKey(instanceId), ':at': nextDue }) });
   }
 
+  /**
+   * What is due before `before`. An instance that ended keeps its due entry (see `commit`), so the entries read are
+   * checked against their items (an eventually consistent read of a few attributes, half a unit each): an ended one
+   * is passed over, and each shard keeps how far it has passed over them (a cursor item per shard, written only when
+   * it moves), so an ended instance's entry is read once, whatever the number of instances. Entries still due are
+   * held by the cursor (up to MAX_HELD; past that it stops before them) and found by every sweep until they move.
+   * Every write puts a due time at or after its own time, and the cursor stays a staleness behind the sweeps, so no
+   * new entry can land behind it.
+   */
   async listDue(before: number, limit = 10_000): Promise<DueEntry[]> {
-    const items = await this.#dueIndex(limit, before);
-    return items
-      .map((item) => ({ instanceId: String(item.pk).slice(2), at: Number(item.dueAt), ...(item.joinOf ? { joinOf: String(item.joinOf) } : {}) }))
-      .sort((a, b) => a.at - b.at);
+    const perShard = Math.max(1, Math.ceil(limit / MESSAGEBOX.statusShards));
+    const shards = await Promise.all([...Array(MESSAGEBOX.statusShards).keys()].map((shard) => this.#dueInShard(shard, before, perShard)));
+    return shards.flat().sort((a, b) => a.at - b.at);
+  }
+
+  async #dueInShard(shard: number, before: number, limit: number): Promise<DueEntry[]> {
+    const { dueIndex } = MESSAGEBOX;
+    const cursorKey = { pk: `SWEEP#${shard}`, sk: 'CURSOR' };
+    const { Item: cursor } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: cursorKey, ConsistentRead: true }));
+    // Entries found due that the cursor went past: looked at again until they move (a wake-up may be lost again).
+    const held: Record<string, any>[] = [];
+    const due: DueEntry[] = [];
+    const isDue = (entry: Record<string, any>, item: Record<string, any> | undefined) =>
+      // Gone, ended (no join to wake), or moved on (the index lags the item): nothing is due for it at this entry.
+      item !== undefined && Number(item.dueAt) === Number(entry.dueAt) && !(TERMINAL_STATUSES.has(item.status) && !item.joinOf);
+    const take = (entry: Record<string, any>) => {
+      held.push({ pk: entry.pk, sk: entry.sk, duePk: entry.duePk, dueAt: entry.dueAt, ...(entry.joinOf ? { joinOf: entry.joinOf } : {}) });
+      due.push({ instanceId: String(entry.pk).slice(2), at: Number(entry.dueAt), ...(entry.joinOf ? { joinOf: String(entry.joinOf) } : {}) });
+    };
+    const heldBefore = (cursor?.held ?? []) as Record<string, any>[];
+    const rechecked = await this.#statusOf(heldBefore);
+    for (const entry of heldBefore) if (isDue(entry, rechecked.get(String(entry.pk)))) take(entry);
+
+    let start = cursor?.after as Record<string, unknown> | undefined;
+    let passed = start;
+    // Everything up to the cursor was looked at, and what is held is above: nothing new to read yet.
+    if (!start || Number(start.dueAt) < before) {
+      do {
+        const page = await this.#client.send(new QueryCommand({
+          TableName: this.#table,
+          IndexName: dueIndex.name,
+          KeyConditionExpression: '#duePk = :pk AND #dueAt < :before',
+          ExpressionAttributeNames: { '#duePk': dueIndex.partitionKey, '#dueAt': dueIndex.sortKey },
+          ExpressionAttributeValues: { ':pk': `DUE#${shard}`, ':before': before },
+          Limit: Math.max(1, limit - due.length),
+          ExclusiveStartKey: start,
+        }));
+        const entries = page.Items ?? [];
+        const items = await this.#statusOf(entries);
+        for (const entry of entries) {
+          if (isDue(entry, items.get(String(entry.pk)))) {
+            // Past MAX_HELD, the cursor stops at the first of the rest: they are read again from there.
+            if (held.length >= MAX_HELD) break;
+            take(entry);
+          }
+          passed = { pk: entry.pk, sk: entry.sk, duePk: entry.duePk, dueAt: entry.dueAt };
+        }
+        start = held.length >= MAX_HELD ? undefined : page.LastEvaluatedKey;
+      } while (start && due.length < limit);
+    }
+    const next = { after: passed, held };
+    if (JSON.stringify(next) !== JSON.stringify({ after: cursor?.after, held: cursor?.held ?? [] })) {
+      await this.#client.send(new PutCommand({ TableName: this.#table, Item: { ...cursorKey, ...(passed ? { after: passed } : {}), held } }));
+    }
+    return due;
+  }
+
+  /** Status and due time of the items of due entries (eventually consistent: an ended instance stays ended). */
+  async #statusOf(entries: readonly Record<string, any>[]): Promise<Map<string, Record<string, any>>> {
+    const found = new Map<string, Record<string, any>>();
+    for (let i = 0; i < entries.length; i += BATCH_GET) {
+      let keys: Record<string, unknown>[] | undefined = entries.slice(i, i + BATCH_GET).map((e) => ({ pk: e.pk, sk: e.sk }));
+      while (keys?.length) {
+        const reply: { Responses?: Record<string, Record<string, any>[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } = await this.#client.send(new BatchGetCommand({
+          RequestItems: { [this.#table]: { Keys: keys, ProjectionExpression: 'pk, #status, dueAt, joinOf', ExpressionAttributeNames: { '#status': 'status' } } },
+        }));
+        for (const item of reply.Responses?.[this.#table] ?? []) found.set(String(item.pk), item);
+        keys = reply.UnprocessedKeys?.[this.#table]?.Keys;
+      }
+    }
+    return found;
   }
 
   /**
-   * Entries of the due index, oldest first in each shard, those due before `before` when it is given; at most `limit`
-   * in all. Each shard gets its share, so a crowded shard cannot hide the others; a sweep that stops at the limit
-   * leaves the rest for the next one.
+   * The newest entries of the due index (running orchestrations and joins are among them; ended instances' entries
+   * are older), at most `limit` in all, each shard its share: the listings' source, not the sweeper's.
    */
-  async #dueIndex(limit: number, before?: number): Promise<Record<string, any>[]> {
+  async #newestDue(limit: number): Promise<Record<string, any>[]> {
     const { dueIndex } = MESSAGEBOX;
     const perShard = Math.max(1, Math.ceil(limit / MESSAGEBOX.statusShards));
     const shards = await Promise.all([...Array(MESSAGEBOX.statusShards).keys()].map(async (shard) => {
@@ -277,11 +358,12 @@ export class DynamoDbInstanceStore implements InstanceStore {
         const page = await this.#client.send(new QueryCommand({
           TableName: this.#table,
           IndexName: dueIndex.name,
-          KeyConditionExpression: `#duePk = :pk${before === undefined ? '' : ' AND #dueAt < :before'}`,
-          ExpressionAttributeNames: { '#duePk': dueIndex.partitionKey, ...(before === undefined ? {} : { '#dueAt': dueIndex.sortKey }) },
-          ExpressionAttributeValues: { ':pk': `DUE#${shard}`, ...(before === undefined ? {} : { ':before': before }) },
+          KeyConditionExpression: '#duePk = :pk',
+          ExpressionAttributeNames: { '#duePk': dueIndex.partitionKey },
+          ExpressionAttributeValues: { ':pk': `DUE#${shard}` },
           Limit: perShard - items.length,
           ExclusiveStartKey: start,
+          ScanIndexForward: false,
         }));
         items.push(...(page.Items ?? []));
         start = page.LastEvaluatedKey;
@@ -361,7 +443,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
     if (!LISTED.has(status)) throw new Error(`status "${status}" is not listed; listed: ${[...LISTED].join(', ')}`);
     const indexed = status === InstanceStatus.Running ? [] : (await this.#queryShards(status, limit)).map(fromItem);
     if (status === InstanceStatus.Suspended) return indexed;
-    const inFlight = (await this.#fetch(await this.#dueIndex(limit))).map(fromItem).filter((state) => state.status === status && (status === InstanceStatus.Running || atJoin(state)));
+    const inFlight = (await this.#fetch(await this.#newestDue(limit))).map(fromItem).filter((state) => state.status === status && (status === InstanceStatus.Running || atJoin(state)));
     return [...indexed, ...inFlight].slice(0, limit);
   }
 
@@ -414,7 +496,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
     }
     // Running instances and joins are in the due index only, beside timers: counted from their items, up to a bound.
     if (statuses.includes(InstanceStatus.Running) || statuses.includes(InstanceStatus.Waiting)) {
-      for (const state of (await this.#fetch(await this.#dueIndex(IN_FLIGHT_COUNTED))).map(fromItem)) {
+      for (const state of (await this.#fetch(await this.#newestDue(IN_FLIGHT_COUNTED))).map(fromItem)) {
         if (state.status === InstanceStatus.Running && statuses.includes(state.status)) counts.running!++;
         else if (state.status === InstanceStatus.Waiting && atJoin(state) && statuses.includes(state.status)) counts.waiting!++;
       }

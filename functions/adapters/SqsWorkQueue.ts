@@ -25,5 +25,5 @@ export class SqsWorkQueue implements WorkQueue {
 export function parseWorkItem(body: string): WorkItem {
   const item = JSON.parse(body) as Partial<WorkItem>;
   if (typeof item.instanceId !== 'string' || item.instanceId === '') throw new Error(`not a work item: ${body.slice(0, 200)}`);
-  return { instanceId: item.instanceId, reason: typeof item.reason === 'string' ? item.reason : 'unknown', state: item.state };
+  return { instanceId: item.instanceId, reason: typeof item.reason === 'string' ? item.reason : 'unknown', state: item.state, ...(Array.isArray(item.branches) ? { branches: item.branches } : {}) };
 }

@@ -120,6 +120,11 @@ export interface WorkItem {
    * a refused write and a fresh read.
    */
   readonly state?: InstanceState;
+  /**
+   * A join's wake-up from the last branch instance to end: the branch instances as it read them, all ended (an ended
+   * branch does not change), so the join need not read them again. Taken on a first delivery only, like `state`.
+   */
+  readonly branches?: readonly InstanceState[];
 }
 
 /** A new instance rides along with its work item (saving the processing host a read) when this small. */

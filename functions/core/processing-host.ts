@@ -5,7 +5,7 @@ import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
 import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, UnknownOrchestration, describeError } from './errors.ts';
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type JoinEntry, type Lease, type OutboxEntry } from './instance.ts';
 import { takeoverBefore, tooShortForExclusiveStep, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
-import { MAX_DELAY_SECONDS, workItem, type Clock, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
+import { MAX_DELAY_SECONDS, MAX_HINT_BYTES, workItem, type Clock, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InboundMessage } from './message.ts';
 import type { OrchestrationRegistry } from './registry.ts';
 import type { CompiledOrchestration } from './definition.ts';
@@ -84,7 +84,7 @@ export class ProcessingHost {
   async process(item: WorkItem, delivery: Delivery): Promise<ProcessOutcome> {
     try {
       // A first delivery may start from the state its work item carries; a redelivery reads afresh.
-      return await this.#processOnce(item, delivery, delivery.receiveCount === 1 ? item.state : undefined);
+      return await this.#processOnce(item, delivery, delivery.receiveCount === 1 ? item.state : undefined, delivery.receiveCount === 1 ? item.branches : undefined);
     } catch (error) {
       if (!(error instanceof OwnershipLost)) throw error;
       // Another host committed first (or the hint was stale). Its run may not have seen what this work
@@ -93,7 +93,7 @@ export class ProcessingHost {
     }
   }
 
-  async #processOnce(item: WorkItem, delivery: Delivery, hint: InstanceState | undefined): Promise<ProcessOutcome> {
+  async #processOnce(item: WorkItem, delivery: Delivery, hint: InstanceState | undefined, endedBranches?: readonly InstanceState[]): Promise<ProcessOutcome> {
     const { store, clock, lease, hostId, registry } = this.#deps;
     // The lease belongs to this call, not to the host: two work items of one instance handled at once on
     // the same host (a batch runs its records concurrently) must not both think they hold it.
@@ -107,7 +107,10 @@ export class ProcessingHost {
     const inbox = async () => (deliveries ??= await store.deliveries(state!.instanceId));
     const settled = (messageIds: readonly string[]) => store.settled(state!.instanceId, messageIds);
     const settling = new Set<string>();
-    let branches: InstanceState[] | undefined;
+    let branches: readonly InstanceState[] | undefined;
+    // The join's branch instances: as the last one to end read them when they all ended, else from the store.
+    const loadBranches = async (joining: readonly string[]) =>
+      endedBranches && joining.every((id) => endedBranches.some((b) => b.instanceId === id && branchEnded(b))) ? endedBranches : this.#loadAll(joining);
 
     if (state.status === InstanceStatus.Waiting) {
       // Its host died between commit and dispatch: its work item comes back and sends the outbox now.
@@ -131,7 +134,7 @@ export class ProcessingHost {
         const joining = orchestration ? forkedBranches(orchestration, state) : [];
         if (joining.length > 0) {
           // At a join: nothing to do until every branch instance ended (the last one to end wakes it again).
-          branches = await this.#loadAll(joining);
+          branches = await loadBranches(joining);
           if (branches.length < joining.length || !branches.every(branchEnded)) {
             if (item.reason === 'sweep') await this.#tendJoin(state, joining, branches);
             return { result: 'done', detail: 'waiting for its parallel branches', instance: state, idle: item.reason !== 'sweep' };
@@ -195,7 +198,7 @@ export class ProcessingHost {
       let result;
       try {
         const joining = forkedBranches(orchestration, state);
-        if (joining.length > 0) branches ??= await this.#loadAll(joining);
+        if (joining.length > 0) branches ??= await loadBranches(joining);
         result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease, fencingToken: state.revision, inbox, settled, branches, schemas: registry });
         branches = undefined;
       } finally {
@@ -454,12 +457,15 @@ export class ProcessingHost {
         // Each branch reads its siblings after its own end was committed, so of two that end at once at least the
         // later reader sees both ended (both may: the join runs once all the same). A sibling missing or not ended
         // means another wake-up is still to come, or the join's watch finds it (core/due.ts).
-        if (entry.siblings && (await this.#loadAll(entry.siblings)).filter(branchEnded).length < entry.siblings.length) continue;
+        const siblings = entry.siblings ? await this.#loadAll(entry.siblings) : [];
+        if (entry.siblings && siblings.filter(branchEnded).length < entry.siblings.length) continue;
         // A wake-up sent by a branch that saw every sibling ended is enough alone: the join it wakes sees them all.
         // Two such branches on this host (a fork's branches often share a batch) send it once. Should the first send
         // fail, its branch's work item comes back and sends it again, so skipping the second loses nothing.
         if (entry.siblings && !this.#firstWake(entry)) continue;
-        items.push({ instanceId: entry.instanceId, reason: 'join' });
+        // It read them all ended: the join may take them as read (when small enough to ride along).
+        const ended = entry.siblings && branchEnded(from) ? [...siblings, from] : undefined;
+        items.push(ended && JSON.stringify(ended).length <= MAX_HINT_BYTES ? { instanceId: entry.instanceId, reason: 'join', branches: ended } : { instanceId: entry.instanceId, reason: 'join' });
       } else if (entry.kind === 'retire') {
         await store.retire(entry.instanceIds, clock.now());
       }

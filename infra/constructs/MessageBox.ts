@@ -60,12 +60,21 @@ export class MessageBox extends Construct {
   grant(grantee: IGrantable, access: MessageBoxAccess): void {
     const table = this.table.tableArn;
     const statements = {
-      create: [new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem'], resources: [table] })],
-      // PutItem: a step's effects create instances (parallel branches, Start Orchestration) and fill inboxes.
-      step: [new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem'], resources: [table] })],
+      // Create instances and suspended messages (PutItem), deliver to an inbox (PutItem, and the due mark: UpdateItem),
+      // tell a redelivery from a new message (GetItem, the inbox: Query, settled messages: BatchGetItem).
+      create: [new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], resources: [table] })],
+      // PutItem: a step's effects create instances (parallel branches, Start Orchestration) and fill inboxes; settling
+      // taken messages writes their records (PutItem) and removes them from the inbox (DeleteItem).
+      step: [new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'], resources: [table] })],
       sweep: [
         // What is due (the sweep itself), and the suspended counts it publishes for the alarms.
         new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table}/index/${MESSAGEBOX.dueIndex.name}`, `${table}/index/${MESSAGEBOX.statusIndex.name}`] }),
+        // The items of the entries it reads (whether they ended), and its own cursor items, only those.
+        new PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [table] }),
+        new PolicyStatement({
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [table],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SWEEP#*'] } },
+        }),
       ],
     }[access];
     for (const statement of statements) grantee.grantPrincipal.addToPrincipalPolicy(statement);

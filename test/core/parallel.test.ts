@@ -186,6 +186,30 @@ describe('Parallel Actions', () => {
     expect(w.sendPort.sent.filter((m) => m.messageType === 'Joined')).toHaveLength(1);
   });
 
+  it('takes its branch instances as the last one to end read them, and reads them itself on a redelivery', async () => {
+    const w = createWorld([twoBranches]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    for (const item of w.workQueue.items.splice(0)) await w.host('b').process(item, { receiveCount: 1 });
+    const [wake] = w.workQueue.items.splice(0);
+    expect(wake!.branches!.map((b) => b.branchOf!.branch).sort()).toEqual(['left', 'right']);
+    const loads: string[] = [];
+    const load = w.store.load.bind(w.store);
+    w.store.load = async (id) => { loads.push(id); return load(id); };
+    await w.host('c').process(wake!, { receiveCount: 2 });
+    expect(loads.filter((id) => id.includes('~'))).toHaveLength(2);
+    loads.splice(0);
+    const again = createWorld([twoBranches]);
+    await again.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await again.host('a').process(again.workQueue.items.shift()!, { receiveCount: 1 });
+    for (const item of again.workQueue.items.splice(0)) await again.host('b').process(item, { receiveCount: 1 });
+    const againLoad = again.store.load.bind(again.store);
+    again.store.load = async (id) => { loads.push(id); return againLoad(id); };
+    await again.host('c').process(again.workQueue.items.shift()!, { receiveCount: 1 });
+    expect(loads.filter((id) => id.includes('~'))).toEqual([]);
+    expect(again.sendPort.sent.find((m) => m.messageType === 'Joined')!.body).toEqual({ left: 'L', right: 'R', shared: 'right', untouched: 1 });
+  });
+
   it('raises a failed branch at the join, where the enclosing scope compensates what the other branch did', async () => {
     const { main, sent, w } = await runOne([orchestration('ForkFails', 1, [
       receive('r', 'Go', { into: 'go' }),

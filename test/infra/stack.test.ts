@@ -109,7 +109,7 @@ describe('BatonStack', () => {
     const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => !id.includes('DurableTimers') && !id.startsWith('Tracking')).map(([, p]) => p);
     const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
     const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
-    expect(new Set(dynamo.flatMap((st) => [st.Action].flat()))).toEqual(new Set(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query']));
+    expect(new Set(dynamo.flatMap((st) => [st.Action].flat()))).toEqual(new Set(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem']));
     // The processing host creates instances (parallel branches, started orchestrations): a conditional PutItem.
     const hostActions = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => id.includes('ProcessingHost'))
       .flatMap(([, p]) => (p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((st) => [st.Action].flat()));

@@ -125,6 +125,9 @@ for (const target of targets) {
     });
 
     it('lists only what is due, in requests that do not grow with the instances that are not (path 5)', async () => {
+      // A table of its own: the sweep cursors other tests moved would pass over entries this test backdates.
+      const own = await provision({ dynamo: new DynamoDBClient({ endpoint }), sqs: sqsClient({ endpoint }) }, `due${process.pid}${Date.now().toString(36)}`);
+      const store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint, meter }), own.tableName);
       const t0 = Date.now();
       const waiting = (state: ReturnType<typeof fresh>, timerDue?: number) => ({
         ...state, status: InstanceStatus.Waiting, revision: 1, updatedAt: t0,
@@ -148,19 +151,59 @@ for (const target of targets) {
       await store.create(branch);
 
       meter.reset();
-      const due = (await store.listDue(t0 - 30_000)).filter((e) => [timer, unread, lost, join, branch].some((s) => s.instanceId === e.instanceId));
-      expect(due.map((e) => e.instanceId).sort()).toEqual([timer, unread, lost, join].map((s) => s.instanceId).sort());
+      const ours = (entries: { instanceId: string }[]) => entries.filter((e) => [timer, unread, lost, join, branch].some((s) => s.instanceId === e.instanceId)).map((e) => e.instanceId).sort();
+      expect(ours(await store.listDue(t0 - 30_000))).toEqual([timer, lost, join].map((s) => s.instanceId).sort());
       // One query per shard, whatever the number of instances that are not due.
       expect(meter.snapshot()['DynamoDB.Query']).toBe(8);
+      // The delivery is due from when it was delivered (the sweeper's cursor never passes a time that recent).
+      expect(ours(await store.listDue(Date.now() + 1))).toEqual([timer, unread, lost, join].map((s) => s.instanceId).sort());
 
       // The unread delivery rests once the instance had nothing to take; the join until its next check.
       await store.rest(unread.instanceId, 1, undefined);
       await store.rest(join.instanceId, 1, t0 + 120_000);
-      const after = (await store.listDue(t0 - 30_000)).map((e) => e.instanceId);
+      const after = (await store.listDue(Date.now() + 1)).map((e) => e.instanceId);
       expect(after).toContain(timer.instanceId);
       expect(after).not.toContain(unread.instanceId);
       expect(after).not.toContain(join.instanceId);
       expect((await store.listDue(t0 + 120_001)).map((e) => e.instanceId)).toContain(join.instanceId);
+    });
+
+    it('keeps an ended instance\'s due entry (no index write to take it out) and passes over it once; one still due holds its place', async () => {
+      // A table of its own: what other tests left due would hold the cursor.
+      const own = await provision({ dynamo: new DynamoDBClient({ endpoint }), sqs: sqsClient({ endpoint }) }, `cursor${process.pid}${Date.now().toString(36)}`);
+      const counted = new RequestMeter();
+      const sweeping = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint, meter: counted }), own.tableName);
+      const t = Date.now();
+      // Twenty orchestrations that started and ended three minutes ago; a sweep now reads up to 30 s ago.
+      const ended = Array.from({ length: 20 }, () => fresh(t - 200_000));
+      for (const state of ended) {
+        await sweeping.create(state);
+        await sweeping.commit({ ...state, status: InstanceStatus.Completed, revision: 1, updatedAt: t - 199_000 }, 0, 'h', t);
+      }
+      const item = (await raw.send(new GetCommand({ TableName: own.tableName, Key: { pk: `I#${ended[0]!.instanceId}`, sk: 'STATE' }, ConsistentRead: true }))).Item!;
+      expect(item.duePk).toBeDefined();
+      expect(await sweeping.listDue(t - 30_000)).toEqual([]);
+      // Passed over: the next sweep reads none of their items again.
+      counted.reset();
+      expect(await sweeping.listDue(t - 29_000)).toEqual([]);
+      expect(counted.snapshot()['DynamoDB.BatchGetItem'] ?? 0).toBe(0);
+      // A running orchestration nobody leased (its work item lost) is due, and found by every sweep until it moves,
+      // without holding back the cursor: what ended after it is still read once.
+      const lost = fresh(t - 100_000);
+      await sweeping.create(lost);
+      const after = Array.from({ length: 5 }, () => fresh(t - 90_000));
+      for (const state of after) {
+        await sweeping.create(state);
+        await sweeping.commit({ ...state, status: InstanceStatus.Completed, revision: 1, updatedAt: t - 89_000 }, 0, 'h', t);
+      }
+      expect((await sweeping.listDue(t - 20_000)).map((e) => e.instanceId)).toEqual([lost.instanceId]);
+      counted.reset();
+      expect((await sweeping.listDue(t - 19_000)).map((e) => e.instanceId)).toEqual([lost.instanceId]);
+      // One item read: the held entry's, looked at again; none of the five that ended.
+      expect(counted.snapshot()['DynamoDB.BatchGetItem']).toBe(1);
+      // Once it moves (here, it ends), it is let go.
+      await sweeping.commit({ ...lost, status: InstanceStatus.Completed, revision: 1, updatedAt: t }, 0, 'h', t);
+      expect(await sweeping.listDue(t - 18_000)).toEqual([]);
     });
 
     it('settles taken messages out of the inbox and keeps a late copy of one out', async () => {
