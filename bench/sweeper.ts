@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
-import { RequestMeter } from '../functions/adapters/request-meter.ts';
+import { DYNAMODB_WRITES, RequestMeter } from '../functions/adapters/request-meter.ts';
 import { systemClock } from '../functions/adapters/system-clock.ts';
 import { activate } from '../functions/core/engine.ts';
 import { InstanceStatus, type InstanceState } from '../functions/core/instance.ts';
@@ -87,8 +87,9 @@ try {
   await stack.stop();
 }
 
-function reads(meter: RequestMeter): { requests: number; readUnits: number } {
+/** Requests, and the capacity units they consumed: read units, and write units (the sweep's cursor items). */
+function reads(meter: RequestMeter): { requests: number; readUnits: number; writeUnits: number } {
   const requests = [...meter.calls.entries()].filter(([op]) => op.startsWith('DynamoDB.')).reduce((n, [, c]) => n + c, 0);
-  const readUnits = [...meter.capacityUnits.values()].reduce((n, c) => n + c, 0);
-  return { requests, readUnits: Math.round(readUnits * 10) / 10 };
+  const units = (writes: boolean) => [...meter.capacityUnits.entries()].filter(([op]) => DYNAMODB_WRITES.includes(op) === writes).reduce((n, [, c]) => n + c, 0);
+  return { requests, readUnits: Math.round(units(false) * 10) / 10, writeUnits: Math.round(units(true) * 10) / 10 };
 }
