@@ -43,6 +43,11 @@ const INBOX = 'MSG#';
 const TAKEN = 'TOOK#';
 /** SQS keeps a message at most 14 days: past that (and a day's margin) no copy of a settled one can come back. */
 const SETTLED_RECORD_SECONDS = 15 * 86_400;
+/**
+ * Entries one sweep reads in a shard at most: after an outage, the ended instances' entries ahead of the cursor are
+ * passed over a few thousand at a time, each sweep saving how far it got, so no sweep outlives its time limit.
+ */
+const MAX_READ_PER_SWEEP = 5_000;
 /** Due entries a shard's sweep cursor holds past it (looked at again each sweep until they move); the rest wait ahead of it. */
 const MAX_HELD = 200;
 /** BatchGetItem takes at most 100 keys. */
@@ -192,6 +197,16 @@ export class DynamoDbInstanceStore implements InstanceStore {
     return Item === undefined ? undefined : { status: Item.status as InstanceStatus, createdAt: Item.createdAt === undefined ? undefined : Number(Item.createdAt) };
   }
 
+  async dueOf(instanceId: string): Promise<{ due: boolean; status: InstanceStatus; revision: number } | undefined> {
+    const { Item } = await this.#client.send(new GetCommand({
+      TableName: this.#table,
+      Key: { pk: instanceKey(instanceId), sk: STATE },
+      ProjectionExpression: 'pk, #status, rev, dueAt',
+      ExpressionAttributeNames: { '#status': 'status' },
+    }));
+    return Item === undefined ? undefined : { due: Item.dueAt !== undefined, status: Item.status as InstanceStatus, revision: Number(Item.rev) };
+  }
+
   async markDispatched(instanceId: string, revision: number): Promise<void> {
     // If the instance moved on, that later commit carries its own outbox.
     await this.#updateUnlessMoved(instanceId, 'SET dispatchedRev = :rev', '#rev = :rev', { '#rev': 'rev' }, { ':rev': revision });
@@ -296,6 +311,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
 
     let start = cursor?.after as Record<string, unknown> | undefined;
     let passed = start;
+    let read = 0;
     // Everything up to the cursor was looked at, and what is held is above: nothing new to read yet.
     if (!start || Number(start.dueAt) < before) {
       do {
@@ -319,7 +335,8 @@ export class DynamoDbInstanceStore implements InstanceStore {
           passed = { pk: entry.pk, sk: entry.sk, duePk: entry.duePk, dueAt: entry.dueAt };
         }
         start = held.length >= MAX_HELD ? undefined : page.LastEvaluatedKey;
-      } while (start && due.length < limit);
+        read += entries.length;
+      } while (start && due.length < limit && read < MAX_READ_PER_SWEEP);
     }
     const next = { after: passed, held };
     if (JSON.stringify(next) !== JSON.stringify({ after: cursor?.after, held: cursor?.held ?? [] })) {
@@ -339,6 +356,8 @@ export class DynamoDbInstanceStore implements InstanceStore {
         }));
         for (const item of reply.Responses?.[this.#table] ?? []) found.set(String(item.pk), item);
         keys = reply.UnprocessedKeys?.[this.#table]?.Keys;
+        // Left unprocessed under throttling: ask again after a pause, not at once.
+        if (keys?.length) await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
     return found;

@@ -38,6 +38,13 @@ export const DUE_WINDOW_MS = 60_000;
 export const JOIN_CHECK = { minMs: DUE_WINDOW_MS, maxMs: 36 * 3_600_000 } as const;
 
 /** The end of the window, counted from the instance's creation, that `at` falls in (always after `at`). */
+/**
+ * How long after a fork its branch instances are surely still there: under the MessageBox's retention (7 days) less a
+ * margin, they cannot have expired yet. A join that finds one missing later may have lost it to expiry (its watch
+ * failed for days): it is suspended, saying so, rather than running the branch again.
+ */
+export const FORKED_BRANCHES_KEPT_MS = 6 * 86_400_000;
+
 const windowed = (state: InstanceState, at: number) => state.createdAt + (Math.floor((at - state.createdAt) / DUE_WINDOW_MS) + 1) * DUE_WINDOW_MS;
 
 /** Whether the instance waits at a Parallel Actions join (its branches forked, not yet joined). */

@@ -80,6 +80,11 @@ export interface InstanceStore {
    * not take yet. A no-op once it moved on.
    */
   rest(instanceId: string, revision: number, nextDue: number | undefined): Promise<void>;
+  /**
+   * Whether an instance has a due time recorded (its due-index entry), with its status and revision; undefined when it
+   * does not exist. An eventually consistent read of a few attributes.
+   */
+  dueOf(instanceId: string): Promise<{ readonly due: boolean; readonly status: InstanceStatus; readonly revision: number } | undefined>;
   /** Keeps a message that could not be processed. Idempotent on messageId. */
   putSuspendedMessage(message: SuspendedMessage): Promise<void>;
   listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { activateOrDeliver } from './activation.ts';
-import { atJoin, nextJoinCheck, timerDueOf } from './due.ts';
+import { atJoin, FORKED_BRANCHES_KEPT_MS, JOIN_CHECK, nextJoinCheck, timerDueOf } from './due.ts';
 import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
 import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, UnknownOrchestration, describeError } from './errors.ts';
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type JoinEntry, type Lease, type OutboxEntry } from './instance.ts';
@@ -132,6 +132,12 @@ export class ProcessingHost {
           return { result: 'done', detail: 'timer hop', instance: state };
         }
         const joining = orchestration ? forkedBranches(orchestration, state) : [];
+        if (!orchestration && atJoin(state)) {
+          // Its version is not deployed here: the branches cannot be named without it. Keep the join's watch (its
+          // branches must not be let expire unnoticed) instead of clearing it as a wake-up with nothing to do would.
+          if (item.reason === 'sweep') await store.rest(state.instanceId, state.revision, nextJoinCheck(state, clock.now()));
+          return { result: 'done', detail: `waiting at a join of ${state.orchestration} version ${state.version}, which is not deployed on host ${this.#deps.hostId}`, instance: state };
+        }
         if (joining.length > 0) {
           // At a join: nothing to do until every branch instance ended (the last one to end wakes it again).
           branches = await loadBranches(joining);
@@ -145,9 +151,10 @@ export class ProcessingHost {
           if (!(await inbox()).some(fresh)) return this.#rest(item, state, 'waiting; nothing new in its inbox');
         }
       }
-    } else if (state.status === InstanceStatus.Suspended && item.reason === 'sweep' && orchestration && atJoin(state)) {
+    } else if (state.status === InstanceStatus.Suspended && item.reason === 'sweep' && atJoin(state)) {
       // Suspended at a join, its branches still need watching: those that ended must not expire before it resumes.
-      await this.#tendJoin(state, forkedBranches(orchestration, state), await this.#loadAll(forkedBranches(orchestration, state)));
+      if (orchestration) await this.#tendJoin(state, forkedBranches(orchestration, state), await this.#loadAll(forkedBranches(orchestration, state)));
+      else await store.rest(state.instanceId, state.revision, nextJoinCheck(state, clock.now()));
       return { result: 'done', detail: 'instance is suspended at a join', instance: state };
     } else if (state.status !== InstanceStatus.Running) {
       // The last commit's effects may not have gone out if the host that made it died before dispatching.
@@ -270,14 +277,41 @@ export class ProcessingHost {
     const now = clock.now();
     const ended = branches.filter(branchEnded).map((b) => b.instanceId);
     if (ended.length > 0) await store.retire(ended, now);
-    if (branches.length < joining.length) await this.#dispatch(state.outbox.filter((e) => e.kind === 'fork'), state);
+    if (branches.length < joining.length) {
+      // Never created (the fork's work item lost before it went out): fork it again, creating is idempotent. Past the
+      // time a branch that ended is surely kept, it may have expired instead: running it again could repeat what it
+      // did, so the join is suspended with the reason, for an operator.
+      if (now - state.updatedAt < FORKED_BRANCHES_KEPT_MS) await this.#dispatch(state.outbox.filter((e) => e.kind === 'fork'), state);
+      else if (state.status !== InstanceStatus.Suspended) {
+        const missing = joining.filter((id) => !branches.some((b) => b.instanceId === id));
+        await this.#commitSuspended(state, `branch instance(s) ${missing.join(', ')} of its join are missing ${Math.round((now - state.updatedAt) / 86_400_000)} days after the fork: not created, or expired while nothing watched the join`);
+        return;
+      }
+    }
     const running = branches.filter((b) => b.status === InstanceStatus.Running).map((b) => ({ instanceId: b.instanceId, reason: 'sweep' }));
     if (running.length > 0) await workQueue.enqueue(running);
     await store.rest(state.instanceId, state.revision, nextJoinCheck(state, now));
   }
 
+  /**
+   * A branch ended before its siblings: its join must be watched (core/due.ts) while it waits. One forked by this
+   * version is, from its creation; one forked before 0.3 is not (that version gave a join no due time), and is given one
+   * now, so a branch that ended is not let expire, nor a lost last wake-up left unseen.
+   */
+  async #watchJoin(instanceId: string): Promise<void> {
+    const { store, clock } = this.#deps;
+    const join = await store.dueOf(instanceId);
+    if (join && !join.due && (join.status === InstanceStatus.Waiting || join.status === InstanceStatus.Suspended)) {
+      await store.rest(instanceId, join.revision, clock.now() + JOIN_CHECK.minMs);
+    }
+  }
+
   /** Joins this host sent a last-branch wake-up for lately, by join (instance and fork), when. */
   readonly #wokenJoins = new Map<string, number>();
+
+  #forgetWake(instanceId: string): void {
+    for (const key of this.#wokenJoins.keys()) if (key.startsWith(`${instanceId} `)) this.#wokenJoins.delete(key);
+  }
 
   /** Whether this is the first wake-up of its join this host sends (within a minute; older ones are forgotten). */
   #firstWake(entry: JoinEntry): boolean {
@@ -351,13 +385,17 @@ export class ProcessingHost {
         throw new UnknownOrchestration(`cannot resume instance ${instanceId}: its last effects start orchestration ${entry.orchestration}, which is not known to ${hostId}`, entry.orchestration);
       }
     }
-    await this.#dispatch(state.outbox, state);
+    // A join's wake-up goes out after the commit: the join reads this instance, which must be ended by then, not still
+    // suspended (else the join would find it running and rest until its next check).
+    const wakes = state.outbox.filter((e) => e.kind === 'join');
+    await this.#dispatch(state.outbox.filter((e) => e.kind !== 'join'), state);
     const now = clock.now();
     const { suspendedFrom, ...rest } = state;
     const base = { ...rest, outbox: [], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
     if (suspendedFrom) {
       const ended: InstanceState = { ...base, status: suspendedFrom.status, error: suspendedFrom.error };
       await this.#commit(ended, state.revision, takeoverBefore(now, lease));
+      if (wakes.length > 0) await this.#dispatch(wakes, ended);
       return ended;
     }
     const next: InstanceState = { ...base, status: InstanceStatus.Running, error: undefined };
@@ -458,7 +496,10 @@ export class ProcessingHost {
         // later reader sees both ended (both may: the join runs once all the same). A sibling missing or not ended
         // means another wake-up is still to come, or the join's watch finds it (core/due.ts).
         const siblings = entry.siblings ? await this.#loadAll(entry.siblings) : [];
-        if (entry.siblings && siblings.filter(branchEnded).length < entry.siblings.length) continue;
+        if (entry.siblings && siblings.filter(branchEnded).length < entry.siblings.length) {
+          await this.#watchJoin(entry.instanceId);
+          continue;
+        }
         // A wake-up sent by a branch that saw every sibling ended is enough alone: the join it wakes sees them all.
         // Two such branches on this host (a fork's branches often share a batch) send it once. Should the first send
         // fail, its branch's work item comes back and sends it again, so skipping the second loses nothing.
@@ -470,7 +511,14 @@ export class ProcessingHost {
         await store.retire(entry.instanceIds, clock.now());
       }
     }
-    if (items.length > 0) await workQueue.enqueue(items);
+    if (items.length === 0) return;
+    try {
+      await workQueue.enqueue(items);
+    } catch (error) {
+      // Not sent: its branch's work item comes back and sends it again, which must not look like a second wake-up.
+      for (const item of items) if (item.reason === 'join') this.#forgetWake(item.instanceId);
+      throw error;
+    }
   }
 
   /**

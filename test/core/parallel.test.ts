@@ -8,6 +8,8 @@ import { DefinitionError, UnknownOrchestration } from '../../functions/core/erro
 import type { InstanceState } from '../../functions/core/instance.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { createWorld, settle } from '../helpers/world.ts';
+import { sweep } from '../../functions/core/sweeper.ts';
+import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
 import { rawMessage } from '../helpers/orders.ts';
 
 const out = (id: string, type: string, body: (ctx: { vars: Record<string, unknown> }) => unknown = () => ({})) => send(id, 'send', type, body);
@@ -208,6 +210,68 @@ describe('Parallel Actions', () => {
     await again.host('c').process(again.workQueue.items.shift()!, { receiveCount: 1 });
     expect(loads.filter((id) => id.includes('~'))).toEqual([]);
     expect(again.sendPort.sent.find((m) => m.messageType === 'Joined')!.body).toEqual({ left: 'L', right: 'R', shared: 'right', untouched: 1 });
+  });
+
+  it('joins at once when a branch suspended after it ended is resumed: its wake-up goes out after it is ended again', async () => {
+    const w = createWorld([twoBranches]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const [left, right] = w.workQueue.items.splice(0);
+    await w.host('b').process(left!, { receiveCount: 1 });
+    // Its last effects kept failing: an ended branch is suspended, keeping them.
+    await w.host('b').suspend(left!, 'send port down');
+    await w.host('b').process(right!, { receiveCount: 1 });
+    expect(w.workQueue.items).toEqual([]);
+    await w.host('admin').resume(left!.instanceId);
+    await settle(w);
+    expect(w.sendPort.sent.filter((m) => m.messageType === 'Joined')).toHaveLength(1);
+  });
+
+  it('sends a join\'s wake-up again when the first send failed and the branch\'s work item came back to the same host', async () => {
+    const w = createWorld([twoBranches]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const [left, right] = w.workQueue.items.splice(0);
+    const host = w.host('b');
+    await host.process(left!, { receiveCount: 1 });
+    const enqueue = w.workQueue.enqueue.bind(w.workQueue);
+    w.workQueue.enqueue = async () => { throw new Error('SQS throttled'); };
+    await expect(host.process(right!, { receiveCount: 1 })).rejects.toThrow('SQS throttled');
+    w.workQueue.enqueue = enqueue;
+    await host.process(right!, { receiveCount: 2 });
+    expect(w.workQueue.items.map((i) => i.reason)).toEqual(['join']);
+  });
+
+  it('gives a join forked before its version watched joins a due time when a branch ends before its siblings', async () => {
+    const w = createWorld([twoBranches]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const [left] = w.workQueue.items.splice(0);
+    const parentId = left!.instanceId.split('~')[0]!;
+    // As 0.2 left it: waiting at the join, nothing due.
+    w.store.overrides.set(parentId, undefined);
+    expect((await w.store.dueOf(parentId))!.due).toBe(false);
+    await w.host('b').process(left!, { receiveCount: 1 });
+    expect((await w.store.dueOf(parentId))!.due).toBe(true);
+  });
+
+  it('suspends a join whose branch is missing long after the fork (it may have expired) instead of running it again', async () => {
+    const w = createWorld([twoBranches]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const [left] = w.workQueue.items.splice(0);
+    const parentId = left!.instanceId.split('~')[0]!;
+    await w.host('b').process(left!, { receiveCount: 1 });
+    w.workQueue.items.splice(0);
+    // Seven days on, with nothing watching: the ended branch expired, the other's work item is long gone.
+    w.clock.advance(7 * 86_400_000 + 60_000);
+    w.store.overrides.delete(parentId);
+    await sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock }, { staleAfterMs: 30_000, lease: DEFAULT_LEASE });
+    await w.host('c').process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const parent = (await w.store.load(parentId))!;
+    expect(parent.status).toBe('suspended');
+    expect(parent.error!.reason).toMatch(/missing 7 days after the fork/);
+    expect(states(w).filter((s) => s.branchOf).length).toBeLessThanOrEqual(1);
   });
 
   it('raises a failed branch at the join, where the enclosing scope compensates what the other branch did', async () => {

@@ -157,6 +157,11 @@ export class MemoryInstanceStore implements InstanceStore {
     this.overrides.set(instanceId, nextDue);
   }
 
+  async dueOf(instanceId: string): Promise<{ due: boolean; status: InstanceStatus; revision: number } | undefined> {
+    const state = await this.load(instanceId);
+    return state && { due: this.#dueAt(state) !== undefined, status: state.status, revision: state.revision };
+  }
+
   async markDispatched(instanceId: string, revision: number): Promise<void> {
     this.writes++;
     const current = await this.load(instanceId);
