@@ -367,7 +367,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
    * The newest entries of the due index (running orchestrations and joins are among them; ended instances' entries
    * are older), at most `limit` in all, each shard its share: the listings' source, not the sweeper's.
    */
-  async #newestDue(limit: number): Promise<Record<string, any>[]> {
+  async #newestDue(limit: number, within?: { from: number; to: number }): Promise<Record<string, any>[]> {
     const { dueIndex } = MESSAGEBOX;
     const perShard = Math.max(1, Math.ceil(limit / MESSAGEBOX.statusShards));
     const shards = await Promise.all([...Array(MESSAGEBOX.statusShards).keys()].map(async (shard) => {
@@ -377,9 +377,9 @@ export class DynamoDbInstanceStore implements InstanceStore {
         const page = await this.#client.send(new QueryCommand({
           TableName: this.#table,
           IndexName: dueIndex.name,
-          KeyConditionExpression: '#duePk = :pk',
-          ExpressionAttributeNames: { '#duePk': dueIndex.partitionKey },
-          ExpressionAttributeValues: { ':pk': `DUE#${shard}` },
+          KeyConditionExpression: `#duePk = :pk${within ? ' AND #dueAt BETWEEN :from AND :to' : ''}`,
+          ExpressionAttributeNames: { '#duePk': dueIndex.partitionKey, ...(within ? { '#dueAt': dueIndex.sortKey } : {}) },
+          ExpressionAttributeValues: { ':pk': `DUE#${shard}`, ...(within ? { ':from': within.from, ':to': within.to } : {}) },
           Limit: perShard - items.length,
           ExclusiveStartKey: start,
           ScanIndexForward: false,
@@ -462,7 +462,10 @@ export class DynamoDbInstanceStore implements InstanceStore {
     if (!LISTED.has(status)) throw new Error(`status "${status}" is not listed; listed: ${[...LISTED].join(', ')}`);
     const indexed = status === InstanceStatus.Running ? [] : (await this.#queryShards(status, limit)).map(fromItem);
     if (status === InstanceStatus.Suspended) return indexed;
-    const inFlight = (await this.#fetch(await this.#newestDue(limit))).map(fromItem).filter((state) => state.status === status && (status === InstanceStatus.Running || atJoin(state)));
+    // A running instance is due within a lease and a window of now (core/due.ts), or in the past when stranded: read
+    // that stretch only, so timers due days ahead do not crowd it out.
+    const within = status === InstanceStatus.Running ? { from: Date.now() - 86_400_000, to: Date.now() + 60 * 60_000 } : undefined;
+    const inFlight = (await this.#fetch(await this.#newestDue(limit, within))).map(fromItem).filter((state) => state.status === status && (status === InstanceStatus.Running || atJoin(state)));
     return [...indexed, ...inFlight].slice(0, limit);
   }
 
