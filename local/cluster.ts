@@ -61,6 +61,12 @@ export interface ClusterOptions {
   readonly log?: (line: string) => void;
   /** Count the tracking function's requests (the bench reports its writes apart from the hosts'). */
   readonly trackingMeter?: RequestMeter;
+  /**
+   * Run tracking (the MessageBox's stream into the history table) in this process. @default true. The bench's latency
+   * model turns it off: on AWS it is a function of its own, here it would share the emulator's process and cores with
+   * the host instances whose scale-out is measured.
+   */
+  readonly tracking?: boolean;
 }
 
 export interface HostInstanceState {
@@ -147,7 +153,8 @@ export class LocalCluster {
     const workQueue = new SqsWorkQueue(sqsClient({ endpoint: this.endpoint, region }), this.resources.queues.work.url);
     // Tracking, as the stack's tracking function runs it: the MessageBox's stream into the history table.
     this.history = new DynamoDbHistory(dynamoDbDocumentClient({ endpoint: this.endpoint, region, meter: o.trackingMeter }), this.resources.historyTableName);
-    if (this.resources.streamArn) {
+    if (o.tracking === false) o.log?.('tracking is off (asked)');
+    else if (this.resources.streamArn) {
       this.tracking = new StreamPoller({
         streams: new DynamoDBStreamsClient({ endpoint: this.endpoint, region }),
         streamArn: this.resources.streamArn,
