@@ -347,20 +347,8 @@ export class DynamoDbInstanceStore implements InstanceStore {
 
   /** Status and due time of the items of due entries (eventually consistent: an ended instance stays ended). */
   async #statusOf(entries: readonly Record<string, any>[]): Promise<Map<string, Record<string, any>>> {
-    const found = new Map<string, Record<string, any>>();
-    for (let i = 0; i < entries.length; i += BATCH_GET) {
-      let keys: Record<string, unknown>[] | undefined = entries.slice(i, i + BATCH_GET).map((e) => ({ pk: e.pk, sk: e.sk }));
-      while (keys?.length) {
-        const reply: { Responses?: Record<string, Record<string, any>[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } = await this.#client.send(new BatchGetCommand({
-          RequestItems: { [this.#table]: { Keys: keys, ProjectionExpression: 'pk, #status, dueAt, joinOf', ExpressionAttributeNames: { '#status': 'status' } } },
-        }));
-        for (const item of reply.Responses?.[this.#table] ?? []) found.set(String(item.pk), item);
-        keys = reply.UnprocessedKeys?.[this.#table]?.Keys;
-        // Left unprocessed under throttling: ask again after a pause, not at once.
-        if (keys?.length) await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-    return found;
+    const items = await this.#batchGet(entries.map((e) => ({ pk: e.pk, sk: e.sk })), { ProjectionExpression: 'pk, #status, dueAt, joinOf', ExpressionAttributeNames: { '#status': 'status' } });
+    return new Map(items.map((item) => [String(item.pk), item]));
   }
 
   /**
@@ -419,15 +407,25 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   async settled(instanceId: string, messageIds: readonly string[]): Promise<ReadonlySet<string>> {
-    const found = new Set<string>();
     const pk = instanceKey(instanceId);
-    for (let i = 0; i < messageIds.length; i += BATCH_GET) {
-      let keys: Record<string, unknown>[] | undefined = messageIds.slice(i, i + BATCH_GET).map((id) => ({ pk, sk: `${TAKEN}${id}` }));
-      while (keys?.length) {
+    const records = await this.#batchGet(messageIds.map((id) => ({ pk, sk: `${TAKEN}${id}` })), { ConsistentRead: true, ProjectionExpression: 'sk' });
+    return new Set(records.map((item) => String(item.sk).slice(TAKEN.length)));
+  }
+
+  /**
+   * Items by key, those that exist, a hundred keys a request (BatchGetItem's most); keys DynamoDB leaves unprocessed
+   * (it does under throttling) are asked again after a pause, not at once.
+   */
+  async #batchGet(keys: readonly Record<string, unknown>[], read: { ConsistentRead?: boolean; ProjectionExpression: string; ExpressionAttributeNames?: Record<string, string> }): Promise<Record<string, any>[]> {
+    const found: Record<string, any>[] = [];
+    for (let i = 0; i < keys.length; i += BATCH_GET) {
+      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_GET);
+      while (pending?.length) {
         const reply: { Responses?: Record<string, Record<string, any>[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } =
-          await this.#client.send(new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'sk' } } }));
-        for (const item of reply.Responses?.[this.#table] ?? []) found.add(String(item.sk).slice(TAKEN.length));
-        keys = reply.UnprocessedKeys?.[this.#table]?.Keys;
+          await this.#client.send(new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: pending, ...read } } }));
+        found.push(...(reply.Responses?.[this.#table] ?? []));
+        pending = reply.UnprocessedKeys?.[this.#table]?.Keys;
+        if (pending?.length) await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
     return found;

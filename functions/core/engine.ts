@@ -459,7 +459,7 @@ export async function run(
                   causationId,
                   revision: 0,
                   failovers: 0,
-                  branchOf: { instanceId: current.instanceId, parallel: key, fork: forks, branch: branch.name, handled },
+                  branchOf: { instanceId: current.instanceId, parallel: key, fork: forks, branch: branch.name, handled, watched: true },
                   createdAt: now,
                   updatedAt: now,
                 },

@@ -125,6 +125,11 @@ export interface BranchOf {
    * ends the branch and is raised at the join; otherwise the branch instance itself is suspended, resumable.
    */
   readonly handled: boolean;
+  /**
+   * Its join carries a due time from the fork on (core/due.ts): forked by 0.3 or later. A branch of an earlier fork
+   * has none, and gives its join one when it ends before its siblings.
+   */
+  readonly watched?: boolean;
 }
 
 export interface Lease {

@@ -131,19 +131,15 @@ export class ProcessingHost {
           await this.#armTimer(state.instanceId, timerDue);
           return { result: 'done', detail: 'timer hop', instance: state };
         }
-        const joining = orchestration ? forkedBranches(orchestration, state) : [];
-        if (!orchestration && atJoin(state)) {
-          // Its version is not deployed here: the branches cannot be named without it. Keep the join's watch (its
-          // branches must not be let expire unnoticed) instead of clearing it as a wake-up with nothing to do would.
-          if (item.reason === 'sweep') await store.rest(state.instanceId, state.revision, nextJoinCheck(state, clock.now()));
-          return { result: 'done', detail: `waiting at a join of ${state.orchestration} version ${state.version}, which is not deployed on host ${this.#deps.hostId}`, instance: state };
-        }
-        if (joining.length > 0) {
-          // At a join: nothing to do until every branch instance ended (the last one to end wakes it again).
-          branches = await loadBranches(joining);
-          if (branches.length < joining.length || !branches.every(branchEnded)) {
-            if (item.reason === 'sweep') await this.#tendJoin(state, joining, branches);
-            return { result: 'done', detail: 'waiting for its parallel branches', instance: state, idle: item.reason !== 'sweep' };
+        if (atJoin(state)) {
+          // At a join: nothing to do until every branch instance ended (the last one to end wakes it again). Without
+          // its definition its branches cannot be named: it waits, watched all the same.
+          const joining = orchestration ? forkedBranches(orchestration, state) : [];
+          if (orchestration) branches = await loadBranches(joining);
+          if (!orchestration || branches!.length < joining.length || !branches!.every(branchEnded)) {
+            if (item.reason === 'sweep') await this.#tendJoin(state, orchestration, branches);
+            const detail = orchestration ? 'waiting for its parallel branches' : `waiting at a join of ${state.orchestration} version ${state.version}, which is not deployed on host ${hostId}`;
+            return { result: 'done', detail, instance: state, idle: item.reason !== 'sweep' };
           }
         } else {
           const consumed = new Set(state.consumed ?? []);
@@ -153,8 +149,7 @@ export class ProcessingHost {
       }
     } else if (state.status === InstanceStatus.Suspended && item.reason === 'sweep' && atJoin(state)) {
       // Suspended at a join, its branches still need watching: those that ended must not expire before it resumes.
-      if (orchestration) await this.#tendJoin(state, forkedBranches(orchestration, state), await this.#loadAll(forkedBranches(orchestration, state)));
-      else await store.rest(state.instanceId, state.revision, nextJoinCheck(state, clock.now()));
+      await this.#tendJoin(state, orchestration);
       return { result: 'done', detail: 'instance is suspended at a join', instance: state };
     } else if (state.status !== InstanceStatus.Running) {
       // The last commit's effects may not have gone out if the host that made it died before dispatching.
@@ -270,33 +265,38 @@ export class ProcessingHost {
    * them. Those that ended get a fresh retention (a join can wait longer than the retention: they must still be there
    * when it joins); a running one may have lost its work item (a purged queue), so it gets one (a host with a live lease
    * on it answers "busy"); a branch that was never created (the fork's work item lost before it went out) is forked
-   * again (creating is idempotent). Then the join rests for as long again as it has waited (core/due.ts).
+   * again (creating is idempotent). Then the join rests for as long again as it has waited (core/due.ts). Without the
+   * join's definition its branches cannot be named: it only rests, keeping its watch.
    */
-  async #tendJoin(state: InstanceState, joining: readonly string[], branches: readonly InstanceState[]): Promise<void> {
+  async #tendJoin(state: InstanceState, orchestration: CompiledOrchestration | undefined, loaded?: readonly InstanceState[]): Promise<void> {
     const { store, workQueue, clock } = this.#deps;
     const now = clock.now();
-    const ended = branches.filter(branchEnded).map((b) => b.instanceId);
-    if (ended.length > 0) await store.retire(ended, now);
-    if (branches.length < joining.length) {
-      // Never created (the fork's work item lost before it went out): fork it again, creating is idempotent. Past the
-      // time a branch that ended is surely kept, it may have expired instead: running it again could repeat what it
-      // did, so the join is suspended with the reason, for an operator.
-      if (now - state.updatedAt < FORKED_BRANCHES_KEPT_MS) await this.#dispatch(state.outbox.filter((e) => e.kind === 'fork'), state);
-      else if (state.status !== InstanceStatus.Suspended) {
-        const missing = joining.filter((id) => !branches.some((b) => b.instanceId === id));
-        await this.#commitSuspended(state, `branch instance(s) ${missing.join(', ')} of its join are missing ${Math.round((now - state.updatedAt) / 86_400_000)} days after the fork: not created, or expired while nothing watched the join`);
-        return;
+    if (orchestration) {
+      const joining = forkedBranches(orchestration, state);
+      const branches = loaded ?? await this.#loadAll(joining);
+      const ended = branches.filter(branchEnded).map((b) => b.instanceId);
+      if (ended.length > 0) await store.retire(ended, now);
+      if (branches.length < joining.length) {
+        // Never created (the fork's work item lost before it went out): fork it again, creating is idempotent. Past the
+        // time a branch that ended is surely kept, it may have expired instead: running it again could repeat what it
+        // did, so the join is suspended with the reason, for an operator.
+        if (now - state.updatedAt < FORKED_BRANCHES_KEPT_MS) await this.#dispatch(state.outbox.filter((e) => e.kind === 'fork'), state);
+        else if (state.status !== InstanceStatus.Suspended) {
+          const missing = joining.filter((id) => !branches.some((b) => b.instanceId === id));
+          await this.#commitSuspended(state, `branch instance(s) ${missing.join(', ')} of its join are missing ${Math.round((now - state.updatedAt) / 86_400_000)} days after the fork: not created, or expired while nothing watched the join`);
+          return;
+        }
       }
+      const running = branches.filter((b) => b.status === InstanceStatus.Running).map((b) => ({ instanceId: b.instanceId, reason: 'sweep' }));
+      if (running.length > 0) await workQueue.enqueue(running);
     }
-    const running = branches.filter((b) => b.status === InstanceStatus.Running).map((b) => ({ instanceId: b.instanceId, reason: 'sweep' }));
-    if (running.length > 0) await workQueue.enqueue(running);
     await store.rest(state.instanceId, state.revision, nextJoinCheck(state, now));
   }
 
   /**
-   * A branch ended before its siblings: its join must be watched (core/due.ts) while it waits. One forked by this
-   * version is, from its creation; one forked before 0.3 is not (that version gave a join no due time), and is given one
-   * now, so a branch that ended is not let expire, nor a lost last wake-up left unseen.
+   * A branch of a fork made before 0.3 ended before its siblings: its join must be watched (core/due.ts) while it
+   * waits, and that version gave a join no due time. It is given one now, so a branch that ended is not let expire,
+   * nor a lost last wake-up left unseen. (A join forked since is watched from the fork: see `BranchOf.watched`.)
    */
   async #watchJoin(instanceId: string): Promise<void> {
     const { store, clock } = this.#deps;
@@ -420,7 +420,7 @@ export class ProcessingHost {
     if (!state) throw new InstanceNotFound(instanceId);
     if (state.status === InstanceStatus.Completed || state.status === InstanceStatus.Terminated) throw new InvalidTransition(instanceId, state.status, 'terminate');
     const orchestration = registry.get(state.orchestration, state.version);
-    if (!orchestration && state.cursor.threads.some((t) => t.fork !== undefined)) {
+    if (!orchestration && atJoin(state)) {
       throw new UnknownOrchestration(
         `cannot terminate instance ${instanceId}: it waits at a parallel join of orchestration ${state.orchestration}@${state.version}, which is not known to ${hostId}, ` +
         'and its branch instances are named by that definition (terminating it alone would leave them running)',
@@ -497,7 +497,7 @@ export class ProcessingHost {
         // means another wake-up is still to come, or the join's watch finds it (core/due.ts).
         const siblings = entry.siblings ? await this.#loadAll(entry.siblings) : [];
         if (entry.siblings && siblings.filter(branchEnded).length < entry.siblings.length) {
-          await this.#watchJoin(entry.instanceId);
+          if (!from.branchOf?.watched) await this.#watchJoin(entry.instanceId);
           continue;
         }
         // A wake-up sent by a branch that saw every sibling ended is enough alone: the join it wakes sees them all.

@@ -50,6 +50,14 @@ function states(w: ReturnType<typeof createWorld>): InstanceState[] {
   return [...w.store.items.values()].map((v) => JSON.parse(v) as InstanceState);
 }
 
+/** A world where `twoBranches` was started and forked: its branch instances' work items, not yet handled. */
+async function forked() {
+  const w = createWorld([twoBranches]);
+  await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+  await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
+  return { w, forks: w.workQueue.items.splice(0) };
+}
+
 async function runOne(definitions: OrchestrationDefinition[], seed = 1, type = 'Go') {
   const w = createWorld(definitions);
   await w.receiver.receive([rawMessage({ orderId: 'o-1' }, { MessageType: type })]);
@@ -130,10 +138,7 @@ describe('Parallel Actions', () => {
   });
 
   it('is woken by the last branch to end, once: a branch that ends before its sibling sends nothing, and one host sends a join one wake-up', async () => {
-    const w = createWorld([twoBranches]);
-    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
-    await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
-    const [first, second] = w.workQueue.items.splice(0);
+    const { w, forks: [first, second] } = await forked();
     await w.host('b').process(first!, { receiveCount: 1 });
     expect(w.workQueue.items).toEqual([]);
     await w.host('b').process(second!, { receiveCount: 1 });
@@ -213,10 +218,7 @@ describe('Parallel Actions', () => {
   });
 
   it('joins at once when a branch suspended after it ended is resumed: its wake-up goes out after it is ended again', async () => {
-    const w = createWorld([twoBranches]);
-    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
-    await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
-    const [left, right] = w.workQueue.items.splice(0);
+    const { w, forks: [left, right] } = await forked();
     await w.host('b').process(left!, { receiveCount: 1 });
     // Its last effects kept failing: an ended branch is suspended, keeping them.
     await w.host('b').suspend(left!, 'send port down');
@@ -228,10 +230,7 @@ describe('Parallel Actions', () => {
   });
 
   it('sends a join\'s wake-up again when the first send failed and the branch\'s work item came back to the same host', async () => {
-    const w = createWorld([twoBranches]);
-    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
-    await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
-    const [left, right] = w.workQueue.items.splice(0);
+    const { w, forks: [left, right] } = await forked();
     const host = w.host('b');
     await host.process(left!, { receiveCount: 1 });
     const enqueue = w.workQueue.enqueue.bind(w.workQueue);
@@ -243,23 +242,44 @@ describe('Parallel Actions', () => {
   });
 
   it('gives a join forked before its version watched joins a due time when a branch ends before its siblings', async () => {
-    const w = createWorld([twoBranches]);
-    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
-    await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
-    const [left] = w.workQueue.items.splice(0);
+    const { w, forks: [left] } = await forked();
     const parentId = left!.instanceId.split('~')[0]!;
-    // As 0.2 left it: waiting at the join, nothing due.
+    // As 0.2 left it: waiting at the join, nothing due, and a branch that does not know its join is watched.
     w.store.overrides.set(parentId, undefined);
+    const branch = (await w.store.load(left!.instanceId))!;
+    const { watched: _watched, ...of02 } = branch.branchOf!;
+    w.store.items.set(branch.instanceId, JSON.stringify({ ...branch, branchOf: of02 }));
     expect((await w.store.dueOf(parentId))!.due).toBe(false);
-    await w.host('b').process(left!, { receiveCount: 1 });
+    await w.host('b').process({ instanceId: left!.instanceId, reason: 'fork' }, { receiveCount: 1 });
     expect((await w.store.dueOf(parentId))!.due).toBe(true);
   });
 
+  it('reads nothing of its join when a branch forked by this version ends before its siblings (its join is watched from the fork)', async () => {
+    const { w, forks: [left] } = await forked();
+    let asked = 0;
+    const dueOf = w.store.dueOf.bind(w.store);
+    w.store.dueOf = async (id) => { asked++; return dueOf(id); };
+    await w.host('b').process(left!, { receiveCount: 1 });
+    expect(asked).toBe(0);
+  });
+
+  it('keeps watching a join whose version is not deployed on the host the sweeper woke it on', async () => {
+    const { w, forks: [left] } = await forked();
+    const parentId = left!.instanceId.split('~')[0]!;
+    w.clock.advance(100_000);
+    const config = { staleAfterMs: 30_000, lease: DEFAULT_LEASE };
+    expect(await sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock }, config)).toEqual([parentId]);
+    const wake = w.workQueue.items.find((i) => i.instanceId === parentId)!;
+    const without = w.host('old', { registry: new OrchestrationRegistry([]) });
+    await expect(without.process(wake, { receiveCount: 1 })).resolves.toMatchObject({ detail: expect.stringContaining('not deployed') });
+    // Still due, later (its next check), not cleared as a wake-up with nothing to do would be.
+    expect((await w.store.dueOf(parentId))!.due).toBe(true);
+    expect(await sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock }, config)).toEqual([]);
+    expect((await w.store.load(parentId))!.status).toBe('waiting');
+  });
+
   it('suspends a join whose branch is missing long after the fork (it may have expired) instead of running it again', async () => {
-    const w = createWorld([twoBranches]);
-    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
-    await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
-    const [left] = w.workQueue.items.splice(0);
+    const { w, forks: [left] } = await forked();
     const parentId = left!.instanceId.split('~')[0]!;
     await w.host('b').process(left!, { receiveCount: 1 });
     w.workQueue.items.splice(0);
