@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { startFauxqs } from 'fauxqs';
 import { releaseDynaliteIterators } from './dynalite-iterators.ts';
+import { wakeOneLongPollAtATime } from './fauxqs-long-polls.ts';
 import { StreamsFront } from './streams-front.ts';
 import type { ChangeFeed } from './change-feed.ts';
 
@@ -53,6 +54,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   // dynalite only closes its LevelDB (and releases the folder's lock) when its own server closes,
   // and a server that never listened cannot close: give it a loopback port nobody uses.
   if (dynamo) await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
+  await wakeOneLongPollAtATime();
   const sqs = await startFauxqs({
     port: 0,
     logger: false,

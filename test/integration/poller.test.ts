@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { sqsClient } from '../../functions/adapters/aws-clients.ts';
 import { startEmbeddedStack, type EmbeddedStack } from '../../local/embedded-stack.ts';
@@ -50,5 +50,27 @@ describe('SqsPoller (the local event source mapping)', () => {
     expect(seen.filter((s) => s.body === 'ok-2')).toHaveLength(1);
     expect(seen.filter((s) => s.body === 'poison').map((s) => s.receiveCount)).toEqual(['1', '2']);
     expect(seen.every((s) => s.kind === s.body)).toBe(true);
+  });
+
+  it('answers the long poll that gets a message and lets the others wait, as SQS does (fauxqs alone answered them all)', async () => {
+    const sqs = sqsClient({ endpoint: stack.endpoint });
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'long-polls' }));
+    const started = Date.now();
+    const polls = Array.from({ length: 6 }, async () => {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 3, MaxNumberOfMessages: 10 }));
+      return { bodies: Messages.map((m) => m.Body), afterMs: Date.now() - started };
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // One at a time, then a batch: each is taken by a poll, and only the polls that took one return early.
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'first' }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl, Entries: ['a', 'b', 'c'].map((body) => ({ Id: body, MessageBody: body })) }));
+    const answers = await Promise.all(polls);
+
+    const early = answers.filter((a) => a.afterMs < 2_500);
+    expect(answers.flatMap((a) => a.bodies).sort()).toEqual(['a', 'b', 'c', 'first']);
+    expect(early.every((a) => a.bodies.length > 0)).toBe(true);
+    expect(early.length).toBeGreaterThanOrEqual(2);
+    expect(answers.filter((a) => a.bodies.length === 0).every((a) => a.afterMs >= 2_900)).toBe(true);
   });
 });
