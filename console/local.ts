@@ -1,7 +1,6 @@
 import { userInfo } from 'node:os';
 import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { DynamoDbHistory } from '../functions/adapters/DynamoDbHistory.ts';
-import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
 import type { OrchestrationDefinition } from '../functions/core/definition.ts';
 import { UnknownOrchestration } from '../functions/core/errors.ts';
@@ -26,6 +25,8 @@ export interface ClusterAddresses {
   readonly workQueueUrl: string;
   readonly sendPortQueueUrls: Readonly<Record<string, string>>;
   readonly deadLetterQueueUrls?: Readonly<Record<string, string>>;
+  /** Where large states and bodies are (the claim check's bucket); without it only items that keep theirs are read. */
+  readonly claimCheckBucket?: string;
 }
 
 /** The operator at this keyboard. */
@@ -67,7 +68,7 @@ export function operationsFor(d: ClusterAddresses, options: OperationsOptions = 
   const { operator = localOperator(), hosts, orchestrations = NO_ORCHESTRATIONS } = options;
   // Resume and terminate as the processing host does them, named for the operator in each instance's history.
   const runtime = createRuntime(
-    { tableName: d.tableName, workQueueUrl: d.workQueueUrl, sendPorts: d.sendPortQueueUrls, hostId: `console:${operator}`, leaseMs: OWNERSHIP.leaseMs, region: d.region },
+    { tableName: d.tableName, workQueueUrl: d.workQueueUrl, sendPorts: d.sendPortQueueUrls, hostId: `console:${operator}`, leaseMs: OWNERSHIP.leaseMs, region: d.region, claimCheckBucket: d.claimCheckBucket },
     { endpoint: d.endpoint, definitions: orchestrations.definitions },
   );
   const host = runtime.processingHost;
@@ -82,7 +83,7 @@ export function operationsFor(d: ClusterAddresses, options: OperationsOptions = 
   const dynamo = dynamoDbDocumentClient({ endpoint: d.endpoint, region: d.region });
   const dlq = (name: string) => d.deadLetterQueueUrls?.[name];
   return new Operations({
-    store: new DynamoDbInstanceStore(dynamo, d.tableName),
+    store: runtime.store,
     history: new DynamoDbHistory(dynamo, d.historyTableName),
     admin: {
       resume: (instanceId) => explained(() => host.resume(instanceId)),

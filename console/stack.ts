@@ -91,6 +91,7 @@ export function addressesFromOutputs(
     workQueueUrl: outputs[STACK_OUTPUTS.workQueueUrl]!,
     sendPortQueueUrls,
     deadLetterQueueUrls: json(STACK_OUTPUTS.deadLetterQueueUrls),
+    ...(outputs[STACK_OUTPUTS.claimCheckBucket] ? { claimCheckBucket: outputs[STACK_OUTPUTS.claimCheckBucket] } : {}),
     zones: outputs[STACK_OUTPUTS.processingHostZones] ? json(STACK_OUTPUTS.processingHostZones) : {},
   };
 }

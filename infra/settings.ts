@@ -41,6 +41,14 @@ export const HISTORY = {
   streamViewType: 'NEW_AND_OLD_IMAGES',
 } as const;
 
+/** The claim check's bucket (functions/adapters/claim-check.ts, infra/constructs/ClaimCheck.ts). */
+export const CLAIM_CHECK = {
+  /** Bodies sent out as extended-client pointers, left for their consumers (the extended clients do the same). */
+  outboundPrefix: 'outbound/',
+  /** SQS keeps a message 14 days at most: no pointer outlives that. */
+  outboundRetentionDays: 14,
+} as const;
+
 export interface QueueSettings {
   /** Name suffix; the stack prefixes it (locally: `baton-<suffix>`). */
   readonly name: string;
@@ -114,6 +122,8 @@ export const STACK_OUTPUTS = {
   tableName: 'TableName',
   historyTableName: 'HistoryTableName',
   timerStateMachineArn: 'TimerStateMachineArn',
+  /** The claim check's bucket (absent from a stack of Baton 0.3 or older). */
+  claimCheckBucket: 'ClaimCheckBucketName',
   /** JSON: processing host function name → the zone its host instances run in, or "regional" (any zone). */
   processingHostZones: 'ProcessingHostZones',
 } as const;

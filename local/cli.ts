@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
+import { s3ClaimCheck } from '../functions/adapters/S3PayloadStore.ts';
 import type { TrackedEvent } from '../functions/core/tracking.ts';
 import { InstanceStatus } from '../functions/core/instance.ts';
 import { sampleOptionsToEnv } from '../functions/orchestrations/index.ts';
@@ -222,11 +223,12 @@ async function start(): Promise<void> {
   await cluster.start();
   const d = cluster.describe();
   console.log(`Baton local cluster: ${cluster.options.instances} host instance(s), state ${dataDir ? `in ${dataDir}` : 'in memory'}`);
-  console.log(`  endpoint (DynamoDB + SQS): ${d.endpoint}${cluster.stack ? ' (embedded)' : ''}`);
+  console.log(`  endpoint (DynamoDB, SQS, S3): ${d.endpoint}${cluster.stack ? ' (embedded)' : ''}`);
   console.log(`  receive queue:  ${d.receiveQueueUrl}`);
   console.log(`  send queue:     ${d.sendQueueUrl}`);
   console.log(`  MessageBox:     ${d.tableName}`);
   console.log(`  history:        ${d.historyTableName}${cluster.tracking ? ' (tracked from the MessageBox\'s stream)' : ' (tracking off: this endpoint keeps no streams)'}`);
+  console.log(`  claim check:    ${d.claimCheckBucket ? `${d.claimCheckBucket} (S3: states and bodies over 64 KiB)` : `off (${cluster.resources.claimCheckOff}; bodies up to 300 KB, kept in the MessageBox)`}`);
   if (demo === undefined && !values['no-console']) {
     const { startLocalConsole } = await import('../console/local.ts');
     const port = Number(values['console-port']);
@@ -276,7 +278,7 @@ async function start(): Promise<void> {
 async function suspended(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
   const d = await addresses();
-  const store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: d.endpoint, region: d.region }), d.tableName);
+  const store = storeOf(d);
   const messages = await store.listSuspendedMessages();
   const instances = await store.listInstances(InstanceStatus.Suspended);
   if (values.json) {
@@ -295,11 +297,16 @@ async function suspended(): Promise<void> {
   for (const s of instances) console.log(`  ${s.instanceId}  ${s.orchestration}@${s.version}  ${s.error?.reason ?? ''}`);
 }
 
+/** The cluster's MessageBox, large states and bodies read back from its claim check. */
+function storeOf(d: { endpoint?: string; region?: string; tableName: string; claimCheckBucket?: string }): DynamoDbInstanceStore {
+  const where = { endpoint: d.endpoint, region: d.region };
+  return new DynamoDbInstanceStore(dynamoDbDocumentClient(where), d.tableName, { claimCheck: s3ClaimCheck(d.claimCheckBucket, where) });
+}
+
 async function instances(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { status: { type: 'string', default: 'running' } } });
   const d = await addresses();
-  const store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: d.endpoint, region: d.region }), d.tableName);
-  const list = await store.listInstances(values.status as InstanceStatus);
+  const list = await storeOf(d).listInstances(values.status as InstanceStatus);
   console.log(`${list.length} ${values.status} instance(s)`);
   for (const s of list) {
     console.log(`  ${s.instanceId}  ${s.orchestration}@${s.version}  rev=${s.revision}  at=${s.cursor.threads.map((t) => t.at).join(',')}  lease=${s.lease ? `${s.lease.owner} until ${new Date(s.lease.expiresAt).toISOString()}` : '-'}`);

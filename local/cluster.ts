@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { sqsClient, dynamoDbDocumentClient } from '../functions/adapters/aws-clients.ts';
+import { s3Client, sqsClient, dynamoDbDocumentClient } from '../functions/adapters/aws-clients.ts';
+import { s3ClaimCheck } from '../functions/adapters/S3PayloadStore.ts';
 import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
 import { DynamoDbHistory } from '../functions/adapters/DynamoDbHistory.ts';
 import { createTrackingHandler } from '../functions/handlers/tracking.ts';
@@ -148,8 +149,10 @@ export class LocalCluster {
       this.endpoint = this.stack.endpoint;
     }
     const region = process.env.AWS_REGION;
-    this.resources = await provision({ dynamo: new DynamoDBClient({ endpoint: this.endpoint, region }), sqs: sqsClient({ endpoint: this.endpoint, region }) }, o.prefix, registry.ports());
-    this.store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: this.endpoint, region }), this.resources.tableName);
+    this.resources = await provision({ dynamo: new DynamoDBClient({ endpoint: this.endpoint, region }), sqs: sqsClient({ endpoint: this.endpoint, region }), s3: s3Client({ endpoint: this.endpoint, region }) }, o.prefix, registry.ports());
+    if (this.resources.claimCheckOff) o.log?.(`claim check is off (bodies up to 300 KB, kept in the MessageBox): ${this.resources.claimCheckOff}`);
+    const claimCheck = s3ClaimCheck(this.resources.claimCheckBucket, { endpoint: this.endpoint, region });
+    this.store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: this.endpoint, region }), this.resources.tableName, { claimCheck });
     const workQueue = new SqsWorkQueue(sqsClient({ endpoint: this.endpoint, region }), this.resources.queues.work.url);
     // Tracking, as the stack's tracking function runs it: the MessageBox's stream into the history table.
     this.history = new DynamoDbHistory(dynamoDbDocumentClient({ endpoint: this.endpoint, region, meter: o.trackingMeter }), this.resources.historyTableName);
@@ -158,7 +161,7 @@ export class LocalCluster {
       this.tracking = new StreamPoller({
         streams: new DynamoDBStreamsClient({ endpoint: this.endpoint, region }),
         streamArn: this.resources.streamArn,
-        handler: createTrackingHandler(this.history),
+        handler: createTrackingHandler(this.history, undefined, claimCheck?.payloads),
         log: o.log,
       });
       this.tracking.start();
@@ -181,6 +184,7 @@ export class LocalCluster {
       region: process.env.AWS_REGION,
       tableName: this.resources.tableName,
       historyTableName: this.resources.historyTableName,
+      ...(this.resources.claimCheckBucket ? { claimCheckBucket: this.resources.claimCheckBucket } : {}),
       receiveQueueUrl: q.receive.url,
       sendQueueUrl: q.send.url,
       sendPortQueueUrls: Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.url])),
@@ -211,6 +215,7 @@ export class LocalCluster {
         BATON_WORK_QUEUE_ARN: q.work.arn,
         BATON_SEND_PORTS: JSON.stringify(Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.url]))),
         BATON_LEASE_MS: String(o.leaseMs),
+        ...(this.resources.claimCheckBucket ? { BATON_CLAIM_CHECK_BUCKET: this.resources.claimCheckBucket } : {}),
         ...o.environment,
         BATON_WAIT_SECONDS: String(o.waitSeconds ?? 5),
         ...(o.orchestrations ? { BATON_ORCHESTRATIONS: resolve(o.orchestrations) } : {}),

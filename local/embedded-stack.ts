@@ -34,7 +34,7 @@ export interface EmbeddedStackOptions {
 }
 
 /**
- * DynamoDB (dynalite) and SQS (fauxqs) behind a single endpoint. Requests are told apart the way AWS's
+ * DynamoDB (dynalite), SQS and S3 (fauxqs) behind a single endpoint. Requests are told apart the way AWS's
  * JSON protocols label them: `X-Amz-Target: DynamoDB_20120810.*` goes to dynalite, in-process, with DynamoDB
  * Streams added in front of it (see streams-front.ts); the rest is proxied to fauxqs with its Host header kept, so
  * queue URLs name this endpoint.
@@ -93,7 +93,10 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
       { host: '127.0.0.1', port: sqs.port, method: req.method, path: req.url, headers: req.headers, agent },
       (response) => {
         const action = typeof target === 'string' ? target : '';
-        if (action.endsWith('.ReceiveMessage')) {
+        // S3 (the claim check's objects) and long polls pass as they are: only SQS's other answers name queues, and
+        // an object's bytes are not text.
+        const sqsRequest = action.startsWith('AmazonSQS') || String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+        if (!sqsRequest || action.endsWith('.ReceiveMessage')) {
           res.writeHead(response.statusCode ?? 502, response.headers);
           response.pipe(res);
           return;

@@ -13,6 +13,8 @@ export interface ClusterRecord {
   readonly sendPortQueueUrls: Readonly<Record<string, string>>;
   readonly workQueueUrl: string;
   readonly deadLetterQueueUrls?: Readonly<Record<string, string>>;
+  /** The claim check's bucket (absent where the endpoint serves no S3, and in a record written by an older Baton). */
+  readonly claimCheckBucket?: string;
   /**
    * What the host instances run (absent in a record written by an older Baton): the CLI loads the same definitions
    * for resume and terminate, which need them (a parallel join's branch instances, an orchestration to start).

@@ -7,6 +7,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { BucketAlreadyOwnedByYou, CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { HISTORY, MESSAGEBOX, QUEUES, dlqName, sendPortQueue, type QueueSettings } from '../infra/settings.ts';
 
 export interface QueueResource {
@@ -23,6 +24,10 @@ export interface Resources {
   readonly queues: Record<keyof typeof QUEUES, QueueResource>;
   /** Send port name → its queue (`send` is `queues.send`). */
   readonly sendPorts: Record<string, QueueResource>;
+  /** The claim check's bucket (absent where the endpoint serves no S3: bodies then stay in the items, up to 300 KB). */
+  readonly claimCheckBucket?: string;
+  /** Why there is no claim-check bucket, when there is none. */
+  readonly claimCheckOff?: string;
 }
 
 /** Names of the local resources: one prefix, so several clusters can share an endpoint. */
@@ -30,6 +35,8 @@ export function resourceNames(prefix: string) {
   return {
     tableName: `${prefix}-messagebox`,
     historyTableName: `${prefix}-history`,
+    // S3 names are lower case.
+    claimCheckBucket: `${prefix}-claim-check`.toLowerCase(),
     queue: (settings: QueueSettings) => `${prefix}-${settings.name}`,
   };
 }
@@ -100,7 +107,7 @@ export function queueAttributes(settings: QueueSettings, dlqArn: string): Record
  * Creates the MessageBox table and the queues if they are missing (a queue per send port the orchestrations
  * use); safe to run on every start.
  */
-export async function provision(clients: { dynamo: DynamoDBClient; sqs: SQSClient }, prefix: string, ports: Iterable<string> = ['send']): Promise<Resources> {
+export async function provision(clients: { dynamo: DynamoDBClient; sqs: SQSClient; s3?: S3Client }, prefix: string, ports: Iterable<string> = ['send']): Promise<Resources> {
   const names = resourceNames(prefix);
   await createTable(clients.dynamo, tableDefinition(names.tableName), MESSAGEBOX.ttlAttribute);
   await addMissingIndexes(clients.dynamo, names.tableName);
@@ -122,7 +129,23 @@ export async function provision(clients: { dynamo: DynamoDBClient; sqs: SQSClien
   const queues = { receive: await create(QUEUES.receive), work: await create(QUEUES.work), send: await create(QUEUES.send) };
   const sendPorts: Record<string, QueueResource> = { send: queues.send };
   for (const port of ports) sendPorts[port] ??= await create(sendPortQueue(port));
-  return { tableName: names.tableName, streamArn, historyTableName: names.historyTableName, queues, sendPorts };
+  const bucket = clients.s3 ? await createBucket(clients.s3, names.claimCheckBucket) : { off: 'no S3 client given' };
+  return {
+    tableName: names.tableName, streamArn, historyTableName: names.historyTableName, queues, sendPorts,
+    ...('off' in bucket ? { claimCheckOff: bucket.off } : { claimCheckBucket: bucket.name }),
+  };
+}
+
+/** The claim check's bucket, unless it exists; where the endpoint has no S3, why not. */
+async function createBucket(s3: S3Client, name: string): Promise<{ name: string } | { off: string }> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: name }));
+  } catch (error) {
+    if (!(error instanceof BucketAlreadyOwnedByYou) && (error as { name?: string }).name !== 'BucketAlreadyOwnedByYou') {
+      return { off: `the endpoint did not create the bucket ${name}: ${(error as Error).message}` };
+    }
+  }
+  return { name };
 }
 
 /** Creates a table unless it exists, waits for it, and turns its TTL on where the endpoint has TTL. */

@@ -21,7 +21,9 @@ import {
 import type { DueEntry, InstanceStore, InstanceSummary } from '../core/ports.ts';
 import { atJoin, dueOf, dueOfClaim } from '../core/due.ts';
 import type { InboundMessage } from '../core/message.ts';
+import { MAX_STORED_BODY_BYTES } from '../core/receive-host.ts';
 import { MESSAGEBOX } from '../../infra/settings.ts';
+import { CLAIMED, payloadKeys, withClaimedValues, type ClaimCheck } from './claim-check.ts';
 
 /*
  * Item layout (single table):
@@ -31,6 +33,9 @@ import { MESSAGEBOX } from '../../infra/settings.ts';
  *   I#<instanceId> / MSG#<id>  a message delivered to the instance, held until a receive takes it;
  *   I#<instanceId> / TOOK#<id> once taken, what is left of it (see `settle`): the inbox holds only what waits.
  *   M#<messageId>  / SUSPENDED  a message that could not become an instance.
+ * With a claim check configured, the state of an instance item (`zref` for `z`), the message of an inbox item
+ * (`messageRef`) and the body of a suspended message (`bodyRef`) are kept in the object store once they are large
+ * (see claim-check.ts); every read here puts them back, so nothing above the store sees the difference.
  * The status index is sparse: only instances an operator lists by status carry gsi1pk (dehydrated ones, waiting for
  * a message or a timer, and suspended ones; see `statusIndexed`), sharded so no index partition takes every write,
  * and sorted by creation, so a commit that keeps the status writes nothing to it. The due index is sparse too: an
@@ -50,6 +55,11 @@ const SETTLED_RECORD_SECONDS = 15 * 86_400;
 const MAX_READ_PER_SWEEP = 5_000;
 /** Due entries a shard's sweep cursor holds past it (looked at again each sweep until they move); the rest wait ahead of it. */
 const MAX_HELD = 200;
+/**
+ * With one: 8 MiB, eight times what SQS carries in a message (1 MiB), for bodies that arrive by the extended clients'
+ * pointer (they go up to 2 GB; the engine holds a body in memory, parsed, so it stops well before).
+ */
+export const MAX_CLAIM_CHECKED_BODY_BYTES = 8 * 1024 * 1024;
 /** BatchGetItem takes at most 100 keys. */
 const BATCH_GET = 100;
 const SUSPENDED = 'SUSPENDED';
@@ -79,23 +89,32 @@ type Doc = Omit<InstanceState, 'revision' | 'lease' | 'status' | 'dispatchedRevi
 export class DynamoDbInstanceStore implements InstanceStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
+  readonly #claimCheck?: ClaimCheck;
 
-  constructor(client: DynamoDBDocumentClient, tableName: string) {
+  constructor(client: DynamoDBDocumentClient, tableName: string, options: { claimCheck?: ClaimCheck } = {}) {
     this.#client = client;
     this.#table = tableName;
+    this.#claimCheck = options.claimCheck;
+  }
+
+  /** The largest message body this store keeps: with a claim check, what SQS and its extended clients carry. */
+  get maxBodyBytes(): number {
+    return this.#claimCheck ? MAX_CLAIM_CHECKED_BODY_BYTES : MAX_STORED_BODY_BYTES;
   }
 
   async create(state: InstanceState): Promise<boolean> {
+    const item = await this.#claimState(toItem(state));
     try {
       await this.#client.send(new PutCommand({
         TableName: this.#table,
-        Item: toItem(state),
+        Item: item,
         ConditionExpression: 'attribute_not_exists(pk)',
       }));
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      await this.#discardUnlessReferenced(item);
+      return false;
     }
   }
 
@@ -105,7 +124,54 @@ export class DynamoDbInstanceStore implements InstanceStore {
       Key: { pk: instanceKey(instanceId), sk: STATE },
       ConsistentRead: true,
     }));
-    return Item ? fromItem(Item) : undefined;
+    return Item ? fromItem(await this.#whole(Item)) : undefined;
+  }
+
+  /**
+   * The state goes to the object store, under its revision and digest, when it is larger than the claim check's
+   * threshold (compressed if it was not worth it below); the item keeps the key in `zref`.
+   */
+  async #claimState(item: Record<string, any>): Promise<Record<string, any>> {
+    const claim = this.#claimCheck;
+    const size = item.z?.byteLength ?? Buffer.byteLength(item.doc ?? '');
+    if (!claim || size <= claim.fromBytes) return item;
+    const bytes: Uint8Array = item.z ?? compress(item.doc);
+    const key = payloadKeys.state(String(item.pk).slice(2), item.rev, bytes);
+    await claim.payloads.put(key, bytes);
+    const { z: _z, doc: _doc, ...rest } = item;
+    return { ...rest, [CLAIMED.z]: key };
+  }
+
+  /**
+   * After a write that lost its condition: the object written for it is deleted, unless the item that won refers to
+   * it (the same state at the same revision has the same key). A failure here leaves the object behind, nothing else.
+   */
+  async #discardUnlessReferenced(item: Record<string, any>): Promise<void> {
+    const key = item[CLAIMED.z];
+    if (!this.#claimCheck || typeof key !== 'string') return;
+    try {
+      const { Item } = await this.#client.send(new GetCommand({
+        TableName: this.#table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true, ProjectionExpression: '#ref', ExpressionAttributeNames: { '#ref': CLAIMED.z },
+      }));
+      if (Item?.[CLAIMED.z] !== key) await this.#claimCheck.payloads.delete([key]);
+    } catch {
+      // An orphaned object costs storage, not correctness.
+    }
+  }
+
+  /** An item with its claim-checked values read back in place. */
+  async #whole(item: Record<string, any>): Promise<Record<string, any>> {
+    return withClaimedValues(item, this.#claimCheck?.payloads);
+  }
+
+  /** A message (or a body) over the threshold goes to the object store under `key`; the item keeps the key in `ref`. */
+  async #claimText(attribute: 'message' | 'body', text: string, key: () => string): Promise<Record<string, unknown>> {
+    const claim = this.#claimCheck;
+    const bytes = Buffer.from(text, 'utf8');
+    if (!claim || bytes.byteLength <= claim.fromBytes) return { [attribute]: text };
+    const at = key();
+    await claim.payloads.put(at, bytes);
+    return { [CLAIMED[attribute]]: at };
   }
 
   async claim(state: InstanceState, lease: Lease, takeoverBefore: number): Promise<InstanceState> {
@@ -136,7 +202,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   async commit(next: InstanceState, expectedRevision: number, hostId: string, takeoverBefore: number): Promise<void> {
-    const item = toItem(next);
+    const item = await this.#claimState(toItem(next));
     const set: string[] = [];
     const remove: string[] = [];
     const names: Record<string, string> = { ...ownershipNames };
@@ -145,7 +211,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
     // its due entry: taking it out would cost an index write, and the sweeper passes over it once (see `listDue`)
     // until the item's expiry deletes both, free.
     const kept = TERMINAL_STATUSES.has(next.status) ? new Set(['duePk', 'dueAt']) : new Set<string>();
-    for (const attribute of ['rev', 'status', 'doc', 'z', 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl', 'attempts', 'duePk', 'dueAt', 'joinOf'].filter((a) => !kept.has(a))) {
+    for (const attribute of ['rev', 'status', 'doc', 'z', CLAIMED.z, 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl', 'attempts', 'duePk', 'dueAt', 'joinOf'].filter((a) => !kept.has(a))) {
       names[`#${attribute}`] = attribute;
       if (item[attribute] === undefined) remove.push(`#${attribute}`);
       else {
@@ -163,7 +229,10 @@ export class DynamoDbInstanceStore implements InstanceStore {
         ExpressionAttributeValues: values,
       }));
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new OwnershipLost(next.instanceId, expectedRevision, { cause: error });
+      if (error instanceof ConditionalCheckFailedException) {
+        await this.#discardUnlessReferenced(item);
+        throw new OwnershipLost(next.instanceId, expectedRevision, { cause: error });
+      }
       throw error;
     }
   }
@@ -248,7 +317,11 @@ export class DynamoDbInstanceStore implements InstanceStore {
       await this.#client.send(new PutCommand({
         TableName: this.#table,
         // Keyed by message id alone: a redelivery (a later receivedAt) finds the first copy.
-        Item: { pk: instanceKey(instanceId), sk: `${INBOX}${message.messageId}`, message: JSON.stringify(message) },
+        Item: {
+          pk: instanceKey(instanceId),
+          sk: `${INBOX}${message.messageId}`,
+          ...await this.#claimText('message', JSON.stringify(message), () => payloadKeys.inbox(instanceId, message.messageId)),
+        },
         ConditionExpression: 'attribute_not_exists(pk)',
       }));
     } catch (error) {
@@ -391,7 +464,8 @@ export class DynamoDbInstanceStore implements InstanceStore {
         ConsistentRead: true,
         ExclusiveStartKey: start,
       }));
-      messages.push(...(page.Items ?? []).map((item) => JSON.parse(item.message as string) as InboundMessage));
+      const items = await Promise.all((page.Items ?? []).map((item) => this.#whole(item)));
+      messages.push(...items.map((item) => JSON.parse(item.message as string) as InboundMessage));
       start = page.LastEvaluatedKey;
     } while (start);
     return messages.sort((a, b) => a.receivedAt - b.receivedAt || a.messageId.localeCompare(b.messageId));
@@ -432,6 +506,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   async putSuspendedMessage(message: SuspendedMessage): Promise<void> {
+    const { body, ...rest } = message;
     try {
       await this.#client.send(new PutCommand({
         TableName: this.#table,
@@ -441,7 +516,8 @@ export class DynamoDbInstanceStore implements InstanceStore {
           status: InstanceStatus.Suspended,
           gsi1pk: statusKey('message', message.messageId),
           gsi1sk: sortKey(message.receivedAt, message.messageId),
-          ...message,
+          ...rest,
+          ...await this.#claimText('body', body, () => payloadKeys.suspended(message.messageId)),
         },
         // A redelivery of the same bad message keeps the first record.
         ConditionExpression: 'attribute_not_exists(pk)',
@@ -473,7 +549,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
       const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }));
       return Item;
     }));
-    return full.filter((item): item is Record<string, any> => item !== undefined);
+    return Promise.all(full.filter((item): item is Record<string, any> => item !== undefined).map((item) => this.#whole(item)));
   }
 
   async listSuspendedMessages(limit = 1_000): Promise<SuspendedMessage[]> {
@@ -483,7 +559,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
 
   async suspendedMessage(messageId: string): Promise<SuspendedMessage | undefined> {
     const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: `M#${messageId}`, sk: SUSPENDED }, ConsistentRead: true }));
-    return Item ? suspendedFromItem(Item) : undefined;
+    return Item ? suspendedFromItem(await this.#whole(Item)) : undefined;
   }
 
   async resolveSuspendedMessage(messageId: string, resolution: MessageResolution): Promise<boolean> {
@@ -645,10 +721,14 @@ export const COMPRESS_FROM = 512;
 function packState(doc: Doc): { doc?: string; z?: Uint8Array } {
   const json = JSON.stringify(doc);
   if (json.length < COMPRESS_FROM) return { doc: json };
-  const z = brotliCompressSync(json, {
+  const z = compress(json);
+  return z.length < Buffer.byteLength(json) ? { z } : { doc: json };
+}
+
+function compress(json: string): Uint8Array {
+  return brotliCompressSync(json, {
     params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT, [zlib.BROTLI_PARAM_SIZE_HINT]: Buffer.byteLength(json) },
   });
-  return z.length < Buffer.byteLength(json) ? { z } : { doc: json };
 }
 
 /**

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -67,5 +68,17 @@ export function sqsClient(options: ClientOptions & { longPolling?: boolean } = {
 export function sfnClient(options: ClientOptions = {}): SFNClient {
   const client = new SFNClient({ endpoint: options.endpoint, region: options.region, maxAttempts: 3, retryMode: 'standard', requestHandler: handler(5_000) });
   options.meter?.attach(client, 'StepFunctions');
+  return client;
+}
+
+/**
+ * The claim check's S3 client. Off AWS (an endpoint given, or AWS_ENDPOINT_URL) buckets are addressed by path, as
+ * LocalStack and the embedded stack serve them; on AWS by host name. Bodies go up to megabytes: 20 s a request.
+ */
+export function s3Client(options: ClientOptions = {}): S3Client {
+  const local = Boolean(options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
+  const client = new S3Client({ endpoint: options.endpoint, region: options.region, forcePathStyle: local, maxAttempts: 3, retryMode: 'standard', requestHandler: handler(20_000) });
+  options.meter?.attach(client, 'S3');
+  for (const hook of options.hooks ?? []) hook.attach(client, 'S3');
   return client;
 }

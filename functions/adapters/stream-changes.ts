@@ -1,13 +1,14 @@
 /**
  * Reads a MessageBox stream record (DynamoDB Streams, NEW_AND_OLD_IMAGES) as the change it is (core/tracking.ts):
  * an instance item, an inbox item or a suspended-message item. Items of other kinds (none today) are no change
- * to track.
+ * to track. Claim-checked values (claim-check.ts) are read back from the object store first.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { InboundMessage } from '../core/message.ts';
 import type { Change } from '../core/tracking.ts';
 import { fromItem, suspendedFromItem } from './DynamoDbInstanceStore.ts';
+import { withClaimedValues, type PayloadStore } from './claim-check.ts';
 
 type Image = Record<string, AttributeValue>;
 
@@ -22,13 +23,23 @@ export interface StreamRecordLike {
   };
 }
 
-export function changeOf(record: StreamRecordLike): Change | undefined {
+/** The record's item before and after the change, as stored (claim-checked values by their keys). */
+export function imagesOf(record: StreamRecordLike): { before?: Record<string, any>; after?: Record<string, any> } {
+  const data = record.dynamodb ?? {};
+  return {
+    after: data.NewImage ? unmarshall(data.NewImage as Image) : undefined,
+    before: data.OldImage ? unmarshall(data.OldImage as Image) : undefined,
+  };
+}
+
+/** @throws PayloadMissing when a claim-checked value of the record is no longer in the object store. */
+export async function changeOf(record: StreamRecordLike, payloads?: PayloadStore): Promise<Change | undefined> {
   const data = record.dynamodb ?? {};
   const created = data.ApproximateCreationDateTime;
   // Seconds in the service's records (a fraction in the embedded stack's); a Date once the SDK has parsed it.
   const at = created instanceof Date ? created.getTime() : typeof created === 'number' ? Math.round(created * 1000) : Date.now();
-  const after = data.NewImage ? unmarshall(data.NewImage as Image) : undefined;
-  const before = data.OldImage ? unmarshall(data.OldImage as Image) : undefined;
+  const images = imagesOf(record);
+  const [before, after] = await Promise.all([images.before, images.after].map((image) => image && withClaimedValues(image, payloads)));
   const item = after ?? before;
   if (!item) return undefined;
   const pk = String(item.pk);

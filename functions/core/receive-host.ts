@@ -8,7 +8,11 @@ import { workItem, type Clock, type InstanceStore, type WorkItem, type WorkQueue
 import type { InstanceState } from './instance.ts';
 import type { OrchestrationRegistry } from './registry.ts';
 
-/** The MessageBox keeps at most this much of one message; a larger one is suspended, its original left to the DLQ. */
+/**
+ * What a MessageBox item keeps of one message, at most, when the store has no claim check (a DynamoDB item holds
+ * 400 KB, and a suspended message's item keeps its reason and attributes beside the body). A larger message is
+ * suspended, its original left to the DLQ.
+ */
 export const MAX_STORED_BODY_BYTES = 300_000;
 
 export interface ReceiveOutcome {
@@ -33,6 +37,8 @@ export interface ReceiveHostDeps {
    * is suspended. @default 4
    */
   readonly holdReceives?: number;
+  /** The largest body the store keeps (larger with a claim check). @default MAX_STORED_BODY_BYTES */
+  readonly maxBodyBytes?: number;
 }
 
 /**
@@ -40,10 +46,10 @@ export interface ReceiveHostDeps {
  * what it became is durable: its instances (and their work items), or its suspended record.
  */
 export class ReceiveHost {
-  readonly #deps: ReceiveHostDeps & { holdReceives: number };
+  readonly #deps: ReceiveHostDeps & { holdReceives: number; maxBodyBytes: number };
 
   constructor(deps: ReceiveHostDeps) {
-    this.#deps = { holdReceives: 4, ...deps };
+    this.#deps = { ...deps, holdReceives: deps.holdReceives ?? 4, maxBodyBytes: deps.maxBodyBytes ?? MAX_STORED_BODY_BYTES };
   }
 
   /**
@@ -98,8 +104,8 @@ export class ReceiveHost {
     const now = clock.now();
     try {
       const bytes = Buffer.byteLength(raw.body, 'utf8');
-      if (bytes > MAX_STORED_BODY_BYTES) {
-        throw new InvalidMessage(`body is ${bytes} bytes; the MessageBox keeps at most ${MAX_STORED_BODY_BYTES} bytes per message`);
+      if (bytes > this.#deps.maxBodyBytes) {
+        throw new InvalidMessage(`body is ${bytes} bytes; the MessageBox keeps at most ${this.#deps.maxBodyBytes} bytes per message`);
       }
       const parsed = parseInbound(raw, now);
       const activations = registry.route(parsed);
@@ -163,12 +169,12 @@ export class ReceiveHost {
       return { messageId: raw.messageId, result: 'activated', instanceIds, created };
     } catch (error) {
       if (!(error instanceof InvalidMessage || error instanceof RoutingFailure)) throw error;
-      const truncated = Buffer.byteLength(raw.body, 'utf8') > MAX_STORED_BODY_BYTES;
+      const truncated = Buffer.byteLength(raw.body, 'utf8') > this.#deps.maxBodyBytes;
       await store.putSuspendedMessage({
         messageId: raw.messageId,
         reason: describeError(error) + (truncated ? ' (body truncated here; the original is in the receive DLQ)' : ''),
         ...(error instanceof SchemaMismatch ? { issues: error.issues } : {}),
-        body: truncated ? raw.body.slice(0, MAX_STORED_BODY_BYTES / 4) : raw.body,
+        body: truncated ? raw.body.slice(0, Math.min(this.#deps.maxBodyBytes, MAX_STORED_BODY_BYTES) / 4) : raw.body,
         attributes: raw.attributes,
         receivedAt: now,
         source: this.#deps.source,

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { OWNERSHIP } from '../../infra/settings.ts';
+import { MAX_STORED_BODY_BYTES } from '../core/receive-host.ts';
 
 /** Handler configuration, read from the environment once per process (the only place that reads it). */
 export interface HostConfig {
@@ -12,6 +13,10 @@ export interface HostConfig {
   readonly region?: string;
   /** Step Functions timer state machine, for timers beyond 15 minutes (absent locally: SQS hops). */
   readonly timerStateMachineArn?: string;
+  /** The claim check's bucket: large states and bodies go there (absent: bodies up to 300 KB, kept in the items). */
+  readonly claimCheckBucket?: string;
+  /** Values larger than this go to the bucket. @default DEFAULT_CLAIM_CHECK_FROM_BYTES (64 KiB) */
+  readonly claimCheckFromBytes?: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
@@ -33,6 +38,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
   } else {
     sendPorts = { send: required('BATON_SEND_QUEUE_URL') };
   }
+  const claimCheckFromBytes = env.BATON_CLAIM_CHECK_FROM_BYTES ? Number(env.BATON_CLAIM_CHECK_FROM_BYTES) : undefined;
+  // Above the item budget a state or a body would fail its write instead of going to the bucket.
+  if (claimCheckFromBytes !== undefined && !(Number.isInteger(claimCheckFromBytes) && claimCheckFromBytes >= 1 && claimCheckFromBytes <= MAX_STORED_BODY_BYTES)) {
+    missing.push(`BATON_CLAIM_CHECK_FROM_BYTES (an integer from 1 to ${MAX_STORED_BODY_BYTES}; got "${env.BATON_CLAIM_CHECK_FROM_BYTES}")`);
+  }
   if (missing.length > 0) throw new Error(`Baton host configuration incomplete; set: ${missing.join(', ')}`);
   // In Lambda each execution environment has its own log stream: a natural host-instance identity.
   const lambda = env.AWS_LAMBDA_FUNCTION_NAME && env.AWS_LAMBDA_LOG_STREAM_NAME
@@ -46,5 +56,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
     leaseMs: Number(env.BATON_LEASE_MS ?? OWNERSHIP.leaseMs),
     region: env.AWS_REGION,
     timerStateMachineArn: env.BATON_TIMER_STATE_MACHINE_ARN || undefined,
+    claimCheckBucket: env.BATON_CLAIM_CHECK_BUCKET || undefined,
+    claimCheckFromBytes,
   };
 }

@@ -6,6 +6,7 @@ import type { OrchestrationDefinition } from '../core/definition.ts';
 import { dynamoDbDocumentClient, sfnClient, sqsClient, type ClientHook } from '../adapters/aws-clients.ts';
 import { StepFunctionsTimerScheduler } from '../adapters/StepFunctionsTimerScheduler.ts';
 import { DynamoDbInstanceStore } from '../adapters/DynamoDbInstanceStore.ts';
+import { s3ClaimCheck } from '../adapters/S3PayloadStore.ts';
 import { SqsSendPort } from '../adapters/SqsSendPort.ts';
 import { SqsWorkQueue } from '../adapters/SqsWorkQueue.ts';
 import type { RequestMeter } from '../adapters/request-meter.ts';
@@ -31,7 +32,7 @@ export function createRuntime(
   if (unbound.length > 0) {
     throw new Error(`the orchestrations send to port(s) ${unbound.map((p) => `"${p}"`).join(', ')}, which no queue is bound to; bound: ${Object.keys(config.sendPorts).map((p) => `"${p}"`).join(', ') || 'none'} (BATON_SEND_PORTS)`);
   }
-  const store = new DynamoDbInstanceStore(dynamo, config.tableName);
+  const store = new DynamoDbInstanceStore(dynamo, config.tableName, { claimCheck: s3ClaimCheck(config.claimCheckBucket, clientOptions, config.claimCheckFromBytes) });
   const workQueue = new SqsWorkQueue(sqs, config.workQueueUrl);
   const sendPort = new SqsSendPort(sqs, config.sendPorts);
   const timers = config.timerStateMachineArn ? new StepFunctionsTimerScheduler(sfnClient(clientOptions), config.timerStateMachineArn) : undefined;
@@ -43,7 +44,7 @@ export function createRuntime(
     workQueue,
     registry,
     lease,
-    receiveHost: new ReceiveHost({ registry, store, workQueue, clock, source: 'receive' }),
+    receiveHost: new ReceiveHost({ registry, store, workQueue, clock, source: 'receive', maxBodyBytes: store.maxBodyBytes }),
     processingHost: new ProcessingHost({ registry, store, sendPort, workQueue, timers, clock, lease, hostId: config.hostId }),
   };
 }

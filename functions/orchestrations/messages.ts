@@ -10,7 +10,7 @@ import { messageType } from '../core/schema.ts';
  */
 
 const id = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
-/** Finite, and at most `max` in size: 100 lines × 100,000 × 1,000,000.00 stays below 2^53 cents. */
+/** Finite, and at most `max` in size. */
 const amount = (max: number) => v.pipe(v.number(), v.finite(), v.minValue(-max), v.maxValue(max));
 
 export const OrderLineSchema = v.object({
@@ -19,10 +19,18 @@ export const OrderLineSchema = v.object({
   unitPrice: amount(1_000_000),
 });
 
+/**
+ * Orders come from EDI batches and catalogues as well as shops: up to 100,000 lines (a few MB, which the MessageBox
+ * takes by its claim check). What bounds them is arithmetic: the total in cents must stay an exact integer.
+ */
+export const MAX_ORDER_LINES = 100_000;
+const exactTotal = (lines: v.InferOutput<typeof OrderLineSchema>[]) =>
+  lines.reduce((cents, line) => cents + Math.abs(Math.round(line.unitPrice * 100) * line.qty), 0) <= Number.MAX_SAFE_INTEGER;
+
 export const OrderSchema = v.object({
   orderId: id,
   customerId: v.pipe(v.string(), v.maxLength(200)),
-  lines: v.pipe(v.array(OrderLineSchema), v.maxLength(100)),
+  lines: v.pipe(v.array(OrderLineSchema), v.maxLength(MAX_ORDER_LINES), v.check(exactTotal, 'the order total in cents must stay below 2^53')),
 });
 
 /** What an orchestration sees of an Order: the schema's output. */

@@ -13,6 +13,7 @@ import { DurableQueue } from './DurableQueue.ts';
 import { DurableTimers } from './DurableTimers.ts';
 import { HostFunction } from './HostFunction.ts';
 import { MessageBox } from './MessageBox.ts';
+import { ClaimCheck } from './ClaimCheck.ts';
 import { Monitoring } from './Monitoring.ts';
 import { Tracking } from './Tracking.ts';
 import { ProcessingHost, type Placement } from './ProcessingHost.ts';
@@ -66,6 +67,8 @@ export interface DeployedOrchestrations {
 export class Baton extends Construct {
   readonly deployed: DeployedOrchestrations;
   readonly messageBox: MessageBox;
+  /** Where states and bodies too large for a MessageBox item go (S3). */
+  readonly claimCheck: ClaimCheck;
   readonly receiveQueue: DurableQueue;
   readonly workQueue: DurableQueue;
   /** Send port name → its queue; `send` is the default port. */
@@ -88,6 +91,7 @@ export class Baton extends Construct {
     const entries = writeEntries(modulePath, project.root, this.node.addr);
 
     this.messageBox = new MessageBox(this, 'MessageBox', { retain: props.retainData });
+    this.claimCheck = new ClaimCheck(this, 'ClaimCheck', { retain: props.retainData });
     this.receiveQueue = new DurableQueue(this, 'Receive', QUEUES.receive);
     this.workQueue = new DurableQueue(this, 'Work', QUEUES.work);
     const sendQueues: Record<string, DurableQueue> = {};
@@ -102,6 +106,7 @@ export class Baton extends Construct {
       BATON_WORK_QUEUE_URL: this.workQueue.queue.queueUrl,
       BATON_SEND_PORTS: Stack.of(this).toJsonString(Object.fromEntries(Object.entries(sendQueues).map(([port, q]) => [port, q.queue.queueUrl]))),
       BATON_TIMER_STATE_MACHINE_ARN: this.timers.stateMachine.stateMachineArn,
+      BATON_CLAIM_CHECK_BUCKET: this.claimCheck.bucket.bucketName,
     };
     const maxConcurrency = props.hostConcurrency ?? EVENT_SOURCE.maxConcurrency;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1_000) {
@@ -112,6 +117,7 @@ export class Baton extends Construct {
     // Least privilege, by what each host does to the MessageBox (see functions/core/ports.ts).
     this.receiveHost = new HostFunction(this, 'ReceiveHost', { ...code(entries.receiveHost), source: this.receiveQueue.queue });
     this.messageBox.grant(this.receiveHost.role, 'create');
+    this.claimCheck.grant(this.receiveHost.role, 'readWrite');
     this.workQueue.queue.grantSendMessages(this.receiveHost.fn);
 
     const placement = props.placement ?? 'regional';
@@ -126,7 +132,10 @@ export class Baton extends Construct {
       environment,
       bundleAwsSdk: props.bundleAwsSdk,
     });
-    for (const instance of this.processingHost.instances) this.timers.grantStart(instance.role);
+    for (const instance of this.processingHost.instances) {
+      this.timers.grantStart(instance.role);
+      this.claimCheck.grant(instance.role, 'readWrite');
+    }
 
     this.sweeper = new HostFunction(this, 'Sweeper', { ...code(entries.sweeper), timeoutSeconds: 60 });
     this.messageBox.grant(this.sweeper.role, 'sweep');
@@ -135,10 +144,15 @@ export class Baton extends Construct {
 
     this.tracking = new Tracking(this, 'Tracking', {
       messageBox: this.messageBox,
-      code: { entry: entries.tracking, projectRoot: project.root, depsLockFilePath: project.lockFile, bundleAwsSdk: props.bundleAwsSdk },
+      code: {
+        entry: entries.tracking, projectRoot: project.root, depsLockFilePath: project.lockFile, bundleAwsSdk: props.bundleAwsSdk,
+        environment: { BATON_CLAIM_CHECK_BUCKET: this.claimCheck.bucket.bucketName },
+      },
       retention: props.historyRetention,
       retain: props.retainData,
     });
+
+    this.claimCheck.grant(this.tracking.function.role, 'readDelete');
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       queues: {
@@ -179,6 +193,7 @@ export class Baton extends Construct {
     output(STACK_OUTPUTS.tableName, this.messageBox.table.tableName, 'Baton: the MessageBox table');
     output(STACK_OUTPUTS.historyTableName, this.tracking.table.tableName, 'Baton: the tracked history table');
     output(STACK_OUTPUTS.timerStateMachineArn, this.timers.stateMachine.stateMachineArn, 'Baton: the durable timers state machine');
+    output(STACK_OUTPUTS.claimCheckBucket, this.claimCheck.bucket.bucketName, 'Baton: the claim check\'s bucket (states and bodies too large for the MessageBox)');
     output(STACK_OUTPUTS.processingHostZones, json(this.processingHost.instances.map((host, i): [string, string] => [host.fn.functionName, this.processingHost.zones[i] ?? 'regional'])),
       'Baton: processing host function -> the zone its instances run in, or regional (JSON)');
   }

@@ -45,6 +45,8 @@ export class ProcessingHost extends Construct {
       const subnets = vpc.selectSubnets({ subnetType: SubnetType.PRIVATE_ISOLATED, onePerAz: true }).subnets;
       if (subnets.length < 2) throw new Error(`ProcessingHost: "perAz" needs isolated subnets in at least 2 zones; the vpc has ${subnets.length}`);
       vpc.addGatewayEndpoint('DynamoDb', { service: GatewayVpcEndpointAwsService.DYNAMODB, subnets: [{ subnets }] });
+      // The claim check's bucket (large states and bodies), like the MessageBox, through a free gateway endpoint.
+      vpc.addGatewayEndpoint('S3', { service: GatewayVpcEndpointAwsService.S3, subnets: [{ subnets }] });
       const securityGroup = new SecurityGroup(this, 'HostInstances', { vpc, description: 'Baton processing host instances (egress to VPC endpoints only)' });
       // Closed by default: only the host instances' security group may reach the endpoint, not the whole VPC.
       vpc.addInterfaceEndpoint('Sqs', { service: InterfaceVpcEndpointAwsService.SQS, subnets: { subnets }, privateDnsEnabled: true, open: false })

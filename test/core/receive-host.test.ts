@@ -6,10 +6,10 @@ import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment
 import { ManualClock, MemoryInstanceStore, MemoryWorkQueue } from '../helpers/memory.ts';
 import { rawMessage, validOrder } from '../helpers/orders.ts';
 
-function receiver(definitions = [orderFulfilment()]) {
+function receiver(definitions = [orderFulfilment()], maxBodyBytes?: number) {
   const store = new MemoryInstanceStore();
   const workQueue = new MemoryWorkQueue();
-  const host = new ReceiveHost({ registry: new OrchestrationRegistry(definitions), store, workQueue, clock: new ManualClock(), source: 'receive' });
+  const host = new ReceiveHost({ registry: new OrchestrationRegistry(definitions), store, workQueue, clock: new ManualClock(), source: 'receive', maxBodyBytes });
   return { store, workQueue, host };
 }
 
@@ -53,6 +53,35 @@ describe('ReceiveHost', () => {
     expect(failures.has(huge.messageId)).toBe(true);
     const [kept] = await r.store.listSuspendedMessages();
     expect(kept!.reason).toContain('the original is in the receive DLQ');
+  });
+
+  it('takes a body as large as its store keeps (with a claim check, beyond what an item holds) and refuses one larger', async () => {
+    const order = { ...validOrder(), note: 'x'.repeat(MAX_STORED_BODY_BYTES) };
+    const r = receiver([orderFulfilment()], 4 * MAX_STORED_BODY_BYTES);
+    const { outcomes, failures } = await r.host.receive([rawMessage(order)]);
+    expect(failures.size).toBe(0);
+    expect(outcomes[0]!.result).toBe('activated');
+    expect(r.workQueue.items).toHaveLength(1);
+
+    const over = rawMessage({ ...validOrder(), note: 'x'.repeat(4 * MAX_STORED_BODY_BYTES) });
+    const refused = await r.host.receive([over]);
+    expect(refused.failures.has(over.messageId)).toBe(true);
+    const [kept] = await r.store.listSuspendedMessages();
+    expect(kept!.reason).toContain(`at most ${4 * MAX_STORED_BODY_BYTES} bytes`);
+    // What the record keeps of it is cut to what an item holds; the DLQ has the whole.
+    expect(kept!.body.length).toBeLessThanOrEqual(MAX_STORED_BODY_BYTES);
+  });
+
+  it('takes an order of 20,000 lines, and suspends one whose total in cents would pass 2^53 with the reason', async () => {
+    // As with a claim check: 20,000 lines are about 750 KB.
+    const r = receiver([orderFulfilment()], 8 * 1024 * 1024);
+    const many = { orderId: 'o-many', customerId: 'c-1', lines: Array.from({ length: 20_000 }, (_, i) => ({ sku: `s${i}`, qty: 1, unitPrice: 1 })) };
+    expect((await r.host.receive([rawMessage(many)])).outcomes[0]!.result).toBe('activated');
+    // Each line within its bounds (100,000 × 1,000,000.00), but 100 of them make 10^15 cents, 1,000 of them 10^16.
+    const rich = { orderId: 'o-rich', customerId: 'c-1', lines: Array.from({ length: 1_000 }, (_, i) => ({ sku: `s${i}`, qty: 100_000, unitPrice: 1_000_000 })) };
+    const { outcomes } = await r.host.receive([rawMessage(rich)]);
+    expect(outcomes[0]!.result).toBe('suspended');
+    expect(outcomes[0]!.reason).toContain('the order total in cents must stay below 2^53');
   });
 
   it('activates only subscriptions whose property filters match', async () => {

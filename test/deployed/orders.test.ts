@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { orderInstanceId, sampleOrder } from '../../local/demo.ts';
 import { dynamoDbDocumentClient } from '../../functions/adapters/aws-clients.ts';
 import { DynamoDbHistory } from '../../functions/adapters/DynamoDbHistory.ts';
 import { messageFlow } from '../../functions/core/message-flow.ts';
+import { largeOrder } from '../helpers/orders.ts';
 
 const OUTPUTS = process.env.BATON_DEPLOYED_OUTPUTS ?? '.baton/deployed.json';
 if (!existsSync(OUTPUTS)) throw new Error(`no deployment outputs at ${OUTPUTS}: run "npm run deploy:local" (or point BATON_DEPLOYED_OUTPUTS at cdk deploy's --outputs-file)`);
@@ -62,6 +63,17 @@ describe(`the deployed stack (${process.env.AWS_ENDPOINT_URL ?? 'AWS'})`, () => 
     const want = new Map(orders.map((o) => [o.orderId, [...o.expected].sort()]));
     const got = await collect((id) => want.has(id), (g) => [...want].every(([id, types]) => (g.get(id)?.length ?? 0) >= types.length));
     for (const [orderId, types] of want) expect(got.get(orderId), orderId).toEqual(types);
+  });
+
+  it('takes orders of 7,800 lines (about 295 KB) and of about 900 KB sent by plain SendMessage, through the claim check, to their Invoice and Shipment', async () => {
+    // A cent a line: under the approval threshold, so each goes straight to its documents.
+    const orders = [largeOrder(`dep-lines-${run}`, 7_800, 4, 0.01), largeOrder(`dep-wide-${run}`, 6_000, 120, 0.01)];
+    for (const order of orders) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: outputs.ReceiveQueueUrl, MessageBody: JSON.stringify(order), MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } } }));
+    }
+    const ids = new Set(orders.map((o) => o.orderId));
+    const got = await collect((id) => ids.has(id), (g) => [...ids].every((id) => (g.get(id)?.length ?? 0) >= 2));
+    for (const order of orders) expect(got.get(order.orderId), order.orderId).toEqual(['Invoice', 'Shipment']);
   });
 
   it('runs the approval and the cancellation through the deployed hosts: correlation, parallel branches, compensation', async () => {

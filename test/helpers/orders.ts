@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { RawMessage } from '../../functions/core/message.ts';
+import type { OrderBody } from '../../functions/orchestrations/messages.ts';
 
 let counter = 0;
 
@@ -15,4 +17,13 @@ export function rawMessage(body: unknown, attributes: Record<string, string> = {
 export function orderIdOf(message: { body: unknown }): string | undefined {
   const body = message.body;
   return typeof body === 'object' && body !== null && typeof (body as { orderId?: unknown }).orderId === 'string' ? (body as { orderId: string }).orderId : undefined;
+}
+
+/**
+ * An order of `lines` lines, each SKU `skuBytes` long: short SKUs repeat (the body compresses), long ones are random
+ * (it does not). 7,800 lines of 4-byte SKUs make about 295 KB; 6,000 of 120 bytes about 900 KB.
+ */
+export function largeOrder(orderId: string, lines: number, skuBytes: number, unitPrice = 2): OrderBody {
+  const sku = (i: number) => skuBytes <= 8 ? `s${i % 1000}` : randomBytes(skuBytes).toString('base64url').slice(0, skuBytes);
+  return { orderId, customerId: 'c-large', lines: Array.from({ length: lines }, (_, i) => ({ sku: sku(i), qty: 1 + (i % 3), unitPrice })) };
 }

@@ -120,8 +120,34 @@ describe('BatonStack', () => {
     const starts = statements.filter((st) => [st.Action].flat().includes('states:StartExecution'));
     expect(starts).toHaveLength(1);
     expect(JSON.stringify(starts[0]!.Resource)).toContain('DurableTimersStateMachine');
-    for (const st of statements) expect(JSON.stringify(st.Resource)).not.toMatch(/"\*"|\/\*"/);
+    // Only the claim check's objects are named at run time: those grants are checked in their own test.
+    for (const st of statements.filter((st) => ![st.Action].flat().every((action) => action.startsWith('s3:')))) expect(JSON.stringify(st.Resource)).not.toMatch(/"\*"|\/\*"/);
     for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('keeps large states and bodies in a private, encrypted, TLS-only bucket, each function granted only the object actions it needs', () => {
+    const buckets = template.findResources('AWS::S3::Bucket');
+    expect(Object.keys(buckets)).toHaveLength(1);
+    const [bucketId, bucket] = Object.entries(buckets)[0]!;
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    // Only what no item refers to expires: the bodies sent out as pointers, after SQS's 14 days; nothing a dehydrated instance needs.
+    const rules = bucket.Properties.LifecycleConfiguration.Rules as { Prefix?: string; ExpirationInDays?: number; AbortIncompleteMultipartUpload?: unknown }[];
+    expect(rules.filter((r) => r.ExpirationInDays !== undefined)).toEqual([expect.objectContaining({ Prefix: 'outbound/', ExpirationInDays: 14 })]);
+    template.hasResourceProperties('AWS::S3::BucketPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } });
+
+    const s3Grants = Object.entries(template.findResources('AWS::IAM::Policy')).map(([id, p]) => [id, (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+      .filter((st) => [st.Action].flat().some((a) => a.startsWith('s3:')))] as const).filter(([, sts]) => sts.length > 0);
+    const byFunction = Object.fromEntries(s3Grants.map(([id, sts]) => [id.replace(/(Role|ServiceRole)?DefaultPolicy.*$/, ''), [...new Set(sts.flatMap((st) => [st.Action].flat()))].sort()]));
+    expect(byFunction).toEqual({
+      ReceiveHost: ['s3:GetObject', 's3:PutObject'],
+      ProcessingHostRegional: ['s3:GetObject', 's3:PutObject'],
+      TrackingFunction: ['s3:DeleteObject', 's3:GetObject'],
+    });
+    for (const [, sts] of s3Grants) for (const st of sts) expect(JSON.stringify(st.Resource)).toBe(JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] }));
+    const env = (fn: string) => Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith(fn))![1].Properties.Environment.Variables;
+    expect(env('ReceiveHost').BATON_CLAIM_CHECK_BUCKET).toEqual({ Ref: bucketId });
+    expect(env('TrackingFunction').BATON_CLAIM_CHECK_BUCKET).toEqual({ Ref: bucketId });
   });
 
   it('alarms on every DLQ, on aging queues and on suspended instances, and has a dashboard', () => {

@@ -1,0 +1,91 @@
+/**
+ * The claim check (Hohpe and Woolf's pattern, and AWS's answer for SQS): a value too large for a MessageBox item is
+ * kept in an object store (S3 on AWS, the embedded stack's S3 locally), and the item keeps its key.
+ *
+ * Which values: the engine state of an instance item, the message of an inbox item and the body of a suspended
+ * message, each once it passes `fromBytes` as stored. The default, 64 KiB, comes from the item budget and the bill:
+ * DynamoDB takes 400 KB an item (a state must leave room for the attributes beside it, and a suspended message for its
+ * reason and issues), and a write costs a unit per KB, so a 64 KB state costs 64 units ($40 per million commits)
+ * where an S3 PUT and GET cost $5.40 per million; below it the item is cheaper and one request faster.
+ *
+ * Keys never name two contents, so a write retried after a crash rewrites the same object and a host that lost its
+ * lease cannot overwrite the object of the one that took it over: an instance's state under its revision and a digest
+ * of the bytes, a message under the id it already has. Objects are written before the item that refers to them, and
+ * deleted (by the tracking function, from the MessageBox's stream) once no item refers to them.
+ */
+import { createHash } from 'node:crypto';
+
+export interface PayloadStore {
+  /** Writes (or rewrites, with the same bytes) one object. */
+  put(key: string, body: Uint8Array): Promise<void>;
+  /** @throws PayloadMissing when there is no such object. */
+  get(key: string): Promise<Uint8Array>;
+  /** Deletes the objects; keys with no object are no error. */
+  delete(keys: readonly string[]): Promise<void>;
+}
+
+export interface ClaimCheck {
+  readonly payloads: PayloadStore;
+  /** A value of more bytes than this, as stored, is claim-checked. */
+  readonly fromBytes: number;
+}
+
+export const DEFAULT_CLAIM_CHECK_FROM_BYTES = 64 * 1024;
+
+/** An object the MessageBox refers to and the store does not hold (deleted once its item moved on). */
+export class PayloadMissing extends Error {
+  readonly key: string;
+  constructor(key: string, options?: { cause?: unknown }) {
+    super(`claim-checked object ${key} is missing`, options);
+    this.name = 'PayloadMissing';
+    this.key = key;
+  }
+}
+
+export const payloadKeys = {
+  state: (instanceId: string, revision: number, bytes: Uint8Array) => `state/${safe(instanceId)}/${revision}-${digest(bytes)}`,
+  inbox: (instanceId: string, messageId: string) => `inbox/${safe(instanceId)}/${safe(messageId)}`,
+  suspended: (messageId: string) => `suspended/${safe(messageId)}`,
+};
+
+/** The item attributes that hold a claim check's key, by the attribute whose value they stand for. */
+export const CLAIMED = { z: 'zref', message: 'messageRef', body: 'bodyRef' } as const;
+
+/** The keys an item refers to. */
+export function claimedKeys(item: Record<string, unknown> | undefined): string[] {
+  if (!item) return [];
+  return Object.values(CLAIMED).map((attribute) => item[attribute]).filter((key): key is string => typeof key === 'string');
+}
+
+/** Objects an item referred to before a change and no longer does after it (all of them when it was deleted). */
+export function releasedKeys(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): string[] {
+  const kept = new Set(claimedKeys(after));
+  return claimedKeys(before).filter((key) => !kept.has(key));
+}
+
+/**
+ * The item as it would be without the claim check: each claimed value read back in place of its key. An item with
+ * nothing claim-checked is returned as it is, without a request.
+ */
+export async function withClaimedValues(item: Record<string, any>, payloads: PayloadStore | undefined): Promise<Record<string, any>> {
+  const claimed = Object.entries(CLAIMED).filter(([, ref]) => typeof item[ref] === 'string');
+  if (claimed.length === 0) return item;
+  if (!payloads) throw new Error(`item ${String(item.pk)} / ${String(item.sk)} has claim-checked values (${claimed.map(([, ref]) => item[ref]).join(', ')}) and no object store is configured (BATON_CLAIM_CHECK_BUCKET)`);
+  const whole = { ...item };
+  await Promise.all(claimed.map(async ([attribute, ref]) => {
+    const bytes = await payloads.get(item[ref]);
+    // The state stays bytes (brotli); a message and a body are text.
+    whole[attribute] = attribute === 'z' ? bytes : Buffer.from(bytes).toString('utf8');
+    delete whole[ref];
+  }));
+  return whole;
+}
+
+function digest(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+}
+
+/** Ids are the engine's (UUIDs, names with `~`) or SQS's: kept readable, anything unusual in a key escaped. */
+function safe(id: string): string {
+  return encodeURIComponent(id);
+}

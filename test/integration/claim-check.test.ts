@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoDbDocumentClient, s3Client, sqsClient } from '../../functions/adapters/aws-clients.ts';
+import { DynamoDbInstanceStore } from '../../functions/adapters/DynamoDbInstanceStore.ts';
+import { S3PayloadStore } from '../../functions/adapters/S3PayloadStore.ts';
+import { PayloadMissing, type PayloadStore } from '../../functions/adapters/claim-check.ts';
+import { activate } from '../../functions/core/engine.ts';
+import { OwnershipLost } from '../../functions/core/errors.ts';
+import { OrchestrationRegistry } from '../../functions/core/registry.ts';
+import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
+import { provision } from '../../local/provision.ts';
+import { announceSkip, startTargetEndpoint, targets } from '../helpers/targets.ts';
+
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+process.env.AWS_REGION ??= 'us-east-1';
+
+const orchestration = new OrchestrationRegistry([orderFulfilment()]).latest('OrderFulfilment')!;
+let counter = 0;
+const fresh = (now = Date.now()) =>
+  activate(orchestration, { messageId: `claim-${process.pid}-${++counter}-${now}`, messageType: 'Order', body: {}, properties: {}, receivedAt: now }, now);
+/** Random text: it does not compress, so its size is what the item would hold. */
+const noise = (bytes: number) => randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64').slice(0, bytes);
+/** A threshold far below the default, so the tests stay small. */
+const FROM_BYTES = 8 * 1024;
+
+/** The bucket, with every request it took. */
+class Watched implements PayloadStore {
+  readonly puts: string[] = [];
+  readonly deletes: string[] = [];
+  readonly inner: PayloadStore;
+  constructor(inner: PayloadStore) { this.inner = inner; }
+  async put(key: string, body: Uint8Array) { this.puts.push(key); return this.inner.put(key, body); }
+  async get(key: string) { return this.inner.get(key); }
+  async delete(keys: readonly string[]) { this.deletes.push(...keys); return this.inner.delete(keys); }
+}
+
+for (const target of targets) {
+  announceSkip(target);
+  describe.skipIf(target.skip)(`the claim check on ${target.name}${target.skip ? ` (skipped: ${target.skip})` : ''}`, () => {
+    let stop: () => Promise<void>;
+    let store: DynamoDbInstanceStore;
+    let bucket: Watched;
+    let raw: ReturnType<typeof dynamoDbDocumentClient>;
+    let table: string;
+    const item = async (pk: string, sk: string) => (await raw.send(new GetCommand({ TableName: table, Key: { pk, sk }, ConsistentRead: true }))).Item!;
+    const exists = async (key: string) => bucket.inner.get(key).then(() => true, (error) => {
+      if (error instanceof PayloadMissing) return false;
+      throw error;
+    });
+
+    beforeAll(async () => {
+      const started = await startTargetEndpoint(target);
+      stop = started.stop;
+      const { endpoint } = started;
+      const resources = await provision({ dynamo: new DynamoDBClient({ endpoint }), sqs: sqsClient({ endpoint }), s3: s3Client({ endpoint }) }, `claim${process.pid}${Date.now().toString(36)}`);
+      expect(resources.claimCheckOff).toBeUndefined();
+      bucket = new Watched(new S3PayloadStore(s3Client({ endpoint }), resources.claimCheckBucket!));
+      store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint }), resources.tableName, { claimCheck: { payloads: bucket, fromBytes: FROM_BYTES } });
+      raw = dynamoDbDocumentClient({ endpoint });
+      table = resources.tableName;
+    });
+    afterAll(async () => stop?.());
+
+    it('keeps a state over the threshold in the bucket, under its revision and digest, and reads it back whole; a small one goes back into the item', async () => {
+      const large = { ...fresh(), vars: { attachment: noise(3 * FROM_BYTES) } };
+      await store.create(large);
+      const created = await item(`I#${large.instanceId}`, 'STATE');
+      expect(created.z).toBeUndefined();
+      expect(created.doc).toBeUndefined();
+      expect(created.zref).toMatch(new RegExp(`^state/${large.instanceId}/0-[0-9a-f]{32}$`));
+      expect(await store.load(large.instanceId)).toEqual({ ...large, lease: undefined, dispatchedRevision: undefined, attempts: undefined });
+
+      // Each commit writes its own object; the one before stays until the stream says no item refers to it.
+      const next = { ...large, revision: 1, vars: { attachment: noise(3 * FROM_BYTES) } };
+      await store.commit(next, 0, 'h', Date.now());
+      const committed = await item(`I#${large.instanceId}`, 'STATE');
+      expect(committed.zref).toMatch(new RegExp(`^state/${large.instanceId}/1-`));
+      expect((await store.load(large.instanceId))!.vars).toEqual(next.vars);
+      expect(await exists(created.zref)).toBe(true);
+
+      await store.commit({ ...next, revision: 2, vars: {} }, 1, 'h', Date.now());
+      const small = await item(`I#${large.instanceId}`, 'STATE');
+      expect(small.zref).toBeUndefined();
+      expect((await store.load(large.instanceId))!.vars).toEqual({});
+      expect(await exists(committed.zref)).toBe(true);
+    });
+
+    it('leaves the object of the host that took an instance over, and deletes the one a host that lost its lease wrote', async () => {
+      const state = { ...fresh(), vars: { attachment: noise(2 * FROM_BYTES) } };
+      await store.create(state);
+      const owner = await store.claim((await store.load(state.instanceId))!, { owner: 'h/new', expiresAt: Date.now() + 10_000 }, Date.now());
+      await store.commit({ ...owner, revision: owner.revision + 1, vars: { attachment: noise(2 * FROM_BYTES) } }, owner.revision, 'h/new', Date.now());
+      const winner = (await item(`I#${state.instanceId}`, 'STATE')).zref as string;
+
+      // A zombie still at revision 1 commits what it computed: the same revision, other bytes, another key.
+      bucket.puts.length = 0;
+      await expect(store.commit({ ...owner, revision: owner.revision + 1, vars: { attachment: noise(2 * FROM_BYTES) } }, owner.revision, 'h/old', Date.now()))
+        .rejects.toBeInstanceOf(OwnershipLost);
+      const lost = bucket.puts[0]!;
+      expect(lost).not.toBe(winner);
+      expect(await exists(lost)).toBe(false);
+      expect(await exists(winner)).toBe(true);
+
+      // A create that finds the instance there already (a redelivered activation) with the same bytes: the same key, kept.
+      const again = { ...fresh(), vars: { attachment: noise(2 * FROM_BYTES) } };
+      await store.create(again);
+      const first = (await item(`I#${again.instanceId}`, 'STATE')).zref as string;
+      expect(await store.create(again)).toBe(false);
+      expect(await exists(first)).toBe(true);
+    });
+
+    it('keeps a large delivered message and a large suspended body in the bucket, and gives them back whole', async () => {
+      const waiting = fresh();
+      await store.create(waiting);
+      const message = { messageId: `m-${process.pid}-${++counter}`, messageType: 'Approval', body: { note: noise(2 * FROM_BYTES) }, properties: {}, receivedAt: Date.now() };
+      await store.deliver(waiting.instanceId, message);
+      const inbox = await item(`I#${waiting.instanceId}`, `MSG#${message.messageId}`);
+      expect(inbox.message).toBeUndefined();
+      expect(inbox.messageRef).toBe(`inbox/${waiting.instanceId}/${message.messageId}`);
+      expect(await store.deliveries(waiting.instanceId)).toEqual([message]);
+      // Delivered again (SQS does): the same key, one item.
+      await store.deliver(waiting.instanceId, message);
+      expect(await store.deliveries(waiting.instanceId)).toHaveLength(1);
+
+      const suspended = { messageId: `s-${process.pid}-${++counter}`, reason: 'no route', body: noise(2 * FROM_BYTES), attributes: { MessageType: 'Mystery' }, receivedAt: Date.now(), source: 'receive' };
+      await store.putSuspendedMessage(suspended);
+      const record = await item(`M#${suspended.messageId}`, 'SUSPENDED');
+      expect(record.body).toBeUndefined();
+      expect(record.bodyRef).toBe(`suspended/${suspended.messageId}`);
+      expect(await store.suspendedMessage(suspended.messageId)).toEqual(suspended);
+      expect((await store.listSuspendedMessages()).find((m) => m.messageId === suspended.messageId)).toEqual(suspended);
+
+      // Below the threshold nothing leaves the item.
+      const small = { ...suspended, messageId: `s-${process.pid}-${++counter}`, body: 'short' };
+      await store.putSuspendedMessage(small);
+      expect((await item(`M#${small.messageId}`, 'SUSPENDED')).body).toBe('short');
+    });
+  });
+}
