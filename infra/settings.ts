@@ -47,6 +47,12 @@ export const CLAIM_CHECK = {
   outboundPrefix: 'outbound/',
   /** SQS keeps a message 14 days at most: no pointer outlives that. */
   outboundRetentionDays: 14,
+  /**
+   * Where senders may leave the bodies their extended clients offload (the receive host reads them; Baton keeps what
+   * it takes in its own keys). A pointer waits at most 14 days in the receive queue and its DLQ; a day's margin.
+   */
+  inboundPrefix: 'inbound/',
+  inboundRetentionDays: 15,
 } as const;
 
 export interface QueueSettings {

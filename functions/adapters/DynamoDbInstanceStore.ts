@@ -23,7 +23,7 @@ import { atJoin, dueOf, dueOfClaim } from '../core/due.ts';
 import type { InboundMessage } from '../core/message.ts';
 import { MAX_STORED_BODY_BYTES } from '../core/receive-host.ts';
 import { MESSAGEBOX } from '../../infra/settings.ts';
-import { CLAIMED, payloadKeys, withClaimedValues, type ClaimCheck } from './claim-check.ts';
+import { CLAIMED, PayloadMissing, payloadKeys, withClaimedValues, type ClaimCheck } from './claim-check.ts';
 
 /*
  * Item layout (single table):
@@ -144,32 +144,42 @@ export class DynamoDbInstanceStore implements InstanceStore {
 
   /**
    * After a write that lost its condition: the object written for it is deleted, unless the item that won refers to
-   * it (the same state at the same revision has the same key). A failure here leaves the object behind, nothing else.
+   * it (the same contents under the same key). A failure here leaves the object behind, nothing else.
    */
-  async #discardUnlessReferenced(item: Record<string, any>): Promise<void> {
-    const key = item[CLAIMED.z];
+  async #discardUnlessReferenced(item: Record<string, any>, ref: string = CLAIMED.z): Promise<void> {
+    const key = item[ref];
     if (!this.#claimCheck || typeof key !== 'string') return;
     try {
       const { Item } = await this.#client.send(new GetCommand({
-        TableName: this.#table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true, ProjectionExpression: '#ref', ExpressionAttributeNames: { '#ref': CLAIMED.z },
+        TableName: this.#table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true, ProjectionExpression: '#ref', ExpressionAttributeNames: { '#ref': ref },
       }));
-      if (Item?.[CLAIMED.z] !== key) await this.#claimCheck.payloads.delete([key]);
+      if (Item?.[ref] !== key) await this.#claimCheck.payloads.delete([key]);
     } catch {
       // An orphaned object costs storage, not correctness.
     }
   }
 
-  /** An item with its claim-checked values read back in place. */
+  /**
+   * An item with its claim-checked values read back in place. Between reading an item and its object the item may
+   * move on and the object be deleted (tracking deletes what no item refers to): then the newer item is read, once.
+   */
   async #whole(item: Record<string, any>): Promise<Record<string, any>> {
-    return withClaimedValues(item, this.#claimCheck?.payloads);
+    try {
+      return await withClaimedValues(item, this.#claimCheck?.payloads);
+    } catch (error) {
+      if (!(error instanceof PayloadMissing)) throw error;
+      const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }));
+      if (!Item) throw error;
+      return withClaimedValues(Item, this.#claimCheck?.payloads);
+    }
   }
 
   /** A message (or a body) over the threshold goes to the object store under `key`; the item keeps the key in `ref`. */
-  async #claimText(attribute: 'message' | 'body', text: string, key: () => string): Promise<Record<string, unknown>> {
+  async #claimText(attribute: 'message' | 'body', text: string, key: (bytes: Uint8Array) => string): Promise<Record<string, unknown>> {
     const claim = this.#claimCheck;
     const bytes = Buffer.from(text, 'utf8');
     if (!claim || bytes.byteLength <= claim.fromBytes) return { [attribute]: text };
-    const at = key();
+    const at = key(bytes);
     await claim.payloads.put(at, bytes);
     return { [CLAIMED[attribute]]: at };
   }
@@ -313,20 +323,20 @@ export class DynamoDbInstanceStore implements InstanceStore {
   async deliver(instanceId: string, message: InboundMessage): Promise<void> {
     // A copy of a message the instance took and settled: delivered already.
     if ((await this.settled(instanceId, [message.messageId])).size > 0) return;
+    // Keyed by message id alone: a redelivery (a later receivedAt) finds the first copy. Its object, by the copy's
+    // digest too: a late copy that recreates a settled inbox item gets an object of its own, not the one its first
+    // copy's removal lets go of.
+    const item = {
+      pk: instanceKey(instanceId),
+      sk: `${INBOX}${message.messageId}`,
+      ...await this.#claimText('message', JSON.stringify(message), (bytes) => payloadKeys.inbox(instanceId, message.messageId, bytes)),
+    };
     try {
-      await this.#client.send(new PutCommand({
-        TableName: this.#table,
-        // Keyed by message id alone: a redelivery (a later receivedAt) finds the first copy.
-        Item: {
-          pk: instanceKey(instanceId),
-          sk: `${INBOX}${message.messageId}`,
-          ...await this.#claimText('message', JSON.stringify(message), () => payloadKeys.inbox(instanceId, message.messageId)),
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }));
+      await this.#client.send(new PutCommand({ TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
     } catch (error) {
       // A redelivered message is already in the inbox.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      await this.#discardUnlessReferenced(item, CLAIMED.message);
     }
     // Due from now (not from when the message was received): the sweeper's cursor never passes a time this recent.
     await this.#markDue(instanceId, Math.max(message.receivedAt, Date.now()));
@@ -507,23 +517,21 @@ export class DynamoDbInstanceStore implements InstanceStore {
 
   async putSuspendedMessage(message: SuspendedMessage): Promise<void> {
     const { body, ...rest } = message;
+    const item = {
+      pk: `M#${message.messageId}`,
+      sk: SUSPENDED,
+      status: InstanceStatus.Suspended,
+      gsi1pk: statusKey('message', message.messageId),
+      gsi1sk: sortKey(message.receivedAt, message.messageId),
+      ...rest,
+      ...await this.#claimText('body', body, (bytes) => payloadKeys.suspended(message.messageId, bytes)),
+    };
     try {
-      await this.#client.send(new PutCommand({
-        TableName: this.#table,
-        Item: {
-          pk: `M#${message.messageId}`,
-          sk: SUSPENDED,
-          status: InstanceStatus.Suspended,
-          gsi1pk: statusKey('message', message.messageId),
-          gsi1sk: sortKey(message.receivedAt, message.messageId),
-          ...rest,
-          ...await this.#claimText('body', body, () => payloadKeys.suspended(message.messageId)),
-        },
-        // A redelivery of the same bad message keeps the first record.
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }));
+      // A redelivery of the same bad message keeps the first record.
+      await this.#client.send(new PutCommand({ TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      await this.#discardUnlessReferenced(item, CLAIMED.body);
     }
   }
 

@@ -8,10 +8,11 @@
  * reason and issues), and a write costs a unit per KB, so a 64 KB state costs 64 units ($40 per million commits)
  * where an S3 PUT and GET cost $5.40 per million; below it the item is cheaper and one request faster.
  *
- * Keys never name two contents, so a write retried after a crash rewrites the same object and a host that lost its
- * lease cannot overwrite the object of the one that took it over: an instance's state under its revision and a digest
- * of the bytes, a message under the id it already has. Objects are written before the item that refers to them, and
- * deleted (by the tracking function, from the MessageBox's stream) once no item refers to them.
+ * Keys never name two contents (each ends with a digest of the bytes), so a write retried after a crash rewrites the
+ * same object and a host that lost its lease cannot overwrite the object of the one that took it over: an instance's
+ * state under its revision, a message under its id. Objects are written before the item that refers to them, and
+ * deleted (by the tracking function, from the MessageBox's stream) once no item refers to them; a write that lost its
+ * condition deletes its own, unless the item that won refers to the same key.
  */
 import { createHash } from 'node:crypto';
 
@@ -44,8 +45,8 @@ export class PayloadMissing extends Error {
 
 export const payloadKeys = {
   state: (instanceId: string, revision: number, bytes: Uint8Array) => `state/${safe(instanceId)}/${revision}-${digest(bytes)}`,
-  inbox: (instanceId: string, messageId: string) => `inbox/${safe(instanceId)}/${safe(messageId)}`,
-  suspended: (messageId: string) => `suspended/${safe(messageId)}`,
+  inbox: (instanceId: string, messageId: string, bytes: Uint8Array) => `inbox/${safe(instanceId)}/${safe(messageId)}-${digest(bytes)}`,
+  suspended: (messageId: string, bytes: Uint8Array) => `suspended/${safe(messageId)}-${digest(bytes)}`,
 };
 
 /** The item attributes that hold a claim check's key, by the attribute whose value they stand for. */
@@ -68,7 +69,9 @@ export function releasedKeys(before: Record<string, unknown> | undefined, after:
  * nothing claim-checked is returned as it is, without a request.
  */
 export async function withClaimedValues(item: Record<string, any>, payloads: PayloadStore | undefined): Promise<Record<string, any>> {
-  const claimed = Object.entries(CLAIMED).filter(([, ref]) => typeof item[ref] === 'string');
+  // A value kept in the item wins over a key beside it: a host of an earlier version, still running during an upgrade,
+  // commits `z` without removing `zref`, and its state is the newer one.
+  const claimed = Object.entries(CLAIMED).filter(([attribute, ref]) => typeof item[ref] === 'string' && item[attribute] === undefined && !(attribute === 'z' && item.doc !== undefined));
   if (claimed.length === 0) return item;
   if (!payloads) throw new Error(`item ${String(item.pk)} / ${String(item.sk)} has claim-checked values (${claimed.map(([, ref]) => item[ref]).join(', ')}) and no object store is configured (BATON_CLAIM_CHECK_BUCKET)`);
   const whole = { ...item };

@@ -38,21 +38,27 @@ export async function changeOf(record: StreamRecordLike, payloads?: PayloadStore
   const created = data.ApproximateCreationDateTime;
   // Seconds in the service's records (a fraction in the embedded stack's); a Date once the SDK has parsed it.
   const at = created instanceof Date ? created.getTime() : typeof created === 'number' ? Math.round(created * 1000) : Date.now();
-  const images = imagesOf(record);
-  const [before, after] = await Promise.all([images.before, images.after].map((image) => image && withClaimedValues(image, payloads)));
+  const { before, after } = imagesOf(record);
   const item = after ?? before;
   if (!item) return undefined;
   const pk = String(item.pk);
   const sk = String(item.sk);
+  // Claim-checked values are read only for the changes tracked, and once for both images when they share a key (a
+  // claim, a lease renewed, a dispatch marked: the state is the same).
+  const whole = (image: Record<string, any>) => withClaimedValues(image, payloads);
   if (pk.startsWith('I#') && sk === 'STATE') {
-    return { kind: 'instance', at, before: before ? fromItem(before) : undefined, after: after ? fromItem(after) : undefined };
+    const sameState = before?.zref !== undefined && before.zref === after?.zref;
+    const [wholeBefore, wholeAfter] = sameState
+      ? await whole(after!).then((w) => [{ ...before!, z: w.z, zref: undefined }, w])
+      : await Promise.all([before && whole(before), after && whole(after)]);
+    return { kind: 'instance', at, before: wholeBefore ? fromItem(wholeBefore) : undefined, after: wholeAfter ? fromItem(wholeAfter) : undefined };
   }
   if (pk.startsWith('I#') && sk.startsWith('MSG#') && after && !before) {
-    return { kind: 'delivery', at, instanceId: pk.slice(2), message: JSON.parse(String(after.message)) as InboundMessage };
+    return { kind: 'delivery', at, instanceId: pk.slice(2), message: JSON.parse(String((await whole(after)).message)) as InboundMessage };
   }
   if (pk.startsWith('M#') && sk === 'SUSPENDED' && after) {
-    if (!before) return { kind: 'suspended-message', at, message: suspendedFromItem(after) };
-    if (after.resolution && !before.resolution) return { kind: 'message-resolved', at, message: suspendedFromItem(after) };
+    if (!before) return { kind: 'suspended-message', at, message: suspendedFromItem(await whole(after)) };
+    if (after.resolution && !before.resolution) return { kind: 'message-resolved', at, message: suspendedFromItem(await whole(after)) };
   }
   return undefined;
 }

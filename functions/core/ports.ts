@@ -3,7 +3,7 @@
  * tests use in-memory fakes. Nothing here knows about AWS.
  */
 import type { InstanceState, InstanceStatus, Lease, MessageResolution, SendEntry, SuspendedMessage } from './instance.ts';
-import type { InboundMessage } from './message.ts';
+import type { InboundMessage, RawMessage } from './message.ts';
 import type { Tracked, TrackedEvent } from './tracking.ts';
 
 /** The MessageBox: instance state and suspended messages, guarded by conditional writes. */
@@ -145,6 +145,17 @@ export const MAX_DELAY_SECONDS = 900;
 
 export interface WorkQueue {
   enqueue(items: readonly WorkItem[]): Promise<void>;
+}
+
+/**
+ * Bodies a sender left elsewhere: a message whose body is only a reference to it (an SQS extended client's S3
+ * pointer) comes back with the body in place, and without what said where it was.
+ *
+ * @throws InvalidMessage when the reference cannot be followed for good (no such object, too large): the message
+ * is suspended with the reason, its reference kept. Other errors are retried.
+ */
+export interface BodyResolver {
+  resolve(message: RawMessage): Promise<RawMessage>;
 }
 
 /** Send ports: deliver outbox entries. Must be idempotent in effect (the MessageId attribute is stable). */

@@ -4,7 +4,7 @@ import { BatonError, InvalidMessage, RoutingFailure, describeError } from './err
 import { convoyInstanceId } from './ids.ts';
 import { parseInbound, type InboundMessage, type RawMessage } from './message.ts';
 import { conform, describeIssues, type SchemaIssue } from './schema.ts';
-import { workItem, type Clock, type InstanceStore, type WorkItem, type WorkQueue } from './ports.ts';
+import { workItem, type BodyResolver, type Clock, type InstanceStore, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InstanceState } from './instance.ts';
 import type { OrchestrationRegistry } from './registry.ts';
 
@@ -39,6 +39,8 @@ export interface ReceiveHostDeps {
   readonly holdReceives?: number;
   /** The largest body the store keeps (larger with a claim check). @default MAX_STORED_BODY_BYTES */
   readonly maxBodyBytes?: number;
+  /** Follows a body's reference (an extended client's S3 pointer) before anything else; none: bodies are taken as they come. */
+  readonly bodies?: BodyResolver;
 }
 
 /**
@@ -99,10 +101,13 @@ export class ReceiveHost {
     return { ...message, body: result.value };
   }
 
-  async #activate(raw: RawMessage): Promise<ReceiveOutcome> {
+  async #activate(sent: RawMessage): Promise<ReceiveOutcome> {
     const { registry, store, clock } = this.#deps;
     const now = clock.now();
+    // What was sent, until its body is read from where the sender left it: a message that cannot be is kept as it came.
+    let raw = sent;
     try {
+      if (this.#deps.bodies) raw = await this.#deps.bodies.resolve(sent);
       const bytes = Buffer.byteLength(raw.body, 'utf8');
       if (bytes > this.#deps.maxBodyBytes) {
         throw new InvalidMessage(`body is ${bytes} bytes; the MessageBox keeps at most ${this.#deps.maxBodyBytes} bytes per message`);

@@ -2,6 +2,9 @@ import { hostname } from 'node:os';
 import { OWNERSHIP } from '../../infra/settings.ts';
 import { MAX_STORED_BODY_BYTES } from '../core/receive-host.ts';
 
+/** The largest message SQS carries (1 MiB since 2025). */
+const SQS_MAX_MESSAGE_BYTES = 1_048_576;
+
 /** Handler configuration, read from the environment once per process (the only place that reads it). */
 export interface HostConfig {
   readonly tableName: string;
@@ -17,6 +20,8 @@ export interface HostConfig {
   readonly claimCheckBucket?: string;
   /** Values larger than this go to the bucket. @default DEFAULT_CLAIM_CHECK_FROM_BYTES (64 KiB) */
   readonly claimCheckFromBytes?: number;
+  /** Outbound bodies larger than this (with their attributes) go out as extended-client pointers. @default 262,144 */
+  readonly sendClaimCheckFromBytes?: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
@@ -43,6 +48,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
   if (claimCheckFromBytes !== undefined && !(Number.isInteger(claimCheckFromBytes) && claimCheckFromBytes >= 1 && claimCheckFromBytes <= MAX_STORED_BODY_BYTES)) {
     missing.push(`BATON_CLAIM_CHECK_FROM_BYTES (an integer from 1 to ${MAX_STORED_BODY_BYTES}; got "${env.BATON_CLAIM_CHECK_FROM_BYTES}")`);
   }
+  const sendClaimCheckFromBytes = env.BATON_SEND_CLAIM_CHECK_FROM_BYTES ? Number(env.BATON_SEND_CLAIM_CHECK_FROM_BYTES) : undefined;
+  // SQS carries 1 MiB a message: a larger body must go as a pointer.
+  if (sendClaimCheckFromBytes !== undefined && !(Number.isInteger(sendClaimCheckFromBytes) && sendClaimCheckFromBytes >= 1 && sendClaimCheckFromBytes <= SQS_MAX_MESSAGE_BYTES)) {
+    missing.push(`BATON_SEND_CLAIM_CHECK_FROM_BYTES (an integer from 1 to ${SQS_MAX_MESSAGE_BYTES}; got "${env.BATON_SEND_CLAIM_CHECK_FROM_BYTES}")`);
+  }
   if (missing.length > 0) throw new Error(`Baton host configuration incomplete; set: ${missing.join(', ')}`);
   // In Lambda each execution environment has its own log stream: a natural host-instance identity.
   const lambda = env.AWS_LAMBDA_FUNCTION_NAME && env.AWS_LAMBDA_LOG_STREAM_NAME
@@ -58,5 +68,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
     timerStateMachineArn: env.BATON_TIMER_STATE_MACHINE_ARN || undefined,
     claimCheckBucket: env.BATON_CLAIM_CHECK_BUCKET || undefined,
     claimCheckFromBytes,
+    sendClaimCheckFromBytes,
   };
 }

@@ -3,10 +3,13 @@ import { ProcessingHost } from '../core/processing-host.ts';
 import { ReceiveHost } from '../core/receive-host.ts';
 import { OrchestrationRegistry } from '../core/registry.ts';
 import type { OrchestrationDefinition } from '../core/definition.ts';
-import { dynamoDbDocumentClient, sfnClient, sqsClient, type ClientHook } from '../adapters/aws-clients.ts';
+import { dynamoDbDocumentClient, s3Client, sfnClient, sqsClient, type ClientHook } from '../adapters/aws-clients.ts';
 import { StepFunctionsTimerScheduler } from '../adapters/StepFunctionsTimerScheduler.ts';
 import { DynamoDbInstanceStore } from '../adapters/DynamoDbInstanceStore.ts';
-import { s3ClaimCheck } from '../adapters/S3PayloadStore.ts';
+import { S3PayloadStore } from '../adapters/S3PayloadStore.ts';
+import { DEFAULT_CLAIM_CHECK_FROM_BYTES } from '../adapters/claim-check.ts';
+import { EXTENDED_CLIENT_THRESHOLD_BYTES } from '../adapters/extended-client.ts';
+import { ExtendedClientBodies } from '../adapters/ExtendedClientBodies.ts';
 import { SqsSendPort } from '../adapters/SqsSendPort.ts';
 import { SqsWorkQueue } from '../adapters/SqsWorkQueue.ts';
 import type { RequestMeter } from '../adapters/request-meter.ts';
@@ -32,9 +35,16 @@ export function createRuntime(
   if (unbound.length > 0) {
     throw new Error(`the orchestrations send to port(s) ${unbound.map((p) => `"${p}"`).join(', ')}, which no queue is bound to; bound: ${Object.keys(config.sendPorts).map((p) => `"${p}"`).join(', ') || 'none'} (BATON_SEND_PORTS)`);
   }
-  const store = new DynamoDbInstanceStore(dynamo, config.tableName, { claimCheck: s3ClaimCheck(config.claimCheckBucket, clientOptions, config.claimCheckFromBytes) });
+  const s3 = s3Client(clientOptions);
+  // The claim check: what a MessageBox item would hold of a large state or body is in the bucket (claim-check.ts).
+  const payloads = config.claimCheckBucket ? new S3PayloadStore(s3, config.claimCheckBucket) : undefined;
+  const store = new DynamoDbInstanceStore(dynamo, config.tableName, {
+    claimCheck: payloads && { payloads, fromBytes: config.claimCheckFromBytes ?? DEFAULT_CLAIM_CHECK_FROM_BYTES },
+  });
   const workQueue = new SqsWorkQueue(sqs, config.workQueueUrl);
-  const sendPort = new SqsSendPort(sqs, config.sendPorts);
+  // Large outbound bodies go out as SQS extended clients' pointers; inbound ones are read from theirs.
+  const sendPort = new SqsSendPort(sqs, config.sendPorts, payloads && { payloads, bucket: payloads.bucket, fromBytes: config.sendClaimCheckFromBytes ?? EXTENDED_CLIENT_THRESHOLD_BYTES });
+  const bodies = new ExtendedClientBodies(s3, store.maxBodyBytes);
   const timers = config.timerStateMachineArn ? new StepFunctionsTimerScheduler(sfnClient(clientOptions), config.timerStateMachineArn) : undefined;
   const lease = { leaseMs: config.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs };
   const clock = options.clock ?? systemClock;
@@ -44,7 +54,7 @@ export function createRuntime(
     workQueue,
     registry,
     lease,
-    receiveHost: new ReceiveHost({ registry, store, workQueue, clock, source: 'receive', maxBodyBytes: store.maxBodyBytes }),
+    receiveHost: new ReceiveHost({ registry, store, workQueue, clock, source: 'receive', maxBodyBytes: store.maxBodyBytes, bodies }),
     processingHost: new ProcessingHost({ registry, store, sendPort, workQueue, timers, clock, lease, hostId: config.hostId }),
   };
 }

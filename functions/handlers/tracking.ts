@@ -37,14 +37,25 @@ export async function trackRecord(history: HistoryStore, record: StreamRecordLik
 
 /**
  * The objects a batch's changes let go of (a state rewritten, an inbox item settled, an item expired), which no item
- * refers to any more, except those a failed record still refers to: it is retried, and needs them.
+ * refers to any more: not those a failed record still refers to (it is retried, and needs them), nor those an item
+ * refers to after its last change in the batch (a key let go of and taken again, however unlikely, stays).
  */
 export function releasedBy(records: readonly StreamRecordLike[], failed: ReadonlySet<string | undefined>): string[] {
   const isFailed = (record: StreamRecordLike) => failed.has(record.dynamodb?.SequenceNumber);
-  const held = new Set(records.filter(isFailed).flatMap((record) => {
+  // A shard's records come in order: the last one of an item says what it refers to now.
+  const latest = new Map<string, Record<string, unknown> | undefined>();
+  for (const record of records) {
     const { before, after } = imagesOf(record);
-    return [...claimedKeys(before), ...claimedKeys(after)];
-  }));
+    const item = after ?? before;
+    if (item) latest.set(`${String(item.pk)}\u0000${String(item.sk)}`, after);
+  }
+  const held = new Set([
+    ...[...latest.values()].flatMap((after) => claimedKeys(after)),
+    ...records.filter(isFailed).flatMap((record) => {
+      const { before, after } = imagesOf(record);
+      return [...claimedKeys(before), ...claimedKeys(after)];
+    }),
+  ]);
   const released = records.filter((record) => !isFailed(record)).flatMap((record) => {
     const { before, after } = imagesOf(record);
     return releasedKeys(before, after);

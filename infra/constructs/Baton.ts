@@ -3,6 +3,7 @@ import { FlowLogDestination, IpAddresses, SubnetType, Vpc, type IVpc } from 'aws
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { DurableQueue } from './DurableQueue.ts';
 import { DurableTimers } from './DurableTimers.ts';
 import { HostFunction } from './HostFunction.ts';
 import { MessageBox } from './MessageBox.ts';
-import { ClaimCheck } from './ClaimCheck.ts';
+import { ClaimCheck, grantObjects } from './ClaimCheck.ts';
 import { Monitoring } from './Monitoring.ts';
 import { Tracking } from './Tracking.ts';
 import { ProcessingHost, type Placement } from './ProcessingHost.ts';
@@ -117,7 +118,7 @@ export class Baton extends Construct {
     // Least privilege, by what each host does to the MessageBox (see functions/core/ports.ts).
     this.receiveHost = new HostFunction(this, 'ReceiveHost', { ...code(entries.receiveHost), source: this.receiveQueue.queue });
     this.messageBox.grant(this.receiveHost.role, 'create');
-    this.claimCheck.grant(this.receiveHost.role, 'readWrite');
+    this.claimCheck.grant(this.receiveHost.role, 'host');
     this.workQueue.queue.grantSendMessages(this.receiveHost.fn);
 
     const placement = props.placement ?? 'regional';
@@ -134,7 +135,7 @@ export class Baton extends Construct {
     });
     for (const instance of this.processingHost.instances) {
       this.timers.grantStart(instance.role);
-      this.claimCheck.grant(instance.role, 'readWrite');
+      this.claimCheck.grant(instance.role, 'host');
     }
 
     this.sweeper = new HostFunction(this, 'Sweeper', { ...code(entries.sweeper), timeoutSeconds: 60 });
@@ -152,7 +153,7 @@ export class Baton extends Construct {
       retain: props.retainData,
     });
 
-    this.claimCheck.grant(this.tracking.function.role, 'readDelete');
+    this.claimCheck.grant(this.tracking.function.role, 'tracking');
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       queues: {
@@ -168,6 +169,15 @@ export class Baton extends Construct {
       },
       namespace: 'Baton',
     });
+  }
+
+  /**
+   * Lets the receive host read the bodies senders' SQS extended clients offload to `bucket` (their pointers name it).
+   * Senders may use Baton's own bucket instead, under `inbound/` (already readable; grant them `s3:PutObject` there:
+   * `baton.claimCheck.bucket.grantPut(sender, 'inbound/*')`), where objects expire after SQS's retention.
+   */
+  readExtendedPayloadsFrom(bucket: IBucket): void {
+    grantObjects(this.receiveHost.role, bucket, ['s3:GetObject']);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type CfnBucket } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { CLAIM_CHECK } from '../settings.ts';
 
@@ -9,14 +9,18 @@ export interface ClaimCheckProps {
   readonly retain?: boolean;
 }
 
-/** What a function does with the claim check's objects. */
-export type ClaimCheckAccess = 'readWrite' | 'readDelete';
+/**
+ * What a function does with the claim check's objects: a host reads and writes them (and deletes the one a write that
+ * lost its condition left), tracking reads them and deletes those no item refers to.
+ */
+export type ClaimCheckAccess = 'host' | 'tracking';
 
 /**
  * The claim check's bucket (functions/adapters/claim-check.ts): large states, inbox messages and suspended bodies,
  * each written before the MessageBox item that refers to it, and deleted by the tracking function once no item does.
  * Encrypted, TLS-only, private. Its lifecycle expires only what no item refers to by design: the bodies sent out as
- * pointers, after SQS's longest retention (`outbound/`), and uploads left incomplete. The rest lives as long as the
+ * pointers (`outbound/`) and those senders' extended clients left for the receive host (`inbound/`), after SQS's
+ * longest retention, and uploads left incomplete. The rest lives as long as the
  * item that refers to it, which may be a dehydrated instance waiting for months: an age rule would take its state.
  */
 export class ClaimCheck extends Construct {
@@ -33,6 +37,7 @@ export class ClaimCheck extends Construct {
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       lifecycleRules: [
         { id: 'outbound', prefix: CLAIM_CHECK.outboundPrefix, expiration: Duration.days(CLAIM_CHECK.outboundRetentionDays) },
+        { id: 'inbound', prefix: CLAIM_CHECK.inboundPrefix, expiration: Duration.days(CLAIM_CHECK.inboundRetentionDays) },
         { id: 'incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
@@ -42,14 +47,36 @@ export class ClaimCheck extends Construct {
     });
   }
 
-  /** `role` gets the object actions its function needs, on this bucket's objects only. */
+  /**
+   * `role` gets the object actions its function needs, on this bucket's objects only; and ListBucket on the bucket,
+   * without which S3 answers a read of a missing object with AccessDenied instead of NoSuchKey (the store tells a
+   * deleted object by it).
+   */
   grant(role: IGrantable & Construct, access: ClaimCheckAccess): void {
-    const actions = access === 'readWrite' ? ['s3:GetObject', 's3:PutObject'] : ['s3:GetObject', 's3:DeleteObject'];
-    role.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [this.bucket.arnForObjects('*')] }));
-    const bucketId = Stack.of(this).resolve((this.bucket.node.defaultChild as CfnBucket).logicalId) as string;
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`,
-      reason: 'Objects are named by instance and message ids, known only at run time: the grant is this bucket\'s objects, and only the object actions the function needs (no listing, no bucket actions).',
-    });
+    grantObjects(role, this.bucket, access === 'host' ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] : ['s3:GetObject', 's3:DeleteObject']);
   }
+}
+
+/**
+ * `actions` on every object of `bucket` (their keys are ids known only at run time), and ListBucket on the bucket
+ * itself, without which S3 answers a read of a missing object with AccessDenied instead of NoSuchKey. cdk-nag's
+ * finding on the objects' wildcard is acknowledged for this bucket only.
+ */
+export function grantObjects(role: IGrantable & Construct, bucket: IBucket, actions: readonly string[]): void {
+  role.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...actions], resources: [bucket.arnForObjects('*')] }));
+  role.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::${nagName(Stack.of(role).resolve(bucket.arnForObjects('*')))}]`,
+    reason: 'Objects are named by instance and message ids, known only at run time: the grant is this bucket\'s objects, and only the object actions the function needs.',
+  });
+}
+
+/** A resolved CloudFormation value as cdk-nag names it in a finding: a reference as <Name>, an attribute as <Id.Attr>. */
+function nagName(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string]; 'Fn::Join'?: [string, unknown[]] };
+  if (v.Ref) return `<${v.Ref}>`;
+  if (v['Fn::GetAtt']) return `<${v['Fn::GetAtt'].join('.')}>`;
+  if (v['Fn::Join']) return v['Fn::Join'][1].map(nagName).join(v['Fn::Join'][0]);
+  return JSON.stringify(value);
 }

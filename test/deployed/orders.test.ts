@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { parsePointer } from '../../functions/adapters/extended-client.ts';
 import { orderInstanceId, sampleOrder } from '../../local/demo.ts';
 import { dynamoDbDocumentClient } from '../../functions/adapters/aws-clients.ts';
 import { DynamoDbHistory } from '../../functions/adapters/DynamoDbHistory.ts';
@@ -36,6 +38,10 @@ async function sendAll(messages: { type: string; body: unknown }[]) {
   }
 }
 
+/** The messages that arrived as extended-client pointers (read from their objects, as a consumer's extended client does), by type. */
+const pointers: { orderId: string; type: string; bucket: string; key: string }[] = [];
+const s3 = new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL) });
+
 /** Reads the send queue until `done` says enough arrived (or the deadline); returns distinct messages by MessageId. */
 async function collect(ours: (orderId: string) => boolean, done: (got: Map<string, string[]>) => boolean, timeoutMs = 120_000) {
   const got = new Map<string, string[]>();
@@ -43,15 +49,21 @@ async function collect(ours: (orderId: string) => boolean, done: (got: Map<strin
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !done(got)) {
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: outputs.SendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 2, MessageAttributeNames: ['All'] }));
-    const mine = Messages.filter((m) => ours((JSON.parse(m.Body ?? '{}') as { orderId?: string }).orderId ?? ''));
-    for (const m of mine) {
+    const read = await Promise.all(Messages.map(async (m) => {
+      const pointer = m.MessageAttributes?.ExtendedPayloadSize ? parsePointer(m.Body ?? '') : undefined;
+      const text = pointer ? await (await s3.send(new GetObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }))).Body!.transformToString('utf8') : m.Body ?? '{}';
+      return { m, pointer, orderId: (JSON.parse(text) as { orderId?: string }).orderId ?? '' };
+    }));
+    const mine = read.filter((r) => ours(r.orderId));
+    for (const { m, pointer, orderId } of mine) {
       const id = m.MessageAttributes?.MessageId?.StringValue ?? m.MessageId!;
       if (seen.has(id)) continue;
       seen.add(id);
-      const orderId = (JSON.parse(m.Body ?? '{}') as { orderId: string }).orderId;
-      got.set(orderId, [...(got.get(orderId) ?? []), m.MessageAttributes?.MessageType?.StringValue ?? '?'].sort());
+      const type = m.MessageAttributes?.MessageType?.StringValue ?? '?';
+      if (pointer) pointers.push({ orderId, type, ...pointer });
+      got.set(orderId, [...(got.get(orderId) ?? []), type].sort());
     }
-    if (mine.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: outputs.SendQueueUrl, Entries: mine.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    if (mine.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: outputs.SendQueueUrl, Entries: mine.map(({ m }, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
   }
   return got;
 }
@@ -65,15 +77,27 @@ describe(`the deployed stack (${process.env.AWS_ENDPOINT_URL ?? 'AWS'})`, () => 
     for (const [orderId, types] of want) expect(got.get(orderId), orderId).toEqual(types);
   });
 
-  it('takes orders of 7,800 lines (about 295 KB) and of about 900 KB sent by plain SendMessage, through the claim check, to their Invoice and Shipment', async () => {
+  it('takes orders of 7,800 lines (about 295 KB) and of about 900 KB sent by plain SendMessage, and one an extended client offloaded, through the claim check, to their Invoice and Shipment', async () => {
+    const bucket = outputs.ClaimCheckBucketName!;
     // A cent a line: under the approval threshold, so each goes straight to its documents.
-    const orders = [largeOrder(`dep-lines-${run}`, 7_800, 4, 0.01), largeOrder(`dep-wide-${run}`, 6_000, 120, 0.01)];
+    const orders = [largeOrder(`dep-lines-${run}`, 7_800, 4, 0.01), largeOrder(`dep-wide-${run}`, 6_000, 120, 0.01), largeOrder(`dep-many-${run}`, 12_000, 4, 0.01)];
+    const offloaded = largeOrder(`dep-pointer-${run}`, 2_000, 4, 0.01);
     for (const order of orders) {
       await sqs.send(new SendMessageCommand({ QueueUrl: outputs.ReceiveQueueUrl, MessageBody: JSON.stringify(order), MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } } }));
     }
-    const ids = new Set(orders.map((o) => o.orderId));
+    // As the Java or Python extended client sends it: the body in S3 (Baton's bucket, under inbound/), a pointer on the queue.
+    const text = JSON.stringify(offloaded);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `inbound/${offloaded.orderId}`, Body: text }));
+    await sqs.send(new SendMessageCommand({
+      QueueUrl: outputs.ReceiveQueueUrl,
+      MessageBody: `["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":"${bucket}","s3Key":"inbound/${offloaded.orderId}"}]`,
+      MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' }, ExtendedPayloadSize: { DataType: 'Number', StringValue: String(Buffer.byteLength(text)) } },
+    }));
+    const ids = new Set([...orders, offloaded].map((o) => o.orderId));
     const got = await collect((id) => ids.has(id), (g) => [...ids].every((id) => (g.get(id)?.length ?? 0) >= 2));
-    for (const order of orders) expect(got.get(order.orderId), order.orderId).toEqual(['Invoice', 'Shipment']);
+    for (const id of ids) expect(got.get(id), id).toEqual(['Invoice', 'Shipment']);
+    // 12,000 lines make a Shipment of some 300 KB, over the send threshold (256 KiB): it went out as a pointer.
+    expect(pointers.filter((p) => p.orderId === `dep-many-${run}`)).toEqual([expect.objectContaining({ type: 'Shipment', bucket, key: expect.stringMatching(/^outbound\//) })]);
   });
 
   it('runs the approval and the cancellation through the deployed hosts: correlation, parallel branches, compensation', async () => {

@@ -92,4 +92,13 @@ describe('the tracking function with a claim check', async () => {
     expect(warnings).toHaveLength(2);
     expect([...payloads.objects.keys()]).toEqual(['C']);
   });
+
+  it('keeps a key an item let go of and took again later in the batch (an inbox item settled, then a stray copy delivered)', async () => {
+    const payloads = new MemoryPayloads();
+    payloads.objects.set('K', Buffer.from(JSON.stringify({ messageId: 'm-1', messageType: 'Approval', body: {}, properties: {}, receivedAt: 1 })));
+    const inbox = { pk: `I#${state.instanceId}`, sk: 'MSG#m-1', messageRef: 'K' };
+    const event: DynamoDBStreamEvent = { Records: [record(1, inbox, undefined), record(2, undefined, inbox)] };
+    expect((await createTrackingHandler(new MemoryHistory(), undefined, payloads)(event)).batchItemFailures).toEqual([]);
+    expect([...payloads.objects.keys()]).toEqual(['K']);
+  });
 });

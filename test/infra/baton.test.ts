@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Baton } from '../../infra/constructs/Baton.ts';
 
 function stackWith(orchestrations: string, environment?: Record<string, string>) {
@@ -33,6 +34,21 @@ describe('the Baton construct', () => {
       .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes('sqs:SendMessage') && JSON.stringify(p.Properties.PolicyDocument).includes('SendPortaudit'));
     expect(sendGrants.map(([id]) => id).every((id) => id.includes('ProcessingHost'))).toBe(true);
     expect(sendGrants).toHaveLength(1);
+  });
+
+  it('lets the receive host read what senders\' extended clients offload to a bucket of theirs, and only it, and still passes cdk-nag', () => {
+    const { app, stack, baton } = stackWith('test/fixtures/greetings.ts');
+    const theirs = Bucket.fromBucketName(stack, 'Theirs', 'partner-large-payloads');
+    baton.readExtendedPayloadsFrom(theirs);
+    expect(() => app.synth()).not.toThrow();
+    const grants = Object.entries(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .flatMap(([id, p]) => (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).map((st) => ({ id, ...st })))
+      .filter((st) => JSON.stringify(st.Resource).includes('partner-large-payloads'));
+    expect(grants.map((g) => g.id).every((id) => id.startsWith('BatonReceiveHost'))).toBe(true);
+    expect(grants.map((g) => [g.Action, g.Resource])).toEqual(expect.arrayContaining([
+      ['s3:GetObject', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::partner-large-payloads/*']] }],
+      ['s3:ListBucket', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::partner-large-payloads']] }],
+    ]));
   });
 
   it('throttles each host function\'s queue at the concurrency asked for, and refuses one SQS would not take', () => {

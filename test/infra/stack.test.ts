@@ -131,20 +131,29 @@ describe('BatonStack', () => {
     const [bucketId, bucket] = Object.entries(buckets)[0]!;
     expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
     expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
-    // Only what no item refers to expires: the bodies sent out as pointers, after SQS's 14 days; nothing a dehydrated instance needs.
+    // Only what no item refers to expires: the bodies sent and received as pointers, after SQS's 14 days; nothing a dehydrated instance needs.
     const rules = bucket.Properties.LifecycleConfiguration.Rules as { Prefix?: string; ExpirationInDays?: number; AbortIncompleteMultipartUpload?: unknown }[];
-    expect(rules.filter((r) => r.ExpirationInDays !== undefined)).toEqual([expect.objectContaining({ Prefix: 'outbound/', ExpirationInDays: 14 })]);
+    expect(rules.filter((r) => r.ExpirationInDays !== undefined)).toEqual([
+      expect.objectContaining({ Prefix: 'outbound/', ExpirationInDays: 14 }),
+      expect.objectContaining({ Prefix: 'inbound/', ExpirationInDays: 15 }),
+    ]);
     template.hasResourceProperties('AWS::S3::BucketPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } });
 
     const s3Grants = Object.entries(template.findResources('AWS::IAM::Policy')).map(([id, p]) => [id, (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
       .filter((st) => [st.Action].flat().some((a) => a.startsWith('s3:')))] as const).filter(([, sts]) => sts.length > 0);
     const byFunction = Object.fromEntries(s3Grants.map(([id, sts]) => [id.replace(/(Role|ServiceRole)?DefaultPolicy.*$/, ''), [...new Set(sts.flatMap((st) => [st.Action].flat()))].sort()]));
+    // ListBucket too: without it S3 answers a read of a deleted object with AccessDenied, not NoSuchKey.
     expect(byFunction).toEqual({
-      ReceiveHost: ['s3:GetObject', 's3:PutObject'],
-      ProcessingHostRegional: ['s3:GetObject', 's3:PutObject'],
-      TrackingFunction: ['s3:DeleteObject', 's3:GetObject'],
+      ReceiveHost: ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+      ProcessingHostRegional: ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+      TrackingFunction: ['s3:DeleteObject', 's3:GetObject', 's3:ListBucket'],
     });
-    for (const [, sts] of s3Grants) for (const st of sts) expect(JSON.stringify(st.Resource)).toBe(JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] }));
+    for (const [, sts] of s3Grants) {
+      for (const st of sts) {
+        const onBucket = [st.Action].flat().includes('s3:ListBucket');
+        expect(JSON.stringify(st.Resource)).toBe(JSON.stringify(onBucket ? { 'Fn::GetAtt': [bucketId, 'Arn'] } : { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] }));
+      }
+    }
     const env = (fn: string) => Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith(fn))![1].Properties.Environment.Variables;
     expect(env('ReceiveHost').BATON_CLAIM_CHECK_BUCKET).toEqual({ Ref: bucketId });
     expect(env('TrackingFunction').BATON_CLAIM_CHECK_BUCKET).toEqual({ Ref: bucketId });

@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbDocumentClient, s3Client, sqsClient } from '../../functions/adapters/aws-clients.ts';
 import { priceOrder } from '../../functions/orchestrations/order-fulfilment.ts';
 import { sampleOptionsToEnv } from '../../functions/orchestrations/index.ts';
 import { LocalCluster } from '../../local/cluster.ts';
+import { parsePointer } from '../../functions/adapters/extended-client.ts';
 import { orderInstanceId } from '../../local/demo.ts';
 import { announceSkip, targets } from '../helpers/targets.ts';
 import { largeOrder } from '../helpers/orders.ts';
@@ -31,8 +32,9 @@ for (const target of targets) {
       cluster = new LocalCluster({
         instances: 2, port: 0, endpoint: started.endpoint, dynamodbEndpoint: started.dynamodbEndpoint,
         prefix: `large${process.pid}${Date.now().toString(36)}`, leaseMs: 5_000,
-        // No approval and no cancellation window: each order goes straight to its Invoice and Shipment.
-        environment: sampleOptionsToEnv({ cancellationWindowMs: 0, approvalThreshold: 1e12 }),
+        // No approval and no cancellation window: each order goes straight to its Invoice and Shipment. Outbound
+        // bodies over 64 KiB (a large order's Shipment lists a reservation a line) go out as extended-client pointers.
+        environment: { ...sampleOptionsToEnv({ cancellationWindowMs: 0, approvalThreshold: 1e12 }), BATON_SEND_CLAIM_CHECK_FROM_BYTES: String(64 * 1024) },
         workDir, waitSeconds: 1, sweepEveryMs: 1_000,
       });
       await cluster.start();
@@ -44,7 +46,7 @@ for (const target of targets) {
       if (workDir) rmSync(workDir, { recursive: true, force: true });
     });
 
-    it('turns an order of 7,800 lines (about 295 KB) and one of about 900 KB that does not compress into their Invoice and Shipment, sent with a plain SendMessage', async () => {
+    it('turns an order of 7,800 lines (about 295 KB) and one of about 900 KB that does not compress into their Invoice and Shipment, sent with a plain SendMessage; a large Shipment goes out as an extended-client pointer', async () => {
       const d = cluster.describe();
       expect(d.claimCheckBucket).toBeDefined();
       const sqs = sqsClient({ endpoint: d.endpoint });
@@ -59,18 +61,16 @@ for (const target of targets) {
         await sqs.send(new SendMessageCommand({ QueueUrl: d.receiveQueueUrl, MessageBody: JSON.stringify(order), MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } } }));
       }
 
-      const received: { type: string; body: Record<string, unknown> }[] = [];
-      const deadline = Date.now() + 60_000;
-      while (received.length < 4 && Date.now() < deadline) {
-        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: d.sendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
-        received.push(...Messages.map((m) => ({ type: m.MessageAttributes?.MessageType?.StringValue ?? '', body: JSON.parse(m.Body ?? '{}') as Record<string, unknown> })));
-        if (Messages.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: d.sendQueueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
-      }
+      const received = await drainSendQueue(d.endpoint, d.sendQueueUrl, 4);
       for (const order of orders) {
         const own = received.filter((m) => m.body.orderId === order.orderId);
         expect(own.map((m) => m.type).sort(), `what ${order.orderId} produced`).toEqual(['Invoice', 'Shipment']);
         expect(own.find((m) => m.type === 'Invoice')!.body.total).toBe(priceOrder(order));
-        expect((own.find((m) => m.type === 'Shipment')!.body.reservations as string[])).toHaveLength(order.lines.length);
+        const shipment = own.find((m) => m.type === 'Shipment')!;
+        expect(shipment.body.reservations as string[]).toHaveLength(order.lines.length);
+        // As a consumer with an extended client reads it: the pointer names the object under outbound/, by the message's id.
+        expect(shipment.pointer).toEqual({ bucket: d.claimCheckBucket, key: `outbound/${shipment.messageId}` });
+        expect(own.find((m) => m.type === 'Invoice')!.pointer).toBeUndefined();
       }
 
       // What is left in the bucket of each order is what its item refers to: tracking deleted every state before it.
@@ -91,5 +91,51 @@ for (const target of targets) {
         expect(keys).toEqual(referenced);
       }
     });
+
+    it('takes an order an extended client offloaded (its pointer and size attribute), and suspends one whose object is missing, pointer kept', async () => {
+      const d = cluster.describe();
+      const sqs = sqsClient({ endpoint: d.endpoint });
+      const s3 = s3Client({ endpoint: d.endpoint });
+      const run = Date.now().toString(36);
+      // What the Java or Python extended client does: the body to S3 under a key of its own, then the pointer.
+      const order = largeOrder(`pointer-${run}`, 2_000, 4);
+      const text = JSON.stringify(order);
+      await s3.send(new PutObjectCommand({ Bucket: d.claimCheckBucket, Key: `inbound/${run}`, Body: text }));
+      const pointer = (key: string) => `["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":"${d.claimCheckBucket}","s3Key":"${key}"}]`;
+      const attributes = { MessageType: { DataType: 'String', StringValue: 'Order' }, ExtendedPayloadSize: { DataType: 'Number', StringValue: String(Buffer.byteLength(text)) } };
+      await sqs.send(new SendMessageCommand({ QueueUrl: d.receiveQueueUrl, MessageBody: pointer(`inbound/${run}`), MessageAttributes: attributes }));
+      const missing = await sqs.send(new SendMessageCommand({ QueueUrl: d.receiveQueueUrl, MessageBody: pointer(`inbound/${run}-gone`), MessageAttributes: attributes }));
+
+      const received = await drainSendQueue(d.endpoint, d.sendQueueUrl, 2);
+      expect(received.filter((m) => m.body.orderId === order.orderId).map((m) => m.type).sort()).toEqual(['Invoice', 'Shipment']);
+      expect(received.find((m) => m.type === 'Invoice')!.body.total).toBe(priceOrder(order));
+
+      let kept;
+      for (let tries = 0; tries < 50 && !kept; tries++) {
+        kept = await cluster.store.suspendedMessage(missing.MessageId!);
+        if (!kept) await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(kept!.reason).toContain(`s3://${d.claimCheckBucket}/inbound/${run}-gone is not there (NoSuchKey)`);
+      expect(kept!.body).toBe(pointer(`inbound/${run}-gone`));
+    });
   });
+}
+
+/** What reached the send queue, `expected` messages at most (or a minute), each read as a consumer would, pointers followed. */
+async function drainSendQueue(endpoint: string, queueUrl: string, expected: number) {
+  const sqs = sqsClient({ endpoint });
+  const s3 = s3Client({ endpoint });
+  const received: { type: string; messageId: string; body: Record<string, unknown>; pointer?: { bucket: string; key: string } }[] = [];
+  const deadline = Date.now() + 60_000;
+  while (received.length < expected && Date.now() < deadline) {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+    for (const m of Messages) {
+      const pointer = m.MessageAttributes?.ExtendedPayloadSize ? parsePointer(m.Body ?? '') : undefined;
+      const text = pointer ? await (await s3.send(new GetObjectCommand({ Bucket: pointer.bucket, Key: pointer.key }))).Body!.transformToString('utf8') : m.Body ?? '{}';
+      if (pointer) expect(Buffer.byteLength(text)).toBe(Number(m.MessageAttributes!.ExtendedPayloadSize!.StringValue));
+      received.push({ type: m.MessageAttributes?.MessageType?.StringValue ?? '', messageId: m.MessageAttributes?.MessageId?.StringValue ?? '', body: JSON.parse(text) as Record<string, unknown>, ...(pointer ? { pointer } : {}) });
+    }
+    if (Messages.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+  }
+  return received;
 }
