@@ -121,13 +121,72 @@ for (const target of targets) {
   });
 }
 
+describe('large orders through a local cluster whose host instance is killed mid-step, with faults between the hosts and the store, bucket and queues', () => {
+  let cluster: LocalCluster;
+  let workDir: string;
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'baton-large-crash-'));
+    cluster = new LocalCluster({
+      instances: 2, port: 0, prefix: `largecrash${process.pid}${Date.now().toString(36)}`, leaseMs: 3_000, workDir, waitSeconds: 1, sweepEveryMs: 1_000,
+      // A pricing step long enough that a kill lands mid-step; faults on one request in twenty (throttled, 5xx, slow,
+      // a write cut after DynamoDB applied it) between the host instances and DynamoDB, S3 and SQS.
+      environment: { ...sampleOptionsToEnv({ cancellationWindowMs: 0, approvalThreshold: 1e12, pricingLatencyMs: 300 }), BATON_SEND_CLAIM_CHECK_FROM_BYTES: String(64 * 1024) },
+      faultRate: 0.05,
+    });
+    await cluster.start();
+    await cluster.waitUntilUp();
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('loses and doubles nothing: each order one Invoice and one Shipment, every claim-checked key its item refers to there', async () => {
+    const d = cluster.describe();
+    const sqs = sqsClient({ endpoint: d.endpoint });
+    const run = Date.now().toString(36);
+    const orders = Array.from({ length: 4 }, (_, i) => largeOrder(`crash-${run}-${i}`, 4_000, 60));
+    const ids = new Set(orders.map((o) => orderInstanceId(o.orderId)));
+    let killed: string | undefined;
+    const stop = cluster.onBusy((host, instanceIds) => {
+      if (killed || !instanceIds.some((id) => ids.has(id))) return;
+      killed = host.name;
+      cluster.kill(host.name);
+    });
+    for (const order of orders) {
+      await sqs.send(new SendMessageCommand({ QueueUrl: d.receiveQueueUrl, MessageBody: JSON.stringify(order), MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } } }));
+    }
+    const received = await drainSendQueue(d.endpoint, d.sendQueueUrl, 2 * orders.length, 90_000);
+    stop();
+    expect(killed).toBeDefined();
+    for (const order of orders) {
+      const own = received.filter((m) => m.body.orderId === order.orderId);
+      // A copy re-dispatched after a crash has the same MessageId, which is how consumers drop it: count distinct ones.
+      const distinct = new Map(own.map((m) => [m.messageId, m.type]));
+      expect([...distinct.values()].sort(), order.orderId).toEqual(['Invoice', 'Shipment']);
+      expect(own.find((m) => m.type === 'Invoice')!.body.total).toBe(priceOrder(order));
+    }
+    // No item refers to an object that is not there.
+    const dynamo = dynamoDbDocumentClient({ endpoint: d.endpoint });
+    const s3 = s3Client({ endpoint: d.endpoint });
+    for (const id of ids) {
+      const { Item } = await dynamo.send(new GetCommand({ TableName: d.tableName, Key: { pk: `I#${id}`, sk: 'STATE' }, ConsistentRead: true }));
+      expect(Item?.status).toBe('completed');
+      if (Item?.zref) await s3.send(new GetObjectCommand({ Bucket: d.claimCheckBucket, Key: Item.zref as string }));
+    }
+  });
+});
+
 /** What reached the send queue, `expected` messages at most (or a minute), each read as a consumer would, pointers followed. */
-async function drainSendQueue(endpoint: string, queueUrl: string, expected: number) {
+async function drainSendQueue(endpoint: string, queueUrl: string, expected: number, timeoutMs = 60_000) {
   const sqs = sqsClient({ endpoint });
   const s3 = s3Client({ endpoint });
   const received: { type: string; messageId: string; body: Record<string, unknown>; pointer?: { bucket: string; key: string } }[] = [];
-  const deadline = Date.now() + 60_000;
-  while (received.length < expected && Date.now() < deadline) {
+  const deadline = Date.now() + timeoutMs;
+  // Once everything expected arrived, keep listening a little: a copy would show up here.
+  let quiet = 0;
+  while (Date.now() < deadline && (received.length < expected || quiet++ < 2)) {
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
     for (const m of Messages) {
       const pointer = m.MessageAttributes?.ExtendedPayloadSize ? parsePointer(m.Body ?? '') : undefined;
