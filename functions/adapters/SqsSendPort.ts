@@ -4,6 +4,7 @@ import type { SendPort } from '../core/ports.ts';
 import { CoalescingSender } from './sqs-batches.ts';
 import type { PayloadStore } from './claim-check.ts';
 import { SIZE_ATTRIBUTE, pointerBody } from './extended-client.ts';
+import { TRACE_ATTRIBUTE } from '../core/trace.ts';
 
 /** Outbound bodies over `fromBytes` (with their attributes, as the extended clients count) go to `bucket` as pointers. */
 export interface OutboundOffload {
@@ -50,6 +51,8 @@ export class SqsSendPort implements SendPort {
           MessageId: { DataType: 'String', StringValue: entry.messageId },
           InstanceId: { DataType: 'String', StringValue: entry.instanceId },
           CorrelationId: { DataType: 'String', StringValue: entry.correlationId },
+          // W3C Trace Context, so a consumer continues the order's trace (core/trace.ts).
+          ...(entry.trace ? { [TRACE_ATTRIBUTE]: { DataType: 'String', StringValue: entry.trace } } : {}),
         }),
         ...(fifo ? { MessageGroupId: entry.instanceId, MessageDeduplicationId: entry.messageId } : {}),
       }))));

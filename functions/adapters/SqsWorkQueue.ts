@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { WorkItem, WorkQueue } from '../core/ports.ts';
 import { CoalescingSender } from './sqs-batches.ts';
+import { TRACE_ATTRIBUTE } from '../core/trace.ts';
 
 /** A processing host's work queue on SQS. A work item names an instance; the state is in the MessageBox. */
 export class SqsWorkQueue implements WorkQueue {
@@ -14,9 +15,11 @@ export class SqsWorkQueue implements WorkQueue {
 
   async enqueue(items: readonly WorkItem[]): Promise<void> {
     if (items.length === 0) return;
-    await this.#sender.send(this.#queueUrl, items.map(({ delaySeconds, ...item }) => ({
+    await this.#sender.send(this.#queueUrl, items.map(({ delaySeconds, trace, ...item }) => ({
       MessageBody: JSON.stringify(item),
       DelaySeconds: delaySeconds,
+      // The instance's W3C Trace Context, as on every message it causes (core/trace.ts).
+      ...(trace ? { MessageAttributes: { [TRACE_ATTRIBUTE]: { DataType: 'String', StringValue: trace } } } : {}),
     })));
   }
 }

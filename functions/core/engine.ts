@@ -12,6 +12,7 @@ import {
 import type { InboundMessage } from './message.ts';
 import { conform, describeIssues, type Schema } from './schema.ts';
 import { completed, concat, newestFirst, takeNext } from './compensable.ts';
+import { traceOf } from './trace.ts';
 
 /** Why a run stopped: each is a persistence point except `needsLease`. */
 export type StopReason =
@@ -121,6 +122,7 @@ export function activate(orchestration: CompiledOrchestration, message: InboundM
     outbox: [],
     sendSequence: 0,
     causationId: message.messageId,
+    trace: traceOf(message),
     revision: 0,
     failovers: 0,
     createdAt: now,
@@ -373,6 +375,7 @@ export async function run(
             body,
             instanceId: current.instanceId,
             correlationId: causationId,
+            ...(current.trace ? { trace: current.trace } : {}),
           });
           advanceTo(after());
           break;
@@ -453,6 +456,7 @@ export async function run(
                   status: InstanceStatus.Running,
                   cursor: { threads: [{ id: 'main', at: entry(branch.name), attempts: 0 }] },
                   correlations: {},
+                  ...(current.trace ? { trace: current.trace } : {}),
                   consumed: [],
                   outbox: [],
                   sendSequence: 0,

@@ -59,6 +59,8 @@ export interface SendEntry {
   readonly instanceId: string;
   /** Id of the message that caused this one. */
   readonly correlationId: string;
+  /** The sending instance's trace context (core/trace.ts), sent as the `traceparent` attribute. */
+  readonly trace?: string;
 }
 
 /** Start Orchestration: the activation message of a new instance of `orchestration` (newest version). */
@@ -166,6 +168,11 @@ export interface InstanceState {
   readonly sendSequence: number;
   /** Id of the message that last drove this instance (CorrelationId of what it sends). */
   readonly causationId: string;
+  /**
+   * The W3C trace context of the message that started it (core/trace.ts), carried by all it causes. Absent on
+   * instances an earlier version created.
+   */
+  readonly trace?: string;
   /** Fencing token: incremented by every write; every write is conditioned on it. */
   readonly revision: number;
   readonly lease?: Lease;

@@ -130,6 +130,8 @@ export interface WorkItem {
    * branch does not change), so the join need not read them again. Taken on a first delivery only, like `state`.
    */
   readonly branches?: readonly InstanceState[];
+  /** The instance's trace context (core/trace.ts), sent as the `traceparent` attribute. */
+  readonly trace?: string;
 }
 
 /** A new instance rides along with its work item (saving the processing host a read) when this small. */
@@ -137,7 +139,8 @@ export const MAX_HINT_BYTES = 64 * 1024;
 
 /** A work item for an instance, carrying the instance when it was just created and is small enough. */
 export function workItem(instanceId: string, reason: string, created?: InstanceState): WorkItem {
-  return created && JSON.stringify(created).length <= MAX_HINT_BYTES ? { instanceId, reason, state: created } : { instanceId, reason };
+  const trace = created?.trace ? { trace: created.trace } : {};
+  return created && JSON.stringify(created).length <= MAX_HINT_BYTES ? { instanceId, reason, state: created, ...trace } : { instanceId, reason, ...trace };
 }
 
 /** SQS's longest message delay: timers further out take several hops. */

@@ -8,6 +8,7 @@ import { takeoverBefore, tooShortForExclusiveStep, waitBeforeTakeover, type Leas
 import { MAX_DELAY_SECONDS, MAX_HINT_BYTES, workItem, type Clock, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InboundMessage } from './message.ts';
 import type { OrchestrationRegistry } from './registry.ts';
+import { TRACE_ATTRIBUTE } from './trace.ts';
 import type { CompiledOrchestration } from './definition.ts';
 
 export interface Delivery {
@@ -473,7 +474,8 @@ export class ProcessingHost {
           });
           continue;
         }
-        const message = { messageId: entry.messageId, messageType, body: entry.body, properties: {}, receivedAt: clock.now() };
+        // The started orchestration continues the starter's trace (core/trace.ts).
+        const message = { messageId: entry.messageId, messageType, body: entry.body, properties: (from.trace ? { [TRACE_ATTRIBUTE]: from.trace } : {}) as Record<string, string>, receivedAt: clock.now() };
         try {
           const activation = await activateOrDeliver(target, message, store, clock.now());
           items.push(workItem(activation.instanceId, 'start', activation.created));

@@ -13,6 +13,7 @@ import { SqsWorkQueue } from '../../functions/adapters/SqsWorkQueue.ts';
 import { orderInstanceId, runDemo, sampleOrder } from '../../local/demo.ts';
 import { announceSkip, targets } from '../helpers/targets.ts';
 import { messageFlow } from '../../functions/core/message-flow.ts';
+import { traceOf } from '../../functions/core/trace.ts';
 import { sampleOptionsToEnv } from '../../functions/orchestrations/index.ts';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
@@ -75,6 +76,8 @@ for (const target of targets) {
           expect(message.attributes.CorrelationId).toBe(sentIds.get(order.orderId));
           expect(message.attributes.InstanceId).toBe(orderInstanceId(order.orderId));
           expect(message.attributes.MessageId).toMatch(/^[0-9a-f-]{36}$/);
+          // The order came with no trace context: one derived from its MessageId, on all it caused.
+          expect(message.attributes.traceparent).toBe(traceOf({ messageId: sentIds.get(order.orderId)!, properties: {} }));
         }
         const invoice = messages.find((m) => m.attributes.MessageType === 'Invoice');
         if (invoice) expect(invoice.body.total).toBe(priceOrder(order.body as OrderBody));

@@ -51,7 +51,8 @@ describe('extended-client bodies on the embedded stack', () => {
     const port = new SqsSendPort(sqs, { send: QueueUrl! }, { payloads: new S3PayloadStore(s3, bucket), bucket, fromBytes: 10_000 });
     const large = { orderId: 'o-large', lines: Array.from({ length: 1_000 }, (_, i) => ({ sku: `sku-${i}`, qty: i })) };
     const entry = (messageId: string, body: unknown) => ({ kind: 'send' as const, port: 'send', messageType: 'Shipment', body, messageId, instanceId: 'i-1', correlationId: 'c-1' });
-    await port.dispatch([entry('m-large', large), entry('m-small', { orderId: 'o-small' })]);
+    const trace = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await port.dispatch([entry('m-large', large), { ...entry('m-small', { orderId: 'o-small' }), trace }]);
 
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
     const byId = new Map(Messages.map((m) => [m.MessageAttributes!.MessageId!.StringValue, m]));
@@ -66,6 +67,9 @@ describe('extended-client bodies on the embedded stack', () => {
     const small = byId.get('m-small')!;
     expect(JSON.parse(small.Body!)).toEqual({ orderId: 'o-small' });
     expect(small.MessageAttributes!.ExtendedPayloadSize).toBeUndefined();
+    // The sender's W3C trace context, for the consumer to continue.
+    expect(small.MessageAttributes!.traceparent!.StringValue).toBe(trace);
+    expect(pointer.MessageAttributes!.traceparent).toBeUndefined();
   });
 
   it('reads an offloaded body from the bucket its pointer names, drops the size attribute, and refuses a missing or oversized one for good', async () => {
