@@ -142,6 +142,7 @@ async function start(): Promise<void> {
       prefix: { type: 'string', default: 'baton' },
       'console-port': { type: 'string', default: '4580' },
       'no-console': { type: 'boolean', default: false },
+      trace: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -162,6 +163,8 @@ async function start(): Promise<void> {
   --prefix baton       prefix of the table and queue names
   --console-port 4580  port of the web console (on 127.0.0.1 only; a free one if 4580 is taken)
   --no-console         serve no web console
+  --trace              record the host instances' spans (OpenTelemetry, OTLP JSON) to .baton/traces; read one
+                       order's with: npm run baton -- trace <message id> (npx baton trace, installed)
   --orchestrations F   run the orchestrations a module exports (export const orchestrations = [...]) instead of
                        the sample`);
     return;
@@ -202,6 +205,7 @@ async function start(): Promise<void> {
     // A demo keeps its host logs apart from a cluster that may be running in this BATON_HOME.
     workDir: demo === undefined ? WORK_DIR : resolve(WORK_DIR, 'demo'),
     log: (line) => console.log(line),
+    ...(values.trace ? { traceDir: resolve(WORK_DIR, 'traces') } : {}),
   });
   let stopping = false;
   // Declared before `stop`, which a Ctrl-C during the start may call before the status line exists.
@@ -573,7 +577,30 @@ It runs with your own AWS credentials and serves on this machine only.`;
   process.on('SIGTERM', stop);
 }
 
-const commands: Record<string, () => Promise<void>> = { start, suspended, instances, send, receive, resume, terminate, history, flow, dlq, redrive, resubmit, discard, audit, console: webConsole };
+/**
+ * `baton trace <message id | trace id>`: one business transaction's spans, as `npm start -- --trace` recorded them,
+ * in the order they started: the message's receive, each step on whichever host instance, the sends.
+ */
+async function traceCommand(): Promise<void> {
+  const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
+  const wanted = positionals[0] ?? fail('usage: baton trace <message id | trace id>  (spans recorded by npm start -- --trace)');
+  const { readExportedSpans } = await import('./trace-export.ts');
+  const spans = readExportedSpans(resolve(WORK_DIR, 'traces'));
+  if (spans.length === 0) fail(`no spans in ${resolve(WORK_DIR, 'traces')}: start the cluster with npm start -- --trace`);
+  const traceId = /^[0-9a-f]{32}$/.test(wanted) ? wanted : spans.find((s) => s.attributes['messaging.message.id'] === wanted && s.name.startsWith('receive'))?.traceId;
+  const own = spans.filter((s) => s.traceId === traceId).sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1));
+  if (own.length === 0) fail(`no recorded trace for ${wanted} (a message id the receive host took, or a 32-hex trace id)`);
+  const start = BigInt(own[0]!.startTimeUnixNano);
+  const ms = (ns: bigint) => Number(ns / 1_000_000n);
+  console.log(`trace ${traceId}: ${own.length} spans`);
+  for (const s of own) {
+    const a = s.attributes;
+    const detail = [a['baton.instance.id'] && `instance ${a['baton.instance.id']}`, a['baton.instance.revision'] !== undefined && `rev ${a['baton.instance.revision']}`, a['baton.instance.status'], a['baton.result'], a['messaging.destination.name'] && `to ${a['messaging.destination.name']}`].filter(Boolean).join(', ');
+    console.log(`  +${String(ms(BigInt(s.startTimeUnixNano) - start)).padStart(6)} ms  ${String(ms(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano))).padStart(5)} ms  ${s.service.padEnd(10)}  ${s.name}${detail ? `  (${detail})` : ''}`);
+  }
+}
+
+const commands: Record<string, () => Promise<void>> = { start, suspended, instances, send, receive, resume, terminate, history, flow, dlq, redrive, resubmit, discard, audit, trace: traceCommand, console: webConsole };
 const run = commands[command];
 if (!run) {
   console.log(`usage: baton <${Object.keys(commands).join('|')}> [options] [--stack NAME [--region R] [--endpoint URL]]   (npm start -- --help for start options)`);

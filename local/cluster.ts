@@ -23,6 +23,7 @@ import { provision, type Resources } from './provision.ts';
 import type { RequestMeter } from '../functions/adapters/request-meter.ts';
 import { useEmulatorCredentials } from './emulator-credentials.ts';
 import { LATENCY_MODEL_VARIABLE, type LatencySpec, type OperationLatency } from './latency-model.ts';
+import { TRACE_DIR_VARIABLE } from './trace-export.ts';
 
 /** `.ts` in a source checkout, `.js` in the installed package. */
 const HOST_ENTRY = fileURLToPath(new URL(`./host-instance${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
@@ -68,6 +69,8 @@ export interface ClusterOptions {
    * the host instances whose scale-out is measured.
    */
   readonly tracking?: boolean;
+  /** Record the host instances' spans to files in this folder (OTLP JSON, local/trace-export.ts). */
+  readonly traceDir?: string;
 }
 
 export interface HostInstanceState {
@@ -223,6 +226,7 @@ export class LocalCluster {
         ...(o.outageFile ? { BATON_OUTAGE_FILE: o.outageFile } : {}),
         ...(o.clockSkewMs?.(name) ? { BATON_CLOCK_SKEW_MS: String(o.clockSkewMs(name)) } : {}),
         ...(o.latencyModel ? { [LATENCY_MODEL_VARIABLE]: JSON.stringify(o.latencyModel) } : {}),
+        ...(o.traceDir ? { [TRACE_DIR_VARIABLE]: resolve(o.traceDir) } : {}),
         // What each host instance did and every failure (set WARN for a quiet log under load, as the bench does).
         POWERTOOLS_LOG_LEVEL: o.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       },

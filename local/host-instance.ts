@@ -16,8 +16,11 @@ import { latencyModelFromEnv } from './latency-model.ts';
 import { LostWriteCounter } from './lost-writes.ts';
 import { loadOrchestrations } from './orchestrations.ts';
 import { SqsPoller } from './poller.ts';
+import { TRACE_DIR_VARIABLE, startFileTracing } from './trace-export.ts';
 
 const env = process.env;
+// `npm start -- --trace`: this host instance's spans, to a file of its own (local/trace-export.ts).
+const tracing = env[TRACE_DIR_VARIABLE] ? startFileTracing(env[TRACE_DIR_VARIABLE], env.BATON_HOST_ID ?? `host-${process.pid}`) : undefined;
 const region = env.AWS_REGION ?? 'us-east-1';
 const leaseSeconds = Math.max(1, Math.ceil(Number(env.BATON_LEASE_MS ?? 10_000) / 1000));
 // Chaos runs inject faults between this host instance and the store and queues (off by default).
@@ -89,6 +92,7 @@ report('ready');
 async function shutdown(): Promise<void> {
   clearInterval(statsTimer);
   await Promise.all(pollers.map((p) => p.stop()));
+  await tracing?.shutdown();
   report('stats');
   process.exit(0);
 }

@@ -5,6 +5,8 @@ import { CoalescingSender } from './sqs-batches.ts';
 import type { PayloadStore } from './claim-check.ts';
 import { SIZE_ATTRIBUTE, pointerBody } from './extended-client.ts';
 import { TRACE_ATTRIBUTE } from '../core/trace.ts';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { traceparentOf, tracer } from './tracing.ts';
 
 /** Outbound bodies over `fromBytes` (with their attributes, as the extended clients count) go to `bucket` as pointers. */
 export interface OutboundOffload {
@@ -45,17 +47,30 @@ export class SqsSendPort implements SendPort {
     await Promise.all([...byPort].map(async ([port, group]) => {
       const queueUrl = this.#ports[port]!;
       const fifo = queueUrl.endsWith('.fifo');
-      return this.#sender.send(queueUrl, await Promise.all(group.map(async (entry) => ({
-        ...await this.#carried(entry, {
-          MessageType: { DataType: 'String', StringValue: entry.messageType },
-          MessageId: { DataType: 'String', StringValue: entry.messageId },
-          InstanceId: { DataType: 'String', StringValue: entry.instanceId },
-          CorrelationId: { DataType: 'String', StringValue: entry.correlationId },
-          // W3C Trace Context, so a consumer continues the order's trace (core/trace.ts).
-          ...(entry.trace ? { [TRACE_ATTRIBUTE]: { DataType: 'String', StringValue: entry.trace } } : {}),
-        }),
-        ...(fifo ? { MessageGroupId: entry.instanceId, MessageDeduplicationId: entry.messageId } : {}),
-      }))));
+      // A send span (OpenTelemetry's messaging conventions; a no-op without an SDK), child of the step that sends.
+      const span = tracer().startSpan(`send ${port}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'aws_sqs', 'messaging.operation.type': 'send', 'messaging.destination.name': port, 'messaging.batch.message_count': group.length } });
+      try {
+        return await this.#sender.send(queueUrl, await Promise.all(group.map(async (entry) => {
+          // W3C Trace Context, so a consumer continues the order's trace (core/trace.ts): the send span's when one
+          // records, else the instance's.
+          const traceparent = traceparentOf(span) ?? entry.trace;
+          return {
+            ...await this.#carried(entry, {
+              MessageType: { DataType: 'String', StringValue: entry.messageType },
+              MessageId: { DataType: 'String', StringValue: entry.messageId },
+              InstanceId: { DataType: 'String', StringValue: entry.instanceId },
+              CorrelationId: { DataType: 'String', StringValue: entry.correlationId },
+              ...(traceparent ? { [TRACE_ATTRIBUTE]: { DataType: 'String', StringValue: traceparent } } : {}),
+            }),
+            ...(fifo ? { MessageGroupId: entry.instanceId, MessageDeduplicationId: entry.messageId } : {}),
+          };
+        })));
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw error;
+      } finally {
+        span.end();
+      }
     }));
   }
 

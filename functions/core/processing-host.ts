@@ -124,12 +124,12 @@ export class ProcessingHost {
           await store.markDispatched(state.instanceId, state.revision);
         }
         // A timer hop that comes back arms its next hop below, once: arming it here too would start a second chain.
-        if (timerDue !== undefined && !timerFired && item.reason !== 'timer') await this.#armTimer(state.instanceId, timerDue);
+        if (timerDue !== undefined && !timerFired && item.reason !== 'timer') await this.#armTimer(state.instanceId, timerDue, state.trace);
       }
       if (!timerFired) {
         if (timerDue !== undefined && item.reason === 'timer') {
           // A timer further out than SQS's longest delay arrives early: send it on its next hop.
-          await this.#armTimer(state.instanceId, timerDue);
+          await this.#armTimer(state.instanceId, timerDue, state.trace);
           return { result: 'done', detail: 'timer hop', instance: state };
         }
         if (atJoin(state)) {
@@ -244,7 +244,7 @@ export class ProcessingHost {
       if (next.status === InstanceStatus.Waiting && next.outbox.length > 0 && this.#needsMark(next)) await store.markDispatched(next.instanceId, next.revision);
       // A crash before this leaves a waiting instance with a due timer and no work item: the sweeper finds it.
       const timerDue = timerDueOf(next);
-      if (timerDue !== undefined) await this.#armTimer(next.instanceId, timerDue);
+      if (timerDue !== undefined) await this.#armTimer(next.instanceId, timerDue, next.trace);
       if (TERMINAL_STATUSES.has(next.status)) await this.#keepUnread(next, orchestration);
       if (!continues) return { result: 'done', detail: `${next.status} after ${commits} persistence point(s)`, instance: next, shapes };
       state = next;
@@ -288,7 +288,7 @@ export class ProcessingHost {
           return;
         }
       }
-      const running = branches.filter((b) => b.status === InstanceStatus.Running).map((b) => ({ instanceId: b.instanceId, reason: 'sweep' }));
+      const running = branches.filter((b) => b.status === InstanceStatus.Running).map((b) => ({ instanceId: b.instanceId, reason: 'sweep', ...traced(b) }));
       if (running.length > 0) await workQueue.enqueue(running);
     }
     await store.rest(state.instanceId, state.revision, nextJoinCheck(state, now));
@@ -401,7 +401,7 @@ export class ProcessingHost {
     }
     const next: InstanceState = { ...base, status: InstanceStatus.Running, error: undefined };
     await this.#commit(next, state.revision, takeoverBefore(now, lease));
-    await workQueue.enqueue([{ instanceId, reason: 'resume' }]);
+    await workQueue.enqueue([{ instanceId, reason: 'resume', ...traced(next) }]);
     return next;
   }
 
@@ -508,7 +508,7 @@ export class ProcessingHost {
         if (entry.siblings && !this.#firstWake(entry)) continue;
         // It read them all ended: the join may take them as read (when small enough to ride along).
         const ended = entry.siblings && branchEnded(from) ? [...siblings, from] : undefined;
-        items.push(ended && JSON.stringify(ended).length <= MAX_HINT_BYTES ? { instanceId: entry.instanceId, reason: 'join', branches: ended } : { instanceId: entry.instanceId, reason: 'join' });
+        items.push(ended && JSON.stringify(ended).length <= MAX_HINT_BYTES ? { instanceId: entry.instanceId, reason: 'join', branches: ended, ...traced(from) } : { instanceId: entry.instanceId, reason: 'join', ...traced(from) });
       } else if (entry.kind === 'retire') {
         await store.retire(entry.instanceIds, clock.now());
       }
@@ -528,13 +528,13 @@ export class ProcessingHost {
    * when there is one (named after the instance and the due time, so a retried start cannot fire twice),
    * else a delayed work item that hops again on arrival.
    */
-  async #armTimer(instanceId: string, dueAt: number): Promise<void> {
+  async #armTimer(instanceId: string, dueAt: number, trace?: string): Promise<void> {
     const seconds = Math.ceil((dueAt - this.#deps.clock.now()) / 1000);
     if (seconds > MAX_DELAY_SECONDS && this.#deps.timers) {
       await this.#deps.timers.schedule({ instanceId, timerId: `${instanceId}-${dueAt}`, dueAt });
       return;
     }
-    await this.#deps.workQueue.enqueue([{ instanceId, reason: 'timer', delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, seconds)) }]);
+    await this.#deps.workQueue.enqueue([{ instanceId, reason: 'timer', delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, seconds)), ...(trace ? { trace } : {}) }]);
   }
 
   /**
@@ -630,4 +630,9 @@ export class ProcessingHost {
       },
     };
   }
+}
+
+/** The instance's trace context, for a work item about it (core/trace.ts). */
+function traced(state: Pick<InstanceState, 'trace'>): { trace?: string } {
+  return state.trace ? { trace: state.trace } : {};
 }

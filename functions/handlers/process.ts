@@ -8,6 +8,9 @@ import type { WorkItem } from '../core/ports.ts';
 import { QUEUES } from '../../infra/settings.ts';
 import type { Runtime } from './runtime.ts';
 import { holdVisibility } from './visibility.ts';
+import { SpanKind, contextOf, inSpan, linksTo } from '../adapters/tracing.ts';
+import type { Span } from '@opentelemetry/api';
+import { TRACE_ATTRIBUTE, isTraceparent } from '../core/trace.ts';
 
 /** Past this many receives the instance is suspended with the error instead of cycling through the DLQ. */
 const SUSPEND_AT_RECEIVE = QUEUES.work.maxReceiveCount - 1;
@@ -64,8 +67,19 @@ export function createProcessingHandler(
     if ('error' in parsed) throw parsed.error;
     const { item } = parsed;
     const receiveCount = receiveCountOf(record);
+    // The run, in the instance's trace: one span per persistence point, on whichever host instance runs it.
+    return inSpan('step', { kind: SpanKind.CONSUMER, parent: contextOf(item.trace), attributes: { 'messaging.system': 'aws_sqs', 'messaging.message.id': record.messageId, 'baton.instance.id': item.instanceId, 'baton.work_item.reason': item.reason, 'baton.host.id': runtime.hostId, 'baton.receive_count': receiveCount } },
+      (span) => runAlone(item, receiveCount, span));
+  }
+
+  async function runAlone(item: WorkItem, receiveCount: number, span: Span): Promise<void> {
     try {
       const outcome = await runtime.processingHost.process(item, { receiveCount });
+      span.setAttribute('baton.result', outcome.result);
+      if (outcome.result === 'done' && outcome.instance) {
+        span.updateName(`step ${outcome.instance.orchestration}`);
+        span.setAttributes({ 'baton.orchestration': `${outcome.instance.orchestration}@${outcome.instance.version}`, 'baton.instance.status': outcome.instance.status, 'baton.instance.revision': outcome.instance.revision });
+      }
       onOutcome?.(outcome);
       logger?.info('work item done', {
         instanceId: item.instanceId, reason: item.reason, receiveCount, result: outcome.result, detail: outcome.detail,
@@ -74,7 +88,7 @@ export function createProcessingHandler(
       if (outcome.result === 'retry') {
         // Another host holds a live lease. Come back when it may have expired, as a new delayed work item:
         // failing this one instead would count towards the DLQ while the other host works, however long.
-        await runtime.workQueue.enqueue([{ instanceId: item.instanceId, reason: item.reason, delaySeconds: Math.min(900, Math.ceil(outcome.retryAfterMs / 1000)) }]);
+        await runtime.workQueue.enqueue([{ instanceId: item.instanceId, reason: item.reason, delaySeconds: Math.min(900, Math.ceil(outcome.retryAfterMs / 1000)), ...(item.trace ? { trace: item.trace } : {}) }]);
         logger?.debug('instance busy; work item re-enqueued', { instanceId: item.instanceId, detail: outcome.detail });
       }
     } catch (error) {
@@ -131,9 +145,12 @@ export function createProcessingHandler(
       }
       return runs.get(key)!;
     };
-    // One processor per invocation: it keeps the batch's failures, and batches may run concurrently.
+    // One processor per invocation: it keeps the batch's failures, and batches may run concurrently. The batch is one
+    // span, linked to each work item's trace.
+    const traces = [...parsed.values()].map((p) => ('item' in p ? p.item.trace : undefined));
     try {
-      return await processPartialResponse(event, shared, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false });
+      return await inSpan('process work', { kind: SpanKind.CONSUMER, links: linksTo(traces), attributes: { 'messaging.system': 'aws_sqs', 'messaging.operation.type': 'process', 'messaging.batch.message_count': event.Records.length, 'baton.host.id': runtime.hostId } },
+        () => processPartialResponse(event, shared, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false }));
     } finally {
       deadline?.cancel();
     }
@@ -165,7 +182,9 @@ type Parsed = { readonly item: WorkItem } | { readonly error: unknown };
 
 function parse(record: SQSRecord): Parsed {
   try {
-    return { item: parseWorkItem(record.body) };
+    // The instance's trace context travels as a message attribute (core/trace.ts).
+    const trace = record.messageAttributes?.[TRACE_ATTRIBUTE]?.stringValue;
+    return { item: { ...parseWorkItem(record.body), ...(isTraceparent(trace) ? { trace } : {}) } };
   } catch (error) {
     return { error };
   }

@@ -1,18 +1,39 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describeError } from '../core/errors.ts';
+import { traceOf } from '../core/trace.ts';
 import type { Runtime } from './runtime.ts';
 import { toRawMessage } from './sqs-event.ts';
+import { SpanKind, contextOf, inSpan, linksTo, tracer } from '../adapters/tracing.ts';
 
 /** Receive host: receive queue → parse, type, route, persist, enqueue work. Reports partial batch failures. */
 export function createReceiveHandler(runtime: Runtime, logger?: Logger) {
   return async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-    const { outcomes, failures } = await runtime.receiveHost.receive(event.Records.map(toRawMessage));
-    for (const outcome of outcomes) {
-      if (outcome.result === 'suspended') logger?.warn('message suspended', { messageId: outcome.messageId, reason: outcome.reason });
-      else logger?.info('message routed', { messageId: outcome.messageId, instanceIds: outcome.instanceIds, created: outcome.created?.length ?? 0 });
-    }
-    for (const [messageId, error] of failures) logger?.error('receive failed; SQS will redeliver', { messageId, error: describeError(error) });
-    return { batchItemFailures: [...failures.keys()].map((itemIdentifier) => ({ itemIdentifier })) };
+    const raws = event.Records.map(toRawMessage);
+    // Each message's trace context: the one it brought, or the one its instance will keep (derived from its id).
+    const traces = new Map(raws.map((raw) => [raw.messageId, traceOf({ messageId: raw.messageId, properties: raw.attributes })]));
+    const started = Date.now();
+    return inSpan('process receive', { kind: SpanKind.CONSUMER, links: linksTo([...traces.values()]), attributes: { 'messaging.system': 'aws_sqs', 'messaging.operation.type': 'process', 'messaging.batch.message_count': raws.length } }, async () => {
+      const { outcomes, failures } = await runtime.receiveHost.receive(raws);
+      for (const outcome of outcomes) {
+        if (outcome.result === 'suspended') logger?.warn('message suspended', { messageId: outcome.messageId, reason: outcome.reason });
+        else logger?.info('message routed', { messageId: outcome.messageId, instanceIds: outcome.instanceIds, created: outcome.created?.length ?? 0 });
+      }
+      for (const [messageId, error] of failures) logger?.error('receive failed; SQS will redeliver', { messageId, error: describeError(error) });
+      // Each message's receive, in its own trace: what it became.
+      for (const raw of raws) {
+        const outcome = outcomes.find((o) => o.messageId === raw.messageId);
+        const span = tracer().startSpan(`receive ${raw.attributes.MessageType ?? 'message'}`, {
+          kind: SpanKind.CONSUMER, startTime: started,
+          attributes: {
+            'messaging.system': 'aws_sqs', 'messaging.message.id': raw.messageId, 'baton.result': outcome?.result ?? 'failed',
+            ...(outcome?.instanceIds.length ? { 'baton.instance.ids': [...outcome.instanceIds] } : {}),
+            ...(outcome?.reason ? { 'baton.reason': outcome.reason } : {}),
+          },
+        }, contextOf(traces.get(raw.messageId)));
+        span.end();
+      }
+      return { batchItemFailures: [...failures.keys()].map((itemIdentifier) => ({ itemIdentifier })) };
+    });
   };
 }

@@ -49,6 +49,7 @@ export function createRuntime(
   const lease = { leaseMs: config.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs };
   const clock = options.clock ?? systemClock;
   return {
+    hostId: config.hostId,
     sqs,
     store,
     workQueue,

@@ -26,16 +26,19 @@ describe('delay (durable timer)', () => {
     await w.receiver.receive([rawMessage({}, { MessageType: 'Remind' })]);
     await w.host.process(w.workQueue.items.shift()!, { receiveCount: 1 });
     const [id] = w.store.items.keys();
-    expect((await w.store.load(id!))!.status).toBe('waiting');
-    expect(w.workQueue.items).toEqual([{ instanceId: id, reason: 'timer', delaySeconds: 900 }]);
+    const { status, trace } = (await w.store.load(id!))!;
+    expect(status).toBe('waiting');
+    // Each hop carries the instance's trace context: the step it wakes is in the same trace.
+    expect(trace).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(w.workQueue.items).toEqual([{ instanceId: id, reason: 'timer', delaySeconds: 900, trace }]);
 
     // 15 minutes later the first hop arrives: 25 minutes to go, so it hops again.
     w.clock.advance(15 * 60_000);
     await w.host.process(w.workQueue.items.shift()!, { receiveCount: 1 });
-    expect(w.workQueue.items).toEqual([{ instanceId: id, reason: 'timer', delaySeconds: 900 }]);
+    expect(w.workQueue.items).toEqual([{ instanceId: id, reason: 'timer', delaySeconds: 900, trace }]);
     w.clock.advance(15 * 60_000);
     await w.host.process(w.workQueue.items.shift()!, { receiveCount: 1 });
-    expect(w.workQueue.items).toEqual([{ instanceId: id, reason: 'timer', delaySeconds: 600 }]);
+    expect(w.workQueue.items).toEqual([{ instanceId: id, reason: 'timer', delaySeconds: 600, trace }]);
     expect(w.sendPort.sent).toHaveLength(0);
 
     w.clock.advance(10 * 60_000);
@@ -72,7 +75,7 @@ describe('delay (durable timer)', () => {
     w.clock.advance(15 * 60_000);
     // SQS delivers the hop a second time: one chain of hops goes on, not two.
     await w.host.process(hop, { receiveCount: 2 });
-    expect(w.workQueue.items).toEqual([{ instanceId: id, reason: 'timer', delaySeconds: 900 }]);
+    expect(w.workQueue.items).toEqual([{ instanceId: id, reason: 'timer', delaySeconds: 900, trace: (await w.store.load(id!))!.trace }]);
   });
 
   it('ignores a stray work item before the timer is due', async () => {

@@ -54,7 +54,7 @@ describe('sweep', () => {
     const wake = w.workQueue.items.splice(0)[0]!;
     await expect(w.host().process(wake, { receiveCount: 1 })).resolves.toMatchObject({ detail: 'waiting for its parallel branches' });
     // It gave b a work item, a a fresh retention, and rests for as long again as it has waited.
-    expect(w.workQueue.items).toEqual([{ instanceId: b, reason: 'sweep' }]);
+    expect(w.workQueue.items).toEqual([{ instanceId: b, reason: 'sweep', trace: (await w.store.load(b!))!.trace }]);
     expect(w.store.retired.get(a!)).toBe(w.clock.now());
     expect(await sweepNow()).toEqual([]);
     // The last branch ends, and its wake-up never arrives (lost): the join's next check finds it ready.

@@ -20,7 +20,8 @@ process.env.AWS_REGION ??= 'us-east-1';
 
 for (const target of targets) {
   announceSkip(target);
-  describe.skipIf(target.skip)(`large messages through a local cluster on ${target.name}${target.skip ? ` (skipped: ${target.skip})` : ''}`, () => {
+  // Each waits up to a minute for what the cluster sends (a slow moment of the machine is not a failure).
+  describe.skipIf(target.skip)(`large messages through a local cluster on ${target.name}${target.skip ? ` (skipped: ${target.skip})` : ''}`, { timeout: 90_000 }, () => {
     let cluster: LocalCluster;
     let stopTarget: () => Promise<void>;
     let workDir: string;
@@ -121,7 +122,7 @@ for (const target of targets) {
   });
 }
 
-describe('large orders through a local cluster whose host instance is killed mid-step, with faults between the hosts and the store, bucket and queues', () => {
+describe('large orders through a local cluster whose host instance is killed mid-step, with faults between the hosts and the store, bucket and queues', { timeout: 120_000 }, () => {
   let cluster: LocalCluster;
   let workDir: string;
 
