@@ -22,6 +22,8 @@ export interface BatonStackProps extends StackProps {
   readonly zones?: number;
   /** Host throttling: the most concurrent invocations per host function (see BatonProps.hostConcurrency). @default 20 */
   readonly hostConcurrency?: number;
+  /** `otel`: spans through the ADOT Lambda layer (see BatonProps.tracing). @default 'off' */
+  readonly tracing?: 'off' | 'otel';
   /** Options of the sample orchestrations (approval threshold, approval timeout, cancellation window). */
   readonly sample?: SampleOptions;
 }
@@ -43,6 +45,7 @@ export class BatonStack extends Stack {
       retainData: props.retainData,
       bundleAwsSdk: props.bundleAwsSdk,
       hostConcurrency: props.hostConcurrency,
+      tracing: props.tracing,
     });
     this.baton.addOutputs();
   }

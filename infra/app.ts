@@ -11,6 +11,7 @@ new BatonStack(app, app.node.tryGetContext('stackName') ?? 'Baton', {
   zones: Number(app.node.tryGetContext('azs') ?? 2),
   bundleAwsSdk: String(app.node.tryGetContext('bundleAwsSdk') ?? 'false') === 'true',
   hostConcurrency: number('hostConcurrency'),
+  tracing: tracing(app.node.tryGetContext('tracing') ?? 'off'),
   sample: {
     approvalThreshold: number('approvalThreshold'),
     approvalTimeoutMs: number('approvalTimeoutMs'),
@@ -25,6 +26,11 @@ function number(name: string): number | undefined {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new Error(`-c ${name} must be a non-negative number (got "${value}")`);
   return n;
+}
+
+function tracing(value: string): 'off' | 'otel' {
+  if (value !== 'off' && value !== 'otel') throw new Error(`-c tracing must be "off" or "otel" (got "${value}")`);
+  return value;
 }
 
 function placement(value: string): 'regional' | 'perAz' {

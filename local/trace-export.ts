@@ -10,7 +10,7 @@ import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { SimpleSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
+import { BasicTracerProvider, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 /** The variable that names the folder, from the cluster to its host instances. */
 export const TRACE_DIR_VARIABLE = 'BATON_TRACE_DIR';
@@ -31,9 +31,9 @@ export function startFileTracing(dir: string, name: string): { shutdown(): Promi
     },
     async shutdown() {},
   };
-  const provider = new TracerProvider({
+  const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'baton', 'service.instance.id': name }),
-    spanProcessors: [new SimpleSpanProcessor({ exporter })],
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);

@@ -47,6 +47,12 @@ export interface BatonProps {
    * @default 20
    */
   readonly hostConcurrency?: number;
+  /**
+   * `otel`: every function records its spans (functions/adapters/tracing.ts) with the ADOT Lambda layer, which exports
+   * them (to X-Ray by default; see the layer's configuration for other backends). @default 'off' (the OpenTelemetry
+   * API then does nothing)
+   */
+  readonly tracing?: 'off' | 'otel';
 }
 
 /** What the synth-time check found in the module. */
@@ -113,7 +119,9 @@ export class Baton extends Construct {
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1_000) {
       throw new Error(`Baton: hostConcurrency must be a whole number from 2 to 1,000 (an SQS event source's MaximumConcurrency); got ${props.hostConcurrency}`);
     }
-    const code = (entry: string) => ({ entry, projectRoot: project.root, depsLockFilePath: project.lockFile, environment, bundleAwsSdk: props.bundleAwsSdk, maxConcurrency });
+    const otel = props.tracing === 'otel';
+    if (props.tracing !== undefined && props.tracing !== 'off' && !otel) throw new Error(`Baton: tracing must be "off" or "otel"; got ${JSON.stringify(props.tracing)}`);
+    const code = (entry: string) => ({ entry, projectRoot: project.root, depsLockFilePath: project.lockFile, environment, bundleAwsSdk: props.bundleAwsSdk, maxConcurrency, otel });
 
     // Least privilege, by what each host does to the MessageBox (see functions/core/ports.ts).
     this.receiveHost = new HostFunction(this, 'ReceiveHost', { ...code(entries.receiveHost), source: this.receiveQueue.queue });
@@ -146,7 +154,7 @@ export class Baton extends Construct {
     this.tracking = new Tracking(this, 'Tracking', {
       messageBox: this.messageBox,
       code: {
-        entry: entries.tracking, projectRoot: project.root, depsLockFilePath: project.lockFile, bundleAwsSdk: props.bundleAwsSdk,
+        entry: entries.tracking, projectRoot: project.root, depsLockFilePath: project.lockFile, bundleAwsSdk: props.bundleAwsSdk, otel,
         environment: { BATON_CLAIM_CHECK_BUCKET: this.claimCheck.bucket.bucketName },
       },
       retention: props.historyRetention,

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { AdotLambdaExecWrapper, AdotLambdaLayerJavaScriptSdkVersion, AdotLayerVersion, Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -30,7 +30,15 @@ export interface HostFunctionProps {
   readonly vpc?: IVpc;
   readonly subnet?: ISubnet;
   readonly securityGroup?: ISecurityGroup;
+  /** Record its spans with AWS Distro for OpenTelemetry (the ADOT Lambda layer). @default false */
+  readonly otel?: boolean;
 }
+
+/**
+ * The ADOT layer for JavaScript the hosts get with `tracing: 'otel'`. Its OpenTelemetry API (1.9) must be at least as
+ * new as the one bundled in the hosts, or the API ignores the SDK it registers: Baton pins `@opentelemetry/api` ~1.9.
+ */
+export const ADOT_LAYER = AdotLambdaLayerJavaScriptSdkVersion.V1_30_0;
 
 /** A Baton host as a Lambda function: bundled by local esbuild (no Docker), arm64, Node 24. */
 /** How every host is bundled (esbuild through NodejsFunction); the bench bundles the same way to report sizes. */
@@ -80,7 +88,9 @@ export class HostFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.seconds(props.timeoutSeconds ?? HOST_FUNCTION_TIMEOUT_SECONDS),
-      environment: { ...props.environment, POWERTOOLS_LOG_LEVEL: 'INFO' },
+      environment: { ...props.environment, POWERTOOLS_LOG_LEVEL: 'INFO', ...(props.otel ? { OTEL_PROPAGATORS: 'tracecontext', OTEL_SERVICE_NAME: 'baton' } : {}) },
+      // The layer's wrapper starts the OpenTelemetry SDK; the hosts' spans (functions/adapters/tracing.ts) go through it.
+      ...(props.otel ? { adotInstrumentation: { layerVersion: AdotLayerVersion.fromJavaScriptSdkLayerVersion(ADOT_LAYER), execWrapper: AdotLambdaExecWrapper.REGULAR_HANDLER } } : {}),
       bundling: {
         ...HOST_BUNDLING,
         format: OutputFormat.ESM,
@@ -90,6 +100,13 @@ export class HostFunction extends Construct {
         externalModules: props.bundleAwsSdk ? [] : ['@aws-sdk/*'],
       },
     });
+    if (props.otel) {
+      // The layer exports to X-Ray by default: the CDK grants xray:PutTraceSegments and PutTelemetryRecords, which take no resource.
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ADOT exports spans to X-Ray by default: xray:PutTraceSegments and xray:PutTelemetryRecords accept no resource scoping.',
+      });
+    }
     if (props.source) {
       this.fn.addEventSource(new SqsEventSource(props.source, {
         batchSize: EVENT_SOURCE.batchSize,

@@ -51,6 +51,28 @@ describe('the Baton construct', () => {
     ]));
   });
 
+  it('records spans through the ADOT Lambda layer with tracing: "otel" (every function), and adds nothing without it', () => {
+    const app = new App();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const traced = new Stack(app, 'Traced', { env: { account: '123456789012', region: 'eu-west-1' } });
+    new Baton(traced, 'Baton', { orchestrations: 'test/fixtures/greetings.ts', tracing: 'otel' });
+    const plain = new Stack(app, 'Plain', { env: { account: '123456789012', region: 'eu-west-1' } });
+    new Baton(plain, 'Baton', { orchestrations: 'test/fixtures/greetings.ts' });
+    expect(() => app.synth()).not.toThrow();
+    const functions = (stack: Stack) => Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.Environment?.Variables?.POWERTOOLS_LOG_LEVEL);
+    // Every Baton function: the receive host, the processing host, the sweeper and tracking.
+    expect(functions(traced)).toHaveLength(4);
+    for (const fn of functions(traced)) {
+      expect(JSON.stringify(fn.Properties.Layers)).toMatch(/arn:aws:lambda:eu-west-1:901920570463:layer:aws-otel-nodejs-arm64-ver-1-30-\d+:\d+/);
+      expect(fn.Properties.Environment.Variables).toMatchObject({ AWS_LAMBDA_EXEC_WRAPPER: '/opt/otel-handler', OTEL_PROPAGATORS: 'tracecontext' });
+    }
+    for (const fn of functions(plain)) {
+      expect(fn.Properties.Layers).toBeUndefined();
+      expect(fn.Properties.Environment.Variables.AWS_LAMBDA_EXEC_WRAPPER).toBeUndefined();
+    }
+    expect(() => new Baton(new Stack(new App(), 'Wrong'), 'Baton', { orchestrations: 'test/fixtures/greetings.ts', tracing: 'xray' as never })).toThrow(/tracing must be "off" or "otel"/);
+  });
+
   it('throttles each host function\'s queue at the concurrency asked for, and refuses one SQS would not take', () => {
     const app = new App();
     const stack = new Stack(app, 'Throttled');

@@ -32,7 +32,7 @@ for (const target of targets) {
       workDir = mkdtempSync(join(tmpdir(), 'baton-large-'));
       cluster = new LocalCluster({
         instances: 2, port: 0, endpoint: started.endpoint, dynamodbEndpoint: started.dynamodbEndpoint,
-        prefix: `large${process.pid}${Date.now().toString(36)}`, leaseMs: 5_000,
+        prefix: `large${process.pid}${Date.now().toString(36)}`, leaseMs: 10_000,
         // No approval and no cancellation window: each order goes straight to its Invoice and Shipment. Outbound
         // bodies over 64 KiB (a large order's Shipment lists a reservation a line) go out as extended-client pointers.
         environment: { ...sampleOptionsToEnv({ cancellationWindowMs: 0, approvalThreshold: 1e12 }), BATON_SEND_CLAIM_CHECK_FROM_BYTES: String(64 * 1024) },
@@ -65,7 +65,7 @@ for (const target of targets) {
       const received = await drainSendQueue(d.endpoint, d.sendQueueUrl, 4);
       for (const order of orders) {
         const own = received.filter((m) => m.body.orderId === order.orderId);
-        expect(own.map((m) => m.type).sort(), `what ${order.orderId} produced`).toEqual(['Invoice', 'Shipment']);
+        expect(own.map((m) => m.type).sort(), `what ${order.orderId} produced: ${JSON.stringify(own.map((m) => m.body.reason))}`).toEqual(['Invoice', 'Shipment']);
         expect(own.find((m) => m.type === 'Invoice')!.body.total).toBe(priceOrder(order));
         const shipment = own.find((m) => m.type === 'Shipment')!;
         expect(shipment.body.reservations as string[]).toHaveLength(order.lines.length);
