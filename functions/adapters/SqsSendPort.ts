@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { SendEntry } from '../core/instance.ts';
 import type { SendPort } from '../core/ports.ts';
-import { CoalescingSender } from './sqs-batches.ts';
+import { CoalescingSender, entryBytes } from './sqs-batches.ts';
 import type { PayloadStore } from './claim-check.ts';
 import { SIZE_ATTRIBUTE, pointerBody } from './extended-client.ts';
 import { TRACE_ATTRIBUTE } from '../core/trace.ts';
@@ -77,10 +77,9 @@ export class SqsSendPort implements SendPort {
   /** The body and attributes a message goes out with: as they are, or a pointer to the body's object. */
   async #carried(entry: SendEntry, attributes: Record<string, { DataType: string; StringValue: string }>) {
     const body = JSON.stringify(entry.body);
-    const bytes = Buffer.byteLength(body, 'utf8');
-    const attributeBytes = Object.entries(attributes).reduce((n, [name, a]) => n + Buffer.byteLength(name) + Buffer.byteLength(a.DataType) + Buffer.byteLength(a.StringValue), 0);
     const offload = this.#offload;
-    if (!offload || bytes + attributeBytes <= offload.fromBytes) return { MessageBody: body, MessageAttributes: attributes };
+    if (!offload || entryBytes({ MessageBody: body, MessageAttributes: attributes }) <= offload.fromBytes) return { MessageBody: body, MessageAttributes: attributes };
+    const bytes = Buffer.byteLength(body, 'utf8');
     const key = outboundKey(entry.messageId);
     await offload.payloads.put(key, Buffer.from(body, 'utf8'));
     return {

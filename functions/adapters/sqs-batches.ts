@@ -4,7 +4,8 @@ import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSCli
 const MAX_ENTRIES = 10;
 const MAX_BATCH_BYTES = 256 * 1024;
 
-function entryBytes(entry: Entry): number {
+/** What SQS counts of a message against its size limits: the body and every attribute's name, type and value. */
+export function entryBytes(entry: Entry): number {
   let bytes = Buffer.byteLength(entry.MessageBody ?? '', 'utf8');
   for (const [name, value] of Object.entries(entry.MessageAttributes ?? {})) {
     bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '');

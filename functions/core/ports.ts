@@ -134,12 +134,17 @@ export interface WorkItem {
   readonly trace?: string;
 }
 
+/** The instance's trace context, for a work item about it (core/trace.ts). */
+export function traced(state: Pick<InstanceState, 'trace'> | undefined): { trace?: string } {
+  return state?.trace ? { trace: state.trace } : {};
+}
+
 /** A new instance rides along with its work item (saving the processing host a read) when this small. */
 export const MAX_HINT_BYTES = 64 * 1024;
 
 /** A work item for an instance, carrying the instance when it was just created and is small enough. */
 export function workItem(instanceId: string, reason: string, created?: InstanceState): WorkItem {
-  const trace = created?.trace ? { trace: created.trace } : {};
+  const trace = traced(created);
   return created && JSON.stringify(created).length <= MAX_HINT_BYTES ? { instanceId, reason, state: created, ...trace } : { instanceId, reason, ...trace };
 }
 

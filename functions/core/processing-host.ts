@@ -5,7 +5,7 @@ import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
 import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, UnknownOrchestration, describeError } from './errors.ts';
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type JoinEntry, type Lease, type OutboxEntry } from './instance.ts';
 import { takeoverBefore, tooShortForExclusiveStep, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
-import { MAX_DELAY_SECONDS, MAX_HINT_BYTES, workItem, type Clock, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
+import { MAX_DELAY_SECONDS, MAX_HINT_BYTES, traced, workItem, type Clock, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InboundMessage } from './message.ts';
 import type { OrchestrationRegistry } from './registry.ts';
 import { TRACE_ATTRIBUTE } from './trace.ts';
@@ -534,7 +534,7 @@ export class ProcessingHost {
       await this.#deps.timers.schedule({ instanceId, timerId: `${instanceId}-${dueAt}`, dueAt });
       return;
     }
-    await this.#deps.workQueue.enqueue([{ instanceId, reason: 'timer', delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, seconds)), ...(trace ? { trace } : {}) }]);
+    await this.#deps.workQueue.enqueue([{ instanceId, reason: 'timer', delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, seconds)), ...traced({ trace }) }]);
   }
 
   /**
@@ -630,9 +630,4 @@ export class ProcessingHost {
       },
     };
   }
-}
-
-/** The instance's trace context, for a work item about it (core/trace.ts). */
-function traced(state: Pick<InstanceState, 'trace'>): { trace?: string } {
-  return state.trace ? { trace: state.trace } : {};
 }

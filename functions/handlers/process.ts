@@ -4,7 +4,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { OwnershipLost, describeError } from '../core/errors.ts';
 import { parseWorkItem } from '../adapters/SqsWorkQueue.ts';
 import type { ProcessOutcome } from '../core/processing-host.ts';
-import type { WorkItem } from '../core/ports.ts';
+import { traced, type WorkItem } from '../core/ports.ts';
 import { QUEUES } from '../../infra/settings.ts';
 import type { Runtime } from './runtime.ts';
 import { holdVisibility } from './visibility.ts';
@@ -88,7 +88,7 @@ export function createProcessingHandler(
       if (outcome.result === 'retry') {
         // Another host holds a live lease. Come back when it may have expired, as a new delayed work item:
         // failing this one instead would count towards the DLQ while the other host works, however long.
-        await runtime.workQueue.enqueue([{ instanceId: item.instanceId, reason: item.reason, delaySeconds: Math.min(900, Math.ceil(outcome.retryAfterMs / 1000)), ...(item.trace ? { trace: item.trace } : {}) }]);
+        await runtime.workQueue.enqueue([{ instanceId: item.instanceId, reason: item.reason, delaySeconds: Math.min(900, Math.ceil(outcome.retryAfterMs / 1000)), ...traced(item) }]);
         logger?.debug('instance busy; work item re-enqueued', { instanceId: item.instanceId, detail: outcome.detail });
       }
     } catch (error) {

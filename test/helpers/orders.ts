@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { RawMessage } from '../../functions/core/message.ts';
 import type { OrderBody } from '../../functions/orchestrations/messages.ts';
+import { activate } from '../../functions/core/engine.ts';
+import { OrchestrationRegistry } from '../../functions/core/registry.ts';
+import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
 
 let counter = 0;
 
@@ -26,4 +29,11 @@ export function orderIdOf(message: { body: unknown }): string | undefined {
 export function largeOrder(orderId: string, lines: number, skuBytes: number, unitPrice = 2): OrderBody {
   const sku = (i: number) => skuBytes <= 8 ? `s${i % 1000}` : randomBytes(skuBytes).toString('base64url').slice(0, skuBytes);
   return { orderId, customerId: 'c-large', lines: Array.from({ length: lines }, (_, i) => ({ sku: sku(i), qty: 1 + (i % 3), unitPrice })) };
+}
+
+const fulfilment = new OrchestrationRegistry([orderFulfilment()]).latest('OrderFulfilment')!;
+
+/** A new OrderFulfilment instance (not stored), each with an id of its own; `prefix` names the test that made it. */
+export function freshInstance(prefix: string, now = Date.now()) {
+  return activate(fulfilment, { messageId: `${prefix}-${process.pid}-${++counter}-${now}`, messageType: 'Order', body: {}, properties: {}, receivedAt: now }, now);
 }

@@ -6,21 +6,17 @@ import { dynamoDbDocumentClient, s3Client, sqsClient } from '../../functions/ada
 import { DynamoDbInstanceStore } from '../../functions/adapters/DynamoDbInstanceStore.ts';
 import { S3PayloadStore } from '../../functions/adapters/S3PayloadStore.ts';
 import { PayloadMissing, type PayloadStore } from '../../functions/adapters/claim-check.ts';
-import { activate } from '../../functions/core/engine.ts';
 import { OwnershipLost } from '../../functions/core/errors.ts';
-import { OrchestrationRegistry } from '../../functions/core/registry.ts';
-import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
 import { provision } from '../../local/provision.ts';
 import { announceSkip, startTargetEndpoint, targets } from '../helpers/targets.ts';
+import { freshInstance } from '../helpers/orders.ts';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 process.env.AWS_REGION ??= 'us-east-1';
 
-const orchestration = new OrchestrationRegistry([orderFulfilment()]).latest('OrderFulfilment')!;
 let counter = 0;
-const fresh = (now = Date.now()) =>
-  activate(orchestration, { messageId: `claim-${process.pid}-${++counter}-${now}`, messageType: 'Order', body: {}, properties: {}, receivedAt: now }, now);
+const fresh = (now = Date.now()) => freshInstance('claim', now);
 /** Random text: it does not compress, so its size is what the item would hold. */
 const noise = (bytes: number) => randomBytes(Math.ceil((bytes * 3) / 4)).toString('base64').slice(0, bytes);
 /** A threshold far below the default, so the tests stay small. */

@@ -5,23 +5,20 @@ import { dynamoDbDocumentClient, sqsClient } from '../../functions/adapters/aws-
 import { DynamoDbInstanceStore, fromItem } from '../../functions/adapters/DynamoDbInstanceStore.ts';
 import { RequestMeter } from '../../functions/adapters/request-meter.ts';
 import { activateOrDeliver } from '../../functions/core/activation.ts';
-import { activate } from '../../functions/core/engine.ts';
 import { OwnershipLost } from '../../functions/core/errors.ts';
 import { InstanceStatus } from '../../functions/core/instance.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
-import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
 import { complete, orchestration as define, receive, receiveCorrelated } from '../../functions/core/builder.ts';
 import { provision } from '../../local/provision.ts';
 import { announceSkip, startTargetEndpoint, targets } from '../helpers/targets.ts';
+import { freshInstance } from '../helpers/orders.ts';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 process.env.AWS_REGION ??= 'us-east-1';
 
-const orchestration = new OrchestrationRegistry([orderFulfilment()]).latest('OrderFulfilment')!;
 let counter = 0;
-const fresh = (now = Date.now()) =>
-  activate(orchestration, { messageId: `store-test-${process.pid}-${++counter}-${now}`, messageType: 'Order', body: {}, properties: {}, receivedAt: now }, now);
+const fresh = (now = Date.now()) => freshInstance('store-test', now);
 
 for (const target of targets) {
   announceSkip(target);
