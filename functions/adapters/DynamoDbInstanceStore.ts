@@ -221,7 +221,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
     // its due entry: taking it out would cost an index write, and the sweeper passes over it once (see `listDue`)
     // until the item's expiry deletes both, free.
     const kept = TERMINAL_STATUSES.has(next.status) ? new Set(['duePk', 'dueAt']) : new Set<string>();
-    for (const attribute of ['rev', 'status', 'doc', 'z', CLAIMED.z, 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl', 'attempts', 'duePk', 'dueAt', 'joinOf'].filter((a) => !kept.has(a))) {
+    for (const attribute of ['rev', 'status', 'doc', 'z', CLAIMED.z, 'trace', 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl', 'attempts', 'duePk', 'dueAt', 'joinOf'].filter((a) => !kept.has(a))) {
       names[`#${attribute}`] = attribute;
       if (item[attribute] === undefined) remove.push(`#${attribute}`);
       else {
@@ -384,13 +384,16 @@ export class DynamoDbInstanceStore implements InstanceStore {
     const isDue = (entry: Record<string, any>, item: Record<string, any> | undefined) =>
       // Gone, ended (no join to wake), or moved on (the index lags the item): nothing is due for it at this entry.
       item !== undefined && Number(item.dueAt) === Number(entry.dueAt) && !(TERMINAL_STATUSES.has(item.status) && !item.joinOf);
-    const take = (entry: Record<string, any>) => {
+    const take = (entry: Record<string, any>, item: Record<string, any>) => {
       held.push({ pk: entry.pk, sk: entry.sk, duePk: entry.duePk, dueAt: entry.dueAt, ...(entry.joinOf ? { joinOf: entry.joinOf } : {}) });
-      due.push({ instanceId: String(entry.pk).slice(2), at: Number(entry.dueAt), ...(entry.joinOf ? { joinOf: String(entry.joinOf) } : {}) });
+      due.push({ instanceId: String(entry.pk).slice(2), at: Number(entry.dueAt), ...(entry.joinOf ? { joinOf: String(entry.joinOf) } : {}), ...(typeof item.trace === 'string' ? { trace: item.trace } : {}) });
     };
     const heldBefore = (cursor?.held ?? []) as Record<string, any>[];
     const rechecked = await this.#statusOf(heldBefore);
-    for (const entry of heldBefore) if (isDue(entry, rechecked.get(String(entry.pk)))) take(entry);
+    for (const entry of heldBefore) {
+      const item = rechecked.get(String(entry.pk));
+      if (isDue(entry, item)) take(entry, item!);
+    }
 
     let start = cursor?.after as Record<string, unknown> | undefined;
     let passed = start;
@@ -410,10 +413,11 @@ export class DynamoDbInstanceStore implements InstanceStore {
         const entries = page.Items ?? [];
         const items = await this.#statusOf(entries);
         for (const entry of entries) {
-          if (isDue(entry, items.get(String(entry.pk)))) {
+          const item = items.get(String(entry.pk));
+          if (isDue(entry, item)) {
             // Past MAX_HELD, the cursor stops at the first of the rest: they are read again from there.
             if (held.length >= MAX_HELD) break;
-            take(entry);
+            take(entry, item!);
           }
           passed = { pk: entry.pk, sk: entry.sk, duePk: entry.duePk, dueAt: entry.dueAt };
         }
@@ -428,9 +432,9 @@ export class DynamoDbInstanceStore implements InstanceStore {
     return due;
   }
 
-  /** Status and due time of the items of due entries (eventually consistent: an ended instance stays ended). */
+  /** Status, due time and trace of the items of due entries (eventually consistent: an ended instance stays ended). */
   async #statusOf(entries: readonly Record<string, any>[]): Promise<Map<string, Record<string, any>>> {
-    const items = await this.#batchGet(entries.map((e) => ({ pk: e.pk, sk: e.sk })), { ProjectionExpression: 'pk, #status, dueAt, joinOf', ExpressionAttributeNames: { '#status': 'status' } });
+    const items = await this.#batchGet(entries.map((e) => ({ pk: e.pk, sk: e.sk })), { ProjectionExpression: 'pk, #status, dueAt, joinOf, #trace', ExpressionAttributeNames: { '#status': 'status', '#trace': 'trace' } });
     return new Map(items.map((item) => [String(item.pk), item]));
   }
 
@@ -686,7 +690,7 @@ function sortKey(time: number, id: string): string {
 }
 
 function toItem(state: InstanceState): Record<string, any> {
-  const { revision, lease, status, dispatchedRevision: _kept, attempts: _counted, awaitsRetire: _read, ...doc } = state;
+  const { revision, lease, status, trace, dispatchedRevision: _kept, attempts: _counted, awaitsRetire: _read, ...doc } = state;
   const indexed = statusIndexed(state);
   const finished = TERMINAL_STATUSES.has(status);
   const due = dueOf(state);
@@ -699,6 +703,8 @@ function toItem(state: InstanceState): Record<string, any> {
     updatedAt: state.updatedAt,
     // Beside the doc so a delivery can name the incarnation it goes to with a small read (see summaryOf).
     createdAt: state.createdAt,
+    // Beside the doc, so the sweeper's wake-up continues the instance's trace from the few attributes it reads.
+    trace,
     leaseOwner: lease?.owner,
     leaseExp: lease?.expiresAt,
     gsi1pk: indexed ? statusKey(status, state.instanceId) : undefined,
@@ -754,6 +760,8 @@ export function fromItem(item: Record<string, any>): InstanceState {
   const doc = unpackState(item);
   return {
     ...doc,
+    // In the doc on items written before it had an attribute of its own.
+    ...(typeof item.trace === 'string' ? { trace: item.trace } : {}),
     status: item.status,
     revision: Number(item.rev),
     dispatchedRevision: item.dispatchedRev === undefined ? undefined : Number(item.dispatchedRev),

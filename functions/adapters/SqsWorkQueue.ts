@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { WorkItem, WorkQueue } from '../core/ports.ts';
 import { CoalescingSender } from './sqs-batches.ts';
-import { TRACE_ATTRIBUTE } from '../core/trace.ts';
+import { TRACE_ATTRIBUTE, isTraceparent } from '../core/trace.ts';
 
 /** A processing host's work queue on SQS. A work item names an instance; the state is in the MessageBox. */
 export class SqsWorkQueue implements WorkQueue {
@@ -24,9 +24,19 @@ export class SqsWorkQueue implements WorkQueue {
   }
 }
 
-/** Reads a work item back; anything else on the work queue is a bug worth a loud error. */
+/**
+ * Reads a work item back; anything else on the work queue is a bug worth a loud error. Its trace context is the
+ * `traceparent` attribute (the caller's to read), or the body's `trace`: the timer state machine's SQS task
+ * (infra/constructs/DurableTimers.ts) can only write the body.
+ */
 export function parseWorkItem(body: string): WorkItem {
   const item = JSON.parse(body) as Partial<WorkItem>;
   if (typeof item.instanceId !== 'string' || item.instanceId === '') throw new Error(`not a work item: ${body.slice(0, 200)}`);
-  return { instanceId: item.instanceId, reason: typeof item.reason === 'string' ? item.reason : 'unknown', state: item.state, ...(Array.isArray(item.branches) ? { branches: item.branches } : {}) };
+  return {
+    instanceId: item.instanceId,
+    reason: typeof item.reason === 'string' ? item.reason : 'unknown',
+    state: item.state,
+    ...(Array.isArray(item.branches) ? { branches: item.branches } : {}),
+    ...(isTraceparent(item.trace) ? { trace: item.trace } : {}),
+  };
 }

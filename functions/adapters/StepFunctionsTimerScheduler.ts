@@ -17,12 +17,12 @@ export class StepFunctionsTimerScheduler implements TimerScheduler {
     this.#stateMachineArn = stateMachineArn;
   }
 
-  async schedule(timer: { instanceId: string; timerId: string; dueAt: number }): Promise<void> {
+  async schedule(timer: { instanceId: string; timerId: string; dueAt: number; trace?: string }): Promise<void> {
     try {
       await this.#client.send(new StartExecutionCommand({
         stateMachineArn: this.#stateMachineArn,
         name: executionName(timer.timerId),
-        input: JSON.stringify({ instanceId: timer.instanceId, dueAt: new Date(timer.dueAt).toISOString() }),
+        input: JSON.stringify({ instanceId: timer.instanceId, dueAt: new Date(timer.dueAt).toISOString(), ...(timer.trace ? { trace: timer.trace } : {}) }),
       }));
     } catch (error) {
       if (!(error instanceof ExecutionAlreadyExists)) throw error;

@@ -51,4 +51,23 @@ export async function inSpan<T>(name: string, options: { kind: SpanKind; parent?
   });
 }
 
+/** How long an invocation waits for its spans to go out before it returns anyway. */
+export const FLUSH_WAIT_MS = 2_000;
+
+/**
+ * Hands the spans the registered SDK holds to its exporter before an invocation returns: Lambda freezes the execution
+ * environment then, and a batching processor's timer would not run until the next invocation, or ever. The ADOT
+ * layer's wrapper flushes too, when it could wrap the handler (it may not patch an ESM bundle's export); ours does not
+ * depend on it. A no-op without an SDK. Telemetry never fails or stalls the work: an export error is dropped and a slow
+ * one waited on for FLUSH_WAIT_MS at most.
+ */
+export async function flushSpans(): Promise<void> {
+  const provider = trace.getTracerProvider() as { getDelegate?(): unknown };
+  const sdk = provider.getDelegate?.() as { forceFlush?(): Promise<void> } | undefined;
+  if (typeof sdk?.forceFlush !== 'function') return;
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<void>((resolve) => { timer = setTimeout(resolve, FLUSH_WAIT_MS); timer.unref(); });
+  await Promise.race([sdk.forceFlush().catch(() => undefined), waited]).finally(() => clearTimeout(timer));
+}
+
 export { SpanKind };

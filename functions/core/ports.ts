@@ -99,11 +99,15 @@ export interface InstanceStore {
   resolveSuspendedMessage(messageId: string, resolution: MessageResolution): Promise<boolean>;
 }
 
-/** An entry of the due index: the instance, when it became due, and, for a finished branch, the join to wake. */
+/**
+ * An entry of the due index: the instance, when it became due, and, for a finished branch, the join to wake; with the
+ * instance's trace context (a branch shares its join's), so the wake-up continues its trace.
+ */
 export interface DueEntry {
   readonly instanceId: string;
   readonly at: number;
   readonly joinOf?: string;
+  readonly trace?: string;
 }
 
 export interface InstanceSummary {
@@ -176,7 +180,8 @@ export interface SendPort {
  * work item on its work queue. Must be idempotent on `timerId` (a retried start cannot fire twice).
  */
 export interface TimerScheduler {
-  schedule(timer: { instanceId: string; timerId: string; dueAt: number }): Promise<void>;
+  /** `trace`: the instance's trace context, for the work item the timer puts on the queue. */
+  schedule(timer: { instanceId: string; timerId: string; dueAt: number; trace?: string }): Promise<void>;
 }
 
 export interface Clock {

@@ -531,7 +531,7 @@ export class ProcessingHost {
   async #armTimer(instanceId: string, dueAt: number, trace?: string): Promise<void> {
     const seconds = Math.ceil((dueAt - this.#deps.clock.now()) / 1000);
     if (seconds > MAX_DELAY_SECONDS && this.#deps.timers) {
-      await this.#deps.timers.schedule({ instanceId, timerId: `${instanceId}-${dueAt}`, dueAt });
+      await this.#deps.timers.schedule({ instanceId, timerId: `${instanceId}-${dueAt}`, dueAt, ...traced({ trace }) });
       return;
     }
     await this.#deps.workQueue.enqueue([{ instanceId, reason: 'timer', delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, seconds)), ...traced({ trace }) }]);

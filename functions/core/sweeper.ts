@@ -1,5 +1,5 @@
 import type { LeaseConfig } from './ownership.ts';
-import type { Clock, InstanceStore, WorkItem, WorkQueue } from './ports.ts';
+import { traced, type Clock, type InstanceStore, type WorkItem, type WorkQueue } from './ports.ts';
 
 export interface SweeperConfig {
   /** How long past its due time (core/due.ts) an instance is left before the sweeper counts its wake-up as lost. */
@@ -25,7 +25,7 @@ export async function sweep(deps: { store: InstanceStore; workQueue: WorkQueue; 
   for (const entry of due) {
     // An entry of an earlier version, on a finished branch, is due for its join: wake the orchestration waiting there.
     const instanceId = entry.joinOf ?? entry.instanceId;
-    items.set(instanceId, { instanceId, reason: 'sweep' });
+    items.set(instanceId, { instanceId, reason: 'sweep', ...traced(entry) });
   }
   await deps.workQueue.enqueue([...items.values()]);
   return [...items.keys()];

@@ -8,7 +8,7 @@ import { traced, type WorkItem } from '../core/ports.ts';
 import { QUEUES } from '../../infra/settings.ts';
 import type { Runtime } from './runtime.ts';
 import { holdVisibility } from './visibility.ts';
-import { SpanKind, contextOf, inSpan, linksTo } from '../adapters/tracing.ts';
+import { SpanKind, contextOf, flushSpans, inSpan, linksTo } from '../adapters/tracing.ts';
 import type { Span } from '@opentelemetry/api';
 import { TRACE_ATTRIBUTE, isTraceparent } from '../core/trace.ts';
 
@@ -114,6 +114,7 @@ export function createProcessingHandler(
       return await handleBatch(event, remaining === undefined ? undefined : remaining - DEADLINE_MARGIN_MS);
     } finally {
       hold?.release();
+      await flushSpans();
     }
   };
 

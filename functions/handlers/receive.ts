@@ -1,10 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describeError } from '../core/errors.ts';
+import type { RawMessage } from '../core/message.ts';
 import { traceOf } from '../core/trace.ts';
 import type { Runtime } from './runtime.ts';
 import { toRawMessage } from './sqs-event.ts';
-import { SpanKind, contextOf, inSpan, linksTo, tracer } from '../adapters/tracing.ts';
+import { SpanKind, contextOf, flushSpans, inSpan, linksTo, tracer } from '../adapters/tracing.ts';
 
 /** Receive host: receive queue → parse, type, route, persist, enqueue work. Reports partial batch failures. */
 export function createReceiveHandler(runtime: Runtime, logger?: Logger) {
@@ -13,6 +14,14 @@ export function createReceiveHandler(runtime: Runtime, logger?: Logger) {
     // Each message's trace context: the one it brought, or the one its instance will keep (derived from its id).
     const traces = new Map(raws.map((raw) => [raw.messageId, traceOf({ messageId: raw.messageId, properties: raw.attributes })]));
     const started = Date.now();
+    try {
+      return await receiveBatch(raws, traces, started);
+    } finally {
+      await flushSpans();
+    }
+  };
+
+  function receiveBatch(raws: RawMessage[], traces: Map<string, string>, started: number): Promise<SQSBatchResponse> {
     return inSpan('process receive', { kind: SpanKind.CONSUMER, links: linksTo([...traces.values()]), attributes: { 'messaging.system': 'aws_sqs', 'messaging.operation.type': 'process', 'messaging.batch.message_count': raws.length } }, async () => {
       const { outcomes, failures } = await runtime.receiveHost.receive(raws);
       for (const outcome of outcomes) {
@@ -35,5 +44,5 @@ export function createReceiveHandler(runtime: Runtime, logger?: Logger) {
       }
       return { batchItemFailures: [...failures.keys()].map((itemIdentifier) => ({ itemIdentifier })) };
     });
-  };
+  }
 }

@@ -2,7 +2,7 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { DefinitionBody, JsonPath, LogLevel, StateMachine, StateMachineType, TaskInput, Wait, WaitTime } from 'aws-cdk-lib/aws-stepfunctions';
+import { Choice, Condition, DefinitionBody, JsonPath, LogLevel, StateMachine, StateMachineType, TaskInput, Wait, WaitTime } from 'aws-cdk-lib/aws-stepfunctions';
 import { SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 
@@ -10,7 +10,9 @@ import { Construct } from 'constructs';
  * Durable timers longer than SQS's 15-minute delay: a Standard state machine that waits until the timer's
  * timestamp, then puts the instance's work item on the work queue through the SQS service integration
  * (no Lambda). Executions are named after the timer, so a retried start cannot fire twice.
- * Input: `{ "instanceId": "...", "dueAt": "2026-11-26T10:00:00Z" }`.
+ * Input: `{ "instanceId": "...", "dueAt": "2026-11-26T10:00:00Z", "trace": "00-…" }`. The instance's trace context
+ * goes in the work item's body (the SQS task cannot set message attributes; the processing host reads either); an
+ * input without one (a host of an earlier version starting it) sends the work item without.
  */
 export class DurableTimers extends Construct {
   readonly stateMachine: StateMachine;
@@ -22,9 +24,15 @@ export class DurableTimers extends Construct {
       queue: props.workQueue,
       messageBody: TaskInput.fromObject({ instanceId: JsonPath.stringAt('$.instanceId'), reason: 'timer' }),
     });
+    // A path that is not in the input fails the execution: the trace is taken only where there is one.
+    const enqueueTracedWorkItem = new SqsSendMessage(this, 'EnqueueTracedWorkItem', {
+      queue: props.workQueue,
+      messageBody: TaskInput.fromObject({ instanceId: JsonPath.stringAt('$.instanceId'), reason: 'timer', trace: JsonPath.stringAt('$.trace') }),
+    });
+    const traced = new Choice(this, 'Traced').when(Condition.isPresent('$.trace'), enqueueTracedWorkItem).otherwise(enqueueWorkItem);
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromChainable(waitUntilDue.next(enqueueWorkItem)),
+      definitionBody: DefinitionBody.fromChainable(waitUntilDue.next(traced)),
       tracingEnabled: true,
       logs: {
         destination: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),

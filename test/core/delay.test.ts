@@ -49,7 +49,7 @@ describe('delay (durable timer)', () => {
 
   it('hands a timer beyond 15 minutes to the timer scheduler when there is one, named after instance and due time', async () => {
     const w = world();
-    const scheduled: { instanceId: string; timerId: string; dueAt: number }[] = [];
+    const scheduled: { instanceId: string; timerId: string; dueAt: number; trace?: string }[] = [];
     const host = new ProcessingHost({
       registry: new OrchestrationRegistry([reminder]), store: w.store, sendPort: w.sendPort, workQueue: w.workQueue, clock: w.clock, lease: DEFAULT_LEASE, hostId: 'h',
       timers: { schedule: async (timer) => { scheduled.push(timer); } },
@@ -58,7 +58,9 @@ describe('delay (durable timer)', () => {
     await host.process(w.workQueue.items.shift()!, { receiveCount: 1 });
     const [id] = w.store.items.keys();
     const dueAt = w.clock.now() + 40 * 60_000;
-    expect(scheduled).toEqual([{ instanceId: id, timerId: `${id}-${dueAt}`, dueAt }]);
+    // With the instance's trace, for the work item the state machine sends.
+    expect(scheduled).toEqual([{ instanceId: id, timerId: `${id}-${dueAt}`, dueAt, trace: (await w.store.load(id!))!.trace }]);
+    expect(scheduled[0]!.trace).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(w.workQueue.items).toHaveLength(0);
     // The state machine puts the work item on the queue when due.
     w.clock.advance(40 * 60_000);

@@ -28,7 +28,9 @@ describe('sweep', () => {
 
     const requeued = await sweep({ store, workQueue, clock }, { staleAfterMs: 30_000, lease: DEFAULT_LEASE });
     expect(requeued).toEqual([lost.instanceId]);
-    expect(workQueue.items).toEqual([{ instanceId: lost.instanceId, reason: 'sweep' }]);
+    // With the instance's trace: the step it wakes continues the order's trace.
+    expect(lost.trace).toMatch(/^00-[0-9a-f]{32}-/);
+    expect(workQueue.items).toEqual([{ instanceId: lost.instanceId, reason: 'sweep', trace: lost.trace }]);
   });
 
   it('wakes a join whose branches went quiet: it wakes the branch whose work item was lost, renews the retention of the one that ended, rests, and joins once the last ends unheard (path 5)', async () => {
@@ -52,6 +54,7 @@ describe('sweep', () => {
     w.clock.advance(100_000);
     expect(await sweepNow()).toEqual([parentId]);
     const wake = w.workQueue.items.splice(0)[0]!;
+    expect(wake.trace).toBe((await w.store.load(parentId))!.trace);
     await expect(w.host().process(wake, { receiveCount: 1 })).resolves.toMatchObject({ detail: 'waiting for its parallel branches' });
     // It gave b a work item, a a fresh retention, and rests for as long again as it has waited.
     expect(w.workQueue.items).toEqual([{ instanceId: b, reason: 'sweep', trace: (await w.store.load(b!))!.trace }]);

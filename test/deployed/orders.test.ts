@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageBatchCommand, DeleteQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateStateMachineCommand, DeleteStateMachineCommand, DescribeStateMachineCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { parseWorkItem } from '../../functions/adapters/SqsWorkQueue.ts';
 import { parsePointer } from '../../functions/adapters/extended-client.ts';
 import { orderInstanceId, sampleOrder } from '../../local/demo.ts';
 import { dynamoDbDocumentClient } from '../../functions/adapters/aws-clients.ts';
@@ -189,6 +191,37 @@ describe(`the deployed stack (${process.env.AWS_ENDPOINT_URL ?? 'AWS'})`, () => 
     } finally {
       child.kill('SIGTERM');
       await collect((id) => id === orderId, (g) => (g.get(orderId)?.length ?? 0) >= 2, 30_000);
+    }
+  });
+
+  // Runs the deployed timer definition on the emulator's Step Functions, pointed at a queue of the test's own (on the
+  // stack's queue the processing host would take the work item first). Against AWS that means creating a state machine
+  // in the account: left to the emulator.
+  const emulated = Boolean(process.env.AWS_ENDPOINT_URL);
+  it.skipIf(!emulated)(`the timer state machine puts the work item on the work queue with the instance's trace, and without one from an earlier host's input${emulated ? '' : ' (skipped against AWS: it would create a state machine and a queue in the account)'}`, async () => {
+    const sfn = new SFNClient({});
+    const deployed = await sfn.send(new DescribeStateMachineCommand({ stateMachineArn: outputs.TimerStateMachineArn }));
+    expect(deployed.definition).toContain(outputs.WorkQueueUrl);
+    const { QueueUrl: scratch } = await sqs.send(new CreateQueueCommand({ QueueName: `baton-timer-check-${run}` }));
+    const { stateMachineArn } = await sfn.send(new CreateStateMachineCommand({
+      name: `baton-timer-check-${run}`, roleArn: deployed.roleArn, type: 'STANDARD', definition: deployed.definition!.split(outputs.WorkQueueUrl!).join(scratch!),
+    }));
+    try {
+      const trace = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const dueAt = new Date(Date.now() - 1_000).toISOString();
+      await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ instanceId: `traced-${run}`, dueAt, trace }) }));
+      await sfn.send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ instanceId: `untraced-${run}`, dueAt }) }));
+      const items = new Map<string, ReturnType<typeof parseWorkItem>>();
+      const deadline = Date.now() + 60_000;
+      while (items.size < 2 && Date.now() < deadline) {
+        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: scratch, MaxNumberOfMessages: 10, WaitTimeSeconds: 2 }));
+        for (const m of Messages) items.set(parseWorkItem(m.Body!).instanceId, parseWorkItem(m.Body!));
+      }
+      expect(items.get(`traced-${run}`)).toEqual({ instanceId: `traced-${run}`, reason: 'timer', trace });
+      expect(items.get(`untraced-${run}`)).toEqual({ instanceId: `untraced-${run}`, reason: 'timer' });
+    } finally {
+      await sfn.send(new DeleteStateMachineCommand({ stateMachineArn }));
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: scratch }));
     }
   });
 });

@@ -144,7 +144,7 @@ export class MemoryInstanceStore implements InstanceStore {
     for (const item of this.items.values()) {
       const state = JSON.parse(item) as InstanceState;
       const at = this.#dueAt(state);
-      if (at !== undefined && at < before) entries.push({ instanceId: state.instanceId, at });
+      if (at !== undefined && at < before) entries.push({ instanceId: state.instanceId, at, ...(state.trace ? { trace: state.trace } : {}) });
     }
     return entries.sort((a, b) => a.at - b.at);
   }

@@ -176,10 +176,15 @@ describe('BatonStack', () => {
     // Tokens (Ref, GetAtt) sit inside JSON strings: flatten each to its bare name.
     const definition = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : JSON.stringify(p).replace(/[{}"[\]:,]/g, ''))).join(''));
     expect(definition.StartAt).toBe('WaitUntilDue');
-    expect(definition.States.WaitUntilDue).toMatchObject({ Type: 'Wait', TimestampPath: '$.dueAt', Next: 'EnqueueWorkItem' });
+    expect(definition.States.WaitUntilDue).toMatchObject({ Type: 'Wait', TimestampPath: '$.dueAt', Next: 'Traced' });
+    // The instance's trace in the work item's body when the input has one (test/deployed runs it on an emulator).
+    expect(definition.States.Traced).toMatchObject({ Type: 'Choice', Choices: [{ Variable: '$.trace', IsPresent: true, Next: 'EnqueueTracedWorkItem' }], Default: 'EnqueueWorkItem' });
+    expect(definition.States.EnqueueTracedWorkItem).toMatchObject({ Type: 'Task', End: true, Parameters: { 'MessageBody': { 'instanceId.$': '$.instanceId', reason: 'timer', 'trace.$': '$.trace' } } });
     expect(definition.States.EnqueueWorkItem).toMatchObject({ Type: 'Task', End: true, Parameters: { 'MessageBody': { 'instanceId.$': '$.instanceId', reason: 'timer' } } });
-    expect(definition.States.EnqueueWorkItem.Resource).toContain(':states:::sqs:sendMessage');
-    expect(JSON.stringify(definition.States.EnqueueWorkItem.Parameters.QueueUrl)).toContain('WorkQueue');
+    for (const task of [definition.States.EnqueueWorkItem, definition.States.EnqueueTracedWorkItem]) {
+      expect(task.Resource).toContain(':states:::sqs:sendMessage');
+      expect(JSON.stringify(task.Parameters.QueueUrl)).toContain('WorkQueue');
+    }
   });
 
   it('outputs what a tool needs to find every queue, DLQ and table (what `baton console --stack` reads)', () => {

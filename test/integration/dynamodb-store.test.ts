@@ -7,6 +7,7 @@ import { RequestMeter } from '../../functions/adapters/request-meter.ts';
 import { activateOrDeliver } from '../../functions/core/activation.ts';
 import { OwnershipLost } from '../../functions/core/errors.ts';
 import { InstanceStatus } from '../../functions/core/instance.ts';
+import { DUE_WINDOW_MS } from '../../functions/core/due.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { complete, orchestration as define, receive, receiveCorrelated } from '../../functions/core/builder.ts';
 import { provision } from '../../local/provision.ts';
@@ -106,6 +107,33 @@ for (const target of targets) {
       expect(rewritten.doc).toBeUndefined();
       expect((await store.load(old.instanceId))?.status).toBe(InstanceStatus.Completed);
       expect((await store.load(old.instanceId))?.vars).toEqual(large.vars);
+    });
+
+    it("keeps the instance's trace beside the doc, where the sweeper reads it, and moves one from the doc of an item written before", async () => {
+      const getItem = async (id: string) => (await raw.send(new GetCommand({ TableName: table, Key: { pk: `I#${id}`, sk: 'STATE' }, ConsistentRead: true }))).Item!;
+      const trace = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const traced = { ...fresh(), trace };
+      await store.create(traced);
+      expect((await getItem(traced.instanceId)).trace).toBe(trace);
+      expect((await store.load(traced.instanceId))!.trace).toBe(trace);
+      // Running and nobody leases it: due at the end of its window, and the sweep's entry carries the trace, so its
+      // wake-up continues it. (A table of its own: a sweep that far ahead moves the shared table's cursors.)
+      const own = await provision({ dynamo: new DynamoDBClient({ endpoint }), sqs: sqsClient({ endpoint }) }, `trace${process.pid}${Date.now().toString(36)}`);
+      const sweeping = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint }), own.tableName);
+      await sweeping.create(traced);
+      expect(await sweeping.listDue(traced.createdAt + DUE_WINDOW_MS + 1)).toEqual([{ instanceId: traced.instanceId, at: traced.createdAt + DUE_WINDOW_MS, trace }]);
+
+      // As 0.3 wrote it: the trace inside the doc.
+      const old = { ...fresh(), trace: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+      const { revision: _r, lease: _l, status: _s, dispatchedRevision: _d, attempts: _a, ...doc } = old;
+      await raw.send(new PutCommand({ TableName: table, Item: { pk: `I#${old.instanceId}`, sk: 'STATE', rev: 0, status: old.status, doc: JSON.stringify(doc), updatedAt: old.updatedAt, createdAt: old.createdAt } }));
+      const loaded = (await store.load(old.instanceId))!;
+      expect(loaded.trace).toBe(old.trace);
+      await store.commit({ ...loaded, status: InstanceStatus.Waiting, revision: 1 }, 0, 'h', Date.now());
+      const rewritten = await getItem(old.instanceId);
+      expect(rewritten.trace).toBe(old.trace);
+      expect(JSON.parse(rewritten.doc ?? '{}').trace).toBeUndefined();
+      expect((await store.load(old.instanceId))!.trace).toBe(old.trace);
     });
 
     it('counts runs from a revision on the instance, keeps the count through a claim and clears it at a commit', async () => {
