@@ -121,7 +121,8 @@ export class SqsPoller {
   }
 }
 
-function toRecord(message: Message, queueArn: string, region: string): SQSRecord {
+/** An SQS message as a Lambda event record carries it (the event source mapping's shape). */
+export function toRecord(message: Message, queueArn: string, region: string): SQSRecord {
   const system = message.Attributes ?? {};
   const messageAttributes: SQSRecord['messageAttributes'] = {};
   for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {

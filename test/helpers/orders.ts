@@ -24,10 +24,12 @@ export function orderIdOf(message: { body: unknown }): string | undefined {
 
 /**
  * An order of `lines` lines, each SKU `skuBytes` long: short SKUs repeat (the body compresses), long ones are random
- * (it does not). 7,800 lines of 4-byte SKUs make about 295 KB; 6,000 of 120 bytes about 900 KB.
+ * (it does not). 7,800 lines of 4-byte SKUs make about 295 KB; 6,000 of 120 bytes about 900 KB. Every SKU starts with a
+ * lower-case letter: the sample takes an SKU starting `OOS` as out of stock, and a random one did once in 262,144
+ * lines (one 6,000-line order in 44 answered OrderRejected).
  */
 export function largeOrder(orderId: string, lines: number, skuBytes: number, unitPrice = 2): OrderBody {
-  const sku = (i: number) => skuBytes <= 8 ? `s${i % 1000}` : randomBytes(skuBytes).toString('base64url').slice(0, skuBytes);
+  const sku = (i: number) => skuBytes <= 8 ? `s${i % 1000}` : `w${randomBytes(skuBytes).toString('base64url')}`.slice(0, skuBytes);
   return { orderId, customerId: 'c-large', lines: Array.from({ length: lines }, (_, i) => ({ sku: sku(i), qty: 1 + (i % 3), unitPrice })) };
 }
 
