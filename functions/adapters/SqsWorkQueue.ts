@@ -27,7 +27,7 @@ export class SqsWorkQueue implements WorkQueue {
 /**
  * Reads a work item back; anything else on the work queue is a bug worth a loud error. Its trace context is the
  * `traceparent` attribute (the caller's to read), or the body's `trace`: the timer state machine's SQS task
- * (infra/constructs/DurableTimers.ts) can only write the body.
+ * (infra/constructs/DurableTimers.ts) writes it there.
  */
 export function parseWorkItem(body: string): WorkItem {
   const item = JSON.parse(body) as Partial<WorkItem>;

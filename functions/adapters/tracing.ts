@@ -52,22 +52,30 @@ export async function inSpan<T>(name: string, options: { kind: SpanKind; parent?
 }
 
 /** How long an invocation waits for its spans to go out before it returns anyway. */
-export const FLUSH_WAIT_MS = 2_000;
+export const FLUSH_WAIT_MS = 1_000;
+
+/** What a flush leaves of an invocation's time, for the layer's own flush and the return. */
+export const FLUSH_RESERVE_MS = 500;
 
 /**
  * Hands the spans the registered SDK holds to its exporter before an invocation returns: Lambda freezes the execution
  * environment then, and a batching processor's timer would not run until the next invocation, or ever. The ADOT
  * layer's wrapper flushes too, when it could wrap the handler (it may not patch an ESM bundle's export); ours does not
- * depend on it. A no-op without an SDK. Telemetry never fails or stalls the work: an export error is dropped and a slow
- * one waited on for FLUSH_WAIT_MS at most.
+ * depend on it. A no-op without an SDK. Telemetry never fails or stalls the work: an export error is dropped, and a slow
+ * one is waited on for FLUSH_WAIT_MS at most, and never into the invocation's last FLUSH_RESERVE_MS (a batch that ran
+ * to its deadline must still return its failures in time, or all of it comes back).
  */
-export async function flushSpans(): Promise<void> {
+export async function flushSpans(context?: { getRemainingTimeInMillis(): number }): Promise<void> {
   const provider = trace.getTracerProvider() as { getDelegate?(): unknown };
   const sdk = provider.getDelegate?.() as { forceFlush?(): Promise<void> } | undefined;
   if (typeof sdk?.forceFlush !== 'function') return;
+  const waitMs = Math.min(FLUSH_WAIT_MS, context ? context.getRemainingTimeInMillis() - FLUSH_RESERVE_MS : FLUSH_WAIT_MS);
+  if (waitMs <= 0) return;
   let timer: NodeJS.Timeout | undefined;
-  const waited = new Promise<void>((resolve) => { timer = setTimeout(resolve, FLUSH_WAIT_MS); timer.unref(); });
-  await Promise.race([sdk.forceFlush().catch(() => undefined), waited]).finally(() => clearTimeout(timer));
+  const waited = new Promise<void>((resolve) => { timer = setTimeout(resolve, waitMs); timer.unref(); });
+  // Through a promise, so an SDK that throws rather than rejects fails nothing either.
+  const flushed = Promise.resolve().then(() => sdk.forceFlush!()).catch(() => undefined);
+  await Promise.race([flushed, waited]).finally(() => clearTimeout(timer));
 }
 
 export { SpanKind };

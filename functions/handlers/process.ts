@@ -114,7 +114,7 @@ export function createProcessingHandler(
       return await handleBatch(event, remaining === undefined ? undefined : remaining - DEADLINE_MARGIN_MS);
     } finally {
       hold?.release();
-      await flushSpans();
+      await flushSpans(context);
     }
   };
 

@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describeError } from '../core/errors.ts';
 import type { RawMessage } from '../core/message.ts';
 import { traceOf } from '../core/trace.ts';
@@ -9,7 +9,7 @@ import { SpanKind, contextOf, flushSpans, inSpan, linksTo, tracer } from '../ada
 
 /** Receive host: receive queue → parse, type, route, persist, enqueue work. Reports partial batch failures. */
 export function createReceiveHandler(runtime: Runtime, logger?: Logger) {
-  return async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
+  return async function handler(event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> {
     const raws = event.Records.map(toRawMessage);
     // Each message's trace context: the one it brought, or the one its instance will keep (derived from its id).
     const traces = new Map(raws.map((raw) => [raw.messageId, traceOf({ messageId: raw.messageId, properties: raw.attributes })]));
@@ -17,7 +17,7 @@ export function createReceiveHandler(runtime: Runtime, logger?: Logger) {
     try {
       return await receiveBatch(raws, traces, started);
     } finally {
-      await flushSpans();
+      await flushSpans(context);
     }
   };
 

@@ -11,8 +11,9 @@ import { Construct } from 'constructs';
  * timestamp, then puts the instance's work item on the work queue through the SQS service integration
  * (no Lambda). Executions are named after the timer, so a retried start cannot fire twice.
  * Input: `{ "instanceId": "...", "dueAt": "2026-11-26T10:00:00Z", "trace": "00-…" }`. The instance's trace context
- * goes in the work item's body (the SQS task cannot set message attributes; the processing host reads either); an
- * input without one (a host of an earlier version starting it) sends the work item without.
+ * goes in the work item's body, which the CDK's SqsSendMessage task writes (it has no message attributes; the
+ * processing host reads either, the attribute first); an input without one (a host of an earlier version starting
+ * it) sends the work item without.
  */
 export class DurableTimers extends Construct {
   readonly stateMachine: StateMachine;

@@ -3,7 +3,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, BatchSpanProcessor, InMemorySpanExporter, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { FLUSH_WAIT_MS, flushSpans } from '../../functions/adapters/tracing.ts';
+import { FLUSH_RESERVE_MS, FLUSH_WAIT_MS, flushSpans } from '../../functions/adapters/tracing.ts';
 import type { ProcessOutcome } from '../../functions/core/processing-host.ts';
 import { createProcessingHandler } from '../../functions/handlers/process.ts';
 import { createReceiveHandler } from '../../functions/handlers/receive.ts';
@@ -79,11 +79,13 @@ describe('spans leave with the invocation', () => {
     expect(spans.find((s) => s.name === 'receive message')!.spanContext().traceId).toBe(traceIdOf(ITEM_TRACE));
   });
 
-  it('does not hold an invocation for an exporter that never answers, nor fail it for one that fails', async () => {
+  it('does not hold an invocation for an exporter that never answers, nor near its end, nor fail it for an exporter or an SDK that fails', async () => {
     const stalled: SpanExporter = { export: () => {}, shutdown: async () => {} };
     const failing: SpanExporter = { export: (_spans, done) => done({ code: 1 /* ExportResultCode.FAILED */, error: new Error('collector down') }), shutdown: async () => {} };
-    for (const broken of [stalled, failing]) {
-      const brokenProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(broken, { scheduledDelayMillis: 3_600_000, exportTimeoutMillis: 3_600_000 })] });
+    for (const broken of [stalled, failing, 'throws'] as const) {
+      const brokenProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(broken === 'throws' ? stalled : broken, { scheduledDelayMillis: 3_600_000, exportTimeoutMillis: 3_600_000 })] });
+      // An SDK whose flush throws rather than rejects.
+      if (broken === 'throws') brokenProvider.forceFlush = () => { throw new Error('flush broke'); };
       trace.disable();
       trace.setGlobalTracerProvider(brokenProvider);
       try {
@@ -92,8 +94,15 @@ describe('spans leave with the invocation', () => {
         let settled = false;
         const flushed = flushSpans().then(() => { settled = true; });
         await vi.advanceTimersByTimeAsync(FLUSH_WAIT_MS);
-        await flushed;
         expect(settled).toBe(true);
+        await flushed;
+        // Near its end, an invocation does not wait at all.
+        settled = false;
+        trace.getTracer('t').startSpan('late work').end();
+        const late = flushSpans({ getRemainingTimeInMillis: () => FLUSH_RESERVE_MS }).then(() => { settled = true; });
+        await vi.advanceTimersByTimeAsync(0);
+        expect(settled).toBe(true);
+        await late;
       } finally {
         vi.useRealTimers();
         trace.disable();
