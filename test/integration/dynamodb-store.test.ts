@@ -123,7 +123,7 @@ for (const target of targets) {
       await sweeping.create(traced);
       expect(await sweeping.listDue(traced.createdAt + DUE_WINDOW_MS + 1)).toEqual([{ instanceId: traced.instanceId, at: traced.createdAt + DUE_WINDOW_MS, trace }]);
 
-      // As 0.3 wrote it: the trace inside the doc.
+      // As written before the trace had an attribute of its own: inside the doc.
       const old = { ...fresh(), trace: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
       const { revision: _r, lease: _l, status: _s, dispatchedRevision: _d, attempts: _a, ...doc } = old;
       await raw.send(new PutCommand({ TableName: table, Item: { pk: `I#${old.instanceId}`, sk: 'STATE', rev: 0, status: old.status, doc: JSON.stringify(doc), updatedAt: old.updatedAt, createdAt: old.createdAt } }));
