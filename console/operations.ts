@@ -226,7 +226,8 @@ export class Operations {
   }
 
   suspendedMessages(): Promise<SuspendedMessage[]> {
-    return this.#d.store.listSuspendedMessages(500);
+    // The list shows no body: large ones stay in the claim check until one is opened.
+    return this.#d.store.listSuspendedMessages(500, { bodies: false });
   }
 
   suspendedMessage(messageId: string): Promise<SuspendedMessage | undefined> {

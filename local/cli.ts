@@ -283,7 +283,8 @@ async function suspended(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean', default: false } } });
   const d = await addresses();
   const store = storeOf(d);
-  const messages = await store.listSuspendedMessages();
+  // The JSON has every body whole; the text shows the start of those kept in the item, and no more of the others.
+  const messages = await store.listSuspendedMessages(undefined, { bodies: values.json });
   const instances = await store.listInstances(InstanceStatus.Suspended);
   if (values.json) {
     console.log(JSON.stringify({ messages, instances }, null, 2));
@@ -295,7 +296,7 @@ async function suspended(): Promise<void> {
     const type = m.attributes.MessageType ?? 'the message';
     const reason = m.issues?.length ? `${type} does not match its schema:${m.issues.map((i) => `\n      ${i.path || '(body)'}: ${i.message}`).join('')}` : m.reason;
     console.log(`  ${new Date(m.receivedAt).toISOString()}  ${m.messageId}  ${reason}`);
-    console.log(`      body: ${m.body.length > 160 ? `${m.body.slice(0, 160)}…` : m.body}`);
+    console.log(`      body: ${m.bodyRef ? `(large: kept in the claim check as ${m.bodyRef}; --json or the console shows it)` : m.body.length > 160 ? `${m.body.slice(0, 160)}…` : m.body}`);
   }
   console.log(`Suspended instances (${instances.length}): resumable`);
   for (const s of instances) console.log(`  ${s.instanceId}  ${s.orchestration}@${s.version}  ${s.error?.reason ?? ''}`);

@@ -556,16 +556,18 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   /** The items themselves (the indexes project keys only), those still there. */
-  async #fetch(keys: readonly Record<string, unknown>[]): Promise<Record<string, any>[]> {
+  /** The items of index entries; with their claim-checked values read back unless `whole` is false. */
+  async #fetch(keys: readonly Record<string, unknown>[], whole = true): Promise<Record<string, any>[]> {
     const full = await Promise.all(keys.map(async (key) => {
       const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }));
       return Item;
     }));
-    return Promise.all(full.filter((item): item is Record<string, any> => item !== undefined).map((item) => this.#whole(item)));
+    const found = full.filter((item): item is Record<string, any> => item !== undefined);
+    return whole ? Promise.all(found.map((item) => this.#whole(item))) : found;
   }
 
-  async listSuspendedMessages(limit = 1_000): Promise<SuspendedMessage[]> {
-    const items = await this.#queryShards('message', limit);
+  async listSuspendedMessages(limit = 1_000, options: { readonly bodies?: boolean } = {}): Promise<SuspendedMessage[]> {
+    const items = await this.#queryShards('message', limit, options.bodies !== false);
     return items.filter((item) => !item.resolution).map(suspendedFromItem);
   }
 
@@ -633,7 +635,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
     }
   }
 
-  async #queryShards(status: string, limit: number): Promise<Record<string, any>[]> {
+  async #queryShards(status: string, limit: number, whole = true): Promise<Record<string, any>[]> {
     const results: Record<string, any>[] = [];
     // Each shard gets its own share, so a crowded first shard cannot hide the others.
     const perShard = Math.max(1, Math.ceil(limit / MESSAGEBOX.statusShards));
@@ -646,19 +648,24 @@ export class DynamoDbInstanceStore implements InstanceStore {
       }
     }
     // The index projects keys only (cheaper writes); fetch the items themselves.
-    return (await this.#fetch(results)).filter((item) => item.status === (status === 'message' ? InstanceStatus.Suspended : status));
+    return (await this.#fetch(results, whole)).filter((item) => item.status === (status === 'message' ? InstanceStatus.Suspended : status));
   }
 }
 
 /** How many due-index entries a count of running instances reads at most (each is an item read). */
 const IN_FLIGHT_COUNTED = 2_000;
 
-/** A suspended-message record as the engine knows it (the item's keys and index attributes left out). */
+/**
+ * A suspended-message record as the engine knows it (the item's keys and index attributes left out); a body left in the
+ * claim check (the item not read whole) is empty, with its key.
+ */
 export function suspendedFromItem(item: Record<string, any>): SuspendedMessage {
+  const unread = item.body === undefined && typeof item[CLAIMED.body] === 'string';
   return {
     messageId: item.messageId,
     reason: item.reason,
-    body: item.body,
+    body: unread ? '' : item.body,
+    ...(unread ? { bodyRef: item[CLAIMED.body] as string } : {}),
     attributes: item.attributes ?? {},
     receivedAt: item.receivedAt,
     source: item.source,

@@ -213,6 +213,11 @@ export interface SuspendedMessage {
   /** When the body did not match its type's schema: each issue with its path in the body. */
   readonly issues?: readonly { readonly path: string; readonly message: string }[];
   readonly body: string;
+  /**
+   * Set (and `body` empty) only by a listing that left the bodies kept in the claim check unread: where this one is
+   * (see `InstanceStore.listSuspendedMessages`).
+   */
+  readonly bodyRef?: string;
   readonly attributes: Readonly<Record<string, string>>;
   readonly receivedAt: number;
   readonly source: string;

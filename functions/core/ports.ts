@@ -88,8 +88,12 @@ export interface InstanceStore {
   /** Keeps a message that could not be processed. Idempotent on messageId. */
   putSuspendedMessage(message: SuspendedMessage): Promise<void>;
   listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;
-  /** Suspended messages not yet resolved by an operator. */
-  listSuspendedMessages(limit?: number): Promise<SuspendedMessage[]>;
+  /**
+   * Suspended messages not yet resolved by an operator. `bodies: false` leaves the bodies kept in the claim check
+   * unread (`body` empty, `bodyRef` their key), so a listing of many large messages reads no objects; `suspendedMessage`
+   * reads one whole. @default bodies true
+   */
+  listSuspendedMessages(limit?: number, options?: { readonly bodies?: boolean }): Promise<SuspendedMessage[]>;
   /** One suspended message, resolved or not. */
   suspendedMessage(messageId: string): Promise<SuspendedMessage | undefined>;
   /**

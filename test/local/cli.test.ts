@@ -219,6 +219,16 @@ describe('the operator\'s commands on a running cluster (the console\'s twins)',
       expect(JSON.parse(cli(['suspended', '--json']).stdout).messages).toEqual([]);
       await until(() => /Invoice/.test(cli(['receive', '--wait', '1s']).stdout), 'the Invoice of the resubmitted order');
 
+      // A large bad message: its body is kept in the claim check, which the listing names rather than reads.
+      const large = `not json ${'x'.repeat(70_000)}`;
+      cli(['send', large]);
+      let text = '';
+      await until(() => /Suspended messages \(1\)/.test(text = cli(['suspended']).stdout), 'the large suspended message');
+      expect(text).toMatch(/body: \(large: kept in the claim check as suspended\/\S+; --json or the console shows it\)/);
+      const [whole] = JSON.parse(cli(['suspended', '--json']).stdout).messages as { messageId: string; body: string }[];
+      expect(whole!.body).toBe(large);
+      expect(cli(['discard', whole!.messageId, '--reason', 'test of a large body']).stdout).toMatch(/^done discard /m);
+
       const trail = cli(['audit']).stdout;
       expect(trail.match(/ terminate .* done {2}test campaign/g)).toHaveLength(2);
       expect(trail).toMatch(/ resubmit .* done /);
