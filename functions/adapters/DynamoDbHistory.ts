@@ -5,9 +5,14 @@ import { HISTORY } from '../../infra/settings.ts';
 
 /*
  * Item layout of the history table:
- *   H#<subject> / <sequence, 40 digits>#<n>       one tracked event, keyed by the stream sequence number of the
- *                                                change it came from: a subject's history reads in the order it
- *                                                happened, a page at a time, however long it grows (no event cap).
+ *   H#<subject> / <sequence, 40 digits>~<n>       the events one change brought to one subject, in order (a list;
+ *                                                n counts items when they pass ITEM_BUDGET_BYTES), keyed by the
+ *                                                stream sequence number of the change: a subject's history reads in
+ *                                                the order it happened, a page at a time, however long it grows. One
+ *                                                item a change rather than one an event: a persistence point's
+ *                                                events (received, persisted, sent, waiting...) cost one write unit,
+ *                                                not one each.
+ *   H#<subject> / <sequence>#<n>                  one event alone, as versions before wrote it: still read.
  *   K#<flow key> / <subject>                      a flow link: a correlation value, a message id or an instance
  *                                                pointing at a subject that it touched.
  * Every item expires with the retention (DynamoDB TTL). Writes are plain puts of deterministic keys: a retried
@@ -15,6 +20,9 @@ import { HISTORY } from '../../infra/settings.ts';
  */
 const EVENT = 'H#';
 const LINK = 'K#';
+
+/** Events of one change for one subject go in one item up to this many bytes (as JSON), then in the next. */
+const ITEM_BUDGET_BYTES = 32 * 1024;
 
 export class DynamoDbHistory implements HistoryStore {
   readonly #client: DynamoDBDocumentClient;
@@ -33,7 +41,9 @@ export class DynamoDbHistory implements HistoryStore {
     const ttl = Math.floor(Date.now() / 1000) + this.#retentionSeconds;
     const byKey = new Map<string, Record<string, unknown>>();
     const put = (item: Record<string, unknown> & { pk: string; sk: string }) => byKey.set(`${item.pk}\u0000${item.sk}`, item);
-    tracked.events.forEach((event, n) => put({ ...stripUndefined(event), pk: `${EVENT}${event.subject}`, sk: `${sequence}#${String(n).padStart(3, '0')}`, ttl }));
+    for (const [subject, chunks] of eventsBySubject(tracked.events)) {
+      chunks.forEach((events, n) => put({ pk: `${EVENT}${subject}`, sk: `${sequence}~${String(n).padStart(3, '0')}`, events, ttl }));
+    }
     // One change may name the same link twice (an activation message is also the first one taken); a batch may not.
     for (const link of tracked.links) put({ pk: `${LINK}${link.key}`, sk: link.subject, at: link.at, ttl });
     const items = [...byKey.values()];
@@ -54,16 +64,34 @@ export class DynamoDbHistory implements HistoryStore {
   }
 
   async history(subject: string, page: { limit?: number; after?: string; newestFirst?: boolean } = {}): Promise<HistoryPage> {
-    const { Items = [], LastEvaluatedKey } = await this.#client.send(new QueryCommand({
-      TableName: this.#table,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `${EVENT}${subject}` },
-      ScanIndexForward: !page.newestFirst,
-      Limit: Math.min(Math.max(page.limit ?? 100, 1), 1_000),
-      ExclusiveStartKey: page.after ? { pk: `${EVENT}${subject}`, sk: decodeCursor(page.after) } : undefined,
-    }));
-    const events = Items.map(({ pk: _pk, sk: _sk, ttl: _ttl, ...event }) => event as TrackedEvent);
-    return LastEvaluatedKey ? { events, next: Buffer.from(String(LastEvaluatedKey.sk)).toString('base64url') } : { events };
+    const limit = Math.min(Math.max(page.limit ?? 100, 1), 1_000);
+    const from = page.after ? decodeCursor(page.after) : undefined;
+    const events: TrackedEvent[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const { Items = [], LastEvaluatedKey } = await this.#client.send(new QueryCommand({
+        TableName: this.#table,
+        // From the item the cursor names, itself included: the page before may have ended inside it.
+        KeyConditionExpression: from ? `pk = :pk AND sk ${page.newestFirst ? '<=' : '>='} :sk` : 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `${EVENT}${subject}`, ...(from ? { ':sk': from.sk } : {}) },
+        ScanIndexForward: !page.newestFirst,
+        // Every item holds an event at least; one more item says whether a page follows.
+        Limit: limit - events.length + 1,
+        ExclusiveStartKey: start,
+      }));
+      for (const item of Items) {
+        const own = eventsOf(subject, item);
+        if (page.newestFirst) own.reverse();
+        const given = from && item.sk === from.sk ? from.given : 0;
+        // Full, and there is more: the next page starts here.
+        if (events.length === limit && given < own.length) return { events, next: encodeCursor({ sk: String(item.sk), given }) };
+        const taken = own.slice(given, given + limit - events.length);
+        events.push(...taken);
+        if (given + taken.length < own.length) return { events, next: encodeCursor({ sk: String(item.sk), given: given + taken.length }) };
+      }
+      start = LastEvaluatedKey;
+    } while (start);
+    return { events };
   }
 
   async linked(key: string, limit = 200): Promise<string[]> {
@@ -102,10 +130,46 @@ export class DynamoDbHistory implements HistoryStore {
   }
 }
 
-function decodeCursor(cursor: string): string {
-  const sk = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d{40}#\d{3}$/.test(sk)) throw new Error(`not a history page cursor: ${cursor}`);
-  return sk;
+interface Cursor {
+  readonly sk: string;
+  /** How many of the item's events (in the page's order) the pages before gave. */
+  readonly given: number;
+}
+
+function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(`${cursor.sk}|${cursor.given}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): Cursor {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const match = /^(\d{40}[~#]\d{3})\|(\d{1,6})$/.exec(text);
+  if (!match) throw new Error(`not a history page cursor: ${cursor}`);
+  return { sk: match[1]!, given: Number(match[2]) };
+}
+
+/** The events of one history item, of either layout. */
+function eventsOf(subject: string, item: Record<string, any>): TrackedEvent[] {
+  if (Array.isArray(item.events)) return (item.events as Omit<TrackedEvent, 'subject'>[]).map((event) => ({ subject, ...event }) as TrackedEvent);
+  const { pk: _pk, sk: _sk, ttl: _ttl, ...event } = item;
+  return [event as TrackedEvent];
+}
+
+/** A change's events by subject, in order, each subject's cut into items of ITEM_BUDGET_BYTES at most. */
+function eventsBySubject(events: readonly TrackedEvent[]): Map<string, Omit<TrackedEvent, 'subject'>[][]> {
+  const bySubject = new Map<string, { chunks: Omit<TrackedEvent, 'subject'>[][]; bytes: number }>();
+  for (const { subject, ...event } of events) {
+    const own = stripUndefined(event);
+    const bytes = JSON.stringify(own).length;
+    const entry = bySubject.get(subject) ?? { chunks: [[]], bytes: 0 };
+    if (entry.bytes + bytes > ITEM_BUDGET_BYTES && entry.chunks.at(-1)!.length > 0) {
+      entry.chunks.push([]);
+      entry.bytes = 0;
+    }
+    entry.chunks.at(-1)!.push(own);
+    entry.bytes += bytes;
+    bySubject.set(subject, entry);
+  }
+  return new Map([...bySubject].map(([subject, { chunks }]) => [subject, chunks]));
 }
 
 function stripUndefined<T extends object>(value: T): T {

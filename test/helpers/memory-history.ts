@@ -4,7 +4,7 @@ import { track } from '../../functions/core/tracking.ts';
 import type { InstanceState } from '../../functions/core/instance.ts';
 import type { createWorld } from './world.ts';
 
-/** The history table in memory, with the same keys (subject + sequence) and paging as DynamoDbHistory. */
+/** The history table in memory: one entry an event (DynamoDbHistory keeps a change's events in one item), paged alike. */
 export class MemoryHistory implements HistoryStore {
   readonly events = new Map<string, Map<string, TrackedEvent>>();
   readonly links = new Map<string, Set<string>>();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbDocumentClient } from '../../functions/adapters/aws-clients.ts';
 import { DynamoDbHistory } from '../../functions/adapters/DynamoDbHistory.ts';
 import { TrackedKind } from '../../functions/core/tracking.ts';
@@ -49,6 +50,51 @@ describe('the history table (DynamoDbHistory)', () => {
     expect(await history.linked('value:o-1')).toEqual(['i-1']);
     expect(await history.linked('value:o-unknown')).toEqual([]);
     expect([await history.countLinked('message:m-1'), await history.countLinked('value:o-unknown')]).toEqual([1, 0]);
+  });
+
+  it('keeps the events one change brought to one subject in one item (a write unit a change, not one an event), and reads them with the items versions before wrote one an event', async () => {
+    const raw = dynamoDbDocumentClient({ endpoint: stack.endpoint });
+    const items = async (subject: string) => (await raw.send(new QueryCommand({ TableName: 'history', KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `H#${subject}` } }))).Items ?? [];
+    // Before the upgrade: one item an event, under <sequence>#<n>.
+    for (const [n, kind] of [TrackedKind.Activated, TrackedKind.Received].entries()) {
+      await raw.send(new PutCommand({ TableName: 'history', Item: { pk: 'H#i-mixed', sk: `${'7'.padStart(40, '0')}#${String(n).padStart(3, '0')}`, subject: 'i-mixed', at: 10 + n, kind, ttl: 2_000_000_000 } }));
+    }
+    // A persistence point: four events for the instance, one for its branch, in one change.
+    const at = 20;
+    await history.record({ events: [
+      { subject: 'i-mixed', at, kind: TrackedKind.Persisted, shape: 'b' }, { subject: 'i-mixed', at, kind: TrackedKind.Sent, messageId: 'm-2', port: 'send' },
+      { subject: 'i-mixed~1~b', at, kind: TrackedKind.Activated }, { subject: 'i-mixed', at, kind: TrackedKind.Forked, related: 'i-mixed~1~b' },
+      { subject: 'i-mixed', at, kind: TrackedKind.Waiting, detail: 'a message at r' },
+    ], links: [] }, '8');
+    expect((await items('i-mixed')).map((i) => i.sk)).toEqual([`${'7'.padStart(40, '0')}#000`, `${'7'.padStart(40, '0')}#001`, `${'8'.padStart(40, '0')}~000`]);
+    expect(await items('i-mixed~1~b')).toHaveLength(1);
+    const kinds = ['activated', 'received', 'persisted', 'sent', 'forked', 'waiting'];
+    expect((await history.history('i-mixed')).events.map((e) => [e.subject, e.kind])).toEqual(kinds.map((k) => ['i-mixed', k]));
+    expect((await history.history('i-mixed')).events[3]).toEqual({ subject: 'i-mixed', at, kind: 'sent', messageId: 'm-2', port: 'send' });
+    // Pages of two, either way, across both layouts and inside an item.
+    for (const newestFirst of [false, true]) {
+      const read: string[] = [];
+      let after: string | undefined;
+      let pages = 0;
+      do {
+        const page = await history.history('i-mixed', { limit: 2, after, newestFirst });
+        read.push(...page.events.map((e) => e.kind));
+        after = page.next;
+        pages++;
+      } while (after);
+      expect(read).toEqual(newestFirst ? [...kinds].reverse() : kinds);
+      expect(pages).toBe(3);
+    }
+  });
+
+  it('cuts a change with very many events for one subject into items of a bounded size, read back whole and in order', async () => {
+    const detail = 'x'.repeat(1_000);
+    await history.record({ events: Array.from({ length: 100 }, (_, n) => ({ subject: 'i-wide', at: n, kind: TrackedKind.Sent, messageId: `m-${n}`, detail })), links: [] }, '9');
+    const raw = dynamoDbDocumentClient({ endpoint: stack.endpoint });
+    const stored = (await raw.send(new QueryCommand({ TableName: 'history', KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'H#i-wide' } }))).Items ?? [];
+    expect(stored.length).toBeGreaterThan(2);
+    for (const item of stored) expect(JSON.stringify(item.events).length).toBeLessThan(40 * 1024);
+    expect((await history.history('i-wide', { limit: 1_000 })).events.map((e) => e.at)).toEqual(Array.from({ length: 100 }, (_, n) => n));
   });
 
   it('refuses a page cursor it did not make, and an origin that is not a sequence number', async () => {
