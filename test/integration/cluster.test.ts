@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { LocalCluster } from '../../local/cluster.ts';
 import { clusterCounts, statusLine } from '../../local/status.ts';
 import { SqsWorkQueue } from '../../functions/adapters/SqsWorkQueue.ts';
 import { orderInstanceId, runDemo, sampleOrder } from '../../local/demo.ts';
+import { useLocalCluster } from '../helpers/cluster.ts';
 import { announceSkip, targets } from '../helpers/targets.ts';
 import { messageFlow } from '../../functions/core/message-flow.ts';
 import { traceOf } from '../../functions/core/trace.ts';
@@ -23,38 +24,14 @@ process.env.AWS_REGION ??= 'us-east-1';
 for (const target of targets) {
   announceSkip(target);
   describe.skipIf(target.skip)(`local cluster of 2 host instances on ${target.name}${target.skip ? ` (skipped: ${target.skip})` : ''}`, () => {
-    let cluster: LocalCluster;
-    let stopTarget: () => Promise<void>;
-    let workDir: string;
-
-    beforeAll(async () => {
-      const started = await target.start();
-      stopTarget = started.stop;
-      workDir = mkdtempSync(join(tmpdir(), 'baton-it-'));
-      cluster = new LocalCluster({
-        instances: 2,
-        port: 0,
-        endpoint: started.endpoint,
-        dynamodbEndpoint: started.dynamodbEndpoint,
-        prefix: `it${process.pid}${Date.now().toString(36)}`,
-        leaseMs: 3_000,
-        // A pricing step long enough (like a call to a pricing service) that a kill during a batch lands mid-step.
-        environment: sampleOptionsToEnv({ pricingLatencyMs: 150, cancellationWindowMs: 0 }),
-        workDir,
-        waitSeconds: 1,
-        sweepEveryMs: 1_000,
-      });
-      await cluster.start();
-      await cluster.waitUntilUp();
-    });
-    afterAll(async () => {
-      await cluster?.stop();
-      await stopTarget?.();
-      if (workDir) rmSync(workDir, { recursive: true, force: true });
-    });
+    const cluster = useLocalCluster({
+      prefix: `it${process.pid}${Date.now().toString(36)}`,
+      // A pricing step long enough (like a call to a pricing service) that a kill during a batch lands mid-step.
+      environment: sampleOptionsToEnv({ pricingLatencyMs: 150, cancellationWindowMs: 0 }),
+    }, target);
 
     it('turns each order into one Invoice and one Shipment, or one OrderRejected, carrying the contract attributes', async () => {
-      const d = cluster.describe();
+      const d = cluster().describe();
       const sqs = sqsClient({ endpoint: d.endpoint });
       const orders = Array.from({ length: 30 }, (_, i) => sampleOrder(i));
       const sentIds = new Map<string, string>();
@@ -85,29 +62,29 @@ for (const target of targets) {
       }
       // The status line: nothing left running or waiting, orders and their parallel branch instances counted apart,
       // and every order's completion reported by the host instance that completed it.
-      const counts = await clusterCounts(cluster);
+      const counts = await clusterCounts(cluster());
       expect(counts.orchestrations).toEqual({});
       expect(counts.branches).toEqual({});
-      await vi.waitFor(() => expect(statusLine(cluster, counts)).toContain(`completed since start=${orders.length} || MessageBox: orchestrations running=0 waiting=0 suspended=0 | branches running=0 suspended=0`), { timeout: 5_000 });
+      await vi.waitFor(() => expect(statusLine(cluster(), counts)).toContain(`completed since start=${orders.length} || MessageBox: orchestrations running=0 waiting=0 suspended=0 | branches running=0 suspended=0`), { timeout: 5_000 });
     });
 
     it('keeps a body that is not JSON as a suspended message, and no host instance crashes', async () => {
-      const d = cluster.describe();
+      const d = cluster().describe();
       const sqs = sqsClient({ endpoint: d.endpoint });
       const sent = await sqs.send(new SendMessageCommand({ QueueUrl: d.receiveQueueUrl, MessageBody: 'this is { not json', MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } } }));
       const deadline = Date.now() + 15_000;
       let found;
       while (!found && Date.now() < deadline) {
-        found = (await cluster.store.listSuspendedMessages()).find((m) => m.messageId === sent.MessageId);
+        found = (await cluster().store.listSuspendedMessages()).find((m) => m.messageId === sent.MessageId);
         if (!found) await new Promise((r) => setTimeout(r, 200));
       }
       expect(found).toMatchObject({ body: 'this is { not json', attributes: { MessageType: 'Order' } });
       expect(found!.reason).toContain('body is not JSON');
-      expect(cluster.hosts.every((h) => h.restarts === 0 && h.status === 'up')).toBe(true);
+      expect(cluster().hosts.every((h) => h.restarts === 0 && h.status === 'up')).toBe(true);
     });
 
     it('loses and duplicates nothing when a host instance is SIGKILLed mid-run', async () => {
-      const result = await runDemo(cluster, 60, () => {}, 90_000);
+      const result = await runDemo(cluster(), 60, () => {}, 90_000);
       expect(result.killed).toBeDefined();
       expect(result).toMatchObject({ orchestrations: 60, completed: 60, lost: 0, duplicates: 0 });
       expect(result.failovers).toBeGreaterThanOrEqual(1);
@@ -116,9 +93,9 @@ for (const target of targets) {
     it('logs what each host instance did, and every failure with its reason, as JSON lines in its log file', async () => {
       // A work item the store refuses (a key over DynamoDB's 2,048 bytes): it fails on every delivery.
       const poison = 'x'.repeat(3_000);
-      await new SqsWorkQueue(sqsClient({ endpoint: cluster.describe().endpoint }), cluster.describe().workQueueUrl).enqueue([{ instanceId: poison, reason: 'test' }]);
-      const lines = () => cluster.hosts.flatMap((h) => {
-        const file = join(workDir, 'logs', `${h.name}.log`);
+      await new SqsWorkQueue(sqsClient({ endpoint: cluster().describe().endpoint }), cluster().describe().workQueueUrl).enqueue([{ instanceId: poison, reason: 'test' }]);
+      const lines = () => cluster().hosts.flatMap((h) => {
+        const file = join(cluster().options.workDir, 'logs', `${h.name}.log`);
         return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
       });
       const deadline = Date.now() + 20_000;
@@ -130,7 +107,7 @@ for (const target of targets) {
       // And the work they did: each host instance names itself, each line its instance and outcome.
       const done = all.filter((l) => l.message === 'work item done');
       expect(done.length).toBeGreaterThan(0);
-      expect(new Set(done.map((l) => String(l.hostInstance).split('#')[0]))).toEqual(new Set(cluster.hosts.map((h) => h.name)));
+      expect(new Set(done.map((l) => String(l.hostInstance).split('#')[0]))).toEqual(new Set(cluster().hosts.map((h) => h.name)));
       expect(done.some((l) => l.status === 'completed' && String(l.orchestration).startsWith('OrderFulfilment@'))).toBe(true);
       expect(all.some((l) => l.message === 'message routed')).toBe(true);
     });
@@ -139,43 +116,19 @@ for (const target of targets) {
 
 for (const target of targets) {
   describe.skipIf(target.skip)(`the sample contract through a local cluster on ${target.name}${target.skip ? ` (skipped: ${target.skip})` : ''}`, () => {
-    let cluster: LocalCluster;
-    let stopTarget: () => Promise<void>;
-    let workDir: string;
-    let sqs: ReturnType<typeof sqsClient>;
     const run = Date.now().toString(36);
-
-    beforeAll(async () => {
-      const started = await target.start();
-      stopTarget = started.stop;
-      workDir = mkdtempSync(join(tmpdir(), 'baton-contract-'));
-      cluster = new LocalCluster({
-        instances: 2,
-        port: 0,
-        endpoint: started.endpoint,
-        dynamodbEndpoint: started.dynamodbEndpoint,
-        prefix: `ct${process.pid}${run}`,
-        leaseMs: 3_000,
-        // Short timers, so the durable ones (SQS delayed work items) fire within the test.
-        environment: sampleOptionsToEnv({ approvalTimeoutMs: 4_000, cancellationWindowMs: 4_000 }),
-        workDir,
-        waitSeconds: 1,
-        sweepEveryMs: 1_000,
-      });
-      await cluster.start();
-      await cluster.waitUntilUp();
-      sqs = sqsClient({ endpoint: cluster.describe().endpoint });
-    });
-    afterAll(async () => {
-      await cluster?.stop();
-      await stopTarget?.();
-      if (workDir) rmSync(workDir, { recursive: true, force: true });
-    });
+    const cluster = useLocalCluster({
+      prefix: `ct${process.pid}${run}`,
+      // Short timers, so the durable ones (SQS delayed work items) fire within the test.
+      environment: sampleOptionsToEnv({ approvalTimeoutMs: 4_000, cancellationWindowMs: 4_000 }),
+    }, target);
+    let sqs: ReturnType<typeof sqsClient>;
+    beforeAll(() => { sqs = sqsClient({ endpoint: cluster().describe().endpoint }); });
 
     /** Sends in one batch; returns the receive queue's MessageIds, in order (they decide activated instance ids). */
     const sendAll = async (messages: { type: string; body: unknown }[]): Promise<string[]> => {
       const response = await sqs.send(new SendMessageBatchCommand({
-        QueueUrl: cluster.describe().receiveQueueUrl,
+        QueueUrl: cluster().describe().receiveQueueUrl,
         Entries: messages.map((m, i) => ({ Id: String(i), MessageBody: JSON.stringify(m.body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: m.type } } })),
       }));
       return messages.map((_, i) => response.Successful!.find((r) => r.Id === String(i))!.MessageId!);
@@ -187,26 +140,26 @@ for (const target of targets) {
     it('asks for approval; an approval gives one Invoice and one Shipment, silence gives one OrderRejected', async () => {
       const [approved, silent] = [`ap-${run}`, `si-${run}`];
       await sendAll([{ type: 'Order', body: large(approved) }, { type: 'Order', body: large(silent) }]);
-      const requests = await drain(sqs, cluster.describe().sendQueueUrl, (m) => m.attributes.MessageType === 'ApprovalRequest' && [approved, silent].includes(m.body.orderId), 2);
+      const requests = await drain(sqs, cluster().describe().sendQueueUrl, (m) => m.attributes.MessageType === 'ApprovalRequest' && [approved, silent].includes(m.body.orderId), 2);
       expect(requests.map((m) => m.body).sort((a, b) => a.orderId.localeCompare(b.orderId))).toEqual([{ orderId: approved, total: 12_000 }, { orderId: silent, total: 12_000 }]);
       await sendAll([{ type: 'Approval', body: { orderId: approved, approved: true } }]);
-      const outcomes = await drain(sqs, cluster.describe().sendQueueUrl, (m) => [approved, silent].includes(m.body.orderId), 3);
+      const outcomes = await drain(sqs, cluster().describe().sendQueueUrl, (m) => [approved, silent].includes(m.body.orderId), 3);
       expect(byOrder(outcomes, approved)).toEqual(['Invoice', 'Shipment']);
       expect(byOrder(outcomes, silent)).toEqual(['OrderRejected']);
       expect(outcomes.find((m) => m.body.orderId === silent)!.body.reason).toBe('approval timeout');
 
       // Tracking, from the MessageBox's stream (the embedded stack's change feed, or DynamoDB Local's own stream):
       // the approved order's history, and its flow found by its orderId alone.
-      await cluster.tracking!.caughtUp();
+      await cluster().tracking!.caughtUp();
       const instanceId = orderInstanceId(approved);
-      const { events } = await cluster.history.history(instanceId, { limit: 1_000 });
+      const { events } = await cluster().history.history(instanceId, { limit: 1_000 });
       expect(events[0]).toMatchObject({ kind: 'activated', messageType: 'Order' });
       expect(events.at(-1)).toMatchObject({ kind: 'completed' });
       expect(events.filter((e) => e.kind === 'sent').map((e) => e.messageType)).toEqual(['ApprovalRequest', 'Invoice', 'Shipment']);
       const sentIds = events.filter((e) => e.kind === 'sent').map((e) => e.messageId);
       expect(sentIds).toEqual(expect.arrayContaining(outcomes.filter((m) => m.body.orderId === approved).map((m) => m.attributes.MessageId)));
       expect(new Set(events.filter((e) => e.host).map((e) => e.host!.split('#')[0])).size).toBeGreaterThanOrEqual(1);
-      const flow = await messageFlow(cluster.history, approved);
+      const flow = await messageFlow(cluster().history, approved);
       expect(flow.subjects[0]).toBe(instanceId);
       expect(flow.events.some((e) => e.kind === 'received' && e.messageType === 'Approval')).toBe(true);
       expect(flow.events.some((e) => e.subject !== instanceId && e.kind === 'activated')).toBe(true);
@@ -217,10 +170,10 @@ for (const target of targets) {
       const orderId = `cx-${run}`;
       await sendAll([{ type: 'Order', body: small(orderId) }]);
       // Cancel once the parallel reservation and payment ran, within the cancellation window.
-      const id = await waitFor(async () => (await cluster.store.listInstances('waiting')).find((s) => (s.messages.order?.body as { orderId?: string })?.orderId === orderId && s.cursor.threads[0]!.timerDue !== undefined));
+      const id = await waitFor(async () => (await cluster().store.listInstances('waiting')).find((s) => (s.messages.order?.body as { orderId?: string })?.orderId === orderId && s.cursor.threads[0]!.timerDue !== undefined));
       expect(id.vars.reservations).toEqual([`R-${orderId}-1`]);
       await sendAll([{ type: 'Cancel', body: { orderId } }]);
-      const outcomes = await drain(sqs, cluster.describe().sendQueueUrl, (m) => m.body.orderId === orderId, 1);
+      const outcomes = await drain(sqs, cluster().describe().sendQueueUrl, (m) => m.body.orderId === orderId, 1);
       expect(outcomes.map((m) => [m.attributes.MessageType, m.body])).toEqual([['OrderCancelled', { orderId, compensated: ['payment voided', 'inventory released'] }]]);
     });
 
@@ -228,19 +181,19 @@ for (const target of targets) {
       const ids = Array.from({ length: 8 }, (_, i) => `cv-${run}-${i}`);
       // Each order twice in the same batch, and the batches at once: the copies race on the two hosts.
       const [first, second] = await Promise.all([0, 1].map(() => sendAll(ids.map((orderId) => ({ type: 'Order', body: small(orderId) })))));
-      const outcomes = await drain(sqs, cluster.describe().sendQueueUrl, (m) => ids.includes(m.body.orderId), ids.length * 2, 60_000);
+      const outcomes = await drain(sqs, cluster().describe().sendQueueUrl, (m) => ids.includes(m.body.orderId), ids.length * 2, 60_000);
       for (const orderId of ids) expect(byOrder(outcomes, orderId), orderId).toEqual(['Invoice', 'Shipment']);
       // One instance per orderId: one copy activated it; the other, which no step of an order takes, is a
       // suspended message with its reason.
-      const suspended = await cluster.store.listSuspendedMessages();
+      const suspended = await cluster().store.listSuspendedMessages();
       for (const [i, orderId] of ids.entries()) {
-        const instance = (await cluster.store.load(orderInstanceId(orderId)))!;
+        const instance = (await cluster().store.load(orderInstanceId(orderId)))!;
         const copies = [first![i]!, second![i]!];
         expect(copies, orderId).toContain(instance.consumed[0]);
         const duplicate = suspended.find((m) => m.messageId === copies.find((c) => c !== instance.consumed[0]));
         expect(duplicate?.reason, orderId).toMatch(/takes no further Order: a duplicate\?/);
         // Without the convoy each copy would have made an instance of its own, under its own message id.
-        for (const copy of copies) expect(await cluster.store.summaryOf(activationInstanceId('OrderFulfilment', copy))).toBeUndefined();
+        for (const copy of copies) expect(await cluster().store.summaryOf(activationInstanceId('OrderFulfilment', copy))).toBeUndefined();
       }
     });
   });

@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { sqsClient } from '../../functions/adapters/aws-clients.ts';
 import { convoyInstanceId } from '../../functions/core/ids.ts';
-import { LocalCluster } from '../../local/cluster.ts';
+import { useLocalCluster } from '../helpers/cluster.ts';
 import { announceSkip, targets } from '../helpers/targets.ts';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
@@ -20,30 +17,11 @@ process.env.AWS_REGION ??= 'us-east-1';
 for (const target of targets) {
   announceSkip(target);
   describe.skipIf(target.skip)(`every shape through a local cluster on ${target.name}${target.skip ? ` (skipped: ${target.skip})` : ''}`, () => {
-    let cluster: LocalCluster;
-    let stopTarget: () => Promise<void>;
-    let workDir: string;
     const run = `${process.pid}${Date.now().toString(36)}`;
-
-    beforeAll(async () => {
-      const started = await target.start();
-      stopTarget = started.stop;
-      workDir = mkdtempSync(join(tmpdir(), 'baton-shapes-'));
-      cluster = new LocalCluster({
-        instances: 2, port: 0, endpoint: started.endpoint, dynamodbEndpoint: started.dynamodbEndpoint, prefix: `sh${run}`,
-        leaseMs: 3_000, orchestrations: 'test/fixtures/every-shape.ts', workDir, waitSeconds: 1, sweepEveryMs: 1_000,
-      });
-      await cluster.start();
-      await cluster.waitUntilUp();
-    });
-    afterAll(async () => {
-      await cluster?.stop();
-      await stopTarget?.();
-      if (workDir) rmSync(workDir, { recursive: true, force: true });
-    });
+    const cluster = useLocalCluster({ prefix: `sh${run}`, orchestrations: 'test/fixtures/every-shape.ts' }, target);
 
     it('approved: one Invoice after the loop and the delay; refused by timeout: compensation, OrderRejected, terminated', async () => {
-      const d = cluster.describe();
+      const d = cluster().describe();
       const sqs = sqsClient({ endpoint: d.endpoint });
       const [approved, silent] = [`ok-${run}`, `no-${run}`];
       const sendAll = (messages: { type: string; body: unknown }[]) => sqs.send(new SendMessageBatchCommand({
@@ -78,10 +56,10 @@ for (const target of targets) {
       expect(String(invoice.caught)).toContain('thrown by "boom": checked');
       // Compensation runs newest first: the payment branch's scope completed after the inventory's (its delay).
       expect(got[silent]!.map((m) => m.type).filter((t) => t === 'Voided' || t === 'Released')).toEqual(['Voided', 'Released']);
-      const main = await cluster.store.load(convoyInstanceId('Everything', 'order', silent));
+      const main = await cluster().store.load(convoyInstanceId('Everything', 'order', silent));
       expect(main!.status).toBe('terminated');
       expect(main!.error!.reason).toContain('not approved');
-      expect((await cluster.store.load(convoyInstanceId('Everything', 'order', approved)))!.status).toBe('completed');
+      expect((await cluster().store.load(convoyInstanceId('Everything', 'order', approved)))!.status).toBe('completed');
     });
   });
 }

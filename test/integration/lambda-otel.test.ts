@@ -10,7 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { sqsClient } from '../../functions/adapters/aws-clients.ts';
 import { entrySource } from '../../infra/constructs/Baton.ts';
-import { HOST_BUNDLING } from '../../infra/constructs/HostFunction.ts';
+import { HOST_BUILD } from '../../bench/bundles.ts';
 import { startEmbeddedStack, type EmbeddedStack } from '../../local/embedded-stack.ts';
 import { toRecord } from '../../local/poller.ts';
 import { provision, type Resources } from '../../local/provision.ts';
@@ -74,7 +74,7 @@ describe('the Lambda bundles under an OpenTelemetry SDK started before them, as 
     for (const [name, factory] of [['receive', 'receiveHostHandler'], ['process', 'processingHostHandler']] as const) {
       // As the stack bundles each host (HostFunction), the SDK included: this folder has no node_modules.
       await build({
-        ...HOST_BUNDLING, banner: { js: HOST_BUNDLING.banner }, bundle: true, platform: 'node', format: 'esm', absWorkingDir: ROOT, logLevel: 'silent',
+        ...HOST_BUILD, external: [], logLevel: 'silent',
         stdin: { contents: entrySource(factory, join(ROOT, 'functions/handlers/index.ts'), join(ROOT, 'functions/orchestrations/index.ts')), resolveDir: ROOT, sourcefile: `${name}.mjs`, loader: 'js' },
         outfile: join(dir, name, 'index.mjs'),
       });

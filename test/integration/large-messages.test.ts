@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbDocumentClient, s3Client, sqsClient } from '../../functions/adapters/aws-clients.ts';
 import { priceOrder } from '../../functions/orchestrations/order-fulfilment.ts';
 import { sampleOptionsToEnv } from '../../functions/orchestrations/index.ts';
-import { LocalCluster } from '../../local/cluster.ts';
 import { parsePointer } from '../../functions/adapters/extended-client.ts';
 import { orderInstanceId } from '../../local/demo.ts';
+import { useLocalCluster } from '../helpers/cluster.ts';
 import { announceSkip, targets } from '../helpers/targets.ts';
 import { largeOrder } from '../helpers/orders.ts';
 
@@ -22,33 +19,15 @@ for (const target of targets) {
   announceSkip(target);
   // Each waits up to a minute for what the cluster sends (a slow moment of the machine is not a failure).
   describe.skipIf(target.skip)(`large messages through a local cluster on ${target.name}${target.skip ? ` (skipped: ${target.skip})` : ''}`, { timeout: 90_000 }, () => {
-    let cluster: LocalCluster;
-    let stopTarget: () => Promise<void>;
-    let workDir: string;
-
-    beforeAll(async () => {
-      const started = await target.start();
-      stopTarget = started.stop;
-      workDir = mkdtempSync(join(tmpdir(), 'baton-large-'));
-      cluster = new LocalCluster({
-        instances: 2, port: 0, endpoint: started.endpoint, dynamodbEndpoint: started.dynamodbEndpoint,
-        prefix: `large${process.pid}${Date.now().toString(36)}`, leaseMs: 10_000,
-        // No approval and no cancellation window: each order goes straight to its Invoice and Shipment. Outbound
-        // bodies over 64 KiB (a large order's Shipment lists a reservation a line) go out as extended-client pointers.
-        environment: { ...sampleOptionsToEnv({ cancellationWindowMs: 0, approvalThreshold: 1e12 }), BATON_SEND_CLAIM_CHECK_FROM_BYTES: String(64 * 1024) },
-        workDir, waitSeconds: 1, sweepEveryMs: 1_000,
-      });
-      await cluster.start();
-      await cluster.waitUntilUp();
-    });
-    afterAll(async () => {
-      await cluster?.stop();
-      await stopTarget?.();
-      if (workDir) rmSync(workDir, { recursive: true, force: true });
-    });
+    const cluster = useLocalCluster({
+      prefix: `large${process.pid}${Date.now().toString(36)}`, leaseMs: 10_000,
+      // No approval and no cancellation window: each order goes straight to its Invoice and Shipment. Outbound
+      // bodies over 64 KiB (a large order's Shipment lists a reservation a line) go out as extended-client pointers.
+      environment: { ...sampleOptionsToEnv({ cancellationWindowMs: 0, approvalThreshold: 1e12 }), BATON_SEND_CLAIM_CHECK_FROM_BYTES: String(64 * 1024) },
+    }, target);
 
     it('turns an order of 7,800 lines (about 295 KB) and one of about 900 KB that does not compress into their Invoice and Shipment, sent with a plain SendMessage; a large Shipment goes out as an extended-client pointer', async () => {
-      const d = cluster.describe();
+      const d = cluster().describe();
       expect(d.claimCheckBucket).toBeDefined();
       const sqs = sqsClient({ endpoint: d.endpoint });
       const run = Date.now().toString(36);
@@ -94,7 +73,7 @@ for (const target of targets) {
     });
 
     it('takes an order an extended client offloaded (its pointer and size attribute), and suspends one whose object is missing, pointer kept', async () => {
-      const d = cluster.describe();
+      const d = cluster().describe();
       const sqs = sqsClient({ endpoint: d.endpoint });
       const s3 = s3Client({ endpoint: d.endpoint });
       const run = Date.now().toString(36);
@@ -113,7 +92,7 @@ for (const target of targets) {
 
       let kept;
       for (let tries = 0; tries < 50 && !kept; tries++) {
-        kept = await cluster.store.suspendedMessage(missing.MessageId!);
+        kept = await cluster().store.suspendedMessage(missing.MessageId!);
         if (!kept) await new Promise((resolve) => setTimeout(resolve, 200));
       }
       expect(kept!.reason).toContain(`s3://${d.claimCheckBucket}/inbound/${run}-gone is not there (NoSuchKey)`);
@@ -123,37 +102,25 @@ for (const target of targets) {
 }
 
 describe('large orders through a local cluster whose host instance is killed mid-step, with faults between the hosts and the store, bucket and queues', { timeout: 120_000 }, () => {
-  let cluster: LocalCluster;
-  let workDir: string;
-
-  beforeAll(async () => {
-    workDir = mkdtempSync(join(tmpdir(), 'baton-large-crash-'));
-    cluster = new LocalCluster({
-      instances: 2, port: 0, prefix: `largecrash${process.pid}${Date.now().toString(36)}`, leaseMs: 3_000, workDir, waitSeconds: 1, sweepEveryMs: 1_000,
-      // A pricing step long enough that a kill lands mid-step; faults on one request in twenty (throttled, 5xx, slow,
-      // a write cut after DynamoDB applied it) between the host instances and DynamoDB, S3 and SQS.
-      environment: { ...sampleOptionsToEnv({ cancellationWindowMs: 0, approvalThreshold: 1e12, pricingLatencyMs: 300 }), BATON_SEND_CLAIM_CHECK_FROM_BYTES: String(64 * 1024) },
-      faultRate: 0.05,
-    });
-    await cluster.start();
-    await cluster.waitUntilUp();
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  const cluster = useLocalCluster({
+    prefix: `largecrash${process.pid}${Date.now().toString(36)}`,
+    // A pricing step long enough that a kill lands mid-step; faults on one request in twenty (throttled, 5xx, slow,
+    // a write cut after DynamoDB applied it) between the host instances and DynamoDB, S3 and SQS.
+    environment: { ...sampleOptionsToEnv({ cancellationWindowMs: 0, approvalThreshold: 1e12, pricingLatencyMs: 300 }), BATON_SEND_CLAIM_CHECK_FROM_BYTES: String(64 * 1024) },
+    faultRate: 0.05,
   });
 
   it('loses and doubles nothing: each order one Invoice and one Shipment, every claim-checked key its item refers to there', async () => {
-    const d = cluster.describe();
+    const d = cluster().describe();
     const sqs = sqsClient({ endpoint: d.endpoint });
     const run = Date.now().toString(36);
     const orders = Array.from({ length: 4 }, (_, i) => largeOrder(`crash-${run}-${i}`, 4_000, 60));
     const ids = new Set(orders.map((o) => orderInstanceId(o.orderId)));
     let killed: string | undefined;
-    const stop = cluster.onBusy((host, instanceIds) => {
+    const stop = cluster().onBusy((host, instanceIds) => {
       if (killed || !instanceIds.some((id) => ids.has(id))) return;
       killed = host.name;
-      cluster.kill(host.name);
+      cluster().kill(host.name);
     });
     for (const order of orders) {
       await sqs.send(new SendMessageCommand({ QueueUrl: d.receiveQueueUrl, MessageBody: JSON.stringify(order), MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } } }));

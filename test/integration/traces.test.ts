@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sqsClient } from '../../functions/adapters/aws-clients.ts';
 import { sampleOptionsToEnv } from '../../functions/orchestrations/index.ts';
-import { LocalCluster } from '../../local/cluster.ts';
 import { orderInstanceId } from '../../local/demo.ts';
 import { readExportedSpans } from '../../local/trace-export.ts';
+import { useLocalCluster } from '../helpers/cluster.ts';
 import { validOrder } from '../helpers/orders.ts';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
@@ -15,29 +15,18 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 process.env.AWS_REGION ??= 'us-east-1';
 
 describe('one trace per order, recorded with OpenTelemetry by the local cluster (npm start -- --trace)', () => {
-  let cluster: LocalCluster;
-  let workDir: string;
-  let traceDir: string;
-
-  beforeAll(async () => {
-    workDir = mkdtempSync(join(tmpdir(), 'baton-traces-'));
-    traceDir = join(workDir, 'traces');
-    cluster = new LocalCluster({
-      instances: 2, port: 0, prefix: `traces${process.pid}${Date.now().toString(36)}`, leaseMs: 3_000, workDir, waitSeconds: 1, sweepEveryMs: 1_000,
-      // A cancellation window of a second: a timer, so the order's trace goes through one.
-      environment: sampleOptionsToEnv({ cancellationWindowMs: 1_000 }),
-      traceDir,
-    });
-    await cluster.start();
-    await cluster.waitUntilUp();
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  const traceDir = mkdtempSync(join(tmpdir(), 'baton-traces-'));
+  // Registered first, so it runs after the cluster stopped (after-hooks run in reverse).
+  afterAll(() => rmSync(traceDir, { recursive: true, force: true }));
+  const cluster = useLocalCluster({
+    prefix: `traces${process.pid}${Date.now().toString(36)}`,
+    // A cancellation window of a second: a timer, so the order's trace goes through one.
+    environment: sampleOptionsToEnv({ cancellationWindowMs: 1_000 }),
+    traceDir,
   });
 
   it('puts the receive, every step of the order and its branch instances on whichever host instance, the timer and the sends in the trace the order brought', async () => {
-    const d = cluster.describe();
+    const d = cluster().describe();
     const sqs = sqsClient({ endpoint: d.endpoint });
     const order = validOrder(`traced-${Date.now().toString(36)}`);
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
