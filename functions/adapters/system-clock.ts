@@ -4,6 +4,10 @@ import type { Clock } from '../core/ports.ts';
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  after: (ms, fire) => {
+    const timer = setTimeout(fire, ms);
+    return () => clearTimeout(timer);
+  },
 };
 
 /**
@@ -12,5 +16,5 @@ export const systemClock: Clock = {
  */
 export function skewedClock(offsetMs: number): Clock {
   if (offsetMs === 0) return systemClock;
-  return { now: () => Date.now() + offsetMs, sleep: systemClock.sleep };
+  return { ...systemClock, now: () => Date.now() + offsetMs };
 }

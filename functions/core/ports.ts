@@ -188,10 +188,19 @@ export interface TimerScheduler {
   schedule(timer: { instanceId: string; timerId: string; dueAt: number; trace?: string }): Promise<void>;
 }
 
+/**
+ * Time, as the hosts see it. Everything that waits goes through it (a step's sleep, the lease's heartbeat), so a
+ * test or the simulator can move time itself and replay a run exactly.
+ */
 export interface Clock {
   now(): number;
   sleep(ms: number): Promise<void>;
+  /** Calls `fire` once, `ms` from now, unless the returned function cancelled it first. */
+  after(ms: number, fire: () => void): () => void;
 }
+
+/** Where the hosts' random ids come from (lease owners, commit ids): random in production, seeded in the simulator. */
+export type IdSource = () => string;
 
 /**
  * The tracked history (core/tracking.ts): written by the tracking function from the MessageBox's stream, read by

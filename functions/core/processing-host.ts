@@ -5,7 +5,7 @@ import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
 import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, UnknownOrchestration, describeError } from './errors.ts';
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type JoinEntry, type Lease, type OutboxEntry } from './instance.ts';
 import { takeoverBefore, tooShortForExclusiveStep, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
-import { MAX_DELAY_SECONDS, MAX_HINT_BYTES, traced, workItem, type Clock, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
+import { MAX_DELAY_SECONDS, MAX_HINT_BYTES, traced, workItem, type Clock, type IdSource, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InboundMessage } from './message.ts';
 import type { OrchestrationRegistry } from './registry.ts';
 import { TRACE_ATTRIBUTE } from './trace.ts';
@@ -14,6 +14,11 @@ import type { CompiledOrchestration } from './definition.ts';
 export interface Delivery {
   /** How many times the transport delivered this work item (SQS ApproximateReceiveCount). */
   readonly receiveCount: number;
+  /**
+   * When the run must be over, on the host's clock (a Lambda invocation's time limit): an exclusive step's lease is
+   * not renewed past it, since nothing of this run may act after it. @default the start plus `runTimeLimitMs`
+   */
+  readonly deadline?: number;
 }
 
 export type ProcessOutcome =
@@ -50,7 +55,18 @@ export interface ProcessingHostDeps {
    * instead (see `InstanceState.attempts`). @default DEFAULT_MAX_ATTEMPTS
    */
   readonly maxAttempts?: number;
+  /**
+   * How long one run (the handling of one work item) may keep an exclusive step's lease by its heartbeat. A step that
+   * hangs past it lets the lease run out, so another host instance takes the instance over and counts the run (see `maxAttempts`), rather than a hung
+   * process holding it for as long as it lives. @default DEFAULT_RUN_TIME_LIMIT_MS
+   */
+  readonly runTimeLimitMs?: number;
+  /** Random ids (lease owners, commit ids). @default randomUUID */
+  readonly newId?: IdSource;
 }
+
+/** A Lambda invocation lasts at most 15 minutes: no run outlives that on AWS. */
+export const DEFAULT_RUN_TIME_LIMIT_MS = 15 * 60_000;
 
 /** Below the work queue's receive limit, so a step that hangs is suspended before its work item reaches the DLQ. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -77,9 +93,11 @@ function takesLaterMessages(orchestration: CompiledOrchestration): boolean {
  */
 export class ProcessingHost {
   readonly #deps: ProcessingHostDeps;
+  readonly #newId: IdSource;
 
   constructor(deps: ProcessingHostDeps) {
     this.#deps = deps;
+    this.#newId = deps.newId ?? randomUUID;
   }
 
   async process(item: WorkItem, delivery: Delivery): Promise<ProcessOutcome> {
@@ -98,7 +116,7 @@ export class ProcessingHost {
     const { store, clock, lease, hostId, registry } = this.#deps;
     // The lease belongs to this call, not to the host: two work items of one instance handled at once on
     // the same host (a batch runs its records concurrently) must not both think they hold it.
-    const owner = `${hostId}/${randomUUID()}`;
+    const owner = `${hostId}/${this.#newId()}`;
     let state = hint ?? (await store.load(item.instanceId));
     if (!state) return { result: 'done', detail: 'no such instance', idle: true };
     const orchestration = registry.get(state.orchestration, state.version);
@@ -173,7 +191,10 @@ export class ProcessingHost {
     // A redelivery (or the sweeper's item, after one reached the DLQ) may follow a run that never ended: a step
     // that hung, ran out of memory or outlived the host's time limit reaches no catch. Count the runs on the
     // instance (batch-mates of a dying run and new work items share it), and past the limit suspend it, saying so.
-    if (delivery.receiveCount > 1 || item.reason === 'sweep') {
+    // A lease left behind (expired, or this call would have waited) is a run that ended without its last commit: a host
+    // that died, or a step that hung until its heartbeat gave the lease up. It counts too, whatever the delivery says:
+    // a busy instance's work item comes back as a new one (see the processing handler), so its receive count restarts.
+    if (delivery.receiveCount > 1 || item.reason === 'sweep' || state.lease !== undefined) {
       const attempts = await store.countAttempt(state.instanceId, state.revision);
       const maxAttempts = this.#deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
       if (attempts > maxAttempts) {
@@ -190,6 +211,8 @@ export class ProcessingHost {
       await this.#dispatch(state.outbox, state);
     }
 
+    // Nothing of this run may hold the lease past this: the invocation's time limit, or the step time limit.
+    const until = Math.min(delivery.deadline ?? Infinity, clock.now() + (this.#deps.runTimeLimitMs ?? DEFAULT_RUN_TIME_LIMIT_MS));
     let holdsLease = false;
     let commits = 0;
     let shapes = 0;
@@ -197,7 +220,7 @@ export class ProcessingHost {
       // The lease kept by the last commit may have run down while its outbox went out or its timer was armed:
       // pure steps run on without it (their commit is fenced), an exclusive step claims it again first.
       if (holdsLease && tooShortForExclusiveStep(state.lease, clock.now(), lease)) holdsLease = false;
-      const heartbeat = holdsLease ? this.#heartbeat(owner, () => state!, (s) => (state = s)) : undefined;
+      const heartbeat = holdsLease ? this.#heartbeat(owner, () => state!, (s) => (state = s), until) : undefined;
       let result;
       try {
         const joining = forkedBranches(orchestration, state);
@@ -227,7 +250,7 @@ export class ProcessingHost {
         failovers: state.failovers + (resumed && commits === 0 ? 1 : 0),
         lease: continues ? { owner, expiresAt: now + lease.leaseMs } : undefined,
         updatedAt: now,
-        commitId: randomUUID(),
+        commitId: this.#newId(),
       };
       await this.#commit(next, state.revision, takeoverBefore(now, lease), owner);
       commits++;
@@ -392,7 +415,7 @@ export class ProcessingHost {
     await this.#dispatch(state.outbox.filter((e) => e.kind !== 'join'), state);
     const now = clock.now();
     const { suspendedFrom, ...rest } = state;
-    const base = { ...rest, outbox: [], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
+    const base = { ...rest, outbox: [], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: this.#newId() };
     if (suspendedFrom) {
       const ended: InstanceState = { ...base, status: suspendedFrom.status, error: suspendedFrom.error };
       await this.#commit(ended, state.revision, takeoverBefore(now, lease));
@@ -442,7 +465,7 @@ export class ProcessingHost {
     // Forks its last commit made but never dispatched (a suspended instance whose branch creation kept failing) are
     // dropped: kept, a later redelivery would create and run branches for an orchestration that is over.
     const kept = state.outbox.filter((e) => e.kind !== 'fork');
-    const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: `terminated: ${reason}`, at: now }, outbox: [...kept, ...wake, ...retire], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: randomUUID() };
+    const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: `terminated: ${reason}`, at: now }, outbox: [...kept, ...wake, ...retire], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: this.#newId() };
     await this.#commit(next, state.revision, takeoverBefore(now, lease));
     if (wake.length + retire.length > 0) await this.#dispatch([...wake, ...retire], next);
     await this.#keepUnread(next, orchestration);
@@ -541,11 +564,13 @@ export class ProcessingHost {
    * Suspends an instance whose work item keeps failing (past its redeliveries), so it shows up with its reason
    * instead of cycling between the queue, the DLQ and the sweeper. In any status: a waiting instance whose fork
    * or send keeps failing, or a finished one whose last sends do, is suspended too (a finished one keeps what it
-   * was, and `resume` restores it once its effects went out). Only an instance already suspended is left alone.
+   * was, and `resume` restores it once its effects went out). Only an instance already suspended (or gone) is left
+   * alone: undefined.
    */
-  async suspend(item: WorkItem, reason: string): Promise<ProcessOutcome> {
+  async suspend(item: WorkItem, reason: string): Promise<ProcessOutcome | undefined> {
     const state = await this.#deps.store.load(item.instanceId);
-    if (!state || state.status === InstanceStatus.Suspended) return { result: 'done', detail: 'nothing to suspend' };
+    // Gone, or suspended already: nothing to suspend.
+    if (!state || state.status === InstanceStatus.Suspended) return undefined;
     return this.#commitSuspended(state, reason);
   }
 
@@ -564,7 +589,7 @@ export class ProcessingHost {
       outbox: state.outbox,
       lastHost: hostId,
       updatedAt: now,
-      commitId: randomUUID(),
+      commitId: this.#newId(),
     };
     await this.#commit(next, state.revision, takeoverBefore(now, lease));
     return { result: 'done', detail: reason, instance: next };
@@ -606,26 +631,38 @@ export class ProcessingHost {
     }
   }
 
-  /** Extends the lease every third of its length while a step runs under it; each extension is a fenced write. */
-  #heartbeat(owner: string, get: () => InstanceState, set: (state: InstanceState) => void): { stop(): Promise<void> } {
+  /**
+   * Extends the lease every third of its length while a step runs under it; each extension is a fenced write. Not past
+   * `until` (the run's time limit): a step still running then has hung, and its lease must run out so that another host
+   * instance can take the instance over and count the run (see `maxAttempts`), whatever this process still does.
+   */
+  #heartbeat(owner: string, get: () => InstanceState, set: (state: InstanceState) => void, until: number): { stop(): Promise<void> } {
     const { clock, lease } = this.#deps;
+    const period = Math.max(1, Math.floor(lease.leaseMs / 3));
     let inFlight: Promise<void> = Promise.resolve();
     let failure: unknown;
-    const timer = setInterval(() => {
-      inFlight = inFlight.then(async () => {
+    let stopped = false;
+    const beat = () => {
+      inFlight = (async () => {
+        const now = clock.now();
+        if (stopped || now >= until) return;
         try {
-          const now = clock.now();
-          set(await this.#claim(get(), { owner, expiresAt: now + lease.leaseMs }, takeoverBefore(now, lease)));
+          set(await this.#claim(get(), { owner, expiresAt: Math.min(now + lease.leaseMs, until) }, takeoverBefore(now, lease)));
         } catch (error) {
-          failure ??= error;
+          // A lost heartbeat means another host took over: no point in renewing again.
+          failure = error;
+          return;
         }
-      });
-    }, Math.max(1, Math.floor(lease.leaseMs / 3)));
+        if (!stopped) cancel = clock.after(period, beat);
+      })();
+    };
+    let cancel = clock.after(period, beat);
     return {
       async stop() {
-        clearInterval(timer);
+        stopped = true;
+        cancel();
         await inFlight;
-        // A lost heartbeat means another host took over: this host's commit would fail anyway; say so now.
+        // Another host took over: this host's commit would fail anyway; say so now.
         if (failure instanceof OwnershipLost) throw failure;
       },
     };

@@ -1,10 +1,11 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { OwnershipLost, describeError } from '../core/errors.ts';
+import { describeError } from '../core/errors.ts';
+import { handleWorkItem } from '../core/work-items.ts';
 import { parseWorkItem } from '../adapters/SqsWorkQueue.ts';
 import type { ProcessOutcome } from '../core/processing-host.ts';
-import { traced, type WorkItem } from '../core/ports.ts';
+import type { WorkItem } from '../core/ports.ts';
 import { QUEUES } from '../../infra/settings.ts';
 import type { Runtime } from './runtime.ts';
 import { holdVisibility } from './visibility.ts';
@@ -52,29 +53,31 @@ export function createProcessingHandler(
    */
   const running = new Map<string, Promise<void>>();
 
-  function processRecord(record: SQSRecord, parsed: Parsed): Promise<void> {
+  function processRecord(record: SQSRecord, parsed: Parsed, deadline: number | undefined): Promise<void> {
     const instanceId = instanceOf(record, parsed);
     const before = running.get(instanceId);
-    const run = before ? settledOrAfter(before, SERIAL_WAIT_MS).then(() => processAlone(record, parsed)) : processAlone(record, parsed);
+    const run = before ? settledOrAfter(before, SERIAL_WAIT_MS).then(() => processAlone(record, parsed, deadline)) : processAlone(record, parsed, deadline);
     running.set(instanceId, run);
     const forget = () => { if (running.get(instanceId) === run) running.delete(instanceId); };
     run.then(forget, forget);
     return run;
   }
 
-  async function processAlone(record: SQSRecord, parsed: Parsed): Promise<void> {
+  async function processAlone(record: SQSRecord, parsed: Parsed, deadline: number | undefined): Promise<void> {
     // An unparseable body fails its record (SQS brings it back, then the DLQ keeps it).
     if ('error' in parsed) throw parsed.error;
     const { item } = parsed;
     const receiveCount = receiveCountOf(record);
     // The run, in the instance's trace: one span per persistence point, on whichever host instance runs it.
     return inSpan('step', { kind: SpanKind.CONSUMER, parent: contextOf(item.trace), attributes: { 'messaging.system': 'aws_sqs', 'messaging.message.id': record.messageId, 'baton.instance.id': item.instanceId, 'baton.work_item.reason': item.reason, 'baton.host.id': runtime.hostId, 'baton.receive_count': receiveCount } },
-      (span) => runAlone(item, receiveCount, span));
+      (span) => runAlone(item, receiveCount, span, deadline));
   }
 
-  async function runAlone(item: WorkItem, receiveCount: number, span: Span): Promise<void> {
-    try {
-      const outcome = await runtime.processingHost.process(item, { receiveCount });
+  async function runAlone(item: WorkItem, receiveCount: number, span: Span, deadline: number | undefined): Promise<void> {
+    // The retry policy is the engine's (core/work-items.ts); this maps what became of the item to SQS.
+    const handled = await handleWorkItem(runtime.processingHost, item, { receiveCount, ...(deadline === undefined ? {} : { deadline }) }, { workQueue: runtime.workQueue, suspendAtReceive: SUSPEND_AT_RECEIVE });
+    if ('outcome' in handled) {
+      const { outcome } = handled;
       span.setAttribute('baton.result', outcome.result);
       if (outcome.result === 'done' && outcome.instance) {
         span.updateName(`step ${outcome.instance.orchestration}`);
@@ -85,26 +88,16 @@ export function createProcessingHandler(
         instanceId: item.instanceId, reason: item.reason, receiveCount, result: outcome.result, detail: outcome.detail,
         ...(outcome.result === 'done' && outcome.instance ? { orchestration: `${outcome.instance.orchestration}@${outcome.instance.version}`, status: outcome.instance.status, revision: outcome.instance.revision, shapes: outcome.shapes } : {}),
       });
-      if (outcome.result === 'retry') {
-        // Another host holds a live lease. Come back when it may have expired, as a new delayed work item:
-        // failing this one instead would count towards the DLQ while the other host works, however long.
-        await runtime.workQueue.enqueue([{ instanceId: item.instanceId, reason: item.reason, delaySeconds: Math.min(900, Math.ceil(outcome.retryAfterMs / 1000)), ...traced(item) }]);
-        logger?.debug('instance busy; work item re-enqueued', { instanceId: item.instanceId, detail: outcome.detail });
-      }
-    } catch (error) {
-      // OwnershipLost here means the host lost twice to other writers: let SQS bring the item back, so what
-      // it carries (a wake-up) is looked at against the state they left.
-      if (error instanceof OwnershipLost) logger?.info('work item lost a race to another host; SQS brings it back', { instanceId: item.instanceId, reason: item.reason, receiveCount });
-      else logger?.error('work item failed; SQS brings it back', { instanceId: item.instanceId, reason: item.reason, receiveCount, error: describeError(error), stack: (error as Error)?.stack });
-      if (!(error instanceof OwnershipLost) && receiveCount >= SUSPEND_AT_RECEIVE) {
-        logger?.error('work item failed past its retries; suspending the instance', { instanceId: item.instanceId, error: describeError(error) });
-        const outcome = await runtime.processingHost.suspend(item, `work item failed ${receiveCount} times: ${describeError(error)}`);
-        // Not running (its effects failing to go out, say): nothing to suspend, so the item goes on to the DLQ.
-        if (outcome.detail === 'nothing to suspend') throw error;
-        return;
-      }
-      throw error;
+      if ('requeued' in handled) logger?.debug('instance busy; work item re-enqueued', { instanceId: item.instanceId, detail: outcome.detail });
+      return;
     }
+    if ('suspended' in handled) {
+      logger?.error('work item failed past its retries; instance suspended', { instanceId: item.instanceId, reason: item.reason, receiveCount, error: describeError(handled.error) });
+      return;
+    }
+    if (handled.lostRace) logger?.info('work item lost a race to another host; SQS brings it back', { instanceId: item.instanceId, reason: item.reason, receiveCount });
+    else logger?.error('work item failed; SQS brings it back', { instanceId: item.instanceId, reason: item.reason, receiveCount, error: describeError(handled.error), stack: (handled.error as Error)?.stack });
+    throw handled.error;
   }
 
   return async function handler(event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> {
@@ -134,11 +127,13 @@ export function createProcessingHandler(
     }
     const runs = new Map<string, Promise<void>>();
     const deadline = budgetMs === undefined ? undefined : stopwatch(Math.max(0, budgetMs));
+    // When this batch reports what is still running as failed: no run may hold a lease past it.
+    const reportAt = budgetMs === undefined ? undefined : runtime.clock.now() + Math.max(0, budgetMs);
     const shared = (record: SQSRecord): Promise<void> => {
       const key = groupOf(record);
       if (!runs.has(key)) {
         const first = chosen.get(key)!;
-        const run = processRecord(first, parsed.get(first)!);
+        const run = processRecord(first, parsed.get(first)!, reportAt);
         runs.set(key, deadline ? Promise.race([run, deadline.expired.then(() => {
           logger?.error('work item still running near the time limit; reporting it failed', { record: record.messageId, budgetMs });
           throw new StillRunningAtDeadline(instanceOf(record, parsed.get(record)!), DEADLINE_MARGIN_MS);

@@ -13,7 +13,7 @@ import { ExtendedClientBodies } from '../adapters/ExtendedClientBodies.ts';
 import { SqsSendPort } from '../adapters/SqsSendPort.ts';
 import { SqsWorkQueue } from '../adapters/SqsWorkQueue.ts';
 import type { RequestMeter } from '../adapters/request-meter.ts';
-import { OWNERSHIP } from '../../infra/settings.ts';
+import { HOST_FUNCTION_TIMEOUT_SECONDS, OWNERSHIP } from '../../infra/settings.ts';
 import type { HostConfig } from './config.ts';
 import type { Clock } from '../core/ports.ts';
 
@@ -50,13 +50,15 @@ export function createRuntime(
   const clock = options.clock ?? systemClock;
   return {
     hostId: config.hostId,
+    clock,
     sqs,
     store,
     workQueue,
     registry,
     lease,
     receiveHost: new ReceiveHost({ registry, store, workQueue, clock, source: 'receive', maxBodyBytes: store.maxBodyBytes, bodies }),
-    processingHost: new ProcessingHost({ registry, store, sendPort, workQueue, timers, clock, lease, hostId: config.hostId }),
+    // A run keeps an exclusive step's lease no longer than a Lambda invocation of the host lasts, locally too.
+    processingHost: new ProcessingHost({ registry, store, sendPort, workQueue, timers, clock, lease, hostId: config.hostId, runTimeLimitMs: HOST_FUNCTION_TIMEOUT_SECONDS * 1000 }),
   };
 }
 

@@ -76,7 +76,9 @@ describe('ProcessingHost', () => {
     ]);
     const w = world([slow]);
     const zombieLease = { ...DEFAULT_LEASE, leaseMs: 60_000 };
-    const zombie = new ProcessingHost({ registry: w.registry, store: w.store, sendPort: w.sendPort, workQueue: w.workQueue, clock: w.clock, lease: zombieLease, hostId: 'a' });
+    // Paused whole: its heartbeat does not run either.
+    const paused = { now: w.clock.now, sleep: w.clock.sleep, after: () => () => {} };
+    const zombie = new ProcessingHost({ registry: w.registry, store: w.store, sendPort: w.sendPort, workQueue: w.workQueue, clock: paused, lease: zombieLease, hostId: 'a' });
     await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
     const item = w.workQueue.items[0]!;
     const zombieRun = zombie.process(item, { receiveCount: 1 });

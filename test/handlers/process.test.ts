@@ -5,6 +5,7 @@ import type { ProcessOutcome } from '../../functions/core/processing-host.ts';
 import { DEADLINE_MARGIN_MS, SERIAL_WAIT_MS, createProcessingHandler } from '../../functions/handlers/process.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
 import { MemoryWorkQueue } from '../helpers/memory.ts';
+import { systemClock } from '../../functions/adapters/system-clock.ts';
 
 function event(receiveCount = 1): SQSEvent {
   return {
@@ -16,9 +17,9 @@ function event(receiveCount = 1): SQSEvent {
   };
 }
 
-function handlerWith(process: () => Promise<ProcessOutcome>, suspend: () => Promise<ProcessOutcome> = async () => ({ result: 'done', detail: 'suspended' })) {
+function handlerWith(process: () => Promise<ProcessOutcome>, suspend: () => Promise<ProcessOutcome | undefined> = async () => ({ result: 'done', detail: 'suspended' })) {
   const workQueue = new MemoryWorkQueue();
-  const runtime = { processingHost: { process, suspend }, workQueue } as unknown as Runtime;
+  const runtime = { processingHost: { process, suspend }, workQueue, clock: systemClock } as unknown as Runtime;
   return { handler: createProcessingHandler(runtime), workQueue };
 }
 
@@ -37,7 +38,7 @@ describe('processing host handler', () => {
   });
 
   it('lets a work item go to the DLQ when there is nothing to suspend (the instance is gone or already suspended)', async () => {
-    const { handler } = handlerWith(async () => { throw new Error('send port down'); }, async () => ({ result: 'done', detail: 'nothing to suspend' }));
+    const { handler } = handlerWith(async () => { throw new Error('send port down'); }, async () => undefined);
     expect((await handler(event(9))).batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
   });
 

@@ -233,9 +233,27 @@ export class ManualClock implements Clock {
   }
   now = (): number => this.current;
   sleep = async (ms: number): Promise<void> => {
-    this.current += ms;
+    this.advance(ms);
+  };
+  /** Timers fire when the clock is moved past them (by `advance` or a sleep), in the order they are due. */
+  readonly #timers: { at: number; fire: () => void }[] = [];
+  after = (ms: number, fire: () => void): (() => void) => {
+    const timer = { at: this.current + ms, fire };
+    this.#timers.push(timer);
+    return () => {
+      const i = this.#timers.indexOf(timer);
+      if (i >= 0) this.#timers.splice(i, 1);
+    };
   };
   advance(ms: number): void {
-    this.current += ms;
+    const until = this.current + ms;
+    for (;;) {
+      const next = this.#timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at)[0];
+      if (!next) break;
+      this.#timers.splice(this.#timers.indexOf(next), 1);
+      this.current = Math.max(this.current, next.at);
+      next.fire();
+    }
+    this.current = until;
   }
 }

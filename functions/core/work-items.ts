@@ -1,0 +1,53 @@
+import { OwnershipLost, describeError } from './errors.ts';
+import type { Delivery, ProcessingHost, ProcessOutcome } from './processing-host.ts';
+import { MAX_DELAY_SECONDS, traced, type WorkItem, type WorkQueue } from './ports.ts';
+
+/**
+ * What became of one work item, for the transport to act on: `ack` deletes it from the work queue; otherwise the
+ * transport delivers it again (and, past its receive limit, moves it to the dead-letter queue).
+ */
+export type Handled =
+  /** Done: run to a persistence point, or nothing to do. */
+  | { readonly ack: true; readonly outcome: ProcessOutcome }
+  /** Another host holds a live lease: a delayed copy of the item was enqueued for when it may have run out. */
+  | { readonly ack: true; readonly outcome: ProcessOutcome & { result: 'retry' }; readonly requeued: WorkItem }
+  /** It kept failing: its instance was suspended with the error, visible to an operator. */
+  | { readonly ack: true; readonly suspended: string; readonly error: unknown }
+  /** Failed this time: deliver it again. `lostRace`: other hosts committed first, twice. */
+  | { readonly ack: false; readonly error: unknown; readonly lostRace: boolean };
+
+export interface WorkItemPolicy {
+  /** The processing host's own work queue, for a busy instance's item to come back on. */
+  readonly workQueue: WorkQueue;
+  /**
+   * From this receive on, an item that fails suspends its instance (with the error) instead of failing again: below
+   * the work queue's receive limit, so the instance shows up suspended rather than its work item in the DLQ.
+   */
+  readonly suspendAtReceive: number;
+}
+
+/**
+ * The processing host's retry policy, the same whatever carries the work items (a Lambda event source, the local
+ * poller, the simulator):
+ * - a busy instance (another host's live lease) comes back as a new delayed item rather than failing, which would count
+ *   towards the DLQ however long the other host works (the instance counts runs that never end itself: see
+ *   `ProcessingHostDeps.maxAttempts`);
+ * - a failure is delivered again, until `suspendAtReceive`, when the instance is suspended with the error;
+ * - an instance that cannot be suspended (gone, or suspended already) leaves its item to the DLQ.
+ */
+export async function handleWorkItem(host: ProcessingHost, item: WorkItem, delivery: Delivery, policy: WorkItemPolicy): Promise<Handled> {
+  try {
+    const outcome = await host.process(item, delivery);
+    if (outcome.result !== 'retry') return { ack: true, outcome };
+    const requeued: WorkItem = { instanceId: item.instanceId, reason: item.reason, delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil(outcome.retryAfterMs / 1000)), ...traced(item) };
+    await policy.workQueue.enqueue([requeued]);
+    return { ack: true, outcome, requeued };
+  } catch (error) {
+    // Lost twice to other writers: what the item carries (a wake-up) must be looked at again against what they left.
+    if (error instanceof OwnershipLost) return { ack: false, error, lostRace: true };
+    if (delivery.receiveCount < policy.suspendAtReceive) return { ack: false, error, lostRace: false };
+    const reason = `work item failed ${delivery.receiveCount} times: ${describeError(error)}`;
+    if (!(await host.suspend(item, reason))) return { ack: false, error, lostRace: false };
+    return { ack: true, suspended: reason, error };
+  }
+}

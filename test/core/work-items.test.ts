@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../functions/adapters/system-clock.ts';
+import { code, complete, orchestration, receive, send } from '../../functions/core/builder.ts';
+import { ProcessingHost } from '../../functions/core/processing-host.ts';
+import { handleWorkItem, type Handled } from '../../functions/core/work-items.ts';
+import type { WorkItem } from '../../functions/core/ports.ts';
+import { createWorld } from '../helpers/world.ts';
+import { rawMessage } from '../helpers/orders.ts';
+
+/** The engine's retry policy (core/work-items.ts), on real hosts over the in-memory MessageBox. */
+describe('the work-item policy', () => {
+  it('takes over an exclusive step that hangs while its heartbeat runs, counts each run, and suspends the instance (issue 22, path 3)', async () => {
+    let runs = 0;
+    const hung = orchestration('Hung', 1, [
+      receive('start', 'Go', { into: 'go' }),
+      // An exclusive call that never returns, in a process that lives on: its heartbeat keeps renewing the lease.
+      code('call', () => { runs++; return new Promise<void>(() => {}); }, { exclusive: true }),
+      send('out', 'send', 'Done', () => ({ ok: true })),
+      complete('end'),
+    ]);
+    const w = createWorld([hung]);
+    // Real time, short: a lease of 150 ms, renewed every 50 ms; a run keeps it for at most 400 ms.
+    const lease = { leaseMs: 150, maxClockSkewMs: 0 };
+    const host = (hostId: string) => new ProcessingHost({ registry: w.registry, store: w.store, sendPort: w.sendPort, workQueue: w.workQueue, clock: systemClock, lease, hostId, runTimeLimitMs: 400 });
+    const policy = { workQueue: w.workQueue, suspendAtReceive: 9 };
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const first = w.workQueue.items.shift()!;
+    void handleWorkItem(host('a'), first, { receiveCount: 1 }, policy);
+
+    // Its work item comes back (the hung run never acknowledged it), then as busy retries: new items, each delivered once.
+    const pending: WorkItem[] = [{ ...first, state: undefined }];
+    const outcomes: Handled[] = [];
+    const deadline = Date.now() + 15_000;
+    let redelivered = false;
+    while (Date.now() < deadline && (await w.store.load(first.instanceId))!.status !== 'suspended') {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      pending.push(...w.workQueue.items.splice(0).map((item) => ({ ...item, delaySeconds: undefined })));
+      const item = pending.shift();
+      if (!item) continue;
+      const receiveCount = redelivered ? 1 : 2;
+      redelivered = true;
+      // A run that takes over hangs as well: it is left running, as a process that lives on would.
+      const handled = handleWorkItem(host(`b${outcomes.length}`), item, { receiveCount }, policy);
+      const settled = await Promise.race([handled, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20))]);
+      if (settled) outcomes.push(settled);
+      else pending.push(item);
+    }
+
+    const state = (await w.store.load(first.instanceId))!;
+    expect(state.status).toBe('suspended');
+    expect(state.error?.reason).toMatch(/no persistence point after 5 runs from revision \d+ \(at "call"\)/);
+    // The first run and the five takeovers counted before the sixth suspended it; nothing went out.
+    expect(runs).toBe(6);
+    expect(w.sendPort.sent).toEqual([]);
+    expect(outcomes.some((o) => 'requeued' in o)).toBe(true);
+  }, 20_000);
+});
