@@ -494,6 +494,11 @@ export class DynamoDbInstanceStore implements InstanceStore {
     await Promise.all(messageIds.map((id) => this.#client.send(new DeleteCommand({ TableName: this.#table, Key: { pk, sk: `${INBOX}${id}` } }))));
   }
 
+  async discard(instanceId: string, messageIds: readonly string[]): Promise<void> {
+    // Its claim-checked object, if any, goes with it: the tracking function deletes what a removed item let go of.
+    await Promise.all(messageIds.map((id) => this.#client.send(new DeleteCommand({ TableName: this.#table, Key: { pk: instanceKey(instanceId), sk: `${INBOX}${id}` } }))));
+  }
+
   async settled(instanceId: string, messageIds: readonly string[]): Promise<ReadonlySet<string>> {
     const pk = instanceKey(instanceId);
     const records = await this.#batchGet(messageIds.map((id) => ({ pk, sk: `${TAKEN}${id}` })), { ConsistentRead: true, ProjectionExpression: 'sk' });

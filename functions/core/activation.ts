@@ -12,23 +12,59 @@ export interface Activation {
   readonly created?: InstanceState;
 }
 
-/** Nothing would ever take it: kept as a suspended message with this reason instead. */
+/**
+ * Nothing would ever take it: kept as a suspended message with this reason instead. `copy`: an instance that ended
+ * has it in its inbox, never to take it: removed once the message is kept (see `InstanceStore.discard`).
+ */
 export class NoTaker extends InvalidMessage {
-  constructor(reason: string) {
+  readonly copy?: { readonly instanceId: string; readonly messageId: string };
+  constructor(reason: string, copy?: { readonly instanceId: string; readonly messageId: string }) {
     super(reason);
     this.name = 'NoTaker';
+    if (copy) this.copy = copy;
   }
 }
 
 /**
- * Whether an instance already has this message (taken by a receive, or waiting in its inbox): then a new
- * delivery of it is SQS delivering it again, not a new message. Read only when the instance has ended.
+ * Whether an instance took this message (a receive consumed it, and perhaps settled it since): then a new delivery of
+ * it is SQS delivering it again, not a new message. A copy merely lying in the inbox of an instance that ended is not
+ * taken: it is unread, and kept as a suspended message.
  */
-export async function alreadyHas(store: InstanceStore, state: InstanceState | undefined, messageId: string): Promise<boolean> {
+export async function took(store: InstanceStore, state: InstanceState | undefined, messageId: string): Promise<boolean> {
   if (!state) return false;
   if (state.consumed.includes(messageId)) return true;
-  if ((await store.settled(state.instanceId, [messageId])).has(messageId)) return true;
-  return (await store.deliveries(state.instanceId)).some((m) => m.messageId === messageId);
+  return (await store.settled(state.instanceId, [messageId])).has(messageId);
+}
+
+/**
+ * Puts a message in the inbox of a correlated instance that was not finished when it was looked at, then looks again
+ * (a consistent read after the write): an instance that ended in between may have read its inbox for the last time
+ * before the message landed, and the message would lie there, acknowledged, never taken and never suspended. Then,
+ * unless the instance took it after all, it is refused as a message for an ended instance would be. The same goes for
+ * an instance made again under the same id (a convoy whose predecessor expired): the message was for the one that ended.
+ *
+ * @throws NoTaker naming the inbox copy to remove once the message is kept.
+ */
+export async function deliverTo(store: InstanceStore, target: DeliveryTarget, message: InboundMessage): Promise<void> {
+  const { instanceId, incarnation } = target;
+  await store.deliver(instanceId, { ...message, incarnation });
+  const after = await store.summaryOf(instanceId);
+  const remade = after !== undefined && incarnation !== undefined && after.createdAt !== undefined && after.createdAt !== incarnation;
+  const ended = after === undefined || remade ? `the ${target.orchestration} instance for ${target.set}="${target.value}" ended before this ${message.messageType} reached it`
+    : refusal(target.orchestration, target.set, target.value, after.status, message.messageType);
+  if (!ended) return;
+  if (!remade && (await took(store, await store.load(instanceId), message.messageId))) return;
+  throw new NoTaker(ended, { instanceId, messageId: message.messageId });
+}
+
+/** A correlated instance a message goes to: its id, the incarnation it was found as, and the key that names it. */
+export interface DeliveryTarget {
+  readonly instanceId: string;
+  /** Its creation time when it was looked at (absent on items written before it was recorded). */
+  readonly incarnation?: number;
+  readonly orchestration: string;
+  readonly set: string;
+  readonly value: string;
 }
 
 /** Why a message for an existing instance will never be taken, or undefined when the instance may still take it. */
@@ -62,12 +98,12 @@ export async function activateOrDeliver(orchestration: CompiledOrchestration, me
   const value = state.correlations[set]!;
   const ended = refusal(orchestration.name, set, value, existing?.status, message.messageType);
   if (ended) {
-    if (await alreadyHas(store, existing, message.messageId)) return { instanceId: state.instanceId };
-    throw new NoTaker(ended);
+    if (await took(store, existing, message.messageId)) return { instanceId: state.instanceId };
+    throw new NoTaker(ended, { instanceId: state.instanceId, messageId: message.messageId });
   }
   if (!orchestration.followers.has(message.messageType)) {
     throw new NoTaker(`${orchestration.name} instance ${state.instanceId} for ${set}="${value}" is already ${existing?.status ?? 'running'} and takes no further ${message.messageType}: a duplicate?`);
   }
-  await store.deliver(state.instanceId, { ...message, incarnation: existing?.createdAt });
+  await deliverTo(store, { instanceId: state.instanceId, incarnation: existing?.createdAt, orchestration: orchestration.name, set, value }, message);
   return { instanceId: state.instanceId };
 }

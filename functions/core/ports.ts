@@ -49,6 +49,11 @@ export interface InstanceStore {
    * the inbox, which `settled` tells apart. Idempotent.
    */
   settle(instanceId: string, messageIds: readonly string[], now: number): Promise<void>;
+  /**
+   * Removes messages from an instance's inbox without settling them: messages an ended instance never took, once each
+   * is kept as a suspended message (so a message is never in neither place). Idempotent.
+   */
+  discard(instanceId: string, messageIds: readonly string[]): Promise<void>;
   /** Which of these messages the instance has settled (taken, and moved out of its inbox). */
   settled(instanceId: string, messageIds: readonly string[]): Promise<ReadonlySet<string>>;
   /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { activateOrDeliver } from './activation.ts';
+import { activateOrDeliver, NoTaker } from './activation.ts';
 import { atJoin, FORKED_BRANCHES_KEPT_MS, JOIN_CHECK, nextJoinCheck, timerDueOf } from './due.ts';
 import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
 import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, UnknownOrchestration, describeError } from './errors.ts';
@@ -359,31 +359,36 @@ export class ProcessingHost {
 
   /**
    * Messages delivered to an instance that ended without taking them (BizTalk's "completed with discarded
-   * messages") become suspended messages, visible with their reason and body, instead of lying in its inbox
-   * until it expires. Idempotent (one record per message id), so a redelivery may do it again. Without the
-   * definition (an operator's terminate) the inbox is read anyway: skipping that read is a saving only the
-   * definition allows (one that takes no later message).
+   * messages") become suspended messages, visible with their reason and body, and its inbox is emptied: nothing is
+   * left there to outlive the instance (a copy of a message it took whose removal did not happen, a message for an
+   * earlier instance of the same id). Idempotent (one record per message id), so a redelivery may do it again; a
+   * message is kept before its inbox copy goes. Without the definition (an operator's terminate) the inbox is read
+   * anyway: skipping that read is a saving only the definition allows (one that takes no later message).
    */
   async #keepUnread(state: InstanceState, orchestration: CompiledOrchestration | undefined): Promise<void> {
     const { store } = this.#deps;
     // A branch instance takes no message (the definition forbids receives in a branch), so none is ever delivered to it.
     if (state.branchOf || (orchestration && !takesLaterMessages(orchestration))) return;
+    const inbox = await store.deliveries(state.instanceId);
+    if (inbox.length === 0) return;
     const consumed = new Set(state.consumed);
-    const candidates = (await store.deliveries(state.instanceId))
-      .filter((m) => !consumed.has(m.messageId) && (m.incarnation === undefined || m.incarnation === state.createdAt));
+    const candidates = inbox.filter((m) => !consumed.has(m.messageId));
     // A copy SQS brought back of a message the instance took and settled is not unread.
     const settled = candidates.length > 0 ? await store.settled(state.instanceId, candidates.map((m) => m.messageId)) : new Set<string>();
-    const unread = candidates.filter((m) => !settled.has(m.messageId));
-    for (const message of unread) {
+    for (const message of candidates.filter((m) => !settled.has(m.messageId))) {
+      const earlier = message.incarnation !== undefined && message.incarnation !== state.createdAt;
       await store.putSuspendedMessage({
         messageId: message.messageId,
-        reason: `delivered to ${state.instanceId} (${state.orchestration} version ${state.version}), which ended ${state.status} without taking it`,
+        reason: earlier
+          ? `delivered to an earlier ${state.orchestration} instance under the id ${state.instanceId}, which ended without taking it`
+          : `delivered to ${state.instanceId} (${state.orchestration} version ${state.version}), which ended ${state.status} without taking it`,
         body: JSON.stringify(message.body) ?? 'null',
         attributes: { ...message.properties, MessageType: message.messageType },
         receivedAt: message.receivedAt,
         source: `inbox of ${state.instanceId}`,
       });
     }
+    await store.discard(state.instanceId, inbox.map((m) => m.messageId));
   }
 
   async #loadAll(instanceIds: readonly string[]): Promise<InstanceState[]> {
@@ -420,6 +425,8 @@ export class ProcessingHost {
       const ended: InstanceState = { ...base, status: suspendedFrom.status, error: suspendedFrom.error };
       await this.#commit(ended, state.revision, takeoverBefore(now, lease));
       if (wakes.length > 0) await this.#dispatch(wakes, ended);
+      // Suspended, it still took deliveries (it could have been resumed to run on): finished again, it keeps them.
+      if (TERMINAL_STATUSES.has(ended.status)) await this.#keepUnread(ended, registry.get(ended.orchestration, ended.version));
       return ended;
     }
     const next: InstanceState = { ...base, status: InstanceStatus.Running, error: undefined };
@@ -509,6 +516,7 @@ export class ProcessingHost {
             messageId: entry.messageId, reason: describeError(error), body: JSON.stringify(entry.body) ?? 'null',
             attributes: { MessageType: message.messageType }, receivedAt: clock.now(), source: `start by ${entry.instanceId}`,
           });
+          if (error instanceof NoTaker && error.copy) await store.discard(error.copy.instanceId, [error.copy.messageId]);
         }
       } else if (entry.kind === 'fork') {
         // It starts with what the forking instance had at the fork: its state as committed with this entry.

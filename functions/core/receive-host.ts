@@ -1,4 +1,4 @@
-import { activateOrDeliver, alreadyHas, NoTaker, refusal } from './activation.ts';
+import { activateOrDeliver, deliverTo, NoTaker, refusal, took } from './activation.ts';
 import { correlationValue } from './engine.ts';
 import { BatonError, InvalidMessage, RoutingFailure, describeError } from './errors.ts';
 import { convoyInstanceId } from './ids.ts';
@@ -147,20 +147,26 @@ export class ReceiveHost {
       for (const { orchestration, set, value, owner, status, incarnation } of targets) {
         const ended = refusal(orchestration.name, set, value, status, message.messageType);
         if (ended) {
-          // Delivered before the instance ended, and SQS delivers it again: nothing new to say about it.
-          if (await alreadyHas(store, await store.load(owner), message.messageId)) instanceIds.push(owner);
-          else refused.push(new NoTaker(ended));
+          // Taken before the instance ended, and SQS delivers it again: nothing new to say about it. A copy left in its
+          // inbox (a delivery that crashed before it looked again) was never taken: it is kept, and the copy goes.
+          if (await took(store, await store.load(owner), message.messageId)) instanceIds.push(owner);
+          else refused.push(new NoTaker(ended, { instanceId: owner, messageId: message.messageId }));
           continue;
         }
         if (status === undefined) {
           refused.push(new InvalidMessage(`no ${orchestration.name} instance has ${set}="${value}" (held for ${raw.receiveCount ?? 1} deliveries)`));
           continue;
         }
-        await store.deliver(owner, { ...message, incarnation });
-        instanceIds.push(owner);
+        try {
+          await deliverTo(store, { instanceId: owner, incarnation, orchestration: orchestration.name, set, value }, message);
+          instanceIds.push(owner);
+        } catch (error) {
+          if (!(error instanceof NoTaker)) throw error;
+          refused.push(error);
+        }
       }
       if (refused.length > 0) {
-        if (instanceIds.length === 0) throw refused.length === 1 ? refused[0]! : new InvalidMessage(refused.map((r) => r.message).join('; '));
+        if (instanceIds.length === 0) throw refused.length === 1 ? refused[0]! : new Refused(refused);
         // Taken by some, not by all: those that took it go on, and what the others did not take is kept, visible.
         await store.putSuspendedMessage({
           messageId: raw.messageId,
@@ -170,6 +176,7 @@ export class ReceiveHost {
           receivedAt: now,
           source: this.#deps.source,
         });
+        await discardCopies(store, refused);
       }
       return { messageId: raw.messageId, result: 'activated', instanceIds, created };
     } catch (error) {
@@ -184,6 +191,8 @@ export class ReceiveHost {
         receivedAt: now,
         source: this.#deps.source,
       });
+      // Kept: the copies ended instances hold of it can go.
+      await discardCopies(store, error instanceof Refused ? error.refusals : [error]);
       if (truncated) throw new OversizedMessage(raw.messageId);
       return { messageId: raw.messageId, result: 'suspended', instanceIds: [], reason: error.message };
     }
@@ -200,6 +209,21 @@ export class SchemaMismatch extends InvalidMessage {
     this.messageType = messageType;
     this.issues = issues;
   }
+}
+
+/** Every subscriber refused the message, each for its reason. */
+class Refused extends InvalidMessage {
+  readonly refusals: readonly InvalidMessage[];
+  constructor(refusals: readonly InvalidMessage[]) {
+    super(refusals.map((r) => r.message).join('; '));
+    this.name = 'Refused';
+    this.refusals = refusals;
+  }
+}
+
+/** Removes from ended instances' inboxes the copies of a message that is now kept as a suspended message. */
+async function discardCopies(store: InstanceStore, refusals: readonly unknown[]): Promise<void> {
+  for (const refusal of refusals) if (refusal instanceof NoTaker && refusal.copy) await store.discard(refusal.copy.instanceId, [refusal.copy.messageId]);
 }
 
 /** A message for an instance that does not exist yet: left on the queue to come back later. */

@@ -88,6 +88,83 @@ describe('correlated receive', () => {
     expect(JSON.parse(kept[0]!.body)).toEqual({ orderId: 'o-2', approved: false });
   });
 
+  it('empties the inbox of an instance that ends: what it did not take is kept, a copy of what it took goes (issue 22, path 10)', async () => {
+    const w = world();
+    await w.receiver().receive([order('o-6')]);
+    await w.drain();
+    const [instanceId] = w.store.items.keys();
+    const yes = approval('o-6', true);
+    const extra = approval('o-6', false);
+    await w.receiver().receive([yes, extra]);
+    // The host ends the instance, then dies before the message it took leaves the inbox.
+    const settle = w.store.settle.bind(w.store);
+    w.store.settle = async () => { throw new Error('host killed'); };
+    const item = w.workQueue.items.shift()!;
+    await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('host killed');
+    w.store.settle = settle;
+    w.workQueue.items.length = 0;
+    expect((await w.store.load(instanceId!))!.status).toBe('completed');
+    // Its work item comes back and finishes the end: nothing is left in the inbox to outlive the instance.
+    await w.host('b').process(item, { receiveCount: 2 });
+    expect(await w.store.deliveries(instanceId!)).toEqual([]);
+    expect((await w.store.listSuspendedMessages()).map((m) => m.messageId)).toEqual([extra.messageId]);
+    // The redelivery sent its outbox again, under the same MessageId (consumers drop the copy).
+    expect(new Set(w.sendPort.sent.filter((m) => m.messageType === 'Invoice').map((m) => m.messageId)).size).toBe(1);
+  });
+
+  it('keeps a message delivered just as its instance ended as a suspended message, not lying in the ended inbox (issue 22, path 2)', async () => {
+    const w = world();
+    await w.receiver().receive([order('o-9')]);
+    await w.drain();
+    const [instanceId] = w.store.items.keys();
+    await w.receiver().receive([approval('o-9', true)]);
+    // A second Approval: the receive host finds the instance waiting, and before its delivery lands the instance takes
+    // the first one, completes and reads its inbox one last time.
+    const deliver = w.store.deliver.bind(w.store);
+    w.store.deliver = async (id, message) => {
+      w.store.deliver = deliver;
+      await w.drain();
+      return deliver(id, message);
+    };
+    const late = approval('o-9', false);
+    const { outcomes } = await w.receiver().receive([late]);
+    await w.drain();
+    expect((await w.store.load(instanceId!))!.status).toBe('completed');
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice']);
+    expect(outcomes).toMatchObject([{ messageId: late.messageId, result: 'suspended' }]);
+    const kept = await w.store.listSuspendedMessages();
+    expect(kept.map((m) => m.messageId)).toEqual([late.messageId]);
+    expect(kept[0]!.reason).toMatch(/has already completed; nothing waits for this Approval/);
+    expect(await w.store.deliveries(instanceId!)).toEqual([]);
+    // SQS brings it back: still one record, and nothing in the inbox.
+    await w.receiver().receive([{ ...late, receiveCount: 2 }]);
+    expect(await w.store.listSuspendedMessages()).toHaveLength(1);
+    expect(await w.store.deliveries(instanceId!)).toEqual([]);
+  });
+
+  it('keeps what a finished instance, suspended while its last sends failed, took in before it was resumed (issue 22, path 2)', async () => {
+    const w = world();
+    await w.receiver().receive([order('o-8')]);
+    await w.drain();
+    const [instanceId] = w.store.items.keys();
+    await w.receiver().receive([approval('o-8', true)]);
+    w.sendPort.beforeDispatch = () => { throw new Error('send queue down'); };
+    const item = w.workQueue.items.shift()!;
+    await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('send queue down');
+    await w.host('a').suspend(item, 'work item failed 9 times: send queue down');
+    expect((await w.store.load(instanceId!))!).toMatchObject({ status: 'suspended', suspendedFrom: { status: 'completed' } });
+    // Suspended, it takes deliveries (it could be resumed to run on).
+    const late = approval('o-8', false);
+    await w.receiver().receive([late]);
+    w.sendPort.beforeDispatch = undefined;
+    await expect(w.host('b').resume(instanceId!)).resolves.toMatchObject({ status: 'completed' });
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice']);
+    const kept = await w.store.listSuspendedMessages();
+    expect(kept.map((m) => m.messageId)).toEqual([late.messageId]);
+    expect(kept[0]!.reason).toMatch(/which ended completed without taking it/);
+    expect(await w.store.deliveries(instanceId!)).toEqual([]);
+  });
+
   it('consumes a redelivered Approval once', async () => {
     const w = world();
     await w.receiver().receive([order('o-3')]);

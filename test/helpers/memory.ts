@@ -107,6 +107,11 @@ export class MemoryInstanceStore implements InstanceStore {
     this.inboxes.set(instanceId, (this.inboxes.get(instanceId) ?? []).filter((m) => !settled.has(m.messageId)));
   }
 
+  async discard(instanceId: string, messageIds: readonly string[]): Promise<void> {
+    this.writes += messageIds.length;
+    this.inboxes.set(instanceId, (this.inboxes.get(instanceId) ?? []).filter((m) => !messageIds.includes(m.messageId)));
+  }
+
   async settled(instanceId: string, messageIds: readonly string[]): Promise<ReadonlySet<string>> {
     const settled = this.settledMessages.get(instanceId);
     return new Set(messageIds.filter((id) => settled?.has(id)));
