@@ -171,9 +171,9 @@ const BRANCHES = [...allShapes(orderFulfilmentV2().steps)].flatMap((s) => (s.kin
 /** The branch instances the given (ended) instances forked. */
 async function branchItems(tableName: string, items: Record<string, any>[]): Promise<Record<string, any>[]> {
   const ids = items.flatMap((item) => {
-    const forks = fromItem(item).forks ?? 0;
+    const state = fromItem(item);
     const id = String(item.pk).slice(2);
-    return Array.from({ length: forks }, (_, f) => BRANCHES.map((name) => branchInstanceId(id, f + 1, name))).flat();
+    return Array.from({ length: state.forks ?? 0 }, (_, f) => BRANCHES.map((name) => branchInstanceId(id, f + 1, name, state.incarnation))).flat();
   });
   return loadItems(tableName, ids);
 }

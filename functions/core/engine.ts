@@ -62,7 +62,7 @@ export function forkedBranches(orchestration: CompiledOrchestration, state: Inst
   const thread = state.cursor.threads.find((t) => t.id === 'main');
   const shape = thread ? orchestration.shapes.get(thread.at) : undefined;
   if (thread?.fork === undefined || shape?.kind !== 'parallel') return [];
-  return shape.branches.map((b) => branchInstanceId(state.instanceId, thread.fork!, b.name));
+  return shape.branches.map((b) => branchInstanceId(state.instanceId, thread.fork!, b.name, state.incarnation));
 }
 
 /** A branch instance has ended (and will not change again): completed, or terminated. */
@@ -97,7 +97,7 @@ export function wakeJoin(branch: InstanceState, orchestration: CompiledOrchestra
   const of = branch.branchOf!;
   const shape = orchestration?.shapes.get(of.parallel);
   if (shape?.kind !== 'parallel') return { kind: 'join', instanceId: of.instanceId };
-  const siblings = shape.branches.filter((b) => b.name !== of.branch).map((b) => branchInstanceId(of.instanceId, of.fork, b.name));
+  const siblings = shape.branches.filter((b) => b.name !== of.branch).map((b) => branchInstanceId(of.instanceId, of.fork, b.name, of.incarnation));
   return { kind: 'join', instanceId: of.instanceId, siblings, fork: of.fork };
 }
 
@@ -118,6 +118,8 @@ export function activate(orchestration: CompiledOrchestration, message: InboundM
     vars: {},
     messages: { [orchestration.activation.into]: message },
     correlations: set !== undefined && key !== undefined ? { [set]: key } : {},
+    // A convoy's id can be made again once this one expired: what it makes carries when it was made.
+    ...(set !== undefined && key !== undefined ? { incarnation: now.toString(36) } : {}),
     consumed: [message.messageId],
     outbox: [],
     sendSequence: 0,
@@ -369,7 +371,7 @@ export async function run(
           sendSequence++;
           outbox.push({
             kind: 'send',
-            messageId: outboundMessageId(current.instanceId, sendSequence),
+            messageId: outboundMessageId(current.instanceId, sendSequence, current.incarnation),
             port: shape.port,
             messageType: shape.messageType,
             body,
@@ -393,7 +395,7 @@ export async function run(
           const body = checked.output;
           // Numbered with the sends: one sequence gives every outgoing message a stable id.
           sendSequence++;
-          outbox.push({ kind: 'start', messageId: outboundMessageId(current.instanceId, sendSequence), orchestration: shape.orchestration, messageType, body, instanceId: current.instanceId });
+          outbox.push({ kind: 'start', messageId: outboundMessageId(current.instanceId, sendSequence, current.incarnation), orchestration: shape.orchestration, messageType, body, instanceId: current.instanceId });
           advanceTo(after());
           break;
         }
@@ -446,7 +448,7 @@ export async function run(
             const handled = (thread.scopes ?? []).some((s) => orchestration.branchEntry.get(s)?.has('onError')) || current.branchOf?.handled === true;
             const now = options.now();
             for (const branch of shape.branches) {
-              const instanceId = branchInstanceId(current.instanceId, forks, branch.name);
+              const instanceId = branchInstanceId(current.instanceId, forks, branch.name, current.incarnation);
               outbox.push({
                 kind: 'fork',
                 branch: {
@@ -463,7 +465,7 @@ export async function run(
                   causationId,
                   revision: 0,
                   failovers: 0,
-                  branchOf: { instanceId: current.instanceId, parallel: key, fork: forks, branch: branch.name, handled, watched: true },
+                  branchOf: { instanceId: current.instanceId, parallel: key, fork: forks, branch: branch.name, handled, watched: true, ...(current.incarnation ? { incarnation: current.incarnation } : {}) },
                   createdAt: now,
                   updatedAt: now,
                 },
@@ -474,7 +476,7 @@ export async function run(
           }
           // Join: continue only when every branch instance ended (a fenced commit, so exactly once).
           const ended = shape.branches.map((branch) => {
-            const id = branchInstanceId(current.instanceId, thread.fork!, branch.name);
+            const id = branchInstanceId(current.instanceId, thread.fork!, branch.name, current.incarnation);
             return (options.branches ?? []).find((b) => b.instanceId === id && branchEnded(b));
           });
           if (ended.some((b) => b === undefined)) return finish('waiting');

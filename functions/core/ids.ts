@@ -14,9 +14,13 @@ export function activationInstanceId(orchestration: string, messageId: string): 
   return deterministicId('instance', orchestration, messageId);
 }
 
-/** The id of the n-th message an instance sends, stable across re-execution from the last persistence point. */
-export function outboundMessageId(instanceId: string, sequence: number): string {
-  return deterministicId('send', instanceId, sequence);
+/**
+ * The id of the n-th message an instance sends (or orchestration it starts), stable across re-execution from the last
+ * persistence point. `incarnation` tells apart instances made under one id (see `InstanceState.incarnation`): a convoy
+ * made again after its predecessor expired must not send under its predecessor's ids.
+ */
+export function outboundMessageId(instanceId: string, sequence: number, incarnation?: string): string {
+  return incarnation === undefined ? deterministicId('send', instanceId, sequence) : deterministicId('send', instanceId, incarnation, sequence);
 }
 
 /**
@@ -28,7 +32,10 @@ export function convoyInstanceId(orchestration: string, set: string, value: stri
   return deterministicId('convoy', orchestration, set, value);
 }
 
-/** A branch instance of Parallel Actions: readable, and the same on every host that forks it. */
-export function branchInstanceId(instanceId: string, fork: number, branch: string): string {
-  return `${instanceId}~${fork}~${branch}`;
+/**
+ * A branch instance of Parallel Actions: readable, and the same on every host that forks it. The forking instance's
+ * incarnation is in it when it has one, so a convoy made again does not fork onto its predecessor's branch instances.
+ */
+export function branchInstanceId(instanceId: string, fork: number, branch: string, incarnation?: string): string {
+  return incarnation === undefined ? `${instanceId}~${fork}~${branch}` : `${instanceId}~${fork}.${incarnation}~${branch}`;
 }

@@ -132,6 +132,8 @@ export interface BranchOf {
    * has none, and gives its join one when it ends before its siblings.
    */
   readonly watched?: boolean;
+  /** The forking instance's incarnation, part of its branch instances' ids (see `InstanceState.incarnation`). */
+  readonly incarnation?: string;
 }
 
 export interface Lease {
@@ -164,6 +166,13 @@ export interface InstanceState {
   readonly compensable?: readonly string[];
   /** Ids of delivered messages already consumed by a receive (idempotent delivery). */
   readonly consumed: readonly string[];
+  /**
+   * Tells this instance apart from earlier ones under the same id: set on a convoy's instance (its id derives from its
+   * correlation value, so one can be made again once its predecessor expired), from its creation time. Part of every id
+   * it makes (sends, starts, branch instances), so none is its predecessor's. Absent elsewhere, and on convoys an
+   * earlier version created: their ids are as they were.
+   */
+  readonly incarnation?: string;
   /** Number of messages sent so far: the source of deterministic outbound ids. */
   readonly sendSequence: number;
   /** Id of the message that last drove this instance (CorrelationId of what it sends). */

@@ -1,6 +1,6 @@
 import { createWorld, settle } from '../helpers/world.ts';
 import { describe, expect, it } from 'vitest';
-import { code, complete, decide, orchestration, receive, receiveCorrelated, send, when } from '../../functions/core/builder.ts';
+import { branch, code, complete, decide, orchestration, parallel, receive, receiveCorrelated, send, start, when } from '../../functions/core/builder.ts';
 import { compile } from '../../functions/core/definition.ts';
 import { orderIdOf, rawMessage } from '../helpers/orders.ts';
 
@@ -305,5 +305,40 @@ describe('correlation definitions', () => {
     await w.receiver().receive([approval('o-9', true)]);
     await w.drain();
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice', 'ApprovalRequest', 'Invoice']);
+  });
+
+  it('gives a convoy made again under an expired one\'s id sends, starts and branch instances of its own (issue 22, path 1)', async () => {
+    const key = (m: { body: unknown }) => (m.body as { account: string }).account;
+    const statements = orchestration('Statements', 1, [
+      receive('open', 'Opened', { into: 'opened', correlation: 'account' }),
+      send('notice', 'send', 'Notice', (ctx) => ({ account: key(ctx.message('opened')) })),
+      start('audit', 'Audit', (ctx) => ({ account: key(ctx.message('opened')) })),
+      parallel('both', [
+        branch('left', [send('leftOut', 'send', 'Left', () => ({}))]),
+        branch('right', [send('rightOut', 'send', 'Right', () => ({}))]),
+      ]),
+      complete('done'),
+    ], { correlationSets: { account: { Opened: key } } });
+    const audit = orchestration('Audit', 1, [receive('go', 'AuditRequest', { into: 'go' }), send('audited', 'send', 'Audited', () => ({})), complete('done')]);
+    const w = createWorld([statements, audit]);
+    const opened = () => rawMessage({ account: 'acc-1' }, { MessageType: 'Opened' });
+    await w.receiver.receive([opened()]);
+    await settle(w);
+    const ids = (type: string) => w.sendPort.sent.filter((m) => m.messageType === type).map((m) => m.messageId);
+    expect(w.sendPort.sent.map((m) => m.messageType).sort()).toEqual(['Audited', 'Left', 'Notice', 'Right']);
+    const instances = new Set(w.store.items.keys());
+    // Days later TTL deletes the finished convoy instance, in no particular order: its branch instances and the
+    // orchestration it started may outlive it for a while. A new Opened for the same account makes the same id.
+    const convoy = [...instances].find((id) => !id.includes('~') && JSON.parse(w.store.items.get(id)!).orchestration === 'Statements')!;
+    w.store.items.delete(convoy);
+    w.clock.advance(8 * 86_400_000);
+    await w.receiver.receive([opened()]);
+    await settle(w);
+    expect((await w.store.load(convoy))!.status).toBe('completed');
+    // Everything again, under ids of its own: consumers that drop by MessageId drop none of it.
+    for (const type of ['Notice', 'Audited', 'Left', 'Right']) expect(new Set(ids(type)).size, type).toBe(2);
+    const made = [...w.store.items.keys()].filter((id) => !instances.has(id));
+    expect(made.filter((id) => id.includes('~'))).toHaveLength(2);
+    expect(made.filter((id) => !id.includes('~') && JSON.parse(w.store.items.get(id)!).orchestration === 'Audit')).toHaveLength(1);
   });
 });
