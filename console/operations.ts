@@ -9,7 +9,7 @@ import { InstanceStatus, type InstanceState, type SuspendedMessage } from '../fu
 import { messageFlow, type FlowLimits, type MessageFlow } from '../functions/core/message-flow.ts';
 import type { HistoryPage, HistoryStore, InstanceStore } from '../functions/core/ports.ts';
 import { activatedKey, endedKey, hourOf, instanceKey, messageKey, RESUBMITTED_FROM, valueKey } from '../functions/core/tracking.ts';
-import type { InboundMessage } from '../functions/core/message.ts';
+import type { InboxEntry } from '../functions/core/message.ts';
 import type { AuditEntry, AuditTrail } from './audit.ts';
 import type { OperatorQueues, PeekedMessage, QueueDepth, Redrive } from './queues.ts';
 
@@ -192,7 +192,7 @@ export class Operations {
     return loaded.filter((s): s is InstanceState => s !== undefined);
   }
 
-  async instance(instanceId: string): Promise<{ state: InstanceState; inbox: InboundMessage[] } | undefined> {
+  async instance(instanceId: string): Promise<{ state: InstanceState; inbox: InboxEntry[] } | undefined> {
     const state = await this.#d.store.load(instanceId);
     if (!state) return undefined;
     return { state, inbox: await this.#d.store.deliveries(instanceId) };

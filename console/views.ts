@@ -6,7 +6,7 @@
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import type { InstanceState, SuspendedMessage } from '../functions/core/instance.ts';
-import type { InboundMessage } from '../functions/core/message.ts';
+import type { InboxEntry } from '../functions/core/message.ts';
 import type { MessageFlow } from '../functions/core/message-flow.ts';
 import type { HistoryPage } from '../functions/core/ports.ts';
 import type { TrackedEvent } from '../functions/core/tracking.ts';
@@ -125,7 +125,7 @@ ${result.rows.map((s) => html`<tr><td><input type="checkbox" name="id" value="${
 <span class="muted">Each asks for confirmation first.</span></fieldset></form>`}` : ''}`);
 }
 
-export function instancePage(ctx: PageContext, state: InstanceState, inbox: readonly InboundMessage[], history: HistoryPage, flow: MessageFlow | undefined, after?: string): Html {
+export function instancePage(ctx: PageContext, state: InstanceState, inbox: readonly InboxEntry[], history: HistoryPage, flow: MessageFlow | undefined, after?: string): Html {
   const consumed = new Set(state.consumed);
   const active = !['completed', 'terminated'].includes(state.status);
   return layout(ctx, `Instance ${state.instanceId}`, '', html`

@@ -20,7 +20,7 @@ import {
 } from '../core/instance.ts';
 import type { DueEntry, InstanceStore, InstanceSummary } from '../core/ports.ts';
 import { atJoin, dueOf, dueOfClaim } from '../core/due.ts';
-import type { InboundMessage } from '../core/message.ts';
+import { LISTED_MESSAGE_BYTES, type InboundMessage, type InboxEntry } from '../core/message.ts';
 import { MAX_STORED_BODY_BYTES } from '../core/receive-host.ts';
 import { MESSAGEBOX } from '../../infra/settings.ts';
 import { CLAIMED, PayloadMissing, payloadKeys, withClaimedValues, type ClaimCheck } from './claim-check.ts';
@@ -325,12 +325,12 @@ export class DynamoDbInstanceStore implements InstanceStore {
     if ((await this.settled(instanceId, [message.messageId])).size > 0) return;
     // Keyed by message id alone: a redelivery (a later receivedAt) finds the first copy. Its object, by the copy's
     // digest too: a late copy that recreates a settled inbox item gets an object of its own, not the one its first
-    // copy's removal lets go of.
-    const item = {
-      pk: instanceKey(instanceId),
-      sk: `${INBOX}${message.messageId}`,
-      ...await this.#claimText('message', JSON.stringify(message), (bytes) => payloadKeys.inbox(instanceId, message.messageId, bytes)),
-    };
+    // copy's removal lets go of. `head` is the message without its body, which a listing reads instead of a large one.
+    const { body: _body, ...head } = message;
+    const text = JSON.stringify(message);
+    const listed = Buffer.byteLength(text, 'utf8') <= LISTED_MESSAGE_BYTES;
+    const held = listed ? { message: text } : renamed(await this.#claimText('message', text, (bytes) => payloadKeys.inbox(instanceId, message.messageId, bytes)), 'message', LARGE_MESSAGE);
+    const item = { pk: instanceKey(instanceId), sk: `${INBOX}${message.messageId}`, head: JSON.stringify(head), ...held };
     try {
       await this.#client.send(new PutCommand({ TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
     } catch (error) {
@@ -467,22 +467,46 @@ export class DynamoDbInstanceStore implements InstanceStore {
     return shards.flat();
   }
 
-  async deliveries(instanceId: string): Promise<InboundMessage[]> {
-    const messages: InboundMessage[] = [];
+  async deliveries(instanceId: string): Promise<InboxEntry[]> {
+    const messages: InboxEntry[] = [];
     let start: Record<string, unknown> | undefined;
     do {
+      // Small messages whole, large ones by their head only: a backlog of large messages is not read on every wake-up.
       const page = await this.#client.send(new QueryCommand({
         TableName: this.#table,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inbox)',
         ExpressionAttributeValues: { ':pk': instanceKey(instanceId), ':inbox': INBOX },
+        ProjectionExpression: 'pk, sk, head, message, #ref',
+        ExpressionAttributeNames: { '#ref': CLAIMED.message },
         ConsistentRead: true,
         ExclusiveStartKey: start,
       }));
-      const items = await Promise.all((page.Items ?? []).map((item) => this.#whole(item)));
-      messages.push(...items.map((item) => JSON.parse(item.message as string) as InboundMessage));
+      for (const item of page.Items ?? []) {
+        if (typeof item.message === 'string') messages.push(JSON.parse(item.message) as InboundMessage);
+        else if (typeof item.head === 'string') messages.push({ ...(JSON.parse(item.head) as Omit<InboundMessage, 'body'>), bodyLeft: true });
+        // Written before inbox items had a head: read whole, as then.
+        else {
+          const whole = await this.delivery(instanceId, String(item.sk).slice(INBOX.length));
+          if (whole) messages.push(whole);
+        }
+      }
       start = page.LastEvaluatedKey;
     } while (start);
     return messages.sort((a, b) => a.receivedAt - b.receivedAt || a.messageId.localeCompare(b.messageId));
+  }
+
+  async delivery(instanceId: string, messageId: string): Promise<InboundMessage | undefined> {
+    const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: instanceKey(instanceId), sk: `${INBOX}${messageId}` }, ConsistentRead: true }));
+    if (!Item) return undefined;
+    let whole: Record<string, any>;
+    try {
+      whole = await this.#whole(Item);
+    } catch (error) {
+      // Settled or discarded between the read of the item and of its object: it left the inbox.
+      if (error instanceof PayloadMissing) return undefined;
+      throw error;
+    }
+    return JSON.parse(inboxText(whole)) as InboundMessage;
   }
 
   async settle(instanceId: string, messageIds: readonly string[], now: number): Promise<void> {
@@ -655,6 +679,23 @@ export class DynamoDbInstanceStore implements InstanceStore {
     // The index projects keys only (cheaper writes); fetch the items themselves.
     return (await this.#fetch(results, whole)).filter((item) => item.status === (status === 'message' ? InstanceStatus.Suspended : status));
   }
+}
+
+/**
+ * Where an inbox item keeps a message too large to be listed (LISTED_MESSAGE_BYTES) and not claim-checked: beside the
+ * small ones' `message`, so a listing can leave it out.
+ */
+const LARGE_MESSAGE = 'large';
+
+/** The message an inbox item holds, as JSON text: small ones in `message`, large ones in `large` (or, read back, the claim check's). */
+export function inboxText(item: Record<string, any>): string {
+  return String(item.message ?? item[LARGE_MESSAGE]);
+}
+
+function renamed(values: Record<string, unknown>, from: string, to: string): Record<string, unknown> {
+  if (!(from in values)) return values;
+  const { [from]: value, ...rest } = values;
+  return { ...rest, [to]: value };
 }
 
 /** How many due-index entries a count of running instances reads at most (each is an item read). */

@@ -47,7 +47,8 @@ export async function took(store: InstanceStore, state: InstanceState | undefine
  */
 export async function deliverTo(store: InstanceStore, target: DeliveryTarget, message: InboundMessage): Promise<void> {
   const { instanceId, incarnation } = target;
-  await store.deliver(instanceId, { ...message, incarnation });
+  // With the key it was routed by: a receive matches on it without reading a large body (see InboxEntry).
+  await store.deliver(instanceId, { ...message, incarnation, keys: { [target.set]: target.value } });
   const after = await store.summaryOf(instanceId);
   const remade = after !== undefined && incarnation !== undefined && after.createdAt !== undefined && after.createdAt !== incarnation;
   const ended = after === undefined || remade ? `the ${target.orchestration} instance for ${target.set}="${target.value}" ended before this ${message.messageType} reached it`

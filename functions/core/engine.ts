@@ -9,7 +9,7 @@ import {
   type OutboxEntry,
   type Thread,
 } from './instance.ts';
-import type { InboundMessage } from './message.ts';
+import { bodyLeft, type InboundMessage, type InboxEntry } from './message.ts';
 import { conform, describeIssues, type Schema } from './schema.ts';
 import { completed, concat, newestFirst, takeNext } from './compensable.ts';
 import { traceOf } from './trace.ts';
@@ -41,7 +41,9 @@ export interface RunOptions {
   /** The revision the lease was last written at, handed to exclusive steps (see `StepContext.fencingToken`). */
   readonly fencingToken?: number;
   /** Reads the messages delivered to this instance (oldest first, consumed or not); called only at a receive or listen. */
-  readonly inbox?: () => Promise<readonly InboundMessage[]>;
+  readonly inbox?: () => Promise<readonly InboxEntry[]>;
+  /** Reads a message of the inbox whole, for a receive that takes one listed without its body; undefined once it left. */
+  readonly whole?: (entry: InboxEntry) => Promise<InboundMessage | undefined>;
   /**
    * Which of these messages the instance already settled (see `InstanceStore.settle`): asked of a message about to be
    * taken that `consumed` no longer lists, since a copy SQS brought back while it was being settled may lie in the inbox.
@@ -209,8 +211,12 @@ export async function run(
     return result.ok ? { body, output: result.value } : { failed: `${what}: the ${type} it built does not match its schema: ${describeIssues(result.issues)}` };
   };
 
-  let inbox: readonly InboundMessage[] | undefined;
-  /** The oldest delivered, unconsumed message a receive takes: its type, with the instance's key. */
+  let inbox: readonly InboxEntry[] | undefined;
+  /** Messages of the inbox that left it between the listing and their reading (another host took them): passed over. */
+  const gone = new Set<string>();
+  /** The key a message was delivered under for a set: read at delivery, else (an older delivery, whole) from its body. */
+  const keyOf = (m: InboxEntry, set: string) => m.keys?.[set] ?? (bodyLeft(m) ? undefined : correlationValue(orchestration, set, m));
+  /** The oldest delivered, unconsumed message a receive takes: its type, with the instance's key; read whole. */
   const findDelivery = async (receive: ReceiveShape): Promise<InboundMessage | undefined> => {
     const expected = current.correlations?.[receive.correlation!];
     inbox ??= (await options.inbox?.()) ?? [];
@@ -219,11 +225,18 @@ export async function run(
         // A message delivered to an earlier instance of the same id (a convoy whose predecessor expired) is not this one's.
         (m.incarnation === undefined || m.incarnation === current.createdAt) &&
         m.messageType === receive.messageType &&
-        !consumed.includes(m.messageId) &&
-        expected !== undefined && correlationValue(orchestration, receive.correlation!, m) === expected);
-      if (!found || !options.settled || !(await options.settled([found.messageId])).has(found.messageId)) return found;
-      // A copy of a message taken before: counted as consumed, so it is settled (removed) after this commit.
-      consumed.push(found.messageId);
+        !consumed.includes(m.messageId) && !gone.has(m.messageId) &&
+        expected !== undefined && keyOf(m, receive.correlation!) === expected);
+      if (!found) return undefined;
+      if (options.settled && (await options.settled([found.messageId])).has(found.messageId)) {
+        // A copy of a message taken before: counted as consumed, so it is settled (removed) after this commit.
+        consumed.push(found.messageId);
+        continue;
+      }
+      if (!bodyLeft(found)) return found;
+      const whole = await options.whole?.(found);
+      if (whole) return whole;
+      gone.add(found.messageId);
     }
   };
 

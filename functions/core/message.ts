@@ -12,7 +12,29 @@ export interface InboundMessage<Body = unknown> {
   readonly receivedAt: number;
   /** Set in an inbox: the creation time of the instance it was delivered to (see InstanceStore.deliver). */
   readonly incarnation?: number;
+  /**
+   * Set in an inbox: the correlation values the delivery read from it, by set. A receive matches on them without the
+   * body, which an inbox listing leaves out when it is large (see `InboxEntry`).
+   */
+  readonly keys?: Readonly<Record<string, string>>;
 }
+
+/**
+ * A message in an instance's inbox as a listing gives it: whole, or, when its body is large, without it (`bodyLeft`),
+ * to be read whole only if a receive takes it. So a wake-up's memory and reads follow what it takes, not what waits.
+ */
+export type InboxEntry = InboundMessage | (Omit<InboundMessage, 'body'> & { readonly body?: undefined; readonly bodyLeft: true });
+
+/** Whether an inbox entry came without its body. */
+export function bodyLeft(entry: InboxEntry): entry is Omit<InboundMessage, 'body'> & { readonly body?: undefined; readonly bodyLeft: true } {
+  return 'bodyLeft' in entry && entry.bodyLeft === true;
+}
+
+/**
+ * An inbox entry's body is left out of listings once the whole message takes more than this (the sample's Approval and
+ * Cancel take about 200 bytes): the listing of a long convoy backlog stays small.
+ */
+export const LISTED_MESSAGE_BYTES = 2048;
 
 /** What arrives from the receive queue before it is parsed. */
 export interface RawMessage {

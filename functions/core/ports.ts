@@ -3,7 +3,7 @@
  * tests use in-memory fakes. Nothing here knows about AWS.
  */
 import type { InstanceState, InstanceStatus, Lease, MessageResolution, SendEntry, SuspendedMessage } from './instance.ts';
-import type { InboundMessage, RawMessage } from './message.ts';
+import type { InboundMessage, InboxEntry, RawMessage } from './message.ts';
 import type { Tracked, TrackedEvent } from './tracking.ts';
 
 /** The MessageBox: instance state and suspended messages, guarded by conditional writes. */
@@ -39,9 +39,12 @@ export interface InstanceStore {
   deliver(instanceId: string, message: InboundMessage): Promise<void>;
   /**
    * The instance's inbox, oldest first: the messages delivered and not yet settled (see `settle`), which may include
-   * some a receive took in the last commits (the state's `consumed` says which).
+   * some a receive took in the last commits (the state's `consumed` says which). A message of more than
+   * LISTED_MESSAGE_BYTES comes without its body (`bodyLeft`): `delivery` reads it whole.
    */
-  deliveries(instanceId: string): Promise<InboundMessage[]>;
+  deliveries(instanceId: string): Promise<InboxEntry[]>;
+  /** One message of the instance's inbox, whole (its body read from the claim check if it is there); undefined once it left. */
+  delivery(instanceId: string, messageId: string): Promise<InboundMessage | undefined>;
   /**
    * Moves messages a commit took out of the inbox: each leaves a small record behind (kept while SQS could still bring
    * a copy of it back) and its inbox item goes, so the inbox holds what is waiting, whatever the number of messages

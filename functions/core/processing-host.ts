@@ -6,7 +6,7 @@ import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, Unk
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type JoinEntry, type Lease, type OutboxEntry } from './instance.ts';
 import { takeoverBefore, tooShortForExclusiveStep, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
 import { MAX_DELAY_SECONDS, MAX_HINT_BYTES, traced, workItem, type Clock, type IdSource, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
-import type { InboundMessage } from './message.ts';
+import { bodyLeft, type InboxEntry } from './message.ts';
 import type { OrchestrationRegistry } from './registry.ts';
 import { TRACE_ATTRIBUTE } from './trace.ts';
 import type { CompiledOrchestration } from './definition.ts';
@@ -122,8 +122,9 @@ export class ProcessingHost {
     const orchestration = registry.get(state.orchestration, state.version);
 
     // Read once, and only if a receive or listen asks for it (most runs never do).
-    let deliveries: InboundMessage[] | undefined;
+    let deliveries: InboxEntry[] | undefined;
     const inbox = async () => (deliveries ??= await store.deliveries(state!.instanceId));
+    const whole = (entry: InboxEntry) => store.delivery(state!.instanceId, entry.messageId);
     const settled = (messageIds: readonly string[]) => store.settled(state!.instanceId, messageIds);
     const settling = new Set<string>();
     let branches: readonly InstanceState[] | undefined;
@@ -162,7 +163,7 @@ export class ProcessingHost {
           }
         } else {
           const consumed = new Set(state.consumed ?? []);
-          const fresh = (m: InboundMessage) => !consumed.has(m.messageId) && (m.incarnation === undefined || m.incarnation === state!.createdAt);
+          const fresh = (m: InboxEntry) => !consumed.has(m.messageId) && (m.incarnation === undefined || m.incarnation === state!.createdAt);
           if (!(await inbox()).some(fresh)) return this.#rest(item, state, 'waiting; nothing new in its inbox');
         }
       }
@@ -225,7 +226,7 @@ export class ProcessingHost {
       try {
         const joining = forkedBranches(orchestration, state);
         if (joining.length > 0) branches ??= await loadBranches(joining);
-        result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease, fencingToken: state.revision, inbox, settled, branches, schemas: registry });
+        result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease, fencingToken: state.revision, inbox, whole, settled, branches, schemas: registry });
         branches = undefined;
       } finally {
         await heartbeat?.stop();
@@ -375,7 +376,10 @@ export class ProcessingHost {
     const candidates = inbox.filter((m) => !consumed.has(m.messageId));
     // A copy SQS brought back of a message the instance took and settled is not unread.
     const settled = candidates.length > 0 ? await store.settled(state.instanceId, candidates.map((m) => m.messageId)) : new Set<string>();
-    for (const message of candidates.filter((m) => !settled.has(m.messageId))) {
+    for (const entry of candidates.filter((m) => !settled.has(m.messageId))) {
+      // A large one was listed without its body: the record keeps it whole. Gone meanwhile: another host kept it.
+      const message = bodyLeft(entry) ? await store.delivery(state.instanceId, entry.messageId) : entry;
+      if (!message) continue;
       const earlier = message.incarnation !== undefined && message.incarnation !== state.createdAt;
       await store.putSuspendedMessage({
         messageId: message.messageId,

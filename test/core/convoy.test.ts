@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { code, complete, loop, orchestration, receive, receiveCorrelated, send } from '../../functions/core/builder.ts';
+import { code, complete, delay, loop, orchestration, receive, receiveCorrelated, send } from '../../functions/core/builder.ts';
 import { rawMessage } from '../helpers/orders.ts';
-import { createWorld } from '../helpers/world.ts';
+import { createWorld, settle } from '../helpers/world.ts';
 
 /**
  * A sequential convoy that never ends by itself: an Open starts it for a key, then it takes every Line of that key,
@@ -87,5 +87,38 @@ describe('a convoy of many messages for one key', () => {
     await w.drain();
     expect(w.sendPort.sent.find((m) => m.messageType === 'Balance')!.body).toEqual({ total: 12, lines: 2 });
     expect(await w.store.deliveries(instanceId!)).toEqual([]);
+  });
+
+  it('reads on each wake-up the body of the message it takes, not those of the backlog (issue 22, path 7)', async () => {
+    // One Line per wake-up: each is followed by a pause, so the instance dehydrates and lists its inbox again.
+    const paced = orchestration('Paced', 1, [
+      receive('open', 'Open', { into: 'open', correlation: 'account' }),
+      loop('eachLine', (ctx) => ctx.vars.closed !== true, [
+        receiveCorrelated('takeLine', 'Line', { into: 'line', correlation: 'account' }),
+        code('add', (ctx) => { if ((ctx.message('line').body as { last?: boolean }).last) ctx.vars.closed = true; }),
+        delay('pause', { seconds: 1 }),
+      ]),
+      complete('done'),
+    ], { correlationSets: { account: { Open: (m) => (m.body as { account: string }).account, Line: (m) => (m.body as { account: string }).account } } });
+    const w = createWorld([paced]);
+    let bodies = 0;
+    const [deliveries, delivery] = [w.store.deliveries.bind(w.store), w.store.delivery?.bind(w.store)];
+    w.store.deliveries = async (id) => {
+      const inbox = await deliveries(id);
+      bodies += inbox.filter((m) => m.body !== undefined).length;
+      return inbox;
+    };
+    if (delivery) w.store.delivery = async (id, messageId) => { bodies++; return delivery(id, messageId); };
+    await w.receiver.receive([open('acc-9')]);
+    await settle(w, { timers: true });
+    // A backlog of 30 large Lines (8 KB each) waits before it takes the first.
+    const large = (n: number) => rawMessage({ account: 'acc-9', amount: n, last: n === 30, note: 'x'.repeat(8_000) }, { MessageType: 'Line' });
+    for (let n = 1; n <= 30; n++) await w.receiver.receive([large(n)]);
+    await settle(w, { timers: true });
+    const [instanceId] = w.store.items.keys();
+    expect((await w.store.load(instanceId!))!.status).toBe('completed');
+    // A body for each Line it took, twice at most (two hosts woken at once both read the Line, one commits): not the
+    // whole backlog on every wake-up (30 + 29 + ... = 465, and more with the races).
+    expect(bodies).toBeLessThanOrEqual(2 * 30);
   });
 });

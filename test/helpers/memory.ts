@@ -2,7 +2,7 @@ import { OwnershipLost } from '../../functions/core/errors.ts';
 import type { InstanceState, InstanceStatus, Lease, MessageResolution, SendEntry, SuspendedMessage } from '../../functions/core/instance.ts';
 import type { Clock, DueEntry, InstanceStore, InstanceSummary, SendPort, WorkItem, WorkQueue } from '../../functions/core/ports.ts';
 import { dueOf, dueOfClaim } from '../../functions/core/due.ts';
-import type { InboundMessage } from '../../functions/core/message.ts';
+import { LISTED_MESSAGE_BYTES, type InboundMessage, type InboxEntry } from '../../functions/core/message.ts';
 
 /** An in-memory MessageBox with the same conditions as the DynamoDB store. */
 export class MemoryInstanceStore implements InstanceStore {
@@ -184,8 +184,25 @@ export class MemoryInstanceStore implements InstanceStore {
     }
   }
 
-  async deliveries(instanceId: string): Promise<InboundMessage[]> {
-    return structuredClone(this.inboxes.get(instanceId) ?? []);
+  /** Messages read whole from inboxes (`delivery`, or a listing's small ones), for tests that count what a wake-up reads. */
+  bodiesRead = 0;
+
+  async deliveries(instanceId: string): Promise<InboxEntry[]> {
+    // As the DynamoDB store lists them: a large message without its body.
+    return structuredClone(this.inboxes.get(instanceId) ?? []).map((message) => {
+      if (JSON.stringify(message).length <= LISTED_MESSAGE_BYTES) {
+        this.bodiesRead++;
+        return message;
+      }
+      const { body: _left, ...head } = message;
+      return { ...head, bodyLeft: true as const };
+    });
+  }
+
+  async delivery(instanceId: string, messageId: string): Promise<InboundMessage | undefined> {
+    const message = this.inboxes.get(instanceId)?.find((m) => m.messageId === messageId);
+    if (message) this.bodiesRead++;
+    return message && structuredClone(message);
   }
 
   async putSuspendedMessage(message: SuspendedMessage): Promise<void> {

@@ -128,11 +128,18 @@ for (const target of targets) {
       const inbox = await item(`I#${waiting.instanceId}`, `MSG#${message.messageId}`);
       expect(inbox.message).toBeUndefined();
       expect(inbox.messageRef).toMatch(new RegExp(`^inbox/${waiting.instanceId}/${message.messageId}-[0-9a-f]{32}$`));
-      expect(await store.deliveries(waiting.instanceId)).toEqual([message]);
+      // Listed by its head, the body left where it is (issue 22, path 7: a wake-up reads the bodies it takes, not all
+      // that wait); read whole on its own.
+      const { body: _body, ...head } = message;
+      bucket.gets.length = 0;
+      expect(await store.deliveries(waiting.instanceId)).toEqual([{ ...head, bodyLeft: true }]);
+      expect(bucket.gets).toEqual([]);
+      expect(await store.delivery(waiting.instanceId, message.messageId)).toEqual(message);
+      expect(bucket.gets).toEqual([inbox.messageRef]);
       // Delivered again (SQS does, later): one item, the first copy's; the copy's own object is deleted, the first kept.
       bucket.puts.length = 0;
       await store.deliver(waiting.instanceId, { ...message, receivedAt: message.receivedAt + 1 });
-      expect(await store.deliveries(waiting.instanceId)).toEqual([message]);
+      expect(await store.delivery(waiting.instanceId, message.messageId)).toEqual(message);
       expect(bucket.puts).toHaveLength(1);
       expect(bucket.puts[0]).not.toBe(inbox.messageRef);
       expect(await exists(bucket.puts[0]!)).toBe(false);
