@@ -1,0 +1,458 @@
+import { parseWorkItem } from '../functions/adapters/SqsWorkQueue.ts';
+import { ProcessingHost } from '../functions/core/processing-host.ts';
+import { ReceiveHost } from '../functions/core/receive-host.ts';
+import { OrchestrationRegistry } from '../functions/core/registry.ts';
+import { sweep } from '../functions/core/sweeper.ts';
+import { track } from '../functions/core/tracking.ts';
+import { handleWorkItem } from '../functions/core/work-items.ts';
+import { MAX_CLOCK_SKEW_MS } from '../functions/core/ownership.ts';
+import type { SendEntry } from '../functions/core/instance.ts';
+import type { HistoryStore, SendPort, TimerScheduler, WorkItem, WorkQueue } from '../functions/core/ports.ts';
+import { MESSAGEBOX, OWNERSHIP, QUEUES } from '../infra/settings.ts';
+import { MemoryHistory } from '../test/helpers/memory-history.ts';
+import { Choices } from './choices.ts';
+import { SimMessageBox } from './message-box.ts';
+import { SimQueue } from './queue.ts';
+import { definitions, workload, type Ledger, type Workload } from './scenario.ts';
+import { START, Scheduler, type Actor, type Fault } from './scheduler.ts';
+import { Oracle, type Violation } from './oracle.ts';
+
+/** How a run is shaken: what may go wrong, how often. */
+export interface Weather {
+  /** Of the calls through a port, the share that fails (throttled, reply lost, retried twice, or the caller dies). */
+  readonly faultRate: number;
+  /** Of the events, the share that kills a host instance. */
+  readonly crashRate: number;
+  /** Of the receives, the share that also hands out a message another receive holds (SQS's at-least-once). */
+  readonly duplicateRate: number;
+  /** Of the runs of an exclusive step, the share that hang. */
+  readonly hangRate: number;
+}
+
+export const STORM: Weather = { faultRate: 0.05, crashRate: 0.01, duplicateRate: 0.02, hangRate: 0.2 };
+export const CALM: Weather = { faultRate: 0, crashRate: 0, duplicateRate: 0, hangRate: 0 };
+
+/** What a run did, and what it found wrong. */
+export interface RunReport {
+  readonly seed: number;
+  readonly events: number;
+  readonly violations: readonly Violation[];
+  readonly log: readonly string[];
+  readonly decisions: readonly number[];
+  readonly simulatedMs: number;
+}
+
+/** A host instance: its receive and processing hosts in one process, as a Lambda environment or a local process has. */
+interface HostInstance {
+  readonly name: string;
+  actor: Actor;
+  receiveHost: ReceiveHost;
+  processingHost: ProcessingHost;
+  batches: number;
+}
+
+const LEASE = { leaseMs: OWNERSHIP.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs };
+/** The time limit of a run (the host function's), as the runtime gives it. */
+const RUN_TIME_LIMIT_MS = 10_000;
+/** Past this, the storm ends: no more faults, crashes or hangs; the world must then settle by itself. */
+const STORM_MS = 60_000;
+/** A run that has not settled this long after the storm has something that never ends. */
+const SETTLE_WITHIN_MS = 3 * 86_400_000;
+const RETENTION_MS = MESSAGEBOX.finishedRetentionDays * 86_400_000;
+const SWEEP_EVERY_MS = 60_000;
+const HOSTS = 3;
+const BATCH = 10;
+
+/**
+ * One simulated run: the real receive host, processing hosts, retry policy, sweeper and tracking, on models of the
+ * MessageBox, the queues, the timer service and the history table, with every decision (which event comes next, which
+ * call fails, which process dies) drawn from one seed (or replayed from a list of decisions).
+ */
+export class World {
+  readonly scheduler: Scheduler;
+  readonly box: SimMessageBox;
+  readonly receiveQueue = new SimQueue('receive', { visibilityMs: 60_000, maxReceiveCount: QUEUES.receive.maxReceiveCount });
+  readonly workQueue = new SimQueue('work', { visibilityMs: 60_000, maxReceiveCount: QUEUES.work.maxReceiveCount });
+  readonly sendQueue = new SimQueue('send', { visibilityMs: 30_000, maxReceiveCount: 1_000 });
+  readonly history = new MemoryHistory();
+  readonly registry: OrchestrationRegistry;
+  readonly oracle: Oracle;
+  readonly hosts: HostInstance[] = [];
+  readonly workload: Workload;
+  readonly #choices: Choices;
+  readonly #weather: Weather;
+  readonly #system: Actor = { name: 'aws', dead: false, skewMs: 0 };
+  #tracked = 0;
+  #trackingAttempts = 0;
+  #lastSweep = START;
+  #clientIndex = 0;
+  #answered = new Set<string>();
+  #reusedSent = false;
+  #stormOver = false;
+  /** When an operator last acted (or the storm ended): the world must settle within SETTLE_WITHIN_MS of it. */
+  #healedAt = START + STORM_MS;
+  #ids = 0;
+  events = 0;
+
+  constructor(seed: number, weather: Weather = STORM, replay?: readonly number[], options: { blindAfterDeliver?: boolean } = {}) {
+    this.#choices = new Choices(seed, replay);
+    this.#weather = weather;
+    this.scheduler = new Scheduler(this.#choices, START);
+    this.box = new SimMessageBox(() => this.scheduler.now);
+    this.box.blindAfterDeliver = options.blindAfterDeliver === true;
+    const ledger: Ledger = {
+      charge: (instanceId, chargeId, token) => this.oracle.charge(instanceId, chargeId, token),
+      hang: (instanceId) => {
+        const hangs = !this.#stormOver && this.#choices.chance(this.#weather.hangRate);
+        if (hangs) this.scheduler.log.push(`${this.#time()} the exclusive step of ${short(instanceId)} hangs`);
+        return hangs;
+      },
+    };
+    this.registry = new OrchestrationRegistry(definitions(ledger));
+    this.oracle = new Oracle(this);
+    this.workload = workload(this.#choices, `s${seed}`);
+    for (let n = 1; n <= HOSTS; n++) this.hosts.push(this.#startHost(`host-${n}`));
+    this.scheduler.onCrash = (actor) => this.#restartLater(actor);
+  }
+
+  /** Runs until the world has settled after the storm (or it never does), checking as it goes. */
+  async run(maxEvents = 20_000): Promise<void> {
+    for (;;) {
+      const settleBy = this.#healedAt + SETTLE_WITHIN_MS;
+      if (!this.#stormOver && this.scheduler.now >= START + STORM_MS) this.#stormOver = true;
+      await this.scheduler.settle();
+      if (this.oracle.violations.length > 0) return;
+      if (this.events >= maxEvents || this.scheduler.now > settleBy) {
+        this.oracle.neverSettled(this.events >= maxEvents ? `still moving after ${this.events} events` : 'still moving three simulated days after the storm');
+        return;
+      }
+      const moved = await this.#step();
+      this.events++;
+      if (!moved) {
+        // Nothing can happen now: move time to the next thing that will, or stop when nothing will.
+        const next = this.#nextAt();
+        if (next === undefined) {
+          if (this.#stormOver) {
+            await this.#heal();
+            if (this.#nextAt() === undefined && this.#nothingInFlight()) {
+              this.oracle.settled();
+              return;
+            }
+            continue;
+          }
+          this.scheduler.now = START + STORM_MS;
+          continue;
+        }
+        this.scheduler.now = Math.max(this.scheduler.now + 1, next);
+      }
+    }
+  }
+
+  report(seed: number): RunReport {
+    return { seed, events: this.events, violations: this.oracle.violations, log: this.scheduler.log, decisions: this.#choices.taken, simulatedMs: this.scheduler.now - START };
+  }
+
+  /** One event, chosen among those that can happen now; false when none can. */
+  async #step(): Promise<boolean> {
+    const s = this.scheduler;
+    const storm = !this.#stormOver;
+    const options: (() => Promise<void> | void)[] = [];
+    // Calls in flight: completing one, in whatever order, is most of what happens.
+    for (let i = 0; i < s.calls.length; i++) {
+      const call = s.calls[i]!;
+      // Only a host instance's process dies at a call; the sweeper and tracking (Lambda invocations) fail and are retried.
+      options.push(() => s.complete(i, this.#fault(call.faultable && storm, this.hosts.some((h) => h.actor === call.actor))));
+    }
+    for (const timer of s.dueTimers()) options.push(() => { s.log.push(`${this.#time()} ${timer.actor.name} ${timer.label} fires`); s.fire(timer); });
+    for (const host of this.hosts) {
+      if (host.actor.dead || host.batches >= 2) continue;
+      if (this.receiveQueue.ready(s.now)) options.push(() => this.#receiveBatch(host));
+      if (this.workQueue.ready(s.now)) options.push(() => this.#workBatch(host));
+    }
+    const client = this.workload.sends[this.#clientIndex];
+    if (client && START + client.at <= s.now) options.push(() => this.#clientSend());
+    if (this.#answerable().length > 0) options.push(() => this.#answer());
+    if (this.#tracked < this.box.stream.length && !this.#trackingBusy) options.push(() => this.#track());
+    if (s.now - this.#lastSweep >= SWEEP_EVERY_MS && !this.#sweeping) options.push(() => this.#sweep());
+    if (this.box.expired(s.now, RETENTION_MS).length > 0) options.push(() => this.#expire());
+    if (options.length === 0) return false;
+    // Now and then, time passes instead (a slow call, a pause), and, in the storm, a host instance dies.
+    if (storm && this.#choices.chance(this.#weather.crashRate)) {
+      const live = this.hosts.filter((h) => !h.actor.dead);
+      if (live.length > 0) {
+        const victim = this.#choices.one(live);
+        s.log.push(`${this.#time()} ${victim.name} killed`);
+        s.kill(victim.actor, 'killed');
+        return true;
+      }
+    }
+    // A pause of everything (a slow network, a stalled machine): timers come late. Only in the storm: after it, time
+    // moves only to the next thing due, so a heartbeat that runs keeps its lease.
+    if (storm && this.#choices.chance(0.05)) {
+      const ms = this.#choices.one([1, 10, 100, 1_000, 5_000, 15_000]);
+      s.now += ms;
+      s.log.push(`${this.#time()} ${ms} ms pass`);
+      return true;
+    }
+    await options[this.#choices.pick(options.length)]!();
+    return true;
+  }
+
+  #fault(faultable: boolean, mortal: boolean): Fault {
+    if (!faultable || !this.#choices.chance(this.#weather.faultRate)) return 'none';
+    return this.#choices.one<Fault>(mortal ? ['throttled', 'lost', 'retried', 'crash'] : ['throttled', 'lost', 'retried']);
+  }
+
+  #startHost(name: string, restarts = 0): HostInstance {
+    // Clocks off by up to the skew leases tolerate, and one beyond it (it may take over early: refused work, never a double commit).
+    const skewMs = name === 'host-3' ? 2 * MAX_CLOCK_SKEW_MS : this.#choices.between(0, MAX_CLOCK_SKEW_MS) * (name === 'host-2' ? -1 : 1);
+    const actor: Actor = { name: restarts === 0 ? name : `${name}#${restarts}`, dead: false, skewMs };
+    const clock = this.scheduler.clockOf(actor);
+    const store = this.box.portFor(actor, this.scheduler);
+    const workQueue = this.#workQueuePort(actor);
+    const receiveHost = new ReceiveHost({ registry: this.registry, store, workQueue, clock, source: 'receive' });
+    const processingHost = new ProcessingHost({
+      registry: this.registry, store, sendPort: this.#sendPort(actor), workQueue, timers: this.#timers(actor), clock, lease: LEASE, hostId: name,
+      runTimeLimitMs: RUN_TIME_LIMIT_MS, newId: () => `${actor.name}-${++this.#ids}`,
+    });
+    return { name, actor, receiveHost, processingHost, batches: 0 };
+  }
+
+  #restartLater(actor: Actor): void {
+    const host = this.hosts.find((h) => h.actor === actor);
+    if (!host) return;
+    host.batches = 0;
+    // The service manager (or Lambda) starts another process a while later.
+    this.scheduler.after(this.#system, this.#choices.between(100, 3_000), `restart ${host.name}`, () => {
+      const restarted = this.#startHost(host.name, (Number(actor.name.split('#')[1] ?? 0)) + 1);
+      Object.assign(host, { actor: restarted.actor, receiveHost: restarted.receiveHost, processingHost: restarted.processingHost, batches: 0 });
+      this.scheduler.log.push(`${this.#time()} ${restarted.actor.name} started`);
+    });
+  }
+
+  #workQueuePort(actor: Actor): WorkQueue {
+    return {
+      enqueue: (items) => this.scheduler.call(actor, `work.enqueue ${items.map((i) => `${short(i.instanceId)}:${i.reason}`).join(',')}`, async () => {
+        for (const item of items) {
+          const { delaySeconds, ...rest } = item;
+          this.workQueue.send(this.scheduler.now, JSON.stringify(rest), {}, (delaySeconds ?? 0) * 1000);
+        }
+      }),
+    };
+  }
+
+  #sendPort(actor: Actor): SendPort {
+    return {
+      dispatch: (entries: readonly SendEntry[]) => this.scheduler.call(actor, `send ${entries.map((e) => e.messageType).join(',')}`, async () => {
+        for (const entry of entries) {
+          this.oracle.sent(entry);
+          this.sendQueue.send(this.scheduler.now, JSON.stringify(entry.body), { MessageType: entry.messageType, MessageId: entry.messageId });
+        }
+      }),
+    };
+  }
+
+  /** Step Functions' timer: when due, it puts the instance's work item on the queue (once per timer id). */
+  readonly #armed = new Set<string>();
+  #timers(actor: Actor): TimerScheduler {
+    return {
+      schedule: (timer) => this.scheduler.call(actor, `timers.schedule ${short(timer.instanceId)}`, async () => {
+        if (this.#armed.has(timer.timerId)) return;
+        this.#armed.add(timer.timerId);
+        this.scheduler.after(this.#system, timer.dueAt - this.scheduler.now, 'timer', () => {
+          this.workQueue.send(this.scheduler.now, JSON.stringify({ instanceId: timer.instanceId, reason: 'timer' }));
+        });
+      }),
+    };
+  }
+
+  async #receiveBatch(host: HostInstance): Promise<void> {
+    const got = this.receiveQueue.receive(this.scheduler.now, BATCH, this.#choices, this.#stormOver ? 0 : this.#weather.duplicateRate);
+    if (got.length === 0) return;
+    this.scheduler.log.push(`${this.#time()} ${host.actor.name} receives ${got.map((g) => `${g.message.messageId}(${g.message.receiveCount})`).join(' ')}`);
+    const actor = host.actor;
+    host.batches++;
+    void host.receiveHost.receive(got.map(({ message }) => ({ messageId: message.messageId, body: message.body, attributes: message.attributes, receiveCount: message.receiveCount })))
+      .then(async ({ outcomes }) => {
+        await Promise.all(outcomes.map((o) => this.scheduler.call(actor, `receive.delete ${o.messageId}`, async () => this.receiveQueue.delete(o.messageId)).catch(() => undefined)));
+      })
+      .catch(() => undefined)
+      .finally(() => { if (host.actor === actor) host.batches--; });
+  }
+
+  async #workBatch(host: HostInstance): Promise<void> {
+    const got = this.workQueue.receive(this.scheduler.now, BATCH, this.#choices, this.#stormOver ? 0 : this.#weather.duplicateRate);
+    if (got.length === 0) return;
+    this.scheduler.log.push(`${this.#time()} ${host.actor.name} takes ${got.map((g) => `${short(JSON.parse(g.message.body).instanceId)}:${JSON.parse(g.message.body).reason}(${g.message.receiveCount})`).join(' ')}`);
+    const actor = host.actor;
+    const processingHost = host.processingHost;
+    const workQueue = this.#workQueuePort(actor);
+    host.batches++;
+    // As a Lambda invocation would, the batch ends at its time limit whatever still runs (its work items come back).
+    let ended = false;
+    const end = () => { if (!ended && host.actor === actor) host.batches--; ended = true; };
+    this.scheduler.after(actor, RUN_TIME_LIMIT_MS, 'batch time limit', end);
+    void Promise.all(got.map(async ({ message }) => {
+      let item: WorkItem;
+      try {
+        item = parseWorkItem(message.body);
+      } catch {
+        return;
+      }
+      const handled = await handleWorkItem(processingHost, item, { receiveCount: message.receiveCount }, { workQueue, suspendAtReceive: QUEUES.work.maxReceiveCount - 1 }).catch(() => ({ ack: false as const }));
+      if (handled.ack) await this.scheduler.call(actor, `work.delete ${short(item.instanceId)}`, async () => this.workQueue.delete(message.messageId)).catch(() => undefined);
+    })).finally(end);
+  }
+
+  #clientSend(): void {
+    const send = this.workload.sends[this.#clientIndex++]!;
+    const id = this.receiveQueue.send(this.scheduler.now, send.body, { MessageType: send.type });
+    this.scheduler.log.push(`${this.#time()} client sends ${send.type} ${id} ${send.body.slice(0, 60)}`);
+  }
+
+  /** ApprovalRequests a person will answer now. */
+  #answerable(): string[] {
+    const out: string[] = [];
+    for (const [, m] of this.sendQueue.sent) {
+      if (m.attributes.MessageType !== 'ApprovalRequest') continue;
+      const { orderId } = JSON.parse(m.body) as { orderId: string };
+      const answer = this.workload.answers.get(orderId);
+      if (!answer || this.#answered.has(orderId) || m.at + answer.afterMs > this.scheduler.now) continue;
+      out.push(orderId);
+    }
+    return out;
+  }
+
+  #answer(): void {
+    const orderId = this.#answerable()[0]!;
+    this.#answered.add(orderId);
+    const answer = this.workload.answers.get(orderId)!;
+    const id = this.receiveQueue.send(this.scheduler.now, JSON.stringify({ orderId, approved: answer.approved }), { MessageType: 'Approval' });
+    this.scheduler.log.push(`${this.#time()} person answers ${orderId} ${answer.approved ? 'yes' : 'no'} (${id})`);
+  }
+
+  /** The tracking function: the stream's records in order, each retried up to five times, then given up (history lost). */
+  #trackingBusy = false;
+  #track(): void {
+    const { change, origin } = this.box.stream[this.#tracked]!;
+    this.#trackingBusy = true;
+    const history: HistoryStore = this.history;
+    // Started, not awaited: its call completes as a later event, like every other.
+    void this.scheduler.call(this.#tracking, `track ${change.kind} ${origin}`, () => history.record(track(change), origin), !this.#stormOver)
+      .then(() => {
+        this.#tracked++;
+        this.#trackingAttempts = 0;
+      }, () => {
+        if (++this.#trackingAttempts <= 5) return;
+        this.oracle.historyLost(origin, change);
+        this.#tracked++;
+        this.#trackingAttempts = 0;
+      })
+      .finally(() => { this.#trackingBusy = false; });
+  }
+  readonly #tracking: Actor = { name: 'tracking', dead: false, skewMs: 0 };
+
+  #sweeping = false;
+  readonly #sweeper: Actor = { name: 'sweeper', dead: false, skewMs: 0 };
+  #sweep(): void {
+    this.#lastSweep = this.scheduler.now;
+    this.#sweeping = true;
+    this.scheduler.log.push(`${this.#time()} sweeper wakes`);
+    const store = this.box.portFor(this.#sweeper, this.scheduler);
+    void sweep({ store, workQueue: this.#workQueuePort(this.#sweeper), clock: this.scheduler.clockOf(this.#sweeper) }, { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: LEASE })
+      .catch(() => undefined)
+      .finally(() => { this.#sweeping = false; });
+  }
+
+  #expire(): void {
+    const expired = this.box.expired(this.scheduler.now, RETENTION_MS);
+    const id = this.#choices.one(expired);
+    this.scheduler.log.push(`${this.#time()} TTL deletes ${short(id)}`);
+    this.box.inner.items.delete(id);
+  }
+
+  /**
+   * After the storm, when nothing else will happen: what an operator does (redrive the dead-letter queues, resume the
+   * suspended instances, discard the suspended messages, each once, said in the log) and, once, an order placed again
+   * under an id whose instance has expired. Then the world runs on.
+   */
+  readonly #resumed = new Map<string, number>();
+  async #heal(): Promise<void> {
+    const s = this.scheduler;
+    this.#healedAt = Math.max(this.#healedAt, s.now);
+    const redriven = this.receiveQueue.redrive(s.now) + this.workQueue.redrive(s.now);
+    if (redriven > 0) s.log.push(`${this.#time()} operator redrives ${redriven} dead letter(s)`);
+    const operator: Actor = { name: 'operator', dead: false, skewMs: 0 };
+    const host = new ProcessingHost({
+      registry: this.registry, store: this.box.portFor(operator, s, false), sendPort: this.#sendPort(operator), workQueue: this.#workQueuePort(operator),
+      timers: this.#timers(operator), clock: s.clockOf(operator), lease: LEASE, hostId: 'operator', newId: () => `operator-${++this.#ids}`,
+    });
+    for (const state of this.box.states().filter((st) => st.status === 'suspended')) {
+      const times = this.#resumed.get(state.instanceId) ?? 0;
+      if (times >= 3) continue;
+      this.#resumed.set(state.instanceId, times + 1);
+      s.log.push(`${this.#time()} operator resumes ${short(state.instanceId)} (${state.error?.reason.slice(0, 80)})`);
+      await this.#drive(host.resume(state.instanceId).catch(() => undefined));
+    }
+    for (const message of this.box.inner.suspended.values()) {
+      if (message.resolution) continue;
+      s.log.push(`${this.#time()} operator discards ${message.messageId} (${message.reason.slice(0, 80)})`);
+      await this.#drive(this.box.portFor(operator, s, false).resolveSuspendedMessage(message.messageId, { kind: 'discarded', by: 'operator', at: s.now, reason: 'seen' }));
+    }
+    if (!this.#reusedSent && this.workload.reused.length > 0) {
+      this.#reusedSent = true;
+      s.now += RETENTION_MS + 86_400_000;
+      s.log.push(`${this.#time()} ${MESSAGEBOX.finishedRetentionDays + 1} days later`);
+      this.#healedAt = s.now;
+      for (const orderId of this.workload.reused) {
+        const body = JSON.stringify({ orderId, customerId: 'again', lines: [{ sku: 'A', qty: 2, unitPrice: 3 }] });
+        const id = this.receiveQueue.send(s.now, body, { MessageType: 'Order' });
+        s.log.push(`${this.#time()} client sends Order ${id} again for ${orderId}`);
+      }
+    }
+  }
+
+  /** Runs an operator's action to its end, completing its calls in order. */
+  async #drive(action: Promise<unknown>): Promise<void> {
+    let done = false;
+    void action.finally(() => { done = true; });
+    for (let i = 0; i < 1_000 && !done; i++) {
+      await this.scheduler.settle();
+      const at = this.scheduler.calls.findIndex((c) => c.actor.name === 'operator');
+      if (at < 0) break;
+      await this.scheduler.complete(at, 'none');
+    }
+  }
+
+  #nothingInFlight(): boolean {
+    return this.scheduler.calls.length === 0 && this.hosts.every((h) => h.batches === 0) && this.#tracked >= this.box.stream.length;
+  }
+
+  /** When something will next happen by itself (a timer, a message becoming visible, a client, a sweep), if anything will. */
+  #nextAt(): number | undefined {
+    const s = this.scheduler;
+    const times = [s.nextTimerAt(), this.receiveQueue.nextVisibleAt(), this.workQueue.nextVisibleAt()];
+    const client = this.workload.sends[this.#clientIndex];
+    if (client) times.push(START + client.at);
+    for (const [, m] of this.sendQueue.sent) {
+      if (m.attributes.MessageType !== 'ApprovalRequest') continue;
+      const { orderId } = JSON.parse(m.body) as { orderId: string };
+      const answer = this.workload.answers.get(orderId);
+      if (answer && !this.#answered.has(orderId)) times.push(m.at + answer.afterMs);
+    }
+    // Expiries are looked at when the world is otherwise still: only those already due.
+    const known = times.filter((t): t is number => t !== undefined);
+    // The sweeper runs while anything is still unfinished (a lost wake-up is what it is for).
+    if (this.box.states().some((st) => st.status === 'running' || st.status === 'waiting')) known.push(this.#lastSweep + SWEEP_EVERY_MS);
+    return known.length === 0 ? undefined : Math.min(...known);
+  }
+
+  #time(): string {
+    return `t+${((this.scheduler.now - START) / 1000).toFixed(3)}s`;
+  }
+}
+
+/** An id short enough for a trace line. */
+export function short(id: string): string {
+  return id.length > 14 ? `${id.slice(0, 8)}${id.includes('~') ? id.slice(id.indexOf('~')) : ''}` : id;
+}
