@@ -58,17 +58,20 @@ export class ClaimCheck extends Construct {
 }
 
 /**
- * `actions` on every object of `bucket` (their keys are ids known only at run time), and ListBucket on the bucket
- * itself, without which S3 answers a read of a missing object with AccessDenied instead of NoSuchKey. cdk-nag's
- * finding on the objects' wildcard is acknowledged for this bucket only.
+ * `actions` on the objects of `bucket` under each of `prefixes` (their keys are ids known only at run time), and
+ * ListBucket on the bucket itself, without which S3 answers a read of a missing object with AccessDenied instead of
+ * NoSuchKey. cdk-nag's finding on each prefix's wildcard is acknowledged for these objects only.
  */
-export function grantObjects(role: IGrantable & Construct, bucket: IBucket, actions: readonly string[]): void {
-  role.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...actions], resources: [bucket.arnForObjects('*')] }));
+export function grantObjects(role: IGrantable & Construct, bucket: IBucket, actions: readonly string[], prefixes: readonly string[] = ['']): void {
+  const objects = prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`));
+  role.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...actions], resources: objects }));
   role.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
-  Validations.of(role).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::${nagName(Stack.of(role).resolve(bucket.arnForObjects('*')))}]`,
-    reason: 'Objects are named by instance and message ids, known only at run time: the grant is this bucket\'s objects, and only the object actions the function needs.',
-  });
+  for (const arn of objects) {
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagName(Stack.of(role).resolve(arn))}]`,
+      reason: 'Objects are named by instance and message ids, known only at run time: the grant is this bucket\'s objects under one prefix, and only the object actions the function needs there.',
+    });
+  }
 }
 
 /** A resolved CloudFormation value as cdk-nag names it in a finding: a reference as <Name>, an attribute as <Id.Attr>. */
