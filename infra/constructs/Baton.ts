@@ -128,7 +128,7 @@ export class Baton extends Construct {
     // Least privilege, by what each host does to the MessageBox (see functions/core/ports.ts).
     this.receiveHost = new HostFunction(this, 'ReceiveHost', { ...code(entries.receiveHost), source: this.receiveQueue.queue });
     this.messageBox.grant(this.receiveHost.role, 'create');
-    this.claimCheck.grant(this.receiveHost.role, 'host');
+    this.claimCheck.grant(this.receiveHost.role, 'receive');
     this.workQueue.queue.grantSendMessages(this.receiveHost.fn);
 
     const placement = props.placement ?? 'regional';
@@ -145,7 +145,7 @@ export class Baton extends Construct {
     });
     for (const instance of this.processingHost.instances) {
       this.timers.grantStart(instance.role);
-      this.claimCheck.grant(instance.role, 'host');
+      this.claimCheck.grant(instance.role, 'process');
     }
 
     this.sweeper = new HostFunction(this, 'Sweeper', { ...code(entries.sweeper), timeoutSeconds: 60 });
@@ -193,7 +193,7 @@ export class Baton extends Construct {
   readExtendedPayloadsFrom(bucket: IBucket, options: { readonly prefix?: string } = {}): void {
     if (bucket === this.claimCheck.bucket) throw new Error(`Baton: readExtendedPayloadsFrom is for senders' buckets; Baton's own bucket is read only under ${CLAIM_CHECK.inboundPrefix}, already`);
     const prefix = options.prefix ?? '';
-    grantObjects(this.receiveHost.role, bucket, ['s3:GetObject'], [prefix]);
+    grantObjects(this.receiveHost.role, bucket, { 's3:GetObject': [prefix] });
     // The receive host learns the allow-list from its configuration (functions/handlers/config.ts).
     this.#extendedPayloadSources.push(prefix ? `${bucket.bucketName}/${prefix}` : bucket.bucketName);
     this.receiveHost.fn.addEnvironment('BATON_EXTENDED_PAYLOAD_BUCKETS', this.#extendedPayloadSources.join(','));
