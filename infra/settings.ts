@@ -43,6 +43,10 @@ export const HISTORY = {
 
 /** The claim check's bucket (functions/adapters/claim-check.ts, infra/constructs/ClaimCheck.ts). */
 export const CLAIM_CHECK = {
+  /** Instances' states, inbox messages and suspended bodies: each lives as long as the item that refers to it. */
+  statePrefix: 'state/',
+  inboxPrefix: 'inbox/',
+  suspendedPrefix: 'suspended/',
   /** Bodies sent out as extended-client pointers, left for their consumers (the extended clients do the same). */
   outboundPrefix: 'outbound/',
   /** SQS keeps a message 14 days at most: no pointer outlives that. */

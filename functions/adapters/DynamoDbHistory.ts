@@ -1,6 +1,6 @@
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HistoryPage, HistoryStore } from '../core/ports.ts';
-import type { Tracked, TrackedEvent } from '../core/tracking.ts';
+import { fitEvent, type Tracked, type TrackedEvent } from '../core/tracking.ts';
 import { HISTORY } from '../../infra/settings.ts';
 
 /*
@@ -160,12 +160,16 @@ function eventsOf(subject: string, item: Record<string, any>): TrackedEvent[] {
   return [event as TrackedEvent];
 }
 
-/** A change's events by subject, in order, each subject's cut into items of ITEM_BUDGET_BYTES at most. */
+/**
+ * A change's events by subject, in order, each subject's cut into items of ITEM_BUDGET_BYTES at most (as UTF-8 JSON,
+ * more than DynamoDB counts of the same values): an event larger than that alone has its text cut to fit (fitEvent),
+ * so no item passes DynamoDB's 400 KB and fails its write on every retry.
+ */
 function eventsBySubject(events: readonly TrackedEvent[]): Map<string, Omit<TrackedEvent, 'subject'>[][]> {
   const bySubject = new Map<string, { chunks: Omit<TrackedEvent, 'subject'>[][]; bytes: number }>();
   for (const { subject, ...event } of events) {
-    const own = stripUndefined(event);
-    const bytes = JSON.stringify(own).length;
+    const own = fitEvent(stripUndefined(event), ITEM_BUDGET_BYTES);
+    const bytes = Buffer.byteLength(JSON.stringify(own), 'utf8');
     const entry = bySubject.get(subject) ?? { chunks: [[]], bytes: 0 };
     if (entry.bytes + bytes > ITEM_BUDGET_BYTES && entry.chunks.at(-1)!.length > 0) {
       entry.chunks.push([]);

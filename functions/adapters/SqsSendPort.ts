@@ -7,6 +7,7 @@ import { SIZE_ATTRIBUTE, pointerBody } from './extended-client.ts';
 import { TRACE_ATTRIBUTE } from '../core/trace.ts';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { traceparentOf, tracer } from './tracing.ts';
+import { CLAIM_CHECK } from '../../infra/settings.ts';
 
 /** Outbound bodies over `fromBytes` (with their attributes, as the extended clients count) go to `bucket` as pointers. */
 export interface OutboundOffload {
@@ -16,7 +17,7 @@ export interface OutboundOffload {
 }
 
 /** Under `outbound/`, by the message's id: a re-dispatch after a crash rewrites the same object. */
-export const outboundKey = (messageId: string) => `outbound/${encodeURIComponent(messageId)}`;
+export const outboundKey = (messageId: string) => `${CLAIM_CHECK.outboundPrefix}${encodeURIComponent(messageId)}`;
 
 /**
  * Send ports on SQS: each logical port name maps to a queue URL. Every message carries a deterministic

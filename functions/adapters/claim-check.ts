@@ -15,6 +15,7 @@
  * condition deletes its own, unless the item that won refers to the same key.
  */
 import { createHash } from 'node:crypto';
+import { CLAIM_CHECK } from '../../infra/settings.ts';
 
 export interface PayloadStore {
   /** Writes (or rewrites, with the same bytes) one object. */
@@ -43,10 +44,11 @@ export class PayloadMissing extends Error {
   }
 }
 
+/** Each kind under its own prefix: the functions are granted each only the prefixes they use (ClaimCheck.ts). */
 export const payloadKeys = {
-  state: (instanceId: string, revision: number, bytes: Uint8Array) => `state/${safe(instanceId)}/${revision}-${digest(bytes)}`,
-  inbox: (instanceId: string, messageId: string, bytes: Uint8Array) => `inbox/${safe(instanceId)}/${safe(messageId)}-${digest(bytes)}`,
-  suspended: (messageId: string, bytes: Uint8Array) => `suspended/${safe(messageId)}-${digest(bytes)}`,
+  state: (instanceId: string, revision: number, bytes: Uint8Array) => `${CLAIM_CHECK.statePrefix}${safe(instanceId)}/${revision}-${digest(bytes)}`,
+  inbox: (instanceId: string, messageId: string, bytes: Uint8Array) => `${CLAIM_CHECK.inboxPrefix}${safe(instanceId)}/${safe(messageId)}-${digest(bytes)}`,
+  suspended: (messageId: string, bytes: Uint8Array) => `${CLAIM_CHECK.suspendedPrefix}${safe(messageId)}-${digest(bytes)}`,
 };
 
 /** The item attributes that hold a claim check's key, by the attribute whose value they stand for. */

@@ -24,6 +24,30 @@ export interface S3Pointer {
   readonly key: string;
 }
 
+/**
+ * Where the receive host follows pointers: a bucket, or only its keys under `prefix`. A pointer names any object the
+ * sender likes, and the receive host reads it with its own permissions: followed anywhere, a sender could have
+ * another party's body (an instance's state, a message sent out, another sender's upload) taken as its own message.
+ */
+export interface PointerSource {
+  readonly bucket: string;
+  readonly prefix?: string;
+}
+
+/**
+ * Whether `pointer` names an object of one of `sources`. A key with a `.` or `..` segment is never within a
+ * prefix: S3 keeps such keys as they are, but a proxy or an emulator on the way may resolve them to another key.
+ */
+export function isWithin(pointer: S3Pointer, sources: readonly PointerSource[]): boolean {
+  if (pointer.key.split('/').some((segment) => segment === '.' || segment === '..')) return false;
+  return sources.some((source) => source.bucket === pointer.bucket && pointer.key.startsWith(source.prefix ?? ''));
+}
+
+/** `bucket` or `bucket/prefix`, as configuration names a source and a reason shows it. */
+export function describeSource(source: PointerSource): string {
+  return source.prefix ? `${source.bucket}/${source.prefix}` : source.bucket;
+}
+
 /** Whether a message says its body was offloaded (by the size attribute, as the libraries decide). */
 export function isOffloaded(attributes: Readonly<Record<string, unknown>>): boolean {
   return SIZE_ATTRIBUTE in attributes || LEGACY_SIZE_ATTRIBUTE in attributes;

@@ -1,6 +1,6 @@
 import { END, DEFAULT_RETRY, type CompiledOrchestration, type DelayShape, type MessageSchemas, type ProgramShape, type ReceiveShape } from './definition.ts';
 import type { StepContext } from './context.ts';
-import { StepFailed, describeError } from './errors.ts';
+import { StepFailed, boundReason, describeError } from './errors.ts';
 import { activationInstanceId, branchInstanceId, convoyInstanceId, outboundMessageId } from './ids.ts';
 import {
   InstanceStatus,
@@ -173,7 +173,9 @@ export async function run(
    * A step failed (past its retries) or threw. The innermost enclosing scope with an error handler takes
    * over; with none, the instance is suspended with the reason. Returns the result to return, if any.
    */
-  const fail = (reason: string, shapeId: string): RunResult | undefined => {
+  const fail = (text: string, shapeId: string): RunResult | undefined => {
+    // An exception's message may be of any size: what the instance keeps of it (lastError, its error) is bounded.
+    const reason = boundReason(text);
     const scopes = thread.scopes ?? [];
     for (let i = scopes.length - 1; i >= 0; i--) {
       const handler = orchestration.branchEntry.get(scopes[i]!)?.get('onError');
@@ -303,6 +305,7 @@ export async function run(
       forks,
       updatedAt: options.now(),
       ...extra,
+      ...(extra.error ? { error: { ...extra.error, reason: boundReason(extra.error.reason) } } : {}),
     },
   });
 

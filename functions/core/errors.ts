@@ -71,6 +71,27 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
+/**
+ * The most characters a reason keeps where it is stored (a suspended or terminated instance, a suspended message) and
+ * tracked: enough for an error and its context, or a schema's issues (MAX_ISSUES of them). A reason is text from
+ * outside (an exception's message, a message type, a correlation value): unbounded, it would not fit the item that
+ * keeps it, nor the history's (DynamoDB takes 400 KB an item), and the write would fail every retry.
+ */
+export const MAX_REASON_CHARS = 4_096;
+
+/**
+ * A reason as it is kept: itself up to `max` characters; a longer one cut, saying so and how long it was (the whole
+ * text may still go to the logs). Cutting again changes nothing.
+ */
+export function boundReason(reason: string, max: number = MAX_REASON_CHARS): string {
+  if (reason.length <= max) return reason;
+  const note = ` … [cut: ${reason.length} characters in all]`;
+  let head = reason.slice(0, Math.max(0, max - note.length));
+  // Never half of a surrogate pair: the rest would not be valid UTF-8.
+  if (/[\uD800-\uDBFF]$/.test(head)) head = head.slice(0, -1);
+  return head + note;
+}
+
 export class InstanceNotFound extends BatonError {
   constructor(instanceId: string) {
     super(`no instance ${instanceId} in the MessageBox`);

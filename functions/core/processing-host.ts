@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { activateOrDeliver, NoTaker } from './activation.ts';
 import { atJoin, FORKED_BRANCHES_KEPT_MS, JOIN_CHECK, nextJoinCheck, timerDueOf } from './due.ts';
 import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
-import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, UnknownOrchestration, describeError } from './errors.ts';
+import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, UnknownOrchestration, boundReason, describeError } from './errors.ts';
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type JoinEntry, type Lease, type OutboxEntry } from './instance.ts';
 import { takeoverBefore, tooShortForExclusiveStep, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
 import { MAX_DELAY_SECONDS, MAX_HINT_BYTES, traced, workItem, type Clock, type IdSource, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
@@ -476,7 +476,7 @@ export class ProcessingHost {
     // Forks its last commit made but never dispatched (a suspended instance whose branch creation kept failing) are
     // dropped: kept, a later redelivery would create and run branches for an orchestration that is over.
     const kept = state.outbox.filter((e) => e.kind !== 'fork');
-    const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: `terminated: ${reason}`, at: now }, outbox: [...kept, ...wake, ...retire], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: this.#newId() };
+    const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: boundReason(`terminated: ${reason}`), at: now }, outbox: [...kept, ...wake, ...retire], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: this.#newId() };
     await this.#commit(next, state.revision, takeoverBefore(now, lease));
     if (wake.length + retire.length > 0) await this.#dispatch([...wake, ...retire], next);
     await this.#keepUnread(next, orchestration);
@@ -517,7 +517,7 @@ export class ProcessingHost {
           if (!(error instanceof InvalidMessage)) throw error;
           // The started orchestration would not take it (no correlation value, its convoy ended): keep it, visible.
           await store.putSuspendedMessage({
-            messageId: entry.messageId, reason: describeError(error), body: JSON.stringify(entry.body) ?? 'null',
+            messageId: entry.messageId, reason: boundReason(describeError(error)), body: JSON.stringify(entry.body) ?? 'null',
             attributes: { MessageType: message.messageType }, receivedAt: clock.now(), source: `start by ${entry.instanceId}`,
           });
           if (error instanceof NoTaker && error.copy) await store.discard(error.copy.instanceId, [error.copy.messageId]);
@@ -593,7 +593,7 @@ export class ProcessingHost {
     const next: InstanceState = {
       ...state,
       status: InstanceStatus.Suspended,
-      error: { reason, at: now },
+      error: { reason: boundReason(reason), at: now },
       suspendedFrom: finished ? { status: state.status, error: state.error } : undefined,
       revision: state.revision + 1,
       lease: undefined,

@@ -1,6 +1,6 @@
 import { activateOrDeliver, deliverTo, NoTaker, refusal, took } from './activation.ts';
 import { correlationValue } from './engine.ts';
-import { BatonError, InvalidMessage, RoutingFailure, describeError } from './errors.ts';
+import { BatonError, InvalidMessage, RoutingFailure, boundReason, describeError } from './errors.ts';
 import { convoyInstanceId } from './ids.ts';
 import { parseInbound, type InboundMessage, type RawMessage } from './message.ts';
 import { conform, describeIssues, type SchemaIssue } from './schema.ts';
@@ -170,7 +170,7 @@ export class ReceiveHost {
         // Taken by some, not by all: those that took it go on, and what the others did not take is kept, visible.
         await store.putSuspendedMessage({
           messageId: raw.messageId,
-          reason: `delivered to ${instanceIds.join(', ')}; not taken by the rest: ${refused.map((r) => r.message).join('; ')}`,
+          reason: boundReason(`delivered to ${instanceIds.join(', ')}; not taken by the rest: ${refused.map((r) => r.message).join('; ')}`),
           body: raw.body,
           attributes: raw.attributes,
           receivedAt: now,
@@ -184,7 +184,9 @@ export class ReceiveHost {
       const truncated = Buffer.byteLength(raw.body, 'utf8') > this.#deps.maxBodyBytes;
       await store.putSuspendedMessage({
         messageId: raw.messageId,
-        reason: describeError(error) + (truncated ? ' (body truncated here; the original is in the receive DLQ)' : ''),
+        // The reason is bounded where it is kept (the outcome's, logged, is whole): a message type, a correlation value
+        // or a pointer's key comes from the sender, of any size.
+        reason: boundReason(describeError(error)) + (truncated ? ' (body truncated here; the original is in the receive DLQ)' : ''),
         ...(error instanceof SchemaMismatch ? { issues: error.issues } : {}),
         body: truncated ? raw.body.slice(0, Math.min(this.#deps.maxBodyBytes, MAX_STORED_BODY_BYTES) / 4) : raw.body,
         attributes: raw.attributes,

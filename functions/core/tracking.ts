@@ -70,6 +70,8 @@ export interface TrackedEvent {
   readonly related?: string;
   /** What a person reads: a reason, what it waits for, which host it took over from. */
   readonly detail?: string;
+  /** Some of its text was cut to fit the history (see `fitEvent`); each field cut says from how many bytes. */
+  readonly cut?: true;
 }
 
 /** A way into the message flow: `value:<correlation value>`, `message:<message id>` or `instance:<id>`. */
@@ -93,6 +95,49 @@ export const activatedKey = (at: number) => `activated:${hourOf(at)}`;
 export const endedKey = (status: string, at: number) => `ended:${status}:${hourOf(at)}`;
 export function hourOf(at: number): string {
   return new Date(at).toISOString().slice(0, 13);
+}
+
+/** The fields of an event that hold text from outside (a reason, a message's type or ids, an operator's name). */
+const TEXT_FIELDS = ['detail', 'messageType', 'messageId', 'correlationId', 'host', 'port', 'related', 'shape', 'fromShape'] as const;
+/** A field is never cut below this: what is left still says what it was. */
+const KEPT_BYTES = 256;
+
+/**
+ * The event, fitting in `maxBytes` as UTF-8 JSON: one larger (a reason of megabytes written by an earlier version, a
+ * message type of 200 KB) has its longest text fields cut, each saying from how many bytes, and is marked `cut`. A
+ * single event is never split, and one too large for the history's item would fail its write on every retry: the
+ * change's whole history lost, and the claim-checked objects its batch let go of never deleted.
+ */
+export function fitEvent<E extends Partial<TrackedEvent>>(event: E, maxBytes: number): E {
+  if (jsonBytes(event) <= maxBytes) return event;
+  let fitted: Record<string, unknown> = { ...event, cut: true };
+  const done = new Set<string>();
+  for (let excess = jsonBytes(fitted) - maxBytes; excess > 0; excess = jsonBytes(fitted) - maxBytes) {
+    // The longest field not cut yet: one cut takes all it can from a field (a byte less of text is a byte less of JSON).
+    const field = TEXT_FIELDS.filter((f) => !done.has(f) && typeof fitted[f] === 'string' && utf8Bytes(fitted[f] as string) > KEPT_BYTES)
+      .sort((a, b) => utf8Bytes(fitted[b] as string) - utf8Bytes(fitted[a] as string))[0];
+    if (!field) break;
+    done.add(field);
+    const text = fitted[field] as string;
+    const bytes = utf8Bytes(text);
+    const note = ` … [cut: ${bytes} bytes in all]`;
+    const keep = Math.max(KEPT_BYTES, bytes - excess - utf8Bytes(note));
+    fitted = { ...fitted, [field]: utf8Prefix(text, keep) + note };
+  }
+  return fitted as E;
+}
+
+const utf8Bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+const jsonBytes = (value: unknown) => utf8Bytes(JSON.stringify(value));
+
+/** The longest start of `text` of at most `bytes` UTF-8 bytes, never half a character. */
+function utf8Prefix(text: string, bytes: number): string {
+  const encoded = Buffer.from(text, 'utf8');
+  if (encoded.byteLength <= bytes) return text;
+  let end = bytes;
+  // Back to the start of a character: continuation bytes are 0b10xxxxxx.
+  while (end > 0 && (encoded[end]! & 0xc0) === 0x80) end--;
+  return encoded.subarray(0, end).toString('utf8');
 }
 
 /** What one change of the MessageBox means for the history and the message flow. */

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
-import { OWNERSHIP } from '../../infra/settings.ts';
+import { CLAIM_CHECK, OWNERSHIP } from '../../infra/settings.ts';
 import { MAX_STORED_BODY_BYTES } from '../core/receive-host.ts';
+import type { PointerSource } from '../adapters/extended-client.ts';
 
 /** The largest message SQS carries (1 MiB since 2025). */
 const SQS_MAX_MESSAGE_BYTES = 1_048_576;
@@ -22,6 +23,11 @@ export interface HostConfig {
   readonly claimCheckFromBytes?: number;
   /** Outbound bodies larger than this (with their attributes) go out as extended-client pointers. @default 262,144 */
   readonly sendClaimCheckFromBytes?: number;
+  /**
+   * Where else the receive host follows extended-client pointers, beside the claim check's bucket under `inbound/`
+   * (`BATON_EXTENDED_PAYLOAD_BUCKETS`, set by `Baton.readExtendedPayloadsFrom`). @default none
+   */
+  readonly extendedPayloadSources?: readonly PointerSource[];
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
@@ -53,6 +59,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
   if (sendClaimCheckFromBytes !== undefined && !(Number.isInteger(sendClaimCheckFromBytes) && sendClaimCheckFromBytes >= 1 && sendClaimCheckFromBytes <= SQS_MAX_MESSAGE_BYTES)) {
     missing.push(`BATON_SEND_CLAIM_CHECK_FROM_BYTES (an integer from 1 to ${SQS_MAX_MESSAGE_BYTES}; got "${env.BATON_SEND_CLAIM_CHECK_FROM_BYTES}")`);
   }
+  const claimCheckBucket = env.BATON_CLAIM_CHECK_BUCKET || undefined;
+  const extendedPayloadSources = pointerSources(env.BATON_EXTENDED_PAYLOAD_BUCKETS, claimCheckBucket, missing);
   if (missing.length > 0) throw new Error(`Baton host configuration incomplete; set: ${missing.join(', ')}`);
   // In Lambda each execution environment has its own log stream: a natural host-instance identity.
   const lambda = env.AWS_LAMBDA_FUNCTION_NAME && env.AWS_LAMBDA_LOG_STREAM_NAME
@@ -66,8 +74,31 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
     leaseMs: Number(env.BATON_LEASE_MS ?? OWNERSHIP.leaseMs),
     region: env.AWS_REGION,
     timerStateMachineArn: env.BATON_TIMER_STATE_MACHINE_ARN || undefined,
-    claimCheckBucket: env.BATON_CLAIM_CHECK_BUCKET || undefined,
+    claimCheckBucket,
     claimCheckFromBytes,
     sendClaimCheckFromBytes,
+    extendedPayloadSources,
   };
+}
+
+/** An S3 bucket name (3 to 63 lower-case letters, digits, dots and hyphens). */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * The buckets a sender's pointer may name, from a comma-separated list of `bucket` (any key) or `bucket/prefix` (only
+ * keys under the prefix). The claim check's own bucket is never allowed outside `inbound/`: its other objects are
+ * instances' states and other parties' messages.
+ */
+function pointerSources(text: string | undefined, claimCheckBucket: string | undefined, problems: string[]): PointerSource[] {
+  const sources: PointerSource[] = [];
+  for (const entry of (text ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const slash = entry.indexOf('/');
+    const bucket = slash < 0 ? entry : entry.slice(0, slash);
+    const prefix = slash < 0 ? undefined : entry.slice(slash + 1) || undefined;
+    if (!BUCKET_NAME.test(bucket)) problems.push(`BATON_EXTENDED_PAYLOAD_BUCKETS (comma-separated "bucket" or "bucket/prefix"; "${bucket}" is no bucket name)`);
+    else if (bucket === claimCheckBucket && !prefix?.startsWith(CLAIM_CHECK.inboundPrefix)) {
+      problems.push(`BATON_EXTENDED_PAYLOAD_BUCKETS (the claim check's bucket ${bucket} is read only under ${CLAIM_CHECK.inboundPrefix}; got "${entry}")`);
+    } else sources.push(prefix ? { bucket, prefix } : { bucket });
+  }
+  return sources;
 }

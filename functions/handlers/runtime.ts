@@ -13,7 +13,7 @@ import { ExtendedClientBodies } from '../adapters/ExtendedClientBodies.ts';
 import { SqsSendPort } from '../adapters/SqsSendPort.ts';
 import { SqsWorkQueue } from '../adapters/SqsWorkQueue.ts';
 import type { RequestMeter } from '../adapters/request-meter.ts';
-import { HOST_FUNCTION_TIMEOUT_SECONDS, OWNERSHIP } from '../../infra/settings.ts';
+import { CLAIM_CHECK, HOST_FUNCTION_TIMEOUT_SECONDS, OWNERSHIP } from '../../infra/settings.ts';
 import type { HostConfig } from './config.ts';
 import type { Clock } from '../core/ports.ts';
 
@@ -44,7 +44,10 @@ export function createRuntime(
   const workQueue = new SqsWorkQueue(sqs, config.workQueueUrl);
   // Large outbound bodies go out as SQS extended clients' pointers; inbound ones are read from theirs.
   const sendPort = new SqsSendPort(sqs, config.sendPorts, payloads && { payloads, bucket: payloads.bucket, fromBytes: config.sendClaimCheckFromBytes ?? EXTENDED_CLIENT_THRESHOLD_BYTES });
-  const bodies = new ExtendedClientBodies(s3, store.maxBodyBytes);
+  // A pointer is followed only into Baton's bucket under inbound/ and the buckets the deployer allowed, never into
+  // the claim check's own objects (states, inboxes, suspended bodies, what was sent out).
+  const inbound = config.claimCheckBucket ? [{ bucket: config.claimCheckBucket, prefix: CLAIM_CHECK.inboundPrefix }] : [];
+  const bodies = new ExtendedClientBodies(s3, store.maxBodyBytes, [...inbound, ...config.extendedPayloadSources ?? []]);
   const timers = config.timerStateMachineArn ? new StepFunctionsTimerScheduler(sfnClient(clientOptions), config.timerStateMachineArn) : undefined;
   const lease = { leaseMs: config.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs };
   const clock = options.clock ?? systemClock;

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { QUEUES, sendPortQueue, STACK_OUTPUTS, EVENT_SOURCE } from '../settings.ts';
+import { CLAIM_CHECK, QUEUES, sendPortQueue, STACK_OUTPUTS, EVENT_SOURCE } from '../settings.ts';
 import { DurableQueue } from './DurableQueue.ts';
 import { DurableTimers } from './DurableTimers.ts';
 import { HostFunction } from './HostFunction.ts';
@@ -89,6 +89,8 @@ export class Baton extends Construct {
   readonly monitoring: Monitoring;
   /** The VPC the processing host instances run in (`perAz` only). */
   readonly vpc?: IVpc;
+  /** What readExtendedPayloadsFrom allowed, as the receive host's configuration names it. */
+  readonly #extendedPayloadSources: string[] = [];
 
   constructor(scope: Construct, id: string, props: BatonProps) {
     super(scope, id);
@@ -126,7 +128,7 @@ export class Baton extends Construct {
     // Least privilege, by what each host does to the MessageBox (see functions/core/ports.ts).
     this.receiveHost = new HostFunction(this, 'ReceiveHost', { ...code(entries.receiveHost), source: this.receiveQueue.queue });
     this.messageBox.grant(this.receiveHost.role, 'create');
-    this.claimCheck.grant(this.receiveHost.role, 'host');
+    this.claimCheck.grant(this.receiveHost.role, 'receive');
     this.workQueue.queue.grantSendMessages(this.receiveHost.fn);
 
     const placement = props.placement ?? 'regional';
@@ -143,7 +145,7 @@ export class Baton extends Construct {
     });
     for (const instance of this.processingHost.instances) {
       this.timers.grantStart(instance.role);
-      this.claimCheck.grant(instance.role, 'host');
+      this.claimCheck.grant(instance.role, 'process');
     }
 
     this.sweeper = new HostFunction(this, 'Sweeper', { ...code(entries.sweeper), timeoutSeconds: 60 });
@@ -180,12 +182,21 @@ export class Baton extends Construct {
   }
 
   /**
-   * Lets the receive host read the bodies senders' SQS extended clients offload to `bucket` (their pointers name it).
-   * Senders may use Baton's own bucket instead, under `inbound/` (already readable; grant them `s3:PutObject` there:
+   * Lets the receive host read the bodies senders' SQS extended clients offload to `bucket` (their pointers name it),
+   * or only those under `prefix`. The receive host follows no pointer anywhere else: a pointer names any object the
+   * sender likes, and without this allow-list a sender could have another party's body taken as its own message.
+   * Senders may use Baton's own bucket instead, under `inbound/` (always read; grant them `s3:PutObject` there:
    * `baton.claimCheck.bucket.grantPut(sender, 'inbound/*')`), where objects expire after SQS's retention.
+   *
+   * @throws Error for Baton's own bucket: only its `inbound/` objects are senders'.
    */
-  readExtendedPayloadsFrom(bucket: IBucket): void {
-    grantObjects(this.receiveHost.role, bucket, ['s3:GetObject']);
+  readExtendedPayloadsFrom(bucket: IBucket, options: { readonly prefix?: string } = {}): void {
+    if (bucket === this.claimCheck.bucket) throw new Error(`Baton: readExtendedPayloadsFrom is for senders' buckets; Baton's own bucket is read only under ${CLAIM_CHECK.inboundPrefix}, already`);
+    const prefix = options.prefix ?? '';
+    grantObjects(this.receiveHost.role, bucket, { 's3:GetObject': [prefix] });
+    // The receive host learns the allow-list from its configuration (functions/handlers/config.ts).
+    this.#extendedPayloadSources.push(prefix ? `${bucket.bucketName}/${prefix}` : bucket.bucketName);
+    this.receiveHost.fn.addEnvironment('BATON_EXTENDED_PAYLOAD_BUCKETS', this.#extendedPayloadSources.join(','));
   }
 
   /**

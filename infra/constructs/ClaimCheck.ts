@@ -9,11 +9,30 @@ export interface ClaimCheckProps {
   readonly retain?: boolean;
 }
 
+/** S3 object actions → the key prefixes they are granted on. */
+export type ObjectGrants = Readonly<Record<string, readonly string[]>>;
+
+const { statePrefix: STATE, inboxPrefix: INBOX, suspendedPrefix: SUSPENDED, inboundPrefix: INBOUND, outboundPrefix: OUTBOUND } = CLAIM_CHECK;
+
 /**
- * What a function does with the claim check's objects: a host reads and writes them (and deletes the one a write that
- * lost its condition left), tracking reads them and deletes those no item refers to.
+ * What each function does with the claim check's objects, by action and key prefix, read from the code it runs. No
+ * function reads `outbound/` (its consumers do) or deletes `inbound/` or `outbound/` (the lifecycle does), and only the
+ * receive host reads `inbound/`: a function that reads or deletes other parties' messages could be made to leak or lose them.
+ * - receive: activations (`create`: state/), deliveries (`deliver`: inbox/), suspended messages (suspended/); a state
+ *   and an inbox read again when an ended convoy's message comes back (activation.ts); the bodies senders left under
+ *   inbound/ (ExtendedClientBodies). It deletes only the object of a write that lost its condition, in each prefix it writes.
+ * - process: steps (`load`, `commit`: state/), the inbox (`deliveries`), branches and started orchestrations (`create`,
+ *   and `deliver` to a started convoy: state/, inbox/), messages an ended instance did not take and starts that cannot
+ *   be made (suspended/), bodies sent out as pointers (outbound/, SqsSendPort); deletes as the receive host does.
+ * - tracking: the claim-checked values of the changes it tracks, and the objects no item refers to any more.
+ * The sweeper reads only index attributes: it gets nothing.
  */
-export type ClaimCheckAccess = 'host' | 'tracking';
+export const CLAIM_CHECK_ACCESS = {
+  receive: { 's3:GetObject': [STATE, INBOX, INBOUND], 's3:PutObject': [STATE, INBOX, SUSPENDED], 's3:DeleteObject': [STATE, INBOX, SUSPENDED] },
+  process: { 's3:GetObject': [STATE, INBOX], 's3:PutObject': [STATE, INBOX, SUSPENDED, OUTBOUND], 's3:DeleteObject': [STATE, INBOX, SUSPENDED] },
+  tracking: { 's3:GetObject': [STATE, INBOX, SUSPENDED], 's3:DeleteObject': [STATE, INBOX, SUSPENDED] },
+} as const satisfies Record<string, ObjectGrants>;
+export type ClaimCheckAccess = keyof typeof CLAIM_CHECK_ACCESS;
 
 /**
  * The claim check's bucket (functions/adapters/claim-check.ts): large states, inbox messages and suspended bodies,
@@ -48,27 +67,31 @@ export class ClaimCheck extends Construct {
   }
 
   /**
-   * `role` gets the object actions its function needs, on this bucket's objects only; and ListBucket on the bucket,
-   * without which S3 answers a read of a missing object with AccessDenied instead of NoSuchKey (the store tells a
-   * deleted object by it).
+   * `role` gets the object actions its function needs, each on the prefixes it uses it on (CLAIM_CHECK_ACCESS); and
+   * ListBucket on the bucket, without which S3 answers a read of a missing object with AccessDenied instead of
+   * NoSuchKey (the store tells a deleted object by it).
    */
   grant(role: IGrantable & Construct, access: ClaimCheckAccess): void {
-    grantObjects(role, this.bucket, access === 'host' ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] : ['s3:GetObject', 's3:DeleteObject']);
+    grantObjects(role, this.bucket, CLAIM_CHECK_ACCESS[access]);
   }
 }
 
 /**
- * `actions` on every object of `bucket` (their keys are ids known only at run time), and ListBucket on the bucket
- * itself, without which S3 answers a read of a missing object with AccessDenied instead of NoSuchKey. cdk-nag's
- * finding on the objects' wildcard is acknowledged for this bucket only.
+ * Each action on the objects of `bucket` under its prefixes (keys are ids known only at run time), and ListBucket on
+ * the bucket itself, without which S3 answers a read of a missing object with AccessDenied instead of NoSuchKey.
+ * cdk-nag's finding on each prefix's wildcard is acknowledged for these objects only.
  */
-export function grantObjects(role: IGrantable & Construct, bucket: IBucket, actions: readonly string[]): void {
-  role.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...actions], resources: [bucket.arnForObjects('*')] }));
+export function grantObjects(role: IGrantable & Construct, bucket: IBucket, grants: ObjectGrants): void {
+  for (const [action, prefixes] of Object.entries(grants)) {
+    role.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [action], resources: prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`)) }));
+  }
   role.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
-  Validations.of(role).acknowledge({
-    id: `AwsSolutions-IAM5[Resource::${nagName(Stack.of(role).resolve(bucket.arnForObjects('*')))}]`,
-    reason: 'Objects are named by instance and message ids, known only at run time: the grant is this bucket\'s objects, and only the object actions the function needs.',
-  });
+  for (const prefix of new Set(Object.values(grants).flat())) {
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagName(Stack.of(role).resolve(bucket.arnForObjects(`${prefix}*`)))}]`,
+      reason: 'Objects are named by instance and message ids, known only at run time: the grant is this bucket\'s objects under one prefix, and only the object actions the function needs there.',
+    });
+  }
 }
 
 /** A resolved CloudFormation value as cdk-nag names it in a finding: a reference as <Name>, an attribute as <Id.Attr>. */

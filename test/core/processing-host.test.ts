@@ -1,6 +1,6 @@
 import { createWorld, settle } from '../helpers/world.ts';
 import { describe, expect, it } from 'vitest';
-import { OwnershipLost } from '../../functions/core/errors.ts';
+import { MAX_REASON_CHARS, OwnershipLost } from '../../functions/core/errors.ts';
 import { InstanceStatus, type SendEntry } from '../../functions/core/instance.ts';
 import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
 import { ProcessingHost } from '../../functions/core/processing-host.ts';
@@ -266,6 +266,32 @@ describe('ProcessingHost', () => {
     expect(state.error?.reason).toContain('step "boom" failed after 3 attempt(s): TypeError: pricing service said no');
     expect(state.cursor.threads[0]!.at).toBe('boom');
     expect(w.clock.now() - before).toBe(10 + 20); // backoff doubled between attempts
+  });
+
+  it('keeps of an error of any size what an instance item and its history can hold: the reason cut, saying how long it was', async () => {
+    const huge = 'the pricing service answered: '.concat('x'.repeat(1_000_000));
+    const failing = orchestration('FailingLoudly', 1, [
+      receive('start', 'Go', { into: 'go' }),
+      code('boom', () => { throw new Error(huge); }),
+      complete('end'),
+    ]);
+    const w = world([failing]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const item = w.workQueue.items[0]!;
+    await w.host('a').process(item, { receiveCount: 1 });
+    const state = (await w.store.load(item.instanceId))!;
+    expect(state.status).toBe('suspended');
+    expect(state.error!.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS);
+    expect(state.error!.reason).toMatch(/^step "boom" failed after 3 attempt\(s\): Error: the pricing service answered: x+ … \[cut: \d+ characters in all\]$/);
+    // Suspended by the handler past its redeliveries, with the same error: bounded too.
+    w.clock.advance(DEFAULT_LEASE.leaseMs + DEFAULT_LEASE.maxClockSkewMs + 1);
+    await w.host('a').resume(item.instanceId);
+    await w.host('b').suspend(item, `work item failed 9 times: Error: ${huge}`);
+    expect((await w.store.load(item.instanceId))!.error!.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS);
+    // And a termination, whatever the operator wrote.
+    const terminated = await w.host('b').terminate(item.instanceId, huge);
+    expect(terminated.error!.reason).toMatch(/^terminated: the pricing service answered: x+ … \[cut: \d+ characters in all\]$/);
+    expect(terminated.error!.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS);
   });
 
   it('suspends an instance whose work item keeps failing without dropping effects not yet dispatched', async () => {

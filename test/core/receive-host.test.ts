@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { code, complete, orchestration, receive } from '../../functions/core/builder.ts';
+import { code, complete, orchestration, receive, receiveCorrelated } from '../../functions/core/builder.ts';
+import { MAX_REASON_CHARS } from '../../functions/core/errors.ts';
 import { ReceiveHost, MAX_STORED_BODY_BYTES } from '../../functions/core/receive-host.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
@@ -44,6 +45,25 @@ describe('ReceiveHost', () => {
     expect(kept!.body).toBe(message.body);
     expect(kept!.attributes).toEqual(message.attributes);
     expect(r.workQueue.items).toHaveLength(0);
+  });
+
+  it('keeps a message whose reason quotes the sender at any length (a correlation value, a pointer\'s key) with the reason cut to what its record holds', async () => {
+    const waiting = orchestration('Waiting', 1, [
+      receive('start', 'Open', { into: 'open', correlation: 'key' }),
+      receiveCorrelated('more', 'More', { into: 'more', correlation: 'key' }),
+      complete('end'),
+    ], { correlationSets: { key: { Open: (m) => (m.body as { key: string }).key, More: (m) => (m.body as { key: string }).key } } });
+    const r = receiver([waiting]);
+    const key = 'k'.repeat(250_000);
+    // A message for an instance that never comes: held for a few deliveries, then kept, naming the value it waited for.
+    const { outcomes, failures } = await r.host.receive([{ ...rawMessage({ key }, { MessageType: 'More' }, 'm-more'), receiveCount: 9 }]);
+    expect([...failures.values()].map(String)).toEqual([]);
+    expect(outcomes[0]!.result).toBe('suspended');
+    const kept = (await r.store.suspendedMessage('m-more'))!;
+    expect(kept.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS);
+    expect(kept.reason).toMatch(/^InvalidMessage: no Waiting instance has key="k+ … \[cut: \d+ characters in all\]$/);
+    // The outcome (what the handler logs) keeps it whole.
+    expect(outcomes[0]!.reason!.length).toBeGreaterThan(250_000);
   });
 
   it('records an oversized message and still fails it, so the DLQ keeps the intact original', async () => {

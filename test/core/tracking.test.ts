@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { InstanceState } from '../../functions/core/instance.ts';
 import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
 import { messageFlow } from '../../functions/core/message-flow.ts';
-import { track, TrackedKind, type TrackedEvent } from '../../functions/core/tracking.ts';
+import { fitEvent, track, TrackedKind, type TrackedEvent } from '../../functions/core/tracking.ts';
 import { sampleOrchestrations } from '../../functions/orchestrations/index.ts';
 import { code, complete, orchestration, receive, send } from '../../functions/core/builder.ts';
 import { rawMessage } from '../helpers/orders.ts';
@@ -92,6 +92,22 @@ describe('tracking: what each MessageBox change means', () => {
     const events = await historyOf(history, waiting.instanceId);
     expect(events.at(-1)).toMatchObject({ kind: TrackedKind.Terminated, host: 'admin' });
     expect(events.at(-1)!.detail).toContain('customer called to cancel');
+  });
+
+  it('cuts an event too large for a history item to fit, its longest text first, each field saying from how many bytes, and leaves one that fits as it is', () => {
+    const fits = { subject: 'i-1', at: 1, kind: TrackedKind.Suspended, detail: 'step "price" failed' };
+    expect(fitEvent(fits, 1_024)).toBe(fits);
+    // A reason of 600 KB in two-byte characters and a message type of 20 KB: the reason gives what the budget needs.
+    const huge = { subject: 'i-1', at: 1, kind: TrackedKind.MessageSuspended, messageType: 'T'.repeat(20_000), detail: 'é'.repeat(300_000) };
+    const cut = fitEvent(huge, 32 * 1024);
+    expect(Buffer.byteLength(JSON.stringify(cut))).toBeLessThanOrEqual(32 * 1024);
+    expect(Buffer.byteLength(JSON.stringify(cut))).toBeGreaterThan(31 * 1024);
+    expect(cut).toMatchObject({ subject: 'i-1', at: 1, kind: TrackedKind.MessageSuspended, messageType: huge.messageType, cut: true });
+    expect(cut.detail).toMatch(/^é+ … \[cut: 600000 bytes in all\]$/);
+    // Both too large for a small budget: each is cut, to no less than what still says what it was.
+    const both = fitEvent(huge, 2_048);
+    expect(Buffer.byteLength(JSON.stringify(both))).toBeLessThanOrEqual(2_048);
+    expect(both.messageType).toMatch(/^T+ … \[cut: 20000 bytes in all\]$/);
   });
 
   it('makes nothing of a write that changed none of what it tracks (a due mark, a retention)', () => {

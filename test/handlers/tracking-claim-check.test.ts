@@ -1,14 +1,23 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { dynamoDbDocumentClient } from '../../functions/adapters/aws-clients.ts';
+import { DynamoDbHistory } from '../../functions/adapters/DynamoDbHistory.ts';
 import { PayloadMissing, type PayloadStore } from '../../functions/adapters/claim-check.ts';
 import { createTrackingHandler } from '../../functions/handlers/tracking.ts';
 import { activate } from '../../functions/core/engine.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import type { HistoryStore } from '../../functions/core/ports.ts';
-import type { Tracked } from '../../functions/core/tracking.ts';
+import { TrackedKind, type Tracked } from '../../functions/core/tracking.ts';
 import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
+import { historyTableDefinition } from '../../local/provision.ts';
 import { MemoryHistory } from '../helpers/memory-history.ts';
+import { announceSkip, startTargetEndpoint, targets } from '../helpers/targets.ts';
+
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+process.env.AWS_REGION ??= 'us-east-1';
 
 /** The bucket in memory. */
 class MemoryPayloads implements PayloadStore {
@@ -102,3 +111,43 @@ describe('the tracking function with a claim check', async () => {
     expect([...payloads.objects.keys()]).toEqual(['K']);
   });
 });
+
+for (const target of targets) {
+  announceSkip(target);
+  describe.skipIf(target.skip)(`the tracking function on the history table of ${target.name}${target.skip ? ` (skipped: ${target.skip})` : ''}`, async () => {
+    const { brotliCompressSync } = await import('node:zlib');
+    let stop: () => Promise<void>;
+    let history: DynamoDbHistory;
+    beforeAll(async () => {
+      const started = await startTargetEndpoint(target);
+      stop = started.stop;
+      const table = `history-cut-${process.pid}-${Date.now().toString(36)}`;
+      await new DynamoDBClient({ endpoint: started.endpoint }).send(new CreateTableCommand(historyTableDefinition(table)));
+      history = new DynamoDbHistory(dynamoDbDocumentClient({ endpoint: started.endpoint }), table);
+    });
+    afterAll(async () => stop?.());
+
+    it('writes the history of a suspension whose reason is larger than an item (DynamoDB\'s 400 KB), its text cut, and deletes the object the change let go of', async () => {
+      // A reason of 600 KB, as a host of an earlier version kept it (or any text an event carries), two-byte characters
+      // too: DynamoDB counts UTF-8 bytes (dynalite counts characters: 450,000 of them pass its limit as well).
+      const reason = `step "price" failed: ${'é'.repeat(150_000)}${'x'.repeat(300_000)}`;
+      const suspended = brotliCompressSync(JSON.stringify({ ...doc, error: { reason, shapeId: 'price', at: 2_000 } }));
+      const payloads = new MemoryPayloads();
+      payloads.objects.set('A', brotliCompressSync(json));
+      payloads.objects.set('B', suspended);
+      const handler = createTrackingHandler(history, undefined, payloads);
+      const response = await handler({ Records: [record(1, stored(1, 'A'), { ...stored(2, 'B'), status: 'suspended' })] });
+
+      expect(response.batchItemFailures).toEqual([]);
+      // The state the change let go of is deleted; the one the item refers to now is kept.
+      expect([...payloads.objects.keys()]).toEqual(['B']);
+      const events = (await history.history(state.instanceId)).events;
+      const cut = events.find((e) => e.kind === TrackedKind.Suspended)!;
+      expect(cut).toMatchObject({ cut: true, shape: 'price' });
+      expect(cut.detail!.startsWith('step "price" failed: éé')).toBe(true);
+      expect(cut.detail!.endsWith(` … [cut: ${Buffer.byteLength(reason)} bytes in all]`)).toBe(true);
+      expect(Buffer.byteLength(JSON.stringify(cut))).toBeLessThan(40 * 1024);
+      expect(events.map((e) => e.kind)).toContain(TrackedKind.Persisted);
+    });
+  });
+}

@@ -36,19 +36,30 @@ describe('the Baton construct', () => {
     expect(sendGrants).toHaveLength(1);
   });
 
-  it('lets the receive host read what senders\' extended clients offload to a bucket of theirs, and only it, and still passes cdk-nag', () => {
+  it('lets the receive host read what senders\' extended clients offload to a bucket of theirs (or under its prefix), and only it, tells it so, refuses Baton\'s own bucket, and still passes cdk-nag', () => {
     const { app, stack, baton } = stackWith('test/fixtures/greetings.ts');
     const theirs = Bucket.fromBucketName(stack, 'Theirs', 'partner-large-payloads');
+    const prefixed = Bucket.fromBucketName(stack, 'Prefixed', 'orders-large');
     baton.readExtendedPayloadsFrom(theirs);
+    baton.readExtendedPayloadsFrom(prefixed, { prefix: 'to-baton/' });
+    expect(() => baton.readExtendedPayloadsFrom(baton.claimCheck.bucket)).toThrow(/Baton's own bucket is read only under inbound\//);
     expect(() => app.synth()).not.toThrow();
-    const grants = Object.entries(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+    const template = Template.fromStack(stack);
+    const grants = Object.entries(template.findResources('AWS::IAM::Policy'))
       .flatMap(([id, p]) => (p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).map((st) => ({ id, ...st })))
-      .filter((st) => JSON.stringify(st.Resource).includes('partner-large-payloads'));
+      .filter((st) => /partner-large-payloads|orders-large/.test(JSON.stringify(st.Resource)));
     expect(grants.map((g) => g.id).every((id) => id.startsWith('BatonReceiveHost'))).toBe(true);
+    const arn = (path: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${path}`]] });
     expect(grants.map((g) => [g.Action, g.Resource])).toEqual(expect.arrayContaining([
-      ['s3:GetObject', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::partner-large-payloads/*']] }],
-      ['s3:ListBucket', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':s3:::partner-large-payloads']] }],
+      ['s3:GetObject', arn('partner-large-payloads/*')],
+      ['s3:ListBucket', arn('partner-large-payloads')],
+      ['s3:GetObject', arn('orders-large/to-baton/*')],
+      ['s3:ListBucket', arn('orders-large')],
     ]));
+    // The receive host follows pointers only into what its configuration names (functions/handlers/config.ts).
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function'));
+    const sources = functions.map(([id, fn]) => [id, fn.Properties.Environment?.Variables?.BATON_EXTENDED_PAYLOAD_BUCKETS] as const).filter(([, v]) => v !== undefined);
+    expect(sources).toEqual([[expect.stringMatching(/^BatonReceiveHost/), 'partner-large-payloads,orders-large/to-baton/']]);
   });
 
   it('records spans through the ADOT Lambda layer with tracing: "otel" (every function), and adds nothing without it', () => {
