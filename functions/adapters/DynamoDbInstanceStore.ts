@@ -328,7 +328,9 @@ export class DynamoDbInstanceStore implements InstanceStore {
     // copy's removal lets go of. `head` is the message without its body, which a listing reads instead of a large one.
     const { body: _body, ...head } = message;
     const text = JSON.stringify(message);
-    const listed = Buffer.byteLength(text, 'utf8') <= LISTED_MESSAGE_BYTES;
+    // Listed whole when small, unless the claim check takes it (a threshold set below the listing's).
+    const bytes = Buffer.byteLength(text, 'utf8');
+    const listed = bytes <= LISTED_MESSAGE_BYTES && !(this.#claimCheck && bytes > this.#claimCheck.fromBytes);
     const held = listed ? { message: text } : renamed(await this.#claimText('message', text, (bytes) => payloadKeys.inbox(instanceId, message.messageId, bytes)), 'message', LARGE_MESSAGE);
     const item = { pk: instanceKey(instanceId), sk: `${INBOX}${message.messageId}`, head: JSON.stringify(head), ...held };
     try {

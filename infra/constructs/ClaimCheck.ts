@@ -28,8 +28,10 @@ const { statePrefix: STATE, inboxPrefix: INBOX, suspendedPrefix: SUSPENDED, inbo
  * The sweeper reads only index attributes: it gets nothing.
  */
 export const CLAIM_CHECK_ACCESS = {
-  receive: { 's3:GetObject': [STATE, INBOX, INBOUND], 's3:PutObject': [STATE, INBOX, SUSPENDED], 's3:DeleteObject': [STATE, INBOX, SUSPENDED] },
+  // It reads no inbox message: whether an ended instance took a message is in its state and its settled records.
+  receive: { 's3:GetObject': [STATE, INBOUND], 's3:PutObject': [STATE, INBOX, SUSPENDED], 's3:DeleteObject': [STATE, INBOX, SUSPENDED] },
   process: { 's3:GetObject': [STATE, INBOX], 's3:PutObject': [STATE, INBOX, SUSPENDED, OUTBOUND], 's3:DeleteObject': [STATE, INBOX, SUSPENDED] },
+  // A delivery is tracked from its item's head; an inbox item written before items had one is read whole (INBOX).
   tracking: { 's3:GetObject': [STATE, INBOX, SUSPENDED], 's3:DeleteObject': [STATE, INBOX, SUSPENDED] },
 } as const satisfies Record<string, ObjectGrants>;
 export type ClaimCheckAccess = keyof typeof CLAIM_CHECK_ACCESS;

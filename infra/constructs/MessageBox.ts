@@ -15,7 +15,8 @@ export interface MessageBoxProps {
 /**
  * What a host does with the MessageBox, and the actions that needs:
  * - create: the receive host creates instances, correlation owners, inbox messages and suspended-message
- *   records (conditional PutItem) and reads correlation owners (GetItem);
+ *   records (conditional PutItem), reads correlation owners (GetItem), and removes from an ended instance's inbox a
+ *   message it kept as a suspended message instead (DeleteItem);
  * - step: the processing host reads an instance and its inbox and commits or claims it (GetItem, Query on
  *   the table, conditional UpdateItem);
  * - sweep: the sweeper reads the status index and the instances it names (Query on that index, GetItem).
@@ -62,7 +63,7 @@ export class MessageBox extends Construct {
     const statements = {
       // Create instances and suspended messages (PutItem), deliver to an inbox (PutItem, and the due mark: UpdateItem),
       // tell a redelivery from a new message (GetItem, the inbox: Query, settled messages: BatchGetItem).
-      create: [new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'], resources: [table] })],
+      create: [new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:DeleteItem'], resources: [table] })],
       // PutItem: a step's effects create instances (parallel branches, Start Orchestration) and fill inboxes; settling
       // taken messages writes their records (PutItem) and removes them from the inbox (DeleteItem).
       step: [new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'], resources: [table] })],

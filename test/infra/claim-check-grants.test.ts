@@ -167,6 +167,10 @@ describe('the functions\' permissions on the claim check\'s bucket', () => {
     await sweeping.store.countByStatus(['suspended', 'message']);
 
     const granted = grantedObjectActions();
+    // Granted for items an earlier version wrote, which no flow of this one makes: tracking reads an inbox message
+    // whole only when its item has no head (written before heads, during an upgrade).
+    const forEarlierItems: Record<string, string[]> = { Tracking: ['s3:GetObject inbox/'] };
+    for (const [fn, uses] of Object.entries(forEarlierItems)) for (const use of uses) used[fn as Fn].add(use);
     const sorted = (set: Set<string>) => [...set].sort();
     expect(Object.fromEntries(Object.entries(used).map(([fn, set]) => [fn, sorted(set)]))).toEqual(Object.fromEntries(Object.entries(granted).map(([fn, set]) => [fn, sorted(set)])));
     // Other parties' messages: what senders left is read by the receive host alone, what was sent out by nobody, and
