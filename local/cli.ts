@@ -210,7 +210,7 @@ async function start(): Promise<void> {
   let stopping = false;
   // Declared before `stop`, which a Ctrl-C during the start may call before the status line exists.
   let ticker: NodeJS.Timeout | undefined;
-  let webConsole: { url: string; stop(): Promise<void> } | undefined;
+  let webConsole: { url: string; openUrl: string; stop(): Promise<void> } | undefined;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
@@ -240,7 +240,8 @@ async function start(): Promise<void> {
       if (error.code !== 'EADDRINUSE') throw error;
       return startLocalConsole(cluster, { port: 0 });
     });
-    console.log(`  web console:    ${webConsole.url} (this machine only)`);
+    console.log(`  web console:    ${webConsole.openUrl}`);
+    console.log('                  (this machine only; the token in it is the key: it is printed once, and not written down)');
   }
   if (demo === undefined) {
     endpoints.claim({ ...d, consoleUrl: webConsole?.url });
@@ -544,7 +545,7 @@ It runs with your own AWS credentials and serves on this machine only.`;
   }
   if (!stackTarget) {
     const found = endpoints.read();
-    const local = 'cluster' in found && found.cluster.consoleUrl ? `; the local cluster's console is ${found.cluster.consoleUrl} (npm start serves it)` : '; npm start serves the local cluster\'s console';
+    const local = 'cluster' in found && found.cluster.consoleUrl ? `; the local cluster's console is ${found.cluster.consoleUrl} (npm start serves it, and printed the URL with its access token)` : '; npm start serves the local cluster\'s console';
     fail(`console needs --stack NAME (a deployed stack)${local}\n${usage}`);
   }
   const port = values.port === undefined ? undefined : Number(values.port);
@@ -571,7 +572,8 @@ It runs with your own AWS credentials and serves on this machine only.`;
   console.log(`  history:        ${stack.historyTableName}`);
   console.log(`  queues:         ${queues.join(', ')} (${withDlq.length === queues.length ? 'each with its DLQ' : `DLQs: ${withDlq.join(', ') || 'none'}`})`);
   console.log('  host instances: from the tracked history (Lambda execution environments seen in the last hour)');
-  console.log(`  web console:    ${running.url} (this machine only)`);
+  console.log(`  web console:    ${running.openUrl}`);
+  console.log('                  (this machine only; the token in it is the key: it is printed once, and not written down)');
   console.log('Ctrl-C stops it.');
   const stop = () => void running.stop().finally(() => process.exit(0));
   process.on('SIGINT', stop);

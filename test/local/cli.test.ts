@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,7 +193,13 @@ describe('the operator\'s commands on a running cluster (the console\'s twins)',
     };
     try {
       await until(() => out.includes('Running.'), 'the start');
-      expect(out).toMatch(/web console: {4}http:\/\/127\.0\.0\.1:\d+\/ \(this machine only\)/);
+      // The console's URL with its access token, printed once; the endpoints file has neither, and is its owner's only.
+      const token = /web console: {4}http:\/\/127\.0\.0\.1:\d+\/\?token=([\w-]{32})\n {18}\(this machine only; the token in it is the key/.exec(out)?.[1];
+      expect(token, out).toBeDefined();
+      const endpointsFile = join(home, 'endpoints.json');
+      expect(readFileSync(endpointsFile, 'utf8')).not.toContain(token);
+      expect(JSON.parse(readFileSync(endpointsFile, 'utf8')).consoleUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      expect(statSync(endpointsFile).mode & 0o777).toBe(0o600);
       const run = Date.now().toString(36);
       for (const i of [1, 2]) cli(['send', JSON.stringify({ orderId: `cli-${i}-${run}`, customerId: 'c-1', lines: [{ sku: 'GOLD', qty: 1, unitPrice: 20_000 }] })]);
       await until(() => /2 waiting instance/.test(cli(['instances', '--status', 'waiting']).stdout), 'two waiting orders');
