@@ -119,7 +119,8 @@ export class Operations {
       store.countByStatus([...ACTIVE_STATUSES, 'message']),
       this.#endedInLastDay(),
       queues.depths(),
-      Promise.all(ACTIVE_STATUSES.map((status) => store.listInstances(status, sample))),
+      // What each is, not its state: a state kept in the claim check is not read on every refresh.
+      Promise.all(ACTIVE_STATUSES.map((status) => store.listInstances(status, sample, { states: false }))),
       this.#d.hosts?.() ?? { hosts: [] },
     ]);
     const byOrchestration: Record<string, Record<string, number>> = {};

@@ -87,7 +87,12 @@ export interface InstanceStore {
   dueOf(instanceId: string): Promise<{ readonly due: boolean; readonly status: InstanceStatus; readonly revision: number } | undefined>;
   /** Keeps a message that could not be processed. Idempotent on messageId. */
   putSuspendedMessage(message: SuspendedMessage): Promise<void>;
+  /**
+   * Instances in a status, at most `limit`. With `states: false`, only what each is (`InstanceHeader`): a state kept
+   * in the claim check is not read, so a listing for display (the console's overview) reads no object.
+   */
   listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;
+  listInstances(status: InstanceStatus, limit: number | undefined, options: { readonly states: false }): Promise<InstanceHeader[]>;
   /**
    * Suspended messages not yet resolved by an operator. `bodies: false` leaves the bodies kept in the claim check
    * unread (`body` empty, `bodyRef` their key), so a listing of many large messages reads no objects; `suspendedMessage`
@@ -113,6 +118,9 @@ export interface DueEntry {
   readonly joinOf?: string;
   readonly trace?: string;
 }
+
+/** What an instance is, without where it is: what a listing that reads no state gives (see `listInstances`). */
+export type InstanceHeader = Pick<InstanceState, 'instanceId' | 'orchestration' | 'version' | 'status' | 'createdAt' | 'updatedAt'>;
 
 export interface InstanceSummary {
   readonly status: InstanceStatus;

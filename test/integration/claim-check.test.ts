@@ -7,6 +7,7 @@ import { DynamoDbInstanceStore } from '../../functions/adapters/DynamoDbInstance
 import { S3PayloadStore } from '../../functions/adapters/S3PayloadStore.ts';
 import { PayloadMissing, type PayloadStore } from '../../functions/adapters/claim-check.ts';
 import { OwnershipLost } from '../../functions/core/errors.ts';
+import { InstanceStatus, type InstanceState } from '../../functions/core/instance.ts';
 import { provision } from '../../local/provision.ts';
 import { announceSkip, startTargetEndpoint, targets } from '../helpers/targets.ts';
 import { freshInstance } from '../helpers/orders.ts';
@@ -83,6 +84,34 @@ for (const target of targets) {
       expect(small.zref).toBeUndefined();
       expect((await store.load(large.instanceId))!.vars).toEqual({});
       expect(await exists(committed.zref)).toBe(true);
+    });
+
+    it('lists instances for display (the console\'s overview) and counts them without reading a claim-checked state: what each is is kept beside its key', async () => {
+      const large = () => ({ attachment: noise(3 * FROM_BYTES) });
+      const waiting = { ...fresh(), status: InstanceStatus.Waiting, vars: large() };
+      const running = { ...fresh(), vars: large() };
+      const small = { ...fresh(), status: InstanceStatus.Waiting };
+      for (const state of [waiting, running, small]) await store.create(state);
+      const claimed = await item(`I#${waiting.instanceId}`, 'STATE');
+      expect(claimed).toMatchObject({ orchestration: waiting.orchestration, version: waiting.version, zref: expect.stringMatching(/^state\//) });
+      // An item that keeps its state has no need of them: its writes stay as small as they were.
+      expect((await item(`I#${small.instanceId}`, 'STATE')).orchestration).toBeUndefined();
+
+      const header = (s: InstanceState) => ({ instanceId: s.instanceId, orchestration: s.orchestration, version: s.version, status: s.status, createdAt: s.createdAt, updatedAt: s.updatedAt });
+      bucket.gets.length = 0;
+      const listed = [...await store.listInstances(InstanceStatus.Waiting, undefined, { states: false }), ...await store.listInstances(InstanceStatus.Running, undefined, { states: false })];
+      expect(listed).toEqual(expect.arrayContaining([header(waiting), header(running), header(small)]));
+      const counts = await store.countByStatus();
+      expect(counts.running).toBeGreaterThanOrEqual(1);
+      expect(counts.waiting).toBeGreaterThanOrEqual(2);
+      expect(bucket.gets).toEqual([]);
+
+      // Listed whole, the states are read back; a commit that brings one back into the item drops what stood beside it.
+      expect((await store.listInstances(InstanceStatus.Waiting)).find((s) => s.instanceId === waiting.instanceId)?.vars).toEqual(waiting.vars);
+      expect(bucket.gets).toContain(claimed.zref);
+      await store.commit({ ...waiting, revision: 1, vars: {} }, 0, 'h', Date.now());
+      const back = await item(`I#${waiting.instanceId}`, 'STATE');
+      expect([back.zref, back.orchestration, back.version]).toEqual([undefined, undefined, undefined]);
     });
 
     it('reads the state kept in the item over a key left beside it (a host of the earlier version committed it during an upgrade)', async () => {
