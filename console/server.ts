@@ -135,13 +135,17 @@ export function consoleApp(operations: Operations, options: { where: string; all
     const message = await operations.suspendedMessage(c.req.param('id'));
     if (!message) return c.html(views.notFoundPage(ctx(), `No suspended message ${c.req.param('id')}.`), 404);
     const body = await c.req.parseBody();
-    const action = body.action === 'discard' ? 'discard' : 'resubmit';
+    const action = body.action === 'discard' ? 'discard' : body.action === 'again' ? 'again' : 'resubmit';
     return c.html(views.messageConfirmPage(ctx(), message, action, { body: String(body.body ?? message.body), messageType: String(body.messageType ?? ''), reason: String(body.reason ?? '') }));
   });
   app.post('/messages/:id/resubmit', async (c) => {
     const body = await c.req.parseBody();
     const result = await operations.resubmit(c.req.param('id'), { body: typeof body.body === 'string' ? body.body : undefined, messageType: typeof body.messageType === 'string' ? body.messageType : undefined });
     return c.html(views.resultsPage(ctx(), result.outcome === 'done' ? 'Resubmitted' : 'Not resubmitted', [result], '/messages'), result.outcome === 'failed' ? 500 : 200);
+  });
+  app.post('/messages/:id/again', async (c) => {
+    const result = await operations.sendAgain(c.req.param('id'));
+    return c.html(views.resultsPage(ctx(), result.outcome === 'done' ? 'Sent again' : 'Not sent again', [result], `/messages/${encodeURIComponent(c.req.param('id'))}`), result.outcome === 'failed' ? 500 : 200);
   });
   app.post('/messages/:id/discard', async (c) => {
     const body = await c.req.parseBody();

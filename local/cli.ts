@@ -9,7 +9,8 @@
  *   resume    resume suspended instances from their last persistence point (by id, or all a query matches)
  *   terminate end instances that have not finished (by id, or all a query matches), with a reason
  *   dlq       look into a dead-letter queue;  redrive  send its messages back to their queue
- *   resubmit  send a suspended message (edited or not) to the receive queue;  discard  drop it, with a reason
+ *   resubmit  send a suspended message (edited or not) to the receive queue, once (--again: the same, after a
+ *             send that failed);  discard  drop it, with a reason
  *   audit     what operators did
  *   history   an instance's tracked history, a page at a time
  *   flow      the message flow of a correlation value, a message id or an instance id
@@ -457,10 +458,14 @@ async function redrive(): Promise<void> {
 }
 
 async function resubmit(): Promise<void> {
-  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { body: { type: 'string' }, type: { type: 'string' } } });
-  if (!positionals[0]) fail('usage: baton resubmit <messageId> [--body \'{"...": ...}\' | --body @file.json] [--type MessageType]');
+  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { body: { type: 'string' }, type: { type: 'string' }, again: { type: 'boolean', default: false } } });
+  const usage = `usage: baton resubmit <messageId> [--body '{"...": ...}' | --body @file.json] [--type MessageType]
+       baton resubmit <messageId> --again   sends again the resubmission its record names, the same message
+                                            (after a send that failed; refused once it arrived)`;
+  if (!positionals[0] || (values.again && (values.body !== undefined || values.type !== undefined))) fail(usage);
   const body = values.body === undefined ? undefined : values.body.startsWith('@') ? readFileSync(values.body.slice(1), 'utf8') : values.body;
-  const result = await (await operations()).resubmit(positionals[0], { body, messageType: values.type });
+  const ops = await operations();
+  const result = values.again ? await ops.sendAgain(positionals[0]) : await ops.resubmit(positionals[0], { body, messageType: values.type });
   console.log(`${result.outcome} resubmit ${result.target}${result.detail ? `  ${result.detail}` : ''}`);
   if (result.outcome !== 'done') process.exit(1);
 }

@@ -177,7 +177,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   /** A message (or a body) over the threshold goes to the object store under `key`; the item keeps the key in `ref`. */
-  async #claimText(attribute: 'message' | 'body', text: string, key: (bytes: Uint8Array) => string): Promise<Record<string, unknown>> {
+  async #claimText(attribute: 'message' | 'body' | 'edited', text: string, key: (bytes: Uint8Array) => string): Promise<Record<string, unknown>> {
     const claim = this.#claimCheck;
     const bytes = Buffer.from(text, 'utf8');
     if (!claim || bytes.byteLength <= claim.fromBytes) return { [attribute]: text };
@@ -586,26 +586,33 @@ export class DynamoDbInstanceStore implements InstanceStore {
     return items.filter((item) => !item.resolution).map(suspendedFromItem);
   }
 
-  async suspendedMessage(messageId: string): Promise<SuspendedMessage | undefined> {
+  async suspendedMessage(messageId: string, options: { readonly bodies?: boolean } = {}): Promise<SuspendedMessage | undefined> {
     const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: `M#${messageId}`, sk: SUSPENDED }, ConsistentRead: true }));
-    return Item ? suspendedFromItem(await this.#whole(Item)) : undefined;
+    if (!Item) return undefined;
+    return suspendedFromItem(options.bodies === false ? Item : await this.#whole(Item));
   }
 
   async resolveSuspendedMessage(messageId: string, resolution: MessageResolution): Promise<boolean> {
+    // An edited body is kept beside the message's own, in the claim check once large (its object first, as always).
+    const { body, ...rest } = resolution;
+    const key = { pk: `M#${messageId}`, sk: SUSPENDED };
+    const edited = body === undefined ? {} : await this.#claimText('edited', body, (bytes) => payloadKeys.resubmitted(messageId, bytes));
+    const [attribute, value] = Object.entries(edited)[0] ?? [];
     try {
       await this.#client.send(new UpdateCommand({
         TableName: this.#table,
-        Key: { pk: `M#${messageId}`, sk: SUSPENDED },
+        Key: key,
         // Out of the status index (no longer listed as suspended); the record itself stays, with what was done.
-        UpdateExpression: 'SET #resolution = :resolution REMOVE gsi1pk, gsi1sk',
+        UpdateExpression: `SET #resolution = :resolution${attribute ? ', #edited = :edited' : ''} REMOVE gsi1pk, gsi1sk`,
         ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#resolution)',
-        ExpressionAttributeNames: { '#resolution': 'resolution' },
-        ExpressionAttributeValues: { ':resolution': resolution },
+        ExpressionAttributeNames: { '#resolution': 'resolution', ...(attribute ? { '#edited': attribute } : {}) },
+        ExpressionAttributeValues: { ':resolution': rest, ...(attribute ? { ':edited': value } : {}) },
       }));
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      await this.#discardUnlessReferenced({ ...key, ...edited }, CLAIMED.edited);
+      return false;
     }
   }
 
@@ -686,6 +693,8 @@ function inFlightAs(item: Record<string, any>, status: InstanceStatus): boolean 
  */
 export function suspendedFromItem(item: Record<string, any>): SuspendedMessage {
   const unread = item.body === undefined && typeof item[CLAIMED.body] === 'string';
+  // The edited body a resubmission went with is kept beside the resolution (read unless the item was not read whole).
+  const resolution = item.resolution && { ...item.resolution, ...(typeof item.edited === 'string' ? { body: item.edited } : {}) };
   return {
     messageId: item.messageId,
     reason: item.reason,
@@ -695,7 +704,7 @@ export function suspendedFromItem(item: Record<string, any>): SuspendedMessage {
     receivedAt: item.receivedAt,
     source: item.source,
     ...(item.issues ? { issues: item.issues } : {}),
-    ...(item.resolution ? { resolution: item.resolution } : {}),
+    ...(resolution ? { resolution } : {}),
   };
 }
 

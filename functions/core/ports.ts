@@ -99,10 +99,14 @@ export interface InstanceStore {
    * reads one whole. @default bodies true
    */
   listSuspendedMessages(limit?: number, options?: { readonly bodies?: boolean }): Promise<SuspendedMessage[]>;
-  /** One suspended message, resolved or not. */
-  suspendedMessage(messageId: string): Promise<SuspendedMessage | undefined>;
   /**
-   * Records what an operator did with a suspended message: it leaves the list, the record (body, reason) stays.
+   * One suspended message, resolved or not. `bodies: false` leaves a body (and an edited one) kept in the claim check
+   * unread, as `listSuspendedMessages` does (`body` empty, `bodyRef` its key). @default bodies true
+   */
+  suspendedMessage(messageId: string, options?: { readonly bodies?: boolean }): Promise<SuspendedMessage | undefined>;
+  /**
+   * Records what an operator did with a suspended message: it leaves the list, the record (body, reason) stays. A
+   * resubmission's record is its claim, written before it is sent (core/resubmission.ts), with what it is sent with.
    * Returns false when it was already resolved (two operators at once: the first wins) or is not there.
    */
   resolveSuspendedMessage(messageId: string, resolution: MessageResolution): Promise<boolean>;

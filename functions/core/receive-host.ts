@@ -3,6 +3,7 @@ import { correlationValue } from './engine.ts';
 import { BatonError, InvalidMessage, RoutingFailure, describeError } from './errors.ts';
 import { convoyInstanceId } from './ids.ts';
 import { parseInbound, type InboundMessage, type RawMessage } from './message.ts';
+import { resubmissionOf } from './resubmission.ts';
 import { conform, describeIssues, type SchemaIssue } from './schema.ts';
 import { workItem, type BodyResolver, type Clock, type InstanceStore, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InstanceState } from './instance.ts';
@@ -108,6 +109,9 @@ export class ReceiveHost {
     let raw = sent;
     try {
       if (this.#deps.bodies) raw = await this.#deps.bodies.resolve(sent);
+      // A resubmission is taken under the id its original's record names: sent again, it is a redelivery.
+      const resubmission = await resubmissionOf(raw, store);
+      if (resubmission) raw = { ...raw, messageId: resubmission.messageId };
       const bytes = Buffer.byteLength(raw.body, 'utf8');
       if (bytes > this.#deps.maxBodyBytes) {
         throw new InvalidMessage(`body is ${bytes} bytes; the MessageBox keeps at most ${this.#deps.maxBodyBytes} bytes per message`);
@@ -171,7 +175,7 @@ export class ReceiveHost {
           source: this.#deps.source,
         });
       }
-      return { messageId: raw.messageId, result: 'activated', instanceIds, created };
+      return { messageId: sent.messageId, result: 'activated', instanceIds, created };
     } catch (error) {
       if (!(error instanceof InvalidMessage || error instanceof RoutingFailure)) throw error;
       const truncated = Buffer.byteLength(raw.body, 'utf8') > this.#deps.maxBodyBytes;
@@ -185,7 +189,7 @@ export class ReceiveHost {
         source: this.#deps.source,
       });
       if (truncated) throw new OversizedMessage(raw.messageId);
-      return { messageId: raw.messageId, result: 'suspended', instanceIds: [], reason: error.message };
+      return { messageId: sent.messageId, result: 'suspended', instanceIds: [], reason: error.message };
     }
   }
 }

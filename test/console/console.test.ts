@@ -164,6 +164,15 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     // The new instance's activation message names the original: the flow leads from one to the other.
     const resubmitted = await cluster.store.load(orderInstanceId(orderId));
     expect(Object.values(resubmitted!.messages).some((m) => m.properties.ResubmittedFrom === badId)).toBe(true);
+
+    // Its page names the resubmission; sending it again (for a send that failed) is refused once it arrived.
+    await cluster.tracking!.caughtUp();
+    await page.goto(`${web.url}messages/${encodeURIComponent(badId)}`);
+    expect(await page.locator('body').innerText()).toContain(`resubmitted by ada at`);
+    await page.getByRole('button', { name: 'Send it again' }).click();
+    await page.getByRole('button', { name: 'Send it again' }).click();
+    await expect.poll(() => page.locator('body').innerText()).toContain('Not sent again');
+    expect(await page.locator('body').innerText()).toMatch(/resubmission \S+ arrived \(taken by /);
   });
 
   it('terminates every instance of a search result in one confirmed action', async () => {

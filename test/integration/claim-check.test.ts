@@ -186,5 +186,33 @@ for (const target of targets) {
       expect((await store.listSuspendedMessages(undefined, { bodies: false })).find((m) => m.messageId === small.messageId)).toEqual(small);
       expect((await item(`M#${small.messageId}`, 'SUSPENDED')).body).toBe('short');
     });
+
+    it('claims a suspended message for one resubmission: of two claims at once one wins, with the edited body it goes with kept beside (in the bucket once large), the other\'s object deleted', async () => {
+      const suspended = { messageId: `s-${process.pid}-${++counter}`, reason: 'bad', body: noise(2 * FROM_BYTES), attributes: { MessageType: 'Order' }, receivedAt: Date.now(), source: 'receive' };
+      await store.putSuspendedMessage(suspended);
+      const claim = (by: string) => ({ kind: 'resubmitted' as const, by, at: Date.now(), resubmittedAs: `r-${by}`, reason: 'edited', body: noise(2 * FROM_BYTES) });
+      const [ada, bob] = [claim('ada'), claim('bob')];
+      bucket.puts.length = 0;
+      const won = await Promise.all([store.resolveSuspendedMessage(suspended.messageId, ada), store.resolveSuspendedMessage(suspended.messageId, bob)]);
+      expect(won.filter(Boolean)).toHaveLength(1);
+      const winner = won[0] ? ada : bob;
+      const record = await item(`M#${suspended.messageId}`, 'SUSPENDED');
+      expect(record.editedRef).toMatch(new RegExp(`^suspended/${suspended.messageId}-resubmitted-[0-9a-f]{32}$`));
+      expect(record.resolution).toEqual({ kind: 'resubmitted', by: winner.by, at: winner.at, resubmittedAs: winner.resubmittedAs, reason: 'edited' });
+      expect(bucket.puts).toHaveLength(2);
+      expect(await Promise.all(bucket.puts.map(exists))).toEqual(bucket.puts.map((key) => key === record.editedRef));
+      expect(await store.suspendedMessage(suspended.messageId)).toEqual({ ...suspended, resolution: winner });
+      // What the receive host reads of it to check a resubmission: no object.
+      bucket.gets.length = 0;
+      expect((await store.suspendedMessage(suspended.messageId, { bodies: false }))?.resolution?.resubmittedAs).toBe(winner.resubmittedAs);
+      expect(bucket.gets).toEqual([]);
+
+      // A small edit stays in the item.
+      const other = { ...suspended, messageId: `s-${process.pid}-${++counter}`, body: 'short' };
+      await store.putSuspendedMessage(other);
+      expect(await store.resolveSuspendedMessage(other.messageId, { ...ada, body: '{"fixed":true}' })).toBe(true);
+      expect((await item(`M#${other.messageId}`, 'SUSPENDED')).edited).toBe('{"fixed":true}');
+      expect((await store.suspendedMessage(other.messageId))?.resolution?.body).toBe('{"fixed":true}');
+    });
   });
 }

@@ -222,6 +222,8 @@ describe('the operator\'s commands on a running cluster (the console\'s twins)',
       }, 'a suspended message');
       const fixed = cli(['resubmit', suspendedId, '--body', JSON.stringify({ orderId: `cli-fixed-${run}`, customerId: 'c-1', lines: [{ sku: 'A', qty: 1, unitPrice: 5 }] })]);
       expect(fixed.stdout).toMatch(/^done resubmit .* resubmitted as /m);
+      // Asked again (a retried command): refused, nothing sent twice.
+      expect(cli(['resubmit', suspendedId, '--body', '{}']).stdout).toMatch(/^refused resubmit \S+  already resubmitted as \S+ by /m);
       expect(JSON.parse(cli(['suspended', '--json']).stdout).messages).toEqual([]);
       await until(() => /Invoice/.test(cli(['receive', '--wait', '1s']).stdout), 'the Invoice of the resubmitted order');
 
@@ -239,6 +241,8 @@ describe('the operator\'s commands on a running cluster (the console\'s twins)',
       expect(trail.match(/ terminate .* done {2}test campaign/g)).toHaveLength(2);
       expect(trail).toMatch(/ resubmit .* done /);
       await until(() => /completed/.test(cli(['flow', `cli-fixed-${run}`]).stdout), 'the resubmitted order\'s flow');
+      // Sending it again is for a send that failed after the claim: refused once its history shows it arrived.
+      expect(cli(['resubmit', suspendedId, '--again']).stdout).toMatch(/^refused resubmit \S+  resubmission \S+ arrived \(taken by /m);
       expect(cli(['dlq']).stdout).toMatch(/receive +DLQ 0/);
     } finally {
       start.kill('SIGTERM');
