@@ -192,6 +192,7 @@ export function messagePage(ctx: PageContext, m: SuspendedMessage): Html {
 <dl><dt>Received</dt><dd>${time(m.receivedAt)} from ${m.source}</dd><dt>Reason</dt><dd>${m.reason}</dd>
 ${m.issues?.length ? html`<dt>Issues</dt><dd><ul>${m.issues.map((i) => html`<li><code>${i.path || '(body)'}</code>: ${i.message}</li>`)}</ul></dd>` : ''}
 <dt>Attributes</dt><dd><pre>${JSON.stringify(m.attributes, null, 2)}</pre></dd>
+${m.takenBy?.length ? html`<dt>Taken by</dt><dd>${m.takenBy.join(', ')} <span class="muted">(a resubmission goes to the others only)</span></dd>` : ''}
 ${m.resolution ? html`<dt>Resolved</dt><dd>${m.resolution.kind} by ${m.resolution.by} at ${time(m.resolution.at)}${m.resolution.resubmittedAs ? html` as <a href="/search?q=${encodeURIComponent(m.resolution.resubmittedAs)}">${m.resolution.resubmittedAs}</a>` : ''}${m.resolution.reason ? ` (${m.resolution.reason})` : ''}</dd>` : ''}
 </dl>
 ${m.resolution ? html`<h2>Body</h2><pre>${m.body}</pre>${m.resolution.body === undefined ? '' : html`<h2>Resubmitted with this body</h2><pre>${m.resolution.body}</pre>`}

@@ -704,6 +704,7 @@ export function suspendedFromItem(item: Record<string, any>): SuspendedMessage {
     receivedAt: item.receivedAt,
     source: item.source,
     ...(item.issues ? { issues: item.issues } : {}),
+    ...(item.takenBy ? { takenBy: item.takenBy } : {}),
     ...(resolution ? { resolution } : {}),
   };
 }

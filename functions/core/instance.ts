@@ -221,6 +221,11 @@ export interface SuspendedMessage {
   readonly attributes: Readonly<Record<string, string>>;
   readonly receivedAt: number;
   readonly source: string;
+  /**
+   * The orchestrations that took it, when it was routed to several and some refused it (or, for a resubmission, took
+   * the message it resubmits): a resubmission of it goes to the others only.
+   */
+  readonly takenBy?: readonly string[];
   /** What an operator did with it: resubmitted as a new message (kept, referenced) or discarded with a reason. */
   readonly resolution?: MessageResolution;
 }

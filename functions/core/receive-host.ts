@@ -3,7 +3,7 @@ import { correlationValue } from './engine.ts';
 import { BatonError, InvalidMessage, RoutingFailure, describeError } from './errors.ts';
 import { convoyInstanceId } from './ids.ts';
 import { parseInbound, type InboundMessage, type RawMessage } from './message.ts';
-import { resubmissionOf } from './resubmission.ts';
+import { resubmissionOf, untaken, type Resubmission } from './resubmission.ts';
 import { conform, describeIssues, type SchemaIssue } from './schema.ts';
 import { workItem, type BodyResolver, type Clock, type InstanceStore, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InstanceState } from './instance.ts';
@@ -107,19 +107,24 @@ export class ReceiveHost {
     const now = clock.now();
     // What was sent, until its body is read from where the sender left it: a message that cannot be is kept as it came.
     let raw = sent;
+    let resubmission: Resubmission | undefined;
     try {
       if (this.#deps.bodies) raw = await this.#deps.bodies.resolve(sent);
-      // A resubmission is taken under the id its original's record names: sent again, it is a redelivery.
-      const resubmission = await resubmissionOf(raw, store);
+      // A resubmission is taken under the id its original's record names (sent again, it is a redelivery), and goes to
+      // the orchestrations that did not take its original.
+      resubmission = await resubmissionOf(raw, store);
       if (resubmission) raw = { ...raw, messageId: resubmission.messageId };
       const bytes = Buffer.byteLength(raw.body, 'utf8');
       if (bytes > this.#deps.maxBodyBytes) {
         throw new InvalidMessage(`body is ${bytes} bytes; the MessageBox keeps at most ${this.#deps.maxBodyBytes} bytes per message`);
       }
       const parsed = parseInbound(raw, now);
-      const activations = registry.route(parsed);
-      const followers = registry.followers(parsed.messageType).filter((f) => !activations.some((a) => a.name === f.name));
-      if (activations.length === 0 && followers.length === 0) throw new RoutingFailure(parsed.messageType);
+      const activations = untaken(registry.route(parsed), resubmission);
+      const followers = untaken(registry.followers(parsed.messageType), resubmission).filter((f) => !activations.some((a) => a.name === f.name));
+      if (activations.length === 0 && followers.length === 0) {
+        if (resubmission?.takenBy.length) throw new InvalidMessage(`every orchestration it is routed to took the message it resubmits (${resubmission.takenBy.join(', ')}): nothing left to deliver`);
+        throw new RoutingFailure(parsed.messageType);
+      }
       // The validating receive pipeline: nothing reaches an orchestration, not even its correlation keys,
       // before the body matches its type's schema. The orchestrations see the schema's output.
       const message = await this.#validate(parsed);
@@ -143,17 +148,30 @@ export class ReceiveHost {
       const instanceIds: string[] = [];
       const created: InstanceState[] = [];
       const refused: InvalidMessage[] = [];
+      // The orchestrations that took it, as its suspended record names them if some refuse it.
+      const taken = [...resubmission?.takenBy ?? []];
       for (const orchestration of activations) {
-        const activation = await activateOrDeliver(orchestration, message, store, now);
+        let activation;
+        try {
+          activation = await activateOrDeliver(orchestration, message, store, now);
+        } catch (error) {
+          // Refused by this one (its convoy ended, no value for its key): the others still take it.
+          if (!(error instanceof InvalidMessage)) throw error;
+          refused.push(error);
+          continue;
+        }
         if (activation.created) created.push(activation.created);
         instanceIds.push(activation.instanceId);
+        taken.push(orchestration.name);
       }
       for (const { orchestration, set, value, owner, status, incarnation } of targets) {
         const ended = refusal(orchestration.name, set, value, status, message.messageType);
         if (ended) {
           // Delivered before the instance ended, and SQS delivers it again: nothing new to say about it.
-          if (await alreadyHas(store, await store.load(owner), message.messageId)) instanceIds.push(owner);
-          else refused.push(new NoTaker(ended));
+          if (await alreadyHas(store, await store.load(owner), message.messageId)) {
+            instanceIds.push(owner);
+            taken.push(orchestration.name);
+          } else refused.push(new NoTaker(ended));
           continue;
         }
         if (status === undefined) {
@@ -162,6 +180,7 @@ export class ReceiveHost {
         }
         await store.deliver(owner, { ...message, incarnation });
         instanceIds.push(owner);
+        taken.push(orchestration.name);
       }
       if (refused.length > 0) {
         if (instanceIds.length === 0) throw refused.length === 1 ? refused[0]! : new InvalidMessage(refused.map((r) => r.message).join('; '));
@@ -173,6 +192,7 @@ export class ReceiveHost {
           attributes: raw.attributes,
           receivedAt: now,
           source: this.#deps.source,
+          takenBy: taken,
         });
       }
       return { messageId: sent.messageId, result: 'activated', instanceIds, created };
@@ -187,6 +207,7 @@ export class ReceiveHost {
         attributes: raw.attributes,
         receivedAt: now,
         source: this.#deps.source,
+        ...(resubmission?.takenBy.length ? { takenBy: resubmission.takenBy } : {}),
       });
       if (truncated) throw new OversizedMessage(raw.messageId);
       return { messageId: sent.messageId, result: 'suspended', instanceIds: [], reason: error.message };

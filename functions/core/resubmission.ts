@@ -9,7 +9,9 @@
  *   3. the receive host takes it only when the original's record names exactly that resubmission (a sender to the
  *      queue cannot forge one), and under that id: its instances, its inbox items and its suspended record derive
  *      from it, so a second send of it (a retry, or the operator sending it again after a crash between 1 and 2) is a
- *      redelivery, routed once.
+ *      redelivery, routed once;
+ *   4. a message routed to several orchestrations and taken by some is suspended for the rest with the names of those
+ *      that took it (`takenBy`): its resubmission goes to the others only.
  * A crash between 1 and 2 leaves a record that names a resubmission never sent, and nothing lost: sending it again
  * (`baton resubmit <id> --again`, or the console's "Send it again") sends the same.
  */
@@ -26,6 +28,8 @@ export interface Resubmission {
   readonly messageId: string;
   /** The suspended message it resubmits. */
   readonly original: string;
+  /** The orchestrations that took the original (routed to several, refused by some): it is not routed to them again. */
+  readonly takenBy: readonly string[];
 }
 
 /**
@@ -44,5 +48,10 @@ export async function resubmissionOf(message: RawMessage, store: InstanceStore):
     const why = !record ? `there is no suspended message ${original}` : named ? `${original} was resubmitted as ${named}` : `${original} was not resubmitted`;
     throw new InvalidMessage(`it claims to be resubmission ${id} of ${original}, but ${why}: not taken as one`);
   }
-  return { messageId: id, original };
+  return { messageId: id, original, takenBy: record!.takenBy ?? [] };
+}
+
+/** The subscriptions a message goes to: all of them, or, for a resubmission, those that did not take its original. */
+export function untaken<T extends { readonly name: string }>(subscribers: readonly T[], resubmission: Resubmission | undefined): T[] {
+  return subscribers.filter((s) => !resubmission?.takenBy.includes(s.name));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { complete, orchestration, receive, send } from '../../functions/core/builder.ts';
+import { complete, orchestration, receive, receiveCorrelated, send } from '../../functions/core/builder.ts';
 import type { RawMessage } from '../../functions/core/message.ts';
 import { RESUBMISSION_ID } from '../../functions/core/resubmission.ts';
 import { RESUBMITTED_FROM } from '../../functions/core/tracking.ts';
@@ -149,5 +149,78 @@ describe('resubmitting a suspended message (console/operations.ts, core/resubmis
       'sqs-r-other': `InvalidMessage: it claims to be resubmission r-other of ${messageId}, but ${messageId} was resubmitted as resubmission-1: not taken as one`,
       'sqs-r-none': 'InvalidMessage: it claims to be resubmission r-none of nothing-here, but there is no suspended message nothing-here: not taken as one',
     });
+  });
+});
+
+/** Every Order is confirmed; a customer's first Order also opens their tally (a convoy), which ends at once. */
+const tally = orchestration('Tally', 1, [
+  receive('first', 'Order', { into: 'first', correlation: 'customer' }),
+  send('open', 'send', 'TallyOpened', (ctx) => ({ customerId: (ctx.message('first').body as { customerId: string }).customerId })),
+  complete('done'),
+], { correlationSets: { customer: { Order: (m) => (m.body as { customerId?: string }).customerId } } });
+
+/** An order waits for its Approval; so does its ledger, opened by a message of its own. Each confirms once. */
+const approvals = orchestration('Approvals', 1, [
+  receive('order', 'Order', { into: 'order', correlation: 'order' }),
+  receiveCorrelated('approval', 'Approval', { into: 'approval', correlation: 'order' }),
+  send('approved', 'send', 'Approved', (ctx) => ({ orderId: orderIdOf(ctx.message('order')) })),
+  complete('done'),
+], { correlationSets: { order: { Order: orderIdOf, Approval: orderIdOf } } });
+const ledger = orchestration('Ledger', 1, [
+  receive('opening', 'Opening', { into: 'opening', correlation: 'order' }),
+  receiveCorrelated('approval', 'Approval', { into: 'approval', correlation: 'order' }),
+  send('booked', 'send', 'Booked', (ctx) => ({ orderId: orderIdOf(ctx.message('opening')) })),
+  complete('done'),
+], { correlationSets: { order: { Opening: orderIdOf, Approval: orderIdOf } } });
+
+describe('resubmitting a message routed to several orchestrations that some took (core/resubmission.ts)', () => {
+  const sent = (w: ReturnType<typeof operated>, type: string) => w.sendPort.sent.filter((m) => m.messageType === type).length;
+
+  it('activates again none of those that took it: an order another subscription refused is resubmitted to that one only', async () => {
+    const w = operated([orders, tally]);
+    const order = (orderId: string) => ({ messageId: `sqs-${orderId}`, body: JSON.stringify({ orderId, customerId: 'c-9', lines: [] }), attributes: { MessageType: 'Order' } });
+    await w.receiver.receive([order('o-1')]);
+    await settle(w);
+    // The customer's tally has ended: their second order is confirmed, and kept for the tally that refused it.
+    await w.receiver.receive([order('o-2')]);
+    await settle(w);
+    expect(confirmed(w)).toEqual(['o-1', 'o-2']);
+    const [kept] = await w.store.listSuspendedMessages();
+    expect(kept).toMatchObject({ messageId: 'sqs-o-2', takenBy: ['Orders'] });
+    expect(kept!.reason).toMatch(/^delivered to \S+; not taken by the rest: the Tally instance for customer="c-9" has already completed/);
+
+    expect((await w.operations('ada').resubmit(kept!.messageId)).outcome).toBe('done');
+    await w.deliver();
+    // Not confirmed twice: the resubmission went to Tally only, which still refuses it, so it is kept in its turn,
+    // naming who took the message it resubmits (a resubmission of it skips them too).
+    expect(confirmed(w)).toEqual(['o-1', 'o-2']);
+    const [again] = await w.store.listSuspendedMessages();
+    expect(again).toMatchObject({ messageId: 'resubmission-1', takenBy: ['Orders'] });
+    expect(again!.reason).toContain('the Tally instance for customer="c-9" has already completed');
+  });
+
+  it('delivers a resubmitted Approval only to the ledger that was missing, not again to the order that took it', async () => {
+    const w = operated([approvals, ledger]);
+    await w.receiver.receive([{ messageId: 'sqs-order', body: JSON.stringify({ orderId: 'o-6' }), attributes: { MessageType: 'Order' } }]);
+    await settle(w);
+    // The ledger is not there yet: past the deliveries it is held for, the order takes the Approval, the rest is kept.
+    await w.receiver.receive([{ messageId: 'sqs-approval', body: JSON.stringify({ orderId: 'o-6' }), attributes: { MessageType: 'Approval' }, receiveCount: 4 }]);
+    await settle(w);
+    const [kept] = await w.store.listSuspendedMessages();
+    expect(kept).toMatchObject({ messageId: 'sqs-approval', takenBy: ['Approvals'] });
+    expect(kept!.reason).toContain('not taken by the rest: no Ledger instance has order="o-6"');
+    await w.receiver.receive([{ messageId: 'sqs-opening', body: JSON.stringify({ orderId: 'o-6' }), attributes: { MessageType: 'Opening' } }]);
+    await settle(w);
+
+    expect((await w.operations('ada').resubmit(kept!.messageId)).outcome).toBe('done');
+    await w.deliver();
+    expect([sent(w, 'Approved'), sent(w, 'Booked')]).toEqual([1, 1]);
+    // Taken whole by the ledger: nothing refused it this time, so nothing is kept.
+    expect(await w.store.listSuspendedMessages()).toEqual([]);
+    const taken = [...w.store.items.values()].map((item) => JSON.parse(item) as { orchestration: string; status: string; consumed: string[] });
+    expect(taken.map((s) => [s.orchestration, s.status, s.consumed.at(-1)]).sort()).toEqual([
+      ['Approvals', 'completed', 'sqs-approval'],
+      ['Ledger', 'completed', 'resubmission-1'],
+    ]);
   });
 });

@@ -188,7 +188,8 @@ for (const target of targets) {
     });
 
     it('claims a suspended message for one resubmission: of two claims at once one wins, with the edited body it goes with kept beside (in the bucket once large), the other\'s object deleted', async () => {
-      const suspended = { messageId: `s-${process.pid}-${++counter}`, reason: 'bad', body: noise(2 * FROM_BYTES), attributes: { MessageType: 'Order' }, receivedAt: Date.now(), source: 'receive' };
+      // Routed to several, taken by one: the record names it, for the resubmission to skip.
+      const suspended = { messageId: `s-${process.pid}-${++counter}`, reason: 'bad', body: noise(2 * FROM_BYTES), attributes: { MessageType: 'Order' }, receivedAt: Date.now(), source: 'receive', takenBy: ['Orders'] };
       await store.putSuspendedMessage(suspended);
       const claim = (by: string) => ({ kind: 'resubmitted' as const, by, at: Date.now(), resubmittedAs: `r-${by}`, reason: 'edited', body: noise(2 * FROM_BYTES) });
       const [ada, bob] = [claim('ada'), claim('bob')];
