@@ -6,6 +6,7 @@
  * outcome.
  */
 import { randomUUID } from 'node:crypto';
+import { isOffloaded, parsePointer, withoutSizeAttribute } from '../functions/adapters/extended-client.ts';
 import { InstanceNotFound, InvalidTransition, OwnershipLost, UnknownOrchestration } from '../functions/core/errors.ts';
 import { InstanceStatus, type InstanceState, type MessageResolution, type SuspendedMessage } from '../functions/core/instance.ts';
 import { messageFlow, type FlowLimits, type MessageFlow } from '../functions/core/message-flow.ts';
@@ -15,7 +16,7 @@ import { TRACE_ATTRIBUTE, traceOf } from '../functions/core/trace.ts';
 import { activatedKey, endedKey, hourOf, instanceKey, messageKey, RESUBMITTED_FROM, subjectOfMessage, valueKey } from '../functions/core/tracking.ts';
 import type { InboundMessage } from '../functions/core/message.ts';
 import type { AuditEntry, AuditTrail } from './audit.ts';
-import type { OperatorQueues, PeekedMessage, QueueDepth, Redrive } from './queues.ts';
+import { resubmissionKey, type OperatorQueues, type PeekedMessage, type QueueDepth, type Redrive } from './queues.ts';
 
 export const ACTIVE_STATUSES = [InstanceStatus.Running, InstanceStatus.Waiting, InstanceStatus.Suspended] as const;
 export const ENDED_STATUSES = [InstanceStatus.Completed, InstanceStatus.Terminated] as const;
@@ -300,11 +301,18 @@ export class Operations {
     return went.length > 0 ? `taken by ${went.join(', ')}` : undefined;
   }
 
-  /** The message a resubmission's record describes, sent to the receive queue: the same each time. */
+  /**
+   * The message a resubmission's record describes, sent to the receive queue: the same each time. A body too large to
+   * send goes to the bucket under `inbound/<resubmission id>` and out as a pointer. A size attribute (an extended
+   * client's: its body is a pointer) goes only with a pointer that came as one, unedited (the receive host follows it
+   * again: its object may be back); never with a body the operator wrote, which the receive host would take for one.
+   */
   async #sendResubmission(original: SuspendedMessage, resolution: MessageResolution): Promise<ActionResult & { newMessageId?: string }> {
     const id = resolution.resubmittedAs!;
     try {
-      const { MessageType: _type, [RESUBMITTED_FROM]: _from, [RESUBMISSION_ID]: _id, ...kept } = original.attributes;
+      const pointer = resolution.body === undefined && isOffloaded(original.attributes) && parsePointer(original.body) !== undefined;
+      const { MessageType: _type, [RESUBMITTED_FROM]: _from, [RESUBMISSION_ID]: _id, ...copied } = original.attributes;
+      const kept = pointer ? copied : withoutSizeAttribute(copied);
       const messageType = resolution.messageType ?? original.attributes.MessageType;
       const attributes = {
         ...kept,
@@ -314,7 +322,7 @@ export class Operations {
         [RESUBMITTED_FROM]: original.messageId,
         [RESUBMISSION_ID]: id,
       };
-      await this.#d.queues.send('receive', resolution.body ?? original.body, attributes);
+      await this.#d.queues.send('receive', resolution.body ?? original.body, attributes, pointer ? {} : { offloadAs: resubmissionKey(id) });
       return { target: original.messageId, outcome: 'done', newMessageId: id, detail: `resubmitted as ${id}${resolution.reason ? ` (${resolution.reason})` : ''}` };
     } catch (error) {
       return {
