@@ -141,7 +141,9 @@ export function consoleApp(operations: Operations, options: { where: string; all
   app.post('/messages/:id/resubmit', async (c) => {
     const body = await c.req.parseBody();
     const result = await operations.resubmit(c.req.param('id'), { body: typeof body.body === 'string' ? body.body : undefined, messageType: typeof body.messageType === 'string' ? body.messageType : undefined });
-    return c.html(views.resultsPage(ctx(), result.outcome === 'done' ? 'Resubmitted' : 'Not resubmitted', [result], '/messages'), result.outcome === 'failed' ? 500 : 200);
+    // A send that failed after the claim is sent again from the message's own page (it has left the list).
+    const back = result.outcome === 'failed' ? `/messages/${encodeURIComponent(c.req.param('id'))}` : '/messages';
+    return c.html(views.resultsPage(ctx(), result.outcome === 'done' ? 'Resubmitted' : 'Not resubmitted', [result], back), result.outcome === 'failed' ? 500 : 200);
   });
   app.post('/messages/:id/again', async (c) => {
     const result = await operations.sendAgain(c.req.param('id'));

@@ -243,7 +243,7 @@ export function redriveConfirmPage(ctx: PageContext, queue: string): Html {
 export function auditPage(ctx: PageContext, entries: readonly AuditEntry[]): Html {
   return layout(ctx, 'Audit trail', '/audit', html`
 ${entries.length === 0 ? html`<p>No operator action yet.</p>` : html`<table><thead><tr><th scope="col">when</th><th scope="col">who</th><th scope="col">action</th><th scope="col">target</th><th scope="col">outcome</th><th scope="col">detail</th></tr></thead><tbody>
-${entries.map((e) => html`<tr><td>${time(e.at)}</td><td>${e.who}</td><td>${e.action}</td><td>${e.target}</td><td class="outcome-${e.outcome}">${e.outcome}</td><td>${e.detail ?? ''}</td></tr>`)}
+${entries.map((e) => html`<tr><td>${time(e.at)}</td><td>${e.who}</td><td>${e.action}</td><td>${/^(resubmit|discard)/.test(e.action) ? html`<a href="/messages/${encodeURIComponent(e.target)}">${e.target}</a>` : e.target}</td><td class="outcome-${e.outcome}">${e.outcome}</td><td>${e.detail ?? ''}</td></tr>`)}
 </tbody></table>`}`);
 }
 
