@@ -5,7 +5,7 @@ import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/
 export interface AuditEntry {
   readonly at: number;
   readonly who: string;
-  /** resume, terminate, resubmit, discard, redrive. */
+  /** resume, terminate, resubmit (and resubmit again), discard, redrive. */
   readonly action: string;
   /** An instance id, a message id or a queue. */
   readonly target: string;

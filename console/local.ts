@@ -1,6 +1,8 @@
 import { userInfo } from 'node:os';
-import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
+import { dynamoDbDocumentClient, s3Client, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { DynamoDbHistory } from '../functions/adapters/DynamoDbHistory.ts';
+import { EXTENDED_CLIENT_THRESHOLD_BYTES } from '../functions/adapters/extended-client.ts';
+import { S3PayloadStore } from '../functions/adapters/S3PayloadStore.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
 import type { OrchestrationDefinition } from '../functions/core/definition.ts';
 import { UnknownOrchestration } from '../functions/core/errors.ts';
@@ -82,6 +84,10 @@ export function operationsFor(d: ClusterAddresses, options: OperationsOptions = 
   };
   const dynamo = dynamoDbDocumentClient({ endpoint: d.endpoint, region: d.region });
   const dlq = (name: string) => d.deadLetterQueueUrls?.[name];
+  // A resubmission too large for a plain SendMessage goes through the claim check's bucket, as an extended client's
+  // pointer, from the threshold the send ports use by default (every queue takes that much, whatever its setting).
+  const bucket = d.claimCheckBucket;
+  const offload = bucket ? { payloads: new S3PayloadStore(s3Client({ endpoint: d.endpoint, region: d.region }), bucket), bucket, fromBytes: EXTENDED_CLIENT_THRESHOLD_BYTES } : undefined;
   return new Operations({
     store: runtime.store,
     history: new DynamoDbHistory(dynamo, d.historyTableName),
@@ -93,7 +99,7 @@ export function operationsFor(d: ClusterAddresses, options: OperationsOptions = 
       { name: 'receive', url: d.receiveQueueUrl, dlqUrl: dlq('receive') },
       { name: 'work', url: d.workQueueUrl, dlqUrl: dlq('work') },
       ...Object.entries(d.sendPortQueueUrls).map(([port, url]) => ({ name: port, url, dlqUrl: dlq(port) })),
-    ]),
+    ], offload),
     audit: new AuditTrail(dynamo, d.historyTableName),
     operator,
     hosts,

@@ -1,17 +1,22 @@
 /**
  * What an operator does, over the engine's own ports and adapters (no second data model): the web console and the
  * CLI both call this. Every action asks nothing twice of the engine: resume and terminate are the processing host's
- * own (conditional writes that respect a live lease), resubmission sends a new message to the receive queue, and
- * each action is written to the audit trail with its outcome.
+ * own (conditional writes that respect a live lease), a resubmission claims its record before it sends one message
+ * that the receive host takes once (core/resubmission.ts), and each action is written to the audit trail with its
+ * outcome.
  */
+import { randomUUID } from 'node:crypto';
+import { isOffloaded, parsePointer, withoutSizeAttribute } from '../functions/adapters/extended-client.ts';
 import { InstanceNotFound, InvalidTransition, OwnershipLost, UnknownOrchestration } from '../functions/core/errors.ts';
-import { InstanceStatus, type InstanceState, type SuspendedMessage } from '../functions/core/instance.ts';
+import { InstanceStatus, type InstanceState, type MessageResolution, type SuspendedMessage } from '../functions/core/instance.ts';
 import { messageFlow, type FlowLimits, type MessageFlow } from '../functions/core/message-flow.ts';
 import type { HistoryPage, HistoryStore, InstanceStore } from '../functions/core/ports.ts';
-import { activatedKey, endedKey, hourOf, instanceKey, messageKey, RESUBMITTED_FROM, valueKey } from '../functions/core/tracking.ts';
+import { RESUBMISSION_ID } from '../functions/core/resubmission.ts';
+import { TRACE_ATTRIBUTE, traceOf } from '../functions/core/trace.ts';
+import { activatedKey, endedKey, hourOf, instanceKey, messageKey, RESUBMITTED_FROM, subjectOfMessage, valueKey } from '../functions/core/tracking.ts';
 import type { InboxEntry } from '../functions/core/message.ts';
 import type { AuditEntry, AuditTrail } from './audit.ts';
-import type { OperatorQueues, PeekedMessage, QueueDepth, Redrive } from './queues.ts';
+import { resubmissionKey, type OperatorQueues, type PeekedMessage, type QueueDepth, type Redrive } from './queues.ts';
 
 export const ACTIVE_STATUSES = [InstanceStatus.Running, InstanceStatus.Waiting, InstanceStatus.Suspended] as const;
 export const ENDED_STATUSES = [InstanceStatus.Completed, InstanceStatus.Terminated] as const;
@@ -51,6 +56,8 @@ export interface ConsoleDeps {
   readonly operator: string;
   readonly hosts?: HostSource;
   readonly now?: () => number;
+  /** The id of a new resubmission. @default randomUUID */
+  readonly newId?: () => string;
 }
 
 export interface Overview {
@@ -119,7 +126,8 @@ export class Operations {
       store.countByStatus([...ACTIVE_STATUSES, 'message']),
       this.#endedInLastDay(),
       queues.depths(),
-      Promise.all(ACTIVE_STATUSES.map((status) => store.listInstances(status, sample))),
+      // What each is, not its state: a state kept in the claim check is not read on every refresh.
+      Promise.all(ACTIVE_STATUSES.map((status) => store.listInstances(status, sample, { states: false }))),
       this.#d.hosts?.() ?? { hosts: [] },
     ]);
     const byOrchestration: Record<string, Record<string, number>> = {};
@@ -235,28 +243,93 @@ export class Operations {
   }
 
   /**
-   * Sends a (possibly edited) suspended message to the receive queue as a new message that names the original
-   * (`ResubmittedFrom`), then records the original as resubmitted. The original record stays, body and reason.
+   * Resubmits a suspended message (as it is, or edited) to the receive queue, once. The record is claimed first: one
+   * conditional write names the resubmission (an id chosen now) and what it goes with, so of two operators (or two
+   * clicks) one wins and the other is refused, sending nothing. Then it is sent, naming the original and itself; the
+   * receive host takes it under that id, so any second copy of it is a redelivery (core/resubmission.ts). The original's
+   * record stays, body and reason. A send that fails after the claim leaves the record naming a resubmission that was
+   * not sent: `sendAgain` sends it.
    */
   async resubmit(messageId: string, edit: { body?: string; messageType?: string } = {}): Promise<ActionResult & { newMessageId?: string }> {
     const original = await this.#d.store.suspendedMessage(messageId);
     let result: ActionResult & { newMessageId?: string };
     if (!original) result = { target: messageId, outcome: 'refused', detail: 'no such suspended message' };
-    else if (original.resolution) result = { target: messageId, outcome: 'refused', detail: `already ${original.resolution.kind} by ${original.resolution.by}` };
+    else if (original.resolution) result = { target: messageId, outcome: 'refused', detail: resolvedAlready(original.resolution) };
     else {
-      try {
-        const { MessageType: _type, [RESUBMITTED_FROM]: _from, ...kept } = original.attributes;
-        const messageType = edit.messageType?.trim() || original.attributes.MessageType;
-        const attributes = { ...kept, ...(messageType ? { MessageType: messageType } : {}), [RESUBMITTED_FROM]: messageId };
-        const newMessageId = await this.#d.queues.send('receive', edit.body ?? original.body, attributes);
-        const resolved = await this.#d.store.resolveSuspendedMessage(messageId, { kind: 'resubmitted', by: this.#d.operator, at: this.#now(), resubmittedAs: newMessageId, ...(edit.body !== undefined && edit.body !== original.body ? { reason: 'edited' } : {}) });
-        result = { target: messageId, outcome: 'done', newMessageId, detail: `resubmitted as ${newMessageId}${resolved ? '' : ' (another operator resolved it meanwhile)'}` };
-      } catch (error) {
-        result = { target: messageId, outcome: 'failed', detail: (error as Error).message };
-      }
+      const messageType = edit.messageType?.trim();
+      const edited = edit.body !== undefined && edit.body !== original.body;
+      const resolution: MessageResolution = {
+        kind: 'resubmitted', by: this.#d.operator, at: this.#now(), resubmittedAs: (this.#d.newId ?? randomUUID)(),
+        ...(edited ? { reason: 'edited', body: edit.body } : {}),
+        ...(messageType && messageType !== original.attributes.MessageType ? { messageType } : {}),
+      };
+      if (!(await this.#d.store.resolveSuspendedMessage(messageId, resolution))) {
+        const now = await this.#d.store.suspendedMessage(messageId, { bodies: false });
+        result = { target: messageId, outcome: 'refused', detail: now?.resolution ? resolvedAlready(now.resolution) : 'no such suspended message' };
+      } else result = await this.#sendResubmission(original, resolution);
     }
     await this.#audit('resubmit', result);
     return result;
+  }
+
+  /**
+   * Sends again the resubmission a suspended message's record names, the same message (a send that failed, or a crash,
+   * after the claim). Harmless if it was sent after all: the receive host takes a second copy as a redelivery. Refused
+   * once its tracked history shows it arrived (no need; and long after, its instances may have expired).
+   */
+  async sendAgain(messageId: string): Promise<ActionResult & { newMessageId?: string }> {
+    const original = await this.#d.store.suspendedMessage(messageId);
+    const resolution = original?.resolution;
+    let result: ActionResult & { newMessageId?: string };
+    if (!original) result = { target: messageId, outcome: 'refused', detail: 'no such suspended message' };
+    else if (resolution?.kind !== 'resubmitted' || !resolution.resubmittedAs) result = { target: messageId, outcome: 'refused', detail: resolution ? resolvedAlready(resolution) : 'it was not resubmitted: resubmit it' };
+    else {
+      const arrived = await this.#arrived(messageId, resolution.resubmittedAs);
+      result = arrived
+        ? { target: messageId, outcome: 'refused', detail: `resubmission ${resolution.resubmittedAs} arrived (${arrived}): nothing to send again` }
+        : await this.#sendResubmission(original, resolution);
+    }
+    await this.#audit('resubmit again', result);
+    return result;
+  }
+
+  /** What shows that a resubmission reached the receive host, if anything does: a record of its own, or its history. */
+  async #arrived(original: string, resubmission: string): Promise<string | undefined> {
+    if (await this.#d.store.suspendedMessage(resubmission, { bodies: false })) return 'it was suspended in its turn';
+    // The original's own record links to it from its claim: anything else is where it went.
+    const went = (await this.#d.history.linked(messageKey(resubmission), 10)).filter((subject) => subject !== subjectOfMessage(original));
+    return went.length > 0 ? `taken by ${went.join(', ')}` : undefined;
+  }
+
+  /**
+   * The message a resubmission's record describes, sent to the receive queue: the same each time. A body too large to
+   * send goes to the bucket under `inbound/<resubmission id>` and out as a pointer. A size attribute (an extended
+   * client's: its body is a pointer) goes only with a pointer that came as one, unedited (the receive host follows it
+   * again: its object may be back); never with a body the operator wrote, which the receive host would take for one.
+   */
+  async #sendResubmission(original: SuspendedMessage, resolution: MessageResolution): Promise<ActionResult & { newMessageId?: string }> {
+    const id = resolution.resubmittedAs!;
+    try {
+      const pointer = resolution.body === undefined && isOffloaded(original.attributes) && parsePointer(original.body) !== undefined;
+      const { MessageType: _type, [RESUBMITTED_FROM]: _from, [RESUBMISSION_ID]: _id, ...copied } = original.attributes;
+      const kept = pointer ? copied : withoutSizeAttribute(copied);
+      const messageType = resolution.messageType ?? original.attributes.MessageType;
+      const attributes = {
+        ...kept,
+        ...(messageType ? { MessageType: messageType } : {}),
+        // Its own trace unless the original brought one: every copy of it in the same one, as the engine derives it.
+        ...(kept[TRACE_ATTRIBUTE] ? {} : { [TRACE_ATTRIBUTE]: traceOf({ messageId: id, properties: {} }) }),
+        [RESUBMITTED_FROM]: original.messageId,
+        [RESUBMISSION_ID]: id,
+      };
+      await this.#d.queues.send('receive', resolution.body ?? original.body, attributes, pointer ? {} : { offloadAs: resubmissionKey(id) });
+      return { target: original.messageId, outcome: 'done', newMessageId: id, detail: `resubmitted as ${id}${resolution.reason ? ` (${resolution.reason})` : ''}` };
+    } catch (error) {
+      return {
+        target: original.messageId, outcome: 'failed', newMessageId: id,
+        detail: `claimed as resubmission ${id}, but sending it failed: ${(error as Error).message}; send it again (baton resubmit ${original.messageId} --again, or the console's Send it again)`,
+      };
+    }
   }
 
   async discard(messageId: string, reason: string): Promise<ActionResult> {
@@ -302,6 +375,10 @@ export class Operations {
  */
 function refused(error: unknown): boolean {
   return error instanceof InvalidTransition || error instanceof OwnershipLost || error instanceof InstanceNotFound || error instanceof UnknownOrchestration;
+}
+
+function resolvedAlready(resolution: MessageResolution): string {
+  return `already ${resolution.kind}${resolution.resubmittedAs ? ` as ${resolution.resubmittedAs}` : ''} by ${resolution.by} at ${new Date(resolution.at).toISOString()}`;
 }
 
 function matches(state: InstanceState, query: SearchQuery, from: number, to: number): boolean {

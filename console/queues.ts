@@ -9,6 +9,10 @@ import {
   type MessageAttributeValue,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { PayloadStore } from '../functions/adapters/claim-check.ts';
+import { SIZE_ATTRIBUTE, pointerBody } from '../functions/adapters/extended-client.ts';
+import { entryBytes } from '../functions/adapters/sqs-batches.ts';
+import { CLAIM_CHECK } from '../infra/settings.ts';
 
 /** A queue an operator watches, and its dead-letter queue. */
 export interface WatchedQueue {
@@ -45,6 +49,17 @@ export interface Redrive {
   readonly taskHandle?: string;
 }
 
+/** Where a message too large to send as it is goes: Baton's claim-check bucket, read back by the receive host. */
+export interface QueueOffload {
+  readonly payloads: PayloadStore;
+  readonly bucket: string;
+  /** A body larger than this, with its attributes (as SQS counts them), goes as a pointer. */
+  readonly fromBytes: number;
+}
+
+/** Where a resubmission's body goes when it is too large to send: `inbound/`, where the receive host follows pointers. */
+export const resubmissionKey = (resubmissionId: string) => `${CLAIM_CHECK.inboundPrefix}${encodeURIComponent(resubmissionId)}`;
+
 /**
  * What an operator does with queues: their depths, a look into a dead-letter queue, a redrive back to its source,
  * a message sent to the receive queue. SQS's own operations where the endpoint has them.
@@ -52,10 +67,12 @@ export interface Redrive {
 export class OperatorQueues {
   readonly #sqs: SQSClient;
   readonly queues: readonly WatchedQueue[];
+  readonly #offload?: QueueOffload;
 
-  constructor(sqs: SQSClient, queues: readonly WatchedQueue[]) {
+  constructor(sqs: SQSClient, queues: readonly WatchedQueue[], offload?: QueueOffload) {
     this.#sqs = sqs;
     this.queues = queues;
+    this.#offload = offload;
   }
 
   queue(name: string): WatchedQueue {
@@ -140,13 +157,25 @@ export class OperatorQueues {
     return Attributes!.QueueArn!;
   }
 
-  /** Sends a message to a queue (the receive queue, for a resubmission); returns its SQS MessageId. */
-  async send(name: string, body: string, attributes: Readonly<Record<string, string>>): Promise<string> {
-    const { MessageId } = await this.#sqs.send(new SendMessageCommand({
-      QueueUrl: this.queue(name).url,
-      MessageBody: body,
-      MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([k, v]): [string, MessageAttributeValue] => [k, { DataType: 'String', StringValue: v }])),
-    }));
+  /**
+   * Sends a message to a queue (the receive queue, for a resubmission); returns its SQS MessageId. Given `offloadAs`,
+   * a body too large for the queue (past the offload's threshold, with its attributes) is written to that key of the
+   * bucket first, and the message carries an SQS extended client's pointer to it (functions/adapters/extended-client.ts),
+   * as the send ports' large bodies go: sent again, it rewrites the same object.
+   */
+  async send(name: string, body: string, attributes: Readonly<Record<string, string>>, options: { readonly offloadAs?: string } = {}): Promise<string> {
+    const strings = Object.fromEntries(Object.entries(attributes).map(([k, v]): [string, MessageAttributeValue] => [k, { DataType: 'String', StringValue: v }]));
+    let message = { MessageBody: body, MessageAttributes: strings };
+    const offload = this.#offload;
+    if (offload && options.offloadAs !== undefined && entryBytes(message) > offload.fromBytes) {
+      const bytes = Buffer.from(body, 'utf8');
+      await offload.payloads.put(options.offloadAs, bytes);
+      message = {
+        MessageBody: pointerBody({ bucket: offload.bucket, key: options.offloadAs }),
+        MessageAttributes: { ...strings, [SIZE_ATTRIBUTE]: { DataType: 'Number', StringValue: String(bytes.byteLength) } },
+      };
+    }
+    const { MessageId } = await this.#sqs.send(new SendMessageCommand({ QueueUrl: this.queue(name).url, ...message }));
     return MessageId!;
   }
 }

@@ -49,6 +49,8 @@ try {
   await cluster.tracking!.caughtUp();
 
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // The first visit trades the access token for the console's cookie.
+  await page.goto(web.openUrl);
   const shot = async (name: string, path: string) => {
     await page.goto(`${web.url}${path}`);
     await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { Hono, type Context } from 'hono';
+import { getCookie, setCookie } from 'hono/cookie';
 import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { secureHeaders } from 'hono/secure-headers';
@@ -16,22 +17,36 @@ export interface ConsoleOptions {
   readonly host?: string;
   /** What the console looks at, shown in its header (the local cluster, or a stack). */
   readonly where: string;
+  /** The secret that opens it (see consoleApp). @default a random one, new each time it starts */
+  readonly token?: string;
 }
 
 export interface RunningConsole {
+  /** Its address, without the token: what may be written down or shown to anyone. */
   readonly url: string;
+  /** The address to open (once): `url` with the access token, which the first visit exchanges for a cookie. */
+  readonly openUrl: string;
   stop(): Promise<void>;
 }
 
+/** The query parameter that carries the access token on the first visit. */
+export const TOKEN_PARAMETER = 'token';
+
 /**
- * The web console: the pages of views.ts over the operations of operations.ts. It answers only to its own address
- * (a page elsewhere that points a name at 127.0.0.1, DNS rebinding, is refused), refuses cross-site POSTs twice over
- * (the Origin and Sec-Fetch-Site headers, and a per-process token in every form), and may not be framed.
+ * The web console: the pages of views.ts over the operations of operations.ts. Only someone given its access token
+ * may use it: any process on this machine can reach a loopback port, so the address alone opens nothing. The URL it
+ * prints carries the token once (`?token=`, as Jupyter's does); that visit gets it back as an HttpOnly, SameSite=Strict
+ * cookie and is sent on to the same page without it, and every page and action asks for the cookie (a request without
+ * it gets 401, saying what to open). It answers only to its own address (a page elsewhere that points a name at
+ * 127.0.0.1, DNS rebinding, is refused), refuses cross-site POSTs twice over (the Origin and Sec-Fetch-Site headers,
+ * and a per-process CSRF token in every form, which only a page behind the cookie shows), and may not be framed.
+ * Cookies are not kept apart by port: the cookie is named for the console's, so two consoles on one machine (the
+ * local cluster's and a stack's) each keep their own.
  */
-export function consoleApp(operations: Operations, options: { where: string; allowedHosts: () => readonly string[] }) {
-  const token = randomBytes(24).toString('base64url');
+export function consoleApp(operations: Operations, options: { where: string; allowedHosts: () => readonly string[]; token: string }) {
+  const csrfToken = randomBytes(24).toString('base64url');
   const app = new Hono();
-  const ctx = (): views.PageContext => ({ csrf: token, operator: operations.operator, where: options.where });
+  const ctx = (): views.PageContext => ({ csrf: csrfToken, operator: operations.operator, where: options.where });
 
   app.use('*', async (c, next) => {
     const host = c.req.header('host') ?? '';
@@ -43,13 +58,27 @@ export function consoleApp(operations: Operations, options: { where: string; all
     referrerPolicy: 'no-referrer',
     contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
   }));
+  app.use('*', async (c, next) => {
+    const cookie = `baton_console_${(c.req.header('host') ?? '').split(':').pop()}`;
+    const given = c.req.method === 'GET' ? c.req.query(TOKEN_PARAMETER) : undefined;
+    if (given !== undefined) {
+      if (!same(given, options.token)) return c.text('this is not this console\'s access token: open the URL it printed when it started (a restart makes a new one)', 401);
+      setCookie(c, cookie, options.token, { httpOnly: true, sameSite: 'Strict', path: '/' });
+      // On to the same page without the token, so it stays out of the address bar and of any link copied from it.
+      const clean = new URL(c.req.url);
+      clean.searchParams.delete(TOKEN_PARAMETER);
+      return c.redirect(`${clean.pathname}${clean.search}`, 303);
+    }
+    if (!same(getCookie(c, cookie) ?? '', options.token)) {
+      return c.text('this console needs its access token: open the URL with ?token= that it printed when it started (npm start, or baton console --stack NAME)', 401);
+    }
+    await next();
+  });
   app.use('*', csrf());
   app.use('*', async (c, next) => {
     if (c.req.method === 'POST') {
       const body = await c.req.parseBody({ all: true });
-      const sent = Buffer.from(String(first(body._csrf) ?? ''));
-      const expected = Buffer.from(token);
-      if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) return c.text('this form did not come from this console (reload the page and try again)', 403);
+      if (!same(String(first(body._csrf) ?? ''), csrfToken)) return c.text('this form did not come from this console (reload the page and try again)', 403);
     }
     await next();
   });
@@ -106,13 +135,19 @@ export function consoleApp(operations: Operations, options: { where: string; all
     const message = await operations.suspendedMessage(c.req.param('id'));
     if (!message) return c.html(views.notFoundPage(ctx(), `No suspended message ${c.req.param('id')}.`), 404);
     const body = await c.req.parseBody();
-    const action = body.action === 'discard' ? 'discard' : 'resubmit';
+    const action = body.action === 'discard' ? 'discard' : body.action === 'again' ? 'again' : 'resubmit';
     return c.html(views.messageConfirmPage(ctx(), message, action, { body: String(body.body ?? message.body), messageType: String(body.messageType ?? ''), reason: String(body.reason ?? '') }));
   });
   app.post('/messages/:id/resubmit', async (c) => {
     const body = await c.req.parseBody();
     const result = await operations.resubmit(c.req.param('id'), { body: typeof body.body === 'string' ? body.body : undefined, messageType: typeof body.messageType === 'string' ? body.messageType : undefined });
-    return c.html(views.resultsPage(ctx(), result.outcome === 'done' ? 'Resubmitted' : 'Not resubmitted', [result], '/messages'), result.outcome === 'failed' ? 500 : 200);
+    // A send that failed after the claim is sent again from the message's own page (it has left the list).
+    const back = result.outcome === 'failed' ? `/messages/${encodeURIComponent(c.req.param('id'))}` : '/messages';
+    return c.html(views.resultsPage(ctx(), result.outcome === 'done' ? 'Resubmitted' : 'Not resubmitted', [result], back), result.outcome === 'failed' ? 500 : 200);
+  });
+  app.post('/messages/:id/again', async (c) => {
+    const result = await operations.sendAgain(c.req.param('id'));
+    return c.html(views.resultsPage(ctx(), result.outcome === 'done' ? 'Sent again' : 'Not sent again', [result], `/messages/${encodeURIComponent(c.req.param('id'))}`), result.outcome === 'failed' ? 500 : 200);
   });
   app.post('/messages/:id/discard', async (c) => {
     const body = await c.req.parseBody();
@@ -142,19 +177,29 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const host = options.host ?? '127.0.0.1';
   let port = 0;
   const allowed = () => [`${host}:${port}`, ...(host === '127.0.0.1' ? [`localhost:${port}`] : [])];
-  const app = consoleApp(options.operations, { where: options.where, allowedHosts: allowed });
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const app = consoleApp(options.operations, { where: options.where, allowedHosts: allowed, token });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: host }, () => resolve(s));
     s.once('error', reject);
   });
   port = (server.address() as AddressInfo).port;
+  const url = `http://${host}:${port}/`;
   return {
-    url: `http://${host}:${port}/`,
+    url,
+    openUrl: `${url}?${TOKEN_PARAMETER}=${encodeURIComponent(token)}`,
     stop: () => new Promise<void>((resolve) => {
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       server.close(() => resolve());
     }),
   };
+}
+
+/** The same secret, compared in constant time. */
+function same(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function first(value: unknown): string | undefined {

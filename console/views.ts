@@ -192,9 +192,13 @@ export function messagePage(ctx: PageContext, m: SuspendedMessage): Html {
 <dl><dt>Received</dt><dd>${time(m.receivedAt)} from ${m.source}</dd><dt>Reason</dt><dd>${m.reason}</dd>
 ${m.issues?.length ? html`<dt>Issues</dt><dd><ul>${m.issues.map((i) => html`<li><code>${i.path || '(body)'}</code>: ${i.message}</li>`)}</ul></dd>` : ''}
 <dt>Attributes</dt><dd><pre>${JSON.stringify(m.attributes, null, 2)}</pre></dd>
+${m.takenBy?.length ? html`<dt>Taken by</dt><dd>${m.takenBy.join(', ')} <span class="muted">(a resubmission goes to the others only)</span></dd>` : ''}
 ${m.resolution ? html`<dt>Resolved</dt><dd>${m.resolution.kind} by ${m.resolution.by} at ${time(m.resolution.at)}${m.resolution.resubmittedAs ? html` as <a href="/search?q=${encodeURIComponent(m.resolution.resubmittedAs)}">${m.resolution.resubmittedAs}</a>` : ''}${m.resolution.reason ? ` (${m.resolution.reason})` : ''}</dd>` : ''}
 </dl>
-${m.resolution ? html`<h2>Body</h2><pre>${m.body}</pre>` : html`
+${m.resolution ? html`<h2>Body</h2><pre>${m.body}</pre>${m.resolution.body === undefined ? '' : html`<h2>Resubmitted with this body</h2><pre>${m.resolution.body}</pre>`}
+${m.resolution.kind === 'resubmitted' && m.resolution.resubmittedAs ? html`<form method="post" action="/messages/${encodeURIComponent(m.messageId)}/confirm">${csrfField(ctx)}
+<fieldset><legend>If the resubmission never arrived (its send failed after the record was claimed)</legend>
+<button type="submit" name="action" value="again">Send it again</button> <span class="muted">The same message, ${m.resolution.resubmittedAs}: a copy that did arrive is taken once. Refused once its history shows it arrived.</span></fieldset></form>` : ''}` : html`
 <form method="post" action="/messages/${encodeURIComponent(m.messageId)}/confirm">${csrfField(ctx)}
 <fieldset><legend>Edit and resubmit to the receive queue (a new message that names this one; this one is kept)</legend>
 <p><label>Message type <input name="messageType" value="${m.attributes.MessageType ?? ''}"></label></p>
@@ -204,10 +208,12 @@ ${m.resolution ? html`<h2>Body</h2><pre>${m.body}</pre>` : html`
 </form>`}`);
 }
 
-export function messageConfirmPage(ctx: PageContext, m: SuspendedMessage, action: 'resubmit' | 'discard', fields: { body?: string; messageType?: string; reason?: string }): Html {
-  return layout(ctx, action === 'resubmit' ? `Resubmit ${m.messageId}?` : `Discard ${m.messageId}?`, '/messages', html`
+export function messageConfirmPage(ctx: PageContext, m: SuspendedMessage, action: 'resubmit' | 'again' | 'discard', fields: { body?: string; messageType?: string; reason?: string }): Html {
+  const titles = { resubmit: `Resubmit ${m.messageId}?`, again: `Send resubmission ${m.resolution?.resubmittedAs ?? ''} again?`, discard: `Discard ${m.messageId}?` };
+  return layout(ctx, titles[action], '/messages', html`
 <form method="post" action="/messages/${encodeURIComponent(m.messageId)}/${action}">${csrfField(ctx)}
-${action === 'resubmit' ? html`<p>Sends this body to the receive queue as a new ${fields.messageType ?? ''} message naming ${m.messageId}; the original is kept.</p>
+${action === 'again' ? html`<p>Sends ${m.resolution?.resubmittedAs ?? ''} to the receive queue again, as it was claimed: if it did arrive, the receive host takes this copy as a redelivery.</p>
+<button type="submit">Send it again</button>` : action === 'resubmit' ? html`<p>Sends this body to the receive queue as a new ${fields.messageType ?? ''} message naming ${m.messageId}; the original is kept.</p>
 <input type="hidden" name="messageType" value="${fields.messageType ?? ''}"><textarea name="body" rows="8" readonly aria-label="Body to resubmit">${fields.body ?? ''}</textarea>
 <button type="submit">Resubmit</button>` : html`<p>The message leaves the list; its record stays, with your reason.</p>
 <p><label>Reason <input name="reason" required value="${fields.reason ?? ''}" size="50"></label></p><button type="submit" class="danger">Discard</button>`}
@@ -237,7 +243,7 @@ export function redriveConfirmPage(ctx: PageContext, queue: string): Html {
 export function auditPage(ctx: PageContext, entries: readonly AuditEntry[]): Html {
   return layout(ctx, 'Audit trail', '/audit', html`
 ${entries.length === 0 ? html`<p>No operator action yet.</p>` : html`<table><thead><tr><th scope="col">when</th><th scope="col">who</th><th scope="col">action</th><th scope="col">target</th><th scope="col">outcome</th><th scope="col">detail</th></tr></thead><tbody>
-${entries.map((e) => html`<tr><td>${time(e.at)}</td><td>${e.who}</td><td>${e.action}</td><td>${e.target}</td><td class="outcome-${e.outcome}">${e.outcome}</td><td>${e.detail ?? ''}</td></tr>`)}
+${entries.map((e) => html`<tr><td>${time(e.at)}</td><td>${e.who}</td><td>${e.action}</td><td>${/^(resubmit|discard)/.test(e.action) ? html`<a href="/messages/${encodeURIComponent(e.target)}">${e.target}</a>` : e.target}</td><td class="outcome-${e.outcome}">${e.outcome}</td><td>${e.detail ?? ''}</td></tr>`)}
 </tbody></table>`}`);
 }
 

@@ -9,7 +9,8 @@
  *   resume    resume suspended instances from their last persistence point (by id, or all a query matches)
  *   terminate end instances that have not finished (by id, or all a query matches), with a reason
  *   dlq       look into a dead-letter queue;  redrive  send its messages back to their queue
- *   resubmit  send a suspended message (edited or not) to the receive queue;  discard  drop it, with a reason
+ *   resubmit  send a suspended message (edited or not) to the receive queue, once (--again: the same, after a
+ *             send that failed);  discard  drop it, with a reason
  *   audit     what operators did
  *   history   an instance's tracked history, a page at a time
  *   flow      the message flow of a correlation value, a message id or an instance id
@@ -210,7 +211,7 @@ async function start(): Promise<void> {
   let stopping = false;
   // Declared before `stop`, which a Ctrl-C during the start may call before the status line exists.
   let ticker: NodeJS.Timeout | undefined;
-  let webConsole: { url: string; stop(): Promise<void> } | undefined;
+  let webConsole: { url: string; openUrl: string; stop(): Promise<void> } | undefined;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
@@ -240,7 +241,8 @@ async function start(): Promise<void> {
       if (error.code !== 'EADDRINUSE') throw error;
       return startLocalConsole(cluster, { port: 0 });
     });
-    console.log(`  web console:    ${webConsole.url} (this machine only)`);
+    console.log(`  web console:    ${webConsole.openUrl}`);
+    console.log('                  (this machine only; the token in it is the key: it is printed once, and not written down)');
   }
   if (demo === undefined) {
     endpoints.claim({ ...d, consoleUrl: webConsole?.url });
@@ -456,10 +458,14 @@ async function redrive(): Promise<void> {
 }
 
 async function resubmit(): Promise<void> {
-  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { body: { type: 'string' }, type: { type: 'string' } } });
-  if (!positionals[0]) fail('usage: baton resubmit <messageId> [--body \'{"...": ...}\' | --body @file.json] [--type MessageType]');
+  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { body: { type: 'string' }, type: { type: 'string' }, again: { type: 'boolean', default: false } } });
+  const usage = `usage: baton resubmit <messageId> [--body '{"...": ...}' | --body @file.json] [--type MessageType]
+       baton resubmit <messageId> --again   sends again the resubmission its record names, the same message
+                                            (after a send that failed; refused once it arrived)`;
+  if (!positionals[0] || (values.again && (values.body !== undefined || values.type !== undefined))) fail(usage);
   const body = values.body === undefined ? undefined : values.body.startsWith('@') ? readFileSync(values.body.slice(1), 'utf8') : values.body;
-  const result = await (await operations()).resubmit(positionals[0], { body, messageType: values.type });
+  const ops = await operations();
+  const result = values.again ? await ops.sendAgain(positionals[0]) : await ops.resubmit(positionals[0], { body, messageType: values.type });
   console.log(`${result.outcome} resubmit ${result.target}${result.detail ? `  ${result.detail}` : ''}`);
   if (result.outcome !== 'done') process.exit(1);
 }
@@ -544,7 +550,7 @@ It runs with your own AWS credentials and serves on this machine only.`;
   }
   if (!stackTarget) {
     const found = endpoints.read();
-    const local = 'cluster' in found && found.cluster.consoleUrl ? `; the local cluster's console is ${found.cluster.consoleUrl} (npm start serves it)` : '; npm start serves the local cluster\'s console';
+    const local = 'cluster' in found && found.cluster.consoleUrl ? `; the local cluster's console is ${found.cluster.consoleUrl} (npm start serves it, and printed the URL with its access token)` : '; npm start serves the local cluster\'s console';
     fail(`console needs --stack NAME (a deployed stack)${local}\n${usage}`);
   }
   const port = values.port === undefined ? undefined : Number(values.port);
@@ -571,7 +577,8 @@ It runs with your own AWS credentials and serves on this machine only.`;
   console.log(`  history:        ${stack.historyTableName}`);
   console.log(`  queues:         ${queues.join(', ')} (${withDlq.length === queues.length ? 'each with its DLQ' : `DLQs: ${withDlq.join(', ') || 'none'}`})`);
   console.log('  host instances: from the tracked history (Lambda execution environments seen in the last hour)');
-  console.log(`  web console:    ${running.url} (this machine only)`);
+  console.log(`  web console:    ${running.openUrl}`);
+  console.log('                  (this machine only; the token in it is the key: it is printed once, and not written down)');
   console.log('Ctrl-C stops it.');
   const stop = () => void running.stop().finally(() => process.exit(0));
   process.on('SIGINT', stop);

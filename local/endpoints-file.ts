@@ -20,7 +20,10 @@ export interface ClusterRecord {
    * for resume and terminate, which need them (a parallel join's branch instances, an orchestration to start).
    */
   readonly orchestrations?: ClusterOrchestrations;
-  /** The web console `npm start` serves (absent when it serves none). */
+  /**
+   * The web console `npm start` serves (absent when it serves none): its address only. Its access token is printed
+   * once by `npm start` and never written here; the commands need none (they talk to the endpoint, not the console).
+   */
   readonly consoleUrl?: string;
   /** The `npm start` process that runs it; the file is the cluster's only while that process lives. */
   readonly pid: number;
@@ -73,7 +76,8 @@ export class EndpointsFile {
   claim(description: Omit<ClusterRecord, 'pid' | 'startedAt'>): void {
     mkdirSync(resolve(this.path, '..'), { recursive: true });
     const aside = `${this.path}.${process.pid}`;
-    writeFileSync(aside, `${JSON.stringify({ ...description, pid: process.pid, startedAt: new Date().toISOString() }, null, 2)}\n`);
+    // Readable by its owner only: it names the endpoints, and nothing in it is anyone else's business.
+    writeFileSync(aside, `${JSON.stringify({ ...description, pid: process.pid, startedAt: new Date().toISOString() }, null, 2)}\n`, { mode: 0o600 });
     try {
       for (let attempt = 0; ; attempt++) {
         try {

@@ -18,7 +18,7 @@ import {
   type MessageResolution,
   type SuspendedMessage,
 } from '../core/instance.ts';
-import type { DueEntry, InstanceStore, InstanceSummary } from '../core/ports.ts';
+import type { DueEntry, InstanceHeader, InstanceStore, InstanceSummary } from '../core/ports.ts';
 import { atJoin, dueOf, dueOfClaim } from '../core/due.ts';
 import { LISTED_MESSAGE_BYTES, type InboundMessage, type InboxEntry } from '../core/message.ts';
 import { MAX_STORED_BODY_BYTES } from '../core/receive-host.ts';
@@ -103,7 +103,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   async create(state: InstanceState): Promise<boolean> {
-    const item = await this.#claimState(toItem(state));
+    const item = await this.#claimState(toItem(state), state);
     try {
       await this.#client.send(new PutCommand({
         TableName: this.#table,
@@ -129,9 +129,11 @@ export class DynamoDbInstanceStore implements InstanceStore {
 
   /**
    * The state goes to the object store, under its revision and digest, when it is larger than the claim check's
-   * threshold (compressed if it was not worth it below); the item keeps the key in `zref`.
+   * threshold (compressed if it was not worth it below); the item keeps the key in `zref`, and beside it what the
+   * instance is (its orchestration and version), so a listing for display reads no object (see `listInstances`). An
+   * item that keeps its state has no need of them, and its writes stay as small as they were.
    */
-  async #claimState(item: Record<string, any>): Promise<Record<string, any>> {
+  async #claimState(item: Record<string, any>, state: InstanceState): Promise<Record<string, any>> {
     const claim = this.#claimCheck;
     const size = item.z?.byteLength ?? Buffer.byteLength(item.doc ?? '');
     if (!claim || size <= claim.fromBytes) return item;
@@ -139,7 +141,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
     const key = payloadKeys.state(String(item.pk).slice(2), item.rev, bytes);
     await claim.payloads.put(key, bytes);
     const { z: _z, doc: _doc, ...rest } = item;
-    return { ...rest, [CLAIMED.z]: key };
+    return { ...rest, [CLAIMED.z]: key, orchestration: state.orchestration, version: state.version };
   }
 
   /**
@@ -175,7 +177,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   /** A message (or a body) over the threshold goes to the object store under `key`; the item keeps the key in `ref`. */
-  async #claimText(attribute: 'message' | 'body', text: string, key: (bytes: Uint8Array) => string): Promise<Record<string, unknown>> {
+  async #claimText(attribute: 'message' | 'body' | 'edited', text: string, key: (bytes: Uint8Array) => string): Promise<Record<string, unknown>> {
     const claim = this.#claimCheck;
     const bytes = Buffer.from(text, 'utf8');
     if (!claim || bytes.byteLength <= claim.fromBytes) return { [attribute]: text };
@@ -212,7 +214,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   async commit(next: InstanceState, expectedRevision: number, hostId: string, takeoverBefore: number): Promise<void> {
-    const item = await this.#claimState(toItem(next));
+    const item = await this.#claimState(toItem(next), next);
     const set: string[] = [];
     const remove: string[] = [];
     const names: Record<string, string> = { ...ownershipNames };
@@ -221,7 +223,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
     // its due entry: taking it out would cost an index write, and the sweeper passes over it once (see `listDue`)
     // until the item's expiry deletes both, free.
     const kept = TERMINAL_STATUSES.has(next.status) ? new Set(['duePk', 'dueAt']) : new Set<string>();
-    for (const attribute of ['rev', 'status', 'doc', 'z', CLAIMED.z, 'trace', 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl', 'attempts', 'duePk', 'dueAt', 'joinOf'].filter((a) => !kept.has(a))) {
+    for (const attribute of ['rev', 'status', 'doc', 'z', CLAIMED.z, 'orchestration', 'version', 'trace', 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl', 'attempts', 'duePk', 'dueAt', 'joinOf'].filter((a) => !kept.has(a))) {
       names[`#${attribute}`] = attribute;
       if (item[attribute] === undefined) remove.push(`#${attribute}`);
       else {
@@ -573,17 +575,30 @@ export class DynamoDbInstanceStore implements InstanceStore {
   /**
    * Instances in a status, at most `limit`: waiting and suspended ones from the status index; running ones, and those
    * waiting at a join, from the due index (where every running orchestration instance is, from its last write on).
-   * Running branch instances are not listed: their orchestration, waiting at its join, is.
+   * Running branch instances are not listed: their orchestration, waiting at its join, is. With `states: false`, what
+   * each is without its state: an item's attributes say it, so no claim-checked state is read (an item written before
+   * they were kept beside it is read whole, until its next commit).
    */
-  async listInstances(status: InstanceStatus, limit = 1_000): Promise<InstanceState[]> {
+  listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;
+  listInstances(status: InstanceStatus, limit: number | undefined, options: { readonly states: false }): Promise<InstanceHeader[]>;
+  async listInstances(status: InstanceStatus, limit = 1_000, options: { readonly states?: boolean } = {}): Promise<InstanceHeader[]> {
     if (!LISTED.has(status)) throw new Error(`status "${status}" is not listed; listed: ${[...LISTED].join(', ')}`);
-    const indexed = status === InstanceStatus.Running ? [] : (await this.#queryShards(status, limit)).map(fromItem);
-    if (status === InstanceStatus.Suspended) return indexed;
+    const states = options.states !== false;
+    const indexed = status === InstanceStatus.Running ? [] : await this.#queryShards(status, limit, false);
     // A running instance is due within a lease and a window of now (core/due.ts), or in the past when stranded: read
     // that stretch only, so timers due days ahead do not crowd it out.
     const within = status === InstanceStatus.Running ? { from: Date.now() - 86_400_000, to: Date.now() + 60 * 60_000 } : undefined;
-    const inFlight = (await this.#fetch(await this.#newestDue(limit, within))).map(fromItem).filter((state) => state.status === status && (status === InstanceStatus.Running || atJoin(state)));
-    return [...indexed, ...inFlight].slice(0, limit);
+    const inFlight = status === InstanceStatus.Suspended ? [] : (await this.#fetch(await this.#newestDue(limit, within), false)).filter((item) => inFlightAs(item, status));
+    const items = [...indexed, ...inFlight].slice(0, limit);
+    return Promise.all(items.map(async (item) => (states ? fromItem(await this.#whole(item)) : this.#header(item))));
+  }
+
+  /** What an instance is, from its item: from the attributes beside a claim-checked state, else from the state it keeps. */
+  async #header(item: Record<string, any>): Promise<InstanceHeader> {
+    const { instanceId, orchestration, version } = typeof item.orchestration === 'string' && item.version !== undefined
+      ? { instanceId: String(item.pk).slice(2), orchestration: item.orchestration as string, version: Number(item.version) }
+      : fromItem(await this.#whole(item));
+    return { instanceId, orchestration, version, status: item.status, createdAt: Number(item.createdAt), updatedAt: Number(item.updatedAt) };
   }
 
   /** The items themselves (the indexes project keys only), those still there. */
@@ -602,26 +617,33 @@ export class DynamoDbInstanceStore implements InstanceStore {
     return items.filter((item) => !item.resolution).map(suspendedFromItem);
   }
 
-  async suspendedMessage(messageId: string): Promise<SuspendedMessage | undefined> {
+  async suspendedMessage(messageId: string, options: { readonly bodies?: boolean } = {}): Promise<SuspendedMessage | undefined> {
     const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: `M#${messageId}`, sk: SUSPENDED }, ConsistentRead: true }));
-    return Item ? suspendedFromItem(await this.#whole(Item)) : undefined;
+    if (!Item) return undefined;
+    return suspendedFromItem(options.bodies === false ? Item : await this.#whole(Item));
   }
 
   async resolveSuspendedMessage(messageId: string, resolution: MessageResolution): Promise<boolean> {
+    // An edited body is kept beside the message's own, in the claim check once large (its object first, as always).
+    const { body, ...rest } = resolution;
+    const key = { pk: `M#${messageId}`, sk: SUSPENDED };
+    const edited = body === undefined ? {} : await this.#claimText('edited', body, (bytes) => payloadKeys.resubmitted(messageId, bytes));
+    const [attribute, value] = Object.entries(edited)[0] ?? [];
     try {
       await this.#client.send(new UpdateCommand({
         TableName: this.#table,
-        Key: { pk: `M#${messageId}`, sk: SUSPENDED },
+        Key: key,
         // Out of the status index (no longer listed as suspended); the record itself stays, with what was done.
-        UpdateExpression: 'SET #resolution = :resolution REMOVE gsi1pk, gsi1sk',
+        UpdateExpression: `SET #resolution = :resolution${attribute ? ', #edited = :edited' : ''} REMOVE gsi1pk, gsi1sk`,
         ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#resolution)',
-        ExpressionAttributeNames: { '#resolution': 'resolution' },
-        ExpressionAttributeValues: { ':resolution': resolution },
+        ExpressionAttributeNames: { '#resolution': 'resolution', ...(attribute ? { '#edited': attribute } : {}) },
+        ExpressionAttributeValues: { ':resolution': rest, ...(attribute ? { ':edited': value } : {}) },
       }));
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      await this.#discardUnlessReferenced({ ...key, ...edited }, CLAIMED.edited);
+      return false;
     }
   }
 
@@ -635,11 +657,12 @@ export class DynamoDbInstanceStore implements InstanceStore {
       counts[status] = 0;
       if (status !== InstanceStatus.Running) for await (const page of this.#statusPages(status, { Select: 'COUNT' })) counts[status] += page.Count ?? 0;
     }
-    // Running instances and joins are in the due index only, beside timers: counted from their items, up to a bound.
+    // Running instances and joins are in the due index only, beside timers: counted from their items' attributes (no
+    // state read), up to a bound.
     if (statuses.includes(InstanceStatus.Running) || statuses.includes(InstanceStatus.Waiting)) {
-      for (const state of (await this.#fetch(await this.#newestDue(IN_FLIGHT_COUNTED))).map(fromItem)) {
-        if (state.status === InstanceStatus.Running && statuses.includes(state.status)) counts.running!++;
-        else if (state.status === InstanceStatus.Waiting && atJoin(state) && statuses.includes(state.status)) counts.waiting!++;
+      for (const item of await this.#fetch(await this.#newestDue(IN_FLIGHT_COUNTED), false)) {
+        if (inFlightAs(item, InstanceStatus.Running) && statuses.includes(InstanceStatus.Running)) counts.running!++;
+        else if (inFlightAs(item, InstanceStatus.Waiting) && statuses.includes(InstanceStatus.Waiting)) counts.waiting!++;
       }
     }
     return counts;
@@ -704,11 +727,22 @@ function renamed(values: Record<string, unknown>, from: string, to: string): Rec
 const IN_FLIGHT_COUNTED = 2_000;
 
 /**
+ * Whether an item of the due index is an instance listed as `status` from there: running, or waiting at a join. A
+ * waiting instance is in the status index unless it waits at a join (see `statusIndexed`), so its item says which
+ * without its state.
+ */
+function inFlightAs(item: Record<string, any>, status: InstanceStatus): boolean {
+  return item.status === status && (status === InstanceStatus.Running || (status === InstanceStatus.Waiting && item.gsi1pk === undefined));
+}
+
+/**
  * A suspended-message record as the engine knows it (the item's keys and index attributes left out); a body left in the
  * claim check (the item not read whole) is empty, with its key.
  */
 export function suspendedFromItem(item: Record<string, any>): SuspendedMessage {
   const unread = item.body === undefined && typeof item[CLAIMED.body] === 'string';
+  // The edited body a resubmission went with is kept beside the resolution (read unless the item was not read whole).
+  const resolution = item.resolution && { ...item.resolution, ...(typeof item.edited === 'string' ? { body: item.edited } : {}) };
   return {
     messageId: item.messageId,
     reason: item.reason,
@@ -718,7 +752,8 @@ export function suspendedFromItem(item: Record<string, any>): SuspendedMessage {
     receivedAt: item.receivedAt,
     source: item.source,
     ...(item.issues ? { issues: item.issues } : {}),
-    ...(item.resolution ? { resolution: item.resolution } : {}),
+    ...(item.takenBy ? { takenBy: item.takenBy } : {}),
+    ...(resolution ? { resolution } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
  * kept in an object store (S3 on AWS, the embedded stack's S3 locally), and the item keeps its key.
  *
  * Which values: the engine state of an instance item, the message of an inbox item and the body of a suspended
- * message, each once it passes `fromBytes` as stored. The default, 64 KiB, comes from the item budget and the bill:
+ * message (and the edited body it was resubmitted with), each once it passes `fromBytes` as stored. The default, 64 KiB, comes from the item budget and the bill:
  * DynamoDB takes 400 KB an item (a state must leave room for the attributes beside it, and a suspended message for its
  * reason and issues), and a write costs a unit per KB, so a 64 KB state costs 64 units ($40 per million commits)
  * where an S3 PUT and GET cost $5.40 per million; below it the item is cheaper and one request faster.
@@ -49,10 +49,12 @@ export const payloadKeys = {
   state: (instanceId: string, revision: number, bytes: Uint8Array) => `${CLAIM_CHECK.statePrefix}${safe(instanceId)}/${revision}-${digest(bytes)}`,
   inbox: (instanceId: string, messageId: string, bytes: Uint8Array) => `${CLAIM_CHECK.inboxPrefix}${safe(instanceId)}/${safe(messageId)}-${digest(bytes)}`,
   suspended: (messageId: string, bytes: Uint8Array) => `${CLAIM_CHECK.suspendedPrefix}${safe(messageId)}-${digest(bytes)}`,
+  /** The body an operator edited before resubmitting a suspended message, beside the message's own. */
+  resubmitted: (messageId: string, bytes: Uint8Array) => `${CLAIM_CHECK.suspendedPrefix}${safe(messageId)}-resubmitted-${digest(bytes)}`,
 };
 
 /** The item attributes that hold a claim check's key, by the attribute whose value they stand for. */
-export const CLAIMED = { z: 'zref', message: 'messageRef', body: 'bodyRef' } as const;
+export const CLAIMED = { z: 'zref', message: 'messageRef', body: 'bodyRef', edited: 'editedRef' } as const;
 
 /** The keys an item refers to. */
 export function claimedKeys(item: Record<string, unknown> | undefined): string[] {

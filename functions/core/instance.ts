@@ -230,6 +230,11 @@ export interface SuspendedMessage {
   readonly attributes: Readonly<Record<string, string>>;
   readonly receivedAt: number;
   readonly source: string;
+  /**
+   * The orchestrations that took it, when it was routed to several and some refused it (or, for a resubmission, took
+   * the message it resubmits): a resubmission of it goes to the others only.
+   */
+  readonly takenBy?: readonly string[];
   /** What an operator did with it: resubmitted as a new message (kept, referenced) or discarded with a reason. */
   readonly resolution?: MessageResolution;
 }
@@ -240,6 +245,14 @@ export interface MessageResolution {
   readonly by: string;
   readonly at: number;
   readonly reason?: string;
-  /** The SQS MessageId of the resubmitted message. */
+  /**
+   * The resubmission's id: chosen when the operator claimed the record, before anything was sent, and sent with it
+   * (core/resubmission.ts); the receive host takes it as the message's id. Records resolved by earlier versions hold
+   * the SQS MessageId of what they sent.
+   */
   readonly resubmittedAs?: string;
+  /** The message type the resubmission goes as, when the operator changed it. */
+  readonly messageType?: string;
+  /** The body it goes with, when the operator edited it (else the record's own): sending it again sends the same. */
+  readonly body?: string;
 }

@@ -95,17 +95,26 @@ export interface InstanceStore {
   dueOf(instanceId: string): Promise<{ readonly due: boolean; readonly status: InstanceStatus; readonly revision: number } | undefined>;
   /** Keeps a message that could not be processed. Idempotent on messageId. */
   putSuspendedMessage(message: SuspendedMessage): Promise<void>;
+  /**
+   * Instances in a status, at most `limit`. With `states: false`, only what each is (`InstanceHeader`): a state kept
+   * in the claim check is not read, so a listing for display (the console's overview) reads no object.
+   */
   listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;
+  listInstances(status: InstanceStatus, limit: number | undefined, options: { readonly states: false }): Promise<InstanceHeader[]>;
   /**
    * Suspended messages not yet resolved by an operator. `bodies: false` leaves the bodies kept in the claim check
    * unread (`body` empty, `bodyRef` their key), so a listing of many large messages reads no objects; `suspendedMessage`
    * reads one whole. @default bodies true
    */
   listSuspendedMessages(limit?: number, options?: { readonly bodies?: boolean }): Promise<SuspendedMessage[]>;
-  /** One suspended message, resolved or not. */
-  suspendedMessage(messageId: string): Promise<SuspendedMessage | undefined>;
   /**
-   * Records what an operator did with a suspended message: it leaves the list, the record (body, reason) stays.
+   * One suspended message, resolved or not. `bodies: false` leaves a body (and an edited one) kept in the claim check
+   * unread, as `listSuspendedMessages` does (`body` empty, `bodyRef` its key). @default bodies true
+   */
+  suspendedMessage(messageId: string, options?: { readonly bodies?: boolean }): Promise<SuspendedMessage | undefined>;
+  /**
+   * Records what an operator did with a suspended message: it leaves the list, the record (body, reason) stays. A
+   * resubmission's record is its claim, written before it is sent (core/resubmission.ts), with what it is sent with.
    * Returns false when it was already resolved (two operators at once: the first wins) or is not there.
    */
   resolveSuspendedMessage(messageId: string, resolution: MessageResolution): Promise<boolean>;
@@ -121,6 +130,9 @@ export interface DueEntry {
   readonly joinOf?: string;
   readonly trace?: string;
 }
+
+/** What an instance is, without where it is: what a listing that reads no state gives (see `listInstances`). */
+export type InstanceHeader = Pick<InstanceState, 'instanceId' | 'orchestration' | 'version' | 'status' | 'createdAt' | 'updatedAt'>;
 
 export interface InstanceSummary {
   readonly status: InstanceStatus;

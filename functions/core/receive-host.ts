@@ -3,6 +3,7 @@ import { correlationValue } from './engine.ts';
 import { BatonError, InvalidMessage, RoutingFailure, boundReason, describeError } from './errors.ts';
 import { convoyInstanceId } from './ids.ts';
 import { parseInbound, type InboundMessage, type RawMessage } from './message.ts';
+import { resubmissionOf, untaken, type Resubmission } from './resubmission.ts';
 import { conform, describeIssues, type SchemaIssue } from './schema.ts';
 import { workItem, type BodyResolver, type Clock, type InstanceStore, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InstanceState } from './instance.ts';
@@ -106,16 +107,24 @@ export class ReceiveHost {
     const now = clock.now();
     // What was sent, until its body is read from where the sender left it: a message that cannot be is kept as it came.
     let raw = sent;
+    let resubmission: Resubmission | undefined;
     try {
       if (this.#deps.bodies) raw = await this.#deps.bodies.resolve(sent);
+      // A resubmission is taken under the id its original's record names (sent again, it is a redelivery), and goes to
+      // the orchestrations that did not take its original.
+      resubmission = await resubmissionOf(raw, store);
+      if (resubmission) raw = { ...raw, messageId: resubmission.messageId };
       const bytes = Buffer.byteLength(raw.body, 'utf8');
       if (bytes > this.#deps.maxBodyBytes) {
         throw new InvalidMessage(`body is ${bytes} bytes; the MessageBox keeps at most ${this.#deps.maxBodyBytes} bytes per message`);
       }
       const parsed = parseInbound(raw, now);
-      const activations = registry.route(parsed);
-      const followers = registry.followers(parsed.messageType).filter((f) => !activations.some((a) => a.name === f.name));
-      if (activations.length === 0 && followers.length === 0) throw new RoutingFailure(parsed.messageType);
+      const activations = untaken(registry.route(parsed), resubmission);
+      const followers = untaken(registry.followers(parsed.messageType), resubmission).filter((f) => !activations.some((a) => a.name === f.name));
+      if (activations.length === 0 && followers.length === 0) {
+        if (resubmission?.takenBy.length) throw new InvalidMessage(`every orchestration it is routed to took the message it resubmits (${resubmission.takenBy.join(', ')}): nothing left to deliver`);
+        throw new RoutingFailure(parsed.messageType);
+      }
       // The validating receive pipeline: nothing reaches an orchestration, not even its correlation keys,
       // before the body matches its type's schema. The orchestrations see the schema's output.
       const message = await this.#validate(parsed);
@@ -139,18 +148,31 @@ export class ReceiveHost {
       const instanceIds: string[] = [];
       const created: InstanceState[] = [];
       const refused: InvalidMessage[] = [];
+      // The orchestrations that took it, as its suspended record names them if some refuse it.
+      const taken = [...resubmission?.takenBy ?? []];
       for (const orchestration of activations) {
-        const activation = await activateOrDeliver(orchestration, message, store, now);
+        let activation;
+        try {
+          activation = await activateOrDeliver(orchestration, message, store, now);
+        } catch (error) {
+          // Refused by this one (its convoy ended, no value for its key): the others still take it.
+          if (!(error instanceof InvalidMessage)) throw error;
+          refused.push(error);
+          continue;
+        }
         if (activation.created) created.push(activation.created);
         instanceIds.push(activation.instanceId);
+        taken.push(orchestration.name);
       }
       for (const { orchestration, set, value, owner, status, incarnation } of targets) {
         const ended = refusal(orchestration.name, set, value, status, message.messageType);
         if (ended) {
           // Taken before the instance ended, and SQS delivers it again: nothing new to say about it. A copy left in its
           // inbox (a delivery that crashed before it looked again) was never taken: it is kept, and the copy goes.
-          if (await took(store, await store.load(owner), message.messageId)) instanceIds.push(owner);
-          else refused.push(new NoTaker(ended, { instanceId: owner, messageId: message.messageId }));
+          if (await took(store, await store.load(owner), message.messageId)) {
+            instanceIds.push(owner);
+            taken.push(orchestration.name);
+          } else refused.push(new NoTaker(ended, { instanceId: owner, messageId: message.messageId }));
           continue;
         }
         if (status === undefined) {
@@ -160,6 +182,7 @@ export class ReceiveHost {
         try {
           await deliverTo(store, { instanceId: owner, incarnation, orchestration: orchestration.name, set, value }, message);
           instanceIds.push(owner);
+          taken.push(orchestration.name);
         } catch (error) {
           if (!(error instanceof NoTaker)) throw error;
           refused.push(error);
@@ -175,10 +198,11 @@ export class ReceiveHost {
           attributes: raw.attributes,
           receivedAt: now,
           source: this.#deps.source,
+          takenBy: taken,
         });
         await discardCopies(store, refused);
       }
-      return { messageId: raw.messageId, result: 'activated', instanceIds, created };
+      return { messageId: sent.messageId, result: 'activated', instanceIds, created };
     } catch (error) {
       if (!(error instanceof InvalidMessage || error instanceof RoutingFailure)) throw error;
       const truncated = Buffer.byteLength(raw.body, 'utf8') > this.#deps.maxBodyBytes;
@@ -192,11 +216,12 @@ export class ReceiveHost {
         attributes: raw.attributes,
         receivedAt: now,
         source: this.#deps.source,
+        ...(resubmission?.takenBy.length ? { takenBy: resubmission.takenBy } : {}),
       });
       // Kept: the copies ended instances hold of it can go.
       await discardCopies(store, error instanceof Refused ? error.refusals : [error]);
       if (truncated) throw new OversizedMessage(raw.messageId);
-      return { messageId: raw.messageId, result: 'suspended', instanceIds: [], reason: error.message };
+      return { messageId: sent.messageId, result: 'suspended', instanceIds: [], reason: error.message };
     }
   }
 }

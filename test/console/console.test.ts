@@ -78,6 +78,28 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     }
   };
 
+  // First: it signs the page in, for every test after it.
+  it('opens only to the URL with its access token: a browser without it gets 401, the URL it printed signs it in and leaves the token out of the address bar', async () => {
+    const stranger = await browser.newPage();
+    try {
+      const refused = await stranger.goto(`${web.url}messages`);
+      expect(refused?.status()).toBe(401);
+      expect(await stranger.locator('body').innerText()).toContain('this console needs its access token');
+    } finally {
+      await stranger.close();
+    }
+
+    await page.goto(web.openUrl);
+    expect(page.url()).toBe(web.url);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Overview');
+    const [cookie] = await page.context().cookies();
+    expect(cookie).toMatchObject({ name: `baton_console_${new URL(web.url).port}`, httpOnly: true, sameSite: 'Strict' });
+    // A script on the page could not read it, and the page's own links work with it.
+    expect(await page.evaluate('document.cookie')).toBe('');
+    await page.getByRole('link', { name: 'Suspended messages' }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Suspended messages');
+  });
+
   it('finds an order by its orderId, opens it, shows its history and its message flow, and terminates it with a reason', async () => {
     const orderId = `cs-wait-${run}`;
     await send('Order', large(orderId));
@@ -142,6 +164,15 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     // The new instance's activation message names the original: the flow leads from one to the other.
     const resubmitted = await cluster.store.load(orderInstanceId(orderId));
     expect(Object.values(resubmitted!.messages).some((m) => m.properties.ResubmittedFrom === badId)).toBe(true);
+
+    // Its page names the resubmission; sending it again (for a send that failed) is refused once it arrived.
+    await cluster.tracking!.caughtUp();
+    await page.goto(`${web.url}messages/${encodeURIComponent(badId)}`);
+    expect(await page.locator('body').innerText()).toContain(`resubmitted by ada at`);
+    await page.getByRole('button', { name: 'Send it again' }).click();
+    await page.getByRole('button', { name: 'Send it again' }).click();
+    await expect.poll(() => page.locator('body').innerText()).toContain('Not sent again');
+    expect(await page.locator('body').innerText()).toMatch(/resubmission \S+ arrived \(taken by /);
   });
 
   it('terminates every instance of a search result in one confirmed action', async () => {
@@ -188,7 +219,7 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     expect((await localOperations(cluster, 'ada').overview()).ended24h.terminated).toBe(4);
   });
 
-  it('refuses a POST from another site, one without its token, and a request for another host name', async () => {
+  it('refuses a POST without its cookie, from another site, one without its CSRF token, and a request for another host name', async () => {
     const post = (headers: Record<string, string>, body: string) => new Promise<number>((resolve, reject) => {
       const url = new URL(`${web.url}actions/run`);
       const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } }, (res) => {
@@ -199,9 +230,13 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
       req.end(body);
     });
     const someone = orderInstanceId(`cs-bulk-1-${run}`);
-    expect(await post({ origin: 'http://attacker.example' }, `action=terminate&id=${someone}&reason=x`)).toBe(403);
-    expect(await post({ origin: new URL(web.url).origin }, `action=terminate&id=${someone}&reason=x&_csrf=guess`)).toBe(403);
-    expect(await post({ host: 'attacker.example' }, `action=terminate&id=${someone}&reason=x`)).toBe(403);
+    const [signedIn] = await page.context().cookies();
+    const cookie = `${signedIn!.name}=${signedIn!.value}`;
+    // Any local process can reach the port; without the cookie it learns nothing, not even the CSRF token.
+    expect(await post({ origin: new URL(web.url).origin }, `action=terminate&id=${someone}&reason=x`)).toBe(401);
+    expect(await post({ cookie, origin: 'http://attacker.example' }, `action=terminate&id=${someone}&reason=x`)).toBe(403);
+    expect(await post({ cookie, origin: new URL(web.url).origin }, `action=terminate&id=${someone}&reason=x&_csrf=guess`)).toBe(403);
+    expect(await post({ cookie, host: 'attacker.example' }, `action=terminate&id=${someone}&reason=x`)).toBe(403);
     const entries = await localOperations(cluster, 'ada').auditTrail();
     expect(entries.filter((e) => e.action === 'terminate')).toHaveLength(4);
   });

@@ -145,7 +145,7 @@ describe(`the deployed stack (${process.env.AWS_ENDPOINT_URL ?? 'AWS'})`, () => 
       const url = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (chunk: Buffer) => {
           printed += chunk;
-          const found = /web console: +(http:\/\/127\.0\.0\.1:\d+\/)/.exec(printed);
+          const found = /web console: +(http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+)/.exec(printed);
           if (found) resolve(found[1]!);
         });
         child.once('exit', (code) => reject(new Error(`baton console exited (${code}):\n${printed}`)));
@@ -153,8 +153,13 @@ describe(`the deployed stack (${process.env.AWS_ENDPOINT_URL ?? 'AWS'})`, () => 
       });
       expect(printed).toContain(`Baton console for stack ${STACK} (`);
       expect(printed).toMatch(/acting as: +\S/);
+      // Its access token opens it (traded for a cookie); without them nothing is shown.
+      expect((await fetch(new URL('/', url))).status).toBe(401);
+      const signIn = await fetch(url, { redirect: 'manual' });
+      expect(signIn.status).toBe(303);
+      const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
       const page = async (path: string) => {
-        const response = await fetch(new URL(path, url));
+        const response = await fetch(new URL(path, url), { headers: { cookie } });
         expect(response.status, path).toBe(200);
         return response.text();
       };

@@ -125,7 +125,7 @@ describe('the functions\' permissions on the claim check\'s bucket', () => {
       await receive(receiving, [raw('s3g-approval-1', 'Approval', { orderId: 's3g-1', approved: true }), raw('s3g-approval-2', 'Approval', { orderId: 's3g-1', approved: true })]);
       await until('the order to complete', async () => (await statusOf(instanceId)) === InstanceStatus.Completed);
       await until('the approval it did not take to be kept', async () => (await observer.store.suspendedMessage('s3g-approval-2')) !== undefined);
-      // SQS brings that Approval again: the receive host finds it in the ended instance's inbox (activation.ts, alreadyHas).
+      // SQS brings that Approval again: the receive host finds the ended instance did not take it (activation.ts, took) and keeps it.
       await receive(receiving, [raw('s3g-approval-2', 'Approval', { orderId: 's3g-1', approved: true })]);
 
       // An order a sender's extended client left under inbound/, and a message nothing subscribes to.

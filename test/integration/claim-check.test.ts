@@ -7,6 +7,7 @@ import { DynamoDbInstanceStore } from '../../functions/adapters/DynamoDbInstance
 import { S3PayloadStore } from '../../functions/adapters/S3PayloadStore.ts';
 import { PayloadMissing, type PayloadStore } from '../../functions/adapters/claim-check.ts';
 import { OwnershipLost } from '../../functions/core/errors.ts';
+import { InstanceStatus, type InstanceState } from '../../functions/core/instance.ts';
 import { provision } from '../../local/provision.ts';
 import { announceSkip, startTargetEndpoint, targets } from '../helpers/targets.ts';
 import { freshInstance } from '../helpers/orders.ts';
@@ -83,6 +84,34 @@ for (const target of targets) {
       expect(small.zref).toBeUndefined();
       expect((await store.load(large.instanceId))!.vars).toEqual({});
       expect(await exists(committed.zref)).toBe(true);
+    });
+
+    it('lists instances for display (the console\'s overview) and counts them without reading a claim-checked state: what each is is kept beside its key', async () => {
+      const large = () => ({ attachment: noise(3 * FROM_BYTES) });
+      const waiting = { ...fresh(), status: InstanceStatus.Waiting, vars: large() };
+      const running = { ...fresh(), vars: large() };
+      const small = { ...fresh(), status: InstanceStatus.Waiting };
+      for (const state of [waiting, running, small]) await store.create(state);
+      const claimed = await item(`I#${waiting.instanceId}`, 'STATE');
+      expect(claimed).toMatchObject({ orchestration: waiting.orchestration, version: waiting.version, zref: expect.stringMatching(/^state\//) });
+      // An item that keeps its state has no need of them: its writes stay as small as they were.
+      expect((await item(`I#${small.instanceId}`, 'STATE')).orchestration).toBeUndefined();
+
+      const header = (s: InstanceState) => ({ instanceId: s.instanceId, orchestration: s.orchestration, version: s.version, status: s.status, createdAt: s.createdAt, updatedAt: s.updatedAt });
+      bucket.gets.length = 0;
+      const listed = [...await store.listInstances(InstanceStatus.Waiting, undefined, { states: false }), ...await store.listInstances(InstanceStatus.Running, undefined, { states: false })];
+      expect(listed).toEqual(expect.arrayContaining([header(waiting), header(running), header(small)]));
+      const counts = await store.countByStatus();
+      expect(counts.running).toBeGreaterThanOrEqual(1);
+      expect(counts.waiting).toBeGreaterThanOrEqual(2);
+      expect(bucket.gets).toEqual([]);
+
+      // Listed whole, the states are read back; a commit that brings one back into the item drops what stood beside it.
+      expect((await store.listInstances(InstanceStatus.Waiting)).find((s) => s.instanceId === waiting.instanceId)?.vars).toEqual(waiting.vars);
+      expect(bucket.gets).toContain(claimed.zref);
+      await store.commit({ ...waiting, revision: 1, vars: {} }, 0, 'h', Date.now());
+      const back = await item(`I#${waiting.instanceId}`, 'STATE');
+      expect([back.zref, back.orchestration, back.version]).toEqual([undefined, undefined, undefined]);
     });
 
     it('reads the state kept in the item over a key left beside it (a host of the earlier version committed it during an upgrade)', async () => {
@@ -163,6 +192,35 @@ for (const target of targets) {
       await store.putSuspendedMessage(small);
       expect((await store.listSuspendedMessages(undefined, { bodies: false })).find((m) => m.messageId === small.messageId)).toEqual(small);
       expect((await item(`M#${small.messageId}`, 'SUSPENDED')).body).toBe('short');
+    });
+
+    it('claims a suspended message for one resubmission: of two claims at once one wins, with the edited body it goes with kept beside (in the bucket once large), the other\'s object deleted', async () => {
+      // Routed to several, taken by one: the record names it, for the resubmission to skip.
+      const suspended = { messageId: `s-${process.pid}-${++counter}`, reason: 'bad', body: noise(2 * FROM_BYTES), attributes: { MessageType: 'Order' }, receivedAt: Date.now(), source: 'receive', takenBy: ['Orders'] };
+      await store.putSuspendedMessage(suspended);
+      const claim = (by: string) => ({ kind: 'resubmitted' as const, by, at: Date.now(), resubmittedAs: `r-${by}`, reason: 'edited', body: noise(2 * FROM_BYTES) });
+      const [ada, bob] = [claim('ada'), claim('bob')];
+      bucket.puts.length = 0;
+      const won = await Promise.all([store.resolveSuspendedMessage(suspended.messageId, ada), store.resolveSuspendedMessage(suspended.messageId, bob)]);
+      expect(won.filter(Boolean)).toHaveLength(1);
+      const winner = won[0] ? ada : bob;
+      const record = await item(`M#${suspended.messageId}`, 'SUSPENDED');
+      expect(record.editedRef).toMatch(new RegExp(`^suspended/${suspended.messageId}-resubmitted-[0-9a-f]{32}$`));
+      expect(record.resolution).toEqual({ kind: 'resubmitted', by: winner.by, at: winner.at, resubmittedAs: winner.resubmittedAs, reason: 'edited' });
+      expect(bucket.puts).toHaveLength(2);
+      expect(await Promise.all(bucket.puts.map(exists))).toEqual(bucket.puts.map((key) => key === record.editedRef));
+      expect(await store.suspendedMessage(suspended.messageId)).toEqual({ ...suspended, resolution: winner });
+      // What the receive host reads of it to check a resubmission: no object.
+      bucket.gets.length = 0;
+      expect((await store.suspendedMessage(suspended.messageId, { bodies: false }))?.resolution?.resubmittedAs).toBe(winner.resubmittedAs);
+      expect(bucket.gets).toEqual([]);
+
+      // A small edit stays in the item.
+      const other = { ...suspended, messageId: `s-${process.pid}-${++counter}`, body: 'short' };
+      await store.putSuspendedMessage(other);
+      expect(await store.resolveSuspendedMessage(other.messageId, { ...ada, body: '{"fixed":true}' })).toBe(true);
+      expect((await item(`M#${other.messageId}`, 'SUSPENDED')).edited).toBe('{"fixed":true}');
+      expect((await store.suspendedMessage(other.messageId))?.resolution?.body).toBe('{"fixed":true}');
     });
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,7 +193,13 @@ describe('the operator\'s commands on a running cluster (the console\'s twins)',
     };
     try {
       await until(() => out.includes('Running.'), 'the start');
-      expect(out).toMatch(/web console: {4}http:\/\/127\.0\.0\.1:\d+\/ \(this machine only\)/);
+      // The console's URL with its access token, printed once; the endpoints file has neither, and is its owner's only.
+      const token = /web console: {4}http:\/\/127\.0\.0\.1:\d+\/\?token=([\w-]{32})\n {18}\(this machine only; the token in it is the key/.exec(out)?.[1];
+      expect(token, out).toBeDefined();
+      const endpointsFile = join(home, 'endpoints.json');
+      expect(readFileSync(endpointsFile, 'utf8')).not.toContain(token);
+      expect(JSON.parse(readFileSync(endpointsFile, 'utf8')).consoleUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      expect(statSync(endpointsFile).mode & 0o777).toBe(0o600);
       const run = Date.now().toString(36);
       for (const i of [1, 2]) cli(['send', JSON.stringify({ orderId: `cli-${i}-${run}`, customerId: 'c-1', lines: [{ sku: 'GOLD', qty: 1, unitPrice: 20_000 }] })]);
       await until(() => /2 waiting instance/.test(cli(['instances', '--status', 'waiting']).stdout), 'two waiting orders');
@@ -216,6 +222,8 @@ describe('the operator\'s commands on a running cluster (the console\'s twins)',
       }, 'a suspended message');
       const fixed = cli(['resubmit', suspendedId, '--body', JSON.stringify({ orderId: `cli-fixed-${run}`, customerId: 'c-1', lines: [{ sku: 'A', qty: 1, unitPrice: 5 }] })]);
       expect(fixed.stdout).toMatch(/^done resubmit .* resubmitted as /m);
+      // Asked again (a retried command): refused, nothing sent twice.
+      expect(cli(['resubmit', suspendedId, '--body', '{}']).stdout).toMatch(/^refused resubmit \S+  already resubmitted as \S+ by /m);
       expect(JSON.parse(cli(['suspended', '--json']).stdout).messages).toEqual([]);
       await until(() => /Invoice/.test(cli(['receive', '--wait', '1s']).stdout), 'the Invoice of the resubmitted order');
 
@@ -233,6 +241,8 @@ describe('the operator\'s commands on a running cluster (the console\'s twins)',
       expect(trail.match(/ terminate .* done {2}test campaign/g)).toHaveLength(2);
       expect(trail).toMatch(/ resubmit .* done /);
       await until(() => /completed/.test(cli(['flow', `cli-fixed-${run}`]).stdout), 'the resubmitted order\'s flow');
+      // Sending it again is for a send that failed after the claim: refused once its history shows it arrived.
+      expect(cli(['resubmit', suspendedId, '--again']).stdout).toMatch(/^refused resubmit \S+  resubmission \S+ arrived \(taken by /m);
       expect(cli(['dlq']).stdout).toMatch(/receive +DLQ 0/);
     } finally {
       start.kill('SIGTERM');
