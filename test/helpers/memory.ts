@@ -188,8 +188,9 @@ export class MemoryInstanceStore implements InstanceStore {
   bodiesRead = 0;
 
   async deliveries(instanceId: string): Promise<InboxEntry[]> {
-    // As the DynamoDB store lists them: a large message without its body.
-    return structuredClone(this.inboxes.get(instanceId) ?? []).map((message) => {
+    // As the DynamoDB store lists them: oldest first, a large message without its body.
+    const inbox = structuredClone(this.inboxes.get(instanceId) ?? []).sort((a, b) => a.receivedAt - b.receivedAt || a.messageId.localeCompare(b.messageId));
+    return inbox.map((message) => {
       if (JSON.stringify(message).length <= LISTED_MESSAGE_BYTES) {
         this.bodiesRead++;
         return message;
