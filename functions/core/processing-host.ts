@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { activateOrDeliver, NoTaker } from './activation.ts';
 import { atJoin, FORKED_BRANCHES_KEPT_MS, JOIN_CHECK, nextJoinCheck, timerDueOf } from './due.ts';
-import { branchEnded, forkedBranches, run, wakeJoin } from './engine.ts';
+import { branchEnded, forkedBranches, run, wakeJoin as joinWakeUp } from './engine.ts';
 import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, UnknownOrchestration, boundReason, describeError } from './errors.ts';
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type JoinEntry, type Lease, type OutboxEntry } from './instance.ts';
 import { takeoverBefore, tooShortForExclusiveStep, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
@@ -449,7 +449,16 @@ export class ProcessingHost {
    * instances are named by the definition (`branchInstanceId(instance, fork, branch name)`), and terminating it
    * without them would leave them running, so that is refused (UnknownOrchestration) before anything is written.
    */
-  async terminate(instanceId: string, reason: string): Promise<InstanceState> {
+  terminate(instanceId: string, reason: string): Promise<InstanceState> {
+    return this.#terminate(instanceId, reason, true);
+  }
+
+  /**
+   * `wakeJoin`: a branch instance ended on its own wakes its join; one ended because its orchestration is being
+   * terminated does not (the join would run and move the orchestration on before the terminate's own write, which then
+   * fails; should that write fail anyway, the join's watch finds its branches ended).
+   */
+  async #terminate(instanceId: string, reason: string, wakeJoin: boolean): Promise<InstanceState> {
     const { clock, hostId, lease, registry, store } = this.#deps;
     const state = await store.load(instanceId);
     if (!state) throw new InstanceNotFound(instanceId);
@@ -465,11 +474,11 @@ export class ProcessingHost {
     const branchIds = orchestration ? forkedBranches(orchestration, state) : [];
     const branches = await this.#loadAll(branchIds);
     for (const branch of branches) {
-      if (!branchEnded(branch)) await this.terminate(branch.instanceId, `its orchestration ${instanceId} was terminated: ${reason}`);
+      if (!branchEnded(branch)) await this.#terminate(branch.instanceId, `its orchestration ${instanceId} was terminated: ${reason}`, false);
     }
     const now = clock.now();
     // A branch instance wakes its join, which raises the termination as the branch's failure.
-    const wake = state.branchOf ? [wakeJoin(state, orchestration)] : [];
+    const wake = state.branchOf && wakeJoin ? [joinWakeUp(state, orchestration)] : [];
     // Branch instances expire once ended (terminated ones too); those an earlier version kept for their join are let go.
     const awaiting = branches.filter((b) => b.awaitsRetire).map((b) => b.instanceId);
     const retire = awaiting.length > 0 ? [{ kind: 'retire' as const, instanceIds: awaiting }] : [];

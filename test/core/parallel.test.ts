@@ -360,7 +360,15 @@ describe('Parallel Actions', () => {
     await settle(w); // the slow branch's timer is not due
     const main = states(w).find((s) => !s.branchOf)!;
     expect(main.status).toBe('waiting');
-    await w.host('admin').terminate(main.instanceId, 'order cancelled');
+    // Its branch, ended for it, does not wake its join: a join woken then would run and move the orchestration on
+    // before the terminate's own write, which would be refused (seen on a busy machine).
+    const commit = w.store.commit.bind(w.store);
+    w.store.commit = async (next, ...rest) => {
+      if (next.instanceId === main.instanceId && w.workQueue.items.some((i) => i.reason === 'join')) await settle(w);
+      return commit(next, ...rest);
+    };
+    await expect(w.host('admin').terminate(main.instanceId, 'order cancelled')).resolves.toMatchObject({ status: 'terminated' });
+    w.store.commit = commit;
     await settle(w, { timers: true });
     const branches = states(w).filter((s) => s.branchOf);
     expect(branches.map((b) => [b.branchOf!.branch, b.status]).sort()).toEqual([['fast', 'completed'], ['slow', 'terminated']]);
