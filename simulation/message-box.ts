@@ -15,8 +15,8 @@ export class SimMessageBox {
   readonly inner = new MemoryInstanceStore();
   /** The stream: each change with its sequence number, in the order the writes were applied. */
   readonly stream: { readonly change: Change; readonly origin: string }[] = [];
-  /** Every message a receive took (consumed by a committed state, or settled), by message id: the instances that took it. */
-  readonly taken = new Map<string, Set<string>>();
+  /** Every message a receive took (consumed by a committed state, or settled), by message id: the instances that took it, with their orchestration. */
+  readonly taken = new Map<string, Map<string, string>>();
   readonly #now: () => number;
   #sequence = 0;
 
@@ -27,7 +27,7 @@ export class SimMessageBox {
     items.set = (key: string, value: string) => {
       const before = items.get(key);
       const after = JSON.parse(value) as InstanceState;
-      for (const id of after.consumed) this.#took(id, after.instanceId);
+      for (const id of after.consumed) this.#took(id, after.instanceId, after.orchestration);
       this.#change({ kind: 'instance', at: this.#now(), before: before === undefined ? undefined : JSON.parse(before) as InstanceState, after });
       return set(key, value);
     };
@@ -47,7 +47,8 @@ export class SimMessageBox {
     };
     const settle = inner.settle.bind(inner);
     inner.settle = async (instanceId: string, messageIds: readonly string[]) => {
-      for (const id of messageIds) this.#took(id, instanceId);
+      const orchestration = this.state(instanceId)?.orchestration ?? '?';
+      for (const id of messageIds) this.#took(id, instanceId, orchestration);
       await settle(instanceId, messageIds);
     };
     const putSuspended = inner.putSuspendedMessage.bind(inner);
@@ -109,9 +110,9 @@ export class SimMessageBox {
     return this.states().filter((s) => (s.status === 'completed' || s.status === 'terminated') && this.inner.expiresAt(s.instanceId)! + retentionMs < now).map((s) => s.instanceId);
   }
 
-  #took(messageId: string, instanceId: string): void {
-    const by = this.taken.get(messageId) ?? new Set<string>();
-    by.add(instanceId);
+  #took(messageId: string, instanceId: string, orchestration: string): void {
+    const by = this.taken.get(messageId) ?? new Map<string, string>();
+    by.set(instanceId, orchestration);
     this.taken.set(messageId, by);
   }
 

@@ -1,4 +1,6 @@
 import type { SendEntry } from '../functions/core/instance.ts';
+import { RESUBMISSION_ID } from '../functions/core/resubmission.ts';
+import { RESUBMITTED_FROM } from '../functions/core/tracking.ts';
 import type { Change } from '../functions/core/tracking.ts';
 import type { World } from './world.ts';
 import { short } from './world.ts';
@@ -12,7 +14,7 @@ export interface Violation {
 /** What each outcome of the sample sends, once: the messages an order's instance ends with. */
 const ORDER_OUTCOMES = [['Invoice', 'Shipment'], ['OrderCancelled'], ['OrderRejected']] as const;
 /** Types an instance sends at most once (per incarnation): two MessageIds of one is an effect twice. */
-const ONCE = new Set(['Invoice', 'Shipment', 'OrderCancelled', 'OrderRejected', 'ApprovalRequest', 'Charged']);
+const ONCE = new Set(['Invoice', 'Shipment', 'OrderCancelled', 'OrderRejected', 'ApprovalRequest', 'Charged', 'Audited']);
 
 /**
  * Reads what happened in a run, as it happens (effects) and once the world has settled (where every message went,
@@ -83,14 +85,32 @@ export class Oracle {
       if (state.status === 'running' || state.status === 'waiting') this.#violate('strand', `${short(state.instanceId)} (${state.orchestration}) is ${state.status} at "${state.cursor.threads[0]?.at}" and nothing will wake it`);
       if (state.status === 'suspended') this.#violate('strand', `${short(state.instanceId)} (${state.orchestration}) is still suspended after an operator resumed it: ${state.error?.reason}`);
     }
-    // Every message the receive queue took ends taken, kept (suspended, then resolved) or in a dead-letter queue.
-    for (const [messageId, message] of w.receiveQueue.sent) {
-      const taken = w.box.taken.get(messageId);
-      const kept = w.box.inner.suspended.get(messageId);
-      const dead = w.receiveQueue.deadLetters.some((m) => m.messageId === messageId);
-      if (!taken?.size && !kept && !dead) {
-        const waiting = [...w.box.inner.inboxes].filter(([, inbox]) => inbox.some((m) => m.messageId === messageId)).map(([id]) => short(id));
-        this.#violate('unaccounted', `${message.attributes.MessageType} ${messageId} ${message.body.slice(0, 60)} was neither taken nor kept${waiting.length ? ` (it lies in the inbox of ${waiting.join(', ')})` : ''}`);
+    // Every message the receive queue took ends taken, kept (suspended, then resolved: resubmitted messages are
+    // followed to where their resubmission went) or in a dead-letter queue; and no orchestration takes one message twice
+    // (its resubmissions are the same message: an instance of an orchestration that took it must not take them again).
+    const resubmissionsOf = new Map<string, string[]>();
+    for (const [, message] of w.receiveQueue.sent) {
+      const of = message.attributes[RESUBMITTED_FROM];
+      if (of) resubmissionsOf.set(of, [...(resubmissionsOf.get(of) ?? []), message.attributes[RESUBMISSION_ID] ?? '']);
+    }
+    for (const [transportId, message] of w.receiveQueue.sent) {
+      // A resubmission is accounted for with the message it resubmits.
+      if (message.attributes[RESUBMITTED_FROM]) continue;
+      const messageId = message.attributes[RESUBMISSION_ID] ?? transportId;
+      const chain = [messageId];
+      for (let i = 0; i < chain.length; i++) for (const next of resubmissionsOf.get(chain[i]!) ?? []) if (next && !chain.includes(next)) chain.push(next);
+      const fates = chain.map((id) => this.#fate(id));
+      const last = chain.at(-1)!;
+      const lastFate = fates.at(-1)!;
+      if (lastFate === 'nowhere' || (lastFate === 'resubmitted' && !w.box.inner.suspended.get(last)?.resolution?.resubmittedAs)) {
+        const waiting = [...w.box.inner.inboxes].filter(([, inbox]) => inbox.some((m) => m.messageId === last)).map(([id]) => short(id));
+        const via = chain.length > 1 ? ` (resubmitted as ${chain.slice(1).join(', then ')})` : '';
+        this.#violate('unaccounted', `${message.attributes.MessageType} ${messageId}${via} ${message.body.slice(0, 60)} was neither taken nor kept${waiting.length ? ` (it lies in the inbox of ${waiting.join(', ')})` : ''}`);
+      }
+      const takers = new Map<string, Set<string>>();
+      for (const id of chain) for (const [instanceId, orchestration] of w.box.taken.get(id) ?? []) takers.set(orchestration, (takers.get(orchestration) ?? new Set()).add(instanceId));
+      for (const [orchestration, instances] of takers) {
+        if (instances.size > 1) this.#violate('effect twice', `${message.attributes.MessageType} ${messageId} was taken by ${instances.size} ${orchestration} instances (${[...instances].map(short).join(', ')}), its resubmissions counted as itself`);
       }
     }
     // Nothing outlives its instance: an inbox item of an instance that ended, or is gone, is left behind.
@@ -114,6 +134,15 @@ export class Oracle {
         else if (state.vars.applied !== true) this.#violate('lease not exclusive', `charge ${short(state.instanceId)} committed a run whose charge the ledger refused: a run with a newer fencing token charged meanwhile`);
       }
     }
+  }
+
+  /** Where one message went: taken by an instance, kept as a suspended message (resolved how), dead-lettered, or nowhere. */
+  #fate(messageId: string): 'taken' | 'resubmitted' | 'kept' | 'dead' | 'nowhere' {
+    const w = this.#world;
+    if (w.box.taken.get(messageId)?.size) return 'taken';
+    const kept = w.box.inner.suspended.get(messageId);
+    if (kept) return kept.resolution?.kind === 'resubmitted' ? 'resubmitted' : 'kept';
+    return w.receiveQueue.deadLetters.some((m) => m.messageId === messageId) ? 'dead' : 'nowhere';
   }
 
   #violate(kind: Violation['kind'], detail: string): void {

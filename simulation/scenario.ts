@@ -3,6 +3,7 @@ import { code, complete, orchestration, receive, send } from '../functions/core/
 import type { OrchestrationDefinition } from '../functions/core/definition.ts';
 import { messageType } from '../functions/core/schema.ts';
 import { orderFulfilmentV2 } from '../functions/orchestrations/order-fulfilment-v2.ts';
+import { Order } from '../functions/orchestrations/messages.ts';
 import type { Choices } from './choices.ts';
 
 /** The sample's timings, shortened so a run's orders meet their timers within a simulated minute. */
@@ -35,7 +36,14 @@ export function definitions(ledger: Ledger): OrchestrationDefinition[] {
     send('charged', 'send', Charged, (ctx) => ({ chargeId: (ctx.message('request').body as { chargeId: string }).chargeId, applied: ctx.vars.applied === true })),
     complete('done'),
   ]);
-  return [orderFulfilmentV2({ approvalThreshold: APPROVAL_THRESHOLD, approvalTimeoutMs: APPROVAL_TIMEOUT_MS, cancellationWindowMs: CANCELLATION_WINDOW_MS }), charge];
+  // A second subscriber to every Order, one instance a message: an Order the sample refuses (a duplicate) is taken by
+  // this one, partly routed, and suspended for the rest.
+  const audit = orchestration('OrderAudit', 1, [
+    receive('order', Order, { into: 'order' }),
+    send('audited', 'send', 'Audited', (ctx) => ({ orderId: (ctx.message('order').body as { orderId: string }).orderId })),
+    complete('done'),
+  ]);
+  return [orderFulfilmentV2({ approvalThreshold: APPROVAL_THRESHOLD, approvalTimeoutMs: APPROVAL_TIMEOUT_MS, cancellationWindowMs: CANCELLATION_WINDOW_MS }), charge, audit];
 }
 
 /** What a client sends, and when (simulated ms from the start). */

@@ -16,6 +16,11 @@ import { SimQueue } from './queue.ts';
 import { definitions, workload, type Ledger, type Workload } from './scenario.ts';
 import { START, Scheduler, type Actor, type Fault } from './scheduler.ts';
 import { Oracle, type Violation } from './oracle.ts';
+import { Operations } from '../console/operations.ts';
+import type { AuditTrail } from '../console/audit.ts';
+import type { OperatorQueues } from '../console/queues.ts';
+import { RESUBMISSION_ID } from '../functions/core/resubmission.ts';
+import { RESUBMITTED_FROM } from '../functions/core/tracking.ts';
 
 /** How a run is shaken: what may go wrong, how often. */
 export interface Weather {
@@ -133,12 +138,9 @@ export class World {
         const next = this.#nextAt();
         if (next === undefined) {
           if (this.#stormOver) {
-            await this.#heal();
-            if (this.#nextAt() === undefined && this.#nothingInFlight()) {
-              this.oracle.settled();
-              return;
-            }
-            continue;
+            if (this.#heal() || !this.#nothingInFlight()) continue;
+            this.oracle.settled();
+            return;
           }
           this.scheduler.now = START + STORM_MS;
           continue;
@@ -174,7 +176,12 @@ export class World {
     if (this.#answerable().length > 0) options.push(() => this.#answer());
     if (this.#tracked < this.box.stream.length && !this.#trackingBusy) options.push(() => this.#track());
     if (s.now - this.#lastSweep >= SWEEP_EVERY_MS && !this.#sweeping) options.push(() => this.#sweep());
-    if (this.box.expired(s.now, RETENTION_MS).length > 0) options.push(() => this.#expire());
+    if (this.#expiring().length > 0) options.push(() => this.#expire());
+    // In the storm an operator acts on what is suspended as it appears, through ports that fail like the hosts' do.
+    if (storm) {
+      const waiting = [...this.box.inner.suspended.values()].filter((m) => !m.resolution && !this.#actedOn.has(m.messageId));
+      if (waiting.length > 0) options.push(() => this.#actOn(this.#choices.one(waiting).messageId, true));
+    }
     if (options.length === 0) return false;
     // Now and then, time passes instead (a slow call, a pause), and, in the storm, a host instance dies.
     if (storm && this.#choices.chance(this.#weather.crashRate)) {
@@ -364,41 +371,118 @@ export class World {
       .finally(() => { this.#sweeping = false; });
   }
 
+  /**
+   * Finished instances past their retention, looked for at most once a simulated hour (TTL takes its time anyway, and
+   * the look reads every item).
+   */
+  #expiringAt = START;
+  #expiringNow: string[] = [];
+  #expiring(): string[] {
+    if (this.scheduler.now >= this.#expiringAt) {
+      this.#expiringNow = this.box.expired(this.scheduler.now, RETENTION_MS);
+      this.#expiringAt = this.scheduler.now + 3_600_000;
+    }
+    return this.#expiringNow;
+  }
+
   #expire(): void {
-    const expired = this.box.expired(this.scheduler.now, RETENTION_MS);
+    // Still there and still past its retention (a retire renews it).
+    const still = (id: string) => { const at = this.box.inner.expiresAt(id); return at !== undefined && at + RETENTION_MS < this.scheduler.now; };
+    const expired = this.#expiringNow.filter(still);
+    this.#expiringNow = expired;
+    if (expired.length === 0) return;
     const id = this.#choices.one(expired);
     this.scheduler.log.push(`${this.#time()} TTL deletes ${short(id)}`);
     this.box.inner.items.delete(id);
   }
 
   /**
-   * After the storm, when nothing else will happen: what an operator does (redrive the dead-letter queues, resume the
-   * suspended instances, discard the suspended messages, each once, said in the log) and, once, an order placed again
-   * under an id whose instance has expired. Then the world runs on.
+   * What an operator does with what is suspended, through the console's own operations: discard a message, resubmit it
+   * (an edited body for a charge that failed its schema), or resubmit it twice at once (a double click, two operators),
+   * and resume a suspended instance. Each record is acted on once; its resubmission, suspended in its turn, is another.
    */
+  readonly #actedOn = new Set<string>();
   readonly #resumed = new Map<string, number>();
-  async #heal(): Promise<void> {
+  readonly #sentAgain = new Set<string>();
+  #operations(actor: Actor, faultable: boolean): Operations {
+    const s = this.scheduler;
+    const store = this.box.portFor(actor, s, faultable);
+    const host = new ProcessingHost({
+      registry: this.registry, store, sendPort: this.#sendPort(actor), workQueue: this.#workQueuePort(actor),
+      timers: this.#timers(actor), clock: s.clockOf(actor), lease: LEASE, hostId: 'operator', newId: () => `${actor.name}-${++this.#ids}`,
+    });
+    const queues = {
+      send: (name: string, body: string, attributes: Readonly<Record<string, string>>) => s.call(actor, `operator.send ${name} ${attributes[RESUBMISSION_ID] ?? ''}`, async () => {
+        const id = this.receiveQueue.send(s.now, body, attributes);
+        s.log.push(`${this.#time()} ${actor.name} sends ${attributes.MessageType} ${id} (resubmission ${attributes[RESUBMISSION_ID]} of ${attributes[RESUBMITTED_FROM]})`);
+        return id;
+      }, faultable),
+    } as unknown as OperatorQueues;
+    const audit = { record: async () => {}, recent: async () => [] } as unknown as AuditTrail;
+    return new Operations({
+      store: Object.assign(store, { countByStatus: async () => ({}) }), history: this.history, admin: host, queues, audit, operator: actor.name,
+      now: () => s.now, newId: () => `resubmission-${++this.#ids}`,
+    });
+  }
+
+  /** An operator's action on one suspended message, chosen by the run. */
+  #actOn(messageId: string, faultable: boolean): void {
+    const record = this.box.inner.suspended.get(messageId)!;
+    this.#actedOn.add(messageId);
+    const choice = this.#choices.pick(4);
+    const operator: Actor = { name: `operator-${this.#actedOn.size}`, dead: false, skewMs: 0 };
+    const ops = this.#operations(operator, faultable);
+    const log = (what: string) => this.scheduler.log.push(`${this.#time()} ${operator.name} ${what} ${messageId} (${record.reason.slice(0, 70)})`);
+    if (choice === 0) {
+      log('discards');
+      void ops.discard(messageId, 'seen').catch(() => undefined);
+      return;
+    }
+    // A charge that failed its schema is sent again mended; anything else as it came.
+    const mended = record.attributes.MessageType === 'ChargeRequest' && /does not match its schema/.test(record.reason)
+      ? { body: JSON.stringify({ chargeId: `${messageId}-mended`, amount: 1 }) } : {};
+    log(choice === 2 ? 'resubmits twice at once' : 'resubmits');
+    void ops.resubmit(messageId, mended).catch(() => undefined);
+    if (choice === 2) void this.#operations({ ...operator, name: `${operator.name}b` }, faultable).resubmit(messageId, mended).catch(() => undefined);
+  }
+
+  /**
+   * After the storm, when nothing else will happen: what an operator does (redrive the dead-letter queues, resume the
+   * suspended instances, act on the suspended messages, send again a resubmission that never arrived) and, once, an
+   * order placed again under an id whose instance has expired. Returns whether it started anything.
+   */
+  #heal(): boolean {
     const s = this.scheduler;
     this.#healedAt = Math.max(this.#healedAt, s.now);
     const redriven = this.receiveQueue.redrive(s.now) + this.workQueue.redrive(s.now);
-    if (redriven > 0) s.log.push(`${this.#time()} operator redrives ${redriven} dead letter(s)`);
-    const operator: Actor = { name: 'operator', dead: false, skewMs: 0 };
-    const host = new ProcessingHost({
-      registry: this.registry, store: this.box.portFor(operator, s, false), sendPort: this.#sendPort(operator), workQueue: this.#workQueuePort(operator),
-      timers: this.#timers(operator), clock: s.clockOf(operator), lease: LEASE, hostId: 'operator', newId: () => `operator-${++this.#ids}`,
-    });
+    if (redriven > 0) {
+      s.log.push(`${this.#time()} operator redrives ${redriven} dead letter(s)`);
+      return true;
+    }
+    let acted = false;
     for (const state of this.box.states().filter((st) => st.status === 'suspended')) {
       const times = this.#resumed.get(state.instanceId) ?? 0;
       if (times >= 3) continue;
       this.#resumed.set(state.instanceId, times + 1);
       s.log.push(`${this.#time()} operator resumes ${short(state.instanceId)} (${state.error?.reason.slice(0, 80)})`);
-      await this.#drive(host.resume(state.instanceId).catch(() => undefined));
+      void this.#operations({ name: 'operator', dead: false, skewMs: 0 }, false).act('resume', [state.instanceId]).catch(() => undefined);
+      acted = true;
     }
-    for (const message of this.box.inner.suspended.values()) {
-      if (message.resolution) continue;
-      s.log.push(`${this.#time()} operator discards ${message.messageId} (${message.reason.slice(0, 80)})`);
-      await this.#drive(this.box.portFor(operator, s, false).resolveSuspendedMessage(message.messageId, { kind: 'discarded', by: 'operator', at: s.now, reason: 'seen' }));
+    for (const [messageId, record] of this.box.inner.suspended) {
+      if (!record.resolution && !this.#actedOn.has(messageId)) {
+        this.#actOn(messageId, false);
+        acted = true;
+      }
+      // A resubmission claimed and never sent (the send failed, or the operator's process died): sent again, once.
+      const id = record.resolution?.kind === 'resubmitted' ? record.resolution.resubmittedAs : undefined;
+      if (id && !this.#sentAgain.has(messageId) && !this.box.taken.has(id) && !this.box.inner.suspended.has(id)) {
+        this.#sentAgain.add(messageId);
+        s.log.push(`${this.#time()} operator sends again the resubmission of ${messageId}`);
+        void this.#operations({ name: 'operator', dead: false, skewMs: 0 }, false).sendAgain(messageId).catch(() => undefined);
+        acted = true;
+      }
     }
+    if (acted) return true;
     if (!this.#reusedSent && this.workload.reused.length > 0) {
       this.#reusedSent = true;
       s.now += RETENTION_MS + 86_400_000;
@@ -409,19 +493,9 @@ export class World {
         const id = this.receiveQueue.send(s.now, body, { MessageType: 'Order' });
         s.log.push(`${this.#time()} client sends Order ${id} again for ${orderId}`);
       }
+      return true;
     }
-  }
-
-  /** Runs an operator's action to its end, completing its calls in order. */
-  async #drive(action: Promise<unknown>): Promise<void> {
-    let done = false;
-    void action.finally(() => { done = true; });
-    for (let i = 0; i < 1_000 && !done; i++) {
-      await this.scheduler.settle();
-      const at = this.scheduler.calls.findIndex((c) => c.actor.name === 'operator');
-      if (at < 0) break;
-      await this.scheduler.complete(at, 'none');
-    }
+    return false;
   }
 
   #nothingInFlight(): boolean {
