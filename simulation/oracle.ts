@@ -89,9 +89,9 @@ export class Oracle {
     // followed to where their resubmission went) or in a dead-letter queue; and no orchestration takes one message twice
     // (its resubmissions are the same message: an instance of an orchestration that took it must not take them again).
     const resubmissionsOf = new Map<string, string[]>();
-    for (const [, message] of w.receiveQueue.sent) {
+    for (const [transportId, message] of w.receiveQueue.sent) {
       const of = message.attributes[RESUBMITTED_FROM];
-      if (of) resubmissionsOf.set(of, [...(resubmissionsOf.get(of) ?? []), message.attributes[RESUBMISSION_ID] ?? '']);
+      if (of) resubmissionsOf.set(of, [...(resubmissionsOf.get(of) ?? []), message.attributes[RESUBMISSION_ID] ?? transportId]);
     }
     for (const [transportId, message] of w.receiveQueue.sent) {
       // A resubmission is accounted for with the message it resubmits.
