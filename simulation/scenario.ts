@@ -6,8 +6,11 @@ import { orderFulfilmentV2 } from '../functions/orchestrations/order-fulfilment-
 import { Order } from '../functions/orchestrations/messages.ts';
 import type { Choices } from './choices.ts';
 
-/** The sample's timings, shortened so a run's orders meet their timers within a simulated minute. */
-export const APPROVAL_TIMEOUT_MS = 20_000;
+/**
+ * The sample's timings, shortened so a run's orders meet their timers within a simulated minute; a run may wait for
+ * approvals half an hour instead, beyond SQS's longest delay, so its timers go through the timer service.
+ */
+export const APPROVAL_TIMEOUTS_MS = [20_000, 30 * 60_000] as const;
 export const CANCELLATION_WINDOW_MS = 5_000;
 export const APPROVAL_THRESHOLD = 10_000;
 
@@ -25,7 +28,7 @@ export const ChargeRequest = messageType('ChargeRequest', v.object({ chargeId: v
 export const Charged = messageType('Charged', v.object({ chargeId: v.string(), applied: v.boolean() }));
 
 /** The orchestrations a simulated run deploys: the sample (a convoy with listens, timers, branches, compensation) and a charge. */
-export function definitions(ledger: Ledger): OrchestrationDefinition[] {
+export function definitions(ledger: Ledger, approvalTimeoutMs: number): OrchestrationDefinition[] {
   const charge = orchestration('Charge', 1, [
     receive('request', ChargeRequest, { into: 'request' }),
     code('charge', async (ctx) => {
@@ -43,7 +46,7 @@ export function definitions(ledger: Ledger): OrchestrationDefinition[] {
     send('audited', 'send', 'Audited', (ctx) => ({ orderId: (ctx.message('order').body as { orderId: string }).orderId })),
     complete('done'),
   ]);
-  return [orderFulfilmentV2({ approvalThreshold: APPROVAL_THRESHOLD, approvalTimeoutMs: APPROVAL_TIMEOUT_MS, cancellationWindowMs: CANCELLATION_WINDOW_MS }), charge, audit];
+  return [orderFulfilmentV2({ approvalThreshold: APPROVAL_THRESHOLD, approvalTimeoutMs, cancellationWindowMs: CANCELLATION_WINDOW_MS }), charge, audit];
 }
 
 /** What a client sends, and when (simulated ms from the start). */
@@ -60,6 +63,8 @@ const KINDS = ['plain', 'approved', 'refused', 'unanswered', 'cancelled', 'inval
 export type OrderKind = (typeof KINDS)[number];
 
 export interface Workload {
+  /** How long its orders wait for an approval (see APPROVAL_TIMEOUTS_MS). */
+  readonly approvalTimeoutMs: number;
   readonly sends: ClientSend[];
   /** How each order's person answers its ApprovalRequest: approve or refuse after a delay, or never. */
   readonly answers: Map<string, { approved: boolean; afterMs: number } | undefined>;
@@ -75,6 +80,7 @@ export function workload(choices: Choices, run: string): Workload {
   const sends: ClientSend[] = [];
   const answers = new Map<string, { approved: boolean; afterMs: number } | undefined>();
   const reused: string[] = [];
+  const approvalTimeoutMs = choices.one(APPROVAL_TIMEOUTS_MS);
   const orders = choices.between(1, 3);
   for (let i = 0; i < orders; i++) {
     const kind = choices.one(KINDS);
@@ -83,7 +89,7 @@ export function workload(choices: Choices, run: string): Workload {
     const large = kind === 'approved' || kind === 'refused' || kind === 'unanswered';
     const body = { orderId, customerId: `c-${i}`, lines: [{ sku: kind === 'outOfStock' ? 'OOS-1' : 'A', qty: kind === 'invalid' ? 0 : 1, unitPrice: large ? 15_000 : 12.5 }] };
     sends.push({ at, type: 'Order', body: JSON.stringify(body) });
-    if (large) answers.set(orderId, kind === 'unanswered' ? undefined : { approved: kind === 'approved', afterMs: choices.between(0, APPROVAL_TIMEOUT_MS + 5_000) });
+    if (large) answers.set(orderId, kind === 'unanswered' ? undefined : { approved: kind === 'approved', afterMs: choices.between(0, Math.min(approvalTimeoutMs, 40_000) + 5_000) });
     // A Cancel at any moment around the window: before the order exists, within it, or after it closed.
     if (kind === 'cancelled') sends.push({ at: at + choices.between(0, CANCELLATION_WINDOW_MS * 2), type: 'Cancel', body: JSON.stringify({ orderId }) });
     if (kind === 'duplicate') sends.push({ at: at + choices.between(0, 2_000), type: 'Order', body: JSON.stringify(body) });
@@ -96,5 +102,5 @@ export function workload(choices: Choices, run: string): Workload {
   if (choices.chance(0.3)) sends.push({ at: choices.between(0, 8_000), type: 'Cancel', body: JSON.stringify({ orderId: `${run}-nobody` }) });
   if (choices.chance(0.2)) sends.push({ at: choices.between(0, 8_000), type: 'Order', body: 'not json' });
   if (choices.chance(0.2)) sends.push({ at: choices.between(0, 8_000), type: 'ChargeRequest', body: JSON.stringify({ chargeId: '', amount: -1 }) });
-  return { sends: sends.sort((a, b) => a.at - b.at), answers, reused };
+  return { approvalTimeoutMs, sends: sends.sort((a, b) => a.at - b.at), answers, reused };
 }

@@ -113,9 +113,9 @@ export class World {
         return hangs;
       },
     };
-    this.registry = new OrchestrationRegistry(definitions(ledger));
-    this.oracle = new Oracle(this);
     this.workload = workload(this.#choices, `s${seed}`);
+    this.registry = new OrchestrationRegistry(definitions(ledger, this.workload.approvalTimeoutMs));
+    this.oracle = new Oracle(this);
     for (let n = 1; n <= HOSTS; n++) this.hosts.push(this.#startHost(`host-${n}`));
     this.scheduler.onCrash = (actor) => this.#restartLater(actor);
   }
@@ -162,8 +162,10 @@ export class World {
     // Calls in flight: completing one, in whatever order, is most of what happens.
     for (let i = 0; i < s.calls.length; i++) {
       const call = s.calls[i]!;
-      // Only a host instance's process dies at a call; the sweeper and tracking (Lambda invocations) fail and are retried.
-      options.push(() => s.complete(i, this.#fault(call.faultable && storm, this.hosts.some((h) => h.actor === call.actor))));
+      // A host instance's or an operator's process dies at a call; the sweeper and tracking (Lambda invocations) fail
+      // and are retried.
+      const mortal = this.hosts.some((h) => h.actor === call.actor) || call.actor.name.startsWith('operator-');
+      options.push(() => s.complete(i, this.#fault(call.faultable && storm, mortal)));
     }
     for (const timer of s.dueTimers()) options.push(() => { s.log.push(`${this.#time()} ${timer.actor.name} ${timer.label} fires`); s.fire(timer); });
     for (const host of this.hosts) {
