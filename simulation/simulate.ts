@@ -14,28 +14,33 @@ export async function runSeed(seed: number, options: { weather?: Weather; replay
 }
 
 /**
- * Makes a failing run smaller while it still fails the same way: its decisions are replayed with stretches of them
- * set to 0 (the calm choice: no fault, the first event, fewer orders) and with values halved, keeping each change
- * that still fails. What is left is a short run that shows the bug.
+ * Makes a failing run smaller while it still fails the same way (the same kind of violation): its decisions are
+ * replayed with stretches of them removed, then set to 0 (the calm choice: no fault, the first event, fewer orders),
+ * then halved one by one, keeping each change that gives a shorter run that still fails. What is left is a short run
+ * that shows the bug.
  */
 export async function shrink(failing: RunReport, budgetMs = 20_000, options: { blindAfterDeliver?: boolean } = {}): Promise<RunReport> {
   const kind = failing.violations[0]!.kind;
-  const stillFails = (report: RunReport) => report.violations.some((v) => v.kind === kind);
   let best = failing;
   const deadline = Date.now() + budgetMs;
+  const weight = (r: RunReport) => r.events * 1e6 + r.decisions.reduce((a, b) => a + Math.min(b, 1e3), 0);
   const attempt = async (decisions: number[]): Promise<boolean> => {
     if (Date.now() > deadline) return false;
     const report = await runSeed(failing.seed, { replay: decisions, ...options });
-    if (!stillFails(report) || report.events > best.events + 50) return false;
+    if (!report.violations.some((v) => v.kind === kind) || weight(report) >= weight(best)) return false;
     best = report;
     return true;
   };
   for (const size of [256, 64, 16, 4, 1]) {
+    for (let at = 0; at < best.decisions.length && Date.now() < deadline;) {
+      const removed = [...best.decisions.slice(0, at), ...best.decisions.slice(at + size)];
+      if (!(await attempt(removed))) at += size;
+    }
+  }
+  for (const size of [64, 16, 4, 1]) {
     for (let at = 0; at < best.decisions.length && Date.now() < deadline; at += size) {
-      const decisions = [...best.decisions];
-      let changed = false;
-      for (let i = at; i < Math.min(at + size, decisions.length); i++) if (decisions[i] !== 0) { decisions[i] = 0; changed = true; }
-      if (changed) await attempt(decisions);
+      if (best.decisions.slice(at, at + size).every((d) => d === 0)) continue;
+      await attempt(best.decisions.map((d, i) => (i >= at && i < at + size ? 0 : d)));
     }
   }
   for (let i = 0; i < best.decisions.length && Date.now() < deadline; i++) {

@@ -167,7 +167,13 @@ export class World {
       const mortal = this.hosts.some((h) => h.actor === call.actor) || call.actor.name.startsWith('operator-');
       options.push(() => s.complete(i, this.#fault(call.faultable && storm, mortal)));
     }
-    for (const timer of s.dueTimers()) options.push(() => { s.log.push(`${this.#time()} ${timer.actor.name} ${timer.label} fires`); s.fire(timer); });
+    for (const timer of s.dueTimers()) {
+      options.push(() => {
+        // A batch's time limit says so itself, when it ends a batch still running.
+        if (timer.label !== 'batch time limit') s.log.push(`${this.#time()} ${timer.actor.name} ${timer.label} fires`);
+        s.fire(timer);
+      });
+    }
     for (const host of this.hosts) {
       if (host.actor.dead || host.batches >= 2) continue;
       if (this.receiveQueue.ready(s.now)) options.push(() => this.#receiveBatch(host));
@@ -300,7 +306,10 @@ export class World {
     // As a Lambda invocation would, the batch ends at its time limit whatever still runs (its work items come back).
     let ended = false;
     const end = () => { if (!ended && host.actor === actor) host.batches--; ended = true; };
-    this.scheduler.after(actor, RUN_TIME_LIMIT_MS, 'batch time limit', end);
+    this.scheduler.after(actor, RUN_TIME_LIMIT_MS, 'batch time limit', () => {
+      if (!ended) this.scheduler.log.push(`${this.#time()} ${actor.name}'s batch reaches its time limit, unfinished`);
+      end();
+    });
     void Promise.all(got.map(async ({ message }) => {
       let item: WorkItem;
       try {
