@@ -91,7 +91,7 @@ export class SimMessageBox {
     return new Proxy({} as InstanceStore, {
       // Only the store's methods: a Proxy that answered `then` would make the port look like a promise.
       get: (_target, name) => (typeof name !== 'string' || typeof inner[name] !== 'function' ? undefined
-        : (...args: unknown[]) => scheduler.call(actor, `store.${name}`, apply(name, args), faultable)),
+        : (...args: unknown[]) => scheduler.call(actor, `store.${name}${about(args[0])}`, apply(name, args), faultable)),
     });
   }
 
@@ -119,4 +119,11 @@ export class SimMessageBox {
   #change(change: Change): void {
     this.stream.push({ change, origin: String(++this.#sequence).padStart(12, '0') });
   }
+}
+
+/** What a store call is about, for the trace: the instance (or message) it names, shortened. */
+function about(first: unknown): string {
+  const id = typeof first === 'string' ? first : (first as { instanceId?: unknown; messageId?: unknown } | undefined)?.instanceId ?? (first as { messageId?: unknown } | undefined)?.messageId;
+  if (typeof id !== 'string') return '';
+  return ` ${id.length > 14 ? `${id.slice(0, 8)}${id.includes('~') ? id.slice(id.indexOf('~')) : ''}` : id}`;
 }

@@ -258,7 +258,7 @@ export class World {
 
   #sendPort(actor: Actor): SendPort {
     return {
-      dispatch: (entries: readonly SendEntry[]) => this.scheduler.call(actor, `send ${entries.map((e) => e.messageType).join(',')}`, async () => {
+      dispatch: (entries: readonly SendEntry[]) => this.scheduler.call(actor, `send ${entries.map((e) => `${e.messageType}`).join(',')} for ${short(entries[0]?.instanceId ?? '')}`, async () => {
         for (const entry of entries) {
           this.oracle.sent(entry);
           this.sendQueue.send(this.scheduler.now, JSON.stringify(entry.body), { MessageType: entry.messageType, MessageId: entry.messageId });

@@ -65,6 +65,12 @@ export interface ProcessingHostDeps {
   readonly newId?: IdSource;
 }
 
+/**
+ * The reason of a work item a run enqueues for itself when what follows its commit failed (dispatch, settling, the
+ * timer, the inbox of an ended instance): it does those again, as a redelivery would.
+ */
+export const FINISH = 'finish';
+
 /** A Lambda invocation lasts at most 15 minutes: no run outlives that on AWS. */
 export const DEFAULT_RUN_TIME_LIMIT_MS = 15 * 60_000;
 
@@ -136,7 +142,7 @@ export class ProcessingHost {
       // Its host died between commit and dispatch: its work item comes back and sends the outbox now.
       const timerDue = timerDueOf(state);
       const timerFired = timerDue !== undefined && timerDue <= clock.now();
-      if (delivery.receiveCount > 1) {
+      if (delivery.receiveCount > 1 || item.reason === FINISH) {
         // The host that dehydrated it may have died before its effects: send them, arm the timer again.
         if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision) {
           await this.#dispatch(state.outbox, state);
@@ -175,11 +181,11 @@ export class ProcessingHost {
       // The last commit's effects may not have gone out if the host that made it died before dispatching.
       // Its work item then comes back as a redelivery, and that redelivery re-dispatches (same ids). A
       // first delivery (a duplicate enqueued by a redelivered receive or by the sweeper) leaves it alone.
-      if (delivery.receiveCount > 1) {
+      if (delivery.receiveCount > 1 || item.reason === FINISH) {
         if (state.outbox.length > 0) await this.#dispatch(state.outbox, state);
         if (orchestration && TERMINAL_STATUSES.has(state.status)) await this.#keepUnread(state, orchestration);
       }
-      return { result: 'done', detail: `instance is ${state.status}`, instance: state, idle: delivery.receiveCount === 1 };
+      return { result: 'done', detail: `instance is ${state.status}`, instance: state, idle: delivery.receiveCount === 1 && item.reason !== FINISH };
     }
 
     const wait = waitBeforeTakeover(state, owner, clock.now(), lease);
@@ -208,7 +214,7 @@ export class ProcessingHost {
     // The previous commit's effects, unless recorded as dispatched: the host that made it may have died first.
     // A fork is the exception: its instance cannot leave the join before every branch exists, so the redelivery
     // of the forking host's work item is what re-dispatches it (see `#needsMark`).
-    if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision && (delivery.receiveCount > 1 || this.#needsMark(state))) {
+    if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision && (delivery.receiveCount > 1 || item.reason === FINISH || this.#needsMark(state))) {
       await this.#dispatch(state.outbox, state);
     }
 
@@ -256,20 +262,28 @@ export class ProcessingHost {
       await this.#commit(next, state.revision, takeoverBefore(now, lease), owner);
       commits++;
       shapes += result.shapesRun;
-      if (next.outbox.length > 0) await this.#dispatch(next.outbox, next);
-      // Messages taken (known once the run read the inbox) leave it; the first consumed is the activating message.
-      if (deliveries !== undefined) {
-        const taken = next.consumed.slice(next.branchOf ? 0 : 1).filter((id) => !settling.has(id));
-        if (taken.length > 0) await store.settle(next.instanceId, taken, now);
-        taken.forEach((id) => settling.add(id));
+      try {
+        if (next.outbox.length > 0) await this.#dispatch(next.outbox, next);
+        // Messages taken (known once the run read the inbox) leave it; the first consumed is the activating message.
+        if (deliveries !== undefined) {
+          const taken = next.consumed.slice(next.branchOf ? 0 : 1).filter((id) => !settling.has(id));
+          if (taken.length > 0) await store.settle(next.instanceId, taken, now);
+          taken.forEach((id) => settling.add(id));
+        }
+        // A dehydrated instance is woken by a new work item, which cannot tell whether this outbox went out:
+        // record it (one small write, at dehydration points with effects only). Finished instances need none.
+        if (next.status === InstanceStatus.Waiting && next.outbox.length > 0 && this.#needsMark(next)) await store.markDispatched(next.instanceId, next.revision);
+        // A crash before this leaves a waiting instance with a due timer and no work item: the sweeper finds it.
+        const timerDue = timerDueOf(next);
+        if (timerDue !== undefined) await this.#armTimer(next.instanceId, timerDue, next.trace);
+        if (TERMINAL_STATUSES.has(next.status)) await this.#keepUnread(next, orchestration);
+      } catch (error) {
+        // What follows a commit failed: its work item is the usual way back (SQS brings it again), but a copy of it that
+        // SQS gave another host at the same time may be deleted by that host meanwhile. A work item of this run's own
+        // finishes the commit's duties then (re-sent under the same ids), whichever comes.
+        await this.#deps.workQueue.enqueue([{ instanceId: next.instanceId, reason: FINISH, ...traced(next) }]).catch(() => undefined);
+        throw error;
       }
-      // A dehydrated instance is woken by a new work item, which cannot tell whether this outbox went out:
-      // record it (one small write, at dehydration points with effects only). Finished instances need none.
-      if (next.status === InstanceStatus.Waiting && next.outbox.length > 0 && this.#needsMark(next)) await store.markDispatched(next.instanceId, next.revision);
-      // A crash before this leaves a waiting instance with a due timer and no work item: the sweeper finds it.
-      const timerDue = timerDueOf(next);
-      if (timerDue !== undefined) await this.#armTimer(next.instanceId, timerDue, next.trace);
-      if (TERMINAL_STATUSES.has(next.status)) await this.#keepUnread(next, orchestration);
       if (!continues) return { result: 'done', detail: `${next.status} after ${commits} persistence point(s)`, instance: next, shapes };
       state = next;
       holdsLease = true;

@@ -191,6 +191,21 @@ describe('ProcessingHost', () => {
     expect(w.sendPort.sent[0]!.messageId).toBe((committed.outbox[0] as SendEntry).messageId);
   });
 
+  it('sends a finished commit\'s outbox when its dispatch failed and its work item never comes back (another host deleted a copy of it SQS gave out twice; found by the simulation)', async () => {
+    const w = world();
+    await w.receiver.receive([rawMessage(validOrder('o-twice'))]);
+    const item = w.workQueue.items.shift()!;
+    w.sendPort.beforeDispatch = () => { throw new Error('throttled'); };
+    await expect(w.host('a').process(item, { receiveCount: 2 })).rejects.toThrow('throttled');
+    w.sendPort.beforeDispatch = undefined;
+    expect((await w.store.load(item.instanceId))!.status).toBe('completed');
+    // Its own work item was a copy another host also received, ran and deleted: it will not come back. A work item of
+    // the run's own does what followed the commit.
+    expect(w.workQueue.items.map((i) => i.reason)).toEqual(['finish']);
+    await w.host('b').process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Invoice']);
+  });
+
   it('recognises its own commit when the reply was lost and the retry failed its condition', async () => {
     const w = world();
     await w.receiver.receive([rawMessage(validOrder('o-ambiguous'))]);
@@ -382,6 +397,8 @@ describe('ProcessingHost', () => {
     const item = w.workQueue.items.shift()!;
     await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow(/too large/);
     expect((await w.store.load(item.instanceId))!.status).toBe('completed');
+    // The failing run enqueued a work item of its own to finish the commit's duties; it fails the same way.
+    expect(w.workQueue.items.splice(0).map((i) => i.reason)).toEqual(['finish']);
     await expect(w.host('a').suspend(item, 'work item failed 9 times: message too large')).resolves.toMatchObject({ instance: { status: 'suspended' } });
     await expect(w.host('a').resume(item.instanceId)).rejects.toThrow(/too large/); // still failing: stays suspended
     expect((await w.store.load(item.instanceId))!.status).toBe('suspended');
