@@ -38,5 +38,6 @@ export function parseWorkItem(body: string): WorkItem {
     state: item.state,
     ...(Array.isArray(item.branches) ? { branches: item.branches } : {}),
     ...(isTraceparent(item.trace) ? { trace: item.trace } : {}),
+    ...(item.redelivery === true ? { redelivery: true } : {}),
   };
 }

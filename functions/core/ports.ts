@@ -160,6 +160,11 @@ export interface WorkItem {
   readonly branches?: readonly InstanceState[];
   /** The instance's trace context (core/trace.ts), sent as the `traceparent` attribute. */
   readonly trace?: string;
+  /**
+   * It stands for a redelivered item (a busy instance's item comes back as a new one, its receive count back at 1): it
+   * does what a redelivery does, such as sending again a finished instance's outbox that may not have gone out.
+   */
+  readonly redelivery?: boolean;
 }
 
 /** The instance's trace context, for a work item about it (core/trace.ts). */

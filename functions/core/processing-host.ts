@@ -71,6 +71,16 @@ export interface ProcessingHostDeps {
  */
 export const FINISH = 'finish';
 
+/**
+ * Whether a work item does again what followed the last commit (its dispatch, a finished instance's inbox): a redelivery
+ * does (the run before it may have died after its commit), so do an item that stands for one (a busy instance's
+ * redelivered item comes back as a new one) and a run's own `finish` item. A first delivery does not: re-sending would
+ * duplicate what a run that ended well already sent.
+ */
+function redoes(item: WorkItem, delivery: Delivery): boolean {
+  return delivery.receiveCount > 1 || item.redelivery === true || item.reason === FINISH;
+}
+
 /** A Lambda invocation lasts at most 15 minutes: no run outlives that on AWS. */
 export const DEFAULT_RUN_TIME_LIMIT_MS = 15 * 60_000;
 
@@ -142,7 +152,7 @@ export class ProcessingHost {
       // Its host died between commit and dispatch: its work item comes back and sends the outbox now.
       const timerDue = timerDueOf(state);
       const timerFired = timerDue !== undefined && timerDue <= clock.now();
-      if (delivery.receiveCount > 1 || item.reason === FINISH) {
+      if (redoes(item, delivery)) {
         // The host that dehydrated it may have died before its effects: send them, arm the timer again.
         if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision) {
           await this.#dispatch(state.outbox, state);
@@ -181,11 +191,11 @@ export class ProcessingHost {
       // The last commit's effects may not have gone out if the host that made it died before dispatching.
       // Its work item then comes back as a redelivery, and that redelivery re-dispatches (same ids). A
       // first delivery (a duplicate enqueued by a redelivered receive or by the sweeper) leaves it alone.
-      if (delivery.receiveCount > 1 || item.reason === FINISH) {
+      if (redoes(item, delivery)) {
         if (state.outbox.length > 0) await this.#dispatch(state.outbox, state);
         if (orchestration && TERMINAL_STATUSES.has(state.status)) await this.#keepUnread(state, orchestration);
       }
-      return { result: 'done', detail: `instance is ${state.status}`, instance: state, idle: delivery.receiveCount === 1 && item.reason !== FINISH };
+      return { result: 'done', detail: `instance is ${state.status}`, instance: state, idle: !redoes(item, delivery) };
     }
 
     const wait = waitBeforeTakeover(state, owner, clock.now(), lease);
@@ -214,7 +224,7 @@ export class ProcessingHost {
     // The previous commit's effects, unless recorded as dispatched: the host that made it may have died first.
     // A fork is the exception: its instance cannot leave the join before every branch exists, so the redelivery
     // of the forking host's work item is what re-dispatches it (see `#needsMark`).
-    if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision && (delivery.receiveCount > 1 || item.reason === FINISH || this.#needsMark(state))) {
+    if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision && (redoes(item, delivery) || this.#needsMark(state))) {
       await this.#dispatch(state.outbox, state);
     }
 

@@ -39,7 +39,9 @@ export async function handleWorkItem(host: ProcessingHost, item: WorkItem, deliv
   try {
     const outcome = await host.process(item, delivery);
     if (outcome.result !== 'retry') return { ack: true, outcome };
-    const requeued: WorkItem = { instanceId: item.instanceId, reason: item.reason, delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil(outcome.retryAfterMs / 1000)), ...traced(item) };
+    // A redelivery comes back as a new item: it keeps standing for one (see WorkItem.redelivery).
+    const redelivery = delivery.receiveCount > 1 || item.redelivery === true;
+    const requeued: WorkItem = { instanceId: item.instanceId, reason: item.reason, delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil(outcome.retryAfterMs / 1000)), ...traced(item), ...(redelivery ? { redelivery } : {}) };
     await policy.workQueue.enqueue([requeued]);
     return { ack: true, outcome, requeued };
   } catch (error) {
