@@ -9,15 +9,16 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { describe, runSeed, shrink } from './simulate.ts';
-import type { RunReport } from './world.ts';
+import { WEATHERS, type RunReport } from './world.ts';
 
-interface Slice { readonly from: number; readonly count: number; readonly stride: number; readonly offset: number }
+type WeatherName = keyof typeof WEATHERS;
+interface Slice { readonly from: number; readonly count: number; readonly stride: number; readonly offset: number; readonly weather: WeatherName }
 interface Tally { seeds: number; events: number; simulatedMs: number; failing: RunReport[] }
 
 async function runSlice(slice: Slice, progress?: (tally: Tally) => void): Promise<Tally> {
   const tally: Tally = { seeds: 0, events: 0, simulatedMs: 0, failing: [] };
   for (let n = slice.offset; n < slice.count; n += slice.stride) {
-    const report = await runSeed(slice.from + n);
+    const report = await runSeed(slice.from + n, { weather: WEATHERS[slice.weather] });
     tally.seeds++;
     tally.events += report.events;
     tally.simulatedMs += report.simulatedMs;
@@ -40,17 +41,22 @@ if (!isMainThread) {
       seed: { type: 'string' },
       workers: { type: 'string', default: String(Math.max(1, availableParallelism())) },
       trace: { type: 'string', default: '60' },
+      weather: { type: 'string', default: 'storm' },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
-    console.log('npm run simulate -- [--seeds 1000] [--from 1] [--workers N] [--seed S] [--trace 60]');
+    console.log('npm run simulate -- [--seeds 1000] [--from 1] [--workers N] [--seed S] [--trace 60] [--weather storm|harsh]');
+    console.log('  --weather harsh: one call in ten fails, SQS hands out copies often: to search where the storm rarely goes');
     console.log('  --seed S     one seed, its trace printed whole; --trace N: lines of a failing run\'s shrunk trace to print');
     process.exit(0);
   }
   const traceLines = Number(values.trace);
+  if (!(values.weather! in WEATHERS)) throw new Error(`--weather: ${values.weather} is none of ${Object.keys(WEATHERS).join(', ')}`);
+  const weatherName = values.weather as WeatherName;
+  const weather = WEATHERS[weatherName];
   if (values.seed !== undefined) {
-    const report = await runSeed(Number(values.seed));
+    const report = await runSeed(Number(values.seed), { weather });
     for (const line of report.log) console.log(line);
     for (const v of report.violations) console.log(`simulate: ${describe(v)}`);
     console.log(`simulate: seed=${report.seed} events=${report.events} violations=${report.violations.length} simulated=${(report.simulatedMs / 1000).toFixed(1)}s`);
@@ -62,7 +68,7 @@ if (!isMainThread) {
   const started = Date.now();
   let done = 0;
   const tallies = await Promise.all(Array.from({ length: workers }, (_, offset) => new Promise<Tally>((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { from, count, stride: workers, offset } satisfies Slice });
+    const worker = new Worker(new URL(import.meta.url), { workerData: { from, count, stride: workers, offset, weather: weatherName } satisfies Slice });
     worker.on('message', (message: { progress?: number; tally?: Tally }) => {
       if (message.tally) resolve(message.tally);
       else if (message.progress) {
@@ -79,12 +85,12 @@ if (!isMainThread) {
   const violations = failing.reduce((n, r) => n + r.violations.length, 0);
   for (const report of failing.slice(0, 3)) {
     console.log(`simulate: seed ${report.seed} fails: ${describe(report.violations[0]!)}`);
-    const shrunk = await shrink(await runSeed(report.seed));
-    console.log(`simulate: shrunk from ${report.events} to ${shrunk.events} events (replay it: npm run simulate -- --seed ${report.seed}); its trace:`);
+    const shrunk = await shrink(await runSeed(report.seed, { weather }), 20_000, { weather });
+    console.log(`simulate: shrunk from ${report.events} to ${shrunk.events} events (replay it: npm run simulate -- --seed ${report.seed}${weatherName === 'storm' ? '' : ` --weather ${weatherName}`}); its trace:`);
     for (const line of shrunk.log.slice(-traceLines)) console.log(`  ${line}`);
     for (const v of shrunk.violations) console.log(`  => ${describe(v)}`);
   }
   if (failing.length > 3) console.log(`simulate: failing seeds: ${failing.map((r) => r.seed).join(' ')}`);
-  console.log(`simulate: seeds=${seeds} from=${from} violations=${violations} failing=${failing.length} events=${events} seconds=${seconds.toFixed(1)} rate=${(seeds / seconds).toFixed(1)} seeds/s`);
+  console.log(`simulate: seeds=${seeds} from=${from} weather=${weatherName} violations=${violations} failing=${failing.length} events=${events} seconds=${seconds.toFixed(1)} rate=${(seeds / seconds).toFixed(1)} seeds/s`);
   process.exit(violations === 0 ? 0 : 1);
 }

@@ -19,7 +19,7 @@ export async function runSeed(seed: number, options: { weather?: Weather; replay
  * then halved one by one, keeping each change that gives a shorter run that still fails. What is left is a short run
  * that shows the bug.
  */
-export async function shrink(failing: RunReport, budgetMs = 20_000, options: { blindAfterDeliver?: boolean } = {}): Promise<RunReport> {
+export async function shrink(failing: RunReport, budgetMs = 20_000, options: { blindAfterDeliver?: boolean; weather?: Weather } = {}): Promise<RunReport> {
   const kind = failing.violations[0]!.kind;
   let best = failing;
   const deadline = Date.now() + budgetMs;

@@ -35,6 +35,9 @@ export interface Weather {
 }
 
 export const STORM: Weather = { faultRate: 0.05, crashRate: 0.01, duplicateRate: 0.02, hangRate: 0.2 };
+/** Worse than any day in production, to search where the storm rarely goes: one call in ten fails, SQS doubles often. */
+export const HARSH: Weather = { faultRate: 0.1, crashRate: 0.02, duplicateRate: 0.3, hangRate: 0.2 };
+export const WEATHERS = { storm: STORM, harsh: HARSH } as const;
 export const CALM: Weather = { faultRate: 0, crashRate: 0, duplicateRate: 0, hangRate: 0 };
 
 /** What a run did, and what it found wrong. */
