@@ -309,6 +309,14 @@ export async function run(
     },
   });
 
+  /**
+   * Sends and starts are persisted before the instance ends, in a commit of their own (a persistence point, as BizTalk
+   * persists after a send): once finished, nothing but its work item's redelivery would bring back a dispatch its host
+   * died before, and SQS may have deleted that item with a copy another host took. Running, the instance is due, and
+   * the sweeper brings it back. So a run that would end with sends still to go out stops here first.
+   */
+  const endsAfterSends = () => outbox.some((e) => e.kind === 'send' || e.kind === 'start');
+
   while (thread.at !== END) {
     // A loop with no wait in it must not keep one host in one run forever: persist and go on.
     if (shapesRun >= MAX_SHAPES_PER_RUN) return finish('checkpoint');
@@ -526,6 +534,7 @@ export async function run(
           if (current.branchOf?.parallel !== shape.parallel) {
             return finish('suspended', { error: { reason: `reached the end of a branch of "${shape.parallel}" outside of it`, shapeId: key, at: options.now() } });
           }
+          if (endsAfterSends()) return finish('checkpoint');
           advanceTo(END);
           outbox.push(wakeJoin(current, orchestration));
           return finish('completed', { error: undefined });
@@ -568,6 +577,7 @@ export async function run(
           advanceTo(nextCompensation());
           break;
         case 'terminate': {
+          if (endsAfterSends()) return finish('checkpoint');
           let reason = 'terminated';
           try {
             reason = shape.reason(context());
@@ -578,6 +588,7 @@ export async function run(
           return finish('terminated', { error: { reason: `terminated by "${shape.id}": ${reason}`, shapeId: key, at: options.now() } });
         }
         case 'complete':
+          if (endsAfterSends()) return finish('checkpoint');
           advanceTo(END);
           break;
       }
@@ -586,5 +597,7 @@ export async function run(
       return finish('suspended', { error: { reason: error.message, shapeId: error.shapeId, at: options.now() } });
     }
   }
+  // At the end: persisted first, then ended by the next run, which starts here with nothing to send.
+  if (endsAfterSends()) return finish('checkpoint');
   return finish('completed', { error: undefined });
 }

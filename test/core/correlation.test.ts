@@ -105,9 +105,12 @@ describe('correlated receive', () => {
     await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('host killed');
     w.store.settle = settle;
     w.workQueue.items.length = 0;
-    expect((await w.store.load(instanceId!))!.status).toBe('completed');
-    // Its work item comes back and finishes the end: nothing is left in the inbox to outlive the instance.
+    // It took the Approval and persisted its Invoice; it ends in the next run.
+    expect((await w.store.load(instanceId!))!.status).toBe('running');
+    // Its work item comes back and finishes it: nothing is left in the inbox to outlive the instance.
+    w.clock.advance(60_000);
     await w.host('b').process(item, { receiveCount: 2 });
+    expect((await w.store.load(instanceId!))!.status).toBe('completed');
     expect(await w.store.deliveries(instanceId!)).toEqual([]);
     expect((await w.store.listSuspendedMessages()).map((m) => m.messageId)).toEqual([extra.messageId]);
     // The redelivery sent its outbox again, under the same MessageId (consumers drop the copy).
@@ -144,26 +147,32 @@ describe('correlated receive', () => {
     expect(await w.store.deliveries(instanceId!)).toEqual([]);
   });
 
-  it('keeps what a finished instance, suspended while its last sends failed, took in before it was resumed (issue 22, path 2)', async () => {
+  it('keeps what a finished instance, suspended while its end kept failing, took in before it was resumed (issue 22, path 2)', async () => {
     const w = world();
     await w.receiver().receive([order('o-8')]);
     await w.drain();
     const [instanceId] = w.store.items.keys();
+    const extra = approval('o-8', false);
     await w.receiver().receive([approval('o-8', true)]);
-    w.sendPort.beforeDispatch = () => { throw new Error('send queue down'); };
+    w.clock.advance(1);
+    await w.receiver().receive([extra]);
+    // It completes, and keeping what it did not take (the second Approval) keeps failing.
+    const discard = w.store.discard.bind(w.store);
+    w.store.discard = async () => { throw new Error('store refuses'); };
     const item = w.workQueue.items.shift()!;
-    await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('send queue down');
-    await w.host('a').suspend(item, 'work item failed 9 times: send queue down');
+    await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('store refuses');
+    expect((await w.store.load(instanceId!))!.status).toBe('completed');
+    await w.host('a').suspend(item, 'work item failed 9 times: store refuses');
     expect((await w.store.load(instanceId!))!).toMatchObject({ status: 'suspended', suspendedFrom: { status: 'completed' } });
     // Suspended, it takes deliveries (it could be resumed to run on).
     const late = approval('o-8', false);
     await w.receiver().receive([late]);
-    w.sendPort.beforeDispatch = undefined;
+    w.store.discard = discard;
     await expect(w.host('b').resume(instanceId!)).resolves.toMatchObject({ status: 'completed' });
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice']);
     const kept = await w.store.listSuspendedMessages();
-    expect(kept.map((m) => m.messageId)).toEqual([late.messageId]);
-    expect(kept[0]!.reason).toMatch(/which ended completed without taking it/);
+    expect(kept.map((m) => m.messageId).sort()).toEqual([extra.messageId, late.messageId].sort());
+    expect(kept.find((m) => m.messageId === late.messageId)!.reason).toMatch(/which ended completed without taking it/);
     expect(await w.store.deliveries(instanceId!)).toEqual([]);
   });
 

@@ -1,4 +1,6 @@
 import { createWorld, settle } from '../helpers/world.ts';
+import { sweep } from '../../functions/core/sweeper.ts';
+import { OWNERSHIP } from '../../infra/settings.ts';
 import { describe, expect, it } from 'vitest';
 import { MAX_REASON_CHARS, OwnershipLost } from '../../functions/core/errors.ts';
 import { InstanceStatus, type SendEntry } from '../../functions/core/instance.ts';
@@ -13,7 +15,7 @@ function world(definitions = [orderFulfilment()]) {
 }
 
 describe('ProcessingHost', () => {
-  it('runs an Order to one Invoice with deterministic ids and two writes for two persistence points', async () => {
+  it('runs an Order to one Invoice with deterministic ids, one write a persistence point: its creation, its Invoice persisted, its end', async () => {
     const w = world();
     await w.receiver.receive([rawMessage(validOrder('o-1'))]);
     let reads = 0;
@@ -26,9 +28,11 @@ describe('ProcessingHost', () => {
     const [invoice] = w.sendPort.sent;
     expect(invoice).toMatchObject({ messageType: 'Invoice', body: { orderId: 'o-1', customerId: 'c-1', total: 20.4 } });
     const state = await w.store.load(invoice!.instanceId);
-    expect(state).toMatchObject({ status: InstanceStatus.Completed, revision: 1, lastHost: 'a' });
+    // The Invoice is persisted before the instance ends (a commit of its own, dispatched, then the end): an instance
+    // that ended never still has something to send.
+    expect(state).toMatchObject({ status: InstanceStatus.Completed, revision: 2, lastHost: 'a', outbox: [] });
     expect(state!.lease).toBeUndefined();
-    expect(w.store.writes).toBe(2);
+    expect(w.store.writes).toBe(3);
   });
 
   it('lets exactly one of two hosts racing on one instance commit; the loser sees the winner\'s result', async () => {
@@ -39,10 +43,12 @@ describe('ProcessingHost', () => {
     const commit = w.store.commit.bind(w.store);
     w.store.commit = async (...args) => { commitsTried++; return commit(...args); };
     const results = await Promise.all([w.host('a').process(item, { receiveCount: 1 }), w.host('b').process(item, { receiveCount: 1 })]);
-    expect(commitsTried).toBe(2); // both ran the step; the revision let one write through
-    expect(results.map((r) => r.detail).sort()).toEqual(['completed after 1 persistence point(s)', 'instance is completed']);
+    // Both ran the step; the revision let one write through; the winner persisted its Invoice, then ended.
+    expect(commitsTried).toBe(3);
+    // The loser, looking again, finds the winner holding the lease between its two commits: it comes back later.
+    expect(results.map((r) => r.detail).sort()).toEqual(['completed after 2 persistence point(s)', expect.stringMatching(/^leased by a\//)]);
     expect(w.sendPort.sent).toHaveLength(1);
-    expect((await w.store.load(item.instanceId))!.revision).toBe(1);
+    expect((await w.store.load(item.instanceId))!.revision).toBe(2);
   });
 
   it('grants a contested lease to exactly one claimant', async () => {
@@ -180,30 +186,37 @@ describe('ProcessingHost', () => {
       throw new Error('host killed after commit');
     };
     await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('host killed');
+    // Persisted before the end: still running, its Invoice in the outbox, due (the sweeper finds it if no item comes).
     const committed = (await w.store.load(item.instanceId))!;
-    expect(committed.status).toBe('completed');
+    expect(committed.status).toBe('running');
     expect(committed.outbox).toHaveLength(1);
     expect(w.sendPort.sent).toHaveLength(0);
 
     w.sendPort.beforeDispatch = undefined;
+    w.clock.advance(DEFAULT_LEASE.leaseMs + DEFAULT_LEASE.maxClockSkewMs + 1);
     await w.host('b').process(item, { receiveCount: 2 });
     expect(w.sendPort.sent).toHaveLength(1);
     expect(w.sendPort.sent[0]!.messageId).toBe((committed.outbox[0] as SendEntry).messageId);
+    expect((await w.store.load(item.instanceId))!.status).toBe('completed');
   });
 
-  it('sends a finished commit\'s outbox when its dispatch failed and its work item never comes back (another host deleted a copy of it SQS gave out twice; found by the simulation)', async () => {
+  it('never ends an instance with something still to send: its sends are persisted first, and a host that dies before sending them leaves it running and due (found by the simulation)', async () => {
     const w = world();
     await w.receiver.receive([rawMessage(validOrder('o-twice'))]);
     const item = w.workQueue.items.shift()!;
-    w.sendPort.beforeDispatch = () => { throw new Error('throttled'); };
-    await expect(w.host('a').process(item, { receiveCount: 2 })).rejects.toThrow('throttled');
+    w.sendPort.beforeDispatch = () => { throw new Error('host killed after its commit'); };
+    await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('host killed');
     w.sendPort.beforeDispatch = undefined;
-    expect((await w.store.load(item.instanceId))!.status).toBe('completed');
-    // Its own work item was a copy another host also received, ran and deleted: it will not come back. A work item of
-    // the run's own does what followed the commit.
-    expect(w.workQueue.items.map((i) => i.reason)).toEqual(['finish']);
+    // Its work item may never come back (SQS gave a copy of it to another host, which deleted it): the instance is
+    // still running, so the sweeper finds it once its lease is long past, and the Invoice goes out.
+    w.workQueue.items.length = 0;
+    expect((await w.store.load(item.instanceId))!).toMatchObject({ status: 'running', outbox: [{ kind: 'send', messageType: 'Invoice' }] });
+    w.clock.advance(OWNERSHIP.sweepStaleAfterMs + 120_000);
+    await sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock }, { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: DEFAULT_LEASE });
+    expect(w.workQueue.items.map((i) => i.reason)).toEqual(['sweep']);
     await w.host('b').process(w.workQueue.items.shift()!, { receiveCount: 1 });
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Invoice']);
+    expect((await w.store.load(item.instanceId))!.status).toBe('completed');
   });
 
   it('recognises its own commit when the reply was lost and the retry failed its condition', async () => {
@@ -389,23 +402,27 @@ describe('ProcessingHost', () => {
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Joined']);
   });
 
-  it('suspends a completed instance whose last send keeps failing, and resume sends it and restores it (path 6)', async () => {
+  it('suspends an instance whose last send keeps failing, and resume sends it, then it ends (path 6)', async () => {
     const w = world();
     let down = true;
     w.sendPort.beforeDispatch = () => { if (down) throw new Error('send queue: message too large'); };
     await w.receiver.receive([rawMessage(validOrder('o-6'))]);
     const item = w.workQueue.items.shift()!;
     await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow(/too large/);
-    expect((await w.store.load(item.instanceId))!.status).toBe('completed');
+    // Persisted before its end, the Invoice keeps the instance running until it went out.
+    expect((await w.store.load(item.instanceId))!.status).toBe('running');
     // The failing run enqueued a work item of its own to finish the commit's duties; it fails the same way.
     expect(w.workQueue.items.splice(0).map((i) => i.reason)).toEqual(['finish']);
+    w.clock.advance(DEFAULT_LEASE.leaseMs + DEFAULT_LEASE.maxClockSkewMs + 1);
     await expect(w.host('a').suspend(item, 'work item failed 9 times: message too large')).resolves.toMatchObject({ instance: { status: 'suspended' } });
     await expect(w.host('a').resume(item.instanceId)).rejects.toThrow(/too large/); // still failing: stays suspended
     expect((await w.store.load(item.instanceId))!.status).toBe('suspended');
     down = false;
-    await expect(w.host('a').resume(item.instanceId)).resolves.toMatchObject({ status: 'completed' });
+    await expect(w.host('a').resume(item.instanceId)).resolves.toMatchObject({ status: 'running' });
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Invoice']);
-    expect(w.workQueue.items).toEqual([]);
+    await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    expect((await w.store.load(item.instanceId))!.status).toBe('completed');
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Invoice']);
   });
 
   it('backs off while another host holds a live lease', async () => {
