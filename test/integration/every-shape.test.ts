@@ -59,7 +59,10 @@ for (const target of targets) {
       const main = await cluster().store.load(convoyInstanceId('Everything', 'order', silent));
       expect(main!.status).toBe('terminated');
       expect(main!.error!.reason).toContain('not approved');
-      expect((await cluster().store.load(convoyInstanceId('Everything', 'order', approved)))!.status).toBe('completed');
+      // Its Invoice went out before its end was committed (sends are persisted first): the end follows.
+      const statusOf = async () => (await cluster().store.load(convoyInstanceId('Everything', 'order', approved)))!.status;
+      for (const until = Date.now() + 10_000; (await statusOf()) !== 'completed' && Date.now() < until;) await new Promise((r) => setTimeout(r, 100));
+      expect(await statusOf()).toBe('completed');
     });
   });
 }

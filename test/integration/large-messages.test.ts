@@ -58,7 +58,8 @@ for (const target of targets) {
       const dynamo = dynamoDbDocumentClient({ endpoint: d.endpoint });
       for (const order of orders) {
         const instanceId = orderInstanceId(order.orderId);
-        const { Item } = await dynamo.send(new GetCommand({ TableName: d.tableName, Key: { pk: `I#${instanceId}`, sk: 'STATE' }, ConsistentRead: true }));
+        // Its sends went out before its end was committed (sends are persisted first): the end follows.
+        const Item = await ended(dynamo, d.tableName, instanceId);
         expect(Item?.status).toBe('completed');
         const referenced = Item?.zref ? [Item.zref as string] : [];
         let keys: string[] = [];
@@ -139,7 +140,7 @@ describe('large orders through a local cluster whose host instance is killed mid
     const dynamo = dynamoDbDocumentClient({ endpoint: d.endpoint });
     const s3 = s3Client({ endpoint: d.endpoint });
     for (const id of ids) {
-      const { Item } = await dynamo.send(new GetCommand({ TableName: d.tableName, Key: { pk: `I#${id}`, sk: 'STATE' }, ConsistentRead: true }));
+      const Item = await ended(dynamo, d.tableName, id);
       expect(Item?.status).toBe('completed');
       if (Item?.zref) await s3.send(new GetObjectCommand({ Bucket: d.claimCheckBucket, Key: Item.zref as string }));
     }
@@ -165,4 +166,14 @@ async function drainSendQueue(endpoint: string, queueUrl: string, expected: numb
     if (Messages.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
   }
   return received;
+}
+
+/** An instance's item once it ended (a few seconds at most after its last sends went out), or as it is then. */
+async function ended(dynamo: ReturnType<typeof dynamoDbDocumentClient>, tableName: string, instanceId: string): Promise<Record<string, any> | undefined> {
+  let item: Record<string, any> | undefined;
+  for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+    item = (await dynamo.send(new GetCommand({ TableName: tableName, Key: { pk: `I#${instanceId}`, sk: 'STATE' }, ConsistentRead: true }))).Item;
+    if (item?.status === 'completed' || item?.status === 'terminated') break;
+  }
+  return item;
 }
