@@ -11,7 +11,7 @@ import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchComma
 import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { claimedKeys, CLAIMED, unaccountedObjects, UNREFERENCED_OBJECT_BOUND_MS, type StoredObject } from '../functions/adapters/claim-check.ts';
 import { accountFor, describeDelivery, type Accounting, type ConservationPorts, type Delivery } from '../functions/core/conservation.ts';
-import { TERMINAL_STATUSES } from '../functions/core/instance.ts';
+import { InstanceStatus, TERMINAL_STATUSES } from '../functions/core/instance.ts';
 import type { RawMessage } from '../functions/core/message.ts';
 import type { InstanceStore } from '../functions/core/ports.ts';
 import { TrackedKind } from '../functions/core/tracking.ts';
@@ -66,8 +66,9 @@ export async function judgeConservation(sent: readonly RawMessage[], ports: Cons
   const deliveries = Object.values(f).reduce((a, b) => a + b, 0);
   options.log(`conservation: messages=${accounting.messages.length} deliveries=${deliveries} taken=${f.taken} suspended=${f.suspended} discarded=${f.discarded} resubmitted=${f.resubmitted} unaccounted=${f.unaccounted}` +
     (objects ? `; claim-check objects=${objects.listed} leaked=${objects.leaked.length} dangling=${objects.dangling.length} (bound ${UNREFERENCED_OBJECT_BOUND_MS / 1000} s)` : '; no claim check'));
+  const types = new Map(accounting.messages.map((m) => [m.messageId, m.messageType]));
   for (const delivery of accounting.unaccounted.slice(0, options.show ?? 20)) {
-    options.log(`conservation: unaccounted ${describeDelivery(delivery)}`);
+    options.log(`conservation: unaccounted ${types.get(delivery.messageId) ?? 'message'} ${describeDelivery(delivery)}`);
     const evidence = [await evidenceOf(delivery, ports, options.dynamo), options.deadLetters?.get(delivery.messageId)].filter(Boolean).join('; ');
     if (evidence) options.log(`conservation:   ${evidence}`);
   }
@@ -96,8 +97,18 @@ async function evidenceOf(delivery: Delivery, ports: ConservationPorts, dynamo?:
   return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
-/** The bucket's listing and the keys the MessageBox's items refer to, judged. */
+/**
+ * The bucket's listing and the keys the MessageBox's items refer to, judged. An object no item refers to yet younger
+ * than the bound is waited for (at most the bound): by then it must be gone, or an item must refer to it.
+ */
 async function objectsOf(place: ClaimCheckPlace): Promise<NonNullable<Judgement['objects']>> {
+  const first = await listAndJudge(place);
+  if (first.young === 0) return first.judged;
+  await new Promise((r) => setTimeout(r, UNREFERENCED_OBJECT_BOUND_MS + 1_000));
+  return (await listAndJudge(place)).judged;
+}
+
+async function listAndJudge(place: ClaimCheckPlace): Promise<{ judged: NonNullable<Judgement['objects']>; young: number }> {
   const objects: StoredObject[] = [];
   let token: string | undefined;
   do {
@@ -112,7 +123,9 @@ async function objectsOf(place: ClaimCheckPlace): Promise<NonNullable<Judgement[
     for (const item of page.Items ?? []) for (const key of claimedKeys(item)) referenced.add(key);
     start = page.LastEvaluatedKey;
   } while (start);
-  return { listed: objects.length, ...unaccountedObjects(objects, referenced, { now: Date.now() }) };
+  const now = Date.now();
+  const young = unaccountedObjects(objects, referenced, { now, boundMs: 0 }).leaked.length - unaccountedObjects(objects, referenced, { now }).leaked.length;
+  return { judged: { listed: objects.length, ...unaccountedObjects(objects, referenced, { now }) }, young };
 }
 
 /** Nothing is on its way: the queues hold nothing, visible, in flight or delayed (timers are delayed work items). */
@@ -125,16 +138,22 @@ export async function quiet(sqs: SQSClient, queueUrls: readonly string[]): Promi
 }
 
 /**
- * Every instance ended, or nothing will wake it: one that has not ended and is due (core/due.ts: its lease, its timer,
+ * Every instance ended, or nothing will move it: one that has not ended and is due (core/due.ts: its lease, its timer,
  * a delivery it has not read, a lost work item) will be woken by its work item or the sweeper, so it is waited for; one
- * that is not due will not move again (stuck), and one never created, with the queues empty, never will be.
+ * that is not due will not move again (stuck), nor will a suspended one (only an operator resumes it: a suspended join
+ * is due only so its branches are watched), and one never created, with the queues empty, never will be.
  */
 export async function settledAll(store: InstanceStore, instanceIds: readonly string[]): Promise<boolean> {
   for (const instanceId of instanceIds) {
-    const due = await store.dueOf(instanceId);
-    if (due && !TERMINAL_STATUSES.has(due.status) && due.due) return false;
+    if (await willMove(store, instanceId)) return false;
   }
   return true;
+}
+
+/** Whether something will move an instance on: it has not ended, is not suspended, and is due (see `settledAll`). */
+export async function willMove(store: InstanceStore, instanceId: string): Promise<boolean> {
+  const due = await store.dueOf(instanceId);
+  return due !== undefined && !TERMINAL_STATUSES.has(due.status) && due.status !== InstanceStatus.Suspended && due.due;
 }
 
 /**

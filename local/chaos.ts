@@ -27,7 +27,7 @@ import { TrackedKind, type TrackedEvent } from '../functions/core/tracking.ts';
 import type { OrderBody } from '../functions/orchestrations/messages.ts';
 import { priceOrder, validateOrder } from '../functions/orchestrations/order-fulfilment.ts';
 import { DEFAULT_APPROVAL_THRESHOLD } from '../functions/orchestrations/order-fulfilment-v2.ts';
-import { deadLettered, judgeConservation, quiet, sendMessages, settledAll } from './accounting.ts';
+import { deadLettered, judgeConservation, quiet, sendMessages, settledAll, willMove } from './accounting.ts';
 import { LocalCluster } from './cluster.ts';
 import { OutageSwitch } from './faults.ts';
 import { MAX_CLOCK_SKEW_MS } from '../functions/core/ownership.ts';
@@ -264,14 +264,13 @@ try {
       if (why) { duplicates++; problems.push(`${order.orderId} (${order.kind}, ${path}): ${why} ${type} ${messageId}${reasons.has(messageId) ? ` (${reasons.get(messageId)})` : ''}`); }
     }
   }
-  // Stuck: not ended, and nothing will wake it (no due entry: no timer, no lease, no delivery it has not read).
+  // Stuck: not ended, and nothing will move it (suspended, or no due entry: no timer, no lease, no delivery unread).
   let stuck = 0;
   let unfinished = 0;
   for (const [i, order] of orders.entries()) {
     const state = states[i];
     if (state && TERMINAL_STATUSES.has(state.status)) continue;
-    const due = await cluster.store.dueOf(order.instanceId);
-    if (due?.due) { unfinished++; problems.push(`${order.orderId} (${order.kind}): still ${state?.status}, due to be woken: not finished within the safety net`); } else { stuck++; problems.push(`${order.orderId} (${order.kind}): ${state ? `${state.status}${state.error ? ` (${state.error.reason})` : ''}` : 'never created'}, and nothing will wake it`); }
+    if (await willMove(cluster.store, order.instanceId)) { unfinished++; problems.push(`${order.orderId} (${order.kind}): still ${state?.status}, due to be woken: not finished within the safety net`); } else { stuck++; problems.push(`${order.orderId} (${order.kind}): ${state ? `${state.status}${state.error ? ` (${state.error.reason})` : ''}` : 'never created'}, and ${state?.status === 'suspended' ? 'only an operator moves it' : 'nothing will wake it'}`); }
   }
   const ended = count - stuck - unfinished;
   const suspendedInstances = states.filter((s) => s?.status === 'suspended').length;
