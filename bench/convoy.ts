@@ -6,16 +6,18 @@
  */
 import { DynamoDBClient, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { sqsClient } from '../functions/adapters/aws-clients.ts';
 import { RequestMeter } from '../functions/adapters/request-meter.ts';
 import { code, complete, loop, orchestration, receive, receiveCorrelated, send } from '../functions/core/builder.ts';
+import type { RawMessage } from '../functions/core/message.ts';
 import type { InstanceStore } from '../functions/core/ports.ts';
 import { createProcessingHandler } from '../functions/handlers/process.ts';
 import { createReceiveHandler } from '../functions/handlers/receive.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
 import { EVENT_SOURCE } from '../infra/settings.ts';
+import { sendMessages } from '../local/accounting.ts';
 import { SqsPoller } from '../local/poller.ts';
 import { provision } from '../local/provision.ts';
 import { StreamPoller } from '../local/stream-poller.ts';
@@ -49,6 +51,9 @@ export interface ConvoyResult {
   /** Requests of the hosts per Line, by operation. */
   readonly requestsPerLine: Readonly<Record<string, number>>;
   readonly persistencePoints: number;
+  /** The Open and the Lines as sent, and the MessageBox they went to: to account for them. */
+  readonly sent: readonly RawMessage[];
+  readonly tableName: string;
 }
 
 export async function convoyRun(options: { endpoint: string; prefix: string; lines: number }): Promise<ConvoyResult> {
@@ -97,13 +102,9 @@ export async function convoyRun(options: { endpoint: string; prefix: string; lin
   ];
   // The Open first (it makes the instance), then every Line at once: the hosts, not the sender, set the pace.
   const sender = sqsClient({ endpoint });
+  const sent: RawMessage[] = [];
   const sendAll = async (bodies: { type: string; body: unknown }[]) => {
-    for (let i = 0; i < bodies.length; i += 10) {
-      await sender.send(new SendMessageBatchCommand({
-        QueueUrl: resources.queues.receive.url,
-        Entries: bodies.slice(i, i + 10).map((m, j) => ({ Id: String(j), MessageBody: JSON.stringify(m.body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: m.type } } })),
-      }));
-    }
+    sent.push(...await sendMessages(sender, resources.queues.receive.url, bodies));
   };
   stream.start();
   pollers.forEach((p) => p.start());
@@ -122,5 +123,5 @@ export async function convoyRun(options: { endpoint: string; prefix: string; lin
   await stream.stop(60_000);
   if (taken !== lines) throw new Error(`bench: the convoy reported after ${taken} of ${lines} Lines`);
   const requestsPerLine = Object.fromEntries(Object.entries(meter.snapshot()).map(([op, n]) => [op, Number((n / lines).toFixed(3))]));
-  return { lines, seconds, itemWrites, inboxReads, requestsPerLine, persistencePoints };
+  return { lines, seconds, itemWrites, inboxReads, requestsPerLine, persistencePoints, sent, tableName: resources.tableName };
 }

@@ -1,5 +1,6 @@
-import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { sqsClient } from '../functions/adapters/aws-clients.ts';
+import type { RawMessage } from '../functions/core/message.ts';
+import { quiet, sendMessages, settledAll } from '../local/accounting.ts';
 import { TERMINAL_STATUSES } from '../functions/core/instance.ts';
 import { LocalCluster } from '../local/cluster.ts';
 import { orderInstanceId } from '../local/demo.ts';
@@ -10,6 +11,9 @@ export interface FailoverResult {
   /** One sample per instance that was in flight on a killed host instance: ms from the kill to another host's commit. */
   readonly samplesMs: readonly number[];
   readonly kills: number;
+  /** The orders sent, and where their instances and history are: to account for them once they ended. */
+  readonly sent: readonly RawMessage[];
+  readonly tables: { readonly tableName: string; readonly historyTableName?: string };
 }
 
 /**
@@ -23,6 +27,7 @@ export async function measureFailover(options: { endpoint: string; workDir: stri
     waitSeconds: 1, sweepEveryMs: 60_000, logLevel: 'WARN', environment: sampleOptionsToEnv({ pricingLatencyMs: options.stepMs ?? 300, cancellationWindowMs: 0 }),
   });
   const samples: number[] = [];
+  const sent: RawMessage[] = [];
   let kills = 0;
   await cluster.start();
   try {
@@ -43,14 +48,7 @@ export async function measureFailover(options: { endpoint: string; workDir: stri
           resolve({ at: performance.now(), dead, instanceIds: inFlight });
         });
       });
-      await sqs.send(new SendMessageBatchCommand({
-        QueueUrl: cluster.describe().receiveQueueUrl,
-        Entries: orderIds.map((orderId, i) => ({
-          Id: String(i),
-          MessageBody: JSON.stringify({ orderId, customerId: 'c', lines: [{ sku: 'A', qty: 1, unitPrice: 1 }] }),
-          MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } },
-        })),
-      }));
+      sent.push(...await sendMessages(sqs, cluster.describe().receiveQueueUrl, orderIds.map((orderId) => ({ type: 'Order', body: { orderId, customerId: 'c', lines: [{ sku: 'A', qty: 1, unitPrice: 1 }] } }))));
       const kill = await killed;
       kills++;
       // Poll until another host instance committed each of them (or, rarely, the dying one's last write landed).
@@ -69,10 +67,17 @@ export async function measureFailover(options: { endpoint: string; workDir: stri
       }
       if (pending.size > 0) throw new Error(`failover: ${pending.size} instance(s) not resumed within 60 s of the kill`);
     }
+    // The orders finish before they are accounted for, and their history is written.
+    const d = cluster.describe();
+    const instanceIds = sent.map((m) => orderInstanceId((JSON.parse(m.body) as { orderId: string }).orderId));
+    const until = Date.now() + 60_000;
+    while (Date.now() < until && !(await quiet(sqs, [d.receiveQueueUrl, d.workQueueUrl]) && await settledAll(cluster.store, instanceIds))) await new Promise((r) => setTimeout(r, 200));
+    await cluster.tracking?.caughtUp(60_000);
   } finally {
     await cluster.stop();
   }
-  return { leaseMs: options.leaseMs, samplesMs: samples, kills };
+  const d = cluster.describe();
+  return { leaseMs: options.leaseMs, samplesMs: samples, kills, sent, tables: { tableName: d.tableName, ...(cluster.tracking ? { historyTableName: d.historyTableName } : {}) } };
 }
 
 export function median(values: readonly number[]): number {

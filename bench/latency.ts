@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { RawMessage } from '../functions/core/message.ts';
 import { orderInstanceId, sampleOrder } from '../local/demo.ts';
 import { PUBLISHED_LATENCY, PUBLISHED_LATENCY_SOURCES, type OperationLatency } from '../local/latency-model.ts';
 import { cpuSeconds, cpuStallSeconds, machineCpuSeconds } from '../local/process-cpu.ts';
@@ -32,11 +33,12 @@ export interface ClosedLoopOptions {
   readonly timeoutMs?: number;
 }
 
-/** Runs the loop; returns when each order was sent (epoch ms), by its instance id. */
-export async function closedLoop(o: ClosedLoopOptions): Promise<Map<string, number>> {
+/** Runs the loop; returns when each order was sent (epoch ms), by its instance id, and each order as sent (to account for). */
+export async function closedLoop(o: ClosedLoopOptions): Promise<{ sentAt: Map<string, number>; sent: RawMessage[] }> {
   const orders = Array.from({ length: o.orders }, (_, i) => sampleOrder(i));
   const awaiting = new Map(orders.map((order) => [order.orderId, order.expected.length]));
   const sentAt = new Map<string, number>();
+  const sentMessages: RawMessage[] = [];
   const seen = new Set<string>();
   const deadline = Date.now() + (o.timeoutMs ?? 300_000);
   let sent = 0;
@@ -53,6 +55,8 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<Map<string, numb
       }));
       if ((response.Failed ?? []).length > 0) throw new Error(`bench: could not send orders: ${JSON.stringify(response.Failed)}`);
       for (const order of chunk) sentAt.set(orderInstanceId(order.orderId), at);
+      const ids = new Map((response.Successful ?? []).map((r) => [r.Id, r.MessageId!]));
+      chunk.forEach((order, j) => sentMessages.push({ messageId: ids.get(String(j))!, body: JSON.stringify(order.body), attributes: { MessageType: 'Order' } }));
     }
   };
 
@@ -75,7 +79,7 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<Map<string, numb
       topUp(),
     ]);
   }
-  return sentAt;
+  return { sentAt, sent: sentMessages };
 }
 
 /** The p-th percentile (0–100) of `values`, nearest rank. */

@@ -62,17 +62,21 @@ import { EVENT_SOURCE } from '../infra/settings.ts';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { indexWrites, itemBytes } from './write-units.ts';
-import { fromItem } from '../functions/adapters/DynamoDbInstanceStore.ts';
+import { DynamoDbInstanceStore, fromItem } from '../functions/adapters/DynamoDbInstanceStore.ts';
 import { BUNDLE_LIMIT_BYTES, bundleSizes } from './bundles.ts';
 import { COST_NOTE, compareCosts, type MeasuredUse } from './cost.ts';
 import { measureFailover, median } from './failover.ts';
 import { barChart, lineChart, stripChart } from './plot.ts';
-import { convoyRun } from './convoy.ts';
+import { convoyRun, ledger } from './convoy.ts';
 import { QUOTAS_AS_OF, capacity } from './capacity.ts';
 import { PRICE_SOURCES } from './prices.ts';
 import { sampleOptionsToEnv, sampleOrchestrations } from '../functions/orchestrations/index.ts';
 import { useEmulatorCredentials } from '../local/emulator-credentials.ts';
 import { PUBLISHED_LATENCY } from '../local/latency-model.ts';
+import { judgeConservation } from '../local/accounting.ts';
+import { OrchestrationRegistry } from '../functions/core/registry.ts';
+import type { RawMessage } from '../functions/core/message.ts';
+import type { ConservationPorts } from '../functions/core/conservation.ts';
 import { LATENCY_MODEL, closedLoop, percentile, requestsPerPersistencePoint, watchCpu } from './latency.ts';
 
 useEmulatorCredentials();
@@ -131,10 +135,11 @@ async function rawConditionalWrites(total: number, inFlight = 16): Promise<numbe
   return total / ((performance.now() - started) / 1000);
 }
 
-/** Sends `count` sample orders; returns their instance ids (one OrderFulfilment instance per orderId). */
-async function sendOrders(queueUrl: string, count: number): Promise<string[]> {
+/** Sends `count` sample orders; returns their instance ids (one OrderFulfilment instance per orderId) and the orders as sent. */
+async function sendOrders(queueUrl: string, count: number): Promise<{ instanceIds: string[]; sent: RawMessage[] }> {
   const sqs = sqsClient({ endpoint });
   const ids: string[] = [];
+  const sent: RawMessage[] = [];
   for (let i = 0; i < count; i += 10) {
     const chunk = Array.from({ length: Math.min(10, count - i) }, (_, j) => sampleOrder(i + j));
     const response = await sqs.send(new SendMessageBatchCommand({
@@ -143,8 +148,30 @@ async function sendOrders(queueUrl: string, count: number): Promise<string[]> {
     }));
     if ((response.Failed ?? []).length > 0) throw new Error(`bench: could not send orders: ${JSON.stringify(response.Failed)}`);
     ids.push(...chunk.map((order) => orderInstanceId(order.orderId)));
+    const messageIds = new Map((response.Successful ?? []).map((r) => [r.Id, r.MessageId!]));
+    chunk.forEach((order, j) => sent.push({ messageId: messageIds.get(String(j))!, body: JSON.stringify(order.body), attributes: { MessageType: 'Order' } }));
   }
-  return ids;
+  return { instanceIds: ids, sent };
+}
+
+/** Deliveries with no end, over every run of the bench that sent orders: any makes the bench fail. */
+let unaccountedTotal = 0;
+
+/**
+ * Accounts for the orders a run sent (core/conservation.ts), on clients of its own (no meter counts it), once the
+ * run is over; prints `bench: <run>: unaccounted=N` and returns N.
+ */
+async function accountRun(run: string, sent: readonly RawMessage[], tables: { tableName: string; historyTableName?: string }, registry = new OrchestrationRegistry(sampleOrchestrations())): Promise<number> {
+  const client = dynamoDbDocumentClient({ endpoint });
+  const ports: ConservationPorts = {
+    store: new DynamoDbInstanceStore(client, tables.tableName),
+    ...(tables.historyTableName ? { history: new DynamoDbHistory(client, tables.historyTableName) } : {}),
+    registry,
+  };
+  const { unaccounted } = await judgeConservation(sent, ports, { log: (line) => process.stderr.write(`bench: ${run}: ${line}\n`), dynamo: { client, tableName: tables.tableName } });
+  process.stderr.write(`bench: ${run}: unaccounted=${unaccounted}\n`);
+  unaccountedTotal += unaccounted;
+  return unaccounted;
 }
 
 const ENDED = new Set(['completed', 'suspended', 'terminated']);
@@ -281,7 +308,7 @@ async function meteredRun(count: number) {
     handler: observed(createTrackingHandler(new DynamoDbHistory(dynamoDbDocumentClient({ endpoint, meter: trackingMeter }), resources.historyTableName))),
   });
   tracking.start();
-  const instanceIds = await sendOrders(resources.queues.receive.url, count);
+  const { instanceIds, sent } = await sendOrders(resources.queues.receive.url, count);
   pollers.forEach((p) => p.start());
   const started = performance.now();
   await waitForEnd(resources.tableName, instanceIds, [resources.queues.receive.url, resources.queues.work.url]);
@@ -291,6 +318,7 @@ async function meteredRun(count: number) {
   // one sweep after they all ended (from an hour on, past every entry) pays that here, on the same meter.
   const strandedAfterSweep = (await caller.run('store.listDue', () => runtime.store.listDue(Date.now() + 3_600_000))).length;
   await tracking.stop(60_000);
+  const unaccounted = await accountRun('metered', sent, resources);
   const tracked = trackingMeter.snapshot();
   const trackingWrites = DYNAMODB_WRITES.reduce((n, op) => n + (tracked[op] ?? 0), 0);
   const trackingWriteUnits = [...trackingMeter.capacityUnits].filter(([op]) => DYNAMODB_WRITES.includes(op)).reduce((n, [, units]) => n + units, 0);
@@ -331,18 +359,18 @@ async function meteredRun(count: number) {
     hottest: perKey.slice(0, 3).map(([key, count]) => ({ key: key.replace(/^\S+ /, ''), writes: count, share: round(count / keyed, 4) })),
     medianWritesPerPartition: perKey.length ? perKey[Math.floor(perKey.length / 2)]![1] : 0,
   };
-  return { orders: count, strandedAfterSweep, writes, writesBy, requestsBy, writeUnits, wakeUps, hotKeys, retireWrites, persistencePoints, trackingWrites, trackingWriteUnits, trackedRecords: tracking.handled, byOperation, perOrchestration: total / count, handlerPerOrchestration: handlerTotal / count, stepsPerSecond: persistencePoints / seconds, use };
+  return { orders: count, unaccounted, strandedAfterSweep, writes, writesBy, requestsBy, writeUnits, wakeUps, hotKeys, retireWrites, persistencePoints, trackingWrites, trackingWriteUnits, trackedRecords: tracking.handled, byOperation, perOrchestration: total / count, handlerPerOrchestration: handlerTotal / count, stepsPerSecond: persistencePoints / seconds, use };
 }
 
 /** A real local cluster (host instances are OS processes): persisted steps per second, end to end. */
-async function clusterThroughput(instances: number, count: number): Promise<{ stepsPerSecond: number; orchestrationsPerSecond: number; branchInstances: number }> {
+async function clusterThroughput(instances: number, count: number): Promise<{ stepsPerSecond: number; orchestrationsPerSecond: number; branchInstances: number; unaccounted: number }> {
   const cluster = new LocalCluster({ instances, port: 0, endpoint, prefix: prefix(), leaseMs: 10_000, environment: sampleOptionsToEnv({ cancellationWindowMs: 0 }), workDir, waitSeconds: 1, sweepEveryMs: 60_000, logLevel: 'WARN' });
   await cluster.start();
   await cluster.waitUntilUp();
   const d = cluster.describe();
   // Queue everything first so the hosts, not the sender, set the pace.
   await cluster.stop();
-  const instanceIds = await sendOrders(d.receiveQueueUrl, count);
+  const { instanceIds, sent } = await sendOrders(d.receiveQueueUrl, count);
   const restarted = new LocalCluster({ ...cluster.options, prefix: cluster.options.prefix });
   const boot = performance.now();
   await restarted.start();
@@ -352,12 +380,14 @@ async function clusterThroughput(instances: number, count: number): Promise<{ st
   process.stderr.write(`bench: ${instances} host instance(s) up in ${Math.round(started - boot)} ms\n`);
   const states = await waitForEnd(d.tableName, instanceIds, [d.receiveQueueUrl, d.workQueueUrl]);
   const seconds = (performance.now() - started) / 1000;
+  await restarted.tracking?.caughtUp(60_000);
+  const unaccounted = await accountRun(`cluster of ${instances}`, sent, { tableName: d.tableName, historyTableName: restarted.tracking ? d.historyTableName : undefined });
   await restarted.stop();
   // Each instance's persistence points (branch instances included): its creation plus one per commit (the
   // revision counts commits).
   const branches = await branchItems(d.tableName, states);
   const steps = [...states, ...branches].reduce((n, s) => n + 1 + Number(s.rev), 0);
-  return { stepsPerSecond: steps / seconds, orchestrationsPerSecond: count / seconds, branchInstances: branches.length };
+  return { stepsPerSecond: steps / seconds, orchestrationsPerSecond: count / seconds, branchInstances: branches.length, unaccounted };
 }
 
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
@@ -369,6 +399,7 @@ const record = (line: Record<string, unknown>) => {
 /** Writes, write units, hot keys, requests and cost per orchestration: metered clients, handlers in this process. */
 async function meteredPart(): Promise<void> {
   const metered = await meteredRun(Math.min(ORDERS, 300));
+  record({ metric: 'unaccounted', value: metered.unaccounted, run: 'metered', orders: metered.orders, note: 'deliveries of the orders sent that reached no end (taken, suspended, discarded, resubmitted): core/conservation.ts' });
   record({ metric: 'writesPerPersistencePoint', value: round(metered.writes / metered.persistencePoints, 3), writes: metered.writes, persistencePoints: metered.persistencePoints, retireWrites: metered.retireWrites, writesBy: metered.writesBy, note: 'retire writes (a joined branch instance let expire) are lifecycle, not persistence: beside it, and in the cost' });
   const indexUnitsTotal = Object.values(metered.writeUnits.indexes).reduce((a, b) => a + b, 0);
   record({
@@ -411,6 +442,8 @@ async function meteredPart(): Promise<void> {
 async function convoyPart(): Promise<void> {
   const lines = Number(values['convoy-lines']);
   const r = await convoyRun({ endpoint, prefix: prefix(), lines });
+  // No tracking in this run: the MessageBox says which Lines the instance took (settled records).
+  const unaccounted = await accountRun('convoy', r.sent, { tableName: r.tableName }, new OrchestrationRegistry([ledger]));
   const sizes = r.itemWrites.map((w) => w.bytes);
   const tenth = (list: readonly number[], which: 'first' | 'last') => {
     const n = Math.max(1, Math.floor(list.length / 10));
@@ -420,7 +453,7 @@ async function convoyPart(): Promise<void> {
   record({
     metric: 'convoy', value: round(r.lines / r.seconds, 1), unit: 'Lines taken per second, one instance', lines: r.lines, seconds: round(r.seconds, 1), persistencePoints: r.persistencePoints,
     instanceItemBytes: { firstTenthMax: tenth(sizes, 'first'), lastTenthMax: tenth(sizes, 'last'), max: Math.max(...sizes), writes: sizes.length },
-    inboxItemsReadPerLine: round(read / r.lines, 3), inboxReadsMax: Math.max(...r.inboxReads.map((x) => x.items)), requestsPerLine: r.requestsPerLine,
+    inboxItemsReadPerLine: round(read / r.lines, 3), inboxReadsMax: Math.max(...r.inboxReads.map((x) => x.items)), requestsPerLine: r.requestsPerLine, unaccounted,
     note: 'an Open then N Lines for one account sent at once; one instance takes them, one run at a time: the receive host delivers each Line (its inbox item, a due mark), a run takes every Line waiting in one commit, and the taken Lines are settled out of the inbox',
   });
   writeFileSync(join(FIGURES, 'convoy-item.svg'), lineChart(`One convoy, ${r.lines.toLocaleString('en-US')} Lines: the instance's item at each write`, 'item bytes',
@@ -435,7 +468,7 @@ async function clusterPart(raw: number): Promise<void> {
   for (const instances of HOST_INSTANCES) {
     const r = await clusterThroughput(instances, ORDERS);
     throughput.push({ instances, ...r });
-    record({ metric: 'persistedStepsPerSecond', value: round(r.stepsPerSecond), hostInstances: instances, orchestrationsPerSecond: round(r.orchestrationsPerSecond), branchInstances: r.branchInstances });
+    record({ metric: 'persistedStepsPerSecond', value: round(r.stepsPerSecond), hostInstances: instances, orchestrationsPerSecond: round(r.orchestrationsPerSecond), branchInstances: r.branchInstances, unaccounted: r.unaccounted });
   }
   const at = (n: number) => throughput.find((t) => t.instances === n)!.stepsPerSecond;
   record({ metric: 'throughputRatio', value: round(at(2) / raw, 3), note: 'persisted steps/s (2 host instances) ÷ raw conditional writes/s, same emulator, same run' });
@@ -448,7 +481,8 @@ async function clusterPart(raw: number): Promise<void> {
 /** SIGKILL a host instance mid-step, KILLS times: how long until another one commits that instance. */
 async function failoverPart(): Promise<void> {
   const failover = await measureFailover({ endpoint, workDir, prefix: prefix(), kills: KILLS, leaseMs: FAILOVER_LEASE_MS });
-  record({ metric: 'failoverMs', median: Math.round(median(failover.samplesMs)), max: Math.round(Math.max(...failover.samplesMs)), samples: failover.samplesMs.length, kills: KILLS, leaseMs: FAILOVER_LEASE_MS, target: `≤ lease + 2000 = ${FAILOVER_LEASE_MS + 2000}` });
+  const unaccounted = await accountRun('failover', failover.sent, failover.tables);
+  record({ metric: 'failoverMs', median: Math.round(median(failover.samplesMs)), max: Math.round(Math.max(...failover.samplesMs)), samples: failover.samplesMs.length, kills: KILLS, leaseMs: FAILOVER_LEASE_MS, target: `≤ lease + 2000 = ${FAILOVER_LEASE_MS + 2000}`, unaccounted });
   writeFileSync(join(FIGURES, 'failover.svg'), stripChart('Failover: SIGKILL mid-step → resumed on another host instance', 'ms',
     failover.samplesMs, [{ label: `lease ${failover.leaseMs} ms`, value: failover.leaseMs }, { label: `target: lease + 2 s`, value: failover.leaseMs + 2_000 }]));
 }
@@ -477,13 +511,16 @@ async function latencyRun(instances: number) {
     await cluster.waitUntilUp();
     const d = cluster.describe();
     const watch = watchCpu(cluster.hosts.map((h) => h.pid!));
-    const sentAt = await closedLoop({ sqs: sqsClient({ endpoint }), receiveQueueUrl: d.receiveQueueUrl, sendQueueUrl: d.sendQueueUrl, orders, inFlight: LATENCY_LOAD.inFlightPerHostInstance * instances });
+    const { sentAt, sent } = await closedLoop({ sqs: sqsClient({ endpoint }), receiveQueueUrl: d.receiveQueueUrl, sendQueueUrl: d.sendQueueUrl, orders, inFlight: LATENCY_LOAD.inFlightPerHostInstance * instances });
     const states = await waitForEnd(d.tableName, [...sentAt.keys()], [d.receiveQueueUrl, d.workQueueUrl]);
-    run = { d, sentAt, states, ...watch.stop() };
+    const watched = watch.stop();
+    // Tracking is off here: the MessageBox says which instance took each order.
+    const unaccounted = await accountRun(`latency, ${instances} host instance(s)`, sent, { tableName: d.tableName });
+    run = { d, sentAt, states, ...watched, unaccounted };
   } finally {
     await cluster.stop();
   }
-  const { d, sentAt, states, seconds, cpu } = run;
+  const { d, sentAt, states, seconds, cpu, unaccounted } = run;
   // Persistence points as clusterThroughput counts them (creation, and one per commit), each orchestration's with its branch instances'.
   const idOf = (item: Record<string, any>) => String(item.pk).slice(2);
   const points = new Map(states.map((s) => [idOf(s), 1 + Number(s.rev)]));
@@ -496,7 +533,7 @@ async function latencyRun(instances: number) {
   const endToEndMs = completed.map((s) => Number(s.updatedAt) - sentAt.get(idOf(s))!);
   const persistencePoints = [...points.values()].reduce((a, b) => a + b, 0);
   return {
-    instances, orders, persistencePoints, seconds, cpu, endToEndMs,
+    instances, orders, persistencePoints, seconds, cpu, endToEndMs, unaccounted,
     perStepMs: completed.map((s, i) => endToEndMs[i]! / points.get(idOf(s))!),
     stepsPerSecond: persistencePoints / seconds,
     branchInstances: branches.length,
@@ -520,7 +557,7 @@ async function latencyPart(): Promise<void> {
     record({
       metric: 'persistedStepsPerSecond', model: 'latency', value: round(r.stepsPerSecond), hostInstances: instances,
       orchestrationsPerSecond: round(r.orders / r.seconds), orders: r.orders, persistencePoints: r.persistencePoints, branchInstances: r.branchInstances, seconds: round(r.seconds, 1),
-      conflictsPerPersistencePoint: conflicts(r), lostWrites: r.lostWrites,
+      conflictsPerPersistencePoint: conflicts(r), lostWrites: r.lostWrites, unaccounted: r.unaccounted,
       requestsPerPersistencePoint: r.requests.byOperation, requestMsPerPersistencePoint: r.requests.msPerPersistencePoint,
       cpu: r.cpu,
       ...(r.suspended || r.restarts ? { notCompleted: r.suspended, restarts: r.restarts } : {}),
@@ -564,6 +601,9 @@ try {
   // The figures, as the docs show them (docs/benchmarks.md explains them).
   writeFileSync(join(FIGURES, 'bench.json'), `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), parts: [...parts], results }, null, 2)}\n`);
   process.stderr.write(`bench: figures written to ${FIGURES}\n`);
+  process.stderr.write(`bench: unaccounted=${unaccountedTotal}\n`);
+  // Figures of a run that lost a message are not figures of Baton: the run fails.
+  if (unaccountedTotal > 0) process.exitCode = 1;
 } finally {
   await stack.stop();
   rmSync(workDir, { recursive: true, force: true });

@@ -276,8 +276,8 @@ async function start(): Promise<void> {
   }
   const result = await runDemo(cluster, demo, (line) => console.log(process.stdout.isTTY ? `\r\x1b[2K${line}` : line));
   console.log(`${process.stdout.isTTY ? '\r\x1b[2K' : ''}demo: redelivered copies of an already received MessageId (dropped by MessageId): ${result.redeliveries}; sweeper re-enqueued ${cluster.sweeps}`);
-  console.log(`demo: orchestrations=${result.orchestrations} completed=${result.completed} lost=${result.lost} duplicates=${result.duplicates} failovers=${result.failovers}`);
-  const ok = result.lost === 0 && result.duplicates === 0 && result.completed === result.orchestrations;
+  console.log(`demo: orchestrations=${result.orchestrations} completed=${result.completed} lost=${result.lost} duplicates=${result.duplicates} unaccounted=${result.unaccounted} failovers=${result.failovers}`);
+  const ok = result.lost === 0 && result.duplicates === 0 && result.unaccounted === 0 && result.completed === result.orchestrations;
   await stop(ok ? 0 : 1);
 }
 

@@ -1,8 +1,9 @@
 import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { dynamoDbDocumentClient, s3Client, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { convoyInstanceId } from '../functions/core/ids.ts';
 import { fromItem } from '../functions/adapters/DynamoDbInstanceStore.ts';
+import { judgeConservation, sendMessages } from './accounting.ts';
 import type { LocalCluster } from './cluster.ts';
 
 export interface DemoResult {
@@ -13,6 +14,8 @@ export interface DemoResult {
   /** Copies of an already-received MessageId (a re-dispatch a deduplicating consumer drops). */
   readonly redeliveries: number;
   readonly failovers: number;
+  /** Deliveries of the orders that reached no end (core/conservation.ts), and claim-check objects left behind. */
+  readonly unaccounted: number;
   readonly killed?: { host: string; pid: number; atItems: number };
 }
 
@@ -32,7 +35,8 @@ export function sampleOrder(i: number) {
 
 /**
  * Sends `count` orders, SIGKILLs one host instance while it has work items in flight, waits until every
- * orchestration ended, and checks what reached the send queue against what each order should produce.
+ * orchestration ended, checks what reached the send queue against what each order should produce, and accounts for
+ * every order it sent (core/conservation.ts).
  */
 export async function runDemo(cluster: LocalCluster, count: number, log: (line: string) => void, timeoutMs = 180_000): Promise<DemoResult> {
   const d = cluster.describe();
@@ -61,7 +65,7 @@ export async function runDemo(cluster: LocalCluster, count: number, log: (line: 
     }
   });
 
-  await sendOrders(sqs, d.receiveQueueUrl, orders.map((o) => o.body));
+  const sent = await sendMessages(sqs, d.receiveQueueUrl, orders.map((o) => ({ type: 'Order', body: o.body })));
   // Orders correlate on orderId (a convoy): the instance id derives from it.
   const instanceIds = orders.map((o) => orderInstanceId(o.orderId));
   log(`demo: sent ${count} orders to ${d.receiveQueueUrl}`);
@@ -117,27 +121,19 @@ export async function runDemo(cluster: LocalCluster, count: number, log: (line: 
   // Failovers of the orders and of the branch instances the killed host instance had in flight.
   const branches = await loadStates(dynamo, d.tableName, inFlight.filter((id) => !instanceIds.includes(id)));
   const failovers = [...states, ...branches].reduce((n, s) => n + fromItem(s).failovers, 0);
-  return { orchestrations: count, completed, lost, duplicates, redeliveries, failovers, killed };
+  // Every order, taken by its instance (its history says so), or kept as a suspended message: none without an end.
+  await cluster.tracking?.caughtUp(60_000);
+  const { unaccounted } = await judgeConservation(sent, { store: cluster.store, history: cluster.tracking ? cluster.history : undefined, registry: cluster.registry }, {
+    log: (line) => log(`demo: ${line}`),
+    dynamo: { client: dynamo, tableName: d.tableName },
+    ...(d.claimCheckBucket ? { claimCheck: { s3: s3Client({ endpoint: d.endpoint }), bucket: d.claimCheckBucket, dynamo, tableName: d.tableName } } : {}),
+  });
+  return { orchestrations: count, completed, lost, duplicates, redeliveries, failovers, unaccounted, killed };
 }
 
 /** The OrderFulfilment instance of an order (v2 and later: one instance per orderId). */
 export function orderInstanceId(orderId: string): string {
   return convoyInstanceId('OrderFulfilment', 'order', orderId);
-}
-
-async function sendOrders(sqs: ReturnType<typeof sqsClient>, queueUrl: string, bodies: unknown[]): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < bodies.length; i += 10) {
-    const chunk = bodies.slice(i, i + 10);
-    const response = await sqs.send(new SendMessageBatchCommand({
-      QueueUrl: queueUrl,
-      Entries: chunk.map((body, j) => ({ Id: String(j), MessageBody: JSON.stringify(body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } } })),
-    }));
-    if ((response.Failed ?? []).length > 0) throw new Error(`could not send orders: ${JSON.stringify(response.Failed)}`);
-    const byId = new Map((response.Successful ?? []).map((s) => [s.Id, s.MessageId!]));
-    chunk.forEach((_, j) => ids.push(byId.get(String(j))!));
-  }
-  return ids;
 }
 
 async function loadStates(dynamo: ReturnType<typeof dynamoDbDocumentClient>, table: string, instanceIds: string[]): Promise<Record<string, any>[]> {

@@ -7,21 +7,31 @@
  * DLQ, and the MessageBox's size on disk and item count (counted from the table's stream: a counting Scan would grow
  * the very process it measures). After a warm-up (the first third of the run) it fails if a process's memory or a
  * queue keeps growing past the bounds below. The MessageBox grows by design (a finished instance stays 7 days, and the emulator
- * expires nothing), so it is recorded, not bounded. `--figures docs/figures` writes the samples and plots.
+ * expires nothing), so it is recorded, not bounded. `--figures docs/figures` writes the samples and plots. Once the
+ * load ends and the orders in flight finish, every message it sent is accounted for (functions/core/conservation.ts):
+ * the last line says `unaccounted=N`, and the soak fails unless it is 0.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { StreamPoller } from './stream-poller.ts';
 import { LOCAL_NODE_FLAGS, MEMORY_PROBE_FLAGS } from './node-flags.ts';
 import { PROBE_DIR_VARIABLE, type LiveMemory } from './memory-probe.ts';
-import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
+import { dynamoDbDocumentClient, s3Client, sqsClient } from '../functions/adapters/aws-clients.ts';
+import { DynamoDbHistory } from '../functions/adapters/DynamoDbHistory.ts';
+import { DynamoDbInstanceStore } from '../functions/adapters/DynamoDbInstanceStore.ts';
+import { s3ClaimCheck } from '../functions/adapters/S3PayloadStore.ts';
+import type { RawMessage } from '../functions/core/message.ts';
+import { OrchestrationRegistry } from '../functions/core/registry.ts';
+import { convoyInstanceId } from '../functions/core/ids.ts';
+import { sampleOrchestrations } from '../functions/orchestrations/index.ts';
+import { deadLettered, judgeConservation, quiet, sendMessages, settledAll, type Judgement } from './accounting.ts';
 import { lineChart } from '../bench/plot.ts';
 import type { ClusterRecord } from './endpoints-file.ts';
 import { useEmulatorCredentials } from './emulator-credentials.ts';
@@ -109,6 +119,12 @@ if (recorded) {
   console.log(`soak: replayed ${values.replay} (${minutes} min, ${recorded.samples.length} samples): ${verdicts.every((v) => v.ok) ? 'ok' : 'FAILED'}`);
   process.exit(verdicts.every((v) => v.ok) ? 0 : 1);
 }
+
+/** How long the orders in flight when the load ends may take to finish (a safety net: the drain ends when they have). */
+const DRAIN_SAFETY_NET_MS = 5 * 60_000;
+
+/** Every message the soak sent, with its MessageId, to account for at the end. */
+const sentMessages: RawMessage[] = [];
 
 /** Cancels to send, 2 s after their order (sent earlier, a Cancel would find no order yet). */
 const cancels: { at: number; orderId: string }[] = [];
@@ -201,7 +217,7 @@ try {
   timers.push(setInterval(() => void sample().catch((error) => console.error(`soak: sample failed: ${(error as Error).message}`)), sampleEverySeconds * 1_000));
 
   // The customer: reads the send queue, answers approval requests as a person would.
-  while (Date.now() < endAt) {
+  const customer = async (): Promise<readonly Message[]> => {
     const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: cluster.sendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
     const approvals: { type: string; body: unknown }[] = [];
     for (const m of Messages) {
@@ -215,7 +231,9 @@ try {
     }
     if (approvals.length > 0) await sendAll(sqs, cluster.receiveQueueUrl, approvals);
     if (Messages.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: cluster.sendQueueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
-  }
+    return Messages;
+  };
+  while (Date.now() < endAt) await customer();
   for (const timer of timers) clearInterval(timer);
   await counter.caughtUp(30_000).catch(() => undefined);
   await sample();
@@ -227,12 +245,52 @@ try {
   const verdicts = judge(samples);
   if (values.figures) writeFigures(resolve(values.figures), samples, verdicts);
   for (const v of verdicts) console.log(`soak: ${v.ok ? 'ok  ' : 'FAIL'} ${v.what}: ${v.detail}`);
+
+  // The load is over: the orders in flight finish (the customer still answers and cancels), then every message sent is
+  // accounted for. Nothing is judged by the clock: the drain ends when nothing more will happen, or at its safety net.
+  const drainUntil = Date.now() + DRAIN_SAFETY_NET_MS;
+  const orderIds = sentMessages.filter((m) => m.attributes.MessageType === 'Order').map((m) => (JSON.parse(m.body) as { orderId: string }).orderId);
+  const instanceIds = orderIds.map((orderId) => convoyInstanceId('OrderFulfilment', 'order', orderId));
+  const claimCheck = s3ClaimCheck(cluster.claimCheckBucket, { endpoint: cluster.endpoint });
+  const store = new DynamoDbInstanceStore(dynamo, cluster.tableName, { claimCheck });
+  let drained = false;
+  while (!drained && Date.now() < drainUntil) {
+    while (cancels.length > 0 && cancels[0]!.at <= Date.now()) await sendAll(sqs, cluster.receiveQueueUrl, [{ type: 'Cancel', body: { orderId: cancels.shift()!.orderId } }]);
+    const messages = await customer();
+    drained = messages.length === 0 && cancels.length === 0 && await quiet(sqs, [cluster.receiveQueueUrl, cluster.workQueueUrl]) && await settledAll(store, instanceIds);
+  }
+  const ports = {
+    store,
+    ...(cluster.historyTableName ? { history: new DynamoDbHistory(dynamo, cluster.historyTableName) } : {}),
+    registry: new OrchestrationRegistry(sampleOrchestrations()),
+  };
+  // Tracking runs in npm start's process, a moment behind the MessageBox: a delivery whose history has not come yet
+  // reads as unaccounted, so the judgement is taken again (a loss stays a loss) while tracking catches up.
+  const deadLetters = await deadLettered(sqs, Object.fromEntries(dlqs.map(([name, url]) => [name.replace(/ DLQ$/, ''), url])));
+  let judgement: Judgement | undefined;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 5_000));
+    const lines: string[] = [];
+    judgement = await judgeConservation(sentMessages, ports, {
+      log: (line) => lines.push(`soak: ${line}`),
+      dynamo: { client: dynamo, tableName: cluster.tableName },
+      deadLetters,
+      ...(cluster.claimCheckBucket ? { claimCheck: { s3: s3Client({ endpoint: cluster.endpoint }), bucket: cluster.claimCheckBucket, dynamo, tableName: cluster.tableName } } : {}),
+    });
+    if (judgement.unaccounted === 0 || attempt === 5) {
+      for (const line of lines) console.log(line);
+      break;
+    }
+  }
+  if (!drained) console.log(`soak: orders still in flight ${DRAIN_SAFETY_NET_MS / 1000} s after the load ended; accounted for as they stand`);
+  const unaccounted = judgement!.unaccounted;
   const last = samples.at(-1)!;
   const measuredStart = samples.filter((s) => s.t >= minutes / 3).map((s): [number, number] => [s.t, s.startRss]);
   const startPeaks = measuredStart.length > 0 ? peaks(measuredStart, RSS_BOUND) : undefined;
-  console.log(`soak: minutes=${minutes} orders=${sent} received=${received} kills=${kills} samples=${samples.length} ` +
-    `ceiling(npm start)=${startPeaks ? `${Math.round(startPeaks.firstPeak)}→${Math.round(startPeaks.lastPeak)}` : '?'} MB messagebox=${last.items} items, ${Math.round(last.storeMb)} MB on disk ${verdicts.every((v) => v.ok) ? 'ok' : 'FAILED'}`);
-  exitCode = verdicts.every((v) => v.ok) ? 0 : 1;
+  const ok = verdicts.every((v) => v.ok) && unaccounted === 0 && drained;
+  console.log(`soak: minutes=${minutes} orders=${sent} received=${received} kills=${kills} samples=${samples.length} unaccounted=${unaccounted} ` +
+    `ceiling(npm start)=${startPeaks ? `${Math.round(startPeaks.firstPeak)}→${Math.round(startPeaks.lastPeak)}` : '?'} MB messagebox=${last.items} items, ${Math.round(last.storeMb)} MB on disk ${ok ? 'ok' : 'FAILED'}`);
+  exitCode = ok ? 0 : 1;
 } catch (error) {
   console.error(`soak: ${(error as Error).stack ?? error}`);
   console.error(`soak: the npm start log is in ${join(home, 'start.log')}`);
@@ -410,13 +468,7 @@ function folderMb(dir: string): number {
 }
 
 async function sendAll(sqs: SQSClient, queueUrl: string, messages: { type: string; body: unknown }[]): Promise<void> {
-  for (let i = 0; i < messages.length; i += 10) {
-    const chunk = messages.slice(i, i + 10);
-    await sqs.send(new SendMessageBatchCommand({
-      QueueUrl: queueUrl,
-      Entries: chunk.map((m, j) => ({ Id: String(j), MessageBody: JSON.stringify(m.body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: m.type } } })),
-    }));
-  }
+  sentMessages.push(...await sendMessages(sqs, queueUrl, messages));
 }
 
 /** What a probed process last wrote (undefined if it has not, or could not collect first). */

@@ -1,5 +1,6 @@
 import type { SendEntry } from '../functions/core/instance.ts';
 import { RESUBMISSION_ID } from '../functions/core/resubmission.ts';
+import { accountFor, describeDelivery } from '../functions/core/conservation.ts';
 import { RESUBMITTED_FROM } from '../functions/core/tracking.ts';
 import type { Change } from '../functions/core/tracking.ts';
 import type { World } from './world.ts';
@@ -78,8 +79,13 @@ export class Oracle {
   }
 
   /** The world has settled: nothing is in flight and nothing will happen by itself. */
-  settled(): void {
+  async settled(): Promise<void> {
     const w = this.#world;
+    // The engine's own accounting (core/conservation.ts), the one the chaos run, the soak, the demo and the bench use,
+    // over the MessageBox and the tracked history as they are now: every message a client sent, to every subscriber.
+    const sent = [...w.receiveQueue.sent].filter(([, m]) => !m.attributes[RESUBMITTED_FROM]).map(([messageId, m]) => ({ messageId, body: m.body, attributes: m.attributes }));
+    const accounting = await accountFor(sent, { store: w.box.inner, history: w.history, registry: w.registry });
+    for (const delivery of accounting.unaccounted) this.#violate('unaccounted', `(the accounting) ${describeDelivery(delivery)}`);
     const states = w.box.states();
     for (const state of states) {
       if (state.status === 'running' || state.status === 'waiting') this.#violate('strand', `${short(state.instanceId)} (${state.orchestration}) is ${state.status} at "${state.cursor.threads[0]?.at}" and nothing will wake it`);

@@ -142,7 +142,7 @@ export class World {
         if (next === undefined) {
           if (this.#stormOver) {
             if (this.#heal() || !this.#nothingInFlight()) continue;
-            this.oracle.settled();
+            await this.oracle.settled();
             return;
           }
           this.scheduler.now = START + STORM_MS;

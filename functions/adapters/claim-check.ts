@@ -96,3 +96,35 @@ function digest(bytes: Uint8Array): string {
 function safe(id: string): string {
   return encodeURIComponent(id);
 }
+
+/** Where the MessageBox's own objects live; every one of them is some item's (unlike `inbound/` and `outbound/`). */
+export const ITEM_PREFIXES = ['state/', 'inbox/', 'suspended/'] as const;
+
+/**
+ * How long an object may be no item's: one written for an item not yet written (each object goes first), or one an
+ * item let go of (the tracking function deletes it after the stream batch with that change). Checked once tracking has
+ * caught up with the stream, an object older than this that no item refers to was left behind.
+ */
+export const UNREFERENCED_OBJECT_BOUND_MS = 60_000;
+
+export interface StoredObject {
+  readonly key: string;
+  /** When it was last written (epoch ms). */
+  readonly at: number;
+}
+
+/**
+ * The claim check's side of conservation: every object under the MessageBox's prefixes is referred to by an item, or
+ * is younger than `boundMs` (see UNREFERENCED_OBJECT_BOUND_MS); and every key an item refers to has its object.
+ * `objects` is the bucket's listing, `referenced` the keys items hold (`claimedKeys` of each), both read after the
+ * tracking function caught up.
+ */
+export function unaccountedObjects(objects: readonly StoredObject[], referenced: ReadonlySet<string>, options: { readonly now: number; readonly boundMs?: number }): { leaked: StoredObject[]; dangling: string[] } {
+  const bound = options.boundMs ?? UNREFERENCED_OBJECT_BOUND_MS;
+  const ours = objects.filter((o) => ITEM_PREFIXES.some((prefix) => o.key.startsWith(prefix)));
+  const stored = new Set(objects.map((o) => o.key));
+  return {
+    leaked: ours.filter((o) => !referenced.has(o.key) && options.now - o.at > bound),
+    dangling: [...referenced].filter((key) => !stored.has(key)),
+  };
+}

@@ -37,8 +37,9 @@ export class MemoryHistory implements HistoryStore {
 }
 
 /**
- * Feeds every change of an in-memory MessageBox (instance items and inbox deliveries) to tracking, as the table's
- * stream feeds the tracking function: the old and new image of each write, in order.
+ * Feeds every change of an in-memory MessageBox (instance items, inbox deliveries, suspended messages and what an
+ * operator did with them) to tracking, as the table's stream feeds the tracking function: the old and new image of
+ * each write, in order.
  */
 export function trackWorld(w: ReturnType<typeof createWorld>, history = new MemoryHistory()) {
   const changes: Change[] = [];
@@ -59,6 +60,18 @@ export function trackWorld(w: ReturnType<typeof createWorld>, history = new Memo
     const known = (await w.store.deliveries(instanceId)).some((m) => m.messageId === message.messageId);
     await deliver(instanceId, message);
     if (!known) feed({ kind: 'delivery', at: w.clock.now(), instanceId, message });
+  };
+  const putSuspended = w.store.putSuspendedMessage.bind(w.store);
+  w.store.putSuspendedMessage = async (message) => {
+    const known = w.store.suspended.has(message.messageId);
+    await putSuspended(message);
+    if (!known) feed({ kind: 'suspended-message', at: w.clock.now(), message });
+  };
+  const resolve = w.store.resolveSuspendedMessage.bind(w.store);
+  w.store.resolveSuspendedMessage = async (messageId, resolution) => {
+    const done = await resolve(messageId, resolution);
+    if (done) feed({ kind: 'message-resolved', at: w.clock.now(), message: w.store.suspended.get(messageId)! });
+    return done;
   };
   return { history, changes };
 }

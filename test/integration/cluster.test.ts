@@ -86,7 +86,7 @@ for (const target of targets) {
     it('loses and duplicates nothing when a host instance is SIGKILLed mid-run', async () => {
       const result = await runDemo(cluster(), 60, () => {}, 90_000);
       expect(result.killed).toBeDefined();
-      expect(result).toMatchObject({ orchestrations: 60, completed: 60, lost: 0, duplicates: 0 });
+      expect(result).toMatchObject({ orchestrations: 60, completed: 60, lost: 0, duplicates: 0, unaccounted: 0 });
       expect(result.failovers).toBeGreaterThanOrEqual(1);
     });
 

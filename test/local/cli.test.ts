@@ -91,7 +91,7 @@ describe('the first hour', () => {
     demo.stdout.on('data', (chunk) => { out += chunk; });
     demo.stderr.on('data', (chunk) => { out += chunk; });
     const code = await new Promise<number | null>((resolve) => demo.on('exit', resolve));
-    expect(out).toContain('demo: orchestrations=3 completed=3 lost=0 duplicates=0');
+    expect(out).toContain('demo: orchestrations=3 completed=3 lost=0 duplicates=0 unaccounted=0');
     expect(code).toBe(0);
     expect(out).not.toMatch(/ExperimentalWarning/);
     expect(readFileSync(file, 'utf8')).toBe(record(process.pid, 'http://127.0.0.1:4566'));
