@@ -22,8 +22,8 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message } from '
 import { dynamoDbDocumentClient, s3Client, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { TERMINAL_STATUSES } from '../functions/core/instance.ts';
 import type { RawMessage } from '../functions/core/message.ts';
-import type { HistoryStore } from '../functions/core/ports.ts';
 import { TrackedKind, type TrackedEvent } from '../functions/core/tracking.ts';
+import { wholeHistory } from '../functions/core/conservation.ts';
 import type { OrderBody } from '../functions/orchestrations/messages.ts';
 import { priceOrder, validateOrder } from '../functions/orchestrations/order-fulfilment.ts';
 import { DEFAULT_APPROVAL_THRESHOLD } from '../functions/orchestrations/order-fulfilment-v2.ts';
@@ -249,7 +249,7 @@ try {
   for (const [i, order] of orders.entries()) {
     const state = states[i];
     if (!state || !TERMINAL_STATUSES.has(state.status)) continue;
-    const events = await historyOf(cluster.history, order.instanceId);
+    const events = await wholeHistory(cluster.history, order.instanceId);
     const { expected, path } = expectedOf(order, events, sentAs);
     paths.set(path, (paths.get(path) ?? 0) + 1);
     const inHistory = new Set(events.filter((e) => e.kind === TrackedKind.Sent).map((e) => e.messageId));
@@ -335,13 +335,4 @@ function expectedOf(order: ChaosOrder, events: readonly TrackedEvent[], sentAs: 
   return { expected: [...expected, 'Invoice', 'Shipment'], path: expected.length > 0 ? 'approvedThenWindowClosed' : 'windowClosed' };
 }
 
-async function historyOf(history: HistoryStore, subject: string): Promise<TrackedEvent[]> {
-  const events: TrackedEvent[] = [];
-  let after: string | undefined;
-  do {
-    const page = await history.history(subject, { limit: 1_000, after });
-    events.push(...page.events);
-    after = page.next;
-  } while (after);
-  return events;
-}
+

@@ -417,17 +417,20 @@ class Lookups {
   }
 
   async #history(subject: string): Promise<TrackedEvent[]> {
-    const history = this.ports.history;
-    if (!history) return [];
-    const events: TrackedEvent[] = [];
-    let after: string | undefined;
-    do {
-      const page = await history.history(subject, { limit: 1_000, after });
-      events.push(...page.events);
-      after = page.next;
-    } while (after);
-    return events;
+    return this.ports.history ? wholeHistory(this.ports.history, subject) : [];
   }
+}
+
+/** A subject's whole history, page after page, in the order it happened. */
+export async function wholeHistory(history: HistoryStore, subject: string): Promise<TrackedEvent[]> {
+  const events: TrackedEvent[] = [];
+  let after: string | undefined;
+  do {
+    const page = await history.history(subject, { limit: 1_000, after });
+    events.push(...page.events);
+    after = page.next;
+  } while (after);
+  return events;
 }
 
 /** Runs at most `size` of the given tasks at once. */
