@@ -54,7 +54,12 @@ export async function deliverTo(store: InstanceStore, target: DeliveryTarget, me
   const ended = after === undefined || remade ? `the ${target.orchestration} instance for ${target.set}="${target.value}" ended before this ${message.messageType} reached it`
     : refusal(target.orchestration, target.set, target.value, after.status, message.messageType);
   if (!ended) return;
-  if (!remade && (await took(store, await store.load(instanceId), message.messageId))) return;
+  // Taken after all (this is a copy SQS brought back): the copy just put in the inbox is left there by nothing else,
+  // since the instance emptied its inbox as it ended. It goes.
+  if (!remade && (await took(store, await store.load(instanceId), message.messageId))) {
+    await store.discard(instanceId, [message.messageId]);
+    return;
+  }
   throw new NoTaker(ended, { instanceId, messageId: message.messageId });
 }
 

@@ -269,7 +269,13 @@ export class ProcessingHost {
         updatedAt: now,
         commitId: this.#newId(),
       };
-      await this.#commit(next, state.revision, takeoverBefore(now, lease), owner);
+      try {
+        await this.#commit(next, state.revision, takeoverBefore(now, lease), owner);
+      } catch (error) {
+        // No answer (a timeout, a 5xx): the commit may have been applied, its duties not done. As below.
+        if (!(error instanceof OwnershipLost)) await this.#finishLater(next);
+        throw error;
+      }
       commits++;
       shapes += result.shapesRun;
       try {
@@ -288,16 +294,22 @@ export class ProcessingHost {
         if (timerDue !== undefined) await this.#armTimer(next.instanceId, timerDue, next.trace);
         if (TERMINAL_STATUSES.has(next.status)) await this.#keepUnread(next, orchestration);
       } catch (error) {
-        // What follows a commit failed: its work item is the usual way back (SQS brings it again), but a copy of it that
-        // SQS gave another host at the same time may be deleted by that host meanwhile. A work item of this run's own
-        // finishes the commit's duties then (re-sent under the same ids), whichever comes.
-        await this.#deps.workQueue.enqueue([{ instanceId: next.instanceId, reason: FINISH, ...traced(next) }]).catch(() => undefined);
+        await this.#finishLater(next);
         throw error;
       }
       if (!continues) return { result: 'done', detail: `${next.status} after ${commits} persistence point(s)`, instance: next, shapes };
       state = next;
       holdsLease = true;
     }
+  }
+
+  /**
+   * What follows a commit failed: its work item is the usual way back (SQS brings it again), but a copy of it that SQS
+   * gave another host at the same time may be deleted by that host meanwhile. A work item of this run's own finishes
+   * the commit's duties then (re-sent under the same ids), whichever comes. Best effort: the queue may be what failed.
+   */
+  async #finishLater(state: InstanceState): Promise<void> {
+    await this.#deps.workQueue.enqueue([{ instanceId: state.instanceId, reason: FINISH, ...traced(state) }]).catch(() => undefined);
   }
 
   /**

@@ -147,6 +147,37 @@ describe('correlated receive', () => {
     expect(await w.store.deliveries(instanceId!)).toEqual([]);
   });
 
+  it('leaves nothing in the inbox of an ended instance for a copy SQS brought back of a message it took (found by the simulation, seeds 19951 and 39260)', async () => {
+    const w = world();
+    await w.receiver().receive([order('o-11')]);
+    await w.drain();
+    const [instanceId] = w.store.items.keys();
+    const yes = approval('o-11', true);
+    await w.receiver().receive([yes]);
+    // It takes the Approval, persists its Invoice, and its host dies before the Approval is settled out of the inbox.
+    const settle = w.store.settle.bind(w.store);
+    w.store.settle = async () => { throw new Error('host killed'); };
+    const item = w.workQueue.items.shift()!;
+    await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('host killed');
+    w.store.settle = settle;
+    w.workQueue.items.length = 0;
+    // SQS brings the Approval back: the receive host finds the order running, and before its copy lands the order's work
+    // item comes back, sends the Invoice, ends it and empties its inbox.
+    w.clock.advance(60_000);
+    const deliver = w.store.deliver.bind(w.store);
+    w.store.deliver = async (id, message) => {
+      w.store.deliver = deliver;
+      await w.host('b').process(item, { receiveCount: 2 });
+      return deliver(id, message);
+    };
+    await w.receiver().receive([{ ...yes, receiveCount: 2 }]);
+    await w.drain();
+    expect((await w.store.load(instanceId!))!.status).toBe('completed');
+    expect(await w.store.deliveries(instanceId!)).toEqual([]);
+    expect(await w.store.listSuspendedMessages()).toEqual([]);
+    expect(new Set(w.sendPort.sent.filter((m) => m.messageType === 'Invoice').map((m) => m.messageId)).size).toBe(1);
+  });
+
   it('keeps what a finished instance, suspended while its end kept failing, took in before it was resumed (issue 22, path 2)', async () => {
     const w = world();
     await w.receiver().receive([order('o-8')]);
