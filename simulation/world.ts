@@ -228,7 +228,7 @@ export class World {
     const clock = this.scheduler.clockOf(actor);
     const store = this.box.portFor(actor, this.scheduler);
     const workQueue = this.#workQueuePort(actor);
-    const receiveHost = new ReceiveHost({ registry: this.registry, store, workQueue, clock, source: 'receive' });
+    const receiveHost = new ReceiveHost({ registry: this.registry, store, workQueue, clock, source: 'receive', suspendAtReceive: QUEUES.receive.maxReceiveCount });
     const processingHost = new ProcessingHost({
       registry: this.registry, store, sendPort: this.#sendPort(actor), workQueue, timers: this.#timers(actor), clock, lease: LEASE, hostId: name,
       runTimeLimitMs: RUN_TIME_LIMIT_MS, newId: () => `${actor.name}-${++this.#ids}`,

@@ -1,5 +1,5 @@
 import { activateOrDeliver, deliverTo, NoTaker, refusal, took } from './activation.ts';
-import { correlationValue } from './engine.ts';
+import { activate, correlationValue } from './engine.ts';
 import { BatonError, InvalidMessage, RoutingFailure, boundReason, describeError } from './errors.ts';
 import { convoyInstanceId } from './ids.ts';
 import { parseInbound, type InboundMessage, type RawMessage } from './message.ts';
@@ -42,6 +42,12 @@ export interface ReceiveHostDeps {
   readonly maxBodyBytes?: number;
   /** Follows a body's reference (an extended client's S3 pointer) before anything else; none: bodies are taken as they come. */
   readonly bodies?: BodyResolver;
+  /**
+   * The delivery from which a message that fails is kept as a suspended message (its reason the last error, the
+   * subscribers that already have it named) rather than failed again into the receive queue's dead-letter queue, where
+   * nothing would take it: the receive queue's receive limit. Without it, a message fails for as long as it is delivered.
+   */
+  readonly suspendAtReceive?: number;
 }
 
 /**
@@ -72,7 +78,9 @@ export class ReceiveHost {
           else pending.push({ outcome: activated, items: activated.instanceIds.map((instanceId) =>
             workItem(instanceId, 'receive', activated.created?.find((s) => s.instanceId === instanceId))) });
         } catch (error) {
-          failures.set(raw.messageId, error);
+          const kept = this.#lastDelivery(raw) ? await this.#keepFailed(raw, error).catch(() => undefined) : undefined;
+          if (kept) outcomes.push(kept);
+          else failures.set(raw.messageId, error);
         }
       }),
     );
@@ -82,9 +90,70 @@ export class ReceiveHost {
       await this.#deps.workQueue.enqueue(pending.flatMap((p) => p.items));
       outcomes.push(...pending.map((p) => p.outcome));
     } catch (error) {
-      for (const p of pending) failures.set(p.outcome.messageId, error);
+      for (const p of pending) {
+        // At its last delivery it stays routed: its instances are due, and the sweeper gives them the items lost here.
+        if (this.#lastDelivery(batch.find((r) => r.messageId === p.outcome.messageId))) outcomes.push(p.outcome);
+        else failures.set(p.outcome.messageId, error);
+      }
     }
     return { outcomes, failures };
+  }
+
+  #lastDelivery(raw: RawMessage | undefined): boolean {
+    return raw !== undefined && this.#deps.suspendAtReceive !== undefined && (raw.receiveCount ?? 1) >= this.#deps.suspendAtReceive;
+  }
+
+  /**
+   * A message that failed at its last delivery before the dead-letter queue (the store or the queues down, again and
+   * again) is kept as a suspended message with the error, visible and resubmittable, naming the subscribers that have it
+   * already (a resubmission goes to the others). One that every subscriber has is routed: nothing to keep.
+   */
+  async #keepFailed(sent: RawMessage, error: unknown): Promise<ReceiveOutcome | undefined> {
+    const { store, clock } = this.#deps;
+    const raw = (this.#deps.bodies ? await this.#deps.bodies.resolve(sent).catch(() => sent) : sent);
+    const messageId = (await resubmissionOf(raw, store).catch(() => undefined))?.messageId ?? raw.messageId;
+    const { subscribers, holders } = await this.#holders({ ...raw, messageId });
+    if (subscribers.length > 0 && holders.length === subscribers.length) return { messageId: sent.messageId, result: 'activated', instanceIds: [] };
+    const bytes = Buffer.byteLength(raw.body, 'utf8');
+    await store.putSuspendedMessage({
+      messageId,
+      reason: boundReason(`not received after ${raw.receiveCount ?? 1} deliveries (next, the receive queue's dead-letter queue): ${describeError(error)}`),
+      body: bytes > this.#deps.maxBodyBytes ? raw.body.slice(0, Math.min(this.#deps.maxBodyBytes, MAX_STORED_BODY_BYTES) / 4) : raw.body,
+      attributes: raw.attributes,
+      receivedAt: clock.now(),
+      source: this.#deps.source,
+      ...(holders.length > 0 ? { takenBy: holders } : {}),
+    });
+    return { messageId: sent.messageId, result: 'suspended', instanceIds: [], reason: describeError(error) };
+  }
+
+  /** The orchestrations a message goes to, and those that have it already (an instance took it, or holds it in its inbox). */
+  async #holders(raw: RawMessage): Promise<{ subscribers: string[]; holders: string[] }> {
+    const { registry, store, clock } = this.#deps;
+    let message: InboundMessage;
+    try {
+      message = await this.#validate(parseInbound(raw, clock.now()));
+    } catch {
+      return { subscribers: [], holders: [] };
+    }
+    const has = async (instanceId: string) => {
+      const state = await store.load(instanceId);
+      return state !== undefined && ((await took(store, state, raw.messageId)) || (await store.delivery(instanceId, raw.messageId)) !== undefined);
+    };
+    const subscribers: string[] = [];
+    const holders: string[] = [];
+    for (const orchestration of registry.route(message)) {
+      subscribers.push(orchestration.name);
+      if (await has(activate(orchestration, message, 0).instanceId)) holders.push(orchestration.name);
+    }
+    for (const orchestration of registry.followers(message.messageType)) {
+      if (subscribers.includes(orchestration.name)) continue;
+      subscribers.push(orchestration.name);
+      const set = orchestration.followers.get(message.messageType)!.correlation!;
+      const value = correlationValue(orchestration, set, message);
+      if (value !== undefined && (await has(convoyInstanceId(orchestration.name, set, value)))) holders.push(orchestration.name);
+    }
+    return { subscribers, holders };
   }
 
   /** @throws SchemaMismatch listing every issue with its path. */

@@ -13,7 +13,7 @@ import { ExtendedClientBodies } from '../adapters/ExtendedClientBodies.ts';
 import { SqsSendPort } from '../adapters/SqsSendPort.ts';
 import { SqsWorkQueue } from '../adapters/SqsWorkQueue.ts';
 import type { RequestMeter } from '../adapters/request-meter.ts';
-import { CLAIM_CHECK, HOST_FUNCTION_TIMEOUT_SECONDS, OWNERSHIP } from '../../infra/settings.ts';
+import { CLAIM_CHECK, HOST_FUNCTION_TIMEOUT_SECONDS, OWNERSHIP, QUEUES } from '../../infra/settings.ts';
 import type { HostConfig } from './config.ts';
 import type { Clock } from '../core/ports.ts';
 
@@ -59,7 +59,8 @@ export function createRuntime(
     workQueue,
     registry,
     lease,
-    receiveHost: new ReceiveHost({ registry, store, workQueue, clock, source: 'receive', maxBodyBytes: store.maxBodyBytes, bodies }),
+    // A message failing at its last delivery is kept as a suspended message rather than failed into the receive DLQ.
+    receiveHost: new ReceiveHost({ registry, store, workQueue, clock, source: 'receive', maxBodyBytes: store.maxBodyBytes, bodies, suspendAtReceive: QUEUES.receive.maxReceiveCount }),
     // A run keeps an exclusive step's lease no longer than a Lambda invocation of the host lasts, locally too.
     processingHost: new ProcessingHost({ registry, store, sendPort, workQueue, timers, clock, lease, hostId: config.hostId, runTimeLimitMs: HOST_FUNCTION_TIMEOUT_SECONDS * 1000 }),
   };

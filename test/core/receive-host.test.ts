@@ -15,6 +15,28 @@ function receiver(definitions = [orderFulfilment()], maxBodyBytes?: number) {
 }
 
 describe('ReceiveHost', () => {
+  it('keeps a message that fails at its last delivery as a suspended message, naming who has it, rather than failing it into the DLQ', async () => {
+    const orders = orchestration('Orders', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
+    const audit = orchestration('Audit', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
+    const store = new MemoryInstanceStore();
+    const host = new ReceiveHost({ registry: new OrchestrationRegistry([orders, audit]), store, workQueue: new MemoryWorkQueue(), clock: new ManualClock(), source: 'receive', suspendAtReceive: 5 });
+    // The store takes the Orders instance, and refuses the Audit one, delivery after delivery.
+    const create = store.create.bind(store);
+    store.create = async (state) => {
+      if (state.orchestration === 'Audit') throw new Error('ServiceUnavailable');
+      return create(state);
+    };
+    const message = rawMessage(validOrder('o-5'));
+    for (const receiveCount of [1, 2, 3, 4]) {
+      const { failures } = await host.receive([{ ...message, receiveCount }]);
+      expect([...failures.keys()]).toEqual([message.messageId]);
+    }
+    const last = await host.receive([{ ...message, receiveCount: 5 }]);
+    expect(last.failures.size).toBe(0);
+    expect(last.outcomes).toMatchObject([{ messageId: message.messageId, result: 'suspended' }]);
+    expect(store.suspended.get(message.messageId)).toMatchObject({ takenBy: ['Orders'], reason: expect.stringMatching(/^not received after 5 deliveries .*ServiceUnavailable/) });
+  });
+
   it('routes a redelivered message once', async () => {
     const r = receiver();
     const message = rawMessage(validOrder());
