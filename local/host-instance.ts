@@ -23,12 +23,6 @@ const env = process.env;
 const tracing = env[TRACE_DIR_VARIABLE] ? startFileTracing(env[TRACE_DIR_VARIABLE], env.BATON_HOST_ID ?? `host-${process.pid}`) : undefined;
 const region = env.AWS_REGION ?? 'us-east-1';
 const leaseSeconds = Math.max(1, Math.ceil(Number(env.BATON_LEASE_MS ?? 10_000) / 1000));
-/**
- * The receive host holds no lease: its visibility timeout only decides when a message a dead receive comes back, and
- * each receive counts towards the receive queue's DLQ. At least 10 s (AWS gives it 60), so a starved or paused host
- * instance, renewing late, does not count receives a message never failed (chaos beside busy loops found it).
- */
-const receiveVisibilitySeconds = Math.max(leaseSeconds, 10);
 // Chaos runs inject faults between this host instance and the store and queues (off by default).
 const faults = faultsFromEnv(env);
 // Benchmarks give every request to the store and the queues a modelled latency (off by default).
@@ -64,7 +58,7 @@ const pollers = [
     sqs, region, handler: receive.handler,
     queueUrl: env.BATON_RECEIVE_QUEUE_URL!, queueArn: env.BATON_RECEIVE_QUEUE_ARN!,
     batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: Number(env.BATON_WAIT_SECONDS ?? EVENT_SOURCE.waitTimeSeconds),
-    visibilityTimeoutSeconds: receiveVisibilitySeconds, concurrency: Number(env.BATON_CONCURRENCY ?? 2),
+    visibilityTimeoutSeconds: leaseSeconds, concurrency: Number(env.BATON_CONCURRENCY ?? 2),
     loseDelete: faults && (() => faults.loseDelete()),
     onBatch: ({ phase, failed }) => {
       if (phase === 'end') { stats.receiveBatches++; stats.failed += failed; }
