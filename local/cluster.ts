@@ -214,6 +214,8 @@ export class LocalCluster {
         BATON_TABLE_NAME: this.resources.tableName,
         BATON_RECEIVE_QUEUE_URL: q.receive.url,
         BATON_RECEIVE_QUEUE_ARN: q.receive.arn,
+        BATON_RECEIVE_DLQ_URL: q.receive.dlqUrl,
+        BATON_RECEIVE_DLQ_ARN: q.receive.dlqArn,
         BATON_WORK_QUEUE_URL: q.work.url,
         BATON_WORK_QUEUE_ARN: q.work.arn,
         BATON_SEND_PORTS: JSON.stringify(Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.url]))),

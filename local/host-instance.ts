@@ -40,7 +40,7 @@ const logger = new Logger({ serviceName: 'baton-host', persistentKeys: { hostIns
 // Chaos runs set some host instances' clocks off (see core/ownership.ts for the skew leases tolerate).
 const clock = skewedClock(Number(env.BATON_CLOCK_SKEW_MS ?? 0));
 const runtime = createRuntime(config, { definitions: await loadOrchestrations(env.BATON_ORCHESTRATIONS, env), hooks, clock });
-const receive = { handler: createReceiveHandler(runtime, logger) };
+const receive = { handler: createReceiveHandler(runtime, logger, { deadLetterQueueArn: config.receiveDeadLetterQueueArn }) };
 const processing = {
   handler: createProcessingHandler(runtime, logger, (outcome) => {
     // Orchestrations, not their parallel branch instances: those are counted with the orchestration.
@@ -64,6 +64,14 @@ const pollers = [
       if (phase === 'end') { stats.receiveBatches++; stats.failed += failed; }
     },
   }),
+  // The receive queue's dead-letter queue, as the receive host's second event source on AWS: a last delivery there.
+  ...(env.BATON_RECEIVE_DLQ_URL && config.receiveDeadLetterQueueArn ? [new SqsPoller({
+    sqs, region, handler: receive.handler,
+    queueUrl: env.BATON_RECEIVE_DLQ_URL, queueArn: config.receiveDeadLetterQueueArn,
+    batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: Number(env.BATON_WAIT_SECONDS ?? EVENT_SOURCE.waitTimeSeconds),
+    visibilityTimeoutSeconds: leaseSeconds, concurrency: 1,
+    loseDelete: faults && (() => faults.loseDelete()),
+  })] : []),
   new SqsPoller({
     sqs, region, handler: processing.handler,
     queueUrl: env.BATON_WORK_QUEUE_URL!, queueArn: env.BATON_WORK_QUEUE_ARN!,

@@ -13,6 +13,7 @@ import { HISTORY, MESSAGEBOX, QUEUES, dlqName, sendPortQueue, type QueueSettings
 export interface QueueResource {
   readonly url: string;
   readonly dlqUrl: string;
+  readonly dlqArn: string;
   readonly arn: string;
 }
 
@@ -124,7 +125,7 @@ export async function provision(clients: { dynamo: DynamoDBClient; sqs: SQSClien
       QueueName: names.queue(settings),
       Attributes: queueAttributes(settings, dlqArn),
     }));
-    return { url: queue.QueueUrl!, dlqUrl: dlq.QueueUrl!, arn: await queueArn(clients.sqs, queue.QueueUrl!) };
+    return { url: queue.QueueUrl!, dlqUrl: dlq.QueueUrl!, dlqArn, arn: await queueArn(clients.sqs, queue.QueueUrl!) };
   };
   const queues = { receive: await create(QUEUES.receive), work: await create(QUEUES.work), send: await create(QUEUES.send) };
   const sendPorts: Record<string, QueueResource> = { send: queues.send };

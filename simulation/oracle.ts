@@ -148,7 +148,7 @@ export class Oracle {
     if (w.box.taken.get(messageId)?.size) return 'taken';
     const kept = w.box.inner.suspended.get(messageId);
     if (kept) return kept.resolution?.kind === 'resubmitted' ? 'resubmitted' : 'kept';
-    return w.receiveQueue.deadLetters.some((m) => m.messageId === messageId) ? 'dead' : 'nowhere';
+    return w.receiveDlq.messages.some((m) => m.messageId === messageId) ? 'dead' : 'nowhere';
   }
 
   #violate(kind: Violation['kind'], detail: string): void {

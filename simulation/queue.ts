@@ -29,10 +29,14 @@ export class SimQueue {
   #ids = 0;
   #receipts = 0;
 
-  constructor(name: string, options: { visibilityMs: number; maxReceiveCount: number }) {
+  /** Where a message past its receive limit goes when a host reads that queue too (the receive queue's); else `deadLetters`. */
+  readonly #deadLetterQueue: SimQueue | undefined;
+
+  constructor(name: string, options: { visibilityMs: number; maxReceiveCount: number; deadLetterQueue?: SimQueue }) {
     this.name = name;
     this.#visibilityMs = options.visibilityMs;
     this.#maxReceiveCount = options.maxReceiveCount;
+    this.#deadLetterQueue = options.deadLetterQueue;
   }
 
   send(now: number, body: string, attributes: Readonly<Record<string, string>> = {}, delayMs = 0): string {
@@ -60,7 +64,8 @@ export class SimQueue {
       const [message] = visible.splice(choices.pick(visible.length), 1);
       if (message!.receiveCount >= this.#maxReceiveCount) {
         this.messages.splice(this.messages.indexOf(message!), 1);
-        this.deadLetters.push(message!);
+        if (this.#deadLetterQueue) this.#deadLetterQueue.messages.push({ ...message!, receiveCount: 0, visibleAt: now, receipt: 0 });
+        else this.deadLetters.push(message!);
         continue;
       }
       message!.receiveCount++;

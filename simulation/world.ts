@@ -32,11 +32,17 @@ export interface Weather {
   readonly duplicateRate: number;
   /** Of the runs of an exclusive step, the share that hang. */
   readonly hangRate: number;
+  /**
+   * The receive queue's receive limit (SQS's maxReceiveCount; the receive host holds an uncorrelated message one
+   * delivery less). Lower than production's, it sends messages through the last delivery and the dead-letter queue.
+   * @default QUEUES.receive.maxReceiveCount
+   */
+  readonly receiveLimit?: number;
 }
 
 export const STORM: Weather = { faultRate: 0.05, crashRate: 0.01, duplicateRate: 0.02, hangRate: 0.2 };
 /** Worse than any day in production, to search where the storm rarely goes: one call in ten fails, SQS doubles often. */
-export const HARSH: Weather = { faultRate: 0.1, crashRate: 0.02, duplicateRate: 0.3, hangRate: 0.2 };
+export const HARSH: Weather = { faultRate: 0.1, crashRate: 0.02, duplicateRate: 0.3, hangRate: 0.2, receiveLimit: 3 };
 export const WEATHERS = { storm: STORM, harsh: HARSH } as const;
 export const CALM: Weather = { faultRate: 0, crashRate: 0, duplicateRate: 0, hangRate: 0 };
 
@@ -79,7 +85,9 @@ const BATCH = 10;
 export class World {
   readonly scheduler: Scheduler;
   readonly box: SimMessageBox;
-  readonly receiveQueue = new SimQueue('receive', { visibilityMs: 60_000, maxReceiveCount: QUEUES.receive.maxReceiveCount });
+  /** The receive queue's dead-letter queue, which the receive hosts read too (a last delivery there). */
+  readonly receiveDlq = new SimQueue('receive-dlq', { visibilityMs: 60_000, maxReceiveCount: Number.POSITIVE_INFINITY });
+  readonly receiveQueue: SimQueue;
   readonly workQueue = new SimQueue('work', { visibilityMs: 60_000, maxReceiveCount: QUEUES.work.maxReceiveCount });
   readonly sendQueue = new SimQueue('send', { visibilityMs: 30_000, maxReceiveCount: 1_000 });
   readonly history = new MemoryHistory();
@@ -89,6 +97,9 @@ export class World {
   readonly workload: Workload;
   readonly #choices: Choices;
   readonly #weather: Weather;
+  get #receiveLimit(): number {
+    return this.#weather.receiveLimit ?? QUEUES.receive.maxReceiveCount;
+  }
   readonly #system: Actor = { name: 'aws', dead: false, skewMs: 0 };
   #tracked = 0;
   #trackingAttempts = 0;
@@ -105,6 +116,7 @@ export class World {
   constructor(seed: number, weather: Weather = STORM, replay?: readonly number[], options: { blindAfterDeliver?: boolean } = {}) {
     this.#choices = new Choices(seed, replay);
     this.#weather = weather;
+    this.receiveQueue = new SimQueue('receive', { visibilityMs: 60_000, maxReceiveCount: this.#receiveLimit, deadLetterQueue: this.receiveDlq });
     this.scheduler = new Scheduler(this.#choices, START);
     this.box = new SimMessageBox(() => this.scheduler.now);
     this.box.blindAfterDeliver = options.blindAfterDeliver === true;
@@ -179,7 +191,8 @@ export class World {
     }
     for (const host of this.hosts) {
       if (host.actor.dead || host.batches >= 2) continue;
-      if (this.receiveQueue.ready(s.now)) options.push(() => this.#receiveBatch(host));
+      if (this.receiveQueue.ready(s.now)) options.push(() => this.#receiveBatch(host, this.receiveQueue));
+      if (this.receiveDlq.ready(s.now)) options.push(() => this.#receiveBatch(host, this.receiveDlq));
       if (this.workQueue.ready(s.now)) options.push(() => this.#workBatch(host));
     }
     const client = this.workload.sends[this.#clientIndex];
@@ -228,7 +241,7 @@ export class World {
     const clock = this.scheduler.clockOf(actor);
     const store = this.box.portFor(actor, this.scheduler);
     const workQueue = this.#workQueuePort(actor);
-    const receiveHost = new ReceiveHost({ registry: this.registry, store, workQueue, clock, source: 'receive', suspendAtReceive: QUEUES.receive.maxReceiveCount });
+    const receiveHost = new ReceiveHost({ registry: this.registry, store, workQueue, clock, source: 'receive', suspendAtReceive: this.#receiveLimit, holdReceives: this.#receiveLimit - 1 });
     const processingHost = new ProcessingHost({
       registry: this.registry, store, sendPort: this.#sendPort(actor), workQueue, timers: this.#timers(actor), clock, lease: LEASE, hostId: name,
       runTimeLimitMs: RUN_TIME_LIMIT_MS, newId: () => `${actor.name}-${++this.#ids}`,
@@ -284,15 +297,16 @@ export class World {
     };
   }
 
-  async #receiveBatch(host: HostInstance): Promise<void> {
-    const got = this.receiveQueue.receive(this.scheduler.now, BATCH, this.#choices, this.#stormOver ? 0 : this.#weather.duplicateRate);
+  async #receiveBatch(host: HostInstance, queue: SimQueue): Promise<void> {
+    const got = queue.receive(this.scheduler.now, BATCH, this.#choices, this.#stormOver ? 0 : this.#weather.duplicateRate);
     if (got.length === 0) return;
-    this.scheduler.log.push(`${this.#time()} ${host.actor.name} receives ${got.map((g) => `${g.message.messageId}(${g.message.receiveCount})`).join(' ')}`);
+    const deadLettered = queue === this.receiveDlq;
+    this.scheduler.log.push(`${this.#time()} ${host.actor.name} receives${deadLettered ? ' from the receive DLQ' : ''} ${got.map((g) => `${g.message.messageId}(${g.message.receiveCount})`).join(' ')}`);
     const actor = host.actor;
     host.batches++;
-    void host.receiveHost.receive(got.map(({ message }) => ({ messageId: message.messageId, body: message.body, attributes: message.attributes, receiveCount: message.receiveCount })))
+    void host.receiveHost.receive(got.map(({ message }) => ({ messageId: message.messageId, body: message.body, attributes: message.attributes, receiveCount: message.receiveCount, ...(deadLettered ? { deadLettered } : {}) })))
       .then(async ({ outcomes }) => {
-        await Promise.all(outcomes.map((o) => this.scheduler.call(actor, `receive.delete ${o.messageId}`, async () => this.receiveQueue.delete(o.messageId)).catch(() => undefined)));
+        await Promise.all(outcomes.map((o) => this.scheduler.call(actor, `${queue.name}.delete ${o.messageId}`, async () => queue.delete(o.messageId)).catch(() => undefined)));
       })
       .catch(() => undefined)
       .finally(() => { if (host.actor === actor) host.batches--; });
@@ -468,7 +482,8 @@ export class World {
   #heal(): boolean {
     const s = this.scheduler;
     this.#healedAt = Math.max(this.#healedAt, s.now);
-    const redriven = this.receiveQueue.redrive(s.now) + this.workQueue.redrive(s.now);
+    // The receive queue's dead letters need none: the receive hosts read its dead-letter queue.
+    const redriven = this.workQueue.redrive(s.now);
     if (redriven > 0) {
       s.log.push(`${this.#time()} operator redrives ${redriven} dead letter(s)`);
       return true;
@@ -519,7 +534,7 @@ export class World {
   /** When something will next happen by itself (a timer, a message becoming visible, a client, a sweep), if anything will. */
   #nextAt(): number | undefined {
     const s = this.scheduler;
-    const times = [s.nextTimerAt(), this.receiveQueue.nextVisibleAt(), this.workQueue.nextVisibleAt()];
+    const times = [s.nextTimerAt(), this.receiveQueue.nextVisibleAt(), this.receiveDlq.nextVisibleAt(), this.workQueue.nextVisibleAt()];
     const client = this.workload.sends[this.#clientIndex];
     if (client) times.push(START + client.at);
     for (const [, m] of this.sendQueue.sent) {

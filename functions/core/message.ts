@@ -44,6 +44,11 @@ export interface RawMessage {
   readonly attributes: Readonly<Record<string, string>>;
   /** How many times the transport delivered it (SQS ApproximateReceiveCount). */
   readonly receiveCount?: number;
+  /**
+   * Taken from the receive queue's dead-letter queue: every delivery before failed, so this one is the last. What
+   * fails again is kept as a suspended message; nothing stays in a dead-letter queue that nothing reads.
+   */
+  readonly deadLettered?: boolean;
 }
 
 export const MESSAGE_TYPE_ATTRIBUTE = 'MessageType';

@@ -78,7 +78,8 @@ export class ReceiveHost {
           else pending.push({ outcome: activated, items: activated.instanceIds.map((instanceId) =>
             workItem(instanceId, 'receive', activated.created?.find((s) => s.instanceId === instanceId))) });
         } catch (error) {
-          const kept = this.#lastDelivery(raw) ? await this.#keepFailed(raw, error).catch(() => undefined) : undefined;
+          // An oversized message is recorded already, and must fail: only the dead-letter queue keeps it whole.
+          const kept = this.#lastDelivery(raw) && !(error instanceof OversizedMessage) ? await this.#keepFailed(raw, error).catch(() => undefined) : undefined;
           if (kept) outcomes.push(kept);
           else failures.set(raw.messageId, error);
         }
@@ -100,7 +101,8 @@ export class ReceiveHost {
   }
 
   #lastDelivery(raw: RawMessage | undefined): boolean {
-    return raw !== undefined && this.#deps.suspendAtReceive !== undefined && (raw.receiveCount ?? 1) >= this.#deps.suspendAtReceive;
+    if (raw === undefined) return false;
+    return raw.deadLettered === true || (this.#deps.suspendAtReceive !== undefined && (raw.receiveCount ?? 1) >= this.#deps.suspendAtReceive);
   }
 
   /**
@@ -111,13 +113,16 @@ export class ReceiveHost {
   async #keepFailed(sent: RawMessage, error: unknown): Promise<ReceiveOutcome | undefined> {
     const { store, clock } = this.#deps;
     const raw = (this.#deps.bodies ? await this.#deps.bodies.resolve(sent).catch(() => sent) : sent);
-    const messageId = (await resubmissionOf(raw, store).catch(() => undefined))?.messageId ?? raw.messageId;
-    const { subscribers, holders } = await this.#holders({ ...raw, messageId });
-    if (subscribers.length > 0 && holders.length === subscribers.length) return { messageId: sent.messageId, result: 'activated', instanceIds: [] };
+    const resubmission = await resubmissionOf(raw, store).catch(() => undefined);
+    const messageId = resubmission?.messageId ?? raw.messageId;
+    const found = await this.#holders({ ...raw, messageId });
+    // A resubmission's original was taken by some already: they have it too, and its next resubmission must skip them.
+    const holders = [...new Set([...resubmission?.takenBy ?? [], ...found.holders])];
+    if (found.subscribers.length > 0 && found.subscribers.every((s) => holders.includes(s))) return { messageId: sent.messageId, result: 'activated', instanceIds: [] };
     const bytes = Buffer.byteLength(raw.body, 'utf8');
     await store.putSuspendedMessage({
       messageId,
-      reason: boundReason(`not received after ${raw.receiveCount ?? 1} deliveries (next, the receive queue's dead-letter queue): ${describeError(error)}`),
+      reason: boundReason(`not received after ${raw.receiveCount ?? 1} deliveries (${sent.deadLettered ? "the last from the receive queue's dead-letter queue" : "next, the receive queue's dead-letter queue"}): ${describeError(error)}`),
       body: bytes > this.#deps.maxBodyBytes ? raw.body.slice(0, Math.min(this.#deps.maxBodyBytes, MAX_STORED_BODY_BYTES) / 4) : raw.body,
       attributes: raw.attributes,
       receivedAt: clock.now(),
@@ -182,7 +187,12 @@ export class ReceiveHost {
       // A resubmission is taken under the id its original's record names (sent again, it is a redelivery), and goes to
       // the orchestrations that did not take its original.
       resubmission = await resubmissionOf(raw, store);
-      if (resubmission) raw = { ...raw, messageId: resubmission.messageId };
+      if (resubmission) {
+        // A copy of the original still in flight when its record was written may have reached some since: they have it.
+        const { holders } = await this.#holders({ ...raw, messageId: resubmission.original });
+        resubmission = { ...resubmission, takenBy: [...new Set([...resubmission.takenBy, ...holders])] };
+        raw = { ...raw, messageId: resubmission.messageId };
+      }
       const bytes = Buffer.byteLength(raw.body, 'utf8');
       if (bytes > this.#deps.maxBodyBytes) {
         throw new InvalidMessage(`body is ${bytes} bytes; the MessageBox keeps at most ${this.#deps.maxBodyBytes} bytes per message`);
@@ -211,6 +221,19 @@ export class ReceiveHost {
         const summary = await store.summaryOf(owner);
         return { ...f, owner, status: summary?.status, incarnation: summary?.createdAt };
       }));
+      // A copy SQS brings again of a message kept as suspended (its deletion lost, or from the dead-letter queue) stays
+      // kept: routed now, it would reach the orchestrations its resubmission goes to as well. Copies ended instances hold
+      // of it were never taken, and go, as with the record's first write. A first delivery has no record, so only
+      // redeliveries pay the read.
+      const kept = (sent.receiveCount ?? 1) > 1 || sent.deadLettered ? await store.suspendedMessage(raw.messageId, { bodies: false }) : undefined;
+      if (kept) {
+        for (const t of targets) {
+          if (refusal(t.orchestration.name, t.set, t.value, t.status, message.messageType) && !(await took(store, await store.load(t.owner), message.messageId))) {
+            await store.discard(t.owner, [message.messageId]);
+          }
+        }
+        return { messageId: sent.messageId, result: 'suspended', instanceIds: [], reason: `kept already as a suspended message (${kept.resolution?.kind ?? 'unresolved'}): ${kept.reason}` };
+      }
       const missing = targets.find((t) => t.status === undefined);
       if (missing && (raw.receiveCount ?? 1) < this.#deps.holdReceives) throw new UncorrelatedMessage(missing.orchestration.name, missing.set, missing.value);
 

@@ -28,6 +28,11 @@ export interface HostConfig {
    * (`BATON_EXTENDED_PAYLOAD_BUCKETS`, set by `Baton.readExtendedPayloadsFrom`). @default none
    */
   readonly extendedPayloadSources?: readonly PointerSource[];
+  /**
+   * The receive queue's dead-letter queue, when the receive host reads it too (`BATON_RECEIVE_DLQ_ARN`): a record from
+   * it is a message's last delivery, kept as a suspended message if it fails again. @default none
+   */
+  readonly receiveDeadLetterQueueArn?: string;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
@@ -78,6 +83,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
     claimCheckFromBytes,
     sendClaimCheckFromBytes,
     extendedPayloadSources,
+    receiveDeadLetterQueueArn: env.BATON_RECEIVE_DLQ_ARN || undefined,
   };
 }
 

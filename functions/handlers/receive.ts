@@ -7,10 +7,17 @@ import type { Runtime } from './runtime.ts';
 import { toRawMessage } from './sqs-event.ts';
 import { SpanKind, contextOf, flushSpans, inSpan, linksTo, tracer } from '../adapters/tracing.ts';
 
-/** Receive host: receive queue → parse, type, route, persist, enqueue work. Reports partial batch failures. */
-export function createReceiveHandler(runtime: Runtime, logger?: Logger) {
+/**
+ * Receive host: receive queue → parse, type, route, persist, enqueue work. Reports partial batch failures. It reads
+ * the receive queue's dead-letter queue too (`deadLetterQueueArn`): a message there failed every delivery, and gets a
+ * last one, after which it is routed or kept as a suspended message, never left where nothing takes it.
+ */
+export function createReceiveHandler(runtime: Runtime, logger?: Logger, options: { deadLetterQueueArn?: string } = {}) {
   return async function handler(event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> {
-    const raws = event.Records.map(toRawMessage);
+    const raws = event.Records.map((record): RawMessage => {
+      const raw = toRawMessage(record);
+      return options.deadLetterQueueArn !== undefined && record.eventSourceARN === options.deadLetterQueueArn ? { ...raw, deadLettered: true } : raw;
+    });
     // Each message's trace context: the one it brought, or the one its instance will keep (derived from its id).
     const traces = new Map(raws.map((raw) => [raw.messageId, traceOf({ messageId: raw.messageId, properties: raw.attributes })]));
     const started = Date.now();

@@ -126,7 +126,7 @@ export class Baton extends Construct {
     const code = (entry: string) => ({ entry, projectRoot: project.root, depsLockFilePath: project.lockFile, environment, bundleAwsSdk: props.bundleAwsSdk, maxConcurrency, otel });
 
     // Least privilege, by what each host does to the MessageBox (see functions/core/ports.ts).
-    this.receiveHost = new HostFunction(this, 'ReceiveHost', { ...code(entries.receiveHost), source: this.receiveQueue.queue });
+    this.receiveHost = new HostFunction(this, 'ReceiveHost', { ...code(entries.receiveHost), source: this.receiveQueue.queue, lastDeliveries: this.receiveQueue.deadLetterQueue });
     this.messageBox.grant(this.receiveHost.role, 'create');
     this.claimCheck.grant(this.receiveHost.role, 'receive');
     this.workQueue.queue.grantSendMessages(this.receiveHost.fn);

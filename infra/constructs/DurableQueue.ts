@@ -11,6 +11,9 @@ export class DurableQueue extends Construct {
   constructor(scope: Construct, id: string, settings: QueueSettings) {
     super(scope, id);
     this.deadLetterQueue = new Queue(this, 'Dlq', {
+      // As long as its queue's: a host may read it (the receive host does), and Lambda wants a visibility timeout no
+      // shorter than the function's.
+      visibilityTimeout: Duration.seconds(settings.visibilityTimeoutSeconds),
       retentionPeriod: Duration.seconds(settings.dlqRetentionSeconds),
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -21,6 +21,11 @@ export interface HostFunctionProps {
   readonly environment: Record<string, string>;
   /** The queue this host consumes, through an event source mapping. */
   readonly source?: IQueue;
+  /**
+   * The source's dead-letter queue, read too (the receive host's): each record there is a message's last delivery,
+   * after which it is routed or kept as a suspended message (`BATON_RECEIVE_DLQ_ARN` tells the handler which is which).
+   */
+  readonly lastDeliveries?: IQueue;
   readonly timeoutSeconds?: number;
   /** Bundle the AWS SDK instead of using the runtime's. @default false */
   readonly bundleAwsSdk?: boolean;
@@ -115,6 +120,15 @@ export class HostFunction extends Construct {
         // Host throttling, as BizTalk hosts have: bounds the load one host puts on the MessageBox.
         maxConcurrency: props.maxConcurrency ?? EVENT_SOURCE.maxConcurrency,
       }));
+    }
+    if (props.lastDeliveries) {
+      this.fn.addEventSource(new SqsEventSource(props.lastDeliveries, {
+        batchSize: EVENT_SOURCE.batchSize,
+        reportBatchItemFailures: true,
+        // Few messages come this way; the lowest concurrency SQS allows keeps them from crowding out the main source.
+        maxConcurrency: 2,
+      }));
+      this.fn.addEnvironment('BATON_RECEIVE_DLQ_ARN', props.lastDeliveries.queueArn);
     }
   }
 }

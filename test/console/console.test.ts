@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sqsClient } from '../../functions/adapters/aws-clients.ts';
 import { LocalCluster } from '../../local/cluster.ts';
 import { orderInstanceId } from '../../local/demo.ts';
@@ -190,20 +190,30 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     for (const orderId of orderIds) expect(await statusOf(orderInstanceId(orderId))).toBe('terminated');
   });
 
-  it('shows a dead-letter queue\'s messages and redrives them to their queue, where they are processed', async () => {
+  it('shows a dead-letter queue\'s messages and redrives them to their queue, where their consumer gets them; the receive DLQ\'s go to the receive host by themselves', async () => {
+    const sqs = sqsClient({ endpoint: cluster.endpoint });
+    // The receive host reads the receive queue's DLQ too (a last delivery there): an order found in it completes.
     const orderId = `cs-dlq-${run}`;
-    await sqsClient({ endpoint: cluster.endpoint }).send(new SendMessageCommand({
+    await sqs.send(new SendMessageCommand({
       QueueUrl: cluster.resources.queues.receive.dlqUrl,
       MessageBody: JSON.stringify(small(orderId)),
       MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } },
     }));
+    expect(await until(() => statusOf(orderInstanceId(orderId)), (s) => s === 'completed')).toBe('completed');
+    // A result its consumer failed on waits in the send port's DLQ for an operator: shown, then redriven to the port.
+    const result = JSON.stringify({ orderId, note: `redriven-${run}` });
+    await sqs.send(new SendMessageCommand({ QueueUrl: cluster.resources.queues.send.dlqUrl, MessageBody: result, MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Invoice' } } }));
     await page.goto(`${web.url}dlqs`);
-    await page.getByRole('row', { name: /^receive/ }).getByRole('link').click();
-    await expect.poll(() => page.locator('body').innerText()).toContain(orderId);
+    await page.getByRole('row', { name: /^send/ }).getByRole('link').click();
+    await expect.poll(() => page.locator('body').innerText()).toContain(`redriven-${run}`);
     await page.getByRole('button', { name: 'Redrive' }).click();
     await page.getByRole('button', { name: 'Redrive' }).click();
     await expect.poll(() => page.locator('body').innerText()).toContain('Redriven');
-    expect(await until(() => statusOf(orderInstanceId(orderId)), (s) => s === 'completed')).toBe('completed');
+    const reached = await until(async () => {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: cluster.resources.queues.send.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      return Messages.some((m) => m.Body === result);
+    }, (found) => found);
+    expect(reached).toBe(true);
   });
 
   it('keeps an audit trail of every action: who, what, on what, and how it ended', async () => {

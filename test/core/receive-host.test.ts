@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { code, complete, orchestration, receive, receiveCorrelated } from '../../functions/core/builder.ts';
 import { MAX_REASON_CHARS } from '../../functions/core/errors.ts';
 import { ReceiveHost, MAX_STORED_BODY_BYTES } from '../../functions/core/receive-host.ts';
+import { RESUBMISSION_ID } from '../../functions/core/resubmission.ts';
+import { RESUBMITTED_FROM } from '../../functions/core/tracking.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
 import { ManualClock, MemoryInstanceStore, MemoryWorkQueue } from '../helpers/memory.ts';
@@ -35,6 +37,118 @@ describe('ReceiveHost', () => {
     expect(last.failures.size).toBe(0);
     expect(last.outcomes).toMatchObject([{ messageId: message.messageId, result: 'suspended' }]);
     expect(store.suspended.get(message.messageId)).toMatchObject({ takenBy: ['Orders'], reason: expect.stringMatching(/^not received after 5 deliveries .*ServiceUnavailable/) });
+  });
+
+  it('gives a message taken from the dead-letter queue its last delivery: routed if it can be, else kept as a suspended message', async () => {
+    const orders = orchestration('Orders', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
+    const store = new MemoryInstanceStore();
+    const host = new ReceiveHost({ registry: new OrchestrationRegistry([orders]), store, workQueue: new MemoryWorkQueue(), clock: new ManualClock(), source: 'receive', suspendAtReceive: 5 });
+    // A message whose deliveries all failed (a host killed at each, say) is routed from there like any other.
+    const routed = rawMessage(validOrder('o-dlq-1'));
+    const first = await host.receive([{ ...routed, receiveCount: 1, deadLettered: true }]);
+    expect(first.outcomes).toMatchObject([{ messageId: routed.messageId, result: 'activated' }]);
+    expect(store.items.size).toBe(1);
+    // One that fails there too is kept, whatever count the dead-letter queue gives it, and not failed back into it.
+    const create = store.create.bind(store);
+    store.create = async () => { throw new Error('ServiceUnavailable'); };
+    const failing = rawMessage(validOrder('o-dlq-2'));
+    const before = await host.receive([{ ...failing, receiveCount: 1 }]);
+    expect([...before.failures.keys()]).toEqual([failing.messageId]);
+    const last = await host.receive([{ ...failing, receiveCount: 1, deadLettered: true }]);
+    expect(last.failures.size).toBe(0);
+    expect(last.outcomes).toMatchObject([{ messageId: failing.messageId, result: 'suspended' }]);
+    expect(store.suspended.get(failing.messageId)!.reason).toMatch(/the last from the receive queue's dead-letter queue.*ServiceUnavailable/);
+    store.create = create;
+  });
+
+  it('leaves kept a message SQS brings again after it was suspended and resubmitted: its resubmission\'s subscribers take it once (found by the simulation)', async () => {
+    const orders = orchestration('Orders', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
+    const audit = orchestration('Audit', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
+    const store = new MemoryInstanceStore();
+    const host = new ReceiveHost({ registry: new OrchestrationRegistry([orders, audit]), store, workQueue: new MemoryWorkQueue(), clock: new ManualClock(), source: 'receive', suspendAtReceive: 3 });
+    const audits = () => [...store.items.values()].filter((json) => (JSON.parse(json) as { orchestration: string }).orchestration === 'Audit').length;
+    // At its last delivery the store refuses the Audit instance: kept, naming Orders, which has it.
+    const create = store.create.bind(store);
+    store.create = async (state) => {
+      if (state.orchestration === 'Audit') throw new Error('ServiceUnavailable');
+      return create(state);
+    };
+    const message = rawMessage(validOrder('o-kept'));
+    expect((await host.receive([{ ...message, receiveCount: 3 }])).outcomes).toMatchObject([{ result: 'suspended' }]);
+    store.create = create;
+    // The operator resubmits it; the resubmission reaches Audit.
+    await store.resolveSuspendedMessage(message.messageId, { kind: 'resubmitted', by: 'ops', at: 1, resubmittedAs: 'resubmission-1' });
+    const resubmission = { ...message, messageId: 'sqs-2', attributes: { ...message.attributes, [RESUBMITTED_FROM]: message.messageId, [RESUBMISSION_ID]: 'resubmission-1' } };
+    expect((await host.receive([resubmission])).outcomes).toMatchObject([{ result: 'activated' }]);
+    expect(audits()).toBe(1);
+    // The original's deletion was lost: SQS brings it again, later, or from its dead-letter queue. It stays kept.
+    for (const again of [{ receiveCount: 4 }, { receiveCount: 1, deadLettered: true }]) {
+      const { outcomes, failures } = await host.receive([{ ...message, ...again }]);
+      expect(failures.size).toBe(0);
+      expect(outcomes).toMatchObject([{ messageId: message.messageId, result: 'suspended', reason: expect.stringContaining('kept already') }]);
+    }
+    expect(audits()).toBe(1);
+  });
+
+  it('keeps the takers of a resubmission\'s original on the resubmission\'s own record when it fails at its last delivery, so the next one skips them too (found by the simulation)', async () => {
+    const orders = orchestration('Orders', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
+    const audit = orchestration('Audit', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
+    const store = new MemoryInstanceStore();
+    const host = new ReceiveHost({ registry: new OrchestrationRegistry([orders, audit]), store, workQueue: new MemoryWorkQueue(), clock: new ManualClock(), source: 'receive', suspendAtReceive: 3 });
+    const create = store.create.bind(store);
+    store.create = async (state) => {
+      if (state.orchestration === 'Audit') throw new Error('ServiceUnavailable');
+      return create(state);
+    };
+    const message = rawMessage(validOrder('o-twice'));
+    await host.receive([{ ...message, receiveCount: 3 }]);
+    expect(store.suspended.get(message.messageId)!.takenBy).toEqual(['Orders']);
+    await store.resolveSuspendedMessage(message.messageId, { kind: 'resubmitted', by: 'ops', at: 1, resubmittedAs: 'resubmission-1' });
+    // The resubmission fails too, at its last delivery: kept, and Orders (which took the original) still named.
+    const resubmission = { ...message, messageId: 'sqs-2', attributes: { ...message.attributes, [RESUBMITTED_FROM]: message.messageId, [RESUBMISSION_ID]: 'resubmission-1' } };
+    expect((await host.receive([{ ...resubmission, receiveCount: 3 }])).outcomes).toMatchObject([{ result: 'suspended' }]);
+    expect(store.suspended.get('resubmission-1')!.takenBy).toEqual(['Orders']);
+    store.create = create;
+    // Its own resubmission goes to Audit alone: one Orders instance for the order, one Audit.
+    await store.resolveSuspendedMessage('resubmission-1', { kind: 'resubmitted', by: 'ops', at: 2, resubmittedAs: 'resubmission-2' });
+    await host.receive([{ ...message, messageId: 'sqs-3', attributes: { ...message.attributes, [RESUBMITTED_FROM]: 'resubmission-1', [RESUBMISSION_ID]: 'resubmission-2' } }]);
+    const byOrchestration = [...store.items.values()].map((json) => (JSON.parse(json) as { orchestration: string }).orchestration).sort();
+    expect(byOrchestration).toEqual(['Audit', 'Orders']);
+  });
+
+  it('sends a resubmission only where its original has not gone, even where a copy of it in flight when its record was written went since (found by the simulation)', async () => {
+    const orders = orchestration('Orders', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
+    const audit = orchestration('Audit', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
+    const store = new MemoryInstanceStore();
+    const host = new ReceiveHost({ registry: new OrchestrationRegistry([orders, audit]), store, workQueue: new MemoryWorkQueue(), clock: new ManualClock(), source: 'receive', suspendAtReceive: 3 });
+    const message = rawMessage(validOrder('o-in-flight'));
+    // Two copies of the message at once (SQS at least once): the one at its second delivery is slow to make the Audit
+    // instance; the one at its last delivery fails to, and is kept naming Orders alone.
+    const create = store.create.bind(store);
+    let slowAuditCalled!: () => void;
+    const slowAuditReached = new Promise<void>((resolve) => { slowAuditCalled = resolve; });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    let audits = 0;
+    store.create = async (state) => {
+      if (state.orchestration === 'Audit' && audits++ === 0) {
+        slowAuditCalled();
+        await gate;
+      } else if (state.orchestration === 'Audit') throw new Error('ServiceUnavailable');
+      return create(state);
+    };
+    const slow = host.receive([{ ...message, receiveCount: 2 }]);
+    await slowAuditReached;
+    expect((await host.receive([{ ...message, receiveCount: 3 }])).outcomes).toMatchObject([{ result: 'suspended' }]);
+    expect(store.suspended.get(message.messageId)!.takenBy).toEqual(['Orders']);
+    release();
+    await slow;
+    store.create = create;
+    // The operator resubmits it: the Audit instance the slow copy made has it, so it makes no second one.
+    await store.resolveSuspendedMessage(message.messageId, { kind: 'resubmitted', by: 'ops', at: 1, resubmittedAs: 'resubmission-1' });
+    await host.receive([{ ...message, messageId: 'sqs-2', attributes: { ...message.attributes, [RESUBMITTED_FROM]: message.messageId, [RESUBMISSION_ID]: 'resubmission-1' } }]);
+    const byOrchestration = [...store.items.values()].map((json) => (JSON.parse(json) as { orchestration: string }).orchestration).sort();
+    expect(byOrchestration).toEqual(['Audit', 'Orders']);
   });
 
   it('routes a redelivered message once', async () => {
@@ -88,13 +202,17 @@ describe('ReceiveHost', () => {
     expect(outcomes[0]!.reason!.length).toBeGreaterThan(250_000);
   });
 
-  it('records an oversized message and still fails it, so the DLQ keeps the intact original', async () => {
-    const r = receiver();
+  it('records an oversized message and still fails it, so the DLQ keeps the intact original, at its last delivery and from the DLQ too', async () => {
+    const store = new MemoryInstanceStore();
+    const host = new ReceiveHost({ registry: new OrchestrationRegistry([orderFulfilment()]), store, workQueue: new MemoryWorkQueue(), clock: new ManualClock(), source: 'receive', suspendAtReceive: 5 });
     const huge = rawMessage({ pad: 'x'.repeat(MAX_STORED_BODY_BYTES) });
-    const { failures } = await r.host.receive([huge]);
-    expect(failures.has(huge.messageId)).toBe(true);
-    const [kept] = await r.store.listSuspendedMessages();
-    expect(kept!.reason).toContain('the original is in the receive DLQ');
+    for (const delivery of [{ receiveCount: 1 }, { receiveCount: 5 }, { receiveCount: 1, deadLettered: true }]) {
+      const { failures, outcomes } = await host.receive([{ ...huge, ...delivery }]);
+      expect(outcomes).toEqual([]);
+      expect(failures.has(huge.messageId)).toBe(true);
+      const [kept] = await store.listSuspendedMessages();
+      expect(kept!.reason).toContain('the original is in the receive DLQ');
+    }
   });
 
   it('takes a body as large as its store keeps (with a claim check, beyond what an item holds) and refuses one larger', async () => {

@@ -89,9 +89,18 @@ describe('the Baton construct', () => {
     const stack = new Stack(app, 'Throttled');
     new Baton(stack, 'Baton', { orchestrations: 'test/fixtures/greetings.ts', hostConcurrency: 250 });
     // The queues' mappings (the tracking function's reads the MessageBox's stream, from a position, unthrottled).
-    const mappings = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::EventSourceMapping')).filter((m) => !m.Properties.StartingPosition);
-    expect(mappings).toHaveLength(2);
-    for (const mapping of mappings) expect(mapping.Properties.ScalingConfig).toEqual({ MaximumConcurrency: 250 });
+    const template = Template.fromStack(stack);
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => !m.Properties.StartingPosition);
+    // The receive queue's dead-letter queue too (its last deliveries), at the lowest concurrency SQS allows.
+    const dlqArn = { 'Fn::GetAtt': [Object.keys(template.findResources('AWS::SQS::Queue')).find((id) => id.startsWith('BatonReceiveDlq'))!, 'Arn'] };
+    const [lastDeliveries, queues] = [mappings.filter((m) => JSON.stringify(m.Properties.EventSourceArn) === JSON.stringify(dlqArn)), mappings.filter((m) => JSON.stringify(m.Properties.EventSourceArn) !== JSON.stringify(dlqArn))];
+    expect(queues).toHaveLength(2);
+    for (const mapping of queues) expect(mapping.Properties.ScalingConfig).toEqual({ MaximumConcurrency: 250 });
+    expect(lastDeliveries).toHaveLength(1);
+    expect(lastDeliveries[0]!.Properties).toMatchObject({ ScalingConfig: { MaximumConcurrency: 2 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    const receiveHost = Object.entries(template.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith('BatonReceiveHost'))!;
+    expect(lastDeliveries[0]!.Properties.FunctionName).toEqual({ Ref: receiveHost[0] });
+    expect(receiveHost[1].Properties.Environment.Variables.BATON_RECEIVE_DLQ_ARN).toEqual(dlqArn);
     for (const wrong of [1, 1_001, 2.5]) {
       expect(() => new Baton(new Stack(new App(), 'Wrong'), 'Baton', { orchestrations: 'test/fixtures/greetings.ts', hostConcurrency: wrong })).toThrow(/hostConcurrency must be a whole number from 2 to 1,000/);
     }

@@ -83,6 +83,18 @@ for (const target of targets) {
       expect(cluster().hosts.every((h) => h.restarts === 0 && h.status === 'up')).toBe(true);
     });
 
+    it('fulfils an order found in the receive queue\'s dead-letter queue: the receive host gives it a last delivery there', async () => {
+      const d = cluster().describe();
+      const sqs = sqsClient({ endpoint: d.endpoint });
+      const order = sampleOrder(9_001);
+      // As SQS leaves a message there after its deliveries failed (host instances killed at each, say).
+      await sqs.send(new SendMessageCommand({ QueueUrl: d.deadLetterQueueUrls.receive, MessageBody: JSON.stringify(order.body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } } }));
+      const received = await drain(sqs, d.sendQueueUrl, (m) => m.body.orderId === order.orderId, order.expected.length);
+      expect(received.map((m) => m.attributes.MessageType).sort()).toEqual([...order.expected].sort());
+      const left = await sqs.send(new ReceiveMessageCommand({ QueueUrl: d.deadLetterQueueUrls.receive, WaitTimeSeconds: 0, VisibilityTimeout: 0 }));
+      expect(left.Messages ?? []).toEqual([]);
+    });
+
     it('loses and duplicates nothing when a host instance is SIGKILLed mid-run', async () => {
       const result = await runDemo(cluster(), 60, () => {}, 90_000);
       expect(result.killed).toBeDefined();

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { describe as said, runSeed, shrink } from '../../simulation/simulate.ts';
+import { HARSH } from '../../simulation/world.ts';
 
 /**
  * The deterministic simulation of the whole system (simulation/): a fixed budget of seeds here; `npm run simulate`
  * runs as many as asked on every core.
  */
 const SEEDS = 400;
+const HARSH_SEEDS = 300;
 
 describe('the simulation of the whole system', () => {
   it(`runs ${SEEDS} seeds of hosts, sweeper, tracking and operators under faults, crashes, skew and pauses without a violation`, async () => {
@@ -19,6 +21,19 @@ describe('the simulation of the whole system', () => {
     expect(failing).toEqual([]);
     // Each seed is a whole run (orders placed, timers fired, the world settled), not a few events.
     expect(events / SEEDS).toBeGreaterThan(50);
+  }, 120_000);
+
+  it(`runs ${HARSH_SEEDS} seeds of harsher weather, where messages reach their last delivery and the receive queue's dead-letter queue, without a violation`, async () => {
+    const failing: string[] = [];
+    let fromDlq = 0;
+    for (let seed = 1; seed <= HARSH_SEEDS; seed++) {
+      const report = await runSeed(seed, { weather: HARSH });
+      fromDlq += report.log.filter((line) => line.includes('from the receive DLQ')).length;
+      if (report.violations.length > 0) failing.push(`seed ${seed}: ${report.violations.map(said).join('; ')}`);
+    }
+    expect(failing).toEqual([]);
+    // The weather does what it is for: some messages take the dead-letter queue's last delivery.
+    expect(fromDlq).toBeGreaterThan(0);
   }, 120_000);
 
   it('replays a seed event for event, and from its decisions alone', async () => {
