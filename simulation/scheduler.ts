@@ -28,6 +28,8 @@ export type Fault =
 
 /** A fault injected by the simulation, as an adapter would throw for a failed request. */
 export class SimulatedFault extends Error {
+  /** As the SDK marks what it may retry: a throttled call, a lost reply, a dropped connection. */
+  readonly $retryable = { throttling: false };
   constructor(message: string) {
     super(message);
     this.name = 'SimulatedFault';

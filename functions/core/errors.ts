@@ -123,3 +123,23 @@ export class UnknownOrchestration extends BatonError {
     this.version = version;
   }
 }
+
+const TRANSIENT_NAMES = new Set([
+  'ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'TooManyRequestsException',
+  'ServiceUnavailable', 'InternalServerError', 'InternalFailure', 'TimeoutError', 'RequestTimeout',
+]);
+const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+
+/**
+ * Whether an error says the infrastructure was out of reach for a while (throttled, a 5xx, a connection that dropped
+ * or timed out), not that the work is wrong: what the AWS SDK v3 puts on its errors (`$retryable`, `$metadata`, the
+ * error's name), read without importing it, through the causes Baton wraps it in.
+ */
+export function isTransient(error: unknown): boolean {
+  for (let e = error as { name?: unknown; code?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: number }; cause?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.$retryable !== undefined || (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
+    if (typeof e.name === 'string' && TRANSIENT_NAMES.has(e.name)) return true;
+    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
+  }
+  return false;
+}

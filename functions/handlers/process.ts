@@ -91,6 +91,10 @@ export function createProcessingHandler(
       if ('requeued' in handled) logger?.debug('instance busy; work item re-enqueued', { instanceId: item.instanceId, detail: outcome.detail });
       return;
     }
+    if ('requeued' in handled) {
+      logger?.warn('work item failed past its retries for an outage; re-enqueued, instance not suspended', { instanceId: item.instanceId, reason: item.reason, receiveCount, error: describeError(handled.error) });
+      return;
+    }
     if ('suspended' in handled) {
       logger?.error('work item failed past its retries; instance suspended', { instanceId: item.instanceId, reason: item.reason, receiveCount, error: describeError(handled.error) });
       return;

@@ -55,6 +55,43 @@ describe('the work-item policy', () => {
     expect(outcomes.some((o) => 'requeued' in o)).toBe(true);
   }, 20_000);
 
+  it('suspends an instance whose work keeps failing, but not for an outage: at its last delivery that item comes back delayed, and the instance runs once the outage is over', async () => {
+    const orders = orchestration('Orders', 1, [receive('start', 'Go', { into: 'go' }), send('out', 'send', 'Done', () => ({ ok: true })), complete('end')]);
+    const w = createWorld([orders]);
+    const host = new ProcessingHost({ registry: w.registry, store: w.store, sendPort: w.sendPort, workQueue: w.workQueue, clock: systemClock, lease: { leaseMs: 10_000, maxClockSkewMs: 0 }, hostId: 'h' });
+    const policy = { workQueue: w.workQueue, suspendAtReceive: 9 };
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const item = w.workQueue.items.shift()!;
+    // The MessageBox out of reach, as the SDK says it (a 503 it may retry).
+    const load = w.store.load.bind(w.store);
+    const outage = Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 }, $retryable: {} });
+    w.store.load = async () => { throw outage; };
+    expect(await handleWorkItem(host, item, { receiveCount: 8 }, policy)).toMatchObject({ ack: false });
+    const last = await handleWorkItem(host, item, { receiveCount: 9 }, policy);
+    expect(last).toMatchObject({ ack: true, requeued: { instanceId: item.instanceId, redelivery: true, delaySeconds: expect.any(Number) } });
+    expect(w.workQueue.items).toHaveLength(1);
+    w.store.load = load;
+    expect((await w.store.load(item.instanceId))!.status).toBe('running');
+    // Past the outage, the copy runs it to its end.
+    await handleWorkItem(host, w.workQueue.items.shift()!, { receiveCount: 1 }, policy);
+    expect((await w.store.load(item.instanceId))!.status).toBe('completed');
+    expect(w.sendPort.sent).toHaveLength(1);
+
+    // What is not an outage (a bug, a refused write) still suspends the instance at its last delivery.
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const other = w.workQueue.items.shift()!;
+    // The run's load is refused; the suspension's own load goes through.
+    w.store.load = async (id) => {
+      w.store.load = load;
+      void id;
+      throw Object.assign(new Error('One or more parameter values were invalid'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+    };
+    const broken = await handleWorkItem(host, other, { receiveCount: 9 }, policy);
+    w.store.load = load;
+    expect(broken).toMatchObject({ ack: true, suspended: expect.stringContaining('ValidationException') });
+    expect((await w.store.load(other.instanceId))!.status).toBe('suspended');
+  });
+
   it('brings a busy redelivered item back standing for a redelivery, which sends what an earlier version\'s finishing commit may not have (found by the simulation)', async () => {
     const w = createWorld([orchestration('Charge', 1, [receive('request', 'ChargeRequest', { into: 'request' }), send('charged', 'send', 'Charged', () => ({ ok: true })), complete('done')])]);
     const policy = { workQueue: w.workQueue, suspendAtReceive: 9 };
