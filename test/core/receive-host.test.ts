@@ -16,12 +16,18 @@ function receiver(definitions = [orderFulfilment()], maxBodyBytes?: number) {
   return { store, workQueue, host };
 }
 
+/** Orders and Audit, both activated by an Order, behind a receive host that keeps a message from `suspendAtReceive` on. */
+function ordersAndAudit(suspendAtReceive: number) {
+  const orders = orchestration('Orders', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
+  const audit = orchestration('Audit', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
+  const store = new MemoryInstanceStore();
+  const host = new ReceiveHost({ registry: new OrchestrationRegistry([orders, audit]), store, workQueue: new MemoryWorkQueue(), clock: new ManualClock(), source: 'receive', suspendAtReceive });
+  return { store, host };
+}
+
 describe('ReceiveHost', () => {
   it('keeps a message that fails at its last delivery as a suspended message, naming who has it, rather than failing it into the DLQ', async () => {
-    const orders = orchestration('Orders', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
-    const audit = orchestration('Audit', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
-    const store = new MemoryInstanceStore();
-    const host = new ReceiveHost({ registry: new OrchestrationRegistry([orders, audit]), store, workQueue: new MemoryWorkQueue(), clock: new ManualClock(), source: 'receive', suspendAtReceive: 5 });
+    const { store, host } = ordersAndAudit(5);
     // The store takes the Orders instance, and refuses the Audit one, delivery after delivery.
     const create = store.create.bind(store);
     store.create = async (state) => {
@@ -62,10 +68,7 @@ describe('ReceiveHost', () => {
   });
 
   it('leaves kept a message SQS brings again after it was suspended and resubmitted: its resubmission\'s subscribers take it once (found by the simulation)', async () => {
-    const orders = orchestration('Orders', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
-    const audit = orchestration('Audit', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
-    const store = new MemoryInstanceStore();
-    const host = new ReceiveHost({ registry: new OrchestrationRegistry([orders, audit]), store, workQueue: new MemoryWorkQueue(), clock: new ManualClock(), source: 'receive', suspendAtReceive: 3 });
+    const { store, host } = ordersAndAudit(3);
     const audits = () => [...store.items.values()].filter((json) => (JSON.parse(json) as { orchestration: string }).orchestration === 'Audit').length;
     // At its last delivery the store refuses the Audit instance: kept, naming Orders, which has it.
     const create = store.create.bind(store);
@@ -91,10 +94,7 @@ describe('ReceiveHost', () => {
   });
 
   it('keeps the takers of a resubmission\'s original on the resubmission\'s own record when it fails at its last delivery, so the next one skips them too (found by the simulation)', async () => {
-    const orders = orchestration('Orders', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
-    const audit = orchestration('Audit', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
-    const store = new MemoryInstanceStore();
-    const host = new ReceiveHost({ registry: new OrchestrationRegistry([orders, audit]), store, workQueue: new MemoryWorkQueue(), clock: new ManualClock(), source: 'receive', suspendAtReceive: 3 });
+    const { store, host } = ordersAndAudit(3);
     const create = store.create.bind(store);
     store.create = async (state) => {
       if (state.orchestration === 'Audit') throw new Error('ServiceUnavailable');
@@ -117,10 +117,7 @@ describe('ReceiveHost', () => {
   });
 
   it('sends a resubmission only where its original has not gone, even where a copy of it in flight when its record was written went since (found by the simulation)', async () => {
-    const orders = orchestration('Orders', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
-    const audit = orchestration('Audit', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
-    const store = new MemoryInstanceStore();
-    const host = new ReceiveHost({ registry: new OrchestrationRegistry([orders, audit]), store, workQueue: new MemoryWorkQueue(), clock: new ManualClock(), source: 'receive', suspendAtReceive: 3 });
+    const { store, host } = ordersAndAudit(3);
     const message = rawMessage(validOrder('o-in-flight'));
     // Two copies of the message at once (SQS at least once): the one at its second delivery is slow to make the Audit
     // instance; the one at its last delivery fails to, and is kept naming Orders alone.
