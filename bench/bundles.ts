@@ -53,10 +53,29 @@ export interface BundleSize {
 
 /** Each Lambda function's bundle size, minified, bundled as the default stack bundles it for AWS. */
 export async function bundleSizes(): Promise<BundleSize[]> {
-  return Promise.all(ENTRIES.map(async ({ function: name, factory, withOrchestrations }) => {
-    const result = await build({ ...HOST_BUILD, stdin: { contents: entrySource(factory, HANDLERS, withOrchestrations ? SAMPLE_MODULE : undefined), resolveDir: ROOT, sourcefile: `${name}.mjs`, loader: 'js' }, write: false, logLevel: 'silent' });
-    const code = result.outputFiles[0]!.contents;
-    const imports = [withOrchestrations ? SAMPLE_MODULE : undefined, HANDLERS].filter((f) => f !== undefined).map((f) => relative(ROOT, f));
-    return { function: name, entry: imports.join(' + '), bytes: code.byteLength, gzipBytes: gzipSync(code).byteLength };
-  }));
+  return Promise.all(
+    ENTRIES.map(async ({ function: name, factory, withOrchestrations }) => {
+      const result = await build({
+        ...HOST_BUILD,
+        stdin: {
+          contents: entrySource(factory, HANDLERS, withOrchestrations ? SAMPLE_MODULE : undefined),
+          resolveDir: ROOT,
+          sourcefile: `${name}.mjs`,
+          loader: 'js',
+        },
+        write: false,
+        logLevel: 'silent',
+      });
+      const code = result.outputFiles[0]!.contents;
+      const imports = [withOrchestrations ? SAMPLE_MODULE : undefined, HANDLERS]
+        .filter((f) => f !== undefined)
+        .map((f) => relative(ROOT, f));
+      return {
+        function: name,
+        entry: imports.join(' + '),
+        bytes: code.byteLength,
+        gzipBytes: gzipSync(code).byteLength,
+      };
+    }),
+  );
 }

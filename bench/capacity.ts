@@ -31,16 +31,20 @@ const SFN_STANDARD_TRANSITIONS_PER_SECOND = 5_000;
 /** An SQS event source mapping's MaximumConcurrency, as the stack sets it (Baton's `hostConcurrency`). */
 const HOST_CONCURRENCY = 20;
 
-export function capacity(use: PerOrchestration, options: { processingHostInstances: number; hostConcurrency?: number }): CapacityRow[] {
+export function capacity(
+  use: PerOrchestration,
+  options: { processingHostInstances: number; hostConcurrency?: number },
+): CapacityRow[] {
   const hostConcurrency = options.hostConcurrency ?? HOST_CONCURRENCY;
   // Concurrency an orchestration per second holds: its invocations × how long each lasts.
   const concurrencyPerOrchestration = use.handlerSeconds;
   return [
     {
-      limit: 'host throttling (each host queue\'s MaximumConcurrency)',
+      limit: "host throttling (each host queue's MaximumConcurrency)",
       quota: `${hostConcurrency} concurrent invocations per host function; ${options.processingHostInstances} processing host instance(s)`,
       orchestrationsPerSecond: (hostConcurrency * options.processingHostInstances) / concurrencyPerOrchestration,
-      raise: 'Baton `hostConcurrency` (or `-c hostConcurrency=N`), up to 1,000; more processing host instances (`placement: perAz`)',
+      raise:
+        'Baton `hostConcurrency` (or `-c hostConcurrency=N`), up to 1,000; more processing host instances (`placement: perAz`)',
       source: 'https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html (MaximumConcurrency 2–1,000)',
     },
     {
@@ -52,10 +56,12 @@ export function capacity(use: PerOrchestration, options: { processingHostInstanc
     },
     {
       limit: 'DynamoDB on-demand table writes',
-      quota: '40,000 write units/s per table (each index the same); a new table serves 4,000 at once and doubles from its peak',
+      quota:
+        '40,000 write units/s per table (each index the same); a new table serves 4,000 at once and doubles from its peak',
       orchestrationsPerSecond: 40_000 / use.tableWriteUnits,
       raise: 'Service Quotas: table-level write throughput; warm the table (warm throughput) before a launch',
-      source: 'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode-max-throughput.html',
+      source:
+        'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode-max-throughput.html',
     },
     {
       limit: 'DynamoDB on-demand, a new table on its first day',
@@ -69,14 +75,16 @@ export function capacity(use: PerOrchestration, options: { processingHostInstanc
       quota: '40,000 write units/s per index',
       orchestrationsPerSecond: use.indexWriteUnits > 0 ? 40_000 / use.indexWriteUnits : Number.POSITIVE_INFINITY,
       raise: 'as the table',
-      source: 'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode-max-throughput.html',
+      source:
+        'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode-max-throughput.html',
     },
     {
       limit: 'DynamoDB on-demand table reads',
       quota: '40,000 read units/s per table',
       orchestrationsPerSecond: 40_000 / use.readUnits,
       raise: 'Service Quotas: table-level read throughput',
-      source: 'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode-max-throughput.html',
+      source:
+        'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode-max-throughput.html',
     },
     {
       limit: 'Step Functions Standard, the same sample as a state machine (for comparison)',

@@ -23,23 +23,31 @@ import { provision } from '../local/provision.ts';
 import { StreamPoller } from '../local/stream-poller.ts';
 import { itemBytes } from './write-units.ts';
 
-interface Line { readonly account: string; readonly amount: number }
+interface Line {
+  readonly account: string;
+  readonly amount: number;
+}
 
 /** Takes the Lines of its account until it has as many as its Open announced (SQS does not keep their order), then reports the balance. */
-export const ledger = orchestration('Ledger', 1, [
-  receive('open', 'Open', { into: 'open', correlation: 'account' }),
-  loop('eachLine', (ctx) => ctx.vars.closed !== true, [
-    receiveCorrelated('takeLine', 'Line', { into: 'line', correlation: 'account' }),
-    code('add', (ctx) => {
-      const line = ctx.message('line').body as Line;
-      ctx.vars.total = ((ctx.vars.total as number | undefined) ?? 0) + line.amount;
-      ctx.vars.lines = ((ctx.vars.lines as number | undefined) ?? 0) + 1;
-      if (ctx.vars.lines === (ctx.message('open').body as { lines: number }).lines) ctx.vars.closed = true;
-    }),
-  ]),
-  send('report', 'send', 'Balance', (ctx) => ({ total: ctx.vars.total, lines: ctx.vars.lines })),
-  complete('done'),
-], { correlationSets: { account: { Open: (m) => (m.body as Line).account, Line: (m) => (m.body as Line).account } } });
+export const ledger = orchestration(
+  'Ledger',
+  1,
+  [
+    receive('open', 'Open', { into: 'open', correlation: 'account' }),
+    loop('eachLine', (ctx) => ctx.vars.closed !== true, [
+      receiveCorrelated('takeLine', 'Line', { into: 'line', correlation: 'account' }),
+      code('add', (ctx) => {
+        const line = ctx.message('line').body as Line;
+        ctx.vars.total = ((ctx.vars.total as number | undefined) ?? 0) + line.amount;
+        ctx.vars.lines = ((ctx.vars.lines as number | undefined) ?? 0) + 1;
+        if (ctx.vars.lines === (ctx.message('open').body as { lines: number }).lines) ctx.vars.closed = true;
+      }),
+    ]),
+    send('report', 'send', 'Balance', (ctx) => ({ total: ctx.vars.total, lines: ctx.vars.lines })),
+    complete('done'),
+  ],
+  { correlationSets: { account: { Open: (m) => (m.body as Line).account, Line: (m) => (m.body as Line).account } } },
+);
 
 export interface ConvoyResult {
   readonly lines: number;
@@ -58,10 +66,20 @@ export interface ConvoyResult {
 
 export async function convoyRun(options: { endpoint: string; prefix: string; lines: number }): Promise<ConvoyResult> {
   const { endpoint, lines } = options;
-  const resources = await provision({ dynamo: new DynamoDBClient({ endpoint }), sqs: sqsClient({ endpoint }) }, options.prefix);
+  const resources = await provision(
+    { dynamo: new DynamoDBClient({ endpoint }), sqs: sqsClient({ endpoint }) },
+    options.prefix,
+  );
   const meter = new RequestMeter();
   const runtime = createRuntime(
-    { tableName: resources.tableName, workQueueUrl: resources.queues.work.url, sendPorts: { send: resources.queues.send.url }, hostId: 'convoy-host', leaseMs: 10_000, region: process.env.AWS_REGION },
+    {
+      tableName: resources.tableName,
+      workQueueUrl: resources.queues.work.url,
+      sendPorts: { send: resources.queues.send.url },
+      hostId: 'convoy-host',
+      leaseMs: 10_000,
+      region: process.env.AWS_REGION,
+    },
     { definitions: [ledger], meter, endpoint },
   );
   const account = `acc-${options.prefix}`;
@@ -90,21 +108,39 @@ export async function convoyRun(options: { endpoint: string; prefix: string; lin
     handler: async (event: DynamoDBStreamEvent) => {
       for (const record of event.Records) {
         const after = record.dynamodb?.NewImage as Record<string, AttributeValue> | undefined;
-        if (after?.sk?.S === 'STATE' && instanceKey(after.pk?.S ?? '')) itemWrites.push({ taken, bytes: itemBytes(after) });
+        if (after?.sk?.S === 'STATE' && instanceKey(after.pk?.S ?? ''))
+          itemWrites.push({ taken, bytes: itemBytes(after) });
       }
     },
   });
   const sqs = sqsClient({ endpoint, longPolling: true });
-  const common = { sqs, region: process.env.AWS_REGION!, batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: 1, visibilityTimeoutSeconds: 10, concurrency: 2 };
+  const common = {
+    sqs,
+    region: process.env.AWS_REGION!,
+    batchSize: EVENT_SOURCE.batchSize,
+    waitTimeSeconds: 1,
+    visibilityTimeoutSeconds: 10,
+    concurrency: 2,
+  };
   const pollers = [
-    new SqsPoller({ ...common, queueUrl: resources.queues.receive.url, queueArn: resources.queues.receive.arn, handler: createReceiveHandler(runtime) }),
-    new SqsPoller({ ...common, queueUrl: resources.queues.work.url, queueArn: resources.queues.work.arn, handler: createProcessingHandler(runtime) }),
+    new SqsPoller({
+      ...common,
+      queueUrl: resources.queues.receive.url,
+      queueArn: resources.queues.receive.arn,
+      handler: createReceiveHandler(runtime),
+    }),
+    new SqsPoller({
+      ...common,
+      queueUrl: resources.queues.work.url,
+      queueArn: resources.queues.work.arn,
+      handler: createProcessingHandler(runtime),
+    }),
   ];
   // The Open first (it makes the instance), then every Line at once: the hosts, not the sender, set the pace.
   const sender = sqsClient({ endpoint });
   const sent: RawMessage[] = [];
   const sendAll = async (bodies: { type: string; body: unknown }[]) => {
-    sent.push(...await sendMessages(sender, resources.queues.receive.url, bodies));
+    sent.push(...(await sendMessages(sender, resources.queues.receive.url, bodies)));
   };
   stream.start();
   pollers.forEach((p) => p.start());
@@ -113,7 +149,12 @@ export async function convoyRun(options: { endpoint: string; prefix: string; lin
   await sendAll(Array.from({ length: lines }, () => ({ type: 'Line', body: { account, amount: 1 } })));
   const deadline = Date.now() + 600_000;
   for (;;) {
-    const { Attributes = {} } = await sender.send(new GetQueueAttributesCommand({ QueueUrl: resources.queues.send.url, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const { Attributes = {} } = await sender.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: resources.queues.send.url,
+        AttributeNames: ['ApproximateNumberOfMessages'],
+      }),
+    );
     if (Number(Attributes.ApproximateNumberOfMessages) > 0) break;
     if (Date.now() > deadline) throw new Error(`bench: the convoy took ${taken} of ${lines} Lines in 10 minutes`);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -122,6 +163,17 @@ export async function convoyRun(options: { endpoint: string; prefix: string; lin
   await Promise.all(pollers.map((p) => p.stop()));
   await stream.stop(60_000);
   if (taken !== lines) throw new Error(`bench: the convoy reported after ${taken} of ${lines} Lines`);
-  const requestsPerLine = Object.fromEntries(Object.entries(meter.snapshot()).map(([op, n]) => [op, Number((n / lines).toFixed(3))]));
-  return { lines, seconds, itemWrites, inboxReads, requestsPerLine, persistencePoints, sent, tableName: resources.tableName };
+  const requestsPerLine = Object.fromEntries(
+    Object.entries(meter.snapshot()).map(([op, n]) => [op, Number((n / lines).toFixed(3))]),
+  );
+  return {
+    lines,
+    seconds,
+    itemWrites,
+    inboxReads,
+    requestsPerLine,
+    persistencePoints,
+    sent,
+    tableName: resources.tableName,
+  };
 }

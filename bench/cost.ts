@@ -33,7 +33,10 @@ const LAMBDA_MEMORY_GB = 0.5;
  * user would otherwise pick, priced on the same count of steps. List prices of PRICES_AS_OF, no free tier.
  */
 export function compareCosts(use: MeasuredUse): CostLine[] {
-  const units = (prefix: RegExp) => Object.entries(use.capacityUnits).filter(([op]) => prefix.test(op)).reduce((n, [, u]) => n + u, 0);
+  const units = (prefix: RegExp) =>
+    Object.entries(use.capacityUnits)
+      .filter(([op]) => prefix.test(op))
+      .reduce((n, [, u]) => n + u, 0);
   const writeUnits = units(/\.(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/) + use.indexWriteUnits;
   const readUnits = units(/\.(GetItem|Query|BatchGetItem)$/);
   const baton =
@@ -48,14 +51,43 @@ export function compareCosts(use: MeasuredUse): CostLine[] {
   // Express: one request; duration at its 64 MB minimum for the time the hosts took. It cannot wait 48 h for an approval.
   const express = PRICES.sfnExpressRequest + Math.max(0.1, use.handlerSeconds) * 0.0625 * PRICES.sfnExpressGbSecond;
   // Durable functions: one durable operation per persisted step, plus its Lambda invocations and time as Baton's.
-  const durable = use.persistencePoints * PRICES.lambdaDurableOperation + use.invocations * PRICES.lambdaRequest + use.handlerSeconds * LAMBDA_MEMORY_GB * PRICES.lambdaArmGbSecond;
+  const durable =
+    use.persistencePoints * PRICES.lambdaDurableOperation +
+    use.invocations * PRICES.lambdaRequest +
+    use.handlerSeconds * LAMBDA_MEMORY_GB * PRICES.lambdaArmGbSecond;
   const perStep = (perOrchestration: number) => (perOrchestration / use.persistencePoints) * million;
   return [
-    { option: 'Baton (DynamoDB on-demand + SQS + Lambda arm64 512 MB)', perMillionOrchestrations: baton * million, perMillionPersistedSteps: perStep(baton), basis: `measured: ${round(writeUnits)} write units (table, reported by the store, + indexes, from each change), ${round(readUnits)} read units, ${round(use.sqsRequests)} SQS requests, ${round(use.invocations)} invocations, ${round(use.handlerSeconds * 1000)} ms of handler time per orchestration` },
-    { option: 'Step Functions Standard', perMillionOrchestrations: standard * million, perMillionPersistedSteps: perStep(standard), basis: `${round(use.shapes)} state transitions per orchestration (one per shape run), tasks' Lambda not counted` },
-    { option: 'Step Functions Express', perMillionOrchestrations: express * million, basis: 'one request + duration at 64 MB; cannot hold an order 48 h for approval (5-minute limit), so only the plain path fits' },
-    { option: 'Lambda durable functions', perMillionOrchestrations: durable * million, perMillionPersistedSteps: perStep(durable), basis: `${round(use.persistencePoints)} durable operations per orchestration (one per persisted step) + the same invocations and time; data written/retained not counted` },
-  ].map((line) => ({ ...line, perMillionOrchestrations: round(line.perMillionOrchestrations), ...(line.perMillionPersistedSteps === undefined ? {} : { perMillionPersistedSteps: round(line.perMillionPersistedSteps) }) }));
+    {
+      option: 'Baton (DynamoDB on-demand + SQS + Lambda arm64 512 MB)',
+      perMillionOrchestrations: baton * million,
+      perMillionPersistedSteps: perStep(baton),
+      basis: `measured: ${round(writeUnits)} write units (table, reported by the store, + indexes, from each change), ${round(readUnits)} read units, ${round(use.sqsRequests)} SQS requests, ${round(use.invocations)} invocations, ${round(use.handlerSeconds * 1000)} ms of handler time per orchestration`,
+    },
+    {
+      option: 'Step Functions Standard',
+      perMillionOrchestrations: standard * million,
+      perMillionPersistedSteps: perStep(standard),
+      basis: `${round(use.shapes)} state transitions per orchestration (one per shape run), tasks' Lambda not counted`,
+    },
+    {
+      option: 'Step Functions Express',
+      perMillionOrchestrations: express * million,
+      basis:
+        'one request + duration at 64 MB; cannot hold an order 48 h for approval (5-minute limit), so only the plain path fits',
+    },
+    {
+      option: 'Lambda durable functions',
+      perMillionOrchestrations: durable * million,
+      perMillionPersistedSteps: perStep(durable),
+      basis: `${round(use.persistencePoints)} durable operations per orchestration (one per persisted step) + the same invocations and time; data written/retained not counted`,
+    },
+  ].map((line) => ({
+    ...line,
+    perMillionOrchestrations: round(line.perMillionOrchestrations),
+    ...(line.perMillionPersistedSteps === undefined
+      ? {}
+      : { perMillionPersistedSteps: round(line.perMillionPersistedSteps) }),
+  }));
 }
 
 export const COST_NOTE = `AWS list prices, US East (N. Virginia), on-demand, no free tier, as of ${PRICES_AS_OF}`;

@@ -21,10 +21,25 @@ export interface FailoverResult {
  * `stepMs`, so the kill lands mid-step); for every instance of that batch, the time until another host
  * instance commits it (it resumed from the last persistence point) is one sample.
  */
-export async function measureFailover(options: { endpoint: string; workDir: string; prefix: string; kills: number; leaseMs: number; stepMs?: number }): Promise<FailoverResult> {
+export async function measureFailover(options: {
+  endpoint: string;
+  workDir: string;
+  prefix: string;
+  kills: number;
+  leaseMs: number;
+  stepMs?: number;
+}): Promise<FailoverResult> {
   const cluster = new LocalCluster({
-    instances: 2, port: 0, endpoint: options.endpoint, prefix: options.prefix, leaseMs: options.leaseMs, workDir: options.workDir,
-    waitSeconds: 1, sweepEveryMs: 60_000, logLevel: 'WARN', environment: sampleOptionsToEnv({ pricingLatencyMs: options.stepMs ?? 300, cancellationWindowMs: 0 }),
+    instances: 2,
+    port: 0,
+    endpoint: options.endpoint,
+    prefix: options.prefix,
+    leaseMs: options.leaseMs,
+    workDir: options.workDir,
+    waitSeconds: 1,
+    sweepEveryMs: 60_000,
+    logLevel: 'WARN',
+    environment: sampleOptionsToEnv({ pricingLatencyMs: options.stepMs ?? 300, cancellationWindowMs: 0 }),
   });
   const samples: number[] = [];
   const sent: RawMessage[] = [];
@@ -48,7 +63,16 @@ export async function measureFailover(options: { endpoint: string; workDir: stri
           resolve({ at: performance.now(), dead, instanceIds: inFlight });
         });
       });
-      sent.push(...await sendMessages(sqs, cluster.describe().receiveQueueUrl, orderIds.map((orderId) => ({ type: 'Order', body: { orderId, customerId: 'c', lines: [{ sku: 'A', qty: 1, unitPrice: 1 }] } }))));
+      sent.push(
+        ...(await sendMessages(
+          sqs,
+          cluster.describe().receiveQueueUrl,
+          orderIds.map((orderId) => ({
+            type: 'Order',
+            body: { orderId, customerId: 'c', lines: [{ sku: 'A', qty: 1, unitPrice: 1 }] },
+          })),
+        )),
+      );
       const kill = await killed;
       kills++;
       // Poll until another host instance committed each of them (or, rarely, the dying one's last write landed).
@@ -65,19 +89,30 @@ export async function measureFailover(options: { endpoint: string; workDir: stri
         }
         await new Promise((r) => setTimeout(r, 20));
       }
-      if (pending.size > 0) throw new Error(`failover: ${pending.size} instance(s) not resumed within 60 s of the kill`);
+      if (pending.size > 0)
+        throw new Error(`failover: ${pending.size} instance(s) not resumed within 60 s of the kill`);
     }
     // The orders finish before they are accounted for, and their history is written.
     const d = cluster.describe();
     const instanceIds = sent.map((m) => orderInstanceId((JSON.parse(m.body) as { orderId: string }).orderId));
     const until = Date.now() + 60_000;
-    while (Date.now() < until && !(await quiet(sqs, [d.receiveQueueUrl, d.workQueueUrl]) && await settledAll(cluster.store, instanceIds))) await new Promise((r) => setTimeout(r, 200));
+    while (
+      Date.now() < until &&
+      !((await quiet(sqs, [d.receiveQueueUrl, d.workQueueUrl])) && (await settledAll(cluster.store, instanceIds)))
+    )
+      await new Promise((r) => setTimeout(r, 200));
     await cluster.tracking?.caughtUp(60_000);
   } finally {
     await cluster.stop();
   }
   const d = cluster.describe();
-  return { leaseMs: options.leaseMs, samplesMs: samples, kills, sent, tables: { tableName: d.tableName, ...(cluster.tracking ? { historyTableName: d.historyTableName } : {}) } };
+  return {
+    leaseMs: options.leaseMs,
+    samplesMs: samples,
+    kills,
+    sent,
+    tables: { tableName: d.tableName, ...(cluster.tracking ? { historyTableName: d.historyTableName } : {}) },
+  };
 }
 
 export function median(values: readonly number[]): number {

@@ -8,7 +8,12 @@
  */
 import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { RawMessage } from '../functions/core/message.ts';
 import { orderInstanceId, sampleOrder } from '../local/demo.ts';
 import { PUBLISHED_LATENCY, PUBLISHED_LATENCY_SOURCES, type OperationLatency } from '../local/latency-model.ts';
@@ -16,11 +21,16 @@ import { cpuSeconds, cpuStallSeconds, machineCpuSeconds } from '../local/process
 
 /** The latency model as the bench's output states it: what it delays, the distributions, and their sources. */
 export const LATENCY_MODEL = {
-  applies: 'every DynamoDB and SQS request (each attempt) of the host instances waits a draw before it is sent, client side, as a round trip would; the emulator\'s own time comes on top',
+  applies:
+    "every DynamoDB and SQS request (each attempt) of the host instances waits a draw before it is sent, client side, as a round trip would; the emulator's own time comes on top",
   distribution: 'log-normal from (median, p99), seeded per host instance',
   seed: PUBLISHED_LATENCY.seed,
   DynamoDB: { ...PUBLISHED_LATENCY.services.DynamoDB, ...PUBLISHED_LATENCY_SOURCES.DynamoDB },
-  SQS: { ...PUBLISHED_LATENCY.services.SQS, ...PUBLISHED_LATENCY_SOURCES.SQS, requests: 'every one, ReceiveMessage (long polls) included' },
+  SQS: {
+    ...PUBLISHED_LATENCY.services.SQS,
+    ...PUBLISHED_LATENCY_SOURCES.SQS,
+    requests: 'every one, ReceiveMessage (long polls) included',
+  },
 };
 
 export interface ClosedLoopOptions {
@@ -49,21 +59,39 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<{ sentAt: Map<st
       const chunk = orders.slice(sent, sent + Math.min(10, o.inFlight - (sent - ended)));
       sent += chunk.length;
       const at = Date.now();
-      const response = await o.sqs.send(new SendMessageBatchCommand({
-        QueueUrl: o.receiveQueueUrl,
-        Entries: chunk.map((order, j) => ({ Id: String(j), MessageBody: JSON.stringify(order.body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } } })),
-      }));
-      if ((response.Failed ?? []).length > 0) throw new Error(`bench: could not send orders: ${JSON.stringify(response.Failed)}`);
+      const response = await o.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: o.receiveQueueUrl,
+          Entries: chunk.map((order, j) => ({
+            Id: String(j),
+            MessageBody: JSON.stringify(order.body),
+            MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } },
+          })),
+        }),
+      );
+      if ((response.Failed ?? []).length > 0)
+        throw new Error(`bench: could not send orders: ${JSON.stringify(response.Failed)}`);
       for (const order of chunk) sentAt.set(orderInstanceId(order.orderId), at);
       const ids = new Map((response.Successful ?? []).map((r) => [r.Id, r.MessageId!]));
-      chunk.forEach((order, j) => sentMessages.push({ messageId: ids.get(String(j))!, body: JSON.stringify(order.body), attributes: { MessageType: 'Order' } }));
+      chunk.forEach((order, j) =>
+        sentMessages.push({
+          messageId: ids.get(String(j))!,
+          body: JSON.stringify(order.body),
+          attributes: { MessageType: 'Order' },
+        }),
+      );
     }
   };
 
   await topUp();
   while (ended < orders.length) {
-    if (Date.now() > deadline) throw new Error(`bench: ${orders.length - ended} of ${orders.length} orders not ended after ${o.timeoutMs ?? 300_000} ms`);
-    const { Messages = [] } = await o.sqs.send(new ReceiveMessageCommand({ QueueUrl: o.sendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    if (Date.now() > deadline)
+      throw new Error(
+        `bench: ${orders.length - ended} of ${orders.length} orders not ended after ${o.timeoutMs ?? 300_000} ms`,
+      );
+    const { Messages = [] } = await o.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: o.sendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
     for (const message of Messages) {
       // A copy sent again (same MessageId) is not a second message of its order.
       if (seen.has(message.MessageId!)) continue;
@@ -75,7 +103,13 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<{ sentAt: Map<st
       if (left === 1) ended++;
     }
     await Promise.all([
-      Messages.length > 0 && o.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: o.sendQueueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) })),
+      Messages.length > 0 &&
+        o.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: o.sendQueueUrl,
+            Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        ),
       topUp(),
     ]);
   }
@@ -132,8 +166,17 @@ export function watchCpu(hostPids: readonly number[]): { stop(): { seconds: numb
         emulatorCpuShare: round(ownSeconds / (seconds * cores), 3),
         hostInstancesCpuShare: round(hostTotal / (seconds * cores), 3),
         eachHostInstanceOfOneCore: hostSeconds.map((s) => round(s / seconds, 3)),
-        ...(machine === undefined || machineNow === undefined ? {} : { otherProcessesCpuShare: round(Math.max(0, machineNow - machine - ownSeconds - hostTotal) / (seconds * cores), 3) }),
-        ...(stall === undefined || stallNow === undefined ? {} : { cpuStallShare: round((stallNow - stall) / seconds, 3) }),
+        ...(machine === undefined || machineNow === undefined
+          ? {}
+          : {
+              otherProcessesCpuShare: round(
+                Math.max(0, machineNow - machine - ownSeconds - hostTotal) / (seconds * cores),
+                3,
+              ),
+            }),
+        ...(stall === undefined || stallNow === undefined
+          ? {}
+          : { cpuStallShare: round((stallNow - stall) / seconds, 3) }),
         emulatorLoopDelayMs: { p50: late(loop.percentile(50)), p99: late(loop.percentile(99)), max: late(loop.max) },
       };
       return { seconds, cpu };
@@ -146,14 +189,24 @@ export function watchCpu(hostPids: readonly number[]): { stop(): { seconds: numb
  * mean time the emulator then took to answer (the host's own event loop included); and, over all requests but the
  * long polls (whose answer waits for a message), the ms of each kind a persistence point spent in requests.
  */
-export function requestsPerPersistencePoint(byOperation: Readonly<Record<string, OperationLatency>>, persistencePoints: number) {
+export function requestsPerPersistencePoint(
+  byOperation: Readonly<Record<string, OperationLatency>>,
+  persistencePoints: number,
+) {
   const operations = Object.entries(byOperation).sort(([a], [b]) => a.localeCompare(b));
   const calls = operations.filter(([operation]) => operation !== 'SQS.ReceiveMessage');
   return {
-    byOperation: Object.fromEntries(operations.map(([operation, m]) => [operation, {
-      requests: round(m.requests / persistencePoints, 2), modelledMs: round(m.modelledMs / m.requests, 1), emulatorMs: round(m.servedMs / m.requests, 1),
-      ...(operation === 'SQS.ReceiveMessage' ? { empty: round(m.empty / persistencePoints, 2) } : {}),
-    }])),
+    byOperation: Object.fromEntries(
+      operations.map(([operation, m]) => [
+        operation,
+        {
+          requests: round(m.requests / persistencePoints, 2),
+          modelledMs: round(m.modelledMs / m.requests, 1),
+          emulatorMs: round(m.servedMs / m.requests, 1),
+          ...(operation === 'SQS.ReceiveMessage' ? { empty: round(m.empty / persistencePoints, 2) } : {}),
+        },
+      ]),
+    ),
     msPerPersistencePoint: {
       modelled: round(calls.reduce((n, [, m]) => n + m.modelledMs, 0) / persistencePoints, 1),
       emulator: round(calls.reduce((n, [, m]) => n + m.servedMs, 0) / persistencePoints, 1),

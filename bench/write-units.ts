@@ -28,14 +28,26 @@ export interface IndexShape {
 
 /** The MessageBox's indexes, as provisioned (infra/settings.ts). */
 export const MESSAGEBOX_INDEXES: readonly IndexShape[] = [
-  { name: MESSAGEBOX.statusIndex.name, keys: [MESSAGEBOX.statusIndex.partitionKey, MESSAGEBOX.statusIndex.sortKey], projected: [] },
-  { name: MESSAGEBOX.dueIndex.name, keys: [MESSAGEBOX.dueIndex.partitionKey, MESSAGEBOX.dueIndex.sortKey], projected: [...MESSAGEBOX.dueIndex.projected] },
+  {
+    name: MESSAGEBOX.statusIndex.name,
+    keys: [MESSAGEBOX.statusIndex.partitionKey, MESSAGEBOX.statusIndex.sortKey],
+    projected: [],
+  },
+  {
+    name: MESSAGEBOX.dueIndex.name,
+    keys: [MESSAGEBOX.dueIndex.partitionKey, MESSAGEBOX.dueIndex.sortKey],
+    projected: [...MESSAGEBOX.dueIndex.projected],
+  },
 ];
 
 const same = (a: AttributeValue | undefined, b: AttributeValue | undefined) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Index writes one change of an item made, by index name. */
-export function indexWrites(before: Image | undefined, after: Image | undefined, indexes: readonly IndexShape[] = MESSAGEBOX_INDEXES): Record<string, number> {
+export function indexWrites(
+  before: Image | undefined,
+  after: Image | undefined,
+  indexes: readonly IndexShape[] = MESSAGEBOX_INDEXES,
+): Record<string, number> {
   const writes: Record<string, number> = {};
   for (const index of indexes) {
     const inBefore = before !== undefined && index.keys.every((k) => before[k] !== undefined);
@@ -66,6 +78,7 @@ function valueBytes(value: AttributeValue): number {
   if (value.SS) return value.SS.reduce((n, s) => n + Buffer.byteLength(s), 0);
   if (value.NS) return value.NS.reduce((n, s) => n + Math.ceil(s.length / 2) + 1, 0);
   if (value.L) return 3 + value.L.reduce((n, v) => n + 1 + valueBytes(v), 0);
-  if (value.M) return 3 + Object.entries(value.M).reduce((n, [k, v]) => n + 1 + Buffer.byteLength(k) + valueBytes(v), 0);
+  if (value.M)
+    return 3 + Object.entries(value.M).reduce((n, [k, v]) => n + 1 + Buffer.byteLength(k) + valueBytes(v), 0);
   return 0;
 }

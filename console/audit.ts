@@ -31,15 +31,17 @@ export class AuditTrail {
   }
 
   async record(entry: AuditEntry): Promise<void> {
-    await this.#client.send(new PutCommand({
-      TableName: this.#table,
-      Item: {
-        pk: `A#${day(entry.at)}`,
-        sk: `${String(entry.at).padStart(15, '0')}#${randomUUID()}`,
-        ...Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined)),
-        ttl: Math.floor(entry.at / 1000) + AUDIT_RETENTION_DAYS * 86_400,
-      },
-    }));
+    await this.#client.send(
+      new PutCommand({
+        TableName: this.#table,
+        Item: {
+          pk: `A#${day(entry.at)}`,
+          sk: `${String(entry.at).padStart(15, '0')}#${randomUUID()}`,
+          ...Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined)),
+          ttl: Math.floor(entry.at / 1000) + AUDIT_RETENTION_DAYS * 86_400,
+        },
+      }),
+    );
   }
 
   /** The latest entries, newest first, from the last `days` days. */
@@ -47,13 +49,15 @@ export class AuditTrail {
     const { days = 30, limit = 200, now = Date.now() } = options;
     const entries: AuditEntry[] = [];
     for (let d = 0; d < days && entries.length < limit; d++) {
-      const { Items = [] } = await this.#client.send(new QueryCommand({
-        TableName: this.#table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `A#${day(now - d * 86_400_000)}` },
-        ScanIndexForward: false,
-        Limit: limit - entries.length,
-      }));
+      const { Items = [] } = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `A#${day(now - d * 86_400_000)}` },
+          ScanIndexForward: false,
+          Limit: limit - entries.length,
+        }),
+      );
       entries.push(...Items.map(({ pk: _pk, sk: _sk, ttl: _ttl, ...entry }) => entry as AuditEntry));
     }
     return entries;

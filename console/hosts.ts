@@ -65,9 +65,20 @@ export async function recentHosts(history: RecentHistory, options: HistoryHostsO
   const byHost = new Map<string, { last: number; commits: number; completed: number }>();
   const subjects = [...instances];
   for (let i = 0; i < subjects.length; i += 20) {
-    const pages = await Promise.all(subjects.slice(i, i + 20).map((subject) => history.history(subject, { limit: eventsPerInstance, newestFirst: true })));
+    const pages = await Promise.all(
+      subjects
+        .slice(i, i + 20)
+        .map((subject) => history.history(subject, { limit: eventsPerInstance, newestFirst: true })),
+    );
     for (const event of pages.flatMap((page) => page.events)) {
-      if (!event.host || event.host.startsWith('console:') || OPERATOR_KINDS.has(event.kind) || event.at < from || event.at > now + 60_000) continue;
+      if (
+        !event.host ||
+        event.host.startsWith('console:') ||
+        OPERATOR_KINDS.has(event.kind) ||
+        event.at < from ||
+        event.at > now + 60_000
+      )
+        continue;
       const seen = byHost.get(event.host) ?? { last: 0, commits: 0, completed: 0 };
       seen.last = Math.max(seen.last, event.at);
       if (COMMITS.has(event.kind)) seen.commits++;
@@ -76,24 +87,27 @@ export async function recentHosts(history: RecentHistory, options: HistoryHostsO
     }
   }
 
-  const hosts: HostView[] = [...byHost].map(([name, seen]) => {
-    const zone = options.zones?.[name.split('/')[0]!];
-    return {
-      name,
-      status: now - seen.last <= activeMs ? 'active' : 'idle',
-      lastHeartbeat: seen.last,
-      workItems: seen.commits,
-      completed: seen.completed,
-      ...(zone && zone !== 'regional' ? { zone } : {}),
-    };
-  }).sort((a, b) => b.lastHeartbeat! - a.lastHeartbeat! || a.name.localeCompare(b.name));
+  const hosts: HostView[] = [...byHost]
+    .map(([name, seen]) => {
+      const zone = options.zones?.[name.split('/')[0]!];
+      return {
+        name,
+        status: now - seen.last <= activeMs ? 'active' : 'idle',
+        lastHeartbeat: seen.last,
+        workItems: seen.commits,
+        completed: seen.completed,
+        ...(zone && zone !== 'regional' ? { zone } : {}),
+      };
+    })
+    .sort((a, b) => b.lastHeartbeat! - a.lastHeartbeat! || a.name.localeCompare(b.name));
   const minutes = Math.round(windowMs / 60_000);
   const sample = truncated ? `the first ${instances.size} of the instances` : `the ${instances.size} instance(s)`;
   return {
     hosts,
-    basis: `Host instances are Lambda execution environments. Seen in the tracked history of ${sample} activated or ended in the last ${minutes} minutes`
-      + ` (last heartbeat: the newest event each wrote; work items: the persistence points it wrote; completed: the instances it completed; active: seen in the last ${Math.round(activeMs / 1000)} s).`
-      + `${hosts.length === 0 ? ' None seen.' : ''} Read at ${new Date(now).toISOString().slice(11, 19)} UTC.`,
+    basis:
+      `Host instances are Lambda execution environments. Seen in the tracked history of ${sample} activated or ended in the last ${minutes} minutes` +
+      ` (last heartbeat: the newest event each wrote; work items: the persistence points it wrote; completed: the instances it completed; active: seen in the last ${Math.round(activeMs / 1000)} s).` +
+      `${hosts.length === 0 ? ' None seen.' : ''} Read at ${new Date(now).toISOString().slice(11, 19)} UTC.`,
   };
 }
 
@@ -101,7 +115,10 @@ export async function recentHosts(history: RecentHistory, options: HistoryHostsO
  * The overview's host source over a deployed stack's history: `recentHosts`, read again at most every `cacheMs`
  * (the overview refreshes every 5 s), and a failure said in the basis rather than failing the whole overview.
  */
-export function hostsFromHistory(history: RecentHistory, options: HistoryHostsOptions & { readonly cacheMs?: number } = {}): HostSource {
+export function hostsFromHistory(
+  history: RecentHistory,
+  options: HistoryHostsOptions & { readonly cacheMs?: number } = {},
+): HostSource {
   const cacheMs = options.cacheMs ?? 30_000;
   let cached: { at: number; list: Promise<HostList> } | undefined;
   return () => {

@@ -66,11 +66,20 @@ const NO_ORCHESTRATIONS: OperatorOrchestrations = {
 
 /** The operations of a cluster known by its addresses (the CLI's case: it runs apart from `npm start`). */
 export function operationsFor(d: ClusterAddresses, options: OperationsOptions = {}): Operations {
-  if (!d.historyTableName) throw new Error('this cluster was started by an older Baton that keeps no history; restart it with "npm start"');
+  if (!d.historyTableName)
+    throw new Error('this cluster was started by an older Baton that keeps no history; restart it with "npm start"');
   const { operator = localOperator(), hosts, orchestrations = NO_ORCHESTRATIONS } = options;
   // Resume and terminate as the processing host does them, named for the operator in each instance's history.
   const runtime = createRuntime(
-    { tableName: d.tableName, workQueueUrl: d.workQueueUrl, sendPorts: d.sendPortQueueUrls, hostId: `console:${operator}`, leaseMs: OWNERSHIP.leaseMs, region: d.region, claimCheckBucket: d.claimCheckBucket },
+    {
+      tableName: d.tableName,
+      workQueueUrl: d.workQueueUrl,
+      sendPorts: d.sendPortQueueUrls,
+      hostId: `console:${operator}`,
+      leaseMs: OWNERSHIP.leaseMs,
+      region: d.region,
+      claimCheckBucket: d.claimCheckBucket,
+    },
     { endpoint: d.endpoint, definitions: orchestrations.definitions },
   );
   const host = runtime.processingHost;
@@ -87,7 +96,13 @@ export function operationsFor(d: ClusterAddresses, options: OperationsOptions = 
   // A resubmission too large for a plain SendMessage goes through the claim check's bucket, as an extended client's
   // pointer, from the threshold the send ports use by default (every queue takes that much, whatever its setting).
   const bucket = d.claimCheckBucket;
-  const offload = bucket ? { payloads: new S3PayloadStore(s3Client({ endpoint: d.endpoint, region: d.region }), bucket), bucket, fromBytes: EXTENDED_CLIENT_THRESHOLD_BYTES } : undefined;
+  const offload = bucket
+    ? {
+        payloads: new S3PayloadStore(s3Client({ endpoint: d.endpoint, region: d.region }), bucket),
+        bucket,
+        fromBytes: EXTENDED_CLIENT_THRESHOLD_BYTES,
+      }
+    : undefined;
   return new Operations({
     store: runtime.store,
     history: new DynamoDbHistory(dynamo, d.historyTableName),
@@ -95,11 +110,15 @@ export function operationsFor(d: ClusterAddresses, options: OperationsOptions = 
       resume: (instanceId) => explained(() => host.resume(instanceId)),
       terminate: (instanceId, reason) => explained(() => host.terminate(instanceId, reason)),
     },
-    queues: new OperatorQueues(sqsClient({ endpoint: d.endpoint, region: d.region }), [
-      { name: 'receive', url: d.receiveQueueUrl, dlqUrl: dlq('receive') },
-      { name: 'work', url: d.workQueueUrl, dlqUrl: dlq('work') },
-      ...Object.entries(d.sendPortQueueUrls).map(([port, url]) => ({ name: port, url, dlqUrl: dlq(port) })),
-    ], offload),
+    queues: new OperatorQueues(
+      sqsClient({ endpoint: d.endpoint, region: d.region }),
+      [
+        { name: 'receive', url: d.receiveQueueUrl, dlqUrl: dlq('receive') },
+        { name: 'work', url: d.workQueueUrl, dlqUrl: dlq('work') },
+        ...Object.entries(d.sendPortQueueUrls).map(([port, url]) => ({ name: port, url, dlqUrl: dlq(port) })),
+      ],
+      offload,
+    ),
     audit: new AuditTrail(dynamo, d.historyTableName),
     operator,
     hosts,
@@ -112,17 +131,27 @@ export function localOperations(cluster: LocalCluster, operator = localOperator(
     operator,
     hosts: () => ({
       hosts: cluster.hosts.map((h) => ({
-        name: h.name, status: h.status, lastHeartbeat: h.busyAt || undefined, workItems: h.workItems, completed: h.completed, restarts: h.restarts, zone: 'local',
+        name: h.name,
+        status: h.status,
+        lastHeartbeat: h.busyAt || undefined,
+        workItems: h.workItems,
+        completed: h.completed,
+        restarts: h.restarts,
+        zone: 'local',
       })),
     }),
     orchestrations: {
       definitions: cluster.definitions,
-      hint: `it is not among the orchestrations this cluster runs (${cluster.options.orchestrations ?? 'the sample\'s'}); start it with the module that defines it (npm start -- --orchestrations F)`,
+      hint: `it is not among the orchestrations this cluster runs (${cluster.options.orchestrations ?? "the sample's"}); start it with the module that defines it (npm start -- --orchestrations F)`,
     },
   });
 }
 
 /** The console of a local cluster, on 127.0.0.1. */
 export function startLocalConsole(cluster: LocalCluster, options: { port?: number } = {}): Promise<RunningConsole> {
-  return startConsole({ operations: localOperations(cluster), port: options.port ?? 0, where: `local cluster ${cluster.endpoint}` });
+  return startConsole({
+    operations: localOperations(cluster),
+    port: options.port ?? 0,
+    where: `local cluster ${cluster.endpoint}`,
+  });
 }

@@ -8,12 +8,26 @@
 import { randomUUID } from 'node:crypto';
 import { isOffloaded, parsePointer, withoutSizeAttribute } from '../functions/adapters/extended-client.ts';
 import { InstanceNotFound, InvalidTransition, OwnershipLost, UnknownOrchestration } from '../functions/core/errors.ts';
-import { InstanceStatus, type InstanceState, type MessageResolution, type SuspendedMessage } from '../functions/core/instance.ts';
+import {
+  InstanceStatus,
+  type InstanceState,
+  type MessageResolution,
+  type SuspendedMessage,
+} from '../functions/core/instance.ts';
 import { messageFlow, type FlowLimits, type MessageFlow } from '../functions/core/message-flow.ts';
 import type { HistoryPage, HistoryStore, InstanceStore } from '../functions/core/ports.ts';
 import { RESUBMISSION_ID } from '../functions/core/resubmission.ts';
 import { TRACE_ATTRIBUTE, traceOf } from '../functions/core/trace.ts';
-import { activatedKey, endedKey, hourOf, instanceKey, messageKey, RESUBMITTED_FROM, subjectOfMessage, valueKey } from '../functions/core/tracking.ts';
+import {
+  activatedKey,
+  endedKey,
+  hourOf,
+  instanceKey,
+  messageKey,
+  RESUBMITTED_FROM,
+  subjectOfMessage,
+  valueKey,
+} from '../functions/core/tracking.ts';
 import type { InboxEntry } from '../functions/core/message.ts';
 import type { AuditEntry, AuditTrail } from './audit.ts';
 import { resubmissionKey, type OperatorQueues, type PeekedMessage, type QueueDepth, type Redrive } from './queues.ts';
@@ -135,7 +149,15 @@ export class Operations {
       const row = (byOrchestration[`${state.orchestration}@${state.version}`] ??= {});
       row[state.status] = (row[state.status] ?? 0) + 1;
     }
-    return { counts, ended24h, byOrchestration, sampled: sample, hosts: hosts.hosts, ...(hosts.basis ? { hostsBasis: hosts.basis } : {}), queues: depths };
+    return {
+      counts,
+      ended24h,
+      byOrchestration,
+      sampled: sample,
+      hosts: hosts.hosts,
+      ...(hosts.basis ? { hostsBasis: hosts.basis } : {}),
+      queues: depths,
+    };
   }
 
   async #endedInLastDay(): Promise<Record<string, number>> {
@@ -143,7 +165,10 @@ export class Operations {
     const result: Record<string, number> = {};
     for (const status of ENDED_STATUSES) {
       const hours = Array.from({ length: 24 }, (_, i) => endedKey(status, now - i * 3_600_000));
-      result[status] = (await Promise.all(hours.map((key) => this.#d.history.countLinked(key)))).reduce((a, b) => a + b, 0);
+      result[status] = (await Promise.all(hours.map((key) => this.#d.history.countLinked(key)))).reduce(
+        (a, b) => a + b,
+        0,
+      );
     }
     return result;
   }
@@ -160,7 +185,8 @@ export class Operations {
     if (query.text?.trim()) {
       const text = query.text.trim();
       const subjects = new Set<string>();
-      for (const key of [valueKey(text), messageKey(text), instanceKey(text)]) for (const s of await history.linked(key, MAX_CANDIDATES)) subjects.add(s);
+      for (const key of [valueKey(text), messageKey(text), instanceKey(text)])
+        for (const s of await history.linked(key, MAX_CANDIDATES)) subjects.add(s);
       subjects.add(text);
       states = await this.#load([...subjects].filter((s) => !s.startsWith('message:')));
       basis = `instances "${text}" names (a correlation value, a message id or an instance id)`;
@@ -169,29 +195,45 @@ export class Operations {
       truncated = states.length >= MAX_CANDIDATES;
       basis = `${query.status} instances (the status index)`;
     } else {
-      const keys = hoursBetween(from, to).map((hour) => (query.status ? endedKey(query.status, Date.parse(`${hour}:00:00Z`)) : activatedKey(Date.parse(`${hour}:00:00Z`))));
+      const keys = hoursBetween(from, to).map((hour) =>
+        query.status
+          ? endedKey(query.status, Date.parse(`${hour}:00:00Z`))
+          : activatedKey(Date.parse(`${hour}:00:00Z`)),
+      );
       const subjects: string[] = [];
       for (const key of keys.reverse()) {
-        subjects.push(...await history.linked(key, MAX_CANDIDATES - subjects.length));
+        subjects.push(...(await history.linked(key, MAX_CANDIDATES - subjects.length)));
         if (subjects.length >= MAX_CANDIDATES) {
           truncated = true;
           break;
         }
       }
       states = await this.#load(subjects);
-      basis = query.status ? `instances ${query.status} between ${iso(from)} and ${iso(to)} (tracked)` : `instances activated between ${iso(from)} and ${iso(to)} (tracked)`;
+      basis = query.status
+        ? `instances ${query.status} between ${iso(from)} and ${iso(to)} (tracked)`
+        : `instances activated between ${iso(from)} and ${iso(to)} (tracked)`;
     }
-    const rows = states.filter((s) => matches(s, query, from, to)).sort((a, b) => b.updatedAt - a.updatedAt || a.instanceId.localeCompare(b.instanceId));
+    const rows = states
+      .filter((s) => matches(s, query, from, to))
+      .sort((a, b) => b.updatedAt - a.updatedAt || a.instanceId.localeCompare(b.instanceId));
     const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
     const page = Math.min(Math.max(1, query.page ?? 1), pages);
-    return { rows: rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE), total: rows.length, page, pages, basis, truncated };
+    return {
+      rows: rows.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE),
+      total: rows.length,
+      page,
+      pages,
+      basis,
+      truncated,
+    };
   }
 
   /** Every instance id a query matches (for a bulk action over a search result). */
   async searchAll(query: SearchQuery): Promise<string[]> {
     const first = await this.search({ ...query, page: 1 });
     const ids = first.rows.map((r) => r.instanceId);
-    for (let page = 2; page <= first.pages; page++) ids.push(...(await this.search({ ...query, page })).rows.map((r) => r.instanceId));
+    for (let page = 2; page <= first.pages; page++)
+      ids.push(...(await this.search({ ...query, page })).rows.map((r) => r.instanceId));
     return ids;
   }
 
@@ -250,22 +292,33 @@ export class Operations {
    * record stays, body and reason. A send that fails after the claim leaves the record naming a resubmission that was
    * not sent: `sendAgain` sends it.
    */
-  async resubmit(messageId: string, edit: { body?: string; messageType?: string } = {}): Promise<ActionResult & { newMessageId?: string }> {
+  async resubmit(
+    messageId: string,
+    edit: { body?: string; messageType?: string } = {},
+  ): Promise<ActionResult & { newMessageId?: string }> {
     const original = await this.#d.store.suspendedMessage(messageId);
     let result: ActionResult & { newMessageId?: string };
     if (!original) result = { target: messageId, outcome: 'refused', detail: 'no such suspended message' };
-    else if (original.resolution) result = { target: messageId, outcome: 'refused', detail: resolvedAlready(original.resolution) };
+    else if (original.resolution)
+      result = { target: messageId, outcome: 'refused', detail: resolvedAlready(original.resolution) };
     else {
       const messageType = edit.messageType?.trim();
       const edited = edit.body !== undefined && edit.body !== original.body;
       const resolution: MessageResolution = {
-        kind: 'resubmitted', by: this.#d.operator, at: this.#now(), resubmittedAs: (this.#d.newId ?? randomUUID)(),
+        kind: 'resubmitted',
+        by: this.#d.operator,
+        at: this.#now(),
+        resubmittedAs: (this.#d.newId ?? randomUUID)(),
         ...(edited ? { reason: 'edited', body: edit.body } : {}),
         ...(messageType && messageType !== original.attributes.MessageType ? { messageType } : {}),
       };
       if (!(await this.#d.store.resolveSuspendedMessage(messageId, resolution))) {
         const now = await this.#d.store.suspendedMessage(messageId, { bodies: false });
-        result = { target: messageId, outcome: 'refused', detail: now?.resolution ? resolvedAlready(now.resolution) : 'no such suspended message' };
+        result = {
+          target: messageId,
+          outcome: 'refused',
+          detail: now?.resolution ? resolvedAlready(now.resolution) : 'no such suspended message',
+        };
       } else result = await this.#sendResubmission(original, resolution);
     }
     await this.#audit('resubmit', result);
@@ -282,11 +335,20 @@ export class Operations {
     const resolution = original?.resolution;
     let result: ActionResult & { newMessageId?: string };
     if (!original) result = { target: messageId, outcome: 'refused', detail: 'no such suspended message' };
-    else if (resolution?.kind !== 'resubmitted' || !resolution.resubmittedAs) result = { target: messageId, outcome: 'refused', detail: resolution ? resolvedAlready(resolution) : 'it was not resubmitted: resubmit it' };
+    else if (resolution?.kind !== 'resubmitted' || !resolution.resubmittedAs)
+      result = {
+        target: messageId,
+        outcome: 'refused',
+        detail: resolution ? resolvedAlready(resolution) : 'it was not resubmitted: resubmit it',
+      };
     else {
       const arrived = await this.#arrived(messageId, resolution.resubmittedAs);
       result = arrived
-        ? { target: messageId, outcome: 'refused', detail: `resubmission ${resolution.resubmittedAs} arrived (${arrived}): nothing to send again` }
+        ? {
+            target: messageId,
+            outcome: 'refused',
+            detail: `resubmission ${resolution.resubmittedAs} arrived (${arrived}): nothing to send again`,
+          }
         : await this.#sendResubmission(original, resolution);
     }
     await this.#audit('resubmit again', result);
@@ -297,7 +359,9 @@ export class Operations {
   async #arrived(original: string, resubmission: string): Promise<string | undefined> {
     if (await this.#d.store.suspendedMessage(resubmission, { bodies: false })) return 'it was suspended in its turn';
     // The original's own record links to it from its claim: anything else is where it went.
-    const went = (await this.#d.history.linked(messageKey(resubmission), 10)).filter((subject) => subject !== subjectOfMessage(original));
+    const went = (await this.#d.history.linked(messageKey(resubmission), 10)).filter(
+      (subject) => subject !== subjectOfMessage(original),
+    );
     return went.length > 0 ? `taken by ${went.join(', ')}` : undefined;
   }
 
@@ -307,10 +371,14 @@ export class Operations {
    * client's: its body is a pointer) goes only with a pointer that came as one, unedited (the receive host follows it
    * again: its object may be back); never with a body the operator wrote, which the receive host would take for one.
    */
-  async #sendResubmission(original: SuspendedMessage, resolution: MessageResolution): Promise<ActionResult & { newMessageId?: string }> {
+  async #sendResubmission(
+    original: SuspendedMessage,
+    resolution: MessageResolution,
+  ): Promise<ActionResult & { newMessageId?: string }> {
     const id = resolution.resubmittedAs!;
     try {
-      const pointer = resolution.body === undefined && isOffloaded(original.attributes) && parsePointer(original.body) !== undefined;
+      const pointer =
+        resolution.body === undefined && isOffloaded(original.attributes) && parsePointer(original.body) !== undefined;
       const { MessageType: _type, [RESUBMITTED_FROM]: _from, [RESUBMISSION_ID]: _id, ...copied } = original.attributes;
       const kept = pointer ? copied : withoutSizeAttribute(copied);
       const messageType = resolution.messageType ?? original.attributes.MessageType;
@@ -322,11 +390,23 @@ export class Operations {
         [RESUBMITTED_FROM]: original.messageId,
         [RESUBMISSION_ID]: id,
       };
-      await this.#d.queues.send('receive', resolution.body ?? original.body, attributes, pointer ? {} : { offloadAs: resubmissionKey(id) });
-      return { target: original.messageId, outcome: 'done', newMessageId: id, detail: `resubmitted as ${id}${resolution.reason ? ` (${resolution.reason})` : ''}` };
+      await this.#d.queues.send(
+        'receive',
+        resolution.body ?? original.body,
+        attributes,
+        pointer ? {} : { offloadAs: resubmissionKey(id) },
+      );
+      return {
+        target: original.messageId,
+        outcome: 'done',
+        newMessageId: id,
+        detail: `resubmitted as ${id}${resolution.reason ? ` (${resolution.reason})` : ''}`,
+      };
     } catch (error) {
       return {
-        target: original.messageId, outcome: 'failed', newMessageId: id,
+        target: original.messageId,
+        outcome: 'failed',
+        newMessageId: id,
         detail: `claimed as resubmission ${id}, but sending it failed: ${(error as Error).message}; send it again (baton resubmit ${original.messageId} --again, or the console's Send it again)`,
       };
     }
@@ -334,8 +414,15 @@ export class Operations {
 
   async discard(messageId: string, reason: string): Promise<ActionResult> {
     if (!reason.trim()) throw new Error('discarding a message needs a reason');
-    const done = await this.#d.store.resolveSuspendedMessage(messageId, { kind: 'discarded', by: this.#d.operator, at: this.#now(), reason: reason.trim() });
-    const result: ActionResult = done ? { target: messageId, outcome: 'done', detail: reason.trim() } : { target: messageId, outcome: 'refused', detail: 'no such unresolved suspended message' };
+    const done = await this.#d.store.resolveSuspendedMessage(messageId, {
+      kind: 'discarded',
+      by: this.#d.operator,
+      at: this.#now(),
+      reason: reason.trim(),
+    });
+    const result: ActionResult = done
+      ? { target: messageId, outcome: 'done', detail: reason.trim() }
+      : { target: messageId, outcome: 'refused', detail: 'no such unresolved suspended message' };
     await this.#audit('discard', result);
     return result;
   }
@@ -352,7 +439,15 @@ export class Operations {
     let result: ActionResult & { redrive?: Redrive };
     try {
       const redrive = await this.#d.queues.redrive(queue);
-      result = { target: queue, outcome: 'done', redrive, detail: redrive.how === 'StartMessageMoveTask' ? `move task ${redrive.taskHandle ?? ''}`.trim() : `${redrive.moved} message(s) moved` };
+      result = {
+        target: queue,
+        outcome: 'done',
+        redrive,
+        detail:
+          redrive.how === 'StartMessageMoveTask'
+            ? `move task ${redrive.taskHandle ?? ''}`.trim()
+            : `${redrive.moved} message(s) moved`,
+      };
     } catch (error) {
       result = { target: queue, outcome: 'failed', detail: (error as Error).message };
     }
@@ -365,7 +460,14 @@ export class Operations {
   }
 
   async #audit(action: string, result: ActionResult): Promise<void> {
-    await this.#d.audit.record({ at: this.#now(), who: this.#d.operator, action, target: result.target, outcome: result.outcome, ...(result.detail ? { detail: result.detail } : {}) });
+    await this.#d.audit.record({
+      at: this.#now(),
+      who: this.#d.operator,
+      action,
+      target: result.target,
+      outcome: result.outcome,
+      ...(result.detail ? { detail: result.detail } : {}),
+    });
   }
 }
 
@@ -374,7 +476,12 @@ export class Operations {
  * console was not given), not a failure.
  */
 function refused(error: unknown): boolean {
-  return error instanceof InvalidTransition || error instanceof OwnershipLost || error instanceof InstanceNotFound || error instanceof UnknownOrchestration;
+  return (
+    error instanceof InvalidTransition ||
+    error instanceof OwnershipLost ||
+    error instanceof InstanceNotFound ||
+    error instanceof UnknownOrchestration
+  );
 }
 
 function resolvedAlready(resolution: MessageResolution): string {
@@ -387,7 +494,8 @@ function matches(state: InstanceState, query: SearchQuery, from: number, to: num
     const [name, version] = query.orchestration.split('@');
     if (state.orchestration !== name || (version !== undefined && String(state.version) !== version)) return false;
   }
-  if (query.messageType && !Object.values(state.messages).some((m) => m.messageType === query.messageType)) return false;
+  if (query.messageType && !Object.values(state.messages).some((m) => m.messageType === query.messageType))
+    return false;
   // A text search finds what it names, whenever it was; the others keep to the time range.
   if (!query.text && (state.updatedAt < from || state.createdAt > to)) return false;
   return true;
@@ -395,7 +503,8 @@ function matches(state: InstanceState, query: SearchQuery, from: number, to: num
 
 function hoursBetween(from: number, to: number): string[] {
   const hours: string[] = [];
-  for (let t = Math.floor(from / 3_600_000) * 3_600_000; t <= to && hours.length < 24 * 31; t += 3_600_000) hours.push(hourOf(t));
+  for (let t = Math.floor(from / 3_600_000) * 3_600_000; t <= to && hours.length < 24 * 31; t += 3_600_000)
+    hours.push(hourOf(t));
   return hours;
 }
 

@@ -58,7 +58,8 @@ export interface QueueOffload {
 }
 
 /** Where a resubmission's body goes when it is too large to send: `inbound/`, where the receive host follows pointers. */
-export const resubmissionKey = (resubmissionId: string) => `${CLAIM_CHECK.inboundPrefix}${encodeURIComponent(resubmissionId)}`;
+export const resubmissionKey = (resubmissionId: string) =>
+  `${CLAIM_CHECK.inboundPrefix}${encodeURIComponent(resubmissionId)}`;
 
 /**
  * What an operator does with queues: their depths, a look into a dead-letter queue, a redrive back to its source,
@@ -82,19 +83,27 @@ export class OperatorQueues {
   }
 
   async depths(): Promise<QueueDepth[]> {
-    return Promise.all(this.queues.map(async (q) => {
-      const own = await this.#counts(q.url);
-      const dead = q.dlqUrl ? await this.#counts(q.dlqUrl) : undefined;
-      const dlq = dead ? dead.visible + dead.inFlight : undefined;
-      return { name: q.name, ...own, ...(dlq === undefined ? {} : { dlq }) };
-    }));
+    return Promise.all(
+      this.queues.map(async (q) => {
+        const own = await this.#counts(q.url);
+        const dead = q.dlqUrl ? await this.#counts(q.dlqUrl) : undefined;
+        const dlq = dead ? dead.visible + dead.inFlight : undefined;
+        return { name: q.name, ...own, ...(dlq === undefined ? {} : { dlq }) };
+      }),
+    );
   }
 
   async #counts(url: string): Promise<{ visible: number; inFlight: number; delayed: number }> {
-    const { Attributes = {} } = await this.#sqs.send(new GetQueueAttributesCommand({
-      QueueUrl: url,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'],
-    }));
+    const { Attributes = {} } = await this.#sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
+    );
     return {
       visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
       inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
@@ -111,10 +120,16 @@ export class OperatorQueues {
     if (!q.dlqUrl) throw new Error(`the ${name} queue has no dead-letter queue`);
     const seen = new Map<string, PeekedMessage>();
     for (let round = 0; round < 5 && seen.size < max; round++) {
-      const { Messages = [] } = await this.#sqs.send(new ReceiveMessageCommand({
-        QueueUrl: q.dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0, WaitTimeSeconds: 0,
-        MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
-      }));
+      const { Messages = [] } = await this.#sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: q.dlqUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 0,
+          WaitTimeSeconds: 0,
+          MessageAttributeNames: ['All'],
+          MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+        }),
+      );
       if (Messages.length === 0) break;
       for (const m of Messages) if (!seen.has(m.MessageId!) && seen.size < max) seen.set(m.MessageId!, peeked(m));
     }
@@ -131,29 +146,56 @@ export class OperatorQueues {
     if (!q.dlqUrl) throw new Error(`the ${name} queue has no dead-letter queue`);
     try {
       const [source, destination] = await Promise.all([q.dlqArn ?? this.#arn(q.dlqUrl), q.arn ?? this.#arn(q.url)]);
-      const { TaskHandle } = await this.#sqs.send(new StartMessageMoveTaskCommand({ SourceArn: source, DestinationArn: destination }));
+      const { TaskHandle } = await this.#sqs.send(
+        new StartMessageMoveTaskCommand({ SourceArn: source, DestinationArn: destination }),
+      );
       return { queue: name, how: 'StartMessageMoveTask', taskHandle: TaskHandle };
     } catch (error) {
       if (!unsupported(error)) throw error;
     }
     let moved = 0;
     for (;;) {
-      const { Messages = [] } = await this.#sqs.send(new ReceiveMessageCommand({ QueueUrl: q.dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30, WaitTimeSeconds: 0, MessageAttributeNames: ['All'] }));
+      const { Messages = [] } = await this.#sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: q.dlqUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 30,
+          WaitTimeSeconds: 0,
+          MessageAttributeNames: ['All'],
+        }),
+      );
       if (Messages.length === 0) return { queue: name, how: 'moved by the console', moved };
-      const sent = await this.#sqs.send(new SendMessageBatchCommand({
-        QueueUrl: q.url,
-        Entries: Messages.map((m, i) => ({ Id: String(i), MessageBody: m.Body!, MessageAttributes: m.MessageAttributes })),
-      }));
+      const sent = await this.#sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: q.url,
+          Entries: Messages.map((m, i) => ({
+            Id: String(i),
+            MessageBody: m.Body!,
+            MessageAttributes: m.MessageAttributes,
+          })),
+        }),
+      );
       const ok = new Set((sent.Successful ?? []).map((s) => Number(s.Id)));
       const done = Messages.filter((_, i) => ok.has(i));
-      if (done.length > 0) await this.#sqs.send(new DeleteMessageBatchCommand({ QueueUrl: q.dlqUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      if (done.length > 0)
+        await this.#sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: q.dlqUrl,
+            Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        );
       moved += done.length;
-      if (done.length < Messages.length) throw new Error(`redrive of ${name} stopped after ${moved} message(s): ${(sent.Failed ?? []).map((f) => f.Message).join('; ')}`);
+      if (done.length < Messages.length)
+        throw new Error(
+          `redrive of ${name} stopped after ${moved} message(s): ${(sent.Failed ?? []).map((f) => f.Message).join('; ')}`,
+        );
     }
   }
 
   async #arn(url: string): Promise<string> {
-    const { Attributes } = await this.#sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+    const { Attributes } = await this.#sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+    );
     return Attributes!.QueueArn!;
   }
 
@@ -163,8 +205,18 @@ export class OperatorQueues {
    * bucket first, and the message carries an SQS extended client's pointer to it (functions/adapters/extended-client.ts),
    * as the send ports' large bodies go: sent again, it rewrites the same object.
    */
-  async send(name: string, body: string, attributes: Readonly<Record<string, string>>, options: { readonly offloadAs?: string } = {}): Promise<string> {
-    const strings = Object.fromEntries(Object.entries(attributes).map(([k, v]): [string, MessageAttributeValue] => [k, { DataType: 'String', StringValue: v }]));
+  async send(
+    name: string,
+    body: string,
+    attributes: Readonly<Record<string, string>>,
+    options: { readonly offloadAs?: string } = {},
+  ): Promise<string> {
+    const strings = Object.fromEntries(
+      Object.entries(attributes).map(([k, v]): [string, MessageAttributeValue] => [
+        k,
+        { DataType: 'String', StringValue: v },
+      ]),
+    );
     let message = { MessageBody: body, MessageAttributes: strings };
     const offload = this.#offload;
     if (offload && options.offloadAs !== undefined && entryBytes(message) > offload.fromBytes) {
@@ -172,7 +224,10 @@ export class OperatorQueues {
       await offload.payloads.put(options.offloadAs, bytes);
       message = {
         MessageBody: pointerBody({ bucket: offload.bucket, key: options.offloadAs }),
-        MessageAttributes: { ...strings, [SIZE_ATTRIBUTE]: { DataType: 'Number', StringValue: String(bytes.byteLength) } },
+        MessageAttributes: {
+          ...strings,
+          [SIZE_ATTRIBUTE]: { DataType: 'Number', StringValue: String(bytes.byteLength) },
+        },
       };
     }
     const { MessageId } = await this.#sqs.send(new SendMessageCommand({ QueueUrl: this.queue(name).url, ...message }));
@@ -184,7 +239,11 @@ function peeked(m: Message): PeekedMessage {
   return {
     messageId: m.MessageId!,
     body: m.Body ?? '',
-    attributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).flatMap(([k, v]) => (v.StringValue === undefined ? [] : [[k, v.StringValue]]))),
+    attributes: Object.fromEntries(
+      Object.entries(m.MessageAttributes ?? {}).flatMap(([k, v]) =>
+        v.StringValue === undefined ? [] : [[k, v.StringValue]],
+      ),
+    ),
     receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
     ...(m.Attributes?.SentTimestamp ? { sentAt: Number(m.Attributes.SentTimestamp) } : {}),
   };
@@ -193,5 +252,8 @@ function peeked(m: Message): PeekedMessage {
 /** The endpoint does not know the operation (fauxqs has no move tasks). */
 function unsupported(error: unknown): boolean {
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  return /UnsupportedOperation|UnknownOperation|InvalidAction|not (implemented|supported)/i.test(`${e.name} ${e.message}`) || e.$metadata?.httpStatusCode === 501;
+  return (
+    /UnsupportedOperation|UnknownOperation|InvalidAction|not (implemented|supported)/i.test(`${e.name} ${e.message}`) ||
+    e.$metadata?.httpStatusCode === 501
+  );
 }

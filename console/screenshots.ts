@@ -17,7 +17,8 @@ import { startConsole } from './server.ts';
 
 useEmulatorCredentials();
 const out = resolve(process.argv[2] ?? 'docs/console');
-const executablePath = process.env.BATON_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
+const executablePath =
+  process.env.BATON_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
 if (!executablePath) {
   console.error('console:screenshots needs chromium (apt-get install chromium, or set BATON_CHROMIUM)');
   process.exit(2);
@@ -25,19 +26,40 @@ if (!executablePath) {
 mkdirSync(out, { recursive: true });
 const workDir = mkdtempSync(join(tmpdir(), 'baton-shots-'));
 const cluster = new LocalCluster({
-  instances: 2, port: 0, prefix: 'shots', leaseMs: 3_000, workDir, waitSeconds: 1, sweepEveryMs: 1_000,
+  instances: 2,
+  port: 0,
+  prefix: 'shots',
+  leaseMs: 3_000,
+  workDir,
+  waitSeconds: 1,
+  sweepEveryMs: 1_000,
   environment: sampleOptionsToEnv({ cancellationWindowMs: 0 }),
 });
 await cluster.start();
 await cluster.waitUntilUp();
-const web = await startConsole({ operations: localOperations(cluster, 'ada'), where: `local cluster ${cluster.endpoint}` });
+const web = await startConsole({
+  operations: localOperations(cluster, 'ada'),
+  where: `local cluster ${cluster.endpoint}`,
+});
 const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
 try {
   const sqs = sqsClient({ endpoint: cluster.endpoint });
-  const send = (type: string, body: unknown, queueUrl = cluster.describe().receiveQueueUrl) => sqs.send(new SendMessageCommand({
-    QueueUrl: queueUrl, MessageBody: typeof body === 'string' ? body : JSON.stringify(body), MessageAttributes: { MessageType: { DataType: 'String', StringValue: type } },
-  }));
-  const order = (orderId: string, unitPrice: number) => ({ orderId, customerId: 'c-42', lines: [{ sku: 'A', qty: 2, unitPrice }, { sku: 'B', qty: 1, unitPrice: 5 }] });
+  const send = (type: string, body: unknown, queueUrl = cluster.describe().receiveQueueUrl) =>
+    sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+        MessageAttributes: { MessageType: { DataType: 'String', StringValue: type } },
+      }),
+    );
+  const order = (orderId: string, unitPrice: number) => ({
+    orderId,
+    customerId: 'c-42',
+    lines: [
+      { sku: 'A', qty: 2, unitPrice },
+      { sku: 'B', qty: 1, unitPrice: 5 },
+    ],
+  });
   for (let i = 1; i <= 6; i++) await send('Order', order(`o-10${i}`, 20));
   for (let i = 1; i <= 3; i++) await send('Order', order(`o-20${i}`, 8_000));
   await send('Order', '{"orderId":"o-301","customerId":"c-42","lines":[{"sku":"A","qty":"two","unitPrice":5}]}');
@@ -45,7 +67,11 @@ try {
   await new Promise((r) => setTimeout(r, 3_000));
   await send('Approval', { orderId: 'o-201', approved: true });
   await new Promise((r) => setTimeout(r, 3_000));
-  await localOperations(cluster, 'ada').act('terminate', [orderInstanceId('o-203')], 'duplicate order, customer called');
+  await localOperations(cluster, 'ada').act(
+    'terminate',
+    [orderInstanceId('o-203')],
+    'duplicate order, customer called',
+  );
   await cluster.tracking!.caughtUp();
 
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

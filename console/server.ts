@@ -43,26 +43,44 @@ export const TOKEN_PARAMETER = 'token';
  * Cookies are not kept apart by port: the cookie is named for the console's, so two consoles on one machine (the
  * local cluster's and a stack's) each keep their own.
  */
-export function consoleApp(operations: Operations, options: { where: string; allowedHosts: () => readonly string[]; token: string }) {
+export function consoleApp(
+  operations: Operations,
+  options: { where: string; allowedHosts: () => readonly string[]; token: string },
+) {
   const csrfToken = randomBytes(24).toString('base64url');
   const app = new Hono();
   const ctx = (): views.PageContext => ({ csrf: csrfToken, operator: operations.operator, where: options.where });
 
   app.use('*', async (c, next) => {
     const host = c.req.header('host') ?? '';
-    if (!options.allowedHosts().includes(host)) return c.text(`this console answers at ${options.allowedHosts().join(' or ')}, not ${host}`, 403);
+    if (!options.allowedHosts().includes(host))
+      return c.text(`this console answers at ${options.allowedHosts().join(' or ')}, not ${host}`, 403);
     await next();
   });
-  app.use('*', secureHeaders({
-    xFrameOptions: 'DENY',
-    referrerPolicy: 'no-referrer',
-    contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], imgSrc: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
-  }));
+  app.use(
+    '*',
+    secureHeaders({
+      xFrameOptions: 'DENY',
+      referrerPolicy: 'no-referrer',
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'unsafe-inline'"],
+        imgSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+    }),
+  );
   app.use('*', async (c, next) => {
     const cookie = `baton_console_${(c.req.header('host') ?? '').split(':').pop()}`;
     const given = c.req.method === 'GET' ? c.req.query(TOKEN_PARAMETER) : undefined;
     if (given !== undefined) {
-      if (!same(given, options.token)) return c.text('this is not this console\'s access token: open the URL it printed when it started (a restart makes a new one)', 401);
+      if (!same(given, options.token))
+        return c.text(
+          "this is not this console's access token: open the URL it printed when it started (a restart makes a new one)",
+          401,
+        );
       setCookie(c, cookie, options.token, { httpOnly: true, sameSite: 'Strict', path: '/' });
       // On to the same page without the token, so it stays out of the address bar and of any link copied from it.
       const clean = new URL(c.req.url);
@@ -70,7 +88,10 @@ export function consoleApp(operations: Operations, options: { where: string; all
       return c.redirect(`${clean.pathname}${clean.search}`, 303);
     }
     if (!same(getCookie(c, cookie) ?? '', options.token)) {
-      return c.text('this console needs its access token: open the URL with ?token= that it printed when it started (npm start, or baton console --stack NAME)', 401);
+      return c.text(
+        'this console needs its access token: open the URL with ?token= that it printed when it started (npm start, or baton console --stack NAME)',
+        401,
+      );
     }
     await next();
   });
@@ -78,7 +99,8 @@ export function consoleApp(operations: Operations, options: { where: string; all
   app.use('*', async (c, next) => {
     if (c.req.method === 'POST') {
       const body = await c.req.parseBody({ all: true });
-      if (!same(String(first(body._csrf) ?? ''), csrfToken)) return c.text('this form did not come from this console (reload the page and try again)', 403);
+      if (!same(String(first(body._csrf) ?? ''), csrfToken))
+        return c.text('this form did not come from this console (reload the page and try again)', 403);
     }
     await next();
   });
@@ -88,7 +110,14 @@ export function consoleApp(operations: Operations, options: { where: string; all
   app.get('/search', async (c) => {
     const q = c.req.query();
     const asked = ['q', 'orchestration', 'status', 'messageType', 'from', 'to'].some((k) => q[k]);
-    let query: ReturnType<typeof searchQuery> = { text: q.q, orchestration: q.orchestration, status: q.status, messageType: q.messageType, fromText: q.from, toText: q.to };
+    let query: ReturnType<typeof searchQuery> = {
+      text: q.q,
+      orchestration: q.orchestration,
+      status: q.status,
+      messageType: q.messageType,
+      fromText: q.from,
+      toText: q.to,
+    };
     try {
       query = searchQuery(q);
       if (!asked) return c.html(views.searchPage(ctx(), query, undefined));
@@ -101,19 +130,33 @@ export function consoleApp(operations: Operations, options: { where: string; all
   app.get('/instances/:id', async (c) => {
     const id = c.req.param('id');
     const found = await operations.instance(id);
-    if (!found) return c.html(views.notFoundPage(ctx(), `No instance ${id} in the MessageBox (a finished instance is kept 7 days; its history longer: try the search).`), 404);
+    if (!found)
+      return c.html(
+        views.notFoundPage(
+          ctx(),
+          `No instance ${id} in the MessageBox (a finished instance is kept 7 days; its history longer: try the search).`,
+        ),
+        404,
+      );
     const after = c.req.query('after');
-    const [history, flow] = await Promise.all([operations.history(id, after), c.req.query('flow') ? operations.flow(id) : undefined]);
+    const [history, flow] = await Promise.all([
+      operations.history(id, after),
+      c.req.query('flow') ? operations.flow(id) : undefined,
+    ]);
     return c.html(views.instancePage(ctx(), found.state, found.inbox, history, flow, after));
   });
 
   app.post('/actions/confirm', async (c) => {
     const body = await c.req.parseBody({ all: true });
     const action = actionOf(body.action);
-    const ids = first(body.scope) === 'all'
-      ? await operations.searchAll(searchQuery(Object.fromEntries(new URLSearchParams(String(first(body.query) ?? '')))))
-      : all(body.id);
-    if (ids.length === 0) return c.html(views.resultsPage(ctx(), 'Nothing selected', [], c.req.header('referer') ?? '/search'), 400);
+    const ids =
+      first(body.scope) === 'all'
+        ? await operations.searchAll(
+            searchQuery(Object.fromEntries(new URLSearchParams(String(first(body.query) ?? '')))),
+          )
+        : all(body.id);
+    if (ids.length === 0)
+      return c.html(views.resultsPage(ctx(), 'Nothing selected', [], c.req.header('referer') ?? '/search'), 400);
     return c.html(views.confirmPage(ctx(), action, ids, '/search'));
   });
 
@@ -121,54 +164,104 @@ export function consoleApp(operations: Operations, options: { where: string; all
     const body = await c.req.parseBody({ all: true });
     const action = actionOf(body.action);
     const reason = String(first(body.reason) ?? '');
-    if (action === 'terminate' && !reason.trim()) return c.html(views.confirmPage(ctx(), action, all(body.id), '/search'), 400);
+    if (action === 'terminate' && !reason.trim())
+      return c.html(views.confirmPage(ctx(), action, all(body.id), '/search'), 400);
     const results = await operations.act(action, all(body.id), reason);
-    return c.html(views.resultsPage(ctx(), `${action === 'resume' ? 'Resumed' : 'Terminated'}: ${results.filter((r) => r.outcome === 'done').length} of ${results.length}`, results, '/search'));
+    return c.html(
+      views.resultsPage(
+        ctx(),
+        `${action === 'resume' ? 'Resumed' : 'Terminated'}: ${results.filter((r) => r.outcome === 'done').length} of ${results.length}`,
+        results,
+        '/search',
+      ),
+    );
   });
 
   app.get('/messages', async (c) => c.html(views.messagesPage(ctx(), await operations.suspendedMessages())));
   app.get('/messages/:id', async (c) => {
     const message = await operations.suspendedMessage(c.req.param('id'));
-    return message ? c.html(views.messagePage(ctx(), message)) : c.html(views.notFoundPage(ctx(), `No suspended message ${c.req.param('id')}.`), 404);
+    return message
+      ? c.html(views.messagePage(ctx(), message))
+      : c.html(views.notFoundPage(ctx(), `No suspended message ${c.req.param('id')}.`), 404);
   });
   app.post('/messages/:id/confirm', async (c) => {
     const message = await operations.suspendedMessage(c.req.param('id'));
     if (!message) return c.html(views.notFoundPage(ctx(), `No suspended message ${c.req.param('id')}.`), 404);
     const body = await c.req.parseBody();
     const action = body.action === 'discard' ? 'discard' : body.action === 'again' ? 'again' : 'resubmit';
-    return c.html(views.messageConfirmPage(ctx(), message, action, { body: String(body.body ?? message.body), messageType: String(body.messageType ?? ''), reason: String(body.reason ?? '') }));
+    return c.html(
+      views.messageConfirmPage(ctx(), message, action, {
+        body: String(body.body ?? message.body),
+        messageType: String(body.messageType ?? ''),
+        reason: String(body.reason ?? ''),
+      }),
+    );
   });
   app.post('/messages/:id/resubmit', async (c) => {
     const body = await c.req.parseBody();
-    const result = await operations.resubmit(c.req.param('id'), { body: typeof body.body === 'string' ? body.body : undefined, messageType: typeof body.messageType === 'string' ? body.messageType : undefined });
+    const result = await operations.resubmit(c.req.param('id'), {
+      body: typeof body.body === 'string' ? body.body : undefined,
+      messageType: typeof body.messageType === 'string' ? body.messageType : undefined,
+    });
     // A send that failed after the claim is sent again from the message's own page (it has left the list).
     const back = result.outcome === 'failed' ? `/messages/${encodeURIComponent(c.req.param('id'))}` : '/messages';
-    return c.html(views.resultsPage(ctx(), result.outcome === 'done' ? 'Resubmitted' : 'Not resubmitted', [result], back), result.outcome === 'failed' ? 500 : 200);
+    return c.html(
+      views.resultsPage(ctx(), result.outcome === 'done' ? 'Resubmitted' : 'Not resubmitted', [result], back),
+      result.outcome === 'failed' ? 500 : 200,
+    );
   });
   app.post('/messages/:id/again', async (c) => {
     const result = await operations.sendAgain(c.req.param('id'));
-    return c.html(views.resultsPage(ctx(), result.outcome === 'done' ? 'Sent again' : 'Not sent again', [result], `/messages/${encodeURIComponent(c.req.param('id'))}`), result.outcome === 'failed' ? 500 : 200);
+    return c.html(
+      views.resultsPage(
+        ctx(),
+        result.outcome === 'done' ? 'Sent again' : 'Not sent again',
+        [result],
+        `/messages/${encodeURIComponent(c.req.param('id'))}`,
+      ),
+      result.outcome === 'failed' ? 500 : 200,
+    );
   });
   app.post('/messages/:id/discard', async (c) => {
     const body = await c.req.parseBody();
     const reason = String(body.reason ?? '');
-    if (!reason.trim()) return c.html(views.resultsPage(ctx(), 'Not discarded', [{ target: c.req.param('id'), outcome: 'refused', detail: 'discarding a message needs a reason' }], `/messages/${encodeURIComponent(c.req.param('id'))}`), 400);
+    if (!reason.trim())
+      return c.html(
+        views.resultsPage(
+          ctx(),
+          'Not discarded',
+          [{ target: c.req.param('id'), outcome: 'refused', detail: 'discarding a message needs a reason' }],
+          `/messages/${encodeURIComponent(c.req.param('id'))}`,
+        ),
+        400,
+      );
     const result = await operations.discard(c.req.param('id'), reason);
-    return c.html(views.resultsPage(ctx(), result.outcome === 'done' ? 'Discarded' : 'Not discarded', [result], '/messages'));
+    return c.html(
+      views.resultsPage(ctx(), result.outcome === 'done' ? 'Discarded' : 'Not discarded', [result], '/messages'),
+    );
   });
 
   app.get('/dlqs', async (c) => c.html(views.dlqsPage(ctx(), await operations.queueDepths())));
-  app.get('/dlqs/:queue', async (c) => c.html(views.dlqPage(ctx(), c.req.param('queue'), await operations.deadLetters(c.req.param('queue')))));
+  app.get('/dlqs/:queue', async (c) =>
+    c.html(views.dlqPage(ctx(), c.req.param('queue'), await operations.deadLetters(c.req.param('queue')))),
+  );
   app.post('/dlqs/:queue/confirm', (c) => c.html(views.redriveConfirmPage(ctx(), c.req.param('queue'))));
   app.post('/dlqs/:queue/redrive', async (c) => {
     const result = await operations.redrive(c.req.param('queue'));
-    return c.html(views.resultsPage(ctx(), result.outcome === 'done' ? 'Redriven' : 'Not redriven', [result], '/dlqs'), result.outcome === 'failed' ? 500 : 200);
+    return c.html(
+      views.resultsPage(ctx(), result.outcome === 'done' ? 'Redriven' : 'Not redriven', [result], '/dlqs'),
+      result.outcome === 'failed' ? 500 : 200,
+    );
   });
 
   app.get('/audit', async (c) => c.html(views.auditPage(ctx(), await operations.auditTrail())));
 
   // A refusal (the CSRF check's 403) keeps its status; anything else is a failure, said on a page.
-  app.onError((error, c: Context) => (error instanceof HTTPException ? error.getResponse() : c.html(views.layout(ctx(), 'Something failed', '', views.errorBody(error.message)), 500)));
+  app.onError((error, c: Context) =>
+    error instanceof HTTPException
+      ? error.getResponse()
+      : c.html(views.layout(ctx(), 'Something failed', '', views.errorBody(error.message)), 500),
+  );
   return app;
 }
 
@@ -188,10 +281,11 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   return {
     url,
     openUrl: `${url}?${TOKEN_PARAMETER}=${encodeURIComponent(token)}`,
-    stop: () => new Promise<void>((resolve) => {
-      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -208,7 +302,9 @@ function first(value: unknown): string | undefined {
 }
 
 function all(value: unknown): string[] {
-  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((v): v is string => typeof v === 'string' && v !== '');
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter(
+    (v): v is string => typeof v === 'string' && v !== '',
+  );
 }
 
 function actionOf(value: unknown): 'resume' | 'terminate' {

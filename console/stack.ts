@@ -44,8 +44,12 @@ export class StackProblem extends Error {
 
 /** The outputs the console cannot do without (the timer state machine and the zones it can). */
 const REQUIRED = [
-  STACK_OUTPUTS.receiveQueueUrl, STACK_OUTPUTS.workQueueUrl, STACK_OUTPUTS.sendPortQueueUrls, STACK_OUTPUTS.deadLetterQueueUrls,
-  STACK_OUTPUTS.tableName, STACK_OUTPUTS.historyTableName,
+  STACK_OUTPUTS.receiveQueueUrl,
+  STACK_OUTPUTS.workQueueUrl,
+  STACK_OUTPUTS.sendPortQueueUrls,
+  STACK_OUTPUTS.deadLetterQueueUrls,
+  STACK_OUTPUTS.tableName,
+  STACK_OUTPUTS.historyTableName,
 ] as const;
 
 /**
@@ -62,9 +66,13 @@ export function addressesFromOutputs(
   const missing = REQUIRED.filter((name) => !outputs[name]);
   if (missing.length > 0) {
     const what = `stack "${stackName}"${status ? ` (${status})` : ''} in ${where.region} has no output${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`;
-    if (status?.endsWith('_IN_PROGRESS')) throw new StackProblem(`${what}: it is being deployed; try again when it is done`);
-    if (status && /FAILED|ROLLBACK_COMPLETE$/.test(status) && Object.keys(outputs).length === 0) throw new StackProblem(`${what}: its last deployment failed; deploy it again`);
-    throw new StackProblem(`${what}: it was deployed by an older Baton, or it is not a Baton stack. Redeploy it (npx cdk deploy) with this Baton; a stack of your own declares them with baton.addOutputs()`);
+    if (status?.endsWith('_IN_PROGRESS'))
+      throw new StackProblem(`${what}: it is being deployed; try again when it is done`);
+    if (status && /FAILED|ROLLBACK_COMPLETE$/.test(status) && Object.keys(outputs).length === 0)
+      throw new StackProblem(`${what}: its last deployment failed; deploy it again`);
+    throw new StackProblem(
+      `${what}: it was deployed by an older Baton, or it is not a Baton stack. Redeploy it (npx cdk deploy) with this Baton; a stack of your own declares them with baton.addOutputs()`,
+    );
   }
   const json = (name: string): Record<string, string> => {
     let value: unknown;
@@ -73,13 +81,21 @@ export function addressesFromOutputs(
     } catch {
       value = undefined;
     }
-    if (!value || typeof value !== 'object' || Array.isArray(value) || Object.values(value).some((v) => typeof v !== 'string' || v === '')) {
-      throw new StackProblem(`output ${name} of stack "${stackName}" is not a JSON object of names to values: ${abbreviate(outputs[name]!)}`);
+    if (
+      !value ||
+      typeof value !== 'object' ||
+      Array.isArray(value) ||
+      Object.values(value).some((v) => typeof v !== 'string' || v === '')
+    ) {
+      throw new StackProblem(
+        `output ${name} of stack "${stackName}" is not a JSON object of names to values: ${abbreviate(outputs[name]!)}`,
+      );
     }
     return value as Record<string, string>;
   };
   const sendPortQueueUrls = json(STACK_OUTPUTS.sendPortQueueUrls);
-  if (Object.keys(sendPortQueueUrls).length === 0) throw new StackProblem(`output ${STACK_OUTPUTS.sendPortQueueUrls} of stack "${stackName}" names no send port`);
+  if (Object.keys(sendPortQueueUrls).length === 0)
+    throw new StackProblem(`output ${STACK_OUTPUTS.sendPortQueueUrls} of stack "${stackName}" names no send port`);
   return {
     stackName,
     region: where.region,
@@ -112,7 +128,10 @@ export function stackClients(target: StackTarget): StackClients {
  *
  * @throws StackProblem: no region, no credentials, no such stack, missing outputs, an unreachable endpoint.
  */
-export async function describeDeployedStack(target: StackTarget, clients: StackClients = stackClients(target)): Promise<DeployedStack> {
+export async function describeDeployedStack(
+  target: StackTarget,
+  clients: StackClients = stackClients(target),
+): Promise<DeployedStack> {
   const region = await regionOf(target, clients);
   let stack: Stack | undefined;
   try {
@@ -120,11 +139,21 @@ export async function describeDeployedStack(target: StackTarget, clients: StackC
   } catch (error) {
     const e = error as { name?: string; message?: string };
     if (e.name === 'ValidationError' && /does not exist/i.test(e.message ?? '')) throw noSuchStack(target, region);
-    throw new StackProblem(awsProblem(error, target, region, 'cloudformation:DescribeStacks') ?? `DescribeStacks of "${target.stackName}" in ${region} failed: ${e.message ?? e.name}`);
+    throw new StackProblem(
+      awsProblem(error, target, region, 'cloudformation:DescribeStacks') ??
+        `DescribeStacks of "${target.stackName}" in ${region} failed: ${e.message ?? e.name}`,
+    );
   }
   if (!stack) throw noSuchStack(target, region);
-  const outputs = Object.fromEntries((stack.Outputs ?? []).flatMap((o) => (o.OutputKey && o.OutputValue !== undefined ? [[o.OutputKey, o.OutputValue]] : [])));
-  return addressesFromOutputs({ stackName: stack.StackName ?? target.stackName, status: stack.StackStatus, outputs }, { region, endpoint: target.endpoint });
+  const outputs = Object.fromEntries(
+    (stack.Outputs ?? []).flatMap((o) =>
+      o.OutputKey && o.OutputValue !== undefined ? [[o.OutputKey, o.OutputValue]] : [],
+    ),
+  );
+  return addressesFromOutputs(
+    { stackName: stack.StackName ?? target.stackName, status: stack.StackStatus, outputs },
+    { region, endpoint: target.endpoint },
+  );
 }
 
 /**
@@ -133,7 +162,10 @@ export async function describeDeployedStack(target: StackTarget, clients: StackC
  *
  * @throws StackProblem without credentials, or when AWS refuses them.
  */
-export async function operatorIdentity(target: StackTarget, clients: Pick<StackClients, 'sts'> = stackClients(target)): Promise<OperatorIdentity> {
+export async function operatorIdentity(
+  target: StackTarget,
+  clients: Pick<StackClients, 'sts'> = stackClients(target),
+): Promise<OperatorIdentity> {
   try {
     const { Arn } = await clients.sts.send(new GetCallerIdentityCommand({}));
     if (Arn) return { operator: Arn };
@@ -141,7 +173,10 @@ export async function operatorIdentity(target: StackTarget, clients: Pick<StackC
   } catch (error) {
     const problem = awsProblem(error, target, target.region ?? '', 'sts:GetCallerIdentity');
     if (problem && !isUnreachable(error)) throw new StackProblem(problem);
-    if (!target.endpoint) throw new StackProblem(problem ?? `could not tell who you are (sts:GetCallerIdentity): ${(error as Error).message}`);
+    if (!target.endpoint)
+      throw new StackProblem(
+        problem ?? `could not tell who you are (sts:GetCallerIdentity): ${(error as Error).message}`,
+      );
     return {
       operator: `${localOperator()} (unverified)`,
       unverified: `${target.endpoint} did not answer sts:GetCallerIdentity (${(error as Error).message}); actions are recorded as the local user ${localOperator()}, labelled unverified`,
@@ -154,9 +189,20 @@ export async function operatorIdentity(target: StackTarget, clients: Pick<StackC
  * and, for resume and terminate, the orchestrations its hosts run, loaded from the project's checkout (a stack's
  * outputs do not carry them).
  */
-export function stackOperations(stack: DeployedStack, identity: OperatorIdentity, orchestrations?: OperatorOrchestrations): Operations {
-  const history = new DynamoDbHistory(dynamoDbDocumentClient({ endpoint: stack.endpoint, region: stack.region }), stack.historyTableName!);
-  return operationsFor(stack, { operator: identity.operator, hosts: hostsFromHistory(history, { zones: stack.zones }), orchestrations });
+export function stackOperations(
+  stack: DeployedStack,
+  identity: OperatorIdentity,
+  orchestrations?: OperatorOrchestrations,
+): Operations {
+  const history = new DynamoDbHistory(
+    dynamoDbDocumentClient({ endpoint: stack.endpoint, region: stack.region }),
+    stack.historyTableName!,
+  );
+  return operationsFor(stack, {
+    operator: identity.operator,
+    hosts: hostsFromHistory(history, { zones: stack.zones }),
+    orchestrations,
+  });
 }
 
 /** What the console's header says it looks at. */
@@ -176,27 +222,44 @@ async function regionOf(target: StackTarget, clients: StackClients): Promise<str
 }
 
 function noSuchStack(target: StackTarget, region: string): StackProblem {
-  return new StackProblem(`no stack "${target.stackName}" in ${region}${target.endpoint ? ` at ${target.endpoint}` : ''}: check its name (npx cdk list) and the region (--region)`);
+  return new StackProblem(
+    `no stack "${target.stackName}" in ${region}${target.endpoint ? ` at ${target.endpoint}` : ''}: check its name (npx cdk list) and the region (--region)`,
+  );
 }
 
-const SIGN_IN = 'sign in (aws sso login, aws configure, AWS_PROFILE=…, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and try again';
+const SIGN_IN =
+  'sign in (aws sso login, aws configure, AWS_PROFILE=…, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and try again';
 
 /** An AWS failure the operator can act on, said as such; undefined for anything else. */
 export function awsProblem(error: unknown, target: StackTarget, region: string, action: string): string | undefined {
   const e = error as { name?: string; Code?: string; message?: string };
   const name = e.name ?? e.Code ?? '';
   const message = e.message ?? '';
-  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) return `no AWS credentials: ${SIGN_IN}`;
-  if (/^(ExpiredToken|ExpiredTokenException|RequestExpired)$/.test(name) || /token.*expired|expired.*token/i.test(message)) return `your AWS credentials have expired: ${SIGN_IN}`;
-  if (/^(InvalidClientTokenId|UnrecognizedClientException|SignatureDoesNotMatch|InvalidSignatureException|AuthFailure)$/.test(name)) return `AWS refused these credentials (${name}: ${message}): ${SIGN_IN}`;
+  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message))
+    return `no AWS credentials: ${SIGN_IN}`;
+  if (
+    /^(ExpiredToken|ExpiredTokenException|RequestExpired)$/.test(name) ||
+    /token.*expired|expired.*token/i.test(message)
+  )
+    return `your AWS credentials have expired: ${SIGN_IN}`;
+  if (
+    /^(InvalidClientTokenId|UnrecognizedClientException|SignatureDoesNotMatch|InvalidSignatureException|AuthFailure)$/.test(
+      name,
+    )
+  )
+    return `AWS refused these credentials (${name}: ${message}): ${SIGN_IN}`;
   if (/AccessDenied/.test(name)) return `AWS refused ${action}${region ? ` in ${region}` : ''}: ${message}`;
-  if (isUnreachable(error)) return `could not reach ${target.endpoint ?? `AWS${region ? ` in ${region}` : ''}`}: ${message || (error as NodeJS.ErrnoException).code}`;
+  if (isUnreachable(error))
+    return `could not reach ${target.endpoint ?? `AWS${region ? ` in ${region}` : ''}`}: ${message || (error as NodeJS.ErrnoException).code}`;
   return undefined;
 }
 
 function isUnreachable(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code ?? (error as { cause?: NodeJS.ErrnoException }).cause?.code;
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code ?? '') || (error as Error).name === 'TimeoutError';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code ?? '') ||
+    (error as Error).name === 'TimeoutError'
+  );
 }
 
 function abbreviate(text: string): string {

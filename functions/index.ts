@@ -6,13 +6,50 @@
  * import { designer, messageType } from 'baton';
  */
 export { messageType, describeIssues, type MessageType, type Schema, type SchemaIssue } from './core/schema.ts';
-export { designer, type Designer, type MessageVariables, type BodiesOf, type TypedCorrelationSet } from './core/designer.ts';
 export {
-  branch, call, callable, code, compensate, complete, decide, delay, listen, loop, onMessage, onTimeout, orchestration, parallel, receive,
-  receiveCorrelated, scope, send, start, terminate, throwError, toMs, when, type Duration, type MessageTypeRef,
+  designer,
+  type Designer,
+  type MessageVariables,
+  type BodiesOf,
+  type TypedCorrelationSet,
+} from './core/designer.ts';
+export {
+  branch,
+  call,
+  callable,
+  code,
+  compensate,
+  complete,
+  decide,
+  delay,
+  listen,
+  loop,
+  onMessage,
+  onTimeout,
+  orchestration,
+  parallel,
+  receive,
+  receiveCorrelated,
+  scope,
+  send,
+  start,
+  terminate,
+  throwError,
+  toMs,
+  when,
+  type Duration,
+  type MessageTypeRef,
 } from './core/builder.ts';
 export type {
-  CallableOrchestration, CorrelationSet, DecideBranch, ListenBranch, OrchestrationDefinition, ParallelBranch, PropertyFilter, RetryPolicy, Shape,
+  CallableOrchestration,
+  CorrelationSet,
+  DecideBranch,
+  ListenBranch,
+  OrchestrationDefinition,
+  ParallelBranch,
+  PropertyFilter,
+  RetryPolicy,
+  Shape,
 } from './core/definition.ts';
 export type { StepContext } from './core/context.ts';
 export type { InboundMessage } from './core/message.ts';

@@ -7,7 +7,9 @@ import type { Placement } from './constructs/ProcessingHost.ts';
 import { sampleOptionsToEnv, type SampleOptions } from '../functions/orchestrations/index.ts';
 
 /** The sample's orchestrations module (functions/orchestrations/index.ts). */
-export const SAMPLE_MODULE = fileURLToPath(new URL(`../functions/orchestrations/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+export const SAMPLE_MODULE = fileURLToPath(
+  new URL(`../functions/orchestrations/index${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+);
 
 export interface BatonStackProps extends StackProps {
   /** Keep the MessageBox table when the stack is deleted. @default true */

@@ -34,7 +34,8 @@ function tracing(value: string): 'off' | 'otel' {
 }
 
 function placement(value: string): 'regional' | 'perAz' {
-  if (value !== 'regional' && value !== 'perAz') throw new Error(`-c placement must be "regional" or "perAz" (got "${value}")`);
+  if (value !== 'regional' && value !== 'perAz')
+    throw new Error(`-c placement must be "regional" or "perAz" (got "${value}")`);
   return value;
 }
 app.synth();

@@ -76,11 +76,29 @@ export const HOST_FUNCTION_TIMEOUT_SECONDS = 10;
 
 export const QUEUES = {
   /** Receive location: users send here. */
-  receive: { name: 'receive', visibilityTimeoutSeconds: 6 * HOST_FUNCTION_TIMEOUT_SECONDS, retentionSeconds: 4 * 24 * 3600, maxReceiveCount: 5, dlqRetentionSeconds: FOURTEEN_DAYS },
+  receive: {
+    name: 'receive',
+    visibilityTimeoutSeconds: 6 * HOST_FUNCTION_TIMEOUT_SECONDS,
+    retentionSeconds: 4 * 24 * 3600,
+    maxReceiveCount: 5,
+    dlqRetentionSeconds: FOURTEEN_DAYS,
+  },
   /** The processing host's work queue. */
-  work: { name: 'work', visibilityTimeoutSeconds: 6 * HOST_FUNCTION_TIMEOUT_SECONDS, retentionSeconds: 4 * 24 * 3600, maxReceiveCount: 10, dlqRetentionSeconds: FOURTEEN_DAYS },
+  work: {
+    name: 'work',
+    visibilityTimeoutSeconds: 6 * HOST_FUNCTION_TIMEOUT_SECONDS,
+    retentionSeconds: 4 * 24 * 3600,
+    maxReceiveCount: 10,
+    dlqRetentionSeconds: FOURTEEN_DAYS,
+  },
   /** Send port `send`: users read results here. */
-  send: { name: 'send', visibilityTimeoutSeconds: 30, retentionSeconds: 4 * 24 * 3600, maxReceiveCount: 5, dlqRetentionSeconds: FOURTEEN_DAYS },
+  send: {
+    name: 'send',
+    visibilityTimeoutSeconds: 30,
+    retentionSeconds: 4 * 24 * 3600,
+    maxReceiveCount: 5,
+    dlqRetentionSeconds: FOURTEEN_DAYS,
+  },
 } as const satisfies Record<string, QueueSettings>;
 
 /** How the hosts consume their queues (the Lambda event source mapping, and the local poller that mimics it). */
@@ -102,7 +120,13 @@ export const OWNERSHIP = {
 } as const;
 
 /** Where the tracking function's event source puts a MessageBox stream record it could not track (its position). */
-export const TRACKING_FAILURES: QueueSettings = { name: 'tracking-failures', visibilityTimeoutSeconds: 30, retentionSeconds: FOURTEEN_DAYS, maxReceiveCount: 5, dlqRetentionSeconds: FOURTEEN_DAYS };
+export const TRACKING_FAILURES: QueueSettings = {
+  name: 'tracking-failures',
+  visibilityTimeoutSeconds: 30,
+  retentionSeconds: FOURTEEN_DAYS,
+  maxReceiveCount: 5,
+  dlqRetentionSeconds: FOURTEEN_DAYS,
+};
 
 /**
  * The queue of a send port: `send` is the default port's queue; any other port gets `send-<port>` with the

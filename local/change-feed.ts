@@ -69,7 +69,11 @@ export class ChangeFeed {
   }
 
   /** Turns the table's stream on (idempotent) or off; returns the description fields DescribeTable shows. */
-  enable(tableName: string, keyNames: readonly string[], specification: { StreamEnabled?: boolean; StreamViewType?: string }): Record<string, unknown> {
+  enable(
+    tableName: string,
+    keyNames: readonly string[],
+    specification: { StreamEnabled?: boolean; StreamViewType?: string },
+  ): Record<string, unknown> {
     if (!specification.StreamEnabled) {
       this.#streams.delete(tableName);
       return {};
@@ -95,7 +99,11 @@ export class ChangeFeed {
   describeTableFields(tableName: string): Record<string, unknown> {
     const stream = this.#streams.get(tableName);
     if (!stream) return {};
-    return { StreamSpecification: { StreamEnabled: true, StreamViewType: stream.viewType }, LatestStreamArn: stream.arn, LatestStreamLabel: stream.label };
+    return {
+      StreamSpecification: { StreamEnabled: true, StreamViewType: stream.viewType },
+      LatestStreamArn: stream.arn,
+      LatestStreamLabel: stream.label,
+    };
   }
 
   drop(tableName: string): void {
@@ -131,7 +139,8 @@ export class ChangeFeed {
     });
     let excess = Math.max(0, stream.records.length - this.#retain);
     const oldest = (now - this.#retainMs) / 1000;
-    while (excess < stream.records.length && stream.records[excess]!.dynamodb.ApproximateCreationDateTime < oldest) excess++;
+    while (excess < stream.records.length && stream.records[excess]!.dynamodb.ApproximateCreationDateTime < oldest)
+      excess++;
     if (excess > 0) {
       stream.records.splice(0, excess);
       this.trimmed += excess;
@@ -146,26 +155,40 @@ export class ChangeFeed {
     try {
       switch (action) {
         case 'ListStreams':
-          return ok({ Streams: [...this.#streams.values()].filter((s) => !input.TableName || s.tableName === input.TableName)
-            .map((s) => ({ StreamArn: s.arn, TableName: s.tableName, StreamLabel: s.label })) });
+          return ok({
+            Streams: [...this.#streams.values()]
+              .filter((s) => !input.TableName || s.tableName === input.TableName)
+              .map((s) => ({ StreamArn: s.arn, TableName: s.tableName, StreamLabel: s.label })),
+          });
         case 'DescribeStream': {
           const s = this.#stream(input.StreamArn);
-          return ok({ StreamDescription: {
-            StreamArn: s.arn, StreamLabel: s.label, StreamStatus: 'ENABLED', StreamViewType: s.viewType, TableName: s.tableName,
-            KeySchema: s.keyNames.map((name, i) => ({ AttributeName: name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
-            Shards: [{ ShardId: SHARD_ID, SequenceNumberRange: { StartingSequenceNumber: String(SEQUENCE_BASE) } }],
-          } });
+          return ok({
+            StreamDescription: {
+              StreamArn: s.arn,
+              StreamLabel: s.label,
+              StreamStatus: 'ENABLED',
+              StreamViewType: s.viewType,
+              TableName: s.tableName,
+              KeySchema: s.keyNames.map((name, i) => ({ AttributeName: name, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
+              Shards: [{ ShardId: SHARD_ID, SequenceNumberRange: { StartingSequenceNumber: String(SEQUENCE_BASE) } }],
+            },
+          });
         }
         case 'GetShardIterator': {
           const s = this.#stream(input.StreamArn);
-          if (input.ShardId !== SHARD_ID) throw new StreamsError('ResourceNotFoundException', `shard ${input.ShardId} not found`);
+          if (input.ShardId !== SHARD_ID)
+            throw new StreamsError('ResourceNotFoundException', `shard ${input.ShardId} not found`);
           const after = {
             TRIM_HORIZON: () => (s.records[0] ? BigInt(s.records[0].dynamodb.SequenceNumber) : s.next) - 1n,
             LATEST: () => s.next - 1n,
             AT_SEQUENCE_NUMBER: () => BigInt(input.SequenceNumber) - 1n,
             AFTER_SEQUENCE_NUMBER: () => BigInt(input.SequenceNumber),
           }[input.ShardIteratorType as string];
-          if (!after) throw new StreamsError('ValidationException', `ShardIteratorType must be TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER`);
+          if (!after)
+            throw new StreamsError(
+              'ValidationException',
+              `ShardIteratorType must be TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER`,
+            );
           return ok({ ShardIterator: iterator(s.arn, after()) });
         }
         case 'GetRecords': {
@@ -176,21 +199,36 @@ export class ChangeFeed {
           const first = s.records[0] ? BigInt(s.records[0].dynamodb.SequenceNumber) : s.next;
           const from = Number((after + 1n > first ? after + 1n : first) - first);
           const records = s.records.slice(from, from + limit);
-          const last = records.length ? BigInt(records.at(-1)!.dynamodb.SequenceNumber) : (after + 1n > first ? after : first - 1n);
+          const last = records.length
+            ? BigInt(records.at(-1)!.dynamodb.SequenceNumber)
+            : after + 1n > first
+              ? after
+              : first - 1n;
           return ok({ Records: records, NextShardIterator: iterator(arn, last) });
         }
         default:
-          throw new StreamsError('UnknownOperationException', `the embedded stack does not serve DynamoDB Streams' ${action}`);
+          throw new StreamsError(
+            'UnknownOperationException',
+            `the embedded stack does not serve DynamoDB Streams' ${action}`,
+          );
       }
     } catch (error) {
-      if (error instanceof StreamsError) return { status: 400, body: { __type: `com.amazonaws.dynamodb.v20120810#${error.type}`, message: error.message } };
+      if (error instanceof StreamsError)
+        return {
+          status: 400,
+          body: { __type: `com.amazonaws.dynamodb.v20120810#${error.type}`, message: error.message },
+        };
       throw error;
     }
   }
 
   #stream(arn: unknown): Stream {
     const stream = [...this.#streams.values()].find((s) => s.arn === arn);
-    if (!stream) throw new StreamsError('ResourceNotFoundException', `Requested resource not found: Stream: ${String(arn)} not found`);
+    if (!stream)
+      throw new StreamsError(
+        'ResourceNotFoundException',
+        `Requested resource not found: Stream: ${String(arn)} not found`,
+      );
     return stream;
   }
 }
@@ -213,7 +251,10 @@ function iterator(arn: string, after: bigint): string {
 
 function parseIterator(text: unknown): { arn: string; after: bigint } {
   try {
-    const { arn, after } = JSON.parse(Buffer.from(String(text), 'base64url').toString('utf8')) as { arn: string; after: string };
+    const { arn, after } = JSON.parse(Buffer.from(String(text), 'base64url').toString('utf8')) as {
+      arn: string;
+      after: string;
+    };
     return { arn, after: BigInt(after) };
   } catch {
     throw new StreamsError('ValidationException', 'Invalid ShardIterator');

@@ -66,10 +66,20 @@ function takeStackOptions(given: readonly string[]): { stack?: StackTarget; rest
     found[option[1]!] = value;
   }
   if (!found.stack) {
-    if (found.region || found.endpoint) fail('--region and --endpoint go with --stack NAME (a deployed stack); the local cluster is found by its endpoints file');
+    if (found.region || found.endpoint)
+      fail(
+        '--region and --endpoint go with --stack NAME (a deployed stack); the local cluster is found by its endpoints file',
+      );
     return { rest };
   }
-  return { stack: { stackName: found.stack, region: found.region, endpoint: found.endpoint ?? (process.env.AWS_ENDPOINT_URL || undefined) }, rest };
+  return {
+    stack: {
+      stackName: found.stack,
+      region: found.region,
+      endpoint: found.endpoint ?? (process.env.AWS_ENDPOINT_URL || undefined),
+    },
+    rest,
+  };
 }
 
 const { stack: stackTarget, rest } = command === 'start' ? { stack: undefined, rest: args } : takeStackOptions(args);
@@ -105,11 +115,11 @@ function runningCluster(): ClusterRecord {
 let deployed: Promise<{ stack: DeployedStack; identity: OperatorIdentity }> | undefined;
 /** The deployed stack of --stack (its outputs, and who the operator is), asked once. */
 function deployedStack(target: StackTarget): Promise<{ stack: DeployedStack; identity: OperatorIdentity }> {
-  return deployed ??= (async () => {
+  return (deployed ??= (async () => {
     const { describeDeployedStack, operatorIdentity } = await import('../console/stack.ts');
     const stack = await describeDeployedStack(target);
     return { stack, identity: await operatorIdentity({ ...target, region: stack.region }) };
-  })();
+  })());
 }
 
 /** The --stack options this command was given, to repeat in the commands it suggests. */
@@ -188,10 +198,23 @@ async function start(): Promise<void> {
   const dataDir = inMemory ? undefined : resolve(values['data-dir'] ?? resolve(WORK_DIR, 'data'));
   // The sample's settings reach it the way settings reach any orchestrations module: the hosts' environment.
   const environment = sampleOptionsToEnv({
-    pricingLatencyMs: values['step-latency'] ? duration(values['step-latency'], '--step-latency') : demo ? 20 : undefined,
-    approvalThreshold: values['approval-threshold'] === undefined ? undefined : nonNegative(values['approval-threshold'], '--approval-threshold'),
-    approvalTimeoutMs: values['approval-timeout'] === undefined ? undefined : duration(values['approval-timeout'], '--approval-timeout'),
-    cancellationWindowMs: values['cancellation-window'] !== undefined ? duration(values['cancellation-window'], '--cancellation-window') : demo ? 0 : undefined,
+    pricingLatencyMs: values['step-latency']
+      ? duration(values['step-latency'], '--step-latency')
+      : demo
+        ? 20
+        : undefined,
+    approvalThreshold:
+      values['approval-threshold'] === undefined
+        ? undefined
+        : nonNegative(values['approval-threshold'], '--approval-threshold'),
+    approvalTimeoutMs:
+      values['approval-timeout'] === undefined ? undefined : duration(values['approval-timeout'], '--approval-timeout'),
+    cancellationWindowMs:
+      values['cancellation-window'] !== undefined
+        ? duration(values['cancellation-window'], '--cancellation-window')
+        : demo
+          ? 0
+          : undefined,
   });
   const cluster = new LocalCluster({
     instances: positiveInt(values.instances!, '--instances'),
@@ -227,13 +250,19 @@ async function start(): Promise<void> {
 
   await cluster.start();
   const d = cluster.describe();
-  console.log(`Baton local cluster: ${cluster.options.instances} host instance(s), state ${dataDir ? `in ${dataDir}` : 'in memory'}`);
+  console.log(
+    `Baton local cluster: ${cluster.options.instances} host instance(s), state ${dataDir ? `in ${dataDir}` : 'in memory'}`,
+  );
   console.log(`  endpoint (DynamoDB, SQS, S3): ${d.endpoint}${cluster.stack ? ' (embedded)' : ''}`);
   console.log(`  receive queue:  ${d.receiveQueueUrl}`);
   console.log(`  send queue:     ${d.sendQueueUrl}`);
   console.log(`  MessageBox:     ${d.tableName}`);
-  console.log(`  history:        ${d.historyTableName}${cluster.tracking ? ' (tracked from the MessageBox\'s stream)' : ' (tracking off: this endpoint keeps no streams)'}`);
-  console.log(`  claim check:    ${d.claimCheckBucket ? `${d.claimCheckBucket} (S3: states and bodies over 64 KiB)` : `off (${cluster.resources.claimCheckOff}; bodies up to 300 KB, kept in the MessageBox)`}`);
+  console.log(
+    `  history:        ${d.historyTableName}${cluster.tracking ? " (tracked from the MessageBox's stream)" : ' (tracking off: this endpoint keeps no streams)'}`,
+  );
+  console.log(
+    `  claim check:    ${d.claimCheckBucket ? `${d.claimCheckBucket} (S3: states and bodies over 64 KiB)` : `off (${cluster.resources.claimCheckOff}; bodies up to 300 KB, kept in the MessageBox)`}`,
+  );
   if (demo === undefined && !values['no-console']) {
     const { startLocalConsole } = await import('../console/local.ts');
     const port = Number(values['console-port']);
@@ -242,7 +271,9 @@ async function start(): Promise<void> {
       return startLocalConsole(cluster, { port: 0 });
     });
     console.log(`  web console:    ${webConsole.openUrl}`);
-    console.log('                  (this machine only; the token in it is the key: it is printed once, and not written down)');
+    console.log(
+      '                  (this machine only; the token in it is the key: it is printed once, and not written down)',
+    );
   }
   if (demo === undefined) {
     endpoints.claim({ ...d, consoleUrl: webConsole?.url });
@@ -260,7 +291,14 @@ async function start(): Promise<void> {
     if (!refreshing && Date.now() - lastCounted >= 5_000) {
       refreshing = true;
       lastCounted = Date.now();
-      clusterCounts(cluster).then((c) => { counts = c; }).catch(() => undefined).finally(() => { refreshing = false; });
+      clusterCounts(cluster)
+        .then((c) => {
+          counts = c;
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          refreshing = false;
+        });
     }
     const line = statusLine(cluster, counts);
     if (process.stdout.isTTY) process.stdout.write(`\r\x1b[2K${line.slice(0, (process.stdout.columns ?? 200) - 1)}`);
@@ -275,9 +313,17 @@ async function start(): Promise<void> {
     return;
   }
   const result = await runDemo(cluster, demo, (line) => console.log(process.stdout.isTTY ? `\r\x1b[2K${line}` : line));
-  console.log(`${process.stdout.isTTY ? '\r\x1b[2K' : ''}demo: redelivered copies of an already received MessageId (dropped by MessageId): ${result.redeliveries}; sweeper re-enqueued ${cluster.sweeps}`);
-  console.log(`demo: orchestrations=${result.orchestrations} completed=${result.completed} lost=${result.lost} duplicates=${result.duplicates} unaccounted=${result.unaccounted} failovers=${result.failovers}`);
-  const ok = result.lost === 0 && result.duplicates === 0 && result.unaccounted === 0 && result.completed === result.orchestrations;
+  console.log(
+    `${process.stdout.isTTY ? '\r\x1b[2K' : ''}demo: redelivered copies of an already received MessageId (dropped by MessageId): ${result.redeliveries}; sweeper re-enqueued ${cluster.sweeps}`,
+  );
+  console.log(
+    `demo: orchestrations=${result.orchestrations} completed=${result.completed} lost=${result.lost} duplicates=${result.duplicates} unaccounted=${result.unaccounted} failovers=${result.failovers}`,
+  );
+  const ok =
+    result.lost === 0 &&
+    result.duplicates === 0 &&
+    result.unaccounted === 0 &&
+    result.completed === result.orchestrations;
   await stop(ok ? 0 : 1);
 }
 
@@ -296,18 +342,30 @@ async function suspended(): Promise<void> {
   for (const m of messages) {
     // A schema mismatch lists its issues one per line, each with its path in the body.
     const type = m.attributes.MessageType ?? 'the message';
-    const reason = m.issues?.length ? `${type} does not match its schema:${m.issues.map((i) => `\n      ${i.path || '(body)'}: ${i.message}`).join('')}` : m.reason;
+    const reason = m.issues?.length
+      ? `${type} does not match its schema:${m.issues.map((i) => `\n      ${i.path || '(body)'}: ${i.message}`).join('')}`
+      : m.reason;
     console.log(`  ${new Date(m.receivedAt).toISOString()}  ${m.messageId}  ${reason}`);
-    console.log(`      body: ${m.bodyRef ? `(large: kept in the claim check as ${m.bodyRef}; --json or the console shows it)` : m.body.length > 160 ? `${m.body.slice(0, 160)}…` : m.body}`);
+    console.log(
+      `      body: ${m.bodyRef ? `(large: kept in the claim check as ${m.bodyRef}; --json or the console shows it)` : m.body.length > 160 ? `${m.body.slice(0, 160)}…` : m.body}`,
+    );
   }
   console.log(`Suspended instances (${instances.length}): resumable`);
-  for (const s of instances) console.log(`  ${s.instanceId}  ${s.orchestration}@${s.version}  ${s.error?.reason ?? ''}`);
+  for (const s of instances)
+    console.log(`  ${s.instanceId}  ${s.orchestration}@${s.version}  ${s.error?.reason ?? ''}`);
 }
 
 /** The cluster's MessageBox, large states and bodies read back from its claim check. */
-function storeOf(d: { endpoint?: string; region?: string; tableName: string; claimCheckBucket?: string }): DynamoDbInstanceStore {
+function storeOf(d: {
+  endpoint?: string;
+  region?: string;
+  tableName: string;
+  claimCheckBucket?: string;
+}): DynamoDbInstanceStore {
   const where = { endpoint: d.endpoint, region: d.region };
-  return new DynamoDbInstanceStore(dynamoDbDocumentClient(where), d.tableName, { claimCheck: s3ClaimCheck(d.claimCheckBucket, where) });
+  return new DynamoDbInstanceStore(dynamoDbDocumentClient(where), d.tableName, {
+    claimCheck: s3ClaimCheck(d.claimCheckBucket, where),
+  });
 }
 
 async function instances(): Promise<void> {
@@ -316,40 +374,66 @@ async function instances(): Promise<void> {
   const list = await storeOf(d).listInstances(values.status as InstanceStatus);
   console.log(`${list.length} ${values.status} instance(s)`);
   for (const s of list) {
-    console.log(`  ${s.instanceId}  ${s.orchestration}@${s.version}  rev=${s.revision}  at=${s.cursor.threads.map((t) => t.at).join(',')}  lease=${s.lease ? `${s.lease.owner} until ${new Date(s.lease.expiresAt).toISOString()}` : '-'}`);
+    console.log(
+      `  ${s.instanceId}  ${s.orchestration}@${s.version}  rev=${s.revision}  at=${s.cursor.threads.map((t) => t.at).join(',')}  lease=${s.lease ? `${s.lease.owner} until ${new Date(s.lease.expiresAt).toISOString()}` : '-'}`,
+    );
   }
 }
 
 async function send(): Promise<void> {
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { type: { type: 'string', default: 'Order' } } });
-  const body = positionals[0] === undefined ? fail('usage: baton send [--type Order] \'{"orderId":"o-1",...}\' (or @file.json)') : positionals[0];
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { type: { type: 'string', default: 'Order' } },
+  });
+  const body =
+    positionals[0] === undefined
+      ? fail('usage: baton send [--type Order] \'{"orderId":"o-1",...}\' (or @file.json)')
+      : positionals[0];
   const d = await addresses();
   const text = body.startsWith('@') ? readFileSync(body.slice(1), 'utf8') : body;
-  const response = await sqsClient({ endpoint: d.endpoint, region: d.region }).send(new SendMessageCommand({
-    QueueUrl: d.receiveQueueUrl,
-    MessageBody: text,
-    MessageAttributes: { MessageType: { DataType: 'String', StringValue: values.type! } },
-  }));
+  const response = await sqsClient({ endpoint: d.endpoint, region: d.region }).send(
+    new SendMessageCommand({
+      QueueUrl: d.receiveQueueUrl,
+      MessageBody: text,
+      MessageAttributes: { MessageType: { DataType: 'String', StringValue: values.type! } },
+    }),
+  );
   console.log(`sent ${values.type} as message ${response.MessageId}`);
 }
 
 async function receive(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { wait: { type: 'string', default: '5s' } } });
   // It deletes what it reads: on a deployed stack, that is output its consumers never get.
-  if (stackTarget) fail(`receive reads and deletes the send queue's messages: it is for the local cluster; on stack ${stackTarget.stackName} they belong to its consumers, and it does not take them`);
+  if (stackTarget)
+    fail(
+      `receive reads and deletes the send queue's messages: it is for the local cluster; on stack ${stackTarget.stackName} they belong to its consumers, and it does not take them`,
+    );
   const d = await addresses();
   const sendQueueUrl = d.sendPortQueueUrls.send!;
   const sqs = sqsClient({ endpoint: d.endpoint, region: d.region, longPolling: true });
-  const response = await sqs.send(new ReceiveMessageCommand({
-    QueueUrl: sendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: Math.min(20, Math.ceil(duration(values.wait!, '--wait') / 1000)), MessageAttributeNames: ['All'],
-  }));
+  const response = await sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: sendQueueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: Math.min(20, Math.ceil(duration(values.wait!, '--wait') / 1000)),
+      MessageAttributeNames: ['All'],
+    }),
+  );
   const messages = response.Messages ?? [];
   for (const m of messages) {
-    const attributes = Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]));
+    const attributes = Object.fromEntries(
+      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]),
+    );
     console.log(JSON.stringify({ attributes, body: JSON.parse(m.Body ?? 'null') }));
   }
   if (messages.length > 0) {
-    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: sendQueueUrl, Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: sendQueueUrl,
+        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
   } else console.log('no messages on the send queue');
 }
 
@@ -379,7 +463,11 @@ async function operatorOrchestrations(given: string | undefined): Promise<Operat
   if (stackTarget) {
     // No default: nothing says which module a stack deployed, and another module's definition under the same
     // name@version would name the wrong branch instances. Without one, the engine refuses what needs it.
-    if (!given) return { definitions: [], hint: `nothing says which orchestrations stack ${stackTarget.stackName} runs; ${pass} (the module the stack deploys)` };
+    if (!given)
+      return {
+        definitions: [],
+        hint: `nothing says which orchestrations stack ${stackTarget.stackName} runs; ${pass} (the module the stack deploys)`,
+      };
     return {
       definitions: await loadOrchestrations(given, process.env),
       hint: `this command loaded the orchestrations of ${resolve(given)}; ${pass} (the module the stack deploys)`,
@@ -387,7 +475,10 @@ async function operatorOrchestrations(given: string | undefined): Promise<Operat
   }
   const recorded = runningCluster().orchestrations;
   if (!given && !recorded) {
-    return { definitions: [], hint: `the cluster was started by an older Baton, whose endpoints file does not name its orchestrations; ${pass}` };
+    return {
+      definitions: [],
+      hint: `the cluster was started by an older Baton, whose endpoints file does not name its orchestrations; ${pass}`,
+    };
   }
   const module = given ?? recorded?.module;
   return {
@@ -398,12 +489,20 @@ async function operatorOrchestrations(given: string | undefined): Promise<Operat
 }
 
 /** The instances a command acts on: the ids given, or every instance a query matches (then only with --yes). */
-async function targets(action: 'resume' | 'terminate'): Promise<{ ids: string[]; values: Record<string, string | boolean | undefined> }> {
+async function targets(
+  action: 'resume' | 'terminate',
+): Promise<{ ids: string[]; values: Record<string, string | boolean | undefined> }> {
   const { positionals, values } = parseArgs({
-    args: rest, allowPositionals: true,
+    args: rest,
+    allowPositionals: true,
     options: {
-      reason: { type: 'string' }, status: { type: 'string' }, orchestration: { type: 'string' }, query: { type: 'string' }, 'message-type': { type: 'string' },
-      orchestrations: { type: 'string' }, yes: { type: 'boolean', default: false },
+      reason: { type: 'string' },
+      status: { type: 'string' },
+      orchestration: { type: 'string' },
+      query: { type: 'string' },
+      'message-type': { type: 'string' },
+      orchestrations: { type: 'string' },
+      yes: { type: 'boolean', default: false },
     },
   });
   if (positionals.length > 0) return { ids: positionals, values };
@@ -412,7 +511,12 @@ async function targets(action: 'resume' | 'terminate'): Promise<{ ids: string[];
   [--orchestrations F]  the module of orchestrations the hosts run (default: the local cluster's; for --stack, the sample's)`);
   }
   const ops = await operations();
-  const ids = await ops.searchAll({ status: values.status, orchestration: values.orchestration, text: values.query, messageType: values['message-type'] });
+  const ids = await ops.searchAll({
+    status: values.status,
+    orchestration: values.orchestration,
+    text: values.query,
+    messageType: values['message-type'],
+  });
   if (!values.yes) {
     console.log(`${ids.length} instance(s) match:`);
     for (const id of ids.slice(0, 50)) console.log(`  ${id}`);
@@ -427,9 +531,12 @@ async function act(action: 'resume' | 'terminate'): Promise<void> {
   const { ids, values } = await targets(action);
   const reason = typeof values.reason === 'string' ? values.reason : '';
   if (action === 'terminate' && !reason.trim()) fail('a termination needs a reason: --reason "..."');
-  const orchestrations = await operatorOrchestrations(typeof values.orchestrations === 'string' ? values.orchestrations : undefined);
+  const orchestrations = await operatorOrchestrations(
+    typeof values.orchestrations === 'string' ? values.orchestrations : undefined,
+  );
   const results = await (await operations(orchestrations)).act(action, ids, reason);
-  for (const r of results) console.log(`${r.outcome.padEnd(8)} ${action} ${r.target}${r.detail ? `  ${r.detail}` : ''}`);
+  for (const r of results)
+    console.log(`${r.outcome.padEnd(8)} ${action} ${r.target}${r.detail ? `  ${r.detail}` : ''}`);
   if (results.some((r) => r.outcome !== 'done')) process.exit(1);
 }
 
@@ -440,13 +547,19 @@ async function dlq(): Promise<void> {
   const { positionals } = parseArgs({ args: rest, allowPositionals: true });
   const ops = await operations();
   if (!positionals[0]) {
-    for (const q of await ops.queueDepths()) console.log(`  ${q.name.padEnd(12)} DLQ ${q.dlq ?? '-'}   (queue: ${q.visible} visible, ${q.inFlight} in flight)`);
+    for (const q of await ops.queueDepths())
+      console.log(
+        `  ${q.name.padEnd(12)} DLQ ${q.dlq ?? '-'}   (queue: ${q.visible} visible, ${q.inFlight} in flight)`,
+      );
     console.log(`show one: npm run baton -- dlq <queue>${stackOptions()}`);
     return;
   }
   const messages = await ops.deadLetters(positionals[0]);
   console.log(`${messages.length} message(s) in the ${positionals[0]} DLQ (looked at, not taken)`);
-  for (const m of messages) console.log(JSON.stringify({ messageId: m.messageId, receiveCount: m.receiveCount, attributes: m.attributes, body: m.body }));
+  for (const m of messages)
+    console.log(
+      JSON.stringify({ messageId: m.messageId, receiveCount: m.receiveCount, attributes: m.attributes, body: m.body }),
+    );
 }
 
 async function redrive(): Promise<void> {
@@ -458,20 +571,35 @@ async function redrive(): Promise<void> {
 }
 
 async function resubmit(): Promise<void> {
-  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { body: { type: 'string' }, type: { type: 'string' }, again: { type: 'boolean', default: false } } });
+  const { positionals, values } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { body: { type: 'string' }, type: { type: 'string' }, again: { type: 'boolean', default: false } },
+  });
   const usage = `usage: baton resubmit <messageId> [--body '{"...": ...}' | --body @file.json] [--type MessageType]
        baton resubmit <messageId> --again   sends again the resubmission its record names, the same message
                                             (after a send that failed; refused once it arrived)`;
   if (!positionals[0] || (values.again && (values.body !== undefined || values.type !== undefined))) fail(usage);
-  const body = values.body === undefined ? undefined : values.body.startsWith('@') ? readFileSync(values.body.slice(1), 'utf8') : values.body;
+  const body =
+    values.body === undefined
+      ? undefined
+      : values.body.startsWith('@')
+        ? readFileSync(values.body.slice(1), 'utf8')
+        : values.body;
   const ops = await operations();
-  const result = values.again ? await ops.sendAgain(positionals[0]) : await ops.resubmit(positionals[0], { body, messageType: values.type });
+  const result = values.again
+    ? await ops.sendAgain(positionals[0])
+    : await ops.resubmit(positionals[0], { body, messageType: values.type });
   console.log(`${result.outcome} resubmit ${result.target}${result.detail ? `  ${result.detail}` : ''}`);
   if (result.outcome !== 'done') process.exit(1);
 }
 
 async function discard(): Promise<void> {
-  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { reason: { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { reason: { type: 'string' } },
+  });
   if (!positionals[0] || !values.reason?.trim()) fail('usage: baton discard <messageId> --reason "..."');
   const result = await (await operations()).discard(positionals[0], values.reason);
   console.log(`${result.outcome} discard ${result.target}${result.detail ? `  ${result.detail}` : ''}`);
@@ -482,7 +610,10 @@ async function audit(): Promise<void> {
   const { values } = parseArgs({ args: rest, options: { limit: { type: 'string', default: '50' } } });
   const entries = await (await operations()).auditTrail(positiveInt(values.limit!, '--limit'));
   if (entries.length === 0) console.log('no operator action yet');
-  for (const e of entries) console.log(`  ${new Date(e.at).toISOString()}  ${e.who}  ${e.action} ${e.target}  ${e.outcome}${e.detail ? `  ${e.detail}` : ''}`);
+  for (const e of entries)
+    console.log(
+      `  ${new Date(e.at).toISOString()}  ${e.who}  ${e.action} ${e.target}  ${e.outcome}${e.detail ? `  ${e.detail}` : ''}`,
+    );
 }
 
 /** One tracked event on one line: time, kind, where, with what. */
@@ -491,8 +622,8 @@ function eventLine(e: TrackedEvent, subject = false): string {
     new Date(e.at).toISOString(),
     e.kind.padEnd(17),
     subject ? e.subject : '',
-    e.fromShape && e.shape && e.fromShape !== e.shape ? `${e.fromShape} → ${e.shape}` : e.shape ?? '',
-    e.messageType ? `${e.messageType}${e.messageId ? ` ${e.messageId}` : ''}` : e.messageId ?? '',
+    e.fromShape && e.shape && e.fromShape !== e.shape ? `${e.fromShape} → ${e.shape}` : (e.shape ?? ''),
+    e.messageType ? `${e.messageType}${e.messageId ? ` ${e.messageId}` : ''}` : (e.messageId ?? ''),
     e.port ? `to ${e.port}` : '',
     e.related ? `(${e.related})` : '',
     e.host ? `on ${e.host}` : '',
@@ -502,20 +633,35 @@ function eventLine(e: TrackedEvent, subject = false): string {
 }
 
 async function history(): Promise<void> {
-  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { limit: { type: 'string', default: '100' }, after: { type: 'string' }, json: { type: 'boolean', default: false } } });
+  const { positionals, values } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      limit: { type: 'string', default: '100' },
+      after: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
   if (!positionals[0]) fail('usage: baton history <instanceId> [--limit 100] [--after <cursor>] [--json]');
   const page = await (await operations()).history(positionals[0], values.after, positiveInt(values.limit!, '--limit'));
   if (values.json) {
     console.log(JSON.stringify(page, null, 2));
     return;
   }
-  if (page.events.length === 0 && !values.after) console.log(`no tracked history for ${positionals[0]} (is the id right? history is kept ${HISTORY.defaultRetentionDays} days)`);
+  if (page.events.length === 0 && !values.after)
+    console.log(
+      `no tracked history for ${positionals[0]} (is the id right? history is kept ${HISTORY.defaultRetentionDays} days)`,
+    );
   for (const e of page.events) console.log(eventLine(e));
   if (page.next) console.log(`more: npm run baton -- history ${positionals[0]} --after ${page.next}${stackOptions()}`);
 }
 
 async function flow(): Promise<void> {
-  const { positionals, values } = parseArgs({ args: rest, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  const { positionals, values } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { json: { type: 'boolean', default: false } },
+  });
   if (!positionals[0]) fail('usage: baton flow <correlation value | message id | instance id> [--json]');
   const found = await (await operations()).flow(positionals[0], { maxSubjects: 100, maxEventsPerSubject: 2_000 });
   if (values.json) {
@@ -523,11 +669,18 @@ async function flow(): Promise<void> {
     return;
   }
   if (found.subjects.length === 0) {
-    console.log(`nothing tracked for "${positionals[0]}": not a correlation value, message id or instance id seen in the last ${HISTORY.defaultRetentionDays} days`);
+    console.log(
+      `nothing tracked for "${positionals[0]}": not a correlation value, message id or instance id seen in the last ${HISTORY.defaultRetentionDays} days`,
+    );
     return;
   }
-  console.log(`${found.subjects.length} instance(s) and message(s), ${found.events.length} event(s)${found.truncated ? ' (truncated)' : ''}`);
-  for (const e of found.events) console.log(`${eventLine(e, true)}${e.sincePreviousMs > 1_000 ? `  (+${(e.sincePreviousMs / 1000).toFixed(1)} s)` : ''}`);
+  console.log(
+    `${found.subjects.length} instance(s) and message(s), ${found.events.length} event(s)${found.truncated ? ' (truncated)' : ''}`,
+  );
+  for (const e of found.events)
+    console.log(
+      `${eventLine(e, true)}${e.sincePreviousMs > 1_000 ? `  (+${(e.sincePreviousMs / 1000).toFixed(1)} s)` : ''}`,
+    );
 }
 
 /**
@@ -535,7 +688,14 @@ async function flow(): Promise<void> {
  * credentials (the local cluster's is served by `npm start`).
  */
 async function webConsole(): Promise<void> {
-  const { values } = parseArgs({ args: rest, options: { port: { type: 'string' }, orchestrations: { type: 'string' }, help: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      port: { type: 'string' },
+      orchestrations: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
   const usage = `usage: baton console --stack NAME [--region R] [--port P] [--endpoint URL] [--orchestrations F]
   --stack NAME     the deployed stack (its outputs say where its queues and tables are)
   --region R       its region (default: AWS_REGION, or your AWS profile's)
@@ -550,11 +710,15 @@ It runs with your own AWS credentials and serves on this machine only.`;
   }
   if (!stackTarget) {
     const found = endpoints.read();
-    const local = 'cluster' in found && found.cluster.consoleUrl ? `; the local cluster's console is ${found.cluster.consoleUrl} (npm start serves it, and printed the URL with its access token)` : '; npm start serves the local cluster\'s console';
+    const local =
+      'cluster' in found && found.cluster.consoleUrl
+        ? `; the local cluster's console is ${found.cluster.consoleUrl} (npm start serves it, and printed the URL with its access token)`
+        : "; npm start serves the local cluster's console";
     fail(`console needs --stack NAME (a deployed stack)${local}\n${usage}`);
   }
   const port = values.port === undefined ? undefined : Number(values.port);
-  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535)) fail(`--port takes a port number (got "${values.port}")`);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65_535))
+    fail(`--port takes a port number (got "${values.port}")`);
   const { stackOperations, stackWhere } = await import('../console/stack.ts');
   const { startConsole } = await import('../console/server.ts');
   const { stack, identity } = await deployedStack(stackTarget);
@@ -565,20 +729,27 @@ It runs with your own AWS credentials and serves on this machine only.`;
   const serve = (on: number) => startConsole({ operations, port: on, where });
   const running = await serve(port ?? 4580).catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE') throw error;
-    if (port !== undefined) fail(`port ${port} is taken on 127.0.0.1: pick another with --port, or --port 0 for a free one`);
+    if (port !== undefined)
+      fail(`port ${port} is taken on 127.0.0.1: pick another with --port, or --port 0 for a free one`);
     return serve(0);
   });
   const queues = ['receive', 'work', ...Object.keys(stack.sendPortQueueUrls)];
   const withDlq = queues.filter((q) => stack.deadLetterQueueUrls?.[q]);
   console.log(`Baton console for ${where}`);
   console.log(`  stack status:   ${stack.status ?? 'unknown'}`);
-  console.log(`  acting as:      ${identity.operator}${identity.unverified ? `\n                  (${identity.unverified})` : ''}`);
+  console.log(
+    `  acting as:      ${identity.operator}${identity.unverified ? `\n                  (${identity.unverified})` : ''}`,
+  );
   console.log(`  MessageBox:     ${stack.tableName}`);
   console.log(`  history:        ${stack.historyTableName}`);
-  console.log(`  queues:         ${queues.join(', ')} (${withDlq.length === queues.length ? 'each with its DLQ' : `DLQs: ${withDlq.join(', ') || 'none'}`})`);
+  console.log(
+    `  queues:         ${queues.join(', ')} (${withDlq.length === queues.length ? 'each with its DLQ' : `DLQs: ${withDlq.join(', ') || 'none'}`})`,
+  );
   console.log('  host instances: from the tracked history (Lambda execution environments seen in the last hour)');
   console.log(`  web console:    ${running.openUrl}`);
-  console.log('                  (this machine only; the token in it is the key: it is printed once, and not written down)');
+  console.log(
+    '                  (this machine only; the token in it is the key: it is printed once, and not written down)',
+  );
   console.log('Ctrl-C stops it.');
   const stop = () => void running.stop().finally(() => process.exit(0));
   process.on('SIGINT', stop);
@@ -591,27 +762,63 @@ It runs with your own AWS credentials and serves on this machine only.`;
  */
 async function traceCommand(): Promise<void> {
   const { positionals } = parseArgs({ args: rest, allowPositionals: true, options: {} });
-  const wanted = positionals[0] ?? fail('usage: baton trace <message id | trace id>  (spans recorded by npm start -- --trace)');
+  const wanted =
+    positionals[0] ?? fail('usage: baton trace <message id | trace id>  (spans recorded by npm start -- --trace)');
   const { readExportedSpans } = await import('./trace-export.ts');
   const spans = readExportedSpans(resolve(WORK_DIR, 'traces'));
-  if (spans.length === 0) fail(`no spans in ${resolve(WORK_DIR, 'traces')}: start the cluster with npm start -- --trace`);
-  const traceId = /^[0-9a-f]{32}$/.test(wanted) ? wanted : spans.find((s) => s.attributes['messaging.message.id'] === wanted && s.name.startsWith('receive'))?.traceId;
-  const own = spans.filter((s) => s.traceId === traceId).sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1));
-  if (own.length === 0) fail(`no recorded trace for ${wanted} (a message id the receive host took, or a 32-hex trace id)`);
+  if (spans.length === 0)
+    fail(`no spans in ${resolve(WORK_DIR, 'traces')}: start the cluster with npm start -- --trace`);
+  const traceId = /^[0-9a-f]{32}$/.test(wanted)
+    ? wanted
+    : spans.find((s) => s.attributes['messaging.message.id'] === wanted && s.name.startsWith('receive'))?.traceId;
+  const own = spans
+    .filter((s) => s.traceId === traceId)
+    .sort((a, b) => (BigInt(a.startTimeUnixNano) < BigInt(b.startTimeUnixNano) ? -1 : 1));
+  if (own.length === 0)
+    fail(`no recorded trace for ${wanted} (a message id the receive host took, or a 32-hex trace id)`);
   const start = BigInt(own[0]!.startTimeUnixNano);
   const ms = (ns: bigint) => Number(ns / 1_000_000n);
   console.log(`trace ${traceId}: ${own.length} spans`);
   for (const s of own) {
     const a = s.attributes;
-    const detail = [a['baton.instance.id'] && `instance ${a['baton.instance.id']}`, a['baton.instance.revision'] !== undefined && `rev ${a['baton.instance.revision']}`, a['baton.instance.status'], a['baton.result'], a['messaging.destination.name'] && `to ${a['messaging.destination.name']}`].filter(Boolean).join(', ');
-    console.log(`  +${String(ms(BigInt(s.startTimeUnixNano) - start)).padStart(6)} ms  ${String(ms(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano))).padStart(5)} ms  ${s.service.padEnd(10)}  ${s.name}${detail ? `  (${detail})` : ''}`);
+    const detail = [
+      a['baton.instance.id'] && `instance ${a['baton.instance.id']}`,
+      a['baton.instance.revision'] !== undefined && `rev ${a['baton.instance.revision']}`,
+      a['baton.instance.status'],
+      a['baton.result'],
+      a['messaging.destination.name'] && `to ${a['messaging.destination.name']}`,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    console.log(
+      `  +${String(ms(BigInt(s.startTimeUnixNano) - start)).padStart(6)} ms  ${String(ms(BigInt(s.endTimeUnixNano) - BigInt(s.startTimeUnixNano))).padStart(5)} ms  ${s.service.padEnd(10)}  ${s.name}${detail ? `  (${detail})` : ''}`,
+    );
   }
 }
 
-const commands: Record<string, () => Promise<void>> = { start, suspended, instances, send, receive, resume, terminate, history, flow, dlq, redrive, resubmit, discard, audit, trace: traceCommand, console: webConsole };
+const commands: Record<string, () => Promise<void>> = {
+  start,
+  suspended,
+  instances,
+  send,
+  receive,
+  resume,
+  terminate,
+  history,
+  flow,
+  dlq,
+  redrive,
+  resubmit,
+  discard,
+  audit,
+  trace: traceCommand,
+  console: webConsole,
+};
 const run = commands[command];
 if (!run) {
-  console.log(`usage: baton <${Object.keys(commands).join('|')}> [options] [--stack NAME [--region R] [--endpoint URL]]   (npm start -- --help for start options)`);
+  console.log(
+    `usage: baton <${Object.keys(commands).join('|')}> [options] [--stack NAME [--region R] [--endpoint URL]]   (npm start -- --help for start options)`,
+  );
   process.exit(command === 'help' || command === '--help' ? 0 : 2);
 }
 try {
@@ -625,14 +832,22 @@ async function problemOf(error: unknown): Promise<string> {
   if (!stackTarget) return networkProblem(error) ?? (error as Error).message;
   if ((error as Error).name === 'StackProblem') return (error as Error).message;
   const { awsProblem } = await import('../console/stack.ts');
-  return awsProblem(error, stackTarget, stackTarget.region ?? process.env.AWS_REGION ?? '', 'a request') ?? (error as Error).message;
+  return (
+    awsProblem(error, stackTarget, stackTarget.region ?? process.env.AWS_REGION ?? '', 'a request') ??
+    (error as Error).message
+  );
 }
 
 /** A request that never reached the cluster, said as such (the cluster's process is alive, or we would not be here). */
 function networkProblem(error: unknown): string | undefined {
   const code = (error as NodeJS.ErrnoException).code ?? (error as { cause?: NodeJS.ErrnoException }).cause?.code;
-  if (!['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code ?? '') && (error as Error).name !== 'TimeoutError') return undefined;
+  if (
+    !['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH'].includes(code ?? '') &&
+    (error as Error).name !== 'TimeoutError'
+  )
+    return undefined;
   const found = endpoints.read();
-  const where = 'cluster' in found ? `the cluster at ${found.cluster.endpoint} (pid ${found.cluster.pid})` : 'the cluster';
+  const where =
+    'cluster' in found ? `the cluster at ${found.cluster.endpoint} (pid ${found.cluster.pid})` : 'the cluster';
   return `could not reach ${where}: ${(error as Error).message || code}; if it is still starting, try again in a moment`;
 }

@@ -26,7 +26,9 @@ import { LATENCY_MODEL_VARIABLE, type LatencySpec, type OperationLatency } from 
 import { TRACE_DIR_VARIABLE } from './trace-export.ts';
 
 /** `.ts` in a source checkout, `.js` in the installed package. */
-const HOST_ENTRY = fileURLToPath(new URL(`./host-instance${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+const HOST_ENTRY = fileURLToPath(
+  new URL(`./host-instance${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+);
 
 export interface ClusterOptions {
   readonly instances: number;
@@ -152,13 +154,29 @@ export class LocalCluster {
       this.endpoint = this.stack.endpoint;
     }
     const region = process.env.AWS_REGION;
-    this.resources = await provision({ dynamo: new DynamoDBClient({ endpoint: this.endpoint, region }), sqs: sqsClient({ endpoint: this.endpoint, region }), s3: s3Client({ endpoint: this.endpoint, region }) }, o.prefix, registry.ports());
-    if (this.resources.claimCheckOff) o.log?.(`claim check is off (bodies up to 300 KB, kept in the MessageBox): ${this.resources.claimCheckOff}`);
+    this.resources = await provision(
+      {
+        dynamo: new DynamoDBClient({ endpoint: this.endpoint, region }),
+        sqs: sqsClient({ endpoint: this.endpoint, region }),
+        s3: s3Client({ endpoint: this.endpoint, region }),
+      },
+      o.prefix,
+      registry.ports(),
+    );
+    if (this.resources.claimCheckOff)
+      o.log?.(`claim check is off (bodies up to 300 KB, kept in the MessageBox): ${this.resources.claimCheckOff}`);
     const claimCheck = s3ClaimCheck(this.resources.claimCheckBucket, { endpoint: this.endpoint, region });
-    this.store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: this.endpoint, region }), this.resources.tableName, { claimCheck });
+    this.store = new DynamoDbInstanceStore(
+      dynamoDbDocumentClient({ endpoint: this.endpoint, region }),
+      this.resources.tableName,
+      { claimCheck },
+    );
     const workQueue = new SqsWorkQueue(sqsClient({ endpoint: this.endpoint, region }), this.resources.queues.work.url);
     // Tracking, as the stack's tracking function runs it: the MessageBox's stream into the history table.
-    this.history = new DynamoDbHistory(dynamoDbDocumentClient({ endpoint: this.endpoint, region, meter: o.trackingMeter }), this.resources.historyTableName);
+    this.history = new DynamoDbHistory(
+      dynamoDbDocumentClient({ endpoint: this.endpoint, region, meter: o.trackingMeter }),
+      this.resources.historyTableName,
+    );
     if (o.tracking === false) o.log?.('tracking is off (asked)');
     else if (this.resources.streamArn) {
       this.tracking = new StreamPoller({
@@ -173,8 +191,16 @@ export class LocalCluster {
     for (let i = 1; i <= o.instances; i++) this.#spawn(`host-${i}`);
     // The sweeper, as the stack's scheduled function runs it: what is due and was not woken.
     this.#sweeper = setInterval(() => {
-      sweep({ store: this.store, workQueue, clock: systemClock }, { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: { leaseMs: o.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs } })
-        .then((ids) => { this.sweeps += ids.length; })
+      sweep(
+        { store: this.store, workQueue, clock: systemClock },
+        {
+          staleAfterMs: OWNERSHIP.sweepStaleAfterMs,
+          lease: { leaseMs: o.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs },
+        },
+      )
+        .then((ids) => {
+          this.sweeps += ids.length;
+        })
         .catch((error) => o.log?.(`sweeper: ${(error as Error).message}`));
     }, o.sweepEveryMs ?? 5_000);
   }
@@ -190,19 +216,41 @@ export class LocalCluster {
       ...(this.resources.claimCheckBucket ? { claimCheckBucket: this.resources.claimCheckBucket } : {}),
       receiveQueueUrl: q.receive.url,
       sendQueueUrl: q.send.url,
-      sendPortQueueUrls: Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.url])),
+      sendPortQueueUrls: Object.fromEntries(
+        Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.url]),
+      ),
       workQueueUrl: q.work.url,
       // Each queue's DLQ by the queue's name: receive, work, and every send port.
-      deadLetterQueueUrls: { receive: q.receive.dlqUrl, work: q.work.dlqUrl, ...Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.dlqUrl])) },
+      deadLetterQueueUrls: {
+        receive: q.receive.dlqUrl,
+        work: q.work.dlqUrl,
+        ...Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.dlqUrl])),
+      },
       // What the host instances run, so the CLI's resume and terminate load the same definitions.
-      orchestrations: { ...(this.options.orchestrations ? { module: resolve(this.options.orchestrations) } : {}), environment: { ...this.options.environment } },
+      orchestrations: {
+        ...(this.options.orchestrations ? { module: resolve(this.options.orchestrations) } : {}),
+        environment: { ...this.options.environment },
+      },
     };
   }
 
   #spawn(name: string, previous?: HostInstanceState): void {
     const o = this.options;
     const q = this.resources.queues;
-    const state: HostInstanceState = previous ?? { name, status: 'starting', workItems: 0, receiveBatches: 0, completed: 0, suspended: 0, failed: 0, restarts: 0, busyAt: 0, faults: 0, conditionalCheckFailed: {}, modelledLatency: {} };
+    const state: HostInstanceState = previous ?? {
+      name,
+      status: 'starting',
+      workItems: 0,
+      receiveBatches: 0,
+      completed: 0,
+      suspended: 0,
+      failed: 0,
+      restarts: 0,
+      busyAt: 0,
+      faults: 0,
+      conditionalCheckFailed: {},
+      modelledLatency: {},
+    };
     if (!previous) this.hosts.push(state);
     const log = createWriteStream(join(o.workDir, 'logs', `${name}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [...hostNodeFlags(), HOST_ENTRY], {
@@ -218,7 +266,9 @@ export class LocalCluster {
         BATON_RECEIVE_DLQ_ARN: q.receive.dlqArn,
         BATON_WORK_QUEUE_URL: q.work.url,
         BATON_WORK_QUEUE_ARN: q.work.arn,
-        BATON_SEND_PORTS: JSON.stringify(Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.url]))),
+        BATON_SEND_PORTS: JSON.stringify(
+          Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.url])),
+        ),
         BATON_LEASE_MS: String(o.leaseMs),
         ...(this.resources.claimCheckBucket ? { BATON_CLAIM_CHECK_BUCKET: this.resources.claimCheckBucket } : {}),
         ...o.environment,
@@ -238,8 +288,14 @@ export class LocalCluster {
     state.pid = child.pid;
     // Counters restart with the process; keep the totals across restarts.
     const base = {
-      workItems: state.workItems, receiveBatches: state.receiveBatches, failed: state.failed, completed: state.completed, suspended: state.suspended, faults: state.faults,
-      conditionalCheckFailed: state.conditionalCheckFailed, modelledLatency: state.modelledLatency,
+      workItems: state.workItems,
+      receiveBatches: state.receiveBatches,
+      failed: state.failed,
+      completed: state.completed,
+      suspended: state.suspended,
+      faults: state.faults,
+      conditionalCheckFailed: state.conditionalCheckFailed,
+      modelledLatency: state.modelledLatency,
     };
     child.on('message', (message: HostReport) => {
       state.faults = base.faults + (message.faults ?? 0);
@@ -322,8 +378,15 @@ export class LocalCluster {
     while (this.hosts.some((h) => h.status !== 'up')) {
       if (Date.now() > deadline) {
         // Say why here: the logs may be in a temporary folder that is gone by the time anyone looks.
-        const tails = this.hosts.filter((h) => h.status !== 'up').map((h) => `${h.name} (${h.status}, ${h.restarts} restarts):\n${tail(join(this.options.workDir, 'logs', `${h.name}.log`))}`);
-        throw new Error(`host instances not up after ${timeoutMs} ms; their logs (${join(this.options.workDir, 'logs')}) end with:\n${tails.join('\n')}`);
+        const tails = this.hosts
+          .filter((h) => h.status !== 'up')
+          .map(
+            (h) =>
+              `${h.name} (${h.status}, ${h.restarts} restarts):\n${tail(join(this.options.workDir, 'logs', `${h.name}.log`))}`,
+          );
+        throw new Error(
+          `host instances not up after ${timeoutMs} ms; their logs (${join(this.options.workDir, 'logs')}) end with:\n${tails.join('\n')}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -335,11 +398,19 @@ export class LocalCluster {
     clearInterval(this.#sweeper);
     // A frozen process would not see SIGTERM.
     for (const child of [...this.#frozen]) this.#thaw(child);
-    await Promise.all([...this.#children.values()].map((child) => new Promise<void>((resolveExit) => {
-      const force = setTimeout(() => child.kill('SIGKILL'), ((o.waitSeconds ?? 5) + 5) * 1000);
-      child.once('exit', () => { clearTimeout(force); resolveExit(); });
-      child.kill('SIGTERM');
-    })));
+    await Promise.all(
+      [...this.#children.values()].map(
+        (child) =>
+          new Promise<void>((resolveExit) => {
+            const force = setTimeout(() => child.kill('SIGKILL'), ((o.waitSeconds ?? 5) + 5) * 1000);
+            child.once('exit', () => {
+              clearTimeout(force);
+              resolveExit();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
     // What the hosts wrote last is tracked before the stack goes.
     await this.tracking?.stop();
     await this.stack?.stop();
@@ -373,5 +444,10 @@ function sumLatencies(latencies: readonly Record<string, OperationLatency>[]): R
 /** The last lines of a log file, for an error message. */
 function tail(file: string, lines = 15): string {
   if (!existsSync(file)) return '  (no log)';
-  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((line) => `  ${line}`).join('\n');
+  return readFileSync(file, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .slice(-lines)
+    .map((line) => `  ${line}`)
+    .join('\n');
 }

@@ -29,7 +29,11 @@ export function sampleOrder(i: number) {
   return {
     orderId,
     expected: valid ? ['Invoice', 'Shipment'] : ['OrderRejected'],
-    body: { orderId, customerId: `c-${i % 7}`, lines: [{ sku: `sku-${i % 13}`, qty: valid ? 1 + (i % 3) : 0, unitPrice: 9.99 }] },
+    body: {
+      orderId,
+      customerId: `c-${i % 7}`,
+      lines: [{ sku: `sku-${i % 13}`, qty: valid ? 1 + (i % 3) : 0, unitPrice: 9.99 }],
+    },
   };
 }
 
@@ -38,7 +42,12 @@ export function sampleOrder(i: number) {
  * orchestration ended, checks what reached the send queue against what each order should produce, and accounts for
  * every order it sent (core/conservation.ts).
  */
-export async function runDemo(cluster: LocalCluster, count: number, log: (line: string) => void, timeoutMs = 180_000): Promise<DemoResult> {
+export async function runDemo(
+  cluster: LocalCluster,
+  count: number,
+  log: (line: string) => void,
+  timeoutMs = 180_000,
+): Promise<DemoResult> {
   const d = cluster.describe();
   const sqs = sqsClient({ endpoint: d.endpoint });
   const dynamo = dynamoDbDocumentClient({ endpoint: d.endpoint });
@@ -65,7 +74,11 @@ export async function runDemo(cluster: LocalCluster, count: number, log: (line: 
     }
   });
 
-  const sent = await sendMessages(sqs, d.receiveQueueUrl, orders.map((o) => ({ type: 'Order', body: o.body })));
+  const sent = await sendMessages(
+    sqs,
+    d.receiveQueueUrl,
+    orders.map((o) => ({ type: 'Order', body: o.body })),
+  );
   // Orders correlate on orderId (a convoy): the instance id derives from it.
   const instanceIds = orders.map((o) => orderInstanceId(o.orderId));
   log(`demo: sent ${count} orders to ${d.receiveQueueUrl}`);
@@ -77,20 +90,37 @@ export async function runDemo(cluster: LocalCluster, count: number, log: (line: 
   let ended = 0;
   let states: Record<string, any>[] = [];
   for (;;) {
-    const batch = await sqs.send(new ReceiveMessageCommand({ QueueUrl: d.sendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+    const batch = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: d.sendQueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageAttributeNames: ['All'],
+      }),
+    );
     for (const m of batch.Messages ?? []) {
       const body = JSON.parse(m.Body ?? '{}') as { orderId?: string };
       const messageId = m.MessageAttributes?.MessageId?.StringValue ?? m.MessageId!;
       if (!body.orderId || !expected.has(body.orderId)) continue; // not ours: left alone
-      if (seenIds.has(messageId)) { redeliveries++; continue; }
+      if (seenIds.has(messageId)) {
+        redeliveries++;
+        continue;
+      }
       seenIds.add(messageId);
       const list = received.get(body.orderId) ?? [];
       list.push({ messageId, type: m.MessageAttributes?.MessageType?.StringValue ?? '?' });
       received.set(body.orderId, list);
     }
-    const ours = (batch.Messages ?? []).filter((m) => expected.has((JSON.parse(m.Body ?? '{}') as { orderId?: string }).orderId ?? ''));
+    const ours = (batch.Messages ?? []).filter((m) =>
+      expected.has((JSON.parse(m.Body ?? '{}') as { orderId?: string }).orderId ?? ''),
+    );
     if (ours.length > 0) {
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: d.sendQueueUrl, Entries: ours.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: d.sendQueueUrl,
+          Entries: ours.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
     }
     if ((batch.Messages ?? []).length === 0) {
       states = await loadStates(dynamo, d.tableName, instanceIds);
@@ -98,7 +128,14 @@ export async function runDemo(cluster: LocalCluster, count: number, log: (line: 
       if (ended === count && [...received.values()].reduce((n, l) => n + l.length, 0) >= expectedMessages) break;
       if (ended === count) {
         // Everything ended: give straggling sends a few more empty polls, then stop.
-        const quiet = await sqs.send(new ReceiveMessageCommand({ QueueUrl: d.sendQueueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 2, VisibilityTimeout: 0 }));
+        const quiet = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: d.sendQueueUrl,
+            MaxNumberOfMessages: 1,
+            WaitTimeSeconds: 2,
+            VisibilityTimeout: 0,
+          }),
+        );
         if ((quiet.Messages ?? []).length === 0) break;
       }
       if (Date.now() > deadline) {
@@ -119,15 +156,32 @@ export async function runDemo(cluster: LocalCluster, count: number, log: (line: 
   }
   const completed = states.filter((s) => s.status === 'completed').length;
   // Failovers of the orders and of the branch instances the killed host instance had in flight.
-  const branches = await loadStates(dynamo, d.tableName, inFlight.filter((id) => !instanceIds.includes(id)));
+  const branches = await loadStates(
+    dynamo,
+    d.tableName,
+    inFlight.filter((id) => !instanceIds.includes(id)),
+  );
   const failovers = [...states, ...branches].reduce((n, s) => n + fromItem(s).failovers, 0);
   // Every order, taken by its instance (its history says so), or kept as a suspended message: none without an end.
   await cluster.tracking?.caughtUp(60_000);
-  const { unaccounted } = await judgeConservation(sent, { store: cluster.store, history: cluster.tracking ? cluster.history : undefined, registry: cluster.registry }, {
-    log: (line) => log(`demo: ${line}`),
-    dynamo: { client: dynamo, tableName: d.tableName },
-    ...(d.claimCheckBucket ? { claimCheck: { s3: s3Client({ endpoint: d.endpoint }), bucket: d.claimCheckBucket, dynamo, tableName: d.tableName } } : {}),
-  });
+  const { unaccounted } = await judgeConservation(
+    sent,
+    { store: cluster.store, history: cluster.tracking ? cluster.history : undefined, registry: cluster.registry },
+    {
+      log: (line) => log(`demo: ${line}`),
+      dynamo: { client: dynamo, tableName: d.tableName },
+      ...(d.claimCheckBucket
+        ? {
+            claimCheck: {
+              s3: s3Client({ endpoint: d.endpoint }),
+              bucket: d.claimCheckBucket,
+              dynamo,
+              tableName: d.tableName,
+            },
+          }
+        : {}),
+    },
+  );
   return { orchestrations: count, completed, lost, duplicates, redeliveries, failovers, unaccounted, killed };
 }
 
@@ -136,12 +190,21 @@ export function orderInstanceId(orderId: string): string {
   return convoyInstanceId('OrderFulfilment', 'order', orderId);
 }
 
-async function loadStates(dynamo: ReturnType<typeof dynamoDbDocumentClient>, table: string, instanceIds: string[]): Promise<Record<string, any>[]> {
+async function loadStates(
+  dynamo: ReturnType<typeof dynamoDbDocumentClient>,
+  table: string,
+  instanceIds: string[],
+): Promise<Record<string, any>[]> {
   const states: Record<string, any>[] = [];
   for (let i = 0; i < instanceIds.length; i += 100) {
-    let keys: Record<string, unknown>[] | undefined = instanceIds.slice(i, i + 100).map((id) => ({ pk: `I#${id}`, sk: 'STATE' }));
+    let keys: Record<string, unknown>[] | undefined = instanceIds
+      .slice(i, i + 100)
+      .map((id) => ({ pk: `I#${id}`, sk: 'STATE' }));
     while (keys && keys.length > 0) {
-      const response: { Responses?: Record<string, Record<string, any>[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } = await dynamo.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
+      const response: {
+        Responses?: Record<string, Record<string, any>[]>;
+        UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }>;
+      } = await dynamo.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
       states.push(...(response.Responses?.[table] ?? []));
       keys = response.UnprocessedKeys?.[table]?.Keys;
     }

@@ -18,7 +18,10 @@ export function releaseDynaliteIterators(): void {
   for (const store of [fromLevel.resolve('classic-level'), fromDynalite.resolve('memory-level')]) {
     const { AbstractIterator } = createRequire(store)('abstract-level') as { AbstractIterator: { prototype: object } };
     // The common base of key, value and entry iterators holds close(); give it return() beside it.
-    const common = Object.getPrototypeOf(AbstractIterator.prototype) as { close?: () => Promise<void>; return?: unknown };
+    const common = Object.getPrototypeOf(AbstractIterator.prototype) as {
+      close?: () => Promise<void>;
+      return?: unknown;
+    };
     if (typeof common.close !== 'function' || 'return' in common) continue;
     Object.defineProperty(common, 'return', {
       configurable: true,

@@ -1,4 +1,11 @@
-import { createServer, request as httpRequest, Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  Agent,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -45,12 +52,14 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
     mkdirSync(join(options.dataDir, 'dynamodb'), { recursive: true });
     mkdirSync(join(options.dataDir, 'sqs'), { recursive: true });
   }
-  const dynamo = options.dynamodbEndpoint ? undefined : dynalite({
-    path: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined,
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
+  const dynamo = options.dynamodbEndpoint
+    ? undefined
+    : dynalite({
+        path: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined,
+        createTableMs: 0,
+        deleteTableMs: 0,
+        updateTableMs: 0,
+      });
   // dynalite only closes its LevelDB (and releases the folder's lock) when its own server closes,
   // and a server that never listened cannot close: give it a loopback port nobody uses.
   if (dynamo) await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
@@ -63,10 +72,13 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   function proxyTo(target: URL) {
     return (req: IncomingMessage, res: ServerResponse) => {
-      const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, (response) => {
-        res.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(res);
-      });
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
+        (response) => {
+          res.writeHead(response.statusCode ?? 502, response.headers);
+          response.pipe(res);
+        },
+      );
       upstream.on('error', (error) => {
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
         res.end(`DynamoDB at ${target.origin} unavailable: ${error.message}`);
@@ -76,12 +88,16 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   }
 
   // DynamoDB Local has streams of its own: then every DynamoDB call, streams included, goes to it.
-  const streams = dynamo ? new StreamsFront({
-    target: new URL(`http://127.0.0.1:${(dynamo.address() as { port: number }).port}`),
-    agent,
-    passthrough: dynamo.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void,
-  }) : undefined;
-  const dynamoHandler = streams ? (req: IncomingMessage, res: ServerResponse) => streams.handle(req, res) : proxyTo(new URL(options.dynamodbEndpoint!));
+  const streams = dynamo
+    ? new StreamsFront({
+        target: new URL(`http://127.0.0.1:${(dynamo.address() as { port: number }).port}`),
+        agent,
+        passthrough: dynamo.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void,
+      })
+    : undefined;
+  const dynamoHandler = streams
+    ? (req: IncomingMessage, res: ServerResponse) => streams.handle(req, res)
+    : proxyTo(new URL(options.dynamodbEndpoint!));
 
   const front = createServer((req, res) => {
     const target = req.headers['x-amz-target'];
@@ -95,7 +111,9 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
         const action = typeof target === 'string' ? target : '';
         // S3 (the claim check's objects) and long polls pass as they are: only SQS's other answers name queues, and
         // an object's bytes are not text.
-        const sqsRequest = action.startsWith('AmazonSQS') || String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+        const sqsRequest =
+          action.startsWith('AmazonSQS') ||
+          String(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
         if (!sqsRequest || action.endsWith('.ReceiveMessage')) {
           res.writeHead(response.statusCode ?? 502, response.headers);
           response.pipe(res);
@@ -106,7 +124,9 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
-          const body = Buffer.from(Buffer.concat(chunks).toString('utf8').replace(QUEUE_HOST, `http://${req.headers.host}/`));
+          const body = Buffer.from(
+            Buffer.concat(chunks).toString('utf8').replace(QUEUE_HOST, `http://${req.headers.host}/`),
+          );
           res.writeHead(response.statusCode ?? 502, { ...response.headers, 'content-length': String(body.length) });
           res.end(body);
         });
@@ -129,9 +149,13 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
 
   await new Promise<void>((resolve, reject) => {
     front.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE'
-        ? new Error(`port ${options.port ?? 4566} is in use (LocalStack or another Baton?); choose another with --port`)
-        : error);
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(
+              `port ${options.port ?? 4566} is in use (LocalStack or another Baton?); choose another with --port`,
+            )
+          : error,
+      );
     });
     front.listen(options.port ?? 4566, host, () => resolve());
   });

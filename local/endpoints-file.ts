@@ -55,14 +55,18 @@ export class EndpointsFile {
 
   /** The running cluster, or why there is none (a sentence for the user). */
   read(): { cluster: ClusterRecord } | { none: string } {
-    if (!existsSync(this.path)) return { none: `no cluster is running here (no ${this.path}): start one with "npm start"` };
+    if (!existsSync(this.path))
+      return { none: `no cluster is running here (no ${this.path}): start one with "npm start"` };
     let record: ClusterRecord;
     try {
       record = JSON.parse(readFileSync(this.path, 'utf8')) as ClusterRecord;
     } catch {
       return { none: `no cluster is running here (${this.path} is unreadable): start one with "npm start"` };
     }
-    if (!alive(record.pid)) return { none: `no cluster is running here: the one started ${record.startedAt ?? ''} (pid ${record.pid}) has stopped; start one with "npm start"` };
+    if (!alive(record.pid))
+      return {
+        none: `no cluster is running here: the one started ${record.startedAt ?? ''} (pid ${record.pid}) has stopped; start one with "npm start"`,
+      };
     return { cluster: record };
   }
 
@@ -77,7 +81,11 @@ export class EndpointsFile {
     mkdirSync(resolve(this.path, '..'), { recursive: true });
     const aside = `${this.path}.${process.pid}`;
     // Readable by its owner only: it names the endpoints, and nothing in it is anyone else's business.
-    writeFileSync(aside, `${JSON.stringify({ ...description, pid: process.pid, startedAt: new Date().toISOString() }, null, 2)}\n`, { mode: 0o600 });
+    writeFileSync(
+      aside,
+      `${JSON.stringify({ ...description, pid: process.pid, startedAt: new Date().toISOString() }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
     try {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -98,7 +106,9 @@ export class EndpointsFile {
   assertFree(): void {
     const current = this.read();
     if ('cluster' in current && current.cluster.pid !== process.pid) {
-      throw new Error(`a cluster is already running here (pid ${current.cluster.pid}, ${current.cluster.endpoint}); stop it first, or give this one its own BATON_HOME (BATON_HOME=.baton-2 npm start -- --port 4567)`);
+      throw new Error(
+        `a cluster is already running here (pid ${current.cluster.pid}, ${current.cluster.endpoint}); stop it first, or give this one its own BATON_HOME (BATON_HOME=.baton-2 npm start -- --port 4567)`,
+      );
     }
   }
 

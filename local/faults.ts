@@ -16,10 +16,18 @@ export const FAULT_KINDS = ['throttled', 'serverError', 'slow', 'cutAfterWrite',
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Operations that change something: only these can be cut after they were applied. */
-const WRITES = /^(PutItem|UpdateItem|DeleteItem|SendMessage|SendMessageBatch|DeleteMessageBatch|ChangeMessageVisibilityBatch|StartExecution)Command$/;
+const WRITES =
+  /^(PutItem|UpdateItem|DeleteItem|SendMessage|SendMessageBatch|DeleteMessageBatch|ChangeMessageVisibilityBatch|StartExecution)Command$/;
 
 export class FaultInjector {
-  readonly counts: Record<FaultKind, number> = { throttled: 0, serverError: 0, slow: 0, cutAfterWrite: 0, lostDelete: 0, outage: 0 };
+  readonly counts: Record<FaultKind, number> = {
+    throttled: 0,
+    serverError: 0,
+    slow: 0,
+    cutAfterWrite: 0,
+    lostDelete: 0,
+    outage: 0,
+  };
   readonly #rate: number;
   readonly #random: () => number;
   readonly #outages: OutageSwitch | undefined;
@@ -41,7 +49,11 @@ export class FaultInjector {
         if (this.#outages?.isDown(service)) {
           // The whole service is unreachable: every attempt fails until the outage ends.
           this.counts.outage++;
-          throw sdkError('ServiceUnavailable', 503, `injected outage of ${service} (${(context.commandName ?? '').replace(/Command$/, '')})`);
+          throw sdkError(
+            'ServiceUnavailable',
+            503,
+            `injected outage of ${service} (${(context.commandName ?? '').replace(/Command$/, '')})`,
+          );
         }
         const draw = this.#random();
         if (draw >= this.#rate) return next(args);
@@ -49,7 +61,12 @@ export class FaultInjector {
         const operation = `${service}.${(context.commandName ?? '').replace(/Command$/, '')}`;
         if (share < 0.3) {
           this.counts.throttled++;
-          throw sdkError(service === 'DynamoDB' ? 'ProvisionedThroughputExceededException' : 'ThrottlingException', 400, `injected throttling on ${operation}`, { throttling: true });
+          throw sdkError(
+            service === 'DynamoDB' ? 'ProvisionedThroughputExceededException' : 'ThrottlingException',
+            400,
+            `injected throttling on ${operation}`,
+            { throttling: true },
+          );
         }
         if (share < 0.5) {
           this.counts.serverError++;
@@ -63,7 +80,11 @@ export class FaultInjector {
         // Applied, then the connection drops before the reply: the caller cannot tell whether it happened.
         await next(args);
         this.counts.cutAfterWrite++;
-        throw Object.assign(new Error(`injected: connection reset after ${operation} was applied`), { name: 'TimeoutError', code: 'ECONNRESET', $metadata: {} });
+        throw Object.assign(new Error(`injected: connection reset after ${operation} was applied`), {
+          name: 'TimeoutError',
+          code: 'ECONNRESET',
+          $metadata: {},
+        });
       },
       // Inside the retry loop, like the attempt meter: the SDK retries what AWS's retry policy would.
       { step: 'finalizeRequest', priority: 'low', name: 'batonFaults' },
@@ -79,7 +100,12 @@ export class FaultInjector {
 }
 
 function sdkError(name: string, status: number, message: string, retryable?: { throttling: boolean }): Error {
-  return Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, ...(retryable ? { $retryable: retryable } : {}) });
+  return Object.assign(new Error(message), {
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+    ...(retryable ? { $retryable: retryable } : {}),
+  });
 }
 
 /**

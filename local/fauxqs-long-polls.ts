@@ -24,9 +24,12 @@ const PATCHED = Symbol.for('baton.fauxqs.oneWakePerPoll');
 
 export async function wakeOneLongPollAtATime(): Promise<void> {
   const store = new URL('./sqs/sqsStore.js', import.meta.resolve('fauxqs'));
-  const { SqsQueue } = await import(store.href) as { SqsQueue?: { prototype: QueueInternals & { [PATCHED]?: true } } };
+  const { SqsQueue } = (await import(store.href)) as {
+    SqsQueue?: { prototype: QueueInternals & { [PATCHED]?: true } };
+  };
   const queue = SqsQueue?.prototype;
-  if (!queue || queue[PATCHED] || typeof queue.notifyWaiters !== 'function' || typeof queue.dequeue !== 'function') return;
+  if (!queue || queue[PATCHED] || typeof queue.notifyWaiters !== 'function' || typeof queue.dequeue !== 'function')
+    return;
   const wakeAll = queue.notifyWaiters;
   const dequeue = queue.dequeue;
   // When a queue last woke a poll that has not dequeued yet.

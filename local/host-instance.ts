@@ -20,7 +20,9 @@ import { TRACE_DIR_VARIABLE, startFileTracing } from './trace-export.ts';
 
 const env = process.env;
 // `npm start -- --trace`: this host instance's spans, to a file of its own (local/trace-export.ts).
-const tracing = env[TRACE_DIR_VARIABLE] ? startFileTracing(env[TRACE_DIR_VARIABLE], env.BATON_HOST_ID ?? `host-${process.pid}`) : undefined;
+const tracing = env[TRACE_DIR_VARIABLE]
+  ? startFileTracing(env[TRACE_DIR_VARIABLE], env.BATON_HOST_ID ?? `host-${process.pid}`)
+  : undefined;
 const region = env.AWS_REGION ?? 'us-east-1';
 const leaseSeconds = Math.max(1, Math.ceil(Number(env.BATON_LEASE_MS ?? 10_000) / 1000));
 // Chaos runs inject faults between this host instance and the store and queues (off by default).
@@ -39,49 +41,92 @@ const logger = new Logger({ serviceName: 'baton-host', persistentKeys: { hostIns
 // The same runtime (and orchestrations) for both hosts of this process, as one Lambda deployment has.
 // Chaos runs set some host instances' clocks off (see core/ownership.ts for the skew leases tolerate).
 const clock = skewedClock(Number(env.BATON_CLOCK_SKEW_MS ?? 0));
-const runtime = createRuntime(config, { definitions: await loadOrchestrations(env.BATON_ORCHESTRATIONS, env), hooks, clock });
-const receive = { handler: createReceiveHandler(runtime, logger, { deadLetterQueueArn: config.receiveDeadLetterQueueArn }) };
+const runtime = createRuntime(config, {
+  definitions: await loadOrchestrations(env.BATON_ORCHESTRATIONS, env),
+  hooks,
+  clock,
+});
+const receive = {
+  handler: createReceiveHandler(runtime, logger, { deadLetterQueueArn: config.receiveDeadLetterQueueArn }),
+};
 const processing = {
   handler: createProcessingHandler(runtime, logger, (outcome) => {
     // Orchestrations, not their parallel branch instances: those are counted with the orchestration.
-    if (outcome.result !== 'done' || !outcome.instance || outcome.instance.branchOf || outcome.detail.startsWith('instance is')) return;
+    if (
+      outcome.result !== 'done' ||
+      !outcome.instance ||
+      outcome.instance.branchOf ||
+      outcome.detail.startsWith('instance is')
+    )
+      return;
     if (outcome.instance.status === 'completed') stats.completed++;
     if (outcome.instance.status === 'suspended') stats.suspended++;
   }),
 };
-const report = (kind: string, extra: Record<string, unknown> = {}) => process.send?.({
-  kind, ...stats, faults: faults?.total ?? 0, conditionalCheckFailed: lostWrites.counts, ...(latency ? { modelledLatency: latency.delayed } : {}), ...extra,
-});
+const report = (kind: string, extra: Record<string, unknown> = {}) =>
+  process.send?.({
+    kind,
+    ...stats,
+    faults: faults?.total ?? 0,
+    conditionalCheckFailed: lostWrites.counts,
+    ...(latency ? { modelledLatency: latency.delayed } : {}),
+    ...extra,
+  });
 
 const pollers = [
   new SqsPoller({
-    sqs, region, handler: receive.handler,
-    queueUrl: env.BATON_RECEIVE_QUEUE_URL!, queueArn: env.BATON_RECEIVE_QUEUE_ARN!,
-    batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: Number(env.BATON_WAIT_SECONDS ?? EVENT_SOURCE.waitTimeSeconds),
-    visibilityTimeoutSeconds: leaseSeconds, concurrency: Number(env.BATON_CONCURRENCY ?? 2),
+    sqs,
+    region,
+    handler: receive.handler,
+    queueUrl: env.BATON_RECEIVE_QUEUE_URL!,
+    queueArn: env.BATON_RECEIVE_QUEUE_ARN!,
+    batchSize: EVENT_SOURCE.batchSize,
+    waitTimeSeconds: Number(env.BATON_WAIT_SECONDS ?? EVENT_SOURCE.waitTimeSeconds),
+    visibilityTimeoutSeconds: leaseSeconds,
+    concurrency: Number(env.BATON_CONCURRENCY ?? 2),
     loseDelete: faults && (() => faults.loseDelete()),
     onBatch: ({ phase, failed }) => {
-      if (phase === 'end') { stats.receiveBatches++; stats.failed += failed; }
+      if (phase === 'end') {
+        stats.receiveBatches++;
+        stats.failed += failed;
+      }
     },
   }),
   // The receive queue's dead-letter queue, as the receive host's second event source on AWS: a last delivery there.
-  ...(env.BATON_RECEIVE_DLQ_URL && config.receiveDeadLetterQueueArn ? [new SqsPoller({
-    sqs, region, handler: receive.handler,
-    queueUrl: env.BATON_RECEIVE_DLQ_URL, queueArn: config.receiveDeadLetterQueueArn,
-    batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: Number(env.BATON_WAIT_SECONDS ?? EVENT_SOURCE.waitTimeSeconds),
-    visibilityTimeoutSeconds: leaseSeconds, concurrency: 1,
-    loseDelete: faults && (() => faults.loseDelete()),
-  })] : []),
+  ...(env.BATON_RECEIVE_DLQ_URL && config.receiveDeadLetterQueueArn
+    ? [
+        new SqsPoller({
+          sqs,
+          region,
+          handler: receive.handler,
+          queueUrl: env.BATON_RECEIVE_DLQ_URL,
+          queueArn: config.receiveDeadLetterQueueArn,
+          batchSize: EVENT_SOURCE.batchSize,
+          waitTimeSeconds: Number(env.BATON_WAIT_SECONDS ?? EVENT_SOURCE.waitTimeSeconds),
+          visibilityTimeoutSeconds: leaseSeconds,
+          concurrency: 1,
+          loseDelete: faults && (() => faults.loseDelete()),
+        }),
+      ]
+    : []),
   new SqsPoller({
-    sqs, region, handler: processing.handler,
-    queueUrl: env.BATON_WORK_QUEUE_URL!, queueArn: env.BATON_WORK_QUEUE_ARN!,
-    batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: Number(env.BATON_WAIT_SECONDS ?? EVENT_SOURCE.waitTimeSeconds),
-    visibilityTimeoutSeconds: leaseSeconds, concurrency: Number(env.BATON_CONCURRENCY ?? 2),
+    sqs,
+    region,
+    handler: processing.handler,
+    queueUrl: env.BATON_WORK_QUEUE_URL!,
+    queueArn: env.BATON_WORK_QUEUE_ARN!,
+    batchSize: EVENT_SOURCE.batchSize,
+    waitTimeSeconds: Number(env.BATON_WAIT_SECONDS ?? EVENT_SOURCE.waitTimeSeconds),
+    visibilityTimeoutSeconds: leaseSeconds,
+    concurrency: Number(env.BATON_CONCURRENCY ?? 2),
     loseDelete: faults && (() => faults.loseDelete()),
     onBatch: ({ phase, records, failed, bodies }) => {
       // The instances in flight, so a test can kill this host instance mid-step and watch them fail over.
       if (phase === 'start') report('busy', { records, instanceIds: bodies.map(instanceOf) });
-      else { stats.workItems += records - failed; stats.failed += failed; }
+      else {
+        stats.workItems += records - failed;
+        stats.failed += failed;
+      }
     },
   }),
 ];

@@ -5,7 +5,12 @@
  * @example
  * import { startLocalCluster } from 'baton/local';
  */
-export { startLocalCluster, type RunningLocalCluster, type SentMessage, type StartLocalClusterOptions } from './start.ts';
+export {
+  startLocalCluster,
+  type RunningLocalCluster,
+  type SentMessage,
+  type StartLocalClusterOptions,
+} from './start.ts';
 export { LocalCluster, type ClusterOptions, type HostInstanceState } from './cluster.ts';
 export { startEmbeddedStack, type EmbeddedStack, type EmbeddedStackOptions } from './embedded-stack.ts';
 export { loadOrchestrations } from './orchestrations.ts';

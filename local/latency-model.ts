@@ -55,16 +55,27 @@ export const PUBLISHED_LATENCY: LatencySpec = {
 /** What the distributions rest on, as the bench states it. */
 export const PUBLISHED_LATENCY_SOURCES = {
   DynamoDB: {
-    basis: 'AWS publishes no percentiles per operation: median 4 ms and p99 9 ms (mean 4.3 ms) are chosen within its "single-digit millisecond"',
+    basis:
+      'AWS publishes no percentiles per operation: median 4 ms and p99 9 ms (mean 4.3 ms) are chosen within its "single-digit millisecond"',
     sources: [
-      { says: 'on-demand tables "deliver the same single-digit millisecond latency ... as provisioned mode"', url: 'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html' },
+      {
+        says: 'on-demand tables "deliver the same single-digit millisecond latency ... as provisioned mode"',
+        url: 'https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html',
+      },
     ],
   },
   SQS: {
-    basis: 'median 16 ms and p99 100 ms (mean 21.8 ms): the third-party median and p99, with a mean close to AWS\'s example',
+    basis:
+      "median 16 ms and p99 100 ms (mean 21.8 ms): the third-party median and p99, with a mean close to AWS's example",
     sources: [
-      { says: 'AWS\'s example: "if the latency from an Amazon EC2-based client to Amazon SQS in the same region averages 20 ms"', url: 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-throughput-horizontal-scaling-and-batching.html' },
-      { says: 'third-party, eu-west-1, September 2022, 1,024 messages: a standard queue\'s delivery from a producer Lambda to a consumer Lambda (event source mapping), p50 16.2 ms, p99 105 ms', url: 'https://bitesizedserverless.com/bite/serverless-messaging-latency-compared/' },
+      {
+        says: 'AWS\'s example: "if the latency from an Amazon EC2-based client to Amazon SQS in the same region averages 20 ms"',
+        url: 'https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-throughput-horizontal-scaling-and-batching.html',
+      },
+      {
+        says: "third-party, eu-west-1, September 2022, 1,024 messages: a standard queue's delivery from a producer Lambda to a consumer Lambda (event source mapping), p50 16.2 ms, p99 105 ms",
+        url: 'https://bitesizedserverless.com/bite/serverless-messaging-latency-compared/',
+      },
     ],
   },
 } as const;
@@ -85,7 +96,8 @@ export class LatencyModel implements ClientHook {
 
   constructor(spec: LatencySpec, stream = '') {
     for (const [service, latency] of Object.entries(spec.services)) {
-      if (!(latency.medianMs > 0 && latency.p99Ms >= latency.medianMs)) throw new Error(`latency model: ${service} needs 0 < medianMs ≤ p99Ms (got ${JSON.stringify(latency)})`);
+      if (!(latency.medianMs > 0 && latency.p99Ms >= latency.medianMs))
+        throw new Error(`latency model: ${service} needs 0 < medianMs ≤ p99Ms (got ${JSON.stringify(latency)})`);
     }
     this.spec = spec;
     this.#random = mulberry32(spec.seed ^ fnv1a(stream));
@@ -111,7 +123,7 @@ export class LatencyModel implements ClientHook {
         if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
         const sent = performance.now();
         try {
-          const result = await next(args) as { output?: { Messages?: unknown[] } };
+          const result = (await next(args)) as { output?: { Messages?: unknown[] } };
           if (operation === 'SQS.ReceiveMessage' && !result.output?.Messages?.length) totals.empty++;
           return result;
         } finally {

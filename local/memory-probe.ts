@@ -35,7 +35,15 @@ if (dir) {
     collect?.();
     const usage = memoryUsage();
     const mb = (bytes: number) => bytes / 1_048_576;
-    const live: LiveMemory = { pid: process.pid, at: Date.now(), heapUsedMb: mb(usage.heapUsed), externalMb: mb(usage.external), heapTotalMb: mb(usage.heapTotal), rssMb: mb(usage.rss), collected: collect !== undefined };
+    const live: LiveMemory = {
+      pid: process.pid,
+      at: Date.now(),
+      heapUsedMb: mb(usage.heapUsed),
+      externalMb: mb(usage.external),
+      heapTotalMb: mb(usage.heapTotal),
+      rssMb: mb(usage.rss),
+      collected: collect !== undefined,
+    };
     try {
       // Whole or not at all: the reader never sees half a file.
       writeFileSync(`${file}.tmp`, JSON.stringify(live));

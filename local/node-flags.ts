@@ -11,7 +11,11 @@ import { PROBE_DIR_VARIABLE } from './memory-probe.ts';
 export const LOCAL_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
 
 /** The flags that load the soak's memory probe (memory-probe.ts), for a process it measures. */
-export const MEMORY_PROBE_FLAGS: readonly string[] = ['--expose-gc', '--import', resolve(import.meta.dirname, 'memory-probe.ts')];
+export const MEMORY_PROBE_FLAGS: readonly string[] = [
+  '--expose-gc',
+  '--import',
+  resolve(import.meta.dirname, 'memory-probe.ts'),
+];
 
 /** A host instance's flags: with the memory probe when the soak asked for it (it set the probe's folder). */
 export function hostNodeFlags(env: NodeJS.ProcessEnv = process.env): readonly string[] {

@@ -4,7 +4,9 @@ import type { OrchestrationDefinition } from '../functions/core/definition.ts';
 import { definitionsOf, type Environment } from '../functions/core/orchestrations-module.ts';
 
 /** The sample's orchestrations module: what runs when no module is named. */
-export const SAMPLE_ORCHESTRATIONS = fileURLToPath(new URL(`../functions/orchestrations/index${extname()}`, import.meta.url));
+export const SAMPLE_ORCHESTRATIONS = fileURLToPath(
+  new URL(`../functions/orchestrations/index${extname()}`, import.meta.url),
+);
 
 /** `.ts` in a source checkout, `.js` in the installed package: this file's own extension. */
 function extname(): string {
@@ -18,13 +20,18 @@ function extname(): string {
  *
  * @throws Error naming the module when it cannot be loaded or exports no orchestrations.
  */
-export async function loadOrchestrations(modulePath: string | undefined, env: Environment): Promise<OrchestrationDefinition[]> {
+export async function loadOrchestrations(
+  modulePath: string | undefined,
+  env: Environment,
+): Promise<OrchestrationDefinition[]> {
   const path = resolve(modulePath ?? SAMPLE_ORCHESTRATIONS);
   let loaded: unknown;
   try {
     loaded = await import(pathToFileURL(path).href);
   } catch (error) {
-    throw new Error(`could not load orchestrations from ${modulePath ?? path}: ${(error as Error).message}`, { cause: error });
+    throw new Error(`could not load orchestrations from ${modulePath ?? path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return definitionsOf(loaded, env, modulePath ?? path);
 }

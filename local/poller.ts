@@ -19,7 +19,12 @@ export interface PollerOptions {
   readonly visibilityTimeoutSeconds: number;
   /** Concurrent batches (Lambda's concurrent invocations for one event source). */
   readonly concurrency: number;
-  readonly onBatch?: (event: { phase: 'start' | 'end'; records: number; failed: number; bodies: readonly string[] }) => void;
+  readonly onBatch?: (event: {
+    phase: 'start' | 'end';
+    records: number;
+    failed: number;
+    bodies: readonly string[];
+  }) => void;
   /** Chaos runs: true to skip deleting a handled message, so SQS delivers it again (a duplicate delivery). */
   readonly loseDelete?: () => boolean;
 }
@@ -58,20 +63,28 @@ export class SqsPoller {
     while (this.#running) {
       let messages: Message[] = [];
       try {
-        const response = await o.sqs.send(new ReceiveMessageCommand({
-          QueueUrl: o.queueUrl,
-          MaxNumberOfMessages: o.batchSize,
-          WaitTimeSeconds: o.waitTimeSeconds,
-          VisibilityTimeout: o.visibilityTimeoutSeconds,
-          MessageAttributeNames: ['All'],
-          MessageSystemAttributeNames: ['All'],
-        }));
+        const response = await o.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: o.queueUrl,
+            MaxNumberOfMessages: o.batchSize,
+            WaitTimeSeconds: o.waitTimeSeconds,
+            VisibilityTimeout: o.visibilityTimeoutSeconds,
+            MessageAttributeNames: ['All'],
+            MessageSystemAttributeNames: ['All'],
+          }),
+        );
         messages = response.Messages ?? [];
         if (!this.#running && messages.length > 0) {
-          await o.sqs.send(new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: o.queueUrl,
-            Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
-          }));
+          await o.sqs.send(
+            new ChangeMessageVisibilityBatchCommand({
+              QueueUrl: o.queueUrl,
+              Entries: messages.map((m, i) => ({
+                Id: String(i),
+                ReceiptHandle: m.ReceiptHandle!,
+                VisibilityTimeout: 0,
+              })),
+            }),
+          );
           return;
         }
       } catch (error) {
@@ -88,12 +101,23 @@ export class SqsPoller {
     const o = this.#options;
     const records = messages.map((m) => toRecord(m, o.queueArn, o.region));
     o.onBatch?.({ phase: 'start', records: records.length, failed: 0, bodies: records.map((r) => r.body) });
-    const heartbeat = setInterval(() => {
-      o.sqs.send(new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: o.queueUrl,
-        Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: o.visibilityTimeoutSeconds })),
-      })).catch(() => undefined);
-    }, (o.visibilityTimeoutSeconds * 1000) / 2);
+    const heartbeat = setInterval(
+      () => {
+        o.sqs
+          .send(
+            new ChangeMessageVisibilityBatchCommand({
+              QueueUrl: o.queueUrl,
+              Entries: messages.map((m, i) => ({
+                Id: String(i),
+                ReceiptHandle: m.ReceiptHandle!,
+                VisibilityTimeout: o.visibilityTimeoutSeconds,
+              })),
+            }),
+          )
+          .catch(() => undefined);
+      },
+      (o.visibilityTimeoutSeconds * 1000) / 2,
+    );
     let failed: Set<string>;
     try {
       const response = await o.handler({ Records: records });
@@ -108,10 +132,12 @@ export class SqsPoller {
     const done = messages.filter((m) => !failed.has(m.MessageId!) && !o.loseDelete?.());
     if (done.length > 0) {
       try {
-        await o.sqs.send(new DeleteMessageBatchCommand({
-          QueueUrl: o.queueUrl,
-          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-        }));
+        await o.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: o.queueUrl,
+            Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        );
       } catch (error) {
         // Not deleted means redelivered: the handlers are idempotent, so this costs work, not correctness.
         console.error(`delete failed: ${(error as Error).message}`);

@@ -61,21 +61,24 @@ export function tableDefinition(tableName: string) {
       { AttributeName: sortKey, KeyType: 'RANGE' as const },
     ],
     StreamSpecification: { StreamEnabled: true, StreamViewType: HISTORY.streamViewType },
-    GlobalSecondaryIndexes: [{
-      IndexName: statusIndex.name,
-      KeySchema: [
-        { AttributeName: statusIndex.partitionKey, KeyType: 'HASH' as const },
-        { AttributeName: statusIndex.sortKey, KeyType: 'RANGE' as const },
-      ],
-      Projection: { ProjectionType: 'KEYS_ONLY' as const },
-    }, {
-      IndexName: dueIndex.name,
-      KeySchema: [
-        { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' as const },
-        { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' as const },
-      ],
-      Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...dueIndex.projected] },
-    }],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: statusIndex.name,
+        KeySchema: [
+          { AttributeName: statusIndex.partitionKey, KeyType: 'HASH' as const },
+          { AttributeName: statusIndex.sortKey, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' as const },
+      },
+      {
+        IndexName: dueIndex.name,
+        KeySchema: [
+          { AttributeName: dueIndex.partitionKey, KeyType: 'HASH' as const },
+          { AttributeName: dueIndex.sortKey, KeyType: 'RANGE' as const },
+        ],
+        Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...dueIndex.projected] },
+      },
+    ],
   };
 }
 
@@ -108,7 +111,11 @@ export function queueAttributes(settings: QueueSettings, dlqArn: string): Record
  * Creates the MessageBox table and the queues if they are missing (a queue per send port the orchestrations
  * use); safe to run on every start.
  */
-export async function provision(clients: { dynamo: DynamoDBClient; sqs: SQSClient; s3?: S3Client }, prefix: string, ports: Iterable<string> = ['send']): Promise<Resources> {
+export async function provision(
+  clients: { dynamo: DynamoDBClient; sqs: SQSClient; s3?: S3Client },
+  prefix: string,
+  ports: Iterable<string> = ['send'],
+): Promise<Resources> {
   const names = resourceNames(prefix);
   await createTable(clients.dynamo, tableDefinition(names.tableName), MESSAGEBOX.ttlAttribute);
   await addMissingIndexes(clients.dynamo, names.tableName);
@@ -116,23 +123,35 @@ export async function provision(clients: { dynamo: DynamoDBClient; sqs: SQSClien
   await createTable(clients.dynamo, historyTableDefinition(names.historyTableName), HISTORY.ttlAttribute);
 
   const create = async (settings: QueueSettings): Promise<QueueResource> => {
-    const dlq = await clients.sqs.send(new CreateQueueCommand({
-      QueueName: names.queue({ ...settings, name: dlqName(settings) }),
-      Attributes: { MessageRetentionPeriod: String(settings.dlqRetentionSeconds) },
-    }));
+    const dlq = await clients.sqs.send(
+      new CreateQueueCommand({
+        QueueName: names.queue({ ...settings, name: dlqName(settings) }),
+        Attributes: { MessageRetentionPeriod: String(settings.dlqRetentionSeconds) },
+      }),
+    );
     const dlqArn = await queueArn(clients.sqs, dlq.QueueUrl!);
-    const queue = await clients.sqs.send(new CreateQueueCommand({
-      QueueName: names.queue(settings),
-      Attributes: queueAttributes(settings, dlqArn),
-    }));
+    const queue = await clients.sqs.send(
+      new CreateQueueCommand({
+        QueueName: names.queue(settings),
+        Attributes: queueAttributes(settings, dlqArn),
+      }),
+    );
     return { url: queue.QueueUrl!, dlqUrl: dlq.QueueUrl!, dlqArn, arn: await queueArn(clients.sqs, queue.QueueUrl!) };
   };
-  const queues = { receive: await create(QUEUES.receive), work: await create(QUEUES.work), send: await create(QUEUES.send) };
+  const queues = {
+    receive: await create(QUEUES.receive),
+    work: await create(QUEUES.work),
+    send: await create(QUEUES.send),
+  };
   const sendPorts: Record<string, QueueResource> = { send: queues.send };
   for (const port of ports) sendPorts[port] ??= await create(sendPortQueue(port));
   const bucket = clients.s3 ? await createBucket(clients.s3, names.claimCheckBucket) : { off: 'no S3 client given' };
   return {
-    tableName: names.tableName, streamArn, historyTableName: names.historyTableName, queues, sendPorts,
+    tableName: names.tableName,
+    streamArn,
+    historyTableName: names.historyTableName,
+    queues,
+    sendPorts,
     ...('off' in bucket ? { claimCheckOff: bucket.off } : { claimCheckBucket: bucket.name }),
   };
 }
@@ -142,7 +161,10 @@ async function createBucket(s3: S3Client, name: string): Promise<{ name: string 
   try {
     await s3.send(new CreateBucketCommand({ Bucket: name }));
   } catch (error) {
-    if (!(error instanceof BucketAlreadyOwnedByYou) && (error as { name?: string }).name !== 'BucketAlreadyOwnedByYou') {
+    if (
+      !(error instanceof BucketAlreadyOwnedByYou) &&
+      (error as { name?: string }).name !== 'BucketAlreadyOwnedByYou'
+    ) {
       return { off: `the endpoint did not create the bucket ${name}: ${(error as Error).message}` };
     }
   }
@@ -150,7 +172,11 @@ async function createBucket(s3: S3Client, name: string): Promise<{ name: string 
 }
 
 /** Creates a table unless it exists, waits for it, and turns its TTL on where the endpoint has TTL. */
-async function createTable(dynamo: DynamoDBClient, definition: ConstructorParameters<typeof CreateTableCommand>[0], ttlAttribute: string): Promise<void> {
+async function createTable(
+  dynamo: DynamoDBClient,
+  definition: ConstructorParameters<typeof CreateTableCommand>[0],
+  ttlAttribute: string,
+): Promise<void> {
   try {
     await dynamo.send(new CreateTableCommand(definition));
   } catch (error) {
@@ -158,7 +184,12 @@ async function createTable(dynamo: DynamoDBClient, definition: ConstructorParame
   }
   await whenActive(dynamo, definition.TableName!);
   try {
-    await dynamo.send(new UpdateTimeToLiveCommand({ TableName: definition.TableName, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }));
+    await dynamo.send(
+      new UpdateTimeToLiveCommand({
+        TableName: definition.TableName,
+        TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
+      }),
+    );
   } catch {
     // dynalite does not implement TTL (items are not expired locally); DynamoDB Local does.
   }
@@ -172,9 +203,17 @@ async function enableStream(dynamo: DynamoDBClient, tableName: string): Promise<
   const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
   if (Table?.StreamSpecification?.StreamEnabled && Table.LatestStreamArn) return Table.LatestStreamArn;
   try {
-    const { TableDescription } = await dynamo.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: HISTORY.streamViewType } }));
+    const { TableDescription } = await dynamo.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        StreamSpecification: { StreamEnabled: true, StreamViewType: HISTORY.streamViewType },
+      }),
+    );
     await whenActive(dynamo, tableName);
-    return TableDescription?.LatestStreamArn ?? (await dynamo.send(new DescribeTableCommand({ TableName: tableName }))).Table?.LatestStreamArn;
+    return (
+      TableDescription?.LatestStreamArn ??
+      (await dynamo.send(new DescribeTableCommand({ TableName: tableName }))).Table?.LatestStreamArn
+    );
   } catch {
     return undefined;
   }
@@ -183,7 +222,13 @@ async function enableStream(dynamo: DynamoDBClient, tableName: string): Promise<
 async function whenActive(dynamo: DynamoDBClient, tableName: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const { Table } = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE' && (Table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === undefined || index.IndexStatus === 'ACTIVE')) return;
+    if (
+      Table?.TableStatus === 'ACTIVE' &&
+      (Table.GlobalSecondaryIndexes ?? []).every(
+        (index) => index.IndexStatus === undefined || index.IndexStatus === 'ACTIVE',
+      )
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -196,20 +241,27 @@ async function addMissingIndexes(dynamo: DynamoDBClient, tableName: string): Pro
   for (const index of wanted.GlobalSecondaryIndexes.filter((i) => !present.has(i.IndexName))) {
     const keys = new Set<string>(index.KeySchema.map((k) => k.AttributeName));
     try {
-      await dynamo.send(new UpdateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: wanted.AttributeDefinitions.filter((a) => keys.has(a.AttributeName)),
-        GlobalSecondaryIndexUpdates: [{ Create: index }],
-      }));
+      await dynamo.send(
+        new UpdateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: wanted.AttributeDefinitions.filter((a) => keys.has(a.AttributeName)),
+          GlobalSecondaryIndexUpdates: [{ Create: index }],
+        }),
+      );
     } catch (error) {
-      throw new Error(`the MessageBox table ${tableName} was made by an older Baton and lacks the index ${index.IndexName}, which could not be added ` +
-        `(${(error as Error).message}); stop the cluster and delete its data folder (.baton/data by default) to start afresh`, { cause: error });
+      throw new Error(
+        `the MessageBox table ${tableName} was made by an older Baton and lacks the index ${index.IndexName}, which could not be added ` +
+          `(${(error as Error).message}); stop the cluster and delete its data folder (.baton/data by default) to start afresh`,
+        { cause: error },
+      );
     }
     await whenActive(dynamo, tableName);
   }
 }
 
 async function queueArn(sqs: SQSClient, queueUrl: string): Promise<string> {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
   return Attributes!.QueueArn!;
 }

@@ -88,28 +88,57 @@ export async function startLocalCluster(options: StartLocalClusterOptions): Prom
     cluster,
     endpoint: d.endpoint,
     async send(messageType, body, attributes = {}) {
-      const response = await sqs.send(new SendMessageCommand({
-        QueueUrl: d.receiveQueueUrl,
-        MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
-        MessageAttributes: Object.fromEntries(Object.entries({ ...attributes, MessageType: messageType }).map(([k, v]) => [k, { DataType: 'String', StringValue: v }])),
-      }));
+      const response = await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: d.receiveQueueUrl,
+          MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+          MessageAttributes: Object.fromEntries(
+            Object.entries({ ...attributes, MessageType: messageType }).map(([k, v]) => [
+              k,
+              { DataType: 'String', StringValue: v },
+            ]),
+          ),
+        }),
+      );
       return response.MessageId!;
     },
     async receive({ count = 1, port = 'send', timeoutMs = 30_000 } = {}) {
       const queueUrl = d.sendPortQueueUrls[port];
-      if (!queueUrl) throw new Error(`no send port "${port}" in this cluster; its ports: ${Object.keys(d.sendPortQueueUrls).join(', ')}`);
+      if (!queueUrl)
+        throw new Error(
+          `no send port "${port}" in this cluster; its ports: ${Object.keys(d.sendPortQueueUrls).join(', ')}`,
+        );
       const got: SentMessage[] = [];
       const deadline = Date.now() + timeoutMs;
       while (got.length < count && Date.now() < deadline) {
-        const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+            MessageAttributeNames: ['All'],
+          }),
+        );
         for (const m of Messages) {
           const attribute = (name: string) => m.MessageAttributes?.[name]?.StringValue;
           const messageId = attribute('MessageId') ?? m.MessageId!;
           if (seen.has(messageId)) continue;
           seen.add(messageId);
-          got.push({ messageType: attribute('MessageType') ?? '', body: JSON.parse(m.Body ?? 'null'), messageId, correlationId: attribute('CorrelationId'), instanceId: attribute('InstanceId') });
+          got.push({
+            messageType: attribute('MessageType') ?? '',
+            body: JSON.parse(m.Body ?? 'null'),
+            messageId,
+            correlationId: attribute('CorrelationId'),
+            instanceId: attribute('InstanceId'),
+          });
         }
-        if (Messages.length > 0) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+        if (Messages.length > 0)
+          await sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+            }),
+          );
       }
       return got;
     },

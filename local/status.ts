@@ -30,14 +30,16 @@ export async function clusterCounts(cluster: LocalCluster): Promise<ClusterCount
       let start: Record<string, unknown> | undefined;
       do {
         // No Limit: each read runs to the end of its key range, which is what closes the emulator's iterator.
-        const page = await client.send(new QueryCommand({
-          TableName: cluster.resources.tableName,
-          IndexName: MESSAGEBOX.statusIndex.name,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': MESSAGEBOX.statusIndex.partitionKey },
-          ExpressionAttributeValues: { ':pk': `STATUS#${status}#${shard}` },
-          ExclusiveStartKey: start,
-        }));
+        const page = await client.send(
+          new QueryCommand({
+            TableName: cluster.resources.tableName,
+            IndexName: MESSAGEBOX.statusIndex.name,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': MESSAGEBOX.statusIndex.partitionKey },
+            ExpressionAttributeValues: { ':pk': `STATUS#${status}#${shard}` },
+            ExclusiveStartKey: start,
+          }),
+        );
         for (const item of page.Items ?? []) {
           if (status === 'message') suspendedMessages++;
           else {
@@ -62,14 +64,19 @@ function clientFor(cluster: LocalCluster): ReturnType<typeof dynamoDbDocumentCli
 
 export function statusLine(cluster: LocalCluster, counts: ClusterCounts | undefined): string {
   const hosts = cluster.hosts
-    .map((h) => `${h.name} ${h.status === 'up' ? `pid ${h.pid}` : h.status} items=${h.workItems} completed=${h.completed} suspended=${h.suspended}${h.restarts ? ` restarts=${h.restarts}` : ''}`)
+    .map(
+      (h) =>
+        `${h.name} ${h.status === 'up' ? `pid ${h.pid}` : h.status} items=${h.workItems} completed=${h.completed} suspended=${h.suspended}${h.restarts ? ` restarts=${h.restarts}` : ''}`,
+    )
     .join(' | ');
   const completed = cluster.hosts.reduce((sum, h) => sum + h.completed, 0);
   if (!counts) return `${hosts} || counting…`;
   const o = counts.orchestrations;
   const b = counts.branches;
-  return `${hosts} || completed since start=${completed} || MessageBox: orchestrations running=${n(o.running)} waiting=${n(o.waiting)} suspended=${n(o.suspended)}` +
-    ` | branches running=${n(b.running) + n(b.waiting)} suspended=${n(b.suspended)} | suspended-messages=${counts.suspendedMessages}`;
+  return (
+    `${hosts} || completed since start=${completed} || MessageBox: orchestrations running=${n(o.running)} waiting=${n(o.waiting)} suspended=${n(o.suspended)}` +
+    ` | branches running=${n(b.running) + n(b.waiting)} suspended=${n(b.suspended)} | suspended-messages=${counts.suspendedMessages}`
+  );
 }
 
 const n = (count: number | undefined) => count ?? 0;

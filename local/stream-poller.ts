@@ -92,17 +92,27 @@ export class StreamPoller {
   }
 
   async #discover(): Promise<void> {
-    const { StreamDescription } = await this.#o.streams.send(new DescribeStreamCommand({ StreamArn: this.#o.streamArn }));
+    const { StreamDescription } = await this.#o.streams.send(
+      new DescribeStreamCommand({ StreamArn: this.#o.streamArn }),
+    );
     for (const shard of StreamDescription?.Shards ?? []) {
       if (this.#shards.has(shard.ShardId!)) continue;
-      const { ShardIterator } = await this.#o.streams.send(new GetShardIteratorCommand({ StreamArn: this.#o.streamArn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
+      const { ShardIterator } = await this.#o.streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: this.#o.streamArn,
+          ShardId: shard.ShardId!,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
       this.#shards.set(shard.ShardId!, ShardIterator);
     }
   }
 
   /** One read of one shard and the handler over it; returns the records read. */
   async #readShard(shardId: string, iterator: string): Promise<number> {
-    const { Records = [], NextShardIterator } = await this.#o.streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.#o.batchSize ?? 100 }));
+    const { Records = [], NextShardIterator } = await this.#o.streams.send(
+      new GetRecordsCommand({ ShardIterator: iterator, Limit: this.#o.batchSize ?? 100 }),
+    );
     if (Records.length === 0) {
       this.#shards.set(shardId, NextShardIterator);
       return 0;
@@ -148,7 +158,8 @@ export class StreamPoller {
       dynamodb: {
         ...(data as DynamoDBRecord['dynamodb']),
         // The event carries epoch seconds; the SDK gave a Date.
-        ApproximateCreationDateTime: created instanceof Date ? created.getTime() / 1000 : (created as number | undefined),
+        ApproximateCreationDateTime:
+          created instanceof Date ? created.getTime() / 1000 : (created as number | undefined),
       },
     };
   }

@@ -8,16 +8,36 @@
  * ALL_NEW. The caller gets the response it asked for. Writes to one item are serialized here, so the read before an
  * update sees the image that update changes, and the feed holds one item's changes in the order they happened.
  */
-import { request as httpRequest, type Agent, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  request as httpRequest,
+  type Agent,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { crc32 } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ChangeFeed } from './change-feed.ts';
 
 type Image = Record<string, AttributeValue>;
-interface Reply { status: number; headers: IncomingHttpHeaders; body: Buffer }
+interface Reply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
 
 /** The DynamoDB actions whose requests are read here; the rest stream through. */
-const SEEN = new Set(['CreateTable', 'UpdateTable', 'DescribeTable', 'DeleteTable', 'PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
+const SEEN = new Set([
+  'CreateTable',
+  'UpdateTable',
+  'DescribeTable',
+  'DeleteTable',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+]);
 
 export class StreamsFront {
   readonly feed: ChangeFeed;
@@ -28,7 +48,12 @@ export class StreamsFront {
   /** The tail of each item's chain of writes: a write waits for the one before it on the same item. */
   readonly #chains = new Map<string, Promise<void>>();
 
-  constructor(options: { target: URL; agent: Agent; passthrough: (req: IncomingMessage, res: ServerResponse) => void; feed?: ChangeFeed }) {
+  constructor(options: {
+    target: URL;
+    agent: Agent;
+    passthrough: (req: IncomingMessage, res: ServerResponse) => void;
+    feed?: ChangeFeed;
+  }) {
     this.#target = options.target;
     this.#agent = options.agent;
     this.#passthrough = options.passthrough;
@@ -46,10 +71,21 @@ export class StreamsFront {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
-      const answer = service === 'DynamoDBStreams_20120810'
-        ? Promise.resolve(this.#streams(action, raw))
-        : this.#dynamo(action, raw, req.headers);
-      answer.then((reply) => send(res, reply), (error: Error) => send(res, jsonReply(500, { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: `embedded DynamoDB: ${error.message}` })));
+      const answer =
+        service === 'DynamoDBStreams_20120810'
+          ? Promise.resolve(this.#streams(action, raw))
+          : this.#dynamo(action, raw, req.headers);
+      answer.then(
+        (reply) => send(res, reply),
+        (error: Error) =>
+          send(
+            res,
+            jsonReply(500, {
+              __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+              message: `embedded DynamoDB: ${error.message}`,
+            }),
+          ),
+      );
     });
   }
 
@@ -58,7 +94,10 @@ export class StreamsFront {
     try {
       input = JSON.parse(raw.toString('utf8') || '{}');
     } catch {
-      return jsonReply(400, { __type: 'com.amazon.coral.service#SerializationException', message: 'request body is not JSON' });
+      return jsonReply(400, {
+        __type: 'com.amazon.coral.service#SerializationException',
+        message: 'request body is not JSON',
+      });
     }
     const { status, body } = this.feed.handle(action, input);
     return jsonReply(status, body);
@@ -89,10 +128,14 @@ export class StreamsFront {
         if (!keys) return this.#forward(raw, headers);
         // dynalite refuses an UpdateTable with nothing it knows to change: answer a streams-only update here.
         const changesMore = Object.keys(rest).some((key) => key !== 'TableName');
-        const reply = changesMore ? await this.#forward(json(rest), headers) : await this.#call('DescribeTable', { TableName: table }, headers);
+        const reply = changesMore
+          ? await this.#forward(json(rest), headers)
+          : await this.#call('DescribeTable', { TableName: table }, headers);
         if (reply.status !== 200) return reply;
         this.feed.enable(table, keys, specification);
-        return changesMore ? withTable(reply, 'TableDescription', this.feed.describeTableFields(table)) : renameTable(reply, this.feed.describeTableFields(table));
+        return changesMore
+          ? withTable(reply, 'TableDescription', this.feed.describeTableFields(table))
+          : renameTable(reply, this.feed.describeTableFields(table));
       }
       case 'DescribeTable':
         return withTable(await this.#forward(raw, headers), 'Table', this.feed.describeTableFields(table));
@@ -103,11 +146,16 @@ export class StreamsFront {
       }
       case 'BatchWriteItem':
       case 'TransactWriteItems': {
-        const tables = action === 'BatchWriteItem'
-          ? Object.keys(input.RequestItems ?? {})
-          : (input.TransactItems ?? []).map((item: Record<string, any>) => Object.values(item)[0]?.TableName);
+        const tables =
+          action === 'BatchWriteItem'
+            ? Object.keys(input.RequestItems ?? {})
+            : (input.TransactItems ?? []).map((item: Record<string, any>) => Object.values(item)[0]?.TableName);
         const streamed = tables.find((name: string) => this.feed.has(name));
-        if (streamed) return jsonReply(400, { __type: 'com.amazonaws.dynamodb.v20120810#ValidationException', message: `the embedded stack records the stream of ${streamed} for PutItem, UpdateItem and DeleteItem only, not ${action}` });
+        if (streamed)
+          return jsonReply(400, {
+            __type: 'com.amazonaws.dynamodb.v20120810#ValidationException',
+            message: `the embedded stack records the stream of ${streamed} for PutItem, UpdateItem and DeleteItem only, not ${action}`,
+          });
         return this.#forward(raw, headers);
       }
       default:
@@ -128,18 +176,27 @@ export class StreamsFront {
         const before = await this.#call('GetItem', { TableName: table, Key: input.Key, ConsistentRead: true }, headers);
         if (before.status !== 200) return before;
         const oldImage = parse(before).Item as Image | undefined;
-        const reply = await this.#forward(json(asked === 'NONE' ? { ...input, ReturnValues: 'ALL_NEW' } : input), headers);
+        const reply = await this.#forward(
+          json(asked === 'NONE' ? { ...input, ReturnValues: 'ALL_NEW' } : input),
+          headers,
+        );
         if (reply.status !== 200) return reply;
-        const newImage = asked === 'NONE' || asked === 'ALL_NEW'
-          ? parse(reply).Attributes as Image
-          : parse(await this.#call('GetItem', { TableName: table, Key: input.Key, ConsistentRead: true }, headers)).Item as Image;
+        const newImage =
+          asked === 'NONE' || asked === 'ALL_NEW'
+            ? (parse(reply).Attributes as Image)
+            : (parse(await this.#call('GetItem', { TableName: table, Key: input.Key, ConsistentRead: true }, headers))
+                .Item as Image);
         this.feed.record(table, oldImage, newImage);
         return asked === 'NONE' ? without(reply, 'Attributes') : reply;
       }
       // PutItem and DeleteItem: the old image comes back with the write itself.
       const reply = await this.#forward(json({ ...input, ReturnValues: 'ALL_OLD' }), headers);
       if (reply.status !== 200) return reply;
-      this.feed.record(table, parse(reply).Attributes as Image | undefined, action === 'PutItem' ? input.Item as Image : undefined);
+      this.feed.record(
+        table,
+        parse(reply).Attributes as Image | undefined,
+        action === 'PutItem' ? (input.Item as Image) : undefined,
+      );
       return asked === 'ALL_OLD' ? reply : without(reply, 'Attributes');
     });
   }
@@ -147,7 +204,9 @@ export class StreamsFront {
   async #serialized<T>(key: string, work: () => Promise<T>): Promise<T> {
     const before = this.#chains.get(key) ?? Promise.resolve();
     let done!: () => void;
-    const mine = new Promise<void>((resolve) => { done = resolve; });
+    const mine = new Promise<void>((resolve) => {
+      done = resolve;
+    });
     const tail = before.then(() => mine);
     this.#chains.set(key, tail);
     await before;
@@ -175,15 +234,24 @@ export class StreamsFront {
 
   #forward(body: Buffer, headers: IncomingHttpHeaders): Promise<Reply> {
     return new Promise((resolve, reject) => {
-      const upstream = httpRequest({
-        host: this.#target.hostname, port: this.#target.port, method: 'POST', path: '/',
-        headers: { ...headers, 'content-length': String(body.length) }, agent: this.#agent,
-      }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks) }));
-        response.on('error', reject);
-      });
+      const upstream = httpRequest(
+        {
+          host: this.#target.hostname,
+          port: this.#target.port,
+          method: 'POST',
+          path: '/',
+          headers: { ...headers, 'content-length': String(body.length) },
+          agent: this.#agent,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks) }),
+          );
+          response.on('error', reject);
+        },
+      );
       upstream.on('error', reject);
       upstream.end(body);
     });
@@ -191,7 +259,9 @@ export class StreamsFront {
 }
 
 function keyNamesOf(schema: { AttributeName: string; KeyType: string }[] | undefined): string[] {
-  return [...(schema ?? [])].sort((a, b) => (a.KeyType === 'HASH' ? -1 : 1) - (b.KeyType === 'HASH' ? -1 : 1)).map((k) => k.AttributeName);
+  return [...(schema ?? [])]
+    .sort((a, b) => (a.KeyType === 'HASH' ? -1 : 1) - (b.KeyType === 'HASH' ? -1 : 1))
+    .map((k) => k.AttributeName);
 }
 
 function json(value: unknown): Buffer {
@@ -208,7 +278,11 @@ function jsonReply(status: number, body: unknown): Reply {
 
 /** A reply with a new body: its length and checksum (the x-amz-crc32 DynamoDB sends) follow it. */
 function withBody(reply: Omit<Reply, 'body'>, body: Buffer): Reply {
-  return { status: reply.status, headers: { ...reply.headers, 'content-length': String(body.length), 'x-amz-crc32': String(crc32(body)) }, body };
+  return {
+    status: reply.status,
+    headers: { ...reply.headers, 'content-length': String(body.length), 'x-amz-crc32': String(crc32(body)) },
+    body,
+  };
 }
 
 function without(reply: Reply, field: string): Reply {

@@ -10,7 +10,12 @@ import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 
 /** The variable that names the folder, from the cluster to its host instances. */
 export const TRACE_DIR_VARIABLE = 'BATON_TRACE_DIR';
@@ -61,15 +66,24 @@ export function readExportedSpans(dir: string): ExportedSpan[] {
   const spans: ExportedSpan[] = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.otlp.jsonl'))) {
     for (const line of readFileSync(join(dir, file), 'utf8').split('\n').filter(Boolean)) {
-      const request = JSON.parse(line) as { resourceSpans?: { resource?: { attributes?: OtlpAttribute[] }; scopeSpans?: { spans?: OtlpSpan[] }[] }[] };
+      const request = JSON.parse(line) as {
+        resourceSpans?: { resource?: { attributes?: OtlpAttribute[] }; scopeSpans?: { spans?: OtlpSpan[] }[] }[];
+      };
       for (const resourceSpans of request.resourceSpans ?? []) {
         const service = String(attributesOf(resourceSpans.resource?.attributes)['service.instance.id'] ?? file);
         for (const scope of resourceSpans.scopeSpans ?? []) {
           for (const span of scope.spans ?? []) {
             spans.push({
-              traceId: span.traceId, spanId: span.spanId, ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}), name: span.name, kind: span.kind,
-              startTimeUnixNano: String(span.startTimeUnixNano), endTimeUnixNano: String(span.endTimeUnixNano),
-              attributes: attributesOf(span.attributes), links: (span.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })), service,
+              traceId: span.traceId,
+              spanId: span.spanId,
+              ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
+              name: span.name,
+              kind: span.kind,
+              startTimeUnixNano: String(span.startTimeUnixNano),
+              endTimeUnixNano: String(span.endTimeUnixNano),
+              attributes: attributesOf(span.attributes),
+              links: (span.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
+              service,
             });
           }
         }
@@ -79,10 +93,34 @@ export function readExportedSpans(dir: string): ExportedSpan[] {
   return spans;
 }
 
-interface OtlpAttribute { key: string; value: { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number; arrayValue?: { values?: OtlpAttribute['value'][] } } }
-interface OtlpSpan { traceId: string; spanId: string; parentSpanId?: string; name: string; kind: number; startTimeUnixNano: string | number; endTimeUnixNano: string | number; attributes?: OtlpAttribute[]; links?: { traceId: string; spanId: string }[] }
+interface OtlpAttribute {
+  key: string;
+  value: {
+    stringValue?: string;
+    intValue?: string | number;
+    boolValue?: boolean;
+    doubleValue?: number;
+    arrayValue?: { values?: OtlpAttribute['value'][] };
+  };
+}
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  startTimeUnixNano: string | number;
+  endTimeUnixNano: string | number;
+  attributes?: OtlpAttribute[];
+  links?: { traceId: string; spanId: string }[];
+}
 
 function attributesOf(list: OtlpAttribute[] | undefined): Record<string, unknown> {
-  const value = (v: OtlpAttribute['value']): unknown => v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : undefined) ?? v.boolValue ?? v.doubleValue ?? v.arrayValue?.values?.map(value);
+  const value = (v: OtlpAttribute['value']): unknown =>
+    v.stringValue ??
+    (v.intValue !== undefined ? Number(v.intValue) : undefined) ??
+    v.boolValue ??
+    v.doubleValue ??
+    v.arrayValue?.values?.map(value);
   return Object.fromEntries((list ?? []).map((a) => [a.key, value(a.value)]));
 }

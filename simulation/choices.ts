@@ -10,7 +10,7 @@ export class Choices {
   #state: number;
 
   constructor(seed: number, replay?: readonly number[]) {
-    this.#state = (seed >>> 0) || 0x9e3779b9;
+    this.#state = seed >>> 0 || 0x9e3779b9;
     this.#replay = replay;
   }
 

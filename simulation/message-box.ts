@@ -28,22 +28,36 @@ export class SimMessageBox {
       const before = items.get(key);
       const after = JSON.parse(value) as InstanceState;
       for (const id of after.consumed) this.#took(id, after.instanceId, after.orchestration);
-      this.#change({ kind: 'instance', at: this.#now(), before: before === undefined ? undefined : JSON.parse(before) as InstanceState, after });
+      this.#change({
+        kind: 'instance',
+        at: this.#now(),
+        before: before === undefined ? undefined : (JSON.parse(before) as InstanceState),
+        after,
+      });
       return set(key, value);
     };
     const remove = items.delete.bind(items);
     items.delete = (key: string) => {
       const before = items.get(key);
-      if (before !== undefined) this.#change({ kind: 'instance', at: this.#now(), before: JSON.parse(before) as InstanceState, after: undefined });
+      if (before !== undefined)
+        this.#change({
+          kind: 'instance',
+          at: this.#now(),
+          before: JSON.parse(before) as InstanceState,
+          after: undefined,
+        });
       return remove(key);
     };
     const inner = this.inner;
     const deliver = inner.deliver.bind(inner);
     inner.deliver = async (instanceId: string, message: InboundMessage) => {
-      const known = inner.inboxes.get(instanceId)?.some((m) => m.messageId === message.messageId) || inner.settledMessages.get(instanceId)?.has(message.messageId);
+      const known =
+        inner.inboxes.get(instanceId)?.some((m) => m.messageId === message.messageId) ||
+        inner.settledMessages.get(instanceId)?.has(message.messageId);
       await deliver(instanceId, message);
       const { body: _body, ...head } = message;
-      if (!known) this.#change({ kind: 'delivery', at: this.#now(), instanceId, message: { ...head, body: undefined } });
+      if (!known)
+        this.#change({ kind: 'delivery', at: this.#now(), instanceId, message: { ...head, body: undefined } });
     };
     const settle = inner.settle.bind(inner);
     inner.settle = async (instanceId: string, messageIds: readonly string[]) => {
@@ -90,8 +104,11 @@ export class SimMessageBox {
     };
     return new Proxy({} as InstanceStore, {
       // Only the store's methods: a Proxy that answered `then` would make the port look like a promise.
-      get: (_target, name) => (typeof name !== 'string' || typeof inner[name] !== 'function' ? undefined
-        : (...args: unknown[]) => scheduler.call(actor, `store.${name}${about(args[0])}`, apply(name, args), faultable)),
+      get: (_target, name) =>
+        typeof name !== 'string' || typeof inner[name] !== 'function'
+          ? undefined
+          : (...args: unknown[]) =>
+              scheduler.call(actor, `store.${name}${about(args[0])}`, apply(name, args), faultable),
     });
   }
 
@@ -102,12 +119,18 @@ export class SimMessageBox {
 
   state(instanceId: string): InstanceState | undefined {
     const item = this.inner.items.get(instanceId);
-    return item === undefined ? undefined : JSON.parse(item) as InstanceState;
+    return item === undefined ? undefined : (JSON.parse(item) as InstanceState);
   }
 
   /** DynamoDB's TTL: finished instances whose retention has passed go (in no particular order, and not at once). */
   expired(now: number, retentionMs: number): string[] {
-    return this.states().filter((s) => (s.status === 'completed' || s.status === 'terminated') && this.inner.expiresAt(s.instanceId)! + retentionMs < now).map((s) => s.instanceId);
+    return this.states()
+      .filter(
+        (s) =>
+          (s.status === 'completed' || s.status === 'terminated') &&
+          this.inner.expiresAt(s.instanceId)! + retentionMs < now,
+      )
+      .map((s) => s.instanceId);
   }
 
   #took(messageId: string, instanceId: string, orchestration: string): void {
@@ -123,7 +146,11 @@ export class SimMessageBox {
 
 /** What a store call is about, for the trace: the instance (or message) it names, shortened. */
 function about(first: unknown): string {
-  const id = typeof first === 'string' ? first : (first as { instanceId?: unknown; messageId?: unknown } | undefined)?.instanceId ?? (first as { messageId?: unknown } | undefined)?.messageId;
+  const id =
+    typeof first === 'string'
+      ? first
+      : ((first as { instanceId?: unknown; messageId?: unknown } | undefined)?.instanceId ??
+        (first as { messageId?: unknown } | undefined)?.messageId);
   if (typeof id !== 'string') return '';
   return ` ${id.length > 14 ? `${id.slice(0, 8)}${id.includes('~') ? id.slice(id.indexOf('~')) : ''}` : id}`;
 }

@@ -8,14 +8,30 @@ import { short } from './world.ts';
 
 /** Something that must never happen, said with what shows it. */
 export interface Violation {
-  readonly kind: 'effect twice' | 'unaccounted' | 'strand' | 'leak' | 'history lost' | 'never settled' | 'wrong outcome' | 'lease not exclusive';
+  readonly kind:
+    | 'effect twice'
+    | 'unaccounted'
+    | 'strand'
+    | 'leak'
+    | 'history lost'
+    | 'never settled'
+    | 'wrong outcome'
+    | 'lease not exclusive';
   readonly detail: string;
 }
 
 /** What each outcome of the sample sends, once: the messages an order's instance ends with. */
 const ORDER_OUTCOMES = [['Invoice', 'Shipment'], ['OrderCancelled'], ['OrderRejected']] as const;
 /** Types an instance sends at most once (per incarnation): two MessageIds of one is an effect twice. */
-const ONCE = new Set(['Invoice', 'Shipment', 'OrderCancelled', 'OrderRejected', 'ApprovalRequest', 'Charged', 'Audited']);
+const ONCE = new Set([
+  'Invoice',
+  'Shipment',
+  'OrderCancelled',
+  'OrderRejected',
+  'ApprovalRequest',
+  'Charged',
+  'Audited',
+]);
 
 /**
  * Reads what happened in a run, as it happens (effects) and once the world has settled (where every message went,
@@ -42,10 +58,19 @@ export class Oracle {
     const body = JSON.stringify(entry.body);
     const first = this.#sent.get(entry.messageId);
     if (first) {
-      if (first.instanceId !== entry.instanceId || (incarnation !== undefined && first.incarnation !== undefined && first.incarnation !== incarnation)) {
-        this.#violate('effect twice', `MessageId ${entry.messageId} went out for ${short(first.instanceId)}@${first.incarnation} and again for ${short(entry.instanceId)}@${incarnation}: a consumer that drops copies by MessageId drops the second ${entry.messageType}`);
+      if (
+        first.instanceId !== entry.instanceId ||
+        (incarnation !== undefined && first.incarnation !== undefined && first.incarnation !== incarnation)
+      ) {
+        this.#violate(
+          'effect twice',
+          `MessageId ${entry.messageId} went out for ${short(first.instanceId)}@${first.incarnation} and again for ${short(entry.instanceId)}@${incarnation}: a consumer that drops copies by MessageId drops the second ${entry.messageType}`,
+        );
       } else if (first.body !== body) {
-        this.#violate('effect twice', `MessageId ${entry.messageId} (${entry.messageType}) went out with two bodies: ${first.body.slice(0, 80)} and ${body.slice(0, 80)}`);
+        this.#violate(
+          'effect twice',
+          `MessageId ${entry.messageId} (${entry.messageType}) went out with two bodies: ${first.body.slice(0, 80)} and ${body.slice(0, 80)}`,
+        );
       }
       return;
     }
@@ -57,7 +82,11 @@ export class Oracle {
     ids.add(entry.messageId);
     types.set(entry.messageType, ids);
     this.#sentBy.set(key, types);
-    if (ids.size > 1) this.#violate('effect twice', `${short(entry.instanceId)} sent ${ids.size} distinct ${entry.messageType} (${[...ids].join(', ')})`);
+    if (ids.size > 1)
+      this.#violate(
+        'effect twice',
+        `${short(entry.instanceId)} sent ${ids.size} distinct ${entry.messageType} (${[...ids].join(', ')})`,
+      );
   }
 
   /** The ledger an exclusive step charges: fenced, it refuses a token older than one it applied. */
@@ -69,13 +98,24 @@ export class Oracle {
   }
 
   historyLost(origin: string, change: Change): void {
-    this.#violate('history lost', `stream record ${origin} (${change.kind}${change.kind === 'instance' ? ` of ${short((change.after ?? change.before)!.instanceId)}` : ''}) failed six times and was given up`);
+    this.#violate(
+      'history lost',
+      `stream record ${origin} (${change.kind}${change.kind === 'instance' ? ` of ${short((change.after ?? change.before)!.instanceId)}` : ''}) failed six times and was given up`,
+    );
   }
 
   neverSettled(why: string): void {
-    const moving = this.#world.box.states().filter((s) => s.status !== 'completed' && s.status !== 'terminated')
-      .map((s) => `${short(s.instanceId)} ${s.orchestration} ${s.status} at ${s.cursor.threads[0]?.at}${s.lease ? ` leased by ${s.lease.owner} until t+${((s.lease.expiresAt - this.#world.scheduler.now) / 1000).toFixed(1)}s from now` : ''}`);
-    this.#violate('never settled', `${why}: ${moving.join('; ') || 'no unfinished instance'}; ${this.#world.workQueue.messages.length} work item(s), ${this.#world.receiveQueue.messages.length} received message(s) queued`);
+    const moving = this.#world.box
+      .states()
+      .filter((s) => s.status !== 'completed' && s.status !== 'terminated')
+      .map(
+        (s) =>
+          `${short(s.instanceId)} ${s.orchestration} ${s.status} at ${s.cursor.threads[0]?.at}${s.lease ? ` leased by ${s.lease.owner} until t+${((s.lease.expiresAt - this.#world.scheduler.now) / 1000).toFixed(1)}s from now` : ''}`,
+      );
+    this.#violate(
+      'never settled',
+      `${why}: ${moving.join('; ') || 'no unfinished instance'}; ${this.#world.workQueue.messages.length} work item(s), ${this.#world.receiveQueue.messages.length} received message(s) queued`,
+    );
   }
 
   /** The world has settled: nothing is in flight and nothing will happen by itself. */
@@ -83,13 +123,24 @@ export class Oracle {
     const w = this.#world;
     // The engine's own accounting (core/conservation.ts), the one the chaos run, the soak, the demo and the bench use,
     // over the MessageBox and the tracked history as they are now: every message a client sent, to every subscriber.
-    const sent = [...w.receiveQueue.sent].filter(([, m]) => !m.attributes[RESUBMITTED_FROM]).map(([messageId, m]) => ({ messageId, body: m.body, attributes: m.attributes }));
+    const sent = [...w.receiveQueue.sent]
+      .filter(([, m]) => !m.attributes[RESUBMITTED_FROM])
+      .map(([messageId, m]) => ({ messageId, body: m.body, attributes: m.attributes }));
     const accounting = await accountFor(sent, { store: w.box.inner, history: w.history, registry: w.registry });
-    for (const delivery of accounting.unaccounted) this.#violate('unaccounted', `(the accounting) ${describeDelivery(delivery)}`);
+    for (const delivery of accounting.unaccounted)
+      this.#violate('unaccounted', `(the accounting) ${describeDelivery(delivery)}`);
     const states = w.box.states();
     for (const state of states) {
-      if (state.status === 'running' || state.status === 'waiting') this.#violate('strand', `${short(state.instanceId)} (${state.orchestration}) is ${state.status} at "${state.cursor.threads[0]?.at}" and nothing will wake it`);
-      if (state.status === 'suspended') this.#violate('strand', `${short(state.instanceId)} (${state.orchestration}) is still suspended after an operator resumed it: ${state.error?.reason}`);
+      if (state.status === 'running' || state.status === 'waiting')
+        this.#violate(
+          'strand',
+          `${short(state.instanceId)} (${state.orchestration}) is ${state.status} at "${state.cursor.threads[0]?.at}" and nothing will wake it`,
+        );
+      if (state.status === 'suspended')
+        this.#violate(
+          'strand',
+          `${short(state.instanceId)} (${state.orchestration}) is still suspended after an operator resumed it: ${state.error?.reason}`,
+        );
     }
     // Every message the receive queue took ends taken, kept (suspended, then resolved: resubmitted messages are
     // followed to where their resubmission went) or in a dead-letter queue; and no orchestration takes one message twice
@@ -97,26 +148,45 @@ export class Oracle {
     const resubmissionsOf = new Map<string, string[]>();
     for (const [transportId, message] of w.receiveQueue.sent) {
       const of = message.attributes[RESUBMITTED_FROM];
-      if (of) resubmissionsOf.set(of, [...(resubmissionsOf.get(of) ?? []), message.attributes[RESUBMISSION_ID] ?? transportId]);
+      if (of)
+        resubmissionsOf.set(of, [
+          ...(resubmissionsOf.get(of) ?? []),
+          message.attributes[RESUBMISSION_ID] ?? transportId,
+        ]);
     }
     for (const [transportId, message] of w.receiveQueue.sent) {
       // A resubmission is accounted for with the message it resubmits.
       if (message.attributes[RESUBMITTED_FROM]) continue;
       const messageId = message.attributes[RESUBMISSION_ID] ?? transportId;
       const chain = [messageId];
-      for (let i = 0; i < chain.length; i++) for (const next of resubmissionsOf.get(chain[i]!) ?? []) if (next && !chain.includes(next)) chain.push(next);
+      for (let i = 0; i < chain.length; i++)
+        for (const next of resubmissionsOf.get(chain[i]!) ?? []) if (next && !chain.includes(next)) chain.push(next);
       const fates = chain.map((id) => this.#fate(id));
       const last = chain.at(-1)!;
       const lastFate = fates.at(-1)!;
-      if (lastFate === 'nowhere' || (lastFate === 'resubmitted' && !w.box.inner.suspended.get(last)?.resolution?.resubmittedAs)) {
-        const waiting = [...w.box.inner.inboxes].filter(([, inbox]) => inbox.some((m) => m.messageId === last)).map(([id]) => short(id));
+      if (
+        lastFate === 'nowhere' ||
+        (lastFate === 'resubmitted' && !w.box.inner.suspended.get(last)?.resolution?.resubmittedAs)
+      ) {
+        const waiting = [...w.box.inner.inboxes]
+          .filter(([, inbox]) => inbox.some((m) => m.messageId === last))
+          .map(([id]) => short(id));
         const via = chain.length > 1 ? ` (resubmitted as ${chain.slice(1).join(', then ')})` : '';
-        this.#violate('unaccounted', `${message.attributes.MessageType} ${messageId}${via} ${message.body.slice(0, 60)} was neither taken nor kept${waiting.length ? ` (it lies in the inbox of ${waiting.join(', ')})` : ''}`);
+        this.#violate(
+          'unaccounted',
+          `${message.attributes.MessageType} ${messageId}${via} ${message.body.slice(0, 60)} was neither taken nor kept${waiting.length ? ` (it lies in the inbox of ${waiting.join(', ')})` : ''}`,
+        );
       }
       const takers = new Map<string, Set<string>>();
-      for (const id of chain) for (const [instanceId, orchestration] of w.box.taken.get(id) ?? []) takers.set(orchestration, (takers.get(orchestration) ?? new Set()).add(instanceId));
+      for (const id of chain)
+        for (const [instanceId, orchestration] of w.box.taken.get(id) ?? [])
+          takers.set(orchestration, (takers.get(orchestration) ?? new Set()).add(instanceId));
       for (const [orchestration, instances] of takers) {
-        if (instances.size > 1) this.#violate('effect twice', `${message.attributes.MessageType} ${messageId} was taken by ${instances.size} ${orchestration} instances (${[...instances].map(short).join(', ')}), its resubmissions counted as itself`);
+        if (instances.size > 1)
+          this.#violate(
+            'effect twice',
+            `${message.attributes.MessageType} ${messageId} was taken by ${instances.size} ${orchestration} instances (${[...instances].map(short).join(', ')}), its resubmissions counted as itself`,
+          );
       }
     }
     // Nothing outlives its instance: an inbox item of an instance that ended, or is gone, is left behind.
@@ -124,7 +194,10 @@ export class Oracle {
       if (inbox.length === 0) continue;
       const state = w.box.state(instanceId);
       if (!state || state.status === 'completed' || state.status === 'terminated') {
-        this.#violate('leak', `the inbox of ${short(instanceId)} (${state ? state.status : 'gone'}) still holds ${inbox.map((m) => `${m.messageType} ${m.messageId}`).join(', ')}`);
+        this.#violate(
+          'leak',
+          `the inbox of ${short(instanceId)} (${state ? state.status : 'gone'}) still holds ${inbox.map((m) => `${m.messageType} ${m.messageId}`).join(', ')}`,
+        );
       }
     }
     // What each instance that completed sent: its outcome, whole, once.
@@ -133,11 +206,20 @@ export class Oracle {
       if (state.orchestration === 'OrderFulfilment') {
         const outcomes = ORDER_OUTCOMES.filter((outcome) => outcome.some((t) => types.has(t)));
         const whole = outcomes.length === 1 && outcomes[0]!.every((t) => types.has(t));
-        if (!whole) this.#violate('wrong outcome', `order ${short(state.instanceId)} completed having sent ${[...types.keys()].join(', ') || 'nothing'}`);
+        if (!whole)
+          this.#violate(
+            'wrong outcome',
+            `order ${short(state.instanceId)} completed having sent ${[...types.keys()].join(', ') || 'nothing'}`,
+          );
       }
       if (state.orchestration === 'Charge') {
-        if (!types.has('Charged')) this.#violate('wrong outcome', `charge ${short(state.instanceId)} completed without sending Charged`);
-        else if (state.vars.applied !== true) this.#violate('lease not exclusive', `charge ${short(state.instanceId)} committed a run whose charge the ledger refused: a run with a newer fencing token charged meanwhile`);
+        if (!types.has('Charged'))
+          this.#violate('wrong outcome', `charge ${short(state.instanceId)} completed without sending Charged`);
+        else if (state.vars.applied !== true)
+          this.#violate(
+            'lease not exclusive',
+            `charge ${short(state.instanceId)} committed a run whose charge the ledger refused: a run with a newer fencing token charged meanwhile`,
+          );
       }
     }
   }

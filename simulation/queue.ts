@@ -55,7 +55,12 @@ export class SimQueue {
    * Up to `max` messages visible now, in an order the run chooses; each is hidden for the visibility timeout. Past its
    * receive limit a message goes to the dead-letter queue instead. Rarely, a message held by another receive comes too.
    */
-  receive(now: number, max: number, choices: Choices, duplicateRate: number): { message: QueuedMessage; receipt: number }[] {
+  receive(
+    now: number,
+    max: number,
+    choices: Choices,
+    duplicateRate: number,
+  ): { message: QueuedMessage; receipt: number }[] {
     const visible = this.messages.filter((m) => m.visibleAt <= now);
     const held = this.messages.filter((m) => m.visibleAt > now && m.receiveCount > 0);
     if (held.length > 0 && choices.chance(duplicateRate)) visible.push(choices.one(held));
@@ -64,7 +69,8 @@ export class SimQueue {
       const [message] = visible.splice(choices.pick(visible.length), 1);
       if (message!.receiveCount >= this.#maxReceiveCount) {
         this.messages.splice(this.messages.indexOf(message!), 1);
-        if (this.#deadLetterQueue) this.#deadLetterQueue.messages.push({ ...message!, receiveCount: 0, visibleAt: now, receipt: 0 });
+        if (this.#deadLetterQueue)
+          this.#deadLetterQueue.messages.push({ ...message!, receiveCount: 0, visibleAt: now, receipt: 0 });
         else this.deadLetters.push(message!);
         continue;
       }

@@ -12,8 +12,19 @@ import { describe, runSeed, shrink } from './simulate.ts';
 import { WEATHERS, type RunReport } from './world.ts';
 
 type WeatherName = keyof typeof WEATHERS;
-interface Slice { readonly from: number; readonly count: number; readonly stride: number; readonly offset: number; readonly weather: WeatherName }
-interface Tally { seeds: number; events: number; simulatedMs: number; failing: RunReport[] }
+interface Slice {
+  readonly from: number;
+  readonly count: number;
+  readonly stride: number;
+  readonly offset: number;
+  readonly weather: WeatherName;
+}
+interface Tally {
+  seeds: number;
+  events: number;
+  simulatedMs: number;
+  failing: RunReport[];
+}
 
 async function runSlice(slice: Slice, progress?: (tally: Tally) => void): Promise<Tally> {
   const tally: Tally = { seeds: 0, events: 0, simulatedMs: 0, failing: [] };
@@ -46,20 +57,29 @@ if (!isMainThread) {
     },
   });
   if (values.help) {
-    console.log('npm run simulate -- [--seeds 1000] [--from 1] [--workers N] [--seed S] [--trace 60] [--weather storm|harsh]');
-    console.log('  --weather harsh: one call in ten fails, SQS hands out copies often: to search where the storm rarely goes');
-    console.log('  --seed S     one seed, its trace printed whole; --trace N: lines of a failing run\'s shrunk trace to print');
+    console.log(
+      'npm run simulate -- [--seeds 1000] [--from 1] [--workers N] [--seed S] [--trace 60] [--weather storm|harsh]',
+    );
+    console.log(
+      '  --weather harsh: one call in ten fails, SQS hands out copies often: to search where the storm rarely goes',
+    );
+    console.log(
+      "  --seed S     one seed, its trace printed whole; --trace N: lines of a failing run's shrunk trace to print",
+    );
     process.exit(0);
   }
   const traceLines = Number(values.trace);
-  if (!(values.weather! in WEATHERS)) throw new Error(`--weather: ${values.weather} is none of ${Object.keys(WEATHERS).join(', ')}`);
+  if (!(values.weather! in WEATHERS))
+    throw new Error(`--weather: ${values.weather} is none of ${Object.keys(WEATHERS).join(', ')}`);
   const weatherName = values.weather as WeatherName;
   const weather = WEATHERS[weatherName];
   if (values.seed !== undefined) {
     const report = await runSeed(Number(values.seed), { weather });
     for (const line of report.log) console.log(line);
     for (const v of report.violations) console.log(`simulate: ${describe(v)}`);
-    console.log(`simulate: seed=${report.seed} events=${report.events} violations=${report.violations.length} simulated=${(report.simulatedMs / 1000).toFixed(1)}s`);
+    console.log(
+      `simulate: seed=${report.seed} events=${report.events} violations=${report.violations.length} simulated=${(report.simulatedMs / 1000).toFixed(1)}s`,
+    );
     process.exit(report.violations.length === 0 ? 0 : 1);
   }
   const count = Number(values.seeds);
@@ -67,17 +87,27 @@ if (!isMainThread) {
   const workers = Math.max(1, Math.min(Number(values.workers), count));
   const started = Date.now();
   let done = 0;
-  const tallies = await Promise.all(Array.from({ length: workers }, (_, offset) => new Promise<Tally>((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { from, count, stride: workers, offset, weather: weatherName } satisfies Slice });
-    worker.on('message', (message: { progress?: number; tally?: Tally }) => {
-      if (message.tally) resolve(message.tally);
-      else if (message.progress) {
-        done += 500;
-        process.stderr.write(`simulate: ${done} of ${count} seeds, ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-      }
-    });
-    worker.on('error', reject);
-  })));
+  const tallies = await Promise.all(
+    Array.from(
+      { length: workers },
+      (_, offset) =>
+        new Promise<Tally>((resolve, reject) => {
+          const worker = new Worker(new URL(import.meta.url), {
+            workerData: { from, count, stride: workers, offset, weather: weatherName } satisfies Slice,
+          });
+          worker.on('message', (message: { progress?: number; tally?: Tally }) => {
+            if (message.tally) resolve(message.tally);
+            else if (message.progress) {
+              done += 500;
+              process.stderr.write(
+                `simulate: ${done} of ${count} seeds, ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+              );
+            }
+          });
+          worker.on('error', reject);
+        }),
+    ),
+  );
   const seconds = (Date.now() - started) / 1000;
   const seeds = tallies.reduce((n, t) => n + t.seeds, 0);
   const events = tallies.reduce((n, t) => n + t.events, 0);
@@ -86,11 +116,15 @@ if (!isMainThread) {
   for (const report of failing.slice(0, 3)) {
     console.log(`simulate: seed ${report.seed} fails: ${describe(report.violations[0]!)}`);
     const shrunk = await shrink(await runSeed(report.seed, { weather }), 20_000, { weather });
-    console.log(`simulate: shrunk from ${report.events} to ${shrunk.events} events (replay it: npm run simulate -- --seed ${report.seed}${weatherName === 'storm' ? '' : ` --weather ${weatherName}`}); its trace:`);
+    console.log(
+      `simulate: shrunk from ${report.events} to ${shrunk.events} events (replay it: npm run simulate -- --seed ${report.seed}${weatherName === 'storm' ? '' : ` --weather ${weatherName}`}); its trace:`,
+    );
     for (const line of shrunk.log.slice(-traceLines)) console.log(`  ${line}`);
     for (const v of shrunk.violations) console.log(`  => ${describe(v)}`);
   }
   if (failing.length > 3) console.log(`simulate: failing seeds: ${failing.map((r) => r.seed).join(' ')}`);
-  console.log(`simulate: seeds=${seeds} from=${from} weather=${weatherName} violations=${violations} failing=${failing.length} events=${events} seconds=${seconds.toFixed(1)} rate=${(seeds / seconds).toFixed(1)} seeds/s`);
+  console.log(
+    `simulate: seeds=${seeds} from=${from} weather=${weatherName} violations=${violations} failing=${failing.length} events=${events} seconds=${seconds.toFixed(1)} rate=${(seeds / seconds).toFixed(1)} seeds/s`,
+  );
   process.exit(violations === 0 ? 0 : 1);
 }

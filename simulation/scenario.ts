@@ -24,29 +24,49 @@ export interface Ledger {
   hang(instanceId: string): boolean;
 }
 
-export const ChargeRequest = messageType('ChargeRequest', v.object({ chargeId: v.pipe(v.string(), v.minLength(1)), amount: v.pipe(v.number(), v.minValue(0)) }));
+export const ChargeRequest = messageType(
+  'ChargeRequest',
+  v.object({ chargeId: v.pipe(v.string(), v.minLength(1)), amount: v.pipe(v.number(), v.minValue(0)) }),
+);
 export const Charged = messageType('Charged', v.object({ chargeId: v.string(), applied: v.boolean() }));
 
 /** The orchestrations a simulated run deploys: the sample (a convoy with listens, timers, branches, compensation) and a charge. */
 export function definitions(ledger: Ledger, approvalTimeoutMs: number): OrchestrationDefinition[] {
   const charge = orchestration('Charge', 1, [
     receive('request', ChargeRequest, { into: 'request' }),
-    code('charge', async (ctx) => {
-      if (ledger.hang(ctx.instanceId)) await new Promise<void>(() => {});
-      const { chargeId } = ctx.message('request').body as { chargeId: string };
-      ctx.vars.applied = ledger.charge(ctx.instanceId, chargeId, ctx.fencingToken!);
-    }, { exclusive: true }),
-    send('charged', 'send', Charged, (ctx) => ({ chargeId: (ctx.message('request').body as { chargeId: string }).chargeId, applied: ctx.vars.applied === true })),
+    code(
+      'charge',
+      async (ctx) => {
+        if (ledger.hang(ctx.instanceId)) await new Promise<void>(() => {});
+        const { chargeId } = ctx.message('request').body as { chargeId: string };
+        ctx.vars.applied = ledger.charge(ctx.instanceId, chargeId, ctx.fencingToken!);
+      },
+      { exclusive: true },
+    ),
+    send('charged', 'send', Charged, (ctx) => ({
+      chargeId: (ctx.message('request').body as { chargeId: string }).chargeId,
+      applied: ctx.vars.applied === true,
+    })),
     complete('done'),
   ]);
   // A second subscriber to every Order, one instance a message: an Order the sample refuses (a duplicate) is taken by
   // this one, partly routed, and suspended for the rest.
   const audit = orchestration('OrderAudit', 1, [
     receive('order', Order, { into: 'order' }),
-    send('audited', 'send', 'Audited', (ctx) => ({ orderId: (ctx.message('order').body as { orderId: string }).orderId })),
+    send('audited', 'send', 'Audited', (ctx) => ({
+      orderId: (ctx.message('order').body as { orderId: string }).orderId,
+    })),
     complete('done'),
   ]);
-  return [orderFulfilmentV2({ approvalThreshold: APPROVAL_THRESHOLD, approvalTimeoutMs, cancellationWindowMs: CANCELLATION_WINDOW_MS }), charge, audit];
+  return [
+    orderFulfilmentV2({
+      approvalThreshold: APPROVAL_THRESHOLD,
+      approvalTimeoutMs,
+      cancellationWindowMs: CANCELLATION_WINDOW_MS,
+    }),
+    charge,
+    audit,
+  ];
 }
 
 /** What a client sends, and when (simulated ms from the start). */
@@ -59,7 +79,17 @@ export interface ClientSend {
 }
 
 /** The kinds of order a run places: each takes a path of the sample. */
-const KINDS = ['plain', 'approved', 'refused', 'unanswered', 'cancelled', 'invalid', 'outOfStock', 'duplicate', 'reused'] as const;
+const KINDS = [
+  'plain',
+  'approved',
+  'refused',
+  'unanswered',
+  'cancelled',
+  'invalid',
+  'outOfStock',
+  'duplicate',
+  'reused',
+] as const;
 export type OrderKind = (typeof KINDS)[number];
 
 export interface Workload {
@@ -87,20 +117,52 @@ export function workload(choices: Choices, run: string): Workload {
     const orderId = `${run}-o${i}`;
     const at = choices.between(0, 8_000);
     const large = kind === 'approved' || kind === 'refused' || kind === 'unanswered';
-    const body = { orderId, customerId: `c-${i}`, lines: [{ sku: kind === 'outOfStock' ? 'OOS-1' : 'A', qty: kind === 'invalid' ? 0 : 1, unitPrice: large ? 15_000 : 12.5 }] };
+    const body = {
+      orderId,
+      customerId: `c-${i}`,
+      lines: [
+        {
+          sku: kind === 'outOfStock' ? 'OOS-1' : 'A',
+          qty: kind === 'invalid' ? 0 : 1,
+          unitPrice: large ? 15_000 : 12.5,
+        },
+      ],
+    };
     sends.push({ at, type: 'Order', body: JSON.stringify(body) });
-    if (large) answers.set(orderId, kind === 'unanswered' ? undefined : { approved: kind === 'approved', afterMs: choices.between(0, Math.min(approvalTimeoutMs, 40_000) + 5_000) });
+    if (large)
+      answers.set(
+        orderId,
+        kind === 'unanswered'
+          ? undefined
+          : { approved: kind === 'approved', afterMs: choices.between(0, Math.min(approvalTimeoutMs, 40_000) + 5_000) },
+      );
     // A Cancel at any moment around the window: before the order exists, within it, or after it closed.
-    if (kind === 'cancelled') sends.push({ at: at + choices.between(0, CANCELLATION_WINDOW_MS * 2), type: 'Cancel', body: JSON.stringify({ orderId }) });
-    if (kind === 'duplicate') sends.push({ at: at + choices.between(0, 2_000), type: 'Order', body: JSON.stringify(body) });
+    if (kind === 'cancelled')
+      sends.push({
+        at: at + choices.between(0, CANCELLATION_WINDOW_MS * 2),
+        type: 'Cancel',
+        body: JSON.stringify({ orderId }),
+      });
+    if (kind === 'duplicate')
+      sends.push({ at: at + choices.between(0, 2_000), type: 'Order', body: JSON.stringify(body) });
     if (kind === 'reused') reused.push(orderId);
   }
   const charges = choices.between(0, 2);
   for (let i = 0; i < charges; i++) {
-    sends.push({ at: choices.between(0, 8_000), type: 'ChargeRequest', body: JSON.stringify({ chargeId: `${run}-c${i}`, amount: 10 }) });
+    sends.push({
+      at: choices.between(0, 8_000),
+      type: 'ChargeRequest',
+      body: JSON.stringify({ chargeId: `${run}-c${i}`, amount: 10 }),
+    });
   }
-  if (choices.chance(0.3)) sends.push({ at: choices.between(0, 8_000), type: 'Cancel', body: JSON.stringify({ orderId: `${run}-nobody` }) });
+  if (choices.chance(0.3))
+    sends.push({ at: choices.between(0, 8_000), type: 'Cancel', body: JSON.stringify({ orderId: `${run}-nobody` }) });
   if (choices.chance(0.2)) sends.push({ at: choices.between(0, 8_000), type: 'Order', body: 'not json' });
-  if (choices.chance(0.2)) sends.push({ at: choices.between(0, 8_000), type: 'ChargeRequest', body: JSON.stringify({ chargeId: '', amount: -1 }) });
+  if (choices.chance(0.2))
+    sends.push({
+      at: choices.between(0, 8_000),
+      type: 'ChargeRequest',
+      body: JSON.stringify({ chargeId: '', amount: -1 }),
+    });
   return { approvalTimeoutMs, sends: sends.sort((a, b) => a.at - b.at), answers, reused };
 }

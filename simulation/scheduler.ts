@@ -78,7 +78,9 @@ export class Scheduler {
   /** A call through a port, completed when the run chooses (see `complete`). */
   call<T>(actor: Actor, label: string, run: () => Promise<T>, faultable = true): Promise<T> {
     if (actor.dead) return new Promise<T>(() => {});
-    return new Promise<T>((resolve, reject) => this.calls.push({ actor, label, run, resolve: resolve as (v: unknown) => void, reject, faultable }));
+    return new Promise<T>((resolve, reject) =>
+      this.calls.push({ actor, label, run, resolve: resolve as (v: unknown) => void, reject, faultable }),
+    );
   }
 
   /** The actor's view of time: the world's, off by its skew; its sleeps and timers are the world's timers. */
@@ -93,7 +95,9 @@ export class Scheduler {
   after(actor: Actor, ms: number, label: string, fire: () => void): () => void {
     const timer: Timer = { at: this.now + Math.max(0, ms), actor, label, fire, cancelled: false };
     this.timers.push(timer);
-    return () => { timer.cancelled = true; };
+    return () => {
+      timer.cancelled = true;
+    };
   }
 
   /** Lets the code the last event woke run until all of it waits on a call or a timer again. */
@@ -107,7 +111,9 @@ export class Scheduler {
     const [call] = this.calls.splice(index, 1);
     if (!call || call.actor.dead) return;
     const applied = fault === 'crash' ? this.choices.chance(0.5) : true;
-    this.log.push(`${this.#time()} ${call.actor.name} ${call.label}${fault === 'none' ? '' : ` [${fault}${fault === 'crash' ? (applied ? ', applied' : ', not applied') : ''}]`}`);
+    this.log.push(
+      `${this.#time()} ${call.actor.name} ${call.label}${fault === 'none' ? '' : ` [${fault}${fault === 'crash' ? (applied ? ', applied' : ', not applied') : ''}]`}`,
+    );
     switch (fault) {
       case 'none':
         await call.run().then(call.resolve, call.reject);
@@ -159,7 +165,8 @@ export class Scheduler {
   }
 
   #prune(): void {
-    for (let i = this.timers.length - 1; i >= 0; i--) if (this.timers[i]!.cancelled || this.timers[i]!.actor.dead) this.timers.splice(i, 1);
+    for (let i = this.timers.length - 1; i >= 0; i--)
+      if (this.timers[i]!.cancelled || this.timers[i]!.actor.dead) this.timers.splice(i, 1);
   }
 
   #time(): string {

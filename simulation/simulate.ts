@@ -2,13 +2,21 @@ import { World, STORM, type RunReport, type Weather } from './world.ts';
 import type { Violation } from './oracle.ts';
 
 /** Runs one seed (or replays its decisions) to the end, and says what it found. */
-export async function runSeed(seed: number, options: { weather?: Weather; replay?: readonly number[]; blindAfterDeliver?: boolean } = {}): Promise<RunReport> {
-  const world = new World(seed, options.weather ?? STORM, options.replay, { blindAfterDeliver: options.blindAfterDeliver });
+export async function runSeed(
+  seed: number,
+  options: { weather?: Weather; replay?: readonly number[]; blindAfterDeliver?: boolean } = {},
+): Promise<RunReport> {
+  const world = new World(seed, options.weather ?? STORM, options.replay, {
+    blindAfterDeliver: options.blindAfterDeliver,
+  });
   try {
     await world.run();
   } catch (error) {
     // The engine (or the world) threw where nothing should: that is a finding too.
-    world.oracle.violations.push({ kind: 'never settled', detail: `the run threw: ${(error as Error).stack ?? error}` });
+    world.oracle.violations.push({
+      kind: 'never settled',
+      detail: `the run threw: ${(error as Error).stack ?? error}`,
+    });
   }
   return world.report(seed);
 }
@@ -19,7 +27,11 @@ export async function runSeed(seed: number, options: { weather?: Weather; replay
  * then halved one by one, keeping each change that gives a shorter run that still fails. What is left is a short run
  * that shows the bug.
  */
-export async function shrink(failing: RunReport, budgetMs = 20_000, options: { blindAfterDeliver?: boolean; weather?: Weather } = {}): Promise<RunReport> {
+export async function shrink(
+  failing: RunReport,
+  budgetMs = 20_000,
+  options: { blindAfterDeliver?: boolean; weather?: Weather } = {},
+): Promise<RunReport> {
   const kind = failing.violations[0]!.kind;
   let best = failing;
   const deadline = Date.now() + budgetMs;
@@ -32,7 +44,7 @@ export async function shrink(failing: RunReport, budgetMs = 20_000, options: { b
     return true;
   };
   for (const size of [256, 64, 16, 4, 1]) {
-    for (let at = 0; at < best.decisions.length && Date.now() < deadline;) {
+    for (let at = 0; at < best.decisions.length && Date.now() < deadline; ) {
       const removed = [...best.decisions.slice(0, at), ...best.decisions.slice(at + size)];
       if (!(await attempt(removed))) at += size;
     }

@@ -86,7 +86,10 @@ export class World {
   readonly scheduler: Scheduler;
   readonly box: SimMessageBox;
   /** The receive queue's dead-letter queue, which the receive hosts read too (a last delivery there). */
-  readonly receiveDlq = new SimQueue('receive-dlq', { visibilityMs: 60_000, maxReceiveCount: Number.POSITIVE_INFINITY });
+  readonly receiveDlq = new SimQueue('receive-dlq', {
+    visibilityMs: 60_000,
+    maxReceiveCount: Number.POSITIVE_INFINITY,
+  });
   readonly receiveQueue: SimQueue;
   readonly workQueue = new SimQueue('work', { visibilityMs: 60_000, maxReceiveCount: QUEUES.work.maxReceiveCount });
   readonly sendQueue = new SimQueue('send', { visibilityMs: 30_000, maxReceiveCount: 1_000 });
@@ -113,10 +116,19 @@ export class World {
   #ids = 0;
   events = 0;
 
-  constructor(seed: number, weather: Weather = STORM, replay?: readonly number[], options: { blindAfterDeliver?: boolean } = {}) {
+  constructor(
+    seed: number,
+    weather: Weather = STORM,
+    replay?: readonly number[],
+    options: { blindAfterDeliver?: boolean } = {},
+  ) {
     this.#choices = new Choices(seed, replay);
     this.#weather = weather;
-    this.receiveQueue = new SimQueue('receive', { visibilityMs: 60_000, maxReceiveCount: this.#receiveLimit, deadLetterQueue: this.receiveDlq });
+    this.receiveQueue = new SimQueue('receive', {
+      visibilityMs: 60_000,
+      maxReceiveCount: this.#receiveLimit,
+      deadLetterQueue: this.receiveDlq,
+    });
     this.scheduler = new Scheduler(this.#choices, START);
     this.box = new SimMessageBox(() => this.scheduler.now);
     this.box.blindAfterDeliver = options.blindAfterDeliver === true;
@@ -143,7 +155,11 @@ export class World {
       await this.scheduler.settle();
       if (this.oracle.violations.length > 0) return;
       if (this.events >= maxEvents || this.scheduler.now > settleBy) {
-        this.oracle.neverSettled(this.events >= maxEvents ? `still moving after ${this.events} events` : 'still moving three simulated days after the storm');
+        this.oracle.neverSettled(
+          this.events >= maxEvents
+            ? `still moving after ${this.events} events`
+            : 'still moving three simulated days after the storm',
+        );
         return;
       }
       const moved = await this.#step();
@@ -166,7 +182,14 @@ export class World {
   }
 
   report(seed: number): RunReport {
-    return { seed, events: this.events, violations: this.oracle.violations, log: this.scheduler.log, decisions: this.#choices.taken, simulatedMs: this.scheduler.now - START };
+    return {
+      seed,
+      events: this.events,
+      violations: this.oracle.violations,
+      log: this.scheduler.log,
+      decisions: this.#choices.taken,
+      simulatedMs: this.scheduler.now - START,
+    };
   }
 
   /** One event, chosen among those that can happen now; false when none can. */
@@ -203,7 +226,9 @@ export class World {
     if (this.#expiring().length > 0) options.push(() => this.#expire());
     // In the storm an operator acts on what is suspended as it appears, through ports that fail like the hosts' do.
     if (storm) {
-      const waiting = [...this.box.inner.suspended.values()].filter((m) => !m.resolution && !this.#actedOn.has(m.messageId));
+      const waiting = [...this.box.inner.suspended.values()].filter(
+        (m) => !m.resolution && !this.#actedOn.has(m.messageId),
+      );
       if (waiting.length > 0) options.push(() => this.#actOn(this.#choices.one(waiting).messageId, true));
     }
     if (options.length === 0) return false;
@@ -231,20 +256,41 @@ export class World {
 
   #fault(faultable: boolean, mortal: boolean): Fault {
     if (!faultable || !this.#choices.chance(this.#weather.faultRate)) return 'none';
-    return this.#choices.one<Fault>(mortal ? ['throttled', 'lost', 'retried', 'crash'] : ['throttled', 'lost', 'retried']);
+    return this.#choices.one<Fault>(
+      mortal ? ['throttled', 'lost', 'retried', 'crash'] : ['throttled', 'lost', 'retried'],
+    );
   }
 
   #startHost(name: string, restarts = 0): HostInstance {
     // Clocks off by up to the skew leases tolerate, and one beyond it (it may take over early: refused work, never a double commit).
-    const skewMs = name === 'host-3' ? 2 * MAX_CLOCK_SKEW_MS : this.#choices.between(0, MAX_CLOCK_SKEW_MS) * (name === 'host-2' ? -1 : 1);
+    const skewMs =
+      name === 'host-3'
+        ? 2 * MAX_CLOCK_SKEW_MS
+        : this.#choices.between(0, MAX_CLOCK_SKEW_MS) * (name === 'host-2' ? -1 : 1);
     const actor: Actor = { name: restarts === 0 ? name : `${name}#${restarts}`, dead: false, skewMs };
     const clock = this.scheduler.clockOf(actor);
     const store = this.box.portFor(actor, this.scheduler);
     const workQueue = this.#workQueuePort(actor);
-    const receiveHost = new ReceiveHost({ registry: this.registry, store, workQueue, clock, source: 'receive', suspendAtReceive: this.#receiveLimit, holdReceives: this.#receiveLimit - 1 });
+    const receiveHost = new ReceiveHost({
+      registry: this.registry,
+      store,
+      workQueue,
+      clock,
+      source: 'receive',
+      suspendAtReceive: this.#receiveLimit,
+      holdReceives: this.#receiveLimit - 1,
+    });
     const processingHost = new ProcessingHost({
-      registry: this.registry, store, sendPort: this.#sendPort(actor), workQueue, timers: this.#timers(actor), clock, lease: LEASE, hostId: name,
-      runTimeLimitMs: RUN_TIME_LIMIT_MS, newId: () => `${actor.name}-${++this.#ids}`,
+      registry: this.registry,
+      store,
+      sendPort: this.#sendPort(actor),
+      workQueue,
+      timers: this.#timers(actor),
+      clock,
+      lease: LEASE,
+      hostId: name,
+      runTimeLimitMs: RUN_TIME_LIMIT_MS,
+      newId: () => `${actor.name}-${++this.#ids}`,
     });
     return { name, actor, receiveHost, processingHost, batches: 0 };
   }
@@ -255,31 +301,49 @@ export class World {
     host.batches = 0;
     // The service manager (or Lambda) starts another process a while later.
     this.scheduler.after(this.#system, this.#choices.between(100, 3_000), `restart ${host.name}`, () => {
-      const restarted = this.#startHost(host.name, (Number(actor.name.split('#')[1] ?? 0)) + 1);
-      Object.assign(host, { actor: restarted.actor, receiveHost: restarted.receiveHost, processingHost: restarted.processingHost, batches: 0 });
+      const restarted = this.#startHost(host.name, Number(actor.name.split('#')[1] ?? 0) + 1);
+      Object.assign(host, {
+        actor: restarted.actor,
+        receiveHost: restarted.receiveHost,
+        processingHost: restarted.processingHost,
+        batches: 0,
+      });
       this.scheduler.log.push(`${this.#time()} ${restarted.actor.name} started`);
     });
   }
 
   #workQueuePort(actor: Actor): WorkQueue {
     return {
-      enqueue: (items) => this.scheduler.call(actor, `work.enqueue ${items.map((i) => `${short(i.instanceId)}:${i.reason}`).join(',')}`, async () => {
-        for (const item of items) {
-          const { delaySeconds, ...rest } = item;
-          this.workQueue.send(this.scheduler.now, JSON.stringify(rest), {}, (delaySeconds ?? 0) * 1000);
-        }
-      }),
+      enqueue: (items) =>
+        this.scheduler.call(
+          actor,
+          `work.enqueue ${items.map((i) => `${short(i.instanceId)}:${i.reason}`).join(',')}`,
+          async () => {
+            for (const item of items) {
+              const { delaySeconds, ...rest } = item;
+              this.workQueue.send(this.scheduler.now, JSON.stringify(rest), {}, (delaySeconds ?? 0) * 1000);
+            }
+          },
+        ),
     };
   }
 
   #sendPort(actor: Actor): SendPort {
     return {
-      dispatch: (entries: readonly SendEntry[]) => this.scheduler.call(actor, `send ${entries.map((e) => `${e.messageType}`).join(',')} for ${short(entries[0]?.instanceId ?? '')}`, async () => {
-        for (const entry of entries) {
-          this.oracle.sent(entry);
-          this.sendQueue.send(this.scheduler.now, JSON.stringify(entry.body), { MessageType: entry.messageType, MessageId: entry.messageId });
-        }
-      }),
+      dispatch: (entries: readonly SendEntry[]) =>
+        this.scheduler.call(
+          actor,
+          `send ${entries.map((e) => `${e.messageType}`).join(',')} for ${short(entries[0]?.instanceId ?? '')}`,
+          async () => {
+            for (const entry of entries) {
+              this.oracle.sent(entry);
+              this.sendQueue.send(this.scheduler.now, JSON.stringify(entry.body), {
+                MessageType: entry.messageType,
+                MessageId: entry.messageId,
+              });
+            }
+          },
+        ),
     };
   }
 
@@ -287,56 +351,101 @@ export class World {
   readonly #armed = new Set<string>();
   #timers(actor: Actor): TimerScheduler {
     return {
-      schedule: (timer) => this.scheduler.call(actor, `timers.schedule ${short(timer.instanceId)}`, async () => {
-        if (this.#armed.has(timer.timerId)) return;
-        this.#armed.add(timer.timerId);
-        this.scheduler.after(this.#system, timer.dueAt - this.scheduler.now, 'timer', () => {
-          this.workQueue.send(this.scheduler.now, JSON.stringify({ instanceId: timer.instanceId, reason: 'timer' }));
-        });
-      }),
+      schedule: (timer) =>
+        this.scheduler.call(actor, `timers.schedule ${short(timer.instanceId)}`, async () => {
+          if (this.#armed.has(timer.timerId)) return;
+          this.#armed.add(timer.timerId);
+          this.scheduler.after(this.#system, timer.dueAt - this.scheduler.now, 'timer', () => {
+            this.workQueue.send(this.scheduler.now, JSON.stringify({ instanceId: timer.instanceId, reason: 'timer' }));
+          });
+        }),
     };
   }
 
   async #receiveBatch(host: HostInstance, queue: SimQueue): Promise<void> {
-    const got = queue.receive(this.scheduler.now, BATCH, this.#choices, this.#stormOver ? 0 : this.#weather.duplicateRate);
+    const got = queue.receive(
+      this.scheduler.now,
+      BATCH,
+      this.#choices,
+      this.#stormOver ? 0 : this.#weather.duplicateRate,
+    );
     if (got.length === 0) return;
     const deadLettered = queue === this.receiveDlq;
-    this.scheduler.log.push(`${this.#time()} ${host.actor.name} receives${deadLettered ? ' from the receive DLQ' : ''} ${got.map((g) => `${g.message.messageId}(${g.message.receiveCount})`).join(' ')}`);
+    this.scheduler.log.push(
+      `${this.#time()} ${host.actor.name} receives${deadLettered ? ' from the receive DLQ' : ''} ${got.map((g) => `${g.message.messageId}(${g.message.receiveCount})`).join(' ')}`,
+    );
     const actor = host.actor;
     host.batches++;
-    void host.receiveHost.receive(got.map(({ message }) => ({ messageId: message.messageId, body: message.body, attributes: message.attributes, receiveCount: message.receiveCount, ...(deadLettered ? { deadLettered } : {}) })))
+    void host.receiveHost
+      .receive(
+        got.map(({ message }) => ({
+          messageId: message.messageId,
+          body: message.body,
+          attributes: message.attributes,
+          receiveCount: message.receiveCount,
+          ...(deadLettered ? { deadLettered } : {}),
+        })),
+      )
       .then(async ({ outcomes }) => {
-        await Promise.all(outcomes.map((o) => this.scheduler.call(actor, `${queue.name}.delete ${o.messageId}`, async () => queue.delete(o.messageId)).catch(() => undefined)));
+        await Promise.all(
+          outcomes.map((o) =>
+            this.scheduler
+              .call(actor, `${queue.name}.delete ${o.messageId}`, async () => queue.delete(o.messageId))
+              .catch(() => undefined),
+          ),
+        );
       })
       .catch(() => undefined)
-      .finally(() => { if (host.actor === actor) host.batches--; });
+      .finally(() => {
+        if (host.actor === actor) host.batches--;
+      });
   }
 
   async #workBatch(host: HostInstance): Promise<void> {
-    const got = this.workQueue.receive(this.scheduler.now, BATCH, this.#choices, this.#stormOver ? 0 : this.#weather.duplicateRate);
+    const got = this.workQueue.receive(
+      this.scheduler.now,
+      BATCH,
+      this.#choices,
+      this.#stormOver ? 0 : this.#weather.duplicateRate,
+    );
     if (got.length === 0) return;
-    this.scheduler.log.push(`${this.#time()} ${host.actor.name} takes ${got.map((g) => `${short(JSON.parse(g.message.body).instanceId)}:${JSON.parse(g.message.body).reason}(${g.message.receiveCount})`).join(' ')}`);
+    this.scheduler.log.push(
+      `${this.#time()} ${host.actor.name} takes ${got.map((g) => `${short(JSON.parse(g.message.body).instanceId)}:${JSON.parse(g.message.body).reason}(${g.message.receiveCount})`).join(' ')}`,
+    );
     const actor = host.actor;
     const processingHost = host.processingHost;
     const workQueue = this.#workQueuePort(actor);
     host.batches++;
     // As a Lambda invocation would, the batch ends at its time limit whatever still runs (its work items come back).
     let ended = false;
-    const end = () => { if (!ended && host.actor === actor) host.batches--; ended = true; };
+    const end = () => {
+      if (!ended && host.actor === actor) host.batches--;
+      ended = true;
+    };
     this.scheduler.after(actor, RUN_TIME_LIMIT_MS, 'batch time limit', () => {
       if (!ended) this.scheduler.log.push(`${this.#time()} ${actor.name}'s batch reaches its time limit, unfinished`);
       end();
     });
-    void Promise.all(got.map(async ({ message }) => {
-      let item: WorkItem;
-      try {
-        item = parseWorkItem(message.body);
-      } catch {
-        return;
-      }
-      const handled = await handleWorkItem(processingHost, item, { receiveCount: message.receiveCount }, { workQueue, suspendAtReceive: QUEUES.work.maxReceiveCount - 1 }).catch(() => ({ ack: false as const }));
-      if (handled.ack) await this.scheduler.call(actor, `work.delete ${short(item.instanceId)}`, async () => this.workQueue.delete(message.messageId)).catch(() => undefined);
-    })).finally(end);
+    void Promise.all(
+      got.map(async ({ message }) => {
+        let item: WorkItem;
+        try {
+          item = parseWorkItem(message.body);
+        } catch {
+          return;
+        }
+        const handled = await handleWorkItem(
+          processingHost,
+          item,
+          { receiveCount: message.receiveCount },
+          { workQueue, suspendAtReceive: QUEUES.work.maxReceiveCount - 1 },
+        ).catch(() => ({ ack: false as const }));
+        if (handled.ack)
+          await this.scheduler
+            .call(actor, `work.delete ${short(item.instanceId)}`, async () => this.workQueue.delete(message.messageId))
+            .catch(() => undefined);
+      }),
+    ).finally(end);
   }
 
   #clientSend(): void {
@@ -362,7 +471,9 @@ export class World {
     const orderId = this.#answerable()[0]!;
     this.#answered.add(orderId);
     const answer = this.workload.answers.get(orderId)!;
-    const id = this.receiveQueue.send(this.scheduler.now, JSON.stringify({ orderId, approved: answer.approved }), { MessageType: 'Approval' });
+    const id = this.receiveQueue.send(this.scheduler.now, JSON.stringify({ orderId, approved: answer.approved }), {
+      MessageType: 'Approval',
+    });
     this.scheduler.log.push(`${this.#time()} person answers ${orderId} ${answer.approved ? 'yes' : 'no'} (${id})`);
   }
 
@@ -373,17 +484,28 @@ export class World {
     this.#trackingBusy = true;
     const history: HistoryStore = this.history;
     // Started, not awaited: its call completes as a later event, like every other.
-    void this.scheduler.call(this.#tracking, `track ${change.kind} ${origin}`, () => history.record(track(change), origin), !this.#stormOver)
-      .then(() => {
-        this.#tracked++;
-        this.#trackingAttempts = 0;
-      }, () => {
-        if (++this.#trackingAttempts <= 5) return;
-        this.oracle.historyLost(origin, change);
-        this.#tracked++;
-        this.#trackingAttempts = 0;
-      })
-      .finally(() => { this.#trackingBusy = false; });
+    void this.scheduler
+      .call(
+        this.#tracking,
+        `track ${change.kind} ${origin}`,
+        () => history.record(track(change), origin),
+        !this.#stormOver,
+      )
+      .then(
+        () => {
+          this.#tracked++;
+          this.#trackingAttempts = 0;
+        },
+        () => {
+          if (++this.#trackingAttempts <= 5) return;
+          this.oracle.historyLost(origin, change);
+          this.#tracked++;
+          this.#trackingAttempts = 0;
+        },
+      )
+      .finally(() => {
+        this.#trackingBusy = false;
+      });
   }
   readonly #tracking: Actor = { name: 'tracking', dead: false, skewMs: 0 };
 
@@ -394,9 +516,14 @@ export class World {
     this.#sweeping = true;
     this.scheduler.log.push(`${this.#time()} sweeper wakes`);
     const store = this.box.portFor(this.#sweeper, this.scheduler);
-    void sweep({ store, workQueue: this.#workQueuePort(this.#sweeper), clock: this.scheduler.clockOf(this.#sweeper) }, { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: LEASE })
+    void sweep(
+      { store, workQueue: this.#workQueuePort(this.#sweeper), clock: this.scheduler.clockOf(this.#sweeper) },
+      { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: LEASE },
+    )
       .catch(() => undefined)
-      .finally(() => { this.#sweeping = false; });
+      .finally(() => {
+        this.#sweeping = false;
+      });
   }
 
   /**
@@ -415,7 +542,10 @@ export class World {
 
   #expire(): void {
     // Still there and still past its retention (a retire renews it).
-    const still = (id: string) => { const at = this.box.inner.expiresAt(id); return at !== undefined && at + RETENTION_MS < this.scheduler.now; };
+    const still = (id: string) => {
+      const at = this.box.inner.expiresAt(id);
+      return at !== undefined && at + RETENTION_MS < this.scheduler.now;
+    };
     const expired = this.#expiringNow.filter(still);
     this.#expiringNow = expired;
     if (expired.length === 0) return;
@@ -436,20 +566,41 @@ export class World {
     const s = this.scheduler;
     const store = this.box.portFor(actor, s, faultable);
     const host = new ProcessingHost({
-      registry: this.registry, store, sendPort: this.#sendPort(actor), workQueue: this.#workQueuePort(actor),
-      timers: this.#timers(actor), clock: s.clockOf(actor), lease: LEASE, hostId: 'operator', newId: () => `${actor.name}-${++this.#ids}`,
+      registry: this.registry,
+      store,
+      sendPort: this.#sendPort(actor),
+      workQueue: this.#workQueuePort(actor),
+      timers: this.#timers(actor),
+      clock: s.clockOf(actor),
+      lease: LEASE,
+      hostId: 'operator',
+      newId: () => `${actor.name}-${++this.#ids}`,
     });
     const queues = {
-      send: (name: string, body: string, attributes: Readonly<Record<string, string>>) => s.call(actor, `operator.send ${name} ${attributes[RESUBMISSION_ID] ?? ''}`, async () => {
-        const id = this.receiveQueue.send(s.now, body, attributes);
-        s.log.push(`${this.#time()} ${actor.name} sends ${attributes.MessageType} ${id} (resubmission ${attributes[RESUBMISSION_ID]} of ${attributes[RESUBMITTED_FROM]})`);
-        return id;
-      }, faultable),
+      send: (name: string, body: string, attributes: Readonly<Record<string, string>>) =>
+        s.call(
+          actor,
+          `operator.send ${name} ${attributes[RESUBMISSION_ID] ?? ''}`,
+          async () => {
+            const id = this.receiveQueue.send(s.now, body, attributes);
+            s.log.push(
+              `${this.#time()} ${actor.name} sends ${attributes.MessageType} ${id} (resubmission ${attributes[RESUBMISSION_ID]} of ${attributes[RESUBMITTED_FROM]})`,
+            );
+            return id;
+          },
+          faultable,
+        ),
     } as unknown as OperatorQueues;
     const audit = { record: async () => {}, recent: async () => [] } as unknown as AuditTrail;
     return new Operations({
-      store: Object.assign(store, { countByStatus: async () => ({}) }), history: this.history, admin: host, queues, audit, operator: actor.name,
-      now: () => s.now, newId: () => `resubmission-${++this.#ids}`,
+      store: Object.assign(store, { countByStatus: async () => ({}) }),
+      history: this.history,
+      admin: host,
+      queues,
+      audit,
+      operator: actor.name,
+      now: () => s.now,
+      newId: () => `resubmission-${++this.#ids}`,
     });
   }
 
@@ -460,18 +611,24 @@ export class World {
     const choice = this.#choices.pick(4);
     const operator: Actor = { name: `operator-${this.#actedOn.size}`, dead: false, skewMs: 0 };
     const ops = this.#operations(operator, faultable);
-    const log = (what: string) => this.scheduler.log.push(`${this.#time()} ${operator.name} ${what} ${messageId} (${record.reason.slice(0, 70)})`);
+    const log = (what: string) =>
+      this.scheduler.log.push(`${this.#time()} ${operator.name} ${what} ${messageId} (${record.reason.slice(0, 70)})`);
     if (choice === 0) {
       log('discards');
       void ops.discard(messageId, 'seen').catch(() => undefined);
       return;
     }
     // A charge that failed its schema is sent again mended; anything else as it came.
-    const mended = record.attributes.MessageType === 'ChargeRequest' && /does not match its schema/.test(record.reason)
-      ? { body: JSON.stringify({ chargeId: `${messageId}-mended`, amount: 1 }) } : {};
+    const mended =
+      record.attributes.MessageType === 'ChargeRequest' && /does not match its schema/.test(record.reason)
+        ? { body: JSON.stringify({ chargeId: `${messageId}-mended`, amount: 1 }) }
+        : {};
     log(choice === 2 ? 'resubmits twice at once' : 'resubmits');
     void ops.resubmit(messageId, mended).catch(() => undefined);
-    if (choice === 2) void this.#operations({ ...operator, name: `${operator.name}b` }, faultable).resubmit(messageId, mended).catch(() => undefined);
+    if (choice === 2)
+      void this.#operations({ ...operator, name: `${operator.name}b` }, faultable)
+        .resubmit(messageId, mended)
+        .catch(() => undefined);
   }
 
   /**
@@ -494,7 +651,9 @@ export class World {
       if (times >= 3) continue;
       this.#resumed.set(state.instanceId, times + 1);
       s.log.push(`${this.#time()} operator resumes ${short(state.instanceId)} (${state.error?.reason.slice(0, 80)})`);
-      void this.#operations({ name: 'operator', dead: false, skewMs: 0 }, false).act('resume', [state.instanceId]).catch(() => undefined);
+      void this.#operations({ name: 'operator', dead: false, skewMs: 0 }, false)
+        .act('resume', [state.instanceId])
+        .catch(() => undefined);
       acted = true;
     }
     for (const [messageId, record] of this.box.inner.suspended) {
@@ -507,7 +666,9 @@ export class World {
       if (id && !this.#sentAgain.has(messageId) && !this.box.taken.has(id) && !this.box.inner.suspended.has(id)) {
         this.#sentAgain.add(messageId);
         s.log.push(`${this.#time()} operator sends again the resubmission of ${messageId}`);
-        void this.#operations({ name: 'operator', dead: false, skewMs: 0 }, false).sendAgain(messageId).catch(() => undefined);
+        void this.#operations({ name: 'operator', dead: false, skewMs: 0 }, false)
+          .sendAgain(messageId)
+          .catch(() => undefined);
         acted = true;
       }
     }
@@ -528,13 +689,22 @@ export class World {
   }
 
   #nothingInFlight(): boolean {
-    return this.scheduler.calls.length === 0 && this.hosts.every((h) => h.batches === 0) && this.#tracked >= this.box.stream.length;
+    return (
+      this.scheduler.calls.length === 0 &&
+      this.hosts.every((h) => h.batches === 0) &&
+      this.#tracked >= this.box.stream.length
+    );
   }
 
   /** When something will next happen by itself (a timer, a message becoming visible, a client, a sweep), if anything will. */
   #nextAt(): number | undefined {
     const s = this.scheduler;
-    const times = [s.nextTimerAt(), this.receiveQueue.nextVisibleAt(), this.receiveDlq.nextVisibleAt(), this.workQueue.nextVisibleAt()];
+    const times = [
+      s.nextTimerAt(),
+      this.receiveQueue.nextVisibleAt(),
+      this.receiveDlq.nextVisibleAt(),
+      this.workQueue.nextVisibleAt(),
+    ];
     const client = this.workload.sends[this.#clientIndex];
     if (client) times.push(START + client.at);
     for (const [, m] of this.sendQueue.sent) {
@@ -546,7 +716,8 @@ export class World {
     // Expiries are looked at when the world is otherwise still: only those already due.
     const known = times.filter((t): t is number => t !== undefined);
     // The sweeper runs while anything is still unfinished (a lost wake-up is what it is for).
-    if (this.box.states().some((st) => st.status === 'running' || st.status === 'waiting')) known.push(this.#lastSweep + SWEEP_EVERY_MS);
+    if (this.box.states().some((st) => st.status === 'running' || st.status === 'waiting'))
+      known.push(this.#lastSweep + SWEEP_EVERY_MS);
     return known.length === 0 ? undefined : Math.min(...known);
   }
 

@@ -36,13 +36,17 @@ export class DynamoDbHistory implements HistoryStore {
   }
 
   async record(tracked: Tracked, origin: string): Promise<void> {
-    if (!/^\d{1,40}$/.test(origin)) throw new Error(`a change's origin is its stream sequence number (up to 40 digits), not "${origin}"`);
+    if (!/^\d{1,40}$/.test(origin))
+      throw new Error(`a change's origin is its stream sequence number (up to 40 digits), not "${origin}"`);
     const sequence = origin.padStart(40, '0');
     const ttl = Math.floor(Date.now() / 1000) + this.#retentionSeconds;
     const byKey = new Map<string, Record<string, unknown>>();
-    const put = (item: Record<string, unknown> & { pk: string; sk: string }) => byKey.set(`${item.pk}\u0000${item.sk}`, item);
+    const put = (item: Record<string, unknown> & { pk: string; sk: string }) =>
+      byKey.set(`${item.pk}\u0000${item.sk}`, item);
     for (const [subject, chunks] of eventsBySubject(tracked.events)) {
-      chunks.forEach((events, n) => put({ pk: `${EVENT}${subject}`, sk: `${sequence}~${String(n).padStart(3, '0')}`, events, ttl }));
+      chunks.forEach((events, n) =>
+        put({ pk: `${EVENT}${subject}`, sk: `${sequence}~${String(n).padStart(3, '0')}`, events, ttl }),
+      );
     }
     // One change may name the same link twice (an activation message is also the first one taken); a batch may not.
     for (const link of tracked.links) put({ pk: `${LINK}${link.key}`, sk: link.subject, at: link.at, ttl });
@@ -55,43 +59,59 @@ export class DynamoDbHistory implements HistoryStore {
     let requests = items.map((Item) => ({ PutRequest: { Item } }));
     for (let attempt = 0; requests.length > 0; attempt++) {
       if (attempt > 0) {
-        if (attempt > 8) throw new Error(`history table ${this.#table}: ${requests.length} item(s) still unprocessed after ${attempt} tries`);
+        if (attempt > 8)
+          throw new Error(
+            `history table ${this.#table}: ${requests.length} item(s) still unprocessed after ${attempt} tries`,
+          );
         await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 50 * 2 ** attempt) * Math.random()));
       }
-      const { UnprocessedItems } = await this.#client.send(new BatchWriteCommand({ RequestItems: { [this.#table]: requests } }));
+      const { UnprocessedItems } = await this.#client.send(
+        new BatchWriteCommand({ RequestItems: { [this.#table]: requests } }),
+      );
       requests = (UnprocessedItems?.[this.#table] ?? []) as typeof requests;
     }
   }
 
-  async history(subject: string, page: { limit?: number; after?: string; newestFirst?: boolean } = {}): Promise<HistoryPage> {
+  async history(
+    subject: string,
+    page: { limit?: number; after?: string; newestFirst?: boolean } = {},
+  ): Promise<HistoryPage> {
     const limit = Math.min(Math.max(page.limit ?? 100, 1), 1_000);
     const from = page.after ? decodeCursor(page.after) : undefined;
     const events: TrackedEvent[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const { Items = [], LastEvaluatedKey } = await this.#client.send(new QueryCommand({
-        TableName: this.#table,
-        // From the item the cursor names, itself included: the page before may have ended inside it.
-        KeyConditionExpression: from ? `pk = :pk AND sk ${page.newestFirst ? '<=' : '>='} :sk` : 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `${EVENT}${subject}`, ...(from ? { ':sk': from.sk } : {}) },
-        ScanIndexForward: !page.newestFirst,
-        // Every item holds an event at least; one more item says whether a page follows.
-        Limit: limit - events.length + 1,
-        ExclusiveStartKey: start,
-      }));
+      const { Items = [], LastEvaluatedKey } = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          // From the item the cursor names, itself included: the page before may have ended inside it.
+          KeyConditionExpression: from ? `pk = :pk AND sk ${page.newestFirst ? '<=' : '>='} :sk` : 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `${EVENT}${subject}`, ...(from ? { ':sk': from.sk } : {}) },
+          ScanIndexForward: !page.newestFirst,
+          // Every item holds an event at least; one more item says whether a page follows.
+          Limit: limit - events.length + 1,
+          ExclusiveStartKey: start,
+        }),
+      );
       // A change tracked by both layouts (a stream batch retried across the upgrade): its items sit side by side; the
       // newer layout's stands for it.
-      const regrouped = new Set(Items.map((item) => String(item.sk)).filter((sk) => sk[40] === '~').map((sk) => sk.slice(0, 40)));
+      const regrouped = new Set(
+        Items.map((item) => String(item.sk))
+          .filter((sk) => sk[40] === '~')
+          .map((sk) => sk.slice(0, 40)),
+      );
       for (const item of Items) {
         if (String(item.sk)[40] === '#' && regrouped.has(String(item.sk).slice(0, 40))) continue;
         const own = eventsOf(subject, item);
         if (page.newestFirst) own.reverse();
         const given = from && item.sk === from.sk ? from.given : 0;
         // Full, and there is more: the next page starts here.
-        if (events.length === limit && given < own.length) return { events, next: encodeCursor({ sk: String(item.sk), given }) };
+        if (events.length === limit && given < own.length)
+          return { events, next: encodeCursor({ sk: String(item.sk), given }) };
         const taken = own.slice(given, given + limit - events.length);
         events.push(...taken);
-        if (given + taken.length < own.length) return { events, next: encodeCursor({ sk: String(item.sk), given: given + taken.length }) };
+        if (given + taken.length < own.length)
+          return { events, next: encodeCursor({ sk: String(item.sk), given: given + taken.length }) };
       }
       start = LastEvaluatedKey;
     } while (start);
@@ -102,14 +122,16 @@ export class DynamoDbHistory implements HistoryStore {
     const subjects: string[] = [];
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.#client.send(new QueryCommand({
-        TableName: this.#table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `${LINK}${key}` },
-        ProjectionExpression: 'sk',
-        Limit: limit - subjects.length,
-        ExclusiveStartKey: start,
-      }));
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `${LINK}${key}` },
+          ProjectionExpression: 'sk',
+          Limit: limit - subjects.length,
+          ExclusiveStartKey: start,
+        }),
+      );
       subjects.push(...(page.Items ?? []).map((item) => String(item.sk)));
       start = page.LastEvaluatedKey;
     } while (start && subjects.length < limit);
@@ -120,13 +142,15 @@ export class DynamoDbHistory implements HistoryStore {
     let count = 0;
     let start: Record<string, unknown> | undefined;
     do {
-      const page = await this.#client.send(new QueryCommand({
-        TableName: this.#table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `${LINK}${key}` },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }));
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `${LINK}${key}` },
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
+      );
       count += page.Count ?? 0;
       start = page.LastEvaluatedKey;
     } while (start);
@@ -155,7 +179,8 @@ function decodeCursor(cursor: string): Cursor {
 
 /** The events of one history item, of either layout. */
 function eventsOf(subject: string, item: Record<string, any>): TrackedEvent[] {
-  if (Array.isArray(item.events)) return (item.events as Omit<TrackedEvent, 'subject'>[]).map((event) => ({ subject, ...event }) as TrackedEvent);
+  if (Array.isArray(item.events))
+    return (item.events as Omit<TrackedEvent, 'subject'>[]).map((event) => ({ subject, ...event }) as TrackedEvent);
   const { pk: _pk, sk: _sk, ttl: _ttl, ...event } = item;
   return [event as TrackedEvent];
 }

@@ -105,11 +105,13 @@ export class DynamoDbInstanceStore implements InstanceStore {
   async create(state: InstanceState): Promise<boolean> {
     const item = await this.#claimState(toItem(state), state);
     try {
-      await this.#client.send(new PutCommand({
-        TableName: this.#table,
-        Item: item,
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }));
+      await this.#client.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
       return true;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -119,11 +121,13 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   async load(instanceId: string): Promise<InstanceState | undefined> {
-    const { Item } = await this.#client.send(new GetCommand({
-      TableName: this.#table,
-      Key: { pk: instanceKey(instanceId), sk: STATE },
-      ConsistentRead: true,
-    }));
+    const { Item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: instanceKey(instanceId), sk: STATE },
+        ConsistentRead: true,
+      }),
+    );
     return Item ? fromItem(await this.#whole(Item)) : undefined;
   }
 
@@ -152,9 +156,15 @@ export class DynamoDbInstanceStore implements InstanceStore {
     const key = item[ref];
     if (!this.#claimCheck || typeof key !== 'string') return;
     try {
-      const { Item } = await this.#client.send(new GetCommand({
-        TableName: this.#table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true, ProjectionExpression: '#ref', ExpressionAttributeNames: { '#ref': ref },
-      }));
+      const { Item } = await this.#client.send(
+        new GetCommand({
+          TableName: this.#table,
+          Key: { pk: item.pk, sk: item.sk },
+          ConsistentRead: true,
+          ProjectionExpression: '#ref',
+          ExpressionAttributeNames: { '#ref': ref },
+        }),
+      );
       if (Item?.[ref] !== key) await this.#claimCheck.payloads.delete([key]);
     } catch {
       // An orphaned object costs storage, not correctness.
@@ -170,14 +180,20 @@ export class DynamoDbInstanceStore implements InstanceStore {
       return await withClaimedValues(item, this.#claimCheck?.payloads);
     } catch (error) {
       if (!(error instanceof PayloadMissing)) throw error;
-      const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }));
+      const { Item } = await this.#client.send(
+        new GetCommand({ TableName: this.#table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }),
+      );
       if (!Item) throw error;
       return withClaimedValues(Item, this.#claimCheck?.payloads);
     }
   }
 
   /** A message (or a body) over the threshold goes to the object store under `key`; the item keeps the key in `ref`. */
-  async #claimText(attribute: 'message' | 'body' | 'edited', text: string, key: (bytes: Uint8Array) => string): Promise<Record<string, unknown>> {
+  async #claimText(
+    attribute: 'message' | 'body' | 'edited',
+    text: string,
+    key: (bytes: Uint8Array) => string,
+  ): Promise<Record<string, unknown>> {
     const claim = this.#claimCheck;
     const bytes = Buffer.from(text, 'utf8');
     if (!claim || bytes.byteLength <= claim.fromBytes) return { [attribute]: text };
@@ -190,24 +206,30 @@ export class DynamoDbInstanceStore implements InstanceStore {
     // A running instance is due past its lease (core/due.ts): the claim moves both (a branch instance is watched by its join).
     const dueAt = dueOfClaim(state, lease.expiresAt);
     try {
-      await this.#client.send(new UpdateCommand({
-        TableName: this.#table,
-        Key: { pk: instanceKey(state.instanceId), sk: STATE },
-        UpdateExpression: `SET #leaseOwner = :owner, #leaseExp = :exp, #rev = :next${dueAt === undefined ? '' : ', #duePk = :duePk, #dueAt = :dueAt'}`,
-        ConditionExpression: ownershipCondition,
-        ExpressionAttributeNames: { ...ownershipNames, ...(dueAt === undefined ? {} : { '#duePk': 'duePk', '#dueAt': 'dueAt' }) },
-        ExpressionAttributeValues: {
-          ...(dueAt === undefined ? {} : { ':duePk': dueKey(state.instanceId), ':dueAt': dueAt }),
-          ':owner': lease.owner,
-          ':exp': lease.expiresAt,
-          ':next': state.revision + 1,
-          ':expected': state.revision,
-          ':takeoverBefore': takeoverBefore,
-          ':me': lease.owner,
-        },
-      }));
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: instanceKey(state.instanceId), sk: STATE },
+          UpdateExpression: `SET #leaseOwner = :owner, #leaseExp = :exp, #rev = :next${dueAt === undefined ? '' : ', #duePk = :duePk, #dueAt = :dueAt'}`,
+          ConditionExpression: ownershipCondition,
+          ExpressionAttributeNames: {
+            ...ownershipNames,
+            ...(dueAt === undefined ? {} : { '#duePk': 'duePk', '#dueAt': 'dueAt' }),
+          },
+          ExpressionAttributeValues: {
+            ...(dueAt === undefined ? {} : { ':duePk': dueKey(state.instanceId), ':dueAt': dueAt }),
+            ':owner': lease.owner,
+            ':exp': lease.expiresAt,
+            ':next': state.revision + 1,
+            ':expected': state.revision,
+            ':takeoverBefore': takeoverBefore,
+            ':me': lease.owner,
+          },
+        }),
+      );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new OwnershipLost(state.instanceId, state.revision, { cause: error });
+      if (error instanceof ConditionalCheckFailedException)
+        throw new OwnershipLost(state.instanceId, state.revision, { cause: error });
       throw error;
     }
     return { ...state, lease, revision: state.revision + 1 };
@@ -218,12 +240,35 @@ export class DynamoDbInstanceStore implements InstanceStore {
     const set: string[] = [];
     const remove: string[] = [];
     const names: Record<string, string> = { ...ownershipNames };
-    const values: Record<string, unknown> = { ':expected': expectedRevision, ':takeoverBefore': takeoverBefore, ':me': hostId };
+    const values: Record<string, unknown> = {
+      ':expected': expectedRevision,
+      ':takeoverBefore': takeoverBefore,
+      ':me': hostId,
+    };
     // `attempts` is never in the item a commit writes: a persistence point ends the count. An instance that ends keeps
     // its due entry: taking it out would cost an index write, and the sweeper passes over it once (see `listDue`)
     // until the item's expiry deletes both, free.
     const kept = TERMINAL_STATUSES.has(next.status) ? new Set(['duePk', 'dueAt']) : new Set<string>();
-    for (const attribute of ['rev', 'status', 'doc', 'z', CLAIMED.z, 'orchestration', 'version', 'trace', 'updatedAt', 'leaseOwner', 'leaseExp', 'gsi1pk', 'gsi1sk', 'ttl', 'attempts', 'duePk', 'dueAt', 'joinOf'].filter((a) => !kept.has(a))) {
+    for (const attribute of [
+      'rev',
+      'status',
+      'doc',
+      'z',
+      CLAIMED.z,
+      'orchestration',
+      'version',
+      'trace',
+      'updatedAt',
+      'leaseOwner',
+      'leaseExp',
+      'gsi1pk',
+      'gsi1sk',
+      'ttl',
+      'attempts',
+      'duePk',
+      'dueAt',
+      'joinOf',
+    ].filter((a) => !kept.has(a))) {
       names[`#${attribute}`] = attribute;
       if (item[attribute] === undefined) remove.push(`#${attribute}`);
       else {
@@ -232,14 +277,16 @@ export class DynamoDbInstanceStore implements InstanceStore {
       }
     }
     try {
-      await this.#client.send(new UpdateCommand({
-        TableName: this.#table,
-        Key: { pk: item.pk, sk: STATE },
-        UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-        ConditionExpression: ownershipCondition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }));
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: item.pk, sk: STATE },
+          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ConditionExpression: ownershipCondition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         await this.#discardUnlessReferenced(item);
@@ -251,72 +298,121 @@ export class DynamoDbInstanceStore implements InstanceStore {
 
   async countAttempt(instanceId: string, revision: number): Promise<number> {
     try {
-      const { Attributes } = await this.#client.send(new UpdateCommand({
-        TableName: this.#table,
-        Key: { pk: instanceKey(instanceId), sk: STATE },
-        UpdateExpression: 'ADD #attempts :one',
-        ConditionExpression: '#rev = :rev',
-        ExpressionAttributeNames: { '#attempts': 'attempts', '#rev': 'rev' },
-        ExpressionAttributeValues: { ':one': 1, ':rev': revision },
-        ReturnValues: 'UPDATED_NEW',
-      }));
+      const { Attributes } = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: instanceKey(instanceId), sk: STATE },
+          UpdateExpression: 'ADD #attempts :one',
+          ConditionExpression: '#rev = :rev',
+          ExpressionAttributeNames: { '#attempts': 'attempts', '#rev': 'rev' },
+          ExpressionAttributeValues: { ':one': 1, ':rev': revision },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
       return Number(Attributes?.attempts ?? 1);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new OwnershipLost(instanceId, revision, { cause: error });
+      if (error instanceof ConditionalCheckFailedException)
+        throw new OwnershipLost(instanceId, revision, { cause: error });
       throw error;
     }
   }
 
   async summaryOf(instanceId: string): Promise<InstanceSummary | undefined> {
-    const { Item } = await this.#client.send(new GetCommand({
-      TableName: this.#table,
-      Key: { pk: instanceKey(instanceId), sk: STATE },
-      ProjectionExpression: 'pk, #status, createdAt',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ConsistentRead: true,
-    }));
-    return Item === undefined ? undefined : { status: Item.status as InstanceStatus, createdAt: Item.createdAt === undefined ? undefined : Number(Item.createdAt) };
+    const { Item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: instanceKey(instanceId), sk: STATE },
+        ProjectionExpression: 'pk, #status, createdAt',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ConsistentRead: true,
+      }),
+    );
+    return Item === undefined
+      ? undefined
+      : {
+          status: Item.status as InstanceStatus,
+          createdAt: Item.createdAt === undefined ? undefined : Number(Item.createdAt),
+        };
   }
 
   async dueOf(instanceId: string): Promise<{ due: boolean; status: InstanceStatus; revision: number } | undefined> {
-    const { Item } = await this.#client.send(new GetCommand({
-      TableName: this.#table,
-      Key: { pk: instanceKey(instanceId), sk: STATE },
-      ProjectionExpression: 'pk, #status, rev, dueAt',
-      ExpressionAttributeNames: { '#status': 'status' },
-    }));
-    return Item === undefined ? undefined : { due: Item.dueAt !== undefined, status: Item.status as InstanceStatus, revision: Number(Item.rev) };
+    const { Item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: instanceKey(instanceId), sk: STATE },
+        ProjectionExpression: 'pk, #status, rev, dueAt',
+        ExpressionAttributeNames: { '#status': 'status' },
+      }),
+    );
+    return Item === undefined
+      ? undefined
+      : { due: Item.dueAt !== undefined, status: Item.status as InstanceStatus, revision: Number(Item.rev) };
   }
 
   async markDispatched(instanceId: string, revision: number): Promise<void> {
     // If the instance moved on, that later commit carries its own outbox.
-    await this.#updateUnlessMoved(instanceId, 'SET dispatchedRev = :rev', '#rev = :rev', { '#rev': 'rev' }, { ':rev': revision });
+    await this.#updateUnlessMoved(
+      instanceId,
+      'SET dispatchedRev = :rev',
+      '#rev = :rev',
+      { '#rev': 'rev' },
+      { ':rev': revision },
+    );
   }
 
   async retire(instanceIds: readonly string[], now: number): Promise<void> {
-    await this.#updateFinished(instanceIds, 'SET #ttl = :ttl REMOVE duePk, dueAt, joinOf', 'attribute_exists(pk)', { '#ttl': MESSAGEBOX.ttlAttribute }, { ':ttl': expiry(now) });
+    await this.#updateFinished(
+      instanceIds,
+      'SET #ttl = :ttl REMOVE duePk, dueAt, joinOf',
+      'attribute_exists(pk)',
+      { '#ttl': MESSAGEBOX.ttlAttribute },
+      { ':ttl': expiry(now) },
+    );
   }
 
   /** One update per instance, applied only to those that exist and are finished; the others are left alone. */
-  async #updateFinished(instanceIds: readonly string[], update: string, exists: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {
-    await Promise.all(instanceIds.map((instanceId) => this.#updateUnlessMoved(instanceId, update, `${exists} AND #status IN (:completed, :terminated)`,
-      { ...names, '#status': 'status' }, { ...values, ':completed': InstanceStatus.Completed, ':terminated': InstanceStatus.Terminated })));
+  async #updateFinished(
+    instanceIds: readonly string[],
+    update: string,
+    exists: string,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+  ): Promise<void> {
+    await Promise.all(
+      instanceIds.map((instanceId) =>
+        this.#updateUnlessMoved(
+          instanceId,
+          update,
+          `${exists} AND #status IN (:completed, :terminated)`,
+          { ...names, '#status': 'status' },
+          { ...values, ':completed': InstanceStatus.Completed, ':terminated': InstanceStatus.Terminated },
+        ),
+      ),
+    );
   }
 
   /**
    * An update of an instance's item that applies only while `condition` holds; when it no longer does (the
    * instance moved on, ended, or is gone), there is nothing to do, and that is not an error.
    */
-  async #updateUnlessMoved(instanceId: string, update: string, condition: string, names: Record<string, string>, values: Record<string, unknown>): Promise<void> {
+  async #updateUnlessMoved(
+    instanceId: string,
+    update: string,
+    condition: string,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+  ): Promise<void> {
     try {
-      await this.#client.send(new UpdateCommand({
-        TableName: this.#table,
-        Key: { pk: instanceKey(instanceId), sk: STATE },
-        UpdateExpression: update,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }));
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: instanceKey(instanceId), sk: STATE },
+          UpdateExpression: update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
@@ -333,10 +429,23 @@ export class DynamoDbInstanceStore implements InstanceStore {
     // Listed whole when small, unless the claim check takes it (a threshold set below the listing's).
     const bytes = Buffer.byteLength(text, 'utf8');
     const listed = bytes <= LISTED_MESSAGE_BYTES && !(this.#claimCheck && bytes > this.#claimCheck.fromBytes);
-    const held = listed ? { message: text } : renamed(await this.#claimText('message', text, (bytes) => payloadKeys.inbox(instanceId, message.messageId, bytes)), 'message', LARGE_MESSAGE);
-    const item = { pk: instanceKey(instanceId), sk: `${INBOX}${message.messageId}`, head: JSON.stringify(head), ...held };
+    const held = listed
+      ? { message: text }
+      : renamed(
+          await this.#claimText('message', text, (bytes) => payloadKeys.inbox(instanceId, message.messageId, bytes)),
+          'message',
+          LARGE_MESSAGE,
+        );
+    const item = {
+      pk: instanceKey(instanceId),
+      sk: `${INBOX}${message.messageId}`,
+      head: JSON.stringify(head),
+      ...held,
+    };
     try {
-      await this.#client.send(new PutCommand({ TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.#client.send(
+        new PutCommand({ TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
     } catch (error) {
       // A redelivered message is already in the inbox.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -352,15 +461,29 @@ export class DynamoDbInstanceStore implements InstanceStore {
    * takes it; an earlier due time (a timer already past) is kept.
    */
   async #markDue(instanceId: string, at: number): Promise<void> {
-    await this.#updateUnlessMoved(instanceId, 'SET #duePk = :duePk, #dueAt = :at', '#status = :waiting AND (attribute_not_exists(#dueAt) OR #dueAt > :at)',
-      { '#duePk': 'duePk', '#dueAt': 'dueAt', '#status': 'status' }, { ':duePk': dueKey(instanceId), ':at': at, ':waiting': InstanceStatus.Waiting });
+    await this.#updateUnlessMoved(
+      instanceId,
+      'SET #duePk = :duePk, #dueAt = :at',
+      '#status = :waiting AND (attribute_not_exists(#dueAt) OR #dueAt > :at)',
+      { '#duePk': 'duePk', '#dueAt': 'dueAt', '#status': 'status' },
+      { ':duePk': dueKey(instanceId), ':at': at, ':waiting': InstanceStatus.Waiting },
+    );
   }
 
   async rest(instanceId: string, revision: number, nextDue: number | undefined): Promise<void> {
     // If it moved on, that commit set what is due.
-    await this.#updateUnlessMoved(instanceId, nextDue === undefined ? 'REMOVE #duePk, #dueAt' : 'SET #duePk = :duePk, #dueAt = :at', '#rev = :rev AND #status IN (:waiting, :suspended)',
+    await this.#updateUnlessMoved(
+      instanceId,
+      nextDue === undefined ? 'REMOVE #duePk, #dueAt' : 'SET #duePk = :duePk, #dueAt = :at',
+      '#rev = :rev AND #status IN (:waiting, :suspended)',
       { '#duePk': 'duePk', '#dueAt': 'dueAt', '#rev': 'rev', '#status': 'status' },
-      { ':rev': revision, ':waiting': InstanceStatus.Waiting, ':suspended': InstanceStatus.Suspended, ...(nextDue === undefined ? {} : { ':duePk': dueKey(instanceId), ':at': nextDue }) });
+      {
+        ':rev': revision,
+        ':waiting': InstanceStatus.Waiting,
+        ':suspended': InstanceStatus.Suspended,
+        ...(nextDue === undefined ? {} : { ':duePk': dueKey(instanceId), ':at': nextDue }),
+      },
+    );
   }
 
   /**
@@ -374,23 +497,40 @@ export class DynamoDbInstanceStore implements InstanceStore {
    */
   async listDue(before: number, limit = 10_000): Promise<DueEntry[]> {
     const perShard = Math.max(1, Math.ceil(limit / MESSAGEBOX.statusShards));
-    const shards = await Promise.all([...Array(MESSAGEBOX.statusShards).keys()].map((shard) => this.#dueInShard(shard, before, perShard)));
+    const shards = await Promise.all(
+      [...Array(MESSAGEBOX.statusShards).keys()].map((shard) => this.#dueInShard(shard, before, perShard)),
+    );
     return shards.flat().sort((a, b) => a.at - b.at);
   }
 
   async #dueInShard(shard: number, before: number, limit: number): Promise<DueEntry[]> {
     const { dueIndex } = MESSAGEBOX;
     const cursorKey = { pk: `SWEEP#${shard}`, sk: 'CURSOR' };
-    const { Item: cursor } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: cursorKey, ConsistentRead: true }));
+    const { Item: cursor } = await this.#client.send(
+      new GetCommand({ TableName: this.#table, Key: cursorKey, ConsistentRead: true }),
+    );
     // Entries found due that the cursor went past: looked at again until they move (a wake-up may be lost again).
     const held: Record<string, any>[] = [];
     const due: DueEntry[] = [];
     const isDue = (entry: Record<string, any>, item: Record<string, any> | undefined) =>
       // Gone, ended (no join to wake), or moved on (the index lags the item): nothing is due for it at this entry.
-      item !== undefined && Number(item.dueAt) === Number(entry.dueAt) && !(TERMINAL_STATUSES.has(item.status) && !item.joinOf);
+      item !== undefined &&
+      Number(item.dueAt) === Number(entry.dueAt) &&
+      !(TERMINAL_STATUSES.has(item.status) && !item.joinOf);
     const take = (entry: Record<string, any>, item: Record<string, any>) => {
-      held.push({ pk: entry.pk, sk: entry.sk, duePk: entry.duePk, dueAt: entry.dueAt, ...(entry.joinOf ? { joinOf: entry.joinOf } : {}) });
-      due.push({ instanceId: String(entry.pk).slice(2), at: Number(entry.dueAt), ...(entry.joinOf ? { joinOf: String(entry.joinOf) } : {}), ...(typeof item.trace === 'string' ? { trace: item.trace } : {}) });
+      held.push({
+        pk: entry.pk,
+        sk: entry.sk,
+        duePk: entry.duePk,
+        dueAt: entry.dueAt,
+        ...(entry.joinOf ? { joinOf: entry.joinOf } : {}),
+      });
+      due.push({
+        instanceId: String(entry.pk).slice(2),
+        at: Number(entry.dueAt),
+        ...(entry.joinOf ? { joinOf: String(entry.joinOf) } : {}),
+        ...(typeof item.trace === 'string' ? { trace: item.trace } : {}),
+      });
     };
     const heldBefore = (cursor?.held ?? []) as Record<string, any>[];
     const rechecked = await this.#statusOf(heldBefore);
@@ -405,15 +545,17 @@ export class DynamoDbInstanceStore implements InstanceStore {
     // Everything up to the cursor was looked at, and what is held is above: nothing new to read yet.
     if (!start || Number(start.dueAt) < before) {
       do {
-        const page = await this.#client.send(new QueryCommand({
-          TableName: this.#table,
-          IndexName: dueIndex.name,
-          KeyConditionExpression: '#duePk = :pk AND #dueAt < :before',
-          ExpressionAttributeNames: { '#duePk': dueIndex.partitionKey, '#dueAt': dueIndex.sortKey },
-          ExpressionAttributeValues: { ':pk': `DUE#${shard}`, ':before': before },
-          Limit: Math.max(1, limit - due.length),
-          ExclusiveStartKey: start,
-        }));
+        const page = await this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            IndexName: dueIndex.name,
+            KeyConditionExpression: '#duePk = :pk AND #dueAt < :before',
+            ExpressionAttributeNames: { '#duePk': dueIndex.partitionKey, '#dueAt': dueIndex.sortKey },
+            ExpressionAttributeValues: { ':pk': `DUE#${shard}`, ':before': before },
+            Limit: Math.max(1, limit - due.length),
+            ExclusiveStartKey: start,
+          }),
+        );
         const entries = page.Items ?? [];
         const items = await this.#statusOf(entries);
         for (const entry of entries) {
@@ -431,14 +573,22 @@ export class DynamoDbInstanceStore implements InstanceStore {
     }
     const next = { after: passed, held };
     if (JSON.stringify(next) !== JSON.stringify({ after: cursor?.after, held: cursor?.held ?? [] })) {
-      await this.#client.send(new PutCommand({ TableName: this.#table, Item: { ...cursorKey, ...(passed ? { after: passed } : {}), held } }));
+      await this.#client.send(
+        new PutCommand({ TableName: this.#table, Item: { ...cursorKey, ...(passed ? { after: passed } : {}), held } }),
+      );
     }
     return due;
   }
 
   /** Status, due time and trace of the items of due entries (eventually consistent: an ended instance stays ended). */
   async #statusOf(entries: readonly Record<string, any>[]): Promise<Map<string, Record<string, any>>> {
-    const items = await this.#batchGet(entries.map((e) => ({ pk: e.pk, sk: e.sk })), { ProjectionExpression: 'pk, #status, dueAt, joinOf, #trace', ExpressionAttributeNames: { '#status': 'status', '#trace': 'trace' } });
+    const items = await this.#batchGet(
+      entries.map((e) => ({ pk: e.pk, sk: e.sk })),
+      {
+        ProjectionExpression: 'pk, #status, dueAt, joinOf, #trace',
+        ExpressionAttributeNames: { '#status': 'status', '#trace': 'trace' },
+      },
+    );
     return new Map(items.map((item) => [String(item.pk), item]));
   }
 
@@ -449,25 +599,35 @@ export class DynamoDbInstanceStore implements InstanceStore {
   async #newestDue(limit: number, within?: { from: number; to: number }): Promise<Record<string, any>[]> {
     const { dueIndex } = MESSAGEBOX;
     const perShard = Math.max(1, Math.ceil(limit / MESSAGEBOX.statusShards));
-    const shards = await Promise.all([...Array(MESSAGEBOX.statusShards).keys()].map(async (shard) => {
-      const items: Record<string, any>[] = [];
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await this.#client.send(new QueryCommand({
-          TableName: this.#table,
-          IndexName: dueIndex.name,
-          KeyConditionExpression: `#duePk = :pk${within ? ' AND #dueAt BETWEEN :from AND :to' : ''}`,
-          ExpressionAttributeNames: { '#duePk': dueIndex.partitionKey, ...(within ? { '#dueAt': dueIndex.sortKey } : {}) },
-          ExpressionAttributeValues: { ':pk': `DUE#${shard}`, ...(within ? { ':from': within.from, ':to': within.to } : {}) },
-          Limit: perShard - items.length,
-          ExclusiveStartKey: start,
-          ScanIndexForward: false,
-        }));
-        items.push(...(page.Items ?? []));
-        start = page.LastEvaluatedKey;
-      } while (start && items.length < perShard);
-      return items;
-    }));
+    const shards = await Promise.all(
+      [...Array(MESSAGEBOX.statusShards).keys()].map(async (shard) => {
+        const items: Record<string, any>[] = [];
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await this.#client.send(
+            new QueryCommand({
+              TableName: this.#table,
+              IndexName: dueIndex.name,
+              KeyConditionExpression: `#duePk = :pk${within ? ' AND #dueAt BETWEEN :from AND :to' : ''}`,
+              ExpressionAttributeNames: {
+                '#duePk': dueIndex.partitionKey,
+                ...(within ? { '#dueAt': dueIndex.sortKey } : {}),
+              },
+              ExpressionAttributeValues: {
+                ':pk': `DUE#${shard}`,
+                ...(within ? { ':from': within.from, ':to': within.to } : {}),
+              },
+              Limit: perShard - items.length,
+              ExclusiveStartKey: start,
+              ScanIndexForward: false,
+            }),
+          );
+          items.push(...(page.Items ?? []));
+          start = page.LastEvaluatedKey;
+        } while (start && items.length < perShard);
+        return items;
+      }),
+    );
     return shards.flat();
   }
 
@@ -476,18 +636,21 @@ export class DynamoDbInstanceStore implements InstanceStore {
     let start: Record<string, unknown> | undefined;
     do {
       // Small messages whole, large ones by their head only: a backlog of large messages is not read on every wake-up.
-      const page = await this.#client.send(new QueryCommand({
-        TableName: this.#table,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inbox)',
-        ExpressionAttributeValues: { ':pk': instanceKey(instanceId), ':inbox': INBOX },
-        ProjectionExpression: 'pk, sk, head, message, #ref',
-        ExpressionAttributeNames: { '#ref': CLAIMED.message },
-        ConsistentRead: true,
-        ExclusiveStartKey: start,
-      }));
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :inbox)',
+          ExpressionAttributeValues: { ':pk': instanceKey(instanceId), ':inbox': INBOX },
+          ProjectionExpression: 'pk, sk, head, message, #ref',
+          ExpressionAttributeNames: { '#ref': CLAIMED.message },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
       for (const item of page.Items ?? []) {
         if (typeof item.message === 'string') messages.push(JSON.parse(item.message) as InboundMessage);
-        else if (typeof item.head === 'string') messages.push({ ...(JSON.parse(item.head) as Omit<InboundMessage, 'body'>), bodyLeft: true });
+        else if (typeof item.head === 'string')
+          messages.push({ ...(JSON.parse(item.head) as Omit<InboundMessage, 'body'>), bodyLeft: true });
         // Written before inbox items had a head: read whole, as then.
         else {
           const whole = await this.delivery(instanceId, String(item.sk).slice(INBOX.length));
@@ -500,7 +663,13 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   async delivery(instanceId: string, messageId: string): Promise<InboundMessage | undefined> {
-    const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: instanceKey(instanceId), sk: `${INBOX}${messageId}` }, ConsistentRead: true }));
+    const { Item } = await this.#client.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: instanceKey(instanceId), sk: `${INBOX}${messageId}` },
+        ConsistentRead: true,
+      }),
+    );
     if (!Item) return undefined;
     let whole: Record<string, any>;
     try {
@@ -518,18 +687,37 @@ export class DynamoDbInstanceStore implements InstanceStore {
     const ttl = Math.floor(now / 1000) + SETTLED_RECORD_SECONDS;
     // The records first: removing an inbox item before its record exists would let a late copy in again. One request
     // per item (a commit takes one message, usually): the embedded stack streams single-item writes only.
-    await Promise.all(messageIds.map((id) => this.#client.send(new PutCommand({ TableName: this.#table, Item: { pk, sk: `${TAKEN}${id}`, [MESSAGEBOX.ttlAttribute]: ttl } }))));
-    await Promise.all(messageIds.map((id) => this.#client.send(new DeleteCommand({ TableName: this.#table, Key: { pk, sk: `${INBOX}${id}` } }))));
+    await Promise.all(
+      messageIds.map((id) =>
+        this.#client.send(
+          new PutCommand({ TableName: this.#table, Item: { pk, sk: `${TAKEN}${id}`, [MESSAGEBOX.ttlAttribute]: ttl } }),
+        ),
+      ),
+    );
+    await Promise.all(
+      messageIds.map((id) =>
+        this.#client.send(new DeleteCommand({ TableName: this.#table, Key: { pk, sk: `${INBOX}${id}` } })),
+      ),
+    );
   }
 
   async discard(instanceId: string, messageIds: readonly string[]): Promise<void> {
     // Its claim-checked object, if any, goes with it: the tracking function deletes what a removed item let go of.
-    await Promise.all(messageIds.map((id) => this.#client.send(new DeleteCommand({ TableName: this.#table, Key: { pk: instanceKey(instanceId), sk: `${INBOX}${id}` } }))));
+    await Promise.all(
+      messageIds.map((id) =>
+        this.#client.send(
+          new DeleteCommand({ TableName: this.#table, Key: { pk: instanceKey(instanceId), sk: `${INBOX}${id}` } }),
+        ),
+      ),
+    );
   }
 
   async settled(instanceId: string, messageIds: readonly string[]): Promise<ReadonlySet<string>> {
     const pk = instanceKey(instanceId);
-    const records = await this.#batchGet(messageIds.map((id) => ({ pk, sk: `${TAKEN}${id}` })), { ConsistentRead: true, ProjectionExpression: 'sk' });
+    const records = await this.#batchGet(
+      messageIds.map((id) => ({ pk, sk: `${TAKEN}${id}` })),
+      { ConsistentRead: true, ProjectionExpression: 'sk' },
+    );
     return new Set(records.map((item) => String(item.sk).slice(TAKEN.length)));
   }
 
@@ -537,13 +725,20 @@ export class DynamoDbInstanceStore implements InstanceStore {
    * Items by key, those that exist, a hundred keys a request (BatchGetItem's most); keys DynamoDB leaves unprocessed
    * (it does under throttling) are asked again after a pause, not at once.
    */
-  async #batchGet(keys: readonly Record<string, unknown>[], read: { ConsistentRead?: boolean; ProjectionExpression: string; ExpressionAttributeNames?: Record<string, string> }): Promise<Record<string, any>[]> {
+  async #batchGet(
+    keys: readonly Record<string, unknown>[],
+    read: { ConsistentRead?: boolean; ProjectionExpression: string; ExpressionAttributeNames?: Record<string, string> },
+  ): Promise<Record<string, any>[]> {
     const found: Record<string, any>[] = [];
     for (let i = 0; i < keys.length; i += BATCH_GET) {
       let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_GET);
       while (pending?.length) {
-        const reply: { Responses?: Record<string, Record<string, any>[]>; UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }> } =
-          await this.#client.send(new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: pending, ...read } } }));
+        const reply: {
+          Responses?: Record<string, Record<string, any>[]>;
+          UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }>;
+        } = await this.#client.send(
+          new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: pending, ...read } } }),
+        );
         found.push(...(reply.Responses?.[this.#table] ?? []));
         pending = reply.UnprocessedKeys?.[this.#table]?.Keys;
         if (pending?.length) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -561,11 +756,13 @@ export class DynamoDbInstanceStore implements InstanceStore {
       gsi1pk: statusKey('message', message.messageId),
       gsi1sk: sortKey(message.receivedAt, message.messageId),
       ...rest,
-      ...await this.#claimText('body', body, (bytes) => payloadKeys.suspended(message.messageId, bytes)),
+      ...(await this.#claimText('body', body, (bytes) => payloadKeys.suspended(message.messageId, bytes))),
     };
     try {
       // A redelivery of the same bad message keeps the first record.
-      await this.#client.send(new PutCommand({ TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.#client.send(
+        new PutCommand({ TableName: this.#table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       await this.#discardUnlessReferenced(item, CLAIMED.body);
@@ -580,34 +777,62 @@ export class DynamoDbInstanceStore implements InstanceStore {
    * they were kept beside it is read whole, until its next commit).
    */
   listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;
-  listInstances(status: InstanceStatus, limit: number | undefined, options: { readonly states: false }): Promise<InstanceHeader[]>;
-  async listInstances(status: InstanceStatus, limit = 1_000, options: { readonly states?: boolean } = {}): Promise<InstanceHeader[]> {
+  listInstances(
+    status: InstanceStatus,
+    limit: number | undefined,
+    options: { readonly states: false },
+  ): Promise<InstanceHeader[]>;
+  async listInstances(
+    status: InstanceStatus,
+    limit = 1_000,
+    options: { readonly states?: boolean } = {},
+  ): Promise<InstanceHeader[]> {
     if (!LISTED.has(status)) throw new Error(`status "${status}" is not listed; listed: ${[...LISTED].join(', ')}`);
     const states = options.states !== false;
     const indexed = status === InstanceStatus.Running ? [] : await this.#queryShards(status, limit, false);
     // A running instance is due within a lease and a window of now (core/due.ts), or in the past when stranded: read
     // that stretch only, so timers due days ahead do not crowd it out.
-    const within = status === InstanceStatus.Running ? { from: Date.now() - 86_400_000, to: Date.now() + 60 * 60_000 } : undefined;
-    const inFlight = status === InstanceStatus.Suspended ? [] : (await this.#fetch(await this.#newestDue(limit, within), false)).filter((item) => inFlightAs(item, status));
+    const within =
+      status === InstanceStatus.Running ? { from: Date.now() - 86_400_000, to: Date.now() + 60 * 60_000 } : undefined;
+    const inFlight =
+      status === InstanceStatus.Suspended
+        ? []
+        : (await this.#fetch(await this.#newestDue(limit, within), false)).filter((item) => inFlightAs(item, status));
     const items = [...indexed, ...inFlight].slice(0, limit);
     return Promise.all(items.map(async (item) => (states ? fromItem(await this.#whole(item)) : this.#header(item))));
   }
 
   /** What an instance is, from its item: from the attributes beside a claim-checked state, else from the state it keeps. */
   async #header(item: Record<string, any>): Promise<InstanceHeader> {
-    const { instanceId, orchestration, version } = typeof item.orchestration === 'string' && item.version !== undefined
-      ? { instanceId: String(item.pk).slice(2), orchestration: item.orchestration as string, version: Number(item.version) }
-      : fromItem(await this.#whole(item));
-    return { instanceId, orchestration, version, status: item.status, createdAt: Number(item.createdAt), updatedAt: Number(item.updatedAt) };
+    const { instanceId, orchestration, version } =
+      typeof item.orchestration === 'string' && item.version !== undefined
+        ? {
+            instanceId: String(item.pk).slice(2),
+            orchestration: item.orchestration as string,
+            version: Number(item.version),
+          }
+        : fromItem(await this.#whole(item));
+    return {
+      instanceId,
+      orchestration,
+      version,
+      status: item.status,
+      createdAt: Number(item.createdAt),
+      updatedAt: Number(item.updatedAt),
+    };
   }
 
   /** The items themselves (the indexes project keys only), those still there. */
   /** The items of index entries; with their claim-checked values read back unless `whole` is false. */
   async #fetch(keys: readonly Record<string, unknown>[], whole = true): Promise<Record<string, any>[]> {
-    const full = await Promise.all(keys.map(async (key) => {
-      const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }));
-      return Item;
-    }));
+    const full = await Promise.all(
+      keys.map(async (key) => {
+        const { Item } = await this.#client.send(
+          new GetCommand({ TableName: this.#table, Key: { pk: key.pk, sk: key.sk }, ConsistentRead: true }),
+        );
+        return Item;
+      }),
+    );
     const found = full.filter((item): item is Record<string, any> => item !== undefined);
     return whole ? Promise.all(found.map((item) => this.#whole(item))) : found;
   }
@@ -617,8 +842,13 @@ export class DynamoDbInstanceStore implements InstanceStore {
     return items.filter((item) => !item.resolution).map(suspendedFromItem);
   }
 
-  async suspendedMessage(messageId: string, options: { readonly bodies?: boolean } = {}): Promise<SuspendedMessage | undefined> {
-    const { Item } = await this.#client.send(new GetCommand({ TableName: this.#table, Key: { pk: `M#${messageId}`, sk: SUSPENDED }, ConsistentRead: true }));
+  async suspendedMessage(
+    messageId: string,
+    options: { readonly bodies?: boolean } = {},
+  ): Promise<SuspendedMessage | undefined> {
+    const { Item } = await this.#client.send(
+      new GetCommand({ TableName: this.#table, Key: { pk: `M#${messageId}`, sk: SUSPENDED }, ConsistentRead: true }),
+    );
     if (!Item) return undefined;
     return suspendedFromItem(options.bodies === false ? Item : await this.#whole(Item));
   }
@@ -627,18 +857,23 @@ export class DynamoDbInstanceStore implements InstanceStore {
     // An edited body is kept beside the message's own, in the claim check once large (its object first, as always).
     const { body, ...rest } = resolution;
     const key = { pk: `M#${messageId}`, sk: SUSPENDED };
-    const edited = body === undefined ? {} : await this.#claimText('edited', body, (bytes) => payloadKeys.resubmitted(messageId, bytes));
+    const edited =
+      body === undefined
+        ? {}
+        : await this.#claimText('edited', body, (bytes) => payloadKeys.resubmitted(messageId, bytes));
     const [attribute, value] = Object.entries(edited)[0] ?? [];
     try {
-      await this.#client.send(new UpdateCommand({
-        TableName: this.#table,
-        Key: key,
-        // Out of the status index (no longer listed as suspended); the record itself stays, with what was done.
-        UpdateExpression: `SET #resolution = :resolution${attribute ? ', #edited = :edited' : ''} REMOVE gsi1pk, gsi1sk`,
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#resolution)',
-        ExpressionAttributeNames: { '#resolution': 'resolution', ...(attribute ? { '#edited': attribute } : {}) },
-        ExpressionAttributeValues: { ':resolution': rest, ...(attribute ? { ':edited': value } : {}) },
-      }));
+      await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key,
+          // Out of the status index (no longer listed as suspended); the record itself stays, with what was done.
+          UpdateExpression: `SET #resolution = :resolution${attribute ? ', #edited = :edited' : ''} REMOVE gsi1pk, gsi1sk`,
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#resolution)',
+          ExpressionAttributeNames: { '#resolution': 'resolution', ...(attribute ? { '#edited': attribute } : {}) },
+          ExpressionAttributeValues: { ':resolution': rest, ...(attribute ? { ':edited': value } : {}) },
+        }),
+      );
       return true;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -655,14 +890,16 @@ export class DynamoDbInstanceStore implements InstanceStore {
     const counts: Record<string, number> = {};
     for (const status of statuses) {
       counts[status] = 0;
-      if (status !== InstanceStatus.Running) for await (const page of this.#statusPages(status, { Select: 'COUNT' })) counts[status] += page.Count ?? 0;
+      if (status !== InstanceStatus.Running)
+        for await (const page of this.#statusPages(status, { Select: 'COUNT' })) counts[status] += page.Count ?? 0;
     }
     // Running instances and joins are in the due index only, beside timers: counted from their items' attributes (no
     // state read), up to a bound.
     if (statuses.includes(InstanceStatus.Running) || statuses.includes(InstanceStatus.Waiting)) {
       for (const item of await this.#fetch(await this.#newestDue(IN_FLIGHT_COUNTED), false)) {
         if (inFlightAs(item, InstanceStatus.Running) && statuses.includes(InstanceStatus.Running)) counts.running!++;
-        else if (inFlightAs(item, InstanceStatus.Waiting) && statuses.includes(InstanceStatus.Waiting)) counts.waiting!++;
+        else if (inFlightAs(item, InstanceStatus.Waiting) && statuses.includes(InstanceStatus.Waiting))
+          counts.waiting!++;
       }
     }
     return counts;
@@ -674,15 +911,17 @@ export class DynamoDbInstanceStore implements InstanceStore {
     for (const shard of shards) {
       let start: Record<string, unknown> | undefined;
       do {
-        const page = await this.#client.send(new QueryCommand({
-          TableName: this.#table,
-          IndexName: MESSAGEBOX.statusIndex.name,
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': `STATUS#${status}#${shard}` },
-          Select: extra.Select,
-          Limit: extra.Limit?.(),
-          ExclusiveStartKey: start,
-        }));
+        const page = await this.#client.send(
+          new QueryCommand({
+            TableName: this.#table,
+            IndexName: MESSAGEBOX.statusIndex.name,
+            KeyConditionExpression: 'gsi1pk = :pk',
+            ExpressionAttributeValues: { ':pk': `STATUS#${status}#${shard}` },
+            Select: extra.Select,
+            Limit: extra.Limit?.(),
+            ExclusiveStartKey: start,
+          }),
+        );
         yield page;
         start = page.LastEvaluatedKey;
       } while (start);
@@ -702,7 +941,9 @@ export class DynamoDbInstanceStore implements InstanceStore {
       }
     }
     // The index projects keys only (cheaper writes); fetch the items themselves.
-    return (await this.#fetch(results, whole)).filter((item) => item.status === (status === 'message' ? InstanceStatus.Suspended : status));
+    return (await this.#fetch(results, whole)).filter(
+      (item) => item.status === (status === 'message' ? InstanceStatus.Suspended : status),
+    );
   }
 }
 
@@ -732,7 +973,10 @@ const IN_FLIGHT_COUNTED = 2_000;
  * without its state.
  */
 function inFlightAs(item: Record<string, any>, status: InstanceStatus): boolean {
-  return item.status === status && (status === InstanceStatus.Running || (status === InstanceStatus.Waiting && item.gsi1pk === undefined));
+  return (
+    item.status === status &&
+    (status === InstanceStatus.Running || (status === InstanceStatus.Waiting && item.gsi1pk === undefined))
+  );
 }
 
 /**
@@ -742,7 +986,10 @@ function inFlightAs(item: Record<string, any>, status: InstanceStatus): boolean 
 export function suspendedFromItem(item: Record<string, any>): SuspendedMessage {
   const unread = item.body === undefined && typeof item[CLAIMED.body] === 'string';
   // The edited body a resubmission went with is kept beside the resolution (read unless the item was not read whole).
-  const resolution = item.resolution && { ...item.resolution, ...(typeof item.edited === 'string' ? { body: item.edited } : {}) };
+  const resolution = item.resolution && {
+    ...item.resolution,
+    ...(typeof item.edited === 'string' ? { body: item.edited } : {}),
+  };
   return {
     messageId: item.messageId,
     reason: item.reason,
@@ -780,7 +1027,16 @@ function sortKey(time: number, id: string): string {
 }
 
 function toItem(state: InstanceState): Record<string, any> {
-  const { revision, lease, status, trace, dispatchedRevision: _kept, attempts: _counted, awaitsRetire: _read, ...doc } = state;
+  const {
+    revision,
+    lease,
+    status,
+    trace,
+    dispatchedRevision: _kept,
+    attempts: _counted,
+    awaitsRetire: _read,
+    ...doc
+  } = state;
   const indexed = statusIndexed(state);
   const finished = TERMINAL_STATUSES.has(status);
   const due = dueOf(state);
@@ -831,7 +1087,11 @@ function packState(doc: Doc): { doc?: string; z?: Uint8Array } {
 
 function compress(json: string): Uint8Array {
   return brotliCompressSync(json, {
-    params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT, [zlib.BROTLI_PARAM_SIZE_HINT]: Buffer.byteLength(json) },
+    params: {
+      [zlib.BROTLI_PARAM_QUALITY]: 5,
+      [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+      [zlib.BROTLI_PARAM_SIZE_HINT]: Buffer.byteLength(json),
+    },
   });
 }
 
@@ -858,6 +1118,8 @@ export function fromItem(item: Record<string, any>): InstanceState {
     attempts: item.attempts === undefined ? undefined : Number(item.attempts),
     lease: item.leaseOwner === undefined ? undefined : { owner: item.leaseOwner, expiresAt: Number(item.leaseExp) },
     // Written by a version that kept finished branch instances from expiring until their join retired them.
-    ...(doc.branchOf && TERMINAL_STATUSES.has(item.status) && item[MESSAGEBOX.ttlAttribute] === undefined ? { awaitsRetire: true } : {}),
+    ...(doc.branchOf && TERMINAL_STATUSES.has(item.status) && item[MESSAGEBOX.ttlAttribute] === undefined
+      ? { awaitsRetire: true }
+      : {}),
   };
 }

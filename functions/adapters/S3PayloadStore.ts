@@ -16,7 +16,9 @@ export class S3PayloadStore implements PayloadStore {
   }
 
   async put(key: string, body: Uint8Array): Promise<void> {
-    await this.#s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.byteLength }));
+    await this.#s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.byteLength }),
+    );
   }
 
   async get(key: string): Promise<Uint8Array> {
@@ -25,7 +27,8 @@ export class S3PayloadStore implements PayloadStore {
       if (!Body) throw new PayloadMissing(key);
       return await Body.transformToByteArray();
     } catch (error) {
-      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') throw new PayloadMissing(key, { cause: error });
+      if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey')
+        throw new PayloadMissing(key, { cause: error });
       throw error;
     }
   }
@@ -33,13 +36,27 @@ export class S3PayloadStore implements PayloadStore {
   async delete(keys: readonly string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += DELETE_BATCH) {
       const chunk = keys.slice(i, i + DELETE_BATCH);
-      const { Errors = [] } = await this.#s3.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }));
-      if (Errors.length > 0) throw new Error(`could not delete ${Errors.length} claim-checked object(s) from ${this.bucket}: ${Errors.slice(0, 3).map((e) => `${e.Key}: ${e.Code} ${e.Message}`).join('; ')}`);
+      const { Errors = [] } = await this.#s3.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+      if (Errors.length > 0)
+        throw new Error(
+          `could not delete ${Errors.length} claim-checked object(s) from ${this.bucket}: ${Errors.slice(0, 3)
+            .map((e) => `${e.Key}: ${e.Code} ${e.Message}`)
+            .join('; ')}`,
+        );
     }
   }
 }
 
 /** The claim check on `bucket` (none without one: the MessageBox then keeps bodies up to MAX_STORED_BODY_BYTES). */
-export function s3ClaimCheck(bucket: string | undefined, options: ClientOptions, fromBytes = DEFAULT_CLAIM_CHECK_FROM_BYTES): ClaimCheck | undefined {
+export function s3ClaimCheck(
+  bucket: string | undefined,
+  options: ClientOptions,
+  fromBytes = DEFAULT_CLAIM_CHECK_FROM_BYTES,
+): ClaimCheck | undefined {
   return bucket ? { payloads: new S3PayloadStore(s3Client(options), bucket), fromBytes } : undefined;
 }

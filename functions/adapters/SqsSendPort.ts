@@ -44,42 +44,61 @@ export class SqsSendPort implements SendPort {
     for (const entry of entries) byPort.set(entry.port, [...(byPort.get(entry.port) ?? []), entry]);
     // Every port is checked before anything is sent.
     const unbound = [...byPort.keys()].filter((port) => !this.#ports[port]);
-    if (unbound.length > 0) throw new Error(`send port(s) ${unbound.map((p) => `"${p}"`).join(', ')} not bound to a queue; bound ports: ${Object.keys(this.#ports).join(', ')}`);
-    await Promise.all([...byPort].map(async ([port, group]) => {
-      const queueUrl = this.#ports[port]!;
-      const fifo = queueUrl.endsWith('.fifo');
-      // A send span (OpenTelemetry's messaging conventions; a no-op without an SDK), child of the step that sends.
-      const span = tracer().startSpan(`send ${port}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'aws_sqs', 'messaging.operation.type': 'send', 'messaging.destination.name': port, 'messaging.batch.message_count': group.length } });
-      try {
-        return await this.#sender.send(queueUrl, await Promise.all(group.map(async (entry) => {
-          // W3C Trace Context, so a consumer continues the order's trace (core/trace.ts): the send span's when one
-          // records, else the instance's.
-          const traceparent = traceparentOf(span) ?? entry.trace;
-          return {
-            ...await this.#carried(entry, {
-              MessageType: { DataType: 'String', StringValue: entry.messageType },
-              MessageId: { DataType: 'String', StringValue: entry.messageId },
-              InstanceId: { DataType: 'String', StringValue: entry.instanceId },
-              CorrelationId: { DataType: 'String', StringValue: entry.correlationId },
-              ...(traceparent ? { [TRACE_ATTRIBUTE]: { DataType: 'String', StringValue: traceparent } } : {}),
-            }),
-            ...(fifo ? { MessageGroupId: entry.instanceId, MessageDeduplicationId: entry.messageId } : {}),
-          };
-        })));
-      } catch (error) {
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-        throw error;
-      } finally {
-        span.end();
-      }
-    }));
+    if (unbound.length > 0)
+      throw new Error(
+        `send port(s) ${unbound.map((p) => `"${p}"`).join(', ')} not bound to a queue; bound ports: ${Object.keys(this.#ports).join(', ')}`,
+      );
+    await Promise.all(
+      [...byPort].map(async ([port, group]) => {
+        const queueUrl = this.#ports[port]!;
+        const fifo = queueUrl.endsWith('.fifo');
+        // A send span (OpenTelemetry's messaging conventions; a no-op without an SDK), child of the step that sends.
+        const span = tracer().startSpan(`send ${port}`, {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            'messaging.system': 'aws_sqs',
+            'messaging.operation.type': 'send',
+            'messaging.destination.name': port,
+            'messaging.batch.message_count': group.length,
+          },
+        });
+        try {
+          return await this.#sender.send(
+            queueUrl,
+            await Promise.all(
+              group.map(async (entry) => {
+                // W3C Trace Context, so a consumer continues the order's trace (core/trace.ts): the send span's when one
+                // records, else the instance's.
+                const traceparent = traceparentOf(span) ?? entry.trace;
+                return {
+                  ...(await this.#carried(entry, {
+                    MessageType: { DataType: 'String', StringValue: entry.messageType },
+                    MessageId: { DataType: 'String', StringValue: entry.messageId },
+                    InstanceId: { DataType: 'String', StringValue: entry.instanceId },
+                    CorrelationId: { DataType: 'String', StringValue: entry.correlationId },
+                    ...(traceparent ? { [TRACE_ATTRIBUTE]: { DataType: 'String', StringValue: traceparent } } : {}),
+                  })),
+                  ...(fifo ? { MessageGroupId: entry.instanceId, MessageDeduplicationId: entry.messageId } : {}),
+                };
+              }),
+            ),
+          );
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          throw error;
+        } finally {
+          span.end();
+        }
+      }),
+    );
   }
 
   /** The body and attributes a message goes out with: as they are, or a pointer to the body's object. */
   async #carried(entry: SendEntry, attributes: Record<string, { DataType: string; StringValue: string }>) {
     const body = JSON.stringify(entry.body);
     const offload = this.#offload;
-    if (!offload || entryBytes({ MessageBody: body, MessageAttributes: attributes }) <= offload.fromBytes) return { MessageBody: body, MessageAttributes: attributes };
+    if (!offload || entryBytes({ MessageBody: body, MessageAttributes: attributes }) <= offload.fromBytes)
+      return { MessageBody: body, MessageAttributes: attributes };
     const bytes = Buffer.byteLength(body, 'utf8');
     const key = outboundKey(entry.messageId);
     await offload.payloads.put(key, Buffer.from(body, 'utf8'));

@@ -15,12 +15,15 @@ export class SqsWorkQueue implements WorkQueue {
 
   async enqueue(items: readonly WorkItem[]): Promise<void> {
     if (items.length === 0) return;
-    await this.#sender.send(this.#queueUrl, items.map(({ delaySeconds, trace, ...item }) => ({
-      MessageBody: JSON.stringify(item),
-      DelaySeconds: delaySeconds,
-      // The instance's W3C Trace Context, as on every message it causes (core/trace.ts).
-      ...(trace ? { MessageAttributes: { [TRACE_ATTRIBUTE]: { DataType: 'String', StringValue: trace } } } : {}),
-    })));
+    await this.#sender.send(
+      this.#queueUrl,
+      items.map(({ delaySeconds, trace, ...item }) => ({
+        MessageBody: JSON.stringify(item),
+        DelaySeconds: delaySeconds,
+        // The instance's W3C Trace Context, as on every message it causes (core/trace.ts).
+        ...(trace ? { MessageAttributes: { [TRACE_ATTRIBUTE]: { DataType: 'String', StringValue: trace } } } : {}),
+      })),
+    );
   }
 }
 
@@ -31,7 +34,8 @@ export class SqsWorkQueue implements WorkQueue {
  */
 export function parseWorkItem(body: string): WorkItem {
   const item = JSON.parse(body) as Partial<WorkItem>;
-  if (typeof item.instanceId !== 'string' || item.instanceId === '') throw new Error(`not a work item: ${body.slice(0, 200)}`);
+  if (typeof item.instanceId !== 'string' || item.instanceId === '')
+    throw new Error(`not a work item: ${body.slice(0, 200)}`);
   return {
     instanceId: item.instanceId,
     reason: typeof item.reason === 'string' ? item.reason : 'unknown',

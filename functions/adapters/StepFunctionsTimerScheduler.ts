@@ -19,11 +19,17 @@ export class StepFunctionsTimerScheduler implements TimerScheduler {
 
   async schedule(timer: { instanceId: string; timerId: string; dueAt: number; trace?: string }): Promise<void> {
     try {
-      await this.#client.send(new StartExecutionCommand({
-        stateMachineArn: this.#stateMachineArn,
-        name: executionName(timer.timerId),
-        input: JSON.stringify({ instanceId: timer.instanceId, dueAt: new Date(timer.dueAt).toISOString(), ...(timer.trace ? { trace: timer.trace } : {}) }),
-      }));
+      await this.#client.send(
+        new StartExecutionCommand({
+          stateMachineArn: this.#stateMachineArn,
+          name: executionName(timer.timerId),
+          input: JSON.stringify({
+            instanceId: timer.instanceId,
+            dueAt: new Date(timer.dueAt).toISOString(),
+            ...(timer.trace ? { trace: timer.trace } : {}),
+          }),
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ExecutionAlreadyExists)) throw error;
     }

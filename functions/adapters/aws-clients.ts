@@ -66,7 +66,13 @@ export function sqsClient(options: ClientOptions & { longPolling?: boolean } = {
 }
 
 export function sfnClient(options: ClientOptions = {}): SFNClient {
-  const client = new SFNClient({ endpoint: options.endpoint, region: options.region, maxAttempts: 3, retryMode: 'standard', requestHandler: handler(5_000) });
+  const client = new SFNClient({
+    endpoint: options.endpoint,
+    region: options.region,
+    maxAttempts: 3,
+    retryMode: 'standard',
+    requestHandler: handler(5_000),
+  });
   options.meter?.attach(client, 'StepFunctions');
   return client;
 }
@@ -77,7 +83,14 @@ export function sfnClient(options: ClientOptions = {}): SFNClient {
  */
 export function s3Client(options: ClientOptions = {}): S3Client {
   const local = Boolean(options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
-  const client = new S3Client({ endpoint: options.endpoint, region: options.region, forcePathStyle: local, maxAttempts: 3, retryMode: 'standard', requestHandler: handler(20_000) });
+  const client = new S3Client({
+    endpoint: options.endpoint,
+    region: options.region,
+    forcePathStyle: local,
+    maxAttempts: 3,
+    retryMode: 'standard',
+    requestHandler: handler(20_000),
+  });
   options.meter?.attach(client, 'S3');
   for (const hook of options.hooks ?? []) hook.attach(client, 'S3');
   return client;

@@ -46,11 +46,15 @@ export class PayloadMissing extends Error {
 
 /** Each kind under its own prefix: the functions are granted each only the prefixes they use (ClaimCheck.ts). */
 export const payloadKeys = {
-  state: (instanceId: string, revision: number, bytes: Uint8Array) => `${CLAIM_CHECK.statePrefix}${safe(instanceId)}/${revision}-${digest(bytes)}`,
-  inbox: (instanceId: string, messageId: string, bytes: Uint8Array) => `${CLAIM_CHECK.inboxPrefix}${safe(instanceId)}/${safe(messageId)}-${digest(bytes)}`,
-  suspended: (messageId: string, bytes: Uint8Array) => `${CLAIM_CHECK.suspendedPrefix}${safe(messageId)}-${digest(bytes)}`,
+  state: (instanceId: string, revision: number, bytes: Uint8Array) =>
+    `${CLAIM_CHECK.statePrefix}${safe(instanceId)}/${revision}-${digest(bytes)}`,
+  inbox: (instanceId: string, messageId: string, bytes: Uint8Array) =>
+    `${CLAIM_CHECK.inboxPrefix}${safe(instanceId)}/${safe(messageId)}-${digest(bytes)}`,
+  suspended: (messageId: string, bytes: Uint8Array) =>
+    `${CLAIM_CHECK.suspendedPrefix}${safe(messageId)}-${digest(bytes)}`,
   /** The body an operator edited before resubmitting a suspended message, beside the message's own. */
-  resubmitted: (messageId: string, bytes: Uint8Array) => `${CLAIM_CHECK.suspendedPrefix}${safe(messageId)}-resubmitted-${digest(bytes)}`,
+  resubmitted: (messageId: string, bytes: Uint8Array) =>
+    `${CLAIM_CHECK.suspendedPrefix}${safe(messageId)}-resubmitted-${digest(bytes)}`,
 };
 
 /** The item attributes that hold a claim check's key, by the attribute whose value they stand for. */
@@ -59,11 +63,16 @@ export const CLAIMED = { z: 'zref', message: 'messageRef', body: 'bodyRef', edit
 /** The keys an item refers to. */
 export function claimedKeys(item: Record<string, unknown> | undefined): string[] {
   if (!item) return [];
-  return Object.values(CLAIMED).map((attribute) => item[attribute]).filter((key): key is string => typeof key === 'string');
+  return Object.values(CLAIMED)
+    .map((attribute) => item[attribute])
+    .filter((key): key is string => typeof key === 'string');
 }
 
 /** Objects an item referred to before a change and no longer does after it (all of them when it was deleted). */
-export function releasedKeys(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): string[] {
+export function releasedKeys(
+  before: Record<string, unknown> | undefined,
+  after: Record<string, unknown> | undefined,
+): string[] {
   const kept = new Set(claimedKeys(after));
   return claimedKeys(before).filter((key) => !kept.has(key));
 }
@@ -72,19 +81,30 @@ export function releasedKeys(before: Record<string, unknown> | undefined, after:
  * The item as it would be without the claim check: each claimed value read back in place of its key. An item with
  * nothing claim-checked is returned as it is, without a request.
  */
-export async function withClaimedValues(item: Record<string, any>, payloads: PayloadStore | undefined): Promise<Record<string, any>> {
+export async function withClaimedValues(
+  item: Record<string, any>,
+  payloads: PayloadStore | undefined,
+): Promise<Record<string, any>> {
   // A value kept in the item wins over a key beside it: a host of an earlier version, still running during an upgrade,
   // commits `z` without removing `zref`, and its state is the newer one.
-  const claimed = Object.entries(CLAIMED).filter(([attribute, ref]) => typeof item[ref] === 'string' && item[attribute] === undefined && !(attribute === 'z' && item.doc !== undefined));
+  const claimed = Object.entries(CLAIMED).filter(
+    ([attribute, ref]) =>
+      typeof item[ref] === 'string' && item[attribute] === undefined && !(attribute === 'z' && item.doc !== undefined),
+  );
   if (claimed.length === 0) return item;
-  if (!payloads) throw new Error(`item ${String(item.pk)} / ${String(item.sk)} has claim-checked values (${claimed.map(([, ref]) => item[ref]).join(', ')}) and no object store is configured (BATON_CLAIM_CHECK_BUCKET)`);
+  if (!payloads)
+    throw new Error(
+      `item ${String(item.pk)} / ${String(item.sk)} has claim-checked values (${claimed.map(([, ref]) => item[ref]).join(', ')}) and no object store is configured (BATON_CLAIM_CHECK_BUCKET)`,
+    );
   const whole = { ...item };
-  await Promise.all(claimed.map(async ([attribute, ref]) => {
-    const bytes = await payloads.get(item[ref]);
-    // The state stays bytes (brotli); a message and a body are text.
-    whole[attribute] = attribute === 'z' ? bytes : Buffer.from(bytes).toString('utf8');
-    delete whole[ref];
-  }));
+  await Promise.all(
+    claimed.map(async ([attribute, ref]) => {
+      const bytes = await payloads.get(item[ref]);
+      // The state stays bytes (brotli); a message and a body are text.
+      whole[attribute] = attribute === 'z' ? bytes : Buffer.from(bytes).toString('utf8');
+      delete whole[ref];
+    }),
+  );
   return whole;
 }
 
@@ -119,7 +139,11 @@ export interface StoredObject {
  * `objects` is the bucket's listing, `referenced` the keys items hold (`claimedKeys` of each), both read after the
  * tracking function caught up.
  */
-export function unaccountedObjects(objects: readonly StoredObject[], referenced: ReadonlySet<string>, options: { readonly now: number; readonly boundMs?: number }): { leaked: StoredObject[]; dangling: string[] } {
+export function unaccountedObjects(
+  objects: readonly StoredObject[],
+  referenced: ReadonlySet<string>,
+  options: { readonly now: number; readonly boundMs?: number },
+): { leaked: StoredObject[]; dangling: string[] } {
   const bound = options.boundMs ?? UNREFERENCED_OBJECT_BOUND_MS;
   const ours = objects.filter((o) => ITEM_PREFIXES.some((prefix) => o.key.startsWith(prefix)));
   const stored = new Set(objects.map((o) => o.key));

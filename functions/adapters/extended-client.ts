@@ -61,9 +61,11 @@ export function parsePointer(body: string): S3Pointer | undefined {
   } catch {
     return undefined;
   }
-  if (!Array.isArray(value) || value.length !== 2 || (value[0] !== POINTER_CLASS && value[0] !== LEGACY_POINTER_CLASS)) return undefined;
+  if (!Array.isArray(value) || value.length !== 2 || (value[0] !== POINTER_CLASS && value[0] !== LEGACY_POINTER_CLASS))
+    return undefined;
   const { s3BucketName, s3Key } = (value[1] ?? {}) as { s3BucketName?: unknown; s3Key?: unknown };
-  if (typeof s3BucketName !== 'string' || typeof s3Key !== 'string' || s3BucketName === '' || s3Key === '') return undefined;
+  if (typeof s3BucketName !== 'string' || typeof s3Key !== 'string' || s3BucketName === '' || s3Key === '')
+    return undefined;
   return { bucket: s3BucketName, key: s3Key };
 }
 

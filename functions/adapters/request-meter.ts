@@ -39,7 +39,8 @@ export class RequestMeter {
     if (this.#capacity && service === 'DynamoDB') {
       client.middlewareStack.add(
         (next: Next, context: { commandName?: string }) => async (args: { input?: Record<string, unknown> }) => {
-          if (args.input && CAPACITY_REPORTING.test(context.commandName ?? '')) args.input.ReturnConsumedCapacity = 'TOTAL';
+          if (args.input && CAPACITY_REPORTING.test(context.commandName ?? ''))
+            args.input.ReturnConsumedCapacity = 'TOTAL';
           const result = await next(args);
           const consumed = result?.output?.ConsumedCapacity;
           for (const entry of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {
@@ -53,9 +54,11 @@ export class RequestMeter {
     client.middlewareStack.add(
       (next: Next, context: { commandName?: string }) => async (args: unknown) => {
         bump(this.calls, `${service}.${operation(context.commandName)}`);
-        if (this.#caller) bump(this.byCaller, `${this.#caller() ?? '(other)'} ${service}.${operation(context.commandName)}`);
+        if (this.#caller)
+          bump(this.byCaller, `${this.#caller() ?? '(other)'} ${service}.${operation(context.commandName)}`);
         if (this.#keys && service === 'DynamoDB') {
-          for (const key of writtenPartitions(operation(context.commandName), (args as { input?: WriteInput }).input)) bump(this.writesByKey, key);
+          for (const key of writtenPartitions(operation(context.commandName), (args as { input?: WriteInput }).input))
+            bump(this.writesByKey, key);
         }
         return next(args);
       },
@@ -88,7 +91,10 @@ interface WriteInput {
   readonly TableName?: string;
   readonly Key?: Record<string, unknown>;
   readonly Item?: Record<string, unknown>;
-  readonly RequestItems?: Record<string, readonly { PutRequest?: { Item?: Record<string, unknown> }; DeleteRequest?: { Key?: Record<string, unknown> } }[]>;
+  readonly RequestItems?: Record<
+    string,
+    readonly { PutRequest?: { Item?: Record<string, unknown> }; DeleteRequest?: { Key?: Record<string, unknown> } }[]
+  >;
 }
 
 /** The partitions (`table pk`) a write request writes: marshalled (`{ S: ... }`) or not, as the client passes it. */
@@ -96,12 +102,16 @@ function writtenPartitions(op: string, input: WriteInput | undefined): string[] 
   if (!input) return [];
   const pk = (item: Record<string, unknown> | undefined) => {
     const value = item?.pk as unknown;
-    return typeof value === 'object' && value !== null && 'S' in value ? String((value as { S: unknown }).S) : String(value);
+    return typeof value === 'object' && value !== null && 'S' in value
+      ? String((value as { S: unknown }).S)
+      : String(value);
   };
   if (op === 'PutItem') return [`${input.TableName} ${pk(input.Item)}`];
   if (op === 'UpdateItem' || op === 'DeleteItem') return [`${input.TableName} ${pk(input.Key)}`];
   if (op === 'BatchWriteItem') {
-    return Object.entries(input.RequestItems ?? {}).flatMap(([table, requests]) => requests.map((r) => `${table} ${pk(r.PutRequest?.Item ?? r.DeleteRequest?.Key)}`));
+    return Object.entries(input.RequestItems ?? {}).flatMap(([table, requests]) =>
+      requests.map((r) => `${table} ${pk(r.PutRequest?.Item ?? r.DeleteRequest?.Key)}`),
+    );
   }
   return [];
 }
@@ -113,4 +123,10 @@ function operation(commandName: string | undefined): string {
 const CAPACITY_REPORTING = /^(GetItem|PutItem|UpdateItem|DeleteItem|Query|BatchGetItem|BatchWriteItem)Command$/;
 
 /** Operations that write to DynamoDB (each conditional write is one request). */
-export const DYNAMODB_WRITES = ['DynamoDB.PutItem', 'DynamoDB.UpdateItem', 'DynamoDB.DeleteItem', 'DynamoDB.BatchWriteItem', 'DynamoDB.TransactWriteItems'];
+export const DYNAMODB_WRITES = [
+  'DynamoDB.PutItem',
+  'DynamoDB.UpdateItem',
+  'DynamoDB.DeleteItem',
+  'DynamoDB.BatchWriteItem',
+  'DynamoDB.TransactWriteItems',
+];

@@ -8,7 +8,8 @@ const MAX_BATCH_BYTES = 256 * 1024;
 export function entryBytes(entry: Entry): number {
   let bytes = Buffer.byteLength(entry.MessageBody ?? '', 'utf8');
   for (const [name, value] of Object.entries(entry.MessageAttributes ?? {})) {
-    bytes += Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '');
+    bytes +=
+      Buffer.byteLength(name) + Buffer.byteLength(value.DataType ?? '') + Buffer.byteLength(value.StringValue ?? '');
   }
   return bytes;
 }
@@ -34,19 +35,23 @@ export async function sendInBatches(client: SQSClient, queueUrl: string, entries
     bytes += size;
   }
   if (chunk.length > 0) chunks.push(chunk);
-  await Promise.all(chunks.map(async (chunk) => {
-    let pending: SendMessageBatchRequestEntry[] = chunk.map((entry, i) => ({ ...entry, Id: String(i) }));
-    for (let attempt = 1; pending.length > 0; attempt++) {
-      const { Failed = [] } = await client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
-      if (Failed.length === 0) return;
-      const failedIds = new Set(Failed.map((f) => f.Id));
-      if (attempt >= 2) {
-        const reasons = Failed.map((f) => `${f.Code}: ${f.Message}`).join('; ');
-        throw new Error(`SQS refused ${Failed.length} of ${pending.length} messages to ${queueUrl}: ${reasons}`);
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      let pending: SendMessageBatchRequestEntry[] = chunk.map((entry, i) => ({ ...entry, Id: String(i) }));
+      for (let attempt = 1; pending.length > 0; attempt++) {
+        const { Failed = [] } = await client.send(
+          new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }),
+        );
+        if (Failed.length === 0) return;
+        const failedIds = new Set(Failed.map((f) => f.Id));
+        if (attempt >= 2) {
+          const reasons = Failed.map((f) => `${f.Code}: ${f.Message}`).join('; ');
+          throw new Error(`SQS refused ${Failed.length} of ${pending.length} messages to ${queueUrl}: ${reasons}`);
+        }
+        pending = pending.filter((entry) => failedIds.has(entry.Id));
       }
-      pending = pending.filter((entry) => failedIds.has(entry.Id));
-    }
-  }));
+    }),
+  );
 }
 
 /**
@@ -57,7 +62,10 @@ export async function sendInBatches(client: SQSClient, queueUrl: string, entries
  */
 export class CoalescingSender {
   readonly #client: SQSClient;
-  readonly #pending = new Map<string, { entries: Entry[]; waiters: { resolve(): void; reject(error: unknown): void }[] }>();
+  readonly #pending = new Map<
+    string,
+    { entries: Entry[]; waiters: { resolve(): void; reject(error: unknown): void }[] }
+  >();
 
   constructor(client: SQSClient) {
     this.#client = client;

@@ -37,7 +37,8 @@ export async function changeOf(record: StreamRecordLike, payloads?: PayloadStore
   const data = record.dynamodb ?? {};
   const created = data.ApproximateCreationDateTime;
   // Seconds in the service's records (a fraction in the embedded stack's); a Date once the SDK has parsed it.
-  const at = created instanceof Date ? created.getTime() : typeof created === 'number' ? Math.round(created * 1000) : Date.now();
+  const at =
+    created instanceof Date ? created.getTime() : typeof created === 'number' ? Math.round(created * 1000) : Date.now();
   const { before, after } = imagesOf(record);
   const item = after ?? before;
   if (!item) return undefined;
@@ -51,16 +52,25 @@ export async function changeOf(record: StreamRecordLike, payloads?: PayloadStore
     const [wholeBefore, wholeAfter] = sameState
       ? await whole(after!).then((w) => [{ ...before!, z: w.z, zref: undefined }, w])
       : await Promise.all([before && whole(before), after && whole(after)]);
-    return { kind: 'instance', at, before: wholeBefore ? fromItem(wholeBefore) : undefined, after: wholeAfter ? fromItem(wholeAfter) : undefined };
+    return {
+      kind: 'instance',
+      at,
+      before: wholeBefore ? fromItem(wholeBefore) : undefined,
+      after: wholeAfter ? fromItem(wholeAfter) : undefined,
+    };
   }
   if (pk.startsWith('I#') && sk.startsWith('MSG#') && after && !before) {
     // What tracking says of a delivery is in its head (no body to read, even from the claim check); older items have none.
-    const message = typeof after.head === 'string' ? { ...JSON.parse(after.head), body: undefined } : JSON.parse(inboxText(await whole(after)));
+    const message =
+      typeof after.head === 'string'
+        ? { ...JSON.parse(after.head), body: undefined }
+        : JSON.parse(inboxText(await whole(after)));
     return { kind: 'delivery', at, instanceId: pk.slice(2), message: message as InboundMessage };
   }
   if (pk.startsWith('M#') && sk === 'SUSPENDED' && after) {
     if (!before) return { kind: 'suspended-message', at, message: suspendedFromItem(await whole(after)) };
-    if (after.resolution && !before.resolution) return { kind: 'message-resolved', at, message: suspendedFromItem(await whole(after)) };
+    if (after.resolution && !before.resolution)
+      return { kind: 'message-resolved', at, message: suspendedFromItem(await whole(after)) };
   }
   return undefined;
 }

@@ -6,7 +6,18 @@
  * context it carries, core/trace.ts), so one order's receive, steps on whichever host instance, timers and sends
  * share one trace id.
  */
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace, type Attributes, type Context, type Link, type Span, type SpanContext } from '@opentelemetry/api';
+import {
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+  type Attributes,
+  type Context,
+  type Link,
+  type Span,
+  type SpanContext,
+} from '@opentelemetry/api';
 import { isTraceparent } from '../core/trace.ts';
 
 export const tracer = () => trace.getTracer('baton');
@@ -33,22 +44,34 @@ export function traceparentOf(span: Span | undefined): string | undefined {
 
 /** Links from a batch's span to each of its messages' contexts. */
 export function linksTo(traceparents: readonly (string | undefined)[]): Link[] {
-  return traceparents.map(spanContextOf).filter((c): c is SpanContext => c !== undefined).map((context) => ({ context }));
+  return traceparents
+    .map(spanContextOf)
+    .filter((c): c is SpanContext => c !== undefined)
+    .map((context) => ({ context }));
 }
 
 /** Runs `work` in a span, ended when it settles, with its error recorded. */
-export async function inSpan<T>(name: string, options: { kind: SpanKind; parent?: Context; links?: Link[]; attributes?: Attributes }, work: (span: Span) => Promise<T>): Promise<T> {
-  return tracer().startActiveSpan(name, { kind: options.kind, links: options.links, attributes: options.attributes }, options.parent ?? ROOT_CONTEXT, async (span) => {
-    try {
-      return await work(span);
-    } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
-      throw error;
-    } finally {
-      span.end();
-    }
-  });
+export async function inSpan<T>(
+  name: string,
+  options: { kind: SpanKind; parent?: Context; links?: Link[]; attributes?: Attributes },
+  work: (span: Span) => Promise<T>,
+): Promise<T> {
+  return tracer().startActiveSpan(
+    name,
+    { kind: options.kind, links: options.links, attributes: options.attributes },
+    options.parent ?? ROOT_CONTEXT,
+    async (span) => {
+      try {
+        return await work(span);
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 /** How long an invocation waits for its spans to go out before it returns anyway. */
@@ -69,12 +92,20 @@ export async function flushSpans(context?: { getRemainingTimeInMillis(): number 
   const provider = trace.getTracerProvider() as { getDelegate?(): unknown };
   const sdk = provider.getDelegate?.() as { forceFlush?(): Promise<void> } | undefined;
   if (typeof sdk?.forceFlush !== 'function') return;
-  const waitMs = Math.min(FLUSH_WAIT_MS, context ? context.getRemainingTimeInMillis() - FLUSH_RESERVE_MS : FLUSH_WAIT_MS);
+  const waitMs = Math.min(
+    FLUSH_WAIT_MS,
+    context ? context.getRemainingTimeInMillis() - FLUSH_RESERVE_MS : FLUSH_WAIT_MS,
+  );
   if (waitMs <= 0) return;
   let timer: NodeJS.Timeout | undefined;
-  const waited = new Promise<void>((resolve) => { timer = setTimeout(resolve, waitMs); timer.unref(); });
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, waitMs);
+    timer.unref();
+  });
   // Through a promise, so an SDK that throws rather than rejects fails nothing either.
-  const flushed = Promise.resolve().then(() => sdk.forceFlush!()).catch(() => undefined);
+  const flushed = Promise.resolve()
+    .then(() => sdk.forceFlush!())
+    .catch(() => undefined);
   await Promise.race([flushed, waited]).finally(() => clearTimeout(timer));
 }
 

@@ -30,7 +30,11 @@ export class NoTaker extends InvalidMessage {
  * it is SQS delivering it again, not a new message. A copy merely lying in the inbox of an instance that ended is not
  * taken: it is unread, and kept as a suspended message.
  */
-export async function took(store: InstanceStore, state: InstanceState | undefined, messageId: string): Promise<boolean> {
+export async function took(
+  store: InstanceStore,
+  state: InstanceState | undefined,
+  messageId: string,
+): Promise<boolean> {
   if (!state) return false;
   if (state.consumed.includes(messageId)) return true;
   return (await store.settled(state.instanceId, [messageId])).has(messageId);
@@ -50,9 +54,15 @@ export async function deliverTo(store: InstanceStore, target: DeliveryTarget, me
   // With the key it was routed by: a receive matches on it without reading a large body (see InboxEntry).
   await store.deliver(instanceId, { ...message, incarnation, keys: { [target.set]: target.value } });
   const after = await store.summaryOf(instanceId);
-  const remade = after !== undefined && incarnation !== undefined && after.createdAt !== undefined && after.createdAt !== incarnation;
-  const ended = after === undefined || remade ? `the ${target.orchestration} instance for ${target.set}="${target.value}" ended before this ${message.messageType} reached it`
-    : refusal(target.orchestration, target.set, target.value, after.status, message.messageType);
+  const remade =
+    after !== undefined &&
+    incarnation !== undefined &&
+    after.createdAt !== undefined &&
+    after.createdAt !== incarnation;
+  const ended =
+    after === undefined || remade
+      ? `the ${target.orchestration} instance for ${target.set}="${target.value}" ended before this ${message.messageType} reached it`
+      : refusal(target.orchestration, target.set, target.value, after.status, message.messageType);
   if (!ended) return;
   // Taken after all (this is a copy SQS brought back): the copy just put in the inbox is left there by nothing else,
   // since the instance emptied its inbox as it ended. It goes.
@@ -74,9 +84,17 @@ export interface DeliveryTarget {
 }
 
 /** Why a message for an existing instance will never be taken, or undefined when the instance may still take it. */
-export function refusal(orchestration: string, set: string, value: string, status: InstanceStatus | undefined, messageType: string): string | undefined {
-  if (status === InstanceStatus.Completed) return `the ${orchestration} instance for ${set}="${value}" has already completed; nothing waits for this ${messageType}`;
-  if (status === InstanceStatus.Terminated) return `the ${orchestration} instance for ${set}="${value}" has already ended (terminated); nothing waits for this ${messageType}`;
+export function refusal(
+  orchestration: string,
+  set: string,
+  value: string,
+  status: InstanceStatus | undefined,
+  messageType: string,
+): string | undefined {
+  if (status === InstanceStatus.Completed)
+    return `the ${orchestration} instance for ${set}="${value}" has already completed; nothing waits for this ${messageType}`;
+  if (status === InstanceStatus.Terminated)
+    return `the ${orchestration} instance for ${set}="${value}" has already ended (terminated); nothing waits for this ${messageType}`;
   return undefined;
 }
 
@@ -88,11 +106,18 @@ export function refusal(orchestration: string, set: string, value: string, statu
  *
  * @throws InvalidMessage when the message has no value for the correlation set it must initialize.
  */
-export async function activateOrDeliver(orchestration: CompiledOrchestration, message: InboundMessage, store: InstanceStore, now: number): Promise<Activation> {
+export async function activateOrDeliver(
+  orchestration: CompiledOrchestration,
+  message: InboundMessage,
+  store: InstanceStore,
+  now: number,
+): Promise<Activation> {
   const state = activate(orchestration, message, now);
   const set = orchestration.activation.correlation;
   if (set !== undefined && state.correlations[set] === undefined) {
-    throw new InvalidMessage(`no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`);
+    throw new InvalidMessage(
+      `no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`,
+    );
   }
   if (await store.create(state)) return { instanceId: state.instanceId, created: state };
   // The instance exists. Without a convoy that is a redelivery: routed once already (and it may have moved on).
@@ -108,8 +133,14 @@ export async function activateOrDeliver(orchestration: CompiledOrchestration, me
     throw new NoTaker(ended, { instanceId: state.instanceId, messageId: message.messageId });
   }
   if (!orchestration.followers.has(message.messageType)) {
-    throw new NoTaker(`${orchestration.name} instance ${state.instanceId} for ${set}="${value}" is already ${existing?.status ?? 'running'} and takes no further ${message.messageType}: a duplicate?`);
+    throw new NoTaker(
+      `${orchestration.name} instance ${state.instanceId} for ${set}="${value}" is already ${existing?.status ?? 'running'} and takes no further ${message.messageType}: a duplicate?`,
+    );
   }
-  await deliverTo(store, { instanceId: state.instanceId, incarnation: existing?.createdAt, orchestration: orchestration.name, set, value }, message);
+  await deliverTo(
+    store,
+    { instanceId: state.instanceId, incarnation: existing?.createdAt, orchestration: orchestration.name, set, value },
+    message,
+  );
   return { instanceId: state.instanceId };
 }

@@ -45,12 +45,33 @@ export function receive(
   messageType: MessageTypeRef,
   options: { into: string; filter?: PropertyFilter[]; correlation?: string },
 ): Shape {
-  return { kind: 'receive', id, messageType: typeName(messageType), schema: schemaOf(messageType), activate: true, into: options.into, filter: options.filter, correlation: options.correlation };
+  return {
+    kind: 'receive',
+    id,
+    messageType: typeName(messageType),
+    schema: schemaOf(messageType),
+    activate: true,
+    into: options.into,
+    filter: options.filter,
+    correlation: options.correlation,
+  };
 }
 
 /** A later receive: waits (dehydrated) for a message of this type whose key matches the correlation set. */
-export function receiveCorrelated(id: string, messageType: MessageTypeRef, options: { into: string; correlation: string }): Shape {
-  return { kind: 'receive', id, messageType: typeName(messageType), schema: schemaOf(messageType), activate: false, into: options.into, correlation: options.correlation };
+export function receiveCorrelated(
+  id: string,
+  messageType: MessageTypeRef,
+  options: { into: string; correlation: string },
+): Shape {
+  return {
+    kind: 'receive',
+    id,
+    messageType: typeName(messageType),
+    schema: schemaOf(messageType),
+    activate: false,
+    into: options.into,
+    correlation: options.correlation,
+  };
 }
 
 export function code(
@@ -74,7 +95,12 @@ export function when(name: string, condition: (ctx: StepContext) => boolean, ste
  * a body that does not match fails the step (the scope's error handler, else the instance is suspended), so
  * nothing malformed leaves.
  */
-export function send(id: string, port: string, messageType: MessageTypeRef, body: (ctx: StepContext) => unknown): Shape {
+export function send(
+  id: string,
+  port: string,
+  messageType: MessageTypeRef,
+  body: (ctx: StepContext) => unknown,
+): Shape {
   return { kind: 'send', id, port, messageType: typeName(messageType), schema: schemaOf(messageType), body };
 }
 
@@ -111,7 +137,12 @@ export function onMessage(name: string, trigger: Shape, steps: Shape[]): ListenB
 }
 
 /** A listen branch taken when nothing arrived within the duration. */
-export function onTimeout(name: string, id: string, duration: Duration | ((ctx: StepContext) => number), steps: Shape[]): ListenBranch {
+export function onTimeout(
+  name: string,
+  id: string,
+  duration: Duration | ((ctx: StepContext) => number),
+  steps: Shape[],
+): ListenBranch {
   return { name, trigger: delay(id, duration) as DelayShape, steps };
 }
 

@@ -16,7 +16,8 @@ const format = (scope: string, times: number) => (times === 1 ? scope : `${scope
 /** The list with `scope` completed `times` more times, after everything in it. */
 export function completed(list: CompensableList, scope: string, times = 1): string[] {
   const last = list.at(-1);
-  if (last !== undefined && parse(last).scope === scope) return [...list.slice(0, -1), format(scope, parse(last).times + times)];
+  if (last !== undefined && parse(last).scope === scope)
+    return [...list.slice(0, -1), format(scope, parse(last).times + times)];
   return [...list, format(scope, times)];
 }
 

@@ -27,7 +27,13 @@ import { messageKey, RESUBMITTED_FROM, subjectOfMessage, TrackedKind, type Track
 
 /** Where one delivery of a message ended, or why it has not. */
 export type Fate =
-  | { readonly kind: 'taken'; readonly by: string; readonly at?: number; readonly host?: string; readonly evidence: 'history' | 'messagebox' }
+  | {
+      readonly kind: 'taken';
+      readonly by: string;
+      readonly at?: number;
+      readonly host?: string;
+      readonly evidence: 'history' | 'messagebox';
+    }
   | { readonly kind: 'suspended'; readonly reason: string }
   | { readonly kind: 'discarded'; readonly by: string; readonly at: number; readonly reason?: string }
   | { readonly kind: 'resubmitted'; readonly as: string; readonly by: string; readonly at: number }
@@ -103,7 +109,11 @@ export interface AccountingOptions {
  * const { unaccounted } = await accountFor(sent, { store, history, registry });
  * for (const delivery of unaccounted) console.log(describeDelivery(delivery));
  */
-export async function accountFor(sent: readonly RawMessage[], ports: ConservationPorts, options: AccountingOptions = {}): Promise<Accounting> {
+export async function accountFor(
+  sent: readonly RawMessage[],
+  ports: ConservationPorts,
+  options: AccountingOptions = {},
+): Promise<Accounting> {
   const lookups = new Lookups(ports);
   const final = options.final ?? true;
   const limit = pool(options.concurrency ?? 16);
@@ -112,19 +122,31 @@ export async function accountFor(sent: readonly RawMessage[], ports: Conservatio
   let round: Pending[] = sent.map((raw) => ({ raw, messageId: raw.messageId }));
   while (round.length > 0) {
     const unique = [...new Map(round.filter((m) => !accounts.has(m.messageId)).map((m) => [m.messageId, m])).values()];
-    const done = await Promise.all(unique.map((message) => limit(async () => {
-      const account = await accountForOne(message, lookups, final);
-      // Resubmitted: the new message is accounted for in its turn.
-      const record = (await lookups.messageFacts(message.messageId)).record;
-      const as = record?.resolution?.resubmittedAs;
-      if (!as || !account.deliveries.some((d) => d.fate.kind === 'resubmitted')) return { account };
-      const given = options.resubmitted?.(as);
-      // The record keeps what was resubmitted (an edited body, a changed type) and which subscribers took the original:
-      // the resubmission goes to the others only (core/resubmission.ts).
-      // An edit an earlier console made without keeping it: followed through the history instead.
-      const unknownEdit = record.resolution!.reason === 'edited' && record.resolution!.body === undefined;
-      return { account, next: { raw: given ?? (unknownEdit ? undefined : resubmission(record, as)), messageId: as, from: message.messageId, ...(record.takenBy?.length ? { takenBy: record.takenBy } : {}) } };
-    })));
+    const done = await Promise.all(
+      unique.map((message) =>
+        limit(async () => {
+          const account = await accountForOne(message, lookups, final);
+          // Resubmitted: the new message is accounted for in its turn.
+          const record = (await lookups.messageFacts(message.messageId)).record;
+          const as = record?.resolution?.resubmittedAs;
+          if (!as || !account.deliveries.some((d) => d.fate.kind === 'resubmitted')) return { account };
+          const given = options.resubmitted?.(as);
+          // The record keeps what was resubmitted (an edited body, a changed type) and which subscribers took the original:
+          // the resubmission goes to the others only (core/resubmission.ts).
+          // An edit an earlier console made without keeping it: followed through the history instead.
+          const unknownEdit = record.resolution!.reason === 'edited' && record.resolution!.body === undefined;
+          return {
+            account,
+            next: {
+              raw: given ?? (unknownEdit ? undefined : resubmission(record, as)),
+              messageId: as,
+              from: message.messageId,
+              ...(record.takenBy?.length ? { takenBy: record.takenBy } : {}),
+            },
+          };
+        }),
+      ),
+    );
     for (const { account } of done) accounts.set(account.messageId, account);
     round = done.flatMap((d) => (d.next ? [d.next] : []));
   }
@@ -134,9 +156,17 @@ export async function accountFor(sent: readonly RawMessage[], ports: Conservatio
   const strays = await lookups.strays(new Set(accounts.keys()), final);
   if (strays.length > 0) messages.push(...strays.map((d) => ({ messageId: d.messageId, deliveries: [d] })));
   const deliveries = messages.flatMap((m) => m.deliveries);
-  const fates = { taken: 0, suspended: 0, discarded: 0, resubmitted: 0, open: 0, unaccounted: 0 } satisfies Record<FateKind, number>;
+  const fates = { taken: 0, suspended: 0, discarded: 0, resubmitted: 0, open: 0, unaccounted: 0 } satisfies Record<
+    FateKind,
+    number
+  >;
   for (const d of deliveries) fates[d.fate.kind]++;
-  return { messages, unaccounted: deliveries.filter((d) => d.fate.kind === 'unaccounted'), open: deliveries.filter((d) => d.fate.kind === 'open'), fates };
+  return {
+    messages,
+    unaccounted: deliveries.filter((d) => d.fate.kind === 'unaccounted'),
+    open: deliveries.filter((d) => d.fate.kind === 'open'),
+    fates,
+  };
 }
 
 /** A delivery with no end, in a line a person reads: the message, where it was routed, why. */
@@ -148,7 +178,10 @@ export function describeDelivery(delivery: Delivery): string {
 
 /** Where the receive host sends a message: its subscribers' instances, or the reason it sends it nowhere. */
 export type Route =
-  | { readonly to: readonly { readonly instanceId: string; readonly orchestration: string }[]; readonly messageType: string }
+  | {
+      readonly to: readonly { readonly instanceId: string; readonly orchestration: string }[];
+      readonly messageType: string;
+    }
   | { readonly refused: string; readonly messageType?: string };
 
 /**
@@ -165,28 +198,47 @@ export async function routeOf(raw: RawMessage, registry: OrchestrationRegistry):
   }
   const activations = registry.route(message);
   const followers = registry.followers(message.messageType).filter((f) => !activations.some((a) => a.name === f.name));
-  if (activations.length === 0 && followers.length === 0) return { refused: `no subscription matches message type "${message.messageType}"`, messageType: message.messageType };
+  if (activations.length === 0 && followers.length === 0)
+    return {
+      refused: `no subscription matches message type "${message.messageType}"`,
+      messageType: message.messageType,
+    };
   const schema = registry.schemaOf(message.messageType);
   if (schema) {
     try {
       const result = await conform(schema, message.body);
-      if (!result.ok) return { refused: `${message.messageType} does not match its schema: ${describeIssues(result.issues)}`, messageType: message.messageType };
+      if (!result.ok)
+        return {
+          refused: `${message.messageType} does not match its schema: ${describeIssues(result.issues)}`,
+          messageType: message.messageType,
+        };
       message = { ...message, body: result.value };
     } catch (error) {
-      return { refused: `the schema of ${message.messageType} threw: ${describeError(error)}`, messageType: message.messageType };
+      return {
+        refused: `the schema of ${message.messageType} threw: ${describeError(error)}`,
+        messageType: message.messageType,
+      };
     }
   }
   const to: { instanceId: string; orchestration: string }[] = [];
   for (const orchestration of activations) {
     const set = orchestration.activation.correlation;
     const state = activate(orchestration, message, 0);
-    if (set !== undefined && state.correlations[set] === undefined) return { refused: `no value for correlation set "${set}" of ${orchestration.name}`, messageType: message.messageType };
+    if (set !== undefined && state.correlations[set] === undefined)
+      return {
+        refused: `no value for correlation set "${set}" of ${orchestration.name}`,
+        messageType: message.messageType,
+      };
     to.push({ instanceId: state.instanceId, orchestration: orchestration.name });
   }
   for (const orchestration of followers) {
     const set = orchestration.followers.get(message.messageType)!.correlation!;
     const value = correlationValue(orchestration, set, message);
-    if (value === undefined) return { refused: `no value for correlation set "${set}" of ${orchestration.name}`, messageType: message.messageType };
+    if (value === undefined)
+      return {
+        refused: `no value for correlation set "${set}" of ${orchestration.name}`,
+        messageType: message.messageType,
+      };
     to.push({ instanceId: convoyInstanceId(orchestration.name, set, value), orchestration: orchestration.name });
   }
   return { to, messageType: message.messageType };
@@ -210,15 +262,18 @@ async function accountForOne(message: Pending, lookups: Lookups, final: boolean)
     const raw = await lookups.resolve(message.raw);
     const route = await routeOf(raw, lookups.ports.registry);
     messageType = route.messageType;
-    targets = 'to' in route ? route.to.filter((t) => !message.takenBy?.includes(t.orchestration)).map((t) => t.instanceId) : [];
+    targets =
+      'to' in route ? route.to.filter((t) => !message.takenBy?.includes(t.orchestration)).map((t) => t.instanceId) : [];
   } else {
     // Edited by an operator, its body unknown here: its subscribers are the instances the history shows it reached.
     targets = await lookups.reachedInstances(message.messageId);
   }
   const facts = await lookups.messageFacts(message.messageId);
   const deliveries: Delivery[] = [];
-  if (targets.length === 0) deliveries.push({ messageId: message.messageId, fate: await nowhere(message, facts, final) });
-  for (const to of new Set(targets)) deliveries.push({ messageId: message.messageId, to, fate: await fateOf(message, to, facts, lookups, final) });
+  if (targets.length === 0)
+    deliveries.push({ messageId: message.messageId, fate: await nowhere(message, facts, final) });
+  for (const to of new Set(targets))
+    deliveries.push({ messageId: message.messageId, to, fate: await fateOf(message, to, facts, lookups, final) });
   return { ...base, ...(messageType ? { messageType } : {}), deliveries };
 }
 
@@ -235,7 +290,9 @@ async function nowhere(message: Pending, facts: MessageFacts, final: boolean): P
   if (ended) return ended;
   const suspended = await facts.suspendedEvent();
   if (suspended) return gone(suspended);
-  const why = message.raw ? 'routed to no subscriber, and no suspended record of it: never seen' : `resubmitted from ${message.from} (edited): never seen (no instance took it or holds it, no suspended record)`;
+  const why = message.raw
+    ? 'routed to no subscriber, and no suspended record of it: never seen'
+    : `resubmitted from ${message.from} (edited): never seen (no instance took it or holds it, no suspended record)`;
   return final ? { kind: 'unaccounted', why } : { kind: 'open', why: `not received yet, or ${why}` };
 }
 
@@ -244,19 +301,35 @@ function recordEnd(record: SuspendedMessage | undefined): Fate | undefined {
   if (!record) return undefined;
   const resolution = record.resolution;
   if (!resolution) return { kind: 'suspended', reason: record.reason };
-  if (resolution.kind === 'discarded') return { kind: 'discarded', by: resolution.by, at: resolution.at, ...(resolution.reason ? { reason: resolution.reason } : {}) };
-  if (!resolution.resubmittedAs) return { kind: 'unaccounted', why: `resubmitted by ${resolution.by}, but its record names no new message` };
+  if (resolution.kind === 'discarded')
+    return {
+      kind: 'discarded',
+      by: resolution.by,
+      at: resolution.at,
+      ...(resolution.reason ? { reason: resolution.reason } : {}),
+    };
+  if (!resolution.resubmittedAs)
+    return { kind: 'unaccounted', why: `resubmitted by ${resolution.by}, but its record names no new message` };
   return { kind: 'resubmitted', as: resolution.resubmittedAs, by: resolution.by, at: resolution.at };
 }
 
 function gone(event: TrackedEvent): Fate {
-  return { kind: 'unaccounted', why: `its suspended record is gone (the history shows it suspended at ${new Date(event.at).toISOString()}: ${event.detail ?? 'no reason'})` };
+  return {
+    kind: 'unaccounted',
+    why: `its suspended record is gone (the history shows it suspended at ${new Date(event.at).toISOString()}: ${event.detail ?? 'no reason'})`,
+  };
 }
 
 /** The source of a suspended record made from an ended instance's inbox (ProcessingHost#keepUnread). */
 const INBOX_SOURCE = 'inbox of ';
 
-async function fateOf(message: Pending, to: string, facts: MessageFacts, lookups: Lookups, final: boolean): Promise<Fate> {
+async function fateOf(
+  message: Pending,
+  to: string,
+  facts: MessageFacts,
+  lookups: Lookups,
+  final: boolean,
+): Promise<Fate> {
   const id = message.messageId;
   const instance = await lookups.instance(to);
   const taken = instance.received.get(id);
@@ -264,10 +337,15 @@ async function fateOf(message: Pending, to: string, facts: MessageFacts, lookups
   const recordIsThisInbox = record?.source === `${INBOX_SOURCE}${to}`;
   if (taken) {
     // Exactly one end: a message the instance took is not also kept as one it left unread.
-    if (recordIsThisInbox) return { kind: 'unaccounted', why: `two ends: taken by ${to} and suspended from its inbox (${record.reason})` };
+    if (recordIsThisInbox)
+      return { kind: 'unaccounted', why: `two ends: taken by ${to} and suspended from its inbox (${record.reason})` };
     return { kind: 'taken', by: to, at: taken.at, ...(taken.host ? { host: taken.host } : {}), evidence: 'history' };
   }
-  const inInbox = instance.inbox.find((m) => m.messageId === id && (m.incarnation === undefined || instance.state === undefined || m.incarnation === instance.state.createdAt));
+  const inInbox = instance.inbox.find(
+    (m) =>
+      m.messageId === id &&
+      (m.incarnation === undefined || instance.state === undefined || m.incarnation === instance.state.createdAt),
+  );
   const takenByStore = instance.state?.consumed.includes(id) || (await lookups.settled(to, id));
   if (takenByStore) {
     if (!lookups.ports.history) return { kind: 'taken', by: to, evidence: 'messagebox' };
@@ -281,17 +359,23 @@ async function fateOf(message: Pending, to: string, facts: MessageFacts, lookups
   const delivered = inInbox !== undefined || instance.delivered.has(id);
   const status = instance.state?.status;
   const ended = status !== undefined ? TERMINAL_STATUSES.has(status) : instance.endedInHistory;
-  const takenBack = record !== undefined && !record.source.startsWith(INBOX_SOURCE) && delivered && inInbox === undefined && ended;
-  if (record && (recordIsThisInbox || (!record.source.startsWith(INBOX_SOURCE) && !delivered) || takenBack)) return recordEnd(record)!;
+  const takenBack =
+    record !== undefined && !record.source.startsWith(INBOX_SOURCE) && delivered && inInbox === undefined && ended;
+  if (record && (recordIsThisInbox || (!record.source.startsWith(INBOX_SOURCE) && !delivered) || takenBack))
+    return recordEnd(record)!;
   const suspended = record ? undefined : await facts.suspendedEvent();
   if (suspended) return gone(suspended);
   const otherRecord = record ? `; the suspended record of this message is ${record.source}'s, not this delivery's` : '';
   let why: string;
-  if (inInbox && ended) why = `left unread in the inbox of ${to}, which ended ${status ?? 'and expired'} without taking it, and no suspended record of it${otherRecord}`;
+  if (inInbox && ended)
+    why = `left unread in the inbox of ${to}, which ended ${status ?? 'and expired'} without taking it, and no suspended record of it${otherRecord}`;
   else if (inInbox) why = `waiting in the inbox of ${to} (${status ?? 'gone'})${otherRecord}`;
-  else if (delivered && ended) why = `delivered to ${to} (its history says so), then neither taken, nor in its inbox, nor suspended${otherRecord}`;
-  else if (ended) why = `not delivered to ${to}, which ended ${status ?? 'and expired'}, and not suspended${otherRecord}`;
-  else if (instance.state || instance.known) why = `never reached ${to} (${status ?? 'expired'}), and not suspended${otherRecord}`;
+  else if (delivered && ended)
+    why = `delivered to ${to} (its history says so), then neither taken, nor in its inbox, nor suspended${otherRecord}`;
+  else if (ended)
+    why = `not delivered to ${to}, which ended ${status ?? 'and expired'}, and not suspended${otherRecord}`;
+  else if (instance.state || instance.known)
+    why = `never reached ${to} (${status ?? 'expired'}), and not suspended${otherRecord}`;
   else why = `never seen: no instance ${to}, no suspended record${otherRecord}`;
   return final ? { kind: 'unaccounted', why } : { kind: 'open', why };
 }
@@ -307,7 +391,12 @@ function resubmission(record: SuspendedMessage, messageId: string): RawMessage {
   return {
     messageId,
     body: record.resolution?.body ?? record.body,
-    attributes: { ...attributes, ...(messageType ? { MessageType: messageType } : {}), [RESUBMITTED_FROM]: record.messageId, [RESUBMISSION_ID]: messageId },
+    attributes: {
+      ...attributes,
+      ...(messageType ? { MessageType: messageType } : {}),
+      [RESUBMITTED_FROM]: record.messageId,
+      [RESUBMISSION_ID]: messageId,
+    },
   };
 }
 
@@ -366,11 +455,19 @@ class Lookups {
    */
   async reachedInstances(messageId: string): Promise<string[]> {
     if (!this.ports.history) return [];
-    const subjects = (await this.ports.history.linked(messageKey(messageId), 1_000)).filter((s) => s !== subjectOfMessage(messageId) && !s.startsWith(subjectOfMessage('')));
-    const reached = await Promise.all(subjects.map(async (s) => {
-      const facts = await this.instance(s);
-      return facts.received.has(messageId) || facts.delivered.has(messageId) || facts.inbox.some((m) => m.messageId === messageId) ? s : undefined;
-    }));
+    const subjects = (await this.ports.history.linked(messageKey(messageId), 1_000)).filter(
+      (s) => s !== subjectOfMessage(messageId) && !s.startsWith(subjectOfMessage('')),
+    );
+    const reached = await Promise.all(
+      subjects.map(async (s) => {
+        const facts = await this.instance(s);
+        return facts.received.has(messageId) ||
+          facts.delivered.has(messageId) ||
+          facts.inbox.some((m) => m.messageId === messageId)
+          ? s
+          : undefined;
+      }),
+    );
     return reached.filter((s): s is string => s !== undefined);
   }
 
@@ -388,21 +485,35 @@ class Lookups {
         if (await this.settled(instanceId, id)) continue;
         if ((await this.record(id))?.source === `${INBOX_SOURCE}${instanceId}`) continue;
         const why = `a ${message.messageType} left unread in the inbox of ${instanceId}, which ended ${status ?? 'and expired'} without taking it, and no suspended record of it`;
-        found.push({ messageId: id, to: instanceId, fate: final ? { kind: 'unaccounted', why } : { kind: 'open', why } });
+        found.push({
+          messageId: id,
+          to: instanceId,
+          fate: final ? { kind: 'unaccounted', why } : { kind: 'open', why },
+        });
       }
     }
     return found.sort((a, b) => a.to!.localeCompare(b.to!) || a.messageId.localeCompare(b.messageId));
   }
 
   async #readInstance(instanceId: string): Promise<InstanceFacts> {
-    const [state, inbox, events] = await Promise.all([this.ports.store.load(instanceId), this.ports.store.deliveries(instanceId), this.#history(instanceId)]);
+    const [state, inbox, events] = await Promise.all([
+      this.ports.store.load(instanceId),
+      this.ports.store.deliveries(instanceId),
+      this.#history(instanceId),
+    ]);
     const received = new Map<string, TrackedEvent>();
     const delivered = new Set<string>();
     let endedInHistory = false;
     for (const event of events) {
-      if (event.kind === TrackedKind.Received && event.messageId && !received.has(event.messageId)) received.set(event.messageId, event);
+      if (event.kind === TrackedKind.Received && event.messageId && !received.has(event.messageId))
+        received.set(event.messageId, event);
       if (event.kind === TrackedKind.Delivered && event.messageId) delivered.add(event.messageId);
-      if (event.kind === TrackedKind.Completed || event.kind === TrackedKind.Terminated || event.kind === TrackedKind.Expired) endedInHistory = true;
+      if (
+        event.kind === TrackedKind.Completed ||
+        event.kind === TrackedKind.Terminated ||
+        event.kind === TrackedKind.Expired
+      )
+        endedInHistory = true;
       // A resume reopens what a suspension of a finished instance kept (`suspendedFrom`); a resumed instance is not ended.
       if (event.kind === TrackedKind.Resumed) endedInHistory = false;
     }
@@ -412,7 +523,10 @@ class Lookups {
   async #readMessage(messageId: string): Promise<MessageFacts> {
     const record = await this.ports.store.suspendedMessage(messageId);
     let event: Promise<TrackedEvent | undefined> | undefined;
-    const suspendedEvent = () => (event ??= this.#history(subjectOfMessage(messageId)).then((events) => events.find((e) => e.kind === TrackedKind.MessageSuspended)));
+    const suspendedEvent = () =>
+      (event ??= this.#history(subjectOfMessage(messageId)).then((events) =>
+        events.find((e) => e.kind === TrackedKind.MessageSuspended),
+      ));
     return { ...(record ? { record } : {}), suspendedEvent };
   }
 

@@ -220,8 +220,21 @@ export interface CompleteShape {
 }
 
 export type Shape =
-  | ReceiveShape | CodeShape | DecideShape | SendShape | DelayShape | ListenShape | LoopShape | ThrowShape | TerminateShape
-  | ScopeShape | CompensateShape | CompleteShape | ParallelShape | CallShape | StartShape;
+  | ReceiveShape
+  | CodeShape
+  | DecideShape
+  | SendShape
+  | DelayShape
+  | ListenShape
+  | LoopShape
+  | ThrowShape
+  | TerminateShape
+  | ScopeShape
+  | CompensateShape
+  | CompleteShape
+  | ParallelShape
+  | CallShape
+  | StartShape;
 
 /** What the compiled program holds: the user's shapes and the compiler's markers. */
 export type ProgramShape = Shape | ScopeMarker | BranchEndMarker;
@@ -276,13 +289,20 @@ const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,79}$/;
 /** The shapes nested directly inside a shape (branches, bodies, handlers, a callee's steps). */
 export function childBlocks(shape: Shape): (readonly Shape[])[] {
   switch (shape.kind) {
-    case 'decide': return [...shape.branches.map((b) => b.steps), shape.otherwise];
-    case 'listen': return shape.branches.map((b) => b.steps);
-    case 'loop': return [shape.steps];
-    case 'scope': return [shape.steps, shape.onError ?? [], shape.compensation ?? []];
-    case 'parallel': return shape.branches.map((b) => b.steps);
-    case 'call': return [shape.callee.steps];
-    default: return [];
+    case 'decide':
+      return [...shape.branches.map((b) => b.steps), shape.otherwise];
+    case 'listen':
+      return shape.branches.map((b) => b.steps);
+    case 'loop':
+      return [shape.steps];
+    case 'scope':
+      return [shape.steps, shape.onError ?? [], shape.compensation ?? []];
+    case 'parallel':
+      return shape.branches.map((b) => b.steps);
+    case 'call':
+      return [shape.callee.steps];
+    default:
+      return [];
   }
 }
 
@@ -307,7 +327,8 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
   const problems: string[] = [];
   const label = `${definition.name}@${definition.version}`;
   if (!NAME_PATTERN.test(definition.name)) problems.push(`name "${definition.name}" must match ${NAME_PATTERN}`);
-  if (!Number.isInteger(definition.version) || definition.version < 1) problems.push('version must be a positive integer');
+  if (!Number.isInteger(definition.version) || definition.version < 1)
+    problems.push('version must be a positive integer');
 
   const shapes = new Map<string, ProgramShape>();
   const next = new Map<string, string>();
@@ -326,7 +347,10 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
     }
     if (schema === undefined) return;
     const known = schemas.get(messageType);
-    if (known !== undefined && known !== schema) problems.push(`${where}: message type "${messageType}" is declared with two different schemas; declare it once (messageType(...)) and use that`);
+    if (known !== undefined && known !== schema)
+      problems.push(
+        `${where}: message type "${messageType}" is declared with two different schemas; declare it once (messageType(...)) and use that`,
+      );
     else schemas.set(messageType, schema);
   };
 
@@ -339,19 +363,33 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
     checkType(shape.messageType, shape.schema, where);
     // A message variable holds one type of message: step code reads its body as that type.
     const bound = variables.get(shape.into);
-    if (bound !== undefined && bound !== shape.messageType) problems.push(`${where}: receive "${shape.id}" binds a ${shape.messageType} to message variable "${shape.into}", which holds ${bound} messages elsewhere`);
+    if (bound !== undefined && bound !== shape.messageType)
+      problems.push(
+        `${where}: receive "${shape.id}" binds a ${shape.messageType} to message variable "${shape.into}", which holds ${bound} messages elsewhere`,
+      );
     else variables.set(shape.into, shape.messageType);
     if (shape.correlation !== undefined) {
       const set = definition.correlationSets?.[shape.correlation];
-      if (!set) problems.push(`${where}: receive "${shape.id}" uses correlation set "${shape.correlation}", which is not defined`);
-      else if (!set[shape.messageType]) problems.push(`${where}: correlation set "${shape.correlation}" has no key for message type "${shape.messageType}"`);
+      if (!set)
+        problems.push(
+          `${where}: receive "${shape.id}" uses correlation set "${shape.correlation}", which is not defined`,
+        );
+      else if (!set[shape.messageType])
+        problems.push(
+          `${where}: correlation set "${shape.correlation}" has no key for message type "${shape.messageType}"`,
+        );
     } else if (!shape.activate) {
-      problems.push(`${where}: receive "${shape.id}" must follow a correlation set (which instance would it belong to?)`);
+      problems.push(
+        `${where}: receive "${shape.id}" must follow a correlation set (which instance would it belong to?)`,
+      );
     }
     if (!shape.activate) {
       // The receive host routes by type to one correlation set: several receives of a type must agree on it.
       const other = followers.get(shape.messageType);
-      if (other && other.correlation !== shape.correlation) problems.push(`${where}: receives of "${shape.messageType}" follow two correlation sets ("${other.correlation}", "${shape.correlation}"); one per message type`);
+      if (other && other.correlation !== shape.correlation)
+        problems.push(
+          `${where}: receives of "${shape.messageType}" follow two correlation sets ("${other.correlation}", "${shape.correlation}"); one per message type`,
+        );
       if (!other) followers.set(shape.messageType, shape);
     }
   };
@@ -359,11 +397,18 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
   /** Shapes a block may not hold, with why (inside a parallel branch or a called orchestration). */
   const forbid = (block: readonly Shape[], kinds: readonly Shape['kind'][], where: string, why: string) => {
     for (const shape of allShapes(block)) {
-      if (kinds.includes(shape.kind) && !(shape.kind === 'receive' && shape.activate)) problems.push(`${where}: ${shape.kind} "${shape.id}" ${why}`);
+      if (kinds.includes(shape.kind) && !(shape.kind === 'receive' && shape.activate))
+        problems.push(`${where}: ${shape.kind} "${shape.id}" ${why}`);
     }
   };
 
-  const visit = (block: readonly Shape[], after: string, path: string, prefix: string, calling: readonly string[]): string => {
+  const visit = (
+    block: readonly Shape[],
+    after: string,
+    path: string,
+    prefix: string,
+    calling: readonly string[],
+  ): string => {
     if (block.length === 0) return after;
     block.forEach((shape, index) => {
       const where = `${path}[${index}]`;
@@ -380,9 +425,16 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
           shapes.set(end, { kind: 'scopeEnd', id: end, scope: key });
           next.set(end, successor);
           shapes.set(compensated, { kind: 'compensated', id: compensated, scope: key });
-          const entries = new Map<string, string>([['body', visit(shape.steps, end, `${where}.steps`, prefix, calling)]]);
-          if (shape.onError) entries.set('onError', visit(shape.onError, successor, `${where}.onError`, prefix, calling));
-          if (shape.compensation) entries.set('compensation', visit(shape.compensation, compensated, `${where}.compensation`, prefix, calling));
+          const entries = new Map<string, string>([
+            ['body', visit(shape.steps, end, `${where}.steps`, prefix, calling)],
+          ]);
+          if (shape.onError)
+            entries.set('onError', visit(shape.onError, successor, `${where}.onError`, prefix, calling));
+          if (shape.compensation)
+            entries.set(
+              'compensation',
+              visit(shape.compensation, compensated, `${where}.compensation`, prefix, calling),
+            );
           branchEntry.set(key, entries);
           break;
         }
@@ -393,27 +445,34 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
           break;
         case 'receive': {
           const isFirst = path === 'steps' && index === 0;
-          if (shape.activate !== isFirst) problems.push(`${where}: receive "${shape.id}" ${isFirst ? 'must activate: it is the first step' : 'cannot activate: only the first step does'}`);
+          if (shape.activate !== isFirst)
+            problems.push(
+              `${where}: receive "${shape.id}" ${isFirst ? 'must activate: it is the first step' : 'cannot activate: only the first step does'}`,
+            );
           checkReceive(shape, where);
           break;
         }
         case 'code':
           if (shape.retry) {
-            if (!Number.isInteger(shape.retry.attempts) || shape.retry.attempts < 1) problems.push(`${where}: retry.attempts must be ≥ 1`);
+            if (!Number.isInteger(shape.retry.attempts) || shape.retry.attempts < 1)
+              problems.push(`${where}: retry.attempts must be ≥ 1`);
             if (!(shape.retry.backoffMs >= 0)) problems.push(`${where}: retry.backoffMs must be ≥ 0`);
           }
           break;
         case 'delay':
-          if (typeof shape.duration === 'number' && !(shape.duration >= 0)) problems.push(`${where}: delay "${shape.id}" needs a duration ≥ 0 ms`);
+          if (typeof shape.duration === 'number' && !(shape.duration >= 0))
+            problems.push(`${where}: delay "${shape.id}" needs a duration ≥ 0 ms`);
           break;
         case 'send':
-          if (!PORT_PATTERN.test(shape.port ?? '')) problems.push(`${where}: send "${shape.id}" needs a port name matching ${PORT_PATTERN} (it names a queue)`);
+          if (!PORT_PATTERN.test(shape.port ?? ''))
+            problems.push(`${where}: send "${shape.id}" needs a port name matching ${PORT_PATTERN} (it names a queue)`);
           else ports.add(shape.port);
           if (!shape.messageType) problems.push(`${where}: send "${shape.id}" needs a messageType`);
           else checkType(shape.messageType, shape.schema, where);
           break;
         case 'start':
-          if (!NAME_PATTERN.test(shape.orchestration ?? '')) problems.push(`${where}: start "${shape.id}" needs the name of the orchestration to start`);
+          if (!NAME_PATTERN.test(shape.orchestration ?? ''))
+            problems.push(`${where}: start "${shape.id}" needs the name of the orchestration to start`);
           else starts.add(shape.orchestration);
           break;
         case 'listen': {
@@ -438,7 +497,8 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
           const entries = new Map<string, string>();
           const names = new Set<string>();
           shape.branches.forEach((branch, b) => {
-            if (names.has(branch.name)) problems.push(`${where}: decide "${shape.id}" has two branches named "${branch.name}"`);
+            if (names.has(branch.name))
+              problems.push(`${where}: decide "${shape.id}" has two branches named "${branch.name}"`);
             names.add(branch.name);
             entries.set(branch.name, visit(branch.steps, successor, `${where}.branches[${b}]`, prefix, calling));
           });
@@ -452,9 +512,16 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
           shapes.set(join, { kind: 'branchEnd', id: join, parallel: key });
           const entries = new Map<string, string>();
           shape.branches.forEach((branch, b) => {
-            if (!ID_PATTERN.test(branch.name)) problems.push(`${where}.branches[${b}]: branch name "${branch.name}" must match ${ID_PATTERN}`);
-            if (entries.has(branch.name)) problems.push(`${where}: parallel "${shape.id}" has two branches named "${branch.name}"`);
-            forbid(branch.steps, ['receive', 'listen', 'complete', 'terminate'], `${where}.branches[${b}]`, 'cannot be in a parallel branch: messages and the end of the orchestration belong to the orchestration, not to a branch');
+            if (!ID_PATTERN.test(branch.name))
+              problems.push(`${where}.branches[${b}]: branch name "${branch.name}" must match ${ID_PATTERN}`);
+            if (entries.has(branch.name))
+              problems.push(`${where}: parallel "${shape.id}" has two branches named "${branch.name}"`);
+            forbid(
+              branch.steps,
+              ['receive', 'listen', 'complete', 'terminate'],
+              `${where}.branches[${b}]`,
+              'cannot be in a parallel branch: messages and the end of the orchestration belong to the orchestration, not to a branch',
+            );
             entries.set(branch.name, visit(branch.steps, join, `${where}.branches[${b}]`, prefix, calling));
           });
           branchEntry.set(key, entries);
@@ -467,11 +534,23 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
             break;
           }
           if (calling.includes(callee.name)) {
-            problems.push(`${where}: call "${shape.id}" calls ${callee.name}, which is already being called (${[...calling, callee.name].join(' → ')}); recursion has no bound`);
+            problems.push(
+              `${where}: call "${shape.id}" calls ${callee.name}, which is already being called (${[...calling, callee.name].join(' → ')}); recursion has no bound`,
+            );
             break;
           }
-          forbid(callee.steps, ['receive', 'listen', 'complete'], `${where}.callee ${callee.name}`, 'cannot be in a called orchestration: it receives through its caller and returns at its end');
-          branchEntry.set(key, new Map([['body', visit(callee.steps, successor, `${where}.callee`, `${key}/`, [...calling, callee.name])]]));
+          forbid(
+            callee.steps,
+            ['receive', 'listen', 'complete'],
+            `${where}.callee ${callee.name}`,
+            'cannot be in a called orchestration: it receives through its caller and returns at its end',
+          );
+          branchEntry.set(
+            key,
+            new Map([
+              ['body', visit(callee.steps, successor, `${where}.callee`, `${key}/`, [...calling, callee.name])],
+            ]),
+          );
           break;
         }
         default:
@@ -486,7 +565,9 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
   if (activation?.kind !== 'receive') problems.push('the first step must be an activating receive');
   for (const follower of followers.values()) {
     if (activation?.kind === 'receive' && follower.correlation !== activation.correlation) {
-      problems.push(`receive "${follower.id}" follows "${follower.correlation}", but the activating receive initializes ${activation.correlation ? `"${activation.correlation}"` : 'no correlation set'}`);
+      problems.push(
+        `receive "${follower.id}" follows "${follower.correlation}", but the activating receive initializes ${activation.correlation ? `"${activation.correlation}"` : 'no correlation set'}`,
+      );
     }
   }
   if (problems.length > 0) throw new DefinitionError(label, problems);

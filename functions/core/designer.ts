@@ -19,25 +19,38 @@ import type { MessageType } from './schema.ts';
 export type MessageVariables = Readonly<Record<string, MessageType>>;
 
 /** Body type of each message variable. */
-export type BodiesOf<M extends MessageVariables> = { [K in keyof M]: M[K] extends MessageType<string, infer Body, any> ? Body : never };
+export type BodiesOf<M extends MessageVariables> = {
+  [K in keyof M]: M[K] extends MessageType<string, infer Body, any> ? Body : never;
+};
 
 /** Body type by message type name, for correlation sets (which read a key from each type of message). */
 type BodiesByTypeName<M extends MessageVariables> = {
-  [K in keyof M as M[K] extends MessageType<infer Name, any, any> ? Name : never]: M[K] extends MessageType<string, infer Body, any> ? Body : never;
+  [K in keyof M as M[K] extends MessageType<infer Name, any, any> ? Name : never]: M[K] extends MessageType<
+    string,
+    infer Body,
+    any
+  >
+    ? Body
+    : never;
 };
 
 /**
  * The message variables declared with exactly message type T: where a receive of T may bind its message. Exact
  * both ways, so a union (`cond ? Order : Cancel`) matches no variable.
  */
-type VariablesOf<M extends MessageVariables, T> = { [K in keyof M]: [T] extends [M[K]] ? ([M[K]] extends [T] ? K : never) : never }[keyof M] & string;
+type VariablesOf<M extends MessageVariables, T> = {
+  [K in keyof M]: [T] extends [M[K]] ? ([M[K]] extends [T] ? K : never) : never;
+}[keyof M] &
+  string;
 
 /** What a send's body function must return: its type's schema input (anything, without a schema). */
 type InputOf<T> = T extends MessageType<string, any, infer Input> ? Input : unknown;
 
 /** A correlation set whose key functions see each message type's typed body. */
 export type TypedCorrelationSet<M extends MessageVariables> = {
-  readonly [Name in keyof BodiesByTypeName<M>]?: (message: InboundMessage<BodiesByTypeName<M>[Name]>) => string | undefined;
+  readonly [Name in keyof BodiesByTypeName<M>]?: (
+    message: InboundMessage<BodiesByTypeName<M>[Name]>,
+  ) => string | undefined;
 };
 
 /**
@@ -53,17 +66,39 @@ export interface Designer<M extends MessageVariables, V> {
     steps: Shape[],
     options?: { correlationSets?: Record<string, TypedCorrelationSet<M>> },
   ): OrchestrationDefinition;
-  receive<T extends M[keyof M]>(id: string, messageType: T, options: { into: VariablesOf<M, T>; filter?: PropertyFilter[]; correlation?: string }): Shape;
-  receiveCorrelated<T extends M[keyof M]>(id: string, messageType: T, options: { into: VariablesOf<M, T>; correlation: string }): Shape;
-  code(id: string, run: (ctx: StepContext<BodiesOf<M>, V>) => void | Promise<void>, options?: { retry?: RetryPolicy; persistAfter?: boolean; exclusive?: boolean }): CodeShape;
+  receive<T extends M[keyof M]>(
+    id: string,
+    messageType: T,
+    options: { into: VariablesOf<M, T>; filter?: PropertyFilter[]; correlation?: string },
+  ): Shape;
+  receiveCorrelated<T extends M[keyof M]>(
+    id: string,
+    messageType: T,
+    options: { into: VariablesOf<M, T>; correlation: string },
+  ): Shape;
+  code(
+    id: string,
+    run: (ctx: StepContext<BodiesOf<M>, V>) => void | Promise<void>,
+    options?: { retry?: RetryPolicy; persistAfter?: boolean; exclusive?: boolean },
+  ): CodeShape;
   decide(id: string, branches: DecideBranch[], otherwise?: Shape[]): Shape;
   when(name: string, condition: (ctx: StepContext<BodiesOf<M>, V>) => boolean, steps: Shape[]): DecideBranch;
-  send<T extends MessageType>(id: string, port: string, messageType: T, body: (ctx: StepContext<BodiesOf<M>, V>) => InputOf<T>): Shape;
+  send<T extends MessageType>(
+    id: string,
+    port: string,
+    messageType: T,
+    body: (ctx: StepContext<BodiesOf<M>, V>) => InputOf<T>,
+  ): Shape;
   complete(id: string): Shape;
   delay(id: string, duration: Duration | ((ctx: StepContext<BodiesOf<M>, V>) => number)): Shape;
   listen(id: string, branches: ListenBranch[]): Shape;
   onMessage(name: string, trigger: Shape, steps: Shape[]): ListenBranch;
-  onTimeout(name: string, id: string, duration: Duration | ((ctx: StepContext<BodiesOf<M>, V>) => number), steps: Shape[]): ListenBranch;
+  onTimeout(
+    name: string,
+    id: string,
+    duration: Duration | ((ctx: StepContext<BodiesOf<M>, V>) => number),
+    steps: Shape[],
+  ): ListenBranch;
   loop(id: string, condition: (ctx: StepContext<BodiesOf<M>, V>) => boolean, steps: Shape[]): Shape;
   throwError(id: string, error: (ctx: StepContext<BodiesOf<M>, V>) => string): Shape;
   terminate(id: string, reason: (ctx: StepContext<BodiesOf<M>, V>) => string): Shape;
@@ -91,12 +126,15 @@ export interface Designer<M extends MessageVariables, V> {
  *   complete('done'),
  * ]);
  */
-export function designer<const M extends MessageVariables>(messages: M): Designer<M, Record<string, unknown>> & {
+export function designer<const M extends MessageVariables>(
+  messages: M,
+): Designer<M, Record<string, unknown>> & {
   /** Types `ctx.vars`: declare a field optional when a step sets it, as a variable is empty until then. */
   withVariables<V extends object>(): Designer<M, V>;
 } {
   for (const [name, type] of Object.entries(messages)) {
-    if (typeof type?.name !== 'string') throw new TypeError(`designer: message variable "${name}" needs a message type (messageType(...))`);
+    if (typeof type?.name !== 'string')
+      throw new TypeError(`designer: message variable "${name}" needs a message type (messageType(...))`);
   }
   // The typed functions are the untyped ones: typing is all this adds, so it costs nothing at run time.
   const typed = shapes as unknown as Designer<M, Record<string, unknown>>;

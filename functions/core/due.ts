@@ -45,7 +45,8 @@ export const JOIN_CHECK = { minMs: DUE_WINDOW_MS, maxMs: 36 * 3_600_000 } as con
  */
 export const FORKED_BRANCHES_KEPT_MS = 6 * 86_400_000;
 
-const windowed = (state: InstanceState, at: number) => state.createdAt + (Math.floor((at - state.createdAt) / DUE_WINDOW_MS) + 1) * DUE_WINDOW_MS;
+const windowed = (state: InstanceState, at: number) =>
+  state.createdAt + (Math.floor((at - state.createdAt) / DUE_WINDOW_MS) + 1) * DUE_WINDOW_MS;
 
 /** Whether the instance waits at a Parallel Actions join (its branches forked, not yet joined). */
 export function atJoin(state: InstanceState): boolean {
@@ -53,8 +54,10 @@ export function atJoin(state: InstanceState): boolean {
 }
 
 export function dueOf(state: InstanceState): Due | undefined {
-  if ((state.status === InstanceStatus.Waiting || state.status === InstanceStatus.Suspended) && atJoin(state)) return { at: windowed(state, state.updatedAt) };
-  if (state.status === InstanceStatus.Running) return state.branchOf ? undefined : { at: windowed(state, state.lease?.expiresAt ?? state.updatedAt) };
+  if ((state.status === InstanceStatus.Waiting || state.status === InstanceStatus.Suspended) && atJoin(state))
+    return { at: windowed(state, state.updatedAt) };
+  if (state.status === InstanceStatus.Running)
+    return state.branchOf ? undefined : { at: windowed(state, state.lease?.expiresAt ?? state.updatedAt) };
   if (state.status === InstanceStatus.Waiting) {
     const timers = state.cursor.threads.flatMap((t) => (t.timerDue === undefined ? [] : [t.timerDue]));
     return timers.length > 0 ? { at: Math.min(...timers) } : undefined;

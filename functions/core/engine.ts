@@ -1,14 +1,16 @@
-import { END, DEFAULT_RETRY, type CompiledOrchestration, type DelayShape, type MessageSchemas, type ProgramShape, type ReceiveShape } from './definition.ts';
+import {
+  END,
+  DEFAULT_RETRY,
+  type CompiledOrchestration,
+  type DelayShape,
+  type MessageSchemas,
+  type ProgramShape,
+  type ReceiveShape,
+} from './definition.ts';
 import type { StepContext } from './context.ts';
 import { StepFailed, boundReason, describeError } from './errors.ts';
 import { activationInstanceId, branchInstanceId, convoyInstanceId, outboundMessageId } from './ids.ts';
-import {
-  InstanceStatus,
-  type InstanceState,
-  type JoinEntry,
-  type OutboxEntry,
-  type Thread,
-} from './instance.ts';
+import { InstanceStatus, type InstanceState, type JoinEntry, type OutboxEntry, type Thread } from './instance.ts';
 import { bodyLeft, type InboundMessage, type InboxEntry } from './message.ts';
 import { conform, describeIssues, type Schema } from './schema.ts';
 import { completed, concat, newestFirst, takeNext } from './compensable.ts';
@@ -73,7 +75,11 @@ export function branchEnded(branch: InstanceState | undefined): boolean {
 }
 
 /** The key of a message in a correlation set, if the set reads one from its type. */
-export function correlationValue(orchestration: CompiledOrchestration, set: string, message: InboundMessage): string | undefined {
+export function correlationValue(
+  orchestration: CompiledOrchestration,
+  set: string,
+  message: InboundMessage,
+): string | undefined {
   const read = orchestration.correlationSets[set]?.[message.messageType];
   let value: unknown;
   try {
@@ -99,7 +105,9 @@ export function wakeJoin(branch: InstanceState, orchestration: CompiledOrchestra
   const of = branch.branchOf!;
   const shape = orchestration?.shapes.get(of.parallel);
   if (shape?.kind !== 'parallel') return { kind: 'join', instanceId: of.instanceId };
-  const siblings = shape.branches.filter((b) => b.name !== of.branch).map((b) => branchInstanceId(of.instanceId, of.fork, b.name, of.incarnation));
+  const siblings = shape.branches
+    .filter((b) => b.name !== of.branch)
+    .map((b) => branchInstanceId(of.instanceId, of.fork, b.name, of.incarnation));
   return { kind: 'join', instanceId: of.instanceId, siblings, fork: of.fork };
 }
 
@@ -110,7 +118,10 @@ export const MAX_SHAPES_PER_RUN = 1_000;
 export function activate(orchestration: CompiledOrchestration, message: InboundMessage, now: number): InstanceState {
   const set = orchestration.activation.correlation;
   const key = set === undefined ? undefined : correlationValue(orchestration, set, message);
-  const instanceId = set !== undefined && key !== undefined ? convoyInstanceId(orchestration.name, set, key) : activationInstanceId(orchestration.name, message.messageId);
+  const instanceId =
+    set !== undefined && key !== undefined
+      ? convoyInstanceId(orchestration.name, set, key)
+      : activationInstanceId(orchestration.name, message.messageId);
   return {
     instanceId,
     orchestration: orchestration.name,
@@ -201,7 +212,12 @@ export async function run(
    * Validates an outbound body against its type's schema. A body that does not match fails the step like a
    * failed code step (the scope's handler, else suspended): it is deterministic, so it is not retried.
    */
-  const conformOutbound = async (type: string | undefined, body: unknown, shapeId: string, what: string): Promise<{ body: unknown; output: unknown } | { failed: string }> => {
+  const conformOutbound = async (
+    type: string | undefined,
+    body: unknown,
+    shapeId: string,
+    what: string,
+  ): Promise<{ body: unknown; output: unknown } | { failed: string }> => {
     const schema = schemaOf(type);
     if (!schema) return { body, output: body };
     let result;
@@ -210,25 +226,32 @@ export async function run(
     } catch (error) {
       throw new DefinitionCodeFailed(`${what}: the schema of ${type} threw: ${describeError(error)}`, shapeId);
     }
-    return result.ok ? { body, output: result.value } : { failed: `${what}: the ${type} it built does not match its schema: ${describeIssues(result.issues)}` };
+    return result.ok
+      ? { body, output: result.value }
+      : { failed: `${what}: the ${type} it built does not match its schema: ${describeIssues(result.issues)}` };
   };
 
   let inbox: readonly InboxEntry[] | undefined;
   /** Messages of the inbox that left it between the listing and their reading (another host took them): passed over. */
   const gone = new Set<string>();
   /** The key a message was delivered under for a set: read at delivery, else (an older delivery, whole) from its body. */
-  const keyOf = (m: InboxEntry, set: string) => m.keys?.[set] ?? (bodyLeft(m) ? undefined : correlationValue(orchestration, set, m));
+  const keyOf = (m: InboxEntry, set: string) =>
+    m.keys?.[set] ?? (bodyLeft(m) ? undefined : correlationValue(orchestration, set, m));
   /** The oldest delivered, unconsumed message a receive takes: its type, with the instance's key; read whole. */
   const findDelivery = async (receive: ReceiveShape): Promise<InboundMessage | undefined> => {
     const expected = current.correlations?.[receive.correlation!];
     inbox ??= (await options.inbox?.()) ?? [];
     for (;;) {
-      const found = inbox.find((m) =>
-        // A message delivered to an earlier instance of the same id (a convoy whose predecessor expired) is not this one's.
-        (m.incarnation === undefined || m.incarnation === current.createdAt) &&
-        m.messageType === receive.messageType &&
-        !consumed.includes(m.messageId) && !gone.has(m.messageId) &&
-        expected !== undefined && keyOf(m, receive.correlation!) === expected);
+      const found = inbox.find(
+        (m) =>
+          // A message delivered to an earlier instance of the same id (a convoy whose predecessor expired) is not this one's.
+          (m.incarnation === undefined || m.incarnation === current.createdAt) &&
+          m.messageType === receive.messageType &&
+          !consumed.includes(m.messageId) &&
+          !gone.has(m.messageId) &&
+          expected !== undefined &&
+          keyOf(m, receive.correlation!) === expected,
+      );
       if (!found) return undefined;
       if (options.settled && (await options.settled([found.messageId])).has(found.messageId)) {
         // A copy of a message taken before: counted as consumed, so it is settled (removed) after this commit.
@@ -268,7 +291,8 @@ export async function run(
   const startTimer = (trigger: DelayShape): void => {
     if (thread.timerDue !== undefined) return;
     const ms = evaluate(`delay "${trigger.id}" could not compute its duration`, trigger.id, () =>
-      typeof trigger.duration === 'function' ? trigger.duration(context()) : trigger.duration);
+      typeof trigger.duration === 'function' ? trigger.duration(context()) : trigger.duration,
+    );
     thread = { ...thread, timerDue: options.now() + Math.max(0, ms) };
   };
 
@@ -289,11 +313,16 @@ export async function run(
     shapesRun,
     state: {
       ...current,
-      status: stop === 'completed' ? InstanceStatus.Completed
-        : stop === 'terminated' ? InstanceStatus.Terminated
-        : stop === 'suspended' ? InstanceStatus.Suspended
-        : stop === 'waiting' ? InstanceStatus.Waiting
-        : InstanceStatus.Running,
+      status:
+        stop === 'completed'
+          ? InstanceStatus.Completed
+          : stop === 'terminated'
+            ? InstanceStatus.Terminated
+            : stop === 'suspended'
+              ? InstanceStatus.Suspended
+              : stop === 'waiting'
+                ? InstanceStatus.Waiting
+                : InstanceStatus.Running,
       cursor: { threads: [thread] },
       vars,
       messages,
@@ -377,7 +406,11 @@ export async function run(
           break;
         }
         case 'decide': {
-          const chosen = evaluate(`decide "${shape.id}" failed`, key, () => shape.branches.find((branch) => branch.when(context()))?.name ?? 'otherwise');
+          const chosen = evaluate(
+            `decide "${shape.id}" failed`,
+            key,
+            () => shape.branches.find((branch) => branch.when(context()))?.name ?? 'otherwise',
+          );
           advanceTo(entry(chosen));
           break;
         }
@@ -419,7 +452,14 @@ export async function run(
           const body = checked.output;
           // Numbered with the sends: one sequence gives every outgoing message a stable id.
           sendSequence++;
-          outbox.push({ kind: 'start', messageId: outboundMessageId(current.instanceId, sendSequence, current.incarnation), orchestration: shape.orchestration, messageType, body, instanceId: current.instanceId });
+          outbox.push({
+            kind: 'start',
+            messageId: outboundMessageId(current.instanceId, sendSequence, current.incarnation),
+            orchestration: shape.orchestration,
+            messageType,
+            body,
+            instanceId: current.instanceId,
+          });
           advanceTo(after());
           break;
         }
@@ -445,9 +485,11 @@ export async function run(
             thread = rest;
             advanceTo(entry(branch));
           };
-          const candidates = await Promise.all(shape.branches
-            .filter((b) => b.trigger.kind === 'receive')
-            .map(async (b) => ({ branch: b, message: await findDelivery(b.trigger as ReceiveShape) })));
+          const candidates = await Promise.all(
+            shape.branches
+              .filter((b) => b.trigger.kind === 'receive')
+              .map(async (b) => ({ branch: b, message: await findDelivery(b.trigger as ReceiveShape) })),
+          );
           const byMessage = candidates
             .filter((c) => c.message !== undefined)
             .sort((a, b) => a.message!.receivedAt - b.message!.receivedAt)[0];
@@ -469,7 +511,9 @@ export async function run(
           if (thread.fork === undefined) {
             // Fork: each branch becomes a branch instance, created by the outbox once this commit lands.
             forks++;
-            const handled = (thread.scopes ?? []).some((s) => orchestration.branchEntry.get(s)?.has('onError')) || current.branchOf?.handled === true;
+            const handled =
+              (thread.scopes ?? []).some((s) => orchestration.branchEntry.get(s)?.has('onError')) ||
+              current.branchOf?.handled === true;
             const now = options.now();
             for (const branch of shape.branches) {
               const instanceId = branchInstanceId(current.instanceId, forks, branch.name, current.incarnation);
@@ -489,7 +533,15 @@ export async function run(
                   causationId,
                   revision: 0,
                   failovers: 0,
-                  branchOf: { instanceId: current.instanceId, parallel: key, fork: forks, branch: branch.name, handled, watched: true, ...(current.incarnation ? { incarnation: current.incarnation } : {}) },
+                  branchOf: {
+                    instanceId: current.instanceId,
+                    parallel: key,
+                    fork: forks,
+                    branch: branch.name,
+                    handled,
+                    watched: true,
+                    ...(current.incarnation ? { incarnation: current.incarnation } : {}),
+                  },
                   createdAt: now,
                   updatedAt: now,
                 },
@@ -511,7 +563,8 @@ export async function run(
             // variables never overwrite each other.
             for (const name of new Set([...Object.keys(atFork), ...Object.keys(result.vars)])) {
               if (!(name in result.vars)) delete vars[name];
-              else if (JSON.stringify(result.vars[name]) !== JSON.stringify(atFork[name])) vars[name] = structuredClone(result.vars[name]);
+              else if (JSON.stringify(result.vars[name]) !== JSON.stringify(atFork[name]))
+                vars[name] = structuredClone(result.vars[name]);
             }
             compensable = concat(compensable, result.compensable ?? []);
             // A branch that failed into a handler, or was terminated, ended with its error.
@@ -532,7 +585,13 @@ export async function run(
         }
         case 'branchEnd': {
           if (current.branchOf?.parallel !== shape.parallel) {
-            return finish('suspended', { error: { reason: `reached the end of a branch of "${shape.parallel}" outside of it`, shapeId: key, at: options.now() } });
+            return finish('suspended', {
+              error: {
+                reason: `reached the end of a branch of "${shape.parallel}" outside of it`,
+                shapeId: key,
+                at: options.now(),
+              },
+            });
           }
           if (endsAfterSends()) return finish('checkpoint');
           advanceTo(END);
@@ -561,7 +620,8 @@ export async function run(
           break;
         case 'scopeEnd': {
           thread = { ...thread, scopes: (thread.scopes ?? []).filter((s) => s !== shape.scope) };
-          if (orchestration.branchEntry.get(shape.scope)!.has('compensation')) compensable = completed(compensable, shape.scope);
+          if (orchestration.branchEntry.get(shape.scope)!.has('compensation'))
+            compensable = completed(compensable, shape.scope);
           advanceTo(after());
           break;
         }
@@ -585,7 +645,9 @@ export async function run(
             reason = describeError(error);
           }
           advanceTo(END);
-          return finish('terminated', { error: { reason: `terminated by "${shape.id}": ${reason}`, shapeId: key, at: options.now() } });
+          return finish('terminated', {
+            error: { reason: `terminated by "${shape.id}": ${reason}`, shapeId: key, at: options.now() },
+          });
         }
         case 'complete':
           if (endsAfterSends()) return finish('checkpoint');

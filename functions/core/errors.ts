@@ -47,7 +47,10 @@ export class OwnershipLost extends BatonError {
   readonly instanceId: string;
   readonly expectedRevision: number;
   constructor(instanceId: string, expectedRevision: number, options?: { cause?: unknown }) {
-    super(`instance ${instanceId} is no longer at revision ${expectedRevision} or its lease is held by another host`, options);
+    super(
+      `instance ${instanceId} is no longer at revision ${expectedRevision} or its lease is held by another host`,
+      options,
+    );
     this.name = 'OwnershipLost';
     this.instanceId = instanceId;
     this.expectedRevision = expectedRevision;
@@ -125,8 +128,15 @@ export class UnknownOrchestration extends BatonError {
 }
 
 const TRANSIENT_NAMES = new Set([
-  'ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'TooManyRequestsException',
-  'ServiceUnavailable', 'InternalServerError', 'InternalFailure', 'TimeoutError', 'RequestTimeout',
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+  'ServiceUnavailable',
+  'InternalServerError',
+  'InternalFailure',
+  'TimeoutError',
+  'RequestTimeout',
 ]);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
 
@@ -136,7 +146,20 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE
  * error's name), read without importing it, through the causes Baton wraps it in.
  */
 export function isTransient(error: unknown): boolean {
-  for (let e = error as { name?: unknown; code?: unknown; $retryable?: unknown; $metadata?: { httpStatusCode?: number }; cause?: unknown } | undefined, depth = 0; e && typeof e === 'object' && depth < 4; e = e.cause as typeof e, depth++) {
+  for (
+    let e = error as
+        | {
+            name?: unknown;
+            code?: unknown;
+            $retryable?: unknown;
+            $metadata?: { httpStatusCode?: number };
+            cause?: unknown;
+          }
+        | undefined,
+      depth = 0;
+    e && typeof e === 'object' && depth < 4;
+    e = e.cause as typeof e, depth++
+  ) {
     if (e.$retryable !== undefined || (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
     if (typeof e.name === 'string' && TRANSIENT_NAMES.has(e.name)) return true;
     if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;

@@ -20,7 +20,9 @@ export function activationInstanceId(orchestration: string, messageId: string): 
  * made again after its predecessor expired must not send under its predecessor's ids.
  */
 export function outboundMessageId(instanceId: string, sequence: number, incarnation?: string): string {
-  return incarnation === undefined ? deterministicId('send', instanceId, sequence) : deterministicId('send', instanceId, incarnation, sequence);
+  return incarnation === undefined
+    ? deterministicId('send', instanceId, sequence)
+    : deterministicId('send', instanceId, incarnation, sequence);
 }
 
 /**
@@ -37,5 +39,7 @@ export function convoyInstanceId(orchestration: string, set: string, value: stri
  * incarnation is in it when it has one, so a convoy made again does not fork onto its predecessor's branch instances.
  */
 export function branchInstanceId(instanceId: string, fork: number, branch: string, incarnation?: string): string {
-  return incarnation === undefined ? `${instanceId}~${fork}~${branch}` : `${instanceId}~${fork}.${incarnation}~${branch}`;
+  return incarnation === undefined
+    ? `${instanceId}~${fork}~${branch}`
+    : `${instanceId}~${fork}.${incarnation}~${branch}`;
 }

@@ -43,7 +43,13 @@ export async function messageFlow(history: HistoryStore, query: string, limits: 
       truncated ||= own.truncated;
       events.push(...own.events);
       // What this subject's history names leads further: the messages it took and sent, the instances it made.
-      const next = [instanceKey(subject), ...own.events.flatMap((e) => [e.messageId ? messageKey(e.messageId) : undefined, e.related ? instanceKey(e.related) : undefined])];
+      const next = [
+        instanceKey(subject),
+        ...own.events.flatMap((e) => [
+          e.messageId ? messageKey(e.messageId) : undefined,
+          e.related ? instanceKey(e.related) : undefined,
+        ]),
+      ];
       for (const k of next) {
         if (k && !seenKeys.has(k)) {
           seenKeys.add(k);
@@ -53,10 +59,18 @@ export async function messageFlow(history: HistoryStore, query: string, limits: 
     }
   }
   events.sort((a, b) => a.at - b.at || a.subject.localeCompare(b.subject));
-  return { subjects, events: events.map((e, i) => ({ ...e, sincePreviousMs: i === 0 ? 0 : e.at - events[i - 1]!.at })), truncated };
+  return {
+    subjects,
+    events: events.map((e, i) => ({ ...e, sincePreviousMs: i === 0 ? 0 : e.at - events[i - 1]!.at })),
+    truncated,
+  };
 }
 
-async function allEvents(history: HistoryStore, subject: string, max: number): Promise<{ events: TrackedEvent[]; truncated: boolean }> {
+async function allEvents(
+  history: HistoryStore,
+  subject: string,
+  max: number,
+): Promise<{ events: TrackedEvent[]; truncated: boolean }> {
   const events: TrackedEvent[] = [];
   let after: string | undefined;
   do {

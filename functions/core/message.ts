@@ -23,10 +23,14 @@ export interface InboundMessage<Body = unknown> {
  * A message in an instance's inbox as a listing gives it: whole, or, when its body is large, without it (`bodyLeft`),
  * to be read whole only if a receive takes it. So a wake-up's memory and reads follow what it takes, not what waits.
  */
-export type InboxEntry = InboundMessage | (Omit<InboundMessage, 'body'> & { readonly body?: undefined; readonly bodyLeft: true });
+export type InboxEntry =
+  | InboundMessage
+  | (Omit<InboundMessage, 'body'> & { readonly body?: undefined; readonly bodyLeft: true });
 
 /** Whether an inbox entry came without its body. */
-export function bodyLeft(entry: InboxEntry): entry is Omit<InboundMessage, 'body'> & { readonly body?: undefined; readonly bodyLeft: true } {
+export function bodyLeft(
+  entry: InboxEntry,
+): entry is Omit<InboundMessage, 'body'> & { readonly body?: undefined; readonly bodyLeft: true } {
   return 'bodyLeft' in entry && entry.bodyLeft === true;
 }
 
@@ -71,10 +75,14 @@ export function parseInbound(raw: RawMessage, receivedAt: number): InboundMessag
   const fromBody = isRecord(body) && typeof body.messageType === 'string' ? body.messageType : undefined;
   const messageType = fromAttribute ?? fromBody;
   if (messageType === undefined) {
-    throw new InvalidMessage(`no message type: set the "${MESSAGE_TYPE_ATTRIBUTE}" message attribute or a "messageType" field in the body`);
+    throw new InvalidMessage(
+      `no message type: set the "${MESSAGE_TYPE_ATTRIBUTE}" message attribute or a "messageType" field in the body`,
+    );
   }
   if (!TYPE_PATTERN.test(messageType)) {
-    throw new InvalidMessage(`message type ${JSON.stringify(messageType.slice(0, 140))} is not a valid type name (${TYPE_PATTERN})`);
+    throw new InvalidMessage(
+      `message type ${JSON.stringify(messageType.slice(0, 140))} is not a valid type name (${TYPE_PATTERN})`,
+    );
   }
   const properties: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw.attributes)) {

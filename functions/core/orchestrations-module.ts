@@ -13,7 +13,9 @@ export type Environment = Readonly<Record<string, string | undefined>>;
  * export const orchestrations = (env) => [orderFlow({ threshold: Number(env.THRESHOLD ?? 100) })];
  */
 export interface OrchestrationsModule {
-  readonly orchestrations?: readonly OrchestrationDefinition[] | ((env: Environment) => readonly OrchestrationDefinition[]);
+  readonly orchestrations?:
+    | readonly OrchestrationDefinition[]
+    | ((env: Environment) => readonly OrchestrationDefinition[]);
 }
 
 /**
@@ -22,10 +24,13 @@ export interface OrchestrationsModule {
  * @throws Error naming the module when it exports no orchestrations.
  */
 export function definitionsOf(module: unknown, env: Environment, name: string): OrchestrationDefinition[] {
-  const exported = typeof module === 'object' && module !== null && 'orchestrations' in module ? module.orchestrations : undefined;
+  const exported =
+    typeof module === 'object' && module !== null && 'orchestrations' in module ? module.orchestrations : undefined;
   const value = typeof exported === 'function' ? exported(env) : exported;
   if (!Array.isArray(value) || value.length === 0) {
-    throw new Error(`${name} must export "orchestrations": a non-empty array of orchestration definitions, or a function of the environment returning one`);
+    throw new Error(
+      `${name} must export "orchestrations": a non-empty array of orchestration definitions, or a function of the environment returning one`,
+    );
   }
   return [...value];
 }

@@ -2,7 +2,14 @@
  * The engine's ports, named by role. Adapters implement them (DynamoDB, SQS, the system clock);
  * tests use in-memory fakes. Nothing here knows about AWS.
  */
-import type { InstanceState, InstanceStatus, Lease, MessageResolution, SendEntry, SuspendedMessage } from './instance.ts';
+import type {
+  InstanceState,
+  InstanceStatus,
+  Lease,
+  MessageResolution,
+  SendEntry,
+  SuspendedMessage,
+} from './instance.ts';
 import type { InboundMessage, InboxEntry, RawMessage } from './message.ts';
 import type { Tracked, TrackedEvent } from './tracking.ts';
 
@@ -92,7 +99,9 @@ export interface InstanceStore {
    * Whether an instance has a due time recorded (its due-index entry), with its status and revision; undefined when it
    * does not exist. An eventually consistent read of a few attributes.
    */
-  dueOf(instanceId: string): Promise<{ readonly due: boolean; readonly status: InstanceStatus; readonly revision: number } | undefined>;
+  dueOf(
+    instanceId: string,
+  ): Promise<{ readonly due: boolean; readonly status: InstanceStatus; readonly revision: number } | undefined>;
   /** Keeps a message that could not be processed. Idempotent on messageId. */
   putSuspendedMessage(message: SuspendedMessage): Promise<void>;
   /**
@@ -100,7 +109,11 @@ export interface InstanceStore {
    * in the claim check is not read, so a listing for display (the console's overview) reads no object.
    */
   listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;
-  listInstances(status: InstanceStatus, limit: number | undefined, options: { readonly states: false }): Promise<InstanceHeader[]>;
+  listInstances(
+    status: InstanceStatus,
+    limit: number | undefined,
+    options: { readonly states: false },
+  ): Promise<InstanceHeader[]>;
   /**
    * Suspended messages not yet resolved by an operator. `bodies: false` leaves the bodies kept in the claim check
    * unread (`body` empty, `bodyRef` their key), so a listing of many large messages reads no objects; `suspendedMessage`
@@ -132,7 +145,10 @@ export interface DueEntry {
 }
 
 /** What an instance is, without where it is: what a listing that reads no state gives (see `listInstances`). */
-export type InstanceHeader = Pick<InstanceState, 'instanceId' | 'orchestration' | 'version' | 'status' | 'createdAt' | 'updatedAt'>;
+export type InstanceHeader = Pick<
+  InstanceState,
+  'instanceId' | 'orchestration' | 'version' | 'status' | 'createdAt' | 'updatedAt'
+>;
 
 export interface InstanceSummary {
   readonly status: InstanceStatus;
@@ -178,7 +194,9 @@ export const MAX_HINT_BYTES = 64 * 1024;
 /** A work item for an instance, carrying the instance when it was just created and is small enough. */
 export function workItem(instanceId: string, reason: string, created?: InstanceState): WorkItem {
   const trace = traced(created);
-  return created && JSON.stringify(created).length <= MAX_HINT_BYTES ? { instanceId, reason, state: created, ...trace } : { instanceId, reason, ...trace };
+  return created && JSON.stringify(created).length <= MAX_HINT_BYTES
+    ? { instanceId, reason, state: created, ...trace }
+    : { instanceId, reason, ...trace };
 }
 
 /** SQS's longest message delay: timers further out take several hops. */
@@ -242,7 +260,10 @@ export interface HistoryStore {
    * One page of a subject's history, in the order it happened (newest first with `newestFirst`: what it did lately,
    * however long its history); `next` continues it.
    */
-  history(subject: string, page?: { readonly limit?: number; readonly after?: string; readonly newestFirst?: boolean }): Promise<HistoryPage>;
+  history(
+    subject: string,
+    page?: { readonly limit?: number; readonly after?: string; readonly newestFirst?: boolean },
+  ): Promise<HistoryPage>;
   /** The subjects a flow key (see core/tracking.ts) points at, at most `limit`. */
   linked(key: string, limit?: number): Promise<string[]>;
   /** How many subjects a flow key points at, without reading them out. */

@@ -2,10 +2,37 @@ import { randomUUID } from 'node:crypto';
 import { activateOrDeliver, NoTaker } from './activation.ts';
 import { atJoin, FORKED_BRANCHES_KEPT_MS, JOIN_CHECK, nextJoinCheck, timerDueOf } from './due.ts';
 import { branchEnded, forkedBranches, run, wakeJoin as joinWakeUp } from './engine.ts';
-import { InstanceNotFound, InvalidMessage, InvalidTransition, OwnershipLost, UnknownOrchestration, boundReason, describeError } from './errors.ts';
-import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type JoinEntry, type Lease, type OutboxEntry } from './instance.ts';
+import {
+  InstanceNotFound,
+  InvalidMessage,
+  InvalidTransition,
+  OwnershipLost,
+  UnknownOrchestration,
+  boundReason,
+  describeError,
+} from './errors.ts';
+import {
+  InstanceStatus,
+  TERMINAL_STATUSES,
+  type InstanceState,
+  type JoinEntry,
+  type Lease,
+  type OutboxEntry,
+} from './instance.ts';
 import { takeoverBefore, tooShortForExclusiveStep, waitBeforeTakeover, type LeaseConfig } from './ownership.ts';
-import { MAX_DELAY_SECONDS, MAX_HINT_BYTES, traced, workItem, type Clock, type IdSource, type InstanceStore, type SendPort, type TimerScheduler, type WorkItem, type WorkQueue } from './ports.ts';
+import {
+  MAX_DELAY_SECONDS,
+  MAX_HINT_BYTES,
+  traced,
+  workItem,
+  type Clock,
+  type IdSource,
+  type InstanceStore,
+  type SendPort,
+  type TimerScheduler,
+  type WorkItem,
+  type WorkQueue,
+} from './ports.ts';
 import { bodyLeft, type InboxEntry } from './message.ts';
 import type { OrchestrationRegistry } from './registry.ts';
 import { TRACE_ATTRIBUTE } from './trace.ts';
@@ -23,18 +50,18 @@ export interface Delivery {
 
 export type ProcessOutcome =
   | {
-    readonly result: 'done';
-    readonly detail: string;
-    readonly instance?: InstanceState;
-    /** Shapes this call ran and persisted (what a state machine would count as state transitions). */
-    readonly shapes?: number;
-    /**
-     * The work item found nothing to do: no step, no effect, no write (a wake-up for an instance that had already
-     * moved on, a join with branches still running, an inbox with nothing it takes). A sweep that looks after a
-     * join is not idle: it is that join's watch.
-     */
-    readonly idle?: boolean;
-  }
+      readonly result: 'done';
+      readonly detail: string;
+      readonly instance?: InstanceState;
+      /** Shapes this call ran and persisted (what a state machine would count as state transitions). */
+      readonly shapes?: number;
+      /**
+       * The work item found nothing to do: no step, no effect, no write (a wake-up for an instance that had already
+       * moved on, a join with branches still running, an inbox with nothing it takes). A sweep that looks after a
+       * join is not idle: it is that join's watch.
+       */
+      readonly idle?: boolean;
+    }
   /** Another host holds a live lease: redeliver after this long. */
   | { readonly result: 'retry'; readonly retryAfterMs: number; readonly detail: string };
 
@@ -92,7 +119,9 @@ const followsMessages = new WeakMap<CompiledOrchestration, boolean>();
 function takesLaterMessages(orchestration: CompiledOrchestration): boolean {
   let answer = followsMessages.get(orchestration);
   if (answer === undefined) {
-    answer = [...orchestration.shapes.values()].some((shape) => (shape.kind === 'receive' && !shape.activate) || shape.kind === 'listen');
+    answer = [...orchestration.shapes.values()].some(
+      (shape) => (shape.kind === 'receive' && !shape.activate) || shape.kind === 'listen',
+    );
     followsMessages.set(orchestration, answer);
   }
   return answer;
@@ -119,7 +148,12 @@ export class ProcessingHost {
   async process(item: WorkItem, delivery: Delivery): Promise<ProcessOutcome> {
     try {
       // A first delivery may start from the state its work item carries; a redelivery reads afresh.
-      return await this.#processOnce(item, delivery, delivery.receiveCount === 1 ? item.state : undefined, delivery.receiveCount === 1 ? item.branches : undefined);
+      return await this.#processOnce(
+        item,
+        delivery,
+        delivery.receiveCount === 1 ? item.state : undefined,
+        delivery.receiveCount === 1 ? item.branches : undefined,
+      );
     } catch (error) {
       if (!(error instanceof OwnershipLost)) throw error;
       // Another host committed first (or the hint was stale). Its run may not have seen what this work
@@ -128,7 +162,12 @@ export class ProcessingHost {
     }
   }
 
-  async #processOnce(item: WorkItem, delivery: Delivery, hint: InstanceState | undefined, endedBranches?: readonly InstanceState[]): Promise<ProcessOutcome> {
+  async #processOnce(
+    item: WorkItem,
+    delivery: Delivery,
+    hint: InstanceState | undefined,
+    endedBranches?: readonly InstanceState[],
+  ): Promise<ProcessOutcome> {
     const { store, clock, lease, hostId, registry } = this.#deps;
     // The lease belongs to this call, not to the host: two work items of one instance handled at once on
     // the same host (a batch runs its records concurrently) must not both think they hold it.
@@ -146,7 +185,9 @@ export class ProcessingHost {
     let branches: readonly InstanceState[] | undefined;
     // The join's branch instances: as the last one to end read them when they all ended, else from the store.
     const loadBranches = async (joining: readonly string[]) =>
-      endedBranches && joining.every((id) => endedBranches.some((b) => b.instanceId === id && branchEnded(b))) ? endedBranches : this.#loadAll(joining);
+      endedBranches && joining.every((id) => endedBranches.some((b) => b.instanceId === id && branchEnded(b)))
+        ? endedBranches
+        : this.#loadAll(joining);
 
     if (state.status === InstanceStatus.Waiting) {
       // Its host died between commit and dispatch: its work item comes back and sends the outbox now.
@@ -159,7 +200,8 @@ export class ProcessingHost {
           await store.markDispatched(state.instanceId, state.revision);
         }
         // A timer hop that comes back arms its next hop below, once: arming it here too would start a second chain.
-        if (timerDue !== undefined && !timerFired && item.reason !== 'timer') await this.#armTimer(state.instanceId, timerDue, state.trace);
+        if (timerDue !== undefined && !timerFired && item.reason !== 'timer')
+          await this.#armTimer(state.instanceId, timerDue, state.trace);
       }
       if (!timerFired) {
         if (timerDue !== undefined && item.reason === 'timer') {
@@ -174,12 +216,15 @@ export class ProcessingHost {
           if (orchestration) branches = await loadBranches(joining);
           if (!orchestration || branches!.length < joining.length || !branches!.every(branchEnded)) {
             if (item.reason === 'sweep') await this.#tendJoin(state, orchestration, branches);
-            const detail = orchestration ? 'waiting for its parallel branches' : `waiting at a join of ${state.orchestration} version ${state.version}, which is not deployed on host ${hostId}`;
+            const detail = orchestration
+              ? 'waiting for its parallel branches'
+              : `waiting at a join of ${state.orchestration} version ${state.version}, which is not deployed on host ${hostId}`;
             return { result: 'done', detail, instance: state, idle: item.reason !== 'sweep' };
           }
         } else {
           const consumed = new Set(state.consumed ?? []);
-          const fresh = (m: InboxEntry) => !consumed.has(m.messageId) && (m.incarnation === undefined || m.incarnation === state!.createdAt);
+          const fresh = (m: InboxEntry) =>
+            !consumed.has(m.messageId) && (m.incarnation === undefined || m.incarnation === state!.createdAt);
           if (!(await inbox()).some(fresh)) return this.#rest(item, state, 'waiting; nothing new in its inbox');
         }
       }
@@ -201,9 +246,13 @@ export class ProcessingHost {
     const wait = waitBeforeTakeover(state, owner, clock.now(), lease);
     if (wait > 0) return { result: 'retry', retryAfterMs: wait, detail: `leased by ${state.lease!.owner}` };
 
-    const resumed = delivery.receiveCount > 1 || (state.lease !== undefined && !state.lease.owner.startsWith(`${hostId}/`));
+    const resumed =
+      delivery.receiveCount > 1 || (state.lease !== undefined && !state.lease.owner.startsWith(`${hostId}/`));
     if (!orchestration) {
-      return this.#commitSuspended(state, `orchestration ${state.orchestration} version ${state.version} is not deployed on host ${hostId}`);
+      return this.#commitSuspended(
+        state,
+        `orchestration ${state.orchestration} version ${state.version} is not deployed on host ${hostId}`,
+      );
     }
     // A redelivery (or the sweeper's item, after one reached the DLQ) may follow a run that never ended: a step
     // that hung, ran out of memory or outlived the host's time limit reaches no catch. Count the runs on the
@@ -216,20 +265,30 @@ export class ProcessingHost {
       const maxAttempts = this.#deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
       if (attempts > maxAttempts) {
         const at = state.cursor.threads.find((t) => t.id === 'main')?.at;
-        return this.#commitSuspended(state, `no persistence point after ${attempts - 1} runs from revision ${state.revision} (at "${at}"): ` +
-          'the step hangs, runs out of memory, outlives the host\'s time limit, or its effects keep failing');
+        return this.#commitSuspended(
+          state,
+          `no persistence point after ${attempts - 1} runs from revision ${state.revision} (at "${at}"): ` +
+            "the step hangs, runs out of memory, outlives the host's time limit, or its effects keep failing",
+        );
       }
     }
 
     // The previous commit's effects, unless recorded as dispatched: the host that made it may have died first.
     // A fork is the exception: its instance cannot leave the join before every branch exists, so the redelivery
     // of the forking host's work item is what re-dispatches it (see `#needsMark`).
-    if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision && (redoes(item, delivery) || this.#needsMark(state))) {
+    if (
+      state.outbox.length > 0 &&
+      state.dispatchedRevision !== state.revision &&
+      (redoes(item, delivery) || this.#needsMark(state))
+    ) {
       await this.#dispatch(state.outbox, state);
     }
 
     // Nothing of this run may hold the lease past this: the invocation's time limit, or the step time limit.
-    const until = Math.min(delivery.deadline ?? Infinity, clock.now() + (this.#deps.runTimeLimitMs ?? DEFAULT_RUN_TIME_LIMIT_MS));
+    const until = Math.min(
+      delivery.deadline ?? Infinity,
+      clock.now() + (this.#deps.runTimeLimitMs ?? DEFAULT_RUN_TIME_LIMIT_MS),
+    );
     let holdsLease = false;
     let commits = 0;
     let shapes = 0;
@@ -237,25 +296,56 @@ export class ProcessingHost {
       // The lease kept by the last commit may have run down while its outbox went out or its timer was armed:
       // pure steps run on without it (their commit is fenced), an exclusive step claims it again first.
       if (holdsLease && tooShortForExclusiveStep(state.lease, clock.now(), lease)) holdsLease = false;
-      const heartbeat = holdsLease ? this.#heartbeat(owner, () => state!, (s) => (state = s), until) : undefined;
+      const heartbeat = holdsLease
+        ? this.#heartbeat(
+            owner,
+            () => state!,
+            (s) => (state = s),
+            until,
+          )
+        : undefined;
       let result;
       try {
         const joining = forkedBranches(orchestration, state);
         if (joining.length > 0) branches ??= await loadBranches(joining);
-        result = await run(orchestration, { ...state, outbox: [] }, { now: clock.now, sleep: clock.sleep, holdsLease, fencingToken: state.revision, inbox, whole, settled, branches, schemas: registry });
+        result = await run(
+          orchestration,
+          { ...state, outbox: [] },
+          {
+            now: clock.now,
+            sleep: clock.sleep,
+            holdsLease,
+            fencingToken: state.revision,
+            inbox,
+            whole,
+            settled,
+            branches,
+            schemas: registry,
+          },
+        );
         branches = undefined;
       } finally {
         await heartbeat?.stop();
       }
       if (result.stop === 'needsLease') {
-        state = await this.#claim({ ...state, outbox: [] }, { owner, expiresAt: clock.now() + lease.leaseMs }, takeoverBefore(clock.now(), lease));
+        state = await this.#claim(
+          { ...state, outbox: [] },
+          { owner, expiresAt: clock.now() + lease.leaseMs },
+          takeoverBefore(clock.now(), lease),
+        );
         holdsLease = true;
         continue;
       }
       // Still waiting, and nothing moved (a message it does not take yet, a branch that is not the last):
       // there is nothing to persist.
-      if (result.stop === 'waiting' && state.status === InstanceStatus.Waiting && result.shapesRun === 0 && result.state.outbox.length === 0 &&
-        JSON.stringify(result.state.cursor) === JSON.stringify(state.cursor) && commits === 0) {
+      if (
+        result.stop === 'waiting' &&
+        state.status === InstanceStatus.Waiting &&
+        result.shapesRun === 0 &&
+        result.state.outbox.length === 0 &&
+        JSON.stringify(result.state.cursor) === JSON.stringify(state.cursor) &&
+        commits === 0
+      ) {
         return this.#rest(item, state, 'waiting; nothing it can take yet');
       }
       const continues = result.stop === 'checkpoint';
@@ -288,7 +378,8 @@ export class ProcessingHost {
         }
         // A dehydrated instance is woken by a new work item, which cannot tell whether this outbox went out:
         // record it (one small write, at dehydration points with effects only). Finished instances need none.
-        if (next.status === InstanceStatus.Waiting && next.outbox.length > 0 && this.#needsMark(next)) await store.markDispatched(next.instanceId, next.revision);
+        if (next.status === InstanceStatus.Waiting && next.outbox.length > 0 && this.#needsMark(next))
+          await store.markDispatched(next.instanceId, next.revision);
         // A crash before this leaves a waiting instance with a due timer and no work item: the sweeper finds it.
         const timerDue = timerDueOf(next);
         if (timerDue !== undefined) await this.#armTimer(next.instanceId, timerDue, next.trace);
@@ -297,7 +388,13 @@ export class ProcessingHost {
         await this.#finishLater(next);
         throw error;
       }
-      if (!continues) return { result: 'done', detail: `${next.status} after ${commits} persistence point(s)`, instance: next, shapes };
+      if (!continues)
+        return {
+          result: 'done',
+          detail: `${next.status} after ${commits} persistence point(s)`,
+          instance: next,
+          shapes,
+        };
       state = next;
       holdsLease = true;
     }
@@ -309,7 +406,9 @@ export class ProcessingHost {
    * the commit's duties then (re-sent under the same ids), whichever comes. Best effort: the queue may be what failed.
    */
   async #finishLater(state: InstanceState): Promise<void> {
-    await this.#deps.workQueue.enqueue([{ instanceId: state.instanceId, reason: FINISH, ...traced(state) }]).catch(() => undefined);
+    await this.#deps.workQueue
+      .enqueue([{ instanceId: state.instanceId, reason: FINISH, ...traced(state) }])
+      .catch(() => undefined);
   }
 
   /**
@@ -329,26 +428,39 @@ export class ProcessingHost {
    * again (creating is idempotent). Then the join rests for as long again as it has waited (core/due.ts). Without the
    * join's definition its branches cannot be named: it only rests, keeping its watch.
    */
-  async #tendJoin(state: InstanceState, orchestration: CompiledOrchestration | undefined, loaded?: readonly InstanceState[]): Promise<void> {
+  async #tendJoin(
+    state: InstanceState,
+    orchestration: CompiledOrchestration | undefined,
+    loaded?: readonly InstanceState[],
+  ): Promise<void> {
     const { store, workQueue, clock } = this.#deps;
     const now = clock.now();
     if (orchestration) {
       const joining = forkedBranches(orchestration, state);
-      const branches = loaded ?? await this.#loadAll(joining);
+      const branches = loaded ?? (await this.#loadAll(joining));
       const ended = branches.filter(branchEnded).map((b) => b.instanceId);
       if (ended.length > 0) await store.retire(ended, now);
       if (branches.length < joining.length) {
         // Never created (the fork's work item lost before it went out): fork it again, creating is idempotent. Past the
         // time a branch that ended is surely kept, it may have expired instead: running it again could repeat what it
         // did, so the join is suspended with the reason, for an operator.
-        if (now - state.updatedAt < FORKED_BRANCHES_KEPT_MS) await this.#dispatch(state.outbox.filter((e) => e.kind === 'fork'), state);
+        if (now - state.updatedAt < FORKED_BRANCHES_KEPT_MS)
+          await this.#dispatch(
+            state.outbox.filter((e) => e.kind === 'fork'),
+            state,
+          );
         else if (state.status !== InstanceStatus.Suspended) {
           const missing = joining.filter((id) => !branches.some((b) => b.instanceId === id));
-          await this.#commitSuspended(state, `branch instance(s) ${missing.join(', ')} of its join are missing ${Math.round((now - state.updatedAt) / 86_400_000)} days after the fork: not created, or expired while nothing watched the join`);
+          await this.#commitSuspended(
+            state,
+            `branch instance(s) ${missing.join(', ')} of its join are missing ${Math.round((now - state.updatedAt) / 86_400_000)} days after the fork: not created, or expired while nothing watched the join`,
+          );
           return;
         }
       }
-      const running = branches.filter((b) => b.status === InstanceStatus.Running).map((b) => ({ instanceId: b.instanceId, reason: 'sweep', ...traced(b) }));
+      const running = branches
+        .filter((b) => b.status === InstanceStatus.Running)
+        .map((b) => ({ instanceId: b.instanceId, reason: 'sweep', ...traced(b) }));
       if (running.length > 0) await workQueue.enqueue(running);
     }
     await store.rest(state.instanceId, state.revision, nextJoinCheck(state, now));
@@ -411,7 +523,13 @@ export class ProcessingHost {
     const consumed = new Set(state.consumed);
     const candidates = inbox.filter((m) => !consumed.has(m.messageId));
     // A copy SQS brought back of a message the instance took and settled is not unread.
-    const settled = candidates.length > 0 ? await store.settled(state.instanceId, candidates.map((m) => m.messageId)) : new Set<string>();
+    const settled =
+      candidates.length > 0
+        ? await store.settled(
+            state.instanceId,
+            candidates.map((m) => m.messageId),
+          )
+        : new Set<string>();
     for (const entry of candidates.filter((m) => !settled.has(m.messageId))) {
       // A large one was listed without its body: the record keeps it whole. Gone meanwhile: another host kept it.
       const message = bodyLeft(entry) ? await store.delivery(state.instanceId, entry.messageId) : entry;
@@ -428,7 +546,10 @@ export class ProcessingHost {
         source: `inbox of ${state.instanceId}`,
       });
     }
-    await store.discard(state.instanceId, inbox.map((m) => m.messageId));
+    await store.discard(
+      state.instanceId,
+      inbox.map((m) => m.messageId),
+    );
   }
 
   async #loadAll(instanceIds: readonly string[]): Promise<InstanceState[]> {
@@ -451,22 +572,37 @@ export class ProcessingHost {
     // Checked before any effect goes out: a refusal halfway would have sent the sends before it.
     for (const entry of state.outbox) {
       if (entry.kind === 'start' && !registry.latest(entry.orchestration)) {
-        throw new UnknownOrchestration(`cannot resume instance ${instanceId}: its last effects start orchestration ${entry.orchestration}, which is not known to ${hostId}`, entry.orchestration);
+        throw new UnknownOrchestration(
+          `cannot resume instance ${instanceId}: its last effects start orchestration ${entry.orchestration}, which is not known to ${hostId}`,
+          entry.orchestration,
+        );
       }
     }
     // A join's wake-up goes out after the commit: the join reads this instance, which must be ended by then, not still
     // suspended (else the join would find it running and rest until its next check).
     const wakes = state.outbox.filter((e) => e.kind === 'join');
-    await this.#dispatch(state.outbox.filter((e) => e.kind !== 'join'), state);
+    await this.#dispatch(
+      state.outbox.filter((e) => e.kind !== 'join'),
+      state,
+    );
     const now = clock.now();
     const { suspendedFrom, ...rest } = state;
-    const base = { ...rest, outbox: [], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: this.#newId() };
+    const base = {
+      ...rest,
+      outbox: [],
+      revision: state.revision + 1,
+      lease: undefined,
+      updatedAt: now,
+      lastHost: hostId,
+      commitId: this.#newId(),
+    };
     if (suspendedFrom) {
       const ended: InstanceState = { ...base, status: suspendedFrom.status, error: suspendedFrom.error };
       await this.#commit(ended, state.revision, takeoverBefore(now, lease));
       if (wakes.length > 0) await this.#dispatch(wakes, ended);
       // Suspended, it still took deliveries (it could have been resumed to run on): finished again, it keeps them.
-      if (TERMINAL_STATUSES.has(ended.status)) await this.#keepUnread(ended, registry.get(ended.orchestration, ended.version));
+      if (TERMINAL_STATUSES.has(ended.status))
+        await this.#keepUnread(ended, registry.get(ended.orchestration, ended.version));
       return ended;
     }
     const next: InstanceState = { ...base, status: InstanceStatus.Running, error: undefined };
@@ -498,19 +634,22 @@ export class ProcessingHost {
     const { clock, hostId, lease, registry, store } = this.#deps;
     const state = await store.load(instanceId);
     if (!state) throw new InstanceNotFound(instanceId);
-    if (state.status === InstanceStatus.Completed || state.status === InstanceStatus.Terminated) throw new InvalidTransition(instanceId, state.status, 'terminate');
+    if (state.status === InstanceStatus.Completed || state.status === InstanceStatus.Terminated)
+      throw new InvalidTransition(instanceId, state.status, 'terminate');
     const orchestration = registry.get(state.orchestration, state.version);
     if (!orchestration && atJoin(state)) {
       throw new UnknownOrchestration(
         `cannot terminate instance ${instanceId}: it waits at a parallel join of orchestration ${state.orchestration}@${state.version}, which is not known to ${hostId}, ` +
-        'and its branch instances are named by that definition (terminating it alone would leave them running)',
-        state.orchestration, state.version,
+          'and its branch instances are named by that definition (terminating it alone would leave them running)',
+        state.orchestration,
+        state.version,
       );
     }
     const branchIds = orchestration ? forkedBranches(orchestration, state) : [];
     const branches = await this.#loadAll(branchIds);
     for (const branch of branches) {
-      if (!branchEnded(branch)) await this.#terminate(branch.instanceId, `its orchestration ${instanceId} was terminated: ${reason}`, false);
+      if (!branchEnded(branch))
+        await this.#terminate(branch.instanceId, `its orchestration ${instanceId} was terminated: ${reason}`, false);
     }
     const now = clock.now();
     // A branch instance wakes its join, which raises the termination as the branch's failure.
@@ -521,7 +660,17 @@ export class ProcessingHost {
     // Forks its last commit made but never dispatched (a suspended instance whose branch creation kept failing) are
     // dropped: kept, a later redelivery would create and run branches for an orchestration that is over.
     const kept = state.outbox.filter((e) => e.kind !== 'fork');
-    const next: InstanceState = { ...state, status: InstanceStatus.Terminated, error: { reason: boundReason(`terminated: ${reason}`), at: now }, outbox: [...kept, ...wake, ...retire], revision: state.revision + 1, lease: undefined, updatedAt: now, lastHost: hostId, commitId: this.#newId() };
+    const next: InstanceState = {
+      ...state,
+      status: InstanceStatus.Terminated,
+      error: { reason: boundReason(`terminated: ${reason}`), at: now },
+      outbox: [...kept, ...wake, ...retire],
+      revision: state.revision + 1,
+      lease: undefined,
+      updatedAt: now,
+      lastHost: hostId,
+      commitId: this.#newId(),
+    };
     await this.#commit(next, state.revision, takeoverBefore(now, lease));
     if (wake.length + retire.length > 0) await this.#dispatch([...wake, ...retire], next);
     await this.#keepUnread(next, orchestration);
@@ -542,19 +691,30 @@ export class ProcessingHost {
       if (entry.kind === 'start') {
         const target = registry.latest(entry.orchestration);
         // The registry refuses to load an orchestration whose Start targets are missing; this is a bug if hit.
-        if (!target) throw new Error(`orchestration ${entry.orchestration} (started by ${entry.instanceId}) is not deployed`);
+        if (!target)
+          throw new Error(`orchestration ${entry.orchestration} (started by ${entry.instanceId}) is not deployed`);
         // The type the body was validated as when the step ran, not what the newest version takes now (a deployment
         // in between would otherwise hand it an unvalidated body of another type).
         const messageType = entry.messageType ?? target.activation.messageType;
         if (messageType !== target.activation.messageType) {
           await store.putSuspendedMessage({
-            messageId: entry.messageId, reason: `${entry.instanceId} started ${entry.orchestration} with a ${messageType}, but its newest version now starts with a ${target.activation.messageType}`,
-            body: JSON.stringify(entry.body) ?? 'null', attributes: { MessageType: messageType }, receivedAt: clock.now(), source: `start by ${entry.instanceId}`,
+            messageId: entry.messageId,
+            reason: `${entry.instanceId} started ${entry.orchestration} with a ${messageType}, but its newest version now starts with a ${target.activation.messageType}`,
+            body: JSON.stringify(entry.body) ?? 'null',
+            attributes: { MessageType: messageType },
+            receivedAt: clock.now(),
+            source: `start by ${entry.instanceId}`,
           });
           continue;
         }
         // The started orchestration continues the starter's trace (core/trace.ts).
-        const message = { messageId: entry.messageId, messageType, body: entry.body, properties: (from.trace ? { [TRACE_ATTRIBUTE]: from.trace } : {}) as Record<string, string>, receivedAt: clock.now() };
+        const message = {
+          messageId: entry.messageId,
+          messageType,
+          body: entry.body,
+          properties: (from.trace ? { [TRACE_ATTRIBUTE]: from.trace } : {}) as Record<string, string>,
+          receivedAt: clock.now(),
+        };
         try {
           const activation = await activateOrDeliver(target, message, store, clock.now());
           items.push(workItem(activation.instanceId, 'start', activation.created));
@@ -562,14 +722,23 @@ export class ProcessingHost {
           if (!(error instanceof InvalidMessage)) throw error;
           // The started orchestration would not take it (no correlation value, its convoy ended): keep it, visible.
           await store.putSuspendedMessage({
-            messageId: entry.messageId, reason: boundReason(describeError(error)), body: JSON.stringify(entry.body) ?? 'null',
-            attributes: { MessageType: message.messageType }, receivedAt: clock.now(), source: `start by ${entry.instanceId}`,
+            messageId: entry.messageId,
+            reason: boundReason(describeError(error)),
+            body: JSON.stringify(entry.body) ?? 'null',
+            attributes: { MessageType: message.messageType },
+            receivedAt: clock.now(),
+            source: `start by ${entry.instanceId}`,
           });
-          if (error instanceof NoTaker && error.copy) await store.discard(error.copy.instanceId, [error.copy.messageId]);
+          if (error instanceof NoTaker && error.copy)
+            await store.discard(error.copy.instanceId, [error.copy.messageId]);
         }
       } else if (entry.kind === 'fork') {
         // It starts with what the forking instance had at the fork: its state as committed with this entry.
-        const branch: InstanceState = { ...entry.branch, vars: entry.branch.vars ?? structuredClone(from.vars), messages: entry.branch.messages ?? from.messages };
+        const branch: InstanceState = {
+          ...entry.branch,
+          vars: entry.branch.vars ?? structuredClone(from.vars),
+          messages: entry.branch.messages ?? from.messages,
+        };
         const created = await store.create(branch);
         items.push(workItem(branch.instanceId, 'fork', created ? branch : undefined));
       } else if (entry.kind === 'join') {
@@ -588,7 +757,11 @@ export class ProcessingHost {
         if (entry.siblings && !this.#firstWake(entry)) continue;
         // It read them all ended: the join may take them as read (when small enough to ride along).
         const ended = entry.siblings && branchEnded(from) ? [...siblings, from] : undefined;
-        items.push(ended && JSON.stringify(ended).length <= MAX_HINT_BYTES ? { instanceId: entry.instanceId, reason: 'join', branches: ended, ...traced(from) } : { instanceId: entry.instanceId, reason: 'join', ...traced(from) });
+        items.push(
+          ended && JSON.stringify(ended).length <= MAX_HINT_BYTES
+            ? { instanceId: entry.instanceId, reason: 'join', branches: ended, ...traced(from) }
+            : { instanceId: entry.instanceId, reason: 'join', ...traced(from) },
+        );
       } else if (entry.kind === 'retire') {
         await store.retire(entry.instanceIds, clock.now());
       }
@@ -614,7 +787,14 @@ export class ProcessingHost {
       await this.#deps.timers.schedule({ instanceId, timerId: `${instanceId}-${dueAt}`, dueAt, ...traced({ trace }) });
       return;
     }
-    await this.#deps.workQueue.enqueue([{ instanceId, reason: 'timer', delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, seconds)), ...traced({ trace }) }]);
+    await this.#deps.workQueue.enqueue([
+      {
+        instanceId,
+        reason: 'timer',
+        delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, seconds)),
+        ...traced({ trace }),
+      },
+    ]);
   }
 
   /**
@@ -657,7 +837,12 @@ export class ProcessingHost {
    * and the retry failed its condition because the revision had already moved on, by this very write.
    * Treating that as a loss would drop the work item with the outbox never dispatched.
    */
-  async #commit(next: InstanceState, expectedRevision: number, before: number, owner = this.#deps.hostId): Promise<void> {
+  async #commit(
+    next: InstanceState,
+    expectedRevision: number,
+    before: number,
+    owner = this.#deps.hostId,
+  ): Promise<void> {
     const { store } = this.#deps;
     try {
       await store.commit(next, expectedRevision, owner, before);
@@ -681,7 +866,11 @@ export class ProcessingHost {
     } catch (error) {
       if (!(error instanceof OwnershipLost)) throw error;
       const stored = await store.load(state.instanceId);
-      if (stored?.revision === state.revision + 1 && stored.lease?.owner === wanted.owner && stored.lease.expiresAt === wanted.expiresAt) {
+      if (
+        stored?.revision === state.revision + 1 &&
+        stored.lease?.owner === wanted.owner &&
+        stored.lease.expiresAt === wanted.expiresAt
+      ) {
         return { ...state, lease: wanted, revision: stored.revision };
       }
       throw error;
@@ -693,7 +882,12 @@ export class ProcessingHost {
    * `until` (the run's time limit): a step still running then has hung, and its lease must run out so that another host
    * instance can take the instance over and count the run (see `maxAttempts`), whatever this process still does.
    */
-  #heartbeat(owner: string, get: () => InstanceState, set: (state: InstanceState) => void, until: number): { stop(): Promise<void> } {
+  #heartbeat(
+    owner: string,
+    get: () => InstanceState,
+    set: (state: InstanceState) => void,
+    until: number,
+  ): { stop(): Promise<void> } {
     const { clock, lease } = this.#deps;
     const period = Math.max(1, Math.floor(lease.leaseMs / 3));
     let inFlight: Promise<void> = Promise.resolve();
@@ -704,7 +898,13 @@ export class ProcessingHost {
         const now = clock.now();
         if (stopped || now >= until) return;
         try {
-          set(await this.#claim(get(), { owner, expiresAt: Math.min(now + lease.leaseMs, until) }, takeoverBefore(now, lease)));
+          set(
+            await this.#claim(
+              get(),
+              { owner, expiresAt: Math.min(now + lease.leaseMs, until) },
+              takeoverBefore(now, lease),
+            ),
+          );
         } catch (error) {
           // A lost heartbeat means another host took over: no point in renewing again.
           failure = error;

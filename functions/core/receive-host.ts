@@ -58,7 +58,11 @@ export class ReceiveHost {
   readonly #deps: ReceiveHostDeps & { holdReceives: number; maxBodyBytes: number };
 
   constructor(deps: ReceiveHostDeps) {
-    this.#deps = { ...deps, holdReceives: deps.holdReceives ?? 4, maxBodyBytes: deps.maxBodyBytes ?? MAX_STORED_BODY_BYTES };
+    this.#deps = {
+      ...deps,
+      holdReceives: deps.holdReceives ?? 4,
+      maxBodyBytes: deps.maxBodyBytes ?? MAX_STORED_BODY_BYTES,
+    };
   }
 
   /**
@@ -75,11 +79,23 @@ export class ReceiveHost {
         try {
           const activated = await this.#activate(raw);
           if (activated.result === 'suspended') outcomes.push(activated);
-          else pending.push({ outcome: activated, items: activated.instanceIds.map((instanceId) =>
-            workItem(instanceId, 'receive', activated.created?.find((s) => s.instanceId === instanceId))) });
+          else
+            pending.push({
+              outcome: activated,
+              items: activated.instanceIds.map((instanceId) =>
+                workItem(
+                  instanceId,
+                  'receive',
+                  activated.created?.find((s) => s.instanceId === instanceId),
+                ),
+              ),
+            });
         } catch (error) {
           // An oversized message is recorded already, and must fail: only the dead-letter queue keeps it whole.
-          const kept = this.#lastDelivery(raw) && !(error instanceof OversizedMessage) ? await this.#keepFailed(raw, error).catch(() => undefined) : undefined;
+          const kept =
+            this.#lastDelivery(raw) && !(error instanceof OversizedMessage)
+              ? await this.#keepFailed(raw, error).catch(() => undefined)
+              : undefined;
           if (kept) outcomes.push(kept);
           else failures.set(raw.messageId, error);
         }
@@ -102,7 +118,10 @@ export class ReceiveHost {
 
   #lastDelivery(raw: RawMessage | undefined): boolean {
     if (raw === undefined) return false;
-    return raw.deadLettered === true || (this.#deps.suspendAtReceive !== undefined && (raw.receiveCount ?? 1) >= this.#deps.suspendAtReceive);
+    return (
+      raw.deadLettered === true ||
+      (this.#deps.suspendAtReceive !== undefined && (raw.receiveCount ?? 1) >= this.#deps.suspendAtReceive)
+    );
   }
 
   /**
@@ -112,18 +131,24 @@ export class ReceiveHost {
    */
   async #keepFailed(sent: RawMessage, error: unknown): Promise<ReceiveOutcome | undefined> {
     const { store, clock } = this.#deps;
-    const raw = (this.#deps.bodies ? await this.#deps.bodies.resolve(sent).catch(() => sent) : sent);
+    const raw = this.#deps.bodies ? await this.#deps.bodies.resolve(sent).catch(() => sent) : sent;
     const resubmission = await resubmissionOf(raw, store).catch(() => undefined);
     const messageId = resubmission?.messageId ?? raw.messageId;
     const found = await this.#holders({ ...raw, messageId });
     // A resubmission's original was taken by some already: they have it too, and its next resubmission must skip them.
-    const holders = [...new Set([...resubmission?.takenBy ?? [], ...found.holders])];
-    if (found.subscribers.length > 0 && found.subscribers.every((s) => holders.includes(s))) return { messageId: sent.messageId, result: 'activated', instanceIds: [] };
+    const holders = [...new Set([...(resubmission?.takenBy ?? []), ...found.holders])];
+    if (found.subscribers.length > 0 && found.subscribers.every((s) => holders.includes(s)))
+      return { messageId: sent.messageId, result: 'activated', instanceIds: [] };
     const bytes = Buffer.byteLength(raw.body, 'utf8');
     await store.putSuspendedMessage({
       messageId,
-      reason: boundReason(`not received after ${raw.receiveCount ?? 1} deliveries (${sent.deadLettered ? "the last from the receive queue's dead-letter queue" : "next, the receive queue's dead-letter queue"}): ${describeError(error)}`),
-      body: bytes > this.#deps.maxBodyBytes ? raw.body.slice(0, Math.min(this.#deps.maxBodyBytes, MAX_STORED_BODY_BYTES) / 4) : raw.body,
+      reason: boundReason(
+        `not received after ${raw.receiveCount ?? 1} deliveries (${sent.deadLettered ? "the last from the receive queue's dead-letter queue" : "next, the receive queue's dead-letter queue"}): ${describeError(error)}`,
+      ),
+      body:
+        bytes > this.#deps.maxBodyBytes
+          ? raw.body.slice(0, Math.min(this.#deps.maxBodyBytes, MAX_STORED_BODY_BYTES) / 4)
+          : raw.body,
       attributes: raw.attributes,
       receivedAt: clock.now(),
       source: this.#deps.source,
@@ -143,7 +168,10 @@ export class ReceiveHost {
     }
     const has = async (instanceId: string) => {
       const state = await store.load(instanceId);
-      return state !== undefined && ((await took(store, state, raw.messageId)) || (await store.delivery(instanceId, raw.messageId)) !== undefined);
+      return (
+        state !== undefined &&
+        ((await took(store, state, raw.messageId)) || (await store.delivery(instanceId, raw.messageId)) !== undefined)
+      );
     };
     const subscribers: string[] = [];
     const holders: string[] = [];
@@ -156,7 +184,8 @@ export class ReceiveHost {
       subscribers.push(orchestration.name);
       const set = orchestration.followers.get(message.messageType)!.correlation!;
       const value = correlationValue(orchestration, set, message);
-      if (value !== undefined && (await has(convoyInstanceId(orchestration.name, set, value)))) holders.push(orchestration.name);
+      if (value !== undefined && (await has(convoyInstanceId(orchestration.name, set, value))))
+        holders.push(orchestration.name);
     }
     return { subscribers, holders };
   }
@@ -195,13 +224,20 @@ export class ReceiveHost {
       }
       const bytes = Buffer.byteLength(raw.body, 'utf8');
       if (bytes > this.#deps.maxBodyBytes) {
-        throw new InvalidMessage(`body is ${bytes} bytes; the MessageBox keeps at most ${this.#deps.maxBodyBytes} bytes per message`);
+        throw new InvalidMessage(
+          `body is ${bytes} bytes; the MessageBox keeps at most ${this.#deps.maxBodyBytes} bytes per message`,
+        );
       }
       const parsed = parseInbound(raw, now);
       const activations = untaken(registry.route(parsed), resubmission);
-      const followers = untaken(registry.followers(parsed.messageType), resubmission).filter((f) => !activations.some((a) => a.name === f.name));
+      const followers = untaken(registry.followers(parsed.messageType), resubmission).filter(
+        (f) => !activations.some((a) => a.name === f.name),
+      );
       if (activations.length === 0 && followers.length === 0) {
-        if (resubmission?.takenBy.length) throw new InvalidMessage(`every orchestration it is routed to took the message it resubmits (${resubmission.takenBy.join(', ')}): nothing left to deliver`);
+        if (resubmission?.takenBy.length)
+          throw new InvalidMessage(
+            `every orchestration it is routed to took the message it resubmits (${resubmission.takenBy.join(', ')}): nothing left to deliver`,
+          );
         throw new RoutingFailure(parsed.messageType);
       }
       // The validating receive pipeline: nothing reaches an orchestration, not even its correlation keys,
@@ -211,37 +247,54 @@ export class ReceiveHost {
       const followed = followers.map((orchestration) => {
         const set = orchestration.followers.get(message.messageType)!.correlation!;
         const value = correlationValue(orchestration, set, message);
-        if (value === undefined) throw new InvalidMessage(`no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`);
+        if (value === undefined)
+          throw new InvalidMessage(
+            `no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`,
+          );
         return { orchestration, set, value };
       });
       // Every follower's instance is looked at before anything is written: while one may still be on its way the
       // message is held for all of them, so no instance gets it in its inbox with no work item to wake it.
-      const targets = await Promise.all(followed.map(async (f) => {
-        const owner = convoyInstanceId(f.orchestration.name, f.set, f.value);
-        const summary = await store.summaryOf(owner);
-        return { ...f, owner, status: summary?.status, incarnation: summary?.createdAt };
-      }));
+      const targets = await Promise.all(
+        followed.map(async (f) => {
+          const owner = convoyInstanceId(f.orchestration.name, f.set, f.value);
+          const summary = await store.summaryOf(owner);
+          return { ...f, owner, status: summary?.status, incarnation: summary?.createdAt };
+        }),
+      );
       // A copy SQS brings again of a message kept as suspended (its deletion lost, or from the dead-letter queue) stays
       // kept: routed now, it would reach the orchestrations its resubmission goes to as well. Copies ended instances hold
       // of it were never taken, and go, as with the record's first write. A first delivery has no record, so only
       // redeliveries pay the read.
-      const kept = (sent.receiveCount ?? 1) > 1 || sent.deadLettered ? await store.suspendedMessage(raw.messageId, { bodies: false }) : undefined;
+      const kept =
+        (sent.receiveCount ?? 1) > 1 || sent.deadLettered
+          ? await store.suspendedMessage(raw.messageId, { bodies: false })
+          : undefined;
       if (kept) {
         for (const t of targets) {
-          if (refusal(t.orchestration.name, t.set, t.value, t.status, message.messageType) && !(await took(store, await store.load(t.owner), message.messageId))) {
+          if (
+            refusal(t.orchestration.name, t.set, t.value, t.status, message.messageType) &&
+            !(await took(store, await store.load(t.owner), message.messageId))
+          ) {
             await store.discard(t.owner, [message.messageId]);
           }
         }
-        return { messageId: sent.messageId, result: 'suspended', instanceIds: [], reason: `kept already as a suspended message (${kept.resolution?.kind ?? 'unresolved'}): ${kept.reason}` };
+        return {
+          messageId: sent.messageId,
+          result: 'suspended',
+          instanceIds: [],
+          reason: `kept already as a suspended message (${kept.resolution?.kind ?? 'unresolved'}): ${kept.reason}`,
+        };
       }
       const missing = targets.find((t) => t.status === undefined);
-      if (missing && (raw.receiveCount ?? 1) < this.#deps.holdReceives) throw new UncorrelatedMessage(missing.orchestration.name, missing.set, missing.value);
+      if (missing && (raw.receiveCount ?? 1) < this.#deps.holdReceives)
+        throw new UncorrelatedMessage(missing.orchestration.name, missing.set, missing.value);
 
       const instanceIds: string[] = [];
       const created: InstanceState[] = [];
       const refused: InvalidMessage[] = [];
       // The orchestrations that took it, as its suspended record names them if some refuse it.
-      const taken = [...resubmission?.takenBy ?? []];
+      const taken = [...(resubmission?.takenBy ?? [])];
       for (const orchestration of activations) {
         let activation;
         try {
@@ -268,11 +321,19 @@ export class ReceiveHost {
           continue;
         }
         if (status === undefined) {
-          refused.push(new InvalidMessage(`no ${orchestration.name} instance has ${set}="${value}" (held for ${raw.receiveCount ?? 1} deliveries)`));
+          refused.push(
+            new InvalidMessage(
+              `no ${orchestration.name} instance has ${set}="${value}" (held for ${raw.receiveCount ?? 1} deliveries)`,
+            ),
+          );
           continue;
         }
         try {
-          await deliverTo(store, { instanceId: owner, incarnation, orchestration: orchestration.name, set, value }, message);
+          await deliverTo(
+            store,
+            { instanceId: owner, incarnation, orchestration: orchestration.name, set, value },
+            message,
+          );
           instanceIds.push(owner);
           taken.push(orchestration.name);
         } catch (error) {
@@ -285,7 +346,9 @@ export class ReceiveHost {
         // Taken by some, not by all: those that took it go on, and what the others did not take is kept, visible.
         await store.putSuspendedMessage({
           messageId: raw.messageId,
-          reason: boundReason(`delivered to ${instanceIds.join(', ')}; not taken by the rest: ${refused.map((r) => r.message).join('; ')}`),
+          reason: boundReason(
+            `delivered to ${instanceIds.join(', ')}; not taken by the rest: ${refused.map((r) => r.message).join('; ')}`,
+          ),
           body: raw.body,
           attributes: raw.attributes,
           receivedAt: now,
@@ -302,7 +365,9 @@ export class ReceiveHost {
         messageId: raw.messageId,
         // The reason is bounded where it is kept (the outcome's, logged, is whole): a message type, a correlation value
         // or a pointer's key comes from the sender, of any size.
-        reason: boundReason(describeError(error)) + (truncated ? ' (body truncated here; the original is in the receive DLQ)' : ''),
+        reason:
+          boundReason(describeError(error)) +
+          (truncated ? ' (body truncated here; the original is in the receive DLQ)' : ''),
         ...(error instanceof SchemaMismatch ? { issues: error.issues } : {}),
         body: truncated ? raw.body.slice(0, Math.min(this.#deps.maxBodyBytes, MAX_STORED_BODY_BYTES) / 4) : raw.body,
         attributes: raw.attributes,
@@ -342,7 +407,9 @@ class Refused extends InvalidMessage {
 
 /** Removes from ended instances' inboxes the copies of a message that is now kept as a suspended message. */
 async function discardCopies(store: InstanceStore, refusals: readonly unknown[]): Promise<void> {
-  for (const refusal of refusals) if (refusal instanceof NoTaker && refusal.copy) await store.discard(refusal.copy.instanceId, [refusal.copy.messageId]);
+  for (const refusal of refusals)
+    if (refusal instanceof NoTaker && refusal.copy)
+      await store.discard(refusal.copy.instanceId, [refusal.copy.messageId]);
 }
 
 /** A message for an instance that does not exist yet: left on the queue to come back later. */

@@ -1,4 +1,9 @@
-import { compile, type CompiledOrchestration, type MessageSchemas, type OrchestrationDefinition } from './definition.ts';
+import {
+  compile,
+  type CompiledOrchestration,
+  type MessageSchemas,
+  type OrchestrationDefinition,
+} from './definition.ts';
 import { DefinitionError } from './errors.ts';
 import type { InboundMessage } from './message.ts';
 import type { Schema } from './schema.ts';
@@ -25,7 +30,9 @@ export class OrchestrationRegistry implements MessageSchemas {
       for (const [type, schema] of compiled.schemas) {
         const known = this.#schemas.get(type);
         if (known && known.schema !== schema) {
-          throw new DefinitionError(`${compiled.name}@${compiled.version}`, [`message type "${type}" has a schema other than the one ${known.declaredBy} declares; declare it once (messageType(...)) and share it`]);
+          throw new DefinitionError(`${compiled.name}@${compiled.version}`, [
+            `message type "${type}" has a schema other than the one ${known.declaredBy} declares; declare it once (messageType(...)) and share it`,
+          ]);
         }
         this.#schemas.set(type, { schema, declaredBy: `${compiled.name}@${compiled.version}` });
       }
@@ -34,7 +41,11 @@ export class OrchestrationRegistry implements MessageSchemas {
     for (const versions of this.#byName.values()) {
       for (const compiled of versions.values()) {
         const missing = [...compiled.starts].filter((name) => !this.#byName.has(name));
-        if (missing.length > 0) throw new DefinitionError(`${compiled.name}@${compiled.version}`, missing.map((name) => `starts orchestration "${name}", which is not deployed with it`));
+        if (missing.length > 0)
+          throw new DefinitionError(
+            `${compiled.name}@${compiled.version}`,
+            missing.map((name) => `starts orchestration "${name}", which is not deployed with it`),
+          );
       }
     }
   }
@@ -51,12 +62,16 @@ export class OrchestrationRegistry implements MessageSchemas {
 
   /** Every send port the deployed orchestrations send to. */
   ports(): Set<string> {
-    return new Set([...this.#byName.values()].flatMap((versions) => [...versions.values()].flatMap((o) => [...o.ports])));
+    return new Set(
+      [...this.#byName.values()].flatMap((versions) => [...versions.values()].flatMap((o) => [...o.ports])),
+    );
   }
 
   /** Name and version of every deployed orchestration. */
   list(): { name: string; version: number }[] {
-    return [...this.#byName.values()].flatMap((versions) => [...versions.values()].map(({ name, version }) => ({ name, version })));
+    return [...this.#byName.values()].flatMap((versions) =>
+      [...versions.values()].map(({ name, version }) => ({ name, version })),
+    );
   }
 
   get(name: string, version: number): CompiledOrchestration | undefined {
@@ -81,7 +96,9 @@ export class OrchestrationRegistry implements MessageSchemas {
   followers(messageType: string): CompiledOrchestration[] {
     const found: CompiledOrchestration[] = [];
     for (const versions of this.#byName.values()) {
-      const withFollower = [...versions.values()].filter((o) => o.followers.has(messageType)).sort((a, b) => b.version - a.version);
+      const withFollower = [...versions.values()]
+        .filter((o) => o.followers.has(messageType))
+        .sort((a, b) => b.version - a.version);
       if (withFollower[0]) found.push(withFollower[0]);
     }
     return found;
@@ -89,9 +106,10 @@ export class OrchestrationRegistry implements MessageSchemas {
 
   /** Orchestrations a message activates (publish/subscribe: there may be several, or none). */
   route(message: InboundMessage): CompiledOrchestration[] {
-    return this.subscriptions().filter(({ activation }) =>
-      activation.messageType === message.messageType &&
-      (activation.filter ?? []).every((f) => message.properties[f.property] === f.equals),
+    return this.subscriptions().filter(
+      ({ activation }) =>
+        activation.messageType === message.messageType &&
+        (activation.filter ?? []).every((f) => message.properties[f.property] === f.equals),
     );
   }
 }

@@ -41,17 +41,27 @@ export async function resubmissionOf(message: RawMessage, store: InstanceStore):
   const id = message.attributes[RESUBMISSION_ID];
   if (id === undefined) return undefined;
   const original = message.attributes[RESUBMITTED_FROM];
-  if (!original) throw new InvalidMessage(`it names resubmission ${id} (${RESUBMISSION_ID}) but not what it resubmits (${RESUBMITTED_FROM})`);
+  if (!original)
+    throw new InvalidMessage(
+      `it names resubmission ${id} (${RESUBMISSION_ID}) but not what it resubmits (${RESUBMITTED_FROM})`,
+    );
   const record = await store.suspendedMessage(original, { bodies: false });
   const named = record?.resolution?.kind === 'resubmitted' ? record.resolution.resubmittedAs : undefined;
   if (named !== id) {
-    const why = !record ? `there is no suspended message ${original}` : named ? `${original} was resubmitted as ${named}` : `${original} was not resubmitted`;
+    const why = !record
+      ? `there is no suspended message ${original}`
+      : named
+        ? `${original} was resubmitted as ${named}`
+        : `${original} was not resubmitted`;
     throw new InvalidMessage(`it claims to be resubmission ${id} of ${original}, but ${why}: not taken as one`);
   }
   return { messageId: id, original, takenBy: record!.takenBy ?? [] };
 }
 
 /** The subscriptions a message goes to: all of them, or, for a resubmission, those that did not take its original. */
-export function untaken<T extends { readonly name: string }>(subscribers: readonly T[], resubmission: Resubmission | undefined): T[] {
+export function untaken<T extends { readonly name: string }>(
+  subscribers: readonly T[],
+  resubmission: Resubmission | undefined,
+): T[] {
   return subscribers.filter((s) => !resubmission?.takenBy.includes(s.name));
 }

@@ -32,7 +32,9 @@ export function messageType<const Name extends string, S extends Schema>(
 export function messageType<const Name extends string>(name: Name): MessageType<Name>;
 export function messageType(name: string, schema?: Schema): MessageType {
   if (schema !== undefined && typeof schema['~standard']?.validate !== 'function') {
-    throw new TypeError(`messageType("${name}"): the schema is not a Standard Schema (no ~standard.validate); zod 3.24+, valibot 1+ and ArkType 2+ implement it`);
+    throw new TypeError(
+      `messageType("${name}"): the schema is not a Standard Schema (no ~standard.validate); zod 3.24+, valibot 1+ and ArkType 2+ implement it`,
+    );
   }
   return Object.freeze({ name, schema });
 }
@@ -43,7 +45,9 @@ export interface SchemaIssue {
   readonly message: string;
 }
 
-export type Conformed = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: readonly SchemaIssue[] };
+export type Conformed =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly issues: readonly SchemaIssue[] };
 
 /**
  * Validates a body against a schema. The value returned is the schema's output (defaults filled, values
@@ -52,7 +56,9 @@ export type Conformed = { readonly ok: true; readonly value: unknown } | { reado
 export async function conform(schema: Schema, body: unknown): Promise<Conformed> {
   const result = await schema['~standard'].validate(body);
   if (result.issues !== undefined) {
-    const issues = result.issues.slice(0, MAX_ISSUES).map((issue) => ({ path: clip(formatPath(issue.path)), message: clip(issue.message) }));
+    const issues = result.issues
+      .slice(0, MAX_ISSUES)
+      .map((issue) => ({ path: clip(formatPath(issue.path)), message: clip(issue.message) }));
     const more = result.issues.length - issues.length;
     // A body with thousands of bad fields must still fit the record that keeps it (DynamoDB items stop at 400 KB).
     if (more > 0) issues.push({ path: '', message: `and ${more} more issue(s)` });
@@ -60,7 +66,15 @@ export async function conform(schema: Schema, body: unknown): Promise<Conformed>
   }
   const notJson = findNonJson(result.value);
   if (notJson !== undefined) {
-    return { ok: false, issues: [{ path: notJson.path, message: `the schema's output is ${notJson.what}, which a persisted message cannot hold: a schema must output JSON data` }] };
+    return {
+      ok: false,
+      issues: [
+        {
+          path: notJson.path,
+          message: `the schema's output is ${notJson.what}, which a persisted message cannot hold: a schema must output JSON data`,
+        },
+      ],
+    };
   }
   return { ok: true, value: result.value };
 }
@@ -98,7 +112,8 @@ function findNonJson(value: unknown, path = ''): { path: string; what: string } 
   }
   if (typeof value === 'object') {
     const prototype = Object.getPrototypeOf(value);
-    if (prototype !== Object.prototype && prototype !== null) return { path, what: `a ${value.constructor?.name ?? 'class instance'}` };
+    if (prototype !== Object.prototype && prototype !== null)
+      return { path, what: `a ${value.constructor?.name ?? 'class instance'}` };
     for (const [key, item] of Object.entries(value)) {
       // An absent optional field comes out as undefined: JSON drops it, which is what absent means.
       if (item === undefined) continue;

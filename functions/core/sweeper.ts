@@ -16,7 +16,10 @@ export interface SweeperConfig {
  * not the number of instances. Waking a live instance is harmless: the processing host reads the state, and the
  * revision check stops any double commit.
  */
-export async function sweep(deps: { store: InstanceStore; workQueue: WorkQueue; clock: Clock }, config: SweeperConfig): Promise<string[]> {
+export async function sweep(
+  deps: { store: InstanceStore; workQueue: WorkQueue; clock: Clock },
+  config: SweeperConfig,
+): Promise<string[]> {
   const now = deps.clock.now();
   // Beyond the skew too: a due time set from a lease was computed on its owner's clock.
   const before = now - Math.max(config.staleAfterMs, config.lease.maxClockSkewMs);

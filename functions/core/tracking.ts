@@ -8,7 +8,13 @@
  * flow links (a business key, a message id or a related instance, pointing at a subject), from which the message
  * flow of an order is put together across instances and queue hops.
  */
-import { InstanceStatus, type InstanceState, type OutboxEntry, type SuspendedMessage, type Thread } from './instance.ts';
+import {
+  InstanceStatus,
+  type InstanceState,
+  type OutboxEntry,
+  type SuspendedMessage,
+  type Thread,
+} from './instance.ts';
 import type { InboundMessage } from './message.ts';
 
 /** One change of one MessageBox item, decoded by the adapter that read it. */
@@ -98,7 +104,17 @@ export function hourOf(at: number): string {
 }
 
 /** The fields of an event that hold text from outside (a reason, a message's type or ids, an operator's name). */
-const TEXT_FIELDS = ['detail', 'messageType', 'messageId', 'correlationId', 'host', 'port', 'related', 'shape', 'fromShape'] as const;
+const TEXT_FIELDS = [
+  'detail',
+  'messageType',
+  'messageId',
+  'correlationId',
+  'host',
+  'port',
+  'related',
+  'shape',
+  'fromShape',
+] as const;
 /** A field is never cut below this: what is left still says what it was. */
 const KEPT_BYTES = 256;
 
@@ -114,8 +130,9 @@ export function fitEvent<E extends Partial<TrackedEvent>>(event: E, maxBytes: nu
   const done = new Set<string>();
   for (let excess = jsonBytes(fitted) - maxBytes; excess > 0; excess = jsonBytes(fitted) - maxBytes) {
     // The longest field not cut yet: one cut takes all it can from a field (a byte less of text is a byte less of JSON).
-    const field = TEXT_FIELDS.filter((f) => !done.has(f) && typeof fitted[f] === 'string' && utf8Bytes(fitted[f] as string) > KEPT_BYTES)
-      .sort((a, b) => utf8Bytes(fitted[b] as string) - utf8Bytes(fitted[a] as string))[0];
+    const field = TEXT_FIELDS.filter(
+      (f) => !done.has(f) && typeof fitted[f] === 'string' && utf8Bytes(fitted[f] as string) > KEPT_BYTES,
+    ).sort((a, b) => utf8Bytes(fitted[b] as string) - utf8Bytes(fitted[a] as string))[0];
     if (!field) break;
     done.add(field);
     const text = fitted[field] as string;
@@ -146,7 +163,16 @@ export function track(change: Change): Tracked {
     case 'delivery': {
       const { instanceId, message, at } = change;
       return {
-        events: [{ subject: instanceId, at: message.receivedAt || at, kind: TrackedKind.Delivered, messageId: message.messageId, messageType: message.messageType, ...correlationOf(message) }],
+        events: [
+          {
+            subject: instanceId,
+            at: message.receivedAt || at,
+            kind: TrackedKind.Delivered,
+            messageId: message.messageId,
+            messageType: message.messageType,
+            ...correlationOf(message),
+          },
+        ],
         links: [{ key: messageKey(message.messageId), subject: instanceId, at }],
       };
     }
@@ -154,8 +180,20 @@ export function track(change: Change): Tracked {
       const { message, at } = change;
       const subject = subjectOfMessage(message.messageId);
       return {
-        events: [{ subject, at: message.receivedAt || at, kind: TrackedKind.MessageSuspended, messageId: message.messageId, messageType: message.attributes.MessageType, detail: message.reason }],
-        links: [{ key: messageKey(message.messageId), subject, at }, ...resubmittedFrom(message.attributes, subject, at)],
+        events: [
+          {
+            subject,
+            at: message.receivedAt || at,
+            kind: TrackedKind.MessageSuspended,
+            messageId: message.messageId,
+            messageType: message.attributes.MessageType,
+            detail: message.reason,
+          },
+        ],
+        links: [
+          { key: messageKey(message.messageId), subject, at },
+          ...resubmittedFrom(message.attributes, subject, at),
+        ],
       };
     }
     case 'message-resolved': {
@@ -164,11 +202,19 @@ export function track(change: Change): Tracked {
       const subject = subjectOfMessage(message.messageId);
       const resubmitted = resolution.kind === 'resubmitted';
       return {
-        events: [{
-          subject, at: resolution.at || at, kind: resubmitted ? TrackedKind.MessageResubmitted : TrackedKind.MessageDiscarded,
-          host: resolution.by, messageId: resolution.resubmittedAs ?? message.messageId, messageType: message.attributes.MessageType, detail: resolution.reason,
-        }],
-        links: resubmitted && resolution.resubmittedAs ? [{ key: messageKey(resolution.resubmittedAs), subject, at }] : [],
+        events: [
+          {
+            subject,
+            at: resolution.at || at,
+            kind: resubmitted ? TrackedKind.MessageResubmitted : TrackedKind.MessageDiscarded,
+            host: resolution.by,
+            messageId: resolution.resubmittedAs ?? message.messageId,
+            messageType: message.attributes.MessageType,
+            detail: resolution.reason,
+          },
+        ],
+        links:
+          resubmitted && resolution.resubmittedAs ? [{ key: messageKey(resolution.resubmittedAs), subject, at }] : [],
       };
     }
     case 'instance':
@@ -179,21 +225,31 @@ export function track(change: Change): Tracked {
 function instanceChange(before: InstanceState | undefined, after: InstanceState | undefined, at: number): Tracked {
   if (!after) {
     // Gone: DynamoDB's TTL removed a finished instance.
-    return before ? { events: [{ subject: before.instanceId, at, kind: TrackedKind.Expired, revision: before.revision }], links: [] } : { events: [], links: [] };
+    return before
+      ? {
+          events: [{ subject: before.instanceId, at, kind: TrackedKind.Expired, revision: before.revision }],
+          links: [],
+        }
+      : { events: [], links: [] };
   }
   const subject = after.instanceId;
   // What the stream times (in whole seconds on AWS) comes after the commit it follows: never show it earlier.
   at = Math.max(at, after.updatedAt);
   const events: TrackedEvent[] = [];
   const links: FlowLink[] = [];
-  const event = (e: Omit<TrackedEvent, 'subject' | 'revision'> & { revision?: number }) => events.push({ subject, revision: after.revision, ...e });
+  const event = (e: Omit<TrackedEvent, 'subject' | 'revision'> & { revision?: number }) =>
+    events.push({ subject, revision: after.revision, ...e });
   const link = (key: string) => links.push({ key, subject, at });
 
   if (!before) {
     const activating = Object.values(after.messages).find((m) => m.messageId === after.causationId);
     event({
-      at: after.createdAt, kind: TrackedKind.Activated, host: after.lastHost, shape: shapeOf(after),
-      messageId: after.causationId, messageType: activating?.messageType,
+      at: after.createdAt,
+      kind: TrackedKind.Activated,
+      host: after.lastHost,
+      shape: shapeOf(after),
+      messageId: after.causationId,
+      messageType: activating?.messageType,
       related: after.branchOf?.instanceId,
       detail: `${after.orchestration} v${after.version}${after.branchOf ? `, branch ${after.branchOf.branch} of ${after.branchOf.parallel}` : ''}`,
     });
@@ -210,7 +266,12 @@ function instanceChange(before: InstanceState | undefined, after: InstanceState 
   }
 
   if ((after.attempts ?? 0) > (base.attempts ?? 0) && after.revision === base.revision) {
-    event({ at, kind: TrackedKind.Attempt, shape: shapeOf(after), detail: `run ${after.attempts} of the step at revision ${after.revision} (its work item came back)` });
+    event({
+      at,
+      kind: TrackedKind.Attempt,
+      shape: shapeOf(after),
+      detail: `run ${after.attempts} of the step at revision ${after.revision} (its work item came back)`,
+    });
   }
   if (after.dispatchedRevision !== undefined && after.dispatchedRevision !== base.dispatchedRevision) {
     event({ at, kind: TrackedKind.Dispatched, detail: `the effects of revision ${after.dispatchedRevision} went out` });
@@ -219,7 +280,8 @@ function instanceChange(before: InstanceState | undefined, after: InstanceState 
   if (before && after.revision > before.revision && after.commitId === before.commitId && after.lease) {
     // A claim moves the revision and the lease and nothing else.
     const from = before.lease?.owner;
-    if (from && from !== after.lease.owner) event({ at, kind: TrackedKind.Takeover, host: after.lease.owner, shape: shapeOf(after), detail: `from ${from}` });
+    if (from && from !== after.lease.owner)
+      event({ at, kind: TrackedKind.Takeover, host: after.lease.owner, shape: shapeOf(after), detail: `from ${from}` });
     else event({ at, kind: TrackedKind.Claimed, host: after.lease.owner, shape: shapeOf(after) });
   } else if (!before || after.revision > before.revision) {
     commitEvents(base, after, !before, event, link);
@@ -228,31 +290,71 @@ function instanceChange(before: InstanceState | undefined, after: InstanceState 
 }
 
 /** A persistence point: where the step went, what it took in, what it sent, what the instance now waits for. */
-function commitEvents(before: InstanceState, after: InstanceState, created: boolean, event: (e: Omit<TrackedEvent, 'subject' | 'revision'>) => void, link: (key: string) => void): void {
+function commitEvents(
+  before: InstanceState,
+  after: InstanceState,
+  created: boolean,
+  event: (e: Omit<TrackedEvent, 'subject' | 'revision'>) => void,
+  link: (key: string) => void,
+): void {
   const at = after.updatedAt;
   const host = after.lastHost;
   const consumed = new Set(before.consumed);
   for (const messageId of after.consumed.filter((id) => !consumed.has(id))) {
     const message = Object.values(after.messages).find((m) => m.messageId === messageId);
-    event({ at, kind: TrackedKind.Received, host, messageId, messageType: message?.messageType, ...(message ? correlationOf(message) : {}) });
+    event({
+      at,
+      kind: TrackedKind.Received,
+      host,
+      messageId,
+      messageType: message?.messageType,
+      ...(message ? correlationOf(message) : {}),
+    });
     link(messageKey(messageId));
   }
   if (!created) {
-    if (after.failovers > before.failovers) event({ at, kind: TrackedKind.Takeover, host, detail: `finished the step ${before.lease?.owner ?? 'another host instance'} left unfinished` });
+    if (after.failovers > before.failovers)
+      event({
+        at,
+        kind: TrackedKind.Takeover,
+        host,
+        detail: `finished the step ${before.lease?.owner ?? 'another host instance'} left unfinished`,
+      });
     event({ at, kind: TrackedKind.Persisted, host, shape: shapeOf(after), fromShape: shapeOf(before) });
   }
   for (const entry of newEntries(before.outbox, after.outbox)) {
     switch (entry.kind) {
       case 'send':
-        event({ at, kind: TrackedKind.Sent, host, messageId: entry.messageId, messageType: entry.messageType, port: entry.port, correlationId: entry.correlationId });
+        event({
+          at,
+          kind: TrackedKind.Sent,
+          host,
+          messageId: entry.messageId,
+          messageType: entry.messageType,
+          port: entry.port,
+          correlationId: entry.correlationId,
+        });
         link(messageKey(entry.messageId));
         break;
       case 'start':
-        event({ at, kind: TrackedKind.Started, host, messageId: entry.messageId, messageType: entry.messageType, detail: entry.orchestration });
+        event({
+          at,
+          kind: TrackedKind.Started,
+          host,
+          messageId: entry.messageId,
+          messageType: entry.messageType,
+          detail: entry.orchestration,
+        });
         link(messageKey(entry.messageId));
         break;
       case 'fork':
-        event({ at, kind: TrackedKind.Forked, host, related: entry.branch.instanceId, detail: `branch ${entry.branch.branchOf?.branch ?? ''}`.trim() });
+        event({
+          at,
+          kind: TrackedKind.Forked,
+          host,
+          related: entry.branch.instanceId,
+          detail: `branch ${entry.branch.branchOf?.branch ?? ''}`.trim(),
+        });
         link(instanceKey(entry.branch.instanceId));
         break;
       case 'join':
@@ -265,7 +367,13 @@ function commitEvents(before: InstanceState, after: InstanceState, created: bool
   for (const thread of after.cursor.threads) {
     const earlier = before.cursor.threads.find((t) => t.id === thread.id);
     if (thread.timerDue !== undefined && thread.timerDue !== earlier?.timerDue) {
-      event({ at, kind: TrackedKind.Timer, host, shape: thread.at, detail: `until ${new Date(thread.timerDue).toISOString()}` });
+      event({
+        at,
+        kind: TrackedKind.Timer,
+        host,
+        shape: thread.at,
+        detail: `until ${new Date(thread.timerDue).toISOString()}`,
+      });
     }
   }
   if (before.status !== after.status || created) {
@@ -274,22 +382,31 @@ function commitEvents(before: InstanceState, after: InstanceState, created: bool
         event({ at, kind: TrackedKind.Waiting, host, shape: shapeOf(after), detail: waitingFor(after.cursor.threads) });
         break;
       case InstanceStatus.Completed:
-        if (before.status === InstanceStatus.Suspended) event({ at, kind: TrackedKind.Resumed, host, detail: 'its last effects went out' });
+        if (before.status === InstanceStatus.Suspended)
+          event({ at, kind: TrackedKind.Resumed, host, detail: 'its last effects went out' });
         event({ at, kind: TrackedKind.Completed, host });
         link(endedKey(InstanceStatus.Completed, at));
         break;
       case InstanceStatus.Suspended:
-        event({ at, kind: TrackedKind.Suspended, host, shape: after.error?.shapeId ?? shapeOf(after), detail: after.error?.reason });
+        event({
+          at,
+          kind: TrackedKind.Suspended,
+          host,
+          shape: after.error?.shapeId ?? shapeOf(after),
+          detail: after.error?.reason,
+        });
         break;
       case InstanceStatus.Terminated:
         event({ at, kind: TrackedKind.Terminated, host, detail: after.error?.reason });
         link(endedKey(InstanceStatus.Terminated, at));
         break;
       case InstanceStatus.Running:
-        if (before.status === InstanceStatus.Suspended) event({ at, kind: TrackedKind.Resumed, host, shape: shapeOf(after) });
+        if (before.status === InstanceStatus.Suspended)
+          event({ at, kind: TrackedKind.Resumed, host, shape: shapeOf(after) });
         break;
     }
-    if (before.status === InstanceStatus.Suspended && after.status === InstanceStatus.Waiting) event({ at, kind: TrackedKind.Resumed, host, shape: shapeOf(after) });
+    if (before.status === InstanceStatus.Suspended && after.status === InstanceStatus.Waiting)
+      event({ at, kind: TrackedKind.Resumed, host, shape: shapeOf(after) });
   }
 }
 
@@ -339,5 +456,16 @@ export const RESUBMITTED_FROM = 'ResubmittedFrom';
 
 /** An instance before anything: what an INSERT is compared with. */
 function emptyLike(state: InstanceState): InstanceState {
-  return { ...state, status: InstanceStatus.Running, cursor: { threads: [] }, outbox: [], consumed: [], correlations: {}, failovers: 0, attempts: undefined, dispatchedRevision: undefined, lease: undefined };
+  return {
+    ...state,
+    status: InstanceStatus.Running,
+    cursor: { threads: [] },
+    outbox: [],
+    consumed: [],
+    correlations: {},
+    failovers: 0,
+    attempts: undefined,
+    dispatchedRevision: undefined,
+    lease: undefined,
+  };
 }

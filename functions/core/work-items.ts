@@ -44,13 +44,24 @@ export const OUTAGE_RETRY_SECONDS = 30;
  *   error is an outage (`isTransient`): then the item comes back as a new, delayed one, however long the outage lasts;
  * - an instance that cannot be suspended (gone, or suspended already) leaves its item to the DLQ.
  */
-export async function handleWorkItem(host: ProcessingHost, item: WorkItem, delivery: Delivery, policy: WorkItemPolicy): Promise<Handled> {
+export async function handleWorkItem(
+  host: ProcessingHost,
+  item: WorkItem,
+  delivery: Delivery,
+  policy: WorkItemPolicy,
+): Promise<Handled> {
   try {
     const outcome = await host.process(item, delivery);
     if (outcome.result !== 'retry') return { ack: true, outcome };
     // A redelivery comes back as a new item: it keeps standing for one (see WorkItem.redelivery).
     const redelivery = delivery.receiveCount > 1 || item.redelivery === true;
-    const requeued: WorkItem = { instanceId: item.instanceId, reason: item.reason, delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil(outcome.retryAfterMs / 1000)), ...traced(item), ...(redelivery ? { redelivery } : {}) };
+    const requeued: WorkItem = {
+      instanceId: item.instanceId,
+      reason: item.reason,
+      delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.ceil(outcome.retryAfterMs / 1000)),
+      ...traced(item),
+      ...(redelivery ? { redelivery } : {}),
+    };
     await policy.workQueue.enqueue([requeued]);
     return { ack: true, outcome, requeued };
   } catch (error) {

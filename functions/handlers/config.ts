@@ -56,21 +56,38 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): HostConfig {
   }
   const claimCheckFromBytes = env.BATON_CLAIM_CHECK_FROM_BYTES ? Number(env.BATON_CLAIM_CHECK_FROM_BYTES) : undefined;
   // Above the item budget a state or a body would fail its write instead of going to the bucket.
-  if (claimCheckFromBytes !== undefined && !(Number.isInteger(claimCheckFromBytes) && claimCheckFromBytes >= 1 && claimCheckFromBytes <= MAX_STORED_BODY_BYTES)) {
-    missing.push(`BATON_CLAIM_CHECK_FROM_BYTES (an integer from 1 to ${MAX_STORED_BODY_BYTES}; got "${env.BATON_CLAIM_CHECK_FROM_BYTES}")`);
+  if (
+    claimCheckFromBytes !== undefined &&
+    !(Number.isInteger(claimCheckFromBytes) && claimCheckFromBytes >= 1 && claimCheckFromBytes <= MAX_STORED_BODY_BYTES)
+  ) {
+    missing.push(
+      `BATON_CLAIM_CHECK_FROM_BYTES (an integer from 1 to ${MAX_STORED_BODY_BYTES}; got "${env.BATON_CLAIM_CHECK_FROM_BYTES}")`,
+    );
   }
-  const sendClaimCheckFromBytes = env.BATON_SEND_CLAIM_CHECK_FROM_BYTES ? Number(env.BATON_SEND_CLAIM_CHECK_FROM_BYTES) : undefined;
+  const sendClaimCheckFromBytes = env.BATON_SEND_CLAIM_CHECK_FROM_BYTES
+    ? Number(env.BATON_SEND_CLAIM_CHECK_FROM_BYTES)
+    : undefined;
   // SQS carries 1 MiB a message: a larger body must go as a pointer.
-  if (sendClaimCheckFromBytes !== undefined && !(Number.isInteger(sendClaimCheckFromBytes) && sendClaimCheckFromBytes >= 1 && sendClaimCheckFromBytes <= SQS_MAX_MESSAGE_BYTES)) {
-    missing.push(`BATON_SEND_CLAIM_CHECK_FROM_BYTES (an integer from 1 to ${SQS_MAX_MESSAGE_BYTES}; got "${env.BATON_SEND_CLAIM_CHECK_FROM_BYTES}")`);
+  if (
+    sendClaimCheckFromBytes !== undefined &&
+    !(
+      Number.isInteger(sendClaimCheckFromBytes) &&
+      sendClaimCheckFromBytes >= 1 &&
+      sendClaimCheckFromBytes <= SQS_MAX_MESSAGE_BYTES
+    )
+  ) {
+    missing.push(
+      `BATON_SEND_CLAIM_CHECK_FROM_BYTES (an integer from 1 to ${SQS_MAX_MESSAGE_BYTES}; got "${env.BATON_SEND_CLAIM_CHECK_FROM_BYTES}")`,
+    );
   }
   const claimCheckBucket = env.BATON_CLAIM_CHECK_BUCKET || undefined;
   const extendedPayloadSources = pointerSources(env.BATON_EXTENDED_PAYLOAD_BUCKETS, claimCheckBucket, missing);
   if (missing.length > 0) throw new Error(`Baton host configuration incomplete; set: ${missing.join(', ')}`);
   // In Lambda each execution environment has its own log stream: a natural host-instance identity.
-  const lambda = env.AWS_LAMBDA_FUNCTION_NAME && env.AWS_LAMBDA_LOG_STREAM_NAME
-    ? `${env.AWS_LAMBDA_FUNCTION_NAME}/${env.AWS_LAMBDA_LOG_STREAM_NAME}`
-    : undefined;
+  const lambda =
+    env.AWS_LAMBDA_FUNCTION_NAME && env.AWS_LAMBDA_LOG_STREAM_NAME
+      ? `${env.AWS_LAMBDA_FUNCTION_NAME}/${env.AWS_LAMBDA_LOG_STREAM_NAME}`
+      : undefined;
   return {
     tableName,
     workQueueUrl,
@@ -95,15 +112,27 @@ const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
  * keys under the prefix). The claim check's own bucket is never allowed outside `inbound/`: its other objects are
  * instances' states and other parties' messages.
  */
-function pointerSources(text: string | undefined, claimCheckBucket: string | undefined, problems: string[]): PointerSource[] {
+function pointerSources(
+  text: string | undefined,
+  claimCheckBucket: string | undefined,
+  problems: string[],
+): PointerSource[] {
   const sources: PointerSource[] = [];
-  for (const entry of (text ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (text ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const slash = entry.indexOf('/');
     const bucket = slash < 0 ? entry : entry.slice(0, slash);
     const prefix = slash < 0 ? undefined : entry.slice(slash + 1) || undefined;
-    if (!BUCKET_NAME.test(bucket)) problems.push(`BATON_EXTENDED_PAYLOAD_BUCKETS (comma-separated "bucket" or "bucket/prefix"; "${bucket}" is no bucket name)`);
+    if (!BUCKET_NAME.test(bucket))
+      problems.push(
+        `BATON_EXTENDED_PAYLOAD_BUCKETS (comma-separated "bucket" or "bucket/prefix"; "${bucket}" is no bucket name)`,
+      );
     else if (bucket === claimCheckBucket && !prefix?.startsWith(CLAIM_CHECK.inboundPrefix)) {
-      problems.push(`BATON_EXTENDED_PAYLOAD_BUCKETS (the claim check's bucket ${bucket} is read only under ${CLAIM_CHECK.inboundPrefix}; got "${entry}")`);
+      problems.push(
+        `BATON_EXTENDED_PAYLOAD_BUCKETS (the claim check's bucket ${bucket} is read only under ${CLAIM_CHECK.inboundPrefix}; got "${entry}")`,
+      );
     } else sources.push(prefix ? { bucket, prefix } : { bucket });
   }
   return sources;

@@ -26,7 +26,9 @@ export const DEADLINE_MARGIN_MS = 2_000;
 export class StillRunningAtDeadline extends Error {
   readonly instanceId: string;
   constructor(instanceId: string, remainingMs: number) {
-    super(`work item for ${instanceId} still running ${remainingMs} ms before the host's time limit; reported failed so its batch-mates are not redelivered`);
+    super(
+      `work item for ${instanceId} still running ${remainingMs} ms before the host's time limit; reported failed so its batch-mates are not redelivered`,
+    );
     this.name = 'StillRunningAtDeadline';
     this.instanceId = instanceId;
   }
@@ -41,7 +43,6 @@ export function createProcessingHandler(
   /** On Lambda: hold each batch's work items with a short visibility lease (see visibility.ts). */
   options: { holdVisibility?: { queueUrl: string; seconds: number } } = {},
 ) {
-
   /**
    * The run of each instance in progress on this host, across its concurrent batches (the local hosts poll with
    * several batches in flight). A work item of an instance already running here waits for that run, then reads
@@ -56,9 +57,13 @@ export function createProcessingHandler(
   function processRecord(record: SQSRecord, parsed: Parsed, deadline: number | undefined): Promise<void> {
     const instanceId = instanceOf(record, parsed);
     const before = running.get(instanceId);
-    const run = before ? settledOrAfter(before, SERIAL_WAIT_MS).then(() => processAlone(record, parsed, deadline)) : processAlone(record, parsed, deadline);
+    const run = before
+      ? settledOrAfter(before, SERIAL_WAIT_MS).then(() => processAlone(record, parsed, deadline))
+      : processAlone(record, parsed, deadline);
     running.set(instanceId, run);
-    const forget = () => { if (running.get(instanceId) === run) running.delete(instanceId); };
+    const forget = () => {
+      if (running.get(instanceId) === run) running.delete(instanceId);
+    };
     run.then(forget, forget);
     return run;
   }
@@ -69,43 +74,110 @@ export function createProcessingHandler(
     const { item } = parsed;
     const receiveCount = receiveCountOf(record);
     // The run, in the instance's trace: one span per persistence point, on whichever host instance runs it.
-    return inSpan('step', { kind: SpanKind.CONSUMER, parent: contextOf(item.trace), attributes: { 'messaging.system': 'aws_sqs', 'messaging.message.id': record.messageId, 'baton.instance.id': item.instanceId, 'baton.work_item.reason': item.reason, 'baton.host.id': runtime.hostId, 'baton.receive_count': receiveCount } },
-      (span) => runAlone(item, receiveCount, span, deadline));
+    return inSpan(
+      'step',
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextOf(item.trace),
+        attributes: {
+          'messaging.system': 'aws_sqs',
+          'messaging.message.id': record.messageId,
+          'baton.instance.id': item.instanceId,
+          'baton.work_item.reason': item.reason,
+          'baton.host.id': runtime.hostId,
+          'baton.receive_count': receiveCount,
+        },
+      },
+      (span) => runAlone(item, receiveCount, span, deadline),
+    );
   }
 
-  async function runAlone(item: WorkItem, receiveCount: number, span: Span, deadline: number | undefined): Promise<void> {
+  async function runAlone(
+    item: WorkItem,
+    receiveCount: number,
+    span: Span,
+    deadline: number | undefined,
+  ): Promise<void> {
     // The retry policy is the engine's (core/work-items.ts); this maps what became of the item to SQS.
-    const handled = await handleWorkItem(runtime.processingHost, item, { receiveCount, ...(deadline === undefined ? {} : { deadline }) }, { workQueue: runtime.workQueue, suspendAtReceive: SUSPEND_AT_RECEIVE });
+    const handled = await handleWorkItem(
+      runtime.processingHost,
+      item,
+      { receiveCount, ...(deadline === undefined ? {} : { deadline }) },
+      { workQueue: runtime.workQueue, suspendAtReceive: SUSPEND_AT_RECEIVE },
+    );
     if ('outcome' in handled) {
       const { outcome } = handled;
       span.setAttribute('baton.result', outcome.result);
       if (outcome.result === 'done' && outcome.instance) {
         span.updateName(`step ${outcome.instance.orchestration}`);
-        span.setAttributes({ 'baton.orchestration': `${outcome.instance.orchestration}@${outcome.instance.version}`, 'baton.instance.status': outcome.instance.status, 'baton.instance.revision': outcome.instance.revision });
+        span.setAttributes({
+          'baton.orchestration': `${outcome.instance.orchestration}@${outcome.instance.version}`,
+          'baton.instance.status': outcome.instance.status,
+          'baton.instance.revision': outcome.instance.revision,
+        });
       }
       onOutcome?.(outcome);
       logger?.info('work item done', {
-        instanceId: item.instanceId, reason: item.reason, receiveCount, result: outcome.result, detail: outcome.detail,
-        ...(outcome.result === 'done' && outcome.instance ? { orchestration: `${outcome.instance.orchestration}@${outcome.instance.version}`, status: outcome.instance.status, revision: outcome.instance.revision, shapes: outcome.shapes } : {}),
+        instanceId: item.instanceId,
+        reason: item.reason,
+        receiveCount,
+        result: outcome.result,
+        detail: outcome.detail,
+        ...(outcome.result === 'done' && outcome.instance
+          ? {
+              orchestration: `${outcome.instance.orchestration}@${outcome.instance.version}`,
+              status: outcome.instance.status,
+              revision: outcome.instance.revision,
+              shapes: outcome.shapes,
+            }
+          : {}),
       });
-      if ('requeued' in handled) logger?.debug('instance busy; work item re-enqueued', { instanceId: item.instanceId, detail: outcome.detail });
+      if ('requeued' in handled)
+        logger?.debug('instance busy; work item re-enqueued', { instanceId: item.instanceId, detail: outcome.detail });
       return;
     }
     if ('requeued' in handled) {
-      logger?.warn('work item failed past its retries for an outage; re-enqueued, instance not suspended', { instanceId: item.instanceId, reason: item.reason, receiveCount, error: describeError(handled.error) });
+      logger?.warn('work item failed past its retries for an outage; re-enqueued, instance not suspended', {
+        instanceId: item.instanceId,
+        reason: item.reason,
+        receiveCount,
+        error: describeError(handled.error),
+      });
       return;
     }
     if ('suspended' in handled) {
-      logger?.error('work item failed past its retries; instance suspended', { instanceId: item.instanceId, reason: item.reason, receiveCount, error: describeError(handled.error) });
+      logger?.error('work item failed past its retries; instance suspended', {
+        instanceId: item.instanceId,
+        reason: item.reason,
+        receiveCount,
+        error: describeError(handled.error),
+      });
       return;
     }
-    if (handled.lostRace) logger?.info('work item lost a race to another host; SQS brings it back', { instanceId: item.instanceId, reason: item.reason, receiveCount });
-    else logger?.error('work item failed; SQS brings it back', { instanceId: item.instanceId, reason: item.reason, receiveCount, error: describeError(handled.error), stack: (handled.error as Error)?.stack });
+    if (handled.lostRace)
+      logger?.info('work item lost a race to another host; SQS brings it back', {
+        instanceId: item.instanceId,
+        reason: item.reason,
+        receiveCount,
+      });
+    else
+      logger?.error('work item failed; SQS brings it back', {
+        instanceId: item.instanceId,
+        reason: item.reason,
+        receiveCount,
+        error: describeError(handled.error),
+        stack: (handled.error as Error)?.stack,
+      });
     throw handled.error;
   }
 
-  return async function handler(event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> {
-    const hold = options.holdVisibility ? holdVisibility(runtime.sqs, options.holdVisibility.queueUrl, event.Records, options.holdVisibility.seconds) : undefined;
+  return async function handler(
+    event: SQSEvent,
+    context?: Pick<Context, 'getRemainingTimeInMillis'>,
+  ): Promise<SQSBatchResponse> {
+    const hold = options.holdVisibility
+      ? holdVisibility(runtime.sqs, options.holdVisibility.queueUrl, event.Records, options.holdVisibility.seconds)
+      : undefined;
     const remaining = context?.getRemainingTimeInMillis();
     try {
       return await handleBatch(event, remaining === undefined ? undefined : remaining - DEADLINE_MARGIN_MS);
@@ -138,10 +210,21 @@ export function createProcessingHandler(
       if (!runs.has(key)) {
         const first = chosen.get(key)!;
         const run = processRecord(first, parsed.get(first)!, reportAt);
-        runs.set(key, deadline ? Promise.race([run, deadline.expired.then(() => {
-          logger?.error('work item still running near the time limit; reporting it failed', { record: record.messageId, budgetMs });
-          throw new StillRunningAtDeadline(instanceOf(record, parsed.get(record)!), DEADLINE_MARGIN_MS);
-        })]) : run);
+        runs.set(
+          key,
+          deadline
+            ? Promise.race([
+                run,
+                deadline.expired.then(() => {
+                  logger?.error('work item still running near the time limit; reporting it failed', {
+                    record: record.messageId,
+                    budgetMs,
+                  });
+                  throw new StillRunningAtDeadline(instanceOf(record, parsed.get(record)!), DEADLINE_MARGIN_MS);
+                }),
+              ])
+            : run,
+        );
       }
       return runs.get(key)!;
     };
@@ -149,8 +232,21 @@ export function createProcessingHandler(
     // span, linked to each work item's trace.
     const traces = [...parsed.values()].map((p) => ('item' in p ? p.item.trace : undefined));
     try {
-      return await inSpan('process work', { kind: SpanKind.CONSUMER, links: linksTo(traces), attributes: { 'messaging.system': 'aws_sqs', 'messaging.operation.type': 'process', 'messaging.batch.message_count': event.Records.length, 'baton.host.id': runtime.hostId } },
-        () => processPartialResponse(event, shared, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false }));
+      return await inSpan(
+        'process work',
+        {
+          kind: SpanKind.CONSUMER,
+          links: linksTo(traces),
+          attributes: {
+            'messaging.system': 'aws_sqs',
+            'messaging.operation.type': 'process',
+            'messaging.batch.message_count': event.Records.length,
+            'baton.host.id': runtime.hostId,
+          },
+        },
+        () =>
+          processPartialResponse(event, shared, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false }),
+      );
     } finally {
       deadline?.cancel();
     }
@@ -166,7 +262,10 @@ export const SERIAL_WAIT_MS = 5_000;
 /** Resolves when `run` settles (however it ends) or after `ms`, whichever comes first; leaves no timer behind. */
 function settledOrAfter(run: Promise<unknown>, ms: number): Promise<void> {
   const { expired, cancel } = stopwatch(ms);
-  const settled = run.then(() => undefined, () => undefined);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
   return Promise.race([settled, expired]).finally(cancel);
 }
 

@@ -12,7 +12,9 @@ import { createRuntime } from './runtime.ts';
  */
 export function processingHostHandler(module: unknown) {
   const config = readConfig();
-  const runtime = createRuntime(config, { definitions: definitionsOf(module, process.env, 'the orchestrations module') });
+  const runtime = createRuntime(config, {
+    definitions: definitionsOf(module, process.env, 'the orchestrations module'),
+  });
   return createProcessingHandler(runtime, new Logger({ serviceName: 'baton-processing-host' }), undefined, {
     holdVisibility: { queueUrl: config.workQueueUrl, seconds: Math.max(1, Math.ceil(config.leaseMs / 1000)) },
   });

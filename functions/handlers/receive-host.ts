@@ -11,6 +11,10 @@ import { createRuntime } from './runtime.ts';
  */
 export function receiveHostHandler(module: unknown) {
   const config = readConfig();
-  const runtime = createRuntime(config, { definitions: definitionsOf(module, process.env, 'the orchestrations module') });
-  return createReceiveHandler(runtime, new Logger({ serviceName: 'baton-receive-host' }), { deadLetterQueueArn: config.receiveDeadLetterQueueArn });
+  const runtime = createRuntime(config, {
+    definitions: definitionsOf(module, process.env, 'the orchestrations module'),
+  });
+  return createReceiveHandler(runtime, new Logger({ serviceName: 'baton-receive-host' }), {
+    deadLetterQueueArn: config.receiveDeadLetterQueueArn,
+  });
 }

@@ -13,13 +13,20 @@ import { SpanKind, contextOf, flushSpans, inSpan, linksTo, tracer } from '../ada
  * last one, after which it is routed or kept as a suspended message, never left where nothing takes it.
  */
 export function createReceiveHandler(runtime: Runtime, logger?: Logger, options: { deadLetterQueueArn?: string } = {}) {
-  return async function handler(event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> {
+  return async function handler(
+    event: SQSEvent,
+    context?: Pick<Context, 'getRemainingTimeInMillis'>,
+  ): Promise<SQSBatchResponse> {
     const raws = event.Records.map((record): RawMessage => {
       const raw = toRawMessage(record);
-      return options.deadLetterQueueArn !== undefined && record.eventSourceARN === options.deadLetterQueueArn ? { ...raw, deadLettered: true } : raw;
+      return options.deadLetterQueueArn !== undefined && record.eventSourceARN === options.deadLetterQueueArn
+        ? { ...raw, deadLettered: true }
+        : raw;
     });
     // Each message's trace context: the one it brought, or the one its instance will keep (derived from its id).
-    const traces = new Map(raws.map((raw) => [raw.messageId, traceOf({ messageId: raw.messageId, properties: raw.attributes })]));
+    const traces = new Map(
+      raws.map((raw) => [raw.messageId, traceOf({ messageId: raw.messageId, properties: raw.attributes })]),
+    );
     const started = Date.now();
     try {
       return await receiveBatch(raws, traces, started);
@@ -29,27 +36,53 @@ export function createReceiveHandler(runtime: Runtime, logger?: Logger, options:
   };
 
   function receiveBatch(raws: RawMessage[], traces: Map<string, string>, started: number): Promise<SQSBatchResponse> {
-    return inSpan('process receive', { kind: SpanKind.CONSUMER, links: linksTo([...traces.values()]), attributes: { 'messaging.system': 'aws_sqs', 'messaging.operation.type': 'process', 'messaging.batch.message_count': raws.length } }, async () => {
-      const { outcomes, failures } = await runtime.receiveHost.receive(raws);
-      for (const outcome of outcomes) {
-        if (outcome.result === 'suspended') logger?.warn('message suspended', { messageId: outcome.messageId, reason: outcome.reason });
-        else logger?.info('message routed', { messageId: outcome.messageId, instanceIds: outcome.instanceIds, created: outcome.created?.length ?? 0 });
-      }
-      for (const [messageId, error] of failures) logger?.error('receive failed; SQS will redeliver', { messageId, error: describeError(error) });
-      // Each message's receive, in its own trace: what it became.
-      for (const raw of raws) {
-        const outcome = outcomes.find((o) => o.messageId === raw.messageId);
-        const span = tracer().startSpan(`receive ${raw.attributes.MessageType ?? 'message'}`, {
-          kind: SpanKind.CONSUMER, startTime: started,
-          attributes: {
-            'messaging.system': 'aws_sqs', 'messaging.message.id': raw.messageId, 'baton.result': outcome?.result ?? 'failed',
-            ...(outcome?.instanceIds.length ? { 'baton.instance.ids': [...outcome.instanceIds] } : {}),
-            ...(outcome?.reason ? { 'baton.reason': outcome.reason } : {}),
-          },
-        }, contextOf(traces.get(raw.messageId)));
-        span.end();
-      }
-      return { batchItemFailures: [...failures.keys()].map((itemIdentifier) => ({ itemIdentifier })) };
-    });
+    return inSpan(
+      'process receive',
+      {
+        kind: SpanKind.CONSUMER,
+        links: linksTo([...traces.values()]),
+        attributes: {
+          'messaging.system': 'aws_sqs',
+          'messaging.operation.type': 'process',
+          'messaging.batch.message_count': raws.length,
+        },
+      },
+      async () => {
+        const { outcomes, failures } = await runtime.receiveHost.receive(raws);
+        for (const outcome of outcomes) {
+          if (outcome.result === 'suspended')
+            logger?.warn('message suspended', { messageId: outcome.messageId, reason: outcome.reason });
+          else
+            logger?.info('message routed', {
+              messageId: outcome.messageId,
+              instanceIds: outcome.instanceIds,
+              created: outcome.created?.length ?? 0,
+            });
+        }
+        for (const [messageId, error] of failures)
+          logger?.error('receive failed; SQS will redeliver', { messageId, error: describeError(error) });
+        // Each message's receive, in its own trace: what it became.
+        for (const raw of raws) {
+          const outcome = outcomes.find((o) => o.messageId === raw.messageId);
+          const span = tracer().startSpan(
+            `receive ${raw.attributes.MessageType ?? 'message'}`,
+            {
+              kind: SpanKind.CONSUMER,
+              startTime: started,
+              attributes: {
+                'messaging.system': 'aws_sqs',
+                'messaging.message.id': raw.messageId,
+                'baton.result': outcome?.result ?? 'failed',
+                ...(outcome?.instanceIds.length ? { 'baton.instance.ids': [...outcome.instanceIds] } : {}),
+                ...(outcome?.reason ? { 'baton.reason': outcome.reason } : {}),
+              },
+            },
+            contextOf(traces.get(raw.messageId)),
+          );
+          span.end();
+        }
+        return { batchItemFailures: [...failures.keys()].map((itemIdentifier) => ({ itemIdentifier })) };
+      },
+    );
   }
 }

@@ -23,17 +23,34 @@ import type { Clock } from '../core/ports.ts';
  */
 export function createRuntime(
   config: HostConfig,
-  options: { definitions: readonly OrchestrationDefinition[]; meter?: RequestMeter; endpoint?: string; hooks?: readonly ClientHook[]; clock?: Clock },
+  options: {
+    definitions: readonly OrchestrationDefinition[];
+    meter?: RequestMeter;
+    endpoint?: string;
+    hooks?: readonly ClientHook[];
+    clock?: Clock;
+  },
 ) {
   // Without an explicit endpoint the SDK resolves AWS_ENDPOINT_URL itself, then the AWS endpoint.
-  const clientOptions = { region: config.region, meter: options.meter, endpoint: options.endpoint, hooks: options.hooks };
+  const clientOptions = {
+    region: config.region,
+    meter: options.meter,
+    endpoint: options.endpoint,
+    hooks: options.hooks,
+  };
   const dynamo = dynamoDbDocumentClient(clientOptions);
   const sqs = sqsClient(clientOptions);
   const registry = new OrchestrationRegistry(options.definitions);
   // A send to a port with no queue would fail at dispatch, after its step committed: refuse to start instead.
   const unbound = [...registry.ports()].filter((port) => !config.sendPorts[port]);
   if (unbound.length > 0) {
-    throw new Error(`the orchestrations send to port(s) ${unbound.map((p) => `"${p}"`).join(', ')}, which no queue is bound to; bound: ${Object.keys(config.sendPorts).map((p) => `"${p}"`).join(', ') || 'none'} (BATON_SEND_PORTS)`);
+    throw new Error(
+      `the orchestrations send to port(s) ${unbound.map((p) => `"${p}"`).join(', ')}, which no queue is bound to; bound: ${
+        Object.keys(config.sendPorts)
+          .map((p) => `"${p}"`)
+          .join(', ') || 'none'
+      } (BATON_SEND_PORTS)`,
+    );
   }
   const s3 = s3Client(clientOptions);
   // The claim check: what a MessageBox item would hold of a large state or body is in the bucket (claim-check.ts).
@@ -43,12 +60,27 @@ export function createRuntime(
   });
   const workQueue = new SqsWorkQueue(sqs, config.workQueueUrl);
   // Large outbound bodies go out as SQS extended clients' pointers; inbound ones are read from theirs.
-  const sendPort = new SqsSendPort(sqs, config.sendPorts, payloads && { payloads, bucket: payloads.bucket, fromBytes: config.sendClaimCheckFromBytes ?? EXTENDED_CLIENT_THRESHOLD_BYTES });
+  const sendPort = new SqsSendPort(
+    sqs,
+    config.sendPorts,
+    payloads && {
+      payloads,
+      bucket: payloads.bucket,
+      fromBytes: config.sendClaimCheckFromBytes ?? EXTENDED_CLIENT_THRESHOLD_BYTES,
+    },
+  );
   // A pointer is followed only into Baton's bucket under inbound/ and the buckets the deployer allowed, never into
   // the claim check's own objects (states, inboxes, suspended bodies, what was sent out).
-  const inbound = config.claimCheckBucket ? [{ bucket: config.claimCheckBucket, prefix: CLAIM_CHECK.inboundPrefix }] : [];
-  const bodies = new ExtendedClientBodies(s3, store.maxBodyBytes, [...inbound, ...config.extendedPayloadSources ?? []]);
-  const timers = config.timerStateMachineArn ? new StepFunctionsTimerScheduler(sfnClient(clientOptions), config.timerStateMachineArn) : undefined;
+  const inbound = config.claimCheckBucket
+    ? [{ bucket: config.claimCheckBucket, prefix: CLAIM_CHECK.inboundPrefix }]
+    : [];
+  const bodies = new ExtendedClientBodies(s3, store.maxBodyBytes, [
+    ...inbound,
+    ...(config.extendedPayloadSources ?? []),
+  ]);
+  const timers = config.timerStateMachineArn
+    ? new StepFunctionsTimerScheduler(sfnClient(clientOptions), config.timerStateMachineArn)
+    : undefined;
   const lease = { leaseMs: config.leaseMs, maxClockSkewMs: OWNERSHIP.maxClockSkewMs };
   const clock = options.clock ?? systemClock;
   return {
@@ -60,9 +92,28 @@ export function createRuntime(
     registry,
     lease,
     // A message failing at its last delivery is kept as a suspended message rather than failed into the receive DLQ.
-    receiveHost: new ReceiveHost({ registry, store, workQueue, clock, source: 'receive', maxBodyBytes: store.maxBodyBytes, bodies, suspendAtReceive: QUEUES.receive.maxReceiveCount }),
+    receiveHost: new ReceiveHost({
+      registry,
+      store,
+      workQueue,
+      clock,
+      source: 'receive',
+      maxBodyBytes: store.maxBodyBytes,
+      bodies,
+      suspendAtReceive: QUEUES.receive.maxReceiveCount,
+    }),
     // A run keeps an exclusive step's lease no longer than a Lambda invocation of the host lasts, locally too.
-    processingHost: new ProcessingHost({ registry, store, sendPort, workQueue, timers, clock, lease, hostId: config.hostId, runTimeLimitMs: HOST_FUNCTION_TIMEOUT_SECONDS * 1000 }),
+    processingHost: new ProcessingHost({
+      registry,
+      store,
+      sendPort,
+      workQueue,
+      timers,
+      clock,
+      lease,
+      hostId: config.hostId,
+      runTimeLimitMs: HOST_FUNCTION_TIMEOUT_SECONDS * 1000,
+    }),
   };
 }
 

@@ -7,5 +7,10 @@ export function toRawMessage(record: SQSRecord): RawMessage {
   for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
     if (value.stringValue !== undefined) attributes[name] = value.stringValue;
   }
-  return { messageId: record.messageId, body: record.body, attributes, receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1) };
+  return {
+    messageId: record.messageId,
+    body: record.body,
+    attributes,
+    receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
+  };
 }

@@ -18,13 +18,19 @@ export const METRICS_NAMESPACE = 'Baton';
 export function sweeperHandler(module: unknown) {
   const logger = new Logger({ serviceName: 'baton-sweeper' });
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'baton' });
-  const runtime = createRuntime(readConfig(), { definitions: definitionsOf(module, process.env, 'the orchestrations module') });
+  const runtime = createRuntime(readConfig(), {
+    definitions: definitionsOf(module, process.env, 'the orchestrations module'),
+  });
   return async function handler(): Promise<{ requeued: number }> {
     const requeued = await sweep(
       { store: runtime.store, workQueue: runtime.workQueue, clock: systemClock },
       { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: runtime.lease },
     );
-    if (requeued.length > 0) logger.warn('re-enqueued instances whose work item was lost', { count: requeued.length, instanceIds: requeued.slice(0, 20) });
+    if (requeued.length > 0)
+      logger.warn('re-enqueued instances whose work item was lost', {
+        count: requeued.length,
+        instanceIds: requeued.slice(0, 20),
+      });
     const counts = await runtime.store.countByStatus(['suspended', 'message']);
     metrics.addMetric('RequeuedInstances', MetricUnit.Count, requeued.length);
     metrics.addMetric('SuspendedInstances', MetricUnit.Count, counts.suspended ?? 0);

@@ -18,7 +18,12 @@ import { HISTORY } from '../../infra/settings.ts';
  * batch that refers to them was (see `createTrackingHandler`), and a record is retried only when it, or one before
  * it in its shard, failed. It is passed over (`untracked`).
  */
-export async function trackRecord(history: HistoryStore, record: StreamRecordLike, payloads?: PayloadStore, untracked?: (error: PayloadMissing) => void): Promise<number> {
+export async function trackRecord(
+  history: HistoryStore,
+  record: StreamRecordLike,
+  payloads?: PayloadStore,
+  untracked?: (error: PayloadMissing) => void,
+): Promise<number> {
   try {
     const change = await changeOf(record, payloads);
     if (!change) return 0;
@@ -56,10 +61,12 @@ export function releasedBy(records: readonly StreamRecordLike[], failed: Readonl
       return [...claimedKeys(before), ...claimedKeys(after)];
     }),
   ]);
-  const released = records.filter((record) => !isFailed(record)).flatMap((record) => {
-    const { before, after } = imagesOf(record);
-    return releasedKeys(before, after);
-  });
+  const released = records
+    .filter((record) => !isFailed(record))
+    .flatMap((record) => {
+      const { before, after } = imagesOf(record);
+      return releasedKeys(before, after);
+    });
   return [...new Set(released)].filter((key) => !held.has(key));
 }
 
@@ -72,20 +79,38 @@ export function releasedBy(records: readonly StreamRecordLike[], failed: Readonl
 export function createTrackingHandler(history: HistoryStore, logger?: Logger, payloads?: PayloadStore) {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
-    const response = await processPartialResponse(event, async (record: DynamoDBRecord) => {
-      try {
-        await trackRecord(history, record, payloads, (missing) => logger?.warn('a change whose claim-checked object is gone was tracked already; passed over', { sequenceNumber: record.dynamodb?.SequenceNumber, key: missing.key }));
-      } catch (error) {
-        logger?.error('tracking a MessageBox change failed; it is retried', { sequenceNumber: record.dynamodb?.SequenceNumber, error: (error as Error).message });
-        throw error;
-      }
-    }, processor);
-    const released = payloads ? releasedBy(event.Records, new Set(response.batchItemFailures.map((f) => f.itemIdentifier))) : [];
+    const response = await processPartialResponse(
+      event,
+      async (record: DynamoDBRecord) => {
+        try {
+          await trackRecord(history, record, payloads, (missing) =>
+            logger?.warn('a change whose claim-checked object is gone was tracked already; passed over', {
+              sequenceNumber: record.dynamodb?.SequenceNumber,
+              key: missing.key,
+            }),
+          );
+        } catch (error) {
+          logger?.error('tracking a MessageBox change failed; it is retried', {
+            sequenceNumber: record.dynamodb?.SequenceNumber,
+            error: (error as Error).message,
+          });
+          throw error;
+        }
+      },
+      processor,
+    );
+    const released = payloads
+      ? releasedBy(event.Records, new Set(response.batchItemFailures.map((f) => f.itemIdentifier)))
+      : [];
     try {
       if (released.length > 0) await payloads!.delete(released);
     } catch (error) {
       // Left in the bucket: storage, not correctness. The history is written; the batch is not tracked again for this.
-      logger?.error('claim-checked objects no item refers to could not be deleted', { keys: released.slice(0, 10), count: released.length, error: (error as Error).message });
+      logger?.error('claim-checked objects no item refers to could not be deleted', {
+        keys: released.slice(0, 10),
+        count: released.length,
+        error: (error as Error).message,
+      });
     }
     return response;
   };

@@ -9,13 +9,24 @@ import type { SQSRecord } from 'aws-lambda';
  * what bounds failover. Costs one SQS request per batch, plus one per `seconds / 2` a batch runs longer.
  * Failures to extend are ignored: the queue's own timeout still applies.
  */
-export function holdVisibility(sqs: SQSClient, queueUrl: string, records: readonly SQSRecord[], seconds: number): { release(): void } {
+export function holdVisibility(
+  sqs: SQSClient,
+  queueUrl: string,
+  records: readonly SQSRecord[],
+  seconds: number,
+): { release(): void } {
   const extend = () => {
     for (let i = 0; i < records.length; i += 10) {
-      sqs.send(new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: records.slice(i, i + 10).map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle, VisibilityTimeout: seconds })),
-      })).catch(() => undefined);
+      sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: records
+              .slice(i, i + 10)
+              .map((r, j) => ({ Id: String(j), ReceiptHandle: r.receiptHandle, VisibilityTimeout: seconds })),
+          }),
+        )
+        .catch(() => undefined);
     }
   };
   extend();

@@ -35,7 +35,8 @@ export function sampleOptionsFromEnv(env: Readonly<Record<string, string | undef
     const raw = env[name];
     if (raw === undefined || raw === '') return undefined;
     const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got ${JSON.stringify(raw)}`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new Error(`${name} must be a non-negative number, got ${JSON.stringify(raw)}`);
     return value;
   };
   return {

@@ -25,12 +25,17 @@ export const OrderLineSchema = v.object({
  */
 export const MAX_ORDER_LINES = 100_000;
 const exactTotal = (lines: v.InferOutput<typeof OrderLineSchema>[]) =>
-  lines.reduce((cents, line) => cents + Math.abs(Math.round(line.unitPrice * 100) * line.qty), 0) <= Number.MAX_SAFE_INTEGER;
+  lines.reduce((cents, line) => cents + Math.abs(Math.round(line.unitPrice * 100) * line.qty), 0) <=
+  Number.MAX_SAFE_INTEGER;
 
 export const OrderSchema = v.object({
   orderId: id,
   customerId: v.pipe(v.string(), v.maxLength(200)),
-  lines: v.pipe(v.array(OrderLineSchema), v.maxLength(MAX_ORDER_LINES), v.check(exactTotal, 'the order total in cents must stay below 2^53')),
+  lines: v.pipe(
+    v.array(OrderLineSchema),
+    v.maxLength(MAX_ORDER_LINES),
+    v.check(exactTotal, 'the order total in cents must stay below 2^53'),
+  ),
 });
 
 /** What an orchestration sees of an Order: the schema's output. */
@@ -51,7 +56,10 @@ const names = v.array(v.string());
 export const ApprovalRequest = messageType('ApprovalRequest', v.object({ orderId: id, total }));
 
 /** v1 invoices carry no payment authorisation; v2 invoices do. */
-export const Invoice = messageType('Invoice', v.object({ orderId: id, customerId: v.string(), total, authorisation: v.optional(v.string()) }));
+export const Invoice = messageType(
+  'Invoice',
+  v.object({ orderId: id, customerId: v.string(), total, authorisation: v.optional(v.string()) }),
+);
 
 export const Shipment = messageType('Shipment', v.object({ orderId: id, customerId: v.string(), reservations: names }));
 

@@ -2,7 +2,16 @@ import { designer } from '../core/designer.ts';
 import type { OrchestrationDefinition } from '../core/definition.ts';
 import type { InboundMessage } from '../core/message.ts';
 import { SEND_PORT, priceOrder, validateOrder, type OrderFulfilmentOptions } from './order-fulfilment.ts';
-import { Approval, ApprovalRequest, Cancel, Invoice, Order, OrderCancelled, OrderRejected, Shipment } from './messages.ts';
+import {
+  Approval,
+  ApprovalRequest,
+  Cancel,
+  Invoice,
+  Order,
+  OrderCancelled,
+  OrderRejected,
+  Shipment,
+} from './messages.ts';
 
 export interface OrderFulfilmentV2Options extends OrderFulfilmentOptions {
   /** Orders whose total is at least this wait for an Approval. @default 10000 */
@@ -40,8 +49,25 @@ interface Variables {
 }
 
 const {
-  orchestration, receive, receiveCorrelated, code, decide, when, send, complete, listen, onMessage, onTimeout, loop, throwError,
-  scope, compensate, parallel, branch, callable, call,
+  orchestration,
+  receive,
+  receiveCorrelated,
+  code,
+  decide,
+  when,
+  send,
+  complete,
+  listen,
+  onMessage,
+  onTimeout,
+  loop,
+  throwError,
+  scope,
+  compensate,
+  parallel,
+  branch,
+  callable,
+  call,
 } = designer({ order: Order, approval: Approval, cancel: Cancel }).withVariables<Variables>();
 
 /** A variable a previous step set; its absence is a bug in the definition, and suspends the instance. */
@@ -51,7 +77,9 @@ function known<T>(value: T | undefined, name: string): T {
 }
 
 /** Records a compensation that ran, for OrderCancelled and OrderRejected to report. */
-const undone = (vars: Variables, what: string) => { vars.compensated = [...(vars.compensated ?? []), what]; };
+const undone = (vars: Variables, what: string) => {
+  vars.compensated = [...(vars.compensated ?? []), what];
+};
 
 /** Simulated inventory: a SKU starting with OOS is out of stock. */
 const outOfStock = (sku: string) => sku.startsWith('OOS');
@@ -60,7 +88,12 @@ const outOfStock = (sku: string) => sku.startsWith('OOS');
 const prepareDocuments = callable('PrepareDocuments', [
   code('buildDocuments', (ctx) => {
     const o = ctx.message('order').body;
-    ctx.vars.invoice = { orderId: o.orderId, customerId: o.customerId, total: known(ctx.vars.total, 'total'), authorisation: ctx.vars.authorisation };
+    ctx.vars.invoice = {
+      orderId: o.orderId,
+      customerId: o.customerId,
+      total: known(ctx.vars.total, 'total'),
+      authorisation: ctx.vars.authorisation,
+    };
     ctx.vars.shipment = { orderId: o.orderId, customerId: o.customerId, reservations: ctx.vars.reservations ?? [] };
   }),
 ]);
@@ -80,88 +113,144 @@ export function orderFulfilmentV2(options: OrderFulfilmentV2Options = {}): Orche
   const approvalTimeout = options.approvalTimeoutMs ?? DEFAULT_APPROVAL_TIMEOUT_MS;
   const cancellationWindow = options.cancellationWindowMs ?? DEFAULT_CANCELLATION_WINDOW_MS;
   const rejection = (id: string, reason: (vars: Variables) => string) =>
-    send(id, SEND_PORT, OrderRejected, (ctx) => ({ orderId: ctx.message('order').body.orderId, reason: reason(ctx.vars) }));
+    send(id, SEND_PORT, OrderRejected, (ctx) => ({
+      orderId: ctx.message('order').body.orderId,
+      reason: reason(ctx.vars),
+    }));
   const cancelled = (id: string) =>
-    send(id, SEND_PORT, OrderCancelled, (ctx) => ({ orderId: ctx.message('order').body.orderId, compensated: ctx.vars.compensated ?? [] }));
+    send(id, SEND_PORT, OrderCancelled, (ctx) => ({
+      orderId: ctx.message('order').body.orderId,
+      compensated: ctx.vars.compensated ?? [],
+    }));
 
-  return orchestration('OrderFulfilment', 2, [
-    receive('receiveOrder', Order, { into: 'order', correlation: 'order' }),
-    code('validate', (ctx) => {
-      const reason = validateOrder(ctx.message('order').body);
-      if (reason) ctx.vars.reason = reason;
-    }),
-    decide('isValid', [when('invalid', (ctx) => ctx.vars.reason !== undefined, [rejection('sendInvalid', (vars) => known(vars.reason, 'reason')), complete('rejectedInvalid')])]),
-    code('price', async (ctx) => {
-      if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
-      ctx.vars.total = priceOrder(ctx.message('order').body);
-    }),
-    decide('needsApproval', [
-      when('large', (ctx) => known(ctx.vars.total, 'total') >= threshold, [
-        send('requestApproval', SEND_PORT, ApprovalRequest, (ctx) => ({ orderId: ctx.message('order').body.orderId, total: known(ctx.vars.total, 'total') })),
-        listen('awaitApproval', [
-          onMessage('answered', receiveCorrelated('receiveApproval', Approval, { into: 'approval', correlation: 'order' }), [
-            decide('isApproved', [
-              when('refused', (ctx) => !ctx.message('approval').body.approved, [
-                rejection('sendRefused', () => 'approval refused'),
-                complete('refused'),
-              ]),
-            ]),
-          ]),
-          onMessage('cancelledBeforeApproval', receiveCorrelated('receiveEarlyCancel', Cancel, { into: 'cancel', correlation: 'order' }), [
-            cancelled('sendCancelledEarly'),
-            complete('cancelledEarly'),
-          ]),
-          onTimeout('timedOut', 'approvalTimeout', () => approvalTimeout, [rejection('sendTimedOut', () => 'approval timeout'), complete('expired')]),
+  return orchestration(
+    'OrderFulfilment',
+    2,
+    [
+      receive('receiveOrder', Order, { into: 'order', correlation: 'order' }),
+      code('validate', (ctx) => {
+        const reason = validateOrder(ctx.message('order').body);
+        if (reason) ctx.vars.reason = reason;
+      }),
+      decide('isValid', [
+        when('invalid', (ctx) => ctx.vars.reason !== undefined, [
+          rejection('sendInvalid', (vars) => known(vars.reason, 'reason')),
+          complete('rejectedInvalid'),
         ]),
       ]),
-    ]),
-    scope('fulfil', [
-      parallel('reserveAndAuthorise', [
-        branch('inventory', [
-          scope('reservation', [
-            code('startReservation', (ctx) => { ctx.vars.line = 0; }),
-            loop('eachLine', (ctx) => known(ctx.vars.line, 'line') < ctx.message('order').body.lines.length, [
-              decide('inStock', [
-                when('outOfStock', (ctx) => outOfStock(currentLine(ctx.message('order').body.lines, ctx.vars).sku), [
-                  code('noteNoStock', (ctx) => { ctx.vars.rejection = `out of stock: ${currentLine(ctx.message('order').body.lines, ctx.vars).sku}`; }),
-                  throwError('noStock', (ctx) => known(ctx.vars.rejection, 'rejection')),
+      code('price', async (ctx) => {
+        if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+        ctx.vars.total = priceOrder(ctx.message('order').body);
+      }),
+      decide('needsApproval', [
+        when('large', (ctx) => known(ctx.vars.total, 'total') >= threshold, [
+          send('requestApproval', SEND_PORT, ApprovalRequest, (ctx) => ({
+            orderId: ctx.message('order').body.orderId,
+            total: known(ctx.vars.total, 'total'),
+          })),
+          listen('awaitApproval', [
+            onMessage(
+              'answered',
+              receiveCorrelated('receiveApproval', Approval, { into: 'approval', correlation: 'order' }),
+              [
+                decide('isApproved', [
+                  when('refused', (ctx) => !ctx.message('approval').body.approved, [
+                    rejection('sendRefused', () => 'approval refused'),
+                    complete('refused'),
+                  ]),
                 ]),
-              ]),
-              code('reserveLine', (ctx) => {
-                const line = known(ctx.vars.line, 'line');
-                ctx.vars.reservations = [...(ctx.vars.reservations ?? []), `R-${ctx.message('order').body.orderId}-${line + 1}`];
-                ctx.vars.line = line + 1;
-              }),
+              ],
+            ),
+            onMessage(
+              'cancelledBeforeApproval',
+              receiveCorrelated('receiveEarlyCancel', Cancel, { into: 'cancel', correlation: 'order' }),
+              [cancelled('sendCancelledEarly'), complete('cancelledEarly')],
+            ),
+            onTimeout('timedOut', 'approvalTimeout', () => approvalTimeout, [
+              rejection('sendTimedOut', () => 'approval timeout'),
+              complete('expired'),
             ]),
-          ], { compensation: [code('releaseInventory', (ctx) => undone(ctx.vars, 'inventory released'))] }),
-        ]),
-        branch('payment', [
-          scope('authorisation', [
-            code('authorisePayment', (ctx) => { ctx.vars.authorisation = `A-${ctx.message('order').body.orderId}`; }, { retry: { attempts: 3, backoffMs: 100 } }),
-          ], { compensation: [code('voidPayment', (ctx) => undone(ctx.vars, 'payment voided'))] }),
+          ]),
         ]),
       ]),
-    ], {
-      onError: [
-        compensate('undoFailed'),
-        // The branch's own words when it has them (its variables reach the join even when it fails).
-        rejection('sendFailed', (vars) => vars.rejection ?? vars.lastError ?? 'fulfilment failed'),
-        complete('failed'),
-      ],
-    }),
-    listen('cancellationWindow', [
-      onMessage('cancelled', receiveCorrelated('receiveCancel', Cancel, { into: 'cancel', correlation: 'order' }), [
-        compensate('undoCancelled'),
-        cancelled('sendCancelled'),
-        complete('cancelledLate'),
+      scope(
+        'fulfil',
+        [
+          parallel('reserveAndAuthorise', [
+            branch('inventory', [
+              scope(
+                'reservation',
+                [
+                  code('startReservation', (ctx) => {
+                    ctx.vars.line = 0;
+                  }),
+                  loop('eachLine', (ctx) => known(ctx.vars.line, 'line') < ctx.message('order').body.lines.length, [
+                    decide('inStock', [
+                      when(
+                        'outOfStock',
+                        (ctx) => outOfStock(currentLine(ctx.message('order').body.lines, ctx.vars).sku),
+                        [
+                          code('noteNoStock', (ctx) => {
+                            ctx.vars.rejection = `out of stock: ${currentLine(ctx.message('order').body.lines, ctx.vars).sku}`;
+                          }),
+                          throwError('noStock', (ctx) => known(ctx.vars.rejection, 'rejection')),
+                        ],
+                      ),
+                    ]),
+                    code('reserveLine', (ctx) => {
+                      const line = known(ctx.vars.line, 'line');
+                      ctx.vars.reservations = [
+                        ...(ctx.vars.reservations ?? []),
+                        `R-${ctx.message('order').body.orderId}-${line + 1}`,
+                      ];
+                      ctx.vars.line = line + 1;
+                    }),
+                  ]),
+                ],
+                { compensation: [code('releaseInventory', (ctx) => undone(ctx.vars, 'inventory released'))] },
+              ),
+            ]),
+            branch('payment', [
+              scope(
+                'authorisation',
+                [
+                  code(
+                    'authorisePayment',
+                    (ctx) => {
+                      ctx.vars.authorisation = `A-${ctx.message('order').body.orderId}`;
+                    },
+                    { retry: { attempts: 3, backoffMs: 100 } },
+                  ),
+                ],
+                { compensation: [code('voidPayment', (ctx) => undone(ctx.vars, 'payment voided'))] },
+              ),
+            ]),
+          ]),
+        ],
+        {
+          onError: [
+            compensate('undoFailed'),
+            // The branch's own words when it has them (its variables reach the join even when it fails).
+            rejection('sendFailed', (vars) => vars.rejection ?? vars.lastError ?? 'fulfilment failed'),
+            complete('failed'),
+          ],
+        },
+      ),
+      listen('cancellationWindow', [
+        onMessage('cancelled', receiveCorrelated('receiveCancel', Cancel, { into: 'cancel', correlation: 'order' }), [
+          compensate('undoCancelled'),
+          cancelled('sendCancelled'),
+          complete('cancelledLate'),
+        ]),
+        onTimeout('windowClosed', 'windowTimer', () => cancellationWindow, []),
       ]),
-      onTimeout('windowClosed', 'windowTimer', () => cancellationWindow, []),
-    ]),
-    call('prepare', prepareDocuments),
-    send('sendInvoice', SEND_PORT, Invoice, (ctx) => known(ctx.vars.invoice, 'invoice')),
-    send('sendShipment', SEND_PORT, Shipment, (ctx) => known(ctx.vars.shipment, 'shipment')),
-    complete('done'),
-  ], { correlationSets: { order: { Order: orderIdOf, Approval: orderIdOf, Cancel: orderIdOf } } });
+      call('prepare', prepareDocuments),
+      send('sendInvoice', SEND_PORT, Invoice, (ctx) => known(ctx.vars.invoice, 'invoice')),
+      send('sendShipment', SEND_PORT, Shipment, (ctx) => known(ctx.vars.shipment, 'shipment')),
+      complete('done'),
+    ],
+    { correlationSets: { order: { Order: orderIdOf, Approval: orderIdOf, Cancel: orderIdOf } } },
+  );
 }
 
 /** The order line the reservation loop is at. */

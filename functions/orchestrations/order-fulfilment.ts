@@ -36,7 +36,9 @@ interface Variables {
   total?: number;
 }
 
-const { orchestration, receive, code, decide, when, send, complete } = designer({ order: Order }).withVariables<Variables>();
+const { orchestration, receive, code, decide, when, send, complete } = designer({
+  order: Order,
+}).withVariables<Variables>();
 
 /**
  * OrderFulfilment v1: an Order is validated and priced; a valid one produces one Invoice, an invalid one
@@ -64,7 +66,12 @@ export function orderFulfilment(options: OrderFulfilmentOptions = {}): Orchestra
           }),
         ]),
       ],
-      [send('sendRejection', SEND_PORT, OrderRejected, (ctx) => ({ orderId: ctx.message('order').body.orderId, reason: ctx.vars.reason ?? 'invalid' }))],
+      [
+        send('sendRejection', SEND_PORT, OrderRejected, (ctx) => ({
+          orderId: ctx.message('order').body.orderId,
+          reason: ctx.vars.reason ?? 'invalid',
+        })),
+      ],
     ),
     complete('done'),
   ]);

@@ -113,26 +113,43 @@ export class Baton extends Construct {
       ...props.environment,
       BATON_TABLE_NAME: this.messageBox.table.tableName,
       BATON_WORK_QUEUE_URL: this.workQueue.queue.queueUrl,
-      BATON_SEND_PORTS: Stack.of(this).toJsonString(Object.fromEntries(Object.entries(sendQueues).map(([port, q]) => [port, q.queue.queueUrl]))),
+      BATON_SEND_PORTS: Stack.of(this).toJsonString(
+        Object.fromEntries(Object.entries(sendQueues).map(([port, q]) => [port, q.queue.queueUrl])),
+      ),
       BATON_TIMER_STATE_MACHINE_ARN: this.timers.stateMachine.stateMachineArn,
       BATON_CLAIM_CHECK_BUCKET: this.claimCheck.bucket.bucketName,
     };
     const maxConcurrency = props.hostConcurrency ?? EVENT_SOURCE.maxConcurrency;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1_000) {
-      throw new Error(`Baton: hostConcurrency must be a whole number from 2 to 1,000 (an SQS event source's MaximumConcurrency); got ${props.hostConcurrency}`);
+      throw new Error(
+        `Baton: hostConcurrency must be a whole number from 2 to 1,000 (an SQS event source's MaximumConcurrency); got ${props.hostConcurrency}`,
+      );
     }
     const otel = props.tracing === 'otel';
-    if (props.tracing !== undefined && props.tracing !== 'off' && !otel) throw new Error(`Baton: tracing must be "off" or "otel"; got ${JSON.stringify(props.tracing)}`);
-    const code = (entry: string) => ({ entry, projectRoot: project.root, depsLockFilePath: project.lockFile, environment, bundleAwsSdk: props.bundleAwsSdk, maxConcurrency, otel });
+    if (props.tracing !== undefined && props.tracing !== 'off' && !otel)
+      throw new Error(`Baton: tracing must be "off" or "otel"; got ${JSON.stringify(props.tracing)}`);
+    const code = (entry: string) => ({
+      entry,
+      projectRoot: project.root,
+      depsLockFilePath: project.lockFile,
+      environment,
+      bundleAwsSdk: props.bundleAwsSdk,
+      maxConcurrency,
+      otel,
+    });
 
     // Least privilege, by what each host does to the MessageBox (see functions/core/ports.ts).
-    this.receiveHost = new HostFunction(this, 'ReceiveHost', { ...code(entries.receiveHost), source: this.receiveQueue.queue, lastDeliveries: this.receiveQueue.deadLetterQueue });
+    this.receiveHost = new HostFunction(this, 'ReceiveHost', {
+      ...code(entries.receiveHost),
+      source: this.receiveQueue.queue,
+      lastDeliveries: this.receiveQueue.deadLetterQueue,
+    });
     this.messageBox.grant(this.receiveHost.role, 'create');
     this.claimCheck.grant(this.receiveHost.role, 'receive');
     this.workQueue.queue.grantSendMessages(this.receiveHost.fn);
 
     const placement = props.placement ?? 'regional';
-    this.vpc = placement === 'perAz' ? props.vpc ?? this.#isolatedVpc(props.zones ?? 2) : undefined;
+    this.vpc = placement === 'perAz' ? (props.vpc ?? this.#isolatedVpc(props.zones ?? 2)) : undefined;
     this.processingHost = new ProcessingHost(this, 'ProcessingHost', {
       placement,
       vpc: this.vpc,
@@ -151,12 +168,19 @@ export class Baton extends Construct {
     this.sweeper = new HostFunction(this, 'Sweeper', { ...code(entries.sweeper), timeoutSeconds: 60 });
     this.messageBox.grant(this.sweeper.role, 'sweep');
     this.workQueue.queue.grantSendMessages(this.sweeper.fn);
-    new Rule(this, 'SweepSchedule', { schedule: Schedule.rate(Duration.minutes(1)), targets: [new LambdaFunction(this.sweeper.fn)] });
+    new Rule(this, 'SweepSchedule', {
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(this.sweeper.fn)],
+    });
 
     this.tracking = new Tracking(this, 'Tracking', {
       messageBox: this.messageBox,
       code: {
-        entry: entries.tracking, projectRoot: project.root, depsLockFilePath: project.lockFile, bundleAwsSdk: props.bundleAwsSdk, otel,
+        entry: entries.tracking,
+        projectRoot: project.root,
+        depsLockFilePath: project.lockFile,
+        bundleAwsSdk: props.bundleAwsSdk,
+        otel,
         environment: { BATON_CLAIM_CHECK_BUCKET: this.claimCheck.bucket.bucketName },
       },
       retention: props.historyRetention,
@@ -169,7 +193,9 @@ export class Baton extends Construct {
       queues: {
         Receive: this.receiveQueue,
         Work: this.workQueue,
-        ...Object.fromEntries(Object.entries(sendQueues).map(([port, q]) => [port === 'send' ? 'Send' : `SendPort-${port}`, q])),
+        ...Object.fromEntries(
+          Object.entries(sendQueues).map(([port, q]) => [port === 'send' ? 'Send' : `SendPort-${port}`, q]),
+        ),
       },
       functions: {
         ReceiveHost: this.receiveHost.fn,
@@ -191,7 +217,10 @@ export class Baton extends Construct {
    * @throws Error for Baton's own bucket: only its `inbound/` objects are senders'.
    */
   readExtendedPayloadsFrom(bucket: IBucket, options: { readonly prefix?: string } = {}): void {
-    if (bucket === this.claimCheck.bucket) throw new Error(`Baton: readExtendedPayloadsFrom is for senders' buckets; Baton's own bucket is read only under ${CLAIM_CHECK.inboundPrefix}, already`);
+    if (bucket === this.claimCheck.bucket)
+      throw new Error(
+        `Baton: readExtendedPayloadsFrom is for senders' buckets; Baton's own bucket is read only under ${CLAIM_CHECK.inboundPrefix}, already`,
+      );
     const prefix = options.prefix ?? '';
     grantObjects(this.receiveHost.role, bucket, { 's3:GetObject': [prefix] });
     // The receive host learns the allow-list from its configuration (functions/handlers/config.ts).
@@ -210,27 +239,57 @@ export class Baton extends Construct {
     const output = (id: string, value: string, description: string) => new CfnOutput(stack, id, { value, description });
     const json = (entries: [string, string][]) => stack.toJsonString(Object.fromEntries(entries));
     const ports = Object.entries(this.sendQueues);
-    output(STACK_OUTPUTS.receiveQueueUrl, this.receiveQueue.queue.queueUrl, 'Baton: send messages here (the receive location)');
+    output(
+      STACK_OUTPUTS.receiveQueueUrl,
+      this.receiveQueue.queue.queueUrl,
+      'Baton: send messages here (the receive location)',
+    );
     output(STACK_OUTPUTS.sendQueueUrl, this.sendQueues.send!.queue.queueUrl, 'Baton: results of the default send port');
     output(STACK_OUTPUTS.workQueueUrl, this.workQueue.queue.queueUrl, "Baton: the processing host's work queue");
-    output(STACK_OUTPUTS.sendPortQueueUrls, json(ports.map(([port, q]) => [port, q.queue.queueUrl])), 'Baton: send port -> its queue URL (JSON)');
-    output(STACK_OUTPUTS.deadLetterQueueUrls, json([
-      ['receive', this.receiveQueue.deadLetterQueue.queueUrl],
-      ['work', this.workQueue.deadLetterQueue.queueUrl],
-      ...ports.map(([port, q]): [string, string] => [port, q.deadLetterQueue.queueUrl]),
-    ]), 'Baton: queue (receive, work, each send port) -> its dead-letter queue URL (JSON)');
+    output(
+      STACK_OUTPUTS.sendPortQueueUrls,
+      json(ports.map(([port, q]) => [port, q.queue.queueUrl])),
+      'Baton: send port -> its queue URL (JSON)',
+    );
+    output(
+      STACK_OUTPUTS.deadLetterQueueUrls,
+      json([
+        ['receive', this.receiveQueue.deadLetterQueue.queueUrl],
+        ['work', this.workQueue.deadLetterQueue.queueUrl],
+        ...ports.map(([port, q]): [string, string] => [port, q.deadLetterQueue.queueUrl]),
+      ]),
+      'Baton: queue (receive, work, each send port) -> its dead-letter queue URL (JSON)',
+    );
     output(STACK_OUTPUTS.tableName, this.messageBox.table.tableName, 'Baton: the MessageBox table');
     output(STACK_OUTPUTS.historyTableName, this.tracking.table.tableName, 'Baton: the tracked history table');
-    output(STACK_OUTPUTS.timerStateMachineArn, this.timers.stateMachine.stateMachineArn, 'Baton: the durable timers state machine');
-    output(STACK_OUTPUTS.claimCheckBucket, this.claimCheck.bucket.bucketName, 'Baton: the claim check\'s bucket (states and bodies too large for the MessageBox)');
-    output(STACK_OUTPUTS.processingHostZones, json(this.processingHost.instances.map((host, i): [string, string] => [host.fn.functionName, this.processingHost.zones[i] ?? 'regional'])),
-      'Baton: processing host function -> the zone its instances run in, or regional (JSON)');
+    output(
+      STACK_OUTPUTS.timerStateMachineArn,
+      this.timers.stateMachine.stateMachineArn,
+      'Baton: the durable timers state machine',
+    );
+    output(
+      STACK_OUTPUTS.claimCheckBucket,
+      this.claimCheck.bucket.bucketName,
+      "Baton: the claim check's bucket (states and bodies too large for the MessageBox)",
+    );
+    output(
+      STACK_OUTPUTS.processingHostZones,
+      json(
+        this.processingHost.instances.map((host, i): [string, string] => [
+          host.fn.functionName,
+          this.processingHost.zones[i] ?? 'regional',
+        ]),
+      ),
+      'Baton: processing host function -> the zone its instances run in, or regional (JSON)',
+    );
   }
 
   /** A VPC with only isolated subnets (no NAT, no internet gateway): the hosts reach AWS through endpoints. */
   #isolatedVpc(zones: number): Vpc {
     const stack = Stack.of(this);
-    const region = stack.region.startsWith('${Token') ? this.node.tryGetContext('region') ?? 'us-east-1' : stack.region;
+    const region = stack.region.startsWith('${Token')
+      ? (this.node.tryGetContext('region') ?? 'us-east-1')
+      : stack.region;
     const vpc = new Vpc(this, 'Vpc', {
       ipAddresses: IpAddresses.cidr('10.42.0.0/16'),
       // An environment-agnostic stack only knows two zones by itself; name them to get more.
@@ -253,18 +312,28 @@ const here = (path: string) => fileURLToPath(new URL(`${path}${EXT}`, import.met
  *
  * @throws Error with the module's problems (a DefinitionError lists every one).
  */
-function checkOrchestrations(modulePath: string, environment: Readonly<Record<string, string>>): DeployedOrchestrations {
+function checkOrchestrations(
+  modulePath: string,
+  environment: Readonly<Record<string, string>>,
+): DeployedOrchestrations {
   if (!existsSync(modulePath)) throw new Error(`Baton: orchestrations module ${modulePath} does not exist`);
   const out = join(mkdtempSync(join(tmpdir(), 'baton-check-')), 'deployed.json');
   // The environment a host will have, not the CDK app's: a module that reads a variable only this shell has
   // would pass here and fail on Lambda. Only what Node itself needs is kept.
   const kept = ['PATH', 'HOME', 'TMPDIR', 'TEMP', 'TMP', 'SYSTEMROOT', 'NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS'];
-  const hostLike = Object.fromEntries(kept.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]!]));
+  const hostLike = Object.fromEntries(
+    kept.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]!]),
+  );
   try {
     // The result goes to a file of its own: whatever the module prints when it loads stays out of it.
-    const result = spawnSync(process.execPath, [here('../check-orchestrations'), modulePath, out], { env: { ...hostLike, ...environment }, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [here('../check-orchestrations'), modulePath, out], {
+      env: { ...hostLike, ...environment },
+      encoding: 'utf8',
+    });
     if (result.status !== 0 || !existsSync(out)) {
-      throw new Error(`Baton: the orchestrations in ${modulePath} cannot be deployed:\n${(result.stderr || String(result.error ?? `exit ${result.status}`)).trim()}`);
+      throw new Error(
+        `Baton: the orchestrations in ${modulePath} cannot be deployed:\n${(result.stderr || String(result.error ?? `exit ${result.status}`)).trim()}`,
+      );
     }
     return JSON.parse(readFileSync(out, 'utf8')) as DeployedOrchestrations;
   } finally {
@@ -279,7 +348,10 @@ function projectOf(modulePath: string): { root: string; lockFile: string } {
   for (let dir = dirname(modulePath); ; dir = dirname(dir)) {
     const lockFile = LOCK_FILES.map((name) => join(dir, name)).find(existsSync);
     if (lockFile) return { root: dir, lockFile };
-    if (dirname(dir) === dir) throw new Error(`Baton: no lock file (${LOCK_FILES.join(', ')}) in any folder above ${modulePath}; the hosts are bundled from that project (run npm install first)`);
+    if (dirname(dir) === dir)
+      throw new Error(
+        `Baton: no lock file (${LOCK_FILES.join(', ')}) in any folder above ${modulePath}; the hosts are bundled from that project (run npm install first)`,
+      );
   }
 }
 
@@ -288,7 +360,11 @@ function projectOf(modulePath: string): { root: string; lockFile: string } {
  * the project's `.baton/lambda/` (NodejsFunction bundles only entries under the project root); generated at
  * every synth, never edited.
  */
-function writeEntries(modulePath: string, root: string, id: string): { receiveHost: string; processingHost: string; sweeper: string; tracking: string } {
+function writeEntries(
+  modulePath: string,
+  root: string,
+  id: string,
+): { receiveHost: string; processingHost: string; sweeper: string; tracking: string } {
   const dir = join(root, '.baton', 'lambda', id);
   mkdirSync(dir, { recursive: true });
   const importPath = (file: string) => {
@@ -300,11 +376,17 @@ function writeEntries(modulePath: string, root: string, id: string): { receiveHo
   const handlers = EXT === '.js' ? 'baton/lambda' : importPath(here('../../functions/handlers/index'));
   const write = (name: string, factory: string) => {
     const entry = join(dir, `${name}.mjs`);
-    writeFileSync(entry, `// Generated by the Baton construct at synth: the ${name} Lambda entry for ${relative(root, modulePath)}. Do not edit.\n${entrySource(factory, handlers, importPath(modulePath))}`);
+    writeFileSync(
+      entry,
+      `// Generated by the Baton construct at synth: the ${name} Lambda entry for ${relative(root, modulePath)}. Do not edit.\n${entrySource(factory, handlers, importPath(modulePath))}`,
+    );
     return entry;
   };
   const tracking = join(dir, 'tracking.mjs');
-  writeFileSync(tracking, `// Generated by the Baton construct at synth: the tracking Lambda entry. Do not edit.\n${entrySource('trackingHandler', handlers)}`);
+  writeFileSync(
+    tracking,
+    `// Generated by the Baton construct at synth: the tracking Lambda entry. Do not edit.\n${entrySource('trackingHandler', handlers)}`,
+  );
   return {
     receiveHost: write('receive-host', 'receiveHostHandler'),
     processingHost: write('processing-host', 'processingHostHandler'),

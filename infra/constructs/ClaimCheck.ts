@@ -12,7 +12,13 @@ export interface ClaimCheckProps {
 /** S3 object actions → the key prefixes they are granted on. */
 export type ObjectGrants = Readonly<Record<string, readonly string[]>>;
 
-const { statePrefix: STATE, inboxPrefix: INBOX, suspendedPrefix: SUSPENDED, inboundPrefix: INBOUND, outboundPrefix: OUTBOUND } = CLAIM_CHECK;
+const {
+  statePrefix: STATE,
+  inboxPrefix: INBOX,
+  suspendedPrefix: SUSPENDED,
+  inboundPrefix: INBOUND,
+  outboundPrefix: OUTBOUND,
+} = CLAIM_CHECK;
 
 /**
  * What each function does with the claim check's objects, by action and key prefix, read from the code it runs. No
@@ -29,8 +35,16 @@ const { statePrefix: STATE, inboxPrefix: INBOX, suspendedPrefix: SUSPENDED, inbo
  */
 export const CLAIM_CHECK_ACCESS = {
   // It reads no inbox message: whether an ended instance took a message is in its state and its settled records.
-  receive: { 's3:GetObject': [STATE, INBOUND], 's3:PutObject': [STATE, INBOX, SUSPENDED], 's3:DeleteObject': [STATE, INBOX, SUSPENDED] },
-  process: { 's3:GetObject': [STATE, INBOX], 's3:PutObject': [STATE, INBOX, SUSPENDED, OUTBOUND], 's3:DeleteObject': [STATE, INBOX, SUSPENDED] },
+  receive: {
+    's3:GetObject': [STATE, INBOUND],
+    's3:PutObject': [STATE, INBOX, SUSPENDED],
+    's3:DeleteObject': [STATE, INBOX, SUSPENDED],
+  },
+  process: {
+    's3:GetObject': [STATE, INBOX],
+    's3:PutObject': [STATE, INBOX, SUSPENDED, OUTBOUND],
+    's3:DeleteObject': [STATE, INBOX, SUSPENDED],
+  },
   // A delivery is tracked from its item's head; an inbox item written before items had one is read whole (INBOX).
   tracking: { 's3:GetObject': [STATE, INBOX, SUSPENDED], 's3:DeleteObject': [STATE, INBOX, SUSPENDED] },
 } as const satisfies Record<string, ObjectGrants>;
@@ -57,14 +71,23 @@ export class ClaimCheck extends Construct {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       lifecycleRules: [
-        { id: 'outbound', prefix: CLAIM_CHECK.outboundPrefix, expiration: Duration.days(CLAIM_CHECK.outboundRetentionDays) },
-        { id: 'inbound', prefix: CLAIM_CHECK.inboundPrefix, expiration: Duration.days(CLAIM_CHECK.inboundRetentionDays) },
+        {
+          id: 'outbound',
+          prefix: CLAIM_CHECK.outboundPrefix,
+          expiration: Duration.days(CLAIM_CHECK.outboundRetentionDays),
+        },
+        {
+          id: 'inbound',
+          prefix: CLAIM_CHECK.inboundPrefix,
+          expiration: Duration.days(CLAIM_CHECK.inboundRetentionDays),
+        },
         { id: 'incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'Only Baton\'s own functions read and write this bucket, under keys the MessageBox records; each access is a request of a function whose logs and CloudTrail record it. A bucket of access logs would be a second one to keep.',
+      reason:
+        "Only Baton's own functions read and write this bucket, under keys the MessageBox records; each access is a request of a function whose logs and CloudTrail record it. A bucket of access logs would be a second one to keep.",
     });
   }
 
@@ -85,13 +108,21 @@ export class ClaimCheck extends Construct {
  */
 export function grantObjects(role: IGrantable & Construct, bucket: IBucket, grants: ObjectGrants): void {
   for (const [action, prefixes] of Object.entries(grants)) {
-    role.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [action], resources: prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`)) }));
+    role.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [action],
+        resources: prefixes.map((prefix) => bucket.arnForObjects(`${prefix}*`)),
+      }),
+    );
   }
-  role.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  role.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
+  );
   for (const prefix of new Set(Object.values(grants).flat())) {
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${nagName(Stack.of(role).resolve(bucket.arnForObjects(`${prefix}*`)))}]`,
-      reason: 'Objects are named by instance and message ids, known only at run time: the grant is this bucket\'s objects under one prefix, and only the object actions the function needs there.',
+      reason:
+        "Objects are named by instance and message ids, known only at run time: the grant is this bucket's objects under one prefix, and only the object actions the function needs there.",
     });
   }
 }

@@ -2,7 +2,18 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
-import { Choice, Condition, DefinitionBody, JsonPath, LogLevel, StateMachine, StateMachineType, TaskInput, Wait, WaitTime } from 'aws-cdk-lib/aws-stepfunctions';
+import {
+  Choice,
+  Condition,
+  DefinitionBody,
+  JsonPath,
+  LogLevel,
+  StateMachine,
+  StateMachineType,
+  TaskInput,
+  Wait,
+  WaitTime,
+} from 'aws-cdk-lib/aws-stepfunctions';
 import { SqsSendMessage } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 
@@ -28,21 +39,31 @@ export class DurableTimers extends Construct {
     // A path that is not in the input fails the execution: the trace is taken only where there is one.
     const enqueueTracedWorkItem = new SqsSendMessage(this, 'EnqueueTracedWorkItem', {
       queue: props.workQueue,
-      messageBody: TaskInput.fromObject({ instanceId: JsonPath.stringAt('$.instanceId'), reason: 'timer', trace: JsonPath.stringAt('$.trace') }),
+      messageBody: TaskInput.fromObject({
+        instanceId: JsonPath.stringAt('$.instanceId'),
+        reason: 'timer',
+        trace: JsonPath.stringAt('$.trace'),
+      }),
     });
-    const traced = new Choice(this, 'Traced').when(Condition.isPresent('$.trace'), enqueueTracedWorkItem).otherwise(enqueueWorkItem);
+    const traced = new Choice(this, 'Traced')
+      .when(Condition.isPresent('$.trace'), enqueueTracedWorkItem)
+      .otherwise(enqueueWorkItem);
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(waitUntilDue.next(traced)),
       tracingEnabled: true,
       logs: {
-        destination: new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+        destination: new LogGroup(this, 'Logs', {
+          retention: RetentionDays.ONE_MONTH,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
         level: LogLevel.ALL,
       },
     });
     Validations.of(this.stateMachine).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and Step Functions log delivery (logs:*LogDelivery*, DescribeResourcePolicies, DescribeLogGroups) accept no resource scoping; cdk-nag itself requires both (SF1, SF2).',
+      reason:
+        'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and Step Functions log delivery (logs:*LogDelivery*, DescribeResourcePolicies, DescribeLogGroups) accept no resource scoping; cdk-nag itself requires both (SF1, SF2).',
     });
   }
 

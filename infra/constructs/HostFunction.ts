@@ -2,7 +2,13 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ISecurityGroup, ISubnet, IVpc } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { AdotLambdaExecWrapper, AdotLambdaLayerJavaScriptSdkVersion, AdotLayerVersion, Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import {
+  AdotLambdaExecWrapper,
+  AdotLambdaLayerJavaScriptSdkVersion,
+  AdotLayerVersion,
+  Architecture,
+  Runtime,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -47,7 +53,12 @@ export const ADOT_LAYER = AdotLambdaLayerJavaScriptSdkVersion.V1_30_0;
 
 /** A Baton host as a Lambda function: bundled by local esbuild (no Docker), arm64, Node 24. */
 /** How every host is bundled (esbuild through NodejsFunction); the bench bundles the same way to report sizes. */
-export const HOST_BUNDLING: { readonly minify: boolean; readonly target: string; readonly mainFields: string[]; readonly banner: string } = {
+export const HOST_BUNDLING: {
+  readonly minify: boolean;
+  readonly target: string;
+  readonly mainFields: string[];
+  readonly banner: string;
+} = {
   minify: true,
   target: 'node24',
   mainFields: ['module', 'main'],
@@ -63,20 +74,33 @@ export class HostFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: HostFunctionProps) {
     super(scope, id);
-    this.logGroup = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.role = new Role(this, 'Role', { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
     // Instead of AWSLambdaBasicExecutionRole (which may write to any log group): this one only.
     this.logGroup.grantWrite(this.role);
     if (props.vpc) {
       // What AWSLambdaVPCAccessExecutionRole grants, without its log permissions on every log group.
       // EC2 network-interface actions support no resource-level scoping for Lambda's ENI management.
-      this.role.addToPolicy(new PolicyStatement({
-        actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
-        resources: ['*'],
-      }));
+      this.role.addToPolicy(
+        new PolicyStatement({
+          actions: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          resources: ['*'],
+        }),
+      );
       Validations.of(this.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'Lambda manages its ENIs with ec2:Describe*/Create/DeleteNetworkInterface, which take no resource scoping here; the same grant as AWSLambdaVPCAccessExecutionRole, without its logs:* part.',
+        reason:
+          'Lambda manages its ENIs with ec2:Describe*/Create/DeleteNetworkInterface, which take no resource scoping here; the same grant as AWSLambdaVPCAccessExecutionRole, without its logs:* part.',
       });
     }
     this.fn = new NodejsFunction(this, 'Function', {
@@ -93,9 +117,20 @@ export class HostFunction extends Construct {
       architecture: Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.seconds(props.timeoutSeconds ?? HOST_FUNCTION_TIMEOUT_SECONDS),
-      environment: { ...props.environment, POWERTOOLS_LOG_LEVEL: 'INFO', ...(props.otel ? { OTEL_PROPAGATORS: 'tracecontext', OTEL_SERVICE_NAME: 'baton' } : {}) },
+      environment: {
+        ...props.environment,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...(props.otel ? { OTEL_PROPAGATORS: 'tracecontext', OTEL_SERVICE_NAME: 'baton' } : {}),
+      },
       // The layer's wrapper starts the OpenTelemetry SDK; the hosts' spans (functions/adapters/tracing.ts) go through it.
-      ...(props.otel ? { adotInstrumentation: { layerVersion: AdotLayerVersion.fromJavaScriptSdkLayerVersion(ADOT_LAYER), execWrapper: AdotLambdaExecWrapper.REGULAR_HANDLER } } : {}),
+      ...(props.otel
+        ? {
+            adotInstrumentation: {
+              layerVersion: AdotLayerVersion.fromJavaScriptSdkLayerVersion(ADOT_LAYER),
+              execWrapper: AdotLambdaExecWrapper.REGULAR_HANDLER,
+            },
+          }
+        : {}),
       bundling: {
         ...HOST_BUNDLING,
         format: OutputFormat.ESM,
@@ -109,25 +144,33 @@ export class HostFunction extends Construct {
       // The layer exports to X-Ray by default: the CDK grants xray:PutTraceSegments and PutTelemetryRecords, which take no resource.
       Validations.of(this.role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'ADOT exports spans to X-Ray by default: xray:PutTraceSegments and xray:PutTelemetryRecords accept no resource scoping.',
+        reason:
+          'ADOT exports spans to X-Ray by default: xray:PutTraceSegments and xray:PutTelemetryRecords accept no resource scoping.',
       });
     }
     if (props.source) {
-      this.fn.addEventSource(new SqsEventSource(props.source, {
-        batchSize: EVENT_SOURCE.batchSize,
-        maxBatchingWindow: EVENT_SOURCE.maxBatchingWindowSeconds > 0 ? Duration.seconds(EVENT_SOURCE.maxBatchingWindowSeconds) : undefined,
-        reportBatchItemFailures: true,
-        // Host throttling, as BizTalk hosts have: bounds the load one host puts on the MessageBox.
-        maxConcurrency: props.maxConcurrency ?? EVENT_SOURCE.maxConcurrency,
-      }));
+      this.fn.addEventSource(
+        new SqsEventSource(props.source, {
+          batchSize: EVENT_SOURCE.batchSize,
+          maxBatchingWindow:
+            EVENT_SOURCE.maxBatchingWindowSeconds > 0
+              ? Duration.seconds(EVENT_SOURCE.maxBatchingWindowSeconds)
+              : undefined,
+          reportBatchItemFailures: true,
+          // Host throttling, as BizTalk hosts have: bounds the load one host puts on the MessageBox.
+          maxConcurrency: props.maxConcurrency ?? EVENT_SOURCE.maxConcurrency,
+        }),
+      );
     }
     if (props.lastDeliveries) {
-      this.fn.addEventSource(new SqsEventSource(props.lastDeliveries, {
-        batchSize: EVENT_SOURCE.batchSize,
-        reportBatchItemFailures: true,
-        // Few messages come this way; the lowest concurrency SQS allows keeps them from crowding out the main source.
-        maxConcurrency: 2,
-      }));
+      this.fn.addEventSource(
+        new SqsEventSource(props.lastDeliveries, {
+          batchSize: EVENT_SOURCE.batchSize,
+          reportBatchItemFailures: true,
+          // Few messages come this way; the lowest concurrency SQS allows keeps them from crowding out the main source.
+          maxConcurrency: 2,
+        }),
+      );
       this.fn.addEnvironment('BATON_RECEIVE_DLQ_ARN', props.lastDeliveries.queueArn);
     }
   }

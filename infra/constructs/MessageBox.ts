@@ -1,5 +1,12 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, ProjectionType, StreamViewType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  Billing,
+  ProjectionType,
+  StreamViewType,
+  TableEncryptionV2,
+  TableV2,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { MESSAGEBOX } from '../settings.ts';
@@ -42,18 +49,21 @@ export class MessageBox extends Construct {
       dynamoStream: StreamViewType.NEW_AND_OLD_IMAGES,
       deletionProtection: retain,
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      globalSecondaryIndexes: [{
-        indexName: statusIndex.name,
-        partitionKey: { name: statusIndex.partitionKey, type: AttributeType.STRING },
-        sortKey: { name: statusIndex.sortKey, type: AttributeType.STRING },
-        projectionType: ProjectionType.KEYS_ONLY,
-      }, {
-        indexName: dueIndex.name,
-        partitionKey: { name: dueIndex.partitionKey, type: AttributeType.STRING },
-        sortKey: { name: dueIndex.sortKey, type: AttributeType.NUMBER },
-        projectionType: ProjectionType.INCLUDE,
-        nonKeyAttributes: [...dueIndex.projected],
-      }],
+      globalSecondaryIndexes: [
+        {
+          indexName: statusIndex.name,
+          partitionKey: { name: statusIndex.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: statusIndex.sortKey, type: AttributeType.STRING },
+          projectionType: ProjectionType.KEYS_ONLY,
+        },
+        {
+          indexName: dueIndex.name,
+          partitionKey: { name: dueIndex.partitionKey, type: AttributeType.STRING },
+          sortKey: { name: dueIndex.sortKey, type: AttributeType.NUMBER },
+          projectionType: ProjectionType.INCLUDE,
+          nonKeyAttributes: [...dueIndex.projected],
+        },
+      ],
     });
   }
 
@@ -63,17 +73,45 @@ export class MessageBox extends Construct {
     const statements = {
       // Create instances and suspended messages (PutItem), deliver to an inbox (PutItem, and the due mark: UpdateItem),
       // tell a redelivery from a new message (GetItem, the inbox: Query, settled messages: BatchGetItem).
-      create: [new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:DeleteItem'], resources: [table] })],
+      create: [
+        new PolicyStatement({
+          actions: [
+            'dynamodb:PutItem',
+            'dynamodb:GetItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:Query',
+            'dynamodb:BatchGetItem',
+            'dynamodb:DeleteItem',
+          ],
+          resources: [table],
+        }),
+      ],
       // PutItem: a step's effects create instances (parallel branches, Start Orchestration) and fill inboxes; settling
       // taken messages writes their records (PutItem) and removes them from the inbox (DeleteItem).
-      step: [new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:BatchGetItem'], resources: [table] })],
+      step: [
+        new PolicyStatement({
+          actions: [
+            'dynamodb:GetItem',
+            'dynamodb:Query',
+            'dynamodb:UpdateItem',
+            'dynamodb:PutItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:BatchGetItem',
+          ],
+          resources: [table],
+        }),
+      ],
       sweep: [
         // What is due (the sweep itself), and the suspended counts it publishes for the alarms.
-        new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table}/index/${MESSAGEBOX.dueIndex.name}`, `${table}/index/${MESSAGEBOX.statusIndex.name}`] }),
+        new PolicyStatement({
+          actions: ['dynamodb:Query'],
+          resources: [`${table}/index/${MESSAGEBOX.dueIndex.name}`, `${table}/index/${MESSAGEBOX.statusIndex.name}`],
+        }),
         // The items of the entries it reads (whether they ended), and its own cursor items, only those.
         new PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [table] }),
         new PolicyStatement({
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: [table],
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+          resources: [table],
           conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SWEEP#*'] } },
         }),
       ],

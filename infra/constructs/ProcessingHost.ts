@@ -1,4 +1,10 @@
-import { GatewayVpcEndpointAwsService, InterfaceVpcEndpointAwsService, SecurityGroup, SubnetType, type IVpc } from 'aws-cdk-lib/aws-ec2';
+import {
+  GatewayVpcEndpointAwsService,
+  InterfaceVpcEndpointAwsService,
+  SecurityGroup,
+  SubnetType,
+  type IVpc,
+} from 'aws-cdk-lib/aws-ec2';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HostFunction, type HostFunctionProps } from './HostFunction.ts';
@@ -38,29 +44,50 @@ export class ProcessingHost extends Construct {
     super(scope, id);
     if (props.placement === 'perAz' && !props.vpc) throw new Error('ProcessingHost: placement "perAz" needs a vpc');
     if (props.placement === 'regional') {
-      this.instances.push(new HostFunction(this, 'Regional', { ...props.code, environment: props.environment, source: props.workQueue, bundleAwsSdk: props.bundleAwsSdk }));
+      this.instances.push(
+        new HostFunction(this, 'Regional', {
+          ...props.code,
+          environment: props.environment,
+          source: props.workQueue,
+          bundleAwsSdk: props.bundleAwsSdk,
+        }),
+      );
       this.zones.push(undefined);
     } else {
       const vpc = props.vpc!;
       const subnets = vpc.selectSubnets({ subnetType: SubnetType.PRIVATE_ISOLATED, onePerAz: true }).subnets;
-      if (subnets.length < 2) throw new Error(`ProcessingHost: "perAz" needs isolated subnets in at least 2 zones; the vpc has ${subnets.length}`);
+      if (subnets.length < 2)
+        throw new Error(
+          `ProcessingHost: "perAz" needs isolated subnets in at least 2 zones; the vpc has ${subnets.length}`,
+        );
       vpc.addGatewayEndpoint('DynamoDb', { service: GatewayVpcEndpointAwsService.DYNAMODB, subnets: [{ subnets }] });
       // The claim check's bucket (large states and bodies), like the MessageBox, through a free gateway endpoint.
       vpc.addGatewayEndpoint('S3', { service: GatewayVpcEndpointAwsService.S3, subnets: [{ subnets }] });
-      const securityGroup = new SecurityGroup(this, 'HostInstances', { vpc, description: 'Baton processing host instances (egress to VPC endpoints only)' });
+      const securityGroup = new SecurityGroup(this, 'HostInstances', {
+        vpc,
+        description: 'Baton processing host instances (egress to VPC endpoints only)',
+      });
       // Closed by default: only the host instances' security group may reach the endpoint, not the whole VPC.
-      vpc.addInterfaceEndpoint('Sqs', { service: InterfaceVpcEndpointAwsService.SQS, subnets: { subnets }, privateDnsEnabled: true, open: false })
+      vpc
+        .addInterfaceEndpoint('Sqs', {
+          service: InterfaceVpcEndpointAwsService.SQS,
+          subnets: { subnets },
+          privateDnsEnabled: true,
+          open: false,
+        })
         .connections.allowDefaultPortFrom(securityGroup);
       for (const subnet of subnets) {
-        this.instances.push(new HostFunction(this, `Instance-${subnet.availabilityZone}`, {
-          ...props.code,
-          environment: props.environment,
-          source: props.workQueue,
-          vpc,
-          subnet,
-          securityGroup,
-          bundleAwsSdk: props.bundleAwsSdk,
-        }));
+        this.instances.push(
+          new HostFunction(this, `Instance-${subnet.availabilityZone}`, {
+            ...props.code,
+            environment: props.environment,
+            source: props.workQueue,
+            vpc,
+            subnet,
+            securityGroup,
+            bundleAwsSdk: props.bundleAwsSdk,
+          }),
+        );
         this.zones.push(subnet.availabilityZone);
       }
     }

@@ -58,46 +58,67 @@ export class Tracking extends Construct {
         BATON_HISTORY_RETENTION_DAYS: String(retention.toDays({ integral: false })),
       },
     });
-    this.function.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'], resources: [this.table.tableArn] }));
-    this.function.fn.addEventSource(new DynamoEventSource(props.messageBox.table, {
-      startingPosition: StartingPosition.TRIM_HORIZON,
-      batchSize: 100,
-      reportBatchItemFailures: true,
-      retryAttempts: 5,
-      // Records older than the stream keeps (24 h) cannot be read anyway; say so through the failures queue.
-      maxRecordAge: Duration.hours(24),
-      onFailure: new SqsDlq(this.failures),
-      parallelizationFactor: 1,
-    }));
+    this.function.role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
+    this.function.fn.addEventSource(
+      new DynamoEventSource(props.messageBox.table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        reportBatchItemFailures: true,
+        retryAttempts: 5,
+        // Records older than the stream keeps (24 h) cannot be read anyway; say so through the failures queue.
+        maxRecordAge: Duration.hours(24),
+        onFailure: new SqsDlq(this.failures),
+        parallelizationFactor: 1,
+      }),
+    );
 
-    this.alarms.push(new Alarm(this, 'Behind', {
-      alarmDescription: 'Tracking lags the MessageBox by more than 5 minutes: history and the console are behind (the engine is not affected).',
-      metric: this.function.fn.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: Duration.minutes(5).toMilliseconds(),
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    }));
-    this.alarms.push(new Alarm(this, 'Errors', {
-      alarmDescription: 'The tracking function fails: MessageBox changes are retried and, past their retries, their positions go to the failures queue.',
-      metric: this.function.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    }));
-    this.alarms.push(new Alarm(this, 'FailuresNotEmpty', {
-      alarmDescription: 'MessageBox changes could not be tracked: their history is missing. The queue holds their stream positions.',
-      metric: this.failures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    }));
+    this.alarms.push(
+      new Alarm(this, 'Behind', {
+        alarmDescription:
+          'Tracking lags the MessageBox by more than 5 minutes: history and the console are behind (the engine is not affected).',
+        metric: this.function.fn.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: Duration.minutes(5).toMilliseconds(),
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    this.alarms.push(
+      new Alarm(this, 'Errors', {
+        alarmDescription:
+          'The tracking function fails: MessageBox changes are retried and, past their retries, their positions go to the failures queue.',
+        metric: this.function.fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    this.alarms.push(
+      new Alarm(this, 'FailuresNotEmpty', {
+        alarmDescription:
+          'MessageBox changes could not be tracked: their history is missing. The queue holds their stream positions.',
+        metric: this.failures.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
   }
 
   /** Lets an operator's tools (console, CLI) read history. */
   grantRead(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:GetItem'], resources: [this.table.tableArn] }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query', 'dynamodb:GetItem'], resources: [this.table.tableArn] }),
+    );
   }
 }

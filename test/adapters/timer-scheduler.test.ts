@@ -22,7 +22,10 @@ function fakeSfn() {
 describe('StepFunctionsTimerScheduler', () => {
   it('starts one execution per timer, even for two long timers of one branch instance', async () => {
     const { client, names } = fakeSfn();
-    const scheduler = new StepFunctionsTimerScheduler(client, 'arn:aws:states:us-east-1:000000000000:stateMachine:timers');
+    const scheduler = new StepFunctionsTimerScheduler(
+      client,
+      'arn:aws:states:us-east-1:000000000000:stateMachine:timers',
+    );
     const branch = `${'0123abcd-'.repeat(4)}0123abcd~12~reservation-with-a-long-name`;
     await scheduler.schedule({ instanceId: branch, timerId: `${branch}-1795000000000`, dueAt: 1_795_000_000_000 });
     await scheduler.schedule({ instanceId: branch, timerId: `${branch}-1795000900000`, dueAt: 1_795_000_900_000 });
@@ -34,7 +37,10 @@ describe('StepFunctionsTimerScheduler', () => {
 
   it("gives the execution the instance's trace context, and no trace key without one (the state machine chooses by its presence)", async () => {
     const { client, inputs } = fakeSfn();
-    const scheduler = new StepFunctionsTimerScheduler(client, 'arn:aws:states:us-east-1:000000000000:stateMachine:timers');
+    const scheduler = new StepFunctionsTimerScheduler(
+      client,
+      'arn:aws:states:us-east-1:000000000000:stateMachine:timers',
+    );
     const trace = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     await scheduler.schedule({ instanceId: 'a', timerId: 'a-1795000000000', dueAt: 1_795_000_000_000, trace });
     await scheduler.schedule({ instanceId: 'b', timerId: 'b-1795000000000', dueAt: 1_795_000_000_000 });

@@ -19,7 +19,10 @@ process.env.AWS_REGION ??= 'us-east-1';
 
 /** Debian's chromium (`apt-get install chromium`); CI installs it and sets BATON_REQUIRE_BROWSER, so it never skips there. */
 const CHROMIUM = process.env.BATON_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
-const skip = CHROMIUM || process.env.BATON_REQUIRE_BROWSER ? undefined : 'no chromium at /usr/bin/chromium (apt-get install chromium, or set BATON_CHROMIUM)';
+const skip =
+  CHROMIUM || process.env.BATON_REQUIRE_BROWSER
+    ? undefined
+    : 'no chromium at /usr/bin/chromium (apt-get install chromium, or set BATON_CHROMIUM)';
 if (skip) console.warn(`[skipped] the console in a real browser: ${skip}`);
 
 describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -30,7 +33,11 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
   let workDir: string;
   const outageFile = join(tmpdir(), `baton-outage-${process.pid}`);
   const run = Date.now().toString(36);
-  const large = (orderId: string) => ({ orderId, customerId: 'c-7', lines: [{ sku: 'GOLD', qty: 1, unitPrice: 15_000 }] });
+  const large = (orderId: string) => ({
+    orderId,
+    customerId: 'c-7',
+    lines: [{ sku: 'GOLD', qty: 1, unitPrice: 15_000 }],
+  });
   const small = (orderId: string) => ({ orderId, customerId: 'c-7', lines: [{ sku: 'A', qty: 1, unitPrice: 10 }] });
 
   beforeAll(async () => {
@@ -61,11 +68,13 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
   });
 
   const send = async (type: string, body: unknown) => {
-    const response = await sqsClient({ endpoint: cluster.endpoint }).send(new SendMessageCommand({
-      QueueUrl: cluster.describe().receiveQueueUrl,
-      MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
-      MessageAttributes: { MessageType: { DataType: 'String', StringValue: type } },
-    }));
+    const response = await sqsClient({ endpoint: cluster.endpoint }).send(
+      new SendMessageCommand({
+        QueueUrl: cluster.describe().receiveQueueUrl,
+        MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+        MessageAttributes: { MessageType: { DataType: 'String', StringValue: type } },
+      }),
+    );
     return response.MessageId!;
   };
   const statusOf = async (instanceId: string) => (await cluster.store.load(instanceId))?.status;
@@ -93,7 +102,11 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     expect(page.url()).toBe(web.url);
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Overview');
     const [cookie] = await page.context().cookies();
-    expect(cookie).toMatchObject({ name: `baton_console_${new URL(web.url).port}`, httpOnly: true, sameSite: 'Strict' });
+    expect(cookie).toMatchObject({
+      name: `baton_console_${new URL(web.url).port}`,
+      httpOnly: true,
+      sameSite: 'Strict',
+    });
     // A script on the page could not read it, and the page's own links work with it.
     expect(await page.evaluate('document.cookie')).toBe('');
     await page.getByRole('link', { name: 'Suspended messages' }).click();
@@ -104,7 +117,12 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     const orderId = `cs-wait-${run}`;
     await send('Order', large(orderId));
     const instanceId = orderInstanceId(orderId);
-    expect(await until(() => statusOf(instanceId), (s) => s === 'waiting')).toBe('waiting');
+    expect(
+      await until(
+        () => statusOf(instanceId),
+        (s) => s === 'waiting',
+      ),
+    ).toBe('waiting');
     await cluster.tracking!.caughtUp();
 
     await page.goto(`${web.url}search`);
@@ -131,7 +149,10 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
   it('resumes a suspended instance once what failed it is mended, and it completes', async () => {
     writeFileSync(outageFile, 'down');
     await send('Job', { id: `job-${run}` });
-    const suspended = await until(() => cluster.store.listInstances('suspended'), (list) => list.some((s) => s.orchestration === 'FlakyJob'));
+    const suspended = await until(
+      () => cluster.store.listInstances('suspended'),
+      (list) => list.some((s) => s.orchestration === 'FlakyJob'),
+    );
     const job = suspended.find((s) => s.orchestration === 'FlakyJob')!;
     expect(job.error?.reason).toContain('the service is down');
     rmSync(outageFile);
@@ -141,13 +162,24 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     await page.getByRole('button', { name: 'Resume' }).click();
     await page.getByRole('button', { name: 'Resume' }).click();
     await expect.poll(() => page.locator('body').innerText()).toContain('Resumed: 1 of 1');
-    expect(await until(() => statusOf(job.instanceId), (s) => s === 'completed')).toBe('completed');
+    expect(
+      await until(
+        () => statusOf(job.instanceId),
+        (s) => s === 'completed',
+      ),
+    ).toBe('completed');
   });
 
   it('edits and resubmits a suspended message: a new message naming the original, whose instance completes; the original is kept', async () => {
     const orderId = `cs-fix-${run}`;
-    const badId = await send('Order', `{"orderId":"${orderId}","customerId":"c-7","lines":[{"sku":"A","qty":"one","unitPrice":10}]}`);
-    await until(() => cluster.store.listSuspendedMessages(), (list) => list.some((m) => m.messageId === badId));
+    const badId = await send(
+      'Order',
+      `{"orderId":"${orderId}","customerId":"c-7","lines":[{"sku":"A","qty":"one","unitPrice":10}]}`,
+    );
+    await until(
+      () => cluster.store.listSuspendedMessages(),
+      (list) => list.some((m) => m.messageId === badId),
+    );
 
     await page.goto(`${web.url}messages`);
     await page.getByRole('link', { name: badId }).click();
@@ -156,7 +188,12 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     await page.getByRole('button', { name: 'Resubmit' }).click();
     await expect.poll(() => page.locator('body').innerText()).toContain('Resubmitted');
 
-    expect(await until(() => statusOf(orderInstanceId(orderId)), (s) => s === 'completed')).toBe('completed');
+    expect(
+      await until(
+        () => statusOf(orderInstanceId(orderId)),
+        (s) => s === 'completed',
+      ),
+    ).toBe('completed');
     const original = await cluster.store.suspendedMessage(badId);
     expect(original?.body).toContain('"qty":"one"');
     expect(original?.resolution).toMatchObject({ kind: 'resubmitted', by: 'ada' });
@@ -178,7 +215,11 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
   it('terminates every instance of a search result in one confirmed action', async () => {
     const orderIds = [1, 2, 3].map((i) => `cs-bulk-${i}-${run}`);
     for (const orderId of orderIds) await send('Order', large(orderId));
-    for (const orderId of orderIds) await until(() => statusOf(orderInstanceId(orderId)), (s) => s === 'waiting');
+    for (const orderId of orderIds)
+      await until(
+        () => statusOf(orderInstanceId(orderId)),
+        (s) => s === 'waiting',
+      );
 
     await page.goto(`${web.url}search?status=waiting&orchestration=OrderFulfilment`);
     await expect.poll(() => page.locator('body').innerText()).toContain('3 instance(s)');
@@ -190,29 +231,51 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     for (const orderId of orderIds) expect(await statusOf(orderInstanceId(orderId))).toBe('terminated');
   });
 
-  it('shows a dead-letter queue\'s messages and redrives them to their queue, where their consumer gets them; the receive DLQ\'s go to the receive host by themselves', async () => {
+  it("shows a dead-letter queue's messages and redrives them to their queue, where their consumer gets them; the receive DLQ's go to the receive host by themselves", async () => {
     const sqs = sqsClient({ endpoint: cluster.endpoint });
     // The receive host reads the receive queue's DLQ too (a last delivery there): an order found in it completes.
     const orderId = `cs-dlq-${run}`;
-    await sqs.send(new SendMessageCommand({
-      QueueUrl: cluster.resources.queues.receive.dlqUrl,
-      MessageBody: JSON.stringify(small(orderId)),
-      MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } },
-    }));
-    expect(await until(() => statusOf(orderInstanceId(orderId)), (s) => s === 'completed')).toBe('completed');
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: cluster.resources.queues.receive.dlqUrl,
+        MessageBody: JSON.stringify(small(orderId)),
+        MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } },
+      }),
+    );
+    expect(
+      await until(
+        () => statusOf(orderInstanceId(orderId)),
+        (s) => s === 'completed',
+      ),
+    ).toBe('completed');
     // A result its consumer failed on waits in the send port's DLQ for an operator: shown, then redriven to the port.
     const result = JSON.stringify({ orderId, note: `redriven-${run}` });
-    await sqs.send(new SendMessageCommand({ QueueUrl: cluster.resources.queues.send.dlqUrl, MessageBody: result, MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Invoice' } } }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: cluster.resources.queues.send.dlqUrl,
+        MessageBody: result,
+        MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Invoice' } },
+      }),
+    );
     await page.goto(`${web.url}dlqs`);
     await page.getByRole('row', { name: /^send/ }).getByRole('link').click();
     await expect.poll(() => page.locator('body').innerText()).toContain(`redriven-${run}`);
     await page.getByRole('button', { name: 'Redrive' }).click();
     await page.getByRole('button', { name: 'Redrive' }).click();
     await expect.poll(() => page.locator('body').innerText()).toContain('Redriven');
-    const reached = await until(async () => {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: cluster.resources.queues.send.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-      return Messages.some((m) => m.Body === result);
-    }, (found) => found);
+    const reached = await until(
+      async () => {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: cluster.resources.queues.send.url,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+          }),
+        );
+        return Messages.some((m) => m.Body === result);
+      },
+      (found) => found,
+    );
     expect(reached).toBe(true);
   });
 
@@ -230,34 +293,58 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
   });
 
   it('refuses a POST without its cookie, from another site, one without its CSRF token, and a request for another host name', async () => {
-    const post = (headers: Record<string, string>, body: string) => new Promise<number>((resolve, reject) => {
-      const url = new URL(`${web.url}actions/run`);
-      const req = request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
+    const post = (headers: Record<string, string>, body: string) =>
+      new Promise<number>((resolve, reject) => {
+        const url = new URL(`${web.url}actions/run`);
+        const req = request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: url.pathname,
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
       });
-      req.on('error', reject);
-      req.end(body);
-    });
     const someone = orderInstanceId(`cs-bulk-1-${run}`);
     const [signedIn] = await page.context().cookies();
     const cookie = `${signedIn!.name}=${signedIn!.value}`;
     // Any local process can reach the port; without the cookie it learns nothing, not even the CSRF token.
     expect(await post({ origin: new URL(web.url).origin }, `action=terminate&id=${someone}&reason=x`)).toBe(401);
-    expect(await post({ cookie, origin: 'http://attacker.example' }, `action=terminate&id=${someone}&reason=x`)).toBe(403);
-    expect(await post({ cookie, origin: new URL(web.url).origin }, `action=terminate&id=${someone}&reason=x&_csrf=guess`)).toBe(403);
+    expect(await post({ cookie, origin: 'http://attacker.example' }, `action=terminate&id=${someone}&reason=x`)).toBe(
+      403,
+    );
+    expect(
+      await post({ cookie, origin: new URL(web.url).origin }, `action=terminate&id=${someone}&reason=x&_csrf=guess`),
+    ).toBe(403);
     expect(await post({ cookie, host: 'attacker.example' }, `action=terminate&id=${someone}&reason=x`)).toBe(403);
     const entries = await localOperations(cluster, 'ada').auditTrail();
     expect(entries.filter((e) => e.action === 'terminate')).toHaveLength(4);
   });
 
   // Last: it terminates, which the counts above would see.
-  it('terminates an instance waiting at a parallel join with the branch instance still running, on the cluster\'s own definitions', async () => {
+  it("terminates an instance waiting at a parallel join with the branch instance still running, on the cluster's own definitions", async () => {
     const messageId = await send('Fork', { id: `cs-fork-${run}` });
     const instanceId = activationInstanceId('SlowFork', messageId);
     const [fast, slow] = ['fast', 'slow'].map((name) => branchInstanceId(instanceId, 1, name));
-    expect(await until(() => statusOf(fast!), (s) => s === 'completed')).toBe('completed');
-    expect(await until(() => statusOf(slow!), (s) => s === 'waiting')).toBe('waiting');
+    expect(
+      await until(
+        () => statusOf(fast!),
+        (s) => s === 'completed',
+      ),
+    ).toBe('completed');
+    expect(
+      await until(
+        () => statusOf(slow!),
+        (s) => s === 'waiting',
+      ),
+    ).toBe('waiting');
     expect(await statusOf(instanceId)).toBe('waiting');
 
     const [result] = await localOperations(cluster, 'ada').act('terminate', [instanceId], 'no longer needed');
@@ -265,7 +352,9 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     expect(await statusOf(instanceId)).toBe('terminated');
     const branch = await cluster.store.load(slow!);
     expect(branch?.status).toBe('terminated');
-    expect(branch?.error?.reason).toContain(`its orchestration ${instanceId} was terminated: no longer needed (by ada)`);
+    expect(branch?.error?.reason).toContain(
+      `its orchestration ${instanceId} was terminated: no longer needed (by ada)`,
+    );
     expect(await statusOf(fast!)).toBe('completed');
   });
 });

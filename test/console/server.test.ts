@@ -33,7 +33,7 @@ async function ask(url: string, init: { method?: string; cookie?: string; form?:
   return { status: response.status, headers: response.headers, text: await response.text() };
 }
 
-describe('the web console\'s access (console/server.ts)', () => {
+describe("the web console's access (console/server.ts)", () => {
   let web: RunningConsole;
   let other: RunningConsole;
 
@@ -60,12 +60,16 @@ describe('the web console\'s access (console/server.ts)', () => {
     }
     // An action, even one that names a CSRF token: without the cookie nothing is read or done.
     for (const path of ['dlqs/receive/redrive', 'actions/run', 'messages/m-1/resubmit', 'messages/m-1/discard']) {
-      expect((await ask(`${web.url}${path}`, { form: { _csrf: 'anything', action: 'terminate', id: 'i-1', reason: 'x' } })).status, path).toBe(401);
+      expect(
+        (await ask(`${web.url}${path}`, { form: { _csrf: 'anything', action: 'terminate', id: 'i-1', reason: 'x' } }))
+          .status,
+        path,
+      ).toBe(401);
     }
     const wrong = await ask(`${web.url}?token=guess`);
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('set-cookie')).toBeNull();
-    expect(wrong.text).toContain('this is not this console\'s access token');
+    expect(wrong.text).toContain("this is not this console's access token");
   });
 
   it('trades the token of the URL it printed for an HttpOnly, SameSite=Strict cookie and sends the visit on to the same page without it', async () => {
@@ -74,7 +78,9 @@ describe('the web console\'s access (console/server.ts)', () => {
     expect(visit.status).toBe(303);
     expect(visit.headers.get('location')).toBe('/');
     const cookie = visit.headers.get('set-cookie')!;
-    expect(cookie).toMatch(new RegExp(`^baton_console_${new URL(web.url).port}=[\\w-]+; Path=/; HttpOnly; SameSite=Strict$`));
+    expect(cookie).toMatch(
+      new RegExp(`^baton_console_${new URL(web.url).port}=[\\w-]+; Path=/; HttpOnly; SameSite=Strict$`),
+    );
     // Deeper pages too, their own query kept.
     const token = new URL(web.openUrl).searchParams.get('token')!;
     expect((await ask(`${web.url}search?q=o-1&token=${token}`)).headers.get('location')).toBe('/search?q=o-1');

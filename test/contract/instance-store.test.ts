@@ -36,38 +36,66 @@ function simulated(): InstanceStore {
   const box = new SimMessageBox(() => scheduler.now);
   const port = box.portFor({ name: 'contract', dead: false, skewMs: 0 }, scheduler, false);
   return new Proxy({} as InstanceStore, {
-    get: (_target, name) => (typeof name !== 'string' || name === 'then' ? undefined : async (...args: unknown[]) => {
-      const result = (port as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!(...args);
-      let done = false;
-      void result.then(() => { done = true; }, () => { done = true; });
-      while (!done) {
-        await scheduler.settle();
-        if (scheduler.calls.length > 0) await scheduler.complete(0, 'none');
-      }
-      return result;
-    }),
+    get: (_target, name) =>
+      typeof name !== 'string' || name === 'then'
+        ? undefined
+        : async (...args: unknown[]) => {
+            const result = (port as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!(...args);
+            let done = false;
+            void result.then(
+              () => {
+                done = true;
+              },
+              () => {
+                done = true;
+              },
+            );
+            while (!done) {
+              await scheduler.settle();
+              if (scheduler.calls.length > 0) await scheduler.complete(0, 'none');
+            }
+            return result;
+          },
   });
 }
 
 const subjects: Subject[] = [
   { name: 'the in-memory store', start: async () => ({ store: new MemoryInstanceStore(), stop: async () => {} }) },
-  { name: 'the simulator\'s model', start: async () => ({ store: simulated(), stop: async () => {} }) },
-  ...targets.map((target): Subject => ({
-    name: `DynamoDB on ${target.name}`,
-    skip: target.skip,
-    start: async () => {
-      const started = await startTargetEndpoint(target);
-      const resources = await provision({ dynamo: new DynamoDBClient({ endpoint: started.endpoint }), sqs: sqsClient({ endpoint: started.endpoint }) }, `contract${process.pid}${Date.now().toString(36)}`);
-      return { store: new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: started.endpoint }), resources.tableName), stop: started.stop };
-    },
-  })),
+  { name: "the simulator's model", start: async () => ({ store: simulated(), stop: async () => {} }) },
+  ...targets.map(
+    (target): Subject => ({
+      name: `DynamoDB on ${target.name}`,
+      skip: target.skip,
+      start: async () => {
+        const started = await startTargetEndpoint(target);
+        const resources = await provision(
+          {
+            dynamo: new DynamoDBClient({ endpoint: started.endpoint }),
+            sqs: sqsClient({ endpoint: started.endpoint }),
+          },
+          `contract${process.pid}${Date.now().toString(36)}`,
+        );
+        return {
+          store: new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: started.endpoint }), resources.tableName),
+          stop: started.stop,
+        };
+      },
+    }),
+  ),
 ];
 
-const message = (id: string, extra: Partial<InboundMessage> = {}): InboundMessage =>
-  ({ messageId: id, messageType: 'Approval', body: { orderId: 'o-1', approved: true }, properties: {}, receivedAt: 1_000, ...extra });
+const message = (id: string, extra: Partial<InboundMessage> = {}): InboundMessage => ({
+  messageId: id,
+  messageType: 'Approval',
+  body: { orderId: 'o-1', approved: true },
+  properties: {},
+  receivedAt: 1_000,
+  ...extra,
+});
 
 for (const subject of subjects) {
-  if (subject.skip) announceSkip({ name: subject.name, skip: subject.skip, start: async () => ({ stop: async () => {} }) });
+  if (subject.skip)
+    announceSkip({ name: subject.name, skip: subject.skip, start: async () => ({ stop: async () => {} }) });
   describe.skipIf(subject.skip)(`the MessageBox contract: ${subject.name}`, () => {
     let store: InstanceStore;
     let stop: () => Promise<void>;
@@ -81,22 +109,43 @@ for (const subject of subjects) {
       const state = fresh();
       expect(await store.create(state)).toBe(true);
       expect(await store.create({ ...state, vars: { other: true } })).toBe(false);
-      expect(await store.load(state.instanceId)).toMatchObject({ instanceId: state.instanceId, revision: 0, status: 'running', vars: {}, consumed: state.consumed, createdAt: state.createdAt });
+      expect(await store.load(state.instanceId)).toMatchObject({
+        instanceId: state.instanceId,
+        revision: 0,
+        status: 'running',
+        vars: {},
+        consumed: state.consumed,
+        createdAt: state.createdAt,
+      });
       expect(await store.summaryOf(state.instanceId)).toEqual({ status: 'running', createdAt: state.createdAt });
       expect(await store.load('no-such-instance')).toBeUndefined();
       expect(await store.summaryOf('no-such-instance')).toBeUndefined();
     });
 
-    it('commits only from the revision read, and only under a lease that is free, expired or the committer\'s', async () => {
+    it("commits only from the revision read, and only under a lease that is free, expired or the committer's", async () => {
       const state = fresh();
       await store.create(state);
-      await store.commit({ ...state, revision: 1, vars: { a: 1 }, lease: { owner: 'h1/x', expiresAt: now + 10_000 } }, 0, 'h1/x', now);
+      await store.commit(
+        { ...state, revision: 1, vars: { a: 1 }, lease: { owner: 'h1/x', expiresAt: now + 10_000 } },
+        0,
+        'h1/x',
+        now,
+      );
       // A stale revision, or another owner's live lease: refused, nothing written.
-      await expect(store.commit({ ...state, revision: 1, vars: { a: 2 } }, 0, 'h1/x', now)).rejects.toBeInstanceOf(OwnershipLost);
-      await expect(store.commit({ ...state, revision: 2, vars: { a: 3 } }, 1, 'h2/y', now)).rejects.toBeInstanceOf(OwnershipLost);
+      await expect(store.commit({ ...state, revision: 1, vars: { a: 2 } }, 0, 'h1/x', now)).rejects.toBeInstanceOf(
+        OwnershipLost,
+      );
+      await expect(store.commit({ ...state, revision: 2, vars: { a: 3 } }, 1, 'h2/y', now)).rejects.toBeInstanceOf(
+        OwnershipLost,
+      );
       expect((await store.load(state.instanceId))!.vars).toEqual({ a: 1 });
       // The owner goes on; another host takes over once the lease expired before its takeover bound.
-      await store.commit({ ...state, revision: 2, vars: { a: 4 }, lease: { owner: 'h1/x', expiresAt: now + 10_000 } }, 1, 'h1/x', now);
+      await store.commit(
+        { ...state, revision: 2, vars: { a: 4 }, lease: { owner: 'h1/x', expiresAt: now + 10_000 } },
+        1,
+        'h1/x',
+        now,
+      );
       await store.commit({ ...state, revision: 3, vars: { a: 5 }, lease: undefined }, 2, 'h2/y', now + 10_001);
       expect(await store.load(state.instanceId)).toMatchObject({ revision: 3, vars: { a: 5 } });
       expect((await store.load(state.instanceId))!.lease).toBeUndefined();
@@ -107,8 +156,12 @@ for (const subject of subjects) {
       await store.create(state);
       const claimed = await store.claim(state, { owner: 'h1/x', expiresAt: now + 10_000 }, now);
       expect(claimed).toMatchObject({ revision: 1, lease: { owner: 'h1/x', expiresAt: now + 10_000 } });
-      await expect(store.claim(state, { owner: 'h2/y', expiresAt: now + 10_000 }, now)).rejects.toBeInstanceOf(OwnershipLost);
-      await expect(store.claim(claimed, { owner: 'h2/y', expiresAt: now + 10_000 }, now)).rejects.toBeInstanceOf(OwnershipLost);
+      await expect(store.claim(state, { owner: 'h2/y', expiresAt: now + 10_000 }, now)).rejects.toBeInstanceOf(
+        OwnershipLost,
+      );
+      await expect(store.claim(claimed, { owner: 'h2/y', expiresAt: now + 10_000 }, now)).rejects.toBeInstanceOf(
+        OwnershipLost,
+      );
       expect(await store.countAttempt(state.instanceId, 1)).toBe(1);
       expect(await store.countAttempt(state.instanceId, 1)).toBe(2);
       await expect(store.countAttempt(state.instanceId, 0)).rejects.toBeInstanceOf(OwnershipLost);
@@ -122,7 +175,11 @@ for (const subject of subjects) {
     it('keeps an inbox: idempotent on message id, oldest first, a large body left out of the listing and read alone', async () => {
       const state = fresh();
       await store.create(state);
-      const small = message(`m-small-${now}`, { receivedAt: 2_000, incarnation: state.createdAt, keys: { order: 'o-1' } });
+      const small = message(`m-small-${now}`, {
+        receivedAt: 2_000,
+        incarnation: state.createdAt,
+        keys: { order: 'o-1' },
+      });
       const large = message(`m-large-${now}`, { receivedAt: 1_000, body: { note: 'x'.repeat(LISTED_MESSAGE_BYTES) } });
       await store.deliver(state.instanceId, small);
       await store.deliver(state.instanceId, { ...small, receivedAt: 3_000 });
@@ -140,11 +197,11 @@ for (const subject of subjects) {
       for (const m of [a!, b!, c!]) await store.deliver(state.instanceId, m);
       await store.settle(state.instanceId, [a!.messageId], now);
       await store.settle(state.instanceId, [a!.messageId], now);
-      expect([...await store.settled(state.instanceId, [a!.messageId, b!.messageId])]).toEqual([a!.messageId]);
+      expect([...(await store.settled(state.instanceId, [a!.messageId, b!.messageId]))]).toEqual([a!.messageId]);
       await store.deliver(state.instanceId, a!);
       await store.discard(state.instanceId, [b!.messageId, 'no-such-message']);
       expect((await store.deliveries(state.instanceId)).map((m) => m.messageId)).toEqual([c!.messageId]);
-      expect([...await store.settled(state.instanceId, [b!.messageId])]).toEqual([]);
+      expect([...(await store.settled(state.instanceId, [b!.messageId]))]).toEqual([]);
     });
 
     it('marks an outbox dispatched only at its revision, and lets only finished instances expire', async () => {
@@ -162,7 +219,11 @@ for (const subject of subjects) {
     });
 
     it('finds a waiting instance due once a delivery it has not read lands, and rests it', async () => {
-      const state = { ...fresh(), status: InstanceStatus.Waiting, cursor: { threads: [{ id: 'main', at: 'receiveApproval', attempts: 0 }] } } as InstanceState;
+      const state = {
+        ...fresh(),
+        status: InstanceStatus.Waiting,
+        cursor: { threads: [{ id: 'main', at: 'receiveApproval', attempts: 0 }] },
+      } as InstanceState;
       await store.create(state);
       expect((await store.dueOf(state.instanceId))!.due).toBe(false);
       await store.deliver(state.instanceId, message(`m-due-${now}`, { receivedAt: now }));
@@ -173,16 +234,29 @@ for (const subject of subjects) {
 
     it('keeps a suspended message once, lists it until it is resolved, and lets the first resolution win', async () => {
       const id = `s-${now}-${Math.random().toString(36).slice(2)}`;
-      const kept = { messageId: id, reason: 'no route', body: '{"x":1}', attributes: { MessageType: 'Mystery' }, receivedAt: now, source: 'receive' };
+      const kept = {
+        messageId: id,
+        reason: 'no route',
+        body: '{"x":1}',
+        attributes: { MessageType: 'Mystery' },
+        receivedAt: now,
+        source: 'receive',
+      };
       await store.putSuspendedMessage(kept);
       await store.putSuspendedMessage({ ...kept, reason: 'again' });
       expect(await store.suspendedMessage(id)).toMatchObject({ messageId: id, reason: 'no route', body: '{"x":1}' });
       expect((await store.listSuspendedMessages()).map((m) => m.messageId)).toContain(id);
-      expect(await store.resolveSuspendedMessage(id, { kind: 'discarded', by: 'ada', at: now, reason: 'junk' })).toBe(true);
-      expect(await store.resolveSuspendedMessage(id, { kind: 'discarded', by: 'bob', at: now, reason: 'junk' })).toBe(false);
+      expect(await store.resolveSuspendedMessage(id, { kind: 'discarded', by: 'ada', at: now, reason: 'junk' })).toBe(
+        true,
+      );
+      expect(await store.resolveSuspendedMessage(id, { kind: 'discarded', by: 'bob', at: now, reason: 'junk' })).toBe(
+        false,
+      );
       expect((await store.listSuspendedMessages()).map((m) => m.messageId)).not.toContain(id);
       expect((await store.suspendedMessage(id))!.resolution).toMatchObject({ by: 'ada' });
-      expect(await store.resolveSuspendedMessage('no-such-message', { kind: 'discarded', by: 'ada', at: now })).toBe(false);
+      expect(await store.resolveSuspendedMessage('no-such-message', { kind: 'discarded', by: 'ada', at: now })).toBe(
+        false,
+      );
     });
   });
 }

@@ -3,7 +3,15 @@ import { ProcessingHost } from '../../functions/core/processing-host.ts';
 import { ReceiveHost } from '../../functions/core/receive-host.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { describe, expect, it } from 'vitest';
-import { code, complete, orchestration, receive, receiveCorrelated, send, start } from '../../functions/core/builder.ts';
+import {
+  code,
+  complete,
+  orchestration,
+  receive,
+  receiveCorrelated,
+  send,
+  start,
+} from '../../functions/core/builder.ts';
 import { InvalidTransition, OwnershipLost, UnknownOrchestration } from '../../functions/core/errors.ts';
 import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
 import { rawMessage } from '../helpers/orders.ts';
@@ -11,7 +19,13 @@ import { rawMessage } from '../helpers/orders.ts';
 let pricingUp = false;
 const flaky = orchestration('Flaky', 1, [
   receive('start', 'Go', { into: 'go' }),
-  code('callPricing', () => { if (!pricingUp) throw new Error('pricing service down'); }, { retry: { attempts: 2, backoffMs: 1 } }),
+  code(
+    'callPricing',
+    () => {
+      if (!pricingUp) throw new Error('pricing service down');
+    },
+    { retry: { attempts: 2, backoffMs: 1 } },
+  ),
   send('out', 'send', 'Priced', () => ({ ok: true })),
   complete('done'),
 ]);
@@ -54,12 +68,17 @@ describe('suspend, resume, terminate', () => {
 
 describe('resume and terminate by a host without the definitions (an operator not given the module)', () => {
   it('terminates an instance that waits at no join, and keeps the messages it did not take as suspended messages', async () => {
-    const convoy = orchestration('Convoy', 1, [
-      receive('r', 'Open', { into: 'open', correlation: 'k' }),
-      receiveCorrelated('b', 'B', { into: 'b', correlation: 'k' }),
-      receiveCorrelated('c', 'C', { into: 'c', correlation: 'k' }),
-      complete('done'),
-    ], { correlationSets: { k: { Open: () => 'k-1', B: () => 'k-1', C: () => 'k-1' } } });
+    const convoy = orchestration(
+      'Convoy',
+      1,
+      [
+        receive('r', 'Open', { into: 'open', correlation: 'k' }),
+        receiveCorrelated('b', 'B', { into: 'b', correlation: 'k' }),
+        receiveCorrelated('c', 'C', { into: 'c', correlation: 'k' }),
+        complete('done'),
+      ],
+      { correlationSets: { k: { Open: () => 'k-1', B: () => 'k-1', C: () => 'k-1' } } },
+    );
     const w = world([convoy]);
     await w.receiver.receive([rawMessage({}, { MessageType: 'Open' })]);
     await settle(w);
@@ -68,25 +87,43 @@ describe('resume and terminate by a host without the definitions (an operator no
     await settle(w);
     const [id] = w.store.items.keys();
     expect((await w.store.load(id!))!.status).toBe('waiting');
-    const ended = await w.host('console:ada', { registry: new OrchestrationRegistry([]) }).terminate(id!, 'closed by hand');
+    const ended = await w
+      .host('console:ada', { registry: new OrchestrationRegistry([]) })
+      .terminate(id!, 'closed by hand');
     expect(ended.status).toBe('terminated');
-    expect(w.store.suspended.get('m-early-c')?.reason).toContain(`delivered to ${id} (Convoy version 1), which ended terminated without taking it`);
+    expect(w.store.suspended.get('m-early-c')?.reason).toContain(
+      `delivered to ${id} (Convoy version 1), which ended terminated without taking it`,
+    );
   });
 
   it('refuses to resume an instance whose effects start an orchestration it does not know, before sending anything', async () => {
     let targetUp = false;
-    const target = orchestration('Target', 1, [receive('r', 'Work', { into: 'work' }), send('s', 'send', 'Worked', () => ({})), complete('done')]);
+    const target = orchestration('Target', 1, [
+      receive('r', 'Work', { into: 'work' }),
+      send('s', 'send', 'Worked', () => ({})),
+      complete('done'),
+    ]);
     const starter = orchestration('Starter', 1, [
       receive('r', 'Kick', { into: 'kick' }),
       send('told', 'send', 'Kicked', () => ({})),
       start('startTarget', 'Target', () => ({})),
-      code('after', () => { if (!targetUp) throw new Error('not yet'); }, { retry: { attempts: 1, backoffMs: 0 } }),
+      code(
+        'after',
+        () => {
+          if (!targetUp) throw new Error('not yet');
+        },
+        { retry: { attempts: 1, backoffMs: 0 } },
+      ),
       complete('done'),
     ]);
     const w = world([starter, target]);
     await w.receiver.receive([rawMessage({}, { MessageType: 'Kick' })]);
     await settle(w);
-    const suspended = [...w.store.items.values()].map((v) => JSON.parse(v) as { instanceId: string; orchestration: string; status: string; outbox: { kind: string }[] })
+    const suspended = [...w.store.items.values()]
+      .map(
+        (v) =>
+          JSON.parse(v) as { instanceId: string; orchestration: string; status: string; outbox: { kind: string }[] },
+      )
       .find((s) => s.orchestration === 'Starter')!;
     expect(suspended.status).toBe('suspended');
     expect(suspended.outbox.map((e) => e.kind)).toEqual(['send', 'start']);
@@ -94,7 +131,9 @@ describe('resume and terminate by a host without the definitions (an operator no
 
     const refused = w.host('console:ada', { registry: new OrchestrationRegistry([]) }).resume(suspended.instanceId);
     await expect(refused).rejects.toBeInstanceOf(UnknownOrchestration);
-    await expect(refused).rejects.toThrow(`cannot resume instance ${suspended.instanceId}: its last effects start orchestration Target, which is not known to console:ada`);
+    await expect(refused).rejects.toThrow(
+      `cannot resume instance ${suspended.instanceId}: its last effects start orchestration Target, which is not known to console:ada`,
+    );
     expect((await w.store.load(suspended.instanceId))!.status).toBe('suspended');
     expect(w.sendPort.sent).toHaveLength(2);
 
@@ -109,15 +148,42 @@ describe('resume and terminate by a host without the definitions (an operator no
 
 describe('versioning', () => {
   it('keeps running instances on the version they started with while new ones take the newest', async () => {
-    const v1 = orchestration('Greeter', 1, [receive('r', 'Hi', { into: 'hi' }), code('wait', () => {}, { persistAfter: true }), send('s', 'send', 'HelloV1', () => ({})), complete('e')]);
-    const v2 = orchestration('Greeter', 2, [receive('r', 'Hi', { into: 'hi' }), code('wait', () => {}, { persistAfter: true }), send('s', 'send', 'HelloV2', () => ({})), complete('e')]);
+    const v1 = orchestration('Greeter', 1, [
+      receive('r', 'Hi', { into: 'hi' }),
+      code('wait', () => {}, { persistAfter: true }),
+      send('s', 'send', 'HelloV1', () => ({})),
+      complete('e'),
+    ]);
+    const v2 = orchestration('Greeter', 2, [
+      receive('r', 'Hi', { into: 'hi' }),
+      code('wait', () => {}, { persistAfter: true }),
+      send('s', 'send', 'HelloV2', () => ({})),
+      complete('e'),
+    ]);
     const before = world([v1]);
     await before.receiver.receive([rawMessage({}, { MessageType: 'Hi' })]);
     // Deploy v2 side by side, on the same MessageBox: new hosts know both versions.
     const registry = new OrchestrationRegistry([v1, v2]);
-    const after = { ...before, receiver: new ReceiveHost({ registry, store: before.store, workQueue: before.workQueue, clock: before.clock, source: 'receive' }) };
+    const after = {
+      ...before,
+      receiver: new ReceiveHost({
+        registry,
+        store: before.store,
+        workQueue: before.workQueue,
+        clock: before.clock,
+        source: 'receive',
+      }),
+    };
     await after.receiver.receive([rawMessage({}, { MessageType: 'Hi' })]);
-    const host = new ProcessingHost({ registry, store: before.store, sendPort: before.sendPort, workQueue: before.workQueue, clock: before.clock, lease: DEFAULT_LEASE, hostId: 'v2-host' });
+    const host = new ProcessingHost({
+      registry,
+      store: before.store,
+      sendPort: before.sendPort,
+      workQueue: before.workQueue,
+      clock: before.clock,
+      lease: DEFAULT_LEASE,
+      hostId: 'v2-host',
+    });
     while (before.workQueue.items.length) await host.process(before.workQueue.items.shift()!, { receiveCount: 1 });
     expect(before.sendPort.sent.map((m) => m.messageType).sort()).toEqual(['HelloV1', 'HelloV2']);
     const versions = [...before.store.items.values()].map((v) => JSON.parse(v).version).sort();

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { code, complete, delay, loop, orchestration, receive, receiveCorrelated, send } from '../../functions/core/builder.ts';
+import {
+  code,
+  complete,
+  delay,
+  loop,
+  orchestration,
+  receive,
+  receiveCorrelated,
+  send,
+} from '../../functions/core/builder.ts';
 import { rawMessage } from '../helpers/orders.ts';
 import { createWorld, settle } from '../helpers/world.ts';
 
@@ -7,23 +16,36 @@ import { createWorld, settle } from '../helpers/world.ts';
  * A sequential convoy that never ends by itself: an Open starts it for a key, then it takes every Line of that key,
  * one at a time, until a Line says it is the last. What it keeps must not grow with the Lines it took.
  */
-const ledger = orchestration('Ledger', 1, [
-  receive('open', 'Open', { into: 'open', correlation: 'account' }),
-  loop('eachLine', (ctx) => ctx.vars.closed !== true, [
-    receiveCorrelated('takeLine', 'Line', { into: 'line', correlation: 'account' }),
-    code('add', (ctx) => {
-      const line = ctx.message('line').body as { amount: number; last?: boolean };
-      ctx.vars.total = (ctx.vars.total as number ?? 0) + line.amount;
-      ctx.vars.lines = (ctx.vars.lines as number ?? 0) + 1;
-      if (line.last) ctx.vars.closed = true;
-    }),
-  ]),
-  send('report', 'send', 'Balance', (ctx) => ({ total: ctx.vars.total, lines: ctx.vars.lines })),
-  complete('done'),
-], { correlationSets: { account: { Open: (m) => (m.body as { account: string }).account, Line: (m) => (m.body as { account: string }).account } } });
+const ledger = orchestration(
+  'Ledger',
+  1,
+  [
+    receive('open', 'Open', { into: 'open', correlation: 'account' }),
+    loop('eachLine', (ctx) => ctx.vars.closed !== true, [
+      receiveCorrelated('takeLine', 'Line', { into: 'line', correlation: 'account' }),
+      code('add', (ctx) => {
+        const line = ctx.message('line').body as { amount: number; last?: boolean };
+        ctx.vars.total = ((ctx.vars.total as number) ?? 0) + line.amount;
+        ctx.vars.lines = ((ctx.vars.lines as number) ?? 0) + 1;
+        if (line.last) ctx.vars.closed = true;
+      }),
+    ]),
+    send('report', 'send', 'Balance', (ctx) => ({ total: ctx.vars.total, lines: ctx.vars.lines })),
+    complete('done'),
+  ],
+  {
+    correlationSets: {
+      account: {
+        Open: (m) => (m.body as { account: string }).account,
+        Line: (m) => (m.body as { account: string }).account,
+      },
+    },
+  },
+);
 
 const open = (account: string) => rawMessage({ account }, { MessageType: 'Open' });
-const line = (account: string, amount: number, last = false) => rawMessage({ account, amount, last }, { MessageType: 'Line' });
+const line = (account: string, amount: number, last = false) =>
+  rawMessage({ account, amount, last }, { MessageType: 'Line' });
 
 function world() {
   const w = createWorld([ledger]);
@@ -80,7 +102,14 @@ describe('a convoy of many messages for one key', () => {
     await w.receiver.receive([first]);
     await w.drain();
     // The copy passed the receive host's check just before the message was settled, and lands in the inbox after.
-    const copy = (await w.store.settled(instanceId!, [first.messageId])).has(first.messageId) && { messageId: first.messageId, messageType: 'Line', body: { account: 'acc-2', amount: 5, last: false }, properties: {}, receivedAt: w.clock.now(), incarnation: (await w.store.load(instanceId!))!.createdAt };
+    const copy = (await w.store.settled(instanceId!, [first.messageId])).has(first.messageId) && {
+      messageId: first.messageId,
+      messageType: 'Line',
+      body: { account: 'acc-2', amount: 5, last: false },
+      properties: {},
+      receivedAt: w.clock.now(),
+      incarnation: (await w.store.load(instanceId!))!.createdAt,
+    };
     expect(copy).toBeTruthy();
     w.store.inboxes.get(instanceId!)!.push(copy as never);
     await w.receiver.receive([line('acc-2', 7, true)]);
@@ -91,15 +120,29 @@ describe('a convoy of many messages for one key', () => {
 
   it('reads on each wake-up the body of the message it takes, not those of the backlog (issue 22, path 7)', async () => {
     // One Line per wake-up: each is followed by a pause, so the instance dehydrates and lists its inbox again.
-    const paced = orchestration('Paced', 1, [
-      receive('open', 'Open', { into: 'open', correlation: 'account' }),
-      loop('eachLine', (ctx) => ctx.vars.closed !== true, [
-        receiveCorrelated('takeLine', 'Line', { into: 'line', correlation: 'account' }),
-        code('add', (ctx) => { if ((ctx.message('line').body as { last?: boolean }).last) ctx.vars.closed = true; }),
-        delay('pause', { seconds: 1 }),
-      ]),
-      complete('done'),
-    ], { correlationSets: { account: { Open: (m) => (m.body as { account: string }).account, Line: (m) => (m.body as { account: string }).account } } });
+    const paced = orchestration(
+      'Paced',
+      1,
+      [
+        receive('open', 'Open', { into: 'open', correlation: 'account' }),
+        loop('eachLine', (ctx) => ctx.vars.closed !== true, [
+          receiveCorrelated('takeLine', 'Line', { into: 'line', correlation: 'account' }),
+          code('add', (ctx) => {
+            if ((ctx.message('line').body as { last?: boolean }).last) ctx.vars.closed = true;
+          }),
+          delay('pause', { seconds: 1 }),
+        ]),
+        complete('done'),
+      ],
+      {
+        correlationSets: {
+          account: {
+            Open: (m) => (m.body as { account: string }).account,
+            Line: (m) => (m.body as { account: string }).account,
+          },
+        },
+      },
+    );
     const w = createWorld([paced]);
     let bodies = 0;
     const [deliveries, delivery] = [w.store.deliveries.bind(w.store), w.store.delivery?.bind(w.store)];
@@ -108,11 +151,16 @@ describe('a convoy of many messages for one key', () => {
       bodies += inbox.filter((m) => m.body !== undefined).length;
       return inbox;
     };
-    if (delivery) w.store.delivery = async (id, messageId) => { bodies++; return delivery(id, messageId); };
+    if (delivery)
+      w.store.delivery = async (id, messageId) => {
+        bodies++;
+        return delivery(id, messageId);
+      };
     await w.receiver.receive([open('acc-9')]);
     await settle(w, { timers: true });
     // A backlog of 30 large Lines (8 KB each) waits before it takes the first.
-    const large = (n: number) => rawMessage({ account: 'acc-9', amount: n, last: n === 30, note: 'x'.repeat(8_000) }, { MessageType: 'Line' });
+    const large = (n: number) =>
+      rawMessage({ account: 'acc-9', amount: n, last: n === 30, note: 'x'.repeat(8_000) }, { MessageType: 'Line' });
     for (let n = 1; n <= 30; n++) await w.receiver.receive([large(n)]);
     await settle(w, { timers: true });
     const [instanceId] = w.store.items.keys();

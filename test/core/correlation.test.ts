@@ -1,34 +1,64 @@
 import { createWorld, settle } from '../helpers/world.ts';
 import { describe, expect, it } from 'vitest';
-import { branch, code, complete, decide, orchestration, parallel, receive, receiveCorrelated, send, start, when } from '../../functions/core/builder.ts';
+import {
+  branch,
+  code,
+  complete,
+  decide,
+  orchestration,
+  parallel,
+  receive,
+  receiveCorrelated,
+  send,
+  start,
+  when,
+} from '../../functions/core/builder.ts';
 import { compile } from '../../functions/core/definition.ts';
 import { orderIdOf, rawMessage } from '../helpers/orders.ts';
 
 const orderId = orderIdOf;
 
 /** An order waits for an Approval correlated on its orderId. */
-const approvals = orchestration('Approvals', 1, [
-  receive('receiveOrder', 'Order', { into: 'order', correlation: 'order' }),
-  send('askApproval', 'send', 'ApprovalRequest', (ctx) => ({ orderId: orderId(ctx.message('order')) })),
-  receiveCorrelated('receiveApproval', 'Approval', { into: 'approval', correlation: 'order' }),
-  decide('isApproved', [
-    when('yes', (ctx) => (ctx.message('approval').body as { approved?: boolean }).approved === true, [
-      send('invoice', 'send', 'Invoice', (ctx) => ({ orderId: orderId(ctx.message('order')) })),
-    ]),
-  ], [send('reject', 'send', 'OrderRejected', (ctx) => ({ orderId: orderId(ctx.message('order')), reason: 'not approved' }))]),
-  complete('done'),
-], { correlationSets: { order: { Order: orderId, Approval: orderId } } });
+const approvals = orchestration(
+  'Approvals',
+  1,
+  [
+    receive('receiveOrder', 'Order', { into: 'order', correlation: 'order' }),
+    send('askApproval', 'send', 'ApprovalRequest', (ctx) => ({ orderId: orderId(ctx.message('order')) })),
+    receiveCorrelated('receiveApproval', 'Approval', { into: 'approval', correlation: 'order' }),
+    decide(
+      'isApproved',
+      [
+        when('yes', (ctx) => (ctx.message('approval').body as { approved?: boolean }).approved === true, [
+          send('invoice', 'send', 'Invoice', (ctx) => ({ orderId: orderId(ctx.message('order')) })),
+        ]),
+      ],
+      [
+        send('reject', 'send', 'OrderRejected', (ctx) => ({
+          orderId: orderId(ctx.message('order')),
+          reason: 'not approved',
+        })),
+      ],
+    ),
+    complete('done'),
+  ],
+  { correlationSets: { order: { Order: orderId, Approval: orderId } } },
+);
 
 function world() {
   const base = createWorld([approvals]);
   const drain = async (hostId = 'a') => {
-    while (base.workQueue.items.length > 0) await base.host(hostId).process(base.workQueue.items.shift()!, { receiveCount: 1 });
+    while (base.workQueue.items.length > 0)
+      await base.host(hostId).process(base.workQueue.items.shift()!, { receiveCount: 1 });
   };
   return { ...base, receiver: base.receiverFor, drain };
 }
 
 const order = (id: string) => rawMessage({ orderId: id, customerId: 'c', lines: [] }, { MessageType: 'Order' });
-const approval = (id: string, approved: boolean, receiveCount = 1) => ({ ...rawMessage({ orderId: id, approved }, { MessageType: 'Approval' }), receiveCount });
+const approval = (id: string, approved: boolean, receiveCount = 1) => ({
+  ...rawMessage({ orderId: id, approved }, { MessageType: 'Approval' }),
+  receiveCount,
+});
 
 describe('correlated receive', () => {
   it('dehydrates at the receive, then a matching Approval wakes the instance to one Invoice', async () => {
@@ -50,10 +80,12 @@ describe('correlated receive', () => {
     expect(w.store.items.size).toBe(1);
   });
 
-  it('sends a dehydrated instance\'s outbox on wake-up when its host died before dispatching it, and only then', async () => {
+  it("sends a dehydrated instance's outbox on wake-up when its host died before dispatching it, and only then", async () => {
     const w = world();
     await w.receiver().receive([order('o-7')]);
-    w.sendPort.beforeDispatch = () => { throw new Error('host killed after commit'); };
+    w.sendPort.beforeDispatch = () => {
+      throw new Error('host killed after commit');
+    };
     await expect(w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 })).rejects.toThrow('host killed');
     w.sendPort.beforeDispatch = undefined;
     // Killed: nothing after the commit happened, not even the work item a failing run enqueues for itself.
@@ -85,7 +117,11 @@ describe('correlated receive', () => {
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice']);
     const kept = await w.store.listSuspendedMessages();
     expect(kept).toHaveLength(1);
-    expect(kept[0]).toMatchObject({ messageId: second.messageId, attributes: { MessageType: 'Approval' }, source: `inbox of ${instanceId}` });
+    expect(kept[0]).toMatchObject({
+      messageId: second.messageId,
+      attributes: { MessageType: 'Approval' },
+      source: `inbox of ${instanceId}`,
+    });
     expect(kept[0]!.reason).toMatch(/which ended completed without taking it/);
     expect(JSON.parse(kept[0]!.body)).toEqual({ orderId: 'o-2', approved: false });
   });
@@ -100,7 +136,9 @@ describe('correlated receive', () => {
     await w.receiver().receive([yes, extra]);
     // The host ends the instance, then dies before the message it took leaves the inbox.
     const settle = w.store.settle.bind(w.store);
-    w.store.settle = async () => { throw new Error('host killed'); };
+    w.store.settle = async () => {
+      throw new Error('host killed');
+    };
     const item = w.workQueue.items.shift()!;
     await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('host killed');
     w.store.settle = settle;
@@ -156,7 +194,9 @@ describe('correlated receive', () => {
     await w.receiver().receive([yes]);
     // It takes the Approval, persists its Invoice, and its host dies before the Approval is settled out of the inbox.
     const settle = w.store.settle.bind(w.store);
-    w.store.settle = async () => { throw new Error('host killed'); };
+    w.store.settle = async () => {
+      throw new Error('host killed');
+    };
     const item = w.workQueue.items.shift()!;
     await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('host killed');
     w.store.settle = settle;
@@ -189,12 +229,17 @@ describe('correlated receive', () => {
     await w.receiver().receive([extra]);
     // It completes, and keeping what it did not take (the second Approval) keeps failing.
     const discard = w.store.discard.bind(w.store);
-    w.store.discard = async () => { throw new Error('store refuses'); };
+    w.store.discard = async () => {
+      throw new Error('store refuses');
+    };
     const item = w.workQueue.items.shift()!;
     await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('store refuses');
     expect((await w.store.load(instanceId!))!.status).toBe('completed');
     await w.host('a').suspend(item, 'work item failed 9 times: store refuses');
-    expect((await w.store.load(instanceId!))!).toMatchObject({ status: 'suspended', suspendedFrom: { status: 'completed' } });
+    expect((await w.store.load(instanceId!))!).toMatchObject({
+      status: 'suspended',
+      suspendedFrom: { status: 'completed' },
+    });
     // Suspended, it takes deliveries (it could be resumed to run on).
     const late = approval('o-8', false);
     await w.receiver().receive([late]);
@@ -241,12 +286,19 @@ describe('correlated receive', () => {
   it('makes one instance of two first messages of a sequential convoy arriving at the same moment on two hosts', async () => {
     // A sequential convoy: the first Order of a customer activates, the next one of that customer joins it.
     const customer = (m: { body: unknown }) => (m.body as { customerId?: string }).customerId;
-    const batcher = orchestration('Batcher', 1, [
-      receive('first', 'Order', { into: 'first', correlation: 'customer' }),
-      receiveCorrelated('second', 'Order', { into: 'second', correlation: 'customer' }),
-      send('batch', 'send', 'Batch', (ctx) => ({ orders: [orderId(ctx.message('first')), orderId(ctx.message('second'))].sort() })),
-      complete('done'),
-    ], { correlationSets: { customer: { Order: customer } } });
+    const batcher = orchestration(
+      'Batcher',
+      1,
+      [
+        receive('first', 'Order', { into: 'first', correlation: 'customer' }),
+        receiveCorrelated('second', 'Order', { into: 'second', correlation: 'customer' }),
+        send('batch', 'send', 'Batch', (ctx) => ({
+          orders: [orderId(ctx.message('first')), orderId(ctx.message('second'))].sort(),
+        })),
+        complete('done'),
+      ],
+      { correlationSets: { customer: { Order: customer } } },
+    );
     const w = createWorld([batcher]);
     const [a, b] = [order('o-5'), order('o-6')];
     const results = await Promise.all([w.receiverFor().receive([a]), w.receiverFor().receive([b])]);
@@ -268,7 +320,9 @@ describe('correlated receive', () => {
     expect(w.store.items.size).toBe(1);
     const outcomes = results.map((r) => r.outcomes[0]!);
     expect(outcomes.map((o) => o.result).sort()).toEqual(['activated', 'suspended']);
-    expect(outcomes.find((o) => o.result === 'suspended')!.reason).toMatch(/Approvals instance \S+ for order="o-7" is already running and takes no further Order: a duplicate\?/);
+    expect(outcomes.find((o) => o.result === 'suspended')!.reason).toMatch(
+      /Approvals instance \S+ for order="o-7" is already running and takes no further Order: a duplicate\?/,
+    );
   });
 
   it('does not lose a wake-up delivered while another host dehydrates the instance', async () => {
@@ -295,20 +349,45 @@ describe('correlated receive', () => {
 
 describe('correlation definitions', () => {
   it('refuses a later receive without a correlation set, or one the activation does not initialize', () => {
-    expect(() => compile(orchestration('X', 1, [receive('a', 'A', { into: 'a' }), { kind: 'receive', id: 'b', messageType: 'B', activate: false, into: 'b' }]))).toThrow(/must follow a correlation set/);
-    expect(() => compile(orchestration('Y', 1, [receive('a', 'A', { into: 'a' }), receiveCorrelated('b', 'B', { into: 'b', correlation: 'k' })], { correlationSets: { k: { B: () => 'x' } } })))
-      .toThrow(/activating receive initializes no correlation set/);
-    expect(() => compile(orchestration('Z', 1, [receive('a', 'A', { into: 'a', correlation: 'k' }), code('c', () => {})], { correlationSets: { k: { B: () => 'x' } } })))
-      .toThrow(/has no key for message type "A"/);
+    expect(() =>
+      compile(
+        orchestration('X', 1, [
+          receive('a', 'A', { into: 'a' }),
+          { kind: 'receive', id: 'b', messageType: 'B', activate: false, into: 'b' },
+        ]),
+      ),
+    ).toThrow(/must follow a correlation set/);
+    expect(() =>
+      compile(
+        orchestration(
+          'Y',
+          1,
+          [receive('a', 'A', { into: 'a' }), receiveCorrelated('b', 'B', { into: 'b', correlation: 'k' })],
+          { correlationSets: { k: { B: () => 'x' } } },
+        ),
+      ),
+    ).toThrow(/activating receive initializes no correlation set/);
+    expect(() =>
+      compile(
+        orchestration('Z', 1, [receive('a', 'A', { into: 'a', correlation: 'k' }), code('c', () => {})], {
+          correlationSets: { k: { B: () => 'x' } },
+        }),
+      ),
+    ).toThrow(/has no key for message type "A"/);
   });
 
   it('routes a message two orchestrations follow to the one whose instance exists, and keeps the rest visible', async () => {
     // Audits also follows Approval, on its own correlation set; no Audits instance exists for o-2.
-    const audits = orchestration('Audits', 1, [
-      receive('receiveQuote', 'Quote', { into: 'quote', correlation: 'deal' }),
-      receiveCorrelated('receiveApproval', 'Approval', { into: 'approval', correlation: 'deal' }),
-      complete('done'),
-    ], { correlationSets: { deal: { Quote: orderId, Approval: orderId } } });
+    const audits = orchestration(
+      'Audits',
+      1,
+      [
+        receive('receiveQuote', 'Quote', { into: 'quote', correlation: 'deal' }),
+        receiveCorrelated('receiveApproval', 'Approval', { into: 'approval', correlation: 'deal' }),
+        complete('done'),
+      ],
+      { correlationSets: { deal: { Quote: orderId, Approval: orderId } } },
+    );
     const w = createWorld([approvals, audits]);
     await w.receiver.receive([order('o-2')]);
     await settle(w);
@@ -325,10 +404,12 @@ describe('correlation definitions', () => {
     expect(outcomes[0]!.result).toBe('activated');
     await settle(w);
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice']);
-    expect(w.store.suspended.get(message.messageId)!.reason).toMatch(/delivered to [0-9a-f-]+; not taken by the rest: .*no Audits instance has deal="o-2"/);
+    expect(w.store.suspended.get(message.messageId)!.reason).toMatch(
+      /delivered to [0-9a-f-]+; not taken by the rest: .*no Audits instance has deal="o-2"/,
+    );
   });
 
-  it('does not hand an order made again under an expired convoy\'s id the Approval its predecessor received', async () => {
+  it("does not hand an order made again under an expired convoy's id the Approval its predecessor received", async () => {
     const w = world();
     await w.receiver().receive([order('o-9')]);
     await w.drain();
@@ -346,22 +427,36 @@ describe('correlation definitions', () => {
     // Its own Approval is taken.
     await w.receiver().receive([approval('o-9', true)]);
     await w.drain();
-    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice', 'ApprovalRequest', 'Invoice']);
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual([
+      'ApprovalRequest',
+      'Invoice',
+      'ApprovalRequest',
+      'Invoice',
+    ]);
   });
 
-  it('gives a convoy made again under an expired one\'s id sends, starts and branch instances of its own (issue 22, path 1)', async () => {
+  it("gives a convoy made again under an expired one's id sends, starts and branch instances of its own (issue 22, path 1)", async () => {
     const key = (m: { body: unknown }) => (m.body as { account: string }).account;
-    const statements = orchestration('Statements', 1, [
-      receive('open', 'Opened', { into: 'opened', correlation: 'account' }),
-      send('notice', 'send', 'Notice', (ctx) => ({ account: key(ctx.message('opened')) })),
-      start('audit', 'Audit', (ctx) => ({ account: key(ctx.message('opened')) })),
-      parallel('both', [
-        branch('left', [send('leftOut', 'send', 'Left', () => ({}))]),
-        branch('right', [send('rightOut', 'send', 'Right', () => ({}))]),
-      ]),
+    const statements = orchestration(
+      'Statements',
+      1,
+      [
+        receive('open', 'Opened', { into: 'opened', correlation: 'account' }),
+        send('notice', 'send', 'Notice', (ctx) => ({ account: key(ctx.message('opened')) })),
+        start('audit', 'Audit', (ctx) => ({ account: key(ctx.message('opened')) })),
+        parallel('both', [
+          branch('left', [send('leftOut', 'send', 'Left', () => ({}))]),
+          branch('right', [send('rightOut', 'send', 'Right', () => ({}))]),
+        ]),
+        complete('done'),
+      ],
+      { correlationSets: { account: { Opened: key } } },
+    );
+    const audit = orchestration('Audit', 1, [
+      receive('go', 'AuditRequest', { into: 'go' }),
+      send('audited', 'send', 'Audited', () => ({})),
       complete('done'),
-    ], { correlationSets: { account: { Opened: key } } });
-    const audit = orchestration('Audit', 1, [receive('go', 'AuditRequest', { into: 'go' }), send('audited', 'send', 'Audited', () => ({})), complete('done')]);
+    ]);
     const w = createWorld([statements, audit]);
     const opened = () => rawMessage({ account: 'acc-1' }, { MessageType: 'Opened' });
     await w.receiver.receive([opened()]);
@@ -371,7 +466,9 @@ describe('correlation definitions', () => {
     const instances = new Set(w.store.items.keys());
     // Days later TTL deletes the finished convoy instance, in no particular order: its branch instances and the
     // orchestration it started may outlive it for a while. A new Opened for the same account makes the same id.
-    const convoy = [...instances].find((id) => !id.includes('~') && JSON.parse(w.store.items.get(id)!).orchestration === 'Statements')!;
+    const convoy = [...instances].find(
+      (id) => !id.includes('~') && JSON.parse(w.store.items.get(id)!).orchestration === 'Statements',
+    )!;
     w.store.items.delete(convoy);
     w.clock.advance(8 * 86_400_000);
     await w.receiver.receive([opened()]);
@@ -381,6 +478,8 @@ describe('correlation definitions', () => {
     for (const type of ['Notice', 'Audited', 'Left', 'Right']) expect(new Set(ids(type)).size, type).toBe(2);
     const made = [...w.store.items.keys()].filter((id) => !instances.has(id));
     expect(made.filter((id) => id.includes('~'))).toHaveLength(2);
-    expect(made.filter((id) => !id.includes('~') && JSON.parse(w.store.items.get(id)!).orchestration === 'Audit')).toHaveLength(1);
+    expect(
+      made.filter((id) => !id.includes('~') && JSON.parse(w.store.items.get(id)!).orchestration === 'Audit'),
+    ).toHaveLength(1);
   });
 });

@@ -31,16 +31,31 @@ async function drive(definitions: OrchestrationDefinition[], inputs: RawMessage[
   };
   const { store, sendPort, workQueue } = w;
   const commit = store.commit.bind(store);
-  store.commit = async (...args) => { trap('commit'); return commit(...args); };
+  store.commit = async (...args) => {
+    trap('commit');
+    return commit(...args);
+  };
   const dispatch = sendPort.dispatch.bind(sendPort);
-  sendPort.dispatch = async (entries) => { trap('dispatch'); return dispatch(entries); };
+  sendPort.dispatch = async (entries) => {
+    trap('dispatch');
+    return dispatch(entries);
+  };
   const enqueue = workQueue.enqueue.bind(workQueue);
-  workQueue.enqueue = async (items) => { trap('enqueue'); return enqueue(items); };
+  workQueue.enqueue = async (items) => {
+    trap('enqueue');
+    return enqueue(items);
+  };
   // Instances created (activations, branches, starts) and inbox deliveries (convoys, branch reports).
   const create = store.create.bind(store);
-  store.create = async (state) => { trap('create'); return create(state); };
+  store.create = async (state) => {
+    trap('create');
+    return create(state);
+  };
   const deliver = store.deliver.bind(store);
-  store.deliver = async (...args) => { trap('deliver'); return deliver(...args); };
+  store.deliver = async (...args) => {
+    trap('deliver');
+    return deliver(...args);
+  };
 
   const receiveCounts = new Map<WorkItem, number>();
   let hostNumber = 0;
@@ -58,7 +73,13 @@ async function drive(definitions: OrchestrationDefinition[], inputs: RawMessage[
         workQueue.items.sort((a, b) => a.delaySeconds! - b.delaySeconds!);
         item = workQueue.items.shift()!;
         w.clock.advance(item.delaySeconds! * 1000);
-        workQueue.items.forEach((i, n) => (workQueue.items[n] = { ...i, delaySeconds: Math.max(0, i.delaySeconds! - item.delaySeconds!) || undefined }));
+        workQueue.items.forEach(
+          (i, n) =>
+            (workQueue.items[n] = {
+              ...i,
+              delaySeconds: Math.max(0, i.delaySeconds! - item.delaySeconds!) || undefined,
+            }),
+        );
       } else break;
       const count = (receiveCounts.get(item) ?? 0) + 1;
       try {
@@ -91,7 +112,8 @@ async function drive(definitions: OrchestrationDefinition[], inputs: RawMessage[
   };
 }
 
-const order = (orderId: string, sku = 'A', unitPrice = 10) => rawMessage({ orderId, customerId: 'c-1', lines: [{ sku, qty: 1, unitPrice }] }, { MessageType: 'Order' });
+const order = (orderId: string, sku = 'A', unitPrice = 10) =>
+  rawMessage({ orderId, customerId: 'c-1', lines: [{ sku, qty: 1, unitPrice }] }, { MessageType: 'Order' });
 const message = (type: string, body: unknown) => rawMessage(body, { MessageType: type });
 
 /**
@@ -101,12 +123,32 @@ const message = (type: string, body: unknown) => rawMessage(body, { MessageType:
 const sample = () => sampleOrchestrations({ approvalTimeoutMs: 20 * 60_000, cancellationWindowMs: 60_000 });
 
 const scenarios: [string, OrchestrationDefinition[], () => RawMessage[]][] = [
-  ['every shape, approved', [everythingHere, audit], () => [message('Order', { orderId: 'o-1' }), message('Approval', { orderId: 'o-1', approved: true })]],
-  ['every shape, refused (compensation, terminate)', [everythingHere, audit], () => [message('Order', { orderId: 'o-2' }), message('Approval', { orderId: 'o-2', approved: false })]],
-  ['every shape, timed out (compensation, terminate)', [everythingHere, audit], () => [message('Order', { orderId: 'o-3' })]],
-  ['sample: large order approved', sample(), () => [order('s-1', 'GOLD', 20_000), message('Approval', { orderId: 's-1', approved: true })]],
+  [
+    'every shape, approved',
+    [everythingHere, audit],
+    () => [message('Order', { orderId: 'o-1' }), message('Approval', { orderId: 'o-1', approved: true })],
+  ],
+  [
+    'every shape, refused (compensation, terminate)',
+    [everythingHere, audit],
+    () => [message('Order', { orderId: 'o-2' }), message('Approval', { orderId: 'o-2', approved: false })],
+  ],
+  [
+    'every shape, timed out (compensation, terminate)',
+    [everythingHere, audit],
+    () => [message('Order', { orderId: 'o-3' })],
+  ],
+  [
+    'sample: large order approved',
+    sample(),
+    () => [order('s-1', 'GOLD', 20_000), message('Approval', { orderId: 's-1', approved: true })],
+  ],
   ['sample: approval timeout', sample(), () => [order('s-2', 'GOLD', 20_000)]],
-  ['sample: cancelled in the window (compensation)', sample(), () => [order('s-3'), message('Cancel', { orderId: 's-3' })]],
+  [
+    'sample: cancelled in the window (compensation)',
+    sample(),
+    () => [order('s-3'), message('Cancel', { orderId: 's-3' })],
+  ],
   ['sample: out of stock (branch failure, compensation)', sample(), () => [order('s-4', 'OOS-9')]],
 ];
 
@@ -131,7 +173,9 @@ describe('crash at every persistence point and every effect', () => {
       expect(points).toBeGreaterThanOrEqual(5);
       total += points;
       const c = baseline.calls;
-      console.log(`crash points covered (${name}): ${points} = ${c.commit} persistence points + ${c.dispatch} dispatches + ${c.enqueue} work-item enqueues + ${c.create} instance creations + ${c.deliver} inbox deliveries; ${baseline.outputs.length} outbound messages, ${baseline.statuses.length} instances`);
+      console.log(
+        `crash points covered (${name}): ${points} = ${c.commit} persistence points + ${c.dispatch} dispatches + ${c.enqueue} work-item enqueues + ${c.create} instance creations + ${c.deliver} inbox deliveries; ${baseline.outputs.length} outbound messages, ${baseline.statuses.length} instances`,
+      );
     });
   }
   it('covered every scenario', () => {

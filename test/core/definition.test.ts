@@ -19,7 +19,15 @@ describe('compile', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(DefinitionError);
       const problems = (error as DefinitionError).problems.join('\n');
-      for (const expected of ['name "bad name"', 'version must be', 'used twice', 'retry.attempts', 'needs at least one branch', 'needs a port', 'first step must be an activating receive']) {
+      for (const expected of [
+        'name "bad name"',
+        'version must be',
+        'used twice',
+        'retry.attempts',
+        'needs at least one branch',
+        'needs a port',
+        'first step must be an activating receive',
+      ]) {
         expect(problems).toContain(expected);
       }
     }
@@ -33,7 +41,15 @@ describe('compile', () => {
   });
 
   it('refuses a receive that is not the activation', () => {
-    expect(() => compile(orchestration('X', 1, [receive('a', 'A', { into: 'a' }), decide('d', [when('w', () => true, [receive('b', 'B', { into: 'b' })])]), complete('e')]))).toThrow(/cannot activate: only the first step does/);
+    expect(() =>
+      compile(
+        orchestration('X', 1, [
+          receive('a', 'A', { into: 'a' }),
+          decide('d', [when('w', () => true, [receive('b', 'B', { into: 'b' })])]),
+          complete('e'),
+        ]),
+      ),
+    ).toThrow(/cannot activate: only the first step does/);
   });
 });
 
@@ -57,7 +73,10 @@ describe('OrderFulfilment rules', () => {
   it.each([
     [{ orderId: 'o', customerId: ' ', lines: [{ sku: 'a', qty: 1, unitPrice: 1 }] }, 'customerId'],
     [{ orderId: 'o', customerId: 'c', lines: [] }, 'lines must be a non-empty array'],
-    [{ orderId: 'o', customerId: 'c', lines: [{ sku: 'a', qty: 1.5, unitPrice: 1 }] }, 'qty must be a positive integer'],
+    [
+      { orderId: 'o', customerId: 'c', lines: [{ sku: 'a', qty: 1.5, unitPrice: 1 }] },
+      'qty must be a positive integer',
+    ],
     [{ orderId: 'o', customerId: 'c', lines: [{ sku: 'a', qty: 0, unitPrice: 1 }] }, 'qty must be a positive integer'],
     [{ orderId: 'o', customerId: 'c', lines: [{ sku: 'a', qty: 1, unitPrice: -1 }] }, 'unitPrice'],
   ])('rejects the well-formed order %j', (order, reason) => {
@@ -65,6 +84,15 @@ describe('OrderFulfilment rules', () => {
   });
 
   it('prices in cents', () => {
-    expect(priceOrder({ orderId: 'o', customerId: 'c', lines: [{ sku: 'a', qty: 3, unitPrice: 0.1 }, { sku: 'b', qty: 1, unitPrice: 0.2 }] })).toBe(0.5);
+    expect(
+      priceOrder({
+        orderId: 'o',
+        customerId: 'c',
+        lines: [
+          { sku: 'a', qty: 3, unitPrice: 0.1 },
+          { sku: 'b', qty: 1, unitPrice: 0.2 },
+        ],
+      }),
+    ).toBe(0.5);
   });
 });

@@ -51,15 +51,27 @@ describe('delay (durable timer)', () => {
     const w = world();
     const scheduled: { instanceId: string; timerId: string; dueAt: number; trace?: string }[] = [];
     const host = new ProcessingHost({
-      registry: new OrchestrationRegistry([reminder]), store: w.store, sendPort: w.sendPort, workQueue: w.workQueue, clock: w.clock, lease: DEFAULT_LEASE, hostId: 'h',
-      timers: { schedule: async (timer) => { scheduled.push(timer); } },
+      registry: new OrchestrationRegistry([reminder]),
+      store: w.store,
+      sendPort: w.sendPort,
+      workQueue: w.workQueue,
+      clock: w.clock,
+      lease: DEFAULT_LEASE,
+      hostId: 'h',
+      timers: {
+        schedule: async (timer) => {
+          scheduled.push(timer);
+        },
+      },
     });
     await w.receiver.receive([rawMessage({}, { MessageType: 'Remind' })]);
     await host.process(w.workQueue.items.shift()!, { receiveCount: 1 });
     const [id] = w.store.items.keys();
     const dueAt = w.clock.now() + 40 * 60_000;
     // With the instance's trace, for the work item the state machine sends.
-    expect(scheduled).toEqual([{ instanceId: id, timerId: `${id}-${dueAt}`, dueAt, trace: (await w.store.load(id!))!.trace }]);
+    expect(scheduled).toEqual([
+      { instanceId: id, timerId: `${id}-${dueAt}`, dueAt, trace: (await w.store.load(id!))!.trace },
+    ]);
     expect(scheduled[0]!.trace).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(w.workQueue.items).toHaveLength(0);
     // The state machine puts the work item on the queue when due.
@@ -77,7 +89,9 @@ describe('delay (durable timer)', () => {
     w.clock.advance(15 * 60_000);
     // SQS delivers the hop a second time: one chain of hops goes on, not two.
     await w.host.process(hop, { receiveCount: 2 });
-    expect(w.workQueue.items).toEqual([{ instanceId: id, reason: 'timer', delaySeconds: 900, trace: (await w.store.load(id!))!.trace }]);
+    expect(w.workQueue.items).toEqual([
+      { instanceId: id, reason: 'timer', delaySeconds: 900, trace: (await w.store.load(id!))!.trace },
+    ]);
   });
 
   it('ignores a stray work item before the timer is due', async () => {
@@ -91,14 +105,21 @@ describe('delay (durable timer)', () => {
     expect(w.sendPort.sent).toHaveLength(0);
   });
 
-  it('is re-armed by the sweeper when the host died between the commit and the timer\'s work item', async () => {
+  it("is re-armed by the sweeper when the host died between the commit and the timer's work item", async () => {
     const w = world();
     await w.receiver.receive([rawMessage({}, { MessageType: 'Remind' })]);
-    w.workQueue.enqueue = async () => { throw new Error('host killed'); };
-    await expect(w.host.process({ instanceId: [...w.store.items.keys()][0]!, reason: 'receive' }, { receiveCount: 1 })).rejects.toThrow('host killed');
+    w.workQueue.enqueue = async () => {
+      throw new Error('host killed');
+    };
+    await expect(
+      w.host.process({ instanceId: [...w.store.items.keys()][0]!, reason: 'receive' }, { receiveCount: 1 }),
+    ).rejects.toThrow('host killed');
     w.workQueue.enqueue = MemoryWorkQueue.prototype.enqueue.bind(w.workQueue);
     w.clock.advance(41 * 60_000);
-    const found = await sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock }, { staleAfterMs: 30_000, lease: DEFAULT_LEASE });
+    const found = await sweep(
+      { store: w.store, workQueue: w.workQueue, clock: w.clock },
+      { staleAfterMs: 30_000, lease: DEFAULT_LEASE },
+    );
     expect(found).toHaveLength(1);
     await w.host.process(w.workQueue.items.at(-1)!, { receiveCount: 1 });
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Ring']);

@@ -4,8 +4,19 @@ import { sampleOrchestrations, type SampleOptions } from '../../functions/orches
 import { rawMessage } from '../helpers/orders.ts';
 import { createWorld, settle } from '../helpers/world.ts';
 
-const small = (orderId: string, sku = 'A') => ({ orderId, customerId: 'c-1', lines: [{ sku, qty: 2, unitPrice: 10 }, { sku: 'B', qty: 1, unitPrice: 5 }] });
-const large = (orderId: string) => ({ orderId, customerId: 'c-2', lines: [{ sku: 'GOLD', qty: 1, unitPrice: 12_500 }] });
+const small = (orderId: string, sku = 'A') => ({
+  orderId,
+  customerId: 'c-1',
+  lines: [
+    { sku, qty: 2, unitPrice: 10 },
+    { sku: 'B', qty: 1, unitPrice: 5 },
+  ],
+});
+const large = (orderId: string) => ({
+  orderId,
+  customerId: 'c-2',
+  lines: [{ sku: 'GOLD', qty: 1, unitPrice: 12_500 }],
+});
 
 function world(options: SampleOptions = {}) {
   const w = createWorld(sampleOrchestrations(options));
@@ -30,8 +41,17 @@ describe('OrderFulfilment v2 (the sample contract)', () => {
     expect(main()[0]!.status).toBe('waiting');
     await settle(w, { timers: true });
     expect(sent().map((m) => m.messageType)).toEqual(['Invoice', 'Shipment']);
-    expect(bodyOf(sent('Invoice')[0]!)).toEqual({ orderId: 'o-1', customerId: 'c-1', total: 25, authorisation: 'A-o-1' });
-    expect(bodyOf(sent('Shipment')[0]!)).toEqual({ orderId: 'o-1', customerId: 'c-1', reservations: ['R-o-1-1', 'R-o-1-2'] });
+    expect(bodyOf(sent('Invoice')[0]!)).toEqual({
+      orderId: 'o-1',
+      customerId: 'c-1',
+      total: 25,
+      authorisation: 'A-o-1',
+    });
+    expect(bodyOf(sent('Shipment')[0]!)).toEqual({
+      orderId: 'o-1',
+      customerId: 'c-1',
+      reservations: ['R-o-1-1', 'R-o-1-2'],
+    });
     expect(main()[0]!.version).toBe(2);
     expect(main()[0]!.status).toBe('completed');
   });
@@ -40,7 +60,9 @@ describe('OrderFulfilment v2 (the sample contract)', () => {
     const { w, send, sent } = world({ cancellationWindowMs: 0 });
     await send('Order', large('o-2'));
     await settle(w);
-    expect(sent().map((m) => [m.messageType, m.body])).toEqual([['ApprovalRequest', { orderId: 'o-2', total: 12_500 }]]);
+    expect(sent().map((m) => [m.messageType, m.body])).toEqual([
+      ['ApprovalRequest', { orderId: 'o-2', total: 12_500 }],
+    ]);
     await send('Approval', { orderId: 'o-2', approved: true });
     await settle(w, { timers: true });
     expect(sent().map((m) => m.messageType)).toEqual(['ApprovalRequest', 'Invoice', 'Shipment']);
@@ -66,7 +88,9 @@ describe('OrderFulfilment v2 (the sample contract)', () => {
     await settle(w);
     await send('Cancel', { orderId: 'o-5' });
     await settle(w, { timers: true });
-    expect(sent().map((m) => [m.messageType, m.body])).toEqual([['OrderCancelled', { orderId: 'o-5', compensated: ['payment voided', 'inventory released'] }]]);
+    expect(sent().map((m) => [m.messageType, m.body])).toEqual([
+      ['OrderCancelled', { orderId: 'o-5', compensated: ['payment voided', 'inventory released'] }],
+    ]);
     expect(main()[0]!.status).toBe('completed');
   });
 
@@ -86,7 +110,9 @@ describe('OrderFulfilment v2 (the sample contract)', () => {
     const { w, send, sent, main } = world();
     await send('Order', small('o-7', 'OOS-1'));
     await settle(w, { timers: true });
-    expect(sent().map((m) => [m.messageType, m.body])).toEqual([['OrderRejected', { orderId: 'o-7', reason: 'out of stock: OOS-1' }]]);
+    expect(sent().map((m) => [m.messageType, m.body])).toEqual([
+      ['OrderRejected', { orderId: 'o-7', reason: 'out of stock: OOS-1' }],
+    ]);
     expect(main()[0]!.vars.compensated).toEqual(['payment voided']);
   });
 
@@ -94,9 +120,15 @@ describe('OrderFulfilment v2 (the sample contract)', () => {
     const { w, send, sent } = world();
     await send('Order', { orderId: 'o-8', customerId: 'c', lines: [] });
     const noId = await send('Order', { customerId: 'c', lines: [] });
-    const wrongTypes = await send('Order', { orderId: 17, customerId: 'c', lines: [{ sku: 'A', qty: '2', unitPrice: 1e308 }] });
+    const wrongTypes = await send('Order', {
+      orderId: 17,
+      customerId: 'c',
+      lines: [{ sku: 'A', qty: '2', unitPrice: 1e308 }],
+    });
     await settle(w, { timers: true });
-    expect(sent().map((m) => [m.messageType, m.body])).toEqual([['OrderRejected', { orderId: 'o-8', reason: 'lines must be a non-empty array' }]]);
+    expect(sent().map((m) => [m.messageType, m.body])).toEqual([
+      ['OrderRejected', { orderId: 'o-8', reason: 'lines must be a non-empty array' }],
+    ]);
     expect(noId.result).toBe('suspended');
     expect(noId.reason).toMatch(/^Order does not match its schema: orderId: /);
     // A number where a string belongs is reported as the wrong type at its path, not as a missing key.
@@ -109,9 +141,13 @@ describe('OrderFulfilment v2 (the sample contract)', () => {
   it('never sends an Invoice whose total is not a finite number: the order that would overflow it is suspended', async () => {
     const { w, sent } = world({ cancellationWindowMs: 0 });
     // JSON.parse turns 1e400 into Infinity; 1e308 × 1e308 overflows the total.
-    for (const body of ['{"orderId":"o-inf","customerId":"c","lines":[{"sku":"A","qty":1,"unitPrice":1e400}]}',
-      '{"orderId":"o-big","customerId":"c","lines":[{"sku":"A","qty":1e308,"unitPrice":1e308}]}']) {
-      const outcome = await w.receiver.receive([{ messageId: `m-${body.length}`, body, attributes: { MessageType: 'Order' } }]);
+    for (const body of [
+      '{"orderId":"o-inf","customerId":"c","lines":[{"sku":"A","qty":1,"unitPrice":1e400}]}',
+      '{"orderId":"o-big","customerId":"c","lines":[{"sku":"A","qty":1e308,"unitPrice":1e308}]}',
+    ]) {
+      const outcome = await w.receiver.receive([
+        { messageId: `m-${body.length}`, body, attributes: { MessageType: 'Order' } },
+      ]);
       expect(outcome.outcomes[0]!.result).toBe('suspended');
       expect(outcome.outcomes[0]!.reason).toMatch(/lines\[0\]\.(unitPrice|qty)/);
     }
@@ -126,7 +162,9 @@ describe('OrderFulfilment v2 (the sample contract)', () => {
     // One activates; the other is a duplicate the order never takes: suspended, with the reason, not hidden.
     const outcomes = results.map((r) => r.outcomes[0]!);
     expect(outcomes.map((o) => o.result).sort()).toEqual(['activated', 'suspended']);
-    expect(outcomes.find((o) => o.result === 'suspended')!.reason).toContain(`instance ${main()[0]!.instanceId} for order="o-9" is already`);
+    expect(outcomes.find((o) => o.result === 'suspended')!.reason).toContain(
+      `instance ${main()[0]!.instanceId} for order="o-9" is already`,
+    );
     await settle(w, { timers: true });
     expect(main()).toHaveLength(1);
     expect(sent().map((m) => m.messageType)).toEqual(['Invoice', 'Shipment']);

@@ -20,7 +20,10 @@ describe('ProcessingHost', () => {
     await w.receiver.receive([rawMessage(validOrder('o-1'))]);
     let reads = 0;
     const load = w.store.load.bind(w.store);
-    w.store.load = async (id) => { reads++; return load(id); };
+    w.store.load = async (id) => {
+      reads++;
+      return load(id);
+    };
     const outcome = await w.host('a').process(w.workQueue.items[0]!, { receiveCount: 1 });
     expect(reads).toBe(0); // the work item carried the new instance
     expect(outcome.result).toBe('done');
@@ -35,18 +38,27 @@ describe('ProcessingHost', () => {
     expect(w.store.writes).toBe(3);
   });
 
-  it('lets exactly one of two hosts racing on one instance commit; the loser sees the winner\'s result', async () => {
+  it("lets exactly one of two hosts racing on one instance commit; the loser sees the winner's result", async () => {
     const w = world();
     await w.receiver.receive([rawMessage(validOrder())]);
     const item = w.workQueue.items[0]!;
     let commitsTried = 0;
     const commit = w.store.commit.bind(w.store);
-    w.store.commit = async (...args) => { commitsTried++; return commit(...args); };
-    const results = await Promise.all([w.host('a').process(item, { receiveCount: 1 }), w.host('b').process(item, { receiveCount: 1 })]);
+    w.store.commit = async (...args) => {
+      commitsTried++;
+      return commit(...args);
+    };
+    const results = await Promise.all([
+      w.host('a').process(item, { receiveCount: 1 }),
+      w.host('b').process(item, { receiveCount: 1 }),
+    ]);
     // Both ran the step; the revision let one write through; the winner persisted its Invoice, then ended.
     expect(commitsTried).toBe(3);
     // The loser, looking again, finds the winner holding the lease between its two commits: it comes back later.
-    expect(results.map((r) => r.detail).sort()).toEqual(['completed after 2 persistence point(s)', expect.stringMatching(/^leased by a\//)]);
+    expect(results.map((r) => r.detail).sort()).toEqual([
+      'completed after 2 persistence point(s)',
+      expect.stringMatching(/^leased by a\//),
+    ]);
     expect(w.sendPort.sent).toHaveLength(1);
     expect((await w.store.load(item.instanceId))!.revision).toBe(2);
   });
@@ -72,11 +84,15 @@ describe('ProcessingHost', () => {
     const tokens: number[] = [];
     const slow = orchestration('Slow', 1, [
       receive('start', 'Go', { into: 'go' }),
-      code('work', async (ctx) => {
-        tokens.push(ctx.fencingToken!);
-        // The first run (host "a") pauses here (GC, network partition...) while holding the lease.
-        if (runs++ === 0) await gate;
-      }, { exclusive: true }),
+      code(
+        'work',
+        async (ctx) => {
+          tokens.push(ctx.fencingToken!);
+          // The first run (host "a") pauses here (GC, network partition...) while holding the lease.
+          if (runs++ === 0) await gate;
+        },
+        { exclusive: true },
+      ),
       send('out', 'send', 'Done', () => ({ ok: true })),
       complete('end'),
     ]);
@@ -84,7 +100,15 @@ describe('ProcessingHost', () => {
     const zombieLease = { ...DEFAULT_LEASE, leaseMs: 60_000 };
     // Paused whole: its heartbeat does not run either.
     const paused = { now: w.clock.now, sleep: w.clock.sleep, after: () => () => {} };
-    const zombie = new ProcessingHost({ registry: w.registry, store: w.store, sendPort: w.sendPort, workQueue: w.workQueue, clock: paused, lease: zombieLease, hostId: 'a' });
+    const zombie = new ProcessingHost({
+      registry: w.registry,
+      store: w.store,
+      sendPort: w.sendPort,
+      workQueue: w.workQueue,
+      clock: paused,
+      lease: zombieLease,
+      hostId: 'a',
+    });
     await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
     const item = w.workQueue.items[0]!;
     const zombieRun = zombie.process(item, { receiveCount: 1 });
@@ -112,7 +136,13 @@ describe('ProcessingHost', () => {
       receive('start', 'Go', { into: 'go' }),
       send('ack', 'send', 'Ack', () => ({ ok: true })),
       code('prepare', () => {}, { persistAfter: true }),
-      code('charge', (ctx) => { tokens.push(`${ctx.fencingToken}`); }, { exclusive: true }),
+      code(
+        'charge',
+        (ctx) => {
+          tokens.push(`${ctx.fencingToken}`);
+        },
+        { exclusive: true },
+      ),
       send('out', 'send', 'Charged', () => ({ ok: true })),
       complete('end'),
     ]);
@@ -139,9 +169,23 @@ describe('ProcessingHost', () => {
     const seen: { step: string; token: number | undefined }[] = [];
     const fenced = orchestration('Fenced', 1, [
       receive('start', 'Go', { into: 'go' }),
-      code('pure', (ctx) => { seen.push({ step: 'pure', token: ctx.fencingToken }); }),
-      code('charge', (ctx) => { seen.push({ step: 'charge', token: ctx.fencingToken }); }, { exclusive: true }),
-      code('ship', (ctx) => { seen.push({ step: 'ship', token: ctx.fencingToken }); }, { exclusive: true }),
+      code('pure', (ctx) => {
+        seen.push({ step: 'pure', token: ctx.fencingToken });
+      }),
+      code(
+        'charge',
+        (ctx) => {
+          seen.push({ step: 'charge', token: ctx.fencingToken });
+        },
+        { exclusive: true },
+      ),
+      code(
+        'ship',
+        (ctx) => {
+          seen.push({ step: 'ship', token: ctx.fencingToken });
+        },
+        { exclusive: true },
+      ),
       complete('end'),
     ]);
     const w = world([fenced]);
@@ -158,7 +202,13 @@ describe('ProcessingHost', () => {
     let runs = 0;
     const guarded = orchestration('Guarded', 1, [
       receive('start', 'Go', { into: 'go' }),
-      code('charge', () => { runs++; }, { exclusive: true }),
+      code(
+        'charge',
+        () => {
+          runs++;
+        },
+        { exclusive: true },
+      ),
       send('out', 'send', 'Charged', () => ({ ok: true })),
       complete('end'),
     ]);
@@ -204,15 +254,23 @@ describe('ProcessingHost', () => {
     const w = world();
     await w.receiver.receive([rawMessage(validOrder('o-twice'))]);
     const item = w.workQueue.items.shift()!;
-    w.sendPort.beforeDispatch = () => { throw new Error('host killed after its commit'); };
+    w.sendPort.beforeDispatch = () => {
+      throw new Error('host killed after its commit');
+    };
     await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('host killed');
     w.sendPort.beforeDispatch = undefined;
     // Its work item may never come back (SQS gave a copy of it to another host, which deleted it): the instance is
     // still running, so the sweeper finds it once its lease is long past, and the Invoice goes out.
     w.workQueue.items.length = 0;
-    expect((await w.store.load(item.instanceId))!).toMatchObject({ status: 'running', outbox: [{ kind: 'send', messageType: 'Invoice' }] });
+    expect((await w.store.load(item.instanceId))!).toMatchObject({
+      status: 'running',
+      outbox: [{ kind: 'send', messageType: 'Invoice' }],
+    });
     w.clock.advance(OWNERSHIP.sweepStaleAfterMs + 120_000);
-    await sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock }, { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: DEFAULT_LEASE });
+    await sweep(
+      { store: w.store, workQueue: w.workQueue, clock: w.clock },
+      { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: DEFAULT_LEASE },
+    );
     expect(w.workQueue.items.map((i) => i.reason)).toEqual(['sweep']);
     await w.host('b').process(w.workQueue.items.shift()!, { receiveCount: 1 });
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Invoice']);
@@ -247,11 +305,21 @@ describe('ProcessingHost', () => {
     let crash = true;
     const twoSteps = orchestration('TwoSteps', 1, [
       receive('start', 'Go', { into: 'go' }),
-      code('first', (ctx) => { ctx.vars.first = (Number(ctx.vars.first ?? 0)) + 1; }, { persistAfter: true }),
+      code(
+        'first',
+        (ctx) => {
+          ctx.vars.first = Number(ctx.vars.first ?? 0) + 1;
+        },
+        { persistAfter: true },
+      ),
       send('a', 'send', 'A', (ctx) => ({ first: ctx.vars.first })),
-      code('second', () => {
-        if (crash) throw Object.assign(new Error('process killed'), { fatal: true });
-      }, { retry: { attempts: 1, backoffMs: 0 }, persistAfter: true }),
+      code(
+        'second',
+        () => {
+          if (crash) throw Object.assign(new Error('process killed'), { fatal: true });
+        },
+        { retry: { attempts: 1, backoffMs: 0 }, persistAfter: true },
+      ),
       send('b', 'send', 'B', () => ({})),
       complete('end'),
     ]);
@@ -282,7 +350,13 @@ describe('ProcessingHost', () => {
   it('suspends an instance whose step keeps failing, with the error, and keeps its cursor there', async () => {
     const failing = orchestration('Failing', 1, [
       receive('start', 'Go', { into: 'go' }),
-      code('boom', () => { throw new TypeError('pricing service said no'); }, { retry: { attempts: 3, backoffMs: 10 } }),
+      code(
+        'boom',
+        () => {
+          throw new TypeError('pricing service said no');
+        },
+        { retry: { attempts: 3, backoffMs: 10 } },
+      ),
       complete('end'),
     ]);
     const w = world([failing]);
@@ -300,7 +374,9 @@ describe('ProcessingHost', () => {
     const huge = 'the pricing service answered: '.concat('x'.repeat(1_000_000));
     const failing = orchestration('FailingLoudly', 1, [
       receive('start', 'Go', { into: 'go' }),
-      code('boom', () => { throw new Error(huge); }),
+      code('boom', () => {
+        throw new Error(huge);
+      }),
       complete('end'),
     ]);
     const w = world([failing]);
@@ -310,7 +386,9 @@ describe('ProcessingHost', () => {
     const state = (await w.store.load(item.instanceId))!;
     expect(state.status).toBe('suspended');
     expect(state.error!.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS);
-    expect(state.error!.reason).toMatch(/^step "boom" failed after 3 attempt\(s\): Error: the pricing service answered: x+ … \[cut: \d+ characters in all\]$/);
+    expect(state.error!.reason).toMatch(
+      /^step "boom" failed after 3 attempt\(s\): Error: the pricing service answered: x+ … \[cut: \d+ characters in all\]$/,
+    );
     // Suspended by the handler past its redeliveries, with the same error: bounded too.
     w.clock.advance(DEFAULT_LEASE.leaseMs + DEFAULT_LEASE.maxClockSkewMs + 1);
     await w.host('a').resume(item.instanceId);
@@ -318,7 +396,9 @@ describe('ProcessingHost', () => {
     expect((await w.store.load(item.instanceId))!.error!.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS);
     // And a termination, whatever the operator wrote.
     const terminated = await w.host('b').terminate(item.instanceId, huge);
-    expect(terminated.error!.reason).toMatch(/^terminated: the pricing service answered: x+ … \[cut: \d+ characters in all\]$/);
+    expect(terminated.error!.reason).toMatch(
+      /^terminated: the pricing service answered: x+ … \[cut: \d+ characters in all\]$/,
+    );
     expect(terminated.error!.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS);
   });
 
@@ -332,7 +412,9 @@ describe('ProcessingHost', () => {
     const w = world([twoSteps]);
     await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
     const item = w.workQueue.items[0]!;
-    w.sendPort.beforeDispatch = () => { throw new Error('SQS unavailable'); };
+    w.sendPort.beforeDispatch = () => {
+      throw new Error('SQS unavailable');
+    };
     await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('SQS unavailable');
     // Many redeliveries later, host a's lease from the checkpoint has long expired.
     w.clock.advance(DEFAULT_LEASE.leaseMs + DEFAULT_LEASE.maxClockSkewMs + 1);
@@ -348,7 +430,10 @@ describe('ProcessingHost', () => {
     const stuck = orchestration('Stuck', 1, [
       receive('start', 'Go', { into: 'go' }),
       // A run that never returns stands for a host that timed out or ran out of memory mid-step: no catch runs.
-      code('parse', () => { runs++; return hang ? new Promise<void>(() => {}) : undefined; }),
+      code('parse', () => {
+        runs++;
+        return hang ? new Promise<void>(() => {}) : undefined;
+      }),
       send('out', 'send', 'Parsed', () => ({ ok: true })),
       complete('end'),
     ]);
@@ -357,7 +442,10 @@ describe('ProcessingHost', () => {
     const item = w.workQueue.items.shift()!;
     void w.host('a').process(item, { receiveCount: 1 });
     // Redeliveries of its work item, and the sweeper's new items once one went to the DLQ, all count.
-    const deliveries = [2, 3, 1, 2, 3].map((receiveCount, n) => ({ item: { ...item, reason: n === 2 ? 'sweep' : item.reason }, receiveCount }));
+    const deliveries = [2, 3, 1, 2, 3].map((receiveCount, n) => ({
+      item: { ...item, reason: n === 2 ? 'sweep' : item.reason },
+      receiveCount,
+    }));
     for (const { item: next, receiveCount } of deliveries) void w.host('a').process(next, { receiveCount });
     await vi_waitFor(async () => runs === 6);
     const outcome = await w.host('b').process(item, { receiveCount: 4 });
@@ -367,7 +455,9 @@ describe('ProcessingHost', () => {
     expect(runs).toBe(6); // the sixth redelivery did not run the step again
     hang = false;
     await w.host('a').resume(item.instanceId);
-    expect(await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 })).toMatchObject({ instance: { status: 'completed' } });
+    expect(await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 })).toMatchObject({
+      instance: { status: 'completed' },
+    });
     expect((await w.store.load(item.instanceId))!.attempts).toBeUndefined();
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Parsed']);
   });
@@ -375,10 +465,7 @@ describe('ProcessingHost', () => {
   it('suspends a waiting instance whose fork keeps failing, and resume forks it (path 6)', async () => {
     const forking = orchestration('Forking', 1, [
       receive('start', 'Go', { into: 'go' }),
-      parallel('both', [
-        branch('left', [code('l', () => {})]),
-        branch('right', [code('r', () => {})]),
-      ]),
+      parallel('both', [branch('left', [code('l', () => {})]), branch('right', [code('r', () => {})])]),
       send('out', 'send', 'Joined', () => ({ ok: true })),
       complete('end'),
     ]);
@@ -394,7 +481,9 @@ describe('ProcessingHost', () => {
     await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow(/item too large/);
     await expect(w.host('a').process(item, { receiveCount: 2 })).rejects.toThrow(/item too large/);
     expect((await w.store.load(item.instanceId))!.status).toBe('waiting');
-    await expect(w.host('a').suspend(item, 'work item failed 9 times: item too large')).resolves.toMatchObject({ instance: { status: 'suspended' } });
+    await expect(w.host('a').suspend(item, 'work item failed 9 times: item too large')).resolves.toMatchObject({
+      instance: { status: 'suspended' },
+    });
     broken = false;
     await w.host('a').resume(item.instanceId);
     await settle(w);
@@ -405,7 +494,9 @@ describe('ProcessingHost', () => {
   it('suspends an instance whose last send keeps failing, and resume sends it, then it ends (path 6)', async () => {
     const w = world();
     let down = true;
-    w.sendPort.beforeDispatch = () => { if (down) throw new Error('send queue: message too large'); };
+    w.sendPort.beforeDispatch = () => {
+      if (down) throw new Error('send queue: message too large');
+    };
     await w.receiver.receive([rawMessage(validOrder('o-6'))]);
     const item = w.workQueue.items.shift()!;
     await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow(/too large/);
@@ -414,7 +505,9 @@ describe('ProcessingHost', () => {
     // The failing run enqueued a work item of its own to finish the commit's duties; it fails the same way.
     expect(w.workQueue.items.splice(0).map((i) => i.reason)).toEqual(['finish']);
     w.clock.advance(DEFAULT_LEASE.leaseMs + DEFAULT_LEASE.maxClockSkewMs + 1);
-    await expect(w.host('a').suspend(item, 'work item failed 9 times: message too large')).resolves.toMatchObject({ instance: { status: 'suspended' } });
+    await expect(w.host('a').suspend(item, 'work item failed 9 times: message too large')).resolves.toMatchObject({
+      instance: { status: 'suspended' },
+    });
     await expect(w.host('a').resume(item.instanceId)).rejects.toThrow(/too large/); // still failing: stays suspended
     expect((await w.store.load(item.instanceId))!.status).toBe('suspended');
     down = false;

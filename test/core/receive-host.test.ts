@@ -12,7 +12,14 @@ import { rawMessage, validOrder } from '../helpers/orders.ts';
 function receiver(definitions = [orderFulfilment()], maxBodyBytes?: number) {
   const store = new MemoryInstanceStore();
   const workQueue = new MemoryWorkQueue();
-  const host = new ReceiveHost({ registry: new OrchestrationRegistry(definitions), store, workQueue, clock: new ManualClock(), source: 'receive', maxBodyBytes });
+  const host = new ReceiveHost({
+    registry: new OrchestrationRegistry(definitions),
+    store,
+    workQueue,
+    clock: new ManualClock(),
+    source: 'receive',
+    maxBodyBytes,
+  });
   return { store, workQueue, host };
 }
 
@@ -21,7 +28,14 @@ function ordersAndAudit(suspendAtReceive: number) {
   const orders = orchestration('Orders', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
   const audit = orchestration('Audit', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
   const store = new MemoryInstanceStore();
-  const host = new ReceiveHost({ registry: new OrchestrationRegistry([orders, audit]), store, workQueue: new MemoryWorkQueue(), clock: new ManualClock(), source: 'receive', suspendAtReceive });
+  const host = new ReceiveHost({
+    registry: new OrchestrationRegistry([orders, audit]),
+    store,
+    workQueue: new MemoryWorkQueue(),
+    clock: new ManualClock(),
+    source: 'receive',
+    suspendAtReceive,
+  });
   return { store, host };
 }
 
@@ -42,13 +56,23 @@ describe('ReceiveHost', () => {
     const last = await host.receive([{ ...message, receiveCount: 5 }]);
     expect(last.failures.size).toBe(0);
     expect(last.outcomes).toMatchObject([{ messageId: message.messageId, result: 'suspended' }]);
-    expect(store.suspended.get(message.messageId)).toMatchObject({ takenBy: ['Orders'], reason: expect.stringMatching(/^not received after 5 deliveries .*ServiceUnavailable/) });
+    expect(store.suspended.get(message.messageId)).toMatchObject({
+      takenBy: ['Orders'],
+      reason: expect.stringMatching(/^not received after 5 deliveries .*ServiceUnavailable/),
+    });
   });
 
   it('gives a message taken from the dead-letter queue its last delivery: routed if it can be, else kept as a suspended message', async () => {
     const orders = orchestration('Orders', 1, [receive('r', 'Order', { into: 'o' }), complete('done')]);
     const store = new MemoryInstanceStore();
-    const host = new ReceiveHost({ registry: new OrchestrationRegistry([orders]), store, workQueue: new MemoryWorkQueue(), clock: new ManualClock(), source: 'receive', suspendAtReceive: 5 });
+    const host = new ReceiveHost({
+      registry: new OrchestrationRegistry([orders]),
+      store,
+      workQueue: new MemoryWorkQueue(),
+      clock: new ManualClock(),
+      source: 'receive',
+      suspendAtReceive: 5,
+    });
     // A message whose deliveries all failed (a host killed at each, say) is routed from there like any other.
     const routed = rawMessage(validOrder('o-dlq-1'));
     const first = await host.receive([{ ...routed, receiveCount: 1, deadLettered: true }]);
@@ -56,20 +80,27 @@ describe('ReceiveHost', () => {
     expect(store.items.size).toBe(1);
     // One that fails there too is kept, whatever count the dead-letter queue gives it, and not failed back into it.
     const create = store.create.bind(store);
-    store.create = async () => { throw new Error('ServiceUnavailable'); };
+    store.create = async () => {
+      throw new Error('ServiceUnavailable');
+    };
     const failing = rawMessage(validOrder('o-dlq-2'));
     const before = await host.receive([{ ...failing, receiveCount: 1 }]);
     expect([...before.failures.keys()]).toEqual([failing.messageId]);
     const last = await host.receive([{ ...failing, receiveCount: 1, deadLettered: true }]);
     expect(last.failures.size).toBe(0);
     expect(last.outcomes).toMatchObject([{ messageId: failing.messageId, result: 'suspended' }]);
-    expect(store.suspended.get(failing.messageId)!.reason).toMatch(/the last from the receive queue's dead-letter queue.*ServiceUnavailable/);
+    expect(store.suspended.get(failing.messageId)!.reason).toMatch(
+      /the last from the receive queue's dead-letter queue.*ServiceUnavailable/,
+    );
     store.create = create;
   });
 
-  it('leaves kept a message SQS brings again after it was suspended and resubmitted: its resubmission\'s subscribers take it once (found by the simulation)', async () => {
+  it("leaves kept a message SQS brings again after it was suspended and resubmitted: its resubmission's subscribers take it once (found by the simulation)", async () => {
     const { store, host } = ordersAndAudit(3);
-    const audits = () => [...store.items.values()].filter((json) => (JSON.parse(json) as { orchestration: string }).orchestration === 'Audit').length;
+    const audits = () =>
+      [...store.items.values()].filter(
+        (json) => (JSON.parse(json) as { orchestration: string }).orchestration === 'Audit',
+      ).length;
     // At its last delivery the store refuses the Audit instance: kept, naming Orders, which has it.
     const create = store.create.bind(store);
     store.create = async (state) => {
@@ -80,20 +111,31 @@ describe('ReceiveHost', () => {
     expect((await host.receive([{ ...message, receiveCount: 3 }])).outcomes).toMatchObject([{ result: 'suspended' }]);
     store.create = create;
     // The operator resubmits it; the resubmission reaches Audit.
-    await store.resolveSuspendedMessage(message.messageId, { kind: 'resubmitted', by: 'ops', at: 1, resubmittedAs: 'resubmission-1' });
-    const resubmission = { ...message, messageId: 'sqs-2', attributes: { ...message.attributes, [RESUBMITTED_FROM]: message.messageId, [RESUBMISSION_ID]: 'resubmission-1' } };
+    await store.resolveSuspendedMessage(message.messageId, {
+      kind: 'resubmitted',
+      by: 'ops',
+      at: 1,
+      resubmittedAs: 'resubmission-1',
+    });
+    const resubmission = {
+      ...message,
+      messageId: 'sqs-2',
+      attributes: { ...message.attributes, [RESUBMITTED_FROM]: message.messageId, [RESUBMISSION_ID]: 'resubmission-1' },
+    };
     expect((await host.receive([resubmission])).outcomes).toMatchObject([{ result: 'activated' }]);
     expect(audits()).toBe(1);
     // The original's deletion was lost: SQS brings it again, later, or from its dead-letter queue. It stays kept.
     for (const again of [{ receiveCount: 4 }, { receiveCount: 1, deadLettered: true }]) {
       const { outcomes, failures } = await host.receive([{ ...message, ...again }]);
       expect(failures.size).toBe(0);
-      expect(outcomes).toMatchObject([{ messageId: message.messageId, result: 'suspended', reason: expect.stringContaining('kept already') }]);
+      expect(outcomes).toMatchObject([
+        { messageId: message.messageId, result: 'suspended', reason: expect.stringContaining('kept already') },
+      ]);
     }
     expect(audits()).toBe(1);
   });
 
-  it('keeps the takers of a resubmission\'s original on the resubmission\'s own record when it fails at its last delivery, so the next one skips them too (found by the simulation)', async () => {
+  it("keeps the takers of a resubmission's original on the resubmission's own record when it fails at its last delivery, so the next one skips them too (found by the simulation)", async () => {
     const { store, host } = ordersAndAudit(3);
     const create = store.create.bind(store);
     store.create = async (state) => {
@@ -103,16 +145,44 @@ describe('ReceiveHost', () => {
     const message = rawMessage(validOrder('o-twice'));
     await host.receive([{ ...message, receiveCount: 3 }]);
     expect(store.suspended.get(message.messageId)!.takenBy).toEqual(['Orders']);
-    await store.resolveSuspendedMessage(message.messageId, { kind: 'resubmitted', by: 'ops', at: 1, resubmittedAs: 'resubmission-1' });
+    await store.resolveSuspendedMessage(message.messageId, {
+      kind: 'resubmitted',
+      by: 'ops',
+      at: 1,
+      resubmittedAs: 'resubmission-1',
+    });
     // The resubmission fails too, at its last delivery: kept, and Orders (which took the original) still named.
-    const resubmission = { ...message, messageId: 'sqs-2', attributes: { ...message.attributes, [RESUBMITTED_FROM]: message.messageId, [RESUBMISSION_ID]: 'resubmission-1' } };
-    expect((await host.receive([{ ...resubmission, receiveCount: 3 }])).outcomes).toMatchObject([{ result: 'suspended' }]);
+    const resubmission = {
+      ...message,
+      messageId: 'sqs-2',
+      attributes: { ...message.attributes, [RESUBMITTED_FROM]: message.messageId, [RESUBMISSION_ID]: 'resubmission-1' },
+    };
+    expect((await host.receive([{ ...resubmission, receiveCount: 3 }])).outcomes).toMatchObject([
+      { result: 'suspended' },
+    ]);
     expect(store.suspended.get('resubmission-1')!.takenBy).toEqual(['Orders']);
     store.create = create;
     // Its own resubmission goes to Audit alone: one Orders instance for the order, one Audit.
-    await store.resolveSuspendedMessage('resubmission-1', { kind: 'resubmitted', by: 'ops', at: 2, resubmittedAs: 'resubmission-2' });
-    await host.receive([{ ...message, messageId: 'sqs-3', attributes: { ...message.attributes, [RESUBMITTED_FROM]: 'resubmission-1', [RESUBMISSION_ID]: 'resubmission-2' } }]);
-    const byOrchestration = [...store.items.values()].map((json) => (JSON.parse(json) as { orchestration: string }).orchestration).sort();
+    await store.resolveSuspendedMessage('resubmission-1', {
+      kind: 'resubmitted',
+      by: 'ops',
+      at: 2,
+      resubmittedAs: 'resubmission-2',
+    });
+    await host.receive([
+      {
+        ...message,
+        messageId: 'sqs-3',
+        attributes: {
+          ...message.attributes,
+          [RESUBMITTED_FROM]: 'resubmission-1',
+          [RESUBMISSION_ID]: 'resubmission-2',
+        },
+      },
+    ]);
+    const byOrchestration = [...store.items.values()]
+      .map((json) => (JSON.parse(json) as { orchestration: string }).orchestration)
+      .sort();
     expect(byOrchestration).toEqual(['Audit', 'Orders']);
   });
 
@@ -123,9 +193,13 @@ describe('ReceiveHost', () => {
     // instance; the one at its last delivery fails to, and is kept naming Orders alone.
     const create = store.create.bind(store);
     let slowAuditCalled!: () => void;
-    const slowAuditReached = new Promise<void>((resolve) => { slowAuditCalled = resolve; });
+    const slowAuditReached = new Promise<void>((resolve) => {
+      slowAuditCalled = resolve;
+    });
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     let audits = 0;
     store.create = async (state) => {
       if (state.orchestration === 'Audit' && audits++ === 0) {
@@ -142,9 +216,26 @@ describe('ReceiveHost', () => {
     await slow;
     store.create = create;
     // The operator resubmits it: the Audit instance the slow copy made has it, so it makes no second one.
-    await store.resolveSuspendedMessage(message.messageId, { kind: 'resubmitted', by: 'ops', at: 1, resubmittedAs: 'resubmission-1' });
-    await host.receive([{ ...message, messageId: 'sqs-2', attributes: { ...message.attributes, [RESUBMITTED_FROM]: message.messageId, [RESUBMISSION_ID]: 'resubmission-1' } }]);
-    const byOrchestration = [...store.items.values()].map((json) => (JSON.parse(json) as { orchestration: string }).orchestration).sort();
+    await store.resolveSuspendedMessage(message.messageId, {
+      kind: 'resubmitted',
+      by: 'ops',
+      at: 1,
+      resubmittedAs: 'resubmission-1',
+    });
+    await host.receive([
+      {
+        ...message,
+        messageId: 'sqs-2',
+        attributes: {
+          ...message.attributes,
+          [RESUBMITTED_FROM]: message.messageId,
+          [RESUBMISSION_ID]: 'resubmission-1',
+        },
+      },
+    ]);
+    const byOrchestration = [...store.items.values()]
+      .map((json) => (JSON.parse(json) as { orchestration: string }).orchestration)
+      .sort();
     expect(byOrchestration).toEqual(['Audit', 'Orders']);
   });
 
@@ -167,7 +258,11 @@ describe('ReceiveHost', () => {
     ['a body that is not JSON', rawMessage('{"orderId": ', { MessageType: 'Order' }), 'body is not JSON'],
     ['no message type', rawMessage(validOrder(), {}), 'no message type'],
     ['an invalid type name', rawMessage(validOrder(), { MessageType: '<script>' }), 'is not a valid type name'],
-    ['no subscription', rawMessage(validOrder(), { MessageType: 'Invoice' }), 'no subscription matches message type "Invoice"'],
+    [
+      'no subscription',
+      rawMessage(validOrder(), { MessageType: 'Invoice' }),
+      'no subscription matches message type "Invoice"',
+    ],
   ])('keeps %s as a suspended message with its reason and body', async (_, message, reason) => {
     const r = receiver();
     const { outcomes, failures } = await r.host.receive([message]);
@@ -180,16 +275,27 @@ describe('ReceiveHost', () => {
     expect(r.workQueue.items).toHaveLength(0);
   });
 
-  it('keeps a message whose reason quotes the sender at any length (a correlation value, a pointer\'s key) with the reason cut to what its record holds', async () => {
-    const waiting = orchestration('Waiting', 1, [
-      receive('start', 'Open', { into: 'open', correlation: 'key' }),
-      receiveCorrelated('more', 'More', { into: 'more', correlation: 'key' }),
-      complete('end'),
-    ], { correlationSets: { key: { Open: (m) => (m.body as { key: string }).key, More: (m) => (m.body as { key: string }).key } } });
+  it("keeps a message whose reason quotes the sender at any length (a correlation value, a pointer's key) with the reason cut to what its record holds", async () => {
+    const waiting = orchestration(
+      'Waiting',
+      1,
+      [
+        receive('start', 'Open', { into: 'open', correlation: 'key' }),
+        receiveCorrelated('more', 'More', { into: 'more', correlation: 'key' }),
+        complete('end'),
+      ],
+      {
+        correlationSets: {
+          key: { Open: (m) => (m.body as { key: string }).key, More: (m) => (m.body as { key: string }).key },
+        },
+      },
+    );
     const r = receiver([waiting]);
     const key = 'k'.repeat(250_000);
     // A message for an instance that never comes: held for a few deliveries, then kept, naming the value it waited for.
-    const { outcomes, failures } = await r.host.receive([{ ...rawMessage({ key }, { MessageType: 'More' }, 'm-more'), receiveCount: 9 }]);
+    const { outcomes, failures } = await r.host.receive([
+      { ...rawMessage({ key }, { MessageType: 'More' }, 'm-more'), receiveCount: 9 },
+    ]);
     expect([...failures.values()].map(String)).toEqual([]);
     expect(outcomes[0]!.result).toBe('suspended');
     const kept = (await r.store.suspendedMessage('m-more'))!;
@@ -201,7 +307,14 @@ describe('ReceiveHost', () => {
 
   it('records an oversized message and still fails it, so the DLQ keeps the intact original, at its last delivery and from the DLQ too', async () => {
     const store = new MemoryInstanceStore();
-    const host = new ReceiveHost({ registry: new OrchestrationRegistry([orderFulfilment()]), store, workQueue: new MemoryWorkQueue(), clock: new ManualClock(), source: 'receive', suspendAtReceive: 5 });
+    const host = new ReceiveHost({
+      registry: new OrchestrationRegistry([orderFulfilment()]),
+      store,
+      workQueue: new MemoryWorkQueue(),
+      clock: new ManualClock(),
+      source: 'receive',
+      suspendAtReceive: 5,
+    });
     const huge = rawMessage({ pad: 'x'.repeat(MAX_STORED_BODY_BYTES) });
     for (const delivery of [{ receiveCount: 1 }, { receiveCount: 5 }, { receiveCount: 1, deadLettered: true }]) {
       const { failures, outcomes } = await host.receive([{ ...huge, ...delivery }]);
@@ -232,17 +345,29 @@ describe('ReceiveHost', () => {
   it('takes an order of 20,000 lines, and suspends one whose total in cents would pass 2^53 with the reason', async () => {
     // As with a claim check: 20,000 lines are about 750 KB.
     const r = receiver([orderFulfilment()], 8 * 1024 * 1024);
-    const many = { orderId: 'o-many', customerId: 'c-1', lines: Array.from({ length: 20_000 }, (_, i) => ({ sku: `s${i}`, qty: 1, unitPrice: 1 })) };
+    const many = {
+      orderId: 'o-many',
+      customerId: 'c-1',
+      lines: Array.from({ length: 20_000 }, (_, i) => ({ sku: `s${i}`, qty: 1, unitPrice: 1 })),
+    };
     expect((await r.host.receive([rawMessage(many)])).outcomes[0]!.result).toBe('activated');
     // Each line within its bounds (100,000 × 1,000,000.00), but 100 of them make 10^15 cents, 1,000 of them 10^16.
-    const rich = { orderId: 'o-rich', customerId: 'c-1', lines: Array.from({ length: 1_000 }, (_, i) => ({ sku: `s${i}`, qty: 100_000, unitPrice: 1_000_000 })) };
+    const rich = {
+      orderId: 'o-rich',
+      customerId: 'c-1',
+      lines: Array.from({ length: 1_000 }, (_, i) => ({ sku: `s${i}`, qty: 100_000, unitPrice: 1_000_000 })),
+    };
     const { outcomes } = await r.host.receive([rawMessage(rich)]);
     expect(outcomes[0]!.result).toBe('suspended');
     expect(outcomes[0]!.reason).toContain('the order total in cents must stay below 2^53');
   });
 
   it('activates only subscriptions whose property filters match', async () => {
-    const eu = orchestration('EuOrders', 1, [receive('r', 'Order', { into: 'o', filter: [{ property: 'region', equals: 'eu' }] }), code('c', () => {}), complete('e')]);
+    const eu = orchestration('EuOrders', 1, [
+      receive('r', 'Order', { into: 'o', filter: [{ property: 'region', equals: 'eu' }] }),
+      code('c', () => {}),
+      complete('e'),
+    ]);
     const r = receiver([orderFulfilment(), eu]);
     const plain = await r.host.receive([rawMessage(validOrder())]);
     const fromEu = await r.host.receive([rawMessage(validOrder(), { MessageType: 'Order', region: 'eu' })]);
@@ -252,7 +377,9 @@ describe('ReceiveHost', () => {
 
   it('fails the batch entries, not the batch, when the store is down', async () => {
     const r = receiver();
-    r.store.create = async () => { throw new Error('ThrottlingException'); };
+    r.store.create = async () => {
+      throw new Error('ThrottlingException');
+    };
     const good = rawMessage(validOrder());
     const bad = rawMessage('not json');
     const { outcomes, failures } = await r.host.receive([good, bad]);

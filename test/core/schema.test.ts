@@ -1,7 +1,17 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import * as v from 'valibot';
-import { branch, complete, orchestration, parallel, receive, receiveCorrelated, scope, send, start } from '../../functions/core/builder.ts';
+import {
+  branch,
+  complete,
+  orchestration,
+  parallel,
+  receive,
+  receiveCorrelated,
+  scope,
+  send,
+  start,
+} from '../../functions/core/builder.ts';
 import { designer } from '../../functions/core/designer.ts';
 import { DefinitionError } from '../../functions/core/errors.ts';
 import type { InstanceState } from '../../functions/core/instance.ts';
@@ -11,11 +21,19 @@ import { createWorld, settle } from '../helpers/world.ts';
 import { rawMessage } from '../helpers/orders.ts';
 
 // zod here, valibot in the sample: any Standard Schema library does.
-const Greeting = messageType('Greeting', z.object({ name: z.string().min(1), times: z.number().int().positive().default(1) }));
+const Greeting = messageType(
+  'Greeting',
+  z.object({ name: z.string().min(1), times: z.number().int().positive().default(1) }),
+);
 const Reply = messageType('Reply', z.object({ text: z.string().max(20) }));
 
-const { orchestration: typedOrchestration, receive: typedReceive, code: typedCode, send: typedSend, complete: typedComplete } =
-  designer({ greeting: Greeting }).withVariables<{ text?: string }>();
+const {
+  orchestration: typedOrchestration,
+  receive: typedReceive,
+  code: typedCode,
+  send: typedSend,
+  complete: typedComplete,
+} = designer({ greeting: Greeting }).withVariables<{ text?: string }>();
 
 const hello = typedOrchestration('Hello', 1, [
   typedReceive('start', Greeting, { into: 'greeting' }),
@@ -27,7 +45,8 @@ const hello = typedOrchestration('Hello', 1, [
   typedComplete('done'),
 ]);
 
-const states = (w: ReturnType<typeof createWorld>) => [...w.store.items.values()].map((item) => JSON.parse(item) as InstanceState);
+const states = (w: ReturnType<typeof createWorld>) =>
+  [...w.store.items.values()].map((item) => JSON.parse(item) as InstanceState);
 
 describe('message schemas (Standard Schema)', () => {
   it('suspends an inbound body that does not match, with every issue and its path, and starts nothing', async () => {
@@ -68,12 +87,20 @@ describe('message schemas (Standard Schema)', () => {
     const Failed = messageType('Failed', v.object({ why: v.string() }));
     const flow = orchestration('Guarded', 1, [
       receive('go', Go, { into: 'go' }),
-      scope('guard', [
-        parallel('both', [
-          branch('ok', [send('short', 'send', Out, () => ({ text: 'ok' }))]),
-          branch('bad', [send('long', 'send', Out, (ctx) => ({ text: (ctx.message('go').body as { text: string }).text }))]),
-        ]),
-      ], { onError: [send('report', 'send', Failed, (ctx) => ({ why: String(ctx.vars.lastError) })), complete('failed')] }),
+      scope(
+        'guard',
+        [
+          parallel('both', [
+            branch('ok', [send('short', 'send', Out, () => ({ text: 'ok' }))]),
+            branch('bad', [
+              send('long', 'send', Out, (ctx) => ({ text: (ctx.message('go').body as { text: string }).text })),
+            ]),
+          ]),
+        ],
+        {
+          onError: [send('report', 'send', Failed, (ctx) => ({ why: String(ctx.vars.lastError) })), complete('failed')],
+        },
+      ),
       complete('done'),
     ]);
     const w = createWorld([flow]);
@@ -81,12 +108,18 @@ describe('message schemas (Standard Schema)', () => {
     await settle(w);
     expect(w.sendPort.sent.map((m) => m.messageType).sort()).toEqual(['Failed', 'Out']);
     expect(w.sendPort.sent.find((m) => m.messageType === 'Out')!.body).toEqual({ text: 'ok' });
-    expect((w.sendPort.sent.find((m) => m.messageType === 'Failed')!.body as { why: string }).why).toMatch(/send "long": the Out it built does not match its schema: text: /);
+    expect((w.sendPort.sent.find((m) => m.messageType === 'Failed')!.body as { why: string }).why).toMatch(
+      /send "long": the Out it built does not match its schema: text: /,
+    );
   });
 
   it("validates a Start shape's body against the started orchestration's activating message", async () => {
     const Job = messageType('Job', z.object({ id: z.string() }));
-    const parent = orchestration('Parent', 1, [receive('r', 'Kick', { into: 'k' }), start('spawn', 'Child', () => ({ id: 42 })), complete('e')]);
+    const parent = orchestration('Parent', 1, [
+      receive('r', 'Kick', { into: 'k' }),
+      start('spawn', 'Child', () => ({ id: 42 })),
+      complete('e'),
+    ]);
     const child = orchestration('Child', 1, [receive('r', Job, { into: 'job' }), complete('e')]);
     const w = createWorld([parent, child]);
     await w.receiver.receive([rawMessage({}, { MessageType: 'Kick' })]);
@@ -109,13 +142,24 @@ describe('message schemas (Standard Schema)', () => {
     const a = messageType('Twin', z.object({ a: z.string() }));
     const b = messageType('Twin', z.object({ b: z.string() }));
     const one = orchestration('One', 1, [receive('r', a, { into: 'm' }), complete('e')]);
-    const two = orchestration('Two', 1, [receive('r', 'Other', { into: 'm' }), send('s', 'send', b, () => ({ b: 'x' })), complete('e')]);
+    const two = orchestration('Two', 1, [
+      receive('r', 'Other', { into: 'm' }),
+      send('s', 'send', b, () => ({ b: 'x' })),
+      complete('e'),
+    ]);
     expect(() => new OrchestrationRegistry([one, two])).toThrow(DefinitionError);
-    expect(() => new OrchestrationRegistry([one, two])).toThrow(/message type "Twin" has a schema other than the one One@1 declares/);
-    expect(() => orchestration('Both', 1, [receive('r', a, { into: 'm' }), send('s', 'send', b, () => ({})), complete('e')]))
-      .not.toThrow();
-    expect(() => new OrchestrationRegistry([orchestration('Both', 1, [receive('r', a, { into: 'm' }), send('s', 'send', b, () => ({})), complete('e')])]))
-      .toThrow(/declared with two different schemas/);
+    expect(() => new OrchestrationRegistry([one, two])).toThrow(
+      /message type "Twin" has a schema other than the one One@1 declares/,
+    );
+    expect(() =>
+      orchestration('Both', 1, [receive('r', a, { into: 'm' }), send('s', 'send', b, () => ({})), complete('e')]),
+    ).not.toThrow();
+    expect(
+      () =>
+        new OrchestrationRegistry([
+          orchestration('Both', 1, [receive('r', a, { into: 'm' }), send('s', 'send', b, () => ({})), complete('e')]),
+        ]),
+    ).toThrow(/declared with two different schemas/);
   });
 
   it('keeps the first 20 issues of a body with thousands, so its suspended record still fits an item', async () => {
@@ -133,12 +177,19 @@ describe('message schemas (Standard Schema)', () => {
   });
 
   it('refuses, when loaded, one message variable bound to two message types', () => {
-    const mixed = orchestration('Mixed', 1, [
-      receive('r', 'Order', { into: 'm', correlation: 'k' }),
-      receiveCorrelated('again', 'Cancel', { into: 'm', correlation: 'k' }),
-      complete('e'),
-    ], { correlationSets: { k: { Order: () => 'x', Cancel: () => 'x' } } });
-    expect(() => new OrchestrationRegistry([mixed])).toThrow(/binds a Cancel to message variable "m", which holds Order messages elsewhere/);
+    const mixed = orchestration(
+      'Mixed',
+      1,
+      [
+        receive('r', 'Order', { into: 'm', correlation: 'k' }),
+        receiveCorrelated('again', 'Cancel', { into: 'm', correlation: 'k' }),
+        complete('e'),
+      ],
+      { correlationSets: { k: { Order: () => 'x', Cancel: () => 'x' } } },
+    );
+    expect(() => new OrchestrationRegistry([mixed])).toThrow(
+      /binds a Cancel to message variable "m", which holds Order messages elsewhere/,
+    );
   });
 
   it('refuses a schema that is not a Standard Schema when the message type is declared', () => {
@@ -146,7 +197,10 @@ describe('message schemas (Standard Schema)', () => {
   });
 
   it('types step code by the declared message variables and variables (checked by tsc)', () => {
-    const Order = messageType('Order', z.object({ orderId: z.string(), lines: z.array(z.object({ qty: z.number() })) }));
+    const Order = messageType(
+      'Order',
+      z.object({ orderId: z.string(), lines: z.array(z.object({ qty: z.number() })) }),
+    );
     const Invoice = messageType('Invoice', z.object({ orderId: z.string(), total: z.number() }));
     const d = designer({ order: Order, greeting: Greeting }).withVariables<{ total?: number }>();
     d.code('typed', (ctx) => {

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { code, compensate, complete, loop, orchestration, receive, scope, send, throwError } from '../../functions/core/builder.ts';
+import {
+  code,
+  compensate,
+  complete,
+  loop,
+  orchestration,
+  receive,
+  scope,
+  send,
+  throwError,
+} from '../../functions/core/builder.ts';
 import { createWorld } from '../helpers/world.ts';
 import { rawMessage } from '../helpers/orders.ts';
 
@@ -12,35 +22,73 @@ async function run(definition: ReturnType<typeof orchestration>, body: unknown =
 }
 
 const out = (id: string, type = id) => send(id, 'send', type, () => ({}));
-const fails = (id: string) => code(id, () => { throw new Error(`${id} is down`); }, { retry: { attempts: 1, backoffMs: 0 } });
+const fails = (id: string) =>
+  code(
+    id,
+    () => {
+      throw new Error(`${id} is down`);
+    },
+    { retry: { attempts: 1, backoffMs: 0 } },
+  );
 
 describe('scope and compensation', () => {
-  it('hands a failed step to the scope\'s error handler, then goes on after the scope', async () => {
-    const { sent, state } = await run(orchestration('Catch', 1, [
-      receive('r', 'Go', { into: 'go' }),
-      scope('reserve', [fails('callInventory'), out('neverSent')], { onError: [send('reservationFailed', 'send', 'ReservationFailed', (ctx) => ({ error: ctx.vars.lastError }))] }),
-      out('after', 'After'),
-      complete('done'),
-    ]));
+  it("hands a failed step to the scope's error handler, then goes on after the scope", async () => {
+    const { sent, state } = await run(
+      orchestration('Catch', 1, [
+        receive('r', 'Go', { into: 'go' }),
+        scope('reserve', [fails('callInventory'), out('neverSent')], {
+          onError: [send('reservationFailed', 'send', 'ReservationFailed', (ctx) => ({ error: ctx.vars.lastError }))],
+        }),
+        out('after', 'After'),
+        complete('done'),
+      ]),
+    );
     expect(sent).toEqual(['ReservationFailed', 'After']);
     expect(state.status).toBe('completed');
     expect(state.vars.lastError).toContain('callInventory is down');
   });
 
   it('keeps a scope completed in a loop as one entry with its count, and compensates each completion, newest first', async () => {
-    const w = createWorld([orchestration('LoopCompensation', 1, [
-      receive('r', 'Go', { into: 'go' }),
-      loop('lines', (ctx) => (ctx.vars.n as number ?? 0) < 1_000, [
-        scope('reserveLine', [code('reserve', (ctx) => { ctx.vars.n = (ctx.vars.n as number ?? 0) + 1; })], { compensation: [code('release', (ctx) => { ctx.vars.released = (ctx.vars.released as number ?? 0) + 1; })] }),
+    const w = createWorld([
+      orchestration('LoopCompensation', 1, [
+        receive('r', 'Go', { into: 'go' }),
+        loop('lines', (ctx) => ((ctx.vars.n as number) ?? 0) < 1_000, [
+          scope(
+            'reserveLine',
+            [
+              code('reserve', (ctx) => {
+                ctx.vars.n = ((ctx.vars.n as number) ?? 0) + 1;
+              }),
+            ],
+            {
+              compensation: [
+                code('release', (ctx) => {
+                  ctx.vars.released = ((ctx.vars.released as number) ?? 0) + 1;
+                }),
+              ],
+            },
+          ),
+        ]),
+        scope('pay', [code('authorise', () => {})], {
+          compensation: [
+            code('void', (ctx) => {
+              ctx.vars.voidedFirst = ctx.vars.released === undefined;
+            }),
+          ],
+        }),
+        code('check', (ctx) => {
+          ctx.vars.before = JSON.stringify(ctx.vars);
+        }),
+        compensate('undo'),
+        complete('done'),
       ]),
-      scope('pay', [code('authorise', () => {})], { compensation: [code('void', (ctx) => { ctx.vars.voidedFirst = ctx.vars.released === undefined; })] }),
-      code('check', (ctx) => { ctx.vars.before = JSON.stringify(ctx.vars); }),
-      compensate('undo'),
-      complete('done'),
-    ])]);
+    ]);
     const compensable: (readonly string[] | undefined)[] = [];
     const commit = w.store.commit.bind(w.store);
-    w.store.commit = async (next, ...rest) => { compensable.push(next.compensable); return commit(next, ...rest); };
+    w.store.commit = async (next, ...rest) => {
+      compensable.push(next.compensable);
+      return commit(next, ...rest);
+    };
     await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
     while (w.workQueue.items.length) await w.host().process(w.workQueue.items.shift()!, { receiveCount: 1 });
     const [state] = [...w.store.items.values()].map((v) => JSON.parse(v));
@@ -52,39 +100,49 @@ describe('scope and compensation', () => {
   });
 
   it('compensates completed scopes newest first, each once, when asked', async () => {
-    const { sent, state } = await run(orchestration('Cancel', 1, [
-      receive('r', 'Go', { into: 'go' }),
-      scope('reserve', [out('reserved', 'Reserved')], { compensation: [out('released', 'Released')] }),
-      scope('pay', [out('authorised', 'Authorised')], { compensation: [out('voided', 'Voided')] }),
-      compensate('undo'),
-      compensate('undoAgain'),
-      out('cancelled', 'OrderCancelled'),
-      complete('done'),
-    ]));
+    const { sent, state } = await run(
+      orchestration('Cancel', 1, [
+        receive('r', 'Go', { into: 'go' }),
+        scope('reserve', [out('reserved', 'Reserved')], { compensation: [out('released', 'Released')] }),
+        scope('pay', [out('authorised', 'Authorised')], { compensation: [out('voided', 'Voided')] }),
+        compensate('undo'),
+        compensate('undoAgain'),
+        out('cancelled', 'OrderCancelled'),
+        complete('done'),
+      ]),
+    );
     expect(sent).toEqual(['Reserved', 'Authorised', 'Voided', 'Released', 'OrderCancelled']);
     expect(state.status).toBe('completed');
   });
 
-  it('lets an outer scope\'s handler undo the inner scopes that completed before the failure', async () => {
-    const { sent } = await run(orchestration('Transaction', 1, [
-      receive('r', 'Go', { into: 'go' }),
-      scope('order', [
-        scope('reserve', [out('reserved', 'Reserved')], { compensation: [out('released', 'Released')] }),
-        scope('pay', [fails('authorise')], { compensation: [out('voided', 'Voided')] }),
-        out('neverShipped', 'Shipment'),
-      ], { onError: [compensate('undo'), out('failed', 'OrderFailed')] }),
-      complete('done'),
-    ]));
+  it("lets an outer scope's handler undo the inner scopes that completed before the failure", async () => {
+    const { sent } = await run(
+      orchestration('Transaction', 1, [
+        receive('r', 'Go', { into: 'go' }),
+        scope(
+          'order',
+          [
+            scope('reserve', [out('reserved', 'Reserved')], { compensation: [out('released', 'Released')] }),
+            scope('pay', [fails('authorise')], { compensation: [out('voided', 'Voided')] }),
+            out('neverShipped', 'Shipment'),
+          ],
+          { onError: [compensate('undo'), out('failed', 'OrderFailed')] },
+        ),
+        complete('done'),
+      ]),
+    );
     // "pay" never completed, so only "reserve" is compensated.
     expect(sent).toEqual(['Reserved', 'Released', 'OrderFailed']);
   });
 
   it('suspends on a throw no scope handles, inner scopes without handlers notwithstanding', async () => {
-    const { state } = await run(orchestration('Unhandled', 1, [
-      receive('r', 'Go', { into: 'go' }),
-      scope('s', [throwError('t', () => 'bad data')], { compensation: [out('c', 'C')] }),
-      complete('done'),
-    ]));
+    const { state } = await run(
+      orchestration('Unhandled', 1, [
+        receive('r', 'Go', { into: 'go' }),
+        scope('s', [throwError('t', () => 'bad data')], { compensation: [out('c', 'C')] }),
+        complete('done'),
+      ]),
+    );
     expect(state.status).toBe('suspended');
     expect(state.error.reason).toContain('bad data');
   });

@@ -5,13 +5,23 @@ import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { sweep } from '../../functions/core/sweeper.ts';
 import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
-import { branch, code, complete, delay, orchestration as orchestrationDefinition, parallel, receive, receiveCorrelated } from '../../functions/core/builder.ts';
+import {
+  branch,
+  code,
+  complete,
+  delay,
+  orchestration as orchestrationDefinition,
+  parallel,
+  receive,
+  receiveCorrelated,
+} from '../../functions/core/builder.ts';
 import { createWorld, settle } from '../helpers/world.ts';
 import { orderIdOf, rawMessage } from '../helpers/orders.ts';
 import { ManualClock, MemoryInstanceStore, MemoryWorkQueue } from '../helpers/memory.ts';
 
 const orchestration = new OrchestrationRegistry([orderFulfilment()]).latest('OrderFulfilment')!;
-const instance = (id: string, at: number) => activate(orchestration, { messageId: id, messageType: 'Order', body: {}, properties: {}, receivedAt: at }, at);
+const instance = (id: string, at: number) =>
+  activate(orchestration, { messageId: id, messageType: 'Order', body: {}, properties: {}, receivedAt: at }, at);
 
 describe('sweep', () => {
   it('re-enqueues running instances that went quiet without a live lease, and only those', async () => {
@@ -55,7 +65,9 @@ describe('sweep', () => {
     expect(await sweepNow()).toEqual([parentId]);
     const wake = w.workQueue.items.splice(0)[0]!;
     expect(wake.trace).toBe((await w.store.load(parentId))!.trace);
-    await expect(w.host().process(wake, { receiveCount: 1 })).resolves.toMatchObject({ detail: 'waiting for its parallel branches' });
+    await expect(w.host().process(wake, { receiveCount: 1 })).resolves.toMatchObject({
+      detail: 'waiting for its parallel branches',
+    });
     // It gave b a work item, a a fresh retention, and rests for as long again as it has waited.
     expect(w.workQueue.items).toEqual([{ instanceId: b, reason: 'sweep', trace: (await w.store.load(b!))!.trace }]);
     expect(w.store.retired.get(a!)).toBe(w.clock.now());
@@ -86,24 +98,34 @@ describe('sweep', () => {
     const item = w.workQueue.items.shift()!;
     const create = w.store.create.bind(w.store);
     // The fork's commit lands; the host dies before it creates the branch instances, and its work item is gone.
-    w.store.create = async () => { throw new Error('host killed'); };
+    w.store.create = async () => {
+      throw new Error('host killed');
+    };
     await expect(w.host().process(item, { receiveCount: 1 })).rejects.toThrow('host killed');
     w.store.create = create;
     w.workQueue.items.splice(0);
     w.clock.advance(100_000);
-    const [parentId] = await sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock }, { staleAfterMs: 30_000, lease: DEFAULT_LEASE });
+    const [parentId] = await sweep(
+      { store: w.store, workQueue: w.workQueue, clock: w.clock },
+      { staleAfterMs: 30_000, lease: DEFAULT_LEASE },
+    );
     await w.host().process(w.workQueue.items.shift()!, { receiveCount: 1 });
     await settle(w);
     expect((await w.store.load(parentId!))!.status).toBe('completed');
   });
 
   it('wakes a waiting instance whose delivery was never read, and one it cannot take yet only once (path 5 and 11)', async () => {
-    const approvals = orchestrationDefinition('Approvals', 1, [
-      receive('order', 'Order', { into: 'order', correlation: 'order' }),
-      receiveCorrelated('approval', 'Approval', { into: 'approval', correlation: 'order' }),
-      receiveCorrelated('payment', 'Payment', { into: 'payment', correlation: 'order' }),
-      complete('done'),
-    ], { correlationSets: { order: { Order: orderIdOf, Approval: orderIdOf, Payment: orderIdOf } } });
+    const approvals = orchestrationDefinition(
+      'Approvals',
+      1,
+      [
+        receive('order', 'Order', { into: 'order', correlation: 'order' }),
+        receiveCorrelated('approval', 'Approval', { into: 'approval', correlation: 'order' }),
+        receiveCorrelated('payment', 'Payment', { into: 'payment', correlation: 'order' }),
+        complete('done'),
+      ],
+      { correlationSets: { order: { Order: orderIdOf, Approval: orderIdOf, Payment: orderIdOf } } },
+    );
     const w = createWorld([approvals]);
     const config = { staleAfterMs: 30_000, lease: DEFAULT_LEASE };
     const sweepNow = () => sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock }, config);
@@ -118,7 +140,9 @@ describe('sweep', () => {
     w.workQueue.items.splice(0);
     w.clock.advance(60_000);
     expect(await sweepNow()).toEqual([instanceId]);
-    await expect(w.host().process(w.workQueue.items.shift()!, { receiveCount: 1 })).resolves.toMatchObject({ detail: 'waiting; nothing it can take yet' });
+    await expect(w.host().process(w.workQueue.items.shift()!, { receiveCount: 1 })).resolves.toMatchObject({
+      detail: 'waiting; nothing it can take yet',
+    });
     expect(await sweepNow()).toEqual([]); // it rests until the next delivery
     // The Approval arrives; its wake-up is lost too: the sweeper wakes it, and it takes both.
     await w.receiver.receive([rawMessage({ orderId: 'o-1' }, { MessageType: 'Approval' })]);
@@ -131,9 +155,14 @@ describe('sweep', () => {
   });
 
   it('wakes a waiting instance whose timer work item was lost, not before the timer is due', async () => {
-    const waits = orchestrationDefinition('Waits', 1, [receive('r', 'Go', { into: 'go' }), delay('nap', { hours: 2 }), complete('done')]);
+    const waits = orchestrationDefinition('Waits', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      delay('nap', { hours: 2 }),
+      complete('done'),
+    ]);
     const w = createWorld([waits]);
-    const sweepNow = () => sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock }, { staleAfterMs: 30_000, lease: DEFAULT_LEASE });
+    const sweepNow = () =>
+      sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock }, { staleAfterMs: 30_000, lease: DEFAULT_LEASE });
     await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
     await w.host().process(w.workQueue.items.shift()!, { receiveCount: 1 });
     w.workQueue.items.splice(0); // the timer's work item is lost

@@ -9,7 +9,11 @@ import { rawMessage } from '../helpers/orders.ts';
 import { MemoryHistory, trackWorld } from '../helpers/memory-history.ts';
 import { createWorld, settle } from '../helpers/world.ts';
 
-const large = (orderId: string) => ({ orderId, customerId: 'c-2', lines: [{ sku: 'GOLD', qty: 1, unitPrice: 12_500 }] });
+const large = (orderId: string) => ({
+  orderId,
+  customerId: 'c-2',
+  lines: [{ sku: 'GOLD', qty: 1, unitPrice: 12_500 }],
+});
 
 async function historyOf(history: MemoryHistory, subject: string): Promise<TrackedEvent[]> {
   return (await history.history(subject, { limit: 1_000 })).events as TrackedEvent[];
@@ -23,11 +27,13 @@ function world() {
 }
 
 describe('tracking: what each MessageBox change means', () => {
-  it('tells an order\'s story from its activation to its completion: the message taken, each persistence point, each message sent', async () => {
+  it("tells an order's story from its activation to its completion: the message taken, each persistence point, each message sent", async () => {
     const { w, history, instances } = world();
     await w.receiver.receive([rawMessage(large('o-7'), { MessageType: 'Order' }, 'm-order-7')]);
     await settle(w);
-    await w.receiver.receive([rawMessage({ orderId: 'o-7', approved: true }, { MessageType: 'Approval' }, 'm-approval-7')]);
+    await w.receiver.receive([
+      rawMessage({ orderId: 'o-7', approved: true }, { MessageType: 'Approval' }, 'm-approval-7'),
+    ]);
     await settle(w, { timers: true });
     const main = instances().find((s) => !s.branchOf)!;
     expect(main.status).toBe('completed');
@@ -37,12 +43,19 @@ describe('tracking: what each MessageBox change means', () => {
     expect(kinds[0]).toBe(TrackedKind.Activated);
     expect(events[0]).toMatchObject({ messageId: 'm-order-7', messageType: 'Order' });
     expect(kinds.at(-1)).toBe(TrackedKind.Completed);
-    expect(events.filter((e) => e.kind === TrackedKind.Received).map((e) => e.messageId)).toEqual(['m-order-7', 'm-approval-7']);
+    expect(events.filter((e) => e.kind === TrackedKind.Received).map((e) => e.messageId)).toEqual([
+      'm-order-7',
+      'm-approval-7',
+    ]);
     // Every message the send port got is in the history once, under the id the consumer sees.
     const sent = events.filter((e) => e.kind === TrackedKind.Sent);
-    expect(sent.map((e) => [e.messageType, e.messageId])).toEqual(w.sendPort.sent.filter((m) => m.instanceId === main.instanceId).map((m) => [m.messageType, m.messageId]));
+    expect(sent.map((e) => [e.messageType, e.messageId])).toEqual(
+      w.sendPort.sent.filter((m) => m.instanceId === main.instanceId).map((m) => [m.messageType, m.messageId]),
+    );
     expect(sent.map((e) => e.messageType)).toEqual(['ApprovalRequest', 'Invoice', 'Shipment']);
-    expect(events.some((e) => e.kind === TrackedKind.Waiting && /Approval|receive|a message/.test(e.detail ?? ''))).toBe(true);
+    expect(
+      events.some((e) => e.kind === TrackedKind.Waiting && /Approval|receive|a message/.test(e.detail ?? '')),
+    ).toBe(true);
     expect(events.filter((e) => e.kind === TrackedKind.Persisted).length).toBeGreaterThanOrEqual(2);
     // Time order: a history reads as it happened.
     expect(events.map((e) => e.at)).toEqual([...events.map((e) => e.at)].sort((a, b) => a - b));
@@ -52,10 +65,20 @@ describe('tracking: what each MessageBox change means', () => {
     let crash = true;
     const twoSteps = orchestration('TwoSteps', 1, [
       receive('start', 'Go', { into: 'go' }),
-      code('first', (ctx) => { ctx.vars.first = 1; }, { persistAfter: true }),
-      code('second', () => {
-        if (crash) throw Object.assign(new Error('process killed'), { fatal: true });
-      }, { retry: { attempts: 1, backoffMs: 0 }, persistAfter: true }),
+      code(
+        'first',
+        (ctx) => {
+          ctx.vars.first = 1;
+        },
+        { persistAfter: true },
+      ),
+      code(
+        'second',
+        () => {
+          if (crash) throw Object.assign(new Error('process killed'), { fatal: true });
+        },
+        { retry: { attempts: 1, backoffMs: 0 }, persistAfter: true },
+      ),
       send('done', 'send', 'Done', () => ({})),
       complete('end'),
     ]);
@@ -83,11 +106,13 @@ describe('tracking: what each MessageBox change means', () => {
     expect(events.filter((e) => e.kind === TrackedKind.Sent).map((e) => e.messageType)).toEqual(['Done']);
   });
 
-  it('records a suspension with its reason, the resume, and a termination with the operator\'s reason', async () => {
+  it("records a suspension with its reason, the resume, and a termination with the operator's reason", async () => {
     const { w, history } = world();
     await w.receiver.receive([rawMessage(large('o-9'), { MessageType: 'Order' }, 'm-order-9')]);
     await settle(w);
-    const waiting = [...w.store.items.values()].map((v) => JSON.parse(v) as InstanceState).find((s) => s.status === 'waiting')!;
+    const waiting = [...w.store.items.values()]
+      .map((v) => JSON.parse(v) as InstanceState)
+      .find((s) => s.status === 'waiting')!;
     await w.host('admin').terminate(waiting.instanceId, 'customer called to cancel');
     const events = await historyOf(history, waiting.instanceId);
     expect(events.at(-1)).toMatchObject({ kind: TrackedKind.Terminated, host: 'admin' });
@@ -98,11 +123,23 @@ describe('tracking: what each MessageBox change means', () => {
     const fits = { subject: 'i-1', at: 1, kind: TrackedKind.Suspended, detail: 'step "price" failed' };
     expect(fitEvent(fits, 1_024)).toBe(fits);
     // A reason of 600 KB in two-byte characters and a message type of 20 KB: the reason gives what the budget needs.
-    const huge = { subject: 'i-1', at: 1, kind: TrackedKind.MessageSuspended, messageType: 'T'.repeat(20_000), detail: 'é'.repeat(300_000) };
+    const huge = {
+      subject: 'i-1',
+      at: 1,
+      kind: TrackedKind.MessageSuspended,
+      messageType: 'T'.repeat(20_000),
+      detail: 'é'.repeat(300_000),
+    };
     const cut = fitEvent(huge, 32 * 1024);
     expect(Buffer.byteLength(JSON.stringify(cut))).toBeLessThanOrEqual(32 * 1024);
     expect(Buffer.byteLength(JSON.stringify(cut))).toBeGreaterThan(31 * 1024);
-    expect(cut).toMatchObject({ subject: 'i-1', at: 1, kind: TrackedKind.MessageSuspended, messageType: huge.messageType, cut: true });
+    expect(cut).toMatchObject({
+      subject: 'i-1',
+      at: 1,
+      kind: TrackedKind.MessageSuspended,
+      messageType: huge.messageType,
+      cut: true,
+    });
     expect(cut.detail).toMatch(/^é+ … \[cut: 600000 bytes in all\]$/);
     // Both too large for a small budget: each is cut, to no less than what still says what it was.
     const both = fitEvent(huge, 2_048);
@@ -113,7 +150,24 @@ describe('tracking: what each MessageBox change means', () => {
   it('makes nothing of a write that changed none of what it tracks (a due mark, a retention)', () => {
     const { w } = world();
     void w;
-    const state = { instanceId: 'i-1', orchestration: 'O', version: 1, status: 'waiting', cursor: { threads: [{ id: 'main', at: 'wait', attempts: 0 }] }, vars: {}, messages: {}, outbox: [], correlations: {}, consumed: [], sendSequence: 0, causationId: 'm-1', revision: 4, failovers: 0, createdAt: 1, updatedAt: 2 } as InstanceState;
+    const state = {
+      instanceId: 'i-1',
+      orchestration: 'O',
+      version: 1,
+      status: 'waiting',
+      cursor: { threads: [{ id: 'main', at: 'wait', attempts: 0 }] },
+      vars: {},
+      messages: {},
+      outbox: [],
+      correlations: {},
+      consumed: [],
+      sendSequence: 0,
+      causationId: 'm-1',
+      revision: 4,
+      failovers: 0,
+      createdAt: 1,
+      updatedAt: 2,
+    } as InstanceState;
     expect(track({ kind: 'instance', at: 3, before: state, after: { ...state } })).toEqual({ events: [], links: [] });
   });
 
@@ -122,11 +176,15 @@ describe('tracking: what each MessageBox change means', () => {
     await w.receiver.receive([rawMessage(large('o-10'), { MessageType: 'Order' }, 'm-order-10')]);
     await settle(w);
     await w.receiver.receive([rawMessage(large('o-11'), { MessageType: 'Order' }, 'm-order-11')]);
-    await w.receiver.receive([rawMessage({ orderId: 'o-10', approved: true }, { MessageType: 'Approval' }, 'm-approval-10')]);
+    await w.receiver.receive([
+      rawMessage({ orderId: 'o-10', approved: true }, { MessageType: 'Approval' }, 'm-approval-10'),
+    ]);
     await settle(w, { timers: true });
 
     const flow = await messageFlow(history, 'o-10');
-    const ofOrder = instances().filter((s) => s.instanceId === flow.subjects[0] || s.branchOf?.instanceId === flow.subjects[0]);
+    const ofOrder = instances().filter(
+      (s) => s.instanceId === flow.subjects[0] || s.branchOf?.instanceId === flow.subjects[0],
+    );
     expect(flow.subjects.length).toBeGreaterThan(0);
     expect(new Set(flow.subjects)).toEqual(new Set(ofOrder.map((s) => s.instanceId)));
     const messageIds = flow.events.map((e) => e.messageId);

@@ -14,14 +14,31 @@ describe('the work-item policy', () => {
     const hung = orchestration('Hung', 1, [
       receive('start', 'Go', { into: 'go' }),
       // An exclusive call that never returns, in a process that lives on: its heartbeat keeps renewing the lease.
-      code('call', () => { runs++; return new Promise<void>(() => {}); }, { exclusive: true }),
+      code(
+        'call',
+        () => {
+          runs++;
+          return new Promise<void>(() => {});
+        },
+        { exclusive: true },
+      ),
       send('out', 'send', 'Done', () => ({ ok: true })),
       complete('end'),
     ]);
     const w = createWorld([hung]);
     // Real time, short: a lease of 150 ms, renewed every 50 ms; a run keeps it for at most 400 ms.
     const lease = { leaseMs: 150, maxClockSkewMs: 0 };
-    const host = (hostId: string) => new ProcessingHost({ registry: w.registry, store: w.store, sendPort: w.sendPort, workQueue: w.workQueue, clock: systemClock, lease, hostId, runTimeLimitMs: 400 });
+    const host = (hostId: string) =>
+      new ProcessingHost({
+        registry: w.registry,
+        store: w.store,
+        sendPort: w.sendPort,
+        workQueue: w.workQueue,
+        clock: systemClock,
+        lease,
+        hostId,
+        runTimeLimitMs: 400,
+      });
     const policy = { workQueue: w.workQueue, suspendAtReceive: 9 };
     await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
     const first = w.workQueue.items.shift()!;
@@ -41,7 +58,10 @@ describe('the work-item policy', () => {
       redelivered = true;
       // A run that takes over hangs as well: it is left running, as a process that lives on would.
       const handled = handleWorkItem(host(`b${outcomes.length}`), item, { receiveCount }, policy);
-      const settled = await Promise.race([handled, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20))]);
+      const settled = await Promise.race([
+        handled,
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 20)),
+      ]);
       if (settled) outcomes.push(settled);
       else pending.push(item);
     }
@@ -56,19 +76,40 @@ describe('the work-item policy', () => {
   }, 20_000);
 
   it('suspends an instance whose work keeps failing, but not for an outage: at its last delivery that item comes back delayed, and the instance runs once the outage is over', async () => {
-    const orders = orchestration('Orders', 1, [receive('start', 'Go', { into: 'go' }), send('out', 'send', 'Done', () => ({ ok: true })), complete('end')]);
+    const orders = orchestration('Orders', 1, [
+      receive('start', 'Go', { into: 'go' }),
+      send('out', 'send', 'Done', () => ({ ok: true })),
+      complete('end'),
+    ]);
     const w = createWorld([orders]);
-    const host = new ProcessingHost({ registry: w.registry, store: w.store, sendPort: w.sendPort, workQueue: w.workQueue, clock: systemClock, lease: { leaseMs: 10_000, maxClockSkewMs: 0 }, hostId: 'h' });
+    const host = new ProcessingHost({
+      registry: w.registry,
+      store: w.store,
+      sendPort: w.sendPort,
+      workQueue: w.workQueue,
+      clock: systemClock,
+      lease: { leaseMs: 10_000, maxClockSkewMs: 0 },
+      hostId: 'h',
+    });
     const policy = { workQueue: w.workQueue, suspendAtReceive: 9 };
     await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
     const item = w.workQueue.items.shift()!;
     // The MessageBox out of reach, as the SDK says it (a 503 it may retry).
     const load = w.store.load.bind(w.store);
-    const outage = Object.assign(new Error('Service Unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 }, $retryable: {} });
-    w.store.load = async () => { throw outage; };
+    const outage = Object.assign(new Error('Service Unavailable'), {
+      name: 'ServiceUnavailable',
+      $metadata: { httpStatusCode: 503 },
+      $retryable: {},
+    });
+    w.store.load = async () => {
+      throw outage;
+    };
     expect(await handleWorkItem(host, item, { receiveCount: 8 }, policy)).toMatchObject({ ack: false });
     const last = await handleWorkItem(host, item, { receiveCount: 9 }, policy);
-    expect(last).toMatchObject({ ack: true, requeued: { instanceId: item.instanceId, redelivery: true, delaySeconds: expect.any(Number) } });
+    expect(last).toMatchObject({
+      ack: true,
+      requeued: { instanceId: item.instanceId, redelivery: true, delaySeconds: expect.any(Number) },
+    });
     expect(w.workQueue.items).toHaveLength(1);
     w.store.load = load;
     expect((await w.store.load(item.instanceId))!.status).toBe('running');
@@ -84,7 +125,10 @@ describe('the work-item policy', () => {
     w.store.load = async (id) => {
       w.store.load = load;
       void id;
-      throw Object.assign(new Error('One or more parameter values were invalid'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+      throw Object.assign(new Error('One or more parameter values were invalid'), {
+        name: 'ValidationException',
+        $metadata: { httpStatusCode: 400 },
+      });
     };
     const broken = await handleWorkItem(host, other, { receiveCount: 9 }, policy);
     w.store.load = load;
@@ -92,8 +136,14 @@ describe('the work-item policy', () => {
     expect((await w.store.load(other.instanceId))!.status).toBe('suspended');
   });
 
-  it('brings a busy redelivered item back standing for a redelivery, which sends what an earlier version\'s finishing commit may not have (found by the simulation)', async () => {
-    const w = createWorld([orchestration('Charge', 1, [receive('request', 'ChargeRequest', { into: 'request' }), send('charged', 'send', 'Charged', () => ({ ok: true })), complete('done')])]);
+  it("brings a busy redelivered item back standing for a redelivery, which sends what an earlier version's finishing commit may not have (found by the simulation)", async () => {
+    const w = createWorld([
+      orchestration('Charge', 1, [
+        receive('request', 'ChargeRequest', { into: 'request' }),
+        send('charged', 'send', 'Charged', () => ({ ok: true })),
+        complete('done'),
+      ]),
+    ]);
     const policy = { workQueue: w.workQueue, suspendAtReceive: 9 };
     await w.receiver.receive([rawMessage({}, { MessageType: 'ChargeRequest' })]);
     const item = w.workQueue.items.shift()!;
@@ -105,10 +155,28 @@ describe('the work-item policy', () => {
     expect(busy).toMatchObject({ ack: true, requeued: { reason: 'receive', redelivery: true } });
     // Host a, of a version that ended an instance with its sends in the same commit, commits that and dies.
     const claimed = (await w.store.load(item.instanceId))!;
-    const charged = { kind: 'send' as const, messageId: 'm-charged', port: 'send', messageType: 'Charged', body: { ok: true }, instanceId: item.instanceId, correlationId: 'c' };
-    await w.store.commit({ ...claimed, status: 'completed', outbox: [charged], revision: claimed.revision + 1, lease: undefined }, claimed.revision, 'a/1', w.clock.now());
+    const charged = {
+      kind: 'send' as const,
+      messageId: 'm-charged',
+      port: 'send',
+      messageType: 'Charged',
+      body: { ok: true },
+      instanceId: item.instanceId,
+      correlationId: 'c',
+    };
+    await w.store.commit(
+      { ...claimed, status: 'completed', outbox: [charged], revision: claimed.revision + 1, lease: undefined },
+      claimed.revision,
+      'a/1',
+      w.clock.now(),
+    );
     // What b enqueued sends it, as the item a held would have, had it come back.
-    await handleWorkItem(w.host('c'), { ...w.workQueue.items.shift()!, delaySeconds: undefined }, { receiveCount: 1 }, policy);
+    await handleWorkItem(
+      w.host('c'),
+      { ...w.workQueue.items.shift()!, delaySeconds: undefined },
+      { receiveCount: 1 },
+      policy,
+    );
     expect(w.sendPort.sent.map((m) => m.messageId)).toEqual(['m-charged']);
   });
 });

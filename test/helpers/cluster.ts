@@ -6,7 +6,11 @@ import { LocalCluster, type ClusterOptions } from '../../local/cluster.ts';
 import type { Target } from './targets.ts';
 
 /** What a test sets of a cluster: the rest is two host instances on a free port, a short lease, a quick sweeper. */
-export type TestClusterOptions = Omit<ClusterOptions, 'instances' | 'port' | 'leaseMs' | 'workDir' | 'endpoint' | 'dynamodbEndpoint'> & Partial<Pick<ClusterOptions, 'instances' | 'leaseMs'>>;
+export type TestClusterOptions = Omit<
+  ClusterOptions,
+  'instances' | 'port' | 'leaseMs' | 'workDir' | 'endpoint' | 'dynamodbEndpoint'
+> &
+  Partial<Pick<ClusterOptions, 'instances' | 'leaseMs'>>;
 
 /**
  * A local cluster for the tests of the enclosing describe block, on `target`'s endpoints (its own embedded stack
@@ -22,8 +26,15 @@ export function useLocalCluster(options: TestClusterOptions, target?: Target): (
     stopTarget = started?.stop;
     workDir = mkdtempSync(join(tmpdir(), 'baton-cluster-'));
     cluster = new LocalCluster({
-      instances: 2, port: 0, leaseMs: 3_000, waitSeconds: 1, sweepEveryMs: 1_000,
-      ...options, endpoint: started?.endpoint, dynamodbEndpoint: started?.dynamodbEndpoint, workDir,
+      instances: 2,
+      port: 0,
+      leaseMs: 3_000,
+      waitSeconds: 1,
+      sweepEveryMs: 1_000,
+      ...options,
+      endpoint: started?.endpoint,
+      dynamodbEndpoint: started?.dynamodbEndpoint,
+      workDir,
     });
     await cluster.start();
     await cluster.waitUntilUp();

@@ -15,13 +15,19 @@ export class MemoryHistory implements HistoryStore {
       own.set(`${origin.padStart(40, '0')}#${String(n).padStart(3, '0')}`, event);
       this.events.set(event.subject, own);
     });
-    for (const link of tracked.links) this.links.set(link.key, (this.links.get(link.key) ?? new Set()).add(link.subject));
+    for (const link of tracked.links)
+      this.links.set(link.key, (this.links.get(link.key) ?? new Set()).add(link.subject));
   }
 
-  async history(subject: string, page: { limit?: number; after?: string; newestFirst?: boolean } = {}): Promise<HistoryPage> {
+  async history(
+    subject: string,
+    page: { limit?: number; after?: string; newestFirst?: boolean } = {},
+  ): Promise<HistoryPage> {
     const sorted = [...(this.events.get(subject)?.keys() ?? [])].sort();
     const ordered = page.newestFirst ? sorted.reverse() : sorted;
-    const keys = ordered.filter((k) => page.after === undefined || (page.newestFirst ? k < page.after : k > page.after));
+    const keys = ordered.filter(
+      (k) => page.after === undefined || (page.newestFirst ? k < page.after : k > page.after),
+    );
     const taken = keys.slice(0, page.limit ?? 100);
     const own = this.events.get(subject)!;
     return { events: taken.map((k) => own.get(k)!), ...(keys.length > taken.length ? { next: taken.at(-1)! } : {}) };
@@ -52,7 +58,12 @@ export function trackWorld(w: ReturnType<typeof createWorld>, history = new Memo
   const set = items.set.bind(items);
   items.set = (key: string, value: string) => {
     const before = items.get(key);
-    feed({ kind: 'instance', at: w.clock.now(), before: before === undefined ? undefined : JSON.parse(before) as InstanceState, after: JSON.parse(value) as InstanceState });
+    feed({
+      kind: 'instance',
+      at: w.clock.now(),
+      before: before === undefined ? undefined : (JSON.parse(before) as InstanceState),
+      after: JSON.parse(value) as InstanceState,
+    });
     return set(key, value);
   };
   const deliver = w.store.deliver.bind(w.store);

@@ -1,6 +1,21 @@
 import { OwnershipLost } from '../../functions/core/errors.ts';
-import type { InstanceState, InstanceStatus, Lease, MessageResolution, SendEntry, SuspendedMessage } from '../../functions/core/instance.ts';
-import type { Clock, DueEntry, InstanceStore, InstanceSummary, SendPort, WorkItem, WorkQueue } from '../../functions/core/ports.ts';
+import type {
+  InstanceState,
+  InstanceStatus,
+  Lease,
+  MessageResolution,
+  SendEntry,
+  SuspendedMessage,
+} from '../../functions/core/instance.ts';
+import type {
+  Clock,
+  DueEntry,
+  InstanceStore,
+  InstanceSummary,
+  SendPort,
+  WorkItem,
+  WorkQueue,
+} from '../../functions/core/ports.ts';
 import { dueOf, dueOfClaim } from '../../functions/core/due.ts';
 import { LISTED_MESSAGE_BYTES, type InboundMessage, type InboxEntry } from '../../functions/core/message.ts';
 
@@ -52,7 +67,8 @@ export class MemoryInstanceStore implements InstanceStore {
     const stored = this.items.get(instanceId);
     const current = stored ? (JSON.parse(stored) as InstanceState) : undefined;
     const leaseOk = !current?.lease || current.lease.owner === owner || current.lease.expiresAt < takeoverBefore;
-    if (!current || current.revision !== expectedRevision || !leaseOk) throw new OwnershipLost(instanceId, expectedRevision);
+    if (!current || current.revision !== expectedRevision || !leaseOk)
+      throw new OwnershipLost(instanceId, expectedRevision);
   }
 
   async claim(state: InstanceState, lease: Lease, takeoverBefore: number): Promise<InstanceState> {
@@ -104,12 +120,18 @@ export class MemoryInstanceStore implements InstanceStore {
     const settled = this.settledMessages.get(instanceId) ?? new Set<string>();
     messageIds.forEach((id) => settled.add(id));
     this.settledMessages.set(instanceId, settled);
-    this.inboxes.set(instanceId, (this.inboxes.get(instanceId) ?? []).filter((m) => !settled.has(m.messageId)));
+    this.inboxes.set(
+      instanceId,
+      (this.inboxes.get(instanceId) ?? []).filter((m) => !settled.has(m.messageId)),
+    );
   }
 
   async discard(instanceId: string, messageIds: readonly string[]): Promise<void> {
     this.writes += messageIds.length;
-    this.inboxes.set(instanceId, (this.inboxes.get(instanceId) ?? []).filter((m) => !messageIds.includes(m.messageId)));
+    this.inboxes.set(
+      instanceId,
+      (this.inboxes.get(instanceId) ?? []).filter((m) => !messageIds.includes(m.messageId)),
+    );
   }
 
   async settled(instanceId: string, messageIds: readonly string[]): Promise<ReadonlySet<string>> {
@@ -149,7 +171,8 @@ export class MemoryInstanceStore implements InstanceStore {
     for (const item of this.items.values()) {
       const state = JSON.parse(item) as InstanceState;
       const at = this.#dueAt(state);
-      if (at !== undefined && at < before) entries.push({ instanceId: state.instanceId, at, ...(state.trace ? { trace: state.trace } : {}) });
+      if (at !== undefined && at < before)
+        entries.push({ instanceId: state.instanceId, at, ...(state.trace ? { trace: state.trace } : {}) });
     }
     return entries.sort((a, b) => a.at - b.at);
   }
@@ -170,7 +193,8 @@ export class MemoryInstanceStore implements InstanceStore {
   async markDispatched(instanceId: string, revision: number): Promise<void> {
     this.writes++;
     const current = await this.load(instanceId);
-    if (current?.revision === revision) this.items.set(instanceId, JSON.stringify({ ...current, dispatchedRevision: revision }));
+    if (current?.revision === revision)
+      this.items.set(instanceId, JSON.stringify({ ...current, dispatchedRevision: revision }));
   }
 
   /** Instances given their retention by a retire, with the `now` it counts from (a finished instance otherwise counts from its last write). */
@@ -189,7 +213,9 @@ export class MemoryInstanceStore implements InstanceStore {
 
   async deliveries(instanceId: string): Promise<InboxEntry[]> {
     // As the DynamoDB store lists them: oldest first, a large message without its body.
-    const inbox = structuredClone(this.inboxes.get(instanceId) ?? []).sort((a, b) => a.receivedAt - b.receivedAt || a.messageId.localeCompare(b.messageId));
+    const inbox = structuredClone(this.inboxes.get(instanceId) ?? []).sort(
+      (a, b) => a.receivedAt - b.receivedAt || a.messageId.localeCompare(b.messageId),
+    );
     return inbox.map((message) => {
       if (JSON.stringify(message).length <= LISTED_MESSAGE_BYTES) {
         this.bodiesRead++;

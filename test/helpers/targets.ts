@@ -22,7 +22,10 @@ export const targets: Target[] = [
   {
     name: 'DynamoDB Local (Java) + fauxqs',
     // CI sets BATON_REQUIRE_DYNAMODB_LOCAL so a missing Java fails the run instead of skipping it.
-    skip: javaWorks || process.env.BATON_REQUIRE_DYNAMODB_LOCAL ? undefined : 'Java 17+ is not on PATH (DynamoDB Local needs it)',
+    skip:
+      javaWorks || process.env.BATON_REQUIRE_DYNAMODB_LOCAL
+        ? undefined
+        : 'Java 17+ is not on PATH (DynamoDB Local needs it)',
     start: async () => {
       const local = await startDynamoDbLocal();
       return { dynamodbEndpoint: local.endpoint, stop: local.stop };

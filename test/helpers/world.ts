@@ -30,7 +30,10 @@ type World = ReturnType<typeof createWorld>;
  * of its own (several machines at once). With `timers`, delayed items (durable timers) fire too: the
  * clock jumps to the nearest one; with `sweeper` too, the sweeper runs each time the clock jumps.
  */
-export async function settle(w: World, options: { timers?: boolean; sweeper?: boolean; maxRounds?: number } = {}): Promise<void> {
+export async function settle(
+  w: World,
+  options: { timers?: boolean; sweeper?: boolean; maxRounds?: number } = {},
+): Promise<void> {
   for (let round = 0; w.workQueue.items.length > 0; round++) {
     if (round > (options.maxRounds ?? 200)) throw new Error('the world does not settle');
     let ready = w.workQueue.items.filter((i) => !i.delaySeconds);
@@ -38,8 +41,16 @@ export async function settle(w: World, options: { timers?: boolean; sweeper?: bo
       if (!options.timers) return;
       const next = Math.min(...w.workQueue.items.map((i) => i.delaySeconds!));
       w.clock.advance(next * 1000);
-      w.workQueue.items.splice(0, w.workQueue.items.length, ...w.workQueue.items.map((i) => ({ ...i, delaySeconds: Math.max(0, i.delaySeconds! - next) || undefined })));
-      if (options.sweeper) await sweep({ store: w.store, workQueue: w.workQueue, clock: w.clock }, { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: DEFAULT_LEASE });
+      w.workQueue.items.splice(
+        0,
+        w.workQueue.items.length,
+        ...w.workQueue.items.map((i) => ({ ...i, delaySeconds: Math.max(0, i.delaySeconds! - next) || undefined })),
+      );
+      if (options.sweeper)
+        await sweep(
+          { store: w.store, workQueue: w.workQueue, clock: w.clock },
+          { staleAfterMs: OWNERSHIP.sweepStaleAfterMs, lease: DEFAULT_LEASE },
+        );
       ready = w.workQueue.items.filter((i) => !i.delaySeconds);
     }
     w.workQueue.items.splice(0, w.workQueue.items.length, ...w.workQueue.items.filter((i) => i.delaySeconds));

@@ -27,7 +27,12 @@ import { provision } from '../../local/provision.ts';
 
 useEmulatorCredentials();
 
-const FUNCTIONS = { ReceiveHost: 'ReceiveHost', ProcessingHost: 'ProcessingHostRegional', Sweeper: 'Sweeper', Tracking: 'TrackingFunction' } as const;
+const FUNCTIONS = {
+  ReceiveHost: 'ReceiveHost',
+  ProcessingHost: 'ProcessingHostRegional',
+  Sweeper: 'Sweeper',
+  Tracking: 'TrackingFunction',
+} as const;
 type Fn = keyof typeof FUNCTIONS;
 
 /** `<action> <key prefix>` of every object action the stack grants each function on the claim check's bucket. */
@@ -35,54 +40,104 @@ function grantedObjectActions(): Record<Fn, Set<string>> {
   const template = Template.fromStack(new BatonStack(new App(), 'ClaimCheckGrants'));
   const [bucketId] = Object.keys(template.findResources('AWS::S3::Bucket'));
   const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
-  const granted = (fn: Fn) => new Set(policies.filter(([id]) => id.startsWith(FUNCTIONS[fn]))
-    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
-    .flatMap((st) => [st.Action].flat().filter((a) => a.startsWith('s3:') && a !== 's3:ListBucket').flatMap((action) => [st.Resource].flat().map((resource) => {
-      const [base, path] = (resource as { 'Fn::Join': [string, [unknown, string]] })['Fn::Join'][1];
-      expect(base).toEqual({ 'Fn::GetAtt': [bucketId, 'Arn'] });
-      // `/state/*` → `state/`; the whole bucket (`/*`) → `*`.
-      return `${action} ${path.slice(1, -1) || '*'}`;
-    }))));
-  return { ReceiveHost: granted('ReceiveHost'), ProcessingHost: granted('ProcessingHost'), Sweeper: granted('Sweeper'), Tracking: granted('Tracking') };
+  const granted = (fn: Fn) =>
+    new Set(
+      policies
+        .filter(([id]) => id.startsWith(FUNCTIONS[fn]))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .flatMap((st) =>
+          [st.Action]
+            .flat()
+            .filter((a) => a.startsWith('s3:') && a !== 's3:ListBucket')
+            .flatMap((action) =>
+              [st.Resource].flat().map((resource) => {
+                const [base, path] = (resource as { 'Fn::Join': [string, [unknown, string]] })['Fn::Join'][1];
+                expect(base).toEqual({ 'Fn::GetAtt': [bucketId, 'Arn'] });
+                // `/state/*` → `state/`; the whole bucket (`/*`) → `*`.
+                return `${action} ${path.slice(1, -1) || '*'}`;
+              }),
+            ),
+        ),
+    );
+  return {
+    ReceiveHost: granted('ReceiveHost'),
+    ProcessingHost: granted('ProcessingHost'),
+    Sweeper: granted('Sweeper'),
+    Tracking: granted('Tracking'),
+  };
 }
 
-const ACTIONS: Record<string, string> = { GetObjectCommand: 's3:GetObject', PutObjectCommand: 's3:PutObject', DeleteObjectCommand: 's3:DeleteObject', DeleteObjectsCommand: 's3:DeleteObject' };
+const ACTIONS: Record<string, string> = {
+  GetObjectCommand: 's3:GetObject',
+  PutObjectCommand: 's3:PutObject',
+  DeleteObjectCommand: 's3:DeleteObject',
+  DeleteObjectsCommand: 's3:DeleteObject',
+};
 
 /** Records, as `<action> <key prefix>`, every object request an S3 client makes on `bucket` (succeeded or not). */
 function recorder(used: Set<string>, bucket: string): ClientHook {
   return {
     attach(client, service) {
       if (service !== 'S3') return;
-      client.middlewareStack.add((next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: Record<string, any> }) => {
-        const action = ACTIONS[context.commandName ?? ''];
-        if (args.input.Bucket === bucket && action) {
-          const keys: string[] = args.input.Delete ? args.input.Delete.Objects.map((o: { Key: string }) => o.Key) : [args.input.Key];
-          for (const key of keys) used.add(`${action} ${key.slice(0, key.indexOf('/') + 1)}`);
-        }
-        return next(args);
-      }, { step: 'initialize', name: 'grantRecorder' });
+      client.middlewareStack.add(
+        (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+          async (args: { input: Record<string, any> }) => {
+            const action = ACTIONS[context.commandName ?? ''];
+            if (args.input.Bucket === bucket && action) {
+              const keys: string[] = args.input.Delete
+                ? args.input.Delete.Objects.map((o: { Key: string }) => o.Key)
+                : [args.input.Key];
+              for (const key of keys) used.add(`${action} ${key.slice(0, key.indexOf('/') + 1)}`);
+            }
+            return next(args);
+          },
+        { step: 'initialize', name: 'grantRecorder' },
+      );
     },
   };
 }
 
-describe('the functions\' permissions on the claim check\'s bucket', () => {
+describe("the functions' permissions on the claim check's bucket", () => {
   let stack: Awaited<ReturnType<typeof startEmbeddedStack>>;
-  beforeAll(async () => { stack = await startEmbeddedStack({ port: 0 }); });
+  beforeAll(async () => {
+    stack = await startEmbeddedStack({ port: 0 });
+  });
   afterAll(async () => stack?.stop());
 
   it('are exactly the object actions each function makes, by key prefix: no function reads outbound/ or deletes inbound/ or outbound/, only the receive host reads inbound/, the sweeper gets none', async () => {
     const { endpoint } = stack;
     const s3 = s3Client({ endpoint });
-    const resources = await provision({ dynamo: new DynamoDBClient({ endpoint }), sqs: sqsClient({ endpoint }), s3 }, `s3grants${process.pid}${Date.now().toString(36)}`);
+    const resources = await provision(
+      { dynamo: new DynamoDBClient({ endpoint }), sqs: sqsClient({ endpoint }), s3 },
+      `s3grants${process.pid}${Date.now().toString(36)}`,
+    );
     const bucket = resources.claimCheckBucket!;
     // Every state, inbox message, suspended body and outbound body goes to the bucket.
     const config: HostConfig = {
-      tableName: resources.tableName, workQueueUrl: resources.queues.work.url, sendPorts: { send: resources.queues.send.url }, hostId: 's3grants', leaseMs: 10_000,
-      region: process.env.AWS_REGION, claimCheckBucket: bucket, claimCheckFromBytes: 1, sendClaimCheckFromBytes: 1,
+      tableName: resources.tableName,
+      workQueueUrl: resources.queues.work.url,
+      sendPorts: { send: resources.queues.send.url },
+      hostId: 's3grants',
+      leaseMs: 10_000,
+      region: process.env.AWS_REGION,
+      claimCheckBucket: bucket,
+      claimCheckFromBytes: 1,
+      sendClaimCheckFromBytes: 1,
     };
     const definitions = sampleOrchestrations({ approvalThreshold: 0, cancellationWindowMs: 0 });
-    const used: Record<Fn, Set<string>> = { ReceiveHost: new Set(), ProcessingHost: new Set(), Sweeper: new Set(), Tracking: new Set() };
-    const runtimeOf = (fn: Fn, clock?: { now(): number }) => createRuntime(config, { definitions, endpoint, hooks: [recorder(used[fn], bucket)], ...(clock ? { clock: { ...systemClock, ...clock } } : {}) });
+    const used: Record<Fn, Set<string>> = {
+      ReceiveHost: new Set(),
+      ProcessingHost: new Set(),
+      Sweeper: new Set(),
+      Tracking: new Set(),
+    };
+    const runtimeOf = (fn: Fn, clock?: { now(): number }) =>
+      createRuntime(config, {
+        definitions,
+        endpoint,
+        hooks: [recorder(used[fn], bucket)],
+        ...(clock ? { clock: { ...systemClock, ...clock } } : {}),
+      });
     const receiving = runtimeOf('ReceiveHost');
     // A second receive host instance, its clock a second on: a copy it takes at the same time as the first writes other bytes.
     const receivingLater = runtimeOf('ReceiveHost', { now: () => Date.now() + 1_000 });
@@ -92,21 +147,42 @@ describe('the functions\' permissions on the claim check\'s bucket', () => {
     const observer = createRuntime(config, { definitions, endpoint });
     const sqs = sqsClient({ endpoint, longPolling: true });
     const processingPoller = new SqsPoller({
-      sqs, region: process.env.AWS_REGION!, batchSize: EVENT_SOURCE.batchSize, waitTimeSeconds: 1, visibilityTimeoutSeconds: 10, concurrency: 2,
-      queueUrl: resources.queues.work.url, queueArn: resources.queues.work.arn, handler: createProcessingHandler(processing),
+      sqs,
+      region: process.env.AWS_REGION!,
+      batchSize: EVENT_SOURCE.batchSize,
+      waitTimeSeconds: 1,
+      visibilityTimeoutSeconds: 10,
+      concurrency: 2,
+      queueUrl: resources.queues.work.url,
+      queueArn: resources.queues.work.arn,
+      handler: createProcessingHandler(processing),
     });
     const tracking = new StreamPoller({
-      streams: new DynamoDBStreamsClient({ endpoint }), streamArn: resources.streamArn!, idleMs: 100,
-      handler: createTrackingHandler(new DynamoDbHistory(dynamoDbDocumentClient({ endpoint }), resources.historyTableName), undefined, new S3PayloadStore(s3Client({ endpoint, hooks: [recorder(used.Tracking, bucket)] }), bucket)),
+      streams: new DynamoDBStreamsClient({ endpoint }),
+      streamArn: resources.streamArn!,
+      idleMs: 100,
+      handler: createTrackingHandler(
+        new DynamoDbHistory(dynamoDbDocumentClient({ endpoint }), resources.historyTableName),
+        undefined,
+        new S3PayloadStore(s3Client({ endpoint, hooks: [recorder(used.Tracking, bucket)] }), bucket),
+      ),
     });
     processingPoller.start();
     tracking.start();
 
-    const raw = (messageId: string, type: string, body: unknown): RawMessage => ({ messageId, body: JSON.stringify(body), attributes: { MessageType: type } });
-    const order = (orderId: string) => ({ orderId, customerId: 'c', lines: [{ sku: 'sku-1', qty: 1, unitPrice: 9.99 }] });
+    const raw = (messageId: string, type: string, body: unknown): RawMessage => ({
+      messageId,
+      body: JSON.stringify(body),
+      attributes: { MessageType: type },
+    });
+    const order = (orderId: string) => ({
+      orderId,
+      customerId: 'c',
+      lines: [{ sku: 'sku-1', qty: 1, unitPrice: 9.99 }],
+    });
     const statusOf = async (instanceId: string) => (await observer.store.load(instanceId))?.status;
     const until = async (what: string, done: () => Promise<boolean>) => {
-      for (const deadline = Date.now() + 30_000; !(await done());) {
+      for (const deadline = Date.now() + 30_000; !(await done()); ) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -121,17 +197,32 @@ describe('the functions\' permissions on the claim check\'s bucket', () => {
       // which the processing host keeps as a suspended message.
       const [activated] = await receive(receiving, [raw('s3g-order-1', 'Order', order('s3g-1'))]);
       const instanceId = activated!.instanceIds[0]!;
-      await until('the order to wait for its approval', async () => (await statusOf(instanceId)) === InstanceStatus.Waiting);
-      await receive(receiving, [raw('s3g-approval-1', 'Approval', { orderId: 's3g-1', approved: true }), raw('s3g-approval-2', 'Approval', { orderId: 's3g-1', approved: true })]);
+      await until(
+        'the order to wait for its approval',
+        async () => (await statusOf(instanceId)) === InstanceStatus.Waiting,
+      );
+      await receive(receiving, [
+        raw('s3g-approval-1', 'Approval', { orderId: 's3g-1', approved: true }),
+        raw('s3g-approval-2', 'Approval', { orderId: 's3g-1', approved: true }),
+      ]);
       await until('the order to complete', async () => (await statusOf(instanceId)) === InstanceStatus.Completed);
-      await until('the approval it did not take to be kept', async () => (await observer.store.suspendedMessage('s3g-approval-2')) !== undefined);
+      await until(
+        'the approval it did not take to be kept',
+        async () => (await observer.store.suspendedMessage('s3g-approval-2')) !== undefined,
+      );
       // SQS brings that Approval again: the receive host finds the ended instance did not take it (activation.ts, took) and keeps it.
       await receive(receiving, [raw('s3g-approval-2', 'Approval', { orderId: 's3g-1', approved: true })]);
 
       // An order a sender's extended client left under inbound/, and a message nothing subscribes to.
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'inbound/s3g-2', Body: JSON.stringify(order('s3g-2')) }));
+      await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: 'inbound/s3g-2', Body: JSON.stringify(order('s3g-2')) }),
+      );
       await receive(receiving, [
-        { messageId: 's3g-order-2', body: pointerBody({ bucket, key: 'inbound/s3g-2' }), attributes: { MessageType: 'Order', ExtendedPayloadSize: '100' } },
+        {
+          messageId: 's3g-order-2',
+          body: pointerBody({ bucket, key: 'inbound/s3g-2' }),
+          attributes: { MessageType: 'Order', ExtendedPayloadSize: '100' },
+        },
         raw('s3g-stray', 'Unknown', { what: 'nobody takes this' }),
       ]);
 
@@ -147,17 +238,33 @@ describe('the functions\' permissions on the claim check\'s bucket', () => {
       // other bytes (a message partly routed by the receive host, left untaken in an inbox by the processing host).
       const existing = (await observer.store.load(instanceId))!;
       expect(await processing.store.create({ ...existing, updatedAt: existing.updatedAt + 1 })).toBe(false);
-      const message = { messageId: 's3g-race', messageType: 'Approval', body: { orderId: 's3g-3', approved: true }, properties: {}, receivedAt: Date.now() };
+      const message = {
+        messageId: 's3g-race',
+        messageType: 'Approval',
+        body: { orderId: 's3g-3', approved: true },
+        properties: {},
+        receivedAt: Date.now(),
+      };
       await processing.store.deliver(instanceId, message);
       await processing.store.deliver(instanceId, { ...message, receivedAt: message.receivedAt + 1 });
-      const suspended = { messageId: 's3g-race', reason: 'raced', attributes: { MessageType: 'Approval' }, receivedAt: Date.now(), source: 'test' };
+      const suspended = {
+        messageId: 's3g-race',
+        reason: 'raced',
+        attributes: { MessageType: 'Approval' },
+        receivedAt: Date.now(),
+        source: 'test',
+      };
       await receiving.store.putSuspendedMessage({ ...suspended, body: '{"by":"receive host"}' });
       await processing.store.putSuspendedMessage({ ...suspended, body: '{"by":"processing host"}' });
       await receiving.store.putSuspendedMessage({ ...suspended, body: '{"by":"receive host, again"}' });
 
       // DynamoDB's TTL removes a suspended message (its resolution kept past the retention): tracking deletes its body.
-      await dynamoDbDocumentClient({ endpoint }).send(new DeleteCommand({ TableName: resources.tableName, Key: { pk: 'M#s3g-stray', sk: 'SUSPENDED' } }));
-      await until('tracking to delete the removed message\'s body', async () => used.Tracking.has('s3:DeleteObject suspended/'));
+      await dynamoDbDocumentClient({ endpoint }).send(
+        new DeleteCommand({ TableName: resources.tableName, Key: { pk: 'M#s3g-stray', sk: 'SUSPENDED' } }),
+      );
+      await until("tracking to delete the removed message's body", async () =>
+        used.Tracking.has('s3:DeleteObject suspended/'),
+      );
     } finally {
       await processingPoller.stop();
       await tracking.stop();
@@ -172,7 +279,9 @@ describe('the functions\' permissions on the claim check\'s bucket', () => {
     const forEarlierItems: Record<string, string[]> = { Tracking: ['s3:GetObject inbox/'] };
     for (const [fn, uses] of Object.entries(forEarlierItems)) for (const use of uses) used[fn as Fn].add(use);
     const sorted = (set: Set<string>) => [...set].sort();
-    expect(Object.fromEntries(Object.entries(used).map(([fn, set]) => [fn, sorted(set)]))).toEqual(Object.fromEntries(Object.entries(granted).map(([fn, set]) => [fn, sorted(set)])));
+    expect(Object.fromEntries(Object.entries(used).map(([fn, set]) => [fn, sorted(set)]))).toEqual(
+      Object.fromEntries(Object.entries(granted).map(([fn, set]) => [fn, sorted(set)])),
+    );
     // Other parties' messages: what senders left is read by the receive host alone, what was sent out by nobody, and
     // neither is deleted by any function (the bucket's lifecycle expires them).
     const all = Object.entries(granted).flatMap(([fn, set]) => [...set].map((use) => `${fn} ${use}`));

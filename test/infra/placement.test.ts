@@ -13,7 +13,11 @@ function synth(props: ConstructorParameters<typeof BatonStack>[2]) {
 }
 
 const processingHosts = (template: Template) =>
-  Object.values(template.findResources('AWS::Lambda::Function')).filter((fn) => fn.Properties.Environment.Variables.BATON_SEND_PORTS && JSON.stringify(fn.Properties.Role).includes('ProcessingHost'));
+  Object.values(template.findResources('AWS::Lambda::Function')).filter(
+    (fn) =>
+      fn.Properties.Environment.Variables.BATON_SEND_PORTS &&
+      JSON.stringify(fn.Properties.Role).includes('ProcessingHost'),
+  );
 
 describe('processing host placement', () => {
   it('perAz with 3 zones: three host-instance functions, each bound to a subnet in a distinct zone, no NAT', () => {
@@ -31,11 +35,15 @@ describe('processing host placement', () => {
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
     template.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
     // All of them consume the same work queue.
-    const sources = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map((m) => JSON.stringify(m.Properties.EventSourceArn));
+    const sources = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map((m) =>
+      JSON.stringify(m.Properties.EventSourceArn),
+    );
     expect(sources.filter((s) => s.includes('Work'))).toHaveLength(3);
     // The stack says which zone each one runs in (the console shows it beside the host instances it saw).
     const [separator, parts] = template.toJSON().Outputs.ProcessingHostZones.Value['Fn::Join'] as [string, unknown[]];
-    const placed = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : `<${(p as { Ref: string }).Ref}>`)).join(separator)) as Record<string, string>;
+    const placed = JSON.parse(
+      parts.map((p) => (typeof p === 'string' ? p : `<${(p as { Ref: string }).Ref}>`)).join(separator),
+    ) as Record<string, string>;
     expect(Object.values(placed).sort()).toEqual([...zones].sort());
     expect(Object.keys(placed).every((ref) => ref.startsWith('<ProcessingHostInstance'))).toBe(true);
   });

@@ -57,7 +57,12 @@ process.stdout.write(JSON.stringify(response));
 process.exit(0);
 `;
 
-interface ExportedSpan { name: string; traceId: string; links: string[]; attributes: Record<string, unknown> }
+interface ExportedSpan {
+  name: string;
+  traceId: string;
+  links: string[];
+  attributes: Record<string, unknown>;
+}
 
 describe('the Lambda bundles under an OpenTelemetry SDK started before them, as the ADOT layer starts it', () => {
   let stack: EmbeddedStack;
@@ -70,12 +75,29 @@ describe('the Lambda bundles under an OpenTelemetry SDK started before them, as 
     dir = mkdtempSync(join(tmpdir(), 'baton-lambda-otel-'));
     stack = await startEmbeddedStack({ port: 0 });
     sqs = sqsClient({ endpoint: stack.endpoint, region: 'us-east-1' });
-    resources = await provision({ dynamo: new DynamoDBClient({ endpoint: stack.endpoint, region: 'us-east-1' }), sqs }, `otel${process.pid}${Date.now().toString(36)}`);
-    for (const [name, factory] of [['receive', 'receiveHostHandler'], ['process', 'processingHostHandler']] as const) {
+    resources = await provision(
+      { dynamo: new DynamoDBClient({ endpoint: stack.endpoint, region: 'us-east-1' }), sqs },
+      `otel${process.pid}${Date.now().toString(36)}`,
+    );
+    for (const [name, factory] of [
+      ['receive', 'receiveHostHandler'],
+      ['process', 'processingHostHandler'],
+    ] as const) {
       // As the stack bundles each host (HostFunction), the SDK included: this folder has no node_modules.
       await build({
-        ...HOST_BUILD, external: [], logLevel: 'silent',
-        stdin: { contents: entrySource(factory, join(ROOT, 'functions/handlers/index.ts'), join(ROOT, 'functions/orchestrations/index.ts')), resolveDir: ROOT, sourcefile: `${name}.mjs`, loader: 'js' },
+        ...HOST_BUILD,
+        external: [],
+        logLevel: 'silent',
+        stdin: {
+          contents: entrySource(
+            factory,
+            join(ROOT, 'functions/handlers/index.ts'),
+            join(ROOT, 'functions/orchestrations/index.ts'),
+          ),
+          resolveDir: ROOT,
+          sourcefile: `${name}.mjs`,
+          loader: 'js',
+        },
         outfile: join(dir, name, 'index.mjs'),
       });
     }
@@ -92,9 +114,16 @@ describe('the Lambda bundles under an OpenTelemetry SDK started before them, as 
     const { stdout } = await run(process.execPath, [join(dir, 'invoke.mjs'), join(dir, name, 'index.mjs')], {
       cwd: dir,
       env: {
-        PATH: process.env.PATH, NODE_OPTIONS: `--require ${join(dir, 'wrapper.cjs')}`, TEST_EVENT: JSON.stringify({ Records: records }),
-        AWS_ENDPOINT_URL: stack.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test',
-        BATON_TABLE_NAME: resources.tableName, BATON_WORK_QUEUE_URL: resources.queues.work.url, BATON_SEND_QUEUE_URL: resources.queues.send.url,
+        PATH: process.env.PATH,
+        NODE_OPTIONS: `--require ${join(dir, 'wrapper.cjs')}`,
+        TEST_EVENT: JSON.stringify({ Records: records }),
+        AWS_ENDPOINT_URL: stack.endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        BATON_TABLE_NAME: resources.tableName,
+        BATON_WORK_QUEUE_URL: resources.queues.work.url,
+        BATON_SEND_QUEUE_URL: resources.queues.send.url,
         POWERTOOLS_LOG_LEVEL: 'ERROR',
       },
     });
@@ -102,15 +131,38 @@ describe('the Lambda bundles under an OpenTelemetry SDK started before them, as 
   }
 
   async function take(queue: { url: string; arn: string }) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 5, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queue.url,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 5,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
     return Messages.map((m) => toRecord(m, queue.arn, 'us-east-1'));
   }
 
-  const exported = (): ExportedSpan[] => (existsSync(spansFile()) ? readFileSync(spansFile(), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as ExportedSpan) : []);
+  const exported = (): ExportedSpan[] =>
+    existsSync(spansFile())
+      ? readFileSync(spansFile(), 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as ExportedSpan)
+      : [];
 
   it("exports the receive host's and the processing host's spans before each invocation ends, in the order's trace", async () => {
     const order = validOrder('otel-order');
-    await sqs.send(new SendMessageCommand({ QueueUrl: resources.queues.receive.url, MessageBody: JSON.stringify(order), MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' }, traceparent: { DataType: 'String', StringValue: TRACE } } }));
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: resources.queues.receive.url,
+        MessageBody: JSON.stringify(order),
+        MessageAttributes: {
+          MessageType: { DataType: 'String', StringValue: 'Order' },
+          traceparent: { DataType: 'String', StringValue: TRACE },
+        },
+      }),
+    );
     const received = await take(resources.queues.receive);
     expect(received).toHaveLength(1);
     expect(await invoke('receive', received)).toEqual({ batchItemFailures: [] });
@@ -124,7 +176,11 @@ describe('the Lambda bundles under an OpenTelemetry SDK started before them, as 
     expect(await invoke('process', work)).toEqual({ batchItemFailures: [] });
     const steps = exported().filter((s) => s.name.startsWith('step'));
     expect(steps.length).toBeGreaterThanOrEqual(1);
-    expect(steps.find((s) => s.attributes['baton.instance.id'] === orderInstanceId(order.orderId))).toMatchObject({ name: 'step OrderFulfilment', traceId: TRACE.split('-')[1], attributes: { 'baton.result': 'done' } });
+    expect(steps.find((s) => s.attributes['baton.instance.id'] === orderInstanceId(order.orderId))).toMatchObject({
+      name: 'step OrderFulfilment',
+      traceId: TRACE.split('-')[1],
+      attributes: { 'baton.result': 'done' },
+    });
     expect(exported().find((s) => s.name === 'process work')!.links).toEqual([TRACE.split('-')[1]]);
   }, 60_000);
 });

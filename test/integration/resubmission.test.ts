@@ -13,7 +13,9 @@ process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 process.env.AWS_REGION ??= 'us-east-1';
 
-describe('resubmitting large and offloaded suspended messages through a local cluster (the embedded stack, its claim check)', { timeout: 120_000 }, () => {
+describe('resubmitting large and offloaded suspended messages through a local cluster (the embedded stack, its claim check)', {
+  timeout: 120_000,
+}, () => {
   const cluster = useLocalCluster({
     prefix: `resub${process.pid}${Date.now().toString(36)}`,
     leaseMs: 10_000,
@@ -21,28 +23,52 @@ describe('resubmitting large and offloaded suspended messages through a local cl
     environment: sampleOptionsToEnv({ cancellationWindowMs: 0, approvalThreshold: 1e12 }),
   });
   const run = Date.now().toString(36);
-  const until = async <T>(read: () => Promise<T>, ok: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> => {
+  const until = async <T>(
+    read: () => Promise<T>,
+    ok: (value: T) => boolean,
+    what: string,
+    timeoutMs = 60_000,
+  ): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await read();
       if (ok(value)) return value;
-      if (Date.now() > deadline) throw new Error(`${what}: not in ${timeoutMs / 1000} s (last: ${JSON.stringify(value)?.slice(0, 300)})`);
+      if (Date.now() > deadline)
+        throw new Error(`${what}: not in ${timeoutMs / 1000} s (last: ${JSON.stringify(value)?.slice(0, 300)})`);
       await new Promise((r) => setTimeout(r, 250));
     }
   };
   /** What an extended client sends: the body left in the bucket under `inbound/` (unless `missing`), then the pointer. */
   const sendOffloaded = async (key: string, body: string | undefined, attribute = SIZE_ATTRIBUTE) => {
     const d = cluster().describe();
-    if (body !== undefined) await s3Client({ endpoint: d.endpoint }).send(new PutObjectCommand({ Bucket: d.claimCheckBucket, Key: key, Body: body }));
-    const { MessageId } = await sqsClient({ endpoint: d.endpoint }).send(new SendMessageCommand({
-      QueueUrl: d.receiveQueueUrl,
-      MessageBody: pointerBody({ bucket: d.claimCheckBucket!, key }),
-      MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' }, [attribute]: { DataType: 'Number', StringValue: String(Buffer.byteLength(body ?? '{}')) } },
-    }));
+    if (body !== undefined)
+      await s3Client({ endpoint: d.endpoint }).send(
+        new PutObjectCommand({ Bucket: d.claimCheckBucket, Key: key, Body: body }),
+      );
+    const { MessageId } = await sqsClient({ endpoint: d.endpoint }).send(
+      new SendMessageCommand({
+        QueueUrl: d.receiveQueueUrl,
+        MessageBody: pointerBody({ bucket: d.claimCheckBucket!, key }),
+        MessageAttributes: {
+          MessageType: { DataType: 'String', StringValue: 'Order' },
+          [attribute]: { DataType: 'Number', StringValue: String(Buffer.byteLength(body ?? '{}')) },
+        },
+      }),
+    );
     return MessageId!;
   };
-  const suspended = (messageId: string) => until(() => cluster().store.suspendedMessage(messageId), (m) => m !== undefined, `the suspended message ${messageId}`).then((m) => m!);
-  const completed = (orderId: string) => until(async () => (await cluster().store.load(orderInstanceId(orderId)))?.status, (s) => s === 'completed', `the order ${orderId} completed`);
+  const suspended = (messageId: string) =>
+    until(
+      () => cluster().store.suspendedMessage(messageId),
+      (m) => m !== undefined,
+      `the suspended message ${messageId}`,
+    ).then((m) => m!);
+  const completed = (orderId: string) =>
+    until(
+      async () => (await cluster().store.load(orderInstanceId(orderId)))?.status,
+      (s) => s === 'completed',
+      `the order ${orderId} completed`,
+    );
 
   it('resubmits an edited body over what a plain SendMessage carries: it goes to the bucket under inbound/<resubmission id>, out as a pointer, and the order completes', async () => {
     const d = cluster().describe();
@@ -58,11 +84,15 @@ describe('resubmitting large and offloaded suspended messages through a local cl
 
     const result = await localOperations(cluster(), 'ada').resubmit(messageId, { body: fixed });
     expect(result, result.detail).toMatchObject({ outcome: 'done' });
-    const object = await s3Client({ endpoint: d.endpoint }).send(new GetObjectCommand({ Bucket: d.claimCheckBucket, Key: `inbound/${result.newMessageId}` }));
+    const object = await s3Client({ endpoint: d.endpoint }).send(
+      new GetObjectCommand({ Bucket: d.claimCheckBucket, Key: `inbound/${result.newMessageId}` }),
+    );
     expect(await object.Body!.transformToString('utf8')).toBe(fixed);
     expect(await completed(good.orderId)).toBe('completed');
     // Taken under the resubmission's id, once.
-    expect((await cluster().store.load(orderInstanceId(good.orderId)))!.messages.order?.messageId).toBe(result.newMessageId);
+    expect((await cluster().store.load(orderInstanceId(good.orderId)))!.messages.order?.messageId).toBe(
+      result.newMessageId,
+    );
   });
 
   it('resubmits an edited body of a message whose pointer led nowhere without the size attribute it came with, and an unedited pointer as it came, followed again', async () => {
@@ -83,7 +113,9 @@ describe('resubmitting large and offloaded suspended messages through a local cl
     const key = `inbound/${run}-late`;
     const early = await sendOffloaded(key, undefined);
     await suspended(early);
-    await s3Client({ endpoint: d.endpoint }).send(new PutObjectCommand({ Bucket: d.claimCheckBucket, Key: key, Body: JSON.stringify(late) }));
+    await s3Client({ endpoint: d.endpoint }).send(
+      new PutObjectCommand({ Bucket: d.claimCheckBucket, Key: key, Body: JSON.stringify(late) }),
+    );
     expect((await localOperations(cluster(), 'ada').resubmit(early)).outcome).toBe('done');
     expect(await completed(late.orderId)).toBe('completed');
   });

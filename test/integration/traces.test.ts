@@ -30,17 +30,41 @@ describe('one trace per order, recorded with OpenTelemetry by the local cluster 
     const sqs = sqsClient({ endpoint: d.endpoint });
     const order = validOrder(`traced-${Date.now().toString(36)}`);
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
-    const sent = await sqs.send(new SendMessageCommand({
-      QueueUrl: d.receiveQueueUrl, MessageBody: JSON.stringify(order),
-      MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' }, traceparent: { DataType: 'String', StringValue: `00-${traceId}-00f067aa0ba902b7-01` } },
-    }));
+    const sent = await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: d.receiveQueueUrl,
+        MessageBody: JSON.stringify(order),
+        MessageAttributes: {
+          MessageType: { DataType: 'String', StringValue: 'Order' },
+          traceparent: { DataType: 'String', StringValue: `00-${traceId}-00f067aa0ba902b7-01` },
+        },
+      }),
+    );
 
     const out: { type?: string; traceparent?: string }[] = [];
     const deadline = Date.now() + 60_000;
     while (out.length < 2 && Date.now() < deadline) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: d.sendQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
-      out.push(...Messages.map((m) => ({ type: m.MessageAttributes?.MessageType?.StringValue, traceparent: m.MessageAttributes?.traceparent?.StringValue })));
-      if (Messages.length) await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: d.sendQueueUrl, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: d.sendQueueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      out.push(
+        ...Messages.map((m) => ({
+          type: m.MessageAttributes?.MessageType?.StringValue,
+          traceparent: m.MessageAttributes?.traceparent?.StringValue,
+        })),
+      );
+      if (Messages.length)
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: d.sendQueueUrl,
+            Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        );
     }
     expect(out.map((m) => m.type).sort()).toEqual(['Invoice', 'Shipment']);
     // A consumer continues the same trace: the context of the send that carried each message.
@@ -55,16 +79,29 @@ describe('one trace per order, recorded with OpenTelemetry by the local cluster 
     }
     const inTrace = spans.filter((s) => s.traceId === traceId);
     // The receive of the order, in its trace.
-    expect(inTrace.filter((s) => s.name === 'receive Order' && s.attributes['messaging.message.id'] === sent.MessageId)).toHaveLength(1);
+    expect(
+      inTrace.filter((s) => s.name === 'receive Order' && s.attributes['messaging.message.id'] === sent.MessageId),
+    ).toHaveLength(1);
     // Every step of the order and of its two branch instances, whichever host instance ran it: in the trace.
     const steps = spans.filter((s) => s.name.startsWith('step') && ours(s.attributes['baton.instance.id']));
     // The order's receive, its two branch instances, its join, its timer: five runs, five persistence points.
     expect(steps.length).toBeGreaterThanOrEqual(5);
     expect(steps.every((s) => s.traceId === traceId)).toBe(true);
-    expect(new Set(steps.filter((s) => String(s.attributes['baton.instance.id']).includes('~')).map((s) => s.attributes['baton.instance.id'])).size).toBe(2);
+    expect(
+      new Set(
+        steps
+          .filter((s) => String(s.attributes['baton.instance.id']).includes('~'))
+          .map((s) => s.attributes['baton.instance.id']),
+      ).size,
+    ).toBe(2);
     // The cancellation window's timer fired into the trace too.
     expect(steps.some((s) => s.attributes['baton.work_item.reason'] === 'timer')).toBe(true);
-    expect(steps.some((s) => s.attributes['baton.instance.status'] === 'completed' && s.attributes['baton.instance.id'] === instanceId)).toBe(true);
+    expect(
+      steps.some(
+        (s) =>
+          s.attributes['baton.instance.status'] === 'completed' && s.attributes['baton.instance.id'] === instanceId,
+      ),
+    ).toBe(true);
     // The sends, children of the steps that sent them; the messages out carry their contexts.
     const sends = inTrace.filter((s) => s.name === 'send send');
     expect(sends.length).toBeGreaterThanOrEqual(1);

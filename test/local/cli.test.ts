@@ -13,15 +13,27 @@ const SAMPLE = join(import.meta.dirname, '../../functions/orchestrations/index.t
 
 /** Runs `baton <args>` in a fresh BATON_HOME, as a user's shell would. */
 function baton(args: string[], home: string) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { env: { ...process.env, BATON_HOME: home }, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, BATON_HOME: home },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 const freshHome = () => mkdtempSync(join(tmpdir(), 'baton-home-'));
-const record = (pid: number, endpoint: string) => JSON.stringify({
-  endpoint, region: 'us-east-1', tableName: 't', receiveQueueUrl: `${endpoint}/q/receive`, sendQueueUrl: `${endpoint}/q/send`,
-  sendPortQueueUrls: { send: `${endpoint}/q/send` }, workQueueUrl: `${endpoint}/q/work`, pid, startedAt: '2026-11-25T10:00:00.000Z',
-});
+const record = (pid: number, endpoint: string) =>
+  JSON.stringify({
+    endpoint,
+    region: 'us-east-1',
+    tableName: 't',
+    receiveQueueUrl: `${endpoint}/q/receive`,
+    sendQueueUrl: `${endpoint}/q/send`,
+    sendPortQueueUrls: { send: `${endpoint}/q/send` },
+    workQueueUrl: `${endpoint}/q/work`,
+    pid,
+    startedAt: '2026-11-25T10:00:00.000Z',
+  });
 
 /** A loopback port nobody listens on. */
 async function closedPort(): Promise<number> {
@@ -34,7 +46,9 @@ async function closedPort(): Promise<number> {
 
 describe('the first hour', () => {
   it('names the Node version needed, in one line, when Node is too old', () => {
-    expect(nodeProblem('20.20.2', '/usr/bin/node')).toBe('Baton needs Node.js 22.18 or newer; this is Node 20.20.2 (/usr/bin/node). Install Node 24 (https://nodejs.org, or nvm install 24) and run the command again.');
+    expect(nodeProblem('20.20.2', '/usr/bin/node')).toBe(
+      'Baton needs Node.js 22.18 or newer; this is Node 20.20.2 (/usr/bin/node). Install Node 24 (https://nodejs.org, or nvm install 24) and run the command again.',
+    );
     expect(nodeProblem('22.17.1')).toMatch(/needs Node.js 22.18 or newer; this is Node 22.17.1/);
     expect(nodeProblem('22.18.0')).toBeUndefined();
     expect(nodeProblem('24.9.0')).toBeUndefined();
@@ -46,7 +60,9 @@ describe('the first hour', () => {
     const { code, stdout, stderr } = baton(['send', '{"orderId":"o-1"}'], home);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe(`baton: no cluster is running here (no ${join(home, 'endpoints.json')}): start one with "npm start"\n`);
+    expect(stderr).toBe(
+      `baton: no cluster is running here (no ${join(home, 'endpoints.json')}): start one with "npm start"\n`,
+    );
     rmSync(home, { recursive: true });
   });
 
@@ -56,7 +72,9 @@ describe('the first hour', () => {
     writeFileSync(join(home, 'endpoints.json'), record(ended, 'http://127.0.0.1:4566'));
     const { code, stderr } = baton(['suspended'], home);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/^baton: no cluster is running here: the one started 2026-11-25T10:00:00.000Z \(pid \d+\) has stopped; start one with "npm start"\n$/);
+    expect(stderr).toMatch(
+      /^baton: no cluster is running here: the one started 2026-11-25T10:00:00.000Z \(pid \d+\) has stopped; start one with "npm start"\n$/,
+    );
     rmSync(home, { recursive: true });
   });
 
@@ -77,7 +95,9 @@ describe('the first hour', () => {
     writeFileSync(file, record(process.pid, 'http://127.0.0.1:4566'));
     const { code, stderr } = baton(['start', '--port', '0', '--in-memory'], home);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/a cluster is already running here \(pid \d+, http:\/\/127.0.0.1:4566\); stop it first, or give this one its own BATON_HOME/);
+    expect(stderr).toMatch(
+      /a cluster is already running here \(pid \d+, http:\/\/127.0.0.1:4566\); stop it first, or give this one its own BATON_HOME/,
+    );
     expect(readFileSync(file, 'utf8')).toBe(record(process.pid, 'http://127.0.0.1:4566'));
     rmSync(home, { recursive: true });
   });
@@ -86,10 +106,17 @@ describe('the first hour', () => {
     const home = freshHome();
     const file = join(home, 'endpoints.json');
     writeFileSync(file, record(process.pid, 'http://127.0.0.1:4566'));
-    const demo = spawn(process.execPath, [CLI, 'start', '--demo', '3', '--instances', '1'], { env: { ...process.env, BATON_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const demo = spawn(process.execPath, [CLI, 'start', '--demo', '3', '--instances', '1'], {
+      env: { ...process.env, BATON_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
-    demo.stdout.on('data', (chunk) => { out += chunk; });
-    demo.stderr.on('data', (chunk) => { out += chunk; });
+    demo.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    demo.stderr.on('data', (chunk) => {
+      out += chunk;
+    });
     const code = await new Promise<number | null>((resolve) => demo.on('exit', resolve));
     expect(out).toContain('demo: orchestrations=3 completed=3 lost=0 duplicates=0 unaccounted=0');
     expect(code).toBe(0);
@@ -114,8 +141,12 @@ describe('a deployed stack (--stack NAME): the console and the operator commands
     const home = freshHome();
     const bare = baton(['console'], home);
     expect(bare.code).toBe(2);
-    expect(bare.stderr).toMatch(/^baton: console needs --stack NAME \(a deployed stack\); npm start serves the local cluster's console\nusage: baton console --stack NAME \[--region R\] \[--port P\] \[--endpoint URL\]/);
-    expect(baton(['history', 'i-1', '--region', 'eu-west-1'], home).stderr).toBe('baton: --region and --endpoint go with --stack NAME (a deployed stack); the local cluster is found by its endpoints file\n');
+    expect(bare.stderr).toMatch(
+      /^baton: console needs --stack NAME \(a deployed stack\); npm start serves the local cluster's console\nusage: baton console --stack NAME \[--region R\] \[--port P\] \[--endpoint URL\]/,
+    );
+    expect(baton(['history', 'i-1', '--region', 'eu-west-1'], home).stderr).toBe(
+      'baton: --region and --endpoint go with --stack NAME (a deployed stack); the local cluster is found by its endpoints file\n',
+    );
     expect(baton(['audit', '--stack'], home).stderr).toBe('baton: --stack takes a value\n');
     expect(baton(['console', '--help'], home).stdout).toMatch(/^usage: baton console --stack NAME/);
     rmSync(home, { recursive: true });
@@ -124,31 +155,54 @@ describe('a deployed stack (--stack NAME): the console and the operator commands
   it('says it cannot reach the endpoint of --endpoint, for the console and the commands alike', async () => {
     const home = freshHome();
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
-    for (const args of [['console'], ['history', 'i-1'], ['dlq'], ['terminate', 'i-1', '--reason', 'r', '--orchestrations', SAMPLE], ['console', '--orchestrations', SAMPLE]]) {
-      const { code, stderr } = baton([...args, '--stack', 'Baton', '--endpoint', endpoint, '--region', 'us-east-1'], home);
+    for (const args of [
+      ['console'],
+      ['history', 'i-1'],
+      ['dlq'],
+      ['terminate', 'i-1', '--reason', 'r', '--orchestrations', SAMPLE],
+      ['console', '--orchestrations', SAMPLE],
+    ]) {
+      const { code, stderr } = baton(
+        [...args, '--stack', 'Baton', '--endpoint', endpoint, '--region', 'us-east-1'],
+        home,
+      );
       expect(code, args[0]).toBe(2);
       expect(stderr, args[0]).toMatch(new RegExp(`^baton: could not reach ${endpoint}: .*ECONNREFUSED`));
     }
     rmSync(home, { recursive: true });
   });
 
-  it('uses the operator\'s own credentials against AWS, never the emulators\' placeholders: none is said as such', () => {
+  it("uses the operator's own credentials against AWS, never the emulators' placeholders: none is said as such", () => {
     const home = freshHome();
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
     const result = spawnSync(process.execPath, [CLI, 'console', '--stack', 'Baton', '--region', 'eu-west-1'], {
-      encoding: 'utf8', timeout: 60_000,
-      env: { ...env, BATON_HOME: home, HOME: home, AWS_CONFIG_FILE: join(home, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'), AWS_EC2_METADATA_DISABLED: 'true' },
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: {
+        ...env,
+        BATON_HOME: home,
+        HOME: home,
+        AWS_CONFIG_FILE: join(home, 'none'),
+        AWS_SHARED_CREDENTIALS_FILE: join(home, 'none'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
     });
     expect(result.status).toBe(2);
-    expect(result.stderr).toBe('baton: no AWS credentials: sign in (aws sso login, aws configure, AWS_PROFILE=…, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and try again\n');
+    expect(result.stderr).toBe(
+      'baton: no AWS credentials: sign in (aws sso login, aws configure, AWS_PROFILE=…, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY) and try again\n',
+    );
     rmSync(home, { recursive: true });
   });
 });
 
 describe('npm start', () => {
-  it('runs with the local cluster\'s Node flags, the ones the soak measures it with', async () => {
+  it("runs with the local cluster's Node flags, the ones the soak measures it with", async () => {
     const { LOCAL_NODE_FLAGS } = await import('../../local/node-flags.ts');
-    const scripts = (JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    const scripts = (
+      JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
     expect(scripts.start).toContain(`node ${LOCAL_NODE_FLAGS.join(' ')} local/cli.ts start`);
   });
 });
@@ -158,10 +212,19 @@ describe('EndpointsFile', () => {
     const { EndpointsFile } = await import('../../local/endpoints-file.ts');
     const home = freshHome();
     const file = new EndpointsFile(home);
-    const description = { endpoint: 'http://127.0.0.1:1', tableName: 't', receiveQueueUrl: 'r', sendQueueUrl: 's', sendPortQueueUrls: { send: 's' }, workQueueUrl: 'w' };
+    const description = {
+      endpoint: 'http://127.0.0.1:1',
+      tableName: 't',
+      receiveQueueUrl: 'r',
+      sendQueueUrl: 's',
+      sendPortQueueUrls: { send: 's' },
+      workQueueUrl: 'w',
+    };
     // Another live process owns it.
     writeFileSync(file.path, record(process.ppid, 'http://127.0.0.1:2'));
-    expect(() => file.claim(description)).toThrow(/a cluster is already running here \(pid \d+, http:\/\/127.0.0.1:2\)/);
+    expect(() => file.claim(description)).toThrow(
+      /a cluster is already running here \(pid \d+, http:\/\/127.0.0.1:2\)/,
+    );
     file.release();
     expect(readFileSync(file.path, 'utf8')).toBe(record(process.ppid, 'http://127.0.0.1:2'));
     // Its process is gone: the file is stale and the claim takes it.
@@ -176,13 +239,33 @@ describe('EndpointsFile', () => {
   });
 });
 
-describe('the operator\'s commands on a running cluster (the console\'s twins)', () => {
+describe("the operator's commands on a running cluster (the console's twins)", () => {
   it('bulk-terminates by query only with --yes, resubmits a suspended message, and keeps each in the audit trail and the history', async () => {
     const home = freshHome();
-    const start = spawn(process.execPath, [CLI, 'start', '--port', '0', '--in-memory', '--instances', '1', '--console-port', '0', '--cancellation-window', '0s'], { env: { ...process.env, BATON_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const start = spawn(
+      process.execPath,
+      [
+        CLI,
+        'start',
+        '--port',
+        '0',
+        '--in-memory',
+        '--instances',
+        '1',
+        '--console-port',
+        '0',
+        '--cancellation-window',
+        '0s',
+      ],
+      { env: { ...process.env, BATON_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
-    start.stdout.on('data', (chunk) => { out += chunk; });
-    start.stderr.on('data', (chunk) => { out += chunk; });
+    start.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    start.stderr.on('data', (chunk) => {
+      out += chunk;
+    });
     const cli = (args: string[]) => baton(args, home);
     const until = async (check: () => boolean, what: string) => {
       const deadline = Date.now() + 30_000;
@@ -194,22 +277,53 @@ describe('the operator\'s commands on a running cluster (the console\'s twins)',
     try {
       await until(() => out.includes('Running.'), 'the start');
       // The console's URL with its access token, printed once; the endpoints file has neither, and is its owner's only.
-      const token = /web console: {4}http:\/\/127\.0\.0\.1:\d+\/\?token=([\w-]{32})\n {18}\(this machine only; the token in it is the key/.exec(out)?.[1];
+      const token =
+        /web console: {4}http:\/\/127\.0\.0\.1:\d+\/\?token=([\w-]{32})\n {18}\(this machine only; the token in it is the key/.exec(
+          out,
+        )?.[1];
       expect(token, out).toBeDefined();
       const endpointsFile = join(home, 'endpoints.json');
       expect(readFileSync(endpointsFile, 'utf8')).not.toContain(token);
       expect(JSON.parse(readFileSync(endpointsFile, 'utf8')).consoleUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       expect(statSync(endpointsFile).mode & 0o777).toBe(0o600);
       const run = Date.now().toString(36);
-      for (const i of [1, 2]) cli(['send', JSON.stringify({ orderId: `cli-${i}-${run}`, customerId: 'c-1', lines: [{ sku: 'GOLD', qty: 1, unitPrice: 20_000 }] })]);
-      await until(() => /2 waiting instance/.test(cli(['instances', '--status', 'waiting']).stdout), 'two waiting orders');
+      for (const i of [1, 2])
+        cli([
+          'send',
+          JSON.stringify({
+            orderId: `cli-${i}-${run}`,
+            customerId: 'c-1',
+            lines: [{ sku: 'GOLD', qty: 1, unitPrice: 20_000 }],
+          }),
+        ]);
+      await until(
+        () => /2 waiting instance/.test(cli(['instances', '--status', 'waiting']).stdout),
+        'two waiting orders',
+      );
 
-      const asked = cli(['terminate', '--status', 'waiting', '--orchestration', 'OrderFulfilment', '--reason', 'test campaign']);
+      const asked = cli([
+        'terminate',
+        '--status',
+        'waiting',
+        '--orchestration',
+        'OrderFulfilment',
+        '--reason',
+        'test campaign',
+      ]);
       expect(asked.code).toBe(3);
       expect(asked.stdout).toContain('2 instance(s) match');
       expect(asked.stdout).toContain('nothing done: add --yes');
       expect(cli(['instances', '--status', 'waiting']).stdout).toContain('2 waiting instance');
-      const done = cli(['terminate', '--status', 'waiting', '--orchestration', 'OrderFulfilment', '--reason', 'test campaign', '--yes']);
+      const done = cli([
+        'terminate',
+        '--status',
+        'waiting',
+        '--orchestration',
+        'OrderFulfilment',
+        '--reason',
+        'test campaign',
+        '--yes',
+      ]);
       expect(done.stdout.match(/^done {5}terminate /gm)).toHaveLength(2);
       expect(cli(['instances', '--status', 'waiting']).stdout).toContain('0 waiting instance');
 
@@ -220,19 +334,34 @@ describe('the operator\'s commands on a running cluster (the console\'s twins)',
         suspendedId = listed.messages[0]?.messageId ?? '';
         return suspendedId !== '';
       }, 'a suspended message');
-      const fixed = cli(['resubmit', suspendedId, '--body', JSON.stringify({ orderId: `cli-fixed-${run}`, customerId: 'c-1', lines: [{ sku: 'A', qty: 1, unitPrice: 5 }] })]);
+      const fixed = cli([
+        'resubmit',
+        suspendedId,
+        '--body',
+        JSON.stringify({ orderId: `cli-fixed-${run}`, customerId: 'c-1', lines: [{ sku: 'A', qty: 1, unitPrice: 5 }] }),
+      ]);
       expect(fixed.stdout).toMatch(/^done resubmit .* resubmitted as /m);
       // Asked again (a retried command): refused, nothing sent twice.
-      expect(cli(['resubmit', suspendedId, '--body', '{}']).stdout).toMatch(/^refused resubmit \S+  already resubmitted as \S+ by /m);
+      expect(cli(['resubmit', suspendedId, '--body', '{}']).stdout).toMatch(
+        /^refused resubmit \S+  already resubmitted as \S+ by /m,
+      );
       expect(JSON.parse(cli(['suspended', '--json']).stdout).messages).toEqual([]);
-      await until(() => /Invoice/.test(cli(['receive', '--wait', '1s']).stdout), 'the Invoice of the resubmitted order');
+      await until(
+        () => /Invoice/.test(cli(['receive', '--wait', '1s']).stdout),
+        'the Invoice of the resubmitted order',
+      );
 
       // A large bad message: its body is kept in the claim check, which the listing names rather than reads.
       const large = `not json ${'x'.repeat(70_000)}`;
       cli(['send', large]);
       let text = '';
-      await until(() => /Suspended messages \(1\)/.test(text = cli(['suspended']).stdout), 'the large suspended message');
-      expect(text).toMatch(/body: \(large: kept in the claim check as suspended\/\S+; --json or the console shows it\)/);
+      await until(
+        () => /Suspended messages \(1\)/.test((text = cli(['suspended']).stdout)),
+        'the large suspended message',
+      );
+      expect(text).toMatch(
+        /body: \(large: kept in the claim check as suspended\/\S+; --json or the console shows it\)/,
+      );
       const [whole] = JSON.parse(cli(['suspended', '--json']).stdout).messages as { messageId: string; body: string }[];
       expect(whole!.body).toBe(large);
       expect(cli(['discard', whole!.messageId, '--reason', 'test of a large body']).stdout).toMatch(/^done discard /m);
@@ -240,9 +369,11 @@ describe('the operator\'s commands on a running cluster (the console\'s twins)',
       const trail = cli(['audit']).stdout;
       expect(trail.match(/ terminate .* done {2}test campaign/g)).toHaveLength(2);
       expect(trail).toMatch(/ resubmit .* done /);
-      await until(() => /completed/.test(cli(['flow', `cli-fixed-${run}`]).stdout), 'the resubmitted order\'s flow');
+      await until(() => /completed/.test(cli(['flow', `cli-fixed-${run}`]).stdout), "the resubmitted order's flow");
       // Sending it again is for a send that failed after the claim: refused once its history shows it arrived.
-      expect(cli(['resubmit', suspendedId, '--again']).stdout).toMatch(/^refused resubmit \S+  resubmission \S+ arrived \(taken by /m);
+      expect(cli(['resubmit', suspendedId, '--again']).stdout).toMatch(
+        /^refused resubmit \S+  resubmission \S+ arrived \(taken by /m,
+      );
       expect(cli(['dlq']).stdout).toMatch(/receive +DLQ 0/);
     } finally {
       start.kill('SIGTERM');
@@ -254,10 +385,31 @@ describe('the operator\'s commands on a running cluster (the console\'s twins)',
   it('terminates an instance at a parallel join with its branch instances, and resumes one whose outbox starts an orchestration, on the definitions the cluster runs', async () => {
     const home = freshHome();
     const hold = join(home, 'hold');
-    const start = spawn(process.execPath, [CLI, 'start', '--port', '0', '--in-memory', '--instances', '1', '--no-console', '--orchestrations', FIXTURE, '--approval-threshold', '500'], { env: { ...process.env, BATON_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const start = spawn(
+      process.execPath,
+      [
+        CLI,
+        'start',
+        '--port',
+        '0',
+        '--in-memory',
+        '--instances',
+        '1',
+        '--no-console',
+        '--orchestrations',
+        FIXTURE,
+        '--approval-threshold',
+        '500',
+      ],
+      { env: { ...process.env, BATON_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
-    start.stdout.on('data', (chunk) => { out += chunk; });
-    start.stderr.on('data', (chunk) => { out += chunk; });
+    start.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    start.stderr.on('data', (chunk) => {
+      out += chunk;
+    });
     const cli = (args: string[]) => baton(args, home);
     const until = async (check: () => Promise<boolean>, what: string) => {
       const deadline = Date.now() + 30_000;
@@ -269,26 +421,44 @@ describe('the operator\'s commands on a running cluster (the console\'s twins)',
     try {
       await until(async () => out.includes('Running.'), 'the start');
       // What the CLI needs to load the hosts' definitions: the module and the settings the cluster gives it.
-      const recorded = JSON.parse(readFileSync(join(home, 'endpoints.json'), 'utf8')) as { endpoint: string; region?: string; tableName: string; orchestrations?: unknown };
+      const recorded = JSON.parse(readFileSync(join(home, 'endpoints.json'), 'utf8')) as {
+        endpoint: string;
+        region?: string;
+        tableName: string;
+        orchestrations?: unknown;
+      };
       expect(recorded.orchestrations).toEqual({ module: FIXTURE, environment: { BATON_APPROVAL_THRESHOLD: '500' } });
       const { DynamoDbInstanceStore } = await import('../../functions/adapters/DynamoDbInstanceStore.ts');
       const { dynamoDbDocumentClient } = await import('../../functions/adapters/aws-clients.ts');
       const { activationInstanceId, branchInstanceId } = await import('../../functions/core/ids.ts');
       const { useEmulatorCredentials } = await import('../../local/emulator-credentials.ts');
       useEmulatorCredentials();
-      const store = new DynamoDbInstanceStore(dynamoDbDocumentClient({ endpoint: recorded.endpoint, region: recorded.region }), recorded.tableName);
+      const store = new DynamoDbInstanceStore(
+        dynamoDbDocumentClient({ endpoint: recorded.endpoint, region: recorded.region }),
+        recorded.tableName,
+      );
       const statusOf = async (id: string) => (await store.load(id))?.status;
       const sentAs = (sent: { stdout: string }) => /as message (\S+)/.exec(sent.stdout)?.[1] ?? '';
 
       // At its join: one branch instance done, the other waiting an hour.
       const fork = activationInstanceId('SlowFork', sentAs(cli(['send', '--type', 'Fork', '{"id":"f-1"}'])));
       const [fast, slow] = ['fast', 'slow'].map((name) => branchInstanceId(fork, 1, name));
-      await until(async () => (await statusOf(fast!)) === 'completed' && (await statusOf(slow!)) === 'waiting' && (await statusOf(fork)) === 'waiting', 'the fork');
+      await until(
+        async () =>
+          (await statusOf(fast!)) === 'completed' &&
+          (await statusOf(slow!)) === 'waiting' &&
+          (await statusOf(fork)) === 'waiting',
+        'the fork',
+      );
       // Given a module without its orchestration, the CLI refuses, and says what to do, rather than leave the branch running.
       const without = cli(['terminate', fork, '--reason', 'no longer needed', '--orchestrations', SAMPLE]);
       expect(without.code).toBe(1);
-      expect(without.stdout).toContain(`refused  terminate ${fork}  cannot terminate instance ${fork}: it waits at a parallel join of orchestration SlowFork@1, which is not known to console:`);
-      expect(without.stdout).toContain(`this command loaded the orchestrations of ${SAMPLE}; pass --orchestrations F, the module that defines it`);
+      expect(without.stdout).toContain(
+        `refused  terminate ${fork}  cannot terminate instance ${fork}: it waits at a parallel join of orchestration SlowFork@1, which is not known to console:`,
+      );
+      expect(without.stdout).toContain(
+        `this command loaded the orchestrations of ${SAMPLE}; pass --orchestrations F, the module that defines it`,
+      );
       expect(await statusOf(fork)).toBe('waiting');
       const terminated = cli(['terminate', fork, '--reason', 'no longer needed']);
       expect(terminated.stdout).toMatch(/^done {5}terminate /m);
@@ -301,7 +471,10 @@ describe('the operator\'s commands on a running cluster (the console\'s twins)',
 
       // Suspended with the Start of a FlakyJob in its outbox.
       writeFileSync(hold, 'held');
-      const starter = activationInstanceId('Starter', sentAs(cli(['send', '--type', 'Kick', JSON.stringify({ id: 'k-1', holdWhile: hold })])));
+      const starter = activationInstanceId(
+        'Starter',
+        sentAs(cli(['send', '--type', 'Kick', JSON.stringify({ id: 'k-1', holdWhile: hold })])),
+      );
       await until(async () => (await statusOf(starter)) === 'suspended', 'the suspension');
       expect((await store.load(starter))!.outbox.map((e) => e.kind)).toEqual(['start']);
       rmSync(hold);

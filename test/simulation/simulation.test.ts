@@ -53,7 +53,9 @@ describe('the simulation of the whole system', () => {
     }
     expect(found, 'no seed of 3,000 found the race').toBeDefined();
     // The message lies in the inbox of an instance that ended: unaccounted, or left behind beside an earlier copy's record.
-    const race = (v: { kind: string; detail: string }) => (v.kind === 'unaccounted' || v.kind === 'leak') && /inbox of [0-9a-f]{8} \(completed\)|lies in the inbox of/.test(v.detail);
+    const race = (v: { kind: string; detail: string }) =>
+      (v.kind === 'unaccounted' || v.kind === 'leak') &&
+      /inbox of [0-9a-f]{8} \(completed\)|lies in the inbox of/.test(v.detail);
     expect(found!.violations.some(race), found!.violations.map(said).join('; ')).toBe(true);
     const shrunk = await shrink(found!, 10_000, { blindAfterDeliver: true });
     expect(shrunk.violations.some((v) => v.kind === found!.violations[0]!.kind)).toBe(true);

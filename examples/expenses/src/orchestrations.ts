@@ -9,20 +9,24 @@ const { orchestration, receive, decide, when, send, complete } = designer({ clai
 export function expenses(reviewFrom: number) {
   return orchestration('Expenses', 1, [
     receive('receiveClaim', ExpenseClaim, { into: 'claim' }),
-    decide('large', [
-      when('needsReview', (ctx) => ctx.message('claim').body.amount >= reviewFrom, [
-        send('askManager', 'send', ManagerReview, (ctx) => ({
-          claimId: ctx.message('claim').body.claimId,
-          employee: ctx.message('claim').body.employee,
-          reason: `${ctx.message('claim').body.amount} ${ctx.message('claim').body.currency} is at or above ${reviewFrom}`,
-        })),
-      ]),
-    ], [
-      send('reimburse', 'send', Reimbursement, (ctx) => {
-        const { claimId, employee, amount, currency } = ctx.message('claim').body;
-        return { claimId, employee, amount, currency };
-      }),
-    ]),
+    decide(
+      'large',
+      [
+        when('needsReview', (ctx) => ctx.message('claim').body.amount >= reviewFrom, [
+          send('askManager', 'send', ManagerReview, (ctx) => ({
+            claimId: ctx.message('claim').body.claimId,
+            employee: ctx.message('claim').body.employee,
+            reason: `${ctx.message('claim').body.amount} ${ctx.message('claim').body.currency} is at or above ${reviewFrom}`,
+          })),
+        ]),
+      ],
+      [
+        send('reimburse', 'send', Reimbursement, (ctx) => {
+          const { claimId, employee, amount, currency } = ctx.message('claim').body;
+          return { claimId, employee, amount, currency };
+        }),
+      ],
+    ),
     complete('done'),
   ]);
 }

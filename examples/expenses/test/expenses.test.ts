@@ -5,7 +5,10 @@ let baton: RunningLocalCluster;
 
 beforeAll(async () => {
   // Two host instances on the embedded stack, in memory, on a free port: the same code as on Lambda.
-  baton = await startLocalCluster({ orchestrations: 'src/orchestrations.ts', environment: { EXPENSES_REVIEW_FROM: '500' } });
+  baton = await startLocalCluster({
+    orchestrations: 'src/orchestrations.ts',
+    environment: { EXPENSES_REVIEW_FROM: '500' },
+  });
 }, 60_000);
 afterAll(async () => baton?.stop());
 
@@ -15,12 +18,23 @@ describe('the Expenses orchestration on a local cluster', () => {
     await baton.send('ExpenseClaim', { claimId: 'c-2', employee: 'grace', amount: 1_200, currency: 'USD' });
     const sent = await baton.receive({ count: 2 });
     const byClaim = Object.fromEntries(sent.map((m) => [(m.body as { claimId: string }).claimId, m]));
-    expect(byClaim['c-1']).toMatchObject({ messageType: 'Reimbursement', body: { claimId: 'c-1', employee: 'ada', amount: 42.5, currency: 'EUR' } });
-    expect(byClaim['c-2']).toMatchObject({ messageType: 'ManagerReview', body: { claimId: 'c-2', reason: '1200 USD is at or above 500' } });
+    expect(byClaim['c-1']).toMatchObject({
+      messageType: 'Reimbursement',
+      body: { claimId: 'c-1', employee: 'ada', amount: 42.5, currency: 'EUR' },
+    });
+    expect(byClaim['c-2']).toMatchObject({
+      messageType: 'ManagerReview',
+      body: { claimId: 'c-2', reason: '1200 USD is at or above 500' },
+    });
   });
 
   it('suspends a claim that does not match its schema, with the path of each issue, and sends nothing for it', async () => {
-    const messageId = await baton.send('ExpenseClaim', { claimId: 'c-3', employee: 'alan', amount: -5, currency: 'XYZ' });
+    const messageId = await baton.send('ExpenseClaim', {
+      claimId: 'c-3',
+      employee: 'alan',
+      amount: -5,
+      currency: 'XYZ',
+    });
     let suspended;
     for (let i = 0; i < 50 && !suspended; i++) {
       suspended = (await baton.suspendedMessages()).find((m) => m.messageId === messageId);
