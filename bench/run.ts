@@ -78,6 +78,7 @@ import { OrchestrationRegistry } from '../functions/core/registry.ts';
 import type { RawMessage } from '../functions/core/message.ts';
 import type { ConservationPorts } from '../functions/core/conservation.ts';
 import { LATENCY_MODEL, closedLoop, percentile, requestsPerPersistencePoint, watchCpu } from './latency.ts';
+import type { Item } from '../functions/adapters/item.ts';
 
 useEmulatorCredentials();
 
@@ -208,16 +209,16 @@ async function accountRun(
 const ENDED = new Set(['completed', 'suspended', 'terminated']);
 
 /** Stored items of instances, by id (absent ones skipped). */
-async function loadItems(tableName: string, instanceIds: string[]): Promise<Record<string, any>[]> {
+async function loadItems(tableName: string, instanceIds: string[]): Promise<Item[]> {
   const client = dynamoDbDocumentClient({ endpoint });
-  const items: Record<string, any>[] = [];
+  const items: Item[] = [];
   for (let i = 0; i < instanceIds.length; i += 100) {
     let keys: Record<string, unknown>[] | undefined = instanceIds
       .slice(i, i + 100)
       .map((id) => ({ pk: `I#${id}`, sk: 'STATE' }));
     while (keys?.length) {
       const r: {
-        Responses?: Record<string, Record<string, any>[]>;
+        Responses?: Record<string, Item[]>;
         UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }>;
       } = await client.send(
         new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
@@ -235,7 +236,7 @@ const BRANCHES = [...allShapes(orderFulfilmentV2().steps)].flatMap((s) =>
 );
 
 /** The branch instances the given (ended) instances forked. */
-async function branchItems(tableName: string, items: Record<string, any>[]): Promise<Record<string, any>[]> {
+async function branchItems(tableName: string, items: Item[]): Promise<Item[]> {
   const ids = items.flatMap((item) => {
     const state = fromItem(item);
     const id = String(item.pk).slice(2);
@@ -255,7 +256,7 @@ async function waitForEnd(
   instanceIds: string[],
   queueUrls: string[],
   timeoutMs = 120_000,
-): Promise<Record<string, any>[]> {
+): Promise<Item[]> {
   const sqs = sqsClient({ endpoint });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -386,17 +387,18 @@ async function meteredRun(count: number) {
   const indexUnits: Record<string, number> = {};
   const stateBytes: number[] = [];
   const observed =
-    (handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>) =>
-    async (event: DynamoDBStreamEvent) => {
-      for (const r of event.Records) {
-        const before = r.dynamodb?.OldImage as Record<string, AttributeValue> | undefined;
-        const after = r.dynamodb?.NewImage as Record<string, AttributeValue> | undefined;
-        for (const [index, n] of Object.entries(indexWrites(before, after)))
-          indexUnits[index] = (indexUnits[index] ?? 0) + n;
-        if (after?.sk?.S === 'STATE') stateBytes.push(itemBytes(after));
-      }
-      return handler(event);
-    };
+    // biome-ignore lint/suspicious/noConfusingVoidType: a Lambda handler's own return type (aws-lambda's)
+      (handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>) =>
+      async (event: DynamoDBStreamEvent) => {
+        for (const r of event.Records) {
+          const before = r.dynamodb?.OldImage as Record<string, AttributeValue> | undefined;
+          const after = r.dynamodb?.NewImage as Record<string, AttributeValue> | undefined;
+          for (const [index, n] of Object.entries(indexWrites(before, after)))
+            indexUnits[index] = (indexUnits[index] ?? 0) + n;
+          if (after?.sk?.S === 'STATE') stateBytes.push(itemBytes(after));
+        }
+        return handler(event);
+      };
   const tracking = new StreamPoller({
     streams: new DynamoDBStreamsClient({ endpoint }),
     streamArn: resources.streamArn,
@@ -861,7 +863,7 @@ async function latencyRun(instances: number) {
   }
   const { d, sentAt, states, seconds, cpu, unaccounted } = run;
   // Persistence points as clusterThroughput counts them (creation, and one per commit), each orchestration's with its branch instances'.
-  const idOf = (item: Record<string, any>) => String(item.pk).slice(2);
+  const idOf = (item: Item) => String(item.pk).slice(2);
   const points = new Map(states.map((s) => [idOf(s), 1 + Number(s.rev)]));
   const branches = await branchItems(d.tableName, states);
   for (const b of branches) {

@@ -1,6 +1,6 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { Baton } from './constructs/Baton.ts';
 import type { Placement } from './constructs/ProcessingHost.ts';

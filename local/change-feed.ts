@@ -12,6 +12,7 @@
  * that falls further behind reads on from the oldest record kept.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { Item } from '../functions/adapters/item.ts';
 
 type Image = Record<string, AttributeValue>;
 
@@ -151,7 +152,7 @@ export class ChangeFeed {
    * Answers a DynamoDB Streams request (`X-Amz-Target: DynamoDBStreams_20120810.<action>`): a status and a JSON
    * body, errors in the service's shape.
    */
-  handle(action: string, input: Record<string, any>): { status: number; body: unknown } {
+  handle(action: string, input: Item): { status: number; body: unknown } {
     try {
       switch (action) {
         case 'ListStreams':

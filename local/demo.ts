@@ -5,6 +5,7 @@ import { convoyInstanceId } from '../functions/core/ids.ts';
 import { fromItem } from '../functions/adapters/DynamoDbInstanceStore.ts';
 import { judgeConservation, sendMessages } from './accounting.ts';
 import type { LocalCluster } from './cluster.ts';
+import type { Item } from '../functions/adapters/item.ts';
 
 export interface DemoResult {
   readonly orchestrations: number;
@@ -88,7 +89,7 @@ export async function runDemo(
   let redeliveries = 0;
   const deadline = Date.now() + timeoutMs;
   let ended = 0;
-  let states: Record<string, any>[] = [];
+  let states: Item[] = [];
   for (;;) {
     const batch = await sqs.send(
       new ReceiveMessageCommand({
@@ -194,15 +195,15 @@ async function loadStates(
   dynamo: ReturnType<typeof dynamoDbDocumentClient>,
   table: string,
   instanceIds: string[],
-): Promise<Record<string, any>[]> {
-  const states: Record<string, any>[] = [];
+): Promise<Item[]> {
+  const states: Item[] = [];
   for (let i = 0; i < instanceIds.length; i += 100) {
     let keys: Record<string, unknown>[] | undefined = instanceIds
       .slice(i, i + 100)
       .map((id) => ({ pk: `I#${id}`, sk: 'STATE' }));
     while (keys && keys.length > 0) {
       const response: {
-        Responses?: Record<string, Record<string, any>[]>;
+        Responses?: Record<string, Item[]>;
         UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }>;
       } = await dynamo.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
       states.push(...(response.Responses?.[table] ?? []));

@@ -12,6 +12,7 @@ export interface PollerOptions {
   readonly queueUrl: string;
   readonly queueArn: string;
   readonly region: string;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a Lambda handler's own return type (aws-lambda's)
   readonly handler: (event: SQSEvent) => Promise<SQSBatchResponse | void>;
   readonly batchSize: number;
   readonly waitTimeSeconds: number;

@@ -10,6 +10,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 export interface StreamPollerOptions {
   readonly streams: DynamoDBStreamsClient;
   readonly streamArn: string;
+  // biome-ignore lint/suspicious/noConfusingVoidType: a Lambda handler's own return type (aws-lambda's)
   readonly handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
   /** Records per invocation (the event source mapping's BatchSize). @default 100 */
   readonly batchSize?: number;

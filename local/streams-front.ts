@@ -18,6 +18,7 @@ import {
 import { crc32 } from 'node:zlib';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { ChangeFeed } from './change-feed.ts';
+import type { Item } from '../functions/adapters/item.ts';
 
 type Image = Record<string, AttributeValue>;
 interface Reply {
@@ -90,7 +91,7 @@ export class StreamsFront {
   }
 
   #streams(action: string, raw: Buffer): Reply {
-    let input: Record<string, any>;
+    let input: Item;
     try {
       input = JSON.parse(raw.toString('utf8') || '{}');
     } catch {
@@ -104,7 +105,7 @@ export class StreamsFront {
   }
 
   async #dynamo(action: string, raw: Buffer, headers: IncomingHttpHeaders): Promise<Reply> {
-    let input: Record<string, any>;
+    let input: Item;
     try {
       input = JSON.parse(raw.toString('utf8'));
     } catch {
@@ -149,7 +150,7 @@ export class StreamsFront {
         const tables =
           action === 'BatchWriteItem'
             ? Object.keys(input.RequestItems ?? {})
-            : (input.TransactItems ?? []).map((item: Record<string, any>) => Object.values(item)[0]?.TableName);
+            : (input.TransactItems ?? []).map((item: Item) => Object.values(item)[0]?.TableName);
         const streamed = tables.find((name: string) => this.feed.has(name));
         if (streamed)
           return jsonReply(400, {
@@ -165,7 +166,7 @@ export class StreamsFront {
   }
 
   /** A write to an item of a table with a stream: forwarded, and its change recorded once it succeeded. */
-  async #tracked(action: string, input: Record<string, any>, headers: IncomingHttpHeaders): Promise<Reply> {
+  async #tracked(action: string, input: Item, headers: IncomingHttpHeaders): Promise<Reply> {
     const table = String(input.TableName);
     const keyNames = this.#keyNames.get(table) ?? [];
     const keySource: Image = action === 'PutItem' ? input.Item : input.Key;
@@ -268,7 +269,7 @@ function json(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value));
 }
 
-function parse(reply: Reply): Record<string, any> {
+function parse(reply: Reply): Item {
   return JSON.parse(reply.body.toString('utf8') || '{}');
 }
 

@@ -3,8 +3,23 @@ import { RESUBMISSION_ID } from '../functions/core/resubmission.ts';
 import { accountFor, describeDelivery } from '../functions/core/conservation.ts';
 import { RESUBMITTED_FROM } from '../functions/core/tracking.ts';
 import type { Change } from '../functions/core/tracking.ts';
-import type { World } from './world.ts';
-import { short } from './world.ts';
+import type { OrchestrationRegistry } from '../functions/core/registry.ts';
+import type { MemoryHistory } from '../test/helpers/memory-history.ts';
+import type { SimMessageBox } from './message-box.ts';
+import type { SimQueue } from './queue.ts';
+import type { Scheduler } from './scheduler.ts';
+import { short } from './short.ts';
+
+/** What the oracle reads of the world (simulation/world.ts), which holds it. */
+export interface WorldView {
+  readonly scheduler: Scheduler;
+  readonly box: SimMessageBox;
+  readonly receiveQueue: SimQueue;
+  readonly receiveDlq: SimQueue;
+  readonly workQueue: SimQueue;
+  readonly history: MemoryHistory;
+  readonly registry: OrchestrationRegistry;
+}
 
 /** Something that must never happen, said with what shows it. */
 export interface Violation {
@@ -39,7 +54,7 @@ const ONCE = new Set([
  */
 export class Oracle {
   readonly violations: Violation[] = [];
-  readonly #world: World;
+  readonly #world: WorldView;
   /** MessageId → who sent it first (instance and incarnation) and what. */
   readonly #sent = new Map<string, { instanceId: string; incarnation: number | undefined; body: string }>();
   /** Instance incarnation → message type → the distinct MessageIds it sent of that type. */
@@ -47,7 +62,7 @@ export class Oracle {
   /** The newest fencing token applied to the ledger, per instance. */
   readonly #fence = new Map<string, number>();
 
-  constructor(world: World) {
+  constructor(world: WorldView) {
     this.#world = world;
   }
 

@@ -16,6 +16,7 @@ import { SimQueue } from './queue.ts';
 import { definitions, workload, type Ledger, type Workload } from './scenario.ts';
 import { START, Scheduler, type Actor, type Fault } from './scheduler.ts';
 import { Oracle, type Violation } from './oracle.ts';
+import { short } from './short.ts';
 import { Operations } from '../console/operations.ts';
 import type { AuditTrail } from '../console/audit.ts';
 import type { OperatorQueues } from '../console/queues.ts';
@@ -724,9 +725,4 @@ export class World {
   #time(): string {
     return `t+${((this.scheduler.now - START) / 1000).toFixed(3)}s`;
   }
-}
-
-/** An id short enough for a trace line. */
-export function short(id: string): string {
-  return id.length > 14 ? `${id.slice(0, 8)}${id.includes('~') ? id.slice(id.indexOf('~')) : ''}` : id;
 }

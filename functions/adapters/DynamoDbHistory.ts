@@ -2,6 +2,7 @@ import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@a
 import type { HistoryPage, HistoryStore } from '../core/ports.ts';
 import { fitEvent, type Tracked, type TrackedEvent } from '../core/tracking.ts';
 import { HISTORY } from '../../infra/settings.ts';
+import type { Item } from './item.ts';
 
 /*
  * Item layout of the history table:
@@ -178,7 +179,7 @@ function decodeCursor(cursor: string): Cursor {
 }
 
 /** The events of one history item, of either layout. */
-function eventsOf(subject: string, item: Record<string, any>): TrackedEvent[] {
+function eventsOf(subject: string, item: Item): TrackedEvent[] {
   if (Array.isArray(item.events))
     return (item.events as Omit<TrackedEvent, 'subject'>[]).map((event) => ({ subject, ...event }) as TrackedEvent);
   const { pk: _pk, sk: _sk, ttl: _ttl, ...event } = item;

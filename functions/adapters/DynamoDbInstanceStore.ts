@@ -24,6 +24,7 @@ import { LISTED_MESSAGE_BYTES, type InboundMessage, type InboxEntry } from '../c
 import { MAX_STORED_BODY_BYTES } from '../core/receive-host.ts';
 import { MESSAGEBOX } from '../../infra/settings.ts';
 import { CLAIMED, PayloadMissing, payloadKeys, withClaimedValues, type ClaimCheck } from './claim-check.ts';
+import type { Item } from './item.ts';
 
 /*
  * Item layout (single table):
@@ -137,7 +138,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
    * instance is (its orchestration and version), so a listing for display reads no object (see `listInstances`). An
    * item that keeps its state has no need of them, and its writes stay as small as they were.
    */
-  async #claimState(item: Record<string, any>, state: InstanceState): Promise<Record<string, any>> {
+  async #claimState(item: Item, state: InstanceState): Promise<Item> {
     const claim = this.#claimCheck;
     const size = item.z?.byteLength ?? Buffer.byteLength(item.doc ?? '');
     if (!claim || size <= claim.fromBytes) return item;
@@ -152,7 +153,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
    * After a write that lost its condition: the object written for it is deleted, unless the item that won refers to
    * it (the same contents under the same key). A failure here leaves the object behind, nothing else.
    */
-  async #discardUnlessReferenced(item: Record<string, any>, ref: string = CLAIMED.z): Promise<void> {
+  async #discardUnlessReferenced(item: Item, ref: string = CLAIMED.z): Promise<void> {
     const key = item[ref];
     if (!this.#claimCheck || typeof key !== 'string') return;
     try {
@@ -175,7 +176,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
    * An item with its claim-checked values read back in place. Between reading an item and its object the item may
    * move on and the object be deleted (tracking deletes what no item refers to): then the newer item is read, once.
    */
-  async #whole(item: Record<string, any>): Promise<Record<string, any>> {
+  async #whole(item: Item): Promise<Item> {
     try {
       return await withClaimedValues(item, this.#claimCheck?.payloads);
     } catch (error) {
@@ -510,14 +511,14 @@ export class DynamoDbInstanceStore implements InstanceStore {
       new GetCommand({ TableName: this.#table, Key: cursorKey, ConsistentRead: true }),
     );
     // Entries found due that the cursor went past: looked at again until they move (a wake-up may be lost again).
-    const held: Record<string, any>[] = [];
+    const held: Item[] = [];
     const due: DueEntry[] = [];
-    const isDue = (entry: Record<string, any>, item: Record<string, any> | undefined) =>
+    const isDue = (entry: Item, item: Item | undefined) =>
       // Gone, ended (no join to wake), or moved on (the index lags the item): nothing is due for it at this entry.
       item !== undefined &&
       Number(item.dueAt) === Number(entry.dueAt) &&
       !(TERMINAL_STATUSES.has(item.status) && !item.joinOf);
-    const take = (entry: Record<string, any>, item: Record<string, any>) => {
+    const take = (entry: Item, item: Item) => {
       held.push({
         pk: entry.pk,
         sk: entry.sk,
@@ -532,7 +533,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
         ...(typeof item.trace === 'string' ? { trace: item.trace } : {}),
       });
     };
-    const heldBefore = (cursor?.held ?? []) as Record<string, any>[];
+    const heldBefore = (cursor?.held ?? []) as Item[];
     const rechecked = await this.#statusOf(heldBefore);
     for (const entry of heldBefore) {
       const item = rechecked.get(String(entry.pk));
@@ -581,7 +582,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   /** Status, due time and trace of the items of due entries (eventually consistent: an ended instance stays ended). */
-  async #statusOf(entries: readonly Record<string, any>[]): Promise<Map<string, Record<string, any>>> {
+  async #statusOf(entries: readonly Item[]): Promise<Map<string, Item>> {
     const items = await this.#batchGet(
       entries.map((e) => ({ pk: e.pk, sk: e.sk })),
       {
@@ -596,12 +597,12 @@ export class DynamoDbInstanceStore implements InstanceStore {
    * The newest entries of the due index (running orchestrations and joins are among them; ended instances' entries
    * are older), at most `limit` in all, each shard its share: the listings' source, not the sweeper's.
    */
-  async #newestDue(limit: number, within?: { from: number; to: number }): Promise<Record<string, any>[]> {
+  async #newestDue(limit: number, within?: { from: number; to: number }): Promise<Item[]> {
     const { dueIndex } = MESSAGEBOX;
     const perShard = Math.max(1, Math.ceil(limit / MESSAGEBOX.statusShards));
     const shards = await Promise.all(
       [...Array(MESSAGEBOX.statusShards).keys()].map(async (shard) => {
-        const items: Record<string, any>[] = [];
+        const items: Item[] = [];
         let start: Record<string, unknown> | undefined;
         do {
           const page = await this.#client.send(
@@ -671,7 +672,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
       }),
     );
     if (!Item) return undefined;
-    let whole: Record<string, any>;
+    let whole: Item;
     try {
       whole = await this.#whole(Item);
     } catch (error) {
@@ -728,13 +729,13 @@ export class DynamoDbInstanceStore implements InstanceStore {
   async #batchGet(
     keys: readonly Record<string, unknown>[],
     read: { ConsistentRead?: boolean; ProjectionExpression: string; ExpressionAttributeNames?: Record<string, string> },
-  ): Promise<Record<string, any>[]> {
-    const found: Record<string, any>[] = [];
+  ): Promise<Item[]> {
+    const found: Item[] = [];
     for (let i = 0; i < keys.length; i += BATCH_GET) {
       let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_GET);
       while (pending?.length) {
         const reply: {
-          Responses?: Record<string, Record<string, any>[]>;
+          Responses?: Record<string, Item[]>;
           UnprocessedKeys?: Record<string, { Keys?: Record<string, unknown>[] }>;
         } = await this.#client.send(
           new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: pending, ...read } } }),
@@ -803,7 +804,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
 
   /** What an instance is, from its item: from the attributes beside a claim-checked state, else from the state it keeps. */
-  async #header(item: Record<string, any>): Promise<InstanceHeader> {
+  async #header(item: Item): Promise<InstanceHeader> {
     const { instanceId, orchestration, version } =
       typeof item.orchestration === 'string' && item.version !== undefined
         ? {
@@ -824,7 +825,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
 
   /** The items themselves (the indexes project keys only), those still there. */
   /** The items of index entries; with their claim-checked values read back unless `whole` is false. */
-  async #fetch(keys: readonly Record<string, unknown>[], whole = true): Promise<Record<string, any>[]> {
+  async #fetch(keys: readonly Record<string, unknown>[], whole = true): Promise<Item[]> {
     const full = await Promise.all(
       keys.map(async (key) => {
         const { Item } = await this.#client.send(
@@ -833,7 +834,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
         return Item;
       }),
     );
-    const found = full.filter((item): item is Record<string, any> => item !== undefined);
+    const found = full.filter((item): item is Item => item !== undefined);
     return whole ? Promise.all(found.map((item) => this.#whole(item))) : found;
   }
 
@@ -928,8 +929,8 @@ export class DynamoDbInstanceStore implements InstanceStore {
     }
   }
 
-  async #queryShards(status: string, limit: number, whole = true): Promise<Record<string, any>[]> {
-    const results: Record<string, any>[] = [];
+  async #queryShards(status: string, limit: number, whole = true): Promise<Item[]> {
+    const results: Item[] = [];
     // Each shard gets its own share, so a crowded first shard cannot hide the others.
     const perShard = Math.max(1, Math.ceil(limit / MESSAGEBOX.statusShards));
     for (let shard = 0; shard < MESSAGEBOX.statusShards; shard++) {
@@ -954,7 +955,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
 const LARGE_MESSAGE = 'large';
 
 /** The message an inbox item holds, as JSON text: small ones in `message`, large ones in `large` (or, read back, the claim check's). */
-export function inboxText(item: Record<string, any>): string {
+export function inboxText(item: Item): string {
   return String(item.message ?? item[LARGE_MESSAGE]);
 }
 
@@ -972,7 +973,7 @@ const IN_FLIGHT_COUNTED = 2_000;
  * waiting instance is in the status index unless it waits at a join (see `statusIndexed`), so its item says which
  * without its state.
  */
-function inFlightAs(item: Record<string, any>, status: InstanceStatus): boolean {
+function inFlightAs(item: Item, status: InstanceStatus): boolean {
   return (
     item.status === status &&
     (status === InstanceStatus.Running || (status === InstanceStatus.Waiting && item.gsi1pk === undefined))
@@ -983,7 +984,7 @@ function inFlightAs(item: Record<string, any>, status: InstanceStatus): boolean 
  * A suspended-message record as the engine knows it (the item's keys and index attributes left out); a body left in the
  * claim check (the item not read whole) is empty, with its key.
  */
-export function suspendedFromItem(item: Record<string, any>): SuspendedMessage {
+export function suspendedFromItem(item: Item): SuspendedMessage {
   const unread = item.body === undefined && typeof item[CLAIMED.body] === 'string';
   // The edited body a resubmission went with is kept beside the resolution (read unless the item was not read whole).
   const resolution = item.resolution && {
@@ -1026,7 +1027,7 @@ function sortKey(time: number, id: string): string {
   return `${String(time).padStart(15, '0')}#${id}`;
 }
 
-function toItem(state: InstanceState): Record<string, any> {
+function toItem(state: InstanceState): Item {
   const {
     revision,
     lease,
@@ -1100,13 +1101,13 @@ function compress(json: string): Uint8Array {
  * compression existed: a running instance survives the upgrade). `z` arrives as bytes from the SDK, and as base64
  * text in a Lambda's stream event.
  */
-function unpackState(item: Record<string, any>): Doc {
+function unpackState(item: Item): Doc {
   if (item.z === undefined) return JSON.parse(item.doc) as Doc;
   const bytes = typeof item.z === 'string' ? Buffer.from(item.z, 'base64') : item.z;
   return JSON.parse(brotliDecompressSync(bytes).toString('utf8')) as Doc;
 }
 
-export function fromItem(item: Record<string, any>): InstanceState {
+export function fromItem(item: Item): InstanceState {
   const doc = unpackState(item);
   return {
     ...doc,

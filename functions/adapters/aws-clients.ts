@@ -18,6 +18,7 @@ export interface ClientOptions {
 }
 
 export interface ClientHook {
+  // biome-ignore lint/suspicious/noExplicitAny: every SDK v3 client's middleware stack, without its smithy types
   attach(client: { middlewareStack: { add(middleware: any, options: any): void } }, service: string): void;
 }
 

@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CLAIM_CHECK } from '../../infra/settings.ts';
+import type { Item } from './item.ts';
 
 export interface PayloadStore {
   /** Writes (or rewrites, with the same bytes) one object. */
@@ -81,10 +82,7 @@ export function releasedKeys(
  * The item as it would be without the claim check: each claimed value read back in place of its key. An item with
  * nothing claim-checked is returned as it is, without a request.
  */
-export async function withClaimedValues(
-  item: Record<string, any>,
-  payloads: PayloadStore | undefined,
-): Promise<Record<string, any>> {
+export async function withClaimedValues(item: Item, payloads: PayloadStore | undefined): Promise<Item> {
   // A value kept in the item wins over a key beside it: a host of an earlier version, still running during an upgrade,
   // commits `z` without removing `zref`, and its state is the newer one.
   const claimed = Object.entries(CLAIMED).filter(

@@ -2,9 +2,11 @@
  * Counts AWS requests from the real SDK clients, by operation: logical calls (before retries) and HTTP
  * attempts (each retry included). The benchmarks and the demo read these; nothing here estimates.
  */
+// biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware arguments and results, of every client and command
 type Next = (args: any) => Promise<any>;
 // Structural, so the meter needs no smithy types and fits every SDK v3 client.
 interface MiddlewareClient {
+  // biome-ignore lint/suspicious/noExplicitAny: every SDK v3 client's middleware stack, without its smithy types
   middlewareStack: { add(middleware: any, options: any): void };
 }
 

@@ -9,6 +9,7 @@ import type { InboundMessage } from '../core/message.ts';
 import type { Change } from '../core/tracking.ts';
 import { fromItem, inboxText, suspendedFromItem } from './DynamoDbInstanceStore.ts';
 import { withClaimedValues, type PayloadStore } from './claim-check.ts';
+import type { Item } from './item.ts';
 
 type Image = Record<string, AttributeValue>;
 
@@ -24,7 +25,7 @@ export interface StreamRecordLike {
 }
 
 /** The record's item before and after the change, as stored (claim-checked values by their keys). */
-export function imagesOf(record: StreamRecordLike): { before?: Record<string, any>; after?: Record<string, any> } {
+export function imagesOf(record: StreamRecordLike): { before?: Item; after?: Item } {
   const data = record.dynamodb ?? {};
   return {
     after: data.NewImage ? unmarshall(data.NewImage as Image) : undefined,
@@ -46,7 +47,7 @@ export async function changeOf(record: StreamRecordLike, payloads?: PayloadStore
   const sk = String(item.sk);
   // Claim-checked values are read only for the changes tracked, and once for both images when they share a key (a
   // claim, a lease renewed, a dispatch marked: the state is the same).
-  const whole = (image: Record<string, any>) => withClaimedValues(image, payloads);
+  const whole = (image: Item) => withClaimedValues(image, payloads);
   if (pk.startsWith('I#') && sk === 'STATE') {
     const sameState = before?.zref !== undefined && before.zref === after?.zref;
     const [wholeBefore, wholeAfter] = sameState

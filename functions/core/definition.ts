@@ -1,6 +1,6 @@
 import { DefinitionError } from './errors.ts';
 import type { StepContext } from './context.ts';
-import type { InboundMessage } from './message.ts';
+import { type InboundMessage, MESSAGE_TYPE_PATTERN } from './message.ts';
 import type { Schema } from './schema.ts';
 
 /** Property filter on an inbound message's context properties (message attributes). All must match. */
@@ -282,8 +282,6 @@ export const END = '$end';
 const ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 /** A send port's name: part of its queue's name, so short and plain. */
 const PORT_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
-/** What the receive host accepts in a `MessageType` attribute (see message.ts). */
-export const MESSAGE_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
 const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,79}$/;
 
 /** The shapes nested directly inside a shape (branches, bodies, handlers, a callee's steps). */

@@ -18,21 +18,16 @@ import type { MessageType } from './schema.ts';
 /** Message variables: name → the message type a receive binds to it (BizTalk's orchestration view, Messages). */
 export type MessageVariables = Readonly<Record<string, MessageType>>;
 
+// biome-ignore lint/suspicious/noExplicitAny: matches a message type whatever its schema's input (any variance)
+type BodyOf<T> = T extends MessageType<string, infer Body, any> ? Body : never;
+// biome-ignore lint/suspicious/noExplicitAny: matches a message type whatever its body and schema input (any variance)
+type NameOf<T> = T extends MessageType<infer Name, any, any> ? Name : never;
+
 /** Body type of each message variable. */
-export type BodiesOf<M extends MessageVariables> = {
-  [K in keyof M]: M[K] extends MessageType<string, infer Body, any> ? Body : never;
-};
+export type BodiesOf<M extends MessageVariables> = { [K in keyof M]: BodyOf<M[K]> };
 
 /** Body type by message type name, for correlation sets (which read a key from each type of message). */
-type BodiesByTypeName<M extends MessageVariables> = {
-  [K in keyof M as M[K] extends MessageType<infer Name, any, any> ? Name : never]: M[K] extends MessageType<
-    string,
-    infer Body,
-    any
-  >
-    ? Body
-    : never;
-};
+type BodiesByTypeName<M extends MessageVariables> = { [K in keyof M as NameOf<M[K]>]: BodyOf<M[K]> };
 
 /**
  * The message variables declared with exactly message type T: where a receive of T may bind its message. Exact
@@ -44,6 +39,7 @@ type VariablesOf<M extends MessageVariables, T> = {
   string;
 
 /** What a send's body function must return: its type's schema input (anything, without a schema). */
+// biome-ignore lint/suspicious/noExplicitAny: matches a message type whatever its body (any variance)
 type InputOf<T> = T extends MessageType<string, any, infer Input> ? Input : unknown;
 
 /** A correlation set whose key functions see each message type's typed body. */

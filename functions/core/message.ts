@@ -1,4 +1,3 @@
-import { MESSAGE_TYPE_PATTERN } from './definition.ts';
 import { InvalidMessage } from './errors.ts';
 
 /** A message as the engine sees it: typed, parsed, with its context properties (promoted properties in BizTalk). */
@@ -56,6 +55,8 @@ export interface RawMessage {
 }
 
 export const MESSAGE_TYPE_ATTRIBUTE = 'MessageType';
+/** What the receive host accepts in a `MessageType` attribute, and what a definition may name. */
+export const MESSAGE_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
 const TYPE_PATTERN = MESSAGE_TYPE_PATTERN;
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { StartExecutionCommand, ExecutionAlreadyExists, type SFNClient } from '@aws-sdk/client-sfn';
+import { type StartExecutionCommand, ExecutionAlreadyExists, type SFNClient } from '@aws-sdk/client-sfn';
 import { StepFunctionsTimerScheduler } from '../../functions/adapters/StepFunctionsTimerScheduler.ts';
 
 /** A Step Functions client that keeps execution names as the service does: a second start of a name is refused. */

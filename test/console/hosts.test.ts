@@ -98,9 +98,10 @@ describe('host instances on Lambda, from the tracked history', () => {
     const read: string[] = [];
     const counting = {
       linked: history.linked.bind(history),
-      history: (subject: string, page?: { limit?: number; newestFirst?: boolean }) => (
-        read.push(subject), history.history(subject, page)
-      ),
+      history: (subject: string, page?: { limit?: number; newestFirst?: boolean }) => {
+        read.push(subject);
+        return history.history(subject, page);
+      },
     };
     const { hosts, basis } = await recentHosts(counting, { maxInstances: 10, now: () => NOW });
     expect(read).toHaveLength(10);

@@ -6,7 +6,7 @@ import { fitEvent, track, TrackedKind, type TrackedEvent } from '../../functions
 import { sampleOrchestrations } from '../../functions/orchestrations/index.ts';
 import { code, complete, orchestration, receive, send } from '../../functions/core/builder.ts';
 import { rawMessage } from '../helpers/orders.ts';
-import { MemoryHistory, trackWorld } from '../helpers/memory-history.ts';
+import { type MemoryHistory, trackWorld } from '../helpers/memory-history.ts';
 import { createWorld, settle } from '../helpers/world.ts';
 
 const large = (orderId: string) => ({

@@ -54,13 +54,11 @@ async function sendAll(messages: { type: string; body: unknown }[]) {
     const r = await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: outputs.ReceiveQueueUrl,
-        Entries: messages
-          .slice(i, i + 10)
-          .map((m, j) => ({
-            Id: String(j),
-            MessageBody: JSON.stringify(m.body),
-            MessageAttributes: { MessageType: { DataType: 'String', StringValue: m.type } },
-          })),
+        Entries: messages.slice(i, i + 10).map((m, j) => ({
+          Id: String(j),
+          MessageBody: JSON.stringify(m.body),
+          MessageAttributes: { MessageType: { DataType: 'String', StringValue: m.type } },
+        })),
       }),
     );
     expect(r.Failed ?? []).toEqual([]);

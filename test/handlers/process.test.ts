@@ -194,9 +194,10 @@ describe('processing host handler', () => {
 
   it('fails a record whose body is not a work item, alone, and runs its batch-mates', async () => {
     const ran: string[] = [];
-    const { handler } = handlerWith(
-      (async (item: { instanceId: string }) => (ran.push(item.instanceId), { result: 'done', detail: 'ok' })) as never,
-    );
+    const { handler } = handlerWith((async (item: { instanceId: string }) => {
+      ran.push(item.instanceId);
+      return { result: 'done', detail: 'ok' };
+    }) as never);
     const good = event().Records[0]!;
     const response = await handler({
       Records: [

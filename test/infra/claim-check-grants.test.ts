@@ -24,6 +24,7 @@ import { useEmulatorCredentials } from '../../local/emulator-credentials.ts';
 import { SqsPoller } from '../../local/poller.ts';
 import { StreamPoller } from '../../local/stream-poller.ts';
 import { provision } from '../../local/provision.ts';
+import type { Item } from '../../functions/adapters/item.ts';
 
 useEmulatorCredentials();
 
@@ -81,7 +82,7 @@ function recorder(used: Set<string>, bucket: string): ClientHook {
       if (service !== 'S3') return;
       client.middlewareStack.add(
         (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-          async (args: { input: Record<string, any> }) => {
+          async (args: { input: Item }) => {
             const action = ACTIONS[context.commandName ?? ''];
             if (args.input.Bucket === bucket && action) {
               const keys: string[] = args.input.Delete

@@ -21,6 +21,7 @@ import { announceSkip, targets } from '../helpers/targets.ts';
 import { messageFlow } from '../../functions/core/message-flow.ts';
 import { traceOf } from '../../functions/core/trace.ts';
 import { sampleOptionsToEnv } from '../../functions/orchestrations/index.ts';
+import type { Item } from '../../functions/adapters/item.ts';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
@@ -358,7 +359,7 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_00
 
 interface Received {
   attributes: Record<string, string | undefined>;
-  body: Record<string, any>;
+  body: Item;
 }
 
 async function drain(
@@ -428,13 +429,11 @@ describe('local cluster restarted on its data folder', () => {
         const r = await sqs.send(
           new SendMessageBatchCommand({
             QueueUrl: d.receiveQueueUrl,
-            Entries: orders
-              .slice(i, i + 10)
-              .map((o, j) => ({
-                Id: String(j),
-                MessageBody: JSON.stringify(o.body),
-                MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } },
-              })),
+            Entries: orders.slice(i, i + 10).map((o, j) => ({
+              Id: String(j),
+              MessageBody: JSON.stringify(o.body),
+              MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Order' } },
+            })),
           }),
         );
         ids.push(...(r.Successful ?? []).sort((a, b) => Number(a.Id) - Number(b.Id)).map((s) => s.MessageId!));

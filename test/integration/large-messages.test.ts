@@ -10,6 +10,7 @@ import { orderInstanceId } from '../../local/demo.ts';
 import { useLocalCluster } from '../helpers/cluster.ts';
 import { announceSkip, targets } from '../helpers/targets.ts';
 import { largeOrder } from '../helpers/orders.ts';
+import type { Item } from '../../functions/adapters/item.ts';
 
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
@@ -254,8 +255,8 @@ async function ended(
   dynamo: ReturnType<typeof dynamoDbDocumentClient>,
   tableName: string,
   instanceId: string,
-): Promise<Record<string, any> | undefined> {
-  let item: Record<string, any> | undefined;
+): Promise<Item | undefined> {
+  let item: Item | undefined;
   for (const until = Date.now() + 10_000; Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
     item = (
       await dynamo.send(

@@ -343,7 +343,7 @@ describe("the operator's commands on a running cluster (the console's twins)", (
       expect(fixed.stdout).toMatch(/^done resubmit .* resubmitted as /m);
       // Asked again (a retried command): refused, nothing sent twice.
       expect(cli(['resubmit', suspendedId, '--body', '{}']).stdout).toMatch(
-        /^refused resubmit \S+  already resubmitted as \S+ by /m,
+        /^refused resubmit \S+ {2}already resubmitted as \S+ by /m,
       );
       expect(JSON.parse(cli(['suspended', '--json']).stdout).messages).toEqual([]);
       await until(
@@ -372,7 +372,7 @@ describe("the operator's commands on a running cluster (the console's twins)", (
       await until(() => /completed/.test(cli(['flow', `cli-fixed-${run}`]).stdout), "the resubmitted order's flow");
       // Sending it again is for a send that failed after the claim: refused once its history shows it arrived.
       expect(cli(['resubmit', suspendedId, '--again']).stdout).toMatch(
-        /^refused resubmit \S+  resubmission \S+ arrived \(taken by /m,
+        /^refused resubmit \S+ {2}resubmission \S+ arrived \(taken by /m,
       );
       expect(cli(['dlq']).stdout).toMatch(/receive +DLQ 0/);
     } finally {
