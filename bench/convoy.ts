@@ -16,7 +16,7 @@ import type { InstanceStore } from '../functions/core/ports.ts';
 import { createProcessingHandler } from '../functions/handlers/process.ts';
 import { createReceiveHandler } from '../functions/handlers/receive.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
-import { EVENT_SOURCE } from '../infra/settings.ts';
+import { EVENT_SOURCE } from '../functions/settings.ts';
 import { sendMessages } from '../local/accounting.ts';
 import { SqsPoller } from '../local/poller.ts';
 import { provision } from '../local/provision.ts';

@@ -58,7 +58,7 @@ import { orderInstanceId, sampleOrder } from '../local/demo.ts';
 import { startEmbeddedStack } from '../local/embedded-stack.ts';
 import { SqsPoller } from '../local/poller.ts';
 import { provision, type Resources } from '../local/provision.ts';
-import { EVENT_SOURCE } from '../infra/settings.ts';
+import { EVENT_SOURCE } from '../functions/settings.ts';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { indexWrites, itemBytes } from './write-units.ts';

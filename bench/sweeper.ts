@@ -20,7 +20,7 @@ import { sweep } from '../functions/core/sweeper.ts';
 import { orderFulfilment } from '../functions/orchestrations/order-fulfilment.ts';
 import { startEmbeddedStack } from '../local/embedded-stack.ts';
 import { provision } from '../local/provision.ts';
-import { OWNERSHIP } from '../infra/settings.ts';
+import { OWNERSHIP } from '../functions/settings.ts';
 import { useEmulatorCredentials } from '../local/emulator-credentials.ts';
 
 useEmulatorCredentials();

@@ -15,7 +15,7 @@
  * well under 1 KB, so one unit each.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { MESSAGEBOX } from '../infra/settings.ts';
+import { MESSAGEBOX } from '../functions/settings.ts';
 
 type Image = Record<string, AttributeValue>;
 
@@ -26,7 +26,7 @@ export interface IndexShape {
   readonly projected: readonly string[];
 }
 
-/** The MessageBox's indexes, as provisioned (infra/settings.ts). */
+/** The MessageBox's indexes, as provisioned (functions/settings.ts). */
 export const MESSAGEBOX_INDEXES: readonly IndexShape[] = [
   {
     name: MESSAGEBOX.statusIndex.name,

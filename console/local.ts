@@ -6,7 +6,7 @@ import { S3PayloadStore } from '../functions/adapters/S3PayloadStore.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
 import type { OrchestrationDefinition } from '../functions/core/definition.ts';
 import { UnknownOrchestration } from '../functions/core/errors.ts';
-import { OWNERSHIP } from '../infra/settings.ts';
+import { OWNERSHIP } from '../functions/settings.ts';
 import type { LocalCluster } from '../local/cluster.ts';
 import { AuditTrail } from './audit.ts';
 import { Operations, type HostSource } from './operations.ts';

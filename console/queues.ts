@@ -12,7 +12,7 @@ import {
 import type { PayloadStore } from '../functions/adapters/claim-check.ts';
 import { SIZE_ATTRIBUTE, pointerBody } from '../functions/adapters/extended-client.ts';
 import { entryBytes } from '../functions/adapters/sqs-batches.ts';
-import { CLAIM_CHECK } from '../infra/settings.ts';
+import { CLAIM_CHECK } from '../functions/settings.ts';
 
 /** A queue an operator watches, and its dead-letter queue. */
 export interface WatchedQueue {

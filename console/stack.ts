@@ -7,7 +7,7 @@ import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sd
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { DynamoDbHistory } from '../functions/adapters/DynamoDbHistory.ts';
 import { dynamoDbDocumentClient } from '../functions/adapters/aws-clients.ts';
-import { STACK_OUTPUTS } from '../infra/settings.ts';
+import { STACK_OUTPUTS } from '../functions/settings.ts';
 import { hostsFromHistory } from './hosts.ts';
 import { localOperator, operationsFor, type ClusterAddresses, type OperatorOrchestrations } from './local.ts';
 import type { Operations } from './operations.ts';

@@ -31,7 +31,7 @@ import { s3ClaimCheck } from '../functions/adapters/S3PayloadStore.ts';
 import type { TrackedEvent } from '../functions/core/tracking.ts';
 import { InstanceStatus } from '../functions/core/instance.ts';
 import { sampleOptionsToEnv } from '../functions/orchestrations/index.ts';
-import { HISTORY, OWNERSHIP } from '../infra/settings.ts';
+import { HISTORY, OWNERSHIP } from '../functions/settings.ts';
 import type { ClusterAddresses, OperatorOrchestrations } from '../console/local.ts';
 import type { DeployedStack, OperatorIdentity, StackTarget } from '../console/stack.ts';
 import { EndpointsFile, type ClusterRecord } from './endpoints-file.ts';

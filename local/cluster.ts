@@ -17,7 +17,7 @@ import { sweep } from '../functions/core/sweeper.ts';
 import { OrchestrationRegistry } from '../functions/core/registry.ts';
 import type { OrchestrationDefinition } from '../functions/core/definition.ts';
 import { loadOrchestrations } from './orchestrations.ts';
-import { OWNERSHIP } from '../infra/settings.ts';
+import { OWNERSHIP } from '../functions/settings.ts';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.ts';
 import { provision, type Resources } from './provision.ts';
 import type { RequestMeter } from '../functions/adapters/request-meter.ts';
@@ -111,7 +111,7 @@ interface HostReport {
 }
 
 /**
- * The local cluster: the embedded stack (or a given endpoint), the resources from infra/settings.ts, N host
+ * The local cluster: the embedded stack (or a given endpoint), the resources from functions/settings.ts, N host
  * instances as OS processes, and the sweeper. A host instance that dies is restarted, as a Windows service
  * hosting a BizTalk host instance would be.
  */

@@ -10,7 +10,7 @@ import { readConfig } from '../functions/handlers/config.ts';
 import { createProcessingHandler } from '../functions/handlers/process.ts';
 import { createReceiveHandler } from '../functions/handlers/receive.ts';
 import { createRuntime } from '../functions/handlers/runtime.ts';
-import { EVENT_SOURCE } from '../infra/settings.ts';
+import { EVENT_SOURCE } from '../functions/settings.ts';
 import { faultsFromEnv } from './faults.ts';
 import { latencyModelFromEnv } from './latency-model.ts';
 import { LostWriteCounter } from './lost-writes.ts';

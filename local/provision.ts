@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
-import { HISTORY, MESSAGEBOX, QUEUES, dlqName, sendPortQueue, type QueueSettings } from '../infra/settings.ts';
+import { HISTORY, MESSAGEBOX, QUEUES, dlqName, sendPortQueue, type QueueSettings } from '../functions/settings.ts';
 
 export interface QueueResource {
   readonly url: string;
@@ -42,7 +42,7 @@ export function resourceNames(prefix: string) {
   };
 }
 
-/** The table definition the CDK MessageBox construct also builds (see infra/settings.ts). */
+/** The table definition the CDK MessageBox construct also builds (see functions/settings.ts). */
 export function tableDefinition(tableName: string) {
   const { partitionKey, sortKey, statusIndex, dueIndex } = MESSAGEBOX;
   return {

@@ -1,6 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbDocumentClient } from '../functions/adapters/aws-clients.ts';
-import { MESSAGEBOX } from '../infra/settings.ts';
+import { MESSAGEBOX } from '../functions/settings.ts';
 import type { LocalCluster } from './cluster.ts';
 
 /** Instances that are not finished, by status, orchestrations and their parallel branch instances apart, and suspended messages. */

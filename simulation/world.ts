@@ -8,7 +8,7 @@ import { handleWorkItem } from '../functions/core/work-items.ts';
 import { MAX_CLOCK_SKEW_MS } from '../functions/core/ownership.ts';
 import type { SendEntry } from '../functions/core/instance.ts';
 import type { HistoryStore, SendPort, TimerScheduler, WorkItem, WorkQueue } from '../functions/core/ports.ts';
-import { MESSAGEBOX, OWNERSHIP, QUEUES } from '../infra/settings.ts';
+import { MESSAGEBOX, OWNERSHIP, QUEUES } from '../functions/settings.ts';
 import { MemoryHistory } from '../test/helpers/memory-history.ts';
 import { Choices } from './choices.ts';
 import { SimMessageBox } from './message-box.ts';

@@ -1,7 +1,7 @@
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HistoryPage, HistoryStore } from '../core/ports.ts';
 import { fitEvent, type Tracked, type TrackedEvent } from '../core/tracking.ts';
-import { HISTORY } from '../../infra/settings.ts';
+import { HISTORY } from '../settings.ts';
 import type { Item } from './item.ts';
 
 /*

@@ -22,7 +22,7 @@ import type { DueEntry, InstanceHeader, InstanceStore, InstanceSummary } from '.
 import { atJoin, dueOf, dueOfClaim } from '../core/due.ts';
 import { LISTED_MESSAGE_BYTES, type InboundMessage, type InboxEntry } from '../core/message.ts';
 import { MAX_STORED_BODY_BYTES } from '../core/receive-host.ts';
-import { MESSAGEBOX } from '../../infra/settings.ts';
+import { MESSAGEBOX } from '../settings.ts';
 import { CLAIMED, PayloadMissing, payloadKeys, withClaimedValues, type ClaimCheck } from './claim-check.ts';
 import type { Item } from './item.ts';
 

@@ -7,7 +7,7 @@ import { SIZE_ATTRIBUTE, pointerBody } from './extended-client.ts';
 import { TRACE_ATTRIBUTE } from '../core/trace.ts';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { traceparentOf, tracer } from './tracing.ts';
-import { CLAIM_CHECK } from '../../infra/settings.ts';
+import { CLAIM_CHECK } from '../settings.ts';
 
 /** Outbound bodies over `fromBytes` (with their attributes, as the extended clients count) go to `bucket` as pointers. */
 export interface OutboundOffload {

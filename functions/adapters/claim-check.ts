@@ -15,7 +15,7 @@
  * condition deletes its own, unless the item that won refers to the same key.
  */
 import { createHash } from 'node:crypto';
-import { CLAIM_CHECK } from '../../infra/settings.ts';
+import { CLAIM_CHECK } from '../settings.ts';
 import type { Item } from './item.ts';
 
 export interface PayloadStore {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { CLAIM_CHECK, OWNERSHIP } from '../../infra/settings.ts';
+import { CLAIM_CHECK, OWNERSHIP } from '../settings.ts';
 import { MAX_STORED_BODY_BYTES } from '../core/receive-host.ts';
 import type { PointerSource } from '../adapters/extended-client.ts';
 

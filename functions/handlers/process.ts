@@ -6,7 +6,7 @@ import { handleWorkItem } from '../core/work-items.ts';
 import { parseWorkItem } from '../adapters/SqsWorkQueue.ts';
 import type { ProcessOutcome } from '../core/processing-host.ts';
 import type { WorkItem } from '../core/ports.ts';
-import { QUEUES } from '../../infra/settings.ts';
+import { QUEUES } from '../settings.ts';
 import type { Runtime } from './runtime.ts';
 import { holdVisibility } from './visibility.ts';
 import { SpanKind, contextOf, flushSpans, inSpan, linksTo } from '../adapters/tracing.ts';

@@ -13,7 +13,7 @@ import { ExtendedClientBodies } from '../adapters/ExtendedClientBodies.ts';
 import { SqsSendPort } from '../adapters/SqsSendPort.ts';
 import { SqsWorkQueue } from '../adapters/SqsWorkQueue.ts';
 import type { RequestMeter } from '../adapters/request-meter.ts';
-import { CLAIM_CHECK, HOST_FUNCTION_TIMEOUT_SECONDS, OWNERSHIP, QUEUES } from '../../infra/settings.ts';
+import { CLAIM_CHECK, HOST_FUNCTION_TIMEOUT_SECONDS, OWNERSHIP, QUEUES } from '../settings.ts';
 import type { HostConfig } from './config.ts';
 import type { Clock } from '../core/ports.ts';
 

@@ -3,7 +3,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { systemClock } from '../adapters/system-clock.ts';
 import { definitionsOf } from '../core/orchestrations-module.ts';
 import { sweep } from '../core/sweeper.ts';
-import { OWNERSHIP } from '../../infra/settings.ts';
+import { OWNERSHIP } from '../settings.ts';
 import { readConfig } from './config.ts';
 import { createRuntime } from './runtime.ts';
 

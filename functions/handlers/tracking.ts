@@ -8,7 +8,7 @@ import { s3ClaimCheck } from '../adapters/S3PayloadStore.ts';
 import { PayloadMissing, claimedKeys, releasedKeys, type PayloadStore } from '../adapters/claim-check.ts';
 import type { HistoryStore } from '../core/ports.ts';
 import { track } from '../core/tracking.ts';
-import { HISTORY } from '../../infra/settings.ts';
+import { HISTORY } from '../settings.ts';
 
 /**
  * Tracks one MessageBox change: the history events and flow links it means, written under keys that derive from

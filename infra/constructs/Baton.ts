@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLAIM_CHECK, QUEUES, sendPortQueue, STACK_OUTPUTS, EVENT_SOURCE } from '../settings.ts';
+import { CLAIM_CHECK, QUEUES, sendPortQueue, STACK_OUTPUTS, EVENT_SOURCE } from '../../functions/settings.ts';
 import { DurableQueue } from './DurableQueue.ts';
 import { DurableTimers } from './DurableTimers.ts';
 import { HostFunction } from './HostFunction.ts';
@@ -229,7 +229,7 @@ export class Baton extends Construct {
   }
 
   /**
-   * Declares the stack outputs a client needs (names in STACK_OUTPUTS, infra/settings.ts): the queue URLs, the
+   * Declares the stack outputs a client needs (names in STACK_OUTPUTS, functions/settings.ts): the queue URLs, the
    * send ports' and dead-letter queues' URLs (as JSON), the tables, the timer state machine and where the processing
    * host instances run. `baton console --stack <name>` and the CLI's `--stack` find everything by them. They are
    * declared on the stack itself, under those names: one Baton per stack declares them.

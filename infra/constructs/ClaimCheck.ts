@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { CLAIM_CHECK } from '../settings.ts';
+import { CLAIM_CHECK } from '../../functions/settings.ts';
 
 export interface ClaimCheckProps {
   /** Keep the bucket when the stack goes away. @default true */

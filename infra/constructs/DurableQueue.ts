@@ -1,9 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { QueueSettings } from '../settings.ts';
+import type { QueueSettings } from '../../functions/settings.ts';
 
-/** A queue with its dead-letter queue, both encrypted and TLS-only, settings from infra/settings.ts. */
+/** A queue with its dead-letter queue, both encrypted and TLS-only, settings from functions/settings.ts. */
 export class DurableQueue extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;

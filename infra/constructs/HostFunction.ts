@@ -13,7 +13,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { EVENT_SOURCE, HOST_FUNCTION_TIMEOUT_SECONDS } from '../settings.ts';
+import { EVENT_SOURCE, HOST_FUNCTION_TIMEOUT_SECONDS } from '../../functions/settings.ts';
 
 /** Same major as the local runtime (Node 24). */
 export const HOST_RUNTIME = Runtime.NODEJS_24_X;

@@ -9,7 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { MESSAGEBOX } from '../settings.ts';
+import { MESSAGEBOX } from '../../functions/settings.ts';
 
 export interface MessageBoxProps {
   /**

@@ -6,7 +6,7 @@ import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HISTORY, TRACKING_FAILURES } from '../settings.ts';
+import { HISTORY, TRACKING_FAILURES } from '../../functions/settings.ts';
 import { DurableQueue } from './DurableQueue.ts';
 import { HostFunction, type HostFunctionProps } from './HostFunction.ts';
 import type { MessageBox } from './MessageBox.ts';

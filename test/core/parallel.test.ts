@@ -1,4 +1,4 @@
-import { MESSAGEBOX } from '../../infra/settings.ts';
+import { MESSAGEBOX } from '../../functions/settings.ts';
 import { describe, expect, it } from 'vitest';
 import {
   branch,

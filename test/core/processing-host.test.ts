@@ -1,6 +1,6 @@
 import { createWorld, settle } from '../helpers/world.ts';
 import { sweep } from '../../functions/core/sweeper.ts';
-import { OWNERSHIP } from '../../infra/settings.ts';
+import { OWNERSHIP } from '../../functions/settings.ts';
 import { describe, expect, it } from 'vitest';
 import { MAX_REASON_CHARS, OwnershipLost } from '../../functions/core/errors.ts';
 import { InstanceStatus, type SendEntry } from '../../functions/core/instance.ts';

@@ -5,7 +5,7 @@ import { ReceiveHost } from '../../functions/core/receive-host.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { ManualClock, MemoryInstanceStore, MemorySendPort, MemoryWorkQueue } from './memory.ts';
 import { sweep } from '../../functions/core/sweeper.ts';
-import { MESSAGEBOX, OWNERSHIP } from '../../infra/settings.ts';
+import { MESSAGEBOX, OWNERSHIP } from '../../functions/settings.ts';
 
 /** The engine on in-memory fakes: one MessageBox, one work queue, one send port, a clock tests move. */
 export function createWorld(definitions: OrchestrationDefinition[]) {

@@ -18,7 +18,7 @@ import { createTrackingHandler } from '../../functions/handlers/tracking.ts';
 import type { HostConfig } from '../../functions/handlers/config.ts';
 import { sampleOrchestrations } from '../../functions/orchestrations/index.ts';
 import { BatonStack } from '../../infra/BatonStack.ts';
-import { EVENT_SOURCE } from '../../infra/settings.ts';
+import { EVENT_SOURCE } from '../../functions/settings.ts';
 import { startEmbeddedStack } from '../../local/embedded-stack.ts';
 import { useEmulatorCredentials } from '../../local/emulator-credentials.ts';
 import { SqsPoller } from '../../local/poller.ts';

@@ -12,7 +12,7 @@ import { createReceiveHandler } from '../../functions/handlers/receive.ts';
 import { createRuntime } from '../../functions/handlers/runtime.ts';
 import { sampleOrchestrations } from '../../functions/orchestrations/index.ts';
 import { BatonStack } from '../../infra/BatonStack.ts';
-import { EVENT_SOURCE, OWNERSHIP } from '../../infra/settings.ts';
+import { EVENT_SOURCE, OWNERSHIP } from '../../functions/settings.ts';
 import { startEmbeddedStack } from '../../local/embedded-stack.ts';
 import { useEmulatorCredentials } from '../../local/emulator-credentials.ts';
 import { SqsPoller } from '../../local/poller.ts';

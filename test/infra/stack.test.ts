@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { BatonStack } from '../../infra/BatonStack.ts';
-import { EVENT_SOURCE, HISTORY, MESSAGEBOX, QUEUES, STACK_OUTPUTS } from '../../infra/settings.ts';
+import { EVENT_SOURCE, HISTORY, MESSAGEBOX, QUEUES, STACK_OUTPUTS } from '../../functions/settings.ts';
 import { historyTableDefinition, queueAttributes, tableDefinition } from '../../local/provision.ts';
 
 let template: Template;
