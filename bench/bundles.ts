@@ -12,7 +12,7 @@ import { entrySource } from '../infra/constructs/Baton.ts';
 export const BUNDLE_LIMIT_BYTES = 300 * 1024;
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-/** The default stack (infra/BatonStack.ts) deploys the sample orchestrations; a user's module would be bundled the same way. */
+/** The default stack (sample/BatonStack.ts) deploys the sample orchestrations; a user's module would be bundled the same way. */
 const SAMPLE_MODULE = `${ROOT}/functions/orchestrations/index.ts`;
 const HANDLERS = `${ROOT}/functions/handlers/index.ts`;
 

@@ -66,7 +66,7 @@ import { DynamoDbInstanceStore, fromItem } from '../functions/adapters/DynamoDbI
 import { BUNDLE_LIMIT_BYTES, bundleSizes } from './bundles.ts';
 import { COST_NOTE, compareCosts, type MeasuredUse } from './cost.ts';
 import { measureFailover, median } from './failover.ts';
-import { barChart, lineChart, stripChart } from './plot.ts';
+import { barChart, lineChart, stripChart } from '../local/plot.ts';
 import { convoyRun, ledger } from './convoy.ts';
 import { QUOTAS_AS_OF, capacity } from './capacity.ts';
 import { PRICE_SOURCES } from './prices.ts';

@@ -7,11 +7,9 @@ import { createRuntime } from '../functions/handlers/runtime.ts';
 import type { OrchestrationDefinition } from '../functions/core/definition.ts';
 import { UnknownOrchestration } from '../functions/core/errors.ts';
 import { OWNERSHIP } from '../functions/settings.ts';
-import type { LocalCluster } from '../local/cluster.ts';
 import { AuditTrail } from './audit.ts';
 import { Operations, type HostSource } from './operations.ts';
 import { OperatorQueues } from './queues.ts';
-import { startConsole, type RunningConsole } from './server.ts';
 
 /**
  * What the console needs to know of a cluster: what `npm start` writes to its endpoints file, or what a deployed
@@ -122,36 +120,5 @@ export function operationsFor(d: ClusterAddresses, options: OperationsOptions = 
     audit: new AuditTrail(dynamo, d.historyTableName),
     operator,
     hosts,
-  });
-}
-
-/** The console's operations over a running local cluster, its host instances and its orchestrations included. */
-export function localOperations(cluster: LocalCluster, operator = localOperator()): Operations {
-  return operationsFor(cluster.describe(), {
-    operator,
-    hosts: () => ({
-      hosts: cluster.hosts.map((h) => ({
-        name: h.name,
-        status: h.status,
-        lastHeartbeat: h.busyAt || undefined,
-        workItems: h.workItems,
-        completed: h.completed,
-        restarts: h.restarts,
-        zone: 'local',
-      })),
-    }),
-    orchestrations: {
-      definitions: cluster.definitions,
-      hint: `it is not among the orchestrations this cluster runs (${cluster.options.orchestrations ?? "the sample's"}); start it with the module that defines it (npm start -- --orchestrations F)`,
-    },
-  });
-}
-
-/** The console of a local cluster, on 127.0.0.1. */
-export function startLocalConsole(cluster: LocalCluster, options: { port?: number } = {}): Promise<RunningConsole> {
-  return startConsole({
-    operations: localOperations(cluster),
-    port: options.port ?? 0,
-    where: `local cluster ${cluster.endpoint}`,
   });
 }

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { OrchestrationRegistry } from '../functions/core/registry.ts';
-import { loadOrchestrations } from '../local/orchestrations.ts';
+import { loadOrchestrations } from '../functions/load-orchestrations.ts';
 
 const [modulePath, out] = process.argv.slice(2);
 try {

@@ -264,7 +264,7 @@ async function start(): Promise<void> {
     `  claim check:    ${d.claimCheckBucket ? `${d.claimCheckBucket} (S3: states and bodies over 64 KiB)` : `off (${cluster.resources.claimCheckOff}; bodies up to 300 KB, kept in the MessageBox)`}`,
   );
   if (demo === undefined && !values['no-console']) {
-    const { startLocalConsole } = await import('../console/local.ts');
+    const { startLocalConsole } = await import('./console.ts');
     const port = Number(values['console-port']);
     webConsole = await startLocalConsole(cluster, { port }).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'EADDRINUSE') throw error;
@@ -458,7 +458,7 @@ async function operations(orchestrations?: OperatorOrchestrations) {
  * deployed stack, the sample's (what BatonStack deploys), with this shell's environment as its settings.
  */
 async function operatorOrchestrations(given: string | undefined): Promise<OperatorOrchestrations> {
-  const { loadOrchestrations } = await import('./orchestrations.ts');
+  const { loadOrchestrations } = await import('../functions/load-orchestrations.ts');
   const pass = 'pass --orchestrations F, the module that defines it';
   if (stackTarget) {
     // No default: nothing says which module a stack deployed, and another module's definition under the same

@@ -16,7 +16,7 @@ import { systemClock } from '../functions/adapters/system-clock.ts';
 import { sweep } from '../functions/core/sweeper.ts';
 import { OrchestrationRegistry } from '../functions/core/registry.ts';
 import type { OrchestrationDefinition } from '../functions/core/definition.ts';
-import { loadOrchestrations } from './orchestrations.ts';
+import { loadOrchestrations } from '../functions/load-orchestrations.ts';
 import { OWNERSHIP } from '../functions/settings.ts';
 import { startEmbeddedStack, type EmbeddedStack } from './embedded-stack.ts';
 import { provision, type Resources } from './provision.ts';

@@ -14,7 +14,7 @@ import { EVENT_SOURCE } from '../functions/settings.ts';
 import { faultsFromEnv } from './faults.ts';
 import { latencyModelFromEnv } from './latency-model.ts';
 import { LostWriteCounter } from './lost-writes.ts';
-import { loadOrchestrations } from './orchestrations.ts';
+import { loadOrchestrations } from '../functions/load-orchestrations.ts';
 import { SqsPoller } from './poller.ts';
 import { TRACE_DIR_VARIABLE, startFileTracing } from './trace-export.ts';
 

@@ -13,5 +13,5 @@ export {
 } from './start.ts';
 export { LocalCluster, type ClusterOptions, type HostInstanceState } from './cluster.ts';
 export { startEmbeddedStack, type EmbeddedStack, type EmbeddedStackOptions } from './embedded-stack.ts';
-export { loadOrchestrations } from './orchestrations.ts';
+export { loadOrchestrations } from '../functions/load-orchestrations.ts';
 export type { InstanceState, InstanceStatus, SuspendedMessage } from '../functions/core/instance.ts';

@@ -48,7 +48,7 @@ import { OrchestrationRegistry } from '../functions/core/registry.ts';
 import { convoyInstanceId } from '../functions/core/ids.ts';
 import { sampleOrchestrations } from '../functions/orchestrations/index.ts';
 import { deadLettered, judgeConservation, quiet, sendMessages, settledAll, type Judgement } from './accounting.ts';
-import { lineChart } from '../bench/plot.ts';
+import { lineChart } from './plot.ts';
 import type { ClusterRecord } from './endpoints-file.ts';
 import { useEmulatorCredentials } from './emulator-credentials.ts';
 

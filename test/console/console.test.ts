@@ -9,7 +9,7 @@ import { sqsClient } from '../../functions/adapters/aws-clients.ts';
 import { LocalCluster } from '../../local/cluster.ts';
 import { orderInstanceId } from '../../local/demo.ts';
 import { sampleOptionsToEnv } from '../../functions/orchestrations/index.ts';
-import { localOperations } from '../../console/local.ts';
+import { localOperations } from '../../local/console.ts';
 import { activationInstanceId, branchInstanceId } from '../../functions/core/ids.ts';
 import { startConsole, type RunningConsole } from '../../console/server.ts';
 

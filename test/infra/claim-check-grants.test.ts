@@ -17,7 +17,7 @@ import { createRuntime } from '../../functions/handlers/runtime.ts';
 import { createTrackingHandler } from '../../functions/handlers/tracking.ts';
 import type { HostConfig } from '../../functions/handlers/config.ts';
 import { sampleOrchestrations } from '../../functions/orchestrations/index.ts';
-import { BatonStack } from '../../infra/BatonStack.ts';
+import { BatonStack } from '../../sample/BatonStack.ts';
 import { EVENT_SOURCE } from '../../functions/settings.ts';
 import { startEmbeddedStack } from '../../local/embedded-stack.ts';
 import { useEmulatorCredentials } from '../../local/emulator-credentials.ts';

@@ -11,7 +11,7 @@ import { createProcessingHandler } from '../../functions/handlers/process.ts';
 import { createReceiveHandler } from '../../functions/handlers/receive.ts';
 import { createRuntime } from '../../functions/handlers/runtime.ts';
 import { sampleOrchestrations } from '../../functions/orchestrations/index.ts';
-import { BatonStack } from '../../infra/BatonStack.ts';
+import { BatonStack } from '../../sample/BatonStack.ts';
 import { EVENT_SOURCE, OWNERSHIP } from '../../functions/settings.ts';
 import { startEmbeddedStack } from '../../local/embedded-stack.ts';
 import { useEmulatorCredentials } from '../../local/emulator-credentials.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { BatonStack } from '../../infra/BatonStack.ts';
+import { BatonStack } from '../../sample/BatonStack.ts';
 
 function checkedApp(): App {
   const app = new App();

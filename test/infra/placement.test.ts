@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { BatonStack } from '../../infra/BatonStack.ts';
+import { BatonStack } from '../../sample/BatonStack.ts';
 
 function synth(props: ConstructorParameters<typeof BatonStack>[2]) {
   const app = new App();

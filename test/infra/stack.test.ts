@@ -3,7 +3,7 @@ import { statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { BatonStack } from '../../infra/BatonStack.ts';
+import { BatonStack } from '../../sample/BatonStack.ts';
 import { EVENT_SOURCE, HISTORY, MESSAGEBOX, QUEUES, STACK_OUTPUTS } from '../../functions/settings.ts';
 import { historyTableDefinition, queueAttributes, tableDefinition } from '../../local/provision.ts';
 

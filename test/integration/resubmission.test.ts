@@ -4,7 +4,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { s3Client, sqsClient } from '../../functions/adapters/aws-clients.ts';
 import { LEGACY_SIZE_ATTRIBUTE, SIZE_ATTRIBUTE, pointerBody } from '../../functions/adapters/extended-client.ts';
 import { sampleOptionsToEnv } from '../../functions/orchestrations/index.ts';
-import { localOperations } from '../../console/local.ts';
+import { localOperations } from '../../local/console.ts';
 import { orderInstanceId } from '../../local/demo.ts';
 import { useLocalCluster } from '../helpers/cluster.ts';
 import { largeOrder, validOrder } from '../helpers/orders.ts';

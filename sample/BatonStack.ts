@@ -2,8 +2,8 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { IVpc } from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
-import { Baton } from './constructs/Baton.ts';
-import type { Placement } from './constructs/ProcessingHost.ts';
+import { Baton } from '../infra/constructs/Baton.ts';
+import type { Placement } from '../infra/constructs/ProcessingHost.ts';
 import { sampleOptionsToEnv, type SampleOptions } from '../functions/orchestrations/index.ts';
 
 /** The sample's orchestrations module (functions/orchestrations/index.ts). */

@@ -1,12 +1,10 @@
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { OrchestrationDefinition } from '../functions/core/definition.ts';
-import { definitionsOf, type Environment } from '../functions/core/orchestrations-module.ts';
+import type { OrchestrationDefinition } from './core/definition.ts';
+import { definitionsOf, type Environment } from './core/orchestrations-module.ts';
 
 /** The sample's orchestrations module: what runs when no module is named. */
-export const SAMPLE_ORCHESTRATIONS = fileURLToPath(
-  new URL(`../functions/orchestrations/index${extname()}`, import.meta.url),
-);
+export const SAMPLE_ORCHESTRATIONS = fileURLToPath(new URL(`./orchestrations/index${extname()}`, import.meta.url));
 
 /** `.ts` in a source checkout, `.js` in the installed package: this file's own extension. */
 function extname(): string {

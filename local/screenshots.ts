@@ -9,11 +9,11 @@ import { chromium } from 'playwright-core';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { sqsClient } from '../functions/adapters/aws-clients.ts';
 import { sampleOptionsToEnv } from '../functions/orchestrations/index.ts';
-import { LocalCluster } from '../local/cluster.ts';
-import { orderInstanceId } from '../local/demo.ts';
-import { useEmulatorCredentials } from '../local/emulator-credentials.ts';
-import { localOperations } from './local.ts';
-import { startConsole } from './server.ts';
+import { LocalCluster } from './cluster.ts';
+import { orderInstanceId } from './demo.ts';
+import { useEmulatorCredentials } from './emulator-credentials.ts';
+import { localOperations } from './console.ts';
+import { startConsole } from '../console/server.ts';
 
 useEmulatorCredentials();
 const out = resolve(process.argv[2] ?? 'docs/console');
