@@ -14,7 +14,8 @@
  * imports nothing of AWS, so the chaos run, the soak, the demo, the bench and the deterministic simulation all judge
  * a run by the same rules, each on its own adapters or models.
  */
-import { activate, correlationValue } from './engine.ts';
+import { correlationValue } from './correlation.ts';
+import { activate } from './engine.ts';
 import { describeError } from './errors.ts';
 import { convoyInstanceId } from './ids.ts';
 import { TERMINAL_STATUSES, type InstanceState, type SuspendedMessage } from './instance.ts';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { activateOrDeliver, NoTaker } from './activation.ts';
 import { atJoin, FORKED_BRANCHES_KEPT_MS, JOIN_CHECK, nextJoinCheck, timerDueOf } from './due.ts';
-import { branchEnded, forkedBranches, run, wakeJoin as joinWakeUp } from './engine.ts';
+import { branchEnded, forkedBranches, wakeJoin as joinWakeUp } from './branches.ts';
+import { run } from './engine.ts';
 import {
   InstanceNotFound,
   InvalidMessage,

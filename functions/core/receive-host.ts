@@ -1,5 +1,6 @@
 import { activateOrDeliver, deliverTo, NoTaker, refusal, took } from './activation.ts';
-import { activate, correlationValue } from './engine.ts';
+import { correlationValue } from './correlation.ts';
+import { activate } from './engine.ts';
 import { BatonError, InvalidMessage, RoutingFailure, boundReason, describeError } from './errors.ts';
 import { convoyInstanceId } from './ids.ts';
 import { parseInbound, type InboundMessage, type RawMessage } from './message.ts';

@@ -1,0 +1,327 @@
+import { wakeJoin } from '../branches.ts';
+import { takeNext } from '../compensable.ts';
+import type { StepContext } from '../context.ts';
+import { correlationValue } from '../correlation.ts';
+import {
+  END,
+  type CompiledOrchestration,
+  type DelayShape,
+  type MessageSchemas,
+  type ReceiveShape,
+} from '../definition.ts';
+import { boundReason, describeError } from '../errors.ts';
+import { InstanceStatus, type InstanceState, type OutboxEntry, type Thread } from '../instance.ts';
+import { bodyLeft, type InboundMessage, type InboxEntry } from '../message.ts';
+import { conform, describeIssues, type Schema } from '../schema.ts';
+
+/** Why a run stopped: each is a persistence point except `needsLease`. */
+export type StopReason =
+  | 'completed'
+  | 'terminated'
+  /** A `persistAfter` step finished, or a run went long (see MAX_SHAPES_PER_RUN); more to run. */
+  | 'checkpoint'
+  | 'suspended'
+  /** A later receive has no matching message yet: the instance dehydrates until one is delivered. */
+  | 'waiting'
+  /** The next step is exclusive: the host must claim the lease before running it. */
+  | 'needsLease';
+
+export interface RunResult {
+  /** The state to persist. Its revision is the one read; the store sets the next. */
+  readonly state: InstanceState;
+  readonly stop: StopReason;
+  readonly shapesRun: number;
+}
+
+export interface RunOptions {
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** True when the caller holds the lease, so exclusive steps may run. */
+  readonly holdsLease: boolean;
+  /** The revision the lease was last written at, handed to exclusive steps (see `StepContext.fencingToken`). */
+  readonly fencingToken?: number;
+  /** Reads the messages delivered to this instance (oldest first, consumed or not); called only at a receive or listen. */
+  readonly inbox?: () => Promise<readonly InboxEntry[]>;
+  /** Reads a message of the inbox whole, for a receive that takes one listed without its body; undefined once it left. */
+  readonly whole?: (entry: InboxEntry) => Promise<InboundMessage | undefined>;
+  /**
+   * Which of these messages the instance already settled (see `InstanceStore.settle`): asked of a message about to be
+   * taken that `consumed` no longer lists, since a copy SQS brought back while it was being settled may lie in the inbox.
+   */
+  readonly settled?: (messageIds: readonly string[]) => Promise<ReadonlySet<string>>;
+  /** The branch instances of the fork the instance waits on (see `forkedBranches`), as stored now. */
+  readonly branches?: readonly InstanceState[];
+  /**
+   * Schemas of every deployed message type (the registry), for outbound bodies: a type this orchestration
+   * only names may be declared with a schema elsewhere, and a Start shape's body is the started
+   * orchestration's activating message. @default this orchestration's own schemas
+   */
+  readonly schemas?: MessageSchemas;
+}
+
+/** Shapes one run may execute before it persists and continues (a checkpoint). */
+export const MAX_SHAPES_PER_RUN = 1_000;
+
+/** The definition's own code threw (a condition, a message body, a duration): the instance is suspended. */
+export class DefinitionCodeFailed extends Error {
+  readonly shapeId: string;
+  constructor(reason: string, shapeId: string) {
+    super(reason);
+    this.shapeId = shapeId;
+  }
+}
+
+const STATUS_AT: Record<StopReason, InstanceStatus> = {
+  completed: InstanceStatus.Completed,
+  terminated: InstanceStatus.Terminated,
+  suspended: InstanceStatus.Suspended,
+  waiting: InstanceStatus.Waiting,
+  checkpoint: InstanceStatus.Running,
+  needsLease: InstanceStatus.Running,
+};
+
+/**
+ * What one run of an instance holds while it goes from shape to shape (engine.ts runs the loop, run/shapes/ one
+ * handler per shape kind): the working copy of the instance's variables, messages and outbox, its thread, and the
+ * inbox as read at its first receive. Nothing here touches the outside world: the result is a state to persist.
+ */
+export class RunState {
+  readonly orchestration: CompiledOrchestration;
+  readonly current: InstanceState;
+  readonly options: RunOptions;
+  readonly vars: Record<string, unknown>;
+  readonly outbox: OutboxEntry[] = [];
+  readonly messages: Record<string, InboundMessage>;
+  readonly consumed: string[];
+  sendSequence: number;
+  causationId: string;
+  compensable: string[];
+  forks: number;
+  thread: Thread;
+  shapesRun = 0;
+  #inbox: readonly InboxEntry[] | undefined;
+  /** Messages of the inbox that left it between the listing and their reading (another host took them): passed over. */
+  readonly #gone = new Set<string>();
+
+  constructor(orchestration: CompiledOrchestration, current: InstanceState, options: RunOptions) {
+    this.orchestration = orchestration;
+    this.current = current;
+    this.options = options;
+    this.vars = structuredClone(current.vars) as Record<string, unknown>;
+    this.sendSequence = current.sendSequence;
+    this.messages = { ...current.messages };
+    this.consumed = [...(current.consumed ?? [])];
+    this.causationId = current.causationId;
+    this.compensable = [...(current.compensable ?? [])];
+    this.forks = current.forks ?? 0;
+    this.thread = current.cursor.threads.find((t) => t.id === 'main') ?? { id: 'main', at: END, attempts: 0 };
+  }
+
+  /** What step code sees; an exclusive step run under the lease gets its fencing token. */
+  context(exclusive = false): StepContext {
+    return {
+      ...(exclusive && this.options.holdsLease ? { fencingToken: this.options.fencingToken } : {}),
+      instanceId: this.current.instanceId,
+      orchestration: this.current.orchestration,
+      version: this.current.version,
+      vars: this.vars,
+      now: this.options.now(),
+      message: (name) => {
+        const message = this.messages[name];
+        if (!message) throw new Error(`no message bound to "${name}"`);
+        return message;
+      },
+    };
+  }
+
+  /** The shape after `key`. */
+  after(key: string): string {
+    return this.orchestration.next.get(key)!;
+  }
+
+  /** The first shape of `branch` of the shape at `key`. */
+  entry(key: string, branch: string): string {
+    return this.orchestration.branchEntry.get(key)!.get(branch)!;
+  }
+
+  advanceTo(at: string): void {
+    this.thread = { ...this.thread, at, attempts: 0 };
+    this.shapesRun++;
+  }
+
+  /**
+   * A step failed (past its retries) or threw. The innermost enclosing scope with an error handler takes
+   * over; with none, the instance is suspended with the reason. Returns the result to return, if any.
+   */
+  fail(text: string, shapeId: string): RunResult | undefined {
+    // An exception's message may be of any size: what the instance keeps of it (lastError, its error) is bounded.
+    const reason = boundReason(text);
+    const scopes = this.thread.scopes ?? [];
+    for (let i = scopes.length - 1; i >= 0; i--) {
+      const handler = this.orchestration.branchEntry.get(scopes[i]!)?.get('onError');
+      if (handler === undefined) continue;
+      this.vars.lastError = reason;
+      this.thread = { ...this.thread, at: handler, attempts: 0, scopes: scopes.slice(0, i) };
+      this.shapesRun++;
+      return undefined;
+    }
+    if (this.current.branchOf?.handled) {
+      // The orchestration has a handler around the Parallel Actions: the branch ends and the join raises it.
+      const error = `branch "${this.current.branchOf.branch}" failed: ${reason}`;
+      this.outbox.push(wakeJoin(this.current, this.orchestration));
+      return this.finish('completed', { error: { reason: error, shapeId, at: this.options.now() } });
+    }
+    return this.finish('suspended', { error: { reason, shapeId, at: this.options.now() } });
+  }
+
+  /**
+   * Runs a piece of the definition's own code (a condition, a message body, a duration). If it throws, the
+   * definition is at fault, not the moment: the instance is suspended with the reason (see the run loop's catch).
+   */
+  evaluate<T>(what: string, shapeId: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw new DefinitionCodeFailed(`${what}: ${describeError(error)}`, shapeId);
+    }
+  }
+
+  /**
+   * Validates an outbound body against its type's schema. A body that does not match fails the step like a
+   * failed code step (the scope's handler, else suspended): it is deterministic, so it is not retried.
+   */
+  async conformOutbound(
+    type: string | undefined,
+    body: unknown,
+    shapeId: string,
+    what: string,
+  ): Promise<{ body: unknown; output: unknown } | { failed: string }> {
+    const schema = this.#schemaOf(type);
+    if (!schema) return { body, output: body };
+    let result: Awaited<ReturnType<typeof conform>>;
+    try {
+      result = await conform(schema, body);
+    } catch (error) {
+      throw new DefinitionCodeFailed(`${what}: the schema of ${type} threw: ${describeError(error)}`, shapeId);
+    }
+    return result.ok
+      ? { body, output: result.value }
+      : { failed: `${what}: the ${type} it built does not match its schema: ${describeIssues(result.issues)}` };
+  }
+
+  #schemaOf(type: string | undefined): Schema | undefined {
+    if (type === undefined) return undefined;
+    return this.options.schemas ? this.options.schemas.schemaOf(type) : this.orchestration.schemas.get(type);
+  }
+
+  /** The oldest delivered, unconsumed message a receive takes: its type, with the instance's key; read whole. */
+  async findDelivery(receive: ReceiveShape): Promise<InboundMessage | undefined> {
+    const expected = this.current.correlations?.[receive.correlation!];
+    this.#inbox ??= (await this.options.inbox?.()) ?? [];
+    for (;;) {
+      const found = this.#inbox.find(
+        (m) =>
+          // A message delivered to an earlier instance of the same id (a convoy whose predecessor expired) is not this one's.
+          (m.incarnation === undefined || m.incarnation === this.current.createdAt) &&
+          m.messageType === receive.messageType &&
+          !this.consumed.includes(m.messageId) &&
+          !this.#gone.has(m.messageId) &&
+          expected !== undefined &&
+          this.#keyOf(m, receive.correlation!) === expected,
+      );
+      if (!found) return undefined;
+      if (this.options.settled && (await this.options.settled([found.messageId])).has(found.messageId)) {
+        // A copy of a message taken before: counted as consumed, so it is settled (removed) after this commit.
+        this.consumed.push(found.messageId);
+        continue;
+      }
+      if (!bodyLeft(found)) return found;
+      const whole = await this.options.whole?.(found);
+      if (whole) return whole;
+      this.#gone.add(found.messageId);
+    }
+  }
+
+  /** The key a message was delivered under for a set: read at delivery, else (an older delivery, whole) from its body. */
+  #keyOf(m: InboxEntry, set: string): string | undefined {
+    return m.keys?.[set] ?? (bodyLeft(m) ? undefined : correlationValue(this.orchestration, set, m));
+  }
+
+  /** Binds a message a receive (or a listen's branch) took. */
+  take(into: string, message: InboundMessage): void {
+    this.messages[into] = message;
+    this.consumed.push(message.messageId);
+    this.causationId = message.messageId;
+  }
+
+  /** Starts the thread's timer for a delay (or a listen's timeout) unless it is already running. */
+  startTimer(trigger: DelayShape): void {
+    if (this.thread.timerDue !== undefined) return;
+    const ms = this.evaluate(`delay "${trigger.id}" could not compute its duration`, trigger.id, () =>
+      typeof trigger.duration === 'function' ? trigger.duration(this.context()) : trigger.duration,
+    );
+    this.thread = { ...this.thread, timerDue: this.options.now() + Math.max(0, ms) };
+  }
+
+  /** Clears the thread's timer: it fired, or a message came first. */
+  clearTimer(): void {
+    const { timerDue: _cleared, ...rest } = this.thread;
+    this.thread = rest;
+  }
+
+  /** Entry of the next compensation to run, or where the Compensate shape continues when all ran. */
+  nextCompensation(): string {
+    const next = takeNext(this.thread.compensating ?? []);
+    if (next === undefined) {
+      const { compensating: _c, returnTo, ...plain } = this.thread;
+      this.thread = plain;
+      return returnTo ?? END;
+    }
+    this.thread = { ...this.thread, compensating: next.rest };
+    return this.orchestration.branchEntry.get(next.scope)!.get('compensation')!;
+  }
+
+  /**
+   * Sends and starts are persisted before the instance ends, in a commit of their own (a persistence point, as BizTalk
+   * persists after a send): once finished, nothing but its work item's redelivery would bring back a dispatch its host
+   * died before, and SQS may have deleted that item with a copy another host took. Running, the instance is due, and
+   * the sweeper brings it back. So a run that would end with sends still to go out stops here first.
+   */
+  endsAfterSends(): boolean {
+    return this.outbox.some((e) => e.kind === 'send' || e.kind === 'start');
+  }
+
+  /** The state to persist where the run stops. */
+  finish(stop: StopReason, extra: Partial<InstanceState> = {}): RunResult {
+    return {
+      stop,
+      shapesRun: this.shapesRun,
+      state: {
+        ...this.current,
+        status: STATUS_AT[stop],
+        cursor: { threads: [this.thread] },
+        vars: this.vars,
+        messages: this.messages,
+        consumed: this.#stillConsumed(),
+        causationId: this.causationId,
+        compensable: this.compensable,
+        outbox: this.outbox,
+        sendSequence: this.sendSequence,
+        forks: this.forks,
+        updatedAt: this.options.now(),
+        ...extra,
+        ...(extra.error ? { error: { ...extra.error, reason: boundReason(extra.error.reason) } } : {}),
+      },
+    };
+  }
+
+  /**
+   * What `consumed` must keep: the activating message (index 0, which a redelivered activation is recognised by) and
+   * the messages still in the inbox. Those the inbox no longer holds were settled: their records stand for them.
+   */
+  #stillConsumed(): string[] {
+    if (this.#inbox === undefined) return this.consumed;
+    const held = new Set(this.#inbox.map((m) => m.messageId));
+    return this.consumed.filter((id, i) => (i === 0 && !this.current.branchOf) || held.has(id));
+  }
+}

@@ -1,0 +1,31 @@
+import { END } from '../../definition.ts';
+import { describeError } from '../../errors.ts';
+import type { ShapeHandler } from './handler.ts';
+
+/** Ends the orchestration, its sends persisted first. */
+export const complete: ShapeHandler<'complete'> = (run) => {
+  if (run.endsAfterSends()) return run.finish('checkpoint');
+  run.advanceTo(END);
+  return undefined;
+};
+
+/** Ends the orchestration as terminated, with its reason, its sends persisted first. */
+export const terminate: ShapeHandler<'terminate'> = (run, shape, key) => {
+  if (run.endsAfterSends()) return run.finish('checkpoint');
+  let reason = 'terminated';
+  try {
+    reason = shape.reason(run.context());
+  } catch (error) {
+    reason = describeError(error);
+  }
+  run.advanceTo(END);
+  return run.finish('terminated', {
+    error: { reason: `terminated by "${shape.id}": ${reason}`, shapeId: key, at: run.options.now() },
+  });
+};
+
+/** Calls an orchestration inline (BizTalk's Call Orchestration): its shapes were compiled in under this one's key. */
+export const call: ShapeHandler<'call'> = (run, _shape, key) => {
+  run.advanceTo(run.entry(key, 'body'));
+  return undefined;
+};

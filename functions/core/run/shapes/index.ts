@@ -1,0 +1,38 @@
+import type { ProgramShape } from '../../definition.ts';
+import { branchEnd } from './branch-end.ts';
+import { code } from './code.ts';
+import { compensate, compensated } from './compensate.ts';
+import { decide } from './decide.ts';
+import { delay } from './delay.ts';
+import { call, complete, terminate } from './end.ts';
+import type { ShapeHandler } from './handler.ts';
+import { listen } from './listen.ts';
+import { loop } from './loop.ts';
+import { parallel } from './parallel.ts';
+import { receive } from './receive.ts';
+import { scope, scopeEnd } from './scope.ts';
+import { send } from './send.ts';
+import { start } from './start.ts';
+import { throwShape } from './throw.ts';
+
+/** One handler per shape kind: a new kind does not compile until it has one. */
+export const SHAPE_HANDLERS: { readonly [K in ProgramShape['kind']]: ShapeHandler<K> } = {
+  receive,
+  code,
+  decide,
+  send,
+  start,
+  call,
+  delay,
+  listen,
+  parallel,
+  branchEnd,
+  loop,
+  throw: throwShape,
+  scope,
+  scopeEnd,
+  compensate,
+  compensated,
+  terminate,
+  complete,
+};

@@ -1,0 +1,18 @@
+import { completed } from '../../compensable.ts';
+import type { ShapeHandler } from './handler.ts';
+
+/** Enters a scope: its error handler now catches what fails inside. */
+export const scope: ShapeHandler<'scope'> = (run, _shape, key) => {
+  run.thread = { ...run.thread, scopes: [...(run.thread.scopes ?? []), key] };
+  run.advanceTo(run.entry(key, 'body'));
+  return undefined;
+};
+
+/** Leaves a scope; one with a compensation is now compensable. */
+export const scopeEnd: ShapeHandler<'scopeEnd'> = (run, shape, key) => {
+  run.thread = { ...run.thread, scopes: (run.thread.scopes ?? []).filter((s) => s !== shape.scope) };
+  if (run.orchestration.branchEntry.get(shape.scope)!.has('compensation'))
+    run.compensable = completed(run.compensable, shape.scope);
+  run.advanceTo(run.after(key));
+  return undefined;
+};
