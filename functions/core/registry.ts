@@ -1,9 +1,5 @@
-import {
-  compile,
-  type CompiledOrchestration,
-  type MessageSchemas,
-  type OrchestrationDefinition,
-} from './definition.ts';
+import { compile } from './compile/compile.ts';
+import type { CompiledOrchestration, MessageSchemas, OrchestrationDefinition } from './definition.ts';
 import { DefinitionError } from './errors.ts';
 import type { InboundMessage } from './message.ts';
 import type { Schema } from './schema.ts';

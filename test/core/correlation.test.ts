@@ -13,7 +13,7 @@ import {
   start,
   when,
 } from '../../functions/core/builder.ts';
-import { compile } from '../../functions/core/definition.ts';
+import { compile } from '../../functions/core/compile/compile.ts';
 import { orderIdOf, rawMessage } from '../helpers/orders.ts';
 
 const orderId = orderIdOf;

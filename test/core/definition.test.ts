@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { code, complete, decide, orchestration, receive, send, when } from '../../functions/core/builder.ts';
-import { compile } from '../../functions/core/definition.ts';
+import { compile } from '../../functions/core/compile/compile.ts';
 import { DefinitionError } from '../../functions/core/errors.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { orderFulfilment, priceOrder, validateOrder } from '../../functions/orchestrations/order-fulfilment.ts';

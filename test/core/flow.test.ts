@@ -9,7 +9,7 @@ import {
   terminate,
   throwError,
 } from '../../functions/core/builder.ts';
-import { compile } from '../../functions/core/definition.ts';
+import { compile } from '../../functions/core/compile/compile.ts';
 import { MAX_SHAPES_PER_RUN } from '../../functions/core/engine.ts';
 import { createWorld } from '../helpers/world.ts';
 import { rawMessage } from '../helpers/orders.ts';

@@ -12,7 +12,7 @@ import {
   send,
   when,
 } from '../../functions/core/builder.ts';
-import { compile } from '../../functions/core/definition.ts';
+import { compile } from '../../functions/core/compile/compile.ts';
 import type { InboundMessage } from '../../functions/core/message.ts';
 import { orderIdOf, rawMessage } from '../helpers/orders.ts';
 

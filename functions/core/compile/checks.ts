@@ -1,0 +1,160 @@
+import { ID_PATTERN, NAME_PATTERN, PORT_PATTERN } from '../definition.ts';
+import type { ShapeChecks } from './compiler.ts';
+
+/** A scope: its end and compensated markers, its body, error handler and compensation. */
+const scope: ShapeChecks['scope'] = (c, shape, site) => {
+  const { where, key, successor, prefix, calling } = site;
+  if (shape.steps.length === 0) c.problems.push(`${where}: scope "${shape.id}" needs at least one step`);
+  const end = `${key}$end`;
+  const compensated = `${key}$compensated`;
+  c.shapes.set(end, { kind: 'scopeEnd', id: end, scope: key });
+  c.next.set(end, successor);
+  c.shapes.set(compensated, { kind: 'compensated', id: compensated, scope: key });
+  const entries = new Map<string, string>([['body', c.visit(shape.steps, end, `${where}.steps`, prefix, calling)]]);
+  if (shape.onError) entries.set('onError', c.visit(shape.onError, successor, `${where}.onError`, prefix, calling));
+  if (shape.compensation)
+    entries.set('compensation', c.visit(shape.compensation, compensated, `${where}.compensation`, prefix, calling));
+  c.branchEntry.set(key, entries);
+};
+
+/** A loop: its body's last step comes back to the loop, which checks its condition again. */
+const loop: ShapeChecks['loop'] = (c, shape, { where, key, prefix, calling }) => {
+  if (shape.steps.length === 0) c.problems.push(`${where}: loop "${shape.id}" needs at least one step`);
+  c.branchEntry.set(key, new Map([['body', c.visit(shape.steps, key, `${where}.steps`, prefix, calling)]]));
+};
+
+/** A receive: only the first step activates, and it is checked with its correlation. */
+const receive: ShapeChecks['receive'] = (c, shape, { where, path, index }) => {
+  const isFirst = path === 'steps' && index === 0;
+  if (shape.activate !== isFirst)
+    c.problems.push(
+      `${where}: receive "${shape.id}" ${isFirst ? 'must activate: it is the first step' : 'cannot activate: only the first step does'}`,
+    );
+  c.checkReceive(shape, where);
+};
+
+const code: ShapeChecks['code'] = (c, shape, { where }) => {
+  if (!shape.retry) return;
+  if (!Number.isInteger(shape.retry.attempts) || shape.retry.attempts < 1)
+    c.problems.push(`${where}: retry.attempts must be ≥ 1`);
+  if (!(shape.retry.backoffMs >= 0)) c.problems.push(`${where}: retry.backoffMs must be ≥ 0`);
+};
+
+const delay: ShapeChecks['delay'] = (c, shape, { where }) => {
+  if (typeof shape.duration === 'number' && !(shape.duration >= 0))
+    c.problems.push(`${where}: delay "${shape.id}" needs a duration ≥ 0 ms`);
+};
+
+const send: ShapeChecks['send'] = (c, shape, { where }) => {
+  if (!PORT_PATTERN.test(shape.port ?? ''))
+    c.problems.push(`${where}: send "${shape.id}" needs a port name matching ${PORT_PATTERN} (it names a queue)`);
+  else c.ports.add(shape.port);
+  if (!shape.messageType) c.problems.push(`${where}: send "${shape.id}" needs a messageType`);
+  else c.checkType(shape.messageType, shape.schema, where);
+};
+
+const start: ShapeChecks['start'] = (c, shape, { where }) => {
+  if (!NAME_PATTERN.test(shape.orchestration ?? ''))
+    c.problems.push(`${where}: start "${shape.id}" needs the name of the orchestration to start`);
+  else c.starts.add(shape.orchestration);
+};
+
+/** A listen: two branches or more, one timeout at most; its receives never activate. */
+const listen: ShapeChecks['listen'] = (c, shape, { where, key, successor, prefix, calling }) => {
+  const entries = new Map<string, string>();
+  const delays = shape.branches.filter((b) => b.trigger.kind === 'delay');
+  if (shape.branches.length < 2) c.problems.push(`${where}: listen "${shape.id}" needs at least two branches`);
+  if (delays.length > 1) c.problems.push(`${where}: listen "${shape.id}" has more than one timeout`);
+  shape.branches.forEach((branch, b) => {
+    const trigger = branch.trigger;
+    if (trigger.kind === 'receive') {
+      if (trigger.activate) c.problems.push(`${where}.branches[${b}]: a listen's receive cannot activate`);
+      c.checkReceive(trigger, `${where}.branches[${b}]`);
+    }
+    c.register(prefix + trigger.id, trigger, `${where}.branches[${b}]`);
+    entries.set(branch.name, c.visit(branch.steps, successor, `${where}.branches[${b}]`, prefix, calling));
+  });
+  c.branchEntry.set(key, entries);
+};
+
+/** A decide: at least one branch, each named once, and `otherwise`. */
+const decide: ShapeChecks['decide'] = (c, shape, { where, key, successor, prefix, calling }) => {
+  if (shape.branches.length === 0) c.problems.push(`${where}: decide "${shape.id}" needs at least one branch`);
+  const entries = new Map<string, string>();
+  const names = new Set<string>();
+  shape.branches.forEach((branch, b) => {
+    if (names.has(branch.name))
+      c.problems.push(`${where}: decide "${shape.id}" has two branches named "${branch.name}"`);
+    names.add(branch.name);
+    entries.set(branch.name, c.visit(branch.steps, successor, `${where}.branches[${b}]`, prefix, calling));
+  });
+  entries.set('otherwise', c.visit(shape.otherwise, successor, `${where}.otherwise`, prefix, calling));
+  c.branchEntry.set(key, entries);
+};
+
+/** Parallel Actions: branches named once, each ending at the join marker, with no receive or end in them. */
+const parallel: ShapeChecks['parallel'] = (c, shape, { where, key, prefix, calling }) => {
+  if (shape.branches.length === 0) c.problems.push(`${where}: parallel "${shape.id}" needs at least one branch`);
+  const join = `${key}$join`;
+  c.shapes.set(join, { kind: 'branchEnd', id: join, parallel: key });
+  const entries = new Map<string, string>();
+  shape.branches.forEach((branch, b) => {
+    if (!ID_PATTERN.test(branch.name))
+      c.problems.push(`${where}.branches[${b}]: branch name "${branch.name}" must match ${ID_PATTERN}`);
+    if (entries.has(branch.name))
+      c.problems.push(`${where}: parallel "${shape.id}" has two branches named "${branch.name}"`);
+    c.forbid(
+      branch.steps,
+      ['receive', 'listen', 'complete', 'terminate'],
+      `${where}.branches[${b}]`,
+      'cannot be in a parallel branch: messages and the end of the orchestration belong to the orchestration, not to a branch',
+    );
+    entries.set(branch.name, c.visit(branch.steps, join, `${where}.branches[${b}]`, prefix, calling));
+  });
+  c.branchEntry.set(key, entries);
+};
+
+/** A call: its callee compiled in under the call's key, never recursively, with no receive or end of its own. */
+const call: ShapeChecks['call'] = (c, shape, { where, key, successor, calling }) => {
+  const callee = shape.callee;
+  if (!callee || !Array.isArray(callee.steps)) {
+    c.problems.push(`${where}: call "${shape.id}" needs a callable orchestration`);
+    return;
+  }
+  if (calling.includes(callee.name)) {
+    c.problems.push(
+      `${where}: call "${shape.id}" calls ${callee.name}, which is already being called (${[...calling, callee.name].join(' → ')}); recursion has no bound`,
+    );
+    return;
+  }
+  c.forbid(
+    callee.steps,
+    ['receive', 'listen', 'complete'],
+    `${where}.callee ${callee.name}`,
+    'cannot be in a called orchestration: it receives through its caller and returns at its end',
+  );
+  const body = c.visit(callee.steps, successor, `${where}.callee`, `${key}/`, [...calling, callee.name]);
+  c.branchEntry.set(key, new Map([['body', body]]));
+};
+
+/** Nothing of their own to check: what they run is the definition's code, checked when it runs. */
+const none = () => {};
+
+/** One check per shape kind: a new kind does not compile until it has one. */
+export const SHAPE_CHECKS: ShapeChecks = {
+  scope,
+  loop,
+  receive,
+  code,
+  delay,
+  send,
+  start,
+  listen,
+  decide,
+  parallel,
+  call,
+  throw: none,
+  compensate: none,
+  terminate: none,
+  complete: none,
+};
