@@ -1,0 +1,179 @@
+import { activateOrDeliver, NoTaker } from '../activation.ts';
+import { branchEnded } from '../branches.ts';
+import { JOIN_CHECK } from '../due.ts';
+import { InvalidMessage, boundReason, describeError } from '../errors.ts';
+import { InstanceStatus, type InstanceState, type JoinEntry, type OutboxEntry } from '../instance.ts';
+import { MAX_DELAY_SECONDS, MAX_HINT_BYTES, traced, workItem, type WorkItem } from '../ports.ts';
+import { TRACE_ATTRIBUTE } from '../trace.ts';
+import type { Commits } from './commits.ts';
+import type { ProcessingHostDeps } from './deps.ts';
+
+type Entry<K extends OutboxEntry['kind']> = Extract<OutboxEntry, { kind: K }>;
+
+/**
+ * Dispatches a commit's effects, one handler per outbox entry kind. Each is idempotent, because a host that died
+ * before finishing leaves them to the next one: sends keep their message ids, a started instance's id derives from
+ * its message id, a branch instance is created once, a join is only woken. Work items go out last, in one batch.
+ */
+export class OutboxDispatcher {
+  readonly #deps: ProcessingHostDeps;
+  readonly #commits: Commits;
+  /** Joins this host sent a last-branch wake-up for lately, by join (instance and fork), when. */
+  readonly #wokenJoins = new Map<string, number>();
+
+  constructor(deps: ProcessingHostDeps, commits: Commits) {
+    this.#deps = deps;
+    this.#commits = commits;
+  }
+
+  async dispatch(outbox: readonly OutboxEntry[], from: InstanceState): Promise<void> {
+    const sends = outbox.filter((e) => e.kind === 'send');
+    if (sends.length > 0) await this.#deps.sendPort.dispatch(sends);
+    const items: WorkItem[] = [];
+    for (const entry of outbox) {
+      if (entry.kind === 'start') await this.#start(entry, from, items);
+      else if (entry.kind === 'fork') await this.#fork(entry, from, items);
+      else if (entry.kind === 'join') await this.#join(entry, from, items);
+      else if (entry.kind === 'retire') await this.#deps.store.retire(entry.instanceIds, this.#deps.clock.now());
+    }
+    if (items.length === 0) return;
+    try {
+      await this.#deps.workQueue.enqueue(items);
+    } catch (error) {
+      // Not sent: its branch's work item comes back and sends it again, which must not look like a second wake-up.
+      for (const item of items) if (item.reason === 'join') this.#forgetWake(item.instanceId);
+      throw error;
+    }
+  }
+
+  /** A Start shape's orchestration: activated (or delivered to) as its receive host would, else kept, visible. */
+  async #start(entry: Entry<'start'>, from: InstanceState, items: WorkItem[]): Promise<void> {
+    const { store, registry, clock } = this.#deps;
+    const target = registry.latest(entry.orchestration);
+    // The registry refuses to load an orchestration whose Start targets are missing; this is a bug if hit.
+    if (!target)
+      throw new Error(`orchestration ${entry.orchestration} (started by ${entry.instanceId}) is not deployed`);
+    // The type the body was validated as when the step ran, not what the newest version takes now (a deployment
+    // in between would otherwise hand it an unvalidated body of another type).
+    const messageType = entry.messageType ?? target.activation.messageType;
+    if (messageType !== target.activation.messageType) {
+      await store.putSuspendedMessage({
+        messageId: entry.messageId,
+        reason: `${entry.instanceId} started ${entry.orchestration} with a ${messageType}, but its newest version now starts with a ${target.activation.messageType}`,
+        body: JSON.stringify(entry.body) ?? 'null',
+        attributes: { MessageType: messageType },
+        receivedAt: clock.now(),
+        source: `start by ${entry.instanceId}`,
+      });
+      return;
+    }
+    // The started orchestration continues the starter's trace (core/trace.ts).
+    const message = {
+      messageId: entry.messageId,
+      messageType,
+      body: entry.body,
+      properties: (from.trace ? { [TRACE_ATTRIBUTE]: from.trace } : {}) as Record<string, string>,
+      receivedAt: clock.now(),
+    };
+    try {
+      const activation = await activateOrDeliver(target, message, store, clock.now());
+      items.push(workItem(activation.instanceId, 'start', activation.created));
+    } catch (error) {
+      if (!(error instanceof InvalidMessage)) throw error;
+      // The started orchestration would not take it (no correlation value, its convoy ended): keep it, visible.
+      await store.putSuspendedMessage({
+        messageId: entry.messageId,
+        reason: boundReason(describeError(error)),
+        body: JSON.stringify(entry.body) ?? 'null',
+        attributes: { MessageType: message.messageType },
+        receivedAt: clock.now(),
+        source: `start by ${entry.instanceId}`,
+      });
+      if (error instanceof NoTaker && error.copy) await store.discard(error.copy.instanceId, [error.copy.messageId]);
+    }
+  }
+
+  /** A branch instance, made once; it starts with what the forking instance had at the fork (its committed state). */
+  async #fork(entry: Entry<'fork'>, from: InstanceState, items: WorkItem[]): Promise<void> {
+    const branch: InstanceState = {
+      ...entry.branch,
+      vars: entry.branch.vars ?? structuredClone(from.vars),
+      messages: entry.branch.messages ?? from.messages,
+    };
+    const created = await this.#deps.store.create(branch);
+    items.push(workItem(branch.instanceId, 'fork', created ? branch : undefined));
+  }
+
+  /**
+   * Only the last branch to end wakes the join: a join woken earlier finds a branch running and does nothing. Each
+   * branch reads its siblings after its own end was committed, so of two that end at once at least the later reader
+   * sees both ended (both may: the join runs once all the same). A sibling missing or not ended means another wake-up
+   * is still to come, or the join's watch finds it (core/due.ts).
+   */
+  async #join(entry: JoinEntry, from: InstanceState, items: WorkItem[]): Promise<void> {
+    const siblings = entry.siblings ? await this.#commits.loadAll(entry.siblings) : [];
+    if (entry.siblings && siblings.filter(branchEnded).length < entry.siblings.length) {
+      if (!from.branchOf?.watched) await this.#watchJoin(entry.instanceId);
+      return;
+    }
+    // A wake-up sent by a branch that saw every sibling ended is enough alone: the join it wakes sees them all. Two
+    // such branches on this host (a fork's branches often share a batch) send it once. Should the first send fail, its
+    // branch's work item comes back and sends it again, so skipping the second loses nothing.
+    if (entry.siblings && !this.#firstWake(entry)) return;
+    // It read them all ended: the join may take them as read (when small enough to ride along).
+    const ended = entry.siblings && branchEnded(from) ? [...siblings, from] : undefined;
+    items.push(
+      ended && JSON.stringify(ended).length <= MAX_HINT_BYTES
+        ? { instanceId: entry.instanceId, reason: 'join', branches: ended, ...traced(from) }
+        : { instanceId: entry.instanceId, reason: 'join', ...traced(from) },
+    );
+  }
+
+  /**
+   * A branch of a fork made before 0.3 ended before its siblings: its join must be watched (core/due.ts) while it
+   * waits, and that version gave a join no due time. It is given one now, so a branch that ended is not let expire,
+   * nor a lost last wake-up left unseen. (A join forked since is watched from the fork: see `BranchOf.watched`.)
+   */
+  async #watchJoin(instanceId: string): Promise<void> {
+    const { store, clock } = this.#deps;
+    const join = await store.dueOf(instanceId);
+    if (join && !join.due && (join.status === InstanceStatus.Waiting || join.status === InstanceStatus.Suspended)) {
+      await store.rest(instanceId, join.revision, clock.now() + JOIN_CHECK.minMs);
+    }
+  }
+
+  #forgetWake(instanceId: string): void {
+    for (const key of this.#wokenJoins.keys()) if (key.startsWith(`${instanceId} `)) this.#wokenJoins.delete(key);
+  }
+
+  /** Whether this is the first wake-up of its join this host sends (within a minute; older ones are forgotten). */
+  #firstWake(entry: JoinEntry): boolean {
+    const now = this.#deps.clock.now();
+    for (const [key, at] of this.#wokenJoins) if (at < now - 60_000) this.#wokenJoins.delete(key);
+    const key = `${entry.instanceId} ${entry.fork}`;
+    if (this.#wokenJoins.has(key)) return false;
+    this.#wokenJoins.set(key, now);
+    return true;
+  }
+
+  /**
+   * Arms a timer: a delayed work item when SQS's delay reaches (≤ 15 min); beyond, the timer scheduler
+   * when there is one (named after the instance and the due time, so a retried start cannot fire twice),
+   * else a delayed work item that hops again on arrival.
+   */
+  async armTimer(instanceId: string, dueAt: number, trace?: string): Promise<void> {
+    const seconds = Math.ceil((dueAt - this.#deps.clock.now()) / 1000);
+    if (seconds > MAX_DELAY_SECONDS && this.#deps.timers) {
+      await this.#deps.timers.schedule({ instanceId, timerId: `${instanceId}-${dueAt}`, dueAt, ...traced({ trace }) });
+      return;
+    }
+    await this.#deps.workQueue.enqueue([
+      {
+        instanceId,
+        reason: 'timer',
+        delaySeconds: Math.min(MAX_DELAY_SECONDS, Math.max(0, seconds)),
+        ...traced({ trace }),
+      },
+    ]);
+  }
+}
