@@ -1,3 +1,5 @@
+import { describeIssues, type SchemaIssue } from './schema.ts';
+
 /**
  * Baton's errors say what the caller should do next: retry the delivery, suspend the instance,
  * or give up because another host owns the step. Each carries the context a caller needs.
@@ -36,6 +38,45 @@ export class RoutingFailure extends BatonError {
     super(`no subscription matches message type "${messageType}"`);
     this.name = 'RoutingFailure';
     this.messageType = messageType;
+  }
+}
+
+/** An inbound body that does not match its message type's schema: suspended with every issue and its path. */
+export class SchemaMismatch extends InvalidMessage {
+  readonly messageType: string;
+  readonly issues: readonly SchemaIssue[];
+  constructor(messageType: string, issues: readonly SchemaIssue[]) {
+    super(`${messageType} does not match its schema: ${describeIssues(issues)}`);
+    this.name = 'SchemaMismatch';
+    this.messageType = messageType;
+    this.issues = issues;
+  }
+}
+
+/** Every subscriber refused the message, each for its reason. */
+export class Refused extends InvalidMessage {
+  readonly refusals: readonly InvalidMessage[];
+  constructor(refusals: readonly InvalidMessage[]) {
+    super(refusals.map((r) => r.message).join('; '));
+    this.name = 'Refused';
+    this.refusals = refusals;
+  }
+}
+
+/** A message for an instance that does not exist yet: left on the queue to come back later. */
+export class UncorrelatedMessage extends BatonError {
+  override readonly retryable = true;
+  constructor(orchestration: string, set: string, value: string) {
+    super(`no ${orchestration} instance has ${set}="${value}" yet; holding the message`);
+    this.name = 'UncorrelatedMessage';
+  }
+}
+
+/** Recorded as suspended, but left to fail so that SQS moves the intact original to the DLQ. */
+export class OversizedMessage extends InvalidMessage {
+  constructor(messageId: string) {
+    super(`message ${messageId} is too large for the MessageBox; it is kept whole by the receive queue's DLQ`);
+    this.name = 'OversizedMessage';
   }
 }
 

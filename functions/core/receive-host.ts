@@ -1,11 +1,23 @@
-import { activateOrDeliver, deliverTo, NoTaker, refusal, took } from './activation.ts';
+import { took } from './activation.ts';
 import { correlationValue } from './correlation.ts';
+import { deliverAll, discardCopies, discardUntakenCopies, targetsOf } from './receive/deliveries.ts';
 import { activate } from './engine.ts';
-import { BatonError, InvalidMessage, RoutingFailure, boundReason, describeError } from './errors.ts';
+import {
+  InvalidMessage,
+  OversizedMessage,
+  Refused,
+  RoutingFailure,
+  SchemaMismatch,
+  UncorrelatedMessage,
+  boundReason,
+  describeError,
+} from './errors.ts';
+
+export { OversizedMessage, SchemaMismatch, UncorrelatedMessage } from './errors.ts';
 import { convoyInstanceId } from './ids.ts';
 import { parseInbound, type InboundMessage, type RawMessage } from './message.ts';
 import { resubmissionOf, untaken, type Resubmission } from './resubmission.ts';
-import { conform, describeIssues, type SchemaIssue } from './schema.ts';
+import { conform } from './schema.ts';
 import { workItem, type BodyResolver, type Clock, type InstanceStore, type WorkItem, type WorkQueue } from './ports.ts';
 import type { InstanceState } from './instance.ts';
 import type { OrchestrationRegistry } from './registry.ts';
@@ -49,6 +61,12 @@ export interface ReceiveHostDeps {
    * nothing would take it: the receive queue's receive limit. Without it, a message fails for as long as it is delivered.
    */
   readonly suspendAtReceive?: number;
+}
+
+/** A message as the receive host takes it, known a little more at each step (what is kept if it is refused). */
+interface Taking {
+  raw: RawMessage;
+  resubmission?: Resubmission;
 }
 
 /**
@@ -207,225 +225,128 @@ export class ReceiveHost {
   }
 
   async #activate(sent: RawMessage): Promise<ReceiveOutcome> {
-    const { registry, store, clock } = this.#deps;
-    const now = clock.now();
+    const now = this.#deps.clock.now();
     // What was sent, until its body is read from where the sender left it: a message that cannot be is kept as it came.
-    let raw = sent;
-    let resubmission: Resubmission | undefined;
+    const taking: Taking = { raw: sent };
     try {
-      if (this.#deps.bodies) raw = await this.#deps.bodies.resolve(sent);
-      // A resubmission is taken under the id its original's record names (sent again, it is a redelivery), and goes to
-      // the orchestrations that did not take its original.
-      resubmission = await resubmissionOf(raw, store);
-      if (resubmission) {
-        // A copy of the original still in flight when its record was written may have reached some since: they have it.
-        const { holders } = await this.#holders({ ...raw, messageId: resubmission.original });
-        resubmission = { ...resubmission, takenBy: [...new Set([...resubmission.takenBy, ...holders])] };
-        raw = { ...raw, messageId: resubmission.messageId };
-      }
-      const bytes = Buffer.byteLength(raw.body, 'utf8');
-      if (bytes > this.#deps.maxBodyBytes) {
-        throw new InvalidMessage(
-          `body is ${bytes} bytes; the MessageBox keeps at most ${this.#deps.maxBodyBytes} bytes per message`,
-        );
-      }
-      const parsed = parseInbound(raw, now);
-      const activations = untaken(registry.route(parsed), resubmission);
-      const followers = untaken(registry.followers(parsed.messageType), resubmission).filter(
-        (f) => !activations.some((a) => a.name === f.name),
-      );
-      if (activations.length === 0 && followers.length === 0) {
-        if (resubmission?.takenBy.length)
-          throw new InvalidMessage(
-            `every orchestration it is routed to took the message it resubmits (${resubmission.takenBy.join(', ')}): nothing left to deliver`,
-          );
-        throw new RoutingFailure(parsed.messageType);
-      }
-      // The validating receive pipeline: nothing reaches an orchestration, not even its correlation keys,
-      // before the body matches its type's schema. The orchestrations see the schema's output.
-      const message = await this.#validate(parsed);
-      // Every key is read before anything is written, so a message is routed everywhere or nowhere.
-      const followed = followers.map((orchestration) => {
-        const set = orchestration.followers.get(message.messageType)!.correlation!;
-        const value = correlationValue(orchestration, set, message);
-        if (value === undefined)
-          throw new InvalidMessage(
-            `no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`,
-          );
-        return { orchestration, set, value };
-      });
-      // Every follower's instance is looked at before anything is written: while one may still be on its way the
-      // message is held for all of them, so no instance gets it in its inbox with no work item to wake it.
-      const targets = await Promise.all(
-        followed.map(async (f) => {
-          const owner = convoyInstanceId(f.orchestration.name, f.set, f.value);
-          const summary = await store.summaryOf(owner);
-          return { ...f, owner, status: summary?.status, incarnation: summary?.createdAt };
-        }),
-      );
-      // A copy SQS brings again of a message kept as suspended (its deletion lost, or from the dead-letter queue) stays
-      // kept: routed now, it would reach the orchestrations its resubmission goes to as well. Copies ended instances hold
-      // of it were never taken, and go, as with the record's first write. A first delivery has no record, so only
-      // redeliveries pay the read.
-      const kept =
-        (sent.receiveCount ?? 1) > 1 || sent.deadLettered
-          ? await store.suspendedMessage(raw.messageId, { bodies: false })
-          : undefined;
-      if (kept) {
-        for (const t of targets) {
-          if (
-            refusal(t.orchestration.name, t.set, t.value, t.status, message.messageType) &&
-            !(await took(store, await store.load(t.owner), message.messageId))
-          ) {
-            await store.discard(t.owner, [message.messageId]);
-          }
-        }
-        return {
-          messageId: sent.messageId,
-          result: 'suspended',
-          instanceIds: [],
-          reason: `kept already as a suspended message (${kept.resolution?.kind ?? 'unresolved'}): ${kept.reason}`,
-        };
-      }
-      const missing = targets.find((t) => t.status === undefined);
-      if (missing && (raw.receiveCount ?? 1) < this.#deps.holdReceives)
-        throw new UncorrelatedMessage(missing.orchestration.name, missing.set, missing.value);
-
-      const instanceIds: string[] = [];
-      const created: InstanceState[] = [];
-      const refused: InvalidMessage[] = [];
-      // The orchestrations that took it, as its suspended record names them if some refuse it.
-      const taken = [...(resubmission?.takenBy ?? [])];
-      for (const orchestration of activations) {
-        let activation;
-        try {
-          activation = await activateOrDeliver(orchestration, message, store, now);
-        } catch (error) {
-          // Refused by this one (its convoy ended, no value for its key): the others still take it.
-          if (!(error instanceof InvalidMessage)) throw error;
-          refused.push(error);
-          continue;
-        }
-        if (activation.created) created.push(activation.created);
-        instanceIds.push(activation.instanceId);
-        taken.push(orchestration.name);
-      }
-      for (const { orchestration, set, value, owner, status, incarnation } of targets) {
-        const ended = refusal(orchestration.name, set, value, status, message.messageType);
-        if (ended) {
-          // Taken before the instance ended, and SQS delivers it again: nothing new to say about it. A copy left in its
-          // inbox (a delivery that crashed before it looked again) was never taken: it is kept, and the copy goes.
-          if (await took(store, await store.load(owner), message.messageId)) {
-            instanceIds.push(owner);
-            taken.push(orchestration.name);
-          } else refused.push(new NoTaker(ended, { instanceId: owner, messageId: message.messageId }));
-          continue;
-        }
-        if (status === undefined) {
-          refused.push(
-            new InvalidMessage(
-              `no ${orchestration.name} instance has ${set}="${value}" (held for ${raw.receiveCount ?? 1} deliveries)`,
-            ),
-          );
-          continue;
-        }
-        try {
-          await deliverTo(
-            store,
-            { instanceId: owner, incarnation, orchestration: orchestration.name, set, value },
-            message,
-          );
-          instanceIds.push(owner);
-          taken.push(orchestration.name);
-        } catch (error) {
-          if (!(error instanceof NoTaker)) throw error;
-          refused.push(error);
-        }
-      }
-      if (refused.length > 0) {
-        if (instanceIds.length === 0) throw refused.length === 1 ? refused[0]! : new Refused(refused);
-        // Taken by some, not by all: those that took it go on, and what the others did not take is kept, visible.
-        await store.putSuspendedMessage({
-          messageId: raw.messageId,
-          reason: boundReason(
-            `delivered to ${instanceIds.join(', ')}; not taken by the rest: ${refused.map((r) => r.message).join('; ')}`,
-          ),
-          body: raw.body,
-          attributes: raw.attributes,
-          receivedAt: now,
-          source: this.#deps.source,
-          takenBy: taken,
-        });
-        await discardCopies(store, refused);
-      }
-      return { messageId: sent.messageId, result: 'activated', instanceIds, created };
+      await this.#resolve(sent, taking);
+      return await this.#route(sent, taking, now);
     } catch (error) {
       if (!(error instanceof InvalidMessage || error instanceof RoutingFailure)) throw error;
-      const truncated = Buffer.byteLength(raw.body, 'utf8') > this.#deps.maxBodyBytes;
+      return this.#keepRefused(sent, taking, error, now);
+    }
+  }
+
+  /**
+   * The message as it is taken: its body read from where an extended client left it, and, for a resubmission, the id
+   * its original's record names (sent again, it is a redelivery) and the orchestrations that took its original.
+   */
+  async #resolve(sent: RawMessage, taking: Taking): Promise<void> {
+    const { store } = this.#deps;
+    if (this.#deps.bodies) taking.raw = await this.#deps.bodies.resolve(sent);
+    taking.resubmission = await resubmissionOf(taking.raw, store);
+    if (taking.resubmission) {
+      // A copy of the original still in flight when its record was written may have reached some since: they have it.
+      const { holders } = await this.#holders({ ...taking.raw, messageId: taking.resubmission.original });
+      const takenBy = [...new Set([...taking.resubmission.takenBy, ...holders])];
+      taking.resubmission = { ...taking.resubmission, takenBy };
+      taking.raw = { ...taking.raw, messageId: taking.resubmission.messageId };
+    }
+    const bytes = Buffer.byteLength(taking.raw.body, 'utf8');
+    if (bytes > this.#deps.maxBodyBytes) {
+      throw new InvalidMessage(
+        `body is ${bytes} bytes; the MessageBox keeps at most ${this.#deps.maxBodyBytes} bytes per message`,
+      );
+    }
+  }
+
+  /** Routes the message to its subscriptions and the instances it follows, or says why it cannot be. */
+  async #route(sent: RawMessage, { raw, resubmission }: Taking, now: number): Promise<ReceiveOutcome> {
+    const { registry, store } = this.#deps;
+    const parsed = parseInbound(raw, now);
+    const activations = untaken(registry.route(parsed), resubmission);
+    const followers = untaken(registry.followers(parsed.messageType), resubmission).filter(
+      (f) => !activations.some((a) => a.name === f.name),
+    );
+    if (activations.length === 0 && followers.length === 0) {
+      if (resubmission?.takenBy.length)
+        throw new InvalidMessage(
+          `every orchestration it is routed to took the message it resubmits (${resubmission.takenBy.join(', ')}): nothing left to deliver`,
+        );
+      throw new RoutingFailure(parsed.messageType);
+    }
+    // The validating receive pipeline: nothing reaches an orchestration, not even its correlation keys,
+    // before the body matches its type's schema. The orchestrations see the schema's output.
+    const message = await this.#validate(parsed);
+    const targets = await targetsOf(store, followers, message);
+    // A copy SQS brings again of a message kept as suspended (its deletion lost, or from the dead-letter queue) stays
+    // kept: routed now, it would reach the orchestrations its resubmission goes to as well. Copies ended instances hold
+    // of it were never taken, and go, as with the record's first write. A first delivery has no record, so only
+    // redeliveries pay the read.
+    const kept =
+      (sent.receiveCount ?? 1) > 1 || sent.deadLettered
+        ? await store.suspendedMessage(raw.messageId, { bodies: false })
+        : undefined;
+    if (kept) {
+      await discardUntakenCopies(store, targets, message);
+      const reason = `kept already as a suspended message (${kept.resolution?.kind ?? 'unresolved'}): ${kept.reason}`;
+      return { messageId: sent.messageId, result: 'suspended', instanceIds: [], reason };
+    }
+    const missing = targets.find((t) => t.status === undefined);
+    if (missing && (raw.receiveCount ?? 1) < this.#deps.holdReceives)
+      throw new UncorrelatedMessage(missing.orchestration.name, missing.set, missing.value);
+    const receiveCount = raw.receiveCount ?? 1;
+    const routed = await deliverAll(store, activations, targets, message, {
+      now,
+      receiveCount,
+      takenBefore: resubmission?.takenBy ?? [],
+    });
+    const { instanceIds, created, refused, taken } = routed;
+    if (refused.length > 0) {
+      if (instanceIds.length === 0) throw refused.length === 1 ? refused[0]! : new Refused(refused);
+      // Taken by some, not by all: those that took it go on, and what the others did not take is kept, visible.
       await store.putSuspendedMessage({
         messageId: raw.messageId,
-        // The reason is bounded where it is kept (the outcome's, logged, is whole): a message type, a correlation value
-        // or a pointer's key comes from the sender, of any size.
-        reason:
-          boundReason(describeError(error)) +
-          (truncated ? ' (body truncated here; the original is in the receive DLQ)' : ''),
-        ...(error instanceof SchemaMismatch ? { issues: error.issues } : {}),
-        body: truncated ? raw.body.slice(0, Math.min(this.#deps.maxBodyBytes, MAX_STORED_BODY_BYTES) / 4) : raw.body,
+        reason: boundReason(
+          `delivered to ${instanceIds.join(', ')}; not taken by the rest: ${refused.map((r) => r.message).join('; ')}`,
+        ),
+        body: raw.body,
         attributes: raw.attributes,
         receivedAt: now,
         source: this.#deps.source,
-        ...(resubmission?.takenBy.length ? { takenBy: resubmission.takenBy } : {}),
+        takenBy: taken,
       });
-      // Kept: the copies ended instances hold of it can go.
-      await discardCopies(store, error instanceof Refused ? error.refusals : [error]);
-      if (truncated) throw new OversizedMessage(raw.messageId);
-      return { messageId: sent.messageId, result: 'suspended', instanceIds: [], reason: error.message };
+      await discardCopies(store, refused);
     }
+    return { messageId: sent.messageId, result: 'activated', instanceIds, created };
   }
-}
 
-/** An inbound body that does not match its message type's schema: suspended with every issue and its path. */
-export class SchemaMismatch extends InvalidMessage {
-  readonly messageType: string;
-  readonly issues: readonly SchemaIssue[];
-  constructor(messageType: string, issues: readonly SchemaIssue[]) {
-    super(`${messageType} does not match its schema: ${describeIssues(issues)}`);
-    this.name = 'SchemaMismatch';
-    this.messageType = messageType;
-    this.issues = issues;
-  }
-}
-
-/** Every subscriber refused the message, each for its reason. */
-class Refused extends InvalidMessage {
-  readonly refusals: readonly InvalidMessage[];
-  constructor(refusals: readonly InvalidMessage[]) {
-    super(refusals.map((r) => r.message).join('; '));
-    this.name = 'Refused';
-    this.refusals = refusals;
-  }
-}
-
-/** Removes from ended instances' inboxes the copies of a message that is now kept as a suspended message. */
-async function discardCopies(store: InstanceStore, refusals: readonly unknown[]): Promise<void> {
-  for (const refusal of refusals)
-    if (refusal instanceof NoTaker && refusal.copy)
-      await store.discard(refusal.copy.instanceId, [refusal.copy.messageId]);
-}
-
-/** A message for an instance that does not exist yet: left on the queue to come back later. */
-export class UncorrelatedMessage extends BatonError {
-  override readonly retryable = true;
-  constructor(orchestration: string, set: string, value: string) {
-    super(`no ${orchestration} instance has ${set}="${value}" yet; holding the message`);
-    this.name = 'UncorrelatedMessage';
-  }
-}
-
-/** Recorded as suspended, but left to fail so that SQS moves the intact original to the DLQ. */
-export class OversizedMessage extends InvalidMessage {
-  constructor(messageId: string) {
-    super(`message ${messageId} is too large for the MessageBox; it is kept whole by the receive queue's DLQ`);
-    this.name = 'OversizedMessage';
+  /** A message no subscriber takes (or that cannot be read, typed, validated, routed) is kept, with its reason. */
+  async #keepRefused(
+    sent: RawMessage,
+    { raw, resubmission }: Taking,
+    error: InvalidMessage | RoutingFailure,
+    now: number,
+  ): Promise<ReceiveOutcome> {
+    const { store } = this.#deps;
+    const truncated = Buffer.byteLength(raw.body, 'utf8') > this.#deps.maxBodyBytes;
+    await store.putSuspendedMessage({
+      messageId: raw.messageId,
+      // The reason is bounded where it is kept (the outcome's, logged, is whole): a message type, a correlation value
+      // or a pointer's key comes from the sender, of any size.
+      reason:
+        boundReason(describeError(error)) +
+        (truncated ? ' (body truncated here; the original is in the receive DLQ)' : ''),
+      ...(error instanceof SchemaMismatch ? { issues: error.issues } : {}),
+      body: truncated ? raw.body.slice(0, Math.min(this.#deps.maxBodyBytes, MAX_STORED_BODY_BYTES) / 4) : raw.body,
+      attributes: raw.attributes,
+      receivedAt: now,
+      source: this.#deps.source,
+      ...(resubmission?.takenBy.length ? { takenBy: resubmission.takenBy } : {}),
+    });
+    // Kept: the copies ended instances hold of it can go.
+    await discardCopies(store, error instanceof Refused ? error.refusals : [error]);
+    if (truncated) throw new OversizedMessage(raw.messageId);
+    return { messageId: sent.messageId, result: 'suspended', instanceIds: [], reason: error.message };
   }
 }

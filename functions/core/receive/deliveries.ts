@@ -1,0 +1,149 @@
+import { activateOrDeliver, deliverTo, NoTaker, refusal, took } from '../activation.ts';
+import { correlationValue } from '../correlation.ts';
+import type { CompiledOrchestration } from '../definition.ts';
+import { InvalidMessage } from '../errors.ts';
+import { convoyInstanceId } from '../ids.ts';
+import type { InstanceState, InstanceStatus } from '../instance.ts';
+import type { InboundMessage } from '../message.ts';
+import type { InstanceStore } from '../ports.ts';
+
+/** A running instance a message follows (a convoy, by its correlation value), as it was when the message came. */
+export interface Target {
+  readonly orchestration: CompiledOrchestration;
+  readonly set: string;
+  readonly value: string;
+  /** The instance's id (a convoy's, from its correlation value). */
+  readonly owner: string;
+  readonly status: InstanceStatus | undefined;
+  readonly incarnation: number | undefined;
+}
+
+/**
+ * The instances a message follows. Every key is read before anything is written, so a message is routed everywhere
+ * or nowhere; every follower's instance is looked at before anything is written, so while one may still be on its way
+ * the message is held for all of them, and no instance gets it in its inbox with no work item to wake it.
+ *
+ * @throws InvalidMessage when the message has no value for a follower's correlation set.
+ */
+export async function targetsOf(
+  store: InstanceStore,
+  followers: readonly CompiledOrchestration[],
+  message: InboundMessage,
+): Promise<Target[]> {
+  const followed = followers.map((orchestration) => {
+    const set = orchestration.followers.get(message.messageType)!.correlation!;
+    const value = correlationValue(orchestration, set, message);
+    if (value === undefined)
+      throw new InvalidMessage(
+        `no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`,
+      );
+    return { orchestration, set, value };
+  });
+  return Promise.all(
+    followed.map(async (f) => {
+      const owner = convoyInstanceId(f.orchestration.name, f.set, f.value);
+      const summary = await store.summaryOf(owner);
+      return { ...f, owner, status: summary?.status, incarnation: summary?.createdAt };
+    }),
+  );
+}
+
+/** Where one message went: the instances that took it (made or delivered to), and who refused it and why. */
+export interface Routed {
+  readonly instanceIds: string[];
+  readonly created: InstanceState[];
+  readonly refused: InvalidMessage[];
+  /** The orchestrations that took it, as its suspended record names them if some refuse it. */
+  readonly taken: string[];
+}
+
+/**
+ * Activates the message's subscriptions and delivers it to the instances it follows. One that refuses it (its convoy
+ * ended, no value for its key) does not stop the others.
+ */
+export async function deliverAll(
+  store: InstanceStore,
+  activations: readonly CompiledOrchestration[],
+  targets: readonly Target[],
+  message: InboundMessage,
+  context: { readonly now: number; readonly receiveCount: number; readonly takenBefore: readonly string[] },
+): Promise<Routed> {
+  const routed: Routed = { instanceIds: [], created: [], refused: [], taken: [...context.takenBefore] };
+  for (const orchestration of activations) {
+    let activation: Awaited<ReturnType<typeof activateOrDeliver>>;
+    try {
+      activation = await activateOrDeliver(orchestration, message, store, context.now);
+    } catch (error) {
+      // Refused by this one (its convoy ended, no value for its key): the others still take it.
+      if (!(error instanceof InvalidMessage)) throw error;
+      routed.refused.push(error);
+      continue;
+    }
+    if (activation.created) routed.created.push(activation.created);
+    routed.instanceIds.push(activation.instanceId);
+    routed.taken.push(orchestration.name);
+  }
+  for (const target of targets) await deliverToTarget(store, target, message, context.receiveCount, routed);
+  return routed;
+}
+
+async function deliverToTarget(
+  store: InstanceStore,
+  { orchestration, set, value, owner, status, incarnation }: Target,
+  message: InboundMessage,
+  receiveCount: number,
+  routed: Routed,
+): Promise<void> {
+  const ended = refusal(orchestration.name, set, value, status, message.messageType);
+  if (ended) {
+    // Taken before the instance ended, and SQS delivers it again: nothing new to say about it. A copy left in its
+    // inbox (a delivery that crashed before it looked again) was never taken: it is kept, and the copy goes.
+    if (await took(store, await store.load(owner), message.messageId)) {
+      routed.instanceIds.push(owner);
+      routed.taken.push(orchestration.name);
+    } else routed.refused.push(new NoTaker(ended, { instanceId: owner, messageId: message.messageId }));
+    return;
+  }
+  if (status === undefined) {
+    routed.refused.push(
+      new InvalidMessage(
+        `no ${orchestration.name} instance has ${set}="${value}" (held for ${receiveCount} deliveries)`,
+      ),
+    );
+    return;
+  }
+  try {
+    await deliverTo(store, { instanceId: owner, incarnation, orchestration: orchestration.name, set, value }, message);
+    routed.instanceIds.push(owner);
+    routed.taken.push(orchestration.name);
+  } catch (error) {
+    if (!(error instanceof NoTaker)) throw error;
+    routed.refused.push(error);
+  }
+}
+
+/**
+ * The copies ended instances hold of a message that is kept as a suspended message (or already was): never taken,
+ * they go.
+ */
+export async function discardCopies(store: InstanceStore, refusals: readonly unknown[]): Promise<void> {
+  for (const refused of refusals)
+    if (refused instanceof NoTaker && refused.copy)
+      await store.discard(refused.copy.instanceId, [refused.copy.messageId]);
+}
+
+/** A message kept already: the copies the ended instances it follows hold of it, and did not take, go. */
+export async function discardUntakenCopies(
+  store: InstanceStore,
+  targets: readonly Target[],
+  message: InboundMessage,
+): Promise<void> {
+  for (const t of targets) {
+    if (
+      refusal(t.orchestration.name, t.set, t.value, t.status, message.messageType) &&
+      !(await took(store, await store.load(t.owner), message.messageId))
+    ) {
+      await store.discard(t.owner, [message.messageId]);
+    }
+  }
+}
