@@ -43,6 +43,16 @@ export function createProcessingHandler(
   /** On Lambda: hold each batch's work items with a short visibility lease (see visibility.ts). */
   options: { holdVisibility?: { queueUrl: string; seconds: number } } = {},
 ) {
+  const handler = new ProcessingHandler(runtime, logger, onOutcome, options);
+  return (event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> =>
+    handler.handle(event, context);
+}
+
+class ProcessingHandler {
+  readonly #runtime: Runtime;
+  readonly #logger: Logger | undefined;
+  readonly #onOutcome: ((outcome: ProcessOutcome) => void) | undefined;
+  readonly #options: { holdVisibility?: { queueUrl: string; seconds: number } };
   /**
    * The run of each instance in progress on this host, across its concurrent batches (the local hosts poll with
    * several batches in flight). A work item of an instance already running here waits for that run, then reads
@@ -52,23 +62,47 @@ export function createProcessingHandler(
    * back the redeliveries that count its attempts and suspend it. Past the bound, and between hosts (separate
    * Lambda environments each have their own map), the conditional writes alone keep runs apart, as they always do.
    */
-  const running = new Map<string, Promise<void>>();
+  readonly #running = new Map<string, Promise<void>>();
 
-  function processRecord(record: SQSRecord, parsed: Parsed, deadline: number | undefined): Promise<void> {
+  constructor(
+    runtime: Runtime,
+    logger: Logger | undefined,
+    onOutcome: ((outcome: ProcessOutcome) => void) | undefined,
+    options: { holdVisibility?: { queueUrl: string; seconds: number } },
+  ) {
+    this.#runtime = runtime;
+    this.#logger = logger;
+    this.#onOutcome = onOutcome;
+    this.#options = options;
+  }
+
+  async handle(event: SQSEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<SQSBatchResponse> {
+    const held = this.#options.holdVisibility;
+    const hold = held ? holdVisibility(this.#runtime.sqs, held.queueUrl, event.Records, held.seconds) : undefined;
+    const remaining = context?.getRemainingTimeInMillis();
+    try {
+      return await this.#handleBatch(event, remaining === undefined ? undefined : remaining - DEADLINE_MARGIN_MS);
+    } finally {
+      hold?.release();
+      await flushSpans(context);
+    }
+  }
+
+  #processRecord(record: SQSRecord, parsed: Parsed, deadline: number | undefined): Promise<void> {
     const instanceId = instanceOf(record, parsed);
-    const before = running.get(instanceId);
+    const before = this.#running.get(instanceId);
     const run = before
-      ? settledOrAfter(before, SERIAL_WAIT_MS).then(() => processAlone(record, parsed, deadline))
-      : processAlone(record, parsed, deadline);
-    running.set(instanceId, run);
+      ? settledOrAfter(before, SERIAL_WAIT_MS).then(() => this.#processAlone(record, parsed, deadline))
+      : this.#processAlone(record, parsed, deadline);
+    this.#running.set(instanceId, run);
     const forget = () => {
-      if (running.get(instanceId) === run) running.delete(instanceId);
+      if (this.#running.get(instanceId) === run) this.#running.delete(instanceId);
     };
     run.then(forget, forget);
     return run;
   }
 
-  async function processAlone(record: SQSRecord, parsed: Parsed, deadline: number | undefined): Promise<void> {
+  async #processAlone(record: SQSRecord, parsed: Parsed, deadline: number | undefined): Promise<void> {
     // An unparseable body fails its record (SQS brings it back, then the DLQ keeps it).
     if ('error' in parsed) throw parsed.error;
     const { item } = parsed;
@@ -84,153 +118,91 @@ export function createProcessingHandler(
           'messaging.message.id': record.messageId,
           'baton.instance.id': item.instanceId,
           'baton.work_item.reason': item.reason,
-          'baton.host.id': runtime.hostId,
+          'baton.host.id': this.#runtime.hostId,
           'baton.receive_count': receiveCount,
         },
       },
-      (span) => runAlone(item, receiveCount, span, deadline),
+      (span) => this.#runAlone(item, receiveCount, span, deadline),
     );
   }
 
-  async function runAlone(
-    item: WorkItem,
-    receiveCount: number,
-    span: Span,
-    deadline: number | undefined,
-  ): Promise<void> {
+  async #runAlone(item: WorkItem, receiveCount: number, span: Span, deadline: number | undefined): Promise<void> {
     // The retry policy is the engine's (core/work-items.ts); this maps what became of the item to SQS.
     const handled = await handleWorkItem(
-      runtime.processingHost,
+      this.#runtime.processingHost,
       item,
       { receiveCount, ...(deadline === undefined ? {} : { deadline }) },
-      { workQueue: runtime.workQueue, suspendAtReceive: SUSPEND_AT_RECEIVE },
+      { workQueue: this.#runtime.workQueue, suspendAtReceive: SUSPEND_AT_RECEIVE },
     );
     if ('outcome' in handled) {
-      const { outcome } = handled;
-      span.setAttribute('baton.result', outcome.result);
-      if (outcome.result === 'done' && outcome.instance) {
-        span.updateName(`step ${outcome.instance.orchestration}`);
-        span.setAttributes({
-          'baton.orchestration': `${outcome.instance.orchestration}@${outcome.instance.version}`,
-          'baton.instance.status': outcome.instance.status,
-          'baton.instance.revision': outcome.instance.revision,
-        });
-      }
-      onOutcome?.(outcome);
-      logger?.info('work item done', {
-        instanceId: item.instanceId,
-        reason: item.reason,
-        receiveCount,
-        result: outcome.result,
-        detail: outcome.detail,
-        ...(outcome.result === 'done' && outcome.instance
-          ? {
-              orchestration: `${outcome.instance.orchestration}@${outcome.instance.version}`,
-              status: outcome.instance.status,
-              revision: outcome.instance.revision,
-              shapes: outcome.shapes,
-            }
-          : {}),
-      });
+      this.#reportDone(item, receiveCount, span, handled.outcome);
       if ('requeued' in handled)
-        logger?.debug('instance busy; work item re-enqueued', { instanceId: item.instanceId, detail: outcome.detail });
+        this.#logger?.debug('instance busy; work item re-enqueued', {
+          instanceId: item.instanceId,
+          detail: handled.outcome.detail,
+        });
       return;
     }
+    const about = { instanceId: item.instanceId, reason: item.reason, receiveCount };
+    const logger = this.#logger;
     if ('requeued' in handled) {
-      logger?.warn('work item failed past its retries for an outage; re-enqueued, instance not suspended', {
-        instanceId: item.instanceId,
-        reason: item.reason,
-        receiveCount,
-        error: describeError(handled.error),
-      });
+      const what = 'work item failed past its retries for an outage; re-enqueued, instance not suspended';
+      logger?.warn(what, { ...about, error: describeError(handled.error) });
       return;
     }
     if ('suspended' in handled) {
       logger?.error('work item failed past its retries; instance suspended', {
-        instanceId: item.instanceId,
-        reason: item.reason,
-        receiveCount,
+        ...about,
         error: describeError(handled.error),
       });
       return;
     }
-    if (handled.lostRace)
-      logger?.info('work item lost a race to another host; SQS brings it back', {
-        instanceId: item.instanceId,
-        reason: item.reason,
-        receiveCount,
-      });
+    if (handled.lostRace) logger?.info('work item lost a race to another host; SQS brings it back', about);
     else
       logger?.error('work item failed; SQS brings it back', {
-        instanceId: item.instanceId,
-        reason: item.reason,
-        receiveCount,
+        ...about,
         error: describeError(handled.error),
         stack: (handled.error as Error)?.stack,
       });
     throw handled.error;
   }
 
-  return async function handler(
-    event: SQSEvent,
-    context?: Pick<Context, 'getRemainingTimeInMillis'>,
-  ): Promise<SQSBatchResponse> {
-    const hold = options.holdVisibility
-      ? holdVisibility(runtime.sqs, options.holdVisibility.queueUrl, event.Records, options.holdVisibility.seconds)
-      : undefined;
-    const remaining = context?.getRemainingTimeInMillis();
-    try {
-      return await handleBatch(event, remaining === undefined ? undefined : remaining - DEADLINE_MARGIN_MS);
-    } finally {
-      hold?.release();
-      await flushSpans(context);
+  /** What a run that ended well says: on its span, to the outcome's listener, in the log. */
+  #reportDone(item: WorkItem, receiveCount: number, span: Span, outcome: ProcessOutcome): void {
+    span.setAttribute('baton.result', outcome.result);
+    const instance = outcome.result === 'done' ? outcome.instance : undefined;
+    if (instance) {
+      span.updateName(`step ${instance.orchestration}`);
+      span.setAttributes({
+        'baton.orchestration': `${instance.orchestration}@${instance.version}`,
+        'baton.instance.status': instance.status,
+        'baton.instance.revision': instance.revision,
+      });
     }
-  };
+    this.#onOutcome?.(outcome);
+    this.#logger?.info('work item done', {
+      instanceId: item.instanceId,
+      reason: item.reason,
+      receiveCount,
+      result: outcome.result,
+      detail: outcome.detail,
+      ...(outcome.result === 'done' && instance
+        ? {
+            orchestration: `${instance.orchestration}@${instance.version}`,
+            status: instance.status,
+            revision: instance.revision,
+            shapes: outcome.shapes,
+          }
+        : {}),
+    });
+  }
 
-  async function handleBatch(event: SQSEvent, budgetMs: number | undefined): Promise<SQSBatchResponse> {
-    // Work items of one instance for one reason in one batch (the last two branches of a parallel ending
-    // together, say) were all enqueued before this batch was read, so one run sees everything they signal:
-    // run it once, for the copy received most often (it carries the re-dispatch duty), and let the others
-    // share its outcome. Run side by side, they would only race each other for the same commit.
-    // Each body parsed once (a work item may carry its instance's state).
-    const parsed = new Map(event.Records.map((record) => [record, parse(record)] as const));
-    const groupOf = (record: SQSRecord) => groupKey(record, parsed.get(record)!);
-    const chosen = new Map<string, SQSRecord>();
-    for (const record of event.Records) {
-      const key = groupOf(record);
-      const current = chosen.get(key);
-      if (!current || receiveCountOf(record) > receiveCountOf(current)) chosen.set(key, record);
-    }
-    const runs = new Map<string, Promise<void>>();
+  async #handleBatch(event: SQSEvent, budgetMs: number | undefined): Promise<SQSBatchResponse> {
     const deadline = budgetMs === undefined ? undefined : stopwatch(Math.max(0, budgetMs));
-    // When this batch reports what is still running as failed: no run may hold a lease past it.
-    const reportAt = budgetMs === undefined ? undefined : runtime.clock.now() + Math.max(0, budgetMs);
-    const shared = (record: SQSRecord): Promise<void> => {
-      const key = groupOf(record);
-      if (!runs.has(key)) {
-        const first = chosen.get(key)!;
-        const run = processRecord(first, parsed.get(first)!, reportAt);
-        runs.set(
-          key,
-          deadline
-            ? Promise.race([
-                run,
-                deadline.expired.then(() => {
-                  logger?.error('work item still running near the time limit; reporting it failed', {
-                    record: record.messageId,
-                    budgetMs,
-                  });
-                  throw new StillRunningAtDeadline(instanceOf(record, parsed.get(record)!), DEADLINE_MARGIN_MS);
-                }),
-              ])
-            : run,
-        );
-      }
-      return runs.get(key)!;
-    };
+    const shared = this.#sharedRuns(event, budgetMs, deadline);
     // One processor per invocation: it keeps the batch's failures, and batches may run concurrently. The batch is one
     // span, linked to each work item's trace.
-    const traces = [...parsed.values()].map((p) => ('item' in p ? p.item.trace : undefined));
+    const traces = [...shared.parsed.values()].map((p) => ('item' in p ? p.item.trace : undefined));
     try {
       return await inSpan(
         'process work',
@@ -241,15 +213,58 @@ export function createProcessingHandler(
             'messaging.system': 'aws_sqs',
             'messaging.operation.type': 'process',
             'messaging.batch.message_count': event.Records.length,
-            'baton.host.id': runtime.hostId,
+            'baton.host.id': this.#runtime.hostId,
           },
         },
         () =>
-          processPartialResponse(event, shared, new BatchProcessor(EventType.SQS), { throwOnFullBatchFailure: false }),
+          processPartialResponse(event, shared.run, new BatchProcessor(EventType.SQS), {
+            throwOnFullBatchFailure: false,
+          }),
       );
     } finally {
       deadline?.cancel();
     }
+  }
+
+  /**
+   * Work items of one instance for one reason in one batch (the last two branches of a parallel ending together, say)
+   * were all enqueued before this batch was read, so one run sees everything they signal: run it once, for the copy
+   * received most often (it carries the re-dispatch duty), and let the others share its outcome. Run side by side, they
+   * would only race each other for the same commit. Each body is parsed once (a work item may carry its instance's state).
+   */
+  #sharedRuns(
+    event: SQSEvent,
+    budgetMs: number | undefined,
+    deadline: { expired: Promise<void> } | undefined,
+  ): { parsed: Map<SQSRecord, Parsed>; run: (record: SQSRecord) => Promise<void> } {
+    const parsed = new Map(event.Records.map((record) => [record, parse(record)] as const));
+    const groupOf = (record: SQSRecord) => groupKey(record, parsed.get(record)!);
+    const chosen = new Map<string, SQSRecord>();
+    for (const record of event.Records) {
+      const key = groupOf(record);
+      const current = chosen.get(key);
+      if (!current || receiveCountOf(record) > receiveCountOf(current)) chosen.set(key, record);
+    }
+    const runs = new Map<string, Promise<void>>();
+    // When this batch reports what is still running as failed: no run may hold a lease past it.
+    const reportAt = budgetMs === undefined ? undefined : this.#runtime.clock.now() + Math.max(0, budgetMs);
+    const run = (record: SQSRecord): Promise<void> => {
+      const key = groupOf(record);
+      if (!runs.has(key)) {
+        const first = chosen.get(key)!;
+        const started = this.#processRecord(first, parsed.get(first)!, reportAt);
+        const reportFailed = () => {
+          this.#logger?.error('work item still running near the time limit; reporting it failed', {
+            record: record.messageId,
+            budgetMs,
+          });
+          throw new StillRunningAtDeadline(instanceOf(record, parsed.get(record)!), DEADLINE_MARGIN_MS);
+        };
+        runs.set(key, deadline ? Promise.race([started, deadline.expired.then(reportFailed)]) : started);
+      }
+      return runs.get(key)!;
+    };
+    return { parsed, run };
   }
 }
 
