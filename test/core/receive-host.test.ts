@@ -319,7 +319,7 @@ describe('ReceiveHost', () => {
     for (const delivery of [{ receiveCount: 1 }, { receiveCount: 5 }, { receiveCount: 1, deadLettered: true }]) {
       const { failures, outcomes } = await host.receive([{ ...huge, ...delivery }]);
       expect(outcomes).toEqual([]);
-      expect(failures.has(huge.messageId)).toBe(true);
+      expect([...failures.keys()]).toContain(huge.messageId);
       const [kept] = await store.listSuspendedMessages();
       expect(kept!.reason).toContain('the original is in the receive DLQ');
     }
@@ -335,7 +335,7 @@ describe('ReceiveHost', () => {
 
     const over = rawMessage({ ...validOrder(), note: 'x'.repeat(4 * MAX_STORED_BODY_BYTES) });
     const refused = await r.host.receive([over]);
-    expect(refused.failures.has(over.messageId)).toBe(true);
+    expect([...refused.failures.keys()]).toContain(over.messageId);
     const [kept] = await r.store.listSuspendedMessages();
     expect(kept!.reason).toContain(`at most ${4 * MAX_STORED_BODY_BYTES} bytes`);
     // What the record keeps of it is cut to what an item holds; the DLQ has the whole.

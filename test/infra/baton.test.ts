@@ -37,7 +37,7 @@ describe('the Baton construct', () => {
         JSON.stringify(p.Properties.PolicyDocument).includes('sqs:SendMessage') &&
         JSON.stringify(p.Properties.PolicyDocument).includes('SendPortaudit'),
     );
-    expect(sendGrants.map(([id]) => id).every((id) => id.includes('ProcessingHost'))).toBe(true);
+    expect(sendGrants.map(([id]) => id).filter((id) => !id.includes('ProcessingHost'))).toEqual([]);
     expect(sendGrants).toHaveLength(1);
   });
 
@@ -60,7 +60,7 @@ describe('the Baton construct', () => {
         })),
       )
       .filter((st) => /partner-large-payloads|orders-large/.test(JSON.stringify(st.Resource)));
-    expect(grants.map((g) => g.id).every((id) => id.startsWith('BatonReceiveHost'))).toBe(true);
+    expect(grants.map((g) => g.id).filter((id) => !id.startsWith('BatonReceiveHost'))).toEqual([]);
     const arn = (path: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${path}`]] });
     expect(grants.map((g) => [g.Action, g.Resource])).toEqual(
       expect.arrayContaining([

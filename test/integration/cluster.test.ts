@@ -116,7 +116,7 @@ for (const target of targets) {
         }
         expect(found).toMatchObject({ body: 'this is { not json', attributes: { MessageType: 'Order' } });
         expect(found!.reason).toContain('body is not JSON');
-        expect(cluster().hosts.every((h) => h.restarts === 0 && h.status === 'up')).toBe(true);
+        expect(cluster().hosts.filter((h) => !(h.restarts === 0 && h.status === 'up'))).toEqual([]);
       });
 
       it("fulfils an order found in the receive queue's dead-letter queue: the receive host gives it a last delivery there", async () => {
@@ -293,7 +293,7 @@ for (const target of targets) {
         expect(flow.subjects[0]).toBe(instanceId);
         expect(flow.events.some((e) => e.kind === 'received' && e.messageType === 'Approval')).toBe(true);
         expect(flow.events.some((e) => e.subject !== instanceId && e.kind === 'activated')).toBe(true);
-        expect(flow.events.every((e) => !JSON.stringify(e).includes(silent))).toBe(true);
+        expect(flow.events.filter((e) => JSON.stringify(e).includes(silent))).toEqual([]);
       });
 
       it('compensates a cancelled order (payment voided, inventory released) and sends OrderCancelled', async () => {

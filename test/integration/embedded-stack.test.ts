@@ -245,7 +245,7 @@ describe('DynamoDB Streams on the embedded stack (dynalite has none: the endpoin
         ['2', '3'],
         ['3', undefined],
       ]);
-      expect(records.every((r) => r.dynamodb!.Keys!.pk!.S === 'a')).toBe(true);
+      expect(records.filter((r) => !(r.dynamodb!.Keys!.pk!.S === 'a'))).toEqual([]);
       const sequence = records.map((r) => BigInt(r.dynamodb!.SequenceNumber!));
       expect(sequence).toEqual([...sequence].sort((a, b) => (a < b ? -1 : 1)));
 

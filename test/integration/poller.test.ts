@@ -84,7 +84,7 @@ describe('SqsPoller (the local event source mapping)', () => {
     expect(seen.filter((s) => s.body === 'ok-1')).toHaveLength(1);
     expect(seen.filter((s) => s.body === 'ok-2')).toHaveLength(1);
     expect(seen.filter((s) => s.body === 'poison').map((s) => s.receiveCount)).toEqual(['1', '2']);
-    expect(seen.every((s) => s.kind === s.body)).toBe(true);
+    expect(seen.filter((s) => !(s.kind === s.body))).toEqual([]);
   });
 
   it('answers the long poll that gets a message and lets the others wait, as SQS does (fauxqs alone answered them all)', async () => {
@@ -111,8 +111,8 @@ describe('SqsPoller (the local event source mapping)', () => {
 
     const early = answers.filter((a) => a.afterMs < 2_500);
     expect(answers.flatMap((a) => a.bodies).sort()).toEqual(['a', 'b', 'c', 'first']);
-    expect(early.every((a) => a.bodies.length > 0)).toBe(true);
+    expect(early.filter((a) => !(a.bodies.length > 0))).toEqual([]);
     expect(early.length).toBeGreaterThanOrEqual(2);
-    expect(answers.filter((a) => a.bodies.length === 0).every((a) => a.afterMs >= 2_900)).toBe(true);
+    expect(answers.filter((a) => a.bodies.length === 0).filter((a) => !(a.afterMs >= 2_900))).toEqual([]);
   });
 });
