@@ -8,6 +8,7 @@ import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
 import { ManualClock, MemoryInstanceStore, MemoryWorkQueue } from '../helpers/memory.ts';
 import { rawMessage, validOrder } from '../helpers/orders.ts';
+import type { RawMessage } from '../../functions/core/message.ts';
 
 function receiver(definitions = [orderFulfilment()], maxBodyBytes?: number) {
   const store = new MemoryInstanceStore();
@@ -37,6 +38,21 @@ function ordersAndAudit(suspendAtReceive: number) {
     suspendAtReceive,
   });
   return { store, host };
+}
+
+/** An operator's resubmission of `from` as `as`: the record claimed, then the message the console sends (console/operations.ts). */
+async function resubmit(store: MemoryInstanceStore, message: RawMessage, from: string, as: string, sqsId: string) {
+  await store.resolveSuspendedMessage(from, { kind: 'resubmitted', by: 'ops', at: 1, resubmittedAs: as });
+  return {
+    ...message,
+    messageId: sqsId,
+    attributes: { ...message.attributes, [RESUBMITTED_FROM]: from, [RESUBMISSION_ID]: as },
+  };
+}
+
+/** The orchestration of every instance the store holds, sorted. */
+function orchestrationsMade(store: MemoryInstanceStore): string[] {
+  return [...store.items.values()].map((json) => (JSON.parse(json) as { orchestration: string }).orchestration).sort();
 }
 
 describe('ReceiveHost', () => {
@@ -97,10 +113,7 @@ describe('ReceiveHost', () => {
 
   it("leaves kept a message SQS brings again after it was suspended and resubmitted: its resubmission's subscribers take it once (found by the simulation)", async () => {
     const { store, host } = ordersAndAudit(3);
-    const audits = () =>
-      [...store.items.values()].filter(
-        (json) => (JSON.parse(json) as { orchestration: string }).orchestration === 'Audit',
-      ).length;
+    const audits = () => orchestrationsMade(store).filter((name) => name === 'Audit').length;
     // At its last delivery the store refuses the Audit instance: kept, naming Orders, which has it.
     const create = store.create.bind(store);
     store.create = async (state) => {
@@ -111,17 +124,7 @@ describe('ReceiveHost', () => {
     expect((await host.receive([{ ...message, receiveCount: 3 }])).outcomes).toMatchObject([{ result: 'suspended' }]);
     store.create = create;
     // The operator resubmits it; the resubmission reaches Audit.
-    await store.resolveSuspendedMessage(message.messageId, {
-      kind: 'resubmitted',
-      by: 'ops',
-      at: 1,
-      resubmittedAs: 'resubmission-1',
-    });
-    const resubmission = {
-      ...message,
-      messageId: 'sqs-2',
-      attributes: { ...message.attributes, [RESUBMITTED_FROM]: message.messageId, [RESUBMISSION_ID]: 'resubmission-1' },
-    };
+    const resubmission = await resubmit(store, message, message.messageId, 'resubmission-1', 'sqs-2');
     expect((await host.receive([resubmission])).outcomes).toMatchObject([{ result: 'activated' }]);
     expect(audits()).toBe(1);
     // The original's deletion was lost: SQS brings it again, later, or from its dead-letter queue. It stays kept.
@@ -145,45 +148,16 @@ describe('ReceiveHost', () => {
     const message = rawMessage(validOrder('o-twice'));
     await host.receive([{ ...message, receiveCount: 3 }]);
     expect(store.suspended.get(message.messageId)!.takenBy).toEqual(['Orders']);
-    await store.resolveSuspendedMessage(message.messageId, {
-      kind: 'resubmitted',
-      by: 'ops',
-      at: 1,
-      resubmittedAs: 'resubmission-1',
-    });
     // The resubmission fails too, at its last delivery: kept, and Orders (which took the original) still named.
-    const resubmission = {
-      ...message,
-      messageId: 'sqs-2',
-      attributes: { ...message.attributes, [RESUBMITTED_FROM]: message.messageId, [RESUBMISSION_ID]: 'resubmission-1' },
-    };
+    const resubmission = await resubmit(store, message, message.messageId, 'resubmission-1', 'sqs-2');
     expect((await host.receive([{ ...resubmission, receiveCount: 3 }])).outcomes).toMatchObject([
       { result: 'suspended' },
     ]);
     expect(store.suspended.get('resubmission-1')!.takenBy).toEqual(['Orders']);
     store.create = create;
     // Its own resubmission goes to Audit alone: one Orders instance for the order, one Audit.
-    await store.resolveSuspendedMessage('resubmission-1', {
-      kind: 'resubmitted',
-      by: 'ops',
-      at: 2,
-      resubmittedAs: 'resubmission-2',
-    });
-    await host.receive([
-      {
-        ...message,
-        messageId: 'sqs-3',
-        attributes: {
-          ...message.attributes,
-          [RESUBMITTED_FROM]: 'resubmission-1',
-          [RESUBMISSION_ID]: 'resubmission-2',
-        },
-      },
-    ]);
-    const byOrchestration = [...store.items.values()]
-      .map((json) => (JSON.parse(json) as { orchestration: string }).orchestration)
-      .sort();
-    expect(byOrchestration).toEqual(['Audit', 'Orders']);
+    await host.receive([await resubmit(store, message, 'resubmission-1', 'resubmission-2', 'sqs-3')]);
+    expect(orchestrationsMade(store)).toEqual(['Audit', 'Orders']);
   });
 
   it('sends a resubmission only where its original has not gone, even where a copy of it in flight when its record was written went since (found by the simulation)', async () => {
@@ -216,27 +190,8 @@ describe('ReceiveHost', () => {
     await slow;
     store.create = create;
     // The operator resubmits it: the Audit instance the slow copy made has it, so it makes no second one.
-    await store.resolveSuspendedMessage(message.messageId, {
-      kind: 'resubmitted',
-      by: 'ops',
-      at: 1,
-      resubmittedAs: 'resubmission-1',
-    });
-    await host.receive([
-      {
-        ...message,
-        messageId: 'sqs-2',
-        attributes: {
-          ...message.attributes,
-          [RESUBMITTED_FROM]: message.messageId,
-          [RESUBMISSION_ID]: 'resubmission-1',
-        },
-      },
-    ]);
-    const byOrchestration = [...store.items.values()]
-      .map((json) => (JSON.parse(json) as { orchestration: string }).orchestration)
-      .sort();
-    expect(byOrchestration).toEqual(['Audit', 'Orders']);
+    await host.receive([await resubmit(store, message, message.messageId, 'resubmission-1', 'sqs-2')]);
+    expect(orchestrationsMade(store)).toEqual(['Audit', 'Orders']);
   });
 
   it('routes a redelivered message once', async () => {
