@@ -94,14 +94,14 @@ async function deliverToTarget(
   receiveCount: number,
   routed: Routed,
 ): Promise<void> {
-  const ended = refusal(orchestration.name, set, value, status, message.messageType);
+  const ended = await endedFor(store, { orchestration, set, value, owner, status, incarnation }, message);
+  if (ended === 'took') {
+    routed.instanceIds.push(owner);
+    routed.taken.push(orchestration.name);
+    return;
+  }
   if (ended) {
-    // Taken before the instance ended, and SQS delivers it again: nothing new to say about it. A copy left in its
-    // inbox (a delivery that crashed before it looked again) was never taken: it is kept, and the copy goes.
-    if (await took(store, await store.load(owner), message.messageId)) {
-      routed.instanceIds.push(owner);
-      routed.taken.push(orchestration.name);
-    } else routed.refused.push(new NoTaker(ended, { instanceId: owner, messageId: message.messageId }));
+    routed.refused.push(ended);
     return;
   }
   if (status === undefined) {
@@ -138,12 +138,25 @@ export async function discardUntakenCopies(
   targets: readonly Target[],
   message: InboundMessage,
 ): Promise<void> {
-  for (const t of targets) {
-    if (
-      refusal(t.orchestration.name, t.set, t.value, t.status, message.messageType) &&
-      !(await took(store, await store.load(t.owner), message.messageId))
-    ) {
-      await store.discard(t.owner, [message.messageId]);
-    }
+  for (const target of targets) {
+    const ended = await endedFor(store, target, message);
+    if (ended instanceof NoTaker) await discardCopies(store, [ended]);
   }
+}
+
+/**
+ * What an instance that ended makes of a message routed to it: `took` it before it ended (SQS delivers it again:
+ * nothing new to say), or a refusal naming the copy left in its inbox (a delivery that crashed before it looked again),
+ * never taken, which goes once the message is kept. Undefined while the instance has not ended.
+ */
+async function endedFor(
+  store: InstanceStore,
+  target: Target,
+  message: InboundMessage,
+): Promise<'took' | NoTaker | undefined> {
+  const { orchestration, set, value, owner, status } = target;
+  const ended = refusal(orchestration.name, set, value, status, message.messageType);
+  if (!ended) return undefined;
+  if (await took(store, await store.load(owner), message.messageId)) return 'took';
+  return new NoTaker(ended, { instanceId: owner, messageId: message.messageId });
 }
