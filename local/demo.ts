@@ -2,7 +2,7 @@ import { BatchGetCommand } from '@aws-sdk/lib-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { dynamoDbDocumentClient, s3Client, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { convoyInstanceId } from '../functions/core/ids.ts';
-import { fromItem } from '../functions/adapters/DynamoDbInstanceStore.ts';
+import { fromItem } from '../functions/adapters/dynamodb/items.ts';
 import { judgeConservation, sendMessages } from './accounting.ts';
 import type { LocalCluster } from './cluster.ts';
 import type { Item } from '../functions/adapters/item.ts';

@@ -7,7 +7,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { InboundMessage } from '../core/message.ts';
 import type { Change } from '../core/tracking.ts';
-import { fromItem, inboxText, suspendedFromItem } from './DynamoDbInstanceStore.ts';
+import { fromItem, inboxText, suspendedFromItem } from './dynamodb/items.ts';
 import { withClaimedValues, type PayloadStore } from './claim-check.ts';
 import type { Item } from './item.ts';
 

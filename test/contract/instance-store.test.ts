@@ -101,6 +101,16 @@ for (const subject of subjects) {
     let stop: () => Promise<void>;
     const now = Date.now();
     const fresh = (): InstanceState => freshInstance('contract', now);
+    /** Where a waiting (or suspended) instance of the sample order stands: at a receive, not at a join. */
+    const receiving = { threads: [{ id: 'main', at: 'receiveApproval', attempts: 0 }] };
+    const kept = () => ({
+      messageId: `s-${now}-${Math.random().toString(36).slice(2)}`,
+      reason: 'no route',
+      body: '{"x":1}',
+      attributes: { MessageType: 'Mystery' },
+      receivedAt: now,
+      source: 'receive',
+    });
 
     beforeAll(async () => ({ store, stop } = await subject.start()));
     afterAll(async () => stop?.());
@@ -219,11 +229,7 @@ for (const subject of subjects) {
     });
 
     it('finds a waiting instance due once a delivery it has not read lands, and rests it', async () => {
-      const state = {
-        ...fresh(),
-        status: InstanceStatus.Waiting,
-        cursor: { threads: [{ id: 'main', at: 'receiveApproval', attempts: 0 }] },
-      } as InstanceState;
+      const state = { ...fresh(), status: InstanceStatus.Waiting, cursor: receiving } as InstanceState;
       await store.create(state);
       expect((await store.dueOf(state.instanceId))!.due).toBe(false);
       await store.deliver(state.instanceId, message(`m-due-${now}`, { receivedAt: now }));
@@ -233,17 +239,10 @@ for (const subject of subjects) {
     });
 
     it('keeps a suspended message once, lists it until it is resolved, and lets the first resolution win', async () => {
-      const id = `s-${now}-${Math.random().toString(36).slice(2)}`;
-      const kept = {
-        messageId: id,
-        reason: 'no route',
-        body: '{"x":1}',
-        attributes: { MessageType: 'Mystery' },
-        receivedAt: now,
-        source: 'receive',
-      };
-      await store.putSuspendedMessage(kept);
-      await store.putSuspendedMessage({ ...kept, reason: 'again' });
+      const message = kept();
+      const id = message.messageId;
+      await store.putSuspendedMessage(message);
+      await store.putSuspendedMessage({ ...message, reason: 'again' });
       expect(await store.suspendedMessage(id)).toMatchObject({ messageId: id, reason: 'no route', body: '{"x":1}' });
       expect((await store.listSuspendedMessages()).map((m) => m.messageId)).toContain(id);
       expect(await store.resolveSuspendedMessage(id, { kind: 'discarded', by: 'ada', at: now, reason: 'junk' })).toBe(
@@ -257,6 +256,57 @@ for (const subject of subjects) {
       expect(await store.resolveSuspendedMessage('no-such-message', { kind: 'discarded', by: 'ada', at: now })).toBe(
         false,
       );
+    });
+
+    it('lists instances by status, whole or by what each is, and counts them beside the unresolved suspended messages', async () => {
+      const before = await store.countByStatus();
+      const running = fresh();
+      const waiting = { ...fresh(), status: InstanceStatus.Waiting, cursor: receiving } as InstanceState;
+      const suspended = { ...fresh(), status: InstanceStatus.Suspended, cursor: receiving } as InstanceState;
+      for (const state of [running, waiting, suspended]) await store.create(state);
+      await store.putSuspendedMessage({ ...kept(), messageId: `s-count-${now}` });
+      const after = await store.countByStatus();
+      expect(
+        Object.fromEntries(Object.entries(after).map(([status, n]) => [status, n - (before[status] ?? 0)])),
+      ).toEqual({ running: 1, waiting: 1, suspended: 1, message: 1 });
+      expect(await store.countByStatus(['suspended'])).toEqual({ suspended: after.suspended });
+
+      for (const state of [running, waiting, suspended]) {
+        const listed = await store.listInstances(state.status, 1_000);
+        expect(listed.find((s) => s.instanceId === state.instanceId)).toMatchObject({ vars: {}, cursor: state.cursor });
+        const headers = await store.listInstances(state.status, 1_000, { states: false });
+        expect(headers.find((s) => s.instanceId === state.instanceId)).toEqual({
+          instanceId: state.instanceId,
+          orchestration: state.orchestration,
+          version: state.version,
+          status: state.status,
+          createdAt: state.createdAt,
+          updatedAt: state.updatedAt,
+        });
+      }
+      expect(await store.listInstances(InstanceStatus.Waiting, 1)).toHaveLength(1);
+      // Ended instances are not indexed by status: asking for them is an error that says what can be listed.
+      await expect(store.listInstances(InstanceStatus.Completed)).rejects.toThrow(/not listed; listed: running/);
+    });
+
+    it('lists what is due before a time, oldest first, and passes over an instance once it ended', async () => {
+      const [first, second] = [fresh(), fresh()].map(
+        (state) => ({ ...state, status: InstanceStatus.Waiting, cursor: receiving }) as InstanceState,
+      );
+      for (const state of [first!, second!]) await store.create(state);
+      await store.deliver(second!.instanceId, message(`m-due-2-${now}`, { receivedAt: now + 1_000 }));
+      await store.deliver(first!.instanceId, message(`m-due-1-${now}`, { receivedAt: now + 2_000 }));
+      const due = (await store.listDue(Date.now() + 60_000)).filter((e) =>
+        [first!.instanceId, second!.instanceId].includes(e.instanceId),
+      );
+      expect(due.map((e) => e.instanceId)).toEqual([second!.instanceId, first!.instanceId]);
+      // Due from when it was delivered, not before the message was received.
+      expect(due[0]!.at).toBeGreaterThanOrEqual(now + 1_000);
+      expect(due[1]!.at).toBeGreaterThanOrEqual(now + 2_000);
+      await store.commit({ ...second!, revision: 1, status: InstanceStatus.Completed }, 0, 'h', now);
+      const later = (await store.listDue(Date.now() + 60_000)).map((e) => e.instanceId);
+      expect(later).toContain(first!.instanceId);
+      expect(later).not.toContain(second!.instanceId);
     });
   });
 }

@@ -10,6 +10,7 @@ import type {
 import type {
   Clock,
   DueEntry,
+  InstanceHeader,
   InstanceStore,
   InstanceSummary,
   SendPort,
@@ -237,8 +238,46 @@ export class MemoryInstanceStore implements InstanceStore {
     if (!this.suspended.has(message.messageId)) this.suspended.set(message.messageId, message);
   }
 
-  async listInstances(status: InstanceStatus): Promise<InstanceState[]> {
-    return [...this.items.values()].map((v) => JSON.parse(v) as InstanceState).filter((s) => s.status === status);
+  listInstances(status: InstanceStatus, limit?: number): Promise<InstanceState[]>;
+  listInstances(
+    status: InstanceStatus,
+    limit: number | undefined,
+    options: { readonly states: false },
+  ): Promise<InstanceHeader[]>;
+  async listInstances(
+    status: InstanceStatus,
+    limit = 1_000,
+    options: { readonly states?: boolean } = {},
+  ): Promise<InstanceHeader[]> {
+    // The statuses the DynamoDB store can list (it has no index of the ended ones).
+    if (!['running', 'waiting', 'suspended'].includes(status))
+      throw new Error(`status "${status}" is not listed; listed: running, waiting, suspended`);
+    const states = [...this.items.values()]
+      .map((v) => JSON.parse(v) as InstanceState)
+      .filter((s) => s.status === status && !(status === 'running' && s.branchOf))
+      .slice(0, limit);
+    if (options.states !== false) return states;
+    return states.map(({ instanceId, orchestration, version, createdAt, updatedAt }) => ({
+      instanceId,
+      orchestration,
+      version,
+      status,
+      createdAt,
+      updatedAt,
+    }));
+  }
+
+  async countByStatus(
+    statuses: readonly string[] = ['running', 'waiting', 'suspended', 'message'],
+  ): Promise<Record<string, number>> {
+    const states = [...this.items.values()].map((v) => JSON.parse(v) as InstanceState);
+    const unresolved = (await this.listSuspendedMessages()).length;
+    return Object.fromEntries(
+      statuses.map((status) => [
+        status,
+        status === 'message' ? unresolved : states.filter((s) => s.status === status).length,
+      ]),
+    );
   }
 
   async listSuspendedMessages(): Promise<SuspendedMessage[]> {

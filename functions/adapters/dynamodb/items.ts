@@ -1,6 +1,25 @@
 /**
- * How the MessageBox's items are laid out and read (see DynamoDbInstanceStore.ts for the layout): keys, shards, an
- * instance's state packed (compressed once large enough), a suspended message as an item.
+ * How the MessageBox's items are laid out and read: keys, shards, an instance's state packed (compressed once large
+ * enough), a suspended message as an item. Each concern's adapter is in this folder (DynamoDb<Port>.ts).
+ */
+/*
+ * Item layout (single table):
+ *   I#<instanceId> / STATE      one item per instance; the engine state as JSON, in `doc`, or brotli-compressed
+ *                               in `z` once it is large enough for that to pay (see `packState`); the attributes
+ *                               beside it are what conditions and indexes need.
+ *   I#<instanceId> / MSG#<id>  a message delivered to the instance, held until a receive takes it;
+ *   I#<instanceId> / TOOK#<id> once taken, what is left of it (see DynamoDbInbox): the inbox holds only what waits.
+ *   M#<messageId>  / SUSPENDED  a message that could not become an instance.
+ *   SWEEP#<shard>  / CURSOR     how far the sweeper has passed over a shard of the due index.
+ * With a claim check configured, the state of an instance item (`zref` for `z`), the message of an inbox item
+ * (`messageRef`) and the body of a suspended message (`bodyRef`) are kept in the object store once they are large
+ * (see claim-check.ts); every read here puts them back, so nothing above the store sees the difference.
+ * The status index is sparse: only instances an operator lists by status carry gsi1pk (dehydrated ones, waiting for
+ * a message or a timer, and suspended ones; see `statusIndexed`), sharded so no index partition takes every write,
+ * and sorted by creation, so a commit that keeps the status writes nothing to it. The due index is sparse too: an
+ * instance carries duePk/dueAt only while something about it is due at a time (core/due.ts), which is all the sweeper
+ * reads; running instances and joins are listed from it. Each change of an index key costs two index writes: the
+ * sample's orchestrations (an order and its two branch instances) write the indexes twice in their whole life.
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
 import { atJoin, dueOf } from '../../core/due.ts';
