@@ -8,8 +8,10 @@ describe('boundReason', () => {
     const long = `step "price" failed after 3 attempt(s): Error: ${'y'.repeat(1_000_000)}`;
     const kept = boundReason(long);
     expect(kept).toHaveLength(MAX_REASON_CHARS);
-    expect(kept.startsWith('step "price" failed after 3 attempt(s): Error: yyy'), kept).toBe(true);
-    expect(kept.endsWith(` … [cut: ${long.length} characters in all]`), kept).toBe(true);
+    const head = 'step "price" failed after 3 attempt(s): Error: yyy';
+    const tail = ` … [cut: ${long.length} characters in all]`;
+    expect(kept.slice(0, head.length)).toBe(head);
+    expect(kept.slice(-tail.length)).toBe(tail);
     // Cut once: cutting again changes nothing.
     expect(boundReason(kept)).toBe(kept);
   });

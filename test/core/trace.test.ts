@@ -30,7 +30,7 @@ describe('one trace per business transaction', () => {
 
   it('gives a message without one (or with a malformed one) a context derived from its id: the same on a redelivery, another for another message', () => {
     const derived = traceOf({ messageId: 'm-1', properties: {} });
-    expect(isTraceparent(derived)).toBe(true);
+    expect(isTraceparent(derived), derived).toBe(true);
     expect(traceOf({ messageId: 'm-1', properties: { traceparent: 'garbage' } })).toBe(derived);
     expect(
       traceOf({

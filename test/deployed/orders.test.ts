@@ -304,7 +304,7 @@ describe(`the deployed stack (${process.env.AWS_ENDPOINT_URL ?? 'AWS'})`, () => 
       );
       expect(
         listed.some((name) => functions.some((fn) => name.startsWith(`${fn}/`))),
-        listed.join(', '),
+        `hosts listed: ${listed.join(', ')}; processing host functions: ${functions.join(', ')}`,
       ).toBe(true);
     } finally {
       child.kill('SIGTERM');

@@ -142,7 +142,7 @@ describe('spans leave with the invocation', () => {
           settled = true;
         });
         await vi.advanceTimersByTimeAsync(FLUSH_WAIT_MS);
-        expect(settled).toBe(true);
+        expect(settled, 'flushSpans still waiting after FLUSH_WAIT_MS').toBe(true);
         await flushed;
         // Near its end, an invocation does not wait at all.
         settled = false;
@@ -151,7 +151,7 @@ describe('spans leave with the invocation', () => {
           settled = true;
         });
         await vi.advanceTimersByTimeAsync(0);
-        expect(settled).toBe(true);
+        expect(settled, 'flushSpans waited with only FLUSH_RESERVE_MS left').toBe(true);
         await late;
       } finally {
         vi.useRealTimers();

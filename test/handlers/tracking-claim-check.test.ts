@@ -198,8 +198,10 @@ for (const target of targets) {
         const events = (await history.history(state.instanceId)).events;
         const cut = events.find((e) => e.kind === TrackedKind.Suspended)!;
         expect(cut).toMatchObject({ cut: true, shape: 'price' });
-        expect(cut.detail!.startsWith('step "price" failed: éé'), cut.detail!).toBe(true);
-        expect(cut.detail!.endsWith(` … [cut: ${Buffer.byteLength(reason)} bytes in all]`), cut.detail!).toBe(true);
+        const head = 'step "price" failed: éé';
+        const tail = ` … [cut: ${Buffer.byteLength(reason)} bytes in all]`;
+        expect(cut.detail!.slice(0, head.length)).toBe(head);
+        expect(cut.detail!.slice(-tail.length)).toBe(tail);
         expect(Buffer.byteLength(JSON.stringify(cut))).toBeLessThan(40 * 1024);
         expect(events.map((e) => e.kind)).toContain(TrackedKind.Persisted);
       });

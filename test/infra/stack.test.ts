@@ -30,10 +30,7 @@ describe('BatonStack', () => {
       'ProcessingHostRegionalFunction',
       'SweepSchedule',
     ]) {
-      expect(
-        ids.some((id) => id.startsWith(prefix)),
-        prefix,
-      ).toBe(true);
+      expect(ids).toContainEqual(expect.stringMatching(new RegExp(`^${prefix}`)));
     }
   });
 
@@ -71,16 +68,22 @@ describe('BatonStack', () => {
     for (const settings of Object.values(QUEUES)) {
       const local = queueAttributes(settings, 'arn');
       expect(
-        withRedrive.some(
-          (q) =>
-            String(q.Properties.VisibilityTimeout) === local.VisibilityTimeout &&
-            String(q.Properties.MessageRetentionPeriod) === local.MessageRetentionPeriod &&
-            q.Properties.RedrivePolicy.maxReceiveCount === settings.maxReceiveCount,
-        ),
-      ).toBe(true);
+        withRedrive.map((q) => ({
+          VisibilityTimeout: String(q.Properties.VisibilityTimeout),
+          MessageRetentionPeriod: String(q.Properties.MessageRetentionPeriod),
+          maxReceiveCount: q.Properties.RedrivePolicy.maxReceiveCount,
+        })),
+      ).toContainEqual({
+        VisibilityTimeout: local.VisibilityTimeout,
+        MessageRetentionPeriod: local.MessageRetentionPeriod,
+        maxReceiveCount: settings.maxReceiveCount,
+      });
     }
-    for (const queue of Object.values(template.findResources('AWS::SQS::Queue')))
-      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    expect(
+      Object.entries(template.findResources('AWS::SQS::Queue'))
+        .filter(([, queue]) => !(queue.Properties.SqsManagedSseEnabled === true))
+        .map(([id]) => id),
+    ).toEqual([]);
   });
 
   it('tracks the MessageBox off the hot path: its stream feeds the tracking function, which alone writes the history table', () => {

@@ -108,13 +108,13 @@ for (const target of targets) {
         const committed = await item(`I#${large.instanceId}`, 'STATE');
         expect(committed.zref).toMatch(new RegExp(`^state/${large.instanceId}/1-`));
         expect((await store.load(large.instanceId))!.vars).toEqual(next.vars);
-        expect(await exists(created.zref)).toBe(true);
+        expect(await exists(created.zref), created.zref).toBe(true);
 
         await store.commit({ ...next, revision: 2, vars: {} }, 1, 'h', Date.now());
         const small = await item(`I#${large.instanceId}`, 'STATE');
         expect(small.zref).toBeUndefined();
         expect((await store.load(large.instanceId))!.vars).toEqual({});
-        expect(await exists(committed.zref)).toBe(true);
+        expect(await exists(committed.zref), committed.zref).toBe(true);
       });
 
       it("lists instances for display (the console's overview) and counts them without reading a claim-checked state: what each is is kept beside its key", async () => {
@@ -201,14 +201,14 @@ for (const target of targets) {
         const lost = bucket.puts[0]!;
         expect(lost).not.toBe(winner);
         expect(await exists(lost)).toBe(false);
-        expect(await exists(winner)).toBe(true);
+        expect(await exists(winner), winner).toBe(true);
 
         // A create that finds the instance there already (a redelivered activation) with the same bytes: the same key, kept.
         const again = { ...fresh(), vars: { attachment: noise(2 * FROM_BYTES) } };
         await store.create(again);
         const first = (await item(`I#${again.instanceId}`, 'STATE')).zref as string;
         expect(await store.create(again)).toBe(false);
-        expect(await exists(first)).toBe(true);
+        expect(await exists(first), first).toBe(true);
       });
 
       it('keeps a large delivered message and a large suspended body in the bucket, and gives them back whole', async () => {
@@ -240,7 +240,7 @@ for (const target of targets) {
         expect(bucket.puts).toHaveLength(1);
         expect(bucket.puts[0]).not.toBe(inbox.messageRef);
         expect(await exists(bucket.puts[0]!)).toBe(false);
-        expect(await exists(inbox.messageRef)).toBe(true);
+        expect(await exists(inbox.messageRef), inbox.messageRef).toBe(true);
 
         const suspended = {
           messageId: `s-${process.pid}-${++counter}`,
