@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isOffloaded, parsePointer, withoutSizeAttribute } from '../functions/adapters/extended-client.ts';
-import { InstanceNotFound, InvalidTransition, OwnershipLost, UnknownOrchestration } from '../functions/core/errors.ts';
+import { OwnershipLost, remedyOf } from '../functions/core/errors.ts';
 import {
   InstanceStatus,
   type InstanceState,
@@ -476,12 +476,8 @@ export class Operations {
  * console was not given), not a failure.
  */
 function refused(error: unknown): boolean {
-  return (
-    error instanceof InvalidTransition ||
-    error instanceof OwnershipLost ||
-    error instanceof InstanceNotFound ||
-    error instanceof UnknownOrchestration
-  );
+  // Another host's live lease, or a write that lost to it: the operator may try again once it is done.
+  return remedyOf(error) === 'refuse' || error instanceof OwnershipLost;
 }
 
 function resolvedAlready(resolution: MessageResolution): string {

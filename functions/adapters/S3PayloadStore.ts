@@ -1,5 +1,6 @@
 import { DeleteObjectsCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { DEFAULT_CLAIM_CHECK_FROM_BYTES, PayloadMissing, type ClaimCheck, type PayloadStore } from './claim-check.ts';
+import { PayloadMissing } from '../core/errors.ts';
+import { DEFAULT_CLAIM_CHECK_FROM_BYTES, type ClaimCheck, type PayloadStore } from './claim-check.ts';
 import { s3Client, type ClientOptions } from './aws-clients.ts';
 
 /** S3 deletes at most this many keys a request. */

@@ -35,16 +35,6 @@ export interface ClaimCheck {
 
 export const DEFAULT_CLAIM_CHECK_FROM_BYTES = 64 * 1024;
 
-/** An object the MessageBox refers to and the store does not hold (deleted once its item moved on). */
-export class PayloadMissing extends Error {
-  readonly key: string;
-  constructor(key: string, options?: { cause?: unknown }) {
-    super(`claim-checked object ${key} is missing`, options);
-    this.name = 'PayloadMissing';
-    this.key = key;
-  }
-}
-
 /** Each kind under its own prefix: the functions are granted each only the prefixes they use (ClaimCheck.ts). */
 export const payloadKeys = {
   state: (instanceId: string, revision: number, bytes: Uint8Array) =>

@@ -3,13 +3,8 @@ import { correlationValue } from './correlation.ts';
 import { END, type CompiledOrchestration } from './definition.ts';
 import { InstanceStatus, type InstanceState } from './instance.ts';
 import type { InboundMessage } from './message.ts';
-import {
-  DefinitionCodeFailed,
-  MAX_SHAPES_PER_RUN,
-  RunState,
-  type RunOptions,
-  type RunResult,
-} from './run/run-state.ts';
+import { DefinitionCodeFailed } from './errors.ts';
+import { MAX_SHAPES_PER_RUN, RunState, type RunOptions, type RunResult } from './run/run-state.ts';
 import { SHAPE_HANDLERS } from './run/shapes/index.ts';
 import type { ShapeHandler } from './run/shapes/handler.ts';
 import { traceOf } from './trace.ts';

@@ -1,20 +1,41 @@
 import { describeIssues, type SchemaIssue } from './schema.ts';
 
 /**
- * Baton's errors say what the caller should do next: retry the delivery, suspend the instance,
- * or give up because another host owns the step. Each carries the context a caller needs.
+ * What a failure asks of whoever handles it (a host, the transport, an operator's tool):
+ * - `retry`: the same work may succeed later, as it is (a message whose instance does not exist yet, a write that lost
+ *   to another host, an outage): deliver it again, and never suspend anything for it;
+ * - `suspend`: it will not, as it is (a bad message, a definition's code that throws): keep it aside, visible, with
+ *   the error as its reason, for an operator;
+ * - `refuse`: the caller asked for what does not apply (resume a running instance, an orchestration not deployed):
+ *   tell them; nothing was written.
  */
-export class BatonError extends Error {
-  /** True when redelivering the same work (SQS retry) may succeed. */
-  readonly retryable: boolean = false;
+export type Remedy = 'retry' | 'suspend' | 'refuse';
+
+/**
+ * Baton's errors say what the caller should do next (their `remedy`), and carry the context a caller needs. An error
+ * Baton did not raise has no remedy of its own: see `remedyOf`.
+ */
+export abstract class BatonError extends Error {
+  abstract readonly remedy: Remedy;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'BatonError';
   }
 }
 
+/**
+ * The remedy an error asks for: a Baton error's own; `retry` for an outage (`isTransient`: throttled, a 5xx, a
+ * connection that dropped); undefined for anything else (a bug, an error from a definition's code the engine did not
+ * catch), which the hosts retry a few times and then suspend (see core/work-items.ts).
+ */
+export function remedyOf(error: unknown): Remedy | undefined {
+  if (error instanceof BatonError) return error.remedy;
+  return isTransient(error) ? 'retry' : undefined;
+}
+
 /** An orchestration definition is malformed; raised when it is loaded, never at run time. */
 export class DefinitionError extends BatonError {
+  readonly remedy = 'refuse';
   readonly problems: string[];
   constructor(orchestration: string, problems: string[]) {
     super(`orchestration ${orchestration} is invalid:\n  - ${problems.join('\n  - ')}`);
@@ -25,6 +46,7 @@ export class DefinitionError extends BatonError {
 
 /** The inbound message cannot be accepted: it becomes a suspended message record with this reason. */
 export class InvalidMessage extends BatonError {
+  readonly remedy: Remedy = 'suspend';
   constructor(reason: string, options?: { cause?: unknown }) {
     super(reason, options);
     this.name = 'InvalidMessage';
@@ -33,6 +55,7 @@ export class InvalidMessage extends BatonError {
 
 /** No subscription matches the message: it becomes a suspended message record, as in BizTalk. */
 export class RoutingFailure extends BatonError {
+  readonly remedy = 'suspend';
   readonly messageType: string;
   constructor(messageType: string) {
     super(`no subscription matches message type "${messageType}"`);
@@ -65,7 +88,7 @@ export class Refused extends InvalidMessage {
 
 /** A message for an instance that does not exist yet: left on the queue to come back later. */
 export class UncorrelatedMessage extends BatonError {
-  override readonly retryable = true;
+  readonly remedy = 'retry';
   constructor(orchestration: string, set: string, value: string) {
     super(`no ${orchestration} instance has ${set}="${value}" yet; holding the message`);
     this.name = 'UncorrelatedMessage';
@@ -80,33 +103,65 @@ export class OversizedMessage extends InvalidMessage {
   }
 }
 
+/** What a write that lost its condition found in its place: the instance as it stood then. */
+export interface Collision {
+  readonly revision: number;
+  readonly status: string;
+  /** The lease it found: which host instance held it, and until when (epoch ms). */
+  readonly lease?: { readonly owner: string; readonly expiresAt: number };
+}
+
 /**
- * A conditional write lost: another host holds the lease or committed first (its revision moved on).
- * The loser must drop its in-memory work; nothing it computed has left the host.
+ * A conditional write lost: another host holds the lease or committed first (its revision moved on), or the instance
+ * is gone. The loser must drop its in-memory work; nothing it computed has left the host. Another delivery of the
+ * work reads what the winner left.
  */
 export class OwnershipLost extends BatonError {
+  readonly remedy = 'retry';
   readonly instanceId: string;
   readonly expectedRevision: number;
-  constructor(instanceId: string, expectedRevision: number, options?: { cause?: unknown }) {
+  /** What the write collided with, when the store said (DynamoDB returns the item a condition failed on). */
+  readonly collided?: Collision;
+  constructor(instanceId: string, expectedRevision: number, options?: { cause?: unknown; collided?: Collision }) {
     super(
-      `instance ${instanceId} is no longer at revision ${expectedRevision} or its lease is held by another host`,
+      `instance ${instanceId} is no longer at revision ${expectedRevision} or its lease is held by another host${collisionText(options?.collided)}`,
       options,
     );
     this.name = 'OwnershipLost';
     this.instanceId = instanceId;
     this.expectedRevision = expectedRevision;
+    if (options?.collided) this.collided = options.collided;
   }
 }
 
-/** A step failed past its retry policy: the instance becomes suspended (resumable) with this error. */
-export class StepFailed extends BatonError {
+function collisionText(collided: Collision | undefined): string {
+  if (!collided) return '';
+  const lease = collided.lease
+    ? `, leased to ${collided.lease.owner} until ${new Date(collided.lease.expiresAt).toISOString()}`
+    : '';
+  return `: it is ${collided.status} at revision ${collided.revision}${lease}`;
+}
+
+/**
+ * A definition's own code failed (a step past its retry policy, a condition, a message body, a duration): the
+ * instance is suspended (resumable), with this as its reason, where the shape that failed is named.
+ */
+export class DefinitionCodeFailed extends BatonError {
+  readonly remedy = 'suspend';
   readonly shapeId: string;
-  readonly attempts: number;
-  constructor(shapeId: string, attempts: number, cause: unknown) {
-    super(`step "${shapeId}" failed after ${attempts} attempt(s): ${describeError(cause)}`, { cause });
-    this.name = 'StepFailed';
+  constructor(reason: string, shapeId: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = 'DefinitionCodeFailed';
     this.shapeId = shapeId;
-    this.attempts = attempts;
+  }
+
+  /** A step that failed each of its `attempts`, the last time with `cause`. */
+  static afterAttempts(shapeId: string, attempts: number, cause: unknown): DefinitionCodeFailed {
+    return new DefinitionCodeFailed(
+      `step "${shapeId}" failed after ${attempts} attempt(s): ${describeError(cause)}`,
+      shapeId,
+      { cause },
+    );
   }
 }
 
@@ -136,7 +191,39 @@ export function boundReason(reason: string, max: number = MAX_REASON_CHARS): str
   return head + note;
 }
 
+/**
+ * An object the MessageBox refers to (a claim-checked state, message or body) and the object store does not hold: it
+ * was deleted once its item moved on, and the store reads the item again to find what replaced it.
+ */
+export class PayloadMissing extends BatonError {
+  /** Past the store's one reading again, the object is lost: trying again would not find it. */
+  readonly remedy = 'suspend';
+  readonly key: string;
+  constructor(key: string, options?: { cause?: unknown }) {
+    super(`claim-checked object ${key} is missing`, options);
+    this.name = 'PayloadMissing';
+    this.key = key;
+  }
+}
+
+/**
+ * A work item still running shortly before its host's time limit: reported failed so its batch-mates are not
+ * delivered again with it; it is delivered again alone (and the instance's count of runs suspends it if it hangs).
+ */
+export class StillRunningAtDeadline extends BatonError {
+  readonly remedy = 'retry';
+  readonly instanceId: string;
+  constructor(instanceId: string, remainingMs: number) {
+    super(
+      `work item for ${instanceId} still running ${remainingMs} ms before the host's time limit; reported failed so its batch-mates are not redelivered`,
+    );
+    this.name = 'StillRunningAtDeadline';
+    this.instanceId = instanceId;
+  }
+}
+
 export class InstanceNotFound extends BatonError {
+  readonly remedy = 'refuse';
   constructor(instanceId: string) {
     super(`no instance ${instanceId} in the MessageBox`);
     this.name = 'InstanceNotFound';
@@ -145,6 +232,7 @@ export class InstanceNotFound extends BatonError {
 
 /** An admin operation that does not apply to the instance's status (resume a running one, say). */
 export class InvalidTransition extends BatonError {
+  readonly remedy = 'refuse';
   constructor(instanceId: string, status: string, operation: string) {
     super(`cannot ${operation} instance ${instanceId}: it is ${status}`);
     this.name = 'InvalidTransition';
@@ -158,6 +246,7 @@ export class InvalidTransition extends BatonError {
  * or CLI lacks it when it was not given the module the hosts run.
  */
 export class UnknownOrchestration extends BatonError {
+  readonly remedy = 'refuse';
   readonly orchestration: string;
   readonly version?: number;
   constructor(message: string, orchestration: string, version?: number) {

@@ -3,6 +3,7 @@ import { correlationValue } from './correlation.ts';
 import { deliverAll, discardCopies, discardUntakenCopies, targetsOf } from './receive/deliveries.ts';
 import { activate } from './engine.ts';
 import {
+  type BatonError,
   InvalidMessage,
   OversizedMessage,
   Refused,
@@ -11,6 +12,7 @@ import {
   UncorrelatedMessage,
   boundReason,
   describeError,
+  remedyOf,
 } from './errors.ts';
 
 export { OversizedMessage, SchemaMismatch, UncorrelatedMessage } from './errors.ts';
@@ -232,8 +234,9 @@ export class ReceiveHost {
       await this.#resolve(sent, taking);
       return await this.#route(sent, taking, now);
     } catch (error) {
-      if (!(error instanceof InvalidMessage || error instanceof RoutingFailure)) throw error;
-      return this.#keepRefused(sent, taking, error, now);
+      // A message that will not be taken as it is (refused, no subscriber) is kept aside; anything else comes back.
+      if (remedyOf(error) !== 'suspend') throw error;
+      return this.#keepRefused(sent, taking, error as BatonError, now);
     }
   }
 
@@ -325,7 +328,7 @@ export class ReceiveHost {
   async #keepRefused(
     sent: RawMessage,
     { raw, resubmission }: Taking,
-    error: InvalidMessage | RoutingFailure,
+    error: BatonError,
     now: number,
   ): Promise<ReceiveOutcome> {
     const { store } = this.#deps;

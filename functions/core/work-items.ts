@@ -1,4 +1,4 @@
-import { OwnershipLost, describeError, isTransient } from './errors.ts';
+import { OwnershipLost, describeError, remedyOf } from './errors.ts';
 import type { Delivery, ProcessingHost, ProcessOutcome } from './processing-host.ts';
 import { MAX_DELAY_SECONDS, traced, type WorkItem, type WorkQueue } from './ports.ts';
 
@@ -41,7 +41,9 @@ export const OUTAGE_RETRY_SECONDS = 30;
  *   towards the DLQ however long the other host works (the instance counts runs that never end itself: see
  *   `ProcessingHostDeps.maxAttempts`);
  * - a failure is delivered again, until `suspendAtReceive`, when the instance is suspended with the error, unless the
- *   error is an outage (`isTransient`): then the item comes back as a new, delayed one, however long the outage lasts;
+ *   error's remedy (core/errors.ts) is `retry`, such as an outage: then the item comes back as a new, delayed one,
+ *   however long the outage lasts; an error whose remedy is `suspend` (it would fail again, as it is) suspends the
+ *   instance at once;
  * - an instance that cannot be suspended (gone, or suspended already) leaves its item to the DLQ.
  */
 export async function handleWorkItem(
@@ -67,8 +69,10 @@ export async function handleWorkItem(
   } catch (error) {
     // Lost twice to other writers: what the item carries (a wake-up) must be looked at again against what they left.
     if (error instanceof OwnershipLost) return { ack: false, error, lostRace: true };
-    if (delivery.receiveCount < policy.suspendAtReceive) return { ack: false, error, lostRace: false };
-    if (isTransient(error)) {
+    const remedy = remedyOf(error);
+    if (delivery.receiveCount < policy.suspendAtReceive && remedy !== 'suspend')
+      return { ack: false, error, lostRace: false };
+    if (remedy === 'retry') {
       // A copy starts its count again: an outage longer than the work queue's retries neither suspends the instance nor
       // leaves its item in the DLQ. Past the outage it runs as it would have.
       const requeued: WorkItem = { ...item, delaySeconds: OUTAGE_RETRY_SECONDS, redelivery: true };

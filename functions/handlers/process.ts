@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { describeError } from '../core/errors.ts';
+import { StillRunningAtDeadline, describeError } from '../core/errors.ts';
 import { handleWorkItem } from '../core/work-items.ts';
 import { parseWorkItem } from '../adapters/SqsWorkQueue.ts';
 import type { ProcessOutcome } from '../core/processing-host.ts';
@@ -22,17 +22,6 @@ const SUSPEND_AT_RECEIVE = QUEUES.work.maxReceiveCount - 1;
  * outboxes), and its instance's attempt count (see ProcessingHost) suspends it if it keeps hanging.
  */
 export const DEADLINE_MARGIN_MS = 2_000;
-
-export class StillRunningAtDeadline extends Error {
-  readonly instanceId: string;
-  constructor(instanceId: string, remainingMs: number) {
-    super(
-      `work item for ${instanceId} still running ${remainingMs} ms before the host's time limit; reported failed so its batch-mates are not redelivered`,
-    );
-    this.name = 'StillRunningAtDeadline';
-    this.instanceId = instanceId;
-  }
-}
 
 /** Processing host: work queue → claim → run to the next persistence point → commit → dispatch outbox. */
 export function createProcessingHandler(

@@ -27,6 +27,8 @@ process.env.AWS_REGION ??= 'us-east-1';
 interface Subject {
   readonly name: string;
   readonly skip?: string;
+  /** Why a refused write cannot say what it collided with on this store (see Target.returnsNoCollision). */
+  readonly returnsNoCollision?: string;
   start(): Promise<{ store: InstanceStore; stop(): Promise<void> }>;
 }
 
@@ -66,6 +68,7 @@ const subjects: Subject[] = [
     (target): Subject => ({
       name: `DynamoDB on ${target.name}`,
       skip: target.skip,
+      returnsNoCollision: target.returnsNoCollision,
       start: async () => {
         const started = await startTargetEndpoint(target);
         const resources = await provision(
@@ -159,6 +162,30 @@ for (const subject of subjects) {
       await store.commit({ ...state, revision: 3, vars: { a: 5 }, lease: undefined }, 2, 'h2/y', now + 10_001);
       expect(await store.load(state.instanceId)).toMatchObject({ revision: 3, vars: { a: 5 } });
       expect((await store.load(state.instanceId))!.lease).toBeUndefined();
+    });
+
+    it('says, when a write loses, what it collided with: the revision, status and lease that won', async () => {
+      const state = fresh();
+      await store.create(state);
+      const lease = { owner: 'h1/x', expiresAt: now + 10_000 };
+      const claimed = await store.claim(state, lease, now);
+      const refused = await store.claim(state, { owner: 'h2/y', expiresAt: now + 10_000 }, now).catch((e) => e);
+      expect(refused).toBeInstanceOf(OwnershipLost);
+      expect(refused).toMatchObject({ instanceId: state.instanceId, expectedRevision: 0 });
+      if (subject.returnsNoCollision) {
+        // Said, not skipped: this store refuses the write all the same, and the error names the instance and revision.
+        console.warn(`[less expected] ${subject.name}: no collision reported (${subject.returnsNoCollision})`);
+        expect((refused as OwnershipLost).collided).toBeUndefined();
+        return;
+      }
+      expect((refused as OwnershipLost).collided).toEqual({ revision: 1, status: 'running', lease });
+      expect((refused as Error).message).toContain(`it is running at revision 1, leased to h1/x until `);
+      const counted = await store.countAttempt(state.instanceId, 0).catch((e) => e);
+      expect((counted as OwnershipLost).collided).toMatchObject({ revision: claimed.revision });
+      // Gone: nothing to say it collided with.
+      const gone = await store.claim({ ...state, instanceId: `gone-${now}` }, lease, now).catch((e) => e);
+      expect(gone).toBeInstanceOf(OwnershipLost);
+      expect((gone as OwnershipLost).collided).toBeUndefined();
     });
 
     it('claims a lease as a fenced write that moves the revision, and counts runs until a commit clears them', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../functions/adapters/system-clock.ts';
 import { code, complete, orchestration, receive, send } from '../../functions/core/builder.ts';
+import { PayloadMissing } from '../../functions/core/errors.ts';
 import { ProcessingHost } from '../../functions/core/processing-host.ts';
 import { handleWorkItem, type Handled } from '../../functions/core/work-items.ts';
 import type { WorkItem } from '../../functions/core/ports.ts';
@@ -134,6 +135,40 @@ describe('the work-item policy', () => {
     w.store.load = load;
     expect(broken).toMatchObject({ ack: true, suspended: expect.stringContaining('ValidationException') });
     expect((await w.store.load(other.instanceId))!.status).toBe('suspended');
+  });
+
+  it('suspends at its first delivery an instance whose work fails with an error that says it would fail again as it is', async () => {
+    const orders = orchestration('Orders', 1, [receive('start', 'Go', { into: 'go' }), complete('end')]);
+    const w = createWorld([orders]);
+    const host = new ProcessingHost({
+      registry: w.registry,
+      store: w.store,
+      sendPort: w.sendPort,
+      workQueue: w.workQueue,
+      clock: systemClock,
+      lease: { leaseMs: 10_000, maxClockSkewMs: 0 },
+      hostId: 'h',
+    });
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    // Without the state it was enqueued with: the run reads it.
+    const item = { ...w.workQueue.items.shift()!, state: undefined };
+    // The run's load finds its claim-checked state gone for good (the store already read the item again).
+    const load = w.store.load.bind(w.store);
+    w.store.load = async () => {
+      w.store.load = load;
+      throw new PayloadMissing(`state/${item.instanceId}/0/abc`);
+    };
+    const handled = await handleWorkItem(
+      host,
+      item,
+      { receiveCount: 1 },
+      { workQueue: w.workQueue, suspendAtReceive: 9 },
+    );
+    expect(handled).toMatchObject({ ack: true, suspended: expect.stringContaining('PayloadMissing') });
+    expect((await w.store.load(item.instanceId))!.error?.reason).toContain(
+      `claim-checked object state/${item.instanceId}`,
+    );
+    expect(w.workQueue.items).toEqual([]);
   });
 
   it("brings a busy redelivered item back standing for a redelivery, which sends what an earlier version's finishing commit may not have (found by the simulation)", async () => {

@@ -1,4 +1,4 @@
-import { OwnershipLost } from '../../functions/core/errors.ts';
+import { OwnershipLost, type Collision } from '../../functions/core/errors.ts';
 import type {
   InstanceState,
   InstanceStatus,
@@ -69,7 +69,7 @@ export class MemoryInstanceStore implements InstanceStore {
     const current = stored ? (JSON.parse(stored) as InstanceState) : undefined;
     const leaseOk = !current?.lease || current.lease.owner === owner || current.lease.expiresAt < takeoverBefore;
     if (!current || current.revision !== expectedRevision || !leaseOk)
-      throw new OwnershipLost(instanceId, expectedRevision);
+      throw new OwnershipLost(instanceId, expectedRevision, collidedWith(current));
   }
 
   async claim(state: InstanceState, lease: Lease, takeoverBefore: number): Promise<InstanceState> {
@@ -102,7 +102,7 @@ export class MemoryInstanceStore implements InstanceStore {
     // Read and write with no await between, like DynamoDB's atomic ADD.
     const stored = this.items.get(instanceId);
     const current = stored === undefined ? undefined : (JSON.parse(stored) as InstanceState);
-    if (current?.revision !== revision) throw new OwnershipLost(instanceId, revision);
+    if (current?.revision !== revision) throw new OwnershipLost(instanceId, revision, collidedWith(current));
     const attempts = (current.attempts ?? 0) + 1;
     this.items.set(instanceId, JSON.stringify({ ...current, attempts }));
     return attempts;
@@ -344,4 +344,13 @@ export class ManualClock implements Clock {
     }
     this.current = until;
   }
+}
+
+/** What a refused write found, as DynamoDB returns it with the refusal (nothing when the instance is gone). */
+function collidedWith(current: InstanceState | undefined): { collided?: Collision } {
+  if (!current) return {};
+  const { revision, status, lease } = current;
+  return {
+    collided: { revision, status, ...(lease ? { lease: { owner: lease.owner, expiresAt: lease.expiresAt } } : {}) },
+  };
 }

@@ -7,6 +7,11 @@ export interface Target {
   readonly name: string;
   /** Why the suite is skipped here, or undefined when it runs. */
   readonly skip?: string;
+  /**
+   * What this target's DynamoDB does not do that AWS does, and so what a suite does not expect of it here: a refused
+   * write's item (ReturnValuesOnConditionCheckFailure), which OwnershipLost reports as what it collided with.
+   */
+  readonly returnsNoCollision?: string;
   /** Starts what the target needs; `endpoint` answers DynamoDB and SQS. */
   start(): Promise<{ endpoint?: string; dynamodbEndpoint?: string; stop(): Promise<void> }>;
 }
@@ -17,6 +22,7 @@ const external = process.env.AWS_ENDPOINT_URL;
 export const targets: Target[] = [
   {
     name: 'the embedded stack (dynalite + fauxqs)',
+    returnsNoCollision: 'dynalite ignores ReturnValuesOnConditionCheckFailure',
     start: async () => ({ stop: async () => {} }),
   },
   {

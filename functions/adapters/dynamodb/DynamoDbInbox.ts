@@ -3,7 +3,8 @@ import { DeleteCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb'
 import { LISTED_MESSAGE_BYTES, type InboundMessage, type InboxEntry } from '../../core/message.ts';
 import type { Inbox } from '../../core/ports.ts';
 import { MESSAGEBOX } from '../../settings.ts';
-import { CLAIMED, PayloadMissing, payloadKeys } from '../claim-check.ts';
+import { PayloadMissing } from '../../core/errors.ts';
+import { CLAIMED, payloadKeys } from '../claim-check.ts';
 import type { Item } from '../item.ts';
 import { itemIsNew } from './conditions.ts';
 import type { DynamoDbDueIndex } from './DynamoDbDueIndex.ts';

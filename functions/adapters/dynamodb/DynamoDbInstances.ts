@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dueOfClaim } from '../../core/due.ts';
-import { OwnershipLost } from '../../core/errors.ts';
+import { OwnershipLost, type Collision } from '../../core/errors.ts';
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type Lease } from '../../core/instance.ts';
 import type { Instances, InstanceSummary } from '../../core/ports.ts';
 import { MESSAGEBOX } from '../../settings.ts';
@@ -73,6 +74,8 @@ export class DynamoDbInstances implements Instances {
           Key: { pk: instanceKey(state.instanceId), sk: STATE },
           UpdateExpression: `SET #leaseOwner = :owner, #leaseExp = :exp, #rev = :next${due ? ', #duePk = :duePk, #dueAt = :dueAt' : ''}`,
           ConditionExpression: ownershipCondition,
+          // The item that won comes back with the refusal, at no cost in capacity: the error says what it collided with.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ExpressionAttributeNames: { ...ownershipNames, ...(due ? { '#duePk': 'duePk', '#dueAt': 'dueAt' } : {}) },
           ExpressionAttributeValues: {
             ...(due ? { ':duePk': due.duePk, ':dueAt': due.dueAt } : {}),
@@ -86,8 +89,7 @@ export class DynamoDbInstances implements Instances {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
-        throw new OwnershipLost(state.instanceId, state.revision, { cause: error });
+      if (error instanceof ConditionalCheckFailedException) throw lost(state.instanceId, state.revision, error);
       throw error;
     }
     return { ...state, lease, revision: state.revision + 1 };
@@ -109,6 +111,8 @@ export class DynamoDbInstances implements Instances {
           Key: { pk: item.pk, sk: STATE },
           UpdateExpression: update,
           ConditionExpression: ownershipCondition,
+          // The item that won comes back with the refusal, at no cost in capacity: the error says what it collided with.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ExpressionAttributeNames: { ...ownershipNames, ...names },
           ExpressionAttributeValues: {
             ...values,
@@ -121,7 +125,7 @@ export class DynamoDbInstances implements Instances {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         await this.#table.discardUnlessReferenced(item);
-        throw new OwnershipLost(next.instanceId, expectedRevision, { cause: error });
+        throw lost(next.instanceId, expectedRevision, error);
       }
       throw error;
     }
@@ -135,6 +139,7 @@ export class DynamoDbInstances implements Instances {
           Key: { pk: instanceKey(instanceId), sk: STATE },
           UpdateExpression: 'ADD #attempts :one',
           ConditionExpression: atRevision,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ExpressionAttributeNames: { '#attempts': 'attempts', '#rev': 'rev' },
           ExpressionAttributeValues: { ':one': 1, ':rev': revision },
           ReturnValues: 'UPDATED_NEW',
@@ -142,8 +147,7 @@ export class DynamoDbInstances implements Instances {
       );
       return Number(Attributes?.attempts ?? 1);
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
-        throw new OwnershipLost(instanceId, revision, { cause: error });
+      if (error instanceof ConditionalCheckFailedException) throw lost(instanceId, revision, error);
       throw error;
     }
   }
@@ -206,4 +210,23 @@ function assignments(
     }
   }
   return { update: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`, names, values };
+}
+
+/** A write's refusal as the engine knows it: with the instance it found in its place, when DynamoDB returned it. */
+function lost(instanceId: string, revision: number, error: ConditionalCheckFailedException): OwnershipLost {
+  const found = error.Item ? (unmarshall(error.Item) as Item) : undefined;
+  return new OwnershipLost(instanceId, revision, {
+    cause: error,
+    ...(found ? { collided: collisionWith(found) } : {}),
+  });
+}
+
+function collisionWith(item: Item): Collision {
+  return {
+    revision: Number(item.rev),
+    status: String(item.status),
+    ...(item.leaseOwner === undefined
+      ? {}
+      : { lease: { owner: String(item.leaseOwner), expiresAt: Number(item.leaseExp) } }),
+  };
 }

@@ -5,7 +5,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../../core/ports.ts';
-import { CLAIMED, PayloadMissing, payloadKeys, withClaimedValues, type ClaimCheck } from '../claim-check.ts';
+import { PayloadMissing } from '../../core/errors.ts';
+import { CLAIMED, payloadKeys, withClaimedValues, type ClaimCheck } from '../claim-check.ts';
 import type { Item } from '../item.ts';
 import { systemClock } from '../system-clock.ts';
 import { STATE, compress, instanceKey } from './items.ts';

@@ -9,7 +9,7 @@ import {
   type MessageSchemas,
   type ReceiveShape,
 } from '../definition.ts';
-import { boundReason, describeError } from '../errors.ts';
+import { DefinitionCodeFailed, boundReason, describeError } from '../errors.ts';
 import { InstanceStatus, type InstanceState, type OutboxEntry, type Thread } from '../instance.ts';
 import { bodyLeft, type InboundMessage, type InboxEntry } from '../message.ts';
 import { conform, describeIssues, type Schema } from '../schema.ts';
@@ -61,15 +61,6 @@ export interface RunOptions {
 
 /** Shapes one run may execute before it persists and continues (a checkpoint). */
 export const MAX_SHAPES_PER_RUN = 1_000;
-
-/** The definition's own code threw (a condition, a message body, a duration): the instance is suspended. */
-export class DefinitionCodeFailed extends Error {
-  readonly shapeId: string;
-  constructor(reason: string, shapeId: string) {
-    super(reason);
-    this.shapeId = shapeId;
-  }
-}
 
 const STATUS_AT: Record<StopReason, InstanceStatus> = {
   completed: InstanceStatus.Completed,

@@ -1,6 +1,6 @@
 import { DEFAULT_RETRY } from '../../definition.ts';
 import { END } from '../../definition.ts';
-import { StepFailed } from '../../errors.ts';
+import { DefinitionCodeFailed } from '../../errors.ts';
 import type { ShapeHandler } from './handler.ts';
 
 /**
@@ -19,7 +19,7 @@ export const code: ShapeHandler<'code'> = async (run, shape, key) => {
     } catch (error) {
       if (attempt >= policy.attempts) {
         run.thread = { ...run.thread, attempts: 0 };
-        return run.fail(new StepFailed(shape.id, attempt, error).message, key);
+        return run.fail(DefinitionCodeFailed.afterAttempts(shape.id, attempt, error).message, key);
       }
       await run.options.sleep(policy.backoffMs * 2 ** (attempt - 1));
     }
