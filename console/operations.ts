@@ -64,8 +64,10 @@ export interface ConsoleDeps {
     resume(instanceId: string): Promise<InstanceState>;
     terminate(instanceId: string, reason: string): Promise<InstanceState>;
   };
-  readonly queues: OperatorQueues;
-  readonly audit: AuditTrail;
+  /** What of the queues the operations use (OperatorQueues; a test's fake in memory). */
+  readonly queues: Pick<OperatorQueues, 'depths' | 'peekDlq' | 'redrive' | 'send'>;
+  /** Where each action is written (AuditTrail; a test's fake in memory). */
+  readonly audit: Pick<AuditTrail, 'record' | 'recent'>;
   /** Who acts: the operator's name locally, their AWS identity against a deployed stack. */
   readonly operator: string;
   readonly hosts?: HostSource;
