@@ -6,14 +6,14 @@
  * the evidence for each delivery with no end: the inbox item still there, and where in the instance's history the
  * delivery came.
  */
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   claimedKeys,
   CLAIMED,
@@ -175,25 +175,12 @@ async function listAndJudge(
   place: ClaimCheckPlace,
 ): Promise<{ judged: NonNullable<Judgement['objects']>; young: number }> {
   const objects: StoredObject[] = [];
-  let token: string | undefined;
-  do {
-    const page = await place.s3.send(new ListObjectsV2Command({ Bucket: place.bucket, ContinuationToken: token }));
+  for await (const page of paginateListObjectsV2({ client: place.s3 }, { Bucket: place.bucket }))
     for (const o of page.Contents ?? []) if (o.Key) objects.push({ key: o.Key, at: o.LastModified?.getTime() ?? 0 });
-    token = page.NextContinuationToken;
-  } while (token);
   const referenced = new Set<string>();
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await place.dynamo.send(
-      new ScanCommand({
-        TableName: place.tableName,
-        ProjectionExpression: Object.values(CLAIMED).join(', '),
-        ExclusiveStartKey: start,
-      }),
-    );
+  const scan = { TableName: place.tableName, ProjectionExpression: Object.values(CLAIMED).join(', ') };
+  for await (const page of paginateScan({ client: place.dynamo }, scan))
     for (const item of page.Items ?? []) for (const key of claimedKeys(item)) referenced.add(key);
-    start = page.LastEvaluatedKey;
-  } while (start);
   const now = Date.now();
   const young =
     unaccountedObjects(objects, referenced, { now, boundMs: 0 }).leaked.length -

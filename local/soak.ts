@@ -33,7 +33,7 @@ import {
   type Message,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { paginateScan, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { StreamPoller } from './stream-poller.ts';
@@ -666,14 +666,8 @@ async function depth(sqs: SQSClient, url: string): Promise<number> {
 /** Items in a table, by a Scan that counts page by page. */
 async function itemCount(dynamo: DynamoDBDocumentClient, tableName: string): Promise<number> {
   let count = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamo.send(
-      new ScanCommand({ TableName: tableName, Select: 'COUNT', ExclusiveStartKey: startKey }),
-    );
+  for await (const page of paginateScan({ client: dynamo }, { TableName: tableName, Select: 'COUNT' }))
     count += page.Count ?? 0;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
   return count;
 }
 

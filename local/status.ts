@@ -1,4 +1,4 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbDocumentClient } from '../functions/adapters/aws-clients.ts';
 import { MESSAGEBOX } from '../functions/settings.ts';
 import type { LocalCluster } from './cluster.ts';
@@ -27,19 +27,18 @@ export async function clusterCounts(cluster: LocalCluster): Promise<ClusterCount
   let suspendedMessages = 0;
   for (const status of [...ACTIVE, 'message']) {
     for (let shard = 0; shard < MESSAGEBOX.statusShards; shard++) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        // No Limit: each read runs to the end of its key range, which is what closes the emulator's iterator.
-        const page = await client.send(
-          new QueryCommand({
-            TableName: cluster.resources.tableName,
-            IndexName: MESSAGEBOX.statusIndex.name,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': MESSAGEBOX.statusIndex.partitionKey },
-            ExpressionAttributeValues: { ':pk': `STATUS#${status}#${shard}` },
-            ExclusiveStartKey: start,
-          }),
-        );
+      // No page size: each read runs to the end of its key range, which is what closes the emulator's iterator.
+      const pages = paginateQuery(
+        { client },
+        {
+          TableName: cluster.resources.tableName,
+          IndexName: MESSAGEBOX.statusIndex.name,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': MESSAGEBOX.statusIndex.partitionKey },
+          ExpressionAttributeValues: { ':pk': `STATUS#${status}#${shard}` },
+        },
+      );
+      for await (const page of pages) {
         for (const item of page.Items ?? []) {
           if (status === 'message') suspendedMessages++;
           else {
@@ -47,8 +46,7 @@ export async function clusterCounts(cluster: LocalCluster): Promise<ClusterCount
             counts[status] = (counts[status] ?? 0) + 1;
           }
         }
-        start = page.LastEvaluatedKey;
-      } while (start);
+      }
     }
   }
   return { orchestrations, branches, suspendedMessages };

@@ -1,4 +1,4 @@
-import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HistoryPage, HistoryStore } from '../core/ports.ts';
 import { fitEvent, type Tracked, type TrackedEvent } from '../core/tracking.ts';
 import { HISTORY } from '../settings.ts';
@@ -89,7 +89,8 @@ export class DynamoDbHistory implements HistoryStore {
           KeyConditionExpression: from ? `pk = :pk AND sk ${page.newestFirst ? '<=' : '>='} :sk` : 'pk = :pk',
           ExpressionAttributeValues: { ':pk': `${EVENT}${subject}`, ...(from ? { ':sk': from.sk } : {}) },
           ScanIndexForward: !page.newestFirst,
-          // Every item holds an event at least; one more item says whether a page follows.
+          // Every item holds an event at least; one more item says whether a page follows. Each page's size depends on
+          // what the pages before gave, which the SDK's paginator cannot ask for.
           Limit: limit - events.length + 1,
           ExclusiveStartKey: start,
         }),
@@ -121,40 +122,34 @@ export class DynamoDbHistory implements HistoryStore {
 
   async linked(key: string, limit = 200): Promise<string[]> {
     const subjects: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `${LINK}${key}` },
-          ProjectionExpression: 'sk',
-          Limit: limit - subjects.length,
-          ExclusiveStartKey: start,
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.#client, pageSize: limit },
+      {
+        TableName: this.#table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `${LINK}${key}` },
+        ProjectionExpression: 'sk',
+      },
+    );
+    for await (const page of pages) {
       subjects.push(...(page.Items ?? []).map((item) => String(item.sk)));
-      start = page.LastEvaluatedKey;
-    } while (start && subjects.length < limit);
-    return subjects;
+      if (subjects.length >= limit) break;
+    }
+    return subjects.slice(0, limit);
   }
 
   async countLinked(key: string): Promise<number> {
     let count = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `${LINK}${key}` },
-          Select: 'COUNT',
-          ExclusiveStartKey: start,
-        }),
-      );
-      count += page.Count ?? 0;
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.#client },
+      {
+        TableName: this.#table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `${LINK}${key}` },
+        Select: 'COUNT',
+      },
+    );
+    for await (const page of pages) count += page.Count ?? 0;
     return count;
   }
 }

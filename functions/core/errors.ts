@@ -136,9 +136,8 @@ export class OwnershipLost extends BatonError {
 
 function collisionText(collided: Collision | undefined): string {
   if (!collided) return '';
-  const lease = collided.lease
-    ? `, leased to ${collided.lease.owner} until ${new Date(collided.lease.expiresAt).toISOString()}`
-    : '';
+  const until = Number.isFinite(collided.lease?.expiresAt) ? new Date(collided.lease!.expiresAt).toISOString() : '?';
+  const lease = collided.lease ? `, leased to ${collided.lease.owner} until ${until}` : '';
   return `: it is ${collided.status} at revision ${collided.revision}${lease}`;
 }
 
@@ -193,11 +192,11 @@ export function boundReason(reason: string, max: number = MAX_REASON_CHARS): str
 
 /**
  * An object the MessageBox refers to (a claim-checked state, message or body) and the object store does not hold: it
- * was deleted once its item moved on, and the store reads the item again to find what replaced it.
+ * was deleted once its item moved on, and the store reads the item again to find what replaced it. It has no remedy
+ * of its own (see `remedyOf`): met again, it is a race run twice (retried) or an object lost for good, which no remedy
+ * fits better than the hosts' retries and then a suspension.
  */
-export class PayloadMissing extends BatonError {
-  /** Past the store's one reading again, the object is lost: trying again would not find it. */
-  readonly remedy = 'suspend';
+export class PayloadMissing extends Error {
   readonly key: string;
   constructor(key: string, options?: { cause?: unknown }) {
     super(`claim-checked object ${key} is missing`, options);

@@ -55,6 +55,8 @@ export function createRuntime(
   const s3 = s3Client(clientOptions);
   // The claim check: what a MessageBox item would hold of a large state or body is in the bucket (claim-check.ts).
   const payloads = config.claimCheckBucket ? new S3PayloadStore(s3, config.claimCheckBucket) : undefined;
+  // The store keeps the machine's time (its default clock), not `options.clock`: a host instance's clock may be skewed
+  // (the local cluster's chaos skews some), and the due times a delivery writes must stay ahead of the sweeper's cursor.
   const store = new DynamoDbInstanceStore(dynamo, config.tableName, {
     claimCheck: payloads && { payloads, fromBytes: config.claimCheckFromBytes ?? DEFAULT_CLAIM_CHECK_FROM_BYTES },
   });

@@ -48,7 +48,8 @@ describe('remedyOf', () => {
       [new SchemaMismatch('Order', [{ path: '/total', message: 'must be a number' }]), 'suspend'],
       [new RoutingFailure('Mystery'), 'suspend'],
       [DefinitionCodeFailed.afterAttempts('charge', 3, new Error('card declined')), 'suspend'],
-      [new PayloadMissing('state/i-1/3/abc'), 'suspend'],
+      // A race run twice, or an object lost for good: the hosts' retries, then a suspension.
+      [new PayloadMissing('state/i-1/3/abc'), undefined],
       [new InstanceNotFound('i-9'), 'refuse'],
       // Neither Baton's nor an outage: retried a few times, then suspended (core/work-items.ts).
       [new TypeError('x is undefined'), undefined],

@@ -275,7 +275,10 @@ export class MemoryInstanceStore implements InstanceStore {
     return Object.fromEntries(
       statuses.map((status) => [
         status,
-        status === 'message' ? unresolved : states.filter((s) => s.status === status).length,
+        // As the DynamoDB store counts: running branch instances are not counted (their join, waiting, is).
+        status === 'message'
+          ? unresolved
+          : states.filter((s) => s.status === status && !(status === 'running' && s.branchOf)).length,
       ]),
     );
   }

@@ -214,11 +214,15 @@ function assignments(
 
 /** A write's refusal as the engine knows it: with the instance it found in its place, when DynamoDB returned it. */
 function lost(instanceId: string, revision: number, error: ConditionalCheckFailedException): OwnershipLost {
-  const found = error.Item ? (unmarshall(error.Item) as Item) : undefined;
-  return new OwnershipLost(instanceId, revision, {
-    cause: error,
-    ...(found ? { collided: collisionWith(found) } : {}),
-  });
+  let collided: Collision | undefined;
+  try {
+    collided = error.Item ? collisionWith(unmarshall(error.Item) as Item) : undefined;
+  } catch {
+    // What it collided with is for the reader; an item that cannot be read back still lost the write.
+  }
+  // The cause keeps the refusal, not the whole item that won (up to 400 KB) for as long as the error lives.
+  error.Item = undefined;
+  return new OwnershipLost(instanceId, revision, { cause: error, ...(collided ? { collided } : {}) });
 }
 
 function collisionWith(item: Item): Collision {
