@@ -135,6 +135,8 @@ export class ProcessingHost {
     const decided = await this.#wakeUps.decide(item, delivery, state, orchestration, call);
     if ('outcome' in decided) return decided.outcome;
     call.branches = decided.branches;
+    // Sent again and recorded by the wake-up: what the run reads of the state says so.
+    if (decided.dispatched) call.state = { ...state, dispatchedRevision: state.revision };
     if (!orchestration) {
       const wait = waitBeforeTakeover(state, call.owner, this.#deps.clock.now(), this.#deps.lease);
       if (wait > 0) return { result: 'retry', retryAfterMs: wait, detail: `leased by ${state.lease!.owner}` };

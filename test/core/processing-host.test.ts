@@ -6,7 +6,7 @@ import { MAX_REASON_CHARS, OwnershipLost } from '../../functions/core/errors.ts'
 import { InstanceStatus, type SendEntry } from '../../functions/core/instance.ts';
 import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
 import { ProcessingHost } from '../../functions/core/processing-host.ts';
-import { branch, code, complete, orchestration, parallel, receive, send } from '../../functions/core/builder.ts';
+import { branch, code, complete, delay, orchestration, parallel, receive, send } from '../../functions/core/builder.ts';
 import { orderFulfilment } from '../../functions/orchestrations/order-fulfilment.ts';
 import { rawMessage, validOrder } from '../helpers/orders.ts';
 
@@ -274,6 +274,31 @@ describe('ProcessingHost', () => {
     expect(w.workQueue.items.map((i) => i.reason)).toEqual(['sweep']);
     await w.host('b').process(w.workQueue.items.shift()!, { receiveCount: 1 });
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Invoice']);
+    expect((await w.store.load(item.instanceId))!.status).toBe('completed');
+  });
+
+  it("sends once what a waiting instance's last commit may not have sent, when its redelivered item also runs it on", async () => {
+    const waits = orchestration('Waits', 1, [
+      receive('start', 'Go', { into: 'go' }),
+      send('ack', 'send', 'Ack', () => ({})),
+      delay('pause', { seconds: 1 }),
+      send('done', 'send', 'Done', () => ({})),
+      complete('end'),
+    ]);
+    const w = world([waits]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    const item = w.workQueue.items.shift()!;
+    // The host dehydrates it (Ack in its outbox, a timer set) and dies before it sends anything.
+    w.sendPort.beforeDispatch = () => {
+      throw new Error('host killed after its commit');
+    };
+    await expect(w.host('a').process(item, { receiveCount: 1 })).rejects.toThrow('host killed');
+    w.sendPort.beforeDispatch = undefined;
+    expect((await w.store.load(item.instanceId))!.status).toBe('waiting');
+    // Its item comes back once the timer is due: it sends the Ack it may not have sent, and runs the instance on.
+    w.clock.advance(2_000);
+    await w.host('b').process(item, { receiveCount: 2 });
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Ack', 'Done']);
     expect((await w.store.load(item.instanceId))!.status).toBe('completed');
   });
 

@@ -17,8 +17,13 @@ export interface WakeUpReads {
   readonly loadBranches: (joining: readonly string[]) => Promise<readonly InstanceState[]>;
 }
 
-/** A wake-up ends before any step (`outcome`), or goes on to run the instance (with its join's branches, if read). */
-export type WakeUpDecision = { readonly outcome: ProcessOutcome } | { readonly branches?: readonly InstanceState[] };
+/**
+ * A wake-up ends before any step (`outcome`), or goes on to run the instance: with its join's branches, if read, and
+ * `dispatched` when it sent its last commit's outbox again and recorded that (the run must not send it a third time).
+ */
+export type WakeUpDecision =
+  | { readonly outcome: ProcessOutcome }
+  | { readonly branches?: readonly InstanceState[]; readonly dispatched?: true };
 
 /**
  * Whether a waiting instance's outbox must be recorded as dispatched. Not when it forks: such an instance
@@ -87,17 +92,19 @@ export class WakeUps {
     // Its host died between commit and dispatch: its work item comes back and sends the outbox now.
     const timerDue = timerDueOf(state);
     const timerFired = timerDue !== undefined && timerDue <= clock.now();
+    let sent: { dispatched?: true } = {};
     if (redoes(item, delivery)) {
       // The host that dehydrated it may have died before its effects: send them, arm the timer again.
       if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision) {
         await this.#dispatcher.dispatch(state.outbox, state);
         await store.markDispatched(state.instanceId, state.revision);
+        sent = { dispatched: true };
       }
       // A timer hop that comes back arms its next hop below, once: arming it here too would start a second chain.
       if (timerDue !== undefined && !timerFired && item.reason !== 'timer')
         await this.#dispatcher.armTimer(state.instanceId, timerDue, state.trace);
     }
-    if (timerFired) return {};
+    if (timerFired) return sent;
     if (timerDue !== undefined && item.reason === 'timer') {
       // A timer further out than SQS's longest delay arrives early: send it on its next hop.
       await this.#dispatcher.armTimer(state.instanceId, timerDue, state.trace);
@@ -115,14 +122,14 @@ export class WakeUps {
           : `waiting at a join of ${state.orchestration} version ${state.version}, which is not deployed on host ${hostId}`;
         return { outcome: { result: 'done', detail, instance: state, idle: item.reason !== 'sweep' } };
       }
-      return { branches };
+      return { branches, ...sent };
     }
     const consumed = new Set(state.consumed ?? []);
     const fresh = (m: InboxEntry) =>
       !consumed.has(m.messageId) && (m.incarnation === undefined || m.incarnation === state.createdAt);
     if (!(await reads.inbox()).some(fresh))
       return { outcome: await this.rest(item, state, 'waiting; nothing new in its inbox') };
-    return {};
+    return sent;
   }
 
   /**
