@@ -10,7 +10,11 @@ export const MESSAGEBOX = {
   /** Finished instances expire after this many days (DynamoDB TTL on `ttl`). */
   ttlAttribute: 'ttl',
   finishedRetentionDays: 7,
-  /** Sparse index of instances needing attention (running, waiting, suspended) for the sweeper and admin views. */
+  /**
+   * Sparse index of what an operator lists by status: dehydrated instances (waiting for a message or a timer, not at
+   * a join), suspended ones, and suspended messages (`message`); sorted by creation. Not read by the sweeper, which
+   * reads the due index; running instances and joins are listed from there.
+   */
   statusIndex: { name: 'byStatus', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
   /**
    * The status index spreads each status over this many partition keys, so no single index partition
@@ -18,8 +22,8 @@ export const MESSAGEBOX = {
    */
   statusShards: 8,
   /**
-   * Sparse index of what is due (see core/due.ts): a running instance's lease end, a waiting instance's timer or
-   * unread delivery, a finished branch its join has not read. Sharded like the status index; the sweeper reads
+   * Sparse index of what is due (see core/due.ts): a running instance's lease end (or a window after its last write),
+   * a waiting instance's timer or unread delivery, a join's next check. Sharded like the status index; the sweeper reads
    * only entries whose time has passed, so its cost follows what is due, not how many instances exist.
    */
   dueIndex: { name: 'byDue', partitionKey: 'duePk', sortKey: 'dueAt', projected: ['joinOf'] },
@@ -115,7 +119,7 @@ export const EVENT_SOURCE = {
 export const OWNERSHIP = {
   leaseMs: 10_000,
   maxClockSkewMs: 1_000,
-  /** The sweeper re-enqueues running instances untouched this long with no live lease. */
+  /** The sweeper re-enqueues what has been due this long (a running instance with no live lease, a lost wake-up). */
   sweepStaleAfterMs: 30_000,
 } as const;
 

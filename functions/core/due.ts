@@ -37,7 +37,6 @@ export const DUE_WINDOW_MS = 60_000;
 /** The shortest and longest rest of a join between two checks by the sweeper (the longest is well within retention). */
 export const JOIN_CHECK = { minMs: DUE_WINDOW_MS, maxMs: 36 * 3_600_000 } as const;
 
-/** The end of the window, counted from the instance's creation, that `at` falls in (always after `at`). */
 /**
  * How long after a fork its branch instances are surely still there: under the MessageBox's retention (7 days) less a
  * margin, they cannot have expired yet. A join that finds one missing later may have lost it to expiry (its watch
@@ -45,6 +44,7 @@ export const JOIN_CHECK = { minMs: DUE_WINDOW_MS, maxMs: 36 * 3_600_000 } as con
  */
 export const FORKED_BRANCHES_KEPT_MS = 6 * 86_400_000;
 
+/** The end of the window, counted from the instance's creation, that `at` falls in (always after `at`). */
 const windowed = (state: InstanceState, at: number) =>
   state.createdAt + (Math.floor((at - state.createdAt) / DUE_WINDOW_MS) + 1) * DUE_WINDOW_MS;
 

@@ -21,16 +21,17 @@ export interface MessageBoxProps {
 
 /**
  * What a host does with the MessageBox, and the actions that needs:
- * - create: the receive host creates instances, correlation owners, inbox messages and suspended-message
- *   records (conditional PutItem), reads correlation owners (GetItem), and removes from an ended instance's inbox a
- *   message it kept as a suspended message instead (DeleteItem);
+ * - create: the receive host creates instances, inbox messages and suspended-message records (conditional PutItem),
+ *   reads the instances a message is correlated to (GetItem, BatchGetItem), marks a waiting one due (UpdateItem), and
+ *   removes from an ended instance's inbox a message it kept as a suspended message instead (DeleteItem);
  * - step: the processing host reads an instance and its inbox and commits or claims it (GetItem, Query on
  *   the table, conditional UpdateItem);
- * - sweep: the sweeper reads the status index and the instances it names (Query on that index, GetItem).
+ * - sweep: the sweeper reads the due index and the items it names (Query on that index, BatchGetItem), keeps its
+ *   cursors, and counts the suspended in the status index.
  */
 export type MessageBoxAccess = 'create' | 'step' | 'sweep';
 
-/** The MessageBox: one DynamoDB table holding instance state, with the sparse status index. */
+/** The MessageBox: one DynamoDB table holding instance state, with its two sparse indexes (by status, by due time). */
 export class MessageBox extends Construct {
   readonly table: TableV2;
 

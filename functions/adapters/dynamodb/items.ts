@@ -19,7 +19,7 @@
  * and sorted by creation, so a commit that keeps the status writes nothing to it. The due index is sparse too: an
  * instance carries duePk/dueAt only while something about it is due at a time (core/due.ts), which is all the sweeper
  * reads; running instances and joins are listed from it. Each change of an index key costs two index writes: the
- * sample's orchestrations (an order and its two branch instances) write the indexes twice in their whole life.
+ * bench measures what the sample's orchestrations write to them per persistence point (docs/benchmarks.md).
  */
 import { brotliCompressSync, brotliDecompressSync, constants as zlib } from 'node:zlib';
 import { atJoin, dueOf } from '../../core/due.ts';
