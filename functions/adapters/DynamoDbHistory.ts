@@ -1,8 +1,9 @@
 import { BatchWriteCommand, QueryCommand, paginateQuery, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { HistoryPage, HistoryStore } from '../core/ports.ts';
+import type { Clock, HistoryPage, HistoryStore } from '../core/ports.ts';
 import { fitEvent, type Tracked, type TrackedEvent } from '../core/tracking.ts';
 import { HISTORY } from '../settings.ts';
 import type { Item } from './item.ts';
+import { systemClock } from './system-clock.ts';
 
 /*
  * Item layout of the history table:
@@ -29,18 +30,24 @@ export class DynamoDbHistory implements HistoryStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #retentionSeconds: number;
+  readonly #clock: Pick<Clock, 'now'>;
 
-  constructor(client: DynamoDBDocumentClient, tableName: string, options: { retentionDays?: number } = {}) {
+  constructor(
+    client: DynamoDBDocumentClient,
+    tableName: string,
+    options: { retentionDays?: number; clock?: Pick<Clock, 'now'> } = {},
+  ) {
     this.#client = client;
     this.#table = tableName;
     this.#retentionSeconds = Math.round((options.retentionDays ?? HISTORY.defaultRetentionDays) * 86_400);
+    this.#clock = options.clock ?? systemClock;
   }
 
   async record(tracked: Tracked, origin: string): Promise<void> {
     if (!/^\d{1,40}$/.test(origin))
       throw new Error(`a change's origin is its stream sequence number (up to 40 digits), not "${origin}"`);
     const sequence = origin.padStart(40, '0');
-    const ttl = Math.floor(Date.now() / 1000) + this.#retentionSeconds;
+    const ttl = Math.floor(this.#clock.now() / 1000) + this.#retentionSeconds;
     const byKey = new Map<string, Record<string, unknown>>();
     const put = (item: Record<string, unknown> & { pk: string; sk: string }) =>
       byKey.set(`${item.pk}\u0000${item.sk}`, item);

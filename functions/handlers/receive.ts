@@ -27,7 +27,7 @@ export function createReceiveHandler(runtime: Runtime, logger?: Logger, options:
     const traces = new Map(
       raws.map((raw) => [raw.messageId, traceOf({ messageId: raw.messageId, properties: raw.attributes })]),
     );
-    const started = Date.now();
+    const started = runtime.clock.now();
     try {
       return await receiveBatch(raws, traces, started);
     } finally {
