@@ -14,6 +14,7 @@ import type { ProcessOutcome } from '../../functions/core/processing-host.ts';
 import { createProcessingHandler } from '../../functions/handlers/process.ts';
 import { createReceiveHandler } from '../../functions/handlers/receive.ts';
 import type { Runtime } from '../../functions/handlers/runtime.ts';
+import { systemClock } from '../../functions/adapters/system-clock.ts';
 import { MemoryWorkQueue } from '../helpers/memory.ts';
 
 /**
@@ -98,6 +99,7 @@ describe('spans leave with the invocation', () => {
 
   it('the receive host exports its spans before returning', async () => {
     const runtime = {
+      clock: systemClock,
       receiveHost: {
         receive: async () => ({
           outcomes: [{ messageId: 'm-1', result: 'routed', instanceIds: ['i-1'] }],
