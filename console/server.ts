@@ -13,6 +13,7 @@ import { messageRoutes } from './routes/messages.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { loadStylesheet, STYLESHEET_PATH } from './stylesheet.ts';
 import { auditPage } from './views/audit.ts';
+import { BadRequest } from './routes/form.ts';
 import { errorPage } from './views/errors.ts';
 import type { PageContext } from './views/layout.ts';
 import { overviewPage } from './views/overview.ts';
@@ -76,9 +77,10 @@ export function consoleApp(operations: Operations, options: AppOptions) {
   app.get('/audit', async (c) => c.html(auditPage(ctx(), await operations.auditTrail())));
 
   // A refusal (the CSRF check's 403) keeps its status; anything else is a failure, said on a page.
-  app.onError((error, c: Context) =>
-    error instanceof HTTPException ? error.getResponse() : c.html(errorPage(ctx(), error.message), 500),
-  );
+  app.onError((error, c: Context) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    return c.html(errorPage(ctx(), error.message), error instanceof BadRequest ? 400 : 500);
+  });
   return app;
 }
 

@@ -12,3 +12,11 @@ export function all(value: unknown): string[] {
     (v): v is string => typeof v === 'string' && v !== '',
   );
 }
+
+/** A request no form of the console's own sends (an unknown action): refused as the request's fault (400), saying why. */
+export class BadRequest extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadRequest';
+  }
+}

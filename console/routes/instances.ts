@@ -6,7 +6,7 @@ import { notFoundPage } from '../views/errors.ts';
 import { instancePage } from '../views/instance.ts';
 import type { PageContext } from '../views/layout.ts';
 import { type SearchForm, searchPage } from '../views/search.ts';
-import { all, first } from './form.ts';
+import { all, BadRequest, first } from './form.ts';
 
 /** Where to look for an instance the MessageBox no longer has. */
 const HISTORY_KEPT = 'its history longer: try the search';
@@ -80,7 +80,7 @@ export function instanceRoutes(app: Hono, operations: Operations, ctx: () => Pag
 
 function actionOf(value: unknown): 'resume' | 'terminate' {
   const action = first(value);
-  if (action !== 'resume' && action !== 'terminate') throw new Error(`unknown action ${JSON.stringify(action)}`);
+  if (action !== 'resume' && action !== 'terminate') throw new BadRequest(`unknown action ${JSON.stringify(action)}`);
   return action;
 }
 

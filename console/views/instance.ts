@@ -39,10 +39,10 @@ ${actions(ctx, state)}
 ${inboxTable(state, view.inbox)}
 <h2>Outbox (last commit)</h2>
 ${outbox(state)}
-<h2>History</h2>
+<h2 id="history">History</h2>
 ${eventsTable(history.events, false)}
 ${historyEnd(state, history, view.after)}
-<h2>Message flow</h2>
+<h2 id="flow">Message flow</h2>
 ${
   flow
     ? html`${flowSummary(flow)}${eventsTable(flow.events, true)}`

@@ -115,7 +115,8 @@ ${postForm(
   html`
 <fieldset><legend>Edit and resubmit to the receive queue (a new message that names this one; this one is kept)</legend>
 <p><label>Message type <input name="messageType" value="${m.attributes.MessageType ?? ''}"></label></p>
-<p><label for="body">Body</label><textarea id="body" name="body" rows="10">${m.body}</textarea></p>
+<p><label for="body">Body</label><textarea id="body" name="body" rows="10">
+${m.body}</textarea></p>
 <button type="submit" name="action" value="resubmit">Resubmit</button></fieldset>
 <fieldset><legend>Or discard it</legend><label>Reason <input name="reason" size="50"></label> <button type="submit"
  name="action" value="discard" class="danger">Discard</button></fieldset>
@@ -159,7 +160,8 @@ function confirmation(m: SuspendedMessage, action: MessageAction, fields: Messag
   if (action === 'resubmit')
     return html`<p>Sends this body to the receive queue as a new ${named}; the original is kept.</p>
 ${hiddenField('messageType', type)}<textarea name="body" rows="8" readonly
- aria-label="Body to resubmit">${fields.body ?? ''}</textarea>
+ aria-label="Body to resubmit">
+${fields.body ?? ''}</textarea>
 <button type="submit">Resubmit</button>`;
   return html`<p>The message leaves the list; its record stays, with your reason.</p>
 <p><label>Reason <input name="reason" required value="${fields.reason ?? ''}" size="50"></label></p><button
