@@ -84,6 +84,21 @@ const undone = (vars: Variables, what: string) => {
 /** Simulated inventory: a SKU starting with OOS is out of stock. */
 const outOfStock = (sku: string) => sku.startsWith('OOS');
 
+/**
+ * Simulated pricing outage: the pricing service does not answer for a SKU starting with PRICE-DOWN during its first
+ * PRICING_OUTAGE_MS after the order was received. The step fails past its retries, no scope handles it, and the
+ * instance is suspended with the reason; resumed once the outage is over, it goes on from where it stopped.
+ */
+export const PRICING_OUTAGE_MS = 30_000;
+
+function checkPricingService(order: { lines: readonly { sku: string }[] }, receivedAt: number, now: number): void {
+  const down = order.lines.find((line) => line.sku.startsWith('PRICE-DOWN'));
+  if (down && now < receivedAt + PRICING_OUTAGE_MS)
+    throw new Error(
+      `the pricing service is not answering for ${down.sku} until ${new Date(receivedAt + PRICING_OUTAGE_MS).toISOString()}; resume the instance after that`,
+    );
+}
+
 /** Builds the two documents that close an order: called inline once its cancellation window closed. */
 const prepareDocuments = callable('PrepareDocuments', [
   code('buildDocuments', (ctx) => {
@@ -140,7 +155,9 @@ export function orderFulfilmentV2(options: OrderFulfilmentV2Options = {}): Orche
       ]),
       code('price', async (ctx) => {
         if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
-        ctx.vars.total = priceOrder(ctx.message('order').body);
+        const order = ctx.message('order');
+        checkPricingService(order.body, order.receivedAt, ctx.now);
+        ctx.vars.total = priceOrder(order.body);
       }),
       decide('needsApproval', [
         when('large', (ctx) => known(ctx.vars.total, 'total') >= threshold, [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InstanceState, SendEntry } from '../../functions/core/instance.ts';
 import { sampleOrchestrations, type SampleOptions } from '../../functions/orchestrations/index.ts';
+import { PRICING_OUTAGE_MS } from '../../functions/orchestrations/order-fulfilment-v2.ts';
 import { rawMessage } from '../helpers/orders.ts';
 import { createWorld, settle } from '../helpers/world.ts';
 
@@ -153,6 +154,30 @@ describe('OrderFulfilment v2 (the sample contract)', () => {
     }
     await settle(w, { timers: true });
     expect(sent()).toEqual([]);
+  });
+
+  it('suspends an order while the pricing service is down, and completes it when resumed after the outage', async () => {
+    const { w, send, sent, main } = world();
+    await send('Order', {
+      orderId: 'o-down',
+      customerId: 'c-1',
+      lines: [{ sku: 'PRICE-DOWN-1', qty: 1, unitPrice: 5 }],
+    });
+    await settle(w);
+    const suspended = main()[0]!;
+    expect(suspended.status).toBe('suspended');
+    expect(suspended.error).toMatchObject({ shapeId: 'price' });
+    expect(suspended.error!.reason).toMatch(/the pricing service is not answering for PRICE-DOWN-1 until .*; resume/);
+    // Resumed too early, it is suspended again, saying the same; after the outage it goes on from the price.
+    await w.host().resume(suspended.instanceId);
+    await settle(w);
+    expect(main()[0]!.status).toBe('suspended');
+    w.clock.advance(PRICING_OUTAGE_MS);
+    await w.host().resume(suspended.instanceId);
+    await settle(w, { timers: true });
+    expect(sent().map((m) => m.messageType)).toEqual(['Invoice', 'Shipment']);
+    expect(bodyOf(sent('Invoice')[0]!)).toMatchObject({ orderId: 'o-down', total: 5 });
+    expect(main()[0]!.status).toBe('completed');
   });
 
   it('makes one instance of two Orders with one orderId received at the same moment by two receive hosts (a convoy)', async () => {
