@@ -6,15 +6,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // @ts-expect-error: plain JavaScript on purpose (it must run on an old Node), so it has no types.
 import { nodeProblem } from '../../scripts/require-node.mjs';
+import { COMMANDS, STACK_OPTIONS } from '../../local/cli/commands.ts';
 
 const CLI = join(import.meta.dirname, '../../local/cli.ts');
 const FIXTURE = join(import.meta.dirname, '../fixtures/console-orchestrations.ts');
 const SAMPLE = join(import.meta.dirname, '../../functions/orchestrations/index.ts');
 
-/** Runs `baton <args>` in a fresh BATON_HOME, as a user's shell would. */
-function baton(args: string[], home: string) {
+/**
+ * Runs `baton <args>` in a fresh BATON_HOME, as a user's shell would: as the installed bin, not under an npm script
+ * (whose name its help and hints would show), unless `env` says otherwise.
+ */
+function baton(args: string[], home: string, env: Record<string, string | undefined> = {}) {
   const result = spawnSync(process.execPath, [CLI, ...args], {
-    env: { ...process.env, BATON_HOME: home },
+    env: { ...process.env, npm_lifecycle_event: undefined, BATON_HOME: home, ...env },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -136,6 +140,124 @@ describe('the first hour', () => {
   });
 });
 
+/** Help text with its wrapping undone: every run of white space one space. */
+const unwrapped = (text: string) => text.replace(/\s+/g, ' ');
+
+describe('a CLI that explains itself: --help, and errors that name the option', () => {
+  it('lists every declared command with its summary: baton, baton help, baton --help', () => {
+    const home = freshHome();
+    for (const args of [[], ['help'], ['--help'], ['-h']]) {
+      const { code, stdout, stderr } = baton(args, home);
+      expect(code, args.join(' ')).toBe(0);
+      expect(stderr).toBe('');
+      expect(stdout).toMatch(/^Usage: baton <command> \[options\]\n/);
+      for (const command of COMMANDS) {
+        const term = [command.name, ...(command.arguments ?? []).map((a) => a.name)].join(' ');
+        expect(unwrapped(stdout), command.name).toContain(` ${term} ${command.summary} `);
+      }
+      expect(stdout).toContain('baton <command> --help shows');
+    }
+    rmSync(home, { recursive: true });
+  });
+
+  it('answers --help for every command: its usage, every option it takes with its default, examples; exit 0', () => {
+    const home = freshHome();
+    for (const command of COMMANDS) {
+      const { code, stdout, stderr } = baton([command.name, '--help'], home);
+      expect(code, command.name).toBe(0);
+      expect(stderr).toBe('');
+      expect(stdout).toMatch(new RegExp(`^Usage: baton ${command.name} `));
+      const text = unwrapped(stdout);
+      for (const option of [...command.options, ...(command.onStack ? STACK_OPTIONS : [])]) {
+        expect(text, `${command.name} ${option.flags}`).toContain(` ${option.flags} ${unwrapped(option.description)}`);
+        if (option.default !== undefined)
+          expect(text).toMatch(new RegExp(`${option.flags} [^\n]*\\(default: ${option.default}\\)`));
+      }
+      if (!command.onStack) expect(stdout, command.name).not.toContain('--stack');
+      expect(stdout, command.name).toContain(`\nExamples:\n`);
+      expect(stdout, command.name).toContain(`  baton ${command.name}`);
+    }
+    // `help <command>` is the same page.
+    expect(baton(['help', 'receive'], home).stdout).toBe(baton(['receive', '--help'], home).stdout);
+    rmSync(home, { recursive: true });
+  });
+
+  it("shows start's usage as it was started: the installed bin, npm start, the checkout's npm run baton", () => {
+    const home = freshHome();
+    const bin = baton(['start', '--help'], home).stdout;
+    expect(bin).toMatch(/^Usage: baton start \[options\]\n/);
+    expect(bin).toMatch(/\n {2}baton start --demo 200 {2,}# /);
+    const npmStart = baton(['start', '--help'], home, { npm_lifecycle_event: 'start' }).stdout;
+    expect(npmStart).toMatch(/^Usage: npm start -- \[options\]\n/);
+    expect(npmStart).toMatch(/\n {2}npm start {2,}# /);
+    expect(npmStart).toMatch(/\n {2}npm start -- --demo 200 /);
+    expect(baton(['start', '--help'], home, { npm_lifecycle_event: 'baton' }).stdout).toMatch(
+      /^Usage: npm run baton -- start \[options\]\n/,
+    );
+    rmSync(home, { recursive: true });
+  });
+
+  it("names an unknown option, a bad value or a missing one, points to the command's --help, and exits 2", () => {
+    const home = freshHome();
+    const refused = {
+      'receive --wiat 1s': "unknown option '--wiat' (did you mean --wait?); see baton receive --help",
+      'trace x --stack S': "unknown option '--stack'; see baton trace --help",
+      'send --type': '--type takes a value; see baton send --help',
+      'audit --stack --region eu-west-1': '--stack takes a value; see baton audit --help',
+      'history i-1 --limit 0': '--limit takes a positive integer (got "0"); see baton history --help',
+      'receive --wait soon': '--wait takes a duration such as 500ms, 10s, 2m (got "soon"); see baton receive --help',
+      'instances --status done':
+        '--status takes one of running, waiting, suspended (got "done"); see baton instances --help',
+      'start --console-port 70000':
+        '--console-port takes a port number, 0 to 65535 (got "70000"); see baton start --help',
+      send: 'send needs its <body>; see baton send --help',
+      frobnicate: "unknown command 'frobnicate'; see baton --help",
+      'help frobnicate': "unknown command 'frobnicate'; see baton --help",
+    };
+    for (const [args, said] of Object.entries(refused)) {
+      const { code, stdout, stderr } = baton(args.split(' '), home);
+      expect({ args, code, stdout, stderr }).toEqual({ args, code: 2, stdout: '', stderr: `baton: ${said}\n` });
+    }
+    rmSync(home, { recursive: true });
+  });
+
+  it('reads the queue of any send port, and names the ports there are when there is no such one', () => {
+    const home = freshHome();
+    const ports = { send: 'http://127.0.0.1:1/q/send', partners: 'http://127.0.0.1:1/q/partners' };
+    writeFileSync(
+      join(home, 'endpoints.json'),
+      JSON.stringify({ ...JSON.parse(record(process.pid, 'http://127.0.0.1:1')), sendPortQueueUrls: ports }),
+    );
+    const { code, stderr } = baton(['receive', '--port', 'invoices'], home);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'baton: no send port "invoices" in this cluster; its send ports: send, partners (see baton receive --help)\n',
+    );
+    rmSync(home, { recursive: true });
+  });
+
+  it('refuses an empty body before it sends anything (SQS would refuse it in its own words)', async () => {
+    const home = freshHome();
+    // Nothing answers at the endpoint: a command that tried to send would say it could not reach it.
+    writeFileSync(join(home, 'endpoints.json'), record(process.pid, `http://127.0.0.1:${await closedPort()}`));
+    const empty = join(home, 'empty.json');
+    writeFileSync(empty, ' \n');
+    const resubmitted = 'nothing was sent: give the body to send, or leave --body out to send it as it was';
+    const refused = {
+      'resubmit m-1 --body @/dev/null': `the body is empty (/dev/null holds nothing); ${resubmitted}`,
+      [`resubmit m-1 --body @${empty}`]: `the body is empty (${empty} holds only white space); ${resubmitted}`,
+      'send @/dev/null':
+        'the body is empty (/dev/null holds nothing); nothing was sent: give the message its body, or @file.json',
+    };
+    for (const [args, said] of Object.entries(refused)) {
+      const { code, stderr } = baton(args.split(' '), home);
+      expect({ args, code, stderr }).toEqual({ args, code: 2, stderr: `baton: ${said}\n` });
+    }
+    expect(baton(['send', ''], home).stderr).toMatch(/^baton: the body is empty \(given: nothing\); nothing was sent/);
+    rmSync(home, { recursive: true });
+  });
+});
+
 describe('a deployed stack (--stack NAME): the console and the operator commands', () => {
   it('serves a console only for a stack, and keeps --region and --endpoint for one', () => {
     const home = freshHome();
@@ -147,8 +269,8 @@ describe('a deployed stack (--stack NAME): the console and the operator commands
     expect(baton(['history', 'i-1', '--region', 'eu-west-1'], home).stderr).toBe(
       'baton: --region and --endpoint go with --stack NAME (a deployed stack); the local cluster is found by its endpoints file\n',
     );
-    expect(baton(['audit', '--stack'], home).stderr).toBe('baton: --stack takes a value\n');
-    expect(baton(['console', '--help'], home).stdout).toMatch(/^usage: baton console --stack NAME/);
+    expect(baton(['audit', '--stack'], home).stderr).toBe('baton: --stack takes a value; see baton audit --help\n');
+    expect(baton(['console', '--help'], home).stdout).toMatch(/^Usage: baton console --stack NAME/);
     rmSync(home, { recursive: true });
   });
 
@@ -286,6 +408,36 @@ describe("the operator's commands on a running cluster (the console's twins)", (
       expect(readFileSync(endpointsFile, 'utf8')).not.toContain(token);
       expect(JSON.parse(readFileSync(endpointsFile, 'utf8')).consoleUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       expect(statSync(endpointsFile).mode & 0o777).toBe(0o600);
+
+      // A bulk action that matches nothing says so (and does nothing).
+      const none = cli(['resume', '--status', 'suspended', '--yes']);
+      expect({ code: none.code, stdout: none.stdout }).toEqual({
+        code: 0,
+        stdout: '0 instance(s) match: nothing to resume\n',
+      });
+      // receive reads past SQS's 10 a receive, up to --max; the rest stays for the next.
+      const { sqsClient } = await import('../../functions/adapters/aws-clients.ts');
+      const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
+      const { useEmulatorCredentials } = await import('../../local/emulator-credentials.ts');
+      useEmulatorCredentials();
+      const cluster = JSON.parse(readFileSync(endpointsFile, 'utf8')) as { endpoint: string; sendQueueUrl: string };
+      const sqs = sqsClient({ endpoint: cluster.endpoint });
+      for (let n = 0; n < 13; n++)
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: cluster.sendQueueUrl,
+            MessageBody: JSON.stringify({ n }),
+            MessageAttributes: { MessageType: { DataType: 'String', StringValue: 'Paged' } },
+          }),
+        );
+      const paged = (args: string[]) =>
+        cli(['receive', '--wait', '1s', ...args])
+          .stdout.trim()
+          .split('\n');
+      expect(paged(['--max', '12']).filter((line) => line.includes('"Paged"'))).toHaveLength(12);
+      expect(paged([])).toEqual(['{"attributes":{"MessageType":"Paged"},"body":{"n":12}}']);
+      expect(paged([])).toEqual(['no messages on the send queue']);
+
       const run = Date.now().toString(36);
       for (const i of [1, 2])
         cli([
@@ -326,6 +478,10 @@ describe("the operator's commands on a running cluster (the console's twins)", (
       ]);
       expect(done.stdout.match(/^done {5}terminate /gm)).toHaveLength(2);
       expect(cli(['instances', '--status', 'waiting']).stdout).toContain('0 waiting instance');
+      expect(
+        cli(['terminate', '--status', 'waiting', '--orchestration', 'OrderFulfilment', '--reason', 'again', '--yes'])
+          .stdout,
+      ).toBe('0 instance(s) match: nothing to terminate\n');
 
       cli(['send', 'not json at all']);
       let suspendedId = '';
@@ -334,6 +490,10 @@ describe("the operator's commands on a running cluster (the console's twins)", (
         suspendedId = listed.messages[0]?.messageId ?? '';
         return suspendedId !== '';
       }, 'a suspended message');
+      // An empty body is refused before anything is claimed or sent: the message is resubmitted after it.
+      const empty = cli(['resubmit', suspendedId, '--body', '@/dev/null']);
+      expect(empty.code).toBe(2);
+      expect(empty.stderr).toMatch(/^baton: the body is empty \(\/dev\/null holds nothing\); nothing was sent/);
       const fixed = cli([
         'resubmit',
         suspendedId,
