@@ -1,3 +1,5 @@
+// First, for its effect: fauxqs (loaded below) loads node:sqlite, whose experimental warning it drops.
+import './warnings.ts';
 import {
   createServer,
   request as httpRequest,
@@ -9,7 +11,6 @@ import {
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { startFauxqs } from 'fauxqs';
 import { releaseDynaliteIterators } from './dynalite-iterators.ts';
 import { wakeOneLongPollAtATime } from './fauxqs-long-polls.ts';
 import { StreamsFront } from './streams-front.ts';
@@ -64,6 +65,9 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   // and a server that never listened cannot close: give it a loopback port nobody uses.
   if (dynamo) await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
   await wakeOneLongPollAtATime();
+  // Imported here, not above: the ESM loader compiles node:sqlite (which fauxqs imports) while it links the static
+  // imports, before any module runs, so only an import made after warnings.ts ran can have its warning dropped.
+  const { startFauxqs } = await import('fauxqs');
   const sqs = await startFauxqs({
     port: 0,
     logger: false,

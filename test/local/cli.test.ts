@@ -51,10 +51,12 @@ async function closedPort(): Promise<number> {
 describe('the first hour', () => {
   it('names the Node version needed, in one line, when Node is too old', () => {
     expect(nodeProblem('20.20.2', '/usr/bin/node')).toBe(
-      'Baton needs Node.js 22.18 or newer; this is Node 20.20.2 (/usr/bin/node). Install Node 24 (https://nodejs.org, or nvm install 24) and run the command again.',
+      'Baton needs Node.js 22.22.2 or newer; this is Node 20.20.2 (/usr/bin/node). Install Node 24 (https://nodejs.org, or nvm install 24) and run the command again.',
     );
-    expect(nodeProblem('22.17.1')).toMatch(/needs Node.js 22.18 or newer; this is Node 22.17.1/);
-    expect(nodeProblem('22.18.0')).toBeUndefined();
+    expect(nodeProblem('22.17.1')).toMatch(/needs Node.js 22.22.2 or newer; this is Node 22.17.1/);
+    expect(nodeProblem('22.22.1')).toMatch(/needs Node.js 22.22.2 or newer; this is Node 22.22.1/);
+    expect(nodeProblem('22.22.2')).toBeUndefined();
+    expect(nodeProblem('22.23.0')).toBeUndefined();
     expect(nodeProblem('24.9.0')).toBeUndefined();
     expect(nodeProblem('100.0.0')).toBeUndefined();
   });
@@ -137,6 +139,18 @@ describe('the first hour', () => {
     const { stderr } = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(stderr).not.toMatch(/SQLite/);
     expect(stderr).toMatch(/DeprecationWarning: something else/);
+  });
+
+  it("drops it in a user's own process too (a test that starts a local cluster), without taking over its warnings", () => {
+    // No listener replaced: the user's own 'warning' listener still hears every other warning.
+    const script = `import ${JSON.stringify(join(import.meta.dirname, '../../local/warnings.ts'))};
+      process.on('warning', (w) => console.log('heard ' + w.name));
+      process.emitWarning('SQLite is an experimental feature and might change at any time', 'ExperimentalWarning');
+      process.emitWarning('something else', { type: 'DeprecationWarning' });`;
+    const { stdout, stderr } = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(stderr).not.toMatch(/SQLite/);
+    expect(stderr).toMatch(/DeprecationWarning: something else/);
+    expect(stdout.trim().split('\n')).toEqual(['heard DeprecationWarning']);
   });
 });
 
