@@ -13,7 +13,8 @@
  *             send that failed);  discard  drop it, with a reason
  *   audit     what operators did
  *   history   an instance's tracked history, a page at a time
- *   flow      the message flow of a correlation value, a message id or an instance id
+ *   flow      the message flow of a business key (a correlation value), a message id or an instance id: its
+ *             instances and its suspended messages (held for a key no instance had yet, refused), and their events
  *   console   the web console of a deployed stack, on this machine (console --stack NAME)
  * Every command but start acts on the local cluster `npm start` runs, or, given --stack NAME [--region R]
  * [--endpoint URL], on a deployed stack found by its outputs, with the operator's own AWS credentials.
@@ -33,6 +34,7 @@ import { InstanceStatus } from '../functions/core/instance.ts';
 import { sampleOptionsToEnv } from '../functions/orchestrations/index.ts';
 import { HISTORY, OWNERSHIP } from '../functions/settings.ts';
 import type { ClusterAddresses, OperatorOrchestrations } from '../console/local.ts';
+import { shownStatus } from '../console/operations/status.ts';
 import type { DeployedStack, OperatorIdentity, StackTarget } from '../console/stack.ts';
 import { EndpointsFile, type ClusterRecord } from './endpoints-file.ts';
 import { quietSqliteWarning } from './warnings.ts';
@@ -332,7 +334,10 @@ async function suspended(): Promise<void> {
   const d = await addresses();
   const store = storeOf(d);
   // The JSON has every body whole; the text shows the start of those kept in the item, and no more of the others.
-  const messages = await store.listSuspendedMessages(undefined, { bodies: values.json });
+  // The last received first, as the console lists them.
+  const messages = (await store.listSuspendedMessages(undefined, { bodies: values.json })).sort(
+    (a, b) => b.receivedAt - a.receivedAt,
+  );
   const instances = await store.listInstances(InstanceStatus.Suspended);
   if (values.json) {
     console.log(JSON.stringify({ messages, instances }, null, 2));
@@ -662,7 +667,7 @@ async function flow(): Promise<void> {
     allowPositionals: true,
     options: { json: { type: 'boolean', default: false } },
   });
-  if (!positionals[0]) fail('usage: baton flow <correlation value | message id | instance id> [--json]');
+  if (!positionals[0]) fail('usage: baton flow <business key | message id | instance id> [--json]');
   const found = await (await operations()).flow(positionals[0], { maxSubjects: 100, maxEventsPerSubject: 2_000 });
   if (values.json) {
     console.log(JSON.stringify(found, null, 2));
@@ -677,6 +682,27 @@ async function flow(): Promise<void> {
   console.log(
     `${found.subjects.length} instance(s) and message(s), ${found.events.length} event(s)${found.truncated ? ' (truncated)' : ''}`,
   );
+  for (const subject of found.subjects.filter((s) => !s.startsWith('message:'))) {
+    const s = found.instances[subject];
+    const keys = s ? Object.entries(s.correlations).map(([set, value]) => `${set}=${value}`) : [];
+    const branch = s?.branchOf ? `branch ${s.branchOf.branch} of ${s.branchOf.instanceId}` : '';
+    const what = s
+      ? `${s.orchestration}@${s.version}  ${shownStatus(s)}  ${[...keys, branch].join(' ')}`
+      : '(no longer in the MessageBox)';
+    console.log(`  instance  ${subject}  ${what}`);
+  }
+  // Its suspended messages: held because no instance had the key yet, refused or unreadable; each resubmittable.
+  for (const m of found.messages) {
+    const r = m.resolution;
+    const state = r ? `${r.kind}${r.resubmittedAs ? ` as ${r.resubmittedAs}` : ''} by ${r.by}` : 'unresolved';
+    console.log(`  suspended message  ${m.messageId}  ${m.attributes.MessageType ?? ''}  ${state}  ${m.reason}`);
+    if (!r)
+      console.log(
+        `      resubmit: npm run baton -- resubmit ${m.messageId}${stackOptions()} [--body '...'] ` +
+          `(or the console's /messages/${encodeURIComponent(m.messageId)})`,
+      );
+  }
+  console.log('events:');
   for (const e of found.events)
     console.log(
       `${eventLine(e, true)}${e.sincePreviousMs > 1_000 ? `  (+${(e.sincePreviousMs / 1000).toFixed(1)} s)` : ''}`,
