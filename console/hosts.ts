@@ -82,7 +82,8 @@ export async function recentHosts(history: RecentHistory, options: HistoryHostsO
       const seen = byHost.get(event.host) ?? { last: 0, commits: 0, completed: 0 };
       seen.last = Math.max(seen.last, event.at);
       if (COMMITS.has(event.kind)) seen.commits++;
-      if (event.kind === TrackedKind.Completed) seen.completed++;
+      // A branch that failed into its orchestration's handler completed all the same.
+      if (event.kind === TrackedKind.Completed || event.kind === TrackedKind.Failed) seen.completed++;
       byHost.set(event.host, seen);
     }
   }

@@ -1,6 +1,7 @@
 /**
- * `npm run console:screenshots`: the console's pages in a real browser (Debian's chromium), on a local cluster with a
- * few orders in every state, written to docs/console/ for the README.
+ * `npm run console:screenshots`: the console's pages in a real browser (Debian's chromium), 1,280 px wide, on a local
+ * cluster with a few orders in every state, written to docs/console/ for the README. Each page must fit the window:
+ * one wider than it (`document.documentElement.scrollWidth`) fails the run.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,8 @@ import { localOperations } from './console.ts';
 import { startConsole } from '../console/server.ts';
 
 useEmulatorCredentials();
+/** The window the pages are shot in, which each must fit. */
+const WIDTH = 1_280;
 const out = resolve(process.argv[2] ?? 'docs/console');
 const executablePath =
   process.env.BATON_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
@@ -63,10 +66,17 @@ try {
   for (let i = 1; i <= 6; i++) await send('Order', order(`o-10${i}`, 20));
   for (let i = 1; i <= 3; i++) await send('Order', order(`o-20${i}`, 8_000));
   await send('Order', '{"orderId":"o-301","customerId":"c-42","lines":[{"sku":"A","qty":"two","unitPrice":5}]}');
+  // Its approval, for an order no instance has: held while the receive queue brings it back, then suspended.
+  await send('Approval', { orderId: 'o-301', approved: true });
   await send('Order', order('o-401', 20), cluster.resources.queues.receive.dlqUrl);
   await new Promise((r) => setTimeout(r, 3_000));
   await send('Approval', { orderId: 'o-201', approved: true });
   await new Promise((r) => setTimeout(r, 3_000));
+  // The held approval is suspended at its 4th delivery (the receive queue's visibility: the cluster's lease).
+  for (let waited = 0; waited < 30_000; waited += 500) {
+    if ((await cluster.store.listSuspendedMessages()).length >= 2) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
   await localOperations(cluster, 'ada').act(
     'terminate',
     [orderInstanceId('o-203')],
@@ -74,18 +84,22 @@ try {
   );
   await cluster.tracking!.caughtUp();
 
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: WIDTH, height: 900 } });
   // The first visit trades the access token for the console's cookie.
   await page.goto(web.openUrl);
   const shot = async (name: string, path: string) => {
     await page.goto(`${web.url}${path}`);
+    const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+    if (width > WIDTH)
+      throw new Error(`console:screenshots: ${path} is ${width} px wide, wider than the ${WIDTH} px window`);
     await page.screenshot({ path: join(out, `${name}.png`), fullPage: true });
     console.log(`console:screenshots: ${join(out, `${name}.png`)}  (${path})`);
   };
   await shot('overview', '');
   await shot('search', 'search?q=o-202');
   await shot('instance', `instances/${encodeURIComponent(orderInstanceId('o-201'))}?flow=1`);
-  const bad = (await cluster.store.listSuspendedMessages())[0];
+  await shot('flow', 'flow?q=o-301');
+  const bad = (await cluster.store.listSuspendedMessages()).find((m) => m.attributes.MessageType === 'Order');
   if (bad) await shot('suspended-message', `messages/${encodeURIComponent(bad.messageId)}`);
   await shot('dlq', 'dlqs/receive');
   await shot('audit', 'audit');

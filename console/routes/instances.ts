@@ -1,8 +1,12 @@
-/** The search, an instance's page, and resume and terminate (one instance, the selected ones, or a whole search). */
+/**
+ * The search, an instance's page, a message flow, and resume and terminate (one instance, the selected ones, or a
+ * whole search).
+ */
 import type { Hono } from 'hono';
 import type { Operations, SearchQuery } from '../operations.ts';
 import { confirmPage, resultsPage } from '../views/actions.ts';
 import { notFoundPage } from '../views/errors.ts';
+import { flowPage } from '../views/flow.ts';
 import { instancePage } from '../views/instance.ts';
 import type { PageContext } from '../views/layout.ts';
 import { type SearchForm, searchPage } from '../views/search.ts';
@@ -44,11 +48,17 @@ export function instanceRoutes(app: Hono, operations: Operations, ctx: () => Pag
         404,
       );
     const after = c.req.query('after');
+    // Its flow, and its business keys' (a message held for its key, then suspended, is linked by the key only).
     const [history, flow] = await Promise.all([
       operations.history(id, after),
-      c.req.query('flow') ? operations.flow(id) : undefined,
+      c.req.query('flow') ? operations.flow([id, ...Object.values(found.state.correlations)]) : undefined,
     ]);
-    return c.html(instancePage(ctx(), { state: found.state, inbox: found.inbox, history, flow, after }));
+    return c.html(instancePage(ctx(), { ...found, history, flow, after }));
+  });
+
+  app.get('/flow', async (c) => {
+    const q = c.req.query('q')?.trim() ?? '';
+    return c.html(flowPage(ctx(), q, q ? await operations.flow(q) : undefined));
   });
 
   app.post('/actions/confirm', async (c) => {

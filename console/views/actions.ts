@@ -6,7 +6,7 @@ import { hiddenField, postForm } from './forms.ts';
 import type { Html } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
 import { instanceLink } from './links.ts';
-import { cell, heading, row, table } from './tables.ts';
+import { heading, row, table, textCell } from './tables.ts';
 
 /** A confirmation lists this many instances, then says how many more. */
 const LISTED = 50;
@@ -51,7 +51,7 @@ ${reason}
 
 /** What an action did to each of its targets; `back` is where the operator came from. */
 export function resultsPage(ctx: PageContext, title: string, results: readonly ActionResult[], back: string): Html {
-  const rows = results.map((r) => row([cell(r.target), outcomeCell(r.outcome), cell(r.detail ?? '')]));
+  const rows = results.map((r) => row([textCell(r.target), outcomeCell(r.outcome), textCell(r.detail ?? '')]));
   return layout(
     ctx,
     title,

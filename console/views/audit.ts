@@ -2,10 +2,10 @@
 import { html } from 'hono/html';
 import type { AuditEntry } from '../audit.ts';
 import { outcomeCell } from './badges.ts';
-import { type Html, time } from './html.ts';
+import type { Html } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
-import { messageLink } from './links.ts';
-import { cell, heading, row, table } from './tables.ts';
+import { instanceLink, messageLink } from './links.ts';
+import { cell, heading, row, table, textCell, timeCell } from './tables.ts';
 
 export function auditPage(ctx: PageContext, entries: readonly AuditEntry[]): Html {
   return layout(
@@ -22,13 +22,20 @@ function trail(entries: readonly AuditEntry[]): Html {
     ['when', 'who', 'action', 'target', 'outcome', 'detail'].map((label) => heading(label)),
     entries.map((e) =>
       row([
-        cell(time(e.at)),
-        cell(e.who),
+        timeCell(e.at),
+        textCell(e.who),
         cell(e.action),
-        // A resubmission's or a discard's target is a suspended message: it opens the message's page.
-        cell(/^(resubmit|discard)/.test(e.action) ? messageLink(e.target) : e.target),
+        // A resubmission's or a discard's target is a suspended message, a resume's or a termination's an instance:
+        // each opens its page.
+        cell(
+          /^(resubmit|discard)/.test(e.action)
+            ? messageLink(e.target)
+            : /^(resume|terminate)/.test(e.action)
+              ? instanceLink(e.target)
+              : e.target,
+        ),
         outcomeCell(e.outcome),
-        cell(e.detail ?? ''),
+        textCell(e.detail ?? ''),
       ]),
     ),
   );

@@ -1,6 +1,7 @@
 /**
- * The frame of every page: the header with the console's sections, where it looks and who is at it, and the page's
- * title as its one h1. Styles come from the console's stylesheet only (console/static/console.css): no inline style.
+ * The frame of every page: the header with the console's sections, a search box, where it looks and who is at it, and
+ * the page's title as its one h1. Styles come from the console's stylesheet only (console/static/console.css): no
+ * inline style.
  */
 import { html } from 'hono/html';
 import type { Html } from './html.ts';
@@ -45,9 +46,18 @@ export function layout(
 ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}">` : ''}
 <title>${title} · Baton console</title><link rel="stylesheet" href="${ctx.stylesheet}"></head>
 <body><header><strong>Baton console</strong><nav aria-label="Main">${sections}</nav>
+${headerSearch}
 <span class="muted">${ctx.where} · ${ctx.operator}</span></header>
 <main><h1>${title}</h1>${body}</main></body></html>`;
 }
+
+/**
+ * The search every page has: a business key (an order's id), a message id or an instance id, whose instances and
+ * suspended messages the search page shows. Named apart from the search page's own form, which has more fields.
+ */
+const headerSearch = html`<form method="get" action="/search" role="search" class="find"><input type="search"
+ name="q" aria-label="Find a business key or an instance id" placeholder="Business key or instance id"
+ required><button type="submit">Find</button></form>`;
 
 const sectionLink = (href: string, label: string, current: string): Html =>
   html`<a href="${href}"${current === href ? html` aria-current="page"` : ''}>${label}</a> `;

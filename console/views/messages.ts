@@ -8,8 +8,8 @@ import type { MessageResolution, SuspendedMessage } from '../../functions/core/i
 import { hiddenField, postForm } from './forms.ts';
 import { type Html, time } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
-import { messageHref, messageLink, searchLink } from './links.ts';
-import { cell, heading, row, table } from './tables.ts';
+import { clipped, flowLink, messageHref, messageLink, searchIdLink, searchLink } from './links.ts';
+import { cell, heading, row, table, textCell, timeCell } from './tables.ts';
 
 /** What each action on a suspended message is, as its confirmation page asks for it. */
 export type MessageAction = 'resubmit' | 'again' | 'discard';
@@ -31,29 +31,44 @@ const AGAIN =
   'if it did arrive, the receive host takes this copy as a redelivery.';
 
 export function messagesPage(ctx: PageContext, messages: readonly SuspendedMessage[]): Html {
-  const rows = messages.map((m) =>
-    row([
-      cell(time(m.receivedAt)),
-      cell(messageLink(m.messageId)),
-      cell(m.attributes.MessageType ?? ''),
-      cell(m.reason),
-    ]),
-  );
   return layout(
     ctx,
     'Suspended messages',
     '/messages',
     html`
 <p>${INTRO}</p>
-${
-  messages.length === 0
-    ? html`<p>None.</p>`
-    : table(
-        ['received', 'message', 'type', 'reason'].map((label) => heading(label)),
-        rows,
-      )
-}`,
+${messages.length === 0 ? html`<p>None.</p>` : suspendedTable(messages, { state: false })}`,
   );
+}
+
+/**
+ * Suspended messages, as given (the list and a flow give them newest first): when each came, which it is (it opens its
+ * page), its type, the business keys it carries (each a search), what an operator did with it when `state` is asked
+ * for, and why it was kept.
+ */
+export function suspendedTable(messages: readonly SuspendedMessage[], options: { readonly state: boolean }): Html {
+  const labels = ['received', 'message', 'type', 'business key', ...(options.state ? ['state'] : []), 'reason'];
+  return table(
+    labels.map((label) => heading(label)),
+    messages.map((m) =>
+      row([
+        timeCell(m.receivedAt),
+        cell(messageLink(m.messageId)),
+        cell(clipped(m.attributes.MessageType ?? '')),
+        cell((m.keys ?? []).map((key) => html`${searchLink(key)} `)),
+        ...(options.state ? [cell(stateOf(m.resolution))] : []),
+        textCell(m.reason),
+      ]),
+    ),
+    'messages',
+  );
+}
+
+/** Unresolved, or what an operator did with it. */
+function stateOf(r: MessageResolution | undefined): Html {
+  if (!r) return html`<span class="status-suspended">unresolved</span>`;
+  const as = r.resubmittedAs ? html` as ${searchIdLink(r.resubmittedAs)}` : '';
+  return html`${r.kind}${as} by ${r.by}`;
 }
 
 /** One suspended message: what it is and why it was kept; what can be done with it, or what was. */
@@ -73,7 +88,12 @@ function details(m: SuspendedMessage): Html {
   const takenBy = m.takenBy?.length
     ? html`<dt>Taken by</dt><dd>${m.takenBy.join(', ')} <span class="muted">${OTHERS_ONLY}</span></dd>`
     : '';
+  const keys = m.keys?.length
+    ? html`<dt>Business key</dt><dd>${m.keys.map((key) => html`${flowLink(key)} `)}<span class="muted">(its message
+ flow)</span></dd>`
+    : '';
   return html`<dl><dt>Received</dt><dd>${time(m.receivedAt)} from ${m.source}</dd><dt>Reason</dt><dd>${m.reason}</dd>
+${keys}
 ${issues.length ? html`<dt>Issues</dt><dd><ul>${issues}</ul></dd>` : ''}
 <dt>Attributes</dt><dd><pre>${JSON.stringify(m.attributes, null, 2)}</pre></dd>
 ${takenBy}

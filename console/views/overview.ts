@@ -1,10 +1,10 @@
 /** The overview: instances by status and by orchestration, the host instances, the queues. It refreshes itself. */
 import { html } from 'hono/html';
 import type { Overview } from '../operations.ts';
-import { type Html, time } from './html.ts';
+import type { Html } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
 import { queueTable } from './queues.ts';
-import { cell, heading, numCell, numHeading, row, rowHeading, table } from './tables.ts';
+import { cell, heading, numCell, numHeading, row, rowHeading, table, timeCell } from './tables.ts';
 
 const ACTIVE = ['running', 'waiting', 'suspended'] as const;
 
@@ -79,7 +79,7 @@ function hostTable(o: Overview): Html {
     row([
       rowHeading(h.name),
       cell(h.status),
-      cell(time(h.lastHeartbeat)),
+      timeCell(h.lastHeartbeat),
       numCell(h.workItems),
       numCell(h.completed),
       numCell(h.restarts ?? ''),

@@ -1,15 +1,18 @@
 /**
- * The search: instances by a correlation value, a message id or an instance id, by orchestration, status, message type
- * and time, a page at a time; the selected ones, or all the results, resumed or terminated after a confirmation.
+ * The search: instances by a business key (a correlation value), a message id or an instance id, by orchestration,
+ * status, message type and time, a page at a time; the selected ones, or all the results, resumed or terminated after
+ * a confirmation. A text search shows the suspended messages that carry it too, and leads to its whole message flow.
  */
 import { html } from 'hono/html';
 import type { SearchPage, SearchQuery } from '../operations.ts';
-import { statusBadge } from './badges.ts';
+import { instanceStatus } from './badges.ts';
+import { businessKey } from './flow.ts';
 import { hiddenField, postForm } from './forms.ts';
-import { type Html, time } from './html.ts';
+import type { Html } from './html.ts';
 import { layout, type PageContext } from './layout.ts';
-import { instanceLink } from './links.ts';
-import { cell, heading, row, table } from './tables.ts';
+import { flowLink, instanceLink } from './links.ts';
+import { suspendedTable } from './messages.ts';
+import { cell, heading, row, table, timeCell } from './tables.ts';
 
 /** A search as the operator typed it: its times as given, to show them back. */
 export type SearchForm = SearchQuery & { fromText?: string; toText?: string };
@@ -33,8 +36,8 @@ function searchForm(query: SearchForm): Html {
   const statuses = STATUSES.map((s) => html`<option${query.status === s ? html` selected` : ''}>${s}</option>`);
   return html`<form method="get" action="/search" role="search">
 <fieldset><legend>Find instances</legend>
-<label>Correlation value, message id or instance id <input type="search" name="q" value="${query.text ?? ''}"
- aria-label="Search by correlation value, message id or instance id" size="40"></label>
+<label>Business key, message id or instance id <input type="search" name="q" value="${query.text ?? ''}"
+ aria-label="Search by business key, message id or instance id" size="40"></label>
 <label>Orchestration <input name="orchestration" value="${query.orchestration ?? ''}"
  placeholder="name or name@version"></label>
 <label>Status <select name="status"><option value="">any</option>${statuses}</select></label>
@@ -64,7 +67,9 @@ function results(ctx: PageContext, query: SearchForm, result: SearchPage): Html 
   const summary = html`
 <p>${result.total} instance(s): ${result.basis}${truncated}.</p>
 `;
-  if (result.total === 0) return summary;
+  const text = query.text?.trim();
+  const story = text ? held(text, result) : '';
+  if (result.total === 0) return html`${summary}${story}`;
   const params = searchParams(query);
   const pageLink = (page: number) => `/search?${new URLSearchParams([...params, ['page', String(page)]]).toString()}`;
   const previous = result.page > 1 ? html`<a href="${pageLink(result.page - 1)}">Previous page</a>` : '';
@@ -74,7 +79,7 @@ ${postForm(
   ctx,
   '/actions/confirm',
   html`${hiddenField('query', params.toString())}
-${resultTable(result)}
+${resultTable(result, text)}
 <p>Page ${result.page} of ${result.pages}. ${previous} ${next}</p>
 <fieldset><legend>Act on the selected instances, or on all ${result.total} results</legend>
 <label><input type="radio" name="scope" value="selected" checked> selected</label><label><input type="radio"
@@ -82,23 +87,39 @@ ${resultTable(result)}
 <button type="submit" name="action" value="resume">Resume</button> <button type="submit" name="action"
  value="terminate" class="danger">Terminate</button>
 <span class="muted">Each asks for confirmation first.</span></fieldset>`,
-)}`;
+)}${story}`;
 }
 
-function resultTable(result: SearchPage): Html {
+/** For a text: the suspended messages it names (by the key they carry, or their id), and the way to its whole flow. */
+function held(text: string, result: SearchPage): Html {
+  const messages = result.messages ?? [];
+  return html`<h2>Suspended messages</h2>
+${
+  messages.length === 0
+    ? html`<p class="muted">None carries ${text}.</p>`
+    : html`<p>${messages.length} suspended message(s) carry ${text} (refused, unreadable, or held because no
+ instance had the key yet).</p>
+${suspendedTable(messages, { state: true })}`
+}
+<p>${flowLink(text, html`The whole message flow of ${text}`)}: every instance and message tracked for it, in time
+ order.</p>`;
+}
+
+function resultTable(result: SearchPage, searched: string | undefined): Html {
   const headings = [
     heading(html`<span class="muted">select</span>`),
-    ...['instance', 'orchestration', 'status', 'at', 'updated'].map((label) => heading(label)),
+    ...['instance', 'business key', 'orchestration', 'status', 'at', 'updated'].map((label) => heading(label)),
   ];
   const rows = result.rows.map((s) =>
     row([
       cell(html`<input type="checkbox" name="id" value="${s.instanceId}" aria-label="select ${s.instanceId}">`),
       cell(instanceLink(s.instanceId)),
+      cell(businessKey(s, searched)),
       cell(`${s.orchestration}@${s.version}`),
-      cell(statusBadge(s.status)),
+      cell(instanceStatus(s)),
       cell(s.cursor.threads.map((t) => t.at).join(', ')),
-      cell(time(s.updatedAt)),
+      timeCell(s.updatedAt),
     ]),
   );
-  return table(headings, rows);
+  return table(headings, rows, 'results');
 }

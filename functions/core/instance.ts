@@ -235,6 +235,12 @@ export interface SuspendedMessage {
    * the message it resubmits): a resubmission of it goes to the others only.
    */
   readonly takenBy?: readonly string[];
+  /**
+   * The business keys it carries (the correlation values the orchestrations it goes to read from it: an order's id),
+   * when it could be read: its tracked history is linked to them, so the message flow of a key shows it. Absent on
+   * records written before 0.4, and on a message none could be read from.
+   */
+  readonly keys?: readonly string[];
   /** What an operator did with it: resubmitted as a new message (kept, referenced) or discarded with a reason. */
   readonly resolution?: MessageResolution;
 }

@@ -21,11 +21,22 @@ export interface FlowLimits {
   readonly maxEventsPerSubject?: number;
 }
 
-/** The flow from what an operator typed: it may be a correlation value, a message id or an instance id. */
-export async function messageFlow(history: HistoryStore, query: string, limits: FlowLimits = {}): Promise<MessageFlow> {
+/**
+ * The flow from what an operator typed: it may be a correlation value, a message id or an instance id; or from
+ * several of these at once (an instance and its business keys), one flow.
+ */
+export async function messageFlow(
+  history: HistoryStore,
+  query: string | readonly string[],
+  limits: FlowLimits = {},
+): Promise<MessageFlow> {
   const maxSubjects = limits.maxSubjects ?? 100;
   const maxEvents = limits.maxEventsPerSubject ?? 2_000;
-  const keys = [valueKey(query), messageKey(query), instanceKey(query)];
+  const keys = (typeof query === 'string' ? [query] : query).flatMap((q) => [
+    valueKey(q),
+    messageKey(q),
+    instanceKey(q),
+  ]);
   const seenKeys = new Set<string>(keys);
   const subjects: string[] = [];
   const events: TrackedEvent[] = [];

@@ -1,6 +1,7 @@
 import { took } from './activation.ts';
 import { correlationValue } from './correlation.ts';
 import { deliverAll, discardCopies, discardUntakenCopies, targetsOf } from './receive/deliveries.ts';
+import { businessKeys, keysField } from './receive/keys.ts';
 import { activate } from './engine.ts';
 import {
   type BatonError,
@@ -174,6 +175,7 @@ export class ReceiveHost {
       receivedAt: clock.now(),
       source: this.#deps.source,
       ...(holders.length > 0 ? { takenBy: holders } : {}),
+      ...this.#keys(raw, clock.now()),
     });
     return { messageId: sent.messageId, result: 'suspended', instanceIds: [], reason: describeError(error) };
   }
@@ -209,6 +211,11 @@ export class ReceiveHost {
         holders.push(orchestration.name);
     }
     return { subscribers, holders };
+  }
+
+  /** The business keys a kept message names, for its history to be linked to (see `businessKeys`). */
+  #keys(raw: RawMessage, now: number): { keys?: readonly string[] } {
+    return keysField(businessKeys(this.#deps.registry, raw, now));
   }
 
   /** @throws SchemaMismatch listing every issue with its path. */
@@ -318,6 +325,7 @@ export class ReceiveHost {
         receivedAt: now,
         source: this.#deps.source,
         takenBy: taken,
+        ...this.#keys(raw, now),
       });
       await discardCopies(store, refused);
     }
@@ -346,6 +354,7 @@ export class ReceiveHost {
       receivedAt: now,
       source: this.#deps.source,
       ...(resubmission?.takenBy.length ? { takenBy: resubmission.takenBy } : {}),
+      ...this.#keys(raw, now),
     });
     // Kept: the copies ended instances hold of it can go.
     await discardCopies(store, error instanceof Refused ? error.refusals : [error]);

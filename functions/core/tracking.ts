@@ -60,6 +60,9 @@ export function track(change: Change): Tracked {
         ],
         links: [
           { key: messageKey(message.messageId), subject, at },
+          // The business keys it carries: the flow of an order shows its messages no instance took (uncorrelated,
+          // refused, unreadable in part), beside the instances that have the key.
+          ...(message.keys ?? []).map((key) => ({ key: valueKey(key), subject, at })),
           ...resubmittedFrom(message.attributes, subject, at),
         ],
       };

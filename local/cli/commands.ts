@@ -261,7 +261,7 @@ export const COMMANDS: readonly CommandDeclaration[] = [
   },
   {
     name: 'flow',
-    summary: 'the message flow of a correlation value, a message id or an instance id, in time order',
+    summary: "a business key's story: its instances, its suspended messages, and their events in time order",
     arguments: [
       { name: '<subject>', description: 'a correlation value (an order id), a message id or an instance id' },
     ],

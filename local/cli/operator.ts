@@ -15,7 +15,10 @@ export async function suspended({ options, at }: CommandInput): Promise<void> {
   const json = options.json === true;
   const store = storeOf(await at.addresses());
   // The JSON has every body whole; the text shows the start of those kept in the item, and no more of the others.
-  const messages = await store.listSuspendedMessages(undefined, { bodies: json });
+  // The last received first, as the console lists them.
+  const messages = (await store.listSuspendedMessages(undefined, { bodies: json })).sort(
+    (a, b) => b.receivedAt - a.receivedAt,
+  );
   const instances = await store.listInstances(InstanceStatus.Suspended);
   if (json) {
     console.log(JSON.stringify({ messages, instances }, null, 2));

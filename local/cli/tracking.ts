@@ -5,6 +5,8 @@
 import { resolve } from 'node:path';
 import type { TrackedEvent } from '../../functions/core/tracking.ts';
 import { HISTORY } from '../../functions/settings.ts';
+import { shownStatus } from '../../console/operations/status.ts';
+import type { Story } from '../../console/operations/story.ts';
 import { invocation } from './commands.ts';
 import { type CommandInput, WORK_DIR } from './target.ts';
 import { fail } from './values.ts';
@@ -59,10 +61,36 @@ export async function flow({ args, options, at }: CommandInput): Promise<void> {
     `${found.subjects.length} instance(s) and message(s), ${found.events.length} event(s)` +
       (found.truncated ? ' (truncated)' : ''),
   );
+  printStory(found, at);
+  console.log('events:');
   for (const e of found.events)
     console.log(
       `${eventLine(e, true)}${e.sincePreviousMs > 1_000 ? `  (+${(e.sincePreviousMs / 1000).toFixed(1)} s)` : ''}`,
     );
+}
+
+/** A key's instances (status as said: a failed branch failed) and its suspended messages, each resubmittable. */
+function printStory(found: Story, at: CommandInput['at']): void {
+  for (const subject of found.subjects.filter((s) => !s.startsWith('message:'))) {
+    const s = found.instances[subject];
+    const keys = s ? Object.entries(s.correlations).map(([set, value]) => `${set}=${value}`) : [];
+    const branch = s?.branchOf ? `branch ${s.branchOf.branch} of ${s.branchOf.instanceId}` : '';
+    const what = s
+      ? `${s.orchestration}@${s.version}  ${shownStatus(s)}  ${[...keys, branch].join(' ')}`
+      : '(no longer in the MessageBox)';
+    console.log(`  instance  ${subject}  ${what}`);
+  }
+  // Its suspended messages: held because no instance had the key yet, refused or unreadable; each resubmittable.
+  for (const m of found.messages) {
+    const r = m.resolution;
+    const state = r ? `${r.kind}${r.resubmittedAs ? ` as ${r.resubmittedAs}` : ''} by ${r.by}` : 'unresolved';
+    console.log(`  suspended message  ${m.messageId}  ${m.attributes.MessageType ?? ''}  ${state}  ${m.reason}`);
+    if (!r)
+      console.log(
+        `      resubmit: ${invocation('resubmit')} ${m.messageId}${at.stackOptions()} [--body '...'] ` +
+          `(or the console's /messages/${encodeURIComponent(m.messageId)})`,
+      );
+  }
 }
 
 /**

@@ -17,6 +17,9 @@ process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 process.env.AWS_REGION ??= 'us-east-1';
 
+/** The window every page must fit: a laptop's. */
+const WIDTH = 1_280;
+
 /** Debian's chromium (`apt-get install chromium`); CI installs it and sets BATON_REQUIRE_BROWSER, so it never skips there. */
 const CHROMIUM = process.env.BATON_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
 const skip =
@@ -57,7 +60,8 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     await cluster.waitUntilUp();
     web = await startConsole({ operations: localOperations(cluster, 'ada'), where: 'test cluster' });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    page = await browser.newPage();
+    // A laptop's window: every page must fit its width (see `fits`).
+    page = await browser.newPage({ viewport: { width: WIDTH, height: 800 } });
   });
   afterAll(async () => {
     await browser?.close();
@@ -78,6 +82,19 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     return response.MessageId!;
   };
   const statusOf = async (instanceId: string) => (await cluster.store.load(instanceId))?.status;
+  /**
+   * The page fits the window: nothing wider than its 1,280 px (no sideways scrolling), and its screenshot, the whole
+   * page, is as wide as the window. Returns the width it measured, for the failure's message.
+   */
+  const fits = async (name: string) => {
+    const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
+    expect(width, `${name} (${page.url()}) is ${width} px wide`).toBeLessThanOrEqual(WIDTH);
+    const shot = await page.screenshot({ path: join(workDir, `${name}.png`), fullPage: true });
+    // A PNG's width: the first field of its IHDR chunk, at byte 16.
+    expect(shot.readUInt32BE(16), `the screenshot of ${name}`).toBe(WIDTH);
+    return width;
+  };
+  const heading = () => page.getByRole('heading', { level: 1 }).textContent();
   const until = async <T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -278,6 +295,128 @@ describe.skipIf(skip)(`the web console in a real browser (chromium)${skip ? ` (s
     );
     expect(reached, `the redriven ${result} did not reach the send queue`).toBe(true);
   });
+
+  it("tells a key's story: the landing page's search finds its held message; resubmitted, its order completes", async () => {
+    const orderId = `cs-story-${run}`;
+    // Its approval comes first: no order has the key yet, so the receive host holds it, then keeps it, suspended.
+    const approvalId = await send('Approval', { orderId, approved: true });
+    await until(
+      () => cluster.store.suspendedMessage(approvalId),
+      (m) => m !== undefined,
+      40_000,
+    );
+    await send('Order', large(orderId));
+    const instanceId = orderInstanceId(orderId);
+    await until(
+      () => statusOf(instanceId),
+      (s) => s === 'waiting',
+    );
+    await cluster.tracking!.caughtUp();
+
+    await page.goto(web.url);
+    await fits('story-landing');
+    await page.getByRole('searchbox', { name: 'Find a business key or an instance id' }).fill(orderId);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(heading).toBe('Search');
+    const found = await page.locator('main').innerText();
+    expect(found).toContain('1 instance(s)');
+    expect(found).toContain(`1 suspended message(s) carry ${orderId}`);
+    expect(found).toContain(`no OrderFulfilment instance has order="${orderId}"`);
+    expect(await page.getByRole('row', { name: new RegExp(instanceId) }).innerText()).toContain(orderId);
+    await fits('story-search');
+
+    await page.getByRole('link', { name: `The whole message flow of ${orderId}` }).click();
+    await expect.poll(heading).toBe(`Message flow of ${orderId}`);
+    const flow = await page.locator('main').innerText();
+    expect(flow).toContain('message-suspended');
+    expect(flow).toContain('unresolved');
+    await fits('story-flow');
+
+    await page.getByRole('link', { name: approvalId }).first().click();
+    await expect.poll(heading).toBe(`Suspended message ${approvalId}`);
+    await fits('story-message');
+    await page.getByRole('button', { name: 'Resubmit' }).click();
+    await page.getByRole('button', { name: 'Resubmit' }).click();
+    await expect.poll(heading).toBe('Resubmitted');
+    expect(
+      await until(
+        () => statusOf(instanceId),
+        (s) => s === 'completed',
+      ),
+    ).toBe('completed');
+    await cluster.tracking!.caughtUp();
+
+    await page.getByRole('searchbox', { name: 'Find a business key or an instance id' }).fill(orderId);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(() => page.locator('main').innerText()).toContain('resubmitted as');
+    expect(await page.getByRole('row', { name: new RegExp(instanceId) }).innerText()).toContain('completed');
+    await page.getByRole('link', { name: instanceId }).click();
+    await expect.poll(heading).toBe(`Instance ${instanceId}`);
+    const activation = await page
+      .getByRole('heading', { name: 'Activating message' })
+      .locator('xpath=following-sibling::pre[1]')
+      .innerText();
+    expect(activation).toContain(orderId);
+    await page.getByRole('link', { name: 'Show the message flow' }).click();
+    await expect.poll(() => page.locator('main').innerText()).toContain('message-resubmitted');
+    await fits('story-instance');
+  }, 90_000);
+
+  it('fits every page in a 1,280 px window (ids shortened, bodies wrapped); a failed branch says failed', async () => {
+    const sqs = sqsClient({ endpoint: cluster.endpoint });
+    // A dead letter with a long body and long attributes; an order whose inventory branch fails (out of stock).
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: cluster.resources.queues.send.dlqUrl,
+        MessageBody: JSON.stringify({ orderId: `cs-wide-${run}`, note: 'x'.repeat(5_000), words: 'word '.repeat(500) }),
+        MessageAttributes: {
+          MessageType: { DataType: 'String', StringValue: 'Invoice' },
+          CorrelationId: { DataType: 'String', StringValue: 'c'.repeat(200) },
+        },
+      }),
+    );
+    const failing = `cs-oos-${run}`;
+    await send('Order', { orderId: failing, customerId: 'c-7', lines: [{ sku: 'OOS-1', qty: 1, unitPrice: 10 }] });
+    const parent = orderInstanceId(failing);
+    await until(
+      () => statusOf(parent),
+      (s) => s === 'completed',
+    );
+    await cluster.tracking!.caughtUp();
+    const bad = (await cluster.store.listSuspendedMessages())[0];
+    const widths: Record<string, number> = {};
+    for (const [name, path] of [
+      ['overview', ''],
+      ['search-status', 'search?status=completed'],
+      ['instance', `instances/${encodeURIComponent(parent)}?flow=1`],
+      ['messages', 'messages'],
+      ...(bad ? [['message', `messages/${encodeURIComponent(bad.messageId)}`]] : []),
+      ['dlqs', 'dlqs'],
+      ['dlq', 'dlqs/send'],
+      ['audit', 'audit'],
+    ] as const) {
+      await page.goto(`${web.url}${path}`);
+      widths[name] = await fits(name);
+    }
+    // The redrive's confirmation says how many it will move.
+    await page.goto(`${web.url}dlqs/send`);
+    await page.getByRole('button', { name: 'Redrive' }).click();
+    await expect.poll(heading).toMatch(/^Redrive \d+ message\(s\) of the send DLQ\?$/);
+    widths.redrive = await fits('redrive-confirmation');
+
+    // The failed branch, on its orchestration's page and its own.
+    await page.goto(`${web.url}instances/${encodeURIComponent(parent)}`);
+    const branches = await page.getByRole('table').filter({ hasText: 'inventory' }).first().innerText();
+    expect(branches).toMatch(/inventory \(reserveAndAuthorise\)\s+\S+\s+failed\s+branch "inventory" failed/);
+    await page
+      .getByRole('row', { name: /^inventory/ })
+      .getByRole('link')
+      .click();
+    await expect.poll(heading).toMatch(/~inventory$/);
+    expect(await page.locator('dl').first().innerText()).toMatch(/Status\s+failed — branch "inventory" failed/);
+    widths.branch = await fits('branch');
+    console.log(`scrollWidth at ${WIDTH} px: ${JSON.stringify(widths)}`);
+  }, 60_000);
 
   it('keeps an audit trail of every action: who, what, on what, and how it ended', async () => {
     await page.goto(`${web.url}audit`);

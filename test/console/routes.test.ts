@@ -1,148 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../../console/audit.ts';
-import { Operations } from '../../console/operations.ts';
-import type { PeekedMessage, QueueDepth, Redrive } from '../../console/queues.ts';
-import { consoleApp } from '../../console/server.ts';
-import { code, complete, orchestration, receive, receiveCorrelated } from '../../functions/core/builder.ts';
-import type { InstanceStatus } from '../../functions/core/instance.ts';
 import { RESUBMITTED_FROM } from '../../functions/core/tracking.ts';
-import { trackWorld } from '../helpers/memory-history.ts';
-import { orderIdOf } from '../helpers/orders.ts';
-import { createWorld, settle } from '../helpers/world.ts';
-
-/** An order prices itself (an order noted `fail` cannot be priced: suspended), then waits for its approval. */
-const orders = orchestration(
-  'Orders',
-  1,
-  [
-    receive('order', 'Order', { into: 'order', correlation: 'order' }),
-    code('price', (ctx) => {
-      const { fail } = ctx.message('order').body as { fail?: string };
-      if (fail) throw new Error(`pricing refused ${fail}`);
-    }),
-    receiveCorrelated('approval', 'Approval', { into: 'approval', correlation: 'order' }),
-    complete('done'),
-  ],
-  { correlationSets: { order: { Order: orderIdOf, Approval: orderIdOf } } },
-);
-
-const HOST = 'localhost:4580';
-const ORIGIN = `http://${HOST}`;
-const TOKEN = 'the-console-token';
-const HOSTILE = '<script>alert("x")</script>';
-
-/**
- * The console's Hono app over the engine on in-memory fakes (no cluster, no browser): its MessageBox and history,
- * queues that keep what is sent and a DLQ of one message, an audit trail in an array. Three orders: one waiting, one
- * suspended, and a message the receive host could not read (kept as a suspended message).
- */
-async function overFakes() {
-  const w = createWorld([orders]);
-  const { history } = trackWorld(w);
-  const audit: AuditEntry[] = [];
-  const sent: { name: string; body: string; attributes: Readonly<Record<string, string>> }[] = [];
-  const dlq: PeekedMessage[] = [
-    { messageId: 'dead-1', body: `{"note":"${HOSTILE}"}`, attributes: { MessageType: 'Order' }, receiveCount: 5 },
-  ];
-  const operations = new Operations({
-    store: Object.assign(w.store, {
-      countByStatus: async (statuses: readonly string[] = []) =>
-        Object.fromEntries(
-          await Promise.all(
-            statuses.map(async (s) => [
-              s,
-              s === 'message'
-                ? (await w.store.listSuspendedMessages()).filter((m) => !m.resolution).length
-                : (await w.store.listInstances(s as InstanceStatus)).length,
-            ]),
-          ),
-        ),
-    }),
-    history,
-    admin: {
-      resume: (id) => w.host('console:ada').resume(id),
-      terminate: (id, r) => w.host('console:ada').terminate(id, r),
-    },
-    queues: {
-      depths: async (): Promise<QueueDepth[]> => [
-        { name: 'receive', visible: 0, inFlight: 0, delayed: 0, dlq: dlq.length },
-        { name: 'work', visible: w.workQueue.items.length, inFlight: 0, delayed: 0, dlq: 0 },
-      ],
-      peekDlq: async (queue) => (queue === 'receive' ? [...dlq] : []),
-      redrive: async (queue): Promise<Redrive> => {
-        if (queue !== 'receive') throw new Error(`no queue named ${queue}`);
-        return { queue, how: 'moved by the console', moved: dlq.splice(0).length };
-      },
-      send: async (name, body, attributes) => {
-        sent.push({ name, body, attributes });
-        return `sqs-${sent.length}`;
-      },
-    },
-    audit: {
-      record: async (entry) => {
-        audit.unshift(entry);
-      },
-      recent: async () => [...audit],
-    },
-    operator: 'ada',
-    now: w.clock.now,
-    newId: () => `resubmission-${sent.length + 1}`,
-  });
-  const app = consoleApp(operations, { where: 'in memory', allowedHosts: () => [HOST], token: TOKEN });
-
-  const message = (messageId: string, type: string, body: string) => ({
-    messageId,
-    body,
-    attributes: { MessageType: type },
-  });
-  await w.receiver.receive([
-    message('m-wait', 'Order', JSON.stringify({ orderId: 'o-wait' })),
-    message('m-fail', 'Order', JSON.stringify({ orderId: 'o-fail', fail: HOSTILE })),
-    message('m-bad', 'Order', HOSTILE),
-  ]);
-  await settle(w);
-  const idOf = async (orderId: string) =>
-    [...w.store.items.values()]
-      .map((item) => JSON.parse(item) as { instanceId: string; correlations: Record<string, string> })
-      .find((s) => s.correlations.order === orderId)!.instanceId;
-  const status = async (instanceId: string) => (await w.store.load(instanceId))?.status;
-  return {
-    ...http(app),
-    audit,
-    sent,
-    dlq,
-    waiting: await idOf('o-wait'),
-    suspended: await idOf('o-fail'),
-    status,
-  };
-}
-
-/** Requests as the signed-in operator's browser makes them: its cookie, and a POST's origin and CSRF token. */
-function http(app: ReturnType<typeof consoleApp>) {
-  const signedIn = { host: HOST, cookie: `baton_console_4580=${TOKEN}` };
-  let csrf: string | undefined;
-  const answer = async (response: Response) => ({
-    status: response.status,
-    headers: response.headers,
-    text: await response.text(),
-  });
-  const get = async (path: string, headers: Record<string, string> = signedIn) =>
-    answer(await app.request(`${ORIGIN}${path}`, { headers }));
-  const post = async (path: string, form: Record<string, string>) => {
-    // Every page with a form carries the token; a DLQ's page always has one.
-    csrf ??= /name="_csrf" value="([^"]+)"/.exec((await get('/dlqs/receive')).text)![1]!;
-    return answer(
-      await app.request(`${ORIGIN}${path}`, {
-        method: 'POST',
-        headers: { ...signedIn, origin: ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ _csrf: csrf, ...form }).toString(),
-      }),
-    );
-  };
-  return { get, post };
-}
-
-const ESCAPED = '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;';
+import { ESCAPED, HOST, HOSTILE, overFakes } from '../helpers/console-fakes.ts';
 
 describe("the console's pages (console/server.ts, console/views/), over in-memory fakes", () => {
   it('renders every page with 200 and what it is about: counts, an instance, its history, a message', async () => {
@@ -157,7 +15,10 @@ describe("the console's pages (console/server.ts, console/views/), over in-memor
     const search = await c.get('/search?q=o-wait');
     expect(search.status).toBe(200);
     expect(search.text).toContain('1 instance(s)');
-    expect(search.text).toContain(`<a href="/instances/${encodeURIComponent(c.waiting)}">${c.waiting}</a>`);
+    // The instance by its id shortened (whole in its title and its name), its business key beside it.
+    const link = `<a href="/instances/${encodeURIComponent(c.waiting)}" class="id" title="${c.waiting}"`;
+    expect(search.text).toContain(`${link} aria-label="${c.waiting}">${c.waiting.slice(0, 8)}…</a>`);
+    expect(search.text).toContain('<mark><a href="/search?q=o-wait">o-wait</a></mark>');
 
     const instance = await c.get(`/instances/${encodeURIComponent(c.waiting)}`);
     expect(instance.status).toBe(200);
@@ -340,10 +201,13 @@ describe('suspended messages and DLQs from the console', () => {
 
   it('redrives a DLQ after its confirmation; a queue it does not know fails, saying which', async () => {
     const c = await overFakes();
-    expect((await c.post('/dlqs/receive/confirm', {})).text).toContain('<h1>Redrive the receive DLQ?</h1>');
+    // How many it will move, before; how many moved, after.
+    const confirm = await c.post('/dlqs/receive/confirm', {});
+    expect(confirm.text).toContain('<h1>Redrive 1 message(s) of the receive DLQ?</h1>');
+    expect(confirm.text).toContain('The receive DLQ holds 1 message(s) (as SQS counts them, approximately)');
     const done = await c.post('/dlqs/receive/redrive', {});
-    expect(done.text).toContain('<h1>Redriven</h1>');
-    expect(done.text).toContain('1 message(s) moved');
+    expect(done.text).toContain('<h1>Redriven: 1 message(s) moved</h1>');
+    expect(done.text).toContain('1 message(s) moved (the DLQ held about 1)');
     expect(c.dlq).toEqual([]);
     const unknown = await c.post('/dlqs/nowhere/redrive', {});
     expect(unknown.status).toBe(500);

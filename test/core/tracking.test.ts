@@ -195,4 +195,41 @@ describe('tracking: what each MessageBox change means', () => {
     // The same flow from the Approval's message id.
     expect(new Set((await messageFlow(history, 'm-approval-10')).subjects)).toEqual(new Set(flow.subjects));
   });
+
+  it("links a suspended message to the business keys it carries: a key's flow has its uncorrelated, refused and unreadable-in-part messages", async () => {
+    const { w, history } = world();
+    // An Approval before its order: held (SQS brings it back), then kept at its 4th delivery, naming its key.
+    const early = rawMessage({ orderId: 'o-20', approved: true }, { MessageType: 'Approval' }, 'm-early-20');
+    expect((await w.receiver.receive([early])).failures.size).toBe(1);
+    await w.receiver.receive([{ ...early, receiveCount: 4 }]);
+    // An order whose body its schema refuses still names its key; one that is not JSON names none.
+    await w.receiver.receive([
+      rawMessage({ orderId: 'o-20', customerId: 'c-1', lines: 'none' }, { MessageType: 'Order' }, 'm-bad-20'),
+      rawMessage('not json', { MessageType: 'Order' }, 'm-unread-20'),
+    ]);
+    expect((await w.store.suspendedMessage('m-early-20'))?.keys).toEqual(['o-20']);
+    expect((await w.store.suspendedMessage('m-bad-20'))?.keys).toEqual(['o-20']);
+    expect((await w.store.suspendedMessage('m-unread-20'))?.keys).toBeUndefined();
+
+    const flow = await messageFlow(history, 'o-20');
+    expect(new Set(flow.subjects)).toEqual(new Set(['message:m-early-20', 'message:m-bad-20']));
+    expect(flow.events.map((e) => e.kind)).toEqual([TrackedKind.MessageSuspended, TrackedKind.MessageSuspended]);
+    // One flow from several ways into it: the key, and the unreadable message's own id.
+    const both = await messageFlow(history, ['o-20', 'm-unread-20']);
+    expect(both.subjects).toHaveLength(3);
+  });
+
+  it('says a parallel branch that failed into its handler failed, not completed', async () => {
+    const { w, history, instances } = world();
+    const order = { orderId: 'o-21', customerId: 'c-1', lines: [{ sku: 'OOS-1', qty: 1, unitPrice: 5 }] };
+    await w.receiver.receive([rawMessage(order, { MessageType: 'Order' }, 'm-order-21')]);
+    await settle(w, { timers: true });
+    const [failed] = instances().filter((s) => s.branchOf?.branch === 'inventory');
+    expect(failed).toMatchObject({ status: 'completed', error: { reason: expect.stringContaining('out of stock') } });
+    const kinds = (await historyOf(history, failed!.instanceId)).map((e) => e.kind);
+    expect(kinds.at(-1)).toBe(TrackedKind.Failed);
+    expect(kinds).not.toContain(TrackedKind.Completed);
+    const [paid] = instances().filter((s) => s.branchOf?.branch === 'payment');
+    expect((await historyOf(history, paid!.instanceId)).map((e) => e.kind).at(-1)).toBe(TrackedKind.Completed);
+  });
 });

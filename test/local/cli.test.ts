@@ -549,6 +549,21 @@ describe("the operator's commands on a running cluster (the console's twins)", (
         /^refused resubmit \S+ {2}resubmission \S+ arrived \(taken by /m,
       );
       expect(cli(['dlq']).stdout).toMatch(/receive +DLQ 0/);
+
+      // A key's flow names its suspended message (an order its schema refuses still carries its id), resubmittable.
+      const badKey = `cli-bad-${run}`;
+      const badId = /as message (\S+)/.exec(
+        cli(['send', JSON.stringify({ orderId: badKey, customerId: 'c-1', lines: 'none' })]).stdout,
+      )![1]!;
+      let story = '';
+      await until(() => (story = cli(['flow', badKey]).stdout).includes(badId), "the refused order's flow");
+      expect(story).toMatch(new RegExp(`^  suspended message  ${badId}  Order  unresolved  SchemaMismatch`, 'm'));
+      // Said as this process was run (here the bin's own name; `npm run baton --` under the checkout's script).
+      expect(story).toContain(`resubmit: baton resubmit ${badId} [--body '...']`);
+      expect(story).toMatch(/^ {2}\S+ +message-suspended +message:/m);
+      // Discarded, it stays in the flow, saying so.
+      expect(cli(['discard', badId, '--reason', 'test of a key flow']).stdout).toMatch(/^done discard /m);
+      expect(cli(['flow', badKey]).stdout).toMatch(new RegExp(`suspended message  ${badId}  Order  discarded by `));
     } finally {
       start.kill('SIGTERM');
       await new Promise((resolve) => start.on('exit', resolve));

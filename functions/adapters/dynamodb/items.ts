@@ -99,6 +99,7 @@ export function suspendedFromItem(item: Item): SuspendedMessage {
     source: item.source,
     ...(item.issues ? { issues: item.issues } : {}),
     ...(item.takenBy ? { takenBy: item.takenBy } : {}),
+    ...(item.keys ? { keys: item.keys } : {}),
     ...(resolution ? { resolution } : {}),
   };
 }

@@ -138,6 +138,7 @@ export class Lookups {
       if (event.kind === TrackedKind.Delivered && event.messageId) delivered.add(event.messageId);
       if (
         event.kind === TrackedKind.Completed ||
+        event.kind === TrackedKind.Failed ||
         event.kind === TrackedKind.Terminated ||
         event.kind === TrackedKind.Expired
       )

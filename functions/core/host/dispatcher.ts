@@ -4,6 +4,7 @@ import { JOIN_CHECK } from '../due.ts';
 import { InvalidMessage, boundReason, describeError } from '../errors.ts';
 import { InstanceStatus, type InstanceState, type JoinEntry, type OutboxEntry } from '../instance.ts';
 import { MAX_DELAY_SECONDS, MAX_HINT_BYTES, traced, workItem, type WorkItem } from '../ports.ts';
+import { keysField, keysFor } from '../receive/keys.ts';
 import { TRACE_ATTRIBUTE } from '../trace.ts';
 import type { Commits } from './commits.ts';
 import type { ProcessingHostDeps } from './deps.ts';
@@ -88,6 +89,7 @@ export class OutboxDispatcher {
         attributes: { MessageType: message.messageType },
         receivedAt: clock.now(),
         source: `start by ${entry.instanceId}`,
+        ...keysField(keysFor([target], message)),
       });
       if (error instanceof NoTaker && error.copy) await store.discard(error.copy.instanceId, [error.copy.messageId]);
     }

@@ -2,6 +2,7 @@ import type { CompiledOrchestration } from '../definition.ts';
 import type { InstanceState } from '../instance.ts';
 import { bodyLeft } from '../message.ts';
 import type { InstanceStore } from '../ports.ts';
+import { keysField } from '../receive/keys.ts';
 
 /** Whether messages are ever delivered to a running instance of it (a receive after the first, or a listen); asked once per definition. */
 const followsMessages = new WeakMap<CompiledOrchestration, boolean>();
@@ -57,6 +58,7 @@ export async function keepUnread(
       attributes: { ...message.properties, MessageType: message.messageType },
       receivedAt: message.receivedAt,
       source: `inbox of ${state.instanceId}`,
+      ...keysField([...Object.values(message.keys ?? {}), ...Object.values(state.correlations)]),
     });
   }
   await store.discard(

@@ -104,7 +104,9 @@ function statusEvents(before: InstanceState, after: InstanceState, event: Emit, 
     case InstanceStatus.Completed:
       if (before.status === InstanceStatus.Suspended)
         event({ at, kind: TrackedKind.Resumed, host, detail: 'its last effects went out' });
-      event({ at, kind: TrackedKind.Completed, host });
+      // A branch that failed into its orchestration's error handler ends `completed` with its error: it failed.
+      if (after.error && after.branchOf) event({ at, kind: TrackedKind.Failed, host, detail: after.error.reason });
+      else event({ at, kind: TrackedKind.Completed, host });
       link(endedKey(InstanceStatus.Completed, at));
       break;
     case InstanceStatus.Suspended:

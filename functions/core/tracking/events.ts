@@ -25,6 +25,8 @@ export const TrackedKind = {
   Timer: 'timer',
   Waiting: 'waiting',
   Completed: 'completed',
+  /** A parallel branch instance ended with an error its orchestration's join raises (it is `completed`, with it). */
+  Failed: 'failed',
   Suspended: 'suspended',
   Resumed: 'resumed',
   Terminated: 'terminated',
