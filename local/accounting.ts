@@ -33,6 +33,8 @@ import type { RawMessage } from '../functions/core/message.ts';
 import type { InstanceStore } from '../functions/core/ports.ts';
 import { TrackedKind } from '../functions/core/tracking.ts';
 
+/** The events that end an instance (a branch that failed into its join's handler ends `failed`). */
+const ENDS: ReadonlySet<string> = new Set([TrackedKind.Completed, TrackedKind.Failed, TrackedKind.Terminated]);
 /** Sends messages to a queue, ten a request, and returns each as the receive host will see it (with its MessageId). */
 export async function sendMessages(
   sqs: SQSClient,
@@ -148,7 +150,7 @@ async function evidenceOf(
   if (ports.history) {
     const events = (await ports.history.history(delivery.to, { limit: 1_000 })).events;
     const delivered = events.findIndex((e) => e.kind === TrackedKind.Delivered && e.messageId === delivery.messageId);
-    const ended = events.findIndex((e) => e.kind === TrackedKind.Completed || e.kind === TrackedKind.Terminated);
+    const ended = events.findIndex((e) => ENDS.has(e.kind));
     const end = ended >= 0 ? events[ended]! : undefined;
     if (delivered >= 0 && end)
       parts.push(
