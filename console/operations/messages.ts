@@ -32,6 +32,9 @@ export async function resubmit(
   if (!original) result = { target: messageId, outcome: 'refused', detail: 'no such suspended message' };
   else if (original.resolution)
     result = { target: messageId, outcome: 'refused', detail: resolvedAlready(original.resolution) };
+  // SQS takes no empty message: refused before the claim, which would otherwise name a resubmission never sent.
+  else if ((edit.body ?? original.body).trim() === '')
+    result = { target: messageId, outcome: 'refused', detail: 'the body is empty: SQS takes no empty message' };
   else {
     const messageType = edit.messageType?.trim();
     const edited = edit.body !== undefined && edit.body !== original.body;

@@ -166,6 +166,13 @@ describe('resume and terminate from the console', () => {
 describe('suspended messages and DLQs from the console', () => {
   it('resubmits a suspended message, edited, once: a new message naming it goes to the receive queue', async () => {
     const c = await overFakes();
+    // An emptied body is refused before anything is claimed or sent: the message stays suspended, resubmittable.
+    const empty = await c.post('/messages/m-bad/resubmit', { body: '  ', messageType: 'Order' });
+    expect(empty.text).toContain('<h1>Not resubmitted</h1>');
+    expect(empty.text).toContain('the body is empty: SQS takes no empty message');
+    expect(c.sent).toEqual([]);
+    expect((await c.get('/messages/m-bad')).text).not.toContain('<dt>Resolved</dt>');
+
     const fixed = JSON.stringify({ orderId: 'o-fixed' });
     const confirm = await c.post('/messages/m-bad/confirm', { action: 'resubmit', body: fixed, messageType: 'Order' });
     expect(confirm.status).toBe(200);
