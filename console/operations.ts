@@ -72,7 +72,7 @@ export interface ConsoleDeps {
   readonly operator: string;
   readonly hosts?: HostSource;
   readonly now?: () => number;
-  /** The id of a new resubmission. @default randomUUID */
+  /** The id of a new resubmission. @defaultValue randomUUID */
   readonly newId?: () => string;
 }
 
