@@ -18,15 +18,15 @@ import type { HostList, HostSource, HostView } from './operations.ts';
 export type RecentHistory = Pick<HistoryStore, 'linked' | 'history'>;
 
 export interface HistoryHostsOptions {
-  /** How far back a host instance counts as seen. @default one hour */
+  /** How far back a host instance counts as seen. @defaultValue one hour */
   readonly windowMs?: number;
-  /** Instances whose history is read, at most. @default 100 */
+  /** Instances whose history is read, at most. @defaultValue 100 */
   readonly maxInstances?: number;
-  /** Newest events read of each. @default 50 */
+  /** Newest events read of each. @defaultValue 50 */
   readonly eventsPerInstance?: number;
   /** Processing host function name → its zone, or "regional" (the stack's ProcessingHostZones output). */
   readonly zones?: Readonly<Record<string, string>>;
-  /** A host instance last seen longer ago than this is "idle". @default one minute */
+  /** A host instance last seen longer ago than this is "idle". @defaultValue one minute */
   readonly activeMs?: number;
   readonly now?: () => number;
 }

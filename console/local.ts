@@ -50,10 +50,10 @@ export interface OperatorOrchestrations {
 }
 
 export interface OperationsOptions {
-  /** @default the local user (localOperator()) */
+  /** @defaultValue the local user (localOperator()) */
   readonly operator?: string;
   readonly hosts?: HostSource;
-  /** @default none: resume and terminate refuse what needs a definition, saying to pass --orchestrations */
+  /** @defaultValue none: resume and terminate refuse what needs a definition, saying to pass --orchestrations */
   readonly orchestrations?: OperatorOrchestrations;
 }
 

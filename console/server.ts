@@ -20,13 +20,13 @@ import { overviewPage } from './views/overview.ts';
 
 export interface ConsoleOptions {
   readonly operations: Operations;
-  /** @default 0, a free port */
+  /** @defaultValue 0, a free port */
   readonly port?: number;
-  /** Where it serves; loopback only unless told otherwise. @default 127.0.0.1 */
+  /** Where it serves; loopback only unless told otherwise. @defaultValue 127.0.0.1 */
   readonly host?: string;
   /** What the console looks at, shown in its header (the local cluster, or a stack). */
   readonly where: string;
-  /** The secret that opens it (see consoleApp). @default a random one, new each time it starts */
+  /** The secret that opens it (see consoleApp). @defaultValue a random one, new each time it starts */
   readonly token?: string;
 }
 

@@ -15,9 +15,9 @@ import type { Operations } from './operations.ts';
 /** A deployed stack, and where to ask for it. */
 export interface StackTarget {
   readonly stackName: string;
-  /** @default the SDK's own (AWS_REGION, AWS_DEFAULT_REGION, the profile's region) */
+  /** @defaultValue the SDK's own (AWS_REGION, AWS_DEFAULT_REGION, the profile's region) */
   readonly region?: string;
-  /** An emulator's endpoint (LocalStack, MiniStack). @default AWS_ENDPOINT_URL, else AWS itself */
+  /** An emulator's endpoint (LocalStack, MiniStack). @defaultValue AWS_ENDPOINT_URL, else AWS itself */
   readonly endpoint?: string;
 }
 

@@ -3,7 +3,11 @@
  * orchestration is built from (typed through `designer`), and the types around them.
  *
  * @example
+ * ```ts
  * import { designer, messageType } from 'baton';
+ * ```
+ *
+ * @packageDocumentation
  */
 export { messageType, describeIssues, type MessageType, type Schema, type SchemaIssue } from './core/schema.ts';
 export {

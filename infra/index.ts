@@ -3,8 +3,13 @@
  * constructs it is made of, for those who assemble their own.
  *
  * @example
+ * ```ts
  * import { Baton } from 'baton/cdk';
+ *
  * new Baton(this, 'Baton', { orchestrations: 'src/orchestrations.ts' });
+ * ```
+ *
+ * @packageDocumentation
  */
 export { Baton, type BatonProps, type DeployedOrchestrations } from './constructs/Baton.ts';
 export { ProcessingHost, type Placement, type ProcessingHostProps } from './constructs/ProcessingHost.ts';

@@ -30,18 +30,23 @@ const HOST_ENTRY = fileURLToPath(
   new URL(`./host-instance${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
 );
 
+/** What a {@link LocalCluster} runs, and how. */
 export interface ClusterOptions {
+  /** How many host instances (OS processes). */
   readonly instances: number;
   /** Port of the embedded stack; ignored when `endpoint` is given. */
   readonly port: number;
   /** Use an endpoint that is already running (LocalStack, DynamoDB Local + SQS...) instead of the embedded stack. */
   readonly endpoint?: string;
+  /** Keep the embedded stack's state on disk here; in memory when absent. */
   readonly dataDir?: string;
   /** Serve DynamoDB from here (DynamoDB Local) behind the embedded endpoint, instead of dynalite. */
   readonly dynamodbEndpoint?: string;
+  /** Prefix of the resources' names (tables, queues), so clusters sharing an endpoint do not meet. */
   readonly prefix: string;
+  /** Step lease; a host instance that dies mid-step is taken over after it. */
   readonly leaseMs: number;
-  /** The module exporting the orchestrations to run (see OrchestrationsModule). @default the sample's */
+  /** The module exporting the orchestrations to run (see OrchestrationsModule). @defaultValue the sample's */
   readonly orchestrations?: string;
   /**
    * Settings for the orchestrations: environment variables of the host instances, and what a module's
@@ -56,35 +61,48 @@ export interface ClusterOptions {
   readonly clockSkewMs?: (hostName: string) => number;
   /** Benchmarks: a latency every request of the host instances to the store and the queues takes (see local/latency-model.ts). */
   readonly latencyModel?: LatencySpec;
+  /** The cluster's folder: the host instances' logs (`logs/`) and the stack's data. */
   readonly workDir: string;
   /** Long-poll wait of the pollers (default 5 s: a host instance stops within it; Lambda's event source uses 20 s). */
   readonly waitSeconds?: number;
+  /** How often the sweeper runs. @defaultValue 5 s */
   readonly sweepEveryMs?: number;
-  /** Host instances' log level (Powertools). @default INFO, or POWERTOOLS_LOG_LEVEL */
+  /** Host instances' log level (Powertools). @defaultValue INFO, or POWERTOOLS_LOG_LEVEL */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** Where the cluster's own lines go (a host instance restarted, ...). @defaultValue none */
   readonly log?: (line: string) => void;
   /** Count the tracking function's requests (the bench reports its writes apart from the hosts'). */
   readonly trackingMeter?: RequestMeter;
   /**
-   * Run tracking (the MessageBox's stream into the history table) in this process. @default true. The bench's latency
-   * model turns it off: on AWS it is a function of its own, here it would share the emulator's process and cores with
-   * the host instances whose scale-out is measured.
+   * Run tracking (the MessageBox's stream into the history table) in this process. The bench's latency model turns it
+   * off: on AWS it is a function of its own, here it would share the emulator's process and cores with the host
+   * instances whose scale-out is measured.
+   * @defaultValue true
    */
   readonly tracking?: boolean;
   /** Record the host instances' spans to files in this folder (OTLP JSON, local/trace-export.ts). */
   readonly traceDir?: string;
 }
 
+/** A host instance of a local cluster, as its process last reported (counts since the cluster started). */
 export interface HostInstanceState {
+  /** Its name: `host-1`, `host-2`, ... */
   readonly name: string;
+  /** Its process id, while it runs. */
   pid?: number;
+  /** Where its process stands. */
   status: 'starting' | 'up' | 'killed' | 'restarting' | 'stopped';
+  /** Work items it processed. */
   workItems: number;
+  /** Batches it took from the receive queue. */
   receiveBatches: number;
   /** Instances this host instance completed / suspended. */
   completed: number;
+  /** Instances it suspended. */
   suspended: number;
+  /** Work items that failed on it (left to be delivered again). */
   failed: number;
+  /** How often its process was restarted after it died. */
   restarts: number;
   /** Epoch ms when this host instance last reported a batch in flight. */
   busyAt: number;
@@ -116,15 +134,21 @@ interface HostReport {
  * hosting a BizTalk host instance would be.
  */
 export class LocalCluster {
+  /** What it was created with. */
   readonly options: ClusterOptions;
+  /** The embedded stack, once started (absent when `options.endpoint` was given). */
   stack?: EmbeddedStack;
+  /** The endpoint answering DynamoDB and SQS, once started. */
   endpoint!: string;
+  /** The tables and queues it made, once started. */
   resources!: Resources;
+  /** Its host instances. */
   readonly hosts: HostInstanceState[] = [];
   readonly #children = new Map<string, ChildProcess>();
   readonly #frozen = new Set<ChildProcess>();
   #sweeper?: NodeJS.Timeout;
   #stopping = false;
+  /** The MessageBox, to read instances and suspended messages. */
   store!: DynamoDbInstanceStore;
   /** The tracked history, written by the tracking function from the MessageBox's stream. */
   history!: DynamoDbHistory;
@@ -134,6 +158,7 @@ export class LocalCluster {
   registry!: OrchestrationRegistry;
   /** Their definitions, as the module gave them (the operator's resume and terminate run on them too). */
   definitions!: readonly OrchestrationDefinition[];
+  /** Sweeps run so far. */
   sweeps = 0;
   readonly #busyListeners = new Set<(host: HostInstanceState, instanceIds: readonly string[]) => void>();
 
@@ -141,6 +166,10 @@ export class LocalCluster {
     this.options = options;
   }
 
+  /**
+   * Loads the orchestrations (a mistake stops here, with its reason), starts the embedded stack, makes the resources
+   * and spawns the host instances and the sweeper.
+   */
   async start(): Promise<void> {
     const o = this.options;
     useEmulatorCredentials();
@@ -373,6 +402,12 @@ export class LocalCluster {
     return () => this.#busyListeners.delete(listener);
   }
 
+  /**
+   * Resolves once every host instance reported it is up.
+   *
+   * @param timeoutMs - How long to wait at most.
+   * @throws `Error` past `timeoutMs`, with the end of each late host instance's log.
+   */
   async waitUntilUp(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.hosts.some((h) => h.status !== 'up')) {
@@ -392,6 +427,7 @@ export class LocalCluster {
     }
   }
 
+  /** Stops the host instances (SIGTERM, then SIGKILL), tracking and the embedded stack. */
   async stop(): Promise<void> {
     const o = this.options;
     this.#stopping = true;
@@ -416,6 +452,7 @@ export class LocalCluster {
     await this.stack?.stop();
   }
 
+  /** Removes the stack's data kept in `workDir` (its `data/` folder). */
   static clean(workDir: string): void {
     rmSync(join(workDir, 'data'), { recursive: true, force: true });
   }

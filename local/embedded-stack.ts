@@ -22,18 +22,23 @@ const dynalite = require('dynalite') as (options: Record<string, unknown>) => Se
 
 const QUEUE_HOST = /http:\/\/sqs\.[a-z0-9-]+\.localhost:\d+\//g;
 
+/** A running embedded stack. */
 export interface EmbeddedStack {
   /** One address for DynamoDB and SQS, as LocalStack offers. */
   readonly endpoint: string;
+  /** The port it listens on. */
   readonly port: number;
   /** The DynamoDB streams the embedded stack keeps (absent when DynamoDB Local serves its own). */
   readonly changeFeed?: ChangeFeed;
+  /** Closes the endpoint and the emulators behind it. */
   stop(): Promise<void>;
 }
 
+/** Where an {@link startEmbeddedStack | embedded stack} listens, and where it keeps its state. */
 export interface EmbeddedStackOptions {
   /** Default 4566, LocalStack's port; 0 picks a free one. */
   readonly port?: number;
+  /** The address it listens on. @defaultValue 127.0.0.1 */
   readonly host?: string;
   /** Keep state on disk here (dynalite's LevelDB, fauxqs's SQLite); in memory when absent. */
   readonly dataDir?: string;

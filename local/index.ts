@@ -3,7 +3,11 @@
  * emulated in-process behind one endpoint), the resources, and host instances as OS processes.
  *
  * @example
+ * ```ts
  * import { startLocalCluster } from 'baton/local';
+ * ```
+ *
+ * @packageDocumentation
  */
 export {
   startLocalCluster,

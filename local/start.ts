@@ -6,32 +6,39 @@ import { sqsClient } from '../functions/adapters/aws-clients.ts';
 import type { InstanceState, InstanceStatus, SuspendedMessage } from '../functions/core/instance.ts';
 import { LocalCluster } from './cluster.ts';
 
+/** What {@link startLocalCluster} runs, and how. */
 export interface StartLocalClusterOptions {
   /** The module exporting your orchestrations (see OrchestrationsModule), relative to the working directory. */
   readonly orchestrations: string;
   /** Settings for your orchestrations: the host instances' environment, and what `orchestrations(env)` receives. */
   readonly environment?: Readonly<Record<string, string>>;
-  /** Host instances (OS processes). @default 2 */
+  /** Host instances (OS processes). @defaultValue 2 */
   readonly instances?: number;
-  /** Port of the embedded DynamoDB + SQS endpoint. @default 0, a free one */
+  /** Port of the embedded DynamoDB + SQS endpoint. @defaultValue 0, a free one */
   readonly port?: number;
-  /** Use a running LocalStack-compatible endpoint instead of the embedded stack. @default AWS_ENDPOINT_URL when set */
+  /** Use a running LocalStack-compatible endpoint instead of the embedded stack. @defaultValue AWS_ENDPOINT_URL when set */
   readonly endpoint?: string;
-  /** Step lease; a host instance that dies mid-step is taken over after it. @default 3 s */
+  /** Step lease; a host instance that dies mid-step is taken over after it. @defaultValue 3 s */
   readonly leaseMs?: number;
 }
 
 /** A message read from a send port's queue. */
 export interface SentMessage<Body = unknown> {
+  /** Its message type (its `MessageType` attribute). */
   readonly messageType: string;
+  /** Its body, parsed. */
   readonly body: Body;
   /** Stable across a re-dispatch after a crash: what a consumer deduplicates on. */
   readonly messageId: string;
+  /** The id of the message that drove the instance which sent it. */
   readonly correlationId?: string;
+  /** The instance that sent it. */
   readonly instanceId?: string;
 }
 
+/** A local cluster {@link startLocalCluster} started: send to it, read what it sent, look at its instances. */
 export interface RunningLocalCluster {
+  /** The cluster itself: its host instances, its store, its registry. */
   readonly cluster: LocalCluster;
   /** The single endpoint answering DynamoDB and SQS. */
   readonly endpoint: string;
@@ -40,12 +47,18 @@ export interface RunningLocalCluster {
   /**
    * Reads (and deletes) messages from a send port's queue until `count` distinct ones arrived or `timeoutMs`
    * passed. Copies of one MessageId (a re-dispatch) count once, as a deduplicating consumer would see them.
+   *
+   * @param options - `count`: how many to wait for (1 by default). `port`: the send port (`send` by default).
+   *   `timeoutMs`: how long to wait at most (30 s by default).
+   * @returns The messages read, fewer than `count` if the time ran out.
+   * @throws `Error` when the cluster has no such send port.
    */
   receive(options?: { count?: number; port?: string; timeoutMs?: number }): Promise<SentMessage[]>;
   /** Messages that could not become an instance, with their reasons. */
   suspendedMessages(): Promise<SuspendedMessage[]>;
   /** Instances by status (running, waiting or suspended). */
   instances(status: InstanceStatus): Promise<InstanceState[]>;
+  /** Stops the host instances and the embedded stack, and removes the cluster's temporary folder. */
   stop(): Promise<void>;
 }
 
@@ -53,11 +66,22 @@ export interface RunningLocalCluster {
  * Starts a local cluster for your orchestrations, in memory, on a free port, for a test: the embedded stack,
  * the resources, and host instances running your module as Lambda would.
  *
+ * @remarks
+ * It resolves once every host instance is up. A module that fails to load, or a definition that does not check,
+ * rejects it with the reason, and nothing is left running.
+ *
+ * @param options - The module to run, and the cluster's settings.
+ * @returns The running cluster; stop it when the test ends.
+ *
  * @example
+ * ```ts
+ * import { startLocalCluster } from 'baton/local';
+ *
  * const baton = await startLocalCluster({ orchestrations: 'src/orchestrations.ts' });
  * await baton.send('Greeting', { name: 'Ada' });
  * const [reply] = await baton.receive({ count: 1 });
  * await baton.stop();
+ * ```
  */
 export async function startLocalCluster(options: StartLocalClusterOptions): Promise<RunningLocalCluster> {
   const workDir = mkdtempSync(join(tmpdir(), 'baton-'));

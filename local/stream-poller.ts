@@ -12,11 +12,11 @@ export interface StreamPollerOptions {
   readonly streamArn: string;
   // biome-ignore lint/suspicious/noConfusingVoidType: a Lambda handler's own return type (aws-lambda's)
   readonly handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
-  /** Records per invocation (the event source mapping's BatchSize). @default 100 */
+  /** Records per invocation (the event source mapping's BatchSize). @defaultValue 100 */
   readonly batchSize?: number;
-  /** Pause after an empty read. @default 250 ms */
+  /** Pause after an empty read. @defaultValue 250 ms */
   readonly idleMs?: number;
-  /** Tries of a failing record before it is given up (the event source mapping's MaximumRetryAttempts + 1). @default 4 */
+  /** Tries of a failing record before it is given up (the event source mapping's MaximumRetryAttempts + 1). @defaultValue 4 */
   readonly maxAttempts?: number;
   /** Told of a record given up (on AWS it goes to the function's on-failure destination). */
   readonly onGiveUp?: (record: DynamoDBRecord, error: string) => void;

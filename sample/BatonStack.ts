@@ -12,19 +12,19 @@ export const SAMPLE_MODULE = fileURLToPath(
 );
 
 export interface BatonStackProps extends StackProps {
-  /** Keep the MessageBox table when the stack is deleted. @default true */
+  /** Keep the MessageBox table when the stack is deleted. @defaultValue true */
   readonly retainData?: boolean;
-  /** Where processing host instances run (see ProcessingHost). @default 'regional' */
+  /** Where processing host instances run (see ProcessingHost). @defaultValue 'regional' */
   readonly placement?: Placement;
   /** For `perAz`: the VPC to use. When absent, the stack creates one with an isolated subnet per zone. */
   readonly vpc?: IVpc;
-  /** Bundle the AWS SDK into the functions (for emulators whose Lambda runtime lacks it). @default false */
+  /** Bundle the AWS SDK into the functions (for emulators whose Lambda runtime lacks it). @defaultValue false */
   readonly bundleAwsSdk?: boolean;
-  /** For a VPC the stack creates: how many zones. @default 2 (3 needs an environment or explicit zones) */
+  /** For a VPC the stack creates: how many zones. @defaultValue 2 (3 needs an environment or explicit zones) */
   readonly zones?: number;
-  /** Host throttling: the most concurrent invocations per host function (see BatonProps.hostConcurrency). @default 20 */
+  /** Host throttling: the most concurrent invocations per host function (see BatonProps.hostConcurrency). @defaultValue 20 */
   readonly hostConcurrency?: number;
-  /** `otel`: spans through the ADOT Lambda layer (see BatonProps.tracing). @default 'off' */
+  /** `otel`: spans through the ADOT Lambda layer (see BatonProps.tracing). @defaultValue 'off' */
   readonly tracing?: 'off' | 'otel';
   /** Options of the sample orchestrations (approval threshold, approval timeout, cancellation window). */
   readonly sample?: SampleOptions;

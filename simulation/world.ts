@@ -36,7 +36,7 @@ export interface Weather {
   /**
    * The receive queue's receive limit (SQS's maxReceiveCount; the receive host holds an uncorrelated message one
    * delivery less). Lower than production's, it sends messages through the last delivery and the dead-letter queue.
-   * @default QUEUES.receive.maxReceiveCount
+   * @defaultValue QUEUES.receive.maxReceiveCount
    */
   readonly receiveLimit?: number;
 }

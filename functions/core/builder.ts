@@ -15,20 +15,48 @@ import type {
 import type { StepContext } from './context.ts';
 import type { MessageType } from './schema.ts';
 
-/** A message type as shapes take it: declared with `messageType` (validated), or just its name (not validated). */
+// Shape constructors, so a definition reads like the orchestration designer's canvas. `designer` types them for one
+// orchestration; at run time the typed functions are these.
+
+/**
+ * A message type as shapes take it: declared with {@link (messageType:1) | messageType} (its bodies are validated against its schema),
+ * or just its name (not validated; bodies are `unknown` to step code).
+ */
 export type MessageTypeRef = MessageType | string;
 
 const typeName = (type: MessageTypeRef): string => (typeof type === 'string' ? type : type?.name);
 const schemaOf = (type: MessageTypeRef) => (typeof type === 'string' ? undefined : type?.schema);
 
 /**
- * Shape constructors, so a definition reads like the orchestration designer's canvas.
+ * Declares an orchestration: its name, its version and its steps, the first of which is the activating receive.
+ *
+ * @remarks
+ * A definition is checked when it is loaded (by the hosts, the local cluster and `cdk synth`): a malformed one
+ * raises a {@link DefinitionError} listing every problem at once. Versions run side by side: running instances keep
+ * the version they started with, new activations take the newest. Typed for its messages, use the one
+ * {@link designer} returns.
+ *
+ * @param name - The orchestration's name: a letter, then up to 79 letters, digits, `_`, `.` or `-`. A Start shape
+ *   names it.
+ * @param version - A positive integer. Deploy a new version beside the old one while instances of the old still run.
+ * @param steps - The shapes, in order. The first is the activating {@link receive}; reaching the end completes the
+ *   instance.
+ * @param options - `correlationSets`: how each correlation set its receives name reads its key from each message
+ *   type taking part in it, by the set's name.
+ * @returns The definition, to export from your orchestrations module (see {@link OrchestrationsModule}).
  *
  * @example
- * const hello = orchestration('Hello', 1, [
- *   receive('start', 'Greeting', { into: 'greeting' }),
- *   send('reply', 'out', 'Reply', (ctx) => ({ text: `hi ${ctx.message('greeting').body.name}` })),
+ * ```ts
+ * import { complete, orchestration, receive, send } from 'baton';
+ *
+ * export const hello = orchestration('Hello', 1, [
+ *   receive('receiveGreeting', 'Greeting', { into: 'greeting' }),
+ *   send('reply', 'send', 'Reply', (ctx) => ({
+ *     text: `Hello, ${(ctx.message('greeting').body as { name: string }).name}!`,
+ *   })),
+ *   complete('done'),
  * ]);
+ * ```
  */
 export function orchestration(
   name: string,
@@ -39,7 +67,37 @@ export function orchestration(
   return { name, version, steps, correlationSets: options.correlationSets };
 }
 
-/** The activating receive (first step); `correlation` names the set it initializes (a convoy). */
+/**
+ * Receive (activating): the orchestration's first step. A message of this type, matching `filter`, starts a new
+ * instance with the message bound to the message variable `into`.
+ *
+ * @remarks
+ * Publish/subscribe: every orchestration whose activating receive matches a message gets an instance of its own.
+ * With `correlation`, the receive initializes that correlation set, which makes a convoy: the instance's id derives
+ * from the set's value, later messages with that value go to this instance ({@link receiveCorrelated}), and a second
+ * first message with the same value starts no second instance.
+ *
+ * @param id - The shape's id, unique in the orchestration: a letter, then up to 63 letters, digits, `_` or `-`.
+ * @param messageType - The message type it takes: declared with {@link (messageType:1) | messageType} (bodies are validated before
+ *   routing), or its name.
+ * @param options - `into`: the message variable the message is bound to (`ctx.message(into)`). `filter`: conditions
+ *   on the message's properties (its attributes), all of which must hold. `correlation`: the name of the correlation
+ *   set this receive initializes.
+ *
+ * @example
+ * ```ts
+ * import { complete, orchestration, receive } from 'baton';
+ *
+ * const priority = orchestration('PriorityOrders', 1, [
+ *   receive('receiveOrder', 'Order', {
+ *     into: 'order',
+ *     filter: [{ property: 'Priority', equals: 'high' }],
+ *     correlation: 'order',
+ *   }),
+ *   complete('done'),
+ * ], { correlationSets: { order: { Order: (m) => (m.body as { orderId: string }).orderId } } });
+ * ```
+ */
 export function receive(
   id: string,
   messageType: MessageTypeRef,
@@ -57,7 +115,34 @@ export function receive(
   };
 }
 
-/** A later receive: waits (dehydrated) for a message of this type whose key matches the correlation set. */
+/**
+ * Receive (correlated): a later receive. The instance waits, dehydrated (status `waiting`, no host holds it), for a
+ * message of this type whose key in the correlation set is the one the instance initialized.
+ *
+ * @remarks
+ * The set must be the one the activating receive initializes. The receive host routes such a message straight to
+ * its instance's inbox, where it is kept if the instance has not reached this receive yet. A message whose instance
+ * does not exist yet is left on the receive queue and, after a few deliveries, suspended. Also the trigger of a
+ * listen's {@link onMessage} branch.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param messageType - The message type it waits for (declared with {@link (messageType:1) | messageType}, or its name). One message
+ *   type follows one correlation set in an orchestration.
+ * @param options - `into`: the message variable the message is bound to. `correlation`: the correlation set whose
+ *   key the message must match.
+ *
+ * @example
+ * ```ts
+ * import { complete, orchestration, receive, receiveCorrelated } from 'baton';
+ *
+ * const orderIdOf = (m: { body: unknown }) => (m.body as { orderId: string }).orderId;
+ * const approvals = orchestration('Approvals', 1, [
+ *   receive('receiveOrder', 'Order', { into: 'order', correlation: 'order' }),
+ *   receiveCorrelated('receiveApproval', 'Approval', { into: 'approval', correlation: 'order' }),
+ *   complete('done'),
+ * ], { correlationSets: { order: { Order: orderIdOf, Approval: orderIdOf } } });
+ * ```
+ */
 export function receiveCorrelated(
   id: string,
   messageType: MessageTypeRef,
@@ -74,6 +159,37 @@ export function receiveCorrelated(
   };
 }
 
+/**
+ * Code (an Expression shape): your logic, on the orchestration's variables (`ctx.vars`) and its bound messages
+ * (`ctx.message(name)`).
+ *
+ * @remarks
+ * Steps run optimistically between persistence points: after a crash, the steps since the last one run again on
+ * another host. Keep what a step computes in `ctx.vars`; mark a step whose work is slow or must not run twice
+ * `persistAfter`, and one that acts on the outside world directly `exclusive` (see {@link StepContext.fencingToken}).
+ * A step that throws is tried again (`retry`); past its attempts, the innermost enclosing {@link scope} with an
+ * `onError` handler takes over (`ctx.vars.lastError` says why), or else the instance is suspended with the reason.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param run - The step: may be async. What it writes to `ctx.vars` must be JSON data (it is persisted).
+ * @param options - `retry`: attempts and backoff (see {@link RetryPolicy}; by default 3 attempts, 50 ms doubling).
+ *   `persistAfter`: persist right after this step (a persistence point), so a crash later never repeats it.
+ *   `exclusive`: run only while holding the instance's lease (claimed first, renewed while the step runs).
+ * @returns The Code shape.
+ *
+ * @example
+ * ```ts
+ * import { code } from 'baton';
+ *
+ * const charge = code(
+ *   'charge',
+ *   async (ctx) => {
+ *     ctx.vars.charged = true;
+ *   },
+ *   { retry: { attempts: 5, backoffMs: 200 }, persistAfter: true },
+ * );
+ * ```
+ */
 export function code(
   id: string,
   run: (ctx: StepContext) => void | Promise<void>,
@@ -82,18 +198,81 @@ export function code(
   return { kind: 'code', id, run, ...options };
 }
 
+/**
+ * Decide: runs the steps of the first branch whose condition holds, else those of `otherwise`; then the steps after
+ * the decide.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param branches - The branches, made with {@link when}, in the order their conditions are checked; at least one,
+ *   each named once.
+ * @param otherwise - The steps when no condition holds (none by default).
+ *
+ * @example
+ * ```ts
+ * import { decide, send, terminate, when } from 'baton';
+ *
+ * const route = decide(
+ *   'byTotal',
+ *   [
+ *     when('large', (ctx) => (ctx.vars.total as number) >= 10_000, [
+ *       send('askApproval', 'send', 'ApprovalRequest', (ctx) => ({ total: ctx.vars.total })),
+ *     ]),
+ *     when('empty', (ctx) => ctx.vars.total === 0, [terminate('nothingToDo', () => 'an empty order')]),
+ *   ],
+ *   [send('accept', 'send', 'OrderAccepted', (ctx) => ({ total: ctx.vars.total }))],
+ * );
+ * ```
+ */
 export function decide(id: string, branches: DecideBranch[], otherwise: Shape[] = []): Shape {
   return { kind: 'decide', id, branches, otherwise };
 }
 
+/**
+ * A branch of a {@link decide}: taken when `condition` is the first to hold.
+ *
+ * @param name - The branch's name, unique in its decide (the history shows which branch ran).
+ * @param condition - Checked on the step context when the decide runs; it must not change anything. If it throws,
+ *   the instance is suspended with the reason.
+ * @param steps - What runs when the branch is taken.
+ *
+ * @example
+ * ```ts
+ * import { complete, decide, when } from 'baton';
+ *
+ * const stopIfRefused = decide('isRefused', [
+ *   when('refused', (ctx) => ctx.vars.approved === false, [complete('refused')]),
+ * ]);
+ * ```
+ */
 export function when(name: string, condition: (ctx: StepContext) => boolean, steps: Shape[]): DecideBranch {
   return { name, when: condition, steps };
 }
 
 /**
- * Sends a message to a send port, through the outbox. When the type has a schema the body is validated first;
+ * Send: sends a message to a send port, through the outbox. When the type has a schema the body is validated first;
  * a body that does not match fails the step (the scope's error handler, else the instance is suspended), so
  * nothing malformed leaves.
+ *
+ * @remarks
+ * The message goes out once the step's persistence point is committed, with an id stable across a re-run after a
+ * crash (what a consumer deduplicates on); a crash can deliver it twice, never lose it.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param port - The send port's name: a letter, then up to 39 letters, digits, `_` or `-`. Each port is a queue of
+ *   its own (on AWS and locally).
+ * @param messageType - The message's type (declared with {@link (messageType:1) | messageType}, or its name), carried by its
+ *   `MessageType` attribute.
+ * @param body - Builds the body from the step context: JSON data, and its schema's input when the type has one.
+ *
+ * @example
+ * ```ts
+ * import { send } from 'baton';
+ *
+ * const confirm = send('confirm', 'send', 'OrderConfirmed', (ctx) => ({
+ *   orderId: (ctx.message('order').body as { orderId: string }).orderId,
+ *   total: ctx.vars.total,
+ * }));
+ * ```
  */
 export function send(
   id: string,
@@ -104,39 +283,160 @@ export function send(
   return { kind: 'send', id, port, messageType: typeName(messageType), schema: schemaOf(messageType), body };
 }
 
+/**
+ * Complete: ends the instance here, as completed (as reaching the end of its steps does). Sends still in its outbox
+ * go out first.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ *
+ * @example
+ * ```ts
+ * import { complete, decide, when } from 'baton';
+ *
+ * const endIfDone = decide('isDone', [when('done', (ctx) => ctx.vars.done === true, [complete('finished')])]);
+ * ```
+ */
 export function complete(id: string): Shape {
   return { kind: 'complete', id };
 }
 
-/** A duration as AWS's durable functions spell it: `{ minutes: 30 }`. */
+/**
+ * A duration as AWS's durable functions spell it: `{ minutes: 30 }`. The fields given are added up (see
+ * {@link toMs}); `{ hours: 1, minutes: 30 }` is 90 minutes.
+ *
+ * @example
+ * ```ts
+ * import { delay, type Duration } from 'baton';
+ *
+ * const coolOff: Duration = { minutes: 30 };
+ * const wait = delay('coolOff', coolOff);
+ * ```
+ */
 export interface Duration {
+  /** Hours. */
   readonly hours?: number;
+  /** Minutes. */
   readonly minutes?: number;
+  /** Seconds. */
   readonly seconds?: number;
+  /** Milliseconds. */
   readonly ms?: number;
 }
 
+/**
+ * The milliseconds a {@link Duration} adds up to.
+ *
+ * @param d - The duration.
+ * @returns Its hours, minutes, seconds and milliseconds, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { toMs } from 'baton';
+ *
+ * toMs({ minutes: 1, seconds: 30 }); // 90000
+ * ```
+ */
 export function toMs(d: Duration): number {
   return (d.hours ?? 0) * 3_600_000 + (d.minutes ?? 0) * 60_000 + (d.seconds ?? 0) * 1_000 + (d.ms ?? 0);
 }
 
-/** Waits, dehydrated, for a fixed or computed duration (a durable timer, not a sleeping host). */
+/**
+ * Delay: waits, dehydrated, for a fixed or computed duration (a durable timer, not a sleeping host).
+ *
+ * @remarks
+ * The instance is persisted with its timer's due time and no host holds it while it waits; a delayed work item (SQS,
+ * up to 15 minutes a hop) or, on AWS, the timer state machine (Step Functions) wakes it.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param duration - A {@link Duration}, or a function of the step context returning milliseconds, computed when the
+ *   delay starts (from a message, say).
+ *
+ * @example
+ * ```ts
+ * import { delay } from 'baton';
+ *
+ * const coolOff = delay('coolOff', { minutes: 30 });
+ * const untilDue = delay('untilDue', (ctx) => (ctx.message('reminder').body as { dueAt: number }).dueAt - ctx.now);
+ * ```
+ */
 export function delay(id: string, duration: Duration | ((ctx: StepContext) => number)): Shape {
   return { kind: 'delay', id, duration: typeof duration === 'function' ? duration : toMs(duration) };
 }
 
-/** Listen: the first of several correlated receives, or a timeout, decides the branch. */
+/**
+ * Listen: the first of several correlated receives, or a timeout, decides the branch.
+ *
+ * @remarks
+ * The instance waits, dehydrated, for whichever comes first; the branch it triggers runs, then the steps after the
+ * listen. A message for another branch arriving later stays in the instance's inbox.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param branches - At least two: {@link onMessage} branches, each triggered by a {@link receiveCorrelated}, and at
+ *   most one {@link onTimeout} branch.
+ *
+ * @example
+ * ```ts
+ * import { listen, onMessage, onTimeout, receiveCorrelated, send } from 'baton';
+ *
+ * const awaitApproval = listen('awaitApproval', [
+ *   onMessage(
+ *     'answered',
+ *     receiveCorrelated('receiveApproval', 'Approval', { into: 'approval', correlation: 'order' }),
+ *     [],
+ *   ),
+ *   onTimeout('timedOut', 'approvalTimeout', { hours: 48 }, [
+ *     send('reject', 'send', 'OrderRejected', () => ({ reason: 'approval timeout' })),
+ *   ]),
+ * ]);
+ * ```
+ */
 export function listen(id: string, branches: ListenBranch[]): Shape {
   return { kind: 'listen', id, branches };
 }
 
-/** A listen branch taken when a correlated message arrives first. */
+/**
+ * A {@link listen} branch taken when a correlated message arrives first.
+ *
+ * @param name - The branch's name, unique in its listen.
+ * @param trigger - A {@link receiveCorrelated}: the message it waits for, and the message variable it binds it to.
+ * @param steps - What runs when this message came first.
+ * @returns The branch.
+ * @throws `TypeError` when `trigger` is not a receive.
+ *
+ * @example
+ * ```ts
+ * import { onMessage, receiveCorrelated, send } from 'baton';
+ *
+ * const cancelled = onMessage(
+ *   'cancelled',
+ *   receiveCorrelated('receiveCancel', 'Cancel', { into: 'cancel', correlation: 'order' }),
+ *   [send('confirmCancel', 'send', 'OrderCancelled', (ctx) => ctx.message('cancel').body)],
+ * );
+ * ```
+ */
 export function onMessage(name: string, trigger: Shape, steps: Shape[]): ListenBranch {
   if (trigger.kind !== 'receive') throw new TypeError(`onMessage("${name}") takes a receiveCorrelated(...) trigger`);
   return { name, trigger: trigger as ReceiveShape, steps };
 }
 
-/** A listen branch taken when nothing arrived within the duration. */
+/**
+ * A {@link listen} branch taken when no message arrived within the duration, counted from when the listen started
+ * waiting.
+ *
+ * @param name - The branch's name, unique in its listen.
+ * @param id - The id of the branch's timer (a Delay shape), unique in the orchestration.
+ * @param duration - A {@link Duration}, or a function of the step context returning milliseconds.
+ * @param steps - What runs when the time ran out first.
+ * @returns The branch.
+ *
+ * @example
+ * ```ts
+ * import { complete, onTimeout } from 'baton';
+ *
+ * const expired = onTimeout('timedOut', 'approvalTimeout', { hours: 48 }, [complete('expired')]);
+ * const computed = onTimeout('late', 'deadline', (ctx) => (ctx.vars.waitMs as number | undefined) ?? 60_000, []);
+ * ```
+ */
 export function onTimeout(
   name: string,
   id: string,
@@ -146,52 +446,245 @@ export function onTimeout(
   return { name, trigger: delay(id, duration) as DelayShape, steps };
 }
 
-/** Runs `steps` while `condition` holds. */
+/**
+ * Loop: runs `steps` while `condition` holds, checked before each pass.
+ *
+ * @remarks
+ * A run persists and goes on after 1,000 shapes, so no loop holds a host forever; a `persistAfter` step in the body
+ * makes each pass a persistence point.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param condition - Checked on the step context before each pass; it must not change anything.
+ * @param steps - The body: at least one step.
+ *
+ * @example
+ * ```ts
+ * import { code, loop, send } from 'baton';
+ *
+ * const eachLine = loop('eachLine', (ctx) => (ctx.vars.line as number) < (ctx.vars.lines as number), [
+ *   send('pick', 'send', 'Pick', (ctx) => ({ line: ctx.vars.line })),
+ *   code('next', (ctx) => {
+ *     ctx.vars.line = (ctx.vars.line as number) + 1;
+ *   }),
+ * ]);
+ * ```
+ */
 export function loop(id: string, condition: (ctx: StepContext) => boolean, steps: Shape[]): Shape {
   return { kind: 'loop', id, while: condition, steps };
 }
 
-/** Raises an orchestration error; uncaught, it suspends the instance with this message. */
+/**
+ * Throw: raises an orchestration error. The innermost enclosing {@link scope} with an `onError` handler takes over,
+ * with `ctx.vars.lastError` set to `thrown by "<id>": <message>`; uncaught, it suspends the instance with it.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param error - The error's message, from the step context.
+ *
+ * @example
+ * ```ts
+ * import { decide, throwError, when } from 'baton';
+ *
+ * const check = decide('inStock', [
+ *   when('outOfStock', (ctx) => ctx.vars.available === false, [throwError('noStock', () => 'out of stock')]),
+ * ]);
+ * ```
+ */
 export function throwError(id: string, error: (ctx: StepContext) => string): Shape {
   return { kind: 'throw', id, error };
 }
 
-/** Ends the instance as terminated. */
+/**
+ * Terminate: ends the instance at once, as terminated, with a reason (`terminated by "<id>": <reason>`). Sends still
+ * in its outbox go out first.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param reason - The reason, from the step context.
+ *
+ * @example
+ * ```ts
+ * import { terminate } from 'baton';
+ *
+ * const giveUp = terminate('giveUp', (ctx) => `no answer for order ${ctx.vars.orderId}`);
+ * ```
+ */
 export function terminate(id: string, reason: (ctx: StepContext) => string): Shape {
   return { kind: 'terminate', id, reason };
 }
 
-/** A scope: steps, what to do when one of them fails, and how to undo them once they completed. */
+/**
+ * Scope: steps, what to do when one of them fails, and how to undo them once they completed (a long-running
+ * transaction, with its exception handler and its compensation).
+ *
+ * @remarks
+ * When a step inside fails past its retries, or a {@link throwError} inside is not caught by an inner scope,
+ * `onError` runs instead of the rest of the scope, with `ctx.vars.lastError` holding the reason (at most 4,096
+ * characters); then the steps after the scope. Without `onError` the failure goes to the next scope out, or
+ * suspends the instance. Once the scope completed, its `compensation` is what undoes it: a {@link compensate}
+ * shape runs the compensations of completed scopes, newest first, each once.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param steps - The scope's body: at least one step.
+ * @param handlers - `onError`: the steps that run when the body fails. `compensation`: the steps that undo the body,
+ *   run by a later {@link compensate}.
+ *
+ * @example
+ * ```ts
+ * import { code, compensate, scope, send } from 'baton';
+ *
+ * const payment = scope(
+ *   'payment',
+ *   [send('authorise', 'send', 'Authorise', (ctx) => ({ orderId: ctx.vars.orderId }))],
+ *   {
+ *     onError: [
+ *       code('noteFailure', (ctx) => {
+ *         ctx.vars.rejection = ctx.vars.lastError;
+ *       }),
+ *       compensate('undoEarlierScopes'),
+ *     ],
+ *     compensation: [send('void', 'send', 'VoidAuthorisation', (ctx) => ({ orderId: ctx.vars.orderId }))],
+ *   },
+ * );
+ * ```
+ */
 export function scope(id: string, steps: Shape[], handlers: { onError?: Shape[]; compensation?: Shape[] } = {}): Shape {
   return { kind: 'scope', id, steps, onError: handlers.onError, compensation: handlers.compensation };
 }
 
-/** Runs the compensations of all completed scopes, newest first. */
+/**
+ * Compensate: runs the compensations of all completed scopes, newest first, each once; then the steps after it.
+ * Typically in an `onError` handler, or in the branch that handles a cancellation.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ *
+ * @example
+ * ```ts
+ * import { compensate, onMessage, receiveCorrelated } from 'baton';
+ *
+ * const cancelled = onMessage(
+ *   'cancelled',
+ *   receiveCorrelated('receiveCancel', 'Cancel', { into: 'cancel', correlation: 'order' }),
+ *   [compensate('undoAll')],
+ * );
+ * ```
+ */
 export function compensate(id: string): Shape {
   return { kind: 'compensate', id };
 }
 
-/** Parallel Actions: all branches run, possibly on several hosts at once; the orchestration goes on when all ended. */
+/**
+ * Parallel Actions: all branches run, possibly on several hosts at once; the orchestration goes on when all ended.
+ *
+ * @remarks
+ * Each branch runs as a branch instance of its own in the MessageBox (its own revision, lease and persistence
+ * points), on a copy of the variables taken at the fork. At the join the changes each branch made are applied in
+ * branch order, and the scopes the branches completed become compensable. A branch cannot receive, listen, complete
+ * or terminate: those belong to the orchestration.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param branches - The branches, made with {@link branch}; at least one, each named once.
+ *
+ * @example
+ * ```ts
+ * import { branch, parallel, send } from 'baton';
+ *
+ * const reserveAndPay = parallel('reserveAndPay', [
+ *   branch('inventory', [send('reserve', 'send', 'Reserve', (ctx) => ({ orderId: ctx.vars.orderId }))]),
+ *   branch('payment', [send('authorise', 'send', 'Authorise', (ctx) => ({ orderId: ctx.vars.orderId }))]),
+ * ]);
+ * ```
+ */
 export function parallel(id: string, branches: ParallelBranch[]): Shape {
   return { kind: 'parallel', id, branches };
 }
 
-/** One branch of a Parallel Actions shape. */
+/**
+ * One branch of a {@link parallel} (Parallel Actions) shape.
+ *
+ * @param name - The branch's name, unique in its Parallel Actions: a letter, then up to 63 letters, digits, `_` or
+ *   `-` (it is part of the branch instance's id).
+ * @param steps - The branch's steps: no receive, listen, complete or terminate.
+ * @returns The branch.
+ *
+ * @example
+ * ```ts
+ * import { branch, delay, send } from 'baton';
+ *
+ * const payment = branch('payment', [
+ *   delay('settle', { seconds: 5 }),
+ *   send('authorise', 'send', 'Authorise', (ctx) => ({ orderId: ctx.vars.orderId })),
+ * ]);
+ * ```
+ */
 export function branch(name: string, steps: Shape[]): ParallelBranch {
   return { name, steps };
 }
 
-/** An orchestration other orchestrations call (no activating receive): see `call`. */
+/**
+ * A callable orchestration: steps other orchestrations run with {@link call}. It has no activating receive.
+ *
+ * @param name - The callable's name (a call path shows it).
+ * @param steps - Its steps: no receive, listen or complete (it receives through its caller and returns at its end).
+ * @returns The callable orchestration, to pass to {@link call}.
+ *
+ * @example
+ * ```ts
+ * import { call, callable, code } from 'baton';
+ *
+ * const stamp = callable('Stamp', [
+ *   code('stamp', (ctx) => {
+ *     ctx.vars.stamped = ((ctx.vars.stamped as number | undefined) ?? 0) + 1;
+ *   }),
+ * ]);
+ * const stampOnce = call('stampOnce', stamp);
+ * ```
+ */
 export function callable(name: string, steps: Shape[]): CallableOrchestration {
   return { name, steps };
 }
 
-/** Call Orchestration: runs the callee inline, on this instance's variables, and continues after it. */
+/**
+ * Call Orchestration: runs the callee inline, on this instance's variables, and continues after it.
+ *
+ * @remarks
+ * The callee's shapes persist with the caller's state, their ids prefixed with the call's (`<call id>/<shape id>`).
+ * A callee may be called more than once, never recursively.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param callee - The orchestration to run, made with {@link callable}.
+ *
+ * @example
+ * ```ts
+ * import { call, callable, send } from 'baton';
+ *
+ * const notify = callable('Notify', [
+ *   send('notify', 'send', 'Notification', (ctx) => ({ orderId: ctx.vars.orderId })),
+ * ]);
+ * const notifyCustomer = call('notifyCustomer', notify);
+ * ```
+ */
 export function call(id: string, callee: CallableOrchestration): Shape {
   return { kind: 'call', id, callee };
 }
 
-/** Start Orchestration: activates another orchestration with this message body, without waiting for it. */
+/**
+ * Start Orchestration: activates another orchestration with this message body, without waiting for it.
+ *
+ * @remarks
+ * The newest version of the started orchestration gets a message of its activating receive's type, validated
+ * against that type's schema. It goes through the outbox, once this step's persistence point is committed; a retry
+ * starts the same instance, not a second one.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param orchestrationName - The name of the orchestration to start; it must be deployed with this one.
+ * @param body - Builds the activation message's body from the step context.
+ *
+ * @example
+ * ```ts
+ * import { start } from 'baton';
+ *
+ * const audit = start('startAudit', 'Audit', (ctx) => ({ orderId: ctx.vars.orderId }));
+ * ```
+ */
 export function start(id: string, orchestrationName: string, body: (ctx: StepContext) => unknown): Shape {
   return { kind: 'start', id, orchestration: orchestrationName, body };
 }

@@ -31,7 +31,7 @@ export interface AccountingOptions {
    * The run is over: nothing is on its way (queues drained, hosts idle, tracking caught up), so a delivery with no end
    * now will never have one, and is unaccounted. With false (a check while a run goes on), such a delivery is `open`,
    * and only what no future can mend is unaccounted (two ends, a record gone, a resubmission that names nothing).
-   * @default true
+   * @defaultValue true
    */
   readonly final?: boolean;
   /**
@@ -40,7 +40,7 @@ export interface AccountingOptions {
    * so) is then followed through the history's links to the new message id.
    */
   readonly resubmitted?: (messageId: string) => RawMessage | undefined;
-  /** Lookups in flight at once. @default 16 */
+  /** Lookups in flight at once. @defaultValue 16 */
   readonly concurrency?: number;
 }
 

@@ -4,10 +4,24 @@ import type { Schema } from './schema.ts';
 
 /** Property filter on an inbound message's context properties (message attributes). All must match. */
 export interface PropertyFilter {
+  /** The property's name (a message attribute's). */
   readonly property: string;
+  /** The value it must have. */
   readonly equals: string;
 }
 
+/**
+ * How often a Code step is tried, and how long it waits between tries; the default is 3 attempts, 50 ms before the
+ * second. Past the last attempt the failure goes to the innermost scope's error handler, or suspends the instance.
+ *
+ * @example
+ * ```ts
+ * import { code, type RetryPolicy } from 'baton';
+ *
+ * const patient: RetryPolicy = { attempts: 5, backoffMs: 200 }; // waits 200, 400, 800 and 1,600 ms
+ * const charge = code('charge', async () => {}, { retry: patient });
+ * ```
+ */
 export interface RetryPolicy {
   /** Total attempts, the first included. */
   readonly attempts: number;
@@ -60,9 +74,13 @@ export interface CodeShape {
   readonly exclusive?: boolean;
 }
 
+/** A branch of a Decide shape, made with `when`. */
 export interface DecideBranch {
+  /** The branch's name, unique in its decide. */
   readonly name: string;
+  /** Its condition. */
   readonly when: (ctx: StepContext) => boolean;
+  /** What runs when it is taken. */
   readonly steps: readonly Shape[];
 }
 
@@ -92,10 +110,13 @@ export interface DelayShape {
   readonly duration: number | ((ctx: StepContext) => number);
 }
 
-/** One way out of a listen: a correlated message, or a timeout. */
+/** One way out of a listen: a correlated message, or a timeout. Made with `onMessage` or `onTimeout`. */
 export interface ListenBranch {
+  /** The branch's name, unique in its listen. */
   readonly name: string;
+  /** What takes it: a correlated receive, or a delay (the timeout). */
   readonly trigger: ReceiveShape | DelayShape;
+  /** What runs when it is taken. */
   readonly steps: readonly Shape[];
 }
 
@@ -148,9 +169,11 @@ export interface CompensateShape {
   readonly id: string;
 }
 
-/** One branch of a Parallel Actions shape. */
+/** One branch of a Parallel Actions shape, made with `branch`. */
 export interface ParallelBranch {
+  /** The branch's name, unique in its Parallel Actions. */
   readonly name: string;
+  /** Its steps. */
   readonly steps: readonly Shape[];
 }
 
@@ -167,9 +190,14 @@ export interface ParallelShape {
   readonly branches: readonly ParallelBranch[];
 }
 
-/** An orchestration that others call: steps without an activating receive (BizTalk's callable orchestration). */
+/**
+ * An orchestration that others call: steps without an activating receive (BizTalk's callable orchestration). Made
+ * with `callable`, run with `call`.
+ */
 export interface CallableOrchestration {
+  /** Its name. */
   readonly name: string;
+  /** Its steps. */
   readonly steps: readonly Shape[];
 }
 
@@ -218,6 +246,7 @@ export interface CompleteShape {
   readonly id: string;
 }
 
+/** A shape, as the shape functions (`receive`, `code`, `scope`, ...) make it: one step of an orchestration. */
 export type Shape =
   | ReceiveShape
   | CodeShape
@@ -238,10 +267,18 @@ export type Shape =
 /** What the compiled program holds: the user's shapes and the compiler's markers. */
 export type ProgramShape = Shape | ScopeMarker | BranchEndMarker;
 
+/**
+ * An orchestration, as `orchestration` declares it and an orchestrations module exports it: checked and compiled
+ * when the hosts load it.
+ */
 export interface OrchestrationDefinition {
+  /** Its name. */
   readonly name: string;
+  /** Its version: a positive integer. */
   readonly version: number;
+  /** Its shapes, the activating receive first. */
   readonly steps: readonly Shape[];
+  /** Its correlation sets, by name. */
   readonly correlationSets?: Readonly<Record<string, CorrelationSet>>;
 }
 

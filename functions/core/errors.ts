@@ -16,6 +16,7 @@ export type Remedy = 'retry' | 'suspend' | 'refuse';
  * Baton did not raise has no remedy of its own: see `remedyOf`.
  */
 export abstract class BatonError extends Error {
+  /** What the caller should do: `retry`, `suspend` or `refuse`. */
   abstract readonly remedy: Remedy;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -33,9 +34,17 @@ export function remedyOf(error: unknown): Remedy | undefined {
   return isTransient(error) ? 'retry' : undefined;
 }
 
-/** An orchestration definition is malformed; raised when it is loaded, never at run time. */
+/**
+ * An orchestration definition is malformed; raised when it is loaded, never at run time.
+ *
+ * @remarks
+ * Its message names the orchestration (`name@version`) and lists every problem, one a line; `cdk synth` and the
+ * local cluster fail with it before anything runs.
+ */
 export class DefinitionError extends BatonError {
+  /** `refuse`: the definition must be fixed. */
   readonly remedy = 'refuse';
+  /** Every problem found, each saying where (`steps[2].branches[0]: ...`). */
   readonly problems: string[];
   constructor(orchestration: string, problems: string[]) {
     super(`orchestration ${orchestration} is invalid:\n  - ${problems.join('\n  - ')}`);

@@ -1,15 +1,19 @@
 import type { InboundMessage } from './message.ts';
 
+/** The statuses an instance goes through, by name: `InstanceStatus.Waiting` is `'waiting'`. */
 export const InstanceStatus = {
   /** Runnable: has work to do now (a new message or a continuation). */
   Running: 'running',
   /** Dehydrated: waits for a message or a timer (used by later shapes). */
   Waiting: 'waiting',
+  /** Ended: it completed (a Complete shape, or the end of its steps). */
   Completed: 'completed',
   /** Stopped by an error; resumable. */
   Suspended: 'suspended',
+  /** Ended: a Terminate shape, or an operator, terminated it. */
   Terminated: 'terminated',
 } as const;
+/** An instance's status: `running`, `waiting`, `completed`, `suspended` or `terminated`. */
 export type InstanceStatus = (typeof InstanceStatus)[keyof typeof InstanceStatus];
 
 export const TERMINAL_STATUSES: ReadonlySet<InstanceStatus> = new Set([
@@ -150,11 +154,17 @@ export interface InstanceError {
 
 /** Everything the MessageBox keeps about one orchestration instance. */
 export interface InstanceState {
+  /** Its id (a parallel branch instance's: `<instanceId>~<fork>~<branch>`). */
   readonly instanceId: string;
+  /** Its orchestration's name. */
   readonly orchestration: string;
+  /** The version of the orchestration it runs. */
   readonly version: number;
+  /** Where it stands. */
   readonly status: InstanceStatus;
+  /** Where it is in its orchestration: the shape it runs next. */
   readonly cursor: Cursor;
+  /** Its orchestration variables, as last persisted. */
   readonly vars: Readonly<Record<string, unknown>>;
   /** Messages bound to message variables by receives. */
   readonly messages: Readonly<Record<string, InboundMessage>>;
@@ -184,7 +194,9 @@ export interface InstanceState {
   readonly trace?: string;
   /** Fencing token: incremented by every write; every write is conditioned on it. */
   readonly revision: number;
+  /** Which host instance holds it, and until when. */
   readonly lease?: Lease;
+  /** Why it is suspended or terminated: the reason, and the shape where it happened. */
   readonly error?: InstanceError;
   /** Host instance that made the last commit. */
   readonly lastHost?: string;
@@ -211,24 +223,32 @@ export interface InstanceState {
   readonly awaitsRetire?: boolean;
   /** A finished instance suspended because its last effects kept failing: what it was, to be restored on resume. */
   readonly suspendedFrom?: { readonly status: InstanceStatus; readonly error?: InstanceError };
+  /** Epoch ms when it was created. */
   readonly createdAt: number;
+  /** Epoch ms of its last persisted change. */
   readonly updatedAt: number;
 }
 
 /** A message that could not become an instance: kept with its reason and original body. */
 export interface SuspendedMessage {
+  /** The message's id. */
   readonly messageId: string;
+  /** Why it could not become an instance (`Order does not match its schema: ...`, `no subscription matches ...`). */
   readonly reason: string;
   /** When the body did not match its type's schema: each issue with its path in the body. */
   readonly issues?: readonly { readonly path: string; readonly message: string }[];
+  /** Its body, as it arrived. */
   readonly body: string;
   /**
    * Set (and `body` empty) only by a listing that left the bodies kept in the claim check unread: where this one is
    * (see `InstanceStore.listSuspendedMessages`).
    */
   readonly bodyRef?: string;
+  /** Its message attributes, `MessageType` included. */
   readonly attributes: Readonly<Record<string, string>>;
+  /** Epoch ms when it was received. */
   readonly receivedAt: number;
+  /** Where it came from: `receive` (the receive queue), `start by <instance>`, `inbox of <instance>`. */
   readonly source: string;
   /**
    * The orchestrations that took it, when it was routed to several and some refused it (or, for a resubmission, took

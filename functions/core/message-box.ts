@@ -112,12 +112,12 @@ export interface SuspendedMessages {
   /**
    * Suspended messages not yet resolved by an operator. `bodies: false` leaves the bodies kept in the claim check
    * unread (`body` empty, `bodyRef` their key), so a listing of many large messages reads no objects; `suspendedMessage`
-   * reads one whole. @default bodies true
+   * reads one whole. @defaultValue bodies true
    */
   listSuspendedMessages(limit?: number, options?: { readonly bodies?: boolean }): Promise<SuspendedMessage[]>;
   /**
    * One suspended message, resolved or not. `bodies: false` leaves a body (and an edited one) kept in the claim check
-   * unread, as `listSuspendedMessages` does (`body` empty, `bodyRef` its key). @default bodies true
+   * unread, as `listSuspendedMessages` does (`body` empty, `bodyRef` its key). @defaultValue bodies true
    */
   suspendedMessage(messageId: string, options?: { readonly bodies?: boolean }): Promise<SuspendedMessage | undefined>;
   /**
@@ -143,7 +143,7 @@ export interface Listings {
   /**
    * How many instances are in each of `statuses` (and, under `message`, how many suspended messages are unresolved),
    * for status lines and alarms. Its cost grows with what it counts; running instances are counted up to a bound.
-   * @default statuses running, waiting, suspended and message
+   * @defaultValue statuses running, waiting, suspended and message
    */
   countByStatus(statuses?: readonly string[]): Promise<Record<string, number>>;
 }

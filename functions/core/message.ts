@@ -1,13 +1,20 @@
 import { InvalidMessage } from './errors.ts';
 
-/** A message as the engine sees it: typed, parsed, with its context properties (promoted properties in BizTalk). */
+/**
+ * A message as the engine sees it: typed, parsed, with its context properties (promoted properties in BizTalk).
+ *
+ * @typeParam Body - The body's type.
+ */
 export interface InboundMessage<Body = unknown> {
   /** Id of the transport message (the SQS MessageId): stable across redeliveries. */
   readonly messageId: string;
+  /** Its message type's name (its `MessageType` attribute). */
   readonly messageType: string;
   /** The parsed body; when its type has a schema, the schema's output (validated before routing). */
   readonly body: Body;
+  /** Its context properties: the message's other string attributes, by name. */
   readonly properties: Readonly<Record<string, string>>;
+  /** Epoch ms when the receive host took it. */
   readonly receivedAt: number;
   /** Set in an inbox: the creation time of the instance it was delivered to (see InstanceStore.deliver). */
   readonly incarnation?: number;

@@ -9,10 +9,21 @@ export type Environment = Readonly<Record<string, string | undefined>>;
  * them (for settings the deployment passes in).
  *
  * @example
+ * A list:
+ * ```ts
  * export const orchestrations = [hello];
- * export const orchestrations = (env) => [orderFlow({ threshold: Number(env.THRESHOLD ?? 100) })];
+ * ```
+ *
+ * @example
+ * A function of the environment (`environment` of the Baton construct, or of the local cluster):
+ * ```ts
+ * import type { Environment } from 'baton';
+ *
+ * export const orchestrations = (env: Environment) => [orderFlow({ threshold: Number(env.THRESHOLD ?? 100) })];
+ * ```
  */
 export interface OrchestrationsModule {
+  /** The definitions to deploy, or a function of the environment returning them; a non-empty list either way. */
   readonly orchestrations?:
     | readonly OrchestrationDefinition[]
     | ((env: Environment) => readonly OrchestrationDefinition[]);

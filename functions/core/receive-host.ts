@@ -51,10 +51,10 @@ export interface ReceiveHostDeps {
   readonly source: string;
   /**
    * Deliveries for which a message whose instance does not exist yet is held (left on the queue) before it
-   * is suspended. @default 4
+   * is suspended. @defaultValue 4
    */
   readonly holdReceives?: number;
-  /** The largest body the store keeps (larger with a claim check). @default MAX_STORED_BODY_BYTES */
+  /** The largest body the store keeps (larger with a claim check). @defaultValue MAX_STORED_BODY_BYTES */
   readonly maxBodyBytes?: number;
   /** Follows a body's reference (an extended client's S3 pointer) before anything else; none: bodies are taken as they come. */
   readonly bodies?: BodyResolver;

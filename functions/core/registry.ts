@@ -70,10 +70,12 @@ export class OrchestrationRegistry implements MessageSchemas {
     );
   }
 
+  /** One version of an orchestration, compiled; undefined when it is not deployed. */
   get(name: string, version: number): CompiledOrchestration | undefined {
     return this.#byName.get(name)?.get(version);
   }
 
+  /** The newest version of an orchestration, compiled; undefined when it is not deployed. */
   latest(name: string): CompiledOrchestration | undefined {
     const versions = this.#byName.get(name);
     if (!versions) return undefined;

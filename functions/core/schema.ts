@@ -1,9 +1,11 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 
 /**
- * Message types and their schemas. A schema is any Standard Schema (https://standardschema.dev): zod,
- * valibot, ArkType and others implement it, so users declare messages with the library they already use
- * and Baton depends on none of them.
+ * A message type's schema: any Standard Schema ({@link https://standardschema.dev}). zod, valibot, ArkType and others
+ * implement it, so users declare messages with the library they already use and Baton depends on none of them.
+ *
+ * @typeParam Input - What a body must be to match (what a send's body function returns).
+ * @typeParam Output - What the schema makes of it (defaults filled, values transformed): what step code sees.
  */
 export type Schema<Input = unknown, Output = Input> = StandardSchemaV1<Input, Output>;
 
@@ -11,24 +13,63 @@ export type Schema<Input = unknown, Output = Input> = StandardSchemaV1<Input, Ou
  * A message type: the name carried by the `MessageType` attribute, and optionally the schema its bodies must
  * match. The receive host validates an inbound body against it before routing (BizTalk's validating receive
  * pipeline); a send validates the body it built before the body enters the outbox.
+ *
+ * @remarks
+ * Made by {@link (messageType:1) | messageType}. One message type is one contract: declare it once and import it wherever it is
+ * received or sent; two different schemas under one name are refused when the orchestrations load.
+ *
+ * @typeParam Name - The type's name.
+ * @typeParam Body - Its schema's output: what step code sees of a body.
+ * @typeParam Input - Its schema's input: what a send's body function must return.
  */
 export interface MessageType<Name extends string = string, Body = unknown, Input = Body> {
+  /** The type's name, as its messages' `MessageType` attribute carries it. */
   readonly name: Name;
+  /** The schema its bodies must match; undefined when they are not validated. */
   readonly schema: Schema<Input, Body> | undefined;
 }
 
 /**
  * Declares a message type, with the schema its bodies must match.
  *
+ * @remarks
+ * A body that does not match becomes a suspended message (inbound) or fails its Send step (outbound), with every
+ * issue and its path. The schema's output is what the orchestration sees and what is persisted: it must be JSON data.
+ *
+ * @typeParam Name - The type's name.
+ * @typeParam S - The schema's type.
+ * @param name - The name its messages' `MessageType` attribute carries: a letter, then up to 127 letters, digits,
+ *   `_`, `.`, `:` or `-`.
+ * @param schema - A Standard Schema (zod 3.24+, valibot 1+, ArkType 2+, ...).
+ * @returns The message type, frozen, for shapes and {@link designer}.
+ * @throws `TypeError` when `schema` is not a Standard Schema.
+ *
  * @example
+ * ```ts
  * import * as v from 'valibot';
+ * import { messageType } from 'baton';
+ *
  * export const Greeting = messageType('Greeting', v.object({ name: v.pipe(v.string(), v.minLength(1)) }));
+ * ```
  */
 export function messageType<const Name extends string, S extends Schema>(
   name: Name,
   schema: S,
 ): MessageType<Name, StandardSchemaV1.InferOutput<S>, StandardSchemaV1.InferInput<S>>;
-/** Declares a message type whose bodies are not validated (`unknown` to the orchestration). */
+/**
+ * Declares a message type whose bodies are not validated (`unknown` to the orchestration).
+ *
+ * @typeParam Name - The type's name.
+ * @param name - The name its messages' `MessageType` attribute carries.
+ * @returns The message type, frozen.
+ *
+ * @example
+ * ```ts
+ * import { messageType } from 'baton';
+ *
+ * export const Ping = messageType('Ping');
+ * ```
+ */
 export function messageType<const Name extends string>(name: Name): MessageType<Name>;
 export function messageType(name: string, schema?: Schema): MessageType {
   if (schema !== undefined && typeof schema['~standard']?.validate !== 'function') {
@@ -41,7 +82,9 @@ export function messageType(name: string, schema?: Schema): MessageType {
 
 /** One reason a body does not match its schema, with where in the body (`lines[0].qty`; empty for the root). */
 export interface SchemaIssue {
+  /** Where in the body: `lines[0].qty`; empty for the body itself. */
   readonly path: string;
+  /** What is wrong there, as the schema library says it. */
   readonly message: string;
 }
 
@@ -83,7 +126,19 @@ export async function conform(schema: Schema, body: unknown): Promise<Conformed>
 export const MAX_ISSUES = 20;
 const clip = (text: string) => (text.length > 300 ? `${text.slice(0, 299)}…` : text);
 
-/** `lines[0].qty: Invalid type; orderId: Invalid length`: every issue, each with its path. */
+/**
+ * Every issue, each with its path, in one line: `lines[0].qty: Invalid type; orderId: Invalid length`.
+ *
+ * @param issues - The issues, as a {@link SchemaIssue} list.
+ * @returns The issues, separated by `; `.
+ *
+ * @example
+ * ```ts
+ * import { describeIssues } from 'baton';
+ *
+ * describeIssues([{ path: 'lines[0].qty', message: 'Invalid type' }]); // 'lines[0].qty: Invalid type'
+ * ```
+ */
 export function describeIssues(issues: readonly SchemaIssue[]): string {
   return issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ');
 }

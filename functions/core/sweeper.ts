@@ -5,7 +5,7 @@ export interface SweeperConfig {
   /** How long past its due time (core/due.ts) an instance is left before the sweeper counts its wake-up as lost. */
   readonly staleAfterMs: number;
   readonly lease: LeaseConfig;
-  /** Most entries one sweep takes; the rest wait for the next. @default 10,000 */
+  /** Most entries one sweep takes; the rest wait for the next. @defaultValue 10,000 */
   readonly limit?: number;
 }
 

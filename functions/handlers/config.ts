@@ -19,18 +19,18 @@ export interface HostConfig {
   readonly timerStateMachineArn?: string;
   /** The claim check's bucket: large states and bodies go there (absent: bodies up to 300 KB, kept in the items). */
   readonly claimCheckBucket?: string;
-  /** Values larger than this go to the bucket. @default DEFAULT_CLAIM_CHECK_FROM_BYTES (64 KiB) */
+  /** Values larger than this go to the bucket. @defaultValue DEFAULT_CLAIM_CHECK_FROM_BYTES (64 KiB) */
   readonly claimCheckFromBytes?: number;
-  /** Outbound bodies larger than this (with their attributes) go out as extended-client pointers. @default 262,144 */
+  /** Outbound bodies larger than this (with their attributes) go out as extended-client pointers. @defaultValue 262,144 */
   readonly sendClaimCheckFromBytes?: number;
   /**
    * Where else the receive host follows extended-client pointers, beside the claim check's bucket under `inbound/`
-   * (`BATON_EXTENDED_PAYLOAD_BUCKETS`, set by `Baton.readExtendedPayloadsFrom`). @default none
+   * (`BATON_EXTENDED_PAYLOAD_BUCKETS`, set by `Baton.readExtendedPayloadsFrom`). @defaultValue none
    */
   readonly extendedPayloadSources?: readonly PointerSource[];
   /**
    * The receive queue's dead-letter queue, when the receive host reads it too (`BATON_RECEIVE_DLQ_ARN`): a record from
-   * it is a message's last delivery, kept as a suspended message if it fails again. @default none
+   * it is a message's last delivery, kept as a suspended message if it fails again. @defaultValue none
    */
   readonly receiveDeadLetterQueueArn?: string;
 }

@@ -14,11 +14,11 @@ import {
 } from './messages.ts';
 
 export interface OrderFulfilmentV2Options extends OrderFulfilmentOptions {
-  /** Orders whose total is at least this wait for an Approval. @default 10000 */
+  /** Orders whose total is at least this wait for an Approval. @defaultValue 10000 */
   readonly approvalThreshold?: number;
-  /** How long an order waits for its Approval before it is rejected. @default 48 h */
+  /** How long an order waits for its Approval before it is rejected. @defaultValue 48 h */
   readonly approvalTimeoutMs?: number;
-  /** How long a fulfilled order can still be cancelled before Invoice and Shipment go out. @default 10 s */
+  /** How long a fulfilled order can still be cancelled before Invoice and Shipment go out. @defaultValue 10 s */
   readonly cancellationWindowMs?: number;
 }
 

@@ -19,6 +19,7 @@ import { Monitoring } from './Monitoring.ts';
 import { Tracking } from './Tracking.ts';
 import { ProcessingHost, type Placement } from './ProcessingHost.ts';
 
+/** What a {@link Baton} is made for: your orchestrations module, and how it runs. */
 export interface BatonProps {
   /**
    * Your orchestrations: the path of a module that exports `orchestrations` (the definitions, or a function
@@ -28,28 +29,28 @@ export interface BatonProps {
   readonly orchestrations: string;
   /** Settings for your orchestrations: environment variables of every host, and what `orchestrations(env)` receives. */
   readonly environment?: Readonly<Record<string, string>>;
-  /** Where processing host instances run (see ProcessingHost). @default 'regional' */
+  /** Where processing host instances run (see ProcessingHost). @defaultValue 'regional' */
   readonly placement?: Placement;
-  /** For `perAz`: the VPC to use. @default a VPC with an isolated subnet per zone, no NAT */
+  /** For `perAz`: the VPC to use. @defaultValue a VPC with an isolated subnet per zone, no NAT */
   readonly vpc?: IVpc;
-  /** For the VPC Baton creates: how many zones. @default 2 (3 needs an environment or explicit zones) */
+  /** For the VPC Baton creates: how many zones. @defaultValue 2 (3 needs an environment or explicit zones) */
   readonly zones?: number;
-  /** Keep the MessageBox table when the stack goes away (it holds every running orchestration). @default true */
+  /** Keep the MessageBox table when the stack goes away (it holds every running orchestration). @defaultValue true */
   readonly retainData?: boolean;
-  /** How long the tracked history of instances is kept. @default 30 days */
+  /** How long the tracked history of instances is kept. @defaultValue 30 days */
   readonly historyRetention?: Duration;
-  /** Bundle the AWS SDK into the functions, for emulators whose Lambda runtime lacks it (MiniStack). @default false */
+  /** Bundle the AWS SDK into the functions, for emulators whose Lambda runtime lacks it (MiniStack). @defaultValue false */
   readonly bundleAwsSdk?: boolean;
   /**
    * Host throttling, as BizTalk hosts have: the most concurrent invocations each host function's queue may start (the
    * event source mapping's MaximumConcurrency, 2 to 1,000), per processing host instance. It bounds the load one host
    * puts on the MessageBox, and it is the first limit a busy deployment meets (docs/benchmarks.md, Capacity).
-   * @default 20
+   * @defaultValue 20
    */
   readonly hostConcurrency?: number;
   /**
    * `otel`: every function records its spans (functions/adapters/tracing.ts) with the ADOT Lambda layer, which exports
-   * them (to X-Ray by default; see the layer's configuration for other backends). @default 'off' (the OpenTelemetry
+   * them (to X-Ray by default; see the layer's configuration for other backends). @defaultValue 'off' (the OpenTelemetry
    * API then does nothing)
    */
   readonly tracing?: 'off' | 'otel';
@@ -57,6 +58,7 @@ export interface BatonProps {
 
 /** What the synth-time check found in the module. */
 export interface DeployedOrchestrations {
+  /** Name and version of every orchestration the module exports. */
   readonly orchestrations: readonly { readonly name: string; readonly version: number }[];
   /** The send ports the orchestrations send to: each gets a queue. */
   readonly ports: readonly string[];
@@ -68,24 +70,35 @@ export interface DeployedOrchestrations {
  * Everything it creates is public, to extend rather than fork.
  *
  * @example
+ * ```ts
  * const baton = new Baton(this, 'Baton', { orchestrations: 'src/orchestrations.ts' });
  * baton.addOutputs(); // ReceiveQueueUrl, SendQueueUrl, …: what clients and `baton console --stack` read
+ * ```
  */
 export class Baton extends Construct {
+  /** The orchestrations and send ports the synth-time check found in the module. */
   readonly deployed: DeployedOrchestrations;
+  /** The MessageBox: the DynamoDB table of instances. */
   readonly messageBox: MessageBox;
   /** Where states and bodies too large for a MessageBox item go (S3). */
   readonly claimCheck: ClaimCheck;
+  /** Where producers send messages (with a `MessageType` attribute); the receive host consumes it. */
   readonly receiveQueue: DurableQueue;
+  /** The processing host's work items: an instance to run, from the receive host, a timer or the sweeper. */
   readonly workQueue: DurableQueue;
   /** Send port name → its queue; `send` is the default port. */
   readonly sendQueues: Readonly<Record<string, DurableQueue>>;
+  /** Timers longer than an SQS delay (15 minutes): a Step Functions state machine. */
   readonly timers: DurableTimers;
+  /** The receive host: validates, routes and delivers each message of the receive queue. */
   readonly receiveHost: HostFunction;
+  /** The processing host: runs the orchestrations' steps. */
   readonly processingHost: ProcessingHost;
+  /** The sweeper, every minute: wakes what is overdue (a lost work item, a lease that ran out) and counts the suspended. */
   readonly sweeper: HostFunction;
   /** The MessageBox's stream → the tracking function → the history table. */
   readonly tracking: Tracking;
+  /** The alarms and the dashboard. */
   readonly monitoring: Monitoring;
   /** The VPC the processing host instances run in (`perAz` only). */
   readonly vpc?: IVpc;

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import { CLAIM_CHECK } from '../../functions/settings.ts';
 
 export interface ClaimCheckProps {
-  /** Keep the bucket when the stack goes away. @default true */
+  /** Keep the bucket when the stack goes away. @defaultValue true */
   readonly retain?: boolean;
 }
 

@@ -5,7 +5,9 @@ import type { QueueSettings } from '../../functions/settings.ts';
 
 /** A queue with its dead-letter queue, both encrypted and TLS-only, settings from functions/settings.ts. */
 export class DurableQueue extends Construct {
+  /** The queue. */
   readonly queue: Queue;
+  /** Where a message goes after its last delivery failed. */
   readonly deadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, settings: QueueSettings) {

@@ -27,6 +27,7 @@ import { Construct } from 'constructs';
  * it) sends the work item without.
  */
 export class DurableTimers extends Construct {
+  /** The timer state machine: one execution per timer. */
   readonly stateMachine: StateMachine;
 
   constructor(scope: Construct, id: string, props: { workQueue: IQueue }) {
@@ -67,6 +68,7 @@ export class DurableTimers extends Construct {
     });
   }
 
+  /** Lets `grantee` (a host's role) start timers. */
   grantStart(grantee: IGrantable): void {
     this.stateMachine.grantStartExecution(grantee);
   }

@@ -18,12 +18,15 @@ import { EVENT_SOURCE, HOST_FUNCTION_TIMEOUT_SECONDS } from '../../functions/set
 /** Same major as the local runtime (Node 24). */
 export const HOST_RUNTIME = Runtime.NODEJS_24_X;
 
+/** How to build a {@link HostFunction}: its entry, its settings, the queue it consumes. */
 export interface HostFunctionProps {
   /** The entry file to bundle (absolute path, under `projectRoot`). */
   readonly entry: string;
   /** The project the entry and its imports belong to: the folder of its lock file. */
   readonly projectRoot: string;
+  /** The project's lock file, which the bundler installs from. */
   readonly depsLockFilePath: string;
+  /** The function's environment variables. */
   readonly environment: Record<string, string>;
   /** The queue this host consumes, through an event source mapping. */
   readonly source?: IQueue;
@@ -32,16 +35,19 @@ export interface HostFunctionProps {
    * after which it is routed or kept as a suspended message (`BATON_RECEIVE_DLQ_ARN` tells the handler which is which).
    */
   readonly lastDeliveries?: IQueue;
+  /** The function's timeout. @defaultValue HOST_FUNCTION_TIMEOUT_SECONDS (10) */
   readonly timeoutSeconds?: number;
-  /** Bundle the AWS SDK instead of using the runtime's. @default false */
+  /** Bundle the AWS SDK instead of using the runtime's. @defaultValue false */
   readonly bundleAwsSdk?: boolean;
-  /** The most concurrent invocations its queue may start (see BatonProps.hostConcurrency). @default EVENT_SOURCE.maxConcurrency */
+  /** The most concurrent invocations its queue may start (see BatonProps.hostConcurrency). @defaultValue EVENT_SOURCE.maxConcurrency */
   readonly maxConcurrency?: number;
   /** Bind this host instance to one subnet (one Availability Zone). */
   readonly vpc?: IVpc;
+  /** The subnet of `vpc` it runs in. */
   readonly subnet?: ISubnet;
+  /** Its security group, in `vpc`. */
   readonly securityGroup?: ISecurityGroup;
-  /** Record its spans with AWS Distro for OpenTelemetry (the ADOT Lambda layer). @default false */
+  /** Record its spans with AWS Distro for OpenTelemetry (the ADOT Lambda layer). @defaultValue false */
   readonly otel?: boolean;
 }
 
@@ -51,7 +57,6 @@ export interface HostFunctionProps {
  */
 export const ADOT_LAYER = AdotLambdaLayerJavaScriptSdkVersion.V1_30_0;
 
-/** A Baton host as a Lambda function: bundled by local esbuild (no Docker), arm64, Node 24. */
 /** How every host is bundled (esbuild through NodejsFunction); the bench bundles the same way to report sizes. */
 export const HOST_BUNDLING: {
   readonly minify: boolean;
@@ -66,10 +71,13 @@ export const HOST_BUNDLING: {
   banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
 };
 
+/** A Baton host as a Lambda function: bundled by local esbuild (no Docker), arm64, Node 24. */
 export class HostFunction extends Construct {
+  /** The function. */
   readonly fn: NodejsFunction;
   /** The function's own role: no managed policy, only what the stack grants it. */
   readonly role: Role;
+  /** Its log group, kept a month. */
   readonly logGroup: LogGroup;
 
   constructor(scope: Construct, id: string, props: HostFunctionProps) {

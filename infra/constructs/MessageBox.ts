@@ -11,10 +11,11 @@ import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { MESSAGEBOX } from '../../functions/settings.ts';
 
+/** How to build a {@link MessageBox}. */
 export interface MessageBoxProps {
   /**
    * Keep the table (and block its deletion) when the stack goes away: it holds every running orchestration.
-   * @default true
+   * @defaultValue true
    */
   readonly retain?: boolean;
 }
@@ -33,6 +34,7 @@ export type MessageBoxAccess = 'create' | 'step' | 'sweep';
 
 /** The MessageBox: one DynamoDB table holding instance state, with its two sparse indexes (by status, by due time). */
 export class MessageBox extends Construct {
+  /** The table. */
   readonly table: TableV2;
 
   constructor(scope: Construct, id: string, props: MessageBoxProps = {}) {

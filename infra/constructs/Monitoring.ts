@@ -11,19 +11,23 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+/** What {@link Monitoring} watches. */
 export interface MonitoringProps {
   /** Queues users and hosts depend on, by name. */
   readonly queues: Record<string, { queue: IQueue; deadLetterQueue: IQueue }>;
+  /** Functions whose errors and p99 duration the dashboard shows, by name. */
   readonly functions: Record<string, IFunction>;
   /** Namespace the sweeper publishes MessageBox counts to. */
   readonly namespace: string;
-  /** Alarm when the oldest message of a queue waits longer than this. @default 5 minutes */
+  /** Alarm when the oldest message of a queue waits longer than this. @defaultValue 5 minutes */
   readonly maxMessageAge?: Duration;
 }
 
 /** Alarms a Baton operator wants (DLQ not empty, queue backlog aging, suspended instances) and a dashboard. */
 export class Monitoring extends Construct {
+  /** The alarms, to add actions to (an SNS topic, say). */
   readonly alarms: Alarm[] = [];
+  /** The dashboard. */
   readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {

@@ -20,22 +20,29 @@ import type { MessageBox } from './MessageBox.ts';
  */
 export type Placement = 'regional' | 'perAz';
 
+/** How to build a {@link ProcessingHost}. */
 export interface ProcessingHostProps {
+  /** Where its host instances run. */
   readonly placement: Placement;
   /** How to bundle the host's entry (see HostFunctionProps). */
   readonly code: Pick<HostFunctionProps, 'entry' | 'projectRoot' | 'depsLockFilePath' | 'maxConcurrency'>;
   /** Required for `perAz`: its isolated subnets, one per zone, carry the host instances. */
   readonly vpc?: IVpc;
+  /** The work queue its host instances consume. */
   readonly workQueue: IQueue;
   /** The queues of the send ports the orchestrations use. */
   readonly sendQueues: readonly IQueue[];
+  /** The MessageBox its host instances step instances in. */
   readonly messageBox: MessageBox;
+  /** The host instances' environment variables. */
   readonly environment: Record<string, string>;
+  /** Bundle the AWS SDK instead of using the runtime's. @defaultValue false */
   readonly bundleAwsSdk?: boolean;
 }
 
 /** The processing host: its host-instance functions, granted what a step needs and nothing else. */
 export class ProcessingHost extends Construct {
+  /** Its host instances: one function (`regional`), or one per zone (`perAz`). */
   readonly instances: HostFunction[] = [];
   /** The zone each of `instances` is bound to (`perAz`), or undefined (`regional`: Lambda picks, in any zone). */
   readonly zones: (string | undefined)[] = [];

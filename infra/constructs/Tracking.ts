@@ -15,9 +15,9 @@ export interface TrackingProps {
   readonly messageBox: MessageBox;
   /** How the tracking function is bundled (its entry and project). */
   readonly code: Omit<HostFunctionProps, 'environment'> & { environment?: Record<string, string> };
-  /** How long history is kept. @default 30 days */
+  /** How long history is kept. @defaultValue 30 days */
   readonly retention?: Duration;
-  /** Keep the history table when the stack goes away. @default true */
+  /** Keep the history table when the stack goes away. @defaultValue true */
   readonly retain?: boolean;
 }
 

@@ -16,7 +16,7 @@ const BATCH_GET = 100;
 
 export interface TableOptions {
   readonly claimCheck?: ClaimCheck;
-  /** What the adapters take the time from (a delivery's due time, a listing's window). @default the system clock */
+  /** What the adapters take the time from (a delivery's due time, a listing's window). @defaultValue the system clock */
   readonly clock?: Pick<Clock, 'now'>;
 }
 
@@ -40,7 +40,7 @@ export class MessageBoxTable {
     this.clock = options.clock ?? systemClock;
   }
 
-  /** One item by key, as stored (claim-checked values not read back). @default ConsistentRead true */
+  /** One item by key, as stored (claim-checked values not read back). @defaultValue ConsistentRead true */
   async get(key: Record<string, unknown>, read: ItemRead = {}): Promise<Item | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.name, Key: key, ConsistentRead: true, ...read }),

@@ -8,7 +8,7 @@ export interface Delivery {
   readonly receiveCount: number;
   /**
    * When the run must be over, on the host's clock (a Lambda invocation's time limit): an exclusive step's lease is
-   * not renewed past it, since nothing of this run may act after it. @default the start plus `runTimeLimitMs`
+   * not renewed past it, since nothing of this run may act after it. @defaultValue the start plus `runTimeLimitMs`
    */
   readonly deadline?: number;
 }
@@ -44,16 +44,16 @@ export interface ProcessingHostDeps {
   readonly hostId: string;
   /**
    * Runs from one persistence point that redelivered work items may start before the instance is suspended
-   * instead (see `InstanceState.attempts`). @default DEFAULT_MAX_ATTEMPTS
+   * instead (see `InstanceState.attempts`). @defaultValue DEFAULT_MAX_ATTEMPTS
    */
   readonly maxAttempts?: number;
   /**
    * How long one run (the handling of one work item) may keep an exclusive step's lease by its heartbeat. A step that
    * hangs past it lets the lease run out, so another host instance takes the instance over and counts the run (see `maxAttempts`), rather than a hung
-   * process holding it for as long as it lives. @default DEFAULT_RUN_TIME_LIMIT_MS
+   * process holding it for as long as it lives. @defaultValue DEFAULT_RUN_TIME_LIMIT_MS
    */
   readonly runTimeLimitMs?: number;
-  /** Random ids (lease owners, commit ids). @default randomUUID */
+  /** Random ids (lease owners, commit ids). @defaultValue randomUUID */
   readonly newId?: IdSource;
 }
 

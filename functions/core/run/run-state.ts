@@ -54,7 +54,7 @@ export interface RunOptions {
   /**
    * Schemas of every deployed message type (the registry), for outbound bodies: a type this orchestration
    * only names may be declared with a schema elsewhere, and a Start shape's body is the started
-   * orchestration's activating message. @default this orchestration's own schemas
+   * orchestration's activating message. @defaultValue this orchestration's own schemas
    */
   readonly schemas?: MessageSchemas;
 }
