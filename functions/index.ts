@@ -1,6 +1,7 @@
 /**
  * `baton`: what an orchestrations module imports. Message types with their schemas, the shapes an
- * orchestration is built from (typed through `designer`), and the types around them.
+ * orchestration is built from (typed through `designer`), and the types around them. The same shapes untyped (as
+ * orchestrations written before the designer import them) are in `baton/builders`.
  *
  * @example
  * ```ts
@@ -17,33 +18,7 @@ export {
   type BodiesOf,
   type TypedCorrelationSet,
 } from './core/designer.ts';
-export {
-  branch,
-  call,
-  callable,
-  code,
-  compensate,
-  complete,
-  decide,
-  delay,
-  listen,
-  loop,
-  onMessage,
-  onTimeout,
-  orchestration,
-  parallel,
-  receive,
-  receiveCorrelated,
-  scope,
-  send,
-  start,
-  terminate,
-  throwError,
-  toMs,
-  when,
-  type Duration,
-  type MessageTypeRef,
-} from './core/builder.ts';
+export type { Duration, MessageTypeRef } from './core/builder.ts';
 export type {
   CallableOrchestration,
   CorrelationSet,
@@ -59,4 +34,3 @@ export type { StepContext } from './core/context.ts';
 export type { InboundMessage } from './core/message.ts';
 export type { Environment, OrchestrationsModule } from './core/orchestrations-module.ts';
 export { BatonError, DefinitionError } from './core/errors.ts';
-export { OrchestrationRegistry } from './core/registry.ts';

@@ -15,6 +15,8 @@ export { Baton, type BatonProps, type DeployedOrchestrations } from './construct
 export { ProcessingHost, type Placement, type ProcessingHostProps } from './constructs/ProcessingHost.ts';
 export { HostFunction, type HostFunctionProps } from './constructs/HostFunction.ts';
 export { MessageBox, type MessageBoxAccess, type MessageBoxProps } from './constructs/MessageBox.ts';
+export { ClaimCheck, type ClaimCheckProps } from './constructs/ClaimCheck.ts';
 export { DurableQueue } from './constructs/DurableQueue.ts';
 export { DurableTimers } from './constructs/DurableTimers.ts';
 export { Monitoring, type MonitoringProps } from './constructs/Monitoring.ts';
+export { Tracking, type TrackingProps } from './constructs/Tracking.ts';

@@ -19,7 +19,8 @@ import type { MessageType } from './schema.ts';
 // orchestration; at run time the typed functions are these.
 
 /**
- * A message type as shapes take it: declared with {@link (messageType:1) | messageType} (its bodies are validated against its schema),
+ * A message type as shapes take it: declared with {@link baton#(messageType:1) | messageType} (its bodies are validated
+ * against its schema),
  * or just its name (not validated; bodies are `unknown` to step code).
  */
 export type MessageTypeRef = MessageType | string;
@@ -32,22 +33,25 @@ const schemaOf = (type: MessageTypeRef) => (typeof type === 'string' ? undefined
  *
  * @remarks
  * A definition is checked when it is loaded (by the hosts, the local cluster and `cdk synth`): a malformed one
- * raises a {@link DefinitionError} listing every problem at once. Versions run side by side: running instances keep
+ * raises a {@link baton#DefinitionError | DefinitionError} listing every problem at once. Versions run side by side:
+ * running instances keep
  * the version they started with, new activations take the newest. Typed for its messages, use the one
- * {@link designer} returns.
+ * {@link baton#designer | designer} returns.
  *
  * @param name - The orchestration's name: a letter, then up to 79 letters, digits, `_`, `.` or `-`. A Start shape
  *   names it.
  * @param version - A positive integer. Deploy a new version beside the old one while instances of the old still run.
- * @param steps - The shapes, in order. The first is the activating {@link receive}; reaching the end completes the
+ * @param steps - The shapes, in order. The first is the activating {@link baton-builders#receive | receive}; reaching
+ * the end completes the
  *   instance.
  * @param options - `correlationSets`: how each correlation set its receives name reads its key from each message
  *   type taking part in it, by the set's name.
- * @returns The definition, to export from your orchestrations module (see {@link OrchestrationsModule}).
+ * @returns The definition, to export from your orchestrations module (see {@link baton#OrchestrationsModule |
+ * OrchestrationsModule}).
  *
  * @example
  * ```ts
- * import { complete, orchestration, receive, send } from 'baton';
+ * import { complete, orchestration, receive, send } from 'baton/builders';
  *
  * export const hello = orchestration('Hello', 1, [
  *   receive('receiveGreeting', 'Greeting', { into: 'greeting' }),
@@ -74,11 +78,13 @@ export function orchestration(
  * @remarks
  * Publish/subscribe: every orchestration whose activating receive matches a message gets an instance of its own.
  * With `correlation`, the receive initializes that correlation set, which makes a convoy: the instance's id derives
- * from the set's value, later messages with that value go to this instance ({@link receiveCorrelated}), and a second
+ * from the set's value, later messages with that value go to this instance ({@link baton-builders#receiveCorrelated |
+ * receiveCorrelated}), and a second
  * first message with the same value starts no second instance.
  *
  * @param id - The shape's id, unique in the orchestration: a letter, then up to 63 letters, digits, `_` or `-`.
- * @param messageType - The message type it takes: declared with {@link (messageType:1) | messageType} (bodies are validated before
+ * @param messageType - The message type it takes: declared with {@link baton#(messageType:1) | messageType} (bodies are
+ * validated before
  *   routing), or its name.
  * @param options - `into`: the message variable the message is bound to (`ctx.message(into)`). `filter`: conditions
  *   on the message's properties (its attributes), all of which must hold. `correlation`: the name of the correlation
@@ -86,7 +92,7 @@ export function orchestration(
  *
  * @example
  * ```ts
- * import { complete, orchestration, receive } from 'baton';
+ * import { complete, orchestration, receive } from 'baton/builders';
  *
  * const priority = orchestration('PriorityOrders', 1, [
  *   receive('receiveOrder', 'Order', {
@@ -123,17 +129,18 @@ export function receive(
  * The set must be the one the activating receive initializes. The receive host routes such a message straight to
  * its instance's inbox, where it is kept if the instance has not reached this receive yet. A message whose instance
  * does not exist yet is left on the receive queue and, after a few deliveries, suspended. Also the trigger of a
- * listen's {@link onMessage} branch.
+ * listen's {@link baton-builders#onMessage | onMessage} branch.
  *
  * @param id - The shape's id, unique in the orchestration.
- * @param messageType - The message type it waits for (declared with {@link (messageType:1) | messageType}, or its name). One message
+ * @param messageType - The message type it waits for (declared with {@link baton#(messageType:1) | messageType}, or its
+ * name). One message
  *   type follows one correlation set in an orchestration.
  * @param options - `into`: the message variable the message is bound to. `correlation`: the correlation set whose
  *   key the message must match.
  *
  * @example
  * ```ts
- * import { complete, orchestration, receive, receiveCorrelated } from 'baton';
+ * import { complete, orchestration, receive, receiveCorrelated } from 'baton/builders';
  *
  * const orderIdOf = (m: { body: unknown }) => (m.body as { orderId: string }).orderId;
  * const approvals = orchestration('Approvals', 1, [
@@ -166,20 +173,23 @@ export function receiveCorrelated(
  * @remarks
  * Steps run optimistically between persistence points: after a crash, the steps since the last one run again on
  * another host. Keep what a step computes in `ctx.vars`; mark a step whose work is slow or must not run twice
- * `persistAfter`, and one that acts on the outside world directly `exclusive` (see {@link StepContext.fencingToken}).
- * A step that throws is tried again (`retry`); past its attempts, the innermost enclosing {@link scope} with an
+ * `persistAfter`, and one that acts on the outside world directly `exclusive` (see {@link
+ * baton#StepContext.fencingToken | StepContext.fencingToken}).
+ * A step that throws is tried again (`retry`); past its attempts, the innermost enclosing {@link baton-builders#scope |
+ * scope} with an
  * `onError` handler takes over (`ctx.vars.lastError` says why), or else the instance is suspended with the reason.
  *
  * @param id - The shape's id, unique in the orchestration.
  * @param run - The step: may be async. What it writes to `ctx.vars` must be JSON data (it is persisted).
- * @param options - `retry`: attempts and backoff (see {@link RetryPolicy}; by default 3 attempts, 50 ms doubling).
+ * @param options - `retry`: attempts and backoff (see {@link baton#RetryPolicy | RetryPolicy}; by default 3 attempts,
+ * 50 ms doubling).
  *   `persistAfter`: persist right after this step (a persistence point), so a crash later never repeats it.
  *   `exclusive`: run only while holding the instance's lease (claimed first, renewed while the step runs).
  * @returns The Code shape.
  *
  * @example
  * ```ts
- * import { code } from 'baton';
+ * import { code } from 'baton/builders';
  *
  * const charge = code(
  *   'charge',
@@ -203,13 +213,14 @@ export function code(
  * the decide.
  *
  * @param id - The shape's id, unique in the orchestration.
- * @param branches - The branches, made with {@link when}, in the order their conditions are checked; at least one,
+ * @param branches - The branches, made with {@link baton-builders#when | when}, in the order their conditions are
+ * checked; at least one,
  *   each named once.
  * @param otherwise - The steps when no condition holds (none by default).
  *
  * @example
  * ```ts
- * import { decide, send, terminate, when } from 'baton';
+ * import { decide, send, terminate, when } from 'baton/builders';
  *
  * const route = decide(
  *   'byTotal',
@@ -228,7 +239,7 @@ export function decide(id: string, branches: DecideBranch[], otherwise: Shape[] 
 }
 
 /**
- * A branch of a {@link decide}: taken when `condition` is the first to hold.
+ * A branch of a {@link baton-builders#decide | decide}: taken when `condition` is the first to hold.
  *
  * @param name - The branch's name, unique in its decide (the history shows which branch ran).
  * @param condition - Checked on the step context when the decide runs; it must not change anything. If it throws,
@@ -237,7 +248,7 @@ export function decide(id: string, branches: DecideBranch[], otherwise: Shape[] 
  *
  * @example
  * ```ts
- * import { complete, decide, when } from 'baton';
+ * import { complete, decide, when } from 'baton/builders';
  *
  * const stopIfRefused = decide('isRefused', [
  *   when('refused', (ctx) => ctx.vars.approved === false, [complete('refused')]),
@@ -260,13 +271,14 @@ export function when(name: string, condition: (ctx: StepContext) => boolean, ste
  * @param id - The shape's id, unique in the orchestration.
  * @param port - The send port's name: a letter, then up to 39 letters, digits, `_` or `-`. Each port is a queue of
  *   its own (on AWS and locally).
- * @param messageType - The message's type (declared with {@link (messageType:1) | messageType}, or its name), carried by its
+ * @param messageType - The message's type (declared with {@link baton#(messageType:1) | messageType}, or its name),
+ * carried by its
  *   `MessageType` attribute.
  * @param body - Builds the body from the step context: JSON data, and its schema's input when the type has one.
  *
  * @example
  * ```ts
- * import { send } from 'baton';
+ * import { send } from 'baton/builders';
  *
  * const confirm = send('confirm', 'send', 'OrderConfirmed', (ctx) => ({
  *   orderId: (ctx.message('order').body as { orderId: string }).orderId,
@@ -291,7 +303,7 @@ export function send(
  *
  * @example
  * ```ts
- * import { complete, decide, when } from 'baton';
+ * import { complete, decide, when } from 'baton/builders';
  *
  * const endIfDone = decide('isDone', [when('done', (ctx) => ctx.vars.done === true, [complete('finished')])]);
  * ```
@@ -302,11 +314,11 @@ export function complete(id: string): Shape {
 
 /**
  * A duration as AWS's durable functions spell it: `{ minutes: 30 }`. The fields given are added up (see
- * {@link toMs}); `{ hours: 1, minutes: 30 }` is 90 minutes.
+ * {@link baton-builders#toMs | toMs}); `{ hours: 1, minutes: 30 }` is 90 minutes.
  *
  * @example
  * ```ts
- * import { delay, type Duration } from 'baton';
+ * import { delay, type Duration } from 'baton/builders';
  *
  * const coolOff: Duration = { minutes: 30 };
  * const wait = delay('coolOff', coolOff);
@@ -331,7 +343,7 @@ export interface Duration {
  *
  * @example
  * ```ts
- * import { toMs } from 'baton';
+ * import { toMs } from 'baton/builders';
  *
  * toMs({ minutes: 1, seconds: 30 }); // 90000
  * ```
@@ -353,7 +365,7 @@ export function toMs(d: Duration): number {
  *
  * @example
  * ```ts
- * import { delay } from 'baton';
+ * import { delay } from 'baton/builders';
  *
  * const coolOff = delay('coolOff', { minutes: 30 });
  * const untilDue = delay('untilDue', (ctx) => (ctx.message('reminder').body as { dueAt: number }).dueAt - ctx.now);
@@ -371,12 +383,13 @@ export function delay(id: string, duration: Duration | ((ctx: StepContext) => nu
  * listen. A message for another branch arriving later stays in the instance's inbox.
  *
  * @param id - The shape's id, unique in the orchestration.
- * @param branches - At least two: {@link onMessage} branches, each triggered by a {@link receiveCorrelated}, and at
- *   most one {@link onTimeout} branch.
+ * @param branches - At least two: {@link baton-builders#onMessage | onMessage} branches, each triggered by a {@link
+ * baton-builders#receiveCorrelated | receiveCorrelated}, and at
+ *   most one {@link baton-builders#onTimeout | onTimeout} branch.
  *
  * @example
  * ```ts
- * import { listen, onMessage, onTimeout, receiveCorrelated, send } from 'baton';
+ * import { listen, onMessage, onTimeout, receiveCorrelated, send } from 'baton/builders';
  *
  * const awaitApproval = listen('awaitApproval', [
  *   onMessage(
@@ -395,17 +408,18 @@ export function listen(id: string, branches: ListenBranch[]): Shape {
 }
 
 /**
- * A {@link listen} branch taken when a correlated message arrives first.
+ * A {@link baton-builders#listen | listen} branch taken when a correlated message arrives first.
  *
  * @param name - The branch's name, unique in its listen.
- * @param trigger - A {@link receiveCorrelated}: the message it waits for, and the message variable it binds it to.
+ * @param trigger - A {@link baton-builders#receiveCorrelated | receiveCorrelated}: the message it waits for, and the
+ * message variable it binds it to.
  * @param steps - What runs when this message came first.
  * @returns The branch.
  * @throws `TypeError` when `trigger` is not a receive.
  *
  * @example
  * ```ts
- * import { onMessage, receiveCorrelated, send } from 'baton';
+ * import { onMessage, receiveCorrelated, send } from 'baton/builders';
  *
  * const cancelled = onMessage(
  *   'cancelled',
@@ -420,7 +434,8 @@ export function onMessage(name: string, trigger: Shape, steps: Shape[]): ListenB
 }
 
 /**
- * A {@link listen} branch taken when no message arrived within the duration, counted from when the listen started
+ * A {@link baton-builders#listen | listen} branch taken when no message arrived within the duration, counted from when
+ * the listen started
  * waiting.
  *
  * @param name - The branch's name, unique in its listen.
@@ -431,7 +446,7 @@ export function onMessage(name: string, trigger: Shape, steps: Shape[]): ListenB
  *
  * @example
  * ```ts
- * import { complete, onTimeout } from 'baton';
+ * import { complete, onTimeout } from 'baton/builders';
  *
  * const expired = onTimeout('timedOut', 'approvalTimeout', { hours: 48 }, [complete('expired')]);
  * const computed = onTimeout('late', 'deadline', (ctx) => (ctx.vars.waitMs as number | undefined) ?? 60_000, []);
@@ -459,7 +474,7 @@ export function onTimeout(
  *
  * @example
  * ```ts
- * import { code, loop, send } from 'baton';
+ * import { code, loop, send } from 'baton/builders';
  *
  * const eachLine = loop('eachLine', (ctx) => (ctx.vars.line as number) < (ctx.vars.lines as number), [
  *   send('pick', 'send', 'Pick', (ctx) => ({ line: ctx.vars.line })),
@@ -474,7 +489,8 @@ export function loop(id: string, condition: (ctx: StepContext) => boolean, steps
 }
 
 /**
- * Throw: raises an orchestration error. The innermost enclosing {@link scope} with an `onError` handler takes over,
+ * Throw: raises an orchestration error. The innermost enclosing {@link baton-builders#scope | scope} with an `onError`
+ * handler takes over,
  * with `ctx.vars.lastError` set to `thrown by "<id>": <message>`; uncaught, it suspends the instance with it.
  *
  * @param id - The shape's id, unique in the orchestration.
@@ -482,7 +498,7 @@ export function loop(id: string, condition: (ctx: StepContext) => boolean, steps
  *
  * @example
  * ```ts
- * import { decide, throwError, when } from 'baton';
+ * import { decide, throwError, when } from 'baton/builders';
  *
  * const check = decide('inStock', [
  *   when('outOfStock', (ctx) => ctx.vars.available === false, [throwError('noStock', () => 'out of stock')]),
@@ -502,7 +518,7 @@ export function throwError(id: string, error: (ctx: StepContext) => string): Sha
  *
  * @example
  * ```ts
- * import { terminate } from 'baton';
+ * import { terminate } from 'baton/builders';
  *
  * const giveUp = terminate('giveUp', (ctx) => `no answer for order ${ctx.vars.orderId}`);
  * ```
@@ -516,20 +532,22 @@ export function terminate(id: string, reason: (ctx: StepContext) => string): Sha
  * transaction, with its exception handler and its compensation).
  *
  * @remarks
- * When a step inside fails past its retries, or a {@link throwError} inside is not caught by an inner scope,
+ * When a step inside fails past its retries, or a {@link baton-builders#throwError | throwError} inside is not caught
+ * by an inner scope,
  * `onError` runs instead of the rest of the scope, with `ctx.vars.lastError` holding the reason (at most 4,096
  * characters); then the steps after the scope. Without `onError` the failure goes to the next scope out, or
- * suspends the instance. Once the scope completed, its `compensation` is what undoes it: a {@link compensate}
+ * suspends the instance. Once the scope completed, its `compensation` is what undoes it: a {@link
+ * baton-builders#compensate | compensate}
  * shape runs the compensations of completed scopes, newest first, each once.
  *
  * @param id - The shape's id, unique in the orchestration.
  * @param steps - The scope's body: at least one step.
  * @param handlers - `onError`: the steps that run when the body fails. `compensation`: the steps that undo the body,
- *   run by a later {@link compensate}.
+ *   run by a later {@link baton-builders#compensate | compensate}.
  *
  * @example
  * ```ts
- * import { code, compensate, scope, send } from 'baton';
+ * import { code, compensate, scope, send } from 'baton/builders';
  *
  * const payment = scope(
  *   'payment',
@@ -558,7 +576,7 @@ export function scope(id: string, steps: Shape[], handlers: { onError?: Shape[];
  *
  * @example
  * ```ts
- * import { compensate, onMessage, receiveCorrelated } from 'baton';
+ * import { compensate, onMessage, receiveCorrelated } from 'baton/builders';
  *
  * const cancelled = onMessage(
  *   'cancelled',
@@ -581,11 +599,11 @@ export function compensate(id: string): Shape {
  * or terminate: those belong to the orchestration.
  *
  * @param id - The shape's id, unique in the orchestration.
- * @param branches - The branches, made with {@link branch}; at least one, each named once.
+ * @param branches - The branches, made with {@link baton-builders#branch | branch}; at least one, each named once.
  *
  * @example
  * ```ts
- * import { branch, parallel, send } from 'baton';
+ * import { branch, parallel, send } from 'baton/builders';
  *
  * const reserveAndPay = parallel('reserveAndPay', [
  *   branch('inventory', [send('reserve', 'send', 'Reserve', (ctx) => ({ orderId: ctx.vars.orderId }))]),
@@ -598,7 +616,7 @@ export function parallel(id: string, branches: ParallelBranch[]): Shape {
 }
 
 /**
- * One branch of a {@link parallel} (Parallel Actions) shape.
+ * One branch of a {@link baton-builders#parallel | parallel} (Parallel Actions) shape.
  *
  * @param name - The branch's name, unique in its Parallel Actions: a letter, then up to 63 letters, digits, `_` or
  *   `-` (it is part of the branch instance's id).
@@ -607,7 +625,7 @@ export function parallel(id: string, branches: ParallelBranch[]): Shape {
  *
  * @example
  * ```ts
- * import { branch, delay, send } from 'baton';
+ * import { branch, delay, send } from 'baton/builders';
  *
  * const payment = branch('payment', [
  *   delay('settle', { seconds: 5 }),
@@ -620,15 +638,16 @@ export function branch(name: string, steps: Shape[]): ParallelBranch {
 }
 
 /**
- * A callable orchestration: steps other orchestrations run with {@link call}. It has no activating receive.
+ * A callable orchestration: steps other orchestrations run with {@link baton-builders#call | call}. It has no
+ * activating receive.
  *
  * @param name - The callable's name (a call path shows it).
  * @param steps - Its steps: no receive, listen or complete (it receives through its caller and returns at its end).
- * @returns The callable orchestration, to pass to {@link call}.
+ * @returns The callable orchestration, to pass to {@link baton-builders#call | call}.
  *
  * @example
  * ```ts
- * import { call, callable, code } from 'baton';
+ * import { call, callable, code } from 'baton/builders';
  *
  * const stamp = callable('Stamp', [
  *   code('stamp', (ctx) => {
@@ -650,11 +669,11 @@ export function callable(name: string, steps: Shape[]): CallableOrchestration {
  * A callee may be called more than once, never recursively.
  *
  * @param id - The shape's id, unique in the orchestration.
- * @param callee - The orchestration to run, made with {@link callable}.
+ * @param callee - The orchestration to run, made with {@link baton-builders#callable | callable}.
  *
  * @example
  * ```ts
- * import { call, callable, send } from 'baton';
+ * import { call, callable, send } from 'baton/builders';
  *
  * const notify = callable('Notify', [
  *   send('notify', 'send', 'Notification', (ctx) => ({ orderId: ctx.vars.orderId })),
@@ -680,7 +699,7 @@ export function call(id: string, callee: CallableOrchestration): Shape {
  *
  * @example
  * ```ts
- * import { start } from 'baton';
+ * import { start } from 'baton/builders';
  *
  * const audit = start('startAudit', 'Audit', (ctx) => ({ orderId: ctx.vars.orderId }));
  * ```

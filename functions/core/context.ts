@@ -14,7 +14,7 @@ import type { InboundMessage } from './message.ts';
  *
  * @example
  * ```ts
- * import { code } from 'baton';
+ * import { code } from 'baton/builders';
  *
  * const note = code('note', (ctx) => {
  *   const order = ctx.message('order');

@@ -16,7 +16,8 @@ export interface PropertyFilter {
  *
  * @example
  * ```ts
- * import { code, type RetryPolicy } from 'baton';
+ * import type { RetryPolicy } from 'baton';
+ * import { code } from 'baton/builders';
  *
  * const patient: RetryPolicy = { attempts: 5, backoffMs: 200 }; // waits 200, 400, 800 and 1,600 ms
  * const charge = code('charge', async () => {}, { retry: patient });

@@ -65,7 +65,8 @@ export type TypedCorrelationSet<M extends MessageVariables> = {
  * The shape functions, typed for one orchestration: step code sees `ctx.message(name).body` with its schema's
  * output type and `ctx.vars` with the declared variables, a receive can only bind a message to a variable of its
  * type, and a send's body must be its type's schema input. Types only: at run time these are the very functions
- * `baton` exports ({@link receive}, {@link code} and the others), which say what each shape does.
+ * `baton/builders` exports ({@link baton-builders#receive | receive}, {@link baton-builders#code | code} and the
+ * others), which say what each shape does.
  *
  * @remarks
  * {@link designer} returns one. The examples of its methods use these message types:
@@ -84,7 +85,8 @@ export type TypedCorrelationSet<M extends MessageVariables> = {
  */
 export interface Designer<M extends MessageVariables, V> {
   /**
-   * Declares the orchestration (see {@link orchestration}); the key functions of its correlation sets see each
+   * Declares the orchestration (see {@link baton-builders#orchestration | orchestration}); the key functions of its
+   * correlation sets see each
    * message type's typed body.
    *
    * @param name - The orchestration's name.
@@ -115,7 +117,8 @@ export interface Designer<M extends MessageVariables, V> {
     options?: { correlationSets?: Record<string, TypedCorrelationSet<M>> },
   ): OrchestrationDefinition;
   /**
-   * The activating receive (see {@link receive}), typed: `messageType` is one of the declared message types, and
+   * The activating receive (see {@link baton-builders#receive | receive}), typed: `messageType` is one of the declared
+   * message types, and
    * `into` a message variable declared with exactly that type.
    *
    * @typeParam T - The message type received.
@@ -137,7 +140,8 @@ export interface Designer<M extends MessageVariables, V> {
     options: { into: VariablesOf<M, T>; filter?: PropertyFilter[]; correlation?: string },
   ): Shape;
   /**
-   * A later receive (see {@link receiveCorrelated}), typed: `messageType` is one of the declared message types, and
+   * A later receive (see {@link baton-builders#receiveCorrelated | receiveCorrelated}), typed: `messageType` is one of
+   * the declared message types, and
    * `into` a message variable declared with exactly that type.
    *
    * @typeParam T - The message type received.
@@ -159,7 +163,8 @@ export interface Designer<M extends MessageVariables, V> {
     options: { into: VariablesOf<M, T>; correlation: string },
   ): Shape;
   /**
-   * Code (see {@link code}), typed: `ctx.message(name).body` has its type's schema output, `ctx.vars` is `V`.
+   * Code (see {@link baton-builders#code | code}), typed: `ctx.message(name).body` has its type's schema output,
+   * `ctx.vars` is `V`.
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param run - The step.
@@ -180,7 +185,7 @@ export interface Designer<M extends MessageVariables, V> {
     options?: { retry?: RetryPolicy; persistAfter?: boolean; exclusive?: boolean },
   ): CodeShape;
   /**
-   * Decide (see {@link decide}): the first branch whose condition holds, else `otherwise`.
+   * Decide (see {@link baton-builders#decide | decide}): the first branch whose condition holds, else `otherwise`.
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param branches - The branches, made with `when`.
@@ -197,7 +202,7 @@ export interface Designer<M extends MessageVariables, V> {
    */
   decide(id: string, branches: DecideBranch[], otherwise?: Shape[]): Shape;
   /**
-   * A branch of a decide (see {@link when}), its condition typed.
+   * A branch of a decide (see {@link baton-builders#when | when}), its condition typed.
    *
    * @param name - The branch's name, unique in its decide.
    * @param condition - Checked on the step context when the decide runs.
@@ -212,7 +217,7 @@ export interface Designer<M extends MessageVariables, V> {
    */
   when(name: string, condition: (ctx: StepContext<BodiesOf<M>, V>) => boolean, steps: Shape[]): DecideBranch;
   /**
-   * Send (see {@link send}), typed: the body function must return `T`'s schema input.
+   * Send (see {@link baton-builders#send | send}), typed: the body function must return `T`'s schema input.
    *
    * @typeParam T - The message type sent.
    * @param id - The shape's id, unique in the orchestration.
@@ -237,7 +242,7 @@ export interface Designer<M extends MessageVariables, V> {
     body: (ctx: StepContext<BodiesOf<M>, V>) => InputOf<T>,
   ): Shape;
   /**
-   * Complete (see {@link complete}): ends the instance as completed.
+   * Complete (see {@link baton-builders#complete | complete}): ends the instance as completed.
    *
    * @param id - The shape's id, unique in the orchestration.
    *
@@ -250,7 +255,7 @@ export interface Designer<M extends MessageVariables, V> {
    */
   complete(id: string): Shape;
   /**
-   * Delay (see {@link delay}): a durable timer, its computed duration typed.
+   * Delay (see {@link baton-builders#delay | delay}): a durable timer, its computed duration typed.
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param duration - A {@link Duration}, or a function of the step context returning milliseconds.
@@ -264,7 +269,8 @@ export interface Designer<M extends MessageVariables, V> {
    */
   delay(id: string, duration: Duration | ((ctx: StepContext<BodiesOf<M>, V>) => number)): Shape;
   /**
-   * Listen (see {@link listen}): the first correlated message, or the timeout, picks the branch.
+   * Listen (see {@link baton-builders#listen | listen}): the first correlated message, or the timeout, picks the
+   * branch.
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param branches - `onMessage` branches and at most one `onTimeout` branch; two at least.
@@ -288,7 +294,7 @@ export interface Designer<M extends MessageVariables, V> {
    */
   listen(id: string, branches: ListenBranch[]): Shape;
   /**
-   * A listen branch taken when a correlated message arrives first (see {@link onMessage}).
+   * A listen branch taken when a correlated message arrives first (see {@link baton-builders#onMessage | onMessage}).
    *
    * @param name - The branch's name, unique in its listen.
    * @param trigger - A `receiveCorrelated`.
@@ -307,7 +313,8 @@ export interface Designer<M extends MessageVariables, V> {
    */
   onMessage(name: string, trigger: Shape, steps: Shape[]): ListenBranch;
   /**
-   * A listen branch taken when nothing arrived within the duration (see {@link onTimeout}), its computed duration
+   * A listen branch taken when nothing arrived within the duration (see {@link baton-builders#onTimeout | onTimeout}),
+   * its computed duration
    * typed.
    *
    * @param name - The branch's name, unique in its listen.
@@ -334,7 +341,7 @@ export interface Designer<M extends MessageVariables, V> {
     steps: Shape[],
   ): ListenBranch;
   /**
-   * Loop (see {@link loop}): its steps while the condition holds, the condition typed.
+   * Loop (see {@link baton-builders#loop | loop}): its steps while the condition holds, the condition typed.
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param condition - Checked before each pass.
@@ -353,7 +360,8 @@ export interface Designer<M extends MessageVariables, V> {
    */
   loop(id: string, condition: (ctx: StepContext<BodiesOf<M>, V>) => boolean, steps: Shape[]): Shape;
   /**
-   * Throw (see {@link throwError}): raises an orchestration error, its message from the typed step context.
+   * Throw (see {@link baton-builders#throwError | throwError}): raises an orchestration error, its message from the
+   * typed step context.
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param error - The error's message.
@@ -367,7 +375,8 @@ export interface Designer<M extends MessageVariables, V> {
    */
   throwError(id: string, error: (ctx: StepContext<BodiesOf<M>, V>) => string): Shape;
   /**
-   * Terminate (see {@link terminate}): ends the instance as terminated, its reason from the typed step context.
+   * Terminate (see {@link baton-builders#terminate | terminate}): ends the instance as terminated, its reason from the
+   * typed step context.
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param reason - The reason.
@@ -381,7 +390,8 @@ export interface Designer<M extends MessageVariables, V> {
    */
   terminate(id: string, reason: (ctx: StepContext<BodiesOf<M>, V>) => string): Shape;
   /**
-   * Scope (see {@link scope}): steps, their error handler (`ctx.vars.lastError` says why it runs) and their
+   * Scope (see {@link baton-builders#scope | scope}): steps, their error handler (`ctx.vars.lastError` says why it
+   * runs) and their
    * compensation.
    *
    * @param id - The shape's id, unique in the orchestration.
@@ -403,7 +413,8 @@ export interface Designer<M extends MessageVariables, V> {
    */
   scope(id: string, steps: Shape[], handlers?: { onError?: Shape[]; compensation?: Shape[] }): Shape;
   /**
-   * Compensate (see {@link compensate}): runs the compensations of completed scopes, newest first.
+   * Compensate (see {@link baton-builders#compensate | compensate}): runs the compensations of completed scopes, newest
+   * first.
    *
    * @param id - The shape's id, unique in the orchestration.
    *
@@ -416,7 +427,8 @@ export interface Designer<M extends MessageVariables, V> {
    */
   compensate(id: string): Shape;
   /**
-   * Parallel Actions (see {@link parallel}): all branches run; the orchestration goes on when all ended.
+   * Parallel Actions (see {@link baton-builders#parallel | parallel}): all branches run; the orchestration goes on when
+   * all ended.
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param branches - The branches, made with `branch`.
@@ -433,7 +445,7 @@ export interface Designer<M extends MessageVariables, V> {
    */
   parallel(id: string, branches: ParallelBranch[]): Shape;
   /**
-   * One branch of a Parallel Actions shape (see {@link branch}).
+   * One branch of a Parallel Actions shape (see {@link baton-builders#branch | branch}).
    *
    * @param name - The branch's name, unique in its Parallel Actions.
    * @param steps - Its steps: no receive, listen, complete or terminate.
@@ -447,7 +459,7 @@ export interface Designer<M extends MessageVariables, V> {
    */
   branch(name: string, steps: Shape[]): ParallelBranch;
   /**
-   * A callable orchestration (see {@link callable}), for `call`.
+   * A callable orchestration (see {@link baton-builders#callable | callable}), for `call`.
    *
    * @param name - The callable's name.
    * @param steps - Its steps: no receive, listen or complete.
@@ -463,7 +475,7 @@ export interface Designer<M extends MessageVariables, V> {
    */
   callable(name: string, steps: Shape[]): CallableOrchestration;
   /**
-   * Call Orchestration (see {@link call}): runs the callee inline, on this instance's variables.
+   * Call Orchestration (see {@link baton-builders#call | call}): runs the callee inline, on this instance's variables.
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param callee - Made with `callable`.
@@ -480,7 +492,8 @@ export interface Designer<M extends MessageVariables, V> {
    */
   call(id: string, callee: CallableOrchestration): Shape;
   /**
-   * Start Orchestration (see {@link start}): activates another orchestration, its body from the typed step context.
+   * Start Orchestration (see {@link baton-builders#start | start}): activates another orchestration, its body from the
+   * typed step context.
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param orchestrationName - The name of the orchestration to start, deployed with this one.
@@ -505,7 +518,8 @@ export interface Designer<M extends MessageVariables, V> {
  * empty until then. The typing costs nothing at run time: the typed functions are the plain ones.
  *
  * @typeParam M - The message variables.
- * @param messages - Each message variable's name, and the message type (declared with {@link (messageType:1) | messageType}) a
+ * @param messages - Each message variable's name, and the message type (declared with {@link (messageType:1) |
+ * messageType}) a
  *   receive binds to it.
  * @returns The shape functions typed for these message variables, and `withVariables`.
  * @throws `TypeError` when a value of `messages` is not a message type.

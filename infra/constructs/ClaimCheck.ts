@@ -4,6 +4,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBuc
 import { Construct } from 'constructs';
 import { CLAIM_CHECK } from '../../functions/settings.ts';
 
+/** How the claim check's bucket is made. */
 export interface ClaimCheckProps {
   /** Keep the bucket when the stack goes away. @defaultValue true */
   readonly retain?: boolean;
@@ -59,6 +60,7 @@ export type ClaimCheckAccess = keyof typeof CLAIM_CHECK_ACCESS;
  * item that refers to it, which may be a dehydrated instance waiting for months: an age rule would take its state.
  */
 export class ClaimCheck extends Construct {
+  /** The bucket the large states, messages and bodies go to (granted to each function by the prefixes it uses). */
   readonly bucket: Bucket;
 
   constructor(scope: Construct, id: string, props: ClaimCheckProps = {}) {

@@ -11,7 +11,9 @@ import { DurableQueue } from './DurableQueue.ts';
 import { HostFunction, type HostFunctionProps } from './HostFunction.ts';
 import type { MessageBox } from './MessageBox.ts';
 
+/** What the tracking function reads and how it is built. */
 export interface TrackingProps {
+  /** The MessageBox whose stream it reads. */
   readonly messageBox: MessageBox;
   /** How the tracking function is bundled (its entry and project). */
   readonly code: Omit<HostFunctionProps, 'environment'> & { environment?: Record<string, string> };
@@ -28,10 +30,13 @@ export interface TrackingProps {
  * queue (the stream's own DLQ: it holds where the record was, to replay by hand), and alarms say so.
  */
 export class Tracking extends Construct {
+  /** The history table: what each change meant, by subject, and the links a message flow follows. */
   readonly table: TableV2;
+  /** The tracking function, on the MessageBox's stream. */
   readonly function: HostFunction;
   /** Where a stream record the function could not track goes after its retries (its position in the stream). */
   readonly failures: Queue;
+  /** Its alarms: stream records it could not track, and its errors. */
   readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: TrackingProps) {

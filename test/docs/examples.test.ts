@@ -13,8 +13,10 @@ const FRAGMENTS = new Set(['baton.orchestrationsmodule.md']);
 const examples = (file: string) =>
   [...readFileSync(join(REFERENCE, file), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
 
-it("the examples of baton's reference pages type-check against the sources", () => {
-  const pages = readdirSync(REFERENCE).filter((file) => file.startsWith('baton.') && !FRAGMENTS.has(file));
+it("the examples of baton's and baton/builders' reference pages type-check against the sources", () => {
+  const pages = readdirSync(REFERENCE).filter(
+    (file) => (file.startsWith('baton.') || file.startsWith('baton-builders.')) && !FRAGMENTS.has(file),
+  );
   // The designer's methods' examples use the message types its page declares.
   const designer = pages.find((file) => /^## Designer interface$/m.test(readFileSync(join(REFERENCE, file), 'utf8')));
   const preamble = examples(designer!)[0]!;
@@ -46,7 +48,10 @@ it("the examples of baton's reference pages type-check against the sources", () 
         skipLibCheck: true,
         allowImportingTsExtensions: true,
         // What `import ... from 'baton'` is in a user's project, without a build.
-        paths: { baton: [join(ROOT, 'functions/index.ts')] },
+        paths: {
+          baton: [join(ROOT, 'functions/index.ts')],
+          'baton/builders': [join(ROOT, 'functions/builders.ts')],
+        },
       },
       include: ['*.ts'],
     }),
