@@ -8,6 +8,18 @@ import type { WorkItem } from '../../functions/core/ports.ts';
 import { createWorld } from '../helpers/world.ts';
 import { rawMessage } from '../helpers/orders.ts';
 
+/** A processing host on real time, with a lease no other host takes over, over the world's in-memory MessageBox. */
+const realTimeHost = (w: ReturnType<typeof createWorld>) =>
+  new ProcessingHost({
+    registry: w.registry,
+    store: w.store,
+    sendPort: w.sendPort,
+    workQueue: w.workQueue,
+    clock: systemClock,
+    lease: { leaseMs: 10_000, maxClockSkewMs: 0 },
+    hostId: 'h',
+  });
+
 /** The engine's retry policy (core/work-items.ts), on real hosts over the in-memory MessageBox. */
 describe('the work-item policy', () => {
   it('takes over an exclusive step that hangs while its heartbeat runs, counts each run, and suspends the instance (issue 22, path 3)', async () => {
@@ -83,15 +95,7 @@ describe('the work-item policy', () => {
       complete('end'),
     ]);
     const w = createWorld([orders]);
-    const host = new ProcessingHost({
-      registry: w.registry,
-      store: w.store,
-      sendPort: w.sendPort,
-      workQueue: w.workQueue,
-      clock: systemClock,
-      lease: { leaseMs: 10_000, maxClockSkewMs: 0 },
-      hostId: 'h',
-    });
+    const host = realTimeHost(w);
     const policy = { workQueue: w.workQueue, suspendAtReceive: 9 };
     await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
     const item = w.workQueue.items.shift()!;
@@ -140,15 +144,7 @@ describe('the work-item policy', () => {
   it('suspends at its first delivery an instance whose work fails with an error that says it would fail again as it is', async () => {
     const orders = orchestration('Orders', 1, [receive('start', 'Go', { into: 'go' }), complete('end')]);
     const w = createWorld([orders]);
-    const host = new ProcessingHost({
-      registry: w.registry,
-      store: w.store,
-      sendPort: w.sendPort,
-      workQueue: w.workQueue,
-      clock: systemClock,
-      lease: { leaseMs: 10_000, maxClockSkewMs: 0 },
-      hostId: 'h',
-    });
+    const host = realTimeHost(w);
     await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
     // Without the state it was enqueued with: the run reads it.
     const item = { ...w.workQueue.items.shift()!, state: undefined };
