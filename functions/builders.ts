@@ -32,6 +32,7 @@ export {
   scope,
   send,
   start,
+  suspend,
   terminate,
   throwError,
   toMs,

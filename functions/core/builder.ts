@@ -528,6 +528,26 @@ export function terminate(id: string, reason: (ctx: StepContext) => string): Sha
 }
 
 /**
+ * Suspend (BizTalk's Suspend shape): the instance stops, suspended with the reason, and waits for an operator. Resumed
+ * (`baton resume`, the console), it goes on after this shape; what it sent before went out. Unlike a Throw, no scope
+ * handles it: it is for what only a person can decide (a manual check, data to fix by hand). In a parallel branch it
+ * suspends that branch instance; its join waits for it.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param reason - The reason, from the step context: what the operator sees.
+ *
+ * @example
+ * ```ts
+ * import { suspend } from 'baton/builders';
+ *
+ * const check = suspend('manualCheck', (ctx) => `check order ${ctx.vars.orderId} by hand, then resume it`);
+ * ```
+ */
+export function suspend(id: string, reason: (ctx: StepContext) => string): Shape {
+  return { kind: 'suspend', id, reason };
+}
+
+/**
  * Scope: steps, what to do when one of them fails, and how to undo them once they completed (a long-running
  * transaction, with its exception handler and its compensation).
  *

@@ -143,6 +143,16 @@ export interface ThrowShape {
   readonly error: (ctx: StepContext) => string;
 }
 
+/**
+ * Suspend (BizTalk's Suspend shape): the instance stops, suspended with a reason, for an operator; resumed, it goes
+ * on after this shape. What it sent before is sent.
+ */
+export interface SuspendShape {
+  readonly kind: 'suspend';
+  readonly id: string;
+  readonly reason: (ctx: StepContext) => string;
+}
+
 /** Terminate: ends the instance at once, as terminated, with a reason. */
 export interface TerminateShape {
   readonly kind: 'terminate';
@@ -257,6 +267,7 @@ export type Shape =
   | ListenShape
   | LoopShape
   | ThrowShape
+  | SuspendShape
   | TerminateShape
   | ScopeShape
   | CompensateShape

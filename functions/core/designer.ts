@@ -390,6 +390,21 @@ export interface Designer<M extends MessageVariables, V> {
    */
   terminate(id: string, reason: (ctx: StepContext<BodiesOf<M>, V>) => string): Shape;
   /**
+   * Suspend (see {@link baton-builders#suspend | suspend}): the instance stops, suspended with a reason from the typed
+   * step context, for an operator; resumed, it goes on after this shape.
+   *
+   * @param id - The shape's id, unique in the orchestration.
+   * @param reason - The reason the operator sees.
+   *
+   * @example
+   * ```ts
+   * const { suspend } = designer({ order: Order });
+   *
+   * const check = suspend('manualCheck', (ctx) => `check order ${ctx.message('order').body.orderId} by hand`);
+   * ```
+   */
+  suspend(id: string, reason: (ctx: StepContext<BodiesOf<M>, V>) => string): Shape;
+  /**
    * Scope (see {@link baton-builders#scope | scope}): steps, their error handler (`ctx.vars.lastError` says why it
    * runs) and their
    * compensation.

@@ -313,9 +313,11 @@ export class ProcessingHost {
         if (taken.length > 0) await store.settle(next.instanceId, taken, now);
         for (const id of taken) call.settling.add(id);
       }
-      // A dehydrated instance is woken by a new work item, which cannot tell whether this outbox went out:
-      // record it (one small write, at dehydration points with effects only). Finished instances need none.
-      if (next.status === InstanceStatus.Waiting && next.outbox.length > 0 && needsMark(next))
+      // A dehydrated instance is woken by a new work item, and a suspended one resumed, neither of which can tell
+      // whether this outbox went out: record it (one small write, at such points with effects only). Finished
+      // instances need none.
+      const resting = next.status === InstanceStatus.Waiting || next.status === InstanceStatus.Suspended;
+      if (resting && next.outbox.length > 0 && needsMark(next))
         await store.markDispatched(next.instanceId, next.revision);
       // A crash before this leaves a waiting instance with a due timer and no work item: the sweeper finds it.
       const timerDue = timerDueOf(next);

@@ -43,6 +43,7 @@ const SHAPES = [
   'loop',
   'throwError',
   'terminate',
+  'suspend',
   'scope',
   'compensate',
   'parallel',

@@ -156,5 +156,6 @@ export const SHAPE_CHECKS: ShapeChecks = {
   throw: none,
   compensate: none,
   terminate: none,
+  suspend: none,
   complete: none,
 };

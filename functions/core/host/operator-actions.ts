@@ -50,10 +50,12 @@ export class OperatorActions {
     // A join's wake-up goes out after the commit: the join reads this instance, which must be ended by then, not still
     // suspended (else the join would find it running and rest until its next check).
     const wakes = state.outbox.filter((e) => e.kind === 'join');
-    await this.#dispatcher.dispatch(
-      state.outbox.filter((e) => e.kind !== 'join'),
-      state,
-    );
+    // Unless recorded as gone out after the commit that suspended it (a Suspend shape's sends, say).
+    if (state.dispatchedRevision !== state.revision)
+      await this.#dispatcher.dispatch(
+        state.outbox.filter((e) => e.kind !== 'join'),
+        state,
+      );
     const now = clock.now();
     const { suspendedFrom, ...rest } = state;
     const base = {

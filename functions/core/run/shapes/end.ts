@@ -29,3 +29,17 @@ export const call: ShapeHandler<'call'> = (run, _shape, key) => {
   run.advanceTo(run.entry(key, 'body'));
   return undefined;
 };
+
+/** Suspends the instance with its reason, for an operator; resumed, it goes on after this shape. */
+export const suspend: ShapeHandler<'suspend'> = (run, shape, key) => {
+  let reason: string;
+  try {
+    reason = shape.reason(run.context());
+  } catch (error) {
+    reason = describeError(error);
+  }
+  run.advanceTo(run.after(key));
+  return run.finish('suspended', {
+    error: { reason: `suspended by "${shape.id}": ${reason}`, shapeId: key, at: run.options.now() },
+  });
+};

@@ -4,7 +4,7 @@ import { code } from './code.ts';
 import { compensate, compensated } from './compensate.ts';
 import { decide } from './decide.ts';
 import { delay } from './delay.ts';
-import { call, complete, terminate } from './end.ts';
+import { call, complete, suspend, terminate } from './end.ts';
 import type { ShapeHandler } from './handler.ts';
 import { listen } from './listen.ts';
 import { loop } from './loop.ts';
@@ -34,5 +34,6 @@ export const SHAPE_HANDLERS: { readonly [K in ProgramShape['kind']]: ShapeHandle
   compensate,
   compensated,
   terminate,
+  suspend,
   complete,
 };
