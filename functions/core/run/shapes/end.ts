@@ -1,6 +1,5 @@
 import { END } from '../../definition.ts';
-import { describeError } from '../../errors.ts';
-import type { ShapeHandler } from './handler.ts';
+import { textOf, type ShapeHandler } from './handler.ts';
 
 /** Ends the orchestration, its sends persisted first. */
 export const complete: ShapeHandler<'complete'> = (run) => {
@@ -12,12 +11,7 @@ export const complete: ShapeHandler<'complete'> = (run) => {
 /** Ends the orchestration as terminated, with its reason, its sends persisted first. */
 export const terminate: ShapeHandler<'terminate'> = (run, shape, key) => {
   if (run.endsAfterSends()) return run.finish('checkpoint');
-  let reason = 'terminated';
-  try {
-    reason = shape.reason(run.context());
-  } catch (error) {
-    reason = describeError(error);
-  }
+  const reason = textOf(run, shape.reason);
   run.advanceTo(END);
   return run.finish('terminated', {
     error: { reason: `terminated by "${shape.id}": ${reason}`, shapeId: key, at: run.options.now() },
@@ -32,12 +26,7 @@ export const call: ShapeHandler<'call'> = (run, _shape, key) => {
 
 /** Suspends the instance with its reason, for an operator; resumed, it goes on after this shape. */
 export const suspend: ShapeHandler<'suspend'> = (run, shape, key) => {
-  let reason: string;
-  try {
-    reason = shape.reason(run.context());
-  } catch (error) {
-    reason = describeError(error);
-  }
+  const reason = textOf(run, shape.reason);
   run.advanceTo(run.after(key));
   return run.finish('suspended', {
     error: { reason: `suspended by "${shape.id}": ${reason}`, shapeId: key, at: run.options.now() },

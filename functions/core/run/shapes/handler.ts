@@ -1,4 +1,6 @@
+import type { StepContext } from '../../context.ts';
 import type { ProgramShape } from '../../definition.ts';
+import { describeError } from '../../errors.ts';
 import type { RunResult, RunState } from '../run-state.ts';
 
 /** The shapes of a kind (a marker type may stand for two kinds: `scopeEnd` and `compensated`). */
@@ -17,3 +19,12 @@ export type ShapeHandler<K extends ProgramShape['kind']> = (
   shape: ShapeOf<K>,
   key: string,
 ) => RunResult | undefined | Promise<RunResult | undefined>;
+
+/** A shape's text from the definition's code (a reason, an error): what it says, or, when it throws, what it threw. */
+export function textOf(run: RunState, text: (ctx: StepContext) => string): string {
+  try {
+    return text(run.context());
+  } catch (error) {
+    return describeError(error);
+  }
+}
