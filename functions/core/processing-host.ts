@@ -14,6 +14,7 @@ import {
   DEFAULT_RUN_TIME_LIMIT_MS,
   FINISH,
   redoes,
+  undispatched,
   type Delivery,
   type ProcessingHostDeps,
   type ProcessOutcome,
@@ -178,11 +179,7 @@ export class ProcessingHost {
     // The previous commit's effects, unless recorded as dispatched: the host that made it may have died first.
     // A fork is the exception: its instance cannot leave the join before every branch exists, so the redelivery
     // of the forking host's work item is what re-dispatches it (see `needsMark`).
-    if (
-      state.outbox.length > 0 &&
-      state.dispatchedRevision !== state.revision &&
-      (redoes(item, delivery) || needsMark(state))
-    ) {
+    if (undispatched(state) && (redoes(item, delivery) || needsMark(state))) {
       await this.#dispatcher.dispatch(state.outbox, state);
     }
     return undefined;

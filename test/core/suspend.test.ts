@@ -27,6 +27,9 @@ describe('the Suspend shape', () => {
       error: { reason: 'suspended by "manualCheck": check c-1 by hand', shapeId: 'manualCheck' },
     });
     expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Before']);
+    // A redelivered work item of the suspended instance finds its effects recorded as gone out: none sent again.
+    await w.host().process({ instanceId: stopped!.instanceId, reason: 'receive' }, { receiveCount: 2 });
+    expect(w.sendPort.sent.map((m) => m.messageType)).toEqual(['Before']);
 
     await w.host().resume(stopped!.instanceId);
     await settle(w);

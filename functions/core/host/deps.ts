@@ -78,3 +78,11 @@ export const DEFAULT_RUN_TIME_LIMIT_MS = 15 * 60_000;
 
 /** Below the work queue's receive limit, so a step that hangs is suspended before its work item reaches the DLQ. */
 export const DEFAULT_MAX_ATTEMPTS = 5;
+
+/**
+ * Whether the last commit's effects may not have gone out: it has some, and they are not recorded as dispatched
+ * (`markDispatched`, written once they went out at a dehydration or a suspension).
+ */
+export function undispatched(state: InstanceState): boolean {
+  return state.outbox.length > 0 && state.dispatchedRevision !== state.revision;
+}

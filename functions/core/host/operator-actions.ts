@@ -5,7 +5,7 @@ import { InstanceStatus, TERMINAL_STATUSES, type InstanceState } from '../instan
 import { takeoverBefore } from '../ownership.ts';
 import { traced, type IdSource, type WorkItem } from '../ports.ts';
 import type { Commits } from './commits.ts';
-import type { ProcessingHostDeps, ProcessOutcome } from './deps.ts';
+import { undispatched, type ProcessingHostDeps, type ProcessOutcome } from './deps.ts';
 import type { OutboxDispatcher } from './dispatcher.ts';
 import { keepUnread } from './unread.ts';
 
@@ -51,7 +51,7 @@ export class OperatorActions {
     // suspended (else the join would find it running and rest until its next check).
     const wakes = state.outbox.filter((e) => e.kind === 'join');
     // Unless recorded as gone out after the commit that suspended it (a Suspend shape's sends, say).
-    if (state.dispatchedRevision !== state.revision)
+    if (undispatched(state))
       await this.#dispatcher.dispatch(
         state.outbox.filter((e) => e.kind !== 'join'),
         state,

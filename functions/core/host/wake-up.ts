@@ -5,7 +5,7 @@ import { InstanceStatus, TERMINAL_STATUSES, type InstanceState } from '../instan
 import type { InboxEntry } from '../message.ts';
 import { traced, type WorkItem } from '../ports.ts';
 import type { Commits } from './commits.ts';
-import { redoes, type Delivery, type ProcessingHostDeps, type ProcessOutcome } from './deps.ts';
+import { redoes, undispatched, type Delivery, type ProcessingHostDeps, type ProcessOutcome } from './deps.ts';
 import type { OutboxDispatcher } from './dispatcher.ts';
 import type { OperatorActions } from './operator-actions.ts';
 import { keepUnread } from './unread.ts';
@@ -71,7 +71,7 @@ export class WakeUps {
       // Its work item then comes back as a redelivery, and that redelivery re-dispatches (same ids). A
       // first delivery (a duplicate enqueued by a redelivered receive or by the sweeper) leaves it alone.
       if (redoes(item, delivery)) {
-        if (state.outbox.length > 0) await this.#dispatcher.dispatch(state.outbox, state);
+        if (undispatched(state)) await this.#dispatcher.dispatch(state.outbox, state);
         if (orchestration && TERMINAL_STATUSES.has(state.status))
           await keepUnread(this.#deps.store, state, orchestration);
       }
@@ -95,7 +95,7 @@ export class WakeUps {
     let sent: { dispatched?: true } = {};
     if (redoes(item, delivery)) {
       // The host that dehydrated it may have died before its effects: send them, arm the timer again.
-      if (state.outbox.length > 0 && state.dispatchedRevision !== state.revision) {
+      if (undispatched(state)) {
         await this.#dispatcher.dispatch(state.outbox, state);
         await store.markDispatched(state.instanceId, state.revision);
         sent = { dispatched: true };
