@@ -40,7 +40,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { DYNAMODB_WRITES, RequestMeter } from '../functions/adapters/request-meter.ts';
 import { allShapes } from '../functions/core/definition.ts';
@@ -74,7 +74,7 @@ import { PRICE_SOURCES } from './prices.ts';
 import { sampleOptionsToEnv, sampleOrchestrations } from '../functions/orchestrations/index.ts';
 import { useEmulatorCredentials } from '../local/emulator-credentials.ts';
 import { PUBLISHED_LATENCY } from '../local/latency-model.ts';
-import { judgeConservation } from '../local/accounting.ts';
+import { judgeConservation, quiet } from '../local/accounting.ts';
 import { OrchestrationRegistry } from '../functions/core/registry.ts';
 import type { RawMessage } from '../functions/core/message.ts';
 import type { ConservationPorts } from '../functions/core/conservation.ts';
@@ -261,22 +261,7 @@ async function waitForEnd(
   const sqs = sqsClient({ endpoint });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const depths = await Promise.all(
-      queueUrls.map(async (QueueUrl) => {
-        const { Attributes = {} } = await sqs.send(
-          new GetQueueAttributesCommand({
-            QueueUrl,
-            AttributeNames: [
-              'ApproximateNumberOfMessages',
-              'ApproximateNumberOfMessagesNotVisible',
-              'ApproximateNumberOfMessagesDelayed',
-            ],
-          }),
-        );
-        return Object.values(Attributes).reduce((n, v) => n + Number(v), 0);
-      }),
-    );
-    if (depths.every((d) => d === 0)) {
+    if (await quiet(sqs, queueUrls)) {
       const items = await loadItems(tableName, instanceIds);
       if (items.length === instanceIds.length && items.every((s) => ENDED.has(s.status))) return items;
     }
