@@ -85,15 +85,18 @@ for (const target of targets) {
           'Voided',
           'Released',
         ]);
-        const main = await cluster().store.load(convoyInstanceId('Everything', 'order', silent));
-        expect(main!.status).toBe('terminated');
-        expect(main!.error!.reason).toContain('not approved');
-        // Its Invoice went out before its end was committed (sends are persisted first): the end follows.
-        const statusOf = async () =>
-          (await cluster().store.load(convoyInstanceId('Everything', 'order', approved)))!.status;
-        for (const until = Date.now() + 10_000; (await statusOf()) !== 'completed' && Date.now() < until; )
-          await new Promise((r) => setTimeout(r, 100));
-        expect(await statusOf()).toBe('completed');
+        // What an instance sends goes out before its end is committed (sends are persisted first): the end follows,
+        // for the order terminated after its OrderRejected as for the approved one after its Invoice.
+        const settled = async (orderId: string, status: string) => {
+          const load = () => cluster().store.load(convoyInstanceId('Everything', 'order', orderId));
+          for (const until = Date.now() + 10_000; (await load())!.status !== status && Date.now() < until; )
+            await new Promise((r) => setTimeout(r, 100));
+          return (await load())!;
+        };
+        const main = await settled(silent, 'terminated');
+        expect(main.status).toBe('terminated');
+        expect(main.error!.reason).toContain('not approved');
+        expect((await settled(approved, 'completed')).status).toBe('completed');
       });
     },
   );
