@@ -25,8 +25,12 @@ export type {
   DecideBranch,
   ListenBranch,
   OrchestrationDefinition,
+  BranchOptions,
+  JoinPolicy,
   ParallelBranch,
+  ParallelOptions,
   PropertyFilter,
+  RestPolicy,
   RetryPolicy,
   Shape,
 } from './core/definition.ts';

@@ -8,6 +8,8 @@ import type {
   DecideBranch,
   OrchestrationDefinition,
   ParallelBranch,
+  ParallelOptions,
+  BranchOptions,
   PropertyFilter,
   RetryPolicy,
   Shape,
@@ -610,16 +612,24 @@ export function compensate(id: string): Shape {
 }
 
 /**
- * Parallel Actions: all branches run, possibly on several hosts at once; the orchestration goes on when all ended.
+ * Parallel Actions: all branches run (those whose guard holds), possibly on several hosts at once; the orchestration
+ * goes on when all ended, or as its join policy says.
  *
  * @remarks
  * Each branch runs as a branch instance of its own in the MessageBox (its own revision, lease and persistence
- * points), on a copy of the variables taken at the fork. At the join the changes each branch made are applied in
- * branch order, and the scopes the branches completed become compensable. A branch cannot receive, listen, complete
- * or terminate: those belong to the orchestration.
+ * points), on a copy of the variables taken at the fork. At the join the changes each ended branch made are applied
+ * in branch order, and the scopes those branches completed become compensable. A branch cannot receive, listen,
+ * complete or terminate: those belong to the orchestration.
+ *
+ * `join` says when it goes on: `'all'` (the default), `'first'` (a race, a discriminator), or `{ atLeast: n }` (n
+ * fixed, or read from the variables at the fork: an n-out-of-m join). A branch that fails (into an error handler
+ * around the Parallel Actions) raises its error at the join at once. `rest` says what becomes of branches still
+ * running then: `'cancel'` (the default) terminates them, what they sent stays sent; `'ignore'` lets them run to
+ * their end. Either way their changes are not applied.
  *
  * @param id - The shape's id, unique in the orchestration.
  * @param branches - The branches, made with {@link baton-builders#branch | branch}; at least one, each named once.
+ * @param options - `join` and `rest`.
  *
  * @example
  * ```ts
@@ -629,10 +639,20 @@ export function compensate(id: string): Shape {
  *   branch('inventory', [send('reserve', 'send', 'Reserve', (ctx) => ({ orderId: ctx.vars.orderId }))]),
  *   branch('payment', [send('authorise', 'send', 'Authorise', (ctx) => ({ orderId: ctx.vars.orderId }))]),
  * ]);
+ *
+ * // Asks two carriers; the first quote wins and the other is cancelled.
+ * const quickestQuote = parallel(
+ *   'quote',
+ *   [
+ *     branch('north', [send('askNorth', 'send', 'QuoteRequest', (ctx) => ({ orderId: ctx.vars.orderId }))]),
+ *     branch('south', [send('askSouth', 'send', 'QuoteRequest', (ctx) => ({ orderId: ctx.vars.orderId }))]),
+ *   ],
+ *   { join: 'first', rest: 'cancel' },
+ * );
  * ```
  */
-export function parallel(id: string, branches: ParallelBranch[]): Shape {
-  return { kind: 'parallel', id, branches };
+export function parallel(id: string, branches: ParallelBranch[], options: ParallelOptions = {}): Shape {
+  return { kind: 'parallel', id, branches, ...options };
 }
 
 /**
@@ -641,6 +661,8 @@ export function parallel(id: string, branches: ParallelBranch[]): Shape {
  * @param name - The branch's name, unique in its Parallel Actions: a letter, then up to 63 letters, digits, `_` or
  *   `-` (it is part of the branch instance's id).
  * @param steps - The branch's steps: no receive, listen, complete or terminate.
+ * @param options - `when`: its guard, read at the fork; false, no branch instance is made for it and the join does
+ *   not wait for it.
  * @returns The branch.
  *
  * @example
@@ -651,10 +673,14 @@ export function parallel(id: string, branches: ParallelBranch[]): Shape {
  *   delay('settle', { seconds: 5 }),
  *   send('authorise', 'send', 'Authorise', (ctx) => ({ orderId: ctx.vars.orderId })),
  * ]);
+ * // Forked only for orders with a gift message.
+ * const giftCard = branch('giftCard', [send('printCard', 'send', 'GiftCard', (ctx) => ({ orderId: ctx.vars.orderId }))], {
+ *   when: (ctx) => ctx.vars.giftMessage !== undefined,
+ * });
  * ```
  */
-export function branch(name: string, steps: Shape[]): ParallelBranch {
-  return { name, steps };
+export function branch(name: string, steps: Shape[], options: BranchOptions = {}): ParallelBranch {
+  return { name, steps, ...options };
 }
 
 /**

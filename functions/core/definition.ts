@@ -186,16 +186,50 @@ export interface ParallelBranch {
   readonly name: string;
   /** Its steps. */
   readonly steps: readonly Shape[];
+  /**
+   * Its guard: read at the fork, on the orchestration's variables; a branch whose guard is false is not forked (no
+   * branch instance is made for it) and its join does not wait for it. @defaultValue always forked
+   */
+  readonly when?: (ctx: StepContext) => boolean;
 }
 
 /**
- * Parallel Actions: every branch runs, each as a branch instance of its own in the MessageBox (its own
- * revision and lease, so two host instances can run two branches at once); the orchestration continues
- * once, when the last branch ends. Branch variables are copies taken at the fork; at the join the changes
- * each branch made are applied in branch order, and scopes the branches completed become compensable.
- * A branch cannot receive, listen, complete or terminate: those belong to the orchestration.
+ * When a Parallel Actions (or a fan-out) goes on: once `'all'` its forked branches ended, once the `'first'` ended,
+ * or once `atLeast` n of them ended (n fixed, or read from the variables at the fork). Whatever the policy, the first
+ * branch that fails raises its error at the join at once.
  */
-export interface ParallelShape {
+export type JoinPolicy<C = StepContext> = 'all' | 'first' | { readonly atLeast: number | ((ctx: C) => number) };
+
+/**
+ * What becomes of the branches still running once the join went on (or one failed): `'cancel'` terminates them
+ * (what they already sent is sent; what they changed is dropped), `'ignore'` lets them run to their end, their
+ * changes dropped all the same.
+ */
+export type RestPolicy = 'cancel' | 'ignore';
+
+/** How a Parallel Actions joins (see `ParallelShape`), `C` the step context its functions get. */
+export interface ParallelOptions<C = StepContext> {
+  /** When it goes on. @defaultValue `'all'` */
+  readonly join?: JoinPolicy<C>;
+  /** What becomes of branches still running then, or when one failed. @defaultValue `'cancel'` */
+  readonly rest?: RestPolicy;
+}
+
+/** A parallel branch's options (see `ParallelBranch`), `C` the step context its guard gets. */
+export interface BranchOptions<C = StepContext> {
+  /** Its guard, read at the fork: false, the branch is not forked. @defaultValue always forked */
+  readonly when?: (ctx: C) => boolean;
+}
+
+/**
+ * Parallel Actions: every branch runs (every branch whose guard holds), each as a branch instance of its own in the
+ * MessageBox (its own revision and lease, so two host instances can run two branches at once); the orchestration
+ * continues once, when its join policy is met (by default when the last branch ends). Branch variables are copies
+ * taken at the fork; at the join the changes each ended branch made are applied in branch order, and scopes those
+ * branches completed become compensable. A branch cannot receive, listen, complete or terminate: those belong to the
+ * orchestration.
+ */
+export interface ParallelShape extends ParallelOptions {
   readonly kind: 'parallel';
   readonly id: string;
   readonly branches: readonly ParallelBranch[];

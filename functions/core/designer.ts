@@ -8,6 +8,8 @@ import type {
   ListenBranch,
   OrchestrationDefinition,
   ParallelBranch,
+  ParallelOptions,
+  BranchOptions,
   PropertyFilter,
   RetryPolicy,
   Shape,
@@ -442,11 +444,12 @@ export interface Designer<M extends MessageVariables, V> {
    */
   compensate(id: string): Shape;
   /**
-   * Parallel Actions (see {@link baton-builders#parallel | parallel}): all branches run; the orchestration goes on when
-   * all ended.
+   * Parallel Actions (see {@link baton-builders#parallel | parallel}): all branches run (those whose guard holds); the
+   * orchestration goes on when all ended, or as its join policy says.
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param branches - The branches, made with `branch`.
+   * @param options - `join` (`'all'`, `'first'`, `{ atLeast }`) and `rest` (`'cancel'`, `'ignore'`), `atLeast` typed.
    *
    * @example
    * ```ts
@@ -456,23 +459,36 @@ export interface Designer<M extends MessageVariables, V> {
    *   branch('accept', [send('accept', 'send', OrderAccepted, (ctx) => ctx.message('order').body)]),
    *   branch('audit', [send('audit', 'audit', OrderAccepted, (ctx) => ctx.message('order').body)]),
    * ]);
+   * const anyTwo = parallel(
+   *   'anyTwo',
+   *   [
+   *     branch('a', [send('askA', 'send', OrderAccepted, (ctx) => ctx.message('order').body)]),
+   *     branch('b', [send('askB', 'send', OrderAccepted, (ctx) => ctx.message('order').body)]),
+   *     branch('c', [send('askC', 'send', OrderAccepted, (ctx) => ctx.message('order').body)]),
+   *   ],
+   *   { join: { atLeast: 2 }, rest: 'ignore' },
+   * );
    * ```
    */
-  parallel(id: string, branches: ParallelBranch[]): Shape;
+  parallel(id: string, branches: ParallelBranch[], options?: ParallelOptions<StepContext<BodiesOf<M>, V>>): Shape;
   /**
    * One branch of a Parallel Actions shape (see {@link baton-builders#branch | branch}).
    *
    * @param name - The branch's name, unique in its Parallel Actions.
    * @param steps - Its steps: no receive, listen, complete or terminate.
+   * @param options - `when`: its guard, typed; false at the fork, the branch is not forked.
    *
    * @example
    * ```ts
    * const { branch, send } = designer({ order: Order });
    *
    * const accept = branch('accept', [send('accept', 'send', OrderAccepted, (ctx) => ctx.message('order').body)]);
+   * const bigOrder = branch('review', [send('review', 'send', OrderAccepted, (ctx) => ctx.message('order').body)], {
+   *   when: (ctx) => ctx.message('order').body.total > 10_000,
+   * });
    * ```
    */
-  branch(name: string, steps: Shape[]): ParallelBranch;
+  branch(name: string, steps: Shape[], options?: BranchOptions<StepContext<BodiesOf<M>, V>>): ParallelBranch;
   /**
    * A callable orchestration (see {@link baton-builders#callable | callable}), for `call`.
    *

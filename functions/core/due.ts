@@ -11,7 +11,7 @@ import { InstanceStatus, type InstanceState } from './instance.ts';
  * - waiting at a Parallel Actions join, or suspended there: from when it got there. The join watches its branch
  *   instances: a sweep wakes it, and it looks after them (see ProcessingHost: work items for branches whose own was
  *   lost, the retention of those that ended), then rests for as long again as it has waited (see `nextJoinCheck`).
- *   A branch instance carries nothing of its own: its join covers it.
+ *   A branch instance carries nothing of its own: its join covers it (unless it may outlive its join: `rest: 'ignore'`).
  *
  * A waiting instance's unread delivery is due too; the store marks that when it delivers (see
  * `InstanceStore.deliver`), because it does not change the instance's state.
@@ -57,7 +57,7 @@ export function dueOf(state: InstanceState): Due | undefined {
   if ((state.status === InstanceStatus.Waiting || state.status === InstanceStatus.Suspended) && atJoin(state))
     return { at: windowed(state, state.updatedAt) };
   if (state.status === InstanceStatus.Running)
-    return state.branchOf ? undefined : { at: windowed(state, state.lease?.expiresAt ?? state.updatedAt) };
+    return watchedByJoin(state) ? undefined : { at: windowed(state, state.lease?.expiresAt ?? state.updatedAt) };
   if (state.status === InstanceStatus.Waiting) {
     const timers = state.cursor.threads.flatMap((t) => (t.timerDue === undefined ? [] : [t.timerDue]));
     return timers.length > 0 ? { at: Math.min(...timers) } : undefined;
@@ -67,8 +67,11 @@ export function dueOf(state: InstanceState): Due | undefined {
 
 /** The due time a claim (an exclusive step's lease, a heartbeat) gives an instance it writes: past its new lease. */
 export function dueOfClaim(state: InstanceState, leaseExpiresAt: number): number | undefined {
-  return state.branchOf ? undefined : windowed(state, leaseExpiresAt);
+  return watchedByJoin(state) ? undefined : windowed(state, leaseExpiresAt);
 }
+
+/** A branch instance its join watches (see `BranchOf.outlives` for one that may outlive it, and is due as any instance). */
+const watchedByJoin = (state: InstanceState) => state.branchOf !== undefined && !state.branchOf.outlives;
 
 /** The earliest timer a waiting instance has, if any: what is due once its inbox holds nothing it can take. */
 export function timerDueOf(state: InstanceState): number | undefined {

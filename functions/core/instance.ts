@@ -45,6 +45,10 @@ export interface Thread {
   readonly returnTo?: string;
   /** The fork number of the Parallel Actions shape at `at`, once its branches were forked. */
   readonly fork?: number;
+  /** The branches that fork made, by name, when their guards left some out (absent: all of them). */
+  readonly forked?: readonly string[];
+  /** How many of them must end for the join to go on, when not all (a `first` or `atLeast` join). */
+  readonly need?: number;
 }
 
 /**
@@ -52,7 +56,7 @@ export interface Thread {
  * that dies before dispatching leaves it to the next one): a message to a send port, an orchestration to
  * start, a parallel branch to fork, a branch's result to report to its orchestration.
  */
-export type OutboxEntry = SendEntry | StartEntry | ForkEntry | JoinEntry | RetireEntry;
+export type OutboxEntry = SendEntry | StartEntry | ForkEntry | JoinEntry | RetireEntry | CancelEntry;
 
 export interface SendEntry {
   readonly kind: 'send';
@@ -108,6 +112,18 @@ export interface JoinEntry {
   readonly siblings?: readonly string[];
   /** The fork the branch instance belongs to (set with `siblings`). */
   readonly fork?: number;
+  /** How many of the fork's branches must end for the join to go on, when not all (see `Thread.need`). */
+  readonly need?: number;
+}
+
+/**
+ * A join went on while branch instances of its fork still ran (a `first` or `atLeast` join, or a branch that failed):
+ * they are terminated with the reason, waking nothing. Ending one twice is a no-op, so dispatching it again is safe.
+ */
+export interface CancelEntry {
+  readonly kind: 'cancel';
+  readonly instanceIds: readonly string[];
+  readonly reason: string;
 }
 
 /**
@@ -138,6 +154,15 @@ export interface BranchOf {
   readonly watched?: boolean;
   /** The forking instance's incarnation, part of its branch instances' ids (see `InstanceState.incarnation`). */
   readonly incarnation?: string;
+  /** The branches of its fork, by name, when guards left some out (see `Thread.forked`). */
+  readonly forked?: readonly string[];
+  /** How many branches of its fork must end for the join to go on, when not all (see `Thread.need`). */
+  readonly need?: number;
+  /**
+   * It may outlive its join (a join that goes on without it and lets it run, `rest: 'ignore'`): then no join watches
+   * it, and it carries a due time of its own, as an orchestration instance does (core/due.ts).
+   */
+  readonly outlives?: boolean;
 }
 
 export interface Lease {

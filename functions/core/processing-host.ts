@@ -85,7 +85,7 @@ export class ProcessingHost {
     this.#deps = deps;
     this.#newId = deps.newId ?? randomUUID;
     this.#commits = new Commits(deps);
-    this.#dispatcher = new OutboxDispatcher(deps, this.#commits);
+    this.#dispatcher = new OutboxDispatcher(deps, this.#commits, (ids, reason) => this.#actions.cancel(ids, reason));
     this.#actions = new OperatorActions(deps, this.#commits, this.#dispatcher, this.#newId);
     this.#wakeUps = new WakeUps(deps, this.#commits, this.#dispatcher, this.#actions);
   }

@@ -1,4 +1,4 @@
-import { ID_PATTERN, NAME_PATTERN, PORT_PATTERN } from '../definition.ts';
+import { ID_PATTERN, NAME_PATTERN, PORT_PATTERN, type ParallelShape } from '../definition.ts';
 import type { ShapeChecks } from './compiler.ts';
 
 /** A scope: its end and compensated markers, its body, error handler and compensation. */
@@ -109,10 +109,30 @@ const parallel: ShapeChecks['parallel'] = (c, shape, { where, key, prefix, calli
       `${where}.branches[${b}]`,
       'cannot be in a parallel branch: messages and the end of the orchestration belong to the orchestration, not to a branch',
     );
+    if (branch.when !== undefined && typeof branch.when !== 'function')
+      c.problems.push(`${where}.branches[${b}]: the guard of branch "${branch.name}" must be a function`);
     entries.set(branch.name, c.visit(branch.steps, join, `${where}.branches[${b}]`, prefix, calling));
   });
   c.branchEntry.set(key, entries);
+  const policy = joinPolicyProblem(shape.join, shape.branches.length);
+  if (policy) c.problems.push(`${where}: parallel "${shape.id}" ${policy}`);
+  if (shape.rest !== undefined && shape.rest !== 'cancel' && shape.rest !== 'ignore')
+    c.problems.push(
+      `${where}: parallel "${shape.id}" has rest ${JSON.stringify(shape.rest)}: it must be 'cancel' or 'ignore'`,
+    );
 };
+
+/** What is wrong with a join policy, if anything (an `atLeast` function is checked when it runs). */
+function joinPolicyProblem(join: ParallelShape['join'], branches: number): string | undefined {
+  if (join === undefined || join === 'all' || join === 'first') return undefined;
+  if (typeof join !== 'object' || join === null || !('atLeast' in join))
+    return `has join ${JSON.stringify(join)}: it must be 'all', 'first' or { atLeast: n }`;
+  const n = join.atLeast;
+  if (typeof n === 'function') return undefined;
+  if (!Number.isInteger(n) || n < 1 || n > branches)
+    return `joins at least ${n} branches: it must be a whole number from 1 to its ${branches} branch(es)`;
+  return undefined;
+}
 
 /** A call: its callee compiled in under the call's key, never recursively, with no receive or end of its own. */
 const call: ShapeChecks['call'] = (c, shape, { where, key, successor, calling }) => {

@@ -1,5 +1,5 @@
 import { activateOrDeliver, NoTaker } from '../activation.ts';
-import { branchEnded } from '../branches.ts';
+import { branchEnded, joinReady } from '../branches.ts';
 import { JOIN_CHECK } from '../due.ts';
 import { InvalidMessage, boundReason, describeError } from '../errors.ts';
 import { InstanceStatus, type InstanceState, type JoinEntry, type OutboxEntry } from '../instance.ts';
@@ -21,10 +21,17 @@ export class OutboxDispatcher {
   readonly #commits: Commits;
   /** Joins this host sent a last-branch wake-up for lately, by join (instance and fork), when. */
   readonly #wokenJoins = new Map<string, number>();
+  /** Ends the branch instances a join went on without (see `OperatorActions.cancel`). */
+  readonly #cancel: (instanceIds: readonly string[], reason: string) => Promise<void>;
 
-  constructor(deps: ProcessingHostDeps, commits: Commits) {
+  constructor(
+    deps: ProcessingHostDeps,
+    commits: Commits,
+    cancel: (instanceIds: readonly string[], reason: string) => Promise<void>,
+  ) {
     this.#deps = deps;
     this.#commits = commits;
+    this.#cancel = cancel;
   }
 
   async dispatch(outbox: readonly OutboxEntry[], from: InstanceState): Promise<void> {
@@ -36,6 +43,7 @@ export class OutboxDispatcher {
       else if (entry.kind === 'fork') await this.#fork(entry, from, items);
       else if (entry.kind === 'join') await this.#join(entry, from, items);
       else if (entry.kind === 'retire') await this.#deps.store.retire(entry.instanceIds, this.#deps.clock.now());
+      else if (entry.kind === 'cancel') await this.#cancel(entry.instanceIds, entry.reason);
     }
     if (items.length === 0) return;
     try {
@@ -107,14 +115,14 @@ export class OutboxDispatcher {
   }
 
   /**
-   * Only the last branch to end wakes the join: a join woken earlier finds a branch running and does nothing. Each
-   * branch reads its siblings after its own end was committed, so of two that end at once at least the later reader
-   * sees both ended (both may: the join runs once all the same). A sibling missing or not ended means another wake-up
-   * is still to come, or the join's watch finds it (core/due.ts).
+   * Only the branch whose end meets its join's policy wakes the join (the last to end, by default; one that failed, at
+   * once): a join woken earlier finds it cannot go on and does nothing. Each branch reads its siblings after its own end
+   * was committed, so of two that end at once at least the later reader sees both ended (both may: the join runs once
+   * all the same). A policy not met means another wake-up is still to come, or the join's watch finds it (core/due.ts).
    */
   async #join(entry: JoinEntry, from: InstanceState, items: WorkItem[]): Promise<void> {
     const siblings = entry.siblings ? await this.#commits.loadAll(entry.siblings) : [];
-    if (entry.siblings && siblings.filter(branchEnded).length < entry.siblings.length) {
+    if (entry.siblings && !joinReady([...siblings, from], entry.need ?? entry.siblings.length + 1)) {
       if (!from.branchOf?.watched) await this.#watchJoin(entry.instanceId);
       return;
     }

@@ -97,11 +97,31 @@ export class OperatorActions {
   }
 
   /**
+   * Ends the branch instances a join went on without (a `first` or `atLeast` join, a sibling that failed), as a
+   * terminate does, waking nothing: the join is past them. What they sent is sent; what they would still do is not.
+   * One that ended meanwhile, or is gone, is left as it is. Unlike an operator's terminate, it does not wait for a
+   * branch mid-step under a live lease: the join went on, so the step's result would be dropped anyway; its host
+   * finds its lease taken at its next write (a heartbeat, its commit) and commits nothing.
+   */
+  async cancel(instanceIds: readonly string[], reason: string): Promise<void> {
+    for (const instanceId of instanceIds) {
+      const branch = await this.#deps.store.load(instanceId);
+      if (!branch || branchEnded(branch)) continue;
+      try {
+        await this.#terminate(instanceId, reason, false, true);
+      } catch (error) {
+        // It ended between the read and the write.
+        if (!(error instanceof InvalidTransition)) throw error;
+      }
+    }
+  }
+
+  /**
    * `wakesJoin`: a branch instance ended on its own wakes its join; one ended because its orchestration is being
    * terminated does not (the join would run and move the orchestration on before the terminate's own write, which then
    * fails; should that write fail anyway, the join's watch finds its branches ended).
    */
-  async #terminate(instanceId: string, reason: string, wakesJoin: boolean): Promise<InstanceState> {
+  async #terminate(instanceId: string, reason: string, wakesJoin: boolean, force = false): Promise<InstanceState> {
     const { clock, hostId, lease, registry, store } = this.#deps;
     const state = await store.load(instanceId);
     if (!state) throw new InstanceNotFound(instanceId);
@@ -120,7 +140,12 @@ export class OperatorActions {
     const branches = await this.#commits.loadAll(branchIds);
     for (const branch of branches) {
       if (!branchEnded(branch))
-        await this.#terminate(branch.instanceId, `its orchestration ${instanceId} was terminated: ${reason}`, false);
+        await this.#terminate(
+          branch.instanceId,
+          `its orchestration ${instanceId} was terminated: ${reason}`,
+          false,
+          force,
+        );
     }
     const now = clock.now();
     // A branch instance wakes its join, which raises the termination as the branch's failure.
@@ -142,7 +167,8 @@ export class OperatorActions {
       lastHost: hostId,
       commitId: this.#newId(),
     };
-    await this.#commits.commit(next, state.revision, takeoverBefore(now, lease));
+    // Forced: whatever lease it holds (see `cancel`).
+    await this.#commits.commit(next, state.revision, force ? Number.MAX_SAFE_INTEGER : takeoverBefore(now, lease));
     if (wake.length + retire.length > 0) await this.#dispatcher.dispatch([...wake, ...retire], next);
     await keepUnread(store, next, orchestration);
     return next;

@@ -1,4 +1,4 @@
-import { branchEnded, forkedBranches } from '../branches.ts';
+import { branchEnded, forkedBranches, joinNeed, joinReady } from '../branches.ts';
 import type { CompiledOrchestration } from '../definition.ts';
 import { atJoin, FORKED_BRANCHES_KEPT_MS, nextJoinCheck, timerDueOf } from '../due.ts';
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState } from '../instance.ts';
@@ -111,11 +111,18 @@ export class WakeUps {
       return { outcome: { result: 'done', detail: 'timer hop', instance: state } };
     }
     if (atJoin(state)) {
-      // At a join: nothing to do until every branch instance ended (the last one to end wakes it again). Without
+      // At a join: nothing to do until its policy is met, by default every branch instance ended (the branch that meets
+      // it wakes it again). Without
       // its definition its branches cannot be named: it waits, watched all the same.
       const joining = orchestration ? forkedBranches(orchestration, state) : [];
       const branches = orchestration ? await reads.loadBranches(joining) : undefined;
-      if (!orchestration || branches!.length < joining.length || !branches!.every(branchEnded)) {
+      const ready =
+        orchestration &&
+        joinReady(
+          joining.map((id) => branches!.find((b) => b.instanceId === id)),
+          joinNeed(orchestration, state),
+        );
+      if (!ready) {
         if (item.reason === 'sweep') await this.tendJoin(state, orchestration, branches);
         const detail = orchestration
           ? 'waiting for its parallel branches'

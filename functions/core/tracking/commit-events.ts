@@ -89,6 +89,7 @@ function outboxEvent(entry: OutboxEntry, at: number, host: string | undefined, e
       event({ at, kind: TrackedKind.BranchEnded, host, related: entry.instanceId });
       break;
     case 'retire':
+    case 'cancel':
       break;
   }
 }
@@ -147,7 +148,8 @@ function entryKey(entry: OutboxEntry): string {
     case 'join':
       return `join:${entry.instanceId}`;
     case 'retire':
-      return `retire:${entry.instanceIds.join(',')}`;
+    case 'cancel':
+      return `${entry.kind}:${entry.instanceIds.join(',')}`;
   }
 }
 

@@ -1,5 +1,6 @@
-import { branchEnded } from '../../branches.ts';
+import { branchEnded, branchFailed, forkedBranches, joinNeed, joinReady } from '../../branches.ts';
 import { concat } from '../../compensable.ts';
+import type { JoinPolicy } from '../../definition.ts';
 import { branchInstanceId } from '../../ids.ts';
 import { InstanceStatus, type InstanceState } from '../../instance.ts';
 import type { RunResult, RunState } from '../run-state.ts';
@@ -8,20 +9,36 @@ import type { ShapeHandler } from './handler.ts';
 type ParallelShape = Parameters<ShapeHandler<'parallel'>>[1];
 
 /**
- * Parallel Actions: the first visit forks (each branch becomes a branch instance, made by the outbox once this
- * commit lands) and waits; a visit once every branch instance ended joins what they changed and goes on.
+ * Parallel Actions: the first visit forks (each branch its guard lets through becomes a branch instance, made by the
+ * outbox once this commit lands) and waits; a visit once its join policy is met joins what the ended branches changed,
+ * lets the rest be cancelled (or run on), and goes on.
  */
 export const parallel: ShapeHandler<'parallel'> = (run, shape, key) =>
   run.thread.fork === undefined ? fork(run, shape, key) : join(run, shape, key);
 
-function fork(run: RunState, shape: ParallelShape, key: string): RunResult {
+function fork(run: RunState, shape: ParallelShape, key: string): RunResult | undefined {
   const { current, orchestration } = run;
+  const chosen = shape.branches.filter(
+    (b) =>
+      b.when === undefined ||
+      run.evaluate(`the guard of branch "${b.name}" of parallel "${shape.id}" failed`, key, () =>
+        b.when!(run.context()),
+      ),
+  );
+  // No branch chosen: nothing to wait for.
+  if (chosen.length === 0) {
+    run.advanceTo(run.after(key));
+    return undefined;
+  }
+  const need = needOf(run, shape, key, chosen.length);
+  const forked = chosen.length < shape.branches.length ? chosen.map((b) => b.name) : undefined;
   run.forks++;
   const handled =
     (run.thread.scopes ?? []).some((s) => orchestration.branchEntry.get(s)?.has('onError')) ||
     current.branchOf?.handled === true;
+  const outlives = shape.rest === 'ignore';
   const now = run.options.now();
-  for (const branch of shape.branches) {
+  for (const branch of chosen) {
     const instanceId = branchInstanceId(current.instanceId, run.forks, branch.name, current.incarnation);
     run.outbox.push({
       kind: 'fork',
@@ -47,27 +64,51 @@ function fork(run: RunState, shape: ParallelShape, key: string): RunResult {
           handled,
           watched: true,
           ...(current.incarnation ? { incarnation: current.incarnation } : {}),
+          ...(forked ? { forked } : {}),
+          ...(need !== undefined ? { need } : {}),
+          ...(outlives ? { outlives } : {}),
         },
         createdAt: now,
         updatedAt: now,
       },
     });
   }
-  run.thread = { ...run.thread, fork: run.forks };
+  run.thread = {
+    ...run.thread,
+    fork: run.forks,
+    ...(forked ? { forked } : {}),
+    ...(need !== undefined ? { need } : {}),
+  };
   return run.finish('waiting');
 }
 
-/** Continues only when every branch instance ended (a fenced commit, so exactly once). */
-function join(run: RunState, shape: ParallelShape, key: string): RunResult | undefined {
-  const { current } = run;
-  const ended = shape.branches.map((branch) => {
-    const id = branchInstanceId(current.instanceId, run.thread.fork!, branch.name, current.incarnation);
-    return (run.options.branches ?? []).find((b) => b.instanceId === id && branchEnded(b));
+/**
+ * How many of the `forked` branches the join waits for, when not all of them (undefined: all). An `atLeast` beyond
+ * what was forked could never be met: the definition is at fault, and the instance is suspended saying so.
+ */
+function needOf(run: RunState, shape: ParallelShape, key: string, forked: number): number | undefined {
+  const policy: JoinPolicy = shape.join ?? 'all';
+  if (policy === 'all') return undefined;
+  if (policy === 'first') return 1;
+  return run.evaluate(`the join of parallel "${shape.id}" could not tell how many branches it needs`, key, () => {
+    const n = typeof policy.atLeast === 'function' ? policy.atLeast(run.context()) : policy.atLeast;
+    if (!Number.isInteger(n) || n < 1 || n > forked)
+      throw new Error(
+        `atLeast is ${n}, but ${forked} branch(es) were forked: it must be a whole number from 1 to ${forked}`,
+      );
+    return n === forked ? undefined : n;
   });
-  if (ended.some((b) => b === undefined)) return run.finish('waiting');
+}
+
+/** Goes on once the join policy is met, or a branch failed (a fenced commit, so exactly once). */
+function join(run: RunState, shape: ParallelShape, key: string): RunResult | undefined {
+  const ids = forkedBranches(run.orchestration, run.current);
+  const read = ids.map((id) => (run.options.branches ?? []).find((b) => b.instanceId === id));
+  if (!joinReady(read, joinNeed(run.orchestration, run.current))) return run.finish('waiting');
+  const ended = read.filter(branchEnded) as InstanceState[];
   const atFork = structuredClone(run.vars);
   const errors: string[] = [];
-  for (const result of ended as InstanceState[]) {
+  for (const result of ended) {
     // Only what the branch changed is applied, in branch order: branches that touch different variables never
     // overwrite each other.
     for (const name of new Set([...Object.keys(atFork), ...Object.keys(result.vars)])) {
@@ -77,12 +118,20 @@ function join(run: RunState, shape: ParallelShape, key: string): RunResult | und
     }
     run.compensable = concat(run.compensable, result.compensable ?? []);
     // A branch that failed into a handler, or was terminated, ended with its error.
-    if (result.error !== undefined) errors.push(result.error.reason);
+    if (branchFailed(result)) errors.push(result.error!.reason);
   }
   // Branch instances expire by themselves; those an earlier version kept for their join are let go here.
-  const kept = (ended as InstanceState[]).filter((b) => b.awaitsRetire).map((b) => b.instanceId);
+  const kept = ended.filter((b) => b.awaitsRetire).map((b) => b.instanceId);
   if (kept.length > 0) run.outbox.push({ kind: 'retire', instanceIds: kept });
-  const { fork: _joined, ...rest } = run.thread;
+  const unfinished = ids.filter((_, i) => !branchEnded(read[i]));
+  if (unfinished.length > 0 && shape.rest !== 'ignore') {
+    const why =
+      errors.length > 0
+        ? `a sibling failed: ${errors[0]}`
+        : `parallel "${shape.id}" went on once ${joinNeed(run.orchestration, run.current)} of ${ids.length} branches ended`;
+    run.outbox.push({ kind: 'cancel', instanceIds: unfinished, reason: `cancelled: ${why}` });
+  }
+  const { fork: _joined, forked: _forked, need: _need, ...rest } = run.thread;
   run.thread = rest;
   if (errors.length > 0) return run.fail(errors.join('; '), key);
   run.advanceTo(run.after(key));
