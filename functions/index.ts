@@ -24,11 +24,13 @@ export type {
   CorrelationSet,
   DecideBranch,
   ListenBranch,
+  MachineState,
   OrchestrationDefinition,
   ParallelBranch,
   PropertyFilter,
   RetryPolicy,
   Shape,
+  StateMachine,
 } from './core/definition.ts';
 export type { StepContext } from './core/context.ts';
 export type { InboundMessage } from './core/message.ts';
