@@ -24,6 +24,7 @@ export type {
   CorrelationSet,
   DecideBranch,
   ListenBranch,
+  MachineState,
   OrchestrationDefinition,
   BranchOptions,
   JoinPolicy,
@@ -33,6 +34,7 @@ export type {
   RestPolicy,
   RetryPolicy,
   Shape,
+  StateMachine,
 } from './core/definition.ts';
 export type { StepContext } from './core/context.ts';
 export type { InboundMessage } from './core/message.ts';

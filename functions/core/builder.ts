@@ -13,6 +13,7 @@ import type {
   PropertyFilter,
   RetryPolicy,
   Shape,
+  StateMachine,
 } from './definition.ts';
 import type { StepContext } from './context.ts';
 import type { MessageType } from './schema.ts';
@@ -488,6 +489,75 @@ export function onTimeout(
  */
 export function loop(id: string, condition: (ctx: StepContext) => boolean, steps: Shape[]): Shape {
   return { kind: 'loop', id, while: condition, steps };
+}
+
+/**
+ * Until (a do-until, BPEL's repeatUntil): runs `steps`, then checks `condition` after each pass and stops once it
+ * holds. The steps run at least once, even when the condition holds from the start ({@link baton-builders#loop |
+ * loop} checks before each pass, so its steps may never run).
+ *
+ * @remarks
+ * A run persists and goes on after 1,000 shapes, so no loop holds a host forever; a `persistAfter` step in the body
+ * makes each pass a persistence point. A condition that throws suspends the instance with the reason.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param condition - Checked on the step context after each pass; it must not change anything.
+ * @param steps - The body: at least one step.
+ *
+ * @example
+ * ```ts
+ * import { code, send, until } from 'baton/builders';
+ *
+ * const poll = until('untilShipped', (ctx) => ctx.vars.shipped === true || (ctx.vars.polls as number) >= 5, [
+ *   send('ask', 'send', 'ShipmentQuery', (ctx) => ({ orderId: ctx.vars.orderId })),
+ *   code('count', (ctx) => {
+ *     ctx.vars.polls = ((ctx.vars.polls as number | undefined) ?? 0) + 1;
+ *   }),
+ * ]);
+ * ```
+ */
+export function until(id: string, condition: (ctx: StepContext) => boolean, steps: Shape[]): Shape {
+  return { kind: 'until', id, until: condition, steps };
+}
+
+/**
+ * State machine (Workflow Patterns' arbitrary cycles, WCP-10): named states, each with its steps and a `next` that
+ * chooses, once they ran, the state to go to (itself, an earlier one, any) or `'$end'` to leave the machine.
+ *
+ * @remarks
+ * The machine starts in `initial`. Where it is shows in the instance's cursor (a step of a state, or the end of a
+ * state, `<id>$<state>$next`), which is persisted as any other: a crash or a wait (a receive, a delay, a listen in a
+ * state) goes on in the same state. A state may have no steps: it only chooses where to go. A `next` that returns a
+ * name that is not one of the states, or throws, suspends the instance with the reason. Like a loop, a run persists
+ * and goes on after 1,000 shapes, so no cycle holds a host forever.
+ *
+ * @typeParam S - The state names, read from `states`: `initial` and what `next` returns are checked against them.
+ * @param id - The shape's id, unique in the orchestration.
+ * @param machine - `initial`, the state it starts in, and `states`, by name (each name matches the pattern of an id).
+ *
+ * @example
+ * ```ts
+ * import { receiveCorrelated, send, stateMachine } from 'baton/builders';
+ *
+ * // A document goes back to its author until a reviewer approves it (its receives follow the set `doc`).
+ * const review = stateMachine('review', {
+ *   initial: 'draft',
+ *   states: {
+ *     draft: {
+ *       steps: [send('submit', 'send', 'ReviewRequest', (ctx) => ({ document: ctx.message('document').body }))],
+ *       next: () => 'inReview',
+ *     },
+ *     inReview: {
+ *       steps: [receiveCorrelated('verdict', 'Verdict', { into: 'verdict', correlation: 'doc' })],
+ *       next: (ctx) => ((ctx.message('verdict').body as { approved: boolean }).approved ? 'published' : 'draft'),
+ *     },
+ *     published: { steps: [send('publish', 'send', 'Published', () => ({}))], next: () => '$end' },
+ *   },
+ * });
+ * ```
+ */
+export function stateMachine<S extends string>(id: string, machine: StateMachine<S>): Shape {
+  return { kind: 'stateMachine', id, initial: machine.initial, states: machine.states };
 }
 
 /**

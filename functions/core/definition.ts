@@ -136,6 +136,60 @@ export interface LoopShape {
   readonly steps: readonly Shape[];
 }
 
+/**
+ * Until (BPEL's repeatUntil, a do-until): runs its steps, then checks the condition after each pass and stops once it
+ * holds, so the steps run at least once.
+ */
+export interface UntilShape {
+  readonly kind: 'until';
+  readonly id: string;
+  readonly until: (ctx: StepContext) => boolean;
+  readonly steps: readonly Shape[];
+}
+
+/**
+ * What a state machine's state's `next` returns to leave the machine: the shape after the machine runs next. No state
+ * can be named so (a state's name matches the pattern of an id, which has no `$`).
+ */
+export const LEAVE_MACHINE = '$end';
+
+/**
+ * One state of a {@link StateMachine}: its steps, then where the machine goes.
+ *
+ * @typeParam S - The machine's state names.
+ * @typeParam C - The step context `next` gets.
+ */
+export interface MachineState<S extends string = string, C = StepContext> {
+  /** What runs in this state; none makes a state that only chooses where to go. */
+  readonly steps: readonly Shape[];
+  /**
+   * Where to go once the steps ran: the name of a state (this one again, too), or `'$end'` to leave the machine. A
+   * name that is not one of the machine's states suspends the instance with the reason.
+   */
+  readonly next: (ctx: C) => S | '$end';
+}
+
+/**
+ * A state machine's states and the one it starts in, as {@link baton-builders#stateMachine | stateMachine} takes them.
+ *
+ * @typeParam S - The state names: `initial` and what each `next` returns must be among them (or `'$end'`).
+ * @typeParam C - The step context each `next` gets.
+ */
+export interface StateMachine<S extends string = string, C = StepContext> {
+  /** The state it starts in. */
+  readonly initial: NoInfer<S>;
+  /** Its states, by name; each name matches the pattern of a shape's id. */
+  readonly states: { readonly [K in S]: MachineState<NoInfer<S>, C> };
+}
+
+/** State machine (Workflow Patterns' arbitrary cycles): states, each with its steps and its way to the next state. */
+export interface StateMachineShape {
+  readonly kind: 'stateMachine';
+  readonly id: string;
+  readonly initial: string;
+  readonly states: Readonly<Record<string, MachineState>>;
+}
+
 /** Throw: raises an orchestration error (with no scope to catch it, the instance is suspended with it). */
 export interface ThrowShape {
   readonly kind: 'throw';
@@ -286,6 +340,23 @@ export interface BranchEndMarker {
   readonly parallel: string;
 }
 
+/**
+ * Compiler-made markers of the loops: the end of an until-loop's body, where its condition is checked; the end of a
+ * state of a state machine, where its `next` chooses the state after it. The cursor at one says where the loop is.
+ */
+export interface UntilCheckMarker {
+  readonly kind: 'untilCheck';
+  readonly id: string;
+  readonly until: string;
+}
+
+export interface StateEndMarker {
+  readonly kind: 'stateEnd';
+  readonly id: string;
+  readonly machine: string;
+  readonly state: string;
+}
+
 export interface CompleteShape {
   readonly kind: 'complete';
   readonly id: string;
@@ -300,6 +371,8 @@ export type Shape =
   | DelayShape
   | ListenShape
   | LoopShape
+  | UntilShape
+  | StateMachineShape
   | ThrowShape
   | SuspendShape
   | TerminateShape
@@ -311,7 +384,7 @@ export type Shape =
   | StartShape;
 
 /** What the compiled program holds: the user's shapes and the compiler's markers. */
-export type ProgramShape = Shape | ScopeMarker | BranchEndMarker;
+export type ProgramShape = Shape | ScopeMarker | BranchEndMarker | UntilCheckMarker | StateEndMarker;
 
 /**
  * An orchestration, as `orchestration` declares it and an orchestrations module exports it: checked and compiled
@@ -376,7 +449,10 @@ export function childBlocks(shape: Shape): (readonly Shape[])[] {
     case 'listen':
       return shape.branches.map((b) => b.steps);
     case 'loop':
+    case 'until':
       return [shape.steps];
+    case 'stateMachine':
+      return Object.values(shape.states ?? {}).map((state) => state?.steps ?? []);
     case 'scope':
       return [shape.steps, shape.onError ?? [], shape.compensation ?? []];
     case 'parallel':

@@ -13,6 +13,7 @@ import type {
   PropertyFilter,
   RetryPolicy,
   Shape,
+  StateMachine,
 } from './definition.ts';
 import type { InboundMessage } from './message.ts';
 import type { MessageType } from './schema.ts';
@@ -361,6 +362,57 @@ export interface Designer<M extends MessageVariables, V> {
    * ```
    */
   loop(id: string, condition: (ctx: StepContext<BodiesOf<M>, V>) => boolean, steps: Shape[]): Shape;
+  /**
+   * Until (see {@link baton-builders#until | until}): its steps, then again until the condition holds (checked after
+   * each pass, so the steps run at least once), the condition typed.
+   *
+   * @param id - The shape's id, unique in the orchestration.
+   * @param condition - Checked after each pass.
+   * @param steps - The body.
+   *
+   * @example
+   * ```ts
+   * const { until, code } = designer({ order: Order }).withVariables<{ attempt?: number }>();
+   *
+   * const threeTimes = until('threeTimes', (ctx) => (ctx.vars.attempt ?? 0) >= 3, [
+   *   code('next', (ctx) => {
+   *     ctx.vars.attempt = (ctx.vars.attempt ?? 0) + 1;
+   *   }),
+   * ]);
+   * ```
+   */
+  until(id: string, condition: (ctx: StepContext<BodiesOf<M>, V>) => boolean, steps: Shape[]): Shape;
+  /**
+   * State machine (see {@link baton-builders#stateMachine | stateMachine}): states, each with its steps and a typed
+   * `next` returning the state to go to, or `'$end'` to leave the machine.
+   *
+   * @typeParam S - The state names, read from `states`.
+   * @param id - The shape's id, unique in the orchestration.
+   * @param machine - `initial` and `states`.
+   *
+   * @example
+   * ```ts
+   * const { stateMachine, send, code } = designer({ order: Order }).withVariables<{ checks?: number }>();
+   *
+   * // A large order is checked up to three times before it is accepted; `route` has no steps, it only chooses.
+   * const acceptance = stateMachine('acceptance', {
+   *   initial: 'route',
+   *   states: {
+   *     route: { steps: [], next: (ctx) => (ctx.message('order').body.total > 10_000 ? 'check' : 'accept') },
+   *     check: {
+   *       steps: [
+   *         code('countCheck', (ctx) => {
+   *           ctx.vars.checks = (ctx.vars.checks ?? 0) + 1;
+   *         }),
+   *       ],
+   *       next: (ctx) => ((ctx.vars.checks ?? 0) < 3 ? 'check' : 'accept'),
+   *     },
+   *     accept: { steps: [send('accept', 'send', OrderAccepted, (ctx) => ctx.message('order').body)], next: () => '$end' },
+   *   },
+   * });
+   * ```
+   */
+  stateMachine<S extends string>(id: string, machine: StateMachine<S, StepContext<BodiesOf<M>, V>>): Shape;
   /**
    * Throw (see {@link baton-builders#throwError | throwError}): raises an orchestration error, its message from the
    * typed step context.

@@ -41,6 +41,8 @@ const SHAPES = [
   'onMessage',
   'onTimeout',
   'loop',
+  'until',
+  'stateMachine',
   'throwError',
   'terminate',
   'suspend',

@@ -23,6 +23,44 @@ const loop: ShapeChecks['loop'] = (c, shape, { where, key, prefix, calling }) =>
   c.branchEntry.set(key, new Map([['body', c.visit(shape.steps, key, `${where}.steps`, prefix, calling)]]));
 };
 
+/** An until-loop: its body first, then the check marker, which goes back to the body or on. */
+const until: ShapeChecks['until'] = (c, shape, { where, key, successor, prefix, calling }) => {
+  if (shape.steps.length === 0) c.problems.push(`${where}: until "${shape.id}" needs at least one step`);
+  const check = `${key}$check`;
+  c.shapes.set(check, { kind: 'untilCheck', id: check, until: key });
+  c.next.set(check, successor);
+  c.branchEntry.set(key, new Map([['body', c.visit(shape.steps, check, `${where}.steps`, prefix, calling)]]));
+};
+
+/**
+ * A state machine: one entry per state (its first step, or its end marker when it has none), and after each state's
+ * steps a marker whose `next` chooses the state to enter, or the shape after the machine.
+ */
+const stateMachine: ShapeChecks['stateMachine'] = (c, shape, { where, key, successor, prefix, calling }) => {
+  const states = Object.entries(shape.states ?? {});
+  const what = `state machine "${shape.id}"`;
+  if (states.length === 0) c.problems.push(`${where}: ${what} needs at least one state`);
+  else if (typeof shape.initial !== 'string' || !Object.hasOwn(shape.states, shape.initial))
+    c.problems.push(
+      `${where}: ${what} starts in ${JSON.stringify(shape.initial)}, which is not one of its states (${states.map(([name]) => name).join(', ')})`,
+    );
+  const entries = new Map<string, string>();
+  for (const [name, state] of states) {
+    const at = `${where}.states.${name}`;
+    if (!ID_PATTERN.test(name))
+      c.problems.push(`${at}: ${what} has a state named "${name}", which must match ${ID_PATTERN}`);
+    if (typeof state?.next !== 'function')
+      c.problems.push(`${at}: state "${name}" needs a next function (a state's name, or '$end' to leave the machine)`);
+    if (!Array.isArray(state?.steps))
+      c.problems.push(`${at}: state "${name}" needs its steps (an empty list for none)`);
+    const end = `${key}$${name}$next`;
+    c.shapes.set(end, { kind: 'stateEnd', id: end, machine: key, state: name });
+    c.next.set(end, successor);
+    entries.set(name, c.visit(Array.isArray(state?.steps) ? state.steps : [], end, `${at}.steps`, prefix, calling));
+  }
+  c.branchEntry.set(key, entries);
+};
+
 /** A receive: only the first step activates, and it is checked with its correlation. */
 const receive: ShapeChecks['receive'] = (c, shape, { where, path, index }) => {
   const isFirst = path === 'steps' && index === 0;
@@ -164,6 +202,8 @@ const none = () => {};
 export const SHAPE_CHECKS: ShapeChecks = {
   scope,
   loop,
+  until,
+  stateMachine,
   receive,
   code,
   delay,

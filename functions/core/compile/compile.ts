@@ -11,7 +11,7 @@ import { Compiler } from './compiler.ts';
 
 /**
  * Checks a definition and compiles it: every shape keyed and linked to what runs after it, markers for scope ends,
- * compensations and parallel joins, called orchestrations compiled in. Every problem is collected and reported at once.
+ * compensations, parallel joins, until-loops' checks and state machines' state ends, called orchestrations compiled in. Every problem is collected and reported at once.
  *
  * @throws DefinitionError when the definition is malformed.
  */

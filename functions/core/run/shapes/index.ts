@@ -7,7 +7,7 @@ import { delay } from './delay.ts';
 import { call, complete, suspend, terminate } from './end.ts';
 import type { ShapeHandler } from './handler.ts';
 import { listen } from './listen.ts';
-import { loop } from './loop.ts';
+import { loop, stateEnd, stateMachine, until, untilCheck } from './loop.ts';
 import { parallel } from './parallel.ts';
 import { receive } from './receive.ts';
 import { scope, scopeEnd } from './scope.ts';
@@ -28,6 +28,10 @@ export const SHAPE_HANDLERS: { readonly [K in ProgramShape['kind']]: ShapeHandle
   parallel,
   branchEnd,
   loop,
+  until,
+  untilCheck,
+  stateMachine,
+  stateEnd,
   throw: throwShape,
   scope,
   scopeEnd,
