@@ -43,7 +43,7 @@ import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { dynamoDbDocumentClient, sqsClient } from '../functions/adapters/aws-clients.ts';
 import { DYNAMODB_WRITES, RequestMeter } from '../functions/adapters/request-meter.ts';
-import { allShapes } from '../functions/core/definition.ts';
+import { allShapes } from '../functions/core/compile/shape-tree.ts';
 import { branchInstanceId } from '../functions/core/ids.ts';
 import { orderFulfilmentV2 } from '../functions/orchestrations/order-fulfilment-v2.ts';
 import { createProcessingHandler } from '../functions/handlers/process.ts';

@@ -16,6 +16,7 @@ export {
   branch,
   call,
   callable,
+  child,
   code,
   compensate,
   complete,

@@ -20,7 +20,9 @@ export {
 } from './core/designer.ts';
 export type { Duration, MessageTypeRef } from './core/builder.ts';
 export type {
+  CallableOptions,
   CallableOrchestration,
+  ChildOptions,
   CorrelationSet,
   DecideBranch,
   ListenBranch,

@@ -9,12 +9,17 @@ function forkedNames(orchestration: CompiledOrchestration, thread: Thread): read
   return shape?.kind === 'parallel' ? shape.branches.map((b) => b.name) : [];
 }
 
-/** Ids of the branch instances an instance waits on at a Parallel Actions join, if it is at one. */
+/** Ids of the branch instances an instance waits on at a Parallel Actions join (or its child's), if it is at one. */
 export function forkedBranches(orchestration: CompiledOrchestration, state: InstanceState): string[] {
   const thread = state.cursor.threads.find((t) => t.id === 'main');
-  if (thread?.fork === undefined || orchestration.shapes.get(thread.at)?.kind !== 'parallel') return [];
+  if (thread?.fork === undefined) return [];
+  const fork = thread.fork;
+  const shape = orchestration.shapes.get(thread.at);
+  // A child orchestration: one instance, named by the shape's id.
+  if (shape?.kind === 'child') return [branchInstanceId(state.instanceId, fork, shape.id, state.incarnation)];
+  if (shape?.kind !== 'parallel') return [];
   return forkedNames(orchestration, thread).map((name) =>
-    branchInstanceId(state.instanceId, thread.fork!, name, state.incarnation),
+    branchInstanceId(state.instanceId, fork, name, state.incarnation),
   );
 }
 
@@ -47,6 +52,7 @@ export function joinNeed(orchestration: CompiledOrchestration, state: InstanceSt
 export function wakeJoin(branch: InstanceState, orchestration: CompiledOrchestration | undefined): JoinEntry {
   const of = branch.branchOf!;
   const shape = orchestration?.shapes.get(of.parallel);
+  if (shape?.kind === 'child') return { kind: 'join', instanceId: of.instanceId, siblings: [], fork: of.fork };
   if (shape?.kind !== 'parallel') return { kind: 'join', instanceId: of.instanceId };
   const siblings = (of.forked ?? shape.branches.map((b) => b.name))
     .filter((name) => name !== of.branch)

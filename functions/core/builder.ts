@@ -1,5 +1,7 @@
 import type {
+  CallableOptions,
   CallableOrchestration,
+  ChildOptions,
   CodeShape,
   CorrelationSet,
   DelayShape,
@@ -754,12 +756,16 @@ export function branch(name: string, steps: Shape[], options: BranchOptions = {}
 }
 
 /**
- * A callable orchestration: steps other orchestrations run with {@link baton-builders#call | call}. It has no
- * activating receive.
+ * A callable orchestration: steps other orchestrations run inline with {@link baton-builders#call | call}, or as a
+ * child instance of their own with {@link baton-builders#child | child}. It has no activating receive.
  *
  * @param name - The callable's name (a call path shows it).
- * @param steps - Its steps: no receive, listen or complete (it receives through its caller and returns at its end).
- * @returns The callable orchestration, to pass to {@link baton-builders#call | call}.
+ * @param steps - Its steps: no receive, listen or complete (it receives through its caller and returns at its end);
+ *   no terminate either when it runs as a child.
+ * @param options - `result`: what it returns when it runs as a child, read from its variables at its end (by
+ *   default its variables, all of them).
+ * @returns The callable orchestration, to pass to {@link baton-builders#call | call} or
+ *   {@link baton-builders#child | child}.
  *
  * @example
  * ```ts
@@ -773,8 +779,73 @@ export function branch(name: string, steps: Shape[], options: BranchOptions = {}
  * const stampOnce = call('stampOnce', stamp);
  * ```
  */
-export function callable(name: string, steps: Shape[]): CallableOrchestration {
-  return { name, steps };
+export function callable(name: string, steps: Shape[], options: CallableOptions = {}): CallableOrchestration {
+  return { name, steps, ...options };
+}
+
+/**
+ * A child orchestration: runs the callee as a child instance of its own and waits for its result.
+ *
+ * @remarks
+ * The child starts with the variables `params` builds from the parent's (none by default) and no bound messages. It
+ * has its own persistence points, lease and retries, like a parallel branch: a crash in it is recovered from its
+ * own last persistence point, and the parent waits dehydrated. At its end its result (the callable's `result`, else
+ * its variables) goes into the parent's variable `into`. A child may run children of its own, its own callable
+ * among them: recursion, one instance per call. A child that fails, with an error handler around this shape in the
+ * parent, raises its error here (`child "<id>" failed: ...`); without one, the child instance is suspended where it
+ * failed, resumable, and the parent waits for it. Terminating the parent terminates its child. Compare
+ * {@link baton-builders#call | call}, which runs the callee inline, on the caller's own variables.
+ *
+ * @param id - The shape's id, unique in the orchestration (and part of the child instance's id).
+ * @param callee - The orchestration to run, made with {@link baton-builders#callable | callable}; or a function
+ *   that returns it, for a callable that runs itself.
+ * @param options - `params` (the child's variables, from the parent's) and `into` (the variable for its result).
+ *
+ * @example
+ * ```ts
+ * import { callable, child, code, decide, when } from 'baton/builders';
+ *
+ * // n! by recursion: each level is a child instance of its own. The callable names itself through a function, as it
+ * // is not made yet where its steps are written.
+ * const factorial = callable(
+ *   'Factorial',
+ *   [
+ *     decide(
+ *       'more',
+ *       [
+ *         when('recurse', (ctx) => (ctx.vars.n as number) > 1, [
+ *           child('below', () => factorial, { params: (ctx) => ({ n: (ctx.vars.n as number) - 1 }), into: 'below' }),
+ *           code('times', (ctx) => {
+ *             ctx.vars.value = (ctx.vars.n as number) * (ctx.vars.below as number);
+ *           }),
+ *         ]),
+ *       ],
+ *       [
+ *         code('one', (ctx) => {
+ *           ctx.vars.value = 1;
+ *         }),
+ *       ],
+ *     ),
+ *   ],
+ *   { result: (ctx) => ctx.vars.value },
+ * );
+ * const fiveFactorial = child('fact', factorial, { params: () => ({ n: 5 }), into: 'fact' });
+ * ```
+ */
+export function child(
+  id: string,
+  callee: CallableOrchestration | (() => CallableOrchestration),
+  options: ChildOptions = {},
+): Shape {
+  // Read when the definition is compiled, so a callable may run itself (its steps are written before it exists).
+  return {
+    kind: 'child',
+    id,
+    get callee() {
+      return typeof callee === 'function' ? callee() : callee;
+    },
+    ...options,
+  };
 }
 
 /**

@@ -291,13 +291,45 @@ export interface ParallelShape extends ParallelOptions {
 
 /**
  * An orchestration that others call: steps without an activating receive (BizTalk's callable orchestration). Made
- * with `callable`, run with `call`.
+ * with `callable`; run inline with `call`, or as a child instance of its own with `child`.
  */
 export interface CallableOrchestration {
   /** Its name. */
   readonly name: string;
   /** Its steps. */
   readonly steps: readonly Shape[];
+  /**
+   * What it returns when it runs as a child (see `ChildShape`), read from its variables at its end.
+   * @defaultValue its variables, all of them
+   */
+  readonly result?: (ctx: StepContext) => unknown;
+}
+
+/** A callable orchestration's options (see `CallableOrchestration`), `C` the step context its function gets. */
+export interface CallableOptions<C = StepContext> {
+  /** What it returns when it runs as a child, read from its variables at its end. @defaultValue its variables */
+  readonly result?: (ctx: C) => unknown;
+}
+
+/** A child orchestration's options (see `ChildShape`), `C` the step context its function gets. */
+export interface ChildOptions<C = StepContext> {
+  /** The child's variables when it starts, built from the parent's. @defaultValue none */
+  readonly params?: (ctx: C) => Record<string, unknown>;
+  /** The parent's variable that receives the child's result. @defaultValue the result is not kept */
+  readonly into?: string;
+}
+
+/**
+ * A child orchestration (Temporal's child workflow, Durable Functions' sub-orchestration, BizTalk's Call
+ * Orchestration with out parameters, but an instance of its own): starts the callee as a child instance, with its own
+ * variables (the parameters), persistence points, lease and retries, and waits, dehydrated, for its result. A child
+ * may start children of its own, itself included (recursion). A child that fails, with an error handler around this
+ * shape, raises its error here; without one the child instance itself is suspended, resumable, and the parent waits.
+ */
+export interface ChildShape extends ChildOptions {
+  readonly kind: 'child';
+  readonly id: string;
+  readonly callee: CallableOrchestration;
 }
 
 /**
@@ -332,6 +364,15 @@ export interface ScopeMarker {
   readonly kind: 'scopeEnd' | 'compensated';
   readonly id: string;
   readonly scope: string;
+}
+
+/** The end of a child orchestration's steps, where the child instance returns its result to its parent. */
+export interface ChildEndMarker {
+  readonly kind: 'childEnd';
+  readonly id: string;
+  /** The callee's name. */
+  readonly callee: string;
+  readonly result?: (ctx: StepContext) => unknown;
 }
 
 export interface BranchEndMarker {
@@ -381,10 +422,11 @@ export type Shape =
   | CompleteShape
   | ParallelShape
   | CallShape
+  | ChildShape
   | StartShape;
 
 /** What the compiled program holds: the user's shapes and the compiler's markers. */
-export type ProgramShape = Shape | ScopeMarker | BranchEndMarker | UntilCheckMarker | StateEndMarker;
+export type ProgramShape = Shape | ScopeMarker | BranchEndMarker | ChildEndMarker | UntilCheckMarker | StateEndMarker;
 
 /**
  * An orchestration, as `orchestration` declares it and an orchestrations module exports it: checked and compiled
@@ -440,38 +482,3 @@ export const ID_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 export const PORT_PATTERN = /^[A-Za-z][A-Za-z0-9_-]{0,39}$/;
 /** An orchestration's name. */
 export const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]{0,79}$/;
-
-/** The shapes nested directly inside a shape (branches, bodies, handlers, a callee's steps). */
-export function childBlocks(shape: Shape): (readonly Shape[])[] {
-  switch (shape.kind) {
-    case 'decide':
-      return [...shape.branches.map((b) => b.steps), shape.otherwise];
-    case 'listen':
-      return shape.branches.map((b) => b.steps);
-    case 'loop':
-    case 'until':
-      return [shape.steps];
-    case 'stateMachine':
-      return Object.values(shape.states ?? {}).map((state) => state?.steps ?? []);
-    case 'scope':
-      return [shape.steps, shape.onError ?? [], shape.compensation ?? []];
-    case 'parallel':
-      return shape.branches.map((b) => b.steps);
-    case 'call':
-      return [shape.callee.steps];
-    default:
-      return [];
-  }
-}
-
-/** Every shape in a block, nested ones included, depth first; a callee's shapes once, however often it is called. */
-export function* allShapes(block: readonly Shape[], seen = new Set<CallableOrchestration>()): Generator<Shape> {
-  for (const shape of block) {
-    yield shape;
-    if (shape.kind === 'call') {
-      if (seen.has(shape.callee)) continue;
-      seen.add(shape.callee);
-    }
-    for (const child of childBlocks(shape)) yield* allShapes(child, seen);
-  }
-}

@@ -2,7 +2,9 @@ import * as shapes from './builder.ts';
 import type { Duration } from './builder.ts';
 import type { StepContext } from './context.ts';
 import type {
+  CallableOptions,
   CallableOrchestration,
+  ChildOptions,
   CodeShape,
   DecideBranch,
   ListenBranch,
@@ -542,10 +544,11 @@ export interface Designer<M extends MessageVariables, V> {
    */
   branch(name: string, steps: Shape[], options?: BranchOptions<StepContext<BodiesOf<M>, V>>): ParallelBranch;
   /**
-   * A callable orchestration (see {@link baton-builders#callable | callable}), for `call`.
+   * A callable orchestration (see {@link baton-builders#callable | callable}), for `call` or `child`.
    *
    * @param name - The callable's name.
    * @param steps - Its steps: no receive, listen or complete.
+   * @param options - `result`: what it returns as a child, from its typed variables.
    *
    * @example
    * ```ts
@@ -556,7 +559,7 @@ export interface Designer<M extends MessageVariables, V> {
    * ]);
    * ```
    */
-  callable(name: string, steps: Shape[]): CallableOrchestration;
+  callable(name: string, steps: Shape[], options?: CallableOptions<StepContext<BodiesOf<M>, V>>): CallableOrchestration;
   /**
    * Call Orchestration (see {@link baton-builders#call | call}): runs the callee inline, on this instance's variables.
    *
@@ -574,6 +577,36 @@ export interface Designer<M extends MessageVariables, V> {
    * ```
    */
   call(id: string, callee: CallableOrchestration): Shape;
+  /**
+   * A child orchestration (see {@link baton-builders#child | child}): the callee as a child instance of its own, with
+   * the variables `params` builds; its result goes into `into`. Type the child's steps with a designer of its own
+   * (`withVariables<ChildVariables>()`).
+   *
+   * @param id - The shape's id, unique in the orchestration.
+   * @param callee - Made with `callable`, or a function that returns it (for recursion).
+   * @param options - `params` (from the typed step context) and `into` (one of this orchestration's variables).
+   *
+   * @example
+   * ```ts
+   * const { child, callable, code } = designer({ order: Order }).withVariables<{ tax?: number; total?: number }>();
+   *
+   * const taxOf = callable(
+   *   'TaxOf',
+   *   [
+   *     code('compute', (ctx) => {
+   *       ctx.vars.tax = Math.round((ctx.vars.total ?? 0) * 0.2);
+   *     }),
+   *   ],
+   *   { result: (ctx) => ctx.vars.tax },
+   * );
+   * const tax = child('tax', taxOf, { params: (ctx) => ({ total: ctx.message('order').body.total }), into: 'tax' });
+   * ```
+   */
+  child(
+    id: string,
+    callee: CallableOrchestration | (() => CallableOrchestration),
+    options?: ChildOptions<StepContext<BodiesOf<M>, V>> & { readonly into?: keyof V & string },
+  ): Shape;
   /**
    * Start Orchestration (see {@link baton-builders#start | start}): activates another orchestration, its body from the
    * typed step context.

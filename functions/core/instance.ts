@@ -154,6 +154,8 @@ export interface BranchOf {
   readonly watched?: boolean;
   /** The forking instance's incarnation, part of its branch instances' ids (see `InstanceState.incarnation`). */
   readonly incarnation?: string;
+  /** It is a child orchestration's instance (see `ChildShape`), not a parallel branch: `parallel` is its child shape. */
+  readonly child?: true;
   /** The branches of its fork, by name, when guards left some out (see `Thread.forked`). */
   readonly forked?: readonly string[];
   /** How many branches of its fork must end for the join to go on, when not all (see `Thread.need`). */
@@ -229,8 +231,10 @@ export interface InstanceState {
   readonly dispatchedRevision?: number;
   /** Random id of the last commit: tells a host whether an ambiguous write (reply lost, retried) was its own. */
   readonly commitId?: string;
-  /** Set on a branch instance of Parallel Actions. */
+  /** Set on a branch instance of Parallel Actions, and on a child orchestration's instance. */
   readonly branchOf?: BranchOf;
+  /** A child orchestration's result, once it ended (see `ChildShape`): its parent takes it at its join. */
+  readonly result?: unknown;
   /** Parallel Actions forked so far: the source of deterministic branch instance ids. */
   readonly forks?: number;
   /** Times the instance was resumed by a host after another one stopped mid-step. */

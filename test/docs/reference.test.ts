@@ -52,6 +52,7 @@ const SHAPES = [
   'branch',
   'callable',
   'call',
+  'child',
   'start',
 ];
 

@@ -1,4 +1,4 @@
-import { ID_PATTERN, NAME_PATTERN, PORT_PATTERN, type ParallelShape } from '../definition.ts';
+import { END, ID_PATTERN, NAME_PATTERN, PORT_PATTERN, type ParallelShape } from '../definition.ts';
 import type { ShapeChecks } from './compiler.ts';
 
 /** A scope: its end and compensated markers, its body, error handler and compensation. */
@@ -195,6 +195,51 @@ const call: ShapeChecks['call'] = (c, shape, { where, key, successor, calling })
   c.branchEntry.set(key, new Map([['body', body]]));
 };
 
+/**
+ * A child orchestration: its callee compiled once, under `child:<name>/`, however many child shapes run it (itself
+ * among them: recursion links to the program being compiled), ending at its result marker. Two callables of one name
+ * would be two programs under one prefix: refused.
+ */
+const child: ShapeChecks['child'] = (c, shape, { where, key }) => {
+  const callee = shape.callee;
+  if (!callee || !Array.isArray(callee.steps) || callee.steps.length === 0) {
+    c.problems.push(`${where}: child "${shape.id}" needs a callable orchestration with at least one step`);
+    return;
+  }
+  if (shape.into !== undefined && (typeof shape.into !== 'string' || shape.into.length === 0))
+    c.problems.push(`${where}: child "${shape.id}" has into ${JSON.stringify(shape.into)}: it must name a variable`);
+  const program = `child:${callee.name}`;
+  c.branchEntry.set(key, new Map([['body', `${program}/${callee.steps[0]!.id}`]]));
+  const known = childPrograms.get(c) ?? new Map<string, unknown>();
+  childPrograms.set(c, known);
+  if (known.has(callee.name)) {
+    if (known.get(callee.name) !== callee)
+      c.problems.push(
+        `${where}: child "${shape.id}" runs a callable named ${callee.name}, and another callable has that name`,
+      );
+    return;
+  }
+  known.set(callee.name, callee);
+  const end = `${program}/$end`;
+  c.shapes.set(end, {
+    kind: 'childEnd',
+    id: end,
+    callee: callee.name,
+    ...(callee.result ? { result: callee.result } : {}),
+  });
+  c.next.set(end, END);
+  c.forbid(
+    callee.steps,
+    ['receive', 'listen', 'complete', 'terminate'],
+    `${where}.callee ${callee.name}`,
+    'cannot be in a child orchestration: messages and the end of the orchestration belong to the orchestration, and a child returns at its end',
+  );
+  c.visit(callee.steps, end, `${where}.callee ${callee.name}`, `${program}/`, []);
+};
+
+/** The callables a compilation compiled as child programs, by name. */
+const childPrograms = new WeakMap<object, Map<string, unknown>>();
+
 /** Nothing of their own to check: what they run is the definition's code, checked when it runs. */
 const none = () => {};
 
@@ -213,6 +258,7 @@ export const SHAPE_CHECKS: ShapeChecks = {
   decide,
   parallel,
   call,
+  child,
   throw: none,
   compensate: none,
   terminate: none,

@@ -1,13 +1,13 @@
 import {
   END,
   ID_PATTERN,
-  allShapes,
   type OrchestrationDefinition,
   type ProgramShape,
   type ReceiveShape,
   type Shape,
 } from '../definition.ts';
 import { MESSAGE_TYPE_PATTERN } from '../message.ts';
+import { allShapes } from './shape-tree.ts';
 import type { Schema } from '../schema.ts';
 
 /** Where a shape sits while it is compiled: what a shape kind's check needs besides the shape. */

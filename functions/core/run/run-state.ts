@@ -158,7 +158,7 @@ export class RunState {
     }
     if (this.current.branchOf?.handled) {
       // The orchestration has a handler around the Parallel Actions: the branch ends and the join raises it.
-      const error = `branch "${this.current.branchOf.branch}" failed: ${reason}`;
+      const error = `${this.current.branchOf.child ? 'child' : 'branch'} "${this.current.branchOf.branch}" failed: ${reason}`;
       this.outbox.push(wakeJoin(this.current, this.orchestration));
       return this.finish('completed', { error: { reason: error, shapeId, at: this.options.now() } });
     }

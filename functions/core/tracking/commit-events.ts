@@ -81,7 +81,7 @@ function outboxEvent(entry: OutboxEntry, at: number, host: string | undefined, e
         kind: TrackedKind.Forked,
         host,
         related: entry.branch.instanceId,
-        detail: `branch ${entry.branch.branchOf?.branch ?? ''}`.trim(),
+        detail: `${entry.branch.branchOf?.child ? 'child' : 'branch'} ${entry.branch.branchOf?.branch ?? ''}`.trim(),
       });
       link(instanceKey(entry.branch.instanceId));
       break;

@@ -1,5 +1,6 @@
 import type { ProgramShape } from '../../definition.ts';
 import { branchEnd } from './branch-end.ts';
+import { child, childEnd } from './child.ts';
 import { code } from './code.ts';
 import { compensate, compensated } from './compensate.ts';
 import { decide } from './decide.ts';
@@ -23,6 +24,8 @@ export const SHAPE_HANDLERS: { readonly [K in ProgramShape['kind']]: ShapeHandle
   send,
   start,
   call,
+  child,
+  childEnd,
   delay,
   listen,
   parallel,

@@ -1,8 +1,8 @@
 import { branchEnded, branchFailed, forkedBranches, joinNeed, joinReady } from '../../branches.ts';
 import { concat } from '../../compensable.ts';
 import type { JoinPolicy } from '../../definition.ts';
-import { branchInstanceId } from '../../ids.ts';
-import { InstanceStatus, type InstanceState } from '../../instance.ts';
+import type { InstanceState } from '../../instance.ts';
+import { forkEntry } from '../fork-seed.ts';
 import type { RunResult, RunState } from '../run-state.ts';
 import type { ShapeHandler } from './handler.ts';
 
@@ -17,7 +17,6 @@ export const parallel: ShapeHandler<'parallel'> = (run, shape, key) =>
   run.thread.fork === undefined ? fork(run, shape, key) : join(run, shape, key);
 
 function fork(run: RunState, shape: ParallelShape, key: string): RunResult | undefined {
-  const { current, orchestration } = run;
   const chosen = shape.branches.filter(
     (b) =>
       b.when === undefined ||
@@ -33,45 +32,15 @@ function fork(run: RunState, shape: ParallelShape, key: string): RunResult | und
   const need = needOf(run, shape, key, chosen.length);
   const forked = chosen.length < shape.branches.length ? chosen.map((b) => b.name) : undefined;
   run.forks++;
-  const handled =
-    (run.thread.scopes ?? []).some((s) => orchestration.branchEntry.get(s)?.has('onError')) ||
-    current.branchOf?.handled === true;
   const outlives = shape.rest === 'ignore';
-  const now = run.options.now();
   for (const branch of chosen) {
-    const instanceId = branchInstanceId(current.instanceId, run.forks, branch.name, current.incarnation);
-    run.outbox.push({
-      kind: 'fork',
-      branch: {
-        instanceId,
-        orchestration: current.orchestration,
-        version: current.version,
-        status: InstanceStatus.Running,
-        cursor: { threads: [{ id: 'main', at: run.entry(key, branch.name), attempts: 0 }] },
-        correlations: {},
-        ...(current.trace ? { trace: current.trace } : {}),
-        consumed: [],
-        outbox: [],
-        sendSequence: 0,
-        causationId: run.causationId,
-        revision: 0,
-        failovers: 0,
-        branchOf: {
-          instanceId: current.instanceId,
-          parallel: key,
-          fork: run.forks,
-          branch: branch.name,
-          handled,
-          watched: true,
-          ...(current.incarnation ? { incarnation: current.incarnation } : {}),
-          ...(forked ? { forked } : {}),
-          ...(need !== undefined ? { need } : {}),
-          ...(outlives ? { outlives } : {}),
-        },
-        createdAt: now,
-        updatedAt: now,
-      },
-    });
+    run.outbox.push(
+      forkEntry(run, key, branch.name, run.entry(key, branch.name), {
+        ...(forked ? { forked } : {}),
+        ...(need !== undefined ? { need } : {}),
+        ...(outlives ? { outlives } : {}),
+      }),
+    );
   }
   run.thread = {
     ...run.thread,
