@@ -22,6 +22,7 @@ export {
   complete,
   decide,
   delay,
+  forEach,
   listen,
   loop,
   onMessage,

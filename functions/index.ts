@@ -25,6 +25,7 @@ export type {
   ChildOptions,
   CorrelationSet,
   DecideBranch,
+  ForEachOptions,
   ListenBranch,
   MachineState,
   OrchestrationDefinition,

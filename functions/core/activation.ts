@@ -1,6 +1,6 @@
 import { activate } from './engine.ts';
 import { InvalidMessage } from './errors.ts';
-import type { CompiledOrchestration } from './definition.ts';
+import type { CompiledOrchestration } from './program.ts';
 import { InstanceStatus, type InstanceState } from './instance.ts';
 import type { InboundMessage } from './message.ts';
 import type { InstanceStore } from './ports.ts';

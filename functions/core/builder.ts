@@ -5,6 +5,7 @@ import type {
   CodeShape,
   CorrelationSet,
   DelayShape,
+  ForEachOptions,
   ListenBranch,
   ReceiveShape,
   DecideBranch,
@@ -725,6 +726,58 @@ export function compensate(id: string): Shape {
  */
 export function parallel(id: string, branches: ParallelBranch[], options: ParallelOptions = {}): Shape {
   return { kind: 'parallel', id, branches, ...options };
+}
+
+/**
+ * For Each (dynamic fan-out, scatter-gather): runs its steps once per item of a list read at run time, at most
+ * `maxConcurrency` items at once, and goes on as `join` says.
+ *
+ * @remarks
+ * The list is read at the fork from the orchestration's variables and messages (and read again, from the same ones,
+ * by each lane: it must not depend on the time or on chance). Its items run in lanes, `maxConcurrency` of them (10 by
+ * default, at most 100): each lane is a branch instance of its own in the MessageBox that runs every
+ * `maxConcurrency`-th item in turn. So 10,000 items make 50 instances at `maxConcurrency: 50`, each write touches one
+ * lane, and no item is written by every item: the fan-out costs no more writes per item than the steps' own
+ * persistence points (an item that sends is one).
+ *
+ * Each item starts from the variables the orchestration had at the fork, with `ctx.item` and `ctx.index`; what it
+ * changes is its own. With `into` (and `result`), the orchestration's variable `into` gets the items' results in item
+ * order (null for an item that did not end), for at most 1,000 items. `join` is `'all'` (the default), `'first'` or
+ * `{ atLeast: n }` items (a partial join makes every item a persistence point, and its end reads every lane); an item
+ * that fails (into an error handler around the For Each) raises its error at once. `rest` says what becomes of the
+ * lanes still running then: `'cancel'` (the default) or `'ignore'`.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param items - Lists the items from the step context: an array of JSON data.
+ * @param steps - What runs for each item: no receive, listen, complete or terminate.
+ * @param options - `maxConcurrency`, `join`, `rest`, `into` and `result`.
+ *
+ * @example
+ * ```ts
+ * import { code, forEach, send } from 'baton/builders';
+ *
+ * // Prices every line of an order, five at a time, and keeps the prices in line order.
+ * const priceLines = forEach(
+ *   'priceLines',
+ *   (ctx) => (ctx.message('order').body as { lines: { sku: string; quantity: number }[] }).lines,
+ *   [
+ *     code('price', (ctx) => {
+ *       const line = ctx.item as { sku: string; quantity: number };
+ *       ctx.vars.price = line.quantity * 10;
+ *     }),
+ *     send('priced', 'send', 'LinePriced', (ctx) => ({ index: ctx.index, price: ctx.vars.price })),
+ *   ],
+ *   { maxConcurrency: 5, into: 'prices', result: (ctx) => ctx.vars.price },
+ * );
+ * ```
+ */
+export function forEach(
+  id: string,
+  items: (ctx: StepContext) => readonly unknown[],
+  steps: Shape[],
+  options: ForEachOptions = {},
+): Shape {
+  return { kind: 'forEach', id, items, steps, ...options };
 }
 
 /**

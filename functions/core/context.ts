@@ -57,4 +57,8 @@ export interface StepContext<Messages = Record<string, unknown>, Variables = Rec
    * host frozen past its lease then cannot act after its successor did. Undefined in other steps.
    */
   readonly fencingToken?: number;
+  /** In a For Each's steps: the item this pass runs for. Undefined elsewhere. */
+  readonly item?: unknown;
+  /** In a For Each's steps: the item's index in the list. Undefined elsewhere. */
+  readonly index?: number;
 }

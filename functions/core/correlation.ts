@@ -1,4 +1,4 @@
-import type { CompiledOrchestration } from './definition.ts';
+import type { CompiledOrchestration } from './program.ts';
 import type { InboundMessage } from './message.ts';
 
 /** The key of a message in a correlation set, if the set reads one from its type. */

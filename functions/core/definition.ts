@@ -289,6 +289,32 @@ export interface ParallelShape extends ParallelOptions {
   readonly branches: readonly ParallelBranch[];
 }
 
+/** How a fan-out runs (see `ForEachShape`), `C` the step context its functions get. */
+export interface ForEachOptions<C = StepContext> extends ParallelOptions<C> {
+  /** How many items run at once, at most: its lanes, 1 to 100. @defaultValue 10 */
+  readonly maxConcurrency?: number;
+  /** The variable that receives the items' results, in item order (at most 1,000 items). @defaultValue none kept */
+  readonly into?: string;
+  /** An item's result, read from its variables at its end (required with `into`). */
+  readonly result?: (ctx: C) => unknown;
+}
+
+/**
+ * For Each (dynamic fan-out: Step Functions' Map, BPEL's parallel forEach, BizTalk's scatter-gather): runs its steps
+ * once per item of the list `items` reads at the fork, at most `maxConcurrency` at once, and goes on as `join` says
+ * (`all` items, the `first`, `atLeast` n). Each of its lanes is a branch instance that runs every `maxConcurrency`-th
+ * item in turn, so 10,000 items make 10 to 100 instances, not 10,000, and nothing every item writes. Each item starts
+ * from the variables the orchestration had at the fork, with `ctx.item` and `ctx.index`; what it changes is its own
+ * (its `result` goes into `into`).
+ */
+export interface ForEachShape extends ForEachOptions {
+  readonly kind: 'forEach';
+  readonly id: string;
+  /** The items: read at the fork, and again by each lane, from the same variables: it must not depend on the time. */
+  readonly items: (ctx: StepContext) => readonly unknown[];
+  readonly steps: readonly Shape[];
+}
+
 /**
  * An orchestration that others call: steps without an activating receive (BizTalk's callable orchestration). Made
  * with `callable`; run inline with `call`, or as a child instance of its own with `child`.
@@ -356,48 +382,6 @@ export interface StartShape {
   readonly body: (ctx: StepContext) => unknown;
 }
 
-/**
- * Compiler-made markers: the end of a scope's body, the end of a scope's compensation, the end of a
- * parallel branch (where a branch instance reports to its orchestration).
- */
-export interface ScopeMarker {
-  readonly kind: 'scopeEnd' | 'compensated';
-  readonly id: string;
-  readonly scope: string;
-}
-
-/** The end of a child orchestration's steps, where the child instance returns its result to its parent. */
-export interface ChildEndMarker {
-  readonly kind: 'childEnd';
-  readonly id: string;
-  /** The callee's name. */
-  readonly callee: string;
-  readonly result?: (ctx: StepContext) => unknown;
-}
-
-export interface BranchEndMarker {
-  readonly kind: 'branchEnd';
-  readonly id: string;
-  readonly parallel: string;
-}
-
-/**
- * Compiler-made markers of the loops: the end of an until-loop's body, where its condition is checked; the end of a
- * state of a state machine, where its `next` chooses the state after it. The cursor at one says where the loop is.
- */
-export interface UntilCheckMarker {
-  readonly kind: 'untilCheck';
-  readonly id: string;
-  readonly until: string;
-}
-
-export interface StateEndMarker {
-  readonly kind: 'stateEnd';
-  readonly id: string;
-  readonly machine: string;
-  readonly state: string;
-}
-
 export interface CompleteShape {
   readonly kind: 'complete';
   readonly id: string;
@@ -423,10 +407,8 @@ export type Shape =
   | ParallelShape
   | CallShape
   | ChildShape
+  | ForEachShape
   | StartShape;
-
-/** What the compiled program holds: the user's shapes and the compiler's markers. */
-export type ProgramShape = Shape | ScopeMarker | BranchEndMarker | ChildEndMarker | UntilCheckMarker | StateEndMarker;
 
 /**
  * An orchestration, as `orchestration` declares it and an orchestrations module exports it: checked and compiled
@@ -441,37 +423,6 @@ export interface OrchestrationDefinition {
   readonly steps: readonly Shape[];
   /** Its correlation sets, by name. */
   readonly correlationSets?: Readonly<Record<string, CorrelationSet>>;
-}
-
-/**
- * A definition checked and flattened: every shape knows where control goes after it. Shapes are keyed by
- * their id, prefixed with `<call id>/` inside a called orchestration (the same callee may be called twice).
- */
-export interface CompiledOrchestration {
-  readonly name: string;
-  readonly version: number;
-  readonly activation: ReceiveShape;
-  readonly shapes: ReadonlyMap<string, ProgramShape>;
-  /** Shape key → key of the shape that runs after it (END when the orchestration ends there). */
-  readonly next: ReadonlyMap<string, string>;
-  /** Shape key → branch name → key of the first shape of that branch (or the shape's successor if empty). */
-  readonly branchEntry: ReadonlyMap<string, ReadonlyMap<string, string>>;
-  readonly first: string;
-  readonly correlationSets: Readonly<Record<string, CorrelationSet>>;
-  /** Later receives, by message type: the messages that are delivered to running instances. */
-  readonly followers: ReadonlyMap<string, ReceiveShape>;
-  /** Orchestrations this one starts (Start shapes): they must be deployed with it. */
-  readonly starts: ReadonlySet<string>;
-  /** Schemas of the message types this orchestration receives or sends, by type name. */
-  readonly schemas: ReadonlyMap<string, Schema>;
-  /** Send ports its Send shapes use. */
-  readonly ports: ReadonlySet<string>;
-}
-
-/** Where the engine finds the schema a message type must match, and the message type an orchestration starts with. */
-export interface MessageSchemas {
-  schemaOf(messageType: string): Schema | undefined;
-  activationTypeOf(orchestration: string): string | undefined;
 }
 
 export const END = '$end';

@@ -7,6 +7,7 @@ import type {
   ChildOptions,
   CodeShape,
   DecideBranch,
+  ForEachOptions,
   ListenBranch,
   OrchestrationDefinition,
   ParallelBranch,
@@ -525,6 +526,31 @@ export interface Designer<M extends MessageVariables, V> {
    * ```
    */
   parallel(id: string, branches: ParallelBranch[], options?: ParallelOptions<StepContext<BodiesOf<M>, V>>): Shape;
+  /**
+   * For Each (see {@link baton-builders#forEach | forEach}): its steps once per item of a list read at run time, at
+   * most `maxConcurrency` at once. `ctx.item` is `unknown` in the steps (they are built apart from the list): read it
+   * as your item type.
+   *
+   * @param id - The shape's id, unique in the orchestration.
+   * @param items - Lists the items from the typed step context.
+   * @param steps - What runs for each item.
+   * @param options - `maxConcurrency`, `join`, `rest`, `into` (one of this orchestration's variables) and `result`.
+   *
+   * @example
+   * ```ts
+   * const { forEach, send } = designer({ order: Order });
+   *
+   * const notifyThree = forEach('notify', () => ['billing', 'shipping', 'audit'], [
+   *   send('notify', 'send', OrderAccepted, (ctx) => ctx.message('order').body),
+   * ]);
+   * ```
+   */
+  forEach(
+    id: string,
+    items: (ctx: StepContext<BodiesOf<M>, V>) => readonly unknown[],
+    steps: Shape[],
+    options?: ForEachOptions<StepContext<BodiesOf<M>, V>> & { readonly into?: keyof V & string },
+  ): Shape;
   /**
    * One branch of a Parallel Actions shape (see {@link baton-builders#branch | branch}).
    *

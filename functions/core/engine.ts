@@ -1,6 +1,7 @@
 import { convoyInstanceId, activationInstanceId } from './ids.ts';
 import { correlationValue } from './correlation.ts';
-import { END, type CompiledOrchestration } from './definition.ts';
+import { END } from './definition.ts';
+import type { CompiledOrchestration } from './program.ts';
 import { InstanceStatus, type InstanceState } from './instance.ts';
 import type { InboundMessage } from './message.ts';
 import { DefinitionCodeFailed } from './errors.ts';

@@ -49,6 +49,9 @@ export interface Thread {
   readonly forked?: readonly string[];
   /** How many of them must end for the join to go on, when not all (a `first` or `atLeast` join). */
   readonly need?: number;
+  /** At a For Each: its lanes (the branch instances it forked) and its items. */
+  readonly lanes?: number;
+  readonly count?: number;
 }
 
 /**
@@ -114,6 +117,8 @@ export interface JoinEntry {
   readonly fork?: number;
   /** How many of the fork's branches must end for the join to go on, when not all (see `Thread.need`). */
   readonly need?: number;
+  /** A For Each's lanes: the siblings are its lanes, named by their number (their ids made when dispatched). */
+  readonly lanes?: number;
 }
 
 /**
@@ -136,6 +141,21 @@ export interface RetireEntry {
   readonly instanceIds: readonly string[];
 }
 
+/**
+ * A For Each's lane: a branch instance that runs the items `index`, `index + lanes`, ... in turn, each from the
+ * variables the orchestration had at the fork.
+ */
+export interface LaneState {
+  /** The item it runs now; before its first, its first less the lanes. */
+  readonly index: number;
+  /** Items it completed. */
+  readonly done: number;
+  /** The variables each item starts from: the forking instance's at the fork (taken at the lane's first item). */
+  readonly base?: Readonly<Record<string, unknown>>;
+  /** Its items' results, by index (with `into`). */
+  readonly results?: Readonly<Record<string, unknown>>;
+}
+
 /** What a branch instance knows of the orchestration instance that forked it. */
 export interface BranchOf {
   readonly instanceId: string;
@@ -154,6 +174,9 @@ export interface BranchOf {
   readonly watched?: boolean;
   /** The forking instance's incarnation, part of its branch instances' ids (see `InstanceState.incarnation`). */
   readonly incarnation?: string;
+  /** A For Each's lane: how many lanes and items its fan-out has (see `LaneState`). */
+  readonly lanes?: number;
+  readonly count?: number;
   /** It is a child orchestration's instance (see `ChildShape`), not a parallel branch: `parallel` is its child shape. */
   readonly child?: true;
   /** The branches of its fork, by name, when guards left some out (see `Thread.forked`). */
@@ -233,6 +256,8 @@ export interface InstanceState {
   readonly commitId?: string;
   /** Set on a branch instance of Parallel Actions, and on a child orchestration's instance. */
   readonly branchOf?: BranchOf;
+  /** A For Each's lane: the item it runs and what it did (see `ForEachShape`). */
+  readonly lane?: LaneState;
   /** A child orchestration's result, once it ended (see `ChildShape`): its parent takes it at its join. */
   readonly result?: unknown;
   /** Parallel Actions forked so far: the source of deterministic branch instance ids. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { branchEnded, forkedBranches } from './branches.ts';
 import { run, type RunResult } from './engine.ts';
-import type { CompiledOrchestration } from './definition.ts';
+import type { CompiledOrchestration } from './program.ts';
 import { OwnershipLost } from './errors.ts';
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState } from './instance.ts';
 import type { InboxEntry } from './message.ts';

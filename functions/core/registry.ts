@@ -1,5 +1,6 @@
 import { compile } from './compile/compile.ts';
-import type { CompiledOrchestration, MessageSchemas, OrchestrationDefinition } from './definition.ts';
+import type { OrchestrationDefinition } from './definition.ts';
+import type { CompiledOrchestration, MessageSchemas } from './program.ts';
 import { DefinitionError } from './errors.ts';
 import type { InboundMessage } from './message.ts';
 import type { Schema } from './schema.ts';

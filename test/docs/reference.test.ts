@@ -53,6 +53,7 @@ const SHAPES = [
   'callable',
   'call',
   'child',
+  'forEach',
   'start',
 ];
 

@@ -1,4 +1,5 @@
 import { END, ID_PATTERN, NAME_PATTERN, PORT_PATTERN, type ParallelShape } from '../definition.ts';
+import { FOR_EACH_LANES } from '../run/shapes/for-each.ts';
 import type { ShapeChecks } from './compiler.ts';
 
 /** A scope: its end and compensated markers, its body, error handler and compensation. */
@@ -160,14 +161,54 @@ const parallel: ShapeChecks['parallel'] = (c, shape, { where, key, prefix, calli
     );
 };
 
+/**
+ * For Each: its steps end at the lane's marker (which takes the next item), with no receive or end in them; its
+ * options checked as far as they can be before the items are known.
+ */
+const forEach: ShapeChecks['forEach'] = (c, shape, { where, key, prefix, calling }) => {
+  if (typeof shape.items !== 'function')
+    c.problems.push(`${where}: forEach "${shape.id}" needs a function that lists its items`);
+  if (!Array.isArray(shape.steps) || shape.steps.length === 0)
+    c.problems.push(`${where}: forEach "${shape.id}" needs at least one step`);
+  const next = `${key}$next`;
+  c.shapes.set(next, { kind: 'forEachNext', id: next, forEach: key });
+  c.next.set(next, next);
+  c.forbid(
+    shape.steps ?? [],
+    ['receive', 'listen', 'complete', 'terminate'],
+    `${where}.steps`,
+    'cannot be in a forEach: messages and the end of the orchestration belong to the orchestration, not to an item',
+  );
+  c.branchEntry.set(key, new Map([['body', c.visit(shape.steps ?? [], next, `${where}.steps`, prefix, calling)]]));
+  const lanes = shape.maxConcurrency;
+  if (lanes !== undefined && (!Number.isInteger(lanes) || lanes < 1 || lanes > FOR_EACH_LANES.max))
+    c.problems.push(
+      `${where}: forEach "${shape.id}" has maxConcurrency ${lanes}: it must be a whole number from 1 to ${FOR_EACH_LANES.max}`,
+    );
+  if (shape.into !== undefined && (typeof shape.into !== 'string' || shape.into.length === 0))
+    c.problems.push(`${where}: forEach "${shape.id}" has into ${JSON.stringify(shape.into)}: it must name a variable`);
+  if (shape.into !== undefined && typeof shape.result !== 'function')
+    c.problems.push(
+      `${where}: forEach "${shape.id}" gathers results into "${shape.into}" but says no result: give result: (ctx) => ...`,
+    );
+  const policy = joinPolicyProblem(shape.join);
+  if (policy) c.problems.push(`${where}: forEach "${shape.id}" ${policy}`);
+  if (shape.rest !== undefined && shape.rest !== 'cancel' && shape.rest !== 'ignore')
+    c.problems.push(
+      `${where}: forEach "${shape.id}" has rest ${JSON.stringify(shape.rest)}: it must be 'cancel' or 'ignore'`,
+    );
+};
+
 /** What is wrong with a join policy, if anything (an `atLeast` function is checked when it runs). */
-function joinPolicyProblem(join: ParallelShape['join'], branches: number): string | undefined {
+function joinPolicyProblem(join: ParallelShape['join'], branches?: number): string | undefined {
   if (join === undefined || join === 'all' || join === 'first') return undefined;
   if (typeof join !== 'object' || join === null || !('atLeast' in join))
     return `has join ${JSON.stringify(join)}: it must be 'all', 'first' or { atLeast: n }`;
   const n = join.atLeast;
   if (typeof n === 'function') return undefined;
-  if (!Number.isInteger(n) || n < 1 || n > branches)
+  if (branches === undefined && (!Number.isInteger(n) || n < 1))
+    return `joins at least ${n} items: it must be a whole number from 1 (to its number of items)`;
+  if (branches !== undefined && (!Number.isInteger(n) || n < 1 || n > branches))
     return `joins at least ${n} branches: it must be a whole number from 1 to its ${branches} branch(es)`;
   return undefined;
 }
@@ -259,6 +300,7 @@ export const SHAPE_CHECKS: ShapeChecks = {
   parallel,
   call,
   child,
+  forEach,
   throw: none,
   compensate: none,
   terminate: none,

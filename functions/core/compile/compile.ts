@@ -1,10 +1,5 @@
-import {
-  END,
-  NAME_PATTERN,
-  type CompiledOrchestration,
-  type OrchestrationDefinition,
-  type ReceiveShape,
-} from '../definition.ts';
+import { END, NAME_PATTERN, type OrchestrationDefinition, type ReceiveShape } from '../definition.ts';
+import type { CompiledOrchestration } from '../program.ts';
 import { DefinitionError } from '../errors.ts';
 import { SHAPE_CHECKS } from './checks.ts';
 import { Compiler } from './compiler.ts';

@@ -1,11 +1,5 @@
-import {
-  END,
-  ID_PATTERN,
-  type OrchestrationDefinition,
-  type ProgramShape,
-  type ReceiveShape,
-  type Shape,
-} from '../definition.ts';
+import { END, ID_PATTERN, type OrchestrationDefinition, type ReceiveShape, type Shape } from '../definition.ts';
+import type { ProgramShape } from '../program.ts';
 import { MESSAGE_TYPE_PATTERN } from '../message.ts';
 import { allShapes } from './shape-tree.ts';
 import type { Schema } from '../schema.ts';

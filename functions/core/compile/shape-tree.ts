@@ -8,6 +8,7 @@ export function childBlocks(shape: Shape): (readonly Shape[])[] {
     case 'listen':
       return shape.branches.map((b) => b.steps);
     case 'loop':
+    case 'forEach':
     case 'until':
       return [shape.steps];
     case 'stateMachine':

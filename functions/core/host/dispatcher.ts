@@ -1,5 +1,5 @@
 import { activateOrDeliver, NoTaker } from '../activation.ts';
-import { branchEnded, joinReady } from '../branches.ts';
+import { branchEnded, joinReady, siblingLanes } from '../branches.ts';
 import { JOIN_CHECK } from '../due.ts';
 import { InvalidMessage, boundReason, describeError } from '../errors.ts';
 import { InstanceStatus, type InstanceState, type JoinEntry, type OutboxEntry } from '../instance.ts';
@@ -120,9 +120,12 @@ export class OutboxDispatcher {
    * was committed, so of two that end at once at least the later reader sees both ended (both may: the join runs once
    * all the same). A policy not met means another wake-up is still to come, or the join's watch finds it (core/due.ts).
    */
-  async #join(entry: JoinEntry, from: InstanceState, items: WorkItem[]): Promise<void> {
-    const siblings = entry.siblings ? await this.#commits.loadAll(entry.siblings) : [];
-    if (entry.siblings && !joinReady([...siblings, from], entry.need ?? entry.siblings.length + 1)) {
+  async #join(given: JoinEntry, from: InstanceState, items: WorkItem[]): Promise<void> {
+    const entry = given.lanes === undefined ? given : { ...given, siblings: siblingLanes(from) };
+    // A branch that meets its join's policy alone (the first to end, one that failed) reads no sibling.
+    const alone = entry.need !== undefined && joinReady([from], entry.need);
+    const siblings = entry.siblings && !alone ? await this.#commits.loadAll(entry.siblings) : [];
+    if (entry.siblings && !alone && !joinReady([...siblings, from], entry.need ?? entry.siblings.length + 1)) {
       if (!from.branchOf?.watched) await this.#watchJoin(entry.instanceId);
       return;
     }

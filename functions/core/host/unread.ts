@@ -1,4 +1,4 @@
-import type { CompiledOrchestration } from '../definition.ts';
+import type { CompiledOrchestration } from '../program.ts';
 import type { InstanceState } from '../instance.ts';
 import { bodyLeft } from '../message.ts';
 import type { InstanceStore } from '../ports.ts';

@@ -1,5 +1,5 @@
 import { branchEnded, forkedBranches, joinNeed, joinReady } from '../branches.ts';
-import type { CompiledOrchestration } from '../definition.ts';
+import type { CompiledOrchestration } from '../program.ts';
 import { atJoin, FORKED_BRANCHES_KEPT_MS, nextJoinCheck, timerDueOf } from '../due.ts';
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState } from '../instance.ts';
 import type { InboxEntry } from '../message.ts';

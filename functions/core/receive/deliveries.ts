@@ -1,6 +1,6 @@
 import { activateOrDeliver, deliverTo, NoTaker, refusal, took } from '../activation.ts';
 import { correlationValue } from '../correlation.ts';
-import type { CompiledOrchestration } from '../definition.ts';
+import type { CompiledOrchestration } from '../program.ts';
 import { InvalidMessage } from '../errors.ts';
 import { convoyInstanceId } from '../ids.ts';
 import type { InstanceState, InstanceStatus } from '../instance.ts';

@@ -1,5 +1,5 @@
 import { correlationValue } from '../correlation.ts';
-import type { CompiledOrchestration } from '../definition.ts';
+import type { CompiledOrchestration } from '../program.ts';
 import { parseInbound, type InboundMessage, type RawMessage } from '../message.ts';
 import type { OrchestrationRegistry } from '../registry.ts';
 

@@ -2,15 +2,10 @@ import { wakeJoin } from '../branches.ts';
 import { takeNext } from '../compensable.ts';
 import type { StepContext } from '../context.ts';
 import { correlationValue } from '../correlation.ts';
-import {
-  END,
-  type CompiledOrchestration,
-  type DelayShape,
-  type MessageSchemas,
-  type ReceiveShape,
-} from '../definition.ts';
+import { END, type DelayShape, type ForEachShape, type ReceiveShape } from '../definition.ts';
+import type { CompiledOrchestration, MessageSchemas } from '../program.ts';
 import { DefinitionCodeFailed, boundReason, describeError } from '../errors.ts';
-import { InstanceStatus, type InstanceState, type OutboxEntry, type Thread } from '../instance.ts';
+import { InstanceStatus, type InstanceState, type LaneState, type OutboxEntry, type Thread } from '../instance.ts';
 import { bodyLeft, type InboundMessage, type InboxEntry } from '../message.ts';
 import { conform, describeIssues, type Schema } from '../schema.ts';
 
@@ -89,6 +84,10 @@ export class RunState {
   compensable: string[];
   forks: number;
   thread: Thread;
+  /** A For Each's lane: its working copy (see `LaneState`). */
+  lane: LaneState | undefined;
+  /** A lane's items, read once a run (see `items`). */
+  #items: readonly unknown[] | undefined;
   shapesRun = 0;
   #inbox: readonly InboxEntry[] | undefined;
   /** Messages of the inbox that left it between the listing and their reading (another host took them): passed over. */
@@ -106,10 +105,27 @@ export class RunState {
     this.compensable = [...(current.compensable ?? [])];
     this.forks = current.forks ?? 0;
     this.thread = current.cursor.threads.find((t) => t.id === 'main') ?? { id: 'main', at: END, attempts: 0 };
+    this.lane = current.lane;
+  }
+
+  /**
+   * A lane's items: its For Each's list, read from the variables the orchestration had at the fork (the lane's base),
+   * as the fork read it. Read once a run; a lane runs many items a run.
+   */
+  items(forEach: ForEachShape, key: string): readonly unknown[] {
+    this.#items ??= this.evaluate(`the items of forEach "${forEach.id}" failed`, key, () => {
+      const items = forEach.items({
+        ...this.context(false, false),
+        vars: structuredClone(this.lane?.base ?? this.vars),
+      });
+      if (!Array.isArray(items)) throw new Error(`they must be an array, not ${JSON.stringify(items)?.slice(0, 80)}`);
+      return items;
+    });
+    return this.#items;
   }
 
   /** What step code sees; an exclusive step run under the lease gets its fencing token. */
-  context(exclusive = false): StepContext {
+  context(exclusive = false, withItem = true): StepContext {
     return {
       ...(exclusive && this.options.holdsLease ? { fencingToken: this.options.fencingToken } : {}),
       instanceId: this.current.instanceId,
@@ -117,12 +133,22 @@ export class RunState {
       version: this.current.version,
       vars: this.vars,
       now: this.options.now(),
+      ...(withItem ? this.#itemOf() : {}),
       message: (name) => {
         const message = this.messages[name];
         if (!message) throw new Error(`no message bound to "${name}"`);
         return message;
       },
     };
+  }
+
+  /** In a lane, at an item: the item and its index, for step code. */
+  #itemOf(): { item?: unknown; index?: number } {
+    const lane = this.lane;
+    const key = this.current.branchOf?.parallel;
+    const forEach = key === undefined ? undefined : this.orchestration.shapes.get(key);
+    if (!lane || lane.index < 0 || forEach?.kind !== 'forEach') return {};
+    return { item: this.items(forEach, key!)[lane.index], index: lane.index };
   }
 
   /** The shape after `key`. */
@@ -299,6 +325,7 @@ export class RunState {
         outbox: this.outbox,
         sendSequence: this.sendSequence,
         forks: this.forks,
+        ...(this.lane ? { lane: this.lane } : {}),
         updatedAt: this.options.now(),
         ...extra,
         ...(extra.error ? { error: { ...extra.error, reason: boundReason(extra.error.reason) } } : {}),

@@ -1,5 +1,5 @@
 import type { StepContext } from '../../context.ts';
-import type { ProgramShape } from '../../definition.ts';
+import type { ProgramShape } from '../../program.ts';
 import { describeError } from '../../errors.ts';
 import type { RunResult, RunState } from '../run-state.ts';
 

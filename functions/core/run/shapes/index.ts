@@ -1,7 +1,8 @@
-import type { ProgramShape } from '../../definition.ts';
+import type { ProgramShape } from '../../program.ts';
 import { branchEnd } from './branch-end.ts';
 import { child, childEnd } from './child.ts';
 import { code } from './code.ts';
+import { forEach, forEachNext } from './for-each.ts';
 import { compensate, compensated } from './compensate.ts';
 import { decide } from './decide.ts';
 import { delay } from './delay.ts';
@@ -26,6 +27,8 @@ export const SHAPE_HANDLERS: { readonly [K in ProgramShape['kind']]: ShapeHandle
   call,
   child,
   childEnd,
+  forEach,
+  forEachNext,
   delay,
   listen,
   parallel,
