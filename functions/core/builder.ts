@@ -133,16 +133,27 @@ export function receive(
  *
  * @remarks
  * The set must be the one the activating receive initializes. The receive host routes such a message straight to
- * its instance's inbox, where it is kept if the instance has not reached this receive yet. A message whose instance
+ * its instance's inbox, where it is kept if the instance has not reached this receive yet (unless `transient`, below). A message whose instance
  * does not exist yet is left on the receive queue and, after a few deliveries, suspended. Also the trigger of a
  * listen's {@link baton-builders#onMessage | onMessage} branch.
+ *
+ * With `transient: true` it is a transient trigger (Workflow Patterns' WCP-23; the default is a persistent one,
+ * WCP-24): a message counts for it only if it arrived while the instance waited at it (on a listen's
+ * {@link baton-builders#onMessage | onMessage}: while it waited at the listen). One received more than the hosts'
+ * clock skew bound (`MAX_CLOCK_SKEW_MS`, 1 s) before the instance reached the receive does not count, and stays in the
+ * inbox; one received within that bound, or after, counts: in doubt a message is taken, never passed over. The moment
+ * the instance reached the receive is kept with the commit that dehydrates it there (no write of its own), so a crash
+ * or a redelivery after that does not move it, and a message SQS delivers again keeps its first arrival. A message
+ * passed over is not lost: another receive may take it, and if none does it becomes a suspended message when the
+ * instance ends, its reason saying it arrived before the transient receive waited.
  *
  * @param id - The shape's id, unique in the orchestration.
  * @param messageType - The message type it waits for (declared with {@link baton#(messageType:1) | messageType}, or its
  * name). One message
  *   type follows one correlation set in an orchestration.
  * @param options - `into`: the message variable the message is bound to. `correlation`: the correlation set whose
- *   key the message must match.
+ *   key the message must match. `transient`: count only a message that arrives while it waits (default false: one
+ *   delivered before the instance got here counts too).
  *
  * @example
  * ```ts
@@ -152,14 +163,16 @@ export function receive(
  * const approvals = orchestration('Approvals', 1, [
  *   receive('receiveOrder', 'Order', { into: 'order', correlation: 'order' }),
  *   receiveCorrelated('receiveApproval', 'Approval', { into: 'approval', correlation: 'order' }),
+ *   // Only a price quoted once the approval is in: an earlier quote does not count (it ends suspended, with why).
+ *   receiveCorrelated('receiveQuote', 'Quote', { into: 'quote', correlation: 'order', transient: true }),
  *   complete('done'),
- * ], { correlationSets: { order: { Order: orderIdOf, Approval: orderIdOf } } });
+ * ], { correlationSets: { order: { Order: orderIdOf, Approval: orderIdOf, Quote: orderIdOf } } });
  * ```
  */
 export function receiveCorrelated(
   id: string,
   messageType: MessageTypeRef,
-  options: { into: string; correlation: string },
+  options: { into: string; correlation: string; transient?: boolean },
 ): Shape {
   return {
     kind: 'receive',
@@ -169,6 +182,7 @@ export function receiveCorrelated(
     activate: false,
     into: options.into,
     correlation: options.correlation,
+    ...(options.transient ? { transient: true } : {}),
   };
 }
 
@@ -386,7 +400,9 @@ export function delay(id: string, duration: Duration | ((ctx: StepContext) => nu
  *
  * @remarks
  * The instance waits, dehydrated, for whichever comes first; the branch it triggers runs, then the steps after the
- * listen. A message for another branch arriving later stays in the instance's inbox.
+ * listen. A message for another branch arriving later stays in the instance's inbox. A branch whose receive is
+ * `transient` counts only a message that arrives while the listen waits: one delivered before the instance reached
+ * the listen does not decide it (with only such a message, the timeout does).
  *
  * @param id - The shape's id, unique in the orchestration.
  * @param branches - At least two: {@link baton-builders#onMessage | onMessage} branches, each triggered by a {@link
@@ -418,7 +434,7 @@ export function listen(id: string, branches: ListenBranch[]): Shape {
  *
  * @param name - The branch's name, unique in its listen.
  * @param trigger - A {@link baton-builders#receiveCorrelated | receiveCorrelated}: the message it waits for, and the
- * message variable it binds it to.
+ * message variable it binds it to; `transient`, only a message that arrives while the listen waits counts.
  * @param steps - What runs when this message came first.
  * @returns The branch.
  * @throws `TypeError` when `trigger` is not a receive.

@@ -56,6 +56,18 @@ export interface ReceiveShape {
   readonly into: string;
   /** Correlation set this receive initializes (activating) or follows (later receives). */
   readonly correlation?: string;
+  /**
+   * A later receive only (or a listen's): a transient trigger (Workflow Patterns' WCP-23). A message counts for it only
+   * if it arrived while the receive waited: its `receivedAt` (the receive host's clock, when it took the message from
+   * the receive queue) is no earlier than `MAX_CLOCK_SKEW_MS` before the moment the instance's thread reached the
+   * shape (the processing host's clock, kept on the thread and persisted with the commit that dehydrates it there, so
+   * a crash or a redelivery after that does not move it). So a message that arrived while it waited always counts, with
+   * clocks up to that skew apart; one that arrived less than that before may count too: in doubt a message is taken,
+   * never passed over. A message passed over stays in the inbox, for another receive; if none takes it, it becomes a
+   * suspended message when the instance ends, its reason saying it arrived before this receive waited. Without it
+   * (the default, a persistent trigger, WCP-24) a receive takes a matching message whenever it was delivered.
+   */
+  readonly transient?: boolean;
 }
 
 export interface CodeShape {

@@ -154,7 +154,8 @@ export interface Designer<M extends MessageVariables, V> {
    * @param id - The shape's id, unique in the orchestration.
    * @param messageType - One of the message types given to {@link designer}.
    * @param options - `into`: a message variable of type `T`. `correlation`: the correlation set (the one the
-   *   activating receive initializes) whose key the message must match.
+   *   activating receive initializes) whose key the message must match. `transient`: only a message that arrives
+   *   while the instance waits here counts (see {@link baton-builders#receiveCorrelated | receiveCorrelated}).
    *
    * @example
    * ```ts
@@ -166,7 +167,7 @@ export interface Designer<M extends MessageVariables, V> {
   receiveCorrelated<T extends M[keyof M]>(
     id: string,
     messageType: T,
-    options: { into: VariablesOf<M, T>; correlation: string },
+    options: { into: VariablesOf<M, T>; correlation: string; transient?: boolean },
   ): Shape;
   /**
    * Code (see {@link baton-builders#code | code}), typed: `ctx.message(name).body` has its type's schema output,
@@ -303,7 +304,7 @@ export interface Designer<M extends MessageVariables, V> {
    * A listen branch taken when a correlated message arrives first (see {@link baton-builders#onMessage | onMessage}).
    *
    * @param name - The branch's name, unique in its listen.
-   * @param trigger - A `receiveCorrelated`.
+   * @param trigger - A `receiveCorrelated` (`transient`: only a message that arrives while the listen waits counts).
    * @param steps - What runs when this message came first.
    *
    * @example

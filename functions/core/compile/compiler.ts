@@ -94,6 +94,14 @@ export class Compiler {
       );
     else this.#variables.set(shape.into, shape.messageType);
     this.#checkCorrelation(shape, where);
+    if (shape.transient !== undefined && typeof shape.transient !== 'boolean')
+      this.problems.push(
+        `${where}: receive "${shape.id}" has transient ${JSON.stringify(shape.transient)}: true or false`,
+      );
+    else if (shape.transient && shape.activate)
+      this.problems.push(
+        `${where}: receive "${shape.id}" cannot be transient: it activates, so no instance waits for its message`,
+      );
     if (!shape.activate) {
       // The receive host routes by type to one correlation set: several receives of a type must agree on it.
       const other = this.followers.get(shape.messageType);

@@ -3,6 +3,7 @@ import type { InstanceState } from '../instance.ts';
 import { bodyLeft } from '../message.ts';
 import type { InstanceStore } from '../ports.ts';
 import { keysField } from '../receive/keys.ts';
+import { passedOver } from '../run/transient.ts';
 
 /** Whether messages are ever delivered to a running instance of it (a receive after the first, or a listen); asked once per definition. */
 const followsMessages = new WeakMap<CompiledOrchestration, boolean>();
@@ -19,7 +20,8 @@ function takesLaterMessages(orchestration: CompiledOrchestration): boolean {
 
 /**
  * Messages delivered to an instance that ended without taking them (BizTalk's "completed with discarded
- * messages") become suspended messages, visible with their reason and body, and its inbox is emptied: nothing is
+ * messages", a message a transient receive passed over among them) become suspended messages, visible with their
+ * reason and body, and its inbox is emptied: nothing is
  * left there to outlive the instance (a copy of a message it took whose removal did not happen, a message for an
  * earlier instance of the same id). Idempotent (one record per message id), so a redelivery may do it again; a
  * message is kept before its inbox copy goes. Without the definition (an operator's terminate) the inbox is read
@@ -49,11 +51,13 @@ export async function keepUnread(
     const message = bodyLeft(entry) ? await store.delivery(state.instanceId, entry.messageId) : entry;
     if (!message) continue;
     const earlier = message.incarnation !== undefined && message.incarnation !== state.createdAt;
+    // Passed over by a transient receive (it came before the receive waited): the reason says so.
+    const passed = orchestration && passedOver(orchestration, state, message);
     await store.putSuspendedMessage({
       messageId: message.messageId,
       reason: earlier
         ? `delivered to an earlier ${state.orchestration} instance under the id ${state.instanceId}, which ended without taking it`
-        : `delivered to ${state.instanceId} (${state.orchestration} version ${state.version}), which ended ${state.status} without taking it`,
+        : `delivered to ${state.instanceId} (${state.orchestration} version ${state.version}), which ended ${state.status} without taking it${passed ? `: ${passed}` : ''}`,
       body: JSON.stringify(message.body) ?? 'null',
       attributes: { ...message.properties, MessageType: message.messageType },
       receivedAt: message.receivedAt,

@@ -8,6 +8,7 @@ import { DefinitionCodeFailed, boundReason, describeError } from '../errors.ts';
 import { InstanceStatus, type InstanceState, type LaneState, type OutboxEntry, type Thread } from '../instance.ts';
 import { bodyLeft, type InboundMessage, type InboxEntry } from '../message.ts';
 import { conform, describeIssues, type Schema } from '../schema.ts';
+import { arrivedWhileWaiting } from './transient.ts';
 
 /** Why a run stopped: each is a persistence point except `needsLease`. */
 export type StopReason =
@@ -162,8 +163,29 @@ export class RunState {
   }
 
   advanceTo(at: string): void {
-    this.thread = { ...this.thread, at, attempts: 0 };
+    this.thread = this.#arrive(at);
     this.shapesRun++;
+  }
+
+  /** The thread come to `at`, afresh: what it kept of an earlier visit there is dropped (see `Thread.reached`). */
+  #arrive(at: string, moved: Partial<Thread> = {}): Thread {
+    const next = { ...this.thread, ...moved, at, attempts: 0 };
+    if (next.reached?.[at] === undefined) return next;
+    const { [at]: _earlier, ...reached } = next.reached;
+    const { reached: _all, ...rest } = next;
+    return Object.keys(reached).length > 0 ? { ...rest, reached } : rest;
+  }
+
+  /**
+   * When the thread reached the shape at `key`, which has a transient receive: as kept, when it waits there since an
+   * earlier run (or a run that stopped there); else now, kept on the thread for the commit that follows.
+   */
+  reached(key: string): number {
+    const kept = this.thread.reached?.[key];
+    if (kept !== undefined) return kept;
+    const now = this.options.now();
+    this.thread = { ...this.thread, reached: { ...this.thread.reached, [key]: now } };
+    return now;
   }
 
   /**
@@ -178,7 +200,7 @@ export class RunState {
       const handler = this.orchestration.branchEntry.get(scopes[i]!)?.get('onError');
       if (handler === undefined) continue;
       this.vars.lastError = reason;
-      this.thread = { ...this.thread, at: handler, attempts: 0, scopes: scopes.slice(0, i) };
+      this.thread = this.#arrive(handler, { scopes: scopes.slice(0, i) });
       this.shapesRun++;
       return undefined;
     }
@@ -231,8 +253,12 @@ export class RunState {
     return this.options.schemas ? this.options.schemas.schemaOf(type) : this.orchestration.schemas.get(type);
   }
 
-  /** The oldest delivered, unconsumed message a receive takes: its type, with the instance's key; read whole. */
-  async findDelivery(receive: ReceiveShape): Promise<InboundMessage | undefined> {
+  /**
+   * The oldest delivered, unconsumed message a receive takes: its type, with the instance's key; read whole. A
+   * transient receive's thread reached it at `reached`: a message that came before does not count (see
+   * `arrivedWhileWaiting`), and stays in the inbox.
+   */
+  async findDelivery(receive: ReceiveShape, reached?: number): Promise<InboundMessage | undefined> {
     const expected = this.current.correlations?.[receive.correlation!];
     this.#inbox ??= (await this.options.inbox?.()) ?? [];
     for (;;) {
@@ -241,6 +267,7 @@ export class RunState {
           // A message delivered to an earlier instance of the same id (a convoy whose predecessor expired) is not this one's.
           (m.incarnation === undefined || m.incarnation === this.current.createdAt) &&
           m.messageType === receive.messageType &&
+          (reached === undefined || arrivedWhileWaiting(m, reached)) &&
           !this.consumed.includes(m.messageId) &&
           !this.#gone.has(m.messageId) &&
           expected !== undefined &&

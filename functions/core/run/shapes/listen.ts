@@ -1,12 +1,18 @@
 import type { DelayShape, ReceiveShape } from '../../definition.ts';
 import type { ShapeHandler } from './handler.ts';
 
-/** The first of its branches to happen: the oldest message one of its receives takes, else its timeout, else wait. */
+/**
+ * The first of its branches to happen: the oldest message one of its receives takes, else its timeout, else wait. A
+ * transient receive's branch counts only a message that arrived once the thread reached the listen.
+ */
 export const listen: ShapeHandler<'listen'> = async (run, shape, key) => {
+  const receives = shape.branches.filter((b) => b.trigger.kind === 'receive');
+  const reached = receives.some((b) => (b.trigger as ReceiveShape).transient) ? run.reached(key) : undefined;
   const candidates = await Promise.all(
-    shape.branches
-      .filter((b) => b.trigger.kind === 'receive')
-      .map(async (b) => ({ branch: b, message: await run.findDelivery(b.trigger as ReceiveShape) })),
+    receives.map(async (b) => {
+      const trigger = b.trigger as ReceiveShape;
+      return { branch: b, message: await run.findDelivery(trigger, trigger.transient ? reached : undefined) };
+    }),
   );
   const byMessage = candidates
     .filter((c) => c.message !== undefined)
