@@ -1,0 +1,42 @@
+/**
+ * WCP-37 Acyclic Synchronizing Merge
+ *
+ * Definition: The convergence of two or more branches which diverged earlier in the process into a single subsequent
+ * branch such that the thread of control is passed to the subsequent branch when each active incoming branch has
+ * been enabled. Determination of how many branches require synchronization is made on the basis of information
+ * locally available to the merge construct. (workflowpatterns.com now calls it the Local Synchronizing Merge.)
+ * Rating: partial
+ * Reason: As for WCP-7: every branch of a `parallel` runs to its join, one not selected (a Decide on data the
+ * instance holds) ending at once, so the join knows locally, from the branch instances, that every active branch
+ * arrived. Correct, and acyclic by construction, but through the Multi-Choice workaround (WCP-6).
+ * BPEL: +
+ * Pending: guarded branches, `branch(name, steps, { when })`, whose join waits for the branches taken.
+ */
+import { branch, code, decide, delay, orchestration, parallel, receive, send, when } from '../../functions/builders.ts';
+
+const checkBranch = (name: string, minutes: number) =>
+  branch(name, [
+    decide(`needs-${name}`, [
+      when('yes', (ctx) => (ctx.vars.checks as string[]).includes(name), [
+        delay(`run-${name}`, { minutes }),
+        code(`done-${name}`, (ctx) => {
+          ctx.vars[name] = 'passed';
+        }),
+      ]),
+    ]),
+  ]);
+
+/** The checks an applicant needs are worked out first; the decision waits for exactly those. */
+export const acyclicSynchronizingMerge = orchestration('Wcp37AcyclicSynchronizingMerge', 1, [
+  receive('receiveApplicant', 'Applicant', { into: 'applicant' }),
+  code('whichChecks', (ctx) => {
+    const applicant = ctx.message('applicant').body as { foreign: boolean; driver: boolean };
+    ctx.vars.checks = ['identity', ...(applicant.foreign ? ['visa'] : []), ...(applicant.driver ? ['licence'] : [])];
+  }),
+  parallel('checks', [checkBranch('identity', 5), checkBranch('visa', 60), checkBranch('licence', 20)]),
+  send('decide', 'send', 'ApplicantDecided', (ctx) => ({
+    identity: ctx.vars.identity ?? null,
+    visa: ctx.vars.visa ?? null,
+    licence: ctx.vars.licence ?? null,
+  })),
+]);
