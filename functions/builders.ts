@@ -25,6 +25,7 @@ export {
   forEach,
   listen,
   loop,
+  onEvent,
   onMessage,
   onTimeout,
   orchestration,

@@ -35,6 +35,7 @@ export type {
   ParallelOptions,
   PropertyFilter,
   RestPolicy,
+  ScopeEvent,
   RetryPolicy,
   Shape,
   StateMachine,

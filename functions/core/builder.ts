@@ -15,6 +15,7 @@ import type {
   BranchOptions,
   PropertyFilter,
   RetryPolicy,
+  ScopeEvent,
   Shape,
   StateMachine,
 } from './definition.ts';
@@ -345,6 +346,8 @@ export function complete(id: string): Shape {
  * ```
  */
 export interface Duration {
+  /** Days (of 24 hours). */
+  readonly days?: number;
   /** Hours. */
   readonly hours?: number;
   /** Minutes. */
@@ -359,7 +362,7 @@ export interface Duration {
  * The milliseconds a {@link Duration} adds up to.
  *
  * @param d - The duration.
- * @returns Its hours, minutes, seconds and milliseconds, in milliseconds.
+ * @returns Its days, hours, minutes, seconds and milliseconds, in milliseconds.
  *
  * @example
  * ```ts
@@ -369,7 +372,13 @@ export interface Duration {
  * ```
  */
 export function toMs(d: Duration): number {
-  return (d.hours ?? 0) * 3_600_000 + (d.minutes ?? 0) * 60_000 + (d.seconds ?? 0) * 1_000 + (d.ms ?? 0);
+  return (
+    (d.days ?? 0) * 86_400_000 +
+    (d.hours ?? 0) * 3_600_000 +
+    (d.minutes ?? 0) * 60_000 +
+    (d.seconds ?? 0) * 1_000 +
+    (d.ms ?? 0)
+  );
 }
 
 /**
@@ -654,7 +663,8 @@ export function suspend(id: string, reason: (ctx: StepContext) => string): Shape
  * @param id - The shape's id, unique in the orchestration.
  * @param steps - The scope's body: at least one step.
  * @param handlers - `onError`: the steps that run when the body fails. `compensation`: the steps that undo the body,
- *   run by a later {@link baton-builders#compensate | compensate}.
+ *   run by a later {@link baton-builders#compensate | compensate}. `events`: its event handlers, made with
+ *   {@link baton-builders#onEvent | onEvent}, live while the body runs.
  *
  * @example
  * ```ts
@@ -675,8 +685,70 @@ export function suspend(id: string, reason: (ctx: StepContext) => string): Shape
  * );
  * ```
  */
-export function scope(id: string, steps: Shape[], handlers: { onError?: Shape[]; compensation?: Shape[] } = {}): Shape {
-  return { kind: 'scope', id, steps, onError: handlers.onError, compensation: handlers.compensation };
+export function scope(
+  id: string,
+  steps: Shape[],
+  handlers: { onError?: Shape[]; compensation?: Shape[]; events?: ScopeEvent[] } = {},
+): Shape {
+  return {
+    kind: 'scope',
+    id,
+    steps,
+    onError: handlers.onError,
+    compensation: handlers.compensation,
+    ...(handlers.events ? { events: handlers.events } : {}),
+  };
+}
+
+/**
+ * An event handler of a {@link baton-builders#scope | scope}: while the scope runs, a message its trigger takes runs
+ * its steps, wherever the scope waits (a receive, a delay, the join of a Parallel Actions, a For Each or a child).
+ *
+ * @remarks
+ * Interrupting (the default: BPMN's interrupting event sub-process, BizTalk's listen around a long-running scope),
+ * the handler runs instead of the rest of the scope: branch instances still running in it are cancelled (what they
+ * sent is sent), and after the handler the steps after the scope run. Not interrupting (BPEL's event handler), the
+ * handler runs and the scope goes back to waiting where it was; a second message runs it again. Messages are taken
+ * when the scope waits, not in the middle of a step. A message that comes while nothing listens for it stays in the
+ * instance's inbox (a later receive may take it; else it becomes a suspended message when the instance ends).
+ *
+ * @param name - The handler's name, unique in its scope.
+ * @param trigger - A {@link baton-builders#receiveCorrelated | receiveCorrelated}: the message it waits for.
+ * @param steps - What runs when it comes.
+ * @param options - `interrupting`: whether the rest of the scope is given up (default true).
+ * @returns The event handler, for the scope's `events`.
+ *
+ * @example
+ * ```ts
+ * import { branch, onEvent, parallel, receiveCorrelated, scope, send } from 'baton/builders';
+ *
+ * // A Cancel while the order is being prepared stops both branches, wherever they are.
+ * const preparation = scope(
+ *   'prepare',
+ *   [
+ *     parallel('both', [
+ *       branch('pick', [send('pick', 'send', 'Pick', (ctx) => ({ orderId: ctx.vars.orderId }))]),
+ *       branch('bill', [send('bill', 'send', 'Bill', (ctx) => ({ orderId: ctx.vars.orderId }))]),
+ *     ]),
+ *   ],
+ *   {
+ *     events: [
+ *       onEvent('cancelled', receiveCorrelated('cancel', 'Cancel', { into: 'cancel', correlation: 'order' }), [
+ *         send('ack', 'send', 'CancelAcknowledged', (ctx) => ({ orderId: ctx.vars.orderId })),
+ *       ]),
+ *     ],
+ *   },
+ * );
+ * ```
+ */
+export function onEvent(
+  name: string,
+  trigger: Shape,
+  steps: Shape[],
+  options: { interrupting?: boolean } = {},
+): ScopeEvent {
+  if (trigger.kind !== 'receive') throw new TypeError(`onEvent("${name}") takes a receiveCorrelated(...) trigger`);
+  return { name, trigger: trigger as ReceiveShape, steps, interrupting: options.interrupting ?? true };
 }
 
 /**

@@ -238,6 +238,25 @@ export interface ScopeShape {
   readonly steps: readonly Shape[];
   readonly onError?: readonly Shape[];
   readonly compensation?: readonly Shape[];
+  /** Its event handlers: live while the scope runs, whatever it waits for. */
+  readonly events?: readonly ScopeEvent[];
+}
+
+/**
+ * An event handler of a scope (BPEL's event handler, BPMN's event sub-process), made with `onEvent`: while the scope
+ * runs, wherever it waits (a receive, a delay, a Parallel Actions', For Each's or child's join), a message its trigger
+ * takes runs its steps. Interrupting, they run instead of the rest of the scope (branch instances still running in it
+ * are cancelled), then the steps after the scope; not interrupting, they run and the scope goes on waiting where it was.
+ */
+export interface ScopeEvent {
+  /** The handler's name, unique in its scope. */
+  readonly name: string;
+  /** The correlated receive that takes its message. */
+  readonly trigger: ReceiveShape;
+  /** What runs when its message comes. */
+  readonly steps: readonly Shape[];
+  /** Whether it runs instead of the rest of its scope (else the scope goes on waiting where it was). */
+  readonly interrupting: boolean;
 }
 
 /** Compensate: runs the compensation of every completed scope, in reverse order of completion. */

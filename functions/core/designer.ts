@@ -14,6 +14,7 @@ import type {
   ParallelOptions,
   BranchOptions,
   PropertyFilter,
+  ScopeEvent,
   RetryPolicy,
   Shape,
   StateMachine,
@@ -469,7 +470,7 @@ export interface Designer<M extends MessageVariables, V> {
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param steps - The scope's body.
-   * @param handlers - `onError` and `compensation`.
+   * @param handlers - `onError`, `compensation` and `events` (made with `onEvent`).
    *
    * @example
    * ```ts
@@ -484,7 +485,33 @@ export interface Designer<M extends MessageVariables, V> {
    * });
    * ```
    */
-  scope(id: string, steps: Shape[], handlers?: { onError?: Shape[]; compensation?: Shape[] }): Shape;
+  scope(
+    id: string,
+    steps: Shape[],
+    handlers?: { onError?: Shape[]; compensation?: Shape[]; events?: ScopeEvent[] },
+  ): Shape;
+  /**
+   * An event handler of a scope (see {@link baton-builders#onEvent | onEvent}): while the scope runs, a message its
+   * trigger takes runs its steps; interrupting (the default), instead of the rest of the scope.
+   *
+   * @param name - The handler's name, unique in its scope.
+   * @param trigger - A `receiveCorrelated`.
+   * @param steps - What runs when it comes.
+   * @param options - `interrupting` (default true).
+   *
+   * @example
+   * ```ts
+   * const { onEvent, receiveCorrelated, send } = designer({ order: Order, approval: Approval });
+   *
+   * const approvedMeanwhile = onEvent(
+   *   'approved',
+   *   receiveCorrelated('approval', Approval, { into: 'approval', correlation: 'order' }),
+   *   [send('noted', 'send', OrderAccepted, (ctx) => ctx.message('order').body)],
+   *   { interrupting: false },
+   * );
+   * ```
+   */
+  onEvent(name: string, trigger: Shape, steps: Shape[], options?: { interrupting?: boolean }): ScopeEvent;
   /**
    * Compensate (see {@link baton-builders#compensate | compensate}): runs the compensations of completed scopes, newest
    * first.

@@ -7,6 +7,7 @@ import type { InboundMessage } from './message.ts';
 import { DefinitionCodeFailed } from './errors.ts';
 import { MAX_SHAPES_PER_RUN, RunState, type RunOptions, type RunResult } from './run/run-state.ts';
 import { SHAPE_HANDLERS } from './run/shapes/index.ts';
+import { listensForEvents, takeEvent } from './run/events.ts';
 import type { ShapeHandler } from './run/shapes/handler.ts';
 import { traceOf } from './trace.ts';
 
@@ -70,6 +71,9 @@ export async function run(
       // A handler that did not wait answers at once: the run goes on without yielding, as one loop would.
       const answer = handle(state, shape as never, key);
       const stopped = answer instanceof Promise ? await answer : answer;
+      // About to wait inside a scope with event handlers: a message one of them takes runs it instead.
+      if (stopped?.stop === 'waiting' && listensForEvents(orchestration, stopped.state) && (await takeEvent(state)))
+        continue;
       if (stopped) return stopped;
     } catch (error) {
       if (!(error instanceof DefinitionCodeFailed)) throw error;

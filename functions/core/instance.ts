@@ -49,6 +49,11 @@ export interface Thread {
   readonly forked?: readonly string[];
   /** How many of them must end for the join to go on, when not all (a `first` or `atLeast` join). */
   readonly need?: number;
+  /**
+   * In a scope's non-interrupting event handler: the thread as it was where the scope waited, taken back at the
+   * handler's end.
+   */
+  readonly handling?: Thread;
   /** At a For Each: its lanes (the branch instances it forked) and its items. */
   readonly lanes?: number;
   readonly count?: number;

@@ -30,6 +30,13 @@ export interface ChildEndMarker {
   readonly result?: (ctx: StepContext) => unknown;
 }
 
+/** The end of a scope's non-interrupting event handler: the thread goes back to where the scope waited. */
+export interface EventEndMarker {
+  readonly kind: 'eventEnd';
+  readonly id: string;
+  readonly scope: string;
+}
+
 export interface BranchEndMarker {
   readonly kind: 'branchEnd';
   readonly id: string;
@@ -60,6 +67,7 @@ export type ProgramShape =
   | BranchEndMarker
   | ChildEndMarker
   | ForEachNextMarker
+  | EventEndMarker
   | UntilCheckMarker
   | StateEndMarker;
 

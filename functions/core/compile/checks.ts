@@ -1,6 +1,6 @@
-import { END, ID_PATTERN, NAME_PATTERN, PORT_PATTERN, type ParallelShape } from '../definition.ts';
+import { END, ID_PATTERN, NAME_PATTERN, PORT_PATTERN, type ParallelShape, type ScopeShape } from '../definition.ts';
 import { FOR_EACH_LANES } from '../run/shapes/for-each.ts';
-import type { ShapeChecks } from './compiler.ts';
+import type { Compiler, ShapeChecks, Site } from './compiler.ts';
 
 /** A scope: its end and compensated markers, its body, error handler and compensation. */
 const scope: ShapeChecks['scope'] = (c, shape, site) => {
@@ -15,8 +15,36 @@ const scope: ShapeChecks['scope'] = (c, shape, site) => {
   if (shape.onError) entries.set('onError', c.visit(shape.onError, successor, `${where}.onError`, prefix, calling));
   if (shape.compensation)
     entries.set('compensation', c.visit(shape.compensation, compensated, `${where}.compensation`, prefix, calling));
+  scopeEvents(c, shape, site, entries);
   c.branchEntry.set(key, entries);
 };
+
+/**
+ * A scope's event handlers: each trigger a correlated receive (registered as one, so its messages are delivered to
+ * the instance), each handler's steps ending after the scope (interrupting) or at the scope's event marker, which
+ * takes the thread back to where it waited.
+ */
+function scopeEvents(c: Compiler, shape: ScopeShape, site: Site, entries: Map<string, string>): void {
+  const { where, key, successor, prefix, calling } = site;
+  const back = `${key}$event`;
+  shape.events?.forEach((event, e) => {
+    const at = `${where}.events[${e}]`;
+    if (!ID_PATTERN.test(event.name))
+      c.problems.push(`${at}: event handler name "${event.name}" must match ${ID_PATTERN}`);
+    if (entries.has(`event:${event.name}`))
+      c.problems.push(`${where}: scope "${shape.id}" has two event handlers named "${event.name}"`);
+    const trigger = event.trigger;
+    if (trigger?.kind !== 'receive' || trigger.activate) {
+      c.problems.push(`${at}: event handler "${event.name}" needs a receiveCorrelated(...) trigger`);
+      return;
+    }
+    c.register(prefix + trigger.id, trigger, at);
+    c.checkReceive(trigger, at);
+    if (!event.interrupting && !c.shapes.has(back)) c.shapes.set(back, { kind: 'eventEnd', id: back, scope: key });
+    const after = event.interrupting ? successor : back;
+    entries.set(`event:${event.name}`, c.visit(event.steps, after, `${at}.steps`, prefix, calling));
+  });
+}
 
 /** A loop: its body's last step comes back to the loop, which checks its condition again. */
 const loop: ShapeChecks['loop'] = (c, shape, { where, key, prefix, calling }) => {

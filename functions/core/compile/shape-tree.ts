@@ -14,7 +14,12 @@ export function childBlocks(shape: Shape): (readonly Shape[])[] {
     case 'stateMachine':
       return Object.values(shape.states ?? {}).map((state) => state?.steps ?? []);
     case 'scope':
-      return [shape.steps, shape.onError ?? [], shape.compensation ?? []];
+      return [
+        shape.steps,
+        shape.onError ?? [],
+        shape.compensation ?? [],
+        ...(shape.events ?? []).flatMap((e) => [[e.trigger], e.steps]),
+      ];
     case 'parallel':
       return shape.branches.map((b) => b.steps);
     case 'call':

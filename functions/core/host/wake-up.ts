@@ -1,6 +1,7 @@
 import { branchEnded, forkedBranches, joinNeed, joinReady } from '../branches.ts';
 import type { CompiledOrchestration } from '../program.ts';
 import { atJoin, FORKED_BRANCHES_KEPT_MS, nextJoinCheck, timerDueOf } from '../due.ts';
+import { listensForEvents } from '../run/events.ts';
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState } from '../instance.ts';
 import type { InboxEntry } from '../message.ts';
 import { traced, type WorkItem } from '../ports.ts';
@@ -110,10 +111,13 @@ export class WakeUps {
       await this.#dispatcher.armTimer(state.instanceId, timerDue, state.trace);
       return { outcome: { result: 'done', detail: 'timer hop', instance: state } };
     }
+    const consumed = new Set(state.consumed ?? []);
+    const fresh = (m: InboxEntry) =>
+      !consumed.has(m.messageId) && (m.incarnation === undefined || m.incarnation === state.createdAt);
     if (atJoin(state)) {
       // At a join: nothing to do until its policy is met, by default every branch instance ended (the branch that meets
-      // it wakes it again). Without
-      // its definition its branches cannot be named: it waits, watched all the same.
+      // it wakes it again), or a scope around it has an event handler that may take a new message. Without its
+      // definition its branches cannot be named: it waits, watched all the same.
       const joining = orchestration ? forkedBranches(orchestration, state) : [];
       const branches = orchestration ? await reads.loadBranches(joining) : undefined;
       const ready =
@@ -122,7 +126,12 @@ export class WakeUps {
           joining.map((id) => branches!.find((b) => b.instanceId === id)),
           joinNeed(orchestration, state),
         );
-      if (!ready) {
+      const event =
+        orchestration !== undefined &&
+        !ready &&
+        listensForEvents(orchestration, state) &&
+        (await reads.inbox()).some(fresh);
+      if (!ready && !event) {
         if (item.reason === 'sweep') await this.tendJoin(state, orchestration, branches);
         const detail = orchestration
           ? 'waiting for its parallel branches'
@@ -131,9 +140,6 @@ export class WakeUps {
       }
       return { branches, ...sent };
     }
-    const consumed = new Set(state.consumed ?? []);
-    const fresh = (m: InboxEntry) =>
-      !consumed.has(m.messageId) && (m.incarnation === undefined || m.incarnation === state.createdAt);
     if (!(await reads.inbox()).some(fresh))
       return { outcome: await this.rest(item, state, 'waiting; nothing new in its inbox') };
     return sent;

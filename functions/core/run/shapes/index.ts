@@ -2,6 +2,7 @@ import type { ProgramShape } from '../../program.ts';
 import { branchEnd } from './branch-end.ts';
 import { child, childEnd } from './child.ts';
 import { code } from './code.ts';
+import { eventEnd } from '../events.ts';
 import { forEach, forEachNext } from './for-each.ts';
 import { compensate, compensated } from './compensate.ts';
 import { decide } from './decide.ts';
@@ -29,6 +30,7 @@ export const SHAPE_HANDLERS: { readonly [K in ProgramShape['kind']]: ShapeHandle
   childEnd,
   forEach,
   forEachNext,
+  eventEnd,
   delay,
   listen,
   parallel,
