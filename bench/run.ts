@@ -19,6 +19,9 @@
  *   capacity                        orchestrations/s a default account sustains, quota by quota (bench/capacity.ts)
  *   convoy                          one instance taking N Lines for one key: Lines/s, item size and inbox reads
  *                                   along the way (bench/convoy.ts; figures convoy-item.svg, convoy-reads.svg)
+ *   fanOut                          one For Each of N items, 50 at once (bench/fan-out.ts): items/s, write units
+ *                                   per item (table as reported, indexes from the stream), the largest item, the
+ *                                   hottest partition's share of the writes
  *   latency part (model "latency")  the same cluster of 1, 2 and 4 host instances, every request of theirs to the
  *                                   store and the queues delayed by a latency from published figures
  *                                   (local/latency-model.ts), the load a closed loop of orders in flight per host
@@ -30,8 +33,8 @@
  * Options: --orders 400 --raw-writes 3000 --instances 1,2,4 --kills 10 --failover-lease 3000 --figures docs/figures
  *          (a run of some parts writes its figures to .baton/bench-figures unless --figures says where)
  *          --latency-orders 150 --latency-in-flight 1 --latency-concurrency 2 (orders and orders in flight per host instance)
- *          --convoy-lines 10000
- *          --parts bundles,metered,convoy,cluster,failover,latency (all by default)
+ *          --convoy-lines 10000 --fan-out-items 10000
+ *          --parts bundles,metered,convoy,fanout,cluster,failover,latency (all by default)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
@@ -69,6 +72,7 @@ import { COST_NOTE, compareCosts, type MeasuredUse } from './cost.ts';
 import { measureFailover, median } from './failover.ts';
 import { barChart, lineChart, stripChart } from '../local/plot.ts';
 import { convoyRun, ledger } from './convoy.ts';
+import { batch, fanOutRun } from './fan-out.ts';
 import { QUOTAS_AS_OF, capacity } from './capacity.ts';
 import { PRICE_SOURCES } from './prices.ts';
 import { sampleOptionsToEnv, sampleOrchestrations } from '../functions/orchestrations/index.ts';
@@ -84,7 +88,7 @@ import type { Item } from '../functions/adapters/item.ts';
 useEmulatorCredentials();
 
 /** The bench's parts, all run by default; `--parts metered` runs one alone (while working on it). */
-const PARTS = ['bundles', 'metered', 'convoy', 'cluster', 'failover', 'latency'] as const;
+const PARTS = ['bundles', 'metered', 'convoy', 'fanout', 'cluster', 'failover', 'latency'] as const;
 type Part = (typeof PARTS)[number];
 
 const { values } = parseArgs({
@@ -97,6 +101,7 @@ const { values } = parseArgs({
     figures: { type: 'string' },
     parts: { type: 'string', default: PARTS.join(',') },
     'convoy-lines': { type: 'string', default: '10000' },
+    'fan-out-items': { type: 'string', default: '10000' },
     'latency-orders': { type: 'string', default: '150' },
     'latency-in-flight': { type: 'string', default: '1' },
     'latency-concurrency': { type: 'string', default: '2' },
@@ -727,6 +732,35 @@ async function convoyPart(): Promise<void> {
   );
 }
 
+/** A For Each of many items, 50 at once (bench/fan-out.ts): its pace, write units per item, largest item, hottest key. */
+async function fanOutPart(): Promise<void> {
+  const items = Number(values['fan-out-items']);
+  const r = await fanOutRun({ endpoint, prefix: prefix(), items });
+  const unaccounted = await accountRun(
+    'fanout',
+    r.sent,
+    { tableName: r.tableName },
+    new OrchestrationRegistry([batch]),
+  );
+  record({
+    metric: 'fanOut',
+    value: round((r.writeUnits.table + r.writeUnits.indexes) / r.items, 3),
+    unit: 'write units per item (table + indexes)',
+    items: r.items,
+    maxConcurrency: 50,
+    lanes: r.lanes,
+    seconds: round(r.seconds, 1),
+    itemsPerSecond: round(r.items / r.seconds, 1),
+    tableWriteUnitsPerItem: round(r.writeUnits.table / r.items, 3),
+    indexWriteUnitsPerItem: round(r.writeUnits.indexes / r.items, 3),
+    writeRequestsPerItem: round(r.writeRequests / r.items, 3),
+    maxItemBytes: r.maxItemBytes,
+    hottestPartition: { ...r.hottest, share: round(r.hottest.share, 4) },
+    unaccounted,
+    note: 'one Batch whose For Each prices N numbered lines, 50 lanes, each item a code step and a send (a persistence point of its lane); the hosts run in this process on metered clients',
+  });
+}
+
 /** Persisted steps per second of a local cluster of 1, 2 and 4 host instances, against the emulator's raw rate. */
 async function clusterPart(raw: number): Promise<void> {
   const throughput: { instances: number; stepsPerSecond: number; orchestrationsPerSecond: number }[] = [];
@@ -977,6 +1011,7 @@ try {
   }
   if (parts.has('metered')) await meteredPart();
   if (parts.has('convoy')) await convoyPart();
+  if (parts.has('fanout')) await fanOutPart();
   if (parts.has('cluster')) await clusterPart(raw);
   if (parts.has('failover') && KILLS > 0) await failoverPart();
   if (parts.has('latency')) await latencyPart();
