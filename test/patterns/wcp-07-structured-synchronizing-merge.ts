@@ -4,14 +4,13 @@
  * Definition: The convergence of two or more branches (which diverged earlier in the process at a uniquely
  * identifiable point) into a single subsequent branch such that the thread of control is passed to the subsequent
  * branch when each active incoming branch has been enabled.
- * Rating: partial
- * Reason: The join of a `parallel` whose branches open with a Decide (the Multi-Choice workaround, WCP-6) waits for
- * the selected branches, the others having ended at once: the merge synchronizes exactly the active branches, but
- * only because every branch, taken or not, runs to the join.
+ * Rating: supported
+ * Reason: Guarded branches (WCP-6) and the join of the same `parallel`: the split forks the branches whose guard
+ * holds, and the join waits for exactly those, no branch instance having been made for the others. The merge is the
+ * split's own join, so it is structured by construction.
  * BPEL: +
- * Pending: guarded branches, `branch(name, steps, { when })`, whose join waits for the branches taken.
  */
-import { branch, code, decide, delay, orchestration, parallel, receive, send, when } from '../../functions/builders.ts';
+import { branch, code, delay, orchestration, parallel, receive, send } from '../../functions/builders.ts';
 
 interface Incident {
   readonly police?: boolean;
@@ -23,26 +22,26 @@ const incident = (ctx: { message(name: string): { body: unknown } }) => ctx.mess
 export const structuredSynchronizingMerge = orchestration('Wcp07StructuredSynchronizingMerge', 1, [
   receive('receiveIncident', 'Incident', { into: 'incident' }),
   parallel('despatch', [
-    branch('police', [
-      decide('needsPolice', [
-        when('yes', (ctx) => incident(ctx).police === true, [
-          delay('policeDrive', { minutes: 12 }),
-          code('policeArrived', (ctx) => {
-            ctx.vars.police = 'arrived';
-          }),
-        ]),
-      ]),
-    ]),
-    branch('ambulance', [
-      decide('needsAmbulance', [
-        when('yes', (ctx) => incident(ctx).ambulance === true, [
-          delay('ambulanceDrive', { minutes: 8 }),
-          code('ambulanceArrived', (ctx) => {
-            ctx.vars.ambulance = 'arrived';
-          }),
-        ]),
-      ]),
-    ]),
+    branch(
+      'police',
+      [
+        delay('policeDrive', { minutes: 12 }),
+        code('policeArrived', (ctx) => {
+          ctx.vars.police = 'arrived';
+        }),
+      ],
+      { when: (ctx) => incident(ctx).police === true },
+    ),
+    branch(
+      'ambulance',
+      [
+        delay('ambulanceDrive', { minutes: 8 }),
+        code('ambulanceArrived', (ctx) => {
+          ctx.vars.ambulance = 'arrived';
+        }),
+      ],
+      { when: (ctx) => incident(ctx).ambulance === true },
+    ),
   ]),
   send('transferPatient', 'send', 'PatientTransferred', (ctx) => ({
     police: ctx.vars.police ?? null,

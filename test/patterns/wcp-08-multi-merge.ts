@@ -4,10 +4,14 @@
  * Definition: The convergence of two or more branches into a single subsequent branch such that each enablement of
  * an incoming branch results in the thread of control being passed to the subsequent branch.
  * Rating: partial
- * Reason: Baton is block-structured: two threads never run through one path, and a `parallel` only ends at its join.
- * The shared downstream is a callable that each branch calls at its end (`call`): it runs once per branch, in that
- * branch, without waiting for the others, as the pattern says, but as a copy in each branch rather than one path
- * after a merge, and what follows it is still synchronized by the join.
+ * Reason: Baton is block-structured: two threads never run through one path, and a `parallel` only ends at its join,
+ * so there is no merge node to pass each thread through. The shared downstream is a callable that each branch calls
+ * at its end (`call`; a `child` would do the same in an instance of its own): it runs once per branch, in that
+ * branch, without waiting for the others, as the pattern says. Re-checked with the new shapes, and still not counted
+ * as direct: the single subsequent branch of the pattern becomes a call site in every incoming branch (the model's
+ * merge is gone, and a branch added must remember to call it), and what follows it is synchronized by the join
+ * unless it too goes into the callable. Join policies do not help: whatever the policy, the steps after a join run
+ * once, not once per branch.
  * BPEL: -
  * Pending: none planned: a block-structured language has no merge that lets several threads through one path.
  */

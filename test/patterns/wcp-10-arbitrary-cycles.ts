@@ -2,53 +2,43 @@
  * WCP-10 Arbitrary Cycles
  *
  * Definition: The ability to represent cycles in a process model that have more than one entry or exit point.
- * Rating: partial
- * Reason: Loops are structured (`loop`: one entry, one exit). A cycle with several entries and exits is written as
- * a loop over a Decide on a state variable the steps set by hand: a state machine built from bookkeeping.
+ * Rating: supported
+ * Reason: `stateMachine(id, { initial, states })`: each state's `next` names the state to go to once its steps ran,
+ * any state, earlier or later, or `'$end'` to leave; so a cycle is entered wherever a transition points into it
+ * and left from any state that chooses `'$end'` or a state outside it. Where the machine is shows in the instance's
+ * cursor, persisted as any other; no state variable is kept by hand.
  * BPEL: -
- * Pending: `stateMachine(id, { initial, states })`, whose states name the state they go to next.
  */
-import { code, decide, loop, orchestration, receive, send, when } from '../../functions/builders.ts';
+import { code, orchestration, receive, send, stateMachine } from '../../functions/builders.ts';
+
+const visit = (state: string) =>
+  code(`visit-${state}`, (ctx) => {
+    ctx.vars.visited = [...((ctx.vars.visited as string[] | undefined) ?? []), state];
+  });
+const reviews = (ctx: { vars: Record<string, unknown> }) =>
+  (ctx.vars.visited as string[]).filter((s) => s === 'review').length;
 
 /**
- * A document: drafted, reviewed; a review sends it back to be revised (entering the cycle at revise) or to legal
- * (leaving the review loop at another point than its start), and legal can send it back to review.
+ * A document: drafted, then reviewed. Two cycles share the review: review → revise → review, and review → legal →
+ * review. The first is entered at revise, the second at legal; the document leaves from legal (published) or, if
+ * the draft was already approved, straight from the review.
  */
 export const arbitraryCycles = orchestration('Wcp10ArbitraryCycles', 1, [
   receive('receiveDocument', 'Document', { into: 'document' }),
-  code('start', (ctx) => {
-    ctx.vars.state = 'draft';
-    ctx.vars.visited = [];
-    ctx.vars.reviews = 0;
+  stateMachine('lifecycle', {
+    initial: 'draft',
+    states: {
+      draft: { steps: [visit('draft')], next: () => 'review' },
+      review: {
+        steps: [visit('review')],
+        next: (ctx) => {
+          if ((ctx.message('document').body as { approved?: boolean }).approved) return '$end';
+          return reviews(ctx) === 1 ? 'revise' : 'legal';
+        },
+      },
+      revise: { steps: [visit('revise')], next: () => 'review' },
+      legal: { steps: [visit('legal')], next: (ctx) => (reviews(ctx) < 3 ? 'review' : '$end') },
+    },
   }),
-  loop('cycle', (ctx) => ctx.vars.state !== 'published', [
-    code('visit', (ctx) => {
-      ctx.vars.visited = [...(ctx.vars.visited as string[]), ctx.vars.state as string];
-    }),
-    decide('inState', [
-      when('draft', (ctx) => ctx.vars.state === 'draft', [
-        code('drafted', (ctx) => {
-          ctx.vars.state = 'review';
-        }),
-      ]),
-      when('review', (ctx) => ctx.vars.state === 'review', [
-        code('reviewed', (ctx) => {
-          const reviews = (ctx.vars.reviews as number) + 1;
-          ctx.vars.reviews = reviews;
-          ctx.vars.state = reviews === 1 ? 'revise' : 'legal';
-        }),
-      ]),
-      when('revise', (ctx) => ctx.vars.state === 'revise', [
-        code('revised', (ctx) => {
-          ctx.vars.state = 'review';
-        }),
-      ]),
-      when('legal', (ctx) => ctx.vars.state === 'legal', [
-        code('legalChecked', (ctx) => {
-          ctx.vars.state = (ctx.vars.reviews as number) < 3 ? 'review' : 'published';
-        }),
-      ]),
-    ]),
-  ]),
   send('publish', 'send', 'Published', (ctx) => ({ visited: ctx.vars.visited })),
 ]);

@@ -4,41 +4,34 @@
  * Definition: Within a given process instance, multiple instances of a task can be created. The required number of
  * instances is known at design time. These instances are independent of each other and run concurrently. It is
  * necessary to synchronize the task instances at completion before any subsequent tasks can be triggered.
- * Rating: partial
- * Reason: Baton has no multiple-instance task: the instances are written as that many branches of a `parallel`,
- * made by a loop in the definition's code, each calling the same callable, with a variable per instance to keep
- * their results apart at the join. Concurrent and synchronized, as the pattern asks, but a copy per instance.
+ * Rating: supported
+ * Reason: `forEach` over a list fixed in the definition: one instance of its steps per item, each on its own copy of
+ * the variables with `ctx.item` and `ctx.index`, all at once (`maxConcurrency` at least the number of items: a lane,
+ * a branch instance, each), and the steps after it run once, when all ended (`join: 'all'`, the default), with the
+ * instances' results gathered in item order (`into`).
  * BPEL: -
- * Pending: `forEach(id, (ctx) => items, steps, { join: 'all' })` over a fixed list, `ctx.item` and `ctx.index`
- * telling the instances apart, `into` collecting their results.
  */
-import { branch, call, callable, code, orchestration, parallel, receive, send } from '../../functions/builders.ts';
+import { code, delay, forEach, orchestration, receive, send } from '../../functions/builders.ts';
 
 /** Three reviewers, always: known when the orchestration is written. */
 export const REVIEWERS = ['ana', 'ben', 'chi'] as const;
 
-const review = callable('Review', [
-  send('askReviewer', 'send', 'ReviewRequested', (ctx) => ({ reviewer: ctx.vars.reviewer })),
-  code('score', (ctx) => {
-    ctx.vars[`score_${ctx.vars.reviewer}`] = (ctx.vars.reviewer as string).length;
-  }),
-]);
-
 /** A paper reviewed by each of the three reviewers at once; the decision once all three reviews are in. */
 export const multipleInstancesDesignTime = orchestration('Wcp13MultipleInstancesDesignTime', 1, [
   receive('receivePaper', 'Paper', { into: 'paper' }),
-  parallel(
+  forEach(
     'reviews',
-    REVIEWERS.map((reviewer) =>
-      branch(reviewer, [
-        code(`assign-${reviewer}`, (ctx) => {
-          ctx.vars.reviewer = reviewer;
-        }),
-        call(`review-${reviewer}`, review),
-      ]),
-    ),
+    () => REVIEWERS,
+    [
+      send('askReviewer', 'send', 'ReviewRequested', (ctx) => ({ reviewer: ctx.item })),
+      // Ana takes a day, Ben two, Chi three.
+      delay('reads', (ctx) => (ctx.index! + 1) * 86_400_000),
+      code('score', (ctx) => {
+        ctx.vars.score = (ctx.item as string).length + ctx.index!;
+      }),
+      send('reviewIn', 'send', 'ReviewIn', (ctx) => ({ reviewer: ctx.item })),
+    ],
+    { maxConcurrency: REVIEWERS.length, into: 'scores', result: (ctx) => ctx.vars.score },
   ),
-  send('decide', 'send', 'PaperDecided', (ctx) => ({
-    scores: REVIEWERS.map((reviewer) => ctx.vars[`score_${reviewer}`]),
-  })),
+  send('decide', 'send', 'PaperDecided', (ctx) => ({ scores: ctx.vars.scores })),
 ]);

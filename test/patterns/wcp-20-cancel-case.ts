@@ -5,9 +5,11 @@
  * execute at some future time and all sub-processes. The process instance is recorded as having completed
  * unsuccessfully.
  * Rating: supported
- * Reason: The Terminate shape ends the instance from within its model (here on a Cancel message, taken by a
- * Listen), and an operator's terminate (the console, `baton terminate`) ends it at any moment: either way the
- * instance, and every branch instance still running, is recorded as terminated and does nothing more.
+ * Reason: The Terminate shape ends the instance from within its model (here on a Cancel message, taken by a Listen),
+ * and an operator's terminate (the console, `baton terminate`) ends it at any moment: either way the instance, every
+ * branch instance still running at the join it waits at, and its child, are recorded as terminated and do nothing
+ * more. Not yet a branch an earlier join let run on (`rest: 'ignore'`): it is not ended and keeps sending (an engine
+ * gap, test/core/outliving-branches.test.ts); this sample has none.
  * BPEL: +
  */
 import {

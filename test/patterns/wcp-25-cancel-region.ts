@@ -6,12 +6,12 @@
  * overall process model.
  * Rating: partial
  * Reason: A Scope is a region: a Throw (or a failed step) inside it withdraws the region's remaining tasks and runs
- * its `onError` instead. But only from inside, on the region's own thread: nothing cancels a region while it waits
- * at a receive or a delay, from another branch or on an outside message (other than a Listen written into the
- * region), and a failing branch of a `parallel` does not withdraw its sibling branches, it waits for them.
+ * its `onError` instead; since join policies, a branch of a `parallel` in the region that fails this way also
+ * cancels its sibling branches at once, wherever they wait. But the cancellation only comes from inside the region,
+ * from its own steps: nothing cancels a region on an outside message while it waits at a receive, a delay or a join
+ * (other than a Listen written into the region at one point).
  * BPEL: +/-
- * Pending: interrupting scope event handlers (a message cancels the scope wherever it is), and a failing branch
- * cancelling its siblings.
+ * Pending: interrupting scope event handlers (a message cancels the scope wherever it is).
  */
 import { decide, orchestration, receive, scope, send, throwError, when } from '../../functions/builders.ts';
 

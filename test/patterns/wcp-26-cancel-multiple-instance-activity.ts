@@ -6,9 +6,12 @@
  * time, the multiple instance task can be cancelled and any instances which have not completed are withdrawn. Task
  * instances that have already completed are unaffected.
  * Rating: unsupported
- * Reason: Multiple instances are branches of a `parallel` (WCP-13) or started orchestrations (WCP-12); nothing
- * withdraws the branches still running (a failing branch waits for its siblings) and started orchestrations are out
- * of their starter's reach.
+ * Reason: The instances are items of a `forEach` (WCP-14): a failing item (inside a scope with `onError`) cancels
+ * the other lanes at once, and a `forEach` raced in a `parallel` with `join: 'first', rest: 'cancel'` against a
+ * branch that ends is withdrawn when that branch wins, but neither is a cancellation on request: no message reaches
+ * the orchestration while it waits at a join, branches cannot receive, and a `forEach` cancelled as a branch drops
+ * what its completed items gathered (their sends stay sent). Started orchestrations (WCP-12) are out of their
+ * starter's reach.
  * BPEL: -
  * Pending: `forEach` inside a scope with an interrupting event handler: a Cancel message ends the scope, withdrawing
  * the instances still running and keeping what the completed ones did.

@@ -7,8 +7,12 @@
  * course of execution, it is possible that the task needs to be forcibly completed such that any remaining instances
  * are withdrawn and the thread of control is passed to subsequent tasks.
  * Rating: unsupported
- * Reason: The join of a `parallel` waits for every branch and nothing can force it: no message reaches the
- * orchestration while it waits at the join, and no shape withdraws running branches and goes on.
+ * Reason: Join policies let a join go on before all of its branches ended, but only by a rule fixed at the fork (the
+ * first, at least n): nothing forces a running `forEach` to complete on request, since no message reaches the
+ * orchestration while it waits at a join and branches cannot receive. Racing the `forEach` in a `parallel` (`join:
+ * 'first', rest: 'cancel'`) against a branch that ends on a timer or a condition withdraws the instances still
+ * running and goes on, but the trigger cannot be outside and what the completed instances gathered is dropped with
+ * the cancelled branch.
  * BPEL: -
  * Pending: `forEach` inside a scope with an interrupting event handler whose handler completes the scope (the
  * instances still running withdrawn), the steps after it then going on.

@@ -7,9 +7,11 @@
  * incoming branches have been enabled once for the same process instance. Subsequent enablements of incoming
  * branches are blocked until the join has reset.
  * Rating: unsupported
- * Reason: The join of a `parallel` waits for all m branches (WCP-30), so there is no n-of-m construct to block.
+ * Reason: As for WCP-28: `parallel(id, branches, { join: { atLeast: n }, rest: 'ignore' })` gives the n-of-m join
+ * with the rest running on (WCP-30), but entered again (a loop's next pass) it forks anew at once, beside the m-n
+ * branches of the last pass still running: nothing blocks the next activation until the join has reset.
  * BPEL: -
- * Pending: `parallel(id, branches, { join: { atLeast: n }, rest: 'ignore' })` in a loop, if the next pass's fork
- * waits for the ignored branches of the last (to check when it lands).
+ * Pending: none planned; the same small engine feature as WCP-28 would make it direct (`rest: 'block'`: entered
+ * again, the `parallel` forks only once the branches of its last fork all ended).
  */
 export {};

@@ -6,9 +6,12 @@
  * on one or more branches between firings of the join persist and are retained for future firings.
  * Rating: unsupported
  * Reason: Baton is block-structured: each join belongs to one fork and each branch reaches it once, so there are
- * never surplus triggers to keep for a later firing. The pattern needs unstructured flows in which a branch can be
- * enabled again before the join fired.
+ * never surplus triggers to keep for a later firing. Re-checked with the new shapes: `stateMachine` gives cycles
+ * with several entries and exits, but on one thread, and a `parallel` inside a state forks and joins anew on each
+ * visit; join policies change when a join fires, never what it keeps for the next. The pattern needs unstructured
+ * flows in which a branch can be enabled again before the join fired.
  * BPEL: -
- * Pending: none planned (`stateMachine` gives arbitrary cycles on one thread, not several threads into one join).
+ * Pending: none planned (it would take concurrent threads moving between the states of one machine, with tokens
+ * counted per incoming arc).
  */
 export {};

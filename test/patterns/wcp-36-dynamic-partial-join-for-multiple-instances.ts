@@ -9,9 +9,14 @@
  * completes. Once the completion condition evaluates to true, the next task in the process is triggered. Subsequent
  * completions of the remaining task instances are inconsequential and no new instances can be created.
  * Rating: unsupported
- * Reason: Nothing adds instances to a running set (WCP-15) and no join goes on before all of its branches ended.
+ * Reason: `forEach` with items and `join: { atLeast: (ctx) => n }` both read at run time is not this pattern, only
+ * WCP-34/35 with m and n from data: it reads its items once, when it is reached, and nothing adds an instance to a
+ * running set (WCP-15); and its n is fixed at the fork, where the pattern's completion condition is evaluated anew
+ * each time an instance completes (on what the instances did), and once true also disables the creation of
+ * instances.
  * BPEL: -
- * Pending: half of it: `forEach` with `join: { atLeast: (ctx) => n }` gives the completion condition; adding
- * instances while it runs is not planned.
+ * Pending: none planned fully: non-interrupting scope event handlers (planned) could start an instance per arriving
+ * message, but the join would still need a completion condition evaluated at each instance's end, say `join: { when:
+ * (ctx, results) => boolean }`, and a way to add items to a running `forEach`.
  */
 export {};

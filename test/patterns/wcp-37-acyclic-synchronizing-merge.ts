@@ -5,26 +5,25 @@
  * branch such that the thread of control is passed to the subsequent branch when each active incoming branch has
  * been enabled. Determination of how many branches require synchronization is made on the basis of information
  * locally available to the merge construct. (workflowpatterns.com now calls it the Local Synchronizing Merge.)
- * Rating: partial
- * Reason: As for WCP-7: every branch of a `parallel` runs to its join, one not selected (a Decide on data the
- * instance holds) ending at once, so the join knows locally, from the branch instances, that every active branch
- * arrived. Correct, and acyclic by construction, but through the Multi-Choice workaround (WCP-6).
+ * Rating: supported
+ * Reason: Guarded branches: the guards, read at the fork on data the instance holds, decide which branches are
+ * active, and the fork records them with the join (`forked`), so the join knows locally how many branches to wait
+ * for, and waits for those alone. Baton's flows are block-structured, so the merge is acyclic by construction.
  * BPEL: +
- * Pending: guarded branches, `branch(name, steps, { when })`, whose join waits for the branches taken.
  */
-import { branch, code, decide, delay, orchestration, parallel, receive, send, when } from '../../functions/builders.ts';
+import { branch, code, delay, orchestration, parallel, receive, send } from '../../functions/builders.ts';
 
 const checkBranch = (name: string, minutes: number) =>
-  branch(name, [
-    decide(`needs-${name}`, [
-      when('yes', (ctx) => (ctx.vars.checks as string[]).includes(name), [
-        delay(`run-${name}`, { minutes }),
-        code(`done-${name}`, (ctx) => {
-          ctx.vars[name] = 'passed';
-        }),
-      ]),
-    ]),
-  ]);
+  branch(
+    name,
+    [
+      delay(`run-${name}`, { minutes }),
+      code(`done-${name}`, (ctx) => {
+        ctx.vars[name] = 'passed';
+      }),
+    ],
+    { when: (ctx) => (ctx.vars.checks as string[]).includes(name) },
+  );
 
 /** The checks an applicant needs are worked out first; the decision waits for exactly those. */
 export const acyclicSynchronizingMerge = orchestration('Wcp37AcyclicSynchronizingMerge', 1, [

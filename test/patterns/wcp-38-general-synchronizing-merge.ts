@@ -7,8 +7,10 @@
  * at any future time.
  * Rating: unsupported
  * Reason: The general form arises in unstructured models with cycles, where deciding that a branch can no longer be
- * enabled takes non-local analysis of the whole instance; Baton's flows are block-structured, so only the structured
- * and acyclic forms (WCP-7, WCP-37) can be written.
+ * enabled takes non-local analysis of the whole instance. Re-checked with the new shapes: guarded branches give the
+ * OR-join its local knowledge (WCP-7, 37), and a `parallel` with guards may sit in a `stateMachine` state, but each
+ * visit forks and joins within the state, so the merge stays structured and acyclic within itself; no shape lets
+ * concurrent branches cycle back before the merge.
  * BPEL: -
  * Pending: none planned (`stateMachine` gives cycles on one thread, not concurrent branches into an OR-join).
  */

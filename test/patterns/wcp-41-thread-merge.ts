@@ -3,39 +3,29 @@
  *
  * Definition: At a given point in a process, a nominated number of execution threads in a single branch of the same
  * process instance should be merged together into a single thread of execution.
- * Rating: partial
- * Reason: Threads on one path are written as that many branches of a `parallel`, made by a loop in the definition's
- * code and calling the same callable; their join merges them into one thread. The number is a design-time
- * constant, as the pattern requires, but each thread is a copy of the branch rather than a token on one path.
+ * Rating: supported
+ * Reason: `forEach` over a number of items fixed in the definition: its steps are the one path the threads run
+ * (each thread a pass of them, told apart by `ctx.index`), and its join merges the nominated number of threads into
+ * the single thread that runs the steps after it, once. Baton being block-structured, the threads merged are those
+ * the same shape split (WCP-42); threads from anywhere else never share a path.
  * BPEL: +/-
- * Pending: `forEach` over a fixed number of items, its join merging the threads.
  */
-import { branch, call, callable, code, orchestration, parallel, receive, send } from '../../functions/builders.ts';
+import { code, forEach, orchestration, receive, send } from '../../functions/builders.ts';
 
 /** Ten registrations, then the batch is finalised once. */
 export const BATCH = 10;
 
-const register = callable('RegisterOne', [
-  code('register', (ctx) => {
-    ctx.vars[`registered_${ctx.vars.slot}`] = true;
-  }),
-]);
-
 export const threadMerge = orchestration('Wcp41ThreadMerge', 1, [
   receive('receiveBatch', 'RegistrationBatch', { into: 'batch' }),
-  parallel(
+  forEach(
     'registrations',
-    Array.from({ length: BATCH }, (_, slot) =>
-      branch(`slot${slot}`, [
-        code(`slot-${slot}`, (ctx) => {
-          ctx.vars.slot = slot;
-        }),
-        call(`register-${slot}`, register),
-      ]),
-    ),
+    () => Array.from({ length: BATCH }, (_, slot) => slot),
+    [
+      code('register', (ctx) => {
+        ctx.vars.registered = `slot ${ctx.index}`;
+      }),
+    ],
+    { maxConcurrency: BATCH, into: 'registered', result: (ctx) => ctx.vars.registered },
   ),
-  send('finalise', 'send', 'BatchFinalised', (ctx) => ({
-    registered: Array.from({ length: BATCH }, (_, slot) => ctx.vars[`registered_${slot}`] === true).filter(Boolean)
-      .length,
-  })),
+  send('finalise', 'send', 'BatchFinalised', (ctx) => ({ registered: ctx.vars.registered })),
 ]);
