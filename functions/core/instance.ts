@@ -269,6 +269,11 @@ export interface InstanceState {
   readonly commitId?: string;
   /** Set on a branch instance of Parallel Actions, and on a child orchestration's instance. */
   readonly branchOf?: BranchOf;
+  /**
+   * Branch instances its joins let run on (`rest: 'ignore'`), newest last, the last 1,000 kept: a terminate ends those
+   * still running, so none keeps sending for an orchestration that is over.
+   */
+  readonly outliving?: readonly string[];
   /** A For Each's lane: the item it runs and what it did (see `ForEachShape`). */
   readonly lane?: LaneState;
   /** A child orchestration's result, once it ended (see `ChildShape`): its parent takes it at its join. */

@@ -14,11 +14,10 @@ import { rawMessage } from '../helpers/orders.ts';
 import { createWorld, settle } from '../helpers/world.ts';
 
 /**
- * Known gap (found writing the WCP-9 and WCP-20 samples): a branch that a join let outlive it (`rest: 'ignore'`) is
- * not ended when its orchestration is terminated, by a Terminate shape or by an operator. The instance no longer
- * names it once past the join (`forkedBranches` reads only the join it waits at), so it runs on and keeps sending for
- * an instance that is over, against what Cancel Case (WCP-20) and `OperatorActions.terminate` promise ("its parallel
- * branch instances are ended first, so none keeps sending for an orchestration that is over").
+ * A branch that a join let outlive it (`rest: 'ignore'`) is ended when its orchestration is terminated, by a Terminate
+ * shape or by an operator: the instance keeps the ids of the branches its joins let run on (`outliving`), as Cancel
+ * Case (WCP-20) and `OperatorActions.terminate` promise ("its parallel branch instances are ended first, so none keeps
+ * sending for an orchestration that is over"). Found writing the WCP-9 and WCP-20 samples.
  */
 const keyOf = (m: { body: unknown }) => (m.body as { key: string }).key;
 

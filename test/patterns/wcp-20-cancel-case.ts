@@ -7,9 +7,8 @@
  * Rating: supported
  * Reason: The Terminate shape ends the instance from within its model (here on a Cancel message, taken by a Listen),
  * and an operator's terminate (the console, `baton terminate`) ends it at any moment: either way the instance, every
- * branch instance still running at the join it waits at, and its child, are recorded as terminated and do nothing
- * more. Not yet a branch an earlier join let run on (`rest: 'ignore'`): it is not ended and keeps sending (an engine
- * gap, test/core/outliving-branches.test.ts); this sample has none.
+ * branch instance still running (at the join it waits at, or let run on by an earlier join with `rest: 'ignore'`,
+ * test/core/outliving-branches.test.ts), and its child, are recorded as terminated and do nothing more.
  * BPEL: +
  */
 import {

@@ -11,8 +11,8 @@
  * 'cancel' })`: the first branch to reach the end node ends the instance, and every other branch is cancelled
  * wherever it stands, whatever it had left to do. In that `parallel` every branch leads to the end node, as in a
  * model with one end node; a branch meant to end without ending the instance belongs outside it. One exception: a
- * branch an earlier join let run on (`rest: 'ignore'`) is not ended by `complete`, nor, for now, by a terminate
- * (test/core/outliving-branches.test.ts).
+ * branch an earlier join let run on (`rest: 'ignore'`) is not ended by `complete` (a terminate ends it:
+ * test/core/outliving-branches.test.ts).
  * BPEL: -
  */
 import {

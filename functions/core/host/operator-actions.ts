@@ -136,7 +136,8 @@ export class OperatorActions {
         state.version,
       );
     }
-    const branchIds = orchestration ? forkedBranches(orchestration, state) : [];
+    // Those of the join it waits at, and those earlier joins let run on.
+    const branchIds = [...(orchestration ? forkedBranches(orchestration, state) : []), ...(state.outliving ?? [])];
     const branches = await this.#commits.loadAll(branchIds);
     for (const branch of branches) {
       if (!branchEnded(branch))

@@ -55,6 +55,9 @@ export interface RunOptions {
   readonly schemas?: MessageSchemas;
 }
 
+/** The branch instances let run on that an instance remembers (see `InstanceState.outliving`). */
+export const MAX_OUTLIVING = 1_000;
+
 /** Shapes one run may execute before it persists and continues (a checkpoint). */
 export const MAX_SHAPES_PER_RUN = 1_000;
 
@@ -85,6 +88,8 @@ export class RunState {
   compensable: string[];
   forks: number;
   thread: Thread;
+  /** Branch instances its joins let run on (see `InstanceState.outliving`). */
+  outliving: readonly string[];
   /** A For Each's lane: its working copy (see `LaneState`). */
   lane: LaneState | undefined;
   /** A lane's items, read once a run (see `items`). */
@@ -107,6 +112,12 @@ export class RunState {
     this.forks = current.forks ?? 0;
     this.thread = current.cursor.threads.find((t) => t.id === 'main') ?? { id: 'main', at: END, attempts: 0 };
     this.lane = current.lane;
+    this.outliving = current.outliving ?? [];
+  }
+
+  /** A join went on and let these branch instances run on: a terminate must still find them. */
+  letRunOn(instanceIds: readonly string[]): void {
+    this.outliving = [...this.outliving, ...instanceIds].slice(-MAX_OUTLIVING);
   }
 
   /**
@@ -353,6 +364,7 @@ export class RunState {
         sendSequence: this.sendSequence,
         forks: this.forks,
         ...(this.lane ? { lane: this.lane } : {}),
+        ...(this.outliving.length > 0 ? { outliving: this.outliving } : {}),
         updatedAt: this.options.now(),
         ...extra,
         ...(extra.error ? { error: { ...extra.error, reason: boundReason(extra.error.reason) } } : {}),

@@ -12,6 +12,13 @@ export const complete: ShapeHandler<'complete'> = (run) => {
 export const terminate: ShapeHandler<'terminate'> = (run, shape, key) => {
   if (run.endsAfterSends()) return run.finish('checkpoint');
   const reason = textOf(run, shape.reason);
+  // Branches a join let run on end with it.
+  if (run.outliving.length > 0)
+    run.outbox.push({
+      kind: 'cancel',
+      instanceIds: run.outliving,
+      reason: `cancelled: its orchestration ${run.current.instanceId} was terminated: ${reason}`,
+    });
   run.advanceTo(END);
   return run.finish('terminated', {
     error: { reason: `terminated by "${shape.id}": ${reason}`, shapeId: key, at: run.options.now() },

@@ -78,7 +78,8 @@ function join(run: RunState, shape: ForEachShape, key: string): RunResult | unde
     run.vars[shape.into] = results;
   }
   const unfinished = ids.filter((_, i) => !branchEnded(read[i]));
-  if (unfinished.length > 0 && shape.rest !== 'ignore') {
+  if (unfinished.length > 0 && shape.rest === 'ignore') run.letRunOn(unfinished);
+  else if (unfinished.length > 0) {
     const why =
       errors.length > 0
         ? `a sibling failed: ${errors[0]}`

@@ -93,7 +93,8 @@ function join(run: RunState, shape: ParallelShape, key: string): RunResult | und
   const kept = ended.filter((b) => b.awaitsRetire).map((b) => b.instanceId);
   if (kept.length > 0) run.outbox.push({ kind: 'retire', instanceIds: kept });
   const unfinished = ids.filter((_, i) => !branchEnded(read[i]));
-  if (unfinished.length > 0 && shape.rest !== 'ignore') {
+  if (unfinished.length > 0 && shape.rest === 'ignore') run.letRunOn(unfinished);
+  else if (unfinished.length > 0) {
     const why =
       errors.length > 0
         ? `a sibling failed: ${errors[0]}`
