@@ -44,6 +44,11 @@ function doneOf(branch: InstanceState | undefined): number {
   return branchEnded(branch) && !branchFailed(branch) ? 1 : 0;
 }
 
+/** How far a fork's branch instances got, as read: ended ones and a lane's items (it only grows). */
+export function progressOf(branches: readonly (InstanceState | undefined)[]): number {
+  return branches.reduce((sum, b) => sum + doneOf(b) + (branchFailed(b) ? 1 : 0), 0);
+}
+
 /**
  * Whether a join may go on, given its branch instances as read: once `need` of them ended well (all when undefined;
  * for a For Each, `need` of its items), or at once when one failed.

@@ -786,7 +786,8 @@ export function compensate(id: string): Shape {
  * fixed, or read from the variables at the fork: an n-out-of-m join). A branch that fails (into an error handler
  * around the Parallel Actions) raises its error at the join at once. `rest` says what becomes of branches still
  * running then: `'cancel'` (the default) terminates them, what they sent stays sent; `'ignore'` lets them run to
- * their end. Either way their changes are not applied.
+ * their end; `'block'` lets them run to their end too, and the next visit to this shape (a loop) waits for them
+ * before it forks again (a blocking discriminator). Either way their changes are not applied.
  *
  * @param id - The shape's id, unique in the orchestration.
  * @param branches - The branches, made with {@link baton-builders#branch | branch}; at least one, each named once.
@@ -833,7 +834,7 @@ export function parallel(id: string, branches: ParallelBranch[], options: Parall
  * order (null for an item that did not end), for at most 1,000 items. `join` is `'all'` (the default), `'first'` or
  * `{ atLeast: n }` items (a partial join makes every item a persistence point, and its end reads every lane); an item
  * that fails (into an error handler around the For Each) raises its error at once. `rest` says what becomes of the
- * lanes still running then: `'cancel'` (the default) or `'ignore'`.
+ * lanes still running then: `'cancel'` (the default), `'ignore'`, or `'block'` (the next visit waits for them).
  *
  * @param id - The shape's id, unique in the orchestration.
  * @param items - Lists the items from the step context: an array of JSON data.

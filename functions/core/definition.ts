@@ -287,10 +287,11 @@ export type JoinPolicy<C = StepContext> = 'all' | 'first' | { readonly atLeast: 
 
 /**
  * What becomes of the branches still running once the join went on (or one failed): `'cancel'` terminates them
- * (what they already sent is sent; what they changed is dropped), `'ignore'` lets them run to their end, their
+ * (what they already sent is sent; what they changed is dropped), `'block'` lets them run to their end and makes
+ * the next visit to the shape (a loop) wait for them before it forks again, `'ignore'` lets them run to their end, their
  * changes dropped all the same.
  */
-export type RestPolicy = 'cancel' | 'ignore';
+export type RestPolicy = 'cancel' | 'ignore' | 'block';
 
 /** How a Parallel Actions joins (see `ParallelShape`), `C` the step context its functions get. */
 export interface ParallelOptions<C = StepContext> {

@@ -532,7 +532,7 @@ export interface Designer<M extends MessageVariables, V> {
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param branches - The branches, made with `branch`.
-   * @param options - `join` (`'all'`, `'first'`, `{ atLeast }`) and `rest` (`'cancel'`, `'ignore'`), `atLeast` typed.
+   * @param options - `join` (`'all'`, `'first'`, `{ atLeast }`) and `rest` (`'cancel'`, `'ignore'`, `'block'`), `atLeast` typed.
    *
    * @example
    * ```ts

@@ -57,6 +57,8 @@ export interface Thread {
   /** At a For Each: its lanes (the branch instances it forked) and its items. */
   readonly lanes?: number;
   readonly count?: number;
+  /** At a fork whose branches an earlier visit let run on (`rest: 'block'`): waiting for them before forking again. */
+  readonly draining?: true;
   /**
    * When the thread last reached each shape with a transient receive (a receive, or a listen with a transient branch),
    * by the shape's key: epoch ms on the clock of the host that ran it, set as the run gets there and persisted with the
@@ -274,6 +276,11 @@ export interface InstanceState {
    * still running, so none keeps sending for an orchestration that is over.
    */
   readonly outliving?: readonly string[];
+  /**
+   * Forks its joins let run on with `rest: 'block'`, by the shape's key: the next visit to that shape waits for them to
+   * end before it forks again.
+   */
+  readonly blocking?: Readonly<Record<string, Pick<Thread, 'fork' | 'forked' | 'lanes' | 'count'>>>;
   /** A For Each's lane: the item it runs and what it did (see `ForEachShape`). */
   readonly lane?: LaneState;
   /** A child orchestration's result, once it ended (see `ChildShape`): its parent takes it at its join. */

@@ -4,6 +4,8 @@ import {
   code,
   complete,
   delay,
+  forEach,
+  loop,
   orchestration,
   parallel,
   receive,
@@ -233,6 +235,65 @@ describe('join policies', () => {
   });
 });
 
+describe("rest: 'block'", () => {
+  /** Two passes of a race; `rest` says whether the second pass waits for the first pass's loser. */
+  const twoPasses = (name: string, rest: 'block' | 'ignore') =>
+    orchestration(name, 1, [
+      receive('r', 'Go', { into: 'go' }),
+      loop('passes', (ctx) => ((ctx.vars.pass as number | undefined) ?? 0) < 2, [
+        code('next', (ctx) => {
+          ctx.vars.pass = ((ctx.vars.pass as number | undefined) ?? 0) + 1;
+        }),
+        parallel('race', [racer('quick', 0), racer('slow', 60)], { join: 'first', rest }),
+        out('joined', 'Joined'),
+      ]),
+    ]);
+
+  it('makes the next pass wait for the branches the last one let run on (a blocking discriminator)', async () => {
+    const w = await go([twoPasses('Blocking', 'block')]);
+    expect(sent(w)).toEqual(['quickDone', 'Joined', 'slowDone', 'quickDone', 'Joined', 'slowDone']);
+    expect(main(w).status).toBe('completed');
+  });
+
+  it("forks the next pass at once with 'ignore'", async () => {
+    const w = await go([twoPasses('Ignoring', 'ignore')]);
+    expect(sent(w)).toEqual(['quickDone', 'Joined', 'quickDone', 'Joined', 'slowDone', 'slowDone']);
+  });
+
+  it('blocks a For Each the same way, and a terminate while it waits ends the branches it waits for', async () => {
+    const lanesTwice = orchestration('BlockingLanes', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      loop('passes', (ctx) => ((ctx.vars.pass as number | undefined) ?? 0) < 2, [
+        code('next', (ctx) => {
+          ctx.vars.pass = ((ctx.vars.pass as number | undefined) ?? 0) + 1;
+        }),
+        forEach('each', () => [0, 60], [delay('wait', (ctx) => (ctx.item as number) * 60_000), out('did', 'Did')], {
+          join: 'first',
+          rest: 'block',
+          maxConcurrency: 2,
+        }),
+        out('joined', 'Joined'),
+      ]),
+    ]);
+    const w = await go([lanesTwice]);
+    expect(sent(w)).toEqual(['Did', 'Joined', 'Did', 'Did', 'Joined', 'Did']);
+
+    const stopped = createWorld([lanesTwice]);
+    await stopped.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await settle(stopped);
+    // The second pass waits for the first pass's slow lane: terminated, the orchestration ends it too.
+    expect(sent(stopped)).toEqual(['Did', 'Joined']);
+    await stopped.host('admin').terminate(main(stopped).instanceId, 'enough');
+    await settle(stopped, { timers: true });
+    expect(sent(stopped)).toEqual(['Did', 'Joined']);
+    expect(
+      states(stopped)
+        .filter((s) => s.lane)
+        .every((l) => l.status !== 'running' && l.status !== 'waiting'),
+    ).toBe(true);
+  });
+});
+
 describe('guarded branches', () => {
   const guarded = orchestration('Guarded', 1, [
     receive('r', 'Go', { into: 'go' }),
@@ -310,7 +371,7 @@ describe('join policy checks', () => {
     expect(problems({ join: { atLeast: 3 } })).toMatch(/parallel "p" joins at least 3 branches: .* 2 branch/);
     expect(problems({ join: { atLeast: 0 } })).toMatch(/joins at least 0 branches/);
     expect(problems({ join: 'most' })).toMatch(/has join "most": it must be 'all', 'first' or \{ atLeast: n \}/);
-    expect(problems({ rest: 'drop' })).toMatch(/has rest "drop": it must be 'cancel' or 'ignore'/);
+    expect(problems({ rest: 'drop' })).toMatch(/has rest "drop": it must be 'cancel', 'ignore' or 'block'/);
     expect(problems({ join: { atLeast: 2 }, rest: 'ignore' })).toBe('');
   });
 });

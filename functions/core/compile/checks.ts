@@ -183,9 +183,9 @@ const parallel: ShapeChecks['parallel'] = (c, shape, { where, key, prefix, calli
   c.branchEntry.set(key, entries);
   const policy = joinPolicyProblem(shape.join, shape.branches.length);
   if (policy) c.problems.push(`${where}: parallel "${shape.id}" ${policy}`);
-  if (shape.rest !== undefined && shape.rest !== 'cancel' && shape.rest !== 'ignore')
+  if (shape.rest !== undefined && !['cancel', 'ignore', 'block'].includes(shape.rest))
     c.problems.push(
-      `${where}: parallel "${shape.id}" has rest ${JSON.stringify(shape.rest)}: it must be 'cancel' or 'ignore'`,
+      `${where}: parallel "${shape.id}" has rest ${JSON.stringify(shape.rest)}: it must be 'cancel', 'ignore' or 'block'`,
     );
 };
 
@@ -221,9 +221,9 @@ const forEach: ShapeChecks['forEach'] = (c, shape, { where, key, prefix, calling
     );
   const policy = joinPolicyProblem(shape.join);
   if (policy) c.problems.push(`${where}: forEach "${shape.id}" ${policy}`);
-  if (shape.rest !== undefined && shape.rest !== 'cancel' && shape.rest !== 'ignore')
+  if (shape.rest !== undefined && !['cancel', 'ignore', 'block'].includes(shape.rest))
     c.problems.push(
-      `${where}: forEach "${shape.id}" has rest ${JSON.stringify(shape.rest)}: it must be 'cancel' or 'ignore'`,
+      `${where}: forEach "${shape.id}" has rest ${JSON.stringify(shape.rest)}: it must be 'cancel', 'ignore' or 'block'`,
     );
 };
 

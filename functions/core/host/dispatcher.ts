@@ -1,5 +1,5 @@
 import { activateOrDeliver, NoTaker } from '../activation.ts';
-import { branchEnded, joinReady, siblingLanes } from '../branches.ts';
+import { branchEnded, joinReady, progressOf, siblingLanes } from '../branches.ts';
 import { JOIN_CHECK } from '../due.ts';
 import { InvalidMessage, boundReason, describeError } from '../errors.ts';
 import { InstanceStatus, type InstanceState, type JoinEntry, type OutboxEntry } from '../instance.ts';
@@ -132,7 +132,9 @@ export class OutboxDispatcher {
     // A wake-up sent by a branch that saw every sibling ended is enough alone: the join it wakes sees them all. Two
     // such branches on this host (a fork's branches often share a batch) send it once. Should the first send fail, its
     // branch's work item comes back and sends it again, so skipping the second loses nothing.
-    if (entry.siblings && !this.#firstWake(entry)) return;
+    // Read alone, a branch knows only its own progress: its wake-up is its own.
+    const progress = alone ? `${from.instanceId}:${progressOf([from])}` : `${progressOf([...siblings, from])}`;
+    if (entry.siblings && !this.#firstWake(entry, progress)) return;
     // It read them all ended: the join may take them as read (when small enough to ride along).
     const ended = entry.siblings && branchEnded(from) ? [...siblings, from] : undefined;
     items.push(
@@ -159,11 +161,15 @@ export class OutboxDispatcher {
     for (const key of this.#wokenJoins.keys()) if (key.startsWith(`${instanceId} `)) this.#wokenJoins.delete(key);
   }
 
-  /** Whether this is the first wake-up of its join this host sends (within a minute; older ones are forgotten). */
-  #firstWake(entry: JoinEntry): boolean {
+  /**
+   * Whether this is the first wake-up of its join this host sends for the progress its branches made (within a minute;
+   * older ones are forgotten): a join all its branches must end is woken once; one that went on before they all ended
+   * (and may wait for them again, `rest: 'block'`) is woken again as more of them end.
+   */
+  #firstWake(entry: JoinEntry, progress: string): boolean {
     const now = this.#deps.clock.now();
     for (const [key, at] of this.#wokenJoins) if (at < now - 60_000) this.#wokenJoins.delete(key);
-    const key = `${entry.instanceId} ${entry.fork}`;
+    const key = `${entry.instanceId} ${entry.fork} ${progress}`;
     if (this.#wokenJoins.has(key)) return false;
     this.#wokenJoins.set(key, now);
     return true;

@@ -137,7 +137,9 @@ export class OperatorActions {
       );
     }
     // Those of the join it waits at, and those earlier joins let run on.
-    const branchIds = [...(orchestration ? forkedBranches(orchestration, state) : []), ...(state.outliving ?? [])];
+    const branchIds = [
+      ...new Set([...(orchestration ? forkedBranches(orchestration, state) : []), ...(state.outliving ?? [])]),
+    ];
     const branches = await this.#commits.loadAll(branchIds);
     for (const branch of branches) {
       if (!branchEnded(branch))

@@ -90,6 +90,8 @@ export class RunState {
   thread: Thread;
   /** Branch instances its joins let run on (see `InstanceState.outliving`). */
   outliving: readonly string[];
+  /** Forks whose branches a join let run on, blocking the shape's next fork (see `InstanceState.blocking`). */
+  blocking: NonNullable<InstanceState['blocking']>;
   /** A For Each's lane: its working copy (see `LaneState`). */
   lane: LaneState | undefined;
   /** A lane's items, read once a run (see `items`). */
@@ -113,6 +115,7 @@ export class RunState {
     this.thread = current.cursor.threads.find((t) => t.id === 'main') ?? { id: 'main', at: END, attempts: 0 };
     this.lane = current.lane;
     this.outliving = current.outliving ?? [];
+    this.blocking = current.blocking ?? {};
   }
 
   /** A join went on and let these branch instances run on: a terminate must still find them. */
@@ -365,6 +368,7 @@ export class RunState {
         forks: this.forks,
         ...(this.lane ? { lane: this.lane } : {}),
         ...(this.outliving.length > 0 ? { outliving: this.outliving } : {}),
+        blocking: Object.keys(this.blocking).length > 0 ? this.blocking : undefined,
         updatedAt: this.options.now(),
         ...extra,
         ...(extra.error ? { error: { ...extra.error, reason: boundReason(extra.error.reason) } } : {}),

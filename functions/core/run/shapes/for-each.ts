@@ -3,6 +3,7 @@ import { END } from '../../definition.ts';
 import type { InstanceState } from '../../instance.ts';
 import { forkEntry } from '../fork-seed.ts';
 import type { RunResult, RunState } from '../run-state.ts';
+import { blockNext, drained, waitForPrevious } from './blocking.ts';
 import type { ShapeHandler } from './handler.ts';
 
 type ForEachShape = Parameters<ShapeHandler<'forEach'>>[1];
@@ -17,8 +18,11 @@ export const MAX_RESULTS_INTO = 1_000;
  * in turn; made by the outbox once this commit lands) and waits; a visit once its join policy is met gathers the
  * results, lets the lanes still running be cancelled (or run on), and goes on.
  */
-export const forEach: ShapeHandler<'forEach'> = (run, shape, key) =>
-  run.thread.fork === undefined ? fork(run, shape, key) : join(run, shape, key);
+export const forEach: ShapeHandler<'forEach'> = (run, shape, key) => {
+  if (run.thread.fork === undefined) return waitForPrevious(run, key) ?? fork(run, shape, key);
+  if (run.thread.draining) return drained(run, key) ?? fork(run, shape, key);
+  return join(run, shape, key);
+};
 
 function fork(run: RunState, shape: ForEachShape, key: string): RunResult | undefined {
   const items = run.evaluate(`the items of forEach "${shape.id}" failed`, key, () => {
@@ -43,7 +47,7 @@ function fork(run: RunState, shape: ForEachShape, key: string): RunResult | unde
       lanes,
       count: items.length,
       ...(need !== undefined ? { need } : {}),
-      ...(shape.rest === 'ignore' ? { outlives: true } : {}),
+      ...(shape.rest === 'ignore' || shape.rest === 'block' ? { outlives: true } : {}),
     });
     // Before its first item: the first it takes is its number.
     run.outbox.push({ ...entry, branch: { ...entry.branch, lane: { index: lane - lanes, done: 0 } } });
@@ -79,6 +83,7 @@ function join(run: RunState, shape: ForEachShape, key: string): RunResult | unde
   }
   const unfinished = ids.filter((_, i) => !branchEnded(read[i]));
   if (unfinished.length > 0 && shape.rest === 'ignore') run.letRunOn(unfinished);
+  else if (unfinished.length > 0 && shape.rest === 'block') blockNext(run, key, unfinished);
   else if (unfinished.length > 0) {
     const why =
       errors.length > 0

@@ -4,6 +4,7 @@ import type { JoinPolicy } from '../../definition.ts';
 import type { InstanceState } from '../../instance.ts';
 import { forkEntry } from '../fork-seed.ts';
 import type { RunResult, RunState } from '../run-state.ts';
+import { blockNext, drained, waitForPrevious } from './blocking.ts';
 import type { ShapeHandler } from './handler.ts';
 
 type ParallelShape = Parameters<ShapeHandler<'parallel'>>[1];
@@ -13,8 +14,11 @@ type ParallelShape = Parameters<ShapeHandler<'parallel'>>[1];
  * outbox once this commit lands) and waits; a visit once its join policy is met joins what the ended branches changed,
  * lets the rest be cancelled (or run on), and goes on.
  */
-export const parallel: ShapeHandler<'parallel'> = (run, shape, key) =>
-  run.thread.fork === undefined ? fork(run, shape, key) : join(run, shape, key);
+export const parallel: ShapeHandler<'parallel'> = (run, shape, key) => {
+  if (run.thread.fork === undefined) return waitForPrevious(run, key) ?? fork(run, shape, key);
+  if (run.thread.draining) return drained(run, key) ?? fork(run, shape, key);
+  return join(run, shape, key);
+};
 
 function fork(run: RunState, shape: ParallelShape, key: string): RunResult | undefined {
   const chosen = shape.branches.filter(
@@ -32,7 +36,7 @@ function fork(run: RunState, shape: ParallelShape, key: string): RunResult | und
   const need = needOf(run, shape, key, chosen.length);
   const forked = chosen.length < shape.branches.length ? chosen.map((b) => b.name) : undefined;
   run.forks++;
-  const outlives = shape.rest === 'ignore';
+  const outlives = shape.rest === 'ignore' || shape.rest === 'block';
   for (const branch of chosen) {
     run.outbox.push(
       forkEntry(run, key, branch.name, run.entry(key, branch.name), {
@@ -94,6 +98,7 @@ function join(run: RunState, shape: ParallelShape, key: string): RunResult | und
   if (kept.length > 0) run.outbox.push({ kind: 'retire', instanceIds: kept });
   const unfinished = ids.filter((_, i) => !branchEnded(read[i]));
   if (unfinished.length > 0 && shape.rest === 'ignore') run.letRunOn(unfinished);
+  else if (unfinished.length > 0 && shape.rest === 'block') blockNext(run, key, unfinished);
   else if (unfinished.length > 0) {
     const why =
       errors.length > 0
