@@ -11,7 +11,8 @@
  * other branches run to their end and pass nothing on. The reset: each entry into the `parallel` forks branch
  * instances of its own, joined by a join of its own, so a discriminator entered again (a loop's next pass) starts
  * reset. The pattern's context (no branch enabled again before the reset) is the model's to keep: a next pass that
- * comes before the last pass's branches all ended is not blocked, it forks alongside them (WCP-28).
+ * comes before the last pass's branches all ended forks alongside them with `rest: 'ignore'`, or waits for them
+ * with `rest: 'block'` (WCP-28).
  * BPEL: -
  */
 import { branch, code, delay, orchestration, parallel, receive, send } from '../../functions/builders.ts';

@@ -6,16 +6,30 @@
  * when the first active incoming branch has been enabled. The Blocking Discriminator construct resets when all
  * active incoming branches have been enabled once for the same process instance. Subsequent enablements of incoming
  * branches are blocked until the Blocking Discriminator has reset.
- * Rating: unsupported
- * Reason: The first half is there: `parallel(id, branches, { join: 'first', rest: 'ignore' })` passes control on
- * once, after the first branch, and lets the others run on (WCP-9). The blocking is not: each entry into the
- * `parallel` (a loop's next pass) forks branch instances of its own with a join of its own, at once, beside the last
- * pass's branches still running, so a second activation's branches are never held back until the first's have all
- * ended, and its downstream can run before the first activation has reset. No shape waits for the branches a join
- * let run on, and a workaround would need them named by hand (bookkeeping the engine does not expose).
+ * Rating: supported
+ * Reason: `parallel(id, branches, { join: 'first', rest: 'block' })`: control passes on once, after the first
+ * branch; the others run on, their completions passing nothing on; and the shape entered again (here a loop's next
+ * pass, each pass one activation) waits at its last fork until all of that fork's branches ended before it forks
+ * again: the discriminator resets, and the next activation's branches are blocked until then.
  * BPEL: -
- * Pending: none planned; a small engine feature would make it direct: a rest policy that lets the other branches run
- * on but keeps them in the shape's next activation (say `rest: 'block'`: entered again, the `parallel` forks only
- * once the branches of its last fork all ended).
  */
-export {};
+import { branch, code, delay, loop, orchestration, parallel, receive, send } from '../../functions/builders.ts';
+
+/** A check that takes `minutes`, then says what it found in which round. */
+const check = (name: string, minutes: number) =>
+  branch(name, [
+    delay(`${name}Takes`, { minutes }),
+    send(`${name}Reported`, 'send', 'CheckReported', (ctx) => ({ check: name, round: ctx.vars.round })),
+  ]);
+
+/** Two rounds of a patient's checks: each round's triage starts after its first check; a round starts only once the last round's checks all reported. */
+export const blockingDiscriminator = orchestration('Wcp28BlockingDiscriminator', 1, [
+  receive('receivePatient', 'Patient', { into: 'patient' }),
+  loop('rounds', (ctx) => ((ctx.vars.round as number | undefined) ?? 0) < 2, [
+    code('nextRound', (ctx) => {
+      ctx.vars.round = ((ctx.vars.round as number | undefined) ?? 0) + 1;
+    }),
+    parallel('checks', [check('breathing', 1), check('pulse', 10)], { join: 'first', rest: 'block' }),
+    send('triage', 'send', 'TriageStarted', (ctx) => ({ round: ctx.vars.round })),
+  ]),
+]);

@@ -10,7 +10,7 @@
  * n-th branch ended (n fixed, or read from the variables at the fork); the other m-n run to their end and pass
  * nothing on. The reset is as for WCP-9: each entry into the `parallel` has a join of its own, so entered again it
  * starts reset; a next pass that comes before the last pass's branches all ended forks alongside them rather than
- * waiting (that blocking is WCP-31's).
+ * waiting (`rest: 'block'` makes it wait: WCP-31).
  * BPEL: -
  */
 import { branch, code, delay, orchestration, parallel, receive, send } from '../../functions/builders.ts';
