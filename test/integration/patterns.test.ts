@@ -10,7 +10,7 @@ process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 process.env.AWS_REGION ??= 'us-east-1';
 
 /**
- * Four of the workflow patterns' samples (test/patterns/cluster.ts) through a local cluster of two host instances
+ * Six of the workflow patterns' samples (test/patterns/cluster.ts) through a local cluster of two host instances
  * (OS processes, real pollers, emulators), as test/patterns runs them in memory. On the embedded stack only: the
  * other targets' stores are held to the same behaviour by every-shape.test.ts and the contract test.
  */
@@ -19,7 +19,7 @@ describe('workflow patterns on a local cluster (the embedded stack)', () => {
   const run = `${process.pid}${Date.now().toString(36)}`;
   const cluster = useLocalCluster({ prefix: `pt${run}`, orchestrations: 'test/patterns/cluster.ts' }, embedded);
 
-  it('WCP-4 Exclusive Choice, WCP-16 Deferred Choice, WCP-20 Cancel Case and WCP-21 Structured Loop', async () => {
+  it('WCP-4 Exclusive Choice, WCP-6 Multi-Choice, WCP-16 Deferred Choice, WCP-20 Cancel Case, WCP-21 Structured Loop and WCP-22 Recursion', async () => {
     const d = cluster().describe();
     const sqs = sqsClient({ endpoint: d.endpoint });
     const sendAll = (messages: { type: string; body: unknown }[]) =>
@@ -71,6 +71,11 @@ describe('workflow patterns on a local cluster (the embedded stack)', () => {
       { type: 'QuoteRequest', body: { key: declines } },
       { type: 'Purchase', body: { key: cancelled } },
       { type: 'InvoiceOrder', body: { lines: 3 } },
+      { type: 'EmergencyCall', body: { fire: true } },
+      {
+        type: 'MachineOrder',
+        body: { machine: { name: 'press', parts: [{ name: 'frame' }, { name: 'drive', parts: [{ name: 'motor' }] }] } },
+      },
     ]);
     await receiveUntil(() => got.filter((m) => m.type === 'Quote').length === 2);
     await sendAll([
@@ -81,11 +86,17 @@ describe('workflow patterns on a local cluster (the embedded stack)', () => {
     const expected = [
       'BobcatExcavation',
       'D9Excavation',
+      'FireBrigadeDespatched',
       'InvoiceTotalled',
       'LineInvoiced',
       'LineInvoiced',
       'LineInvoiced',
+      'MachineShipped',
       'OrderPlaced',
+      'PartAssembled',
+      'PartAssembled',
+      'PartAssembled',
+      'PartAssembled',
       'Quote',
       'Quote',
       'QuoteClosed',
@@ -106,6 +117,11 @@ describe('workflow patterns on a local cluster (the embedded stack)', () => {
         .sort(),
     ).toEqual([0, 1, 2]);
     expect(got.find((m) => m.type === 'InvoiceTotalled')!.body).toEqual({ lines: 3 });
+    // WCP-22: four invocations, each after those it made, the count back up the levels.
+    const assembled = got.filter((m) => m.type === 'PartAssembled').map((m) => m.body.part);
+    expect(assembled.indexOf('motor')).toBeLessThan(assembled.indexOf('drive'));
+    expect(assembled.at(-1)).toBe('press');
+    expect(got.find((m) => m.type === 'MachineShipped')!.body).toEqual({ parts: 4 });
     // WCP-20: cancelled, terminated, nothing sent for it.
     const load = () => cluster().store.load(convoyInstanceId('Wcp20CancelCase', 'purchase', cancelled));
     for (const until = Date.now() + 10_000; (await load())?.status !== 'terminated' && Date.now() < until; )

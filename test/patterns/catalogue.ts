@@ -147,7 +147,7 @@ export function renderDocs(patterns: readonly Pattern[]): string {
     '',
     'A pattern counts as supported only when its header says so and its test passed; a supported or partial pattern',
     'whose test fails is counted as unsupported, named, and the command exits non-zero. The suite also runs with',
-    '`npm test`, where four of the samples (WCP-4, 16, 20 and 21) also run on a local cluster of two host instances',
+    '`npm test`, where six of the samples (WCP-4, 6, 16, 20, 21 and 22) also run on a local cluster of two host instances',
     '([`test/integration/patterns.test.ts`](../test/integration/patterns.test.ts)).',
     '',
     "Ratings follow the Workflow Patterns Initiative's rule: **supported** (+) is a shape, or shapes, that express",
