@@ -35,6 +35,7 @@ export type {
   PropertyFilter,
   RestPolicy,
   RetryPolicy,
+  ScopeOptions,
   Shape,
   StateMachine,
 } from './core/definition.ts';

@@ -14,6 +14,7 @@ import type {
   BranchOptions,
   PropertyFilter,
   RetryPolicy,
+  ScopeOptions,
   Shape,
   StateMachine,
 } from './definition.ts';
@@ -462,12 +463,12 @@ export interface Designer<M extends MessageVariables, V> {
   suspend(id: string, reason: (ctx: StepContext<BodiesOf<M>, V>) => string): Shape;
   /**
    * Scope (see {@link baton-builders#scope | scope}): steps, their error handler (`ctx.vars.lastError` says why it
-   * runs) and their
-   * compensation.
+   * runs) and their compensation; `synchronized`, a critical section among the parallel branches of the orchestration
+   * instance (no two run synchronized scopes of one lock at once).
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param steps - The scope's body.
-   * @param handlers - `onError` and `compensation`.
+   * @param options - `onError`, `compensation`, and `synchronized` (`true`, or a lock's name).
    *
    * @example
    * ```ts
@@ -480,9 +481,13 @@ export interface Designer<M extends MessageVariables, V> {
    *     }),
    *   ],
    * });
+   * // In a parallel branch: no other branch of the order runs a scope of the lock "stock" meanwhile.
+   * const reserve = scope('reserve', [send('reserve', 'send', OrderAccepted, (ctx) => ctx.message('order').body)], {
+   *   synchronized: 'stock',
+   * });
    * ```
    */
-  scope(id: string, steps: Shape[], handlers?: { onError?: Shape[]; compensation?: Shape[] }): Shape;
+  scope(id: string, steps: Shape[], options?: ScopeOptions): Shape;
   /**
    * Compensate (see {@link baton-builders#compensate | compensate}): runs the compensations of completed scopes, newest
    * first.

@@ -1,5 +1,7 @@
 import { END, ID_PATTERN, NAME_PATTERN, PORT_PATTERN, type ParallelShape } from '../definition.ts';
-import type { ShapeChecks } from './compiler.ts';
+import { lockOf } from '../locks.ts';
+import type { Compiler, ShapeChecks } from './compiler.ts';
+import { sameInstanceShapes } from './shape-tree.ts';
 
 /** A scope: its end and compensated markers, its body, error handler and compensation. */
 const scope: ShapeChecks['scope'] = (c, shape, site) => {
@@ -15,7 +17,34 @@ const scope: ShapeChecks['scope'] = (c, shape, site) => {
   if (shape.compensation)
     entries.set('compensation', c.visit(shape.compensation, compensated, `${where}.compensation`, prefix, calling));
   c.branchEntry.set(key, entries);
+  synchronizedScope(c, shape, where);
 };
+
+/**
+ * A synchronized scope: a lock's name, and nothing in its body (its branches, what it calls) that would hold the lock
+ * without bound or deadlock. Not another synchronized scope: a branch forked inside would wait for the lock its own
+ * scope holds, and two scopes nesting two locks in opposite orders would wait for each other. Not a receive or a
+ * listen: the lock would be held until a message comes, however long (the other branches' synchronized scopes blocked
+ * meanwhile). A child orchestration's scopes take its own locks: it may run inside one.
+ */
+function synchronizedScope(c: Compiler, shape: Parameters<ShapeChecks['scope']>[1], where: string): void {
+  const lock = shape.synchronized;
+  if (lock !== undefined && typeof lock !== 'boolean' && (typeof lock !== 'string' || !ID_PATTERN.test(lock)))
+    c.problems.push(
+      `${where}: scope "${shape.id}" has synchronized ${JSON.stringify(lock)}: it must be true, or a lock's name matching ${ID_PATTERN}`,
+    );
+  if (lockOf(shape) === undefined) return;
+  for (const inner of sameInstanceShapes(shape.steps)) {
+    if (inner.kind === 'scope' && lockOf(inner) !== undefined)
+      c.problems.push(
+        `${where}: scope "${inner.id}" is synchronized inside synchronized scope "${shape.id}": a branch forked inside would wait for the lock its own scope holds, and two locks taken in opposite orders wait for each other; synchronize one of them`,
+      );
+    if (inner.kind === 'receive' || inner.kind === 'listen')
+      c.problems.push(
+        `${where}: ${inner.kind} "${inner.id}" cannot be in synchronized scope "${shape.id}": the lock would be held until a message comes, however long that takes; receive before the scope or after it`,
+      );
+  }
+}
 
 /** A loop: its body's last step comes back to the loop, which checks its condition again. */
 const loop: ShapeChecks['loop'] = (c, shape, { where, key, prefix, calling }) => {
