@@ -645,9 +645,10 @@ export function suspend(id: string, reason: (ctx: StepContext) => string): Shape
  * freed), starts. It does not share variables: each branch still works on its own copy, merged at the join as before.
  * The lock is freed when the scope's steps end or fail (its `onError` runs after), or when the branch ends, is
  * cancelled or terminated; a branch suspended inside keeps it until it is resumed or terminated, and one whose host
- * dies goes on, with the lock, on another host. It costs two writes (taking the lock and freeing it), beside the
- * persistence points. A synchronized scope may not hold another one (a branch forked inside would wait for its own
- * lock), nor a receive or a listen (the lock would be held until a message comes).
+ * dies goes on, with the lock, on another host. It costs two writes (taking the lock and freeing it) beside the
+ * persistence points, and three more for a branch that waits (a refused take, its registration, its dehydration). A
+ * synchronized scope may not hold another one (a branch forked inside would wait for its own lock), nor a receive or
+ * a listen (the lock would be held until a message comes).
  *
  * @param id - The shape's id, unique in the orchestration.
  * @param steps - The scope's body: at least one step.

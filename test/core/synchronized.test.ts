@@ -580,7 +580,7 @@ describe('what a synchronized scope costs', () => {
     expect(synchronized.calls).toEqual({ ...plain.calls, 'acquireLock lock': 1, 'releaseLock lock': 1 });
   });
 
-  it('is four more for a branch that finds it held: a refused take, its registration, its dehydration and its take', async () => {
+  it('is three writes more for a branch that finds it held: a refused take, its registration, its dehydration', async () => {
     const pair = (options: ScopeOptions) =>
       orchestration('Pair', 1, [
         receive('r', 'Go', { into: 'go' }),

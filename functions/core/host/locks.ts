@@ -11,7 +11,8 @@ const TRIES = 5;
  *
  * The waiter registers before it judges the holder: a release that comes between then wakes it, so no wake-up falls
  * between the two. A holder judged gone is taken over by a write conditioned on exactly that holder, so of two waiters
- * that judged it so, one takes it; a lock freed meanwhile is taken afresh.
+ * that judged it so, one takes it; a lock freed meanwhile is taken afresh. A lock that keeps changing hands under it
+ * past a few tries leaves the instance waiting, registered or not: its due time brings it back (core/due.ts).
  */
 export async function takeLock(deps: ProcessingHostDeps, state: InstanceState, name: string): Promise<boolean> {
   const { store, clock, lease } = deps;
