@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   branch,
+  call,
   callable,
   child,
   code,
   delay,
+  listen,
+  loop,
+  onMessage,
+  onTimeout,
   orchestration,
   parallel,
   receive,
@@ -453,6 +458,50 @@ async function sweeping(w: World): Promise<void> {
   await settle(w);
 }
 
+describe('a synchronized scope entered again', () => {
+  it('in the same run (a loop) keeps its lock, freed once by the commit after the last pass; across runs takes it anew', async () => {
+    const counts = { acquire: 0, release: 0 };
+    const looping = (id: string, waits: boolean) =>
+      orchestration(id, 1, [
+        receive('r', 'Go', { into: 'go' }),
+        code('init', (ctx) => {
+          ctx.vars.n = 0;
+        }),
+        loop('thrice', (ctx) => (ctx.vars.n as number) < 3, [
+          synced('section', [
+            code('count', (ctx) => {
+              ctx.vars.n = (ctx.vars.n as number) + 1;
+            }),
+          ]),
+          ...(waits ? [delay('pause', { seconds: 1 })] : []),
+        ]),
+        says('Done'),
+      ]);
+    for (const [definition, takes] of [
+      [looping('InOneRun', false), 1],
+      [looping('AcrossRuns', true), 3],
+    ] as const) {
+      counts.acquire = 0;
+      counts.release = 0;
+      const w = createWorld([definition]);
+      const { acquireLock, releaseLock } = w.store;
+      w.store.acquireLock = (...args) => {
+        counts.acquire++;
+        return acquireLock.apply(w.store, args);
+      };
+      w.store.releaseLock = (...args) => {
+        counts.release++;
+        return releaseLock.apply(w.store, args);
+      };
+      await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+      await settle(w, { timers: true });
+      expect(sent(w), definition.name).toEqual(['Done']);
+      expect(counts, definition.name).toEqual({ acquire: takes, release: takes });
+      expect(lockOfMain(w)?.holder).toBeUndefined();
+    }
+  });
+});
+
 describe('a waiter of a synchronized scope', () => {
   it('whose wake-up was lost is found by the sweeper, from its due time', async () => {
     const { w, itemOf } = await forked([
@@ -529,11 +578,14 @@ describe('the definition of a synchronized scope', () => {
       /scope "inner" is synchronized inside synchronized scope "outer": a branch forked inside would wait/,
     );
     expect(check([synced('outer', [parallel('p', [branch('x', [inner])])])])).toThrow(DefinitionError);
+    expect(check([synced('outer', [call('callsInner', callable('Inner', [inner]))])])).toThrow(/synchronized inside/);
     expect(check([scope('outer', [inner], { synchronized: 'other' })])).toThrow(/synchronized inside/);
     const later = receiveCorrelated('later', 'Later', { into: 'later', correlation: 'order' });
     expect(check([synced('outer', [later])])).toThrow(
       /receive "later" cannot be in synchronized scope "outer": the lock would be held until a message comes/,
     );
+    const either = listen('either', [onMessage('came', later, []), onTimeout('late', 'tooLate', { minutes: 5 }, [])]);
+    expect(check([synced('outer', [either])])).toThrow(/listen "either" cannot be in synchronized scope "outer"/);
     expect(check([scope('bad', [says('X')], { synchronized: 'no spaces' })])).toThrow(
       /scope "bad" has synchronized "no spaces": it must be true, or a lock's name matching/,
     );
