@@ -14,6 +14,8 @@
  *   lambdaBundleBytes               each function's bundle, minified, as the stack deploys it (bench/bundles.ts)
  *   writeUnitsPerPersistencePoint   every write unit the hosts spent (table as reported, indexes from the stream's
  *                                   images: bench/write-units.ts) ÷ persistence points
+ *   synchronizedScopeWrites         the writes (and write units) a synchronized scope adds, alone and when a branch
+ *                                   waits for another's, per scope (bench/synchronized.ts)
  *   costPerMillionPersistedSteps    Baton's cost of the sample ÷ its persistence points
  *   idleWakeUpShare                 processing host runs that found nothing to do ÷ all runs; work items per orchestration
  *   capacity                        orchestrations/s a default account sustains, quota by quota (bench/capacity.ts)
@@ -73,6 +75,7 @@ import { measureFailover, median } from './failover.ts';
 import { barChart, lineChart, stripChart } from '../local/plot.ts';
 import { convoyRun, ledger } from './convoy.ts';
 import { batch, fanOutRun } from './fan-out.ts';
+import { synchronizedScopeWrites } from './synchronized.ts';
 import { QUOTAS_AS_OF, capacity } from './capacity.ts';
 import { PRICE_SOURCES } from './prices.ts';
 import { sampleOptionsToEnv, sampleOrchestrations } from '../functions/orchestrations/index.ts';
@@ -601,6 +604,13 @@ async function meteredPart(): Promise<void> {
     byOperation: metered.byOperation,
     handlerRequestsBy: metered.requestsBy,
     note: 'SQS.ReceiveMessage and SQS.DeleteMessageBatch are the event source polling; the rest are the handlers (by store method where the store made them)',
+  });
+  const synchronized = await synchronizedScopeWrites(endpoint);
+  record({
+    metric: 'synchronizedScopeWrites',
+    value: synchronized.uncontended.writes,
+    ...synchronized,
+    note: "writes a synchronized scope adds per scope, the plain run's subtracted (bench/synchronized.ts): alone, its lock taken and freed; contended, two branches at once, one waiting: beside each scope's two, the waiter's refused take, its registration and its dehydration (a commit, and the index entries it makes)",
   });
   record({
     metric: 'persistedStepsPerOrchestration',

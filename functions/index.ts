@@ -37,6 +37,7 @@ export type {
   RestPolicy,
   ScopeEvent,
   RetryPolicy,
+  ScopeOptions,
   Shape,
   StateMachine,
 } from './core/definition.ts';

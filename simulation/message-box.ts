@@ -9,7 +9,9 @@ import type { Actor, Scheduler } from './scheduler.ts';
  * The MessageBox of a simulated run: the in-memory store the unit tests use (held to DynamoDB's behaviour by the store
  * contract test), with what the table around it does: a stream of every change, old and new image (what tracking
  * reads), time-to-live deletion of finished instances, and, for each actor, a port whose every call goes through the
- * scheduler (completed in any order, faulted, or dropped by a crash).
+ * scheduler (completed in any order, faulted, or dropped by a crash). Synchronized scopes' locks are the memory
+ * store's (`locks`), taken and freed through the same ports; their changes are not in the stream (tracking reads
+ * none), and a freed lock is kept rather than expired (nothing reads one but the next taker).
  */
 export class SimMessageBox {
   readonly inner = new MemoryInstanceStore();

@@ -1,5 +1,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { InstanceState, InstanceStatus, Lease, MessageResolution, SuspendedMessage } from '../core/instance.ts';
+import type {
+  InstanceState,
+  InstanceStatus,
+  Lease,
+  LockHolder,
+  LockKey,
+  MessageResolution,
+  SuspendedMessage,
+} from '../core/instance.ts';
 import type { InboundMessage, InboxEntry } from '../core/message.ts';
 import type { DueEntry, InstanceHeader, InstanceStore, InstanceSummary } from '../core/ports.ts';
 import { MAX_STORED_BODY_BYTES } from '../core/receive-host.ts';
@@ -7,6 +15,7 @@ import { DynamoDbDueIndex } from './dynamodb/DynamoDbDueIndex.ts';
 import { DynamoDbInbox } from './dynamodb/DynamoDbInbox.ts';
 import { DynamoDbInstances } from './dynamodb/DynamoDbInstances.ts';
 import { DynamoDbListings } from './dynamodb/DynamoDbListings.ts';
+import { DynamoDbLocks } from './dynamodb/DynamoDbLocks.ts';
 import { DynamoDbSuspendedMessages } from './dynamodb/DynamoDbSuspendedMessages.ts';
 import { MessageBoxTable, type TableOptions } from './dynamodb/table.ts';
 
@@ -23,6 +32,7 @@ export const MAX_CLAIM_CHECKED_BODY_BYTES = 8 * 1024 * 1024;
 export class DynamoDbInstanceStore implements InstanceStore {
   readonly instances: DynamoDbInstances;
   readonly inbox: DynamoDbInbox;
+  readonly locks: DynamoDbLocks;
   readonly due: DynamoDbDueIndex;
   readonly suspended: DynamoDbSuspendedMessages;
   readonly listings: DynamoDbListings;
@@ -34,6 +44,7 @@ export class DynamoDbInstanceStore implements InstanceStore {
     this.instances = new DynamoDbInstances(table);
     this.due = new DynamoDbDueIndex(table);
     this.inbox = new DynamoDbInbox(table, this.due);
+    this.locks = new DynamoDbLocks(table);
     this.suspended = new DynamoDbSuspendedMessages(table);
     this.listings = new DynamoDbListings(table, this.due);
   }
@@ -87,6 +98,17 @@ export class DynamoDbInstanceStore implements InstanceStore {
   }
   settled(instanceId: string, messageIds: readonly string[]): Promise<ReadonlySet<string>> {
     return this.inbox.settled(instanceId, messageIds);
+  }
+
+  // Locks
+  acquireLock(lock: LockKey, holder: LockHolder, stale?: LockHolder): Promise<boolean> {
+    return this.locks.acquireLock(lock, holder, stale);
+  }
+  awaitLock(lock: LockKey, waiter: string): Promise<LockHolder | undefined> {
+    return this.locks.awaitLock(lock, waiter);
+  }
+  releaseLock(lock: LockKey, holder: LockHolder, now: number): Promise<readonly string[]> {
+    return this.locks.releaseLock(lock, holder, now);
   }
 
   // Due index

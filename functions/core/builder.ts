@@ -16,6 +16,7 @@ import type {
   PropertyFilter,
   RetryPolicy,
   ScopeEvent,
+  ScopeOptions,
   Shape,
   StateMachine,
 } from './definition.ts';
@@ -649,7 +650,8 @@ export function suspend(id: string, reason: (ctx: StepContext) => string): Shape
 
 /**
  * Scope: steps, what to do when one of them fails, and how to undo them once they completed (a long-running
- * transaction, with its exception handler and its compensation).
+ * transaction, with its exception handler and its compensation); synchronized, a critical section among the parallel
+ * branches of its orchestration instance.
  *
  * @remarks
  * When a step inside fails past its retries, or a {@link baton-builders#throwError | throwError} inside is not caught
@@ -660,15 +662,29 @@ export function suspend(id: string, reason: (ctx: StepContext) => string): Shape
  * baton-builders#compensate | compensate}
  * shape runs the compensations of completed scopes, newest first, each once.
  *
+ * `synchronized` (BizTalk's synchronized scope, BPEL's isolated scope): the branches of a {@link
+ * baton-builders#parallel | parallel} run as branch instances of their own, possibly on several hosts at once, and no
+ * two of them (nor the orchestration itself) run synchronized scopes of one lock at the same time. `true` takes the
+ * orchestration instance's one lock; a name (`synchronized: 'stock'`) takes that lock, shared by the scopes that name
+ * it. A branch that finds the lock held waits, dehydrated, and is woken when it is freed. What this guarantees is the
+ * mutual exclusion of the scope's steps and their effects: exclusive steps, sends (dispatched before the lock is
+ * freed), starts. It does not share variables: each branch still works on its own copy, merged at the join as before.
+ * The lock is freed when the scope's steps end or fail (its `onError` runs after), or when the branch ends, is
+ * cancelled or terminated; a branch suspended inside keeps it until it is resumed or terminated, and one whose host
+ * dies goes on, with the lock, on another host. It costs two writes (taking the lock and freeing it) beside the
+ * persistence points, and three more for a branch that waits (a refused take, its registration, its dehydration). A
+ * synchronized scope may not hold another one (a branch forked inside would wait for its own lock), nor a receive or
+ * a listen (the lock would be held until a message comes).
+ *
  * @param id - The shape's id, unique in the orchestration.
  * @param steps - The scope's body: at least one step.
- * @param handlers - `onError`: the steps that run when the body fails. `compensation`: the steps that undo the body,
- *   run by a later {@link baton-builders#compensate | compensate}. `events`: its event handlers, made with
- *   {@link baton-builders#onEvent | onEvent}, live while the body runs.
+ * @param options - `onError`: the steps that run when the body fails. `compensation`: the steps that undo the body,
+ *   run by a later {@link baton-builders#compensate | compensate}. `synchronized`: `true`, or a lock's name.
+ *   `events`: its event handlers, made with {@link baton-builders#onEvent | onEvent}, live while the body runs.
  *
  * @example
  * ```ts
- * import { code, compensate, scope, send } from 'baton/builders';
+ * import { branch, code, compensate, parallel, scope, send } from 'baton/builders';
  *
  * const payment = scope(
  *   'payment',
@@ -683,20 +699,34 @@ export function suspend(id: string, reason: (ctx: StepContext) => string): Shape
  *     compensation: [send('void', 'send', 'VoidAuthorisation', (ctx) => ({ orderId: ctx.vars.orderId }))],
  *   },
  * );
+ *
+ * // Two branches reserve from one stock: their read-and-reserve never interleave.
+ * const reserve = (line: string) =>
+ *   scope(
+ *     `reserve${line}`,
+ *     [
+ *       code(
+ *         `take${line}`,
+ *         async (ctx) => {
+ *           ctx.vars[line] = await fetch(`https://stock.example/${line}`, { method: 'POST' }).then((r) => r.status);
+ *         },
+ *         { exclusive: true },
+ *       ),
+ *     ],
+ *     { synchronized: 'stock' },
+ *   );
+ * const both = parallel('lines', [branch('first', [reserve('A')]), branch('second', [reserve('B')])]);
  * ```
  */
-export function scope(
-  id: string,
-  steps: Shape[],
-  handlers: { onError?: Shape[]; compensation?: Shape[]; events?: ScopeEvent[] } = {},
-): Shape {
+export function scope(id: string, steps: Shape[], options: ScopeOptions = {}): Shape {
   return {
     kind: 'scope',
     id,
     steps,
-    onError: handlers.onError,
-    compensation: handlers.compensation,
-    ...(handlers.events ? { events: handlers.events } : {}),
+    onError: options.onError,
+    compensation: options.compensation,
+    ...(options.synchronized !== undefined ? { synchronized: options.synchronized } : {}),
+    ...(options.events ? { events: options.events } : {}),
   };
 }
 

@@ -226,20 +226,35 @@ export interface TerminateShape {
   readonly reason: (ctx: StepContext) => string;
 }
 
+/** A scope's options (see `ScopeShape`): its error handler, its compensation, and whether it is synchronized. */
+export interface ScopeOptions {
+  /** The steps that run instead of the rest of the scope when a step inside fails. @defaultValue none */
+  readonly onError?: readonly Shape[];
+  /** The steps that undo the scope once it completed, run by a Compensate. @defaultValue none */
+  readonly compensation?: readonly Shape[];
+  /**
+   * Its steps run under a lock the branch instances of its orchestration instance share, so no two of them run
+   * synchronized scopes of one lock at the same time (BizTalk's synchronized scope, BPEL's isolated scope): `true`
+   * takes the instance's one lock (every `synchronized: true` scope in it excludes the others), a name takes that
+   * lock (the scopes that name it exclude each other, and no other). A branch that finds the lock held waits,
+   * dehydrated, until it is freed. @defaultValue false
+   */
+  readonly synchronized?: boolean | string;
+  /** Its event handlers, made with `onEvent`: live while the scope runs, whatever it waits for. @defaultValue none */
+  readonly events?: readonly ScopeEvent[];
+}
+
 /**
  * Scope: a unit of work with an exception handler and a compensation (a long-running transaction). When a
  * step inside fails past its retries, or a Throw inside is not caught by an inner scope, `onError` runs
  * instead of the rest of the scope. Once the scope completed, `compensation` is what undoes it: a
- * Compensate shape runs the compensations of completed scopes, newest first.
+ * Compensate shape runs the compensations of completed scopes, newest first. A synchronized scope's steps run under
+ * its lock (core/locks.ts); its error handler and compensation run after the lock is freed.
  */
-export interface ScopeShape {
+export interface ScopeShape extends ScopeOptions {
   readonly kind: 'scope';
   readonly id: string;
   readonly steps: readonly Shape[];
-  readonly onError?: readonly Shape[];
-  readonly compensation?: readonly Shape[];
-  /** Its event handlers: live while the scope runs, whatever it waits for. */
-  readonly events?: readonly ScopeEvent[];
 }
 
 /**

@@ -16,6 +16,7 @@ import type {
   PropertyFilter,
   ScopeEvent,
   RetryPolicy,
+  ScopeOptions,
   Shape,
   StateMachine,
 } from './definition.ts';
@@ -465,12 +466,13 @@ export interface Designer<M extends MessageVariables, V> {
   suspend(id: string, reason: (ctx: StepContext<BodiesOf<M>, V>) => string): Shape;
   /**
    * Scope (see {@link baton-builders#scope | scope}): steps, their error handler (`ctx.vars.lastError` says why it
-   * runs) and their
-   * compensation.
+   * runs) and their compensation; `synchronized`, a critical section among the parallel branches of the orchestration
+   * instance (no two run synchronized scopes of one lock at once).
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param steps - The scope's body.
-   * @param handlers - `onError`, `compensation` and `events` (made with `onEvent`).
+   * @param options - `onError`, `compensation`, `synchronized` (`true`, or a lock's name) and `events` (made with
+   *   `onEvent`).
    *
    * @example
    * ```ts
@@ -483,13 +485,13 @@ export interface Designer<M extends MessageVariables, V> {
    *     }),
    *   ],
    * });
+   * // In a parallel branch: no other branch of the order runs a scope of the lock "stock" meanwhile.
+   * const reserve = scope('reserve', [send('reserve', 'send', OrderAccepted, (ctx) => ctx.message('order').body)], {
+   *   synchronized: 'stock',
+   * });
    * ```
    */
-  scope(
-    id: string,
-    steps: Shape[],
-    handlers?: { onError?: Shape[]; compensation?: Shape[]; events?: ScopeEvent[] },
-  ): Shape;
+  scope(id: string, steps: Shape[], options?: ScopeOptions): Shape;
   /**
    * An event handler of a scope (see {@link baton-builders#onEvent | onEvent}): while the scope runs, a message its
    * trigger takes runs its steps; interrupting (the default), instead of the rest of the scope.

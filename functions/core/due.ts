@@ -1,4 +1,5 @@
 import { InstanceStatus, type InstanceState } from './instance.ts';
+import { waitsForLock } from './locks.ts';
 
 /**
  * When the sweeper should look at an instance if nothing else happens to it. The MessageBox keeps this beside
@@ -8,6 +9,8 @@ import { InstanceStatus, type InstanceState } from './instance.ts';
  * - running (not a branch instance): when its lease ends, or from its last write when it has none; past that (and
  *   the sweeper's staleness), its work item was lost;
  * - waiting on a timer: when the timer is due (the timer's work item may be lost);
+ * - waiting for a synchronized scope's lock (core/locks.ts): from when it began to wait, as a join, then after as long
+ *   again as it has waited; its wake-up comes from the lock's release, this finds one that was lost;
  * - waiting at a Parallel Actions join, or suspended there: from when it got there. The join watches its branch
  *   instances: a sweep wakes it, and it looks after them (see ProcessingHost: work items for branches whose own was
  *   lost, the retention of those that ended), then rests for as long again as it has waited (see `nextJoinCheck`).
@@ -56,6 +59,8 @@ export function atJoin(state: InstanceState): boolean {
 export function dueOf(state: InstanceState): Due | undefined {
   if ((state.status === InstanceStatus.Waiting || state.status === InstanceStatus.Suspended) && atJoin(state))
     return { at: windowed(state, state.updatedAt) };
+  // Woken when the lock is freed; due, from when it began to wait, in case that wake-up is lost (as a join).
+  if (waitsForLock(state) !== undefined) return { at: windowed(state, state.updatedAt) };
   if (state.status === InstanceStatus.Running)
     return watchedByJoin(state) ? undefined : { at: windowed(state, state.lease?.expiresAt ?? state.updatedAt) };
   if (state.status === InstanceStatus.Waiting) {
@@ -75,7 +80,9 @@ const watchedByJoin = (state: InstanceState) => state.branchOf !== undefined && 
 
 /** The earliest timer a waiting instance has, if any: what is due once its inbox holds nothing it can take. */
 export function timerDueOf(state: InstanceState): number | undefined {
-  return state.status === InstanceStatus.Waiting && !atJoin(state) ? dueOf(state)?.at : undefined;
+  return state.status === InstanceStatus.Waiting && !atJoin(state) && waitsForLock(state) === undefined
+    ? dueOf(state)?.at
+    : undefined;
 }
 
 /**

@@ -67,14 +67,21 @@ export interface Thread {
    * instance ends (host/unread.ts).
    */
   readonly reached?: Readonly<Record<string, number>>;
+  /**
+   * The lock the thread holds (core/locks.ts): it is inside the synchronized scope `scope`, and took `lock` at revision
+   * `since` of its instance. Its waiters judge by this whether it still holds it.
+   */
+  readonly holds?: { readonly lock: string; readonly since: number; readonly scope: string };
+  /** The lock the thread waits for, at the synchronized scope at `at`: the instance dehydrated until it is freed. */
+  readonly waitsFor?: string;
 }
 
 /**
  * An effect committed with the step that produced it and dispatched after the commit, idempotently (a host
  * that dies before dispatching leaves it to the next one): a message to a send port, an orchestration to
- * start, a parallel branch to fork, a branch's result to report to its orchestration.
+ * start, a parallel branch to fork, a branch's result to report to its orchestration, a lock to free.
  */
-export type OutboxEntry = SendEntry | StartEntry | ForkEntry | JoinEntry | RetireEntry | CancelEntry;
+export type OutboxEntry = SendEntry | StartEntry | ForkEntry | JoinEntry | RetireEntry | CancelEntry | UnlockEntry;
 
 export interface SendEntry {
   readonly kind: 'send';
@@ -171,6 +178,29 @@ export interface LaneState {
   readonly results?: Readonly<Record<string, unknown>>;
 }
 
+/** A synchronized scope's lock (core/locks.ts): the orchestration instance whose branches share it, and its name. */
+export interface LockKey {
+  readonly instanceId: string;
+  readonly name: string;
+}
+
+/** Who holds a lock: an instance (an orchestration's, a branch's), from the revision it had when it took the lock. */
+export interface LockHolder {
+  readonly instanceId: string;
+  readonly revision: number;
+}
+
+/**
+ * The instance left a synchronized scope (its end, a failure out of it, its own end): its lock is freed and those
+ * waiting for it are woken, once the commit that left it landed and its other effects went out. Freeing it again is a
+ * no-op (it is conditioned on the holder and the revision it took the lock at) that wakes the waiters again.
+ */
+export interface UnlockEntry {
+  readonly kind: 'unlock';
+  readonly lock: LockKey;
+  readonly holder: LockHolder;
+}
+
 /** What a branch instance knows of the orchestration instance that forked it. */
 export interface BranchOf {
   readonly instanceId: string;
@@ -192,6 +222,11 @@ export interface BranchOf {
   /** A For Each's lane: how many lanes and items its fan-out has (see `LaneState`). */
   readonly lanes?: number;
   readonly count?: number;
+  /**
+   * The orchestration instance whose synchronized scopes' locks it shares (core/locks.ts), when that is not
+   * `instanceId`: a branch of a branch. Absent on a child orchestration's instance, whose locks are its own.
+   */
+  readonly root?: string;
   /** It is a child orchestration's instance (see `ChildShape`), not a parallel branch: `parallel` is its child shape. */
   readonly child?: true;
   /** The branches of its fork, by name, when guards left some out (see `Thread.forked`). */

@@ -1,9 +1,18 @@
 /**
  * The MessageBox's ports, one per concern: the instances (their state, guarded by conditional writes), their inboxes,
- * the due index the sweeper reads, the suspended messages, and the listings operators read. `InstanceStore` is the
+ * the locks of synchronized scopes, the due index the sweeper reads, the suspended messages, and the listings
+ * operators read. `InstanceStore` is the
  * MessageBox whole, for the hosts that use most of it; a part that needs one concern asks for that one.
  */
-import type { InstanceState, InstanceStatus, Lease, MessageResolution, SuspendedMessage } from './instance.ts';
+import type {
+  InstanceState,
+  InstanceStatus,
+  Lease,
+  LockHolder,
+  LockKey,
+  MessageResolution,
+  SuspendedMessage,
+} from './instance.ts';
 import type { InboundMessage, InboxEntry } from './message.ts';
 
 /** Instance state: created once, read, claimed and committed under the ownership condition (core/ownership.ts). */
@@ -83,6 +92,31 @@ export interface Inbox {
   settled(instanceId: string, messageIds: readonly string[]): Promise<ReadonlySet<string>>;
 }
 
+/**
+ * The locks of synchronized scopes (core/locks.ts): one item per orchestration instance and lock name, beside that
+ * instance's own items and written only by its branches, so no item is shared beyond one instance. Not a persistence
+ * point: the second write a synchronized scope makes, one to take its lock at its entry and one to free it after it.
+ */
+export interface Locks {
+  /**
+   * Takes `lock` for `holder` if it is free, held by that instance already from an earlier revision (or the same: taken
+   * again by a run after a crash), or held by exactly `stale` (a holder found gone, see core/locks.ts). The holder
+   * leaves the lock's waiters. True when it took it.
+   */
+  acquireLock(lock: LockKey, holder: LockHolder, stale?: LockHolder): Promise<boolean>;
+  /**
+   * Adds `waiter` to the lock's waiters, so that freeing it wakes the waiter, and says who holds it; undefined when it
+   * is free (nothing is written: take it instead).
+   */
+  awaitLock(lock: LockKey, waiter: string): Promise<LockHolder | undefined>;
+  /**
+   * Frees the lock if `holder` holds it (that instance, from that revision) and returns its waiters, to be woken; when
+   * it was free already (a release dispatched again), its waiters too; when another holds it, none (its release wakes
+   * them). A free lock expires after the retention, as a finished instance does.
+   */
+  releaseLock(lock: LockKey, holder: LockHolder, now: number): Promise<readonly string[]>;
+}
+
 /** What is due when (core/due.ts): the sweeper's only read, whatever the number of instances. */
 export interface DueIndex {
   /**
@@ -149,7 +183,7 @@ export interface Listings {
 }
 
 /** The MessageBox whole: what the processing and receive hosts use. */
-export interface InstanceStore extends Instances, Inbox, DueIndex, SuspendedMessages, Listings {}
+export interface InstanceStore extends Instances, Inbox, Locks, DueIndex, SuspendedMessages, Listings {}
 
 /**
  * An entry of the due index: the instance, when it became due, and, for a finished branch, the join to wake; with the

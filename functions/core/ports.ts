@@ -15,6 +15,7 @@ export type {
   InstanceStore,
   InstanceSummary,
   Listings,
+  Locks,
   SuspendedMessages,
 } from './message-box.ts';
 

@@ -21,6 +21,7 @@ import {
 } from './host/deps.ts';
 import { OutboxDispatcher } from './host/dispatcher.ts';
 import { OperatorActions } from './host/operator-actions.ts';
+import { takeLock } from './host/locks.ts';
 import { keepUnread } from './host/unread.ts';
 import { needsMark, WakeUps } from './host/wake-up.ts';
 
@@ -46,6 +47,10 @@ interface Call {
   readonly settling: Set<string>;
   /** A join's branch instances, once read. */
   branches?: readonly InstanceState[];
+  /** Locks of synchronized scopes this call took since its last commit, with the revision it took each at. */
+  readonly locks: Map<string, number>;
+  /** A lock this call found held by another since its last commit: the run waits for it. */
+  blocked?: string;
   readonly inbox: () => Promise<InboxEntry[]>;
   readonly loadBranches: (joining: readonly string[]) => Promise<readonly InstanceState[]>;
 }
@@ -125,6 +130,7 @@ export class ProcessingHost {
       owner,
       state,
       settling: new Set(),
+      locks: new Map(),
       // The join's branch instances: as the last one to end read them when they all ended, else from the store.
       loadBranches: async (joining) =>
         endedBranches && joining.every((id) => endedBranches.some((b) => b.instanceId === id && branchEnded(b)))
@@ -214,6 +220,11 @@ export class ProcessingHost {
         holdsLease = true;
         continue;
       }
+      if (result.stop === 'needsLock') {
+        if (await takeLock(this.#deps, state, result.lock!)) call.locks.set(result.lock!, state.revision);
+        else call.blocked = result.lock;
+        continue;
+      }
       // Still waiting, and nothing moved (a message it does not take yet, a branch that is not the last):
       // there is nothing to persist.
       if (commits === 0 && stillWaiting(state, result)) {
@@ -239,6 +250,9 @@ export class ProcessingHost {
       }
       commits++;
       shapes += result.shapesRun;
+      // What the call took is in the thread it committed now, or freed by that commit.
+      call.locks.clear();
+      call.blocked = undefined;
       await this.#afterCommit(call, next, orchestration, now);
       if (!continues)
         return {
@@ -284,6 +298,8 @@ export class ProcessingHost {
           whole: (entry: InboxEntry) => store.delivery(call.state.instanceId, entry.messageId),
           settled: (messageIds: readonly string[]) => store.settled(call.state.instanceId, messageIds),
           branches: call.branches,
+          locks: call.locks,
+          blocked: call.blocked,
           schemas: registry,
         },
       );

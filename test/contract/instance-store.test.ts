@@ -265,6 +265,38 @@ for (const subject of subjects) {
       expect((await store.dueOf(state.instanceId))!.due).toBe(false);
     });
 
+    it("takes a synchronized scope's lock for one holder at a time, back for its own holder, over a stale one only as read", async () => {
+      const lock = { instanceId: `locking-${now}-${Math.random().toString(36).slice(2)}`, name: 'stock' };
+      const a = { instanceId: `${lock.instanceId}~1~a`, revision: 3 };
+      const b = { instanceId: `${lock.instanceId}~1~b`, revision: 1 };
+      const c = { instanceId: `${lock.instanceId}~1~c`, revision: 0 };
+      expect(await store.acquireLock(lock, a)).toBe(true);
+      expect(await store.acquireLock(lock, b)).toBe(false);
+      // Who finds it held registers as a waiter, and learns who holds it.
+      expect(await store.awaitLock(lock, b.instanceId)).toEqual(a);
+      expect(await store.awaitLock(lock, c.instanceId)).toEqual(a);
+      expect(await store.awaitLock(lock, c.instanceId)).toEqual(a);
+      // Its holder takes it back from a later revision (a run again after a crash), never from an earlier one.
+      expect(await store.acquireLock(lock, { ...a, revision: 2 })).toBe(false);
+      const again = { ...a, revision: 5 };
+      expect(await store.acquireLock(lock, again)).toBe(true);
+      // A takeover names the holder exactly as read: one read before it was taken back loses.
+      expect(await store.acquireLock(lock, b, a)).toBe(false);
+      expect(await store.acquireLock(lock, b, again)).toBe(true);
+      // Only that taking of it is freed: the holder before frees nothing, and wakes nobody.
+      expect(await store.releaseLock(lock, again, now)).toEqual([]);
+      // The holder frees it and wakes the waiters left (b left them when it took the lock).
+      expect(await store.releaseLock(lock, b, now)).toEqual([c.instanceId]);
+      // Freed: the release dispatched again wakes them again; a waiter that comes finds it free, and registers nothing.
+      expect(await store.releaseLock(lock, b, now)).toEqual([c.instanceId]);
+      expect(await store.awaitLock(lock, 'late')).toBeUndefined();
+      expect(await store.acquireLock(lock, c)).toBe(true);
+      expect(await store.releaseLock(lock, c, now)).toEqual([]);
+      // A lock never taken: nothing to free, nobody to wake. The lock sits beside the instance's inbox, not in it.
+      expect(await store.releaseLock({ ...lock, name: 'other' }, b, now)).toEqual([]);
+      expect(await store.deliveries(lock.instanceId)).toEqual([]);
+    });
+
     it('keeps a suspended message once, lists it until it is resolved, and lets the first resolution win', async () => {
       const message = kept();
       const id = message.messageId;

@@ -12,7 +12,7 @@ import { audit, everything } from '../fixtures/every-shape.ts';
 /** Timers as a deployment would have them: the cool-off takes two SQS hops (no timer scheduler here). */
 const everythingHere = everything({ approvalTimeoutMs: 3_600_000, settleMs: 5_000, coolOffMs: 20 * 60_000 });
 
-type Crash = { kind: 'commit' | 'dispatch' | 'enqueue' | 'create' | 'deliver'; at: number };
+type Crash = { kind: 'commit' | 'dispatch' | 'enqueue' | 'create' | 'deliver' | 'lock'; at: number };
 
 /**
  * Drives one scenario to quiescence. With `crash`, the host dies at the n-th call of that kind (the call
@@ -20,7 +20,7 @@ type Crash = { kind: 'commit' | 'dispatch' | 'enqueue' | 'create' | 'deliver'; a
  */
 async function drive(definitions: OrchestrationDefinition[], inputs: RawMessage[], crash?: Crash) {
   const w = createWorld(definitions);
-  const calls = { commit: 0, dispatch: 0, enqueue: 0, create: 0, deliver: 0 };
+  const calls = { commit: 0, dispatch: 0, enqueue: 0, create: 0, deliver: 0, lock: 0 };
   let crashed = false;
   const trap = (kind: Crash['kind']) => {
     calls[kind]++;
@@ -55,6 +55,16 @@ async function drive(definitions: OrchestrationDefinition[], inputs: RawMessage[
   store.deliver = async (...args) => {
     trap('deliver');
     return deliver(...args);
+  };
+  // A synchronized scope's lock, taken and freed (the fixture's parallel branches).
+  const { acquireLock, releaseLock } = store;
+  store.acquireLock = async (...args) => {
+    trap('lock');
+    return acquireLock.apply(store, args);
+  };
+  store.releaseLock = async (...args) => {
+    trap('lock');
+    return releaseLock.apply(store, args);
   };
 
   const receiveCounts = new Map<WorkItem, number>();
@@ -161,7 +171,7 @@ describe('crash at every persistence point and every effect', () => {
       expect(['completed', 'terminated']).toContain(baseline.status);
       expect(baseline.outputs.length).toBeGreaterThan(0);
       let points = 0;
-      for (const kind of ['commit', 'dispatch', 'enqueue', 'create', 'deliver'] as const) {
+      for (const kind of ['commit', 'dispatch', 'enqueue', 'create', 'deliver', 'lock'] as const) {
         for (let at = 1; at <= baseline.calls[kind]; at++) {
           const run = await drive(definitions, messages, { kind, at });
           expect(run.crashed, `${kind} #${at}`).toBe(true);
@@ -174,7 +184,7 @@ describe('crash at every persistence point and every effect', () => {
       total += points;
       const c = baseline.calls;
       console.log(
-        `crash points covered (${name}): ${points} = ${c.commit} persistence points + ${c.dispatch} dispatches + ${c.enqueue} work-item enqueues + ${c.create} instance creations + ${c.deliver} inbox deliveries; ${baseline.outputs.length} outbound messages, ${baseline.statuses.length} instances`,
+        `crash points covered (${name}): ${points} = ${c.commit} persistence points + ${c.dispatch} dispatches + ${c.enqueue} work-item enqueues + ${c.create} instance creations + ${c.deliver} inbox deliveries + ${c.lock} lock writes; ${baseline.outputs.length} outbound messages, ${baseline.statuses.length} instances`,
       );
     });
   }

@@ -3,6 +3,8 @@ import type {
   InstanceState,
   InstanceStatus,
   Lease,
+  LockHolder,
+  LockKey,
   MessageResolution,
   SendEntry,
   SuspendedMessage,
@@ -207,6 +209,49 @@ export class MemoryInstanceStore implements InstanceStore {
       const status = (await this.load(id))?.status;
       if (status === 'completed' || status === 'terminated') this.retired.set(id, now);
     }
+  }
+
+  /**
+   * Locks of synchronized scopes, by orchestration instance and name: their holder (none once freed) and waiters, and
+   * when one was last freed (the DynamoDB item's expiry counts from then).
+   */
+  readonly locks = new Map<string, { holder?: LockHolder; waiters: string[]; freedAt?: number }>();
+
+  lockOf(lock: LockKey): { holder?: LockHolder; waiters: string[]; freedAt?: number } | undefined {
+    return this.locks.get(`${lock.instanceId}\u0000${lock.name}`);
+  }
+
+  async acquireLock(lock: LockKey, holder: LockHolder, stale?: LockHolder): Promise<boolean> {
+    this.writes++;
+    const item = this.lockOf(lock);
+    const held = item?.holder;
+    const taken =
+      held === undefined ||
+      (held.instanceId === holder.instanceId && held.revision <= holder.revision) ||
+      (stale !== undefined && held.instanceId === stale.instanceId && held.revision === stale.revision);
+    if (!taken) return false;
+    const waiters = (item?.waiters ?? []).filter((w) => w !== holder.instanceId);
+    this.locks.set(`${lock.instanceId}\u0000${lock.name}`, { holder, waiters });
+    return true;
+  }
+
+  async awaitLock(lock: LockKey, waiter: string): Promise<LockHolder | undefined> {
+    this.writes++;
+    const item = this.lockOf(lock);
+    if (item?.holder === undefined) return undefined;
+    if (!item.waiters.includes(waiter)) item.waiters.push(waiter);
+    return item.holder;
+  }
+
+  async releaseLock(lock: LockKey, holder: LockHolder, now: number): Promise<readonly string[]> {
+    this.writes++;
+    const item = this.lockOf(lock);
+    if (item === undefined) return [];
+    if (item.holder === undefined) return [...item.waiters];
+    if (item.holder.instanceId !== holder.instanceId || item.holder.revision !== holder.revision) return [];
+    const waiters = item.waiters.filter((w) => w !== holder.instanceId);
+    this.locks.set(`${lock.instanceId}\u0000${lock.name}`, { waiters, freedAt: now });
+    return [...waiters];
   }
 
   /** Messages read whole from inboxes (`delivery`, or a listing's small ones), for tests that count what a wake-up reads. */

@@ -12,7 +12,8 @@ process.env.AWS_REGION ??= 'us-east-1';
 /**
  * Every shape through a local cluster of two host instances (OS processes, real pollers, emulators): the
  * fixture orchestration uses receive, correlated receive, Listen with its timeout, Delay, Parallel Actions,
- * Loop, Decide, Scope with an error handler and compensations, Compensate, Throw, Call, Start, Terminate.
+ * Loop, Decide, Scope with an error handler and compensations, synchronized scopes (their locks on the emulator's
+ * DynamoDB), Compensate, Throw, Call, Start, Terminate.
  */
 for (const target of targets) {
   announceSkip(target);

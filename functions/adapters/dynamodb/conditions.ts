@@ -28,3 +28,17 @@ export const waitingNotDueBefore = '#status = :waiting AND (attribute_not_exists
 export const restingAt = '#rev = :rev AND #status IN (:waiting, :suspended)';
 /** A suspended message not yet resolved: the first operator's resolution wins. */
 export const unresolved = 'attribute_exists(pk) AND attribute_not_exists(#resolution)';
+
+// A synchronized scope's lock (core/locks.ts), `I#<instance>` / `LOCK#<name>`: `#holder` (an instance id) took it at
+// revision `#since` of that instance; `#waiters` are the instances its release wakes.
+/** Nobody holds the lock (never taken, or freed). */
+export const lockFree = 'attribute_not_exists(#holder)';
+/** Its holder takes it again, from the revision it took it at or a later one (a run again after a crash). */
+export const lockTakenBack = '#holder = :me AND #since <= :rev';
+/** Held by exactly the holder a waiter read and judged gone (`:stale` at `:staleSince`): of two takers, one wins. */
+export const lockHeldAsRead = '#holder = :stale AND #since = :staleSince';
+/** Somebody holds the lock: a waiter registers only then (else it takes the lock). */
+export const lockHeld = 'attribute_exists(#holder)';
+/** Held by `:me` from `:rev`: only that taking of it is freed, so a release dispatched again frees no later one. */
+export const lockHeldBy = '#holder = :me AND #since = :rev';
+export const lockNames = { '#holder': 'holder', '#since': 'since', '#waiters': 'waiters' };

@@ -9,6 +9,7 @@
  *                               beside it are what conditions and indexes need.
  *   I#<instanceId> / MSG#<id>  a message delivered to the instance, held until a receive takes it;
  *   I#<instanceId> / TOOK#<id> once taken, what is left of it (see DynamoDbInbox): the inbox holds only what waits.
+ *   I#<instanceId> / LOCK#<name> a synchronized scope's lock, shared by the instance's branches (see DynamoDbLocks).
  *   M#<messageId>  / SUSPENDED  a message that could not become an instance.
  *   SWEEP#<shard>  / CURSOR     how far the sweeper has passed over a shard of the due index.
  * With a claim check configured, the state of an instance item (`zref` for `z`), the message of an inbox item
@@ -31,6 +32,7 @@ import type { Item } from '../item.ts';
 export const STATE = 'STATE';
 export const INBOX = 'MSG#';
 export const TAKEN = 'TOOK#';
+export const LOCK = 'LOCK#';
 export const SUSPENDED = 'SUSPENDED';
 
 export type Doc = Omit<

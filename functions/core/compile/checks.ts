@@ -1,6 +1,8 @@
 import { END, ID_PATTERN, NAME_PATTERN, PORT_PATTERN, type ParallelShape, type ScopeShape } from '../definition.ts';
+import { lockOf } from '../locks.ts';
 import { FOR_EACH_LANES } from '../run/shapes/for-each.ts';
 import type { Compiler, ShapeChecks, Site } from './compiler.ts';
+import { sameInstanceShapes } from './shape-tree.ts';
 
 /** A scope: its end and compensated markers, its body, error handler and compensation. */
 const scope: ShapeChecks['scope'] = (c, shape, site) => {
@@ -17,6 +19,7 @@ const scope: ShapeChecks['scope'] = (c, shape, site) => {
     entries.set('compensation', c.visit(shape.compensation, compensated, `${where}.compensation`, prefix, calling));
   scopeEvents(c, shape, site, entries);
   c.branchEntry.set(key, entries);
+  synchronizedScope(c, shape, where);
 };
 
 /**
@@ -44,6 +47,32 @@ function scopeEvents(c: Compiler, shape: ScopeShape, site: Site, entries: Map<st
     const after = event.interrupting ? successor : back;
     entries.set(`event:${event.name}`, c.visit(event.steps, after, `${at}.steps`, prefix, calling));
   });
+}
+
+/**
+ * A synchronized scope: a lock's name, and nothing in its body (its branches, what it calls) that would hold the lock
+ * without bound or deadlock. Not another synchronized scope: a branch forked inside would wait for the lock its own
+ * scope holds, and two scopes nesting two locks in opposite orders would wait for each other. Not a receive or a
+ * listen: the lock would be held until a message comes, however long (the other branches' synchronized scopes blocked
+ * meanwhile). A child orchestration's scopes take its own locks: it may run inside one.
+ */
+function synchronizedScope(c: Compiler, shape: Parameters<ShapeChecks['scope']>[1], where: string): void {
+  const lock = shape.synchronized;
+  if (lock !== undefined && typeof lock !== 'boolean' && (typeof lock !== 'string' || !ID_PATTERN.test(lock)))
+    c.problems.push(
+      `${where}: scope "${shape.id}" has synchronized ${JSON.stringify(lock)}: it must be true, or a lock's name matching ${ID_PATTERN}`,
+    );
+  if (lockOf(shape) === undefined) return;
+  for (const inner of sameInstanceShapes(shape.steps)) {
+    if (inner.kind === 'scope' && lockOf(inner) !== undefined)
+      c.problems.push(
+        `${where}: scope "${inner.id}" is synchronized inside synchronized scope "${shape.id}": a branch forked inside would wait for the lock its own scope holds, and two locks taken in opposite orders wait for each other; synchronize one of them`,
+      );
+    if (inner.kind === 'receive' || inner.kind === 'listen')
+      c.problems.push(
+        `${where}: ${inner.kind} "${inner.id}" cannot be in synchronized scope "${shape.id}": the lock would be held until a message comes, however long that takes; receive before the scope or after it`,
+      );
+  }
 }
 
 /** A loop: its body's last step comes back to the loop, which checks its condition again. */

@@ -41,3 +41,22 @@ export function* allShapes(block: readonly Shape[], seen = new Set<CallableOrche
     for (const child of childBlocks(shape)) yield* allShapes(child, seen);
   }
 }
+
+/**
+ * Every shape a block runs in the instance that runs it and in the branch instances it forks (nested and called ones
+ * included), not in a child orchestration's instance: what shares that instance's locks (core/locks.ts).
+ */
+export function* sameInstanceShapes(
+  block: readonly Shape[],
+  seen = new Set<CallableOrchestration>(),
+): Generator<Shape> {
+  for (const shape of block) {
+    yield shape;
+    if (shape.kind === 'child') continue;
+    if (shape.kind === 'call') {
+      if (seen.has(shape.callee)) continue;
+      seen.add(shape.callee);
+    }
+    for (const child of childBlocks(shape)) yield* sameInstanceShapes(child, seen);
+  }
+}

@@ -44,6 +44,7 @@ export class OutboxDispatcher {
       else if (entry.kind === 'join') await this.#join(entry, from, items);
       else if (entry.kind === 'retire') await this.#deps.store.retire(entry.instanceIds, this.#deps.clock.now());
       else if (entry.kind === 'cancel') await this.#cancel(entry.instanceIds, entry.reason);
+      else if (entry.kind === 'unlock') await this.#unlock(entry, from, items);
     }
     if (items.length === 0) return;
     try {
@@ -101,6 +102,16 @@ export class OutboxDispatcher {
       });
       if (error instanceof NoTaker && error.copy) await store.discard(error.copy.instanceId, [error.copy.messageId]);
     }
+  }
+
+  /**
+   * Frees a synchronized scope's lock (core/locks.ts), after the commit's other effects went out, and wakes its waiters:
+   * one takes it, the others wait again. A wake-up lost on the way is found by the waiter's due time. The waiters are
+   * instances of the same orchestration instance, whose trace they share.
+   */
+  async #unlock(entry: Entry<'unlock'>, from: InstanceState, items: WorkItem[]): Promise<void> {
+    const waiters = await this.#deps.store.releaseLock(entry.lock, entry.holder, this.#deps.clock.now());
+    for (const waiter of waiters) items.push({ instanceId: waiter, reason: 'lock', ...traced(from) });
   }
 
   /** A branch instance, made once; it starts with what the forking instance had at the fork (its committed state). */

@@ -8,6 +8,7 @@ import type { Commits } from './commits.ts';
 import { undispatched, type ProcessingHostDeps, type ProcessOutcome } from './deps.ts';
 import type { OutboxDispatcher } from './dispatcher.ts';
 import { keepUnread } from './unread.ts';
+import { heldLocks } from '../locks.ts';
 
 /**
  * What an operator (or the processing host itself, for an instance whose work keeps failing) does to an instance:
@@ -159,11 +160,14 @@ export class OperatorActions {
     // Forks its last commit made but never dispatched (a suspended instance whose branch creation kept failing) are
     // dropped: kept, a later redelivery would create and run branches for an orchestration that is over.
     const kept = state.outbox.filter((e) => e.kind !== 'fork');
+    // A lock it holds in a synchronized scope is freed, its waiters woken (one it took and had not committed yet, its
+    // waiters find gone: see core/locks.ts).
+    const unlock = heldLocks(state);
     const next: InstanceState = {
       ...state,
       status: InstanceStatus.Terminated,
       error: { reason: boundReason(`terminated: ${reason}`), at: now },
-      outbox: [...kept, ...wake, ...retire],
+      outbox: [...kept, ...wake, ...retire, ...unlock],
       revision: state.revision + 1,
       lease: undefined,
       updatedAt: now,
@@ -172,7 +176,8 @@ export class OperatorActions {
     };
     // Forced: whatever lease it holds (see `cancel`).
     await this.#commits.commit(next, state.revision, force ? Number.MAX_SAFE_INTEGER : takeoverBefore(now, lease));
-    if (wake.length + retire.length > 0) await this.#dispatcher.dispatch([...wake, ...retire], next);
+    if (wake.length + retire.length + unlock.length > 0)
+      await this.#dispatcher.dispatch([...wake, ...retire, ...unlock], next);
     await keepUnread(store, next, orchestration);
     return next;
   }

@@ -10,6 +10,7 @@ import { redoes, undispatched, type Delivery, type ProcessingHostDeps, type Proc
 import type { OutboxDispatcher } from './dispatcher.ts';
 import type { OperatorActions } from './operator-actions.ts';
 import { keepUnread } from './unread.ts';
+import { waitsForLock } from '../locks.ts';
 
 /** What a wake-up reads of its instance only when asked (most never do). */
 export interface WakeUpReads {
@@ -140,6 +141,8 @@ export class WakeUps {
       }
       return { branches, ...sent };
     }
+    // Waiting for a synchronized scope's lock, woken by its release or by the sweeper: the run tries it again.
+    if (waitsForLock(state) !== undefined) return sent;
     if (!(await reads.inbox()).some(fresh))
       return { outcome: await this.rest(item, state, 'waiting; nothing new in its inbox') };
     return sent;
@@ -147,10 +150,12 @@ export class WakeUps {
 
   /**
    * A waiting instance woken by the sweeper (a delivery marked it due) had nothing to take: nothing is due for it
-   * before its timer, if it has one. Other wake-ups write nothing: the mark, if any, goes at the next sweep.
+   * before its timer, if it has one; one waiting for a lock is looked at again after as long as it has waited, as a
+   * join is. Other wake-ups write nothing: the mark, if any, goes at the next sweep.
    */
   async rest(item: WorkItem, state: InstanceState, detail: string): Promise<ProcessOutcome> {
-    if (item.reason === 'sweep') await this.#deps.store.rest(state.instanceId, state.revision, timerDueOf(state));
+    const next = waitsForLock(state) === undefined ? timerDueOf(state) : nextJoinCheck(state, this.#deps.clock.now());
+    if (item.reason === 'sweep') await this.#deps.store.rest(state.instanceId, state.revision, next);
     return { result: 'done', detail, instance: state, idle: true };
   }
 

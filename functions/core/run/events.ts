@@ -41,7 +41,18 @@ export async function takeEvent(run: RunState): Promise<boolean> {
       run.take(event.trigger.into, message);
       const at = run.entry(scope, `event:${event.name}`);
       if (event.interrupting) interrupt(run, scope, depth, event.name, at);
-      else run.thread = { id: run.thread.id, at, attempts: 0, scopes: run.thread.scopes, handling: run.thread };
+      // Not interrupting: a lock the waiting thread holds (a synchronized scope inside this one) is kept meanwhile.
+      else {
+        const { holds } = run.thread;
+        run.thread = {
+          id: run.thread.id,
+          at,
+          attempts: 0,
+          scopes: run.thread.scopes,
+          handling: run.thread,
+          ...(holds ? { holds } : {}),
+        };
+      }
       run.shapesRun++;
       return true;
     }

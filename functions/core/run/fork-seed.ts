@@ -1,5 +1,6 @@
 import { branchInstanceId } from '../ids.ts';
 import { InstanceStatus, type BranchOf, type ForkEntry } from '../instance.ts';
+import { lockDomain } from '../locks.ts';
 import type { RunState } from './run-state.ts';
 
 /**
@@ -12,7 +13,7 @@ export function forkEntry(
   key: string,
   name: string,
   at: string,
-  of: Omit<BranchOf, 'instanceId' | 'parallel' | 'fork' | 'branch' | 'handled' | 'watched' | 'incarnation'>,
+  of: Omit<BranchOf, 'instanceId' | 'parallel' | 'fork' | 'branch' | 'handled' | 'watched' | 'incarnation' | 'root'>,
   start?: { vars: Record<string, unknown> },
 ): ForkEntry {
   const { current, orchestration } = run;
@@ -22,6 +23,8 @@ export function forkEntry(
     (run.thread.scopes ?? []).some((s) => orchestration.branchEntry.get(s)?.has('onError')) ||
     current.branchOf?.handled === true;
   const now = run.options.now();
+  // A branch of a branch shares its orchestration instance's locks; a child's are its own.
+  const root = lockDomain(current);
   return {
     kind: 'fork',
     branch: {
@@ -47,6 +50,7 @@ export function forkEntry(
         handled,
         watched: true,
         ...(current.incarnation ? { incarnation: current.incarnation } : {}),
+        ...(of.child || root === current.instanceId ? {} : { root }),
         ...of,
       },
       createdAt: now,

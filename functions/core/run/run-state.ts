@@ -5,7 +5,15 @@ import { correlationValue } from '../correlation.ts';
 import { END, type DelayShape, type ForEachShape, type ReceiveShape } from '../definition.ts';
 import type { CompiledOrchestration, MessageSchemas } from '../program.ts';
 import { DefinitionCodeFailed, boundReason, describeError } from '../errors.ts';
-import { InstanceStatus, type InstanceState, type LaneState, type OutboxEntry, type Thread } from '../instance.ts';
+import {
+  InstanceStatus,
+  TERMINAL_STATUSES,
+  type InstanceState,
+  type LaneState,
+  type OutboxEntry,
+  type Thread,
+} from '../instance.ts';
+import { unlockEntry } from '../locks.ts';
 import { bodyLeft, type InboundMessage, type InboxEntry } from '../message.ts';
 import { conform, describeIssues, type Schema } from '../schema.ts';
 import { arrivedWhileWaiting } from './transient.ts';
@@ -20,13 +28,17 @@ export type StopReason =
   /** A later receive has no matching message yet: the instance dehydrates until one is delivered. */
   | 'waiting'
   /** The next step is exclusive: the host must claim the lease before running it. */
-  | 'needsLease';
+  | 'needsLease'
+  /** The next shape is a synchronized scope whose lock the run does not hold: the host must take it first (`lock`). */
+  | 'needsLock';
 
 export interface RunResult {
   /** The state to persist. Its revision is the one read; the store sets the next. */
   readonly state: InstanceState;
   readonly stop: StopReason;
   readonly shapesRun: number;
+  /** The lock to take, when the run stopped for it (`needsLock`). */
+  readonly lock?: string;
 }
 
 export interface RunOptions {
@@ -45,6 +57,13 @@ export interface RunOptions {
    * taken that `consumed` no longer lists, since a copy SQS brought back while it was being settled may lie in the inbox.
    */
   readonly settled?: (messageIds: readonly string[]) => Promise<ReadonlySet<string>>;
+  /**
+   * Locks the host took for this run (core/locks.ts), by name, with the revision it took each at; the lock the thread
+   * holds as committed counts too.
+   */
+  readonly locks?: ReadonlyMap<string, number>;
+  /** A lock the host found held by another: the run waits for it at its synchronized scope. */
+  readonly blocked?: string;
   /** The branch instances of the fork the instance waits on (see `forkedBranches`), as stored now. */
   readonly branches?: readonly InstanceState[];
   /**
@@ -68,6 +87,7 @@ const STATUS_AT: Record<StopReason, InstanceStatus> = {
   waiting: InstanceStatus.Waiting,
   checkpoint: InstanceStatus.Running,
   needsLease: InstanceStatus.Running,
+  needsLock: InstanceStatus.Running,
 };
 
 /**
@@ -96,6 +116,11 @@ export class RunState {
   lane: LaneState | undefined;
   /** A lane's items, read once a run (see `items`). */
   #items: readonly unknown[] | undefined;
+  /**
+   * The locks this run holds, by name, with the revision each was taken at: those the host took for it and the one
+   * its thread holds as committed. One its thread no longer holds where the run stops is freed by that commit.
+   */
+  readonly locks: Map<string, number>;
   shapesRun = 0;
   #inbox: readonly InboxEntry[] | undefined;
   /** Messages of the inbox that left it between the listing and their reading (another host took them): passed over. */
@@ -116,6 +141,8 @@ export class RunState {
     this.lane = current.lane;
     this.outliving = current.outliving ?? [];
     this.blocking = current.blocking ?? {};
+    this.locks = new Map(options.locks ?? []);
+    if (this.thread.holds) this.locks.set(this.thread.holds.lock, this.thread.holds.since);
   }
 
   /** A join went on and let these branch instances run on: a terminate must still find them. */
@@ -215,6 +242,9 @@ export class RunState {
       if (handler === undefined) continue;
       this.vars.lastError = reason;
       this.thread = this.#arrive(handler, { scopes: scopes.slice(0, i) });
+      this.thread = { ...this.thread, at: handler, attempts: 0, scopes: scopes.slice(0, i) };
+      // Out of a synchronized scope: its lock is freed by the commit that says so.
+      if (this.thread.holds && !this.thread.scopes!.includes(this.thread.holds.scope)) this.leaveLock();
       this.shapesRun++;
       return undefined;
     }
@@ -349,8 +379,26 @@ export class RunState {
     return this.outbox.some((e) => e.kind === 'send' || e.kind === 'start');
   }
 
+  /** The thread leaves the synchronized scope it is in: the lock it holds is freed where the run stops. */
+  leaveLock(): void {
+    const { holds: _left, ...rest } = this.thread;
+    this.thread = rest;
+  }
+
+  /**
+   * Whether a lock this run held is to be freed (the thread left its scope): the next persistence point frees it, so
+   * a run that would otherwise claim the lease for an exclusive step (a write that frees nothing) persists instead.
+   */
+  releasing(): boolean {
+    return [...this.locks.keys()].some((name) => this.thread.holds?.lock !== name);
+  }
+
   /** The state to persist where the run stops. */
   finish(stop: StopReason, extra: Partial<InstanceState> = {}): RunResult {
+    // An instance that ends holds nothing; what it held (or took for this run and left) is freed after this commit.
+    if (TERMINAL_STATUSES.has(STATUS_AT[stop]) && this.thread.holds) this.leaveLock();
+    for (const [name, since] of this.locks)
+      if (this.thread.holds?.lock !== name) this.outbox.push(unlockEntry(this.current, name, since));
     return {
       stop,
       shapesRun: this.shapesRun,

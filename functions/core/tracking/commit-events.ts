@@ -90,6 +90,7 @@ function outboxEvent(entry: OutboxEntry, at: number, host: string | undefined, e
       break;
     case 'retire':
     case 'cancel':
+    case 'unlock':
       break;
   }
 }
@@ -150,6 +151,8 @@ function entryKey(entry: OutboxEntry): string {
     case 'retire':
     case 'cancel':
       return `${entry.kind}:${entry.instanceIds.join(',')}`;
+    case 'unlock':
+      return `unlock:${entry.lock.name}:${entry.holder.revision}`;
   }
 }
 
@@ -158,6 +161,8 @@ export function shapeOf(state: InstanceState): string | undefined {
 }
 
 function waitingFor(threads: readonly Thread[]): string {
+  const lock = threads.find((t) => t.waitsFor !== undefined);
+  if (lock) return `the lock ${JSON.stringify(lock.waitsFor)} at ${lock.at}`;
   const due = threads.map((t) => t.timerDue).filter((t): t is number => t !== undefined);
   const timer = due.length ? ` or until ${new Date(Math.min(...due)).toISOString()}` : '';
   return `a message at ${threads.map((t) => t.at).join(', ')}${timer}`;

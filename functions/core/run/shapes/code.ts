@@ -8,7 +8,8 @@ import type { ShapeHandler } from './handler.ts';
  * instance is suspended). An exclusive step waits for the lease; `persistAfter` makes a persistence point after it.
  */
 export const code: ShapeHandler<'code'> = async (run, shape, key) => {
-  if (shape.exclusive && !run.options.holdsLease) return run.finish('needsLease');
+  // A lock left before this step is freed by a commit, which keeps the lease for it too; a claim would free nothing.
+  if (shape.exclusive && !run.options.holdsLease) return run.finish(run.releasing() ? 'checkpoint' : 'needsLease');
   const policy = shape.retry ?? DEFAULT_RETRY;
   let attempt = run.thread.attempts;
   for (;;) {
