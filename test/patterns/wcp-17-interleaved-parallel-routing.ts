@@ -5,12 +5,24 @@
  * they must be executed. Each task in the set must be executed once and they can be completed in any order that
  * accords with the partial order. However, as an additional requirement, no two tasks can be executed at the same
  * time (i.e. no two tasks can be active for the same process instance at the same time).
- * Rating: unsupported
- * Reason: Branches of a `parallel` run at the same time on separate branch instances, with nothing to keep two of
- * them from being active at once; writing the tasks in a sequence fixes one order at design time instead of letting
- * the run choose any order the partial order allows.
+ * Rating: supported
+ * Reason: The partial order is the branches of a `parallel`, each holding the tasks it orders in sequence; each task
+ * runs in a scope `synchronized` with the others' (one lock for the instance), so no two run at once, and the run
+ * interleaves the branches in any order the sequences allow.
  * BPEL: +/-
- * Pending: synchronized scopes: each branch of a `parallel` (holding the ordered tasks in sequence) runs its tasks in
- * scopes synchronized on one another, so no two run at once.
  */
-export {};
+import { branch, orchestration, parallel, receive, scope, send } from '../../functions/builders.ts';
+import { task } from './journal.ts';
+
+const alone = (name: string, synchronized: boolean) => scope(`${name}Alone`, [task(name)], { synchronized });
+
+/** Moving house, one pair of hands: pack before loading; cleaning whenever, but never while packing or loading. */
+export const interleavedParallelRouting = (synchronized = true) =>
+  orchestration(synchronized ? 'Wcp17InterleavedParallelRouting' : 'Wcp17Unsynchronized', 1, [
+    receive('receiveMove', 'Move', { into: 'move' }),
+    parallel('chores', [
+      branch('boxes', [alone('pack', synchronized), alone('load', synchronized)]),
+      branch('rooms', [alone('clean', synchronized)]),
+    ]),
+    send('moved', 'send', 'Moved', () => ({})),
+  ]);
