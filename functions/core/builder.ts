@@ -821,7 +821,8 @@ export function compensate(id: string): Shape {
  *
  * @param id - The shape's id, unique in the orchestration.
  * @param branches - The branches, made with {@link baton-builders#branch | branch}; at least one, each named once.
- * @param options - `join` and `rest`.
+ * @param options - `join`, `rest`, and `merge`: steps every branch runs after its own, in its own branch instance,
+ *   once per branch that gets there, without waiting for the others (the Workflow Patterns' multi-merge).
  *
  * @example
  * ```ts
@@ -843,7 +844,11 @@ export function compensate(id: string): Shape {
  * );
  * ```
  */
-export function parallel(id: string, branches: ParallelBranch[], options: ParallelOptions = {}): Shape {
+export function parallel(
+  id: string,
+  branches: ParallelBranch[],
+  options: ParallelOptions & { merge?: Shape[] } = {},
+): Shape {
   return { kind: 'parallel', id, branches, ...options };
 }
 

@@ -334,6 +334,11 @@ export interface ParallelShape extends ParallelOptions {
   readonly kind: 'parallel';
   readonly id: string;
   readonly branches: readonly ParallelBranch[];
+  /**
+   * Steps each branch runs after its own, in its own branch instance: one path the branches converge on without
+   * waiting for one another, run once per branch that reaches it (a multi-merge). @defaultValue none
+   */
+  readonly merge?: readonly Shape[];
 }
 
 /** How a fan-out runs (see `ForEachShape`), `C` the step context its functions get. */

@@ -534,7 +534,8 @@ export interface Designer<M extends MessageVariables, V> {
    *
    * @param id - The shape's id, unique in the orchestration.
    * @param branches - The branches, made with `branch`.
-   * @param options - `join` (`'all'`, `'first'`, `{ atLeast }`) and `rest` (`'cancel'`, `'ignore'`, `'block'`), `atLeast` typed.
+   * @param options - `join` (`'all'`, `'first'`, `{ atLeast }`), `rest` (`'cancel'`, `'ignore'`, `'block'`), `atLeast`
+   *   typed, and `merge` (steps each branch runs after its own).
    *
    * @example
    * ```ts
@@ -555,7 +556,11 @@ export interface Designer<M extends MessageVariables, V> {
    * );
    * ```
    */
-  parallel(id: string, branches: ParallelBranch[], options?: ParallelOptions<StepContext<BodiesOf<M>, V>>): Shape;
+  parallel(
+    id: string,
+    branches: ParallelBranch[],
+    options?: ParallelOptions<StepContext<BodiesOf<M>, V>> & { merge?: Shape[] },
+  ): Shape;
   /**
    * For Each (see {@link baton-builders#forEach | forEach}): its steps once per item of a list read at run time, at
    * most `maxConcurrency` at once. `ctx.item` is `unknown` in the steps (they are built apart from the list): read it

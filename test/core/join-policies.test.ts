@@ -294,6 +294,27 @@ describe("rest: 'block'", () => {
   });
 });
 
+describe('merge', () => {
+  it('runs the merge once per branch, in that branch, as it gets there, without waiting for the others', async () => {
+    const merged = orchestration('Merged', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      parallel('both', [racer('quick', 0), racer('slow', 60)], {
+        merge: [
+          send('log', 'send', 'Logged', (ctx) => ({ quick: ctx.vars.quick ?? null, slow: ctx.vars.slow ?? null })),
+        ],
+      }),
+      out('joined', 'Joined'),
+    ]);
+    const w = await go([merged]);
+    expect(sent(w)).toEqual(['quickDone', 'Logged', 'slowDone', 'Logged', 'Joined']);
+    // Each ran in its own branch, on its own variables.
+    expect(w.sendPort.sent.filter((m) => m.messageType === 'Logged').map((m) => m.body)).toEqual([
+      { quick: 'done', slow: null },
+      { quick: null, slow: 'done' },
+    ]);
+  });
+});
+
 describe('guarded branches', () => {
   const guarded = orchestration('Guarded', 1, [
     receive('r', 'Go', { into: 'go' }),

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { patternWorld } from './harness.ts';
 import { multiMerge } from './wcp-08-multi-merge.ts';
 
-it('WCP-8 Multi-Merge (workaround): the downstream runs once per incoming branch, each time that branch reaches it', async () => {
+it('WCP-8 Multi-Merge: the merge runs once per incoming branch, each time that branch reaches it', async () => {
   const w = patternWorld([multiMerge]);
   await w.send('Build', { site: 's-1' });
   await w.run();

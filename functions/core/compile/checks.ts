@@ -193,6 +193,15 @@ const parallel: ShapeChecks['parallel'] = (c, shape, { where, key, prefix, calli
   if (shape.branches.length === 0) c.problems.push(`${where}: parallel "${shape.id}" needs at least one branch`);
   const join = `${key}$join`;
   c.shapes.set(join, { kind: 'branchEnd', id: join, parallel: key });
+  // The merge: compiled once, every branch going on to it (each in its own instance) and from it to the join.
+  const merge = shape.merge ?? [];
+  c.forbid(
+    merge,
+    ['receive', 'listen', 'complete', 'terminate'],
+    `${where}.merge`,
+    'cannot be in a parallel merge: it runs in each branch',
+  );
+  const merged = c.visit(merge, join, `${where}.merge`, prefix, calling);
   const entries = new Map<string, string>();
   shape.branches.forEach((branch, b) => {
     if (!ID_PATTERN.test(branch.name))
@@ -207,7 +216,7 @@ const parallel: ShapeChecks['parallel'] = (c, shape, { where, key, prefix, calli
     );
     if (branch.when !== undefined && typeof branch.when !== 'function')
       c.problems.push(`${where}.branches[${b}]: the guard of branch "${branch.name}" must be a function`);
-    entries.set(branch.name, c.visit(branch.steps, join, `${where}.branches[${b}]`, prefix, calling));
+    entries.set(branch.name, c.visit(branch.steps, merged, `${where}.branches[${b}]`, prefix, calling));
   });
   c.branchEntry.set(key, entries);
   const policy = joinPolicyProblem(shape.join, shape.branches.length);

@@ -21,7 +21,7 @@ export function childBlocks(shape: Shape): (readonly Shape[])[] {
         ...(shape.events ?? []).flatMap((e) => [[e.trigger], e.steps]),
       ];
     case 'parallel':
-      return shape.branches.map((b) => b.steps);
+      return [...shape.branches.map((b) => b.steps), shape.merge ?? []];
     case 'call':
     case 'child':
       return [shape.callee.steps];
