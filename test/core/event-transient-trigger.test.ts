@@ -5,11 +5,12 @@ import { rawMessage } from '../helpers/orders.ts';
 import { createWorld, settle } from '../helpers/world.ts';
 
 /**
- * Known gap (found writing the WCP-18 Milestone sample): `transient: true` on an event handler's trigger is accepted
- * and has no effect. `takeEvent` looks for the trigger's message without a time to count from, so a message that came
- * before the scope was entered (here a minute before) is taken as if the trigger were persistent, where a transient
- * receive takes only what arrives while it waits (test/core/transient.test.ts). The trigger should count only a
- * message that arrived once its scope began, and one it passed over end as a suspended message saying so.
+ * Found writing the WCP-18 Milestone sample: `transient: true` on an event handler's trigger was accepted and had no
+ * effect. `takeEvent` looked for the trigger's message without a time to count from, so a message that came before
+ * the scope was entered (here a minute before) was taken as if the trigger were persistent, where a transient receive
+ * takes only what arrives while it waits (test/core/transient.test.ts). Now the thread keeps when it entered a scope
+ * with a transient trigger, the trigger counts only what arrived since, and one it passed over ends as a suspended
+ * message saying so.
  */
 const keyOf = (m: { body: unknown }) => (m.body as { key: string }).key;
 
