@@ -44,3 +44,16 @@ it('WCP-19 Cancel Task: a started task (a child running a parallel and a forEach
   await w.wait(24 * 3_600_000);
   expect(w.sent()).toEqual(['InspectionRequested', 'RoomPhotographed', 'InspectionWithdrawn', 'ClaimAssessed']);
 });
+
+it('WCP-19 Cancel Task: not cancelled, the task runs through and the process goes on after it', async () => {
+  const w = patternWorld([cancelTask]);
+  await w.send('Claim', { key: 'c-3', rooms });
+  await w.run();
+  await w.send('InspectionAccepted', { key: 'c-3' });
+  await w.run({ timers: true });
+  expect(w.bodies('RoomPhotographed').map((b) => b.room)).toEqual(rooms);
+  expect(w.sent()).toContain('SiteInspected');
+  expect(w.sent().slice(-2)).toEqual(['InspectionReported', 'ClaimAssessed']);
+  expect(w.sent()).not.toContain('InspectionWithdrawn');
+  expect(w.branches().every((b) => b.status === 'completed')).toBe(true);
+});
