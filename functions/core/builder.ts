@@ -740,7 +740,9 @@ export function scope(id: string, steps: Shape[], options: ScopeOptions = {}): S
  * sent is sent), and after the handler the steps after the scope run. Not interrupting (BPEL's event handler), the
  * handler runs and the scope goes back to waiting where it was; a second message runs it again. Messages are taken
  * when the scope waits, not in the middle of a step. A message that comes while nothing listens for it stays in the
- * instance's inbox (a later receive may take it; else it becomes a suspended message when the instance ends).
+ * instance's inbox (a later receive may take it; else it becomes a suspended message when the instance ends); one
+ * that came before the scope began is taken, unless the trigger is `transient`, which counts only what arrives once
+ * the scope began.
  *
  * @param name - The handler's name, unique in its scope.
  * @param trigger - A {@link baton-builders#receiveCorrelated | receiveCorrelated}: the message it waits for.

@@ -60,11 +60,11 @@ export interface Thread {
   /** At a fork whose branches an earlier visit let run on (`rest: 'block'`): waiting for them before forking again. */
   readonly draining?: true;
   /**
-   * When the thread last reached each shape with a transient receive (a receive, or a listen with a transient branch),
-   * by the shape's key: epoch ms on the clock of the host that ran it, set as the run gets there and persisted with the
-   * commit that follows (the one that dehydrates it there, when it waits: no write of its own). Dropped when the thread
-   * comes to that shape again, kept when it moves on: a message a transient receive passed over says so when the
-   * instance ends (host/unread.ts).
+   * When the thread last reached each shape with a transient receive (a receive, a listen with a transient branch, or
+   * a scope with an event handler whose trigger is transient), by the shape's key: epoch ms on the clock of the host
+   * that ran it, set as the run gets there and persisted with the commit that follows (the one that dehydrates it
+   * there, when it waits: no write of its own). Dropped when the thread comes to that shape again, kept when it moves
+   * on: a message a transient receive passed over says so when the instance ends (host/unread.ts).
    */
   readonly reached?: Readonly<Record<string, number>>;
   /**

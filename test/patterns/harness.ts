@@ -16,6 +16,29 @@ export function patternWorld(definitions: OrchestrationDefinition[]) {
     send: (type: string, body: unknown = {}) => w.receiver.receive([rawMessage(body, { MessageType: type })]),
     /** Handles work items until none is ready; with `timers`, durable timers fire too (the clock jumps to each). */
     run: (options: { timers?: boolean } = {}) => settle(w, { ...options, maxRounds: 2_000 }),
+    /**
+     * Lets `ms` pass: the durable timers due within it fire, in the order they are due, each with what it sets off
+     * handled; those due later stay set. The clock ends `ms` on.
+     */
+    wait: async (ms: number) => {
+      const until = w.clock.now() + ms;
+      for (;;) {
+        await settle(w, { maxRounds: 2_000 });
+        const delays = w.workQueue.items.map((i) => i.delaySeconds ?? 0);
+        const next = delays.length > 0 ? Math.min(...delays) * 1000 : Number.POSITIVE_INFINITY;
+        const step = Math.min(next, until - w.clock.now());
+        w.clock.advance(step);
+        w.workQueue.items.splice(
+          0,
+          w.workQueue.items.length,
+          ...w.workQueue.items.map((i) => ({
+            ...i,
+            delaySeconds: Math.max(0, (i.delaySeconds ?? 0) - step / 1000) || undefined,
+          })),
+        );
+        if (next > step) return settle(w, { maxRounds: 2_000 });
+      }
+    },
     /** The types of the messages sent so far, in the order they went out. */
     sent: () => w.sendPort.sent.map((m) => m.messageType),
     /** The bodies of the messages of `type` sent so far. */

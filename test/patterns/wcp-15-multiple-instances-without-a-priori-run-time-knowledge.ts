@@ -11,12 +11,14 @@
  * Reason: Nothing adds an instance to a running set: a `parallel`'s branches are fixed in the definition, and
  * `forEach` reads its items once, when it is reached (a `forEach` per round, in a loop, runs the rounds one after
  * the other, not instances started while others run). A `child` per instance runs one at a time, its parent waiting
- * for it. The callback workaround of WCP-14's first sample (one orchestration started per instance, each reporting
- * back) would need a Listen that takes either a new item or a report in one loop, with the count of running
- * instances kept by hand: an extra orchestration and bookkeeping.
+ * for it. Non-interrupting scope event handlers take a message per new instance while their scope waits, but a
+ * handler runs on the scope's one thread and takes no other such message until it has ended: a `parallel` or
+ * `forEach` it starts is joined within it, so the instances run one after the other; let run on (`rest: 'ignore'`)
+ * they overlap, but then nothing waits for them before the subsequent task. The callback workaround (an
+ * orchestration started per instance, each reporting back to a handler, the number still running kept in a variable
+ * until a last message ends the scope) is an extra orchestration and bookkeeping.
  * BPEL: -
- * Pending: none of the planned shapes fully: a non-interrupting scope event handler that starts an instance per
- * arriving message, its scope waiting for them all, would make it direct; or a `forEach` whose running set can be
- * added to.
+ * Pending: none planned: a scope that, before it ends, waits for the branch instances its handlers let run on, or a
+ * `forEach` whose running set a handler can add to, would make it direct.
  */
 export {};

@@ -15,8 +15,9 @@
  * each time an instance completes (on what the instances did), and once true also disables the creation of
  * instances.
  * BPEL: -
- * Pending: none planned fully: non-interrupting scope event handlers (planned) could start an instance per arriving
- * message, but the join would still need a completion condition evaluated at each instance's end, say `join: { when:
- * (ctx, results) => boolean }`, and a way to add items to a running `forEach`.
+ * Pending: none planned fully: non-interrupting scope event handlers take a message per new instance, but what they
+ * start is not joined with the instances already running (WCP-15); it would take a way to add items to a running
+ * `forEach` and a completion condition evaluated at each instance's end, say `join: { when: (ctx, results) =>
+ * boolean }`.
  */
 export {};

@@ -36,7 +36,11 @@ export async function takeEvent(run: RunState): Promise<boolean> {
   for (const { scope, depth, events } of listening(run.orchestration, run.thread)) {
     for (const event of events) {
       if (run.thread.handling && !event.interrupting) continue;
-      const message = await run.findDelivery(event.trigger);
+      // A transient trigger counts only what arrived once the thread entered the scope (kept where it waited).
+      const entered = event.trigger.transient
+        ? (run.thread.reached?.[scope] ?? run.thread.handling?.reached?.[scope])
+        : undefined;
+      const message = await run.findDelivery(event.trigger, entered);
       if (!message) continue;
       run.take(event.trigger.into, message);
       const at = run.entry(scope, `event:${event.name}`);
@@ -73,7 +77,15 @@ function interrupt(run: RunState, scope: string, depth: number, name: string, at
       instanceIds: forked,
       reason: `cancelled: event handler "${name}" of scope "${scope}" interrupted it`,
     });
-  run.thread = { id: run.thread.id, at, attempts: 0, scopes: (run.thread.scopes ?? []).slice(0, depth) };
+  // What it kept of transient receives it reached stays, to say why a message it passed over was not taken.
+  const { reached } = run.thread.handling ?? run.thread;
+  run.thread = {
+    id: run.thread.id,
+    at,
+    attempts: 0,
+    scopes: (run.thread.scopes ?? []).slice(0, depth),
+    ...(reached ? { reached } : {}),
+  };
 }
 
 /** The end of a non-interrupting event handler: back to where the scope waited. */

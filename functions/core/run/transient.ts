@@ -15,7 +15,10 @@ export function arrivedWhileWaiting(message: Pick<InboxEntry, 'receivedAt'>, rea
   return message.receivedAt >= reached - MAX_CLOCK_SKEW_MS;
 }
 
-/** A transient receive of a definition, with the key of the shape its thread waits at: its own, or its listen's. */
+/**
+ * A transient receive of a definition, with the key of the shape its thread waits at (its own, or its listen's), or,
+ * for an event handler's trigger, of the scope it listens in.
+ */
 export interface TransientReceive {
   readonly at: string;
   readonly receive: ReceiveShape;
@@ -23,13 +26,19 @@ export interface TransientReceive {
 
 const found = new WeakMap<CompiledOrchestration, readonly TransientReceive[]>();
 
-/** The transient receives of a definition (a listen's among them); asked once per definition. */
+/** The transient receives of a definition (a listen's and scope events' among them); asked once per definition. */
 export function transientReceives(orchestration: CompiledOrchestration): readonly TransientReceive[] {
   let answer = found.get(orchestration);
   if (answer !== undefined) return answer;
   const list: TransientReceive[] = [];
   const triggers = new Set<unknown>();
   for (const [at, shape] of orchestration.shapes) {
+    // A scope's event triggers count from when the thread entered the scope.
+    if (shape.kind === 'scope')
+      for (const { trigger } of shape.events ?? []) {
+        triggers.add(trigger);
+        if (trigger.transient) list.push({ at, receive: trigger });
+      }
     if (shape.kind !== 'listen') continue;
     for (const { trigger } of shape.branches) {
       triggers.add(trigger);

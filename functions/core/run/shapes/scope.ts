@@ -5,6 +5,8 @@ import type { ShapeHandler } from './handler.ts';
 /**
  * Enters a scope: its error handler now catches what fails inside. A synchronized scope is entered with its lock only
  * (core/locks.ts): without it the run stops for its host to take it, and waits, dehydrated, when another holds it.
+ * Its event handlers listen; one with a transient trigger counts only a message that arrives from now on: the thread
+ * keeps when it entered (see `Thread.reached`).
  */
 export const scope: ShapeHandler<'scope'> = (run, shape, key) => {
   const lock = lockOf(shape);
@@ -19,6 +21,7 @@ export const scope: ShapeHandler<'scope'> = (run, shape, key) => {
     run.thread = { ...thread, holds: { lock, since, scope: key } };
   }
   run.thread = { ...run.thread, scopes: [...(run.thread.scopes ?? []), key] };
+  if (shape.events?.some((e) => e.trigger.transient)) run.reached(key);
   run.advanceTo(run.entry(key, 'body'));
   return undefined;
 };
