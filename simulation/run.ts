@@ -1,6 +1,7 @@
 /**
  * `npm run simulate -- --seeds N`: N simulated runs of the whole system (see world.ts), each from its own seed, on
- * every core. Each run's invariants are checked as it goes; a failing seed is shrunk and its trace printed. Last line:
+ * every core. Each run's invariants are checked as it goes; a failing seed is shrunk and its trace printed. Then what
+ * the seeds exercised of the join policies (`simulate: joins: ...`), and last
  * `simulate: seeds=N violations=V events=E rate=R seeds/s`; exit 0 only with no violation.
  *
  * `--seed S` runs one seed and prints its trace; `--from S` starts the seeds there (default 1); `--workers W`.
@@ -24,15 +25,18 @@ interface Tally {
   events: number;
   simulatedMs: number;
   failing: RunReport[];
+  /** What the seeds exercised of the join policies, summed (see JoinOracle.coverage). */
+  coverage: Record<string, number>;
 }
 
 async function runSlice(slice: Slice, progress?: (tally: Tally) => void): Promise<Tally> {
-  const tally: Tally = { seeds: 0, events: 0, simulatedMs: 0, failing: [] };
+  const tally: Tally = { seeds: 0, events: 0, simulatedMs: 0, failing: [], coverage: {} };
   for (let n = slice.offset; n < slice.count; n += slice.stride) {
     const report = await runSeed(slice.from + n, { weather: WEATHERS[slice.weather] });
     tally.seeds++;
     tally.events += report.events;
     tally.simulatedMs += report.simulatedMs;
+    for (const [what, n] of Object.entries(report.coverage)) tally.coverage[what] = (tally.coverage[what] ?? 0) + n;
     // The first few failures are kept whole; the count says the rest.
     if (report.violations.length > 0 && tally.failing.length < 5) tally.failing.push(report);
     else if (report.violations.length > 0) tally.failing.push({ ...report, log: [], decisions: [] });
@@ -123,6 +127,17 @@ if (!isMainThread) {
     for (const v of shrunk.violations) console.log(`  => ${describe(v)}`);
   }
   if (failing.length > 3) console.log(`simulate: failing seeds: ${failing.map((r) => r.seed).join(' ')}`);
+  const coverage: Record<string, number> = {};
+  for (const t of tallies)
+    for (const [what, n] of Object.entries(t.coverage)) coverage[what] = (coverage[what] ?? 0) + n;
+  console.log(
+    `simulate: joins: ${
+      Object.entries(coverage)
+        .sort()
+        .map(([what, n]) => `${what} ${n}`)
+        .join(', ') || 'none exercised'
+    }`,
+  );
   console.log(
     `simulate: seeds=${seeds} from=${from} weather=${weatherName} violations=${violations} failing=${failing.length} events=${events} seconds=${seconds.toFixed(1)} rate=${(seeds / seconds).toFixed(1)} seeds/s`,
   );

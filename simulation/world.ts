@@ -55,6 +55,8 @@ export interface RunReport {
   readonly log: readonly string[];
   readonly decisions: readonly number[];
   readonly simulatedMs: number;
+  /** What it exercised of the join policies (see JoinOracle.coverage). */
+  readonly coverage: Readonly<Record<string, number>>;
 }
 
 /** A host instance: its receive and processing hosts in one process, as a Lambda environment or a local process has. */
@@ -140,6 +142,7 @@ export class World {
         if (hangs) this.scheduler.log.push(`${this.#time()} the exclusive step of ${short(instanceId)} hangs`);
         return hangs;
       },
+      work: (instanceId, exclusive) => this.#work(instanceId, exclusive),
     };
     this.workload = workload(this.#choices, `s${seed}`);
     this.registry = new OrchestrationRegistry(definitions(ledger, this.workload.approvalTimeoutMs));
@@ -190,6 +193,7 @@ export class World {
       log: this.scheduler.log,
       decisions: this.#choices.taken,
       simulatedMs: this.scheduler.now - START,
+      coverage: this.oracle.coverage,
     };
   }
 
@@ -253,6 +257,29 @@ export class World {
     }
     await options[this.#choices.pick(options.length)]!();
     return true;
+  }
+
+  /**
+   * A step's work in the orchestrations with joins: at once, or over simulated time (its host may die, a join go on
+   * without it, its lease run out past the run's time limit), or, for an exclusive step in the storm, never.
+   */
+  #work(instanceId: string, exclusive: boolean): Promise<void> {
+    const storm = !this.#stormOver;
+    if (exclusive && storm && this.#choices.chance(this.#weather.hangRate / 2)) {
+      this.scheduler.log.push(`${this.#time()} the exclusive step of ${short(instanceId)} hangs`);
+      return new Promise<void>(() => {});
+    }
+    // Past the run's time limit only in the storm: after it, every step ends in time.
+    const ms = this.#choices.one(storm ? [0, 0, 100, 1_000, 4_000, 12_000] : [0, 100, 1_000, 4_000]);
+    if (ms === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.scheduler.after(this.#system, ms, `work of ${short(instanceId)} (${ms} ms)`, () => {
+        // Its branch was cancelled while it worked: what the step did next must not be committed (the oracle checks).
+        if (/cancelled:/.test(this.box.state(instanceId)?.error?.reason ?? ''))
+          this.oracle.cover(exclusive ? 'cancelled mid-step under a lease' : 'cancelled mid-step');
+        resolve();
+      });
+    });
   }
 
   #fault(faultable: boolean, mortal: boolean): Fault {
