@@ -11,7 +11,7 @@ import {
   send,
 } from '../../functions/core/builder.ts';
 import type { OrchestrationDefinition, ParallelOptions } from '../../functions/core/definition.ts';
-import { DefinitionError } from '../../functions/core/errors.ts';
+import { DefinitionError, OwnershipLost } from '../../functions/core/errors.ts';
 import type { InstanceState } from '../../functions/core/instance.ts';
 import { OrchestrationRegistry } from '../../functions/core/registry.ts';
 import { createWorld, settle } from '../helpers/world.ts';
@@ -204,6 +204,47 @@ describe('join policies', () => {
     await settle(w);
     expect(sent(w)).toEqual(['quickDone', 'Joined']);
     expect(branchNamed(w, 'busy')!.status).toBe('terminated');
+  });
+
+  it("sends what a branch committed just before it was cancelled, when that commit's reply was lost (simulation seed 8811)", async () => {
+    const asks = orchestration('LostReply', 1, [
+      receive('r', 'Go', { into: 'go' }),
+      parallel(
+        'pair',
+        [
+          racer('quick', 0),
+          branch('asker', [
+            out('asks', 'Asked'),
+            code('asked', () => {}, { persistAfter: true }),
+            delay('waits', { minutes: 5 }),
+            out('askerSays', 'AskerDone'),
+          ]),
+        ],
+        { join: 'first' },
+      ),
+      out('joined', 'Joined'),
+    ]);
+    const w = createWorld([asks]);
+    await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+    await w.host('a').process(w.workQueue.items.shift()!, { receiveCount: 1 });
+    const forks = w.workQueue.items.splice(0);
+    const askerItem = forks.find((i) => i.instanceId.includes('asker'))!;
+    // The asker's commit of Asked is applied; before its reply comes, the quick branch ends and the join goes on,
+    // cancelling the asker; then the SDK's retry of that commit fails its condition (the revision moved on). Its host
+    // cannot tell the commit was its own, and the cancellation kept Asked in the asker's outbox.
+    w.store.afterCommit = async (next) => {
+      if (next.instanceId !== askerItem.instanceId) return;
+      w.store.afterCommit = undefined;
+      await w.host('b').process(forks.find((i) => i !== askerItem)!, { receiveCount: 1 });
+      await settle(w);
+      expect(branchNamed(w, 'asker')!.status).toBe('terminated');
+      throw new OwnershipLost(next.instanceId, next.revision - 1);
+    };
+    await w.host('c').process(askerItem, { receiveCount: 1 });
+    await settle(w, { timers: true });
+    expect(main(w).status).toBe('completed');
+    // What it committed before its cancellation goes out; what it would have done after does not.
+    expect(new Set(sent(w))).toEqual(new Set(['quickDone', 'Joined', 'Asked']));
   });
 
   it("keeps a branch that outlives its join ('ignore') watched: its lost work item is found by the sweeper", async () => {
