@@ -169,14 +169,20 @@ export class World {
       const moved = await this.#step();
       this.events++;
       if (!moved) {
-        // Nothing can happen now: move time to the next thing that will, or stop when nothing will.
+        // Nothing can happen now: move time to the next thing that will, or stop when nothing will. After the storm an
+        // operator acts once nothing but the sweeper would happen by itself: a join may wait, watched by the sweeper
+        // forever, for a branch suspended until an operator resumes it.
         const next = this.#nextAt();
-        if (next === undefined) {
-          if (this.#stormOver) {
-            if (this.#heal() || !this.#nothingInFlight()) continue;
+        if (this.#stormOver && this.#nextAt(false) === undefined) {
+          const still = next === undefined;
+          if (this.#heal(still)) continue;
+          if (still) {
+            if (!this.#nothingInFlight()) continue;
             await this.oracle.settled();
             return;
           }
+        }
+        if (next === undefined) {
           this.scheduler.now = START + STORM_MS;
           continue;
         }
@@ -660,13 +666,19 @@ export class World {
   }
 
   /**
-   * After the storm, when nothing else will happen: what an operator does (redrive the dead-letter queues, resume the
-   * suspended instances, act on the suspended messages, send again a resubmission that never arrived) and, once, an
-   * order placed again under an id whose instance has expired. Returns whether it started anything.
+   * After the storm, when nothing but the sweeper will happen by itself: what an operator does (redrive the dead-letter
+   * queues, resume the suspended instances, act on the suspended messages, send again a resubmission that never
+   * arrived) and, once the world is `still` (not even a sweep due), an order placed again under an id whose instance
+   * has expired. Returns whether it started anything.
    */
-  #heal(): boolean {
+  #heal(still: boolean): boolean {
+    const acted = this.#operatorHeals();
+    if (acted || still) this.#healedAt = Math.max(this.#healedAt, this.scheduler.now);
+    return acted || (still && this.#placeReused());
+  }
+
+  #operatorHeals(): boolean {
     const s = this.scheduler;
-    this.#healedAt = Math.max(this.#healedAt, s.now);
     // The receive queue's dead letters need none: the receive hosts read its dead-letter queue.
     const redriven = this.workQueue.redrive(s.now);
     if (redriven > 0) {
@@ -700,7 +712,12 @@ export class World {
         acted = true;
       }
     }
-    if (acted) return true;
+    return acted;
+  }
+
+  /** Orders placed again, once, days later, under ids whose instances have expired meanwhile (a convoy made again). */
+  #placeReused(): boolean {
+    const s = this.scheduler;
     if (!this.#reusedSent && this.workload.reused.length > 0) {
       this.#reusedSent = true;
       s.now += RETENTION_MS + 86_400_000;
@@ -724,8 +741,11 @@ export class World {
     );
   }
 
-  /** When something will next happen by itself (a timer, a message becoming visible, a client, a sweep), if anything will. */
-  #nextAt(): number | undefined {
+  /**
+   * When something will next happen by itself (a timer, a message becoming visible, a client, a sweep unless not
+   * `sweeps`), if anything will.
+   */
+  #nextAt(sweeps = true): number | undefined {
     const s = this.scheduler;
     const times = [
       s.nextTimerAt(),
@@ -744,7 +764,7 @@ export class World {
     // Expiries are looked at when the world is otherwise still: only those already due.
     const known = times.filter((t): t is number => t !== undefined);
     // The sweeper runs while anything is still unfinished (a lost wake-up is what it is for).
-    if (this.box.states().some((st) => st.status === 'running' || st.status === 'waiting'))
+    if (sweeps && this.box.states().some((st) => st.status === 'running' || st.status === 'waiting'))
       known.push(this.#lastSweep + SWEEP_EVERY_MS);
     return known.length === 0 ? undefined : Math.min(...known);
   }
