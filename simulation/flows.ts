@@ -62,10 +62,14 @@ export interface JoinSpec {
   readonly outcomes: readonly string[];
   /** The type each of its branches sends as its last step (exactly once for a branch that completed well). */
   readonly branchSends: string;
+  /** Of its activating message's body: how many branches its fork makes (its guards let through). */
+  forks(request: Record<string, unknown>): number;
   /** Of its activating message's body: how many branches must have ended well before the join went on. */
   need(request: Record<string, unknown>): number;
   /** Of its activating message's body: the outcome its downstream must send. */
   outcome(request: Record<string, unknown>): string;
+  /** What is wrong with a message it or a branch sent (the loops' counts), if anything. */
+  wrong?(body: Record<string, unknown>, request: Record<string, unknown>): string | undefined;
 }
 
 export const JOINS: Readonly<Record<string, JoinSpec>> = {
@@ -74,22 +78,33 @@ export const JOINS: Readonly<Record<string, JoinSpec>> = {
     rest: 'cancel',
     outcomes: ['Quoted'],
     branchSends: 'Quote',
+    forks: () => 3,
     need: () => 1,
     outcome: () => 'Quoted',
+    wrong: (body, request) =>
+      body.from === 'timed' && body.polls !== request.polls
+        ? `the until-loop of branch timed ran ${body.polls} times; ${request.polls} were due`
+        : undefined,
   },
   Quorum: {
     parallel: 'votes',
     rest: 'ignore',
     outcomes: ['QuorumReached'],
     branchSends: 'Vote',
+    forks: (request) => (request.third ? 3 : 2),
     need: (request) => request.need as number,
     outcome: () => 'QuorumReached',
+    wrong: (body) =>
+      body.rounds !== undefined && body.rounds !== 2
+        ? `the state machine counted ${body.rounds} rounds; 2 were due`
+        : undefined,
   },
   Job: {
     parallel: 'steps',
     rest: 'cancel',
     outcomes: ['JobJoined', 'JobHandled'],
     branchSends: 'StepDone',
+    forks: () => 2,
     // A failing branch raises at once: the join needs none of the others.
     need: (request) => (request.fail ? 0 : 2),
     outcome: (request) => (request.fail ? 'JobHandled' : 'JobJoined'),
@@ -106,7 +121,7 @@ const finish = (name: string, type: string, id: (ctx: StepContext) => unknown) =
   code(`${name}Sets`, (ctx) => {
     ctx.vars[name] = name;
   }),
-  send(`${name}Says`, 'send', type, (ctx) => ({ id: id(ctx), from: name })),
+  send(`${name}Says`, 'send', type, (ctx) => ({ id: id(ctx), from: name, polls: ctx.vars.polls })),
 ];
 
 /**

@@ -197,6 +197,7 @@ export class JoinOracle {
         'join',
         `${name} sent ${outcomes.map((o) => o.type).join(', ') || 'nothing'} after its join; ${expected} once was due`,
       );
+    for (const o of outcomes) this.#wrong(name, spec, o.body, request);
     const branches = [...this.#last.values()].filter(
       (b) => b.branchOf?.instanceId === main.instanceId && b.branchOf.parallel === spec.parallel,
     );
@@ -212,6 +213,11 @@ export class JoinOracle {
           `${name} applied branch ${winner}, which had not ended well when its join went on (${end ? `${end.state.status} at ${end.at}, joined at ${joined}` : 'it never ended'})`,
         );
     }
+    if (branches.length !== spec.forks(request))
+      this.#violate(
+        'join',
+        `${name} forked ${branches.map((b) => b.branchOf!.branch).join(', ')}; ${spec.forks(request)} branch(es) were due`,
+      );
     // Only a join that went on without some branch (its policy met, or a branch failed) cancels any.
     const withoutSome = spec.need(request) < branches.length;
     for (const b of branches) this.#branch(name, b, spec, request, { joined, withoutSome }, sentBy);
@@ -223,7 +229,7 @@ export class JoinOracle {
     spec: JoinSpec,
     request: Record<string, unknown>,
     { joined, withoutSome }: { joined: number; withoutSome: boolean },
-    sentBy: Map<string, { id: string; type: string }[]>,
+    sentBy: Map<string, { id: string; type: string; body: unknown }[]>,
   ): void {
     const which = `${name}'s branch ${b.branchOf!.branch}`;
     const end = this.#ends.get(keyOf(b));
@@ -246,8 +252,14 @@ export class JoinOracle {
       );
     if (failed && end.at <= joined) this.cover('failed, raised at its join');
     const own = (sentBy.get(keyOf(b)) ?? []).filter((s) => s.type === spec.branchSends);
+    for (const o of own) this.#wrong(which, spec, o.body, request);
     if (end.state.status === 'completed' && !failed && own.length !== 1)
       this.#violate('join', `${which} completed having sent ${own.length} ${spec.branchSends}: one was due`);
+  }
+
+  #wrong(who: string, spec: JoinSpec, body: unknown, request: Record<string, unknown>): void {
+    const wrong = spec.wrong?.(body as Record<string, unknown>, request);
+    if (wrong) this.#violate('join', `${who}: ${wrong}`);
   }
 
   /** Counts something the run exercised. */
