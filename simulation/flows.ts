@@ -214,11 +214,28 @@ function quorum(work: Work): OrchestrationDefinition {
   ]);
 }
 
+/** Two parts of Job's slow branch, in parallel: one works under its lease, one waits on a timer. */
+function slowParts(work: Work, id: (ctx: StepContext) => unknown) {
+  return parallel('slowParts', [
+    branch('part1', [
+      code('part1Works', (ctx) => work(ctx.instanceId, true), { exclusive: true }),
+      send('part1Says', 'send', 'PartDone', (ctx) => ({ id: id(ctx), from: 'part1' })),
+    ]),
+    branch('part2', [
+      delay('part2Waits', (ctx) => request(ctx).waitMs as number),
+      send('part2Says', 'send', 'PartDone', (ctx) => ({ id: id(ctx), from: 'part2' })),
+    ]),
+  ]);
+}
+
 /**
  * A job of two steps in parallel, in a scope with an error handler: `bad` fails when the request says so, which raises
- * at the join at once and cancels `slow` (waiting on its timer, or mid-step under its lease).
+ * at the join at once and cancels `slow` (waiting on its timer, or mid-step under its lease). With `nested`, `slow`
+ * forks two parts of its own first, which are cancelled with it: that finds a known bug (a branch cancelled between its
+ * fork's commit and the creation of its branch instances; see test/core/join-policies.test.ts), so it is not in the
+ * default run.
  */
-function job(work: Work): OrchestrationDefinition {
+function job(work: Work, nested: boolean): OrchestrationDefinition {
   const id = (ctx: StepContext) => request(ctx).jobId;
   return orchestration('Job', 1, [
     receive('request', JobRequest, { into: 'request' }),
@@ -228,6 +245,8 @@ function job(work: Work): OrchestrationDefinition {
         parallel('steps', [
           branch('slow', [
             delay('slowWaits', (ctx) => request(ctx).waitMs as number),
+            // Parallel Actions in a branch: cancelling the branch cancels these too, mid-step or on their timer.
+            ...(nested ? [slowParts(work, id)] : []),
             code('slowWorks', (ctx) => work(ctx.instanceId, true), { exclusive: true }),
             ...finish('slow', 'StepDone', id),
           ]),
@@ -251,8 +270,9 @@ function job(work: Work): OrchestrationDefinition {
   ]);
 }
 
-export function joinDefinitions(work: Work): OrchestrationDefinition[] {
-  return [firstQuote(work), quorum(work), job(work)];
+/** The orchestrations with joins; `nested` adds Parallel Actions inside Job's slow branch (see `job`). */
+export function joinDefinitions(work: Work, nested = false): OrchestrationDefinition[] {
+  return [firstQuote(work), quorum(work), job(work, nested)];
 }
 
 /** A few requests of these orchestrations, drawn from the run's choices: what they are and when they come. */

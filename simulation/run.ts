@@ -19,6 +19,7 @@ interface Slice {
   readonly stride: number;
   readonly offset: number;
   readonly weather: WeatherName;
+  readonly nested: boolean;
 }
 interface Tally {
   seeds: number;
@@ -32,7 +33,7 @@ interface Tally {
 async function runSlice(slice: Slice, progress?: (tally: Tally) => void): Promise<Tally> {
   const tally: Tally = { seeds: 0, events: 0, simulatedMs: 0, failing: [], coverage: {} };
   for (let n = slice.offset; n < slice.count; n += slice.stride) {
-    const report = await runSeed(slice.from + n, { weather: WEATHERS[slice.weather] });
+    const report = await runSeed(slice.from + n, { weather: WEATHERS[slice.weather], nested: slice.nested });
     tally.seeds++;
     tally.events += report.events;
     tally.simulatedMs += report.simulatedMs;
@@ -57,18 +58,22 @@ if (!isMainThread) {
       workers: { type: 'string', default: String(Math.max(1, availableParallelism())) },
       trace: { type: 'string', default: '60' },
       weather: { type: 'string', default: 'storm' },
+      nested: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) {
     console.log(
-      'npm run simulate -- [--seeds 1000] [--from 1] [--workers N] [--seed S] [--trace 60] [--weather storm|harsh]',
+      'npm run simulate -- [--seeds 1000] [--from 1] [--workers N] [--seed S] [--trace 60] [--weather storm|harsh] [--nested]',
     );
     console.log(
       '  --weather harsh: one call in ten fails, SQS hands out copies often: to search where the storm rarely goes',
     );
     console.log(
       "  --seed S     one seed, its trace printed whole; --trace N: lines of a failing run's shrunk trace to print",
+    );
+    console.log(
+      '  --nested     Parallel Actions inside a branch that is cancelled: finds a known bug (simulation/flows.ts)',
     );
     process.exit(0);
   }
@@ -77,8 +82,9 @@ if (!isMainThread) {
     throw new Error(`--weather: ${values.weather} is none of ${Object.keys(WEATHERS).join(', ')}`);
   const weatherName = values.weather as WeatherName;
   const weather = WEATHERS[weatherName];
+  const nested = values.nested === true;
   if (values.seed !== undefined) {
-    const report = await runSeed(Number(values.seed), { weather });
+    const report = await runSeed(Number(values.seed), { weather, nested });
     for (const line of report.log) console.log(line);
     for (const v of report.violations) console.log(`simulate: ${describe(v)}`);
     console.log(
@@ -97,7 +103,7 @@ if (!isMainThread) {
       (_, offset) =>
         new Promise<Tally>((resolve, reject) => {
           const worker = new Worker(new URL(import.meta.url), {
-            workerData: { from, count, stride: workers, offset, weather: weatherName } satisfies Slice,
+            workerData: { from, count, stride: workers, offset, weather: weatherName, nested } satisfies Slice,
           });
           worker.on('message', (message: { progress?: number; tally?: Tally }) => {
             if (message.tally) resolve(message.tally);
@@ -119,9 +125,9 @@ if (!isMainThread) {
   const violations = failing.reduce((n, r) => n + r.violations.length, 0);
   for (const report of failing.slice(0, 3)) {
     console.log(`simulate: seed ${report.seed} fails: ${describe(report.violations[0]!)}`);
-    const shrunk = await shrink(await runSeed(report.seed, { weather }), 20_000, { weather });
+    const shrunk = await shrink(await runSeed(report.seed, { weather, nested }), 20_000, { weather, nested });
     console.log(
-      `simulate: shrunk from ${report.events} to ${shrunk.events} events (replay it: npm run simulate -- --seed ${report.seed}${weatherName === 'storm' ? '' : ` --weather ${weatherName}`}); its trace:`,
+      `simulate: shrunk from ${report.events} to ${shrunk.events} events (replay it: npm run simulate -- --seed ${report.seed}${weatherName === 'storm' ? '' : ` --weather ${weatherName}`}${nested ? ' --nested' : ''}); its trace:`,
     );
     for (const line of shrunk.log.slice(-traceLines)) console.log(`  ${line}`);
     for (const v of shrunk.violations) console.log(`  => ${describe(v)}`);

@@ -37,7 +37,7 @@ export const Charged = messageType('Charged', v.object({ chargeId: v.string(), a
  * The orchestrations a simulated run deploys: the sample (a convoy with listens, timers, branches, compensation), a
  * charge, and the join policies of Parallel Actions (flows.ts).
  */
-export function definitions(ledger: Ledger, approvalTimeoutMs: number): OrchestrationDefinition[] {
+export function definitions(ledger: Ledger, approvalTimeoutMs: number, nested = false): OrchestrationDefinition[] {
   const charge = orchestration('Charge', 1, [
     receive('request', ChargeRequest, { into: 'request' }),
     code(
@@ -72,7 +72,7 @@ export function definitions(ledger: Ledger, approvalTimeoutMs: number): Orchestr
     }),
     charge,
     audit,
-    ...joinDefinitions(ledger.work),
+    ...joinDefinitions(ledger.work, nested),
   ];
 }
 

@@ -123,7 +123,7 @@ export class World {
     seed: number,
     weather: Weather = STORM,
     replay?: readonly number[],
-    options: { blindAfterDeliver?: boolean } = {},
+    options: { blindAfterDeliver?: boolean; nested?: boolean } = {},
   ) {
     this.#choices = new Choices(seed, replay);
     this.#weather = weather;
@@ -145,7 +145,9 @@ export class World {
       work: (instanceId, exclusive) => this.#work(instanceId, exclusive),
     };
     this.workload = workload(this.#choices, `s${seed}`);
-    this.registry = new OrchestrationRegistry(definitions(ledger, this.workload.approvalTimeoutMs));
+    this.registry = new OrchestrationRegistry(
+      definitions(ledger, this.workload.approvalTimeoutMs, options.nested === true),
+    );
     this.oracle = new Oracle(this);
     for (let n = 1; n <= HOSTS; n++) this.hosts.push(this.#startHost(`host-${n}`));
     this.scheduler.onCrash = (actor) => this.#restartLater(actor);
