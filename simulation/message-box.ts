@@ -48,6 +48,7 @@ export class SimMessageBox {
           before: JSON.parse(before) as InstanceState,
           after: undefined,
         });
+      this.#parsed.delete(key);
       return remove(key);
     };
     const inner = this.inner;
@@ -114,14 +115,27 @@ export class SimMessageBox {
     });
   }
 
-  /** The instances as stored now (not through a port: what the world's oracle reads). */
+  /**
+   * The instances as stored now (not through a port: what the world's oracle reads). Read only: each is parsed once
+   * per write, and shared.
+   */
   states(): InstanceState[] {
-    return [...this.inner.items.values()].map((item) => JSON.parse(item) as InstanceState);
+    return [...this.inner.items].map(([id, item]) => this.#parse(id, item));
   }
 
   state(instanceId: string): InstanceState | undefined {
     const item = this.inner.items.get(instanceId);
-    return item === undefined ? undefined : (JSON.parse(item) as InstanceState);
+    return item === undefined ? undefined : this.#parse(instanceId, item);
+  }
+
+  /** Each item as last parsed, by id: the world looks at every instance between events, most of them unchanged. */
+  readonly #parsed = new Map<string, { readonly item: string; readonly state: InstanceState }>();
+  #parse(instanceId: string, item: string): InstanceState {
+    const known = this.#parsed.get(instanceId);
+    if (known?.item === item) return known.state;
+    const state = JSON.parse(item) as InstanceState;
+    this.#parsed.set(instanceId, { item, state });
+    return state;
   }
 
   /** DynamoDB's TTL: finished instances whose retention has passed go (in no particular order, and not at once). */

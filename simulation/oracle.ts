@@ -5,6 +5,7 @@ import { RESUBMITTED_FROM } from '../functions/core/tracking.ts';
 import type { Change } from '../functions/core/tracking.ts';
 import type { OrchestrationRegistry } from '../functions/core/registry.ts';
 import type { MemoryHistory } from '../test/helpers/memory-history.ts';
+import { JoinOracle, type JoinViolationKind } from './join-oracle.ts';
 import type { SimMessageBox } from './message-box.ts';
 import type { SimQueue } from './queue.ts';
 import type { Scheduler } from './scheduler.ts';
@@ -31,7 +32,8 @@ export interface Violation {
     | 'history lost'
     | 'never settled'
     | 'wrong outcome'
-    | 'lease not exclusive';
+    | 'lease not exclusive'
+    | JoinViolationKind;
   readonly detail: string;
 }
 
@@ -61,13 +63,26 @@ export class Oracle {
   readonly #sentBy = new Map<string, Map<string, Set<string>>>();
   /** The newest fencing token applied to the ledger, per instance. */
   readonly #fence = new Map<string, number>();
+  /** Effects against commits, and the join policies of Parallel Actions (join-oracle.ts). */
+  readonly #joins: JoinOracle;
 
   constructor(world: WorldView) {
     this.#world = world;
+    this.#joins = new JoinOracle(world.box, (kind, detail) => this.#violate(kind, detail));
+  }
+
+  /** What the run exercised of the join policies: cancellations by what the branch was doing, and so on. */
+  get coverage(): Readonly<Record<string, number>> {
+    return this.#joins.coverage;
+  }
+
+  cover(what: string): void {
+    this.#joins.cover(what);
   }
 
   /** A send port dispatched `entry` (again, perhaps: a re-dispatch keeps its MessageId). */
   sent(entry: SendEntry): void {
+    this.#joins.sent(entry);
     const sender = this.#world.box.state(entry.instanceId);
     const incarnation = sender?.createdAt;
     const body = JSON.stringify(entry.body);
@@ -136,6 +151,7 @@ export class Oracle {
   /** The world has settled: nothing is in flight and nothing will happen by itself. */
   async settled(): Promise<void> {
     const w = this.#world;
+    this.#joins.settled();
     // The engine's own accounting (core/conservation.ts), the one the chaos run, the soak, the demo and the bench use,
     // over the MessageBox and the tracked history as they are now: every message a client sent, to every subscriber.
     const sent = [...w.receiveQueue.sent]

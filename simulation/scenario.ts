@@ -5,6 +5,7 @@ import { messageType } from '../functions/core/schema.ts';
 import { orderFulfilmentV2 } from '../functions/orchestrations/order-fulfilment-v2.ts';
 import { Order } from '../functions/orchestrations/messages.ts';
 import type { Choices } from './choices.ts';
+import { joinDefinitions, joinRequests, type Work } from './flows.ts';
 
 /**
  * The sample's timings, shortened so a run's orders meet their timers within a simulated minute; a run may wait for
@@ -22,6 +23,8 @@ export interface Ledger {
   /** Applies a charge if its fencing token is not older than the last one applied for the instance; says whether it was. */
   charge(instanceId: string, chargeId: string, token: number): boolean;
   hang(instanceId: string): boolean;
+  /** The work of a step of the orchestrations with joins (flows.ts). */
+  readonly work: Work;
 }
 
 export const ChargeRequest = messageType(
@@ -30,8 +33,11 @@ export const ChargeRequest = messageType(
 );
 export const Charged = messageType('Charged', v.object({ chargeId: v.string(), applied: v.boolean() }));
 
-/** The orchestrations a simulated run deploys: the sample (a convoy with listens, timers, branches, compensation) and a charge. */
-export function definitions(ledger: Ledger, approvalTimeoutMs: number): OrchestrationDefinition[] {
+/**
+ * The orchestrations a simulated run deploys: the sample (a convoy with listens, timers, branches, compensation), a
+ * charge, and the join policies of Parallel Actions (flows.ts).
+ */
+export function definitions(ledger: Ledger, approvalTimeoutMs: number, nested = false): OrchestrationDefinition[] {
   const charge = orchestration('Charge', 1, [
     receive('request', ChargeRequest, { into: 'request' }),
     code(
@@ -66,6 +72,7 @@ export function definitions(ledger: Ledger, approvalTimeoutMs: number): Orchestr
     }),
     charge,
     audit,
+    ...joinDefinitions(ledger.work, nested),
   ];
 }
 
@@ -103,8 +110,8 @@ export interface Workload {
 }
 
 /**
- * A small workload drawn from the run's choices: a few orders of random kinds, a few charges, and the stray messages a
- * real receive queue gets (a Cancel for no order, a body that is no JSON, a charge that fails its schema).
+ * A small workload drawn from the run's choices: a few orders of random kinds, a few charges, a few requests of the
+ * orchestrations with joins (flows.ts), and the stray messages a real receive queue gets (a Cancel for no order, a body that is no JSON, a charge that fails its schema).
  */
 export function workload(choices: Choices, run: string): Workload {
   const sends: ClientSend[] = [];
@@ -164,5 +171,6 @@ export function workload(choices: Choices, run: string): Workload {
       type: 'ChargeRequest',
       body: JSON.stringify({ chargeId: '', amount: -1 }),
     });
+  sends.push(...joinRequests(choices, run));
   return { approvalTimeoutMs, sends: sends.sort((a, b) => a.at - b.at), answers, reused };
 }

@@ -4,10 +4,11 @@ import type { Violation } from './oracle.ts';
 /** Runs one seed (or replays its decisions) to the end, and says what it found. */
 export async function runSeed(
   seed: number,
-  options: { weather?: Weather; replay?: readonly number[]; blindAfterDeliver?: boolean } = {},
+  options: { weather?: Weather; replay?: readonly number[]; blindAfterDeliver?: boolean; nested?: boolean } = {},
 ): Promise<RunReport> {
   const world = new World(seed, options.weather ?? STORM, options.replay, {
     blindAfterDeliver: options.blindAfterDeliver,
+    nested: options.nested,
   });
   try {
     await world.run();
@@ -30,7 +31,7 @@ export async function runSeed(
 export async function shrink(
   failing: RunReport,
   budgetMs = 20_000,
-  options: { blindAfterDeliver?: boolean; weather?: Weather } = {},
+  options: { blindAfterDeliver?: boolean; nested?: boolean; weather?: Weather } = {},
 ): Promise<RunReport> {
   const kind = failing.violations[0]!.kind;
   let best = failing;

@@ -55,6 +55,8 @@ export interface RunReport {
   readonly log: readonly string[];
   readonly decisions: readonly number[];
   readonly simulatedMs: number;
+  /** What it exercised of the join policies (see JoinOracle.coverage). */
+  readonly coverage: Readonly<Record<string, number>>;
 }
 
 /** A host instance: its receive and processing hosts in one process, as a Lambda environment or a local process has. */
@@ -121,7 +123,7 @@ export class World {
     seed: number,
     weather: Weather = STORM,
     replay?: readonly number[],
-    options: { blindAfterDeliver?: boolean } = {},
+    options: { blindAfterDeliver?: boolean; nested?: boolean } = {},
   ) {
     this.#choices = new Choices(seed, replay);
     this.#weather = weather;
@@ -140,9 +142,12 @@ export class World {
         if (hangs) this.scheduler.log.push(`${this.#time()} the exclusive step of ${short(instanceId)} hangs`);
         return hangs;
       },
+      work: (instanceId, exclusive) => this.#work(instanceId, exclusive),
     };
     this.workload = workload(this.#choices, `s${seed}`);
-    this.registry = new OrchestrationRegistry(definitions(ledger, this.workload.approvalTimeoutMs));
+    this.registry = new OrchestrationRegistry(
+      definitions(ledger, this.workload.approvalTimeoutMs, options.nested === true),
+    );
     this.oracle = new Oracle(this);
     for (let n = 1; n <= HOSTS; n++) this.hosts.push(this.#startHost(`host-${n}`));
     this.scheduler.onCrash = (actor) => this.#restartLater(actor);
@@ -166,14 +171,20 @@ export class World {
       const moved = await this.#step();
       this.events++;
       if (!moved) {
-        // Nothing can happen now: move time to the next thing that will, or stop when nothing will.
+        // Nothing can happen now: move time to the next thing that will, or stop when nothing will. After the storm an
+        // operator acts once nothing but the sweeper would happen by itself: a join may wait, watched by the sweeper
+        // forever, for a branch suspended until an operator resumes it.
         const next = this.#nextAt();
-        if (next === undefined) {
-          if (this.#stormOver) {
-            if (this.#heal() || !this.#nothingInFlight()) continue;
+        if (this.#stormOver && this.#nextAt(false) === undefined) {
+          const still = next === undefined;
+          if (this.#heal(still)) continue;
+          if (still) {
+            if (!this.#nothingInFlight()) continue;
             await this.oracle.settled();
             return;
           }
+        }
+        if (next === undefined) {
           this.scheduler.now = START + STORM_MS;
           continue;
         }
@@ -190,6 +201,7 @@ export class World {
       log: this.scheduler.log,
       decisions: this.#choices.taken,
       simulatedMs: this.scheduler.now - START,
+      coverage: this.oracle.coverage,
     };
   }
 
@@ -253,6 +265,29 @@ export class World {
     }
     await options[this.#choices.pick(options.length)]!();
     return true;
+  }
+
+  /**
+   * A step's work in the orchestrations with joins: at once, or over simulated time (its host may die, a join go on
+   * without it, its lease run out past the run's time limit), or, for an exclusive step in the storm, never.
+   */
+  #work(instanceId: string, exclusive: boolean): Promise<void> {
+    const storm = !this.#stormOver;
+    if (exclusive && storm && this.#choices.chance(this.#weather.hangRate / 2)) {
+      this.scheduler.log.push(`${this.#time()} the exclusive step of ${short(instanceId)} hangs`);
+      return new Promise<void>(() => {});
+    }
+    // Past the run's time limit only in the storm: after it, every step ends in time.
+    const ms = this.#choices.one(storm ? [0, 0, 100, 1_000, 4_000, 12_000] : [0, 100, 1_000, 4_000]);
+    if (ms === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      this.scheduler.after(this.#system, ms, `work of ${short(instanceId)} (${ms} ms)`, () => {
+        // Its branch was cancelled while it worked: what the step did next must not be committed (the oracle checks).
+        if (/cancelled:/.test(this.box.state(instanceId)?.error?.reason ?? ''))
+          this.oracle.cover(exclusive ? 'cancelled mid-step under a lease' : 'cancelled mid-step');
+        resolve();
+      });
+    });
   }
 
   #fault(faultable: boolean, mortal: boolean): Fault {
@@ -633,13 +668,19 @@ export class World {
   }
 
   /**
-   * After the storm, when nothing else will happen: what an operator does (redrive the dead-letter queues, resume the
-   * suspended instances, act on the suspended messages, send again a resubmission that never arrived) and, once, an
-   * order placed again under an id whose instance has expired. Returns whether it started anything.
+   * After the storm, when nothing but the sweeper will happen by itself: what an operator does (redrive the dead-letter
+   * queues, resume the suspended instances, act on the suspended messages, send again a resubmission that never
+   * arrived) and, once the world is `still` (not even a sweep due), an order placed again under an id whose instance
+   * has expired. Returns whether it started anything.
    */
-  #heal(): boolean {
+  #heal(still: boolean): boolean {
+    const acted = this.#operatorHeals();
+    if (acted || still) this.#healedAt = Math.max(this.#healedAt, this.scheduler.now);
+    return acted || (still && this.#placeReused());
+  }
+
+  #operatorHeals(): boolean {
     const s = this.scheduler;
-    this.#healedAt = Math.max(this.#healedAt, s.now);
     // The receive queue's dead letters need none: the receive hosts read its dead-letter queue.
     const redriven = this.workQueue.redrive(s.now);
     if (redriven > 0) {
@@ -673,7 +714,12 @@ export class World {
         acted = true;
       }
     }
-    if (acted) return true;
+    return acted;
+  }
+
+  /** Orders placed again, once, days later, under ids whose instances have expired meanwhile (a convoy made again). */
+  #placeReused(): boolean {
+    const s = this.scheduler;
     if (!this.#reusedSent && this.workload.reused.length > 0) {
       this.#reusedSent = true;
       s.now += RETENTION_MS + 86_400_000;
@@ -697,8 +743,11 @@ export class World {
     );
   }
 
-  /** When something will next happen by itself (a timer, a message becoming visible, a client, a sweep), if anything will. */
-  #nextAt(): number | undefined {
+  /**
+   * When something will next happen by itself (a timer, a message becoming visible, a client, a sweep unless not
+   * `sweeps`), if anything will.
+   */
+  #nextAt(sweeps = true): number | undefined {
     const s = this.scheduler;
     const times = [
       s.nextTimerAt(),
@@ -717,7 +766,7 @@ export class World {
     // Expiries are looked at when the world is otherwise still: only those already due.
     const known = times.filter((t): t is number => t !== undefined);
     // The sweeper runs while anything is still unfinished (a lost wake-up is what it is for).
-    if (this.box.states().some((st) => st.status === 'running' || st.status === 'waiting'))
+    if (sweeps && this.box.states().some((st) => st.status === 'running' || st.status === 'waiting'))
       known.push(this.#lastSweep + SWEEP_EVERY_MS);
     return known.length === 0 ? undefined : Math.min(...known);
   }

@@ -13,14 +13,28 @@ describe('the simulation of the whole system', () => {
   it(`runs ${SEEDS} seeds of hosts, sweeper, tracking and operators under faults, crashes, skew and pauses without a violation`, async () => {
     const failing: string[] = [];
     let events = 0;
+    const coverage: Record<string, number> = {};
     for (let seed = 1; seed <= SEEDS; seed++) {
       const report = await runSeed(seed);
       events += report.events;
+      for (const [what, n] of Object.entries(report.coverage)) coverage[what] = (coverage[what] ?? 0) + n;
       if (report.violations.length > 0) failing.push(`seed ${seed}: ${report.violations.map(said).join('; ')}`);
     }
     expect(failing).toEqual([]);
     // Each seed is a whole run (orders placed, timers fired, the world settled), not a few events.
     expect(events / SEEDS).toBeGreaterThan(50);
+    // The join policies are exercised where they can go wrong (simulation/flows.ts): branches cancelled mid-step under
+    // their lease and waiting on a timer, by a first-of join and by a failing sibling; branches outliving an ignoring join.
+    for (const what of [
+      'cancelled under a lease',
+      'cancelled mid-step under a lease',
+      'cancelled mid-step',
+      'cancelled on a timer',
+      'cancelled by a failing sibling',
+      'failed, raised at its join',
+      'outlived its join',
+    ])
+      expect(coverage[what] ?? 0, what).toBeGreaterThan(10);
   }, 120_000);
 
   it(`runs ${HARSH_SEEDS} seeds of harsher weather, where messages reach their last delivery and the receive queue's dead-letter queue, without a violation`, async () => {

@@ -87,7 +87,8 @@ export class OperatorActions {
    * Ends an instance that is not finished: one conditional write that respects a live lease (a host mid-step
    * keeps its step; try again after it). Its parallel branch instances are ended first, so none keeps sending
    * for an orchestration that is over (a branch mid-step refuses, and so does the whole terminate: call it again),
-   * and the ones that ended are let expire. Messages delivered to it and not taken become suspended messages.
+   * and the ones that ended are let expire. What its last commit may not have sent goes out before the write. Messages
+   * delivered to it and not taken become suspended messages.
    *
    * Without the instance's definition it is terminated all the same, unless it waits at a join: its branch
    * instances are named by the definition (`branchInstanceId(instance, fork, branch name)`), and terminating it
@@ -160,6 +161,11 @@ export class OperatorActions {
     // Forks its last commit made but never dispatched (a suspended instance whose branch creation kept failing) are
     // dropped: kept, a later redelivery would create and run branches for an orchestration that is over.
     const kept = state.outbox.filter((e) => e.kind !== 'fork');
+    // What its last commit may not have sent goes out first (under the same ids): the host that made that commit may
+    // not have sent it yet, and, should the reply to its commit be lost, it finds the instance terminated and cannot
+    // tell the commit was its own, so it never will. Its join wake-ups stay, as a resume leaves them.
+    const unsent = undispatched(state) ? kept.filter((e) => e.kind !== 'join') : [];
+    if (unsent.length > 0) await this.#dispatcher.dispatch(unsent, state);
     // A lock it holds in a synchronized scope is freed, its waiters woken (one it took and had not committed yet, its
     // waiters find gone: see core/locks.ts).
     const unlock = heldLocks(state);
