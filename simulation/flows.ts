@@ -231,9 +231,9 @@ function slowParts(work: Work, id: (ctx: StepContext) => unknown) {
 /**
  * A job of two steps in parallel, in a scope with an error handler: `bad` fails when the request says so, which raises
  * at the join at once and cancels `slow` (waiting on its timer, or mid-step under its lease). With `nested`, `slow`
- * forks two parts of its own first, which are cancelled with it: that finds a known bug (a branch cancelled between its
- * fork's commit and the creation of its branch instances; see test/core/join-policies.test.ts), so it is not in the
- * default run.
+ * forks two parts of its own first, which are cancelled with it (a branch cancelled between its fork's commit and the
+ * creation of its branch instances: see test/core/join-policies.test.ts); off by default, so the default run's traces
+ * stay those of the cases above.
  */
 function job(work: Work, nested: boolean): OrchestrationDefinition {
   const id = (ctx: StepContext) => request(ctx).jobId;

@@ -72,9 +72,7 @@ if (!isMainThread) {
     console.log(
       "  --seed S     one seed, its trace printed whole; --trace N: lines of a failing run's shrunk trace to print",
     );
-    console.log(
-      '  --nested     Parallel Actions inside a branch that is cancelled: finds a known bug (simulation/flows.ts)',
-    );
+    console.log('  --nested     Parallel Actions inside a branch that is cancelled (simulation/flows.ts)');
     process.exit(0);
   }
   const traceLines = Number(values.trace);

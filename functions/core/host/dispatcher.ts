@@ -46,6 +46,7 @@ export class OutboxDispatcher {
       else if (entry.kind === 'cancel') await this.#cancel(entry.instanceIds, entry.reason);
       else if (entry.kind === 'unlock') await this.#unlock(entry, from, items);
     }
+    await this.#orphansCancelled(outbox, from, items);
     if (items.length === 0) return;
     try {
       await this.#deps.workQueue.enqueue(items);
@@ -54,6 +55,22 @@ export class OutboxDispatcher {
       for (const item of items) if (item.reason === 'join') this.#forgetWake(item.instanceId);
       throw error;
     }
+  }
+
+  /**
+   * The forking instance may have been terminated (a join's cancel, an operator) while its branch instances were being
+   * created: its terminate ended those it found, and these were not there yet. So, once they exist, it is read again,
+   * and if it ended they are ended too, and not run. (A terminate reads the branches again after its own write: of the
+   * two reads, one sees the other's write.)
+   */
+  async #orphansCancelled(outbox: readonly OutboxEntry[], from: InstanceState, items: WorkItem[]): Promise<void> {
+    const forked = outbox.flatMap((e) => (e.kind === 'fork' ? [e.branch.instanceId] : []));
+    if (forked.length === 0) return;
+    const forker = await this.#deps.store.load(from.instanceId);
+    if (forker && forker.status !== InstanceStatus.Terminated) return;
+    await this.#cancel(forked, `cancelled: ${from.instanceId}, which forked it, was ended before it was created`);
+    const orphans = new Set(forked);
+    items.splice(0, items.length, ...items.filter((item) => !orphans.has(item.instanceId)));
   }
 
   /** A Start shape's orchestration: activated (or delivered to) as its receive host would, else kept, visible. */

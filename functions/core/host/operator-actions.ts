@@ -182,6 +182,19 @@ export class OperatorActions {
     };
     // Forced: whatever lease it holds (see `cancel`).
     await this.#commits.commit(next, state.revision, force ? Number.MAX_SAFE_INTEGER : takeoverBefore(now, lease));
+    // A branch instance created between the read above and this write (its fork's creation still going on) is ended now:
+    // read again, what the forking host created before it read this instance terminated is here (see the dispatcher).
+    for (const late of await this.#commits.loadAll(branchIds)) {
+      if (branches.some((b) => b.instanceId === late.instanceId) || branchEnded(late)) continue;
+      await this.#terminate(
+        late.instanceId,
+        `its orchestration ${instanceId} was terminated: ${reason}`,
+        false,
+        force,
+      ).catch((error: unknown) => {
+        if (!(error instanceof InvalidTransition)) throw error;
+      });
+    }
     if (wake.length + retire.length + unlock.length > 0)
       await this.#dispatcher.dispatch([...wake, ...retire, ...unlock], next);
     await keepUnread(store, next, orchestration);
