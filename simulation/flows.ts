@@ -160,8 +160,34 @@ function firstQuote(work: Work): OrchestrationDefinition {
 }
 
 /**
+ * A voter's critical section: it says it enters, works under its lease (and may hang), says it leaves, all in a scope
+ * synchronized on the quorum's `ballot` lock, so no two voters of one quorum are ever in it at once: what the oracle
+ * checks of the Sections they send (join-oracle.ts).
+ */
+function ballot(name: string, work: Work, id: (ctx: StepContext) => unknown) {
+  const section = (at: 'enter' | 'leave') =>
+    send(`${name}${at === 'enter' ? 'Enters' : 'Leaves'}`, 'send', 'Section', (ctx) => ({
+      id: id(ctx),
+      from: name,
+      at,
+    }));
+  return scope(
+    `${name}Ballot`,
+    [
+      section('enter'),
+      // A persistence point: the Enter goes out before the work, the Leave after it.
+      code(`${name}Entered`, () => {}, { persistAfter: true }),
+      code(`${name}Works`, (ctx) => work(ctx.instanceId, true), { exclusive: true }),
+      section('leave'),
+    ],
+    { synchronized: 'ballot' },
+  );
+}
+
+/**
  * A quorum: `need` of its voters (read from the request at the fork) must have voted; the rest vote on, ignored. The
- * third voter is forked only when the request asks for it. A state machine tallies after the join (a timer in it).
+ * third voter is forked only when the request asks for it; two voters cast their ballots in a synchronized scope. A
+ * state machine tallies after the join (a timer in it).
  */
 function quorum(work: Work): OrchestrationDefinition {
   const id = (ctx: StepContext) => request(ctx).quorumId;
@@ -173,16 +199,12 @@ function quorum(work: Work): OrchestrationDefinition {
         branch('a', [code('aWorks', (ctx) => work(ctx.instanceId, false)), ...finish('a', 'Vote', id)]),
         branch('b', [
           delay('bWaits', (ctx) => request(ctx).waitMs as number),
-          code('bWorks', (ctx) => work(ctx.instanceId, true), { exclusive: true }),
+          ballot('b', work, id),
           ...finish('b', 'Vote', id),
         ]),
-        branch(
-          'c',
-          [code('cWorks', (ctx) => work(ctx.instanceId, true), { exclusive: true }), ...finish('c', 'Vote', id)],
-          {
-            when: (ctx) => request(ctx).third === true,
-          },
-        ),
+        branch('c', [ballot('c', work, id), ...finish('c', 'Vote', id)], {
+          when: (ctx) => request(ctx).third === true,
+        }),
       ],
       { join: { atLeast: (ctx) => request(ctx).need as number }, rest: 'ignore' },
     ),

@@ -4,7 +4,13 @@ import type { SimMessageBox } from './message-box.ts';
 import { short } from './short.ts';
 
 /** What the join oracle finds wrong, said as the oracle says it (see oracle.ts). */
-export type JoinViolationKind = 'effect without commit' | 'effect lost' | 'end undone' | 'sent after cancel' | 'join';
+export type JoinViolationKind =
+  | 'effect without commit'
+  | 'effect lost'
+  | 'end undone'
+  | 'sent after cancel'
+  | 'join'
+  | 'critical section';
 
 /** An instance's first end: where in the MessageBox's stream it was written, what it became, and what it was before. */
 interface End {
@@ -40,7 +46,8 @@ function doing({ before, time }: End): string {
  * - per orchestration with a join (flows.ts, `JOINS`): its downstream goes out once, the outcome its request asks for;
  *   the branches its join applied ended well before the join went on, and there were enough of them; a branch is
  *   cancelled only after its join went on, and only by a join that cancels; every branch ends; a branch that ends
- *   well sends its last message exactly once (one that outlives an ignoring join too).
+ *   well sends its last message exactly once (one that outlives an ignoring join too);
+ * - no two branches of one instance are inside synchronized scopes of one lock at once, as their sections' sends show.
  */
 export class JoinOracle {
   readonly #box: SimMessageBox;
@@ -54,6 +61,8 @@ export class JoinOracle {
   /** Each incarnation as last written. */
   readonly #last = new Map<string, InstanceState>();
   readonly #ends = new Map<string, End>();
+  /** Who is in each quorum's synchronized section now, as its sends say (by the quorum's id). */
+  readonly #inSection = new Map<string, string>();
   /** Where each instance of an orchestration with a join left its Parallel Actions (went on, or raised). */
   readonly #joined = new Map<string, number>();
   /** What the run exercised, for the report: cancellations by what the branch was doing, branches that outlived. */
@@ -73,12 +82,30 @@ export class JoinOracle {
         'effect without commit',
         `${short(entry.instanceId)} sent ${entry.messageType} ${entry.messageId}, which no committed write of it held`,
       );
+    if (!this.#dispatched.has(entry.messageId) && entry.messageType === 'Section') this.#section(entry);
     if (!this.#dispatched.has(entry.messageId))
       this.#dispatched.set(entry.messageId, {
         key: committed?.key ?? entry.instanceId,
         type: entry.messageType,
         body: entry.body,
       });
+  }
+
+  /**
+   * A synchronized scope's section said it enters or leaves (flows.ts, `ballot`), sent for the first time: no two
+   * branches of one instance are in sections of one lock at once, as what they send shows (a section's sends go out
+   * before the commit that leaves it frees the lock).
+   */
+  #section(entry: SendEntry): void {
+    const { id, from, at } = entry.body as { id: string; from: string; at: 'enter' | 'leave' };
+    const inside = this.#inSection.get(id);
+    if (at === 'enter' && inside !== undefined && inside !== from)
+      this.#violate('critical section', `${from} entered the ballot of ${id} while ${inside} was in it`);
+    if (at === 'leave' && inside !== from)
+      this.#violate('critical section', `${from} left the ballot of ${id} while ${inside ?? 'nobody'} was in it`);
+    if (at === 'enter') this.#inSection.set(id, from);
+    else this.#inSection.delete(id);
+    this.coverage.sections = (this.coverage.sections ?? 0) + (at === 'enter' ? 1 : 0);
   }
 
   /** Reads the stream's new writes. */

@@ -76,7 +76,7 @@ export function heldLocks(state: InstanceState): UnlockEntry[] {
  * Whether the holder a lock names still holds it, judged from its instance as stored: it does while it is not ended
  * and its committed thread is inside a scope of the lock since that revision; or while it is still at the revision it
  * took the lock at (its run goes on towards its first commit in the scope, or runs again from there and takes the lock
- * back); or, moved on by the claim of an exclusive step in the scope before it committed, while that lease lives. Past
+ * back); or while the commit that left the scope may not have sent its effects yet; or, moved on by the claim of an exclusive step in the scope before it committed, while that lease lives. Past
  * these, it left the scope, ended, or its run died under a lease that ran out: the lock may be taken over.
  */
 export function holderLive(
@@ -88,6 +88,12 @@ export function holderLive(
 ): boolean {
   if (!state || TERMINAL_STATUSES.has(state.status)) return false;
   if (state.cursor.threads.some((t) => t.holds?.lock === name && t.holds.since === holder.revision)) return true;
+  // It left the scope in a commit whose effects may not have gone out yet (its host died before dispatching them): what
+  // the scope sent goes out before the lock is free, with that commit's unlock (its redelivery or the sweeper sends it).
+  const unlocks = state.outbox.some(
+    (e) => e.kind === 'unlock' && e.lock.name === name && e.holder.revision === holder.revision,
+  );
+  if (unlocks && state.dispatchedRevision !== state.revision) return true;
   if (state.revision === holder.revision) return true;
   return state.lease !== undefined && state.lease.expiresAt >= takeoverBefore(now, lease);
 }

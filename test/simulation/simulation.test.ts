@@ -24,7 +24,8 @@ describe('the simulation of the whole system', () => {
     // Each seed is a whole run (orders placed, timers fired, the world settled), not a few events.
     expect(events / SEEDS).toBeGreaterThan(50);
     // The join policies are exercised where they can go wrong (simulation/flows.ts): branches cancelled mid-step under
-    // their lease and waiting on a timer, by a first-of join and by a failing sibling; branches outliving an ignoring join.
+    // their lease and waiting on a timer, by a first-of join and by a failing sibling; branches outliving an ignoring join;
+    // voters in a synchronized scope's section (never two at once, the oracle checks).
     for (const what of [
       'cancelled under a lease',
       'cancelled mid-step under a lease',
@@ -33,6 +34,7 @@ describe('the simulation of the whole system', () => {
       'cancelled by a failing sibling',
       'failed, raised at its join',
       'outlived its join',
+      'sections',
     ])
       expect(coverage[what] ?? 0, what).toBeGreaterThan(10);
   }, 120_000);
