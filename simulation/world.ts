@@ -307,10 +307,15 @@ export class World {
     const clock = this.scheduler.clockOf(actor);
     const store = this.box.portFor(actor, this.scheduler);
     const workQueue = this.#workQueuePort(actor);
+    // The planted bug (`blindAfterDeliver`) loses the delivery's wake-up as well: that work item, finding the instance
+    // ended, would keep the message too (core/host/wake-up.ts), and the race would have no loss left to find.
+    const wakes: WorkQueue = this.box.blindAfterDeliver
+      ? { enqueue: (items) => workQueue.enqueue(items.filter((i) => i.reason !== 'receive' || i.state !== undefined)) }
+      : workQueue;
     const receiveHost = new ReceiveHost({
       registry: this.registry,
       store,
-      workQueue,
+      workQueue: wakes,
       clock,
       source: 'receive',
       suspendAtReceive: this.#receiveLimit,

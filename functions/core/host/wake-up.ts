@@ -72,11 +72,13 @@ export class WakeUps {
       // The last commit's effects may not have gone out if the host that made it died before dispatching.
       // Its work item then comes back as a redelivery, and that redelivery re-dispatches (same ids). A
       // first delivery (a duplicate enqueued by a redelivered receive or by the sweeper) leaves it alone.
-      if (redoes(item, delivery)) {
-        if (undispatched(state)) await this.#dispatcher.dispatch(state.outbox, state);
-        if (orchestration && TERMINAL_STATUSES.has(state.status))
-          await keepUnread(this.#deps.store, state, orchestration);
-      }
+      if (redoes(item, delivery) && undispatched(state)) await this.#dispatcher.dispatch(state.outbox, state);
+      // A delivery's own work item that finds the instance ended keeps what its inbox holds too: the message may have
+      // come after the host that ended it read the inbox, or that host died before keeping it (and its work item went
+      // with a copy another host deleted). Idempotent, one inbox read.
+      const delivered = item.reason === 'receive';
+      if ((redoes(item, delivery) || delivered) && orchestration && TERMINAL_STATUSES.has(state.status))
+        await keepUnread(this.#deps.store, state, orchestration);
       const idle = !redoes(item, delivery);
       return { outcome: { result: 'done', detail: `instance is ${state.status}`, instance: state, idle } };
     }
