@@ -100,7 +100,7 @@ describe('join policies', () => {
 
     const four = await go([counted('Counted')], { need: 4 });
     expect(main(four).status).toBe('suspended');
-    expect(main(four).error!.reason).toMatch(/atLeast is 4, but 3 branch\(es\) were forked/);
+    expect(main(four).error!.reason).toMatch(/atLeast is 4, but there are 3 branches/);
     expect(states(four).filter((s) => s.branchOf)).toHaveLength(0);
   });
 

@@ -3,8 +3,9 @@ import { END } from '../../definition.ts';
 import type { InstanceState } from '../../instance.ts';
 import { forkEntry } from '../fork-seed.ts';
 import type { RunResult, RunState } from '../run-state.ts';
-import { blockNext, drained, waitForPrevious } from './blocking.ts';
+import { drained, waitForPrevious } from './blocking.ts';
 import type { ShapeHandler } from './handler.ts';
+import { leaveRest, needOf } from './join-rules.ts';
 
 type ForEachShape = Parameters<ShapeHandler<'forEach'>>[1];
 
@@ -39,7 +40,7 @@ function fork(run: RunState, shape: ForEachShape, key: string): RunResult | unde
     run.advanceTo(run.after(key));
     return undefined;
   }
-  const need = needOf(run, shape, key, items.length);
+  const need = needOf(run, shape.join, key, items.length, { shape: `forEach "${shape.id}"`, of: 'items' });
   const lanes = Math.min(shape.maxConcurrency ?? FOR_EACH_LANES.default, items.length);
   run.forks++;
   for (let lane = 0; lane < lanes; lane++) {
@@ -56,19 +57,6 @@ function fork(run: RunState, shape: ForEachShape, key: string): RunResult | unde
   return run.finish('waiting');
 }
 
-/** How many items the join waits for, when not all (undefined: all of them). */
-function needOf(run: RunState, shape: ForEachShape, key: string, count: number): number | undefined {
-  const policy = shape.join ?? 'all';
-  if (policy === 'all') return undefined;
-  if (policy === 'first') return 1;
-  return run.evaluate(`the join of forEach "${shape.id}" could not tell how many items it needs`, key, () => {
-    const n = typeof policy.atLeast === 'function' ? policy.atLeast(run.context()) : policy.atLeast;
-    if (!Number.isInteger(n) || n < 1 || n > count)
-      throw new Error(`atLeast is ${n}, but there are ${count} item(s): it must be a whole number from 1 to ${count}`);
-    return n === count ? undefined : n;
-  });
-}
-
 /** Goes on once the join policy is met, or an item failed (a fenced commit, so exactly once). */
 function join(run: RunState, shape: ForEachShape, key: string): RunResult | undefined {
   const ids = forkedBranches(run.orchestration, run.current);
@@ -82,15 +70,11 @@ function join(run: RunState, shape: ForEachShape, key: string): RunResult | unde
     run.vars[shape.into] = results;
   }
   const unfinished = ids.filter((_, i) => !branchEnded(read[i]));
-  if (unfinished.length > 0 && shape.rest === 'ignore') run.letRunOn(unfinished);
-  else if (unfinished.length > 0 && shape.rest === 'block') blockNext(run, key, unfinished);
-  else if (unfinished.length > 0) {
-    const why =
-      errors.length > 0
-        ? `a sibling failed: ${errors[0]}`
-        : `forEach "${shape.id}" went on once ${joinNeed(run.orchestration, run.current)} of ${run.thread.count} items ended`;
-    run.outbox.push({ kind: 'cancel', instanceIds: unfinished, reason: `cancelled: ${why}` });
-  }
+  leaveRest(run, shape.rest, key, unfinished, () =>
+    errors.length > 0
+      ? `a sibling failed: ${errors[0]}`
+      : `forEach "${shape.id}" went on once ${joinNeed(run.orchestration, run.current)} of ${run.thread.count} items ended`,
+  );
   const { fork: _f, lanes: _l, count: _c, need: _n, ...rest } = run.thread;
   run.thread = rest;
   if (errors.length > 0) return run.fail(errors.join('; '), key);

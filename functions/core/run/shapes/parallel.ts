@@ -1,11 +1,11 @@
 import { branchEnded, branchFailed, forkedBranches, joinNeed, joinReady } from '../../branches.ts';
 import { concat } from '../../compensable.ts';
-import type { JoinPolicy } from '../../definition.ts';
 import type { InstanceState } from '../../instance.ts';
 import { forkEntry } from '../fork-seed.ts';
 import type { RunResult, RunState } from '../run-state.ts';
-import { blockNext, drained, waitForPrevious } from './blocking.ts';
+import { drained, waitForPrevious } from './blocking.ts';
 import type { ShapeHandler } from './handler.ts';
+import { leaveRest, needOf } from './join-rules.ts';
 
 type ParallelShape = Parameters<ShapeHandler<'parallel'>>[1];
 
@@ -33,7 +33,7 @@ function fork(run: RunState, shape: ParallelShape, key: string): RunResult | und
     run.advanceTo(run.after(key));
     return undefined;
   }
-  const need = needOf(run, shape, key, chosen.length);
+  const need = needOf(run, shape.join, key, chosen.length, { shape: `parallel "${shape.id}"`, of: 'branches' });
   const forked = chosen.length < shape.branches.length ? chosen.map((b) => b.name) : undefined;
   run.forks++;
   const outlives = shape.rest === 'ignore' || shape.rest === 'block';
@@ -53,24 +53,6 @@ function fork(run: RunState, shape: ParallelShape, key: string): RunResult | und
     ...(need !== undefined ? { need } : {}),
   };
   return run.finish('waiting');
-}
-
-/**
- * How many of the `forked` branches the join waits for, when not all of them (undefined: all). An `atLeast` beyond
- * what was forked could never be met: the definition is at fault, and the instance is suspended saying so.
- */
-function needOf(run: RunState, shape: ParallelShape, key: string, forked: number): number | undefined {
-  const policy: JoinPolicy = shape.join ?? 'all';
-  if (policy === 'all') return undefined;
-  if (policy === 'first') return 1;
-  return run.evaluate(`the join of parallel "${shape.id}" could not tell how many branches it needs`, key, () => {
-    const n = typeof policy.atLeast === 'function' ? policy.atLeast(run.context()) : policy.atLeast;
-    if (!Number.isInteger(n) || n < 1 || n > forked)
-      throw new Error(
-        `atLeast is ${n}, but ${forked} branch(es) were forked: it must be a whole number from 1 to ${forked}`,
-      );
-    return n === forked ? undefined : n;
-  });
 }
 
 /** Goes on once the join policy is met, or a branch failed (a fenced commit, so exactly once). */
@@ -97,15 +79,11 @@ function join(run: RunState, shape: ParallelShape, key: string): RunResult | und
   const kept = ended.filter((b) => b.awaitsRetire).map((b) => b.instanceId);
   if (kept.length > 0) run.outbox.push({ kind: 'retire', instanceIds: kept });
   const unfinished = ids.filter((_, i) => !branchEnded(read[i]));
-  if (unfinished.length > 0 && shape.rest === 'ignore') run.letRunOn(unfinished);
-  else if (unfinished.length > 0 && shape.rest === 'block') blockNext(run, key, unfinished);
-  else if (unfinished.length > 0) {
-    const why =
-      errors.length > 0
-        ? `a sibling failed: ${errors[0]}`
-        : `parallel "${shape.id}" went on once ${joinNeed(run.orchestration, run.current)} of ${ids.length} branches ended`;
-    run.outbox.push({ kind: 'cancel', instanceIds: unfinished, reason: `cancelled: ${why}` });
-  }
+  leaveRest(run, shape.rest, key, unfinished, () =>
+    errors.length > 0
+      ? `a sibling failed: ${errors[0]}`
+      : `parallel "${shape.id}" went on once ${joinNeed(run.orchestration, run.current)} of ${ids.length} branches ended`,
+  );
   const { fork: _joined, forked: _forked, need: _need, ...rest } = run.thread;
   run.thread = rest;
   if (errors.length > 0) return run.fail(errors.join('; '), key);
