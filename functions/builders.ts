@@ -32,6 +32,7 @@ export {
   parallel,
   receive,
   receiveCorrelated,
+  receiveReply,
   scope,
   send,
   start,

@@ -16,6 +16,7 @@ export const LOCAL_TOOLING = [
   '@opentelemetry/sdk-trace-base',
   'commander',
   'dynalite',
+  'fast-xml-parser',
   'fauxqs',
   'hono',
 ] as const;

@@ -1,3 +1,4 @@
+import { REPLY_SET } from './correlation.ts';
 import type {
   CallableOptions,
   CallableOrchestration,
@@ -186,6 +187,40 @@ export function receiveCorrelated(
     correlation: options.correlation,
     ...(options.transient ? { transient: true } : {}),
   };
+}
+
+/**
+ * A reply's receive (the response of BizTalk's solicit-response port): the message answering a request this instance
+ * sent. It follows no correlation set: every message an instance sends goes out with the instance's id in its
+ * `InstanceId` attribute, and the service that answers sends its reply to the receive queue with the same attribute
+ * (and its `MessageType`); the reply goes to that instance, which takes it here. A reply naming no instance of an
+ * orchestration waiting for its type, or none at all, is suspended with the reason.
+ *
+ * @param id - The shape's id, unique in the orchestration.
+ * @param messageType - The reply's message type (declared with {@link baton#(messageType:1) | messageType}, or its
+ *   name). One message type follows one correlation (this one, or a set) in an orchestration.
+ * @param options - `into`: the message variable the reply is bound to. `transient`: count only a reply that arrives
+ *   while the instance waits here.
+ *
+ * @example
+ * ```ts
+ * import { complete, orchestration, receive, receiveReply, send } from 'baton/builders';
+ *
+ * const priced = orchestration('Priced', 1, [
+ *   receive('receiveOrder', 'Order', { into: 'order' }),
+ *   // The pricing service reads the request from its send port's queue and answers with its InstanceId attribute.
+ *   send('askPrice', 'pricing', 'PriceRequest', (ctx) => ctx.message('order').body),
+ *   receiveReply('receivePrice', 'PriceResponse', { into: 'price' }),
+ *   complete('done'),
+ * ]);
+ * ```
+ */
+export function receiveReply(
+  id: string,
+  messageType: MessageTypeRef,
+  options: { into: string; transient?: boolean },
+): Shape {
+  return receiveCorrelated(id, messageType, { ...options, correlation: REPLY_SET });
 }
 
 /**

@@ -172,6 +172,29 @@ export interface Designer<M extends MessageVariables, V> {
     options: { into: VariablesOf<M, T>; correlation: string; transient?: boolean },
   ): Shape;
   /**
+   * A reply's receive (see {@link baton-builders#receiveReply | receiveReply}), typed: the answer to a request this
+   * instance sent, which comes back with the request's `InstanceId` attribute; `into` a message variable declared with
+   * exactly that type.
+   *
+   * @typeParam T - The message type received.
+   * @param id - The shape's id, unique in the orchestration.
+   * @param messageType - One of the message types given to {@link designer}.
+   * @param options - `into`: a message variable of type `T`. `transient`: only a reply that arrives while the instance
+   *   waits here counts.
+   *
+   * @example
+   * ```ts
+   * const { receiveReply } = designer({ order: Order, approval: Approval });
+   *
+   * const receiveApproval = receiveReply('receiveApproval', Approval, { into: 'approval' });
+   * ```
+   */
+  receiveReply<T extends M[keyof M]>(
+    id: string,
+    messageType: T,
+    options: { into: VariablesOf<M, T>; transient?: boolean },
+  ): Shape;
+  /**
    * Code (see {@link baton-builders#code | code}), typed: `ctx.message(name).body` has its type's schema output,
    * `ctx.vars` is `V`.
    *

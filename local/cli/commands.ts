@@ -248,6 +248,36 @@ export const COMMANDS: readonly CommandDeclaration[] = [
     ],
   },
   {
+    name: 'import',
+    summary: 'turn BizTalk orchestrations (.odx) into Baton modules, with a report of what was mapped',
+    description:
+      'Reads each .odx (the designer data and its XLANG/s) and writes, per orchestration, a TypeScript module in the ' +
+      'typed designer; messages.ts (a body type and a schema stub per message type), support.ts, and index.ts, which ' +
+      'deploys them all. What Baton cannot say yet becomes a step marked TODO(baton import) that fails saying what to ' +
+      'port, its XLANG/s above it: a map (.btm), a business rules call, C# that is not a plain assignment. ' +
+      'import-report.json, in the output directory, says per orchestration: file, orchestration, shapes (every shape ' +
+      'of the file, branches and the parts of a Construct counted), mapped (became Baton shapes or typed code doing ' +
+      'what the XLANG/s said), stubbed (became marked steps; never counted as mapped), loads (the module type-checks ' +
+      'with tsc and compiles into a deployment as written) and notes (what differs, which rule stopped a shape). ' +
+      'A file that cannot be read is reported with the reason; the others go on. Exits 1 when a module does not load.',
+    arguments: [{ name: '<file...>', description: '.odx files, or directories to search for them' }],
+    options: [
+      {
+        flags: '--out <dir>',
+        description: 'where to write the modules and import-report.json',
+        default: 'imported',
+        check: text,
+      },
+      { flags: '--no-check', description: 'write the modules without type-checking and compiling them' },
+      { flags: '--json', description: 'print the report as JSON instead of a table' },
+    ],
+    onStack: false,
+    examples: [
+      { args: 'Orchestrations/*.odx --out src/imported', does: 'one module per orchestration, and the report' },
+      { args: 'BizTalkSolution --out imported --json', does: 'every .odx under a directory, the report as JSON' },
+    ],
+  },
+  {
     name: 'history',
     summary: "an instance's tracked history, a page at a time",
     arguments: [{ name: '<instanceId>', description: 'the instance' }],

@@ -31,6 +31,7 @@ const HANDLERS: Readonly<Record<string, () => Promise<Handler>>> = {
   audit: async () => (await import('./operator.ts')).audit,
   trace: async () => (await import('./tracking.ts')).trace,
   console: async () => (await import('./web-console.ts')).webConsole,
+  import: async () => (await import('./import.ts')).importCommand,
 };
 
 /** The terminal's width, at most 120 (the width of anything not a terminal). */

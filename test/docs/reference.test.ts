@@ -31,6 +31,7 @@ const SHAPES = [
   'orchestration',
   'receive',
   'receiveCorrelated',
+  'receiveReply',
   'code',
   'decide',
   'when',

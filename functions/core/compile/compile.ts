@@ -1,3 +1,4 @@
+import { REPLY_SET } from '../correlation.ts';
 import { END, NAME_PATTERN, type OrchestrationDefinition, type ReceiveShape } from '../definition.ts';
 import type { CompiledOrchestration } from '../program.ts';
 import { DefinitionError } from '../errors.ts';
@@ -19,7 +20,12 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
   const activation = definition.steps[0];
   if (activation?.kind !== 'receive') c.problems.push('the first step must be an activating receive');
   for (const follower of c.followers.values()) {
-    if (activation?.kind === 'receive' && follower.correlation !== activation.correlation) {
+    // A reply follows the instance that sent its request, whatever the activation initializes.
+    if (
+      activation?.kind === 'receive' &&
+      follower.correlation !== activation.correlation &&
+      follower.correlation !== REPLY_SET
+    ) {
       c.problems.push(
         `receive "${follower.id}" follows "${follower.correlation}", but the activating receive initializes ${activation.correlation ? `"${activation.correlation}"` : 'no correlation set'}`,
       );

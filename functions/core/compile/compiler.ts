@@ -1,3 +1,4 @@
+import { REPLY_SET } from '../correlation.ts';
 import { END, ID_PATTERN, type OrchestrationDefinition, type ReceiveShape, type Shape } from '../definition.ts';
 import type { ProgramShape } from '../program.ts';
 import { MESSAGE_TYPE_PATTERN } from '../message.ts';
@@ -121,6 +122,13 @@ export class Compiler {
         );
       return;
     }
+    if (shape.correlation === REPLY_SET) {
+      if (shape.activate)
+        this.problems.push(
+          `${where}: receive "${shape.id}" cannot activate as a reply: a reply answers a request an instance sent`,
+        );
+      return;
+    }
     const set = this.definition.correlationSets?.[shape.correlation];
     if (!set)
       this.problems.push(
@@ -135,7 +143,11 @@ export class Compiler {
   /** Shapes a block may not hold, with why (inside a parallel branch or a called orchestration). */
   forbid(block: readonly Shape[], kinds: readonly Shape['kind'][], where: string, why: string): void {
     for (const shape of allShapes(block)) {
-      if (kinds.includes(shape.kind) && !(shape.kind === 'receive' && shape.activate))
+      // A reply belongs to the instance that sent its request (a branch's, a child's): it may be anywhere that sends.
+      if (
+        kinds.includes(shape.kind) &&
+        !(shape.kind === 'receive' && (shape.activate || shape.correlation === REPLY_SET))
+      )
         this.problems.push(`${where}: ${shape.kind} "${shape.id}" ${why}`);
     }
   }

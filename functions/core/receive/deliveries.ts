@@ -1,5 +1,5 @@
 import { activateOrDeliver, deliverTo, NoTaker, refusal, took } from '../activation.ts';
-import { correlationValue } from '../correlation.ts';
+import { correlationValue, REPLY_ATTRIBUTE, REPLY_SET } from '../correlation.ts';
 import type { CompiledOrchestration } from '../program.ts';
 import { InvalidMessage } from '../errors.ts';
 import { convoyInstanceId } from '../ids.ts';
@@ -35,17 +35,47 @@ export async function targetsOf(
     const value = correlationValue(orchestration, set, message);
     if (value === undefined)
       throw new InvalidMessage(
-        `no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`,
+        set === REPLY_SET
+          ? `this ${message.messageType} is a reply ${orchestration.name} waits for: it needs the ${REPLY_ATTRIBUTE} attribute its request went out with`
+          : `no value for correlation set "${set}" of ${orchestration.name} in this ${message.messageType}`,
       );
     return { orchestration, set, value };
   });
+  const replies = await repliedTo(store, followed);
   return Promise.all(
-    followed.map(async (f) => {
-      const owner = convoyInstanceId(f.orchestration.name, f.set, f.value);
-      const summary = await store.summaryOf(owner);
-      return { ...f, owner, status: summary?.status, incarnation: summary?.createdAt };
-    }),
+    followed
+      .filter((f) => f.set !== REPLY_SET || replies.get(f.value) === f.orchestration.name)
+      .map(async (f) => {
+        // A reply names its instance; a convoy's id derives from its correlation value.
+        const owner = f.set === REPLY_SET ? f.value : convoyInstanceId(f.orchestration.name, f.set, f.value);
+        const summary = await store.summaryOf(owner);
+        return { ...f, owner, status: summary?.status, incarnation: summary?.createdAt };
+      }),
   );
+}
+
+/**
+ * The orchestration of each instance a reply names. A reply goes only to the orchestration its instance runs (several
+ * may wait for replies of one type), and one naming no instance of an orchestration waiting for it is refused.
+ *
+ * @throws InvalidMessage when a reply names no instance of the orchestrations that wait for its type.
+ */
+async function repliedTo(
+  store: InstanceStore,
+  followed: readonly { orchestration: CompiledOrchestration; set: string; value: string }[],
+): Promise<Map<string, string>> {
+  const replies = followed.filter((f) => f.set === REPLY_SET);
+  const named = new Map<string, string>();
+  for (const id of new Set(replies.map((f) => f.value))) {
+    const state = await store.load(id);
+    if (state) named.set(id, state.orchestration);
+  }
+  for (const f of replies)
+    if (!replies.some((r) => r.value === f.value && named.get(r.value) === r.orchestration.name))
+      throw new InvalidMessage(
+        `this reply names instance "${f.value}" (its ${REPLY_ATTRIBUTE} attribute), which is not an instance of ${[...new Set(replies.map((r) => r.orchestration.name))].join(' or ')}`,
+      );
+  return named;
 }
 
 /** Where one message went: the instances that took it (made or delivered to), and who refused it and why. */

@@ -1,7 +1,7 @@
 import { wakeJoin } from '../branches.ts';
 import { takeNext } from '../compensable.ts';
 import type { StepContext } from '../context.ts';
-import { correlationValue } from '../correlation.ts';
+import { correlationValue, REPLY_SET } from '../correlation.ts';
 import { END, type DelayShape, type ForEachShape, type ReceiveShape } from '../definition.ts';
 import type { CompiledOrchestration, MessageSchemas } from '../program.ts';
 import { DefinitionCodeFailed, boundReason, describeError } from '../errors.ts';
@@ -303,7 +303,9 @@ export class RunState {
    * `arrivedWhileWaiting`), and stays in the inbox.
    */
   async findDelivery(receive: ReceiveShape, reached?: number): Promise<InboundMessage | undefined> {
-    const expected = this.current.correlations?.[receive.correlation!];
+    // A reply is this instance's own: its key is the instance's id (correlation.ts).
+    const expected =
+      receive.correlation === REPLY_SET ? this.current.instanceId : this.current.correlations?.[receive.correlation!];
     this.#inbox ??= (await this.options.inbox?.()) ?? [];
     for (;;) {
       const found = this.#inbox.find(
