@@ -820,9 +820,13 @@ export function onEvent(
 
 /**
  * Compensate: runs the compensations of all completed scopes, newest first, each once; then the steps after it.
- * Typically in an `onError` handler, or in the branch that handles a cancellation.
+ * Typically in an `onError` handler, or in the branch that handles a cancellation. Given a `scope`, only that scope's
+ * completions are compensated (newest first; a scope completed in a loop once per completion), and the others stay
+ * compensable.
  *
  * @param id - The shape's id, unique in the orchestration.
+ * @param options - `scope`: the id of the one scope to compensate, a scope with a compensation in the same
+ *   orchestration (or callable).
  *
  * @example
  * ```ts
@@ -835,8 +839,8 @@ export function onEvent(
  * );
  * ```
  */
-export function compensate(id: string): Shape {
-  return { kind: 'compensate', id };
+export function compensate(id: string, options: { scope?: string } = {}): Shape {
+  return options.scope === undefined ? { kind: 'compensate', id } : { kind: 'compensate', id, scope: options.scope };
 }
 
 /**

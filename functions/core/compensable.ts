@@ -13,6 +13,11 @@ function parse(entry: string): { scope: string; times: number } {
 
 const format = (scope: string, times: number) => (times === 1 ? scope : `${scope}*${times}`);
 
+/** The scope an entry of the list is a completion of. */
+export function scopeOf(entry: string): string {
+  return parse(entry).scope;
+}
+
 /** The list with `scope` completed `times` more times, after everything in it. */
 export function completed(list: CompensableList, scope: string, times = 1): string[] {
   const last = list.at(-1);

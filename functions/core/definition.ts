@@ -274,10 +274,15 @@ export interface ScopeEvent {
   readonly interrupting: boolean;
 }
 
-/** Compensate: runs the compensation of every completed scope, in reverse order of completion. */
+/**
+ * Compensate: runs the compensation of every completed scope, in reverse order of completion; or, given a `scope`, the
+ * compensations of that scope's completions only (BizTalk's `compensate Scope ()` of a nested scope).
+ */
 export interface CompensateShape {
   readonly kind: 'compensate';
   readonly id: string;
+  /** The id of the scope to compensate (one with a compensation, in the same orchestration or callable). */
+  readonly scope?: string;
 }
 
 /** One branch of a Parallel Actions shape, made with `branch`. */

@@ -542,15 +542,17 @@ export interface Designer<M extends MessageVariables, V> {
    * first.
    *
    * @param id - The shape's id, unique in the orchestration.
+   * @param options - `scope`: the id of the one scope to compensate (without it, every completed scope).
    *
    * @example
    * ```ts
    * const { compensate } = designer({ order: Order });
    *
    * const undo = compensate('undoAll');
+   * const undoPayment = compensate('undoPayment', { scope: 'charge' });
    * ```
    */
-  compensate(id: string): Shape;
+  compensate(id: string, options?: { scope?: string }): Shape;
   /**
    * Parallel Actions (see {@link baton-builders#parallel | parallel}): all branches run (those whose guard holds); the
    * orchestration goes on when all ended, or as its join policy says.

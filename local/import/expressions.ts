@@ -356,6 +356,12 @@ export class ExpressionTranslator {
     this.#at++;
     this.#expect(')');
     const xpath = JSON.parse(stringLiteral(literal.text)) as string;
+    // //*[local-name()='Name']: the first field of that name, wherever it is.
+    const anywhere =
+      /^\s*(?:string\()?\/\/\*\[local-name\(\)\s*=\s*'([\w.-]+)'(?:\s+and\s+namespace-uri\(\)\s*=\s*'[^']*')?\]\)?\s*$/.exec(
+        xpath,
+      );
+    if (anywhere) return { ts: `firstTextOf(${message.body}, ${JSON.stringify(anywhere[1])})`, type: 'string' };
     const path = JSON.stringify(xpathPath(xpath));
     const fn = /^\s*count\(/.test(xpath) ? 'countAt' : 'textAt';
     const read = `${fn}(${message.body}, ${path})`;
@@ -374,6 +380,10 @@ export class ExpressionTranslator {
       const [arg] = call();
       const fn = type === 'number' ? 'Number' : type === 'string' ? 'String' : 'Boolean';
       return { ts: `${fn}(${arg?.ts})`, type };
+    }
+    if (/^(Convert\.ToDateTime|DateTime\.Parse)$/.test(short) && this.#peek()?.text === '(') {
+      const [arg] = call();
+      return { ts: `new Date(String(${arg?.ts})).toISOString()`, type: 'string' };
     }
     if (/^(String|string)\.(IsNullOrEmpty|IsNullOrWhiteSpace)$/.test(short) && this.#peek()?.text === '(') {
       const [arg] = call();
@@ -408,7 +418,9 @@ export class ExpressionTranslator {
       const member = this.#id();
       const called = this.#peek()?.text === '(';
       const args = called ? this.#args() : [];
-      current = member === 'ToString' || member === 'Message' ? current : this.#learn(current, 'string');
+      current = ['ToString', 'Message', 'OuterXml', 'InnerXml', 'InnerText'].includes(member)
+        ? current
+        : this.#learn(current, 'string');
       current = this.#member(current, member, called, args);
     }
     return current;
@@ -418,6 +430,10 @@ export class ExpressionTranslator {
     const s = value.ts;
     const a = args.map((arg) => arg.ts);
     if (!called && member === 'Length') return { ts: `${wrap(s)}.length`, type: 'number' };
+    // A message's XML as text: in Baton a body is JSON, and its text is the JSON's.
+    if (!called && (member === 'OuterXml' || member === 'InnerXml'))
+      return { ts: `JSON.stringify(${s})`, type: 'string' };
+    if (!called && member === 'InnerText') return { ts: `String(${s} ?? '')`, type: 'string' };
     // An exception's message: a caught exception stands for the error's text already.
     if (!called && member === 'Message' && s.includes('lastError')) return value;
     if (!called) throw new Untranslatable(`the member ${member} of a .NET object`);

@@ -240,7 +240,18 @@ export class ModuleWriter implements Scope {
     this.#notes.push(`${element.type} "${element.props.Name ?? element.oid}": ${text}`);
   }
 
+  /** The ids given, by shape: a Compensate names its scope's. */
+  readonly #given = new Map<OdxElement, string>();
+
   #id(element: OdxElement, fallback = element.type): string {
+    const given = this.#given.get(element);
+    if (given !== undefined && element.oid !== '') return given;
+    const id = this.#freshId(element, fallback);
+    if (element.oid !== '') this.#given.set(element, id);
+    return id;
+  }
+
+  #freshId(element: OdxElement, fallback: string): string {
     let base = (element.props.Name ?? fallback).replace(/[^A-Za-z0-9_-]/g, '_');
     if (!/^[A-Za-z]/.test(base)) base = `s${base}`;
     base = base.slice(0, 60);
@@ -397,6 +408,7 @@ export class ModuleWriter implements Scope {
     return branches.map((branch) => {
       this.#count(branch, 'mapped');
       this.#ids.clear();
+      this.#given.clear();
       const first = triggerOf(branch)!;
       const steps = this.#block([
         first,
@@ -499,6 +511,7 @@ export class ModuleWriter implements Scope {
       'withPromoted',
       'textAt',
       'countAt',
+      'firstTextOf',
       'errorIs',
       'correlationKey',
       'notPorted',
@@ -652,13 +665,9 @@ export class ModuleWriter implements Scope {
       const correlation = r.initializes[0] ? `, correlation: ${JSON.stringify(r.initializes[0])}` : '';
       return `receive(${id}, ${ident}, { into: ${JSON.stringify(r.message)}${correlation} })`;
     }
+    const why = this.#unreceivable(e);
+    if (why) return this.#stub(e, `receive ${r.message} on ${r.port}`, why);
     const { uses } = this.#operation(r.port, r.operation);
-    if (!uses && this.service.invokable)
-      return this.#stub(
-        e,
-        `receive ${r.message} on ${r.port}`,
-        'a called orchestration cannot receive but a reply in Baton: its caller receives, and passes the message in',
-      );
     if (uses) {
       // A receive on a port the orchestration uses (sends on) is the response of a solicit-response operation.
       this.#count(e, 'mapped');
@@ -676,24 +685,39 @@ export class ModuleWriter implements Scope {
       );
       return `receiveReply(${id}, ${ident}, { into: ${JSON.stringify(r.message)} })`;
     }
-    if (set === undefined || !this.#activationSets.includes(set))
-      return this.#stub(
-        e,
-        `receive ${r.message} on ${r.port}`,
-        set === undefined
-          ? 'it follows no correlation set, and Baton delivers a later message to an instance by its correlation set'
-          : `it follows "${set}", which the activating receive does not initialize (Baton's later receives follow the set the activation initializes)`,
-      );
-    this.#follow(set, type);
+    this.#follow(set!, type);
     this.#count(e, 'mapped');
     void inListen;
     return `receiveCorrelated(${id}, ${ident}, { into: ${JSON.stringify(r.message)}, correlation: ${JSON.stringify(set)} })`;
   }
 
-  /** A receive on a port the orchestration uses: the response of a solicit-response operation (a reply). */
+  /**
+   * A receive written as a reply: on a port the orchestration uses (the response of a solicit-response operation), or
+   * following a set a send initializes (a Listen of replies may then be anywhere a reply may).
+   */
   #isReply(e: OdxElement): boolean {
     const r = this.#receiveParts(e);
-    return e.props.Activate !== 'True' && this.#operation(r.port, r.operation).uses;
+    if (e.props.Activate === 'True') return false;
+    const follows = r.follows[0] ?? '';
+    return (
+      this.#operation(r.port, r.operation).uses ||
+      (!this.#activationSets.includes(follows) && this.#sendInitialized.has(follows))
+    );
+  }
+
+  /** Why a later receive cannot be written as Baton's (a stub's reason), or undefined when it can. */
+  #unreceivable(e: OdxElement): string | undefined {
+    const r = this.#receiveParts(e);
+    if (!this.#messageTypeOfVariable(r.message)) return `message "${r.message}" is not declared`;
+    if (this.#isReply(e)) return undefined;
+    if (this.service.invokable)
+      return 'a called orchestration cannot receive but a reply in Baton: its caller receives, and passes the message in';
+    const set = r.follows[0];
+    if (set === undefined)
+      return 'it follows no correlation set, and Baton delivers a later message to an instance by its correlation set';
+    if (!this.#activationSets.includes(set))
+      return `it follows "${set}", which the activating receive does not initialize (Baton's later receives follow the set the activation initializes)`;
+    return undefined;
   }
 
   #follow(set: string, messageType: string) {
@@ -932,24 +956,10 @@ export class ModuleWriter implements Scope {
     for (const branch of branches) {
       const first = trigger(branch);
       if (first?.type === 'Receive') {
-        const r = this.#receiveParts(first);
-        const { operation, uses } = this.#operation(r.port, r.operation);
         if (first.props.Activate === 'True')
           return this.#stub(e, 'the Listen', 'its branches activate, but the Listen is not the first shape');
-        void operation;
-        const follows = r.follows[0];
-        if (!uses && this.service.invokable)
-          return this.#stub(
-            e,
-            'the Listen',
-            `its receive "${first.props.Name}" is in a called orchestration, which cannot receive but a reply in Baton`,
-          );
-        if (!uses && (!follows || !(this.#activationSets.includes(follows) || this.#sendInitialized.has(follows))))
-          return this.#stub(
-            e,
-            'the Listen',
-            `its receive "${first.props.Name}" follows no correlation set the activating receive initializes`,
-          );
+        const why = this.#unreceivable(first);
+        if (why) return this.#stub(e, 'the Listen', `its receive "${first.props.Name}": ${why}`);
       } else if (first?.type !== 'Delay')
         return this.#stub(e, 'the Listen', 'a branch starts with neither a receive nor a delay');
     }
@@ -971,9 +981,7 @@ export class ModuleWriter implements Scope {
     // A reply may be received in a branch (it is the branch instance's own); another message, a Listen or the end of
     // the orchestration may not.
     const blocked = branches.some((b) =>
-      [...walk(b)].some(
-        (c) => (c.type === 'Receive' && !this.#isReply(c)) || c.type === 'Listen' || c.type === 'Terminate',
-      ),
+      [...walk(b)].some((c) => (c.type === 'Receive' && !this.#isReply(c)) || c.type === 'Terminate'),
     );
     if (blocked) {
       this.#count(e, 'approximated');
@@ -1045,13 +1053,25 @@ export class ModuleWriter implements Scope {
     const statement = this.#xlang(e);
     const target = e.props.Invokee ?? /compensate\s+([\w.]+)/.exec(statement)?.[1];
     const enclosing = this.#enclosingScopes(e);
-    if (target && target !== this.service.name && !enclosing.includes(target)) {
+    // Named by its transaction (XLANG/s) or by its own name (the designer).
+    const scope = [...this.service.body.flatMap((b) => [...walk(b)])].find(
+      (el) =>
+        el.type === 'Scope' &&
+        (el.props.Name === target ||
+          el.children.some((t) => t.type.endsWith('Transaction') && t.props.Name === target)),
+    );
+    const custom = scope?.children.some((c) => c.type === 'Compensation') ?? false;
+    if (!target || target === this.service.name || enclosing.includes(target)) this.#count(e, 'mapped');
+    else if (scope && custom) {
+      this.#count(e, 'mapped');
+      return `compensate(${JSON.stringify(this.#id(e))}, { scope: ${JSON.stringify(this.#id(scope))} })`;
+    } else {
       this.#count(e, 'approximated');
       this.#note(
         e,
-        `compensates scope ${target}: Baton's Compensate runs every completed scope's compensation, newest first`,
+        `compensates scope ${target}, whose compensation is BizTalk's default (its nested scopes'): Baton's Compensate runs every completed scope's compensation, newest first`,
       );
-    } else this.#count(e, 'mapped');
+    }
     return `compensate(${JSON.stringify(this.#id(e))})`;
   }
 
@@ -1195,9 +1215,9 @@ export class ModuleWriter implements Scope {
       const id = this.#id(e);
       this.#count(e, 'mapped');
       if (e.type === 'Exec') {
-        this.#use(`./${callee.file}.ts`, callee.started);
+        // By name: the started orchestration is deployed with this one (index.ts), whichever module it is in.
         return [
-          `start(${JSON.stringify(id)}, ${callee.started}.name, (ctx) => ({\n${indent(assignments.join('\n'))}\n}))`,
+          `start(${JSON.stringify(id)}, ${JSON.stringify(batonOrchestrationName(callee.fullName))}, (ctx) => ({\n${indent(assignments.join('\n'))}\n}))`,
         ];
       }
       this.#use(`./${callee.file}.ts`, callee.callable);

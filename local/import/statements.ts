@@ -64,6 +64,9 @@ export function translateStatement(
   }
   const assignment = /^([\w.]+)\s*([+\-*/]?=)(?!=)\s*([\s\S]+)$/.exec(statement);
   if (assignment) return assign(assignment[1]!, assignment[2]!, assignment[3]!, translator, scope, target);
+  // msgB(*) = msgA(*): all of a message's context. Baton carries promoted properties in the body, copied with it.
+  if (/^\w+\s*\(\s*\*\s*\)\s*=\s*\w+\s*\(\s*\*\s*\)$/.test(statement))
+    return [`// ${oneLine(statement)}: the promoted properties travel in the body, copied with it`];
   // A logging call: Trace.WriteLine(x), EventLog.WriteEntry(source, text, ...).
   const call = /^([\w.]+)\s*\(([\s\S]*)\)$/.exec(statement);
   if (call && LOGGING.test(call[1]!)) {
@@ -71,6 +74,19 @@ export function translateStatement(
     const text = call[1]!.endsWith('WriteEntry') ? args.slice(0, 2) : args.slice(0, 1);
     const parts = text.map((a) => translator.expression(a));
     return [`console.log(${parts.map((p) => (p.type === 'string' ? p.ts : `String(${p.ts})`)).join(', ')});`];
+  }
+  // A logger's call (log4net, a logging helper): logger.Info(properties, text). What it logs is the text it is given;
+  // arguments that are not text (the logger's own settings objects) are left out.
+  if (call && /^\w+\.(Debug|Info|Information|Warn|Warning|Error|Fatal|Trace|Verbose|Log)$/.test(call[1]!)) {
+    const texts = splitTop(call[2]!).flatMap((a) => {
+      try {
+        const value = translator.expression(a);
+        return value.type === 'string' || value.type === 'number' ? [value.ts] : [];
+      } catch {
+        return [];
+      }
+    });
+    if (texts.length > 0) return [`console.log(${texts.join(', ')}); // ${call[1]}`];
   }
   throw new Untranslatable(`"${oneLine(statement)}" is not an assignment or a call Baton knows`);
 }

@@ -56,6 +56,17 @@ export function textAt(body: unknown, path: readonly string[]): string {
   return value === undefined || value === null ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
+/** The first field of a name anywhere in a body (XLANG/s \`xpath(msg, "//*[local-name()='Name']")\`), as text. */
+export function firstTextOf(body: unknown, name: string): string {
+  if (typeof body !== 'object' || body === null) return '';
+  for (const [key, value] of Object.entries(body)) {
+    if (key === name && (typeof value !== 'object' || value === null)) return value === null ? '' : String(value);
+    const inner = firstTextOf(value, name);
+    if (inner !== '') return inner;
+  }
+  return '';
+}
+
 /** How many nodes a path names (XLANG/s \`xpath(msg, "count(…)")\`): an array's length, 1 for a value, 0 for none. */
 export function countAt(body: unknown, path: readonly string[]): number {
   const value = path.reduce<unknown>((at, part) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[part] : undefined), body);

@@ -26,9 +26,8 @@ export function xpathPath(xpath: string): string[] {
   const names = steps
     .filter((step) => step !== 'text()')
     .map((step) => {
-      const local = /^\*\[local-name\(\)\s*=\s*'([^']+)'(?:\s+and\s+namespace-uri\(\)\s*=\s*'[^']*')?\](\[1\])?$/.exec(
-        step,
-      );
+      const local =
+        /^@?\*\[local-name\(\)\s*=\s*'([^']+)'(?:\s+and\s+namespace-uri\(\)\s*=\s*'[^']*')?\](\[1\])?$/.exec(step);
       if (local) return local[1]!;
       const plain = /^@?(?:\w+:)?([\w.-]+)(\[1\])?$/.exec(step);
       if (plain) return plain[1]!;

@@ -59,6 +59,17 @@ const sourced = orchestration('Sourced', 1, [
         ctx.vars.stock = (ctx.message('stock').body as { available: number }).available;
       }),
     ]),
+    branch('stockOrLate', [
+      send('askDepot', 'depot', 'DepotRequest', () => ({ sku: 'A' })),
+      listen('depotAnswer', [
+        onMessage('answered', receiveReply('receiveDepot', 'DepotResponse', { into: 'depot' }), [
+          code('keepDepot', (ctx) => {
+            ctx.vars.depot = (ctx.message('depot').body as { days: number }).days;
+          }),
+        ]),
+        onTimeout('late', 'depotTimeout', { minutes: 5 }, []),
+      ]),
+    ]),
     branch('price', [
       call(
         'price',
@@ -72,7 +83,7 @@ const sourced = orchestration('Sourced', 1, [
       ),
     ]),
   ]),
-  send('offer', 'send', 'Offer', (ctx) => ({ stock: ctx.vars.stock, price: ctx.vars.price })),
+  send('offer', 'send', 'Offer', (ctx) => ({ stock: ctx.vars.stock, price: ctx.vars.price, depot: ctx.vars.depot })),
   complete('done'),
 ]);
 
@@ -158,23 +169,24 @@ describe('a reply to a solicit-response request (receiveReply)', () => {
     expect(kept).toHaveLength(2);
   });
 
-  it('is taken in a parallel branch and in a called orchestration, by the instance that sent the request', async () => {
+  it('is taken in a parallel branch (by a listen too) and in a called orchestration, by the instance that sent the request', async () => {
     const w = world();
     await w.receiverFor().receive([rawMessage({}, { MessageType: 'SourcingRequest' })]);
     await w.drain();
     const stock = w.sendPort.sent.find((m) => m.messageType === 'StockRequest')!;
     const price = w.sendPort.sent.find((m) => m.messageType === 'PriceRequest')!;
+    const depot = w.sendPort.sent.find((m) => m.messageType === 'DepotRequest')!;
     // Each branch instance asked under its own id: its reply is its own.
     expect(stock.instanceId).not.toBe(price.instanceId);
-    await w
-      .receiverFor()
-      .receive([
-        rawMessage({ total: 12 }, { MessageType: 'PriceResponse', InstanceId: price.instanceId }),
-        rawMessage({ available: 3 }, { MessageType: 'StockResponse', InstanceId: stock.instanceId }),
-      ]);
+    await w.receiverFor().receive([
+      rawMessage({ total: 12 }, { MessageType: 'PriceResponse', InstanceId: price.instanceId }),
+      rawMessage({ available: 3 }, { MessageType: 'StockResponse', InstanceId: stock.instanceId }),
+      // A listen for a reply in a branch: the reply beats its timeout.
+      rawMessage({ days: 2 }, { MessageType: 'DepotResponse', InstanceId: depot.instanceId }),
+    ]);
     await w.drain();
     expect(w.sendPort.sent.filter((m) => m.messageType === 'Offer').map((m) => m.body)).toEqual([
-      { stock: 3, price: 12 },
+      { stock: 3, price: 12, depot: 2 },
     ]);
   });
 

@@ -10,6 +10,7 @@ import {
   send,
   throwError,
 } from '../../functions/core/builder.ts';
+import { compile } from '../../functions/core/compile/compile.ts';
 import { createWorld } from '../helpers/world.ts';
 import { rawMessage } from '../helpers/orders.ts';
 
@@ -113,6 +114,44 @@ describe('scope and compensation', () => {
     );
     expect(sent).toEqual(['Reserved', 'Authorised', 'Voided', 'Released', 'OrderCancelled']);
     expect(state.status).toBe('completed');
+  });
+
+  it("compensates one named scope when asked, and leaves the others compensable (BizTalk's compensate Scope ())", async () => {
+    const { sent, state } = await run(
+      orchestration('Targeted', 1, [
+        receive('r', 'Go', { into: 'go' }),
+        loop('twice', (ctx) => ((ctx.vars.n as number | undefined) ?? 0) < 2, [
+          scope('reserve', [out('reserved', 'Reserved')], { compensation: [out('released', 'Released')] }),
+          code('count', (ctx) => {
+            ctx.vars.n = ((ctx.vars.n as number | undefined) ?? 0) + 1;
+          }),
+        ]),
+        scope('pay', [out('authorised', 'Authorised')], { compensation: [out('voided', 'Voided')] }),
+        compensate('undoReserve', { scope: 'reserve' }),
+        compensate('undoReserveAgain', { scope: 'reserve' }),
+        out('between', 'Between'),
+        compensate('undoRest'),
+        complete('done'),
+      ]),
+    );
+    // Each completion of "reserve" once, "pay" left for the compensate of all.
+    expect(sent).toEqual(['Reserved', 'Reserved', 'Authorised', 'Released', 'Released', 'Between', 'Voided']);
+    expect(state.status).toBe('completed');
+  });
+
+  it('refuses a compensate that names no scope with a compensation', () => {
+    const definition = (target: string) =>
+      orchestration('Named', 1, [
+        receive('r', 'Go', { into: 'go' }),
+        compensate('undo', { scope: target }),
+        scope('pay', [out('authorised', 'Authorised')], { compensation: [out('voided', 'Voided')] }),
+        scope('plain', [out('plainly', 'Plain')]),
+      ]);
+    expect(() => compile(definition('pay'))).not.toThrow();
+    expect(() => compile(definition('nowhere'))).toThrow(
+      /names scope "nowhere", which is not a scope of this orchestration/,
+    );
+    expect(() => compile(definition('plain'))).toThrow(/names scope "plain", which has no compensation/);
   });
 
   it("lets an outer scope's handler undo the inner scopes that completed before the failure", async () => {

@@ -368,7 +368,22 @@ export const SHAPE_CHECKS: ShapeChecks = {
   child,
   forEach,
   throw: none,
-  compensate: none,
+  compensate: (c, shape, site) => {
+    if (shape.scope === undefined) return;
+    // Checked once every shape is compiled: the scope may come after the Compensate.
+    const target = site.prefix + shape.scope;
+    c.after.push(() => {
+      const found = c.shapes.get(target);
+      if (found?.kind !== 'scope')
+        c.problems.push(
+          `${site.where}: compensate "${shape.id}" names scope "${shape.scope}", which is not a scope of this orchestration`,
+        );
+      else if (!c.branchEntry.get(target)?.has('compensation'))
+        c.problems.push(
+          `${site.where}: compensate "${shape.id}" names scope "${shape.scope}", which has no compensation`,
+        );
+    });
+  },
   terminate: none,
   suspend: none,
   complete: none,

@@ -17,6 +17,7 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
   if (!Number.isInteger(definition.version) || definition.version < 1)
     c.problems.push('version must be a positive integer');
   const first = c.visit(definition.steps, END, 'steps', '', [definition.name]);
+  for (const check of c.after) check();
   const activation = definition.steps[0];
   if (activation?.kind !== 'receive') c.problems.push('the first step must be an activating receive');
   for (const follower of c.followers.values()) {

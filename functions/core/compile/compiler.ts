@@ -34,6 +34,8 @@ export type ShapeChecks = { readonly [K in Shape['kind']]: ShapeCheck<Extract<Sh
 export class Compiler {
   readonly definition: OrchestrationDefinition;
   readonly problems: string[] = [];
+  /** Checks that need every shape compiled first (a Compensate's target scope may come after it), run by compile(). */
+  readonly after: (() => void)[] = [];
   readonly shapes = new Map<string, ProgramShape>();
   readonly next = new Map<string, string>();
   readonly branchEntry = new Map<string, Map<string, string>>();
@@ -143,12 +145,13 @@ export class Compiler {
   /** Shapes a block may not hold, with why (inside a parallel branch or a called orchestration). */
   forbid(block: readonly Shape[], kinds: readonly Shape['kind'][], where: string, why: string): void {
     for (const shape of allShapes(block)) {
-      // A reply belongs to the instance that sent its request (a branch's, a child's): it may be anywhere that sends.
-      if (
-        kinds.includes(shape.kind) &&
-        !(shape.kind === 'receive' && (shape.activate || shape.correlation === REPLY_SET))
-      )
-        this.problems.push(`${where}: ${shape.kind} "${shape.id}" ${why}`);
+      // A reply belongs to the instance that sent its request (a branch's, a child's): it may be anywhere that sends,
+      // and so may a listen for replies (or their timeout).
+      const reply =
+        (shape.kind === 'receive' && (shape.activate || shape.correlation === REPLY_SET)) ||
+        (shape.kind === 'listen' &&
+          shape.branches.every((b) => b.trigger.kind !== 'receive' || b.trigger.correlation === REPLY_SET));
+      if (kinds.includes(shape.kind) && !reply) this.problems.push(`${where}: ${shape.kind} "${shape.id}" ${why}`);
     }
   }
 }
