@@ -9,7 +9,7 @@ import type {
   SuspendedMessage,
 } from '../core/instance.ts';
 import type { InboundMessage, InboxEntry } from '../core/message.ts';
-import type { DueEntry, InstanceHeader, InstanceStore, InstanceSummary } from '../core/ports.ts';
+import type { CorrelationKey, DueEntry, InstanceHeader, InstanceStore, InstanceSummary } from '../core/ports.ts';
 import { MAX_STORED_BODY_BYTES } from '../core/receive-host.ts';
 import { DynamoDbDueIndex } from './dynamodb/DynamoDbDueIndex.ts';
 import { DynamoDbInbox } from './dynamodb/DynamoDbInbox.ts';
@@ -67,6 +67,14 @@ export class DynamoDbInstanceStore implements InstanceStore {
   commit(next: InstanceState, expectedRevision: number, hostId: string, takeoverBefore: number): Promise<void> {
     return this.instances.commit(next, expectedRevision, hostId, takeoverBefore);
   }
+  correlate(key: CorrelationKey, instanceId: string): Promise<void> {
+    return this.instances.correlate(key, instanceId);
+  }
+
+  correlated(key: CorrelationKey): Promise<string | undefined> {
+    return this.instances.correlated(key);
+  }
+
   summaryOf(instanceId: string): Promise<InstanceSummary | undefined> {
     return this.instances.summaryOf(instanceId);
   }

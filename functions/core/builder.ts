@@ -332,6 +332,9 @@ export function when(name: string, condition: (ctx: StepContext) => boolean, ste
  * carried by its
  *   `MessageType` attribute.
  * @param body - Builds the body from the step context: JSON data, and its schema's input when the type has one.
+ * @param options - `initializes`: a correlation set whose value is read from this message (the set must say how
+ *   for its type), so that a later `receiveCorrelated` of that set takes the answer of that value (BizTalk's
+ *   `send (…, initialize Set)`). Sent again, it initializes the set again: the answer to the latest is the one taken.
  *
  * @example
  * ```ts
@@ -348,8 +351,17 @@ export function send(
   port: string,
   messageType: MessageTypeRef,
   body: (ctx: StepContext) => unknown,
+  options: { initializes?: string } = {},
 ): Shape {
-  return { kind: 'send', id, port, messageType: typeName(messageType), schema: schemaOf(messageType), body };
+  return {
+    kind: 'send',
+    id,
+    port,
+    messageType: typeName(messageType),
+    schema: schemaOf(messageType),
+    body,
+    ...(options.initializes === undefined ? {} : { initializes: options.initializes }),
+  };
 }
 
 /**

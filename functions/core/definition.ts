@@ -113,6 +113,11 @@ export interface SendShape {
   /** The message type's schema: the body is validated against it before it enters the outbox. */
   readonly schema?: Schema;
   readonly body: (ctx: StepContext) => unknown;
+  /**
+   * A correlation set this send initializes (BizTalk's `send (…, initialize Set)`): its value is read from the message
+   * sent, and a later receive that follows the set takes the message of that value, its answer.
+   */
+  readonly initializes?: string;
 }
 
 /** A delay: the instance dehydrates and a durable timer wakes it. */

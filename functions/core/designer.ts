@@ -67,6 +67,10 @@ export type TypedCorrelationSet<M extends MessageVariables> = {
   readonly [Name in keyof BodiesByTypeName<M>]?: (
     message: InboundMessage<BodiesByTypeName<M>[Name]>,
   ) => string | undefined;
+} & {
+  /** A type no receive binds (one a send initializes the set with): its body untyped. */
+  // biome-ignore lint/suspicious/noExplicitAny: a key of a type the designer does not know, whatever its body
+  readonly [messageType: string]: ((message: InboundMessage<any>) => string | undefined) | undefined;
 };
 
 /**
@@ -256,6 +260,8 @@ export interface Designer<M extends MessageVariables, V> {
    * @param port - The send port's name.
    * @param messageType - The message's type, declared with {@link (messageType:1) | messageType}.
    * @param body - Builds the body from the step context.
+   * @param options - `initializes`: a correlation set whose value is read from this message, for the answer a later
+   *   `receiveCorrelated` of that set takes.
    *
    * @example
    * ```ts
@@ -272,6 +278,7 @@ export interface Designer<M extends MessageVariables, V> {
     port: string,
     messageType: T,
     body: (ctx: StepContext<BodiesOf<M>, V>) => InputOf<T>,
+    options?: { initializes?: string },
   ): Shape;
   /**
    * Complete (see {@link baton-builders#complete | complete}): ends the instance as completed.

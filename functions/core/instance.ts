@@ -81,7 +81,27 @@ export interface Thread {
  * that dies before dispatching leaves it to the next one): a message to a send port, an orchestration to
  * start, a parallel branch to fork, a branch's result to report to its orchestration, a lock to free.
  */
-export type OutboxEntry = SendEntry | StartEntry | ForkEntry | JoinEntry | RetireEntry | CancelEntry | UnlockEntry;
+export type OutboxEntry =
+  | SendEntry
+  | StartEntry
+  | ForkEntry
+  | JoinEntry
+  | RetireEntry
+  | CancelEntry
+  | UnlockEntry
+  | CorrelateEntry;
+
+/**
+ * A correlation value a send initialized: recorded as this instance's before the commit's messages go out, so an
+ * answer to them finds the instance (see `Instances.correlate`).
+ */
+export interface CorrelateEntry {
+  readonly kind: 'correlate';
+  readonly orchestration: string;
+  readonly set: string;
+  readonly value: string;
+  readonly instanceId: string;
+}
 
 export interface SendEntry {
   readonly kind: 'send';

@@ -56,6 +56,21 @@ export interface Instances {
    * @throws OwnershipLost when the instance is no longer at `revision`.
    */
   countAttempt(instanceId: string, revision: number): Promise<number>;
+  /**
+   * Records that `instanceId` owns a value of one of its orchestration's correlation sets, initialized at a send (the
+   * activating receive's set needs none: the instance's id derives from its value). The latest to initialize a value
+   * owns it. Idempotent.
+   */
+  correlate(key: CorrelationKey, instanceId: string): Promise<void>;
+  /** The instance that initialized a correlation value at a send, if any did. */
+  correlated(key: CorrelationKey): Promise<string | undefined>;
+}
+
+/** A value of a correlation set of an orchestration. */
+export interface CorrelationKey {
+  readonly orchestration: string;
+  readonly set: string;
+  readonly value: string;
 }
 
 /** An instance's inbox: the messages delivered to it and not yet taken by a receive. */

@@ -7,6 +7,7 @@ import type { RawMessage } from './message.ts';
 import type { Tracked, TrackedEvent } from './tracking.ts';
 
 export type {
+  CorrelationKey,
   DueEntry,
   DueIndex,
   Inbox,

@@ -155,6 +155,11 @@ export class ModuleWriter implements Scope {
     for (const element of service.body.flatMap((e) => [...walk(e)]))
       if (element.type === 'Receive' && element.props.MessageName) this.#received.add(element.props.MessageName);
     for (const p of service.parameters) if (p.message) this.#constructed.add(p.name);
+    // A message a Construct builds is kept in a variable, received as well or not.
+    for (const element of service.body.flatMap((e) => [...walk(e)]))
+      if (element.type === 'Construct')
+        for (const ref of element.children.filter((c) => c.parentLink === 'Construct_MessageRef'))
+          if (ref.props.Ref) this.#constructed.add(ref.props.Ref);
     for (const element of service.body.flatMap((e) => [...walk(e)]))
       if (element.type === 'Send')
         for (const set of service.correlationUse.get(element.oid.toLowerCase())?.initializes ?? [])
@@ -287,7 +292,7 @@ export class ModuleWriter implements Scope {
     const ident = this.context.services.get(fullName)?.callable ?? identOf(service.name);
     const definitions: string[] = [];
     const parts: string[] = [];
-    const first = service.body[0];
+    const first = service.body.find((e) => STATEMENTS.has(e.type));
     if (service.invokable || !first) {
       const steps = this.#block(service.body);
       parts.push(
@@ -421,7 +426,13 @@ export class ModuleWriter implements Scope {
 
   #correlationSets(): string {
     const sets: string[] = [];
-    for (const set of this.#activationSets) {
+    const initialized = [
+      ...new Set([
+        ...this.#activationSets,
+        ...[...this.#followedSets.keys()].filter((s) => this.#sendInitialized.has(s)),
+      ]),
+    ];
+    for (const set of initialized) {
       const type = this.service.correlations.get(set);
       const properties =
         (type
@@ -675,13 +686,18 @@ export class ModuleWriter implements Scope {
       return `receiveReply(${id}, ${ident}, { into: ${JSON.stringify(r.message)} })`;
     }
     const set = r.follows[0];
-    if (set !== undefined && !this.#activationSets.includes(set) && this.#sendInitialized.has(set)) {
-      // The asynchronous request-reply of BizTalk: a send initializes the set, its answer follows it. Baton's way to
-      // an answer to what an instance sent is the reply; its sender must echo the InstanceId attribute.
+    if (
+      set !== undefined &&
+      !this.#activationSets.includes(set) &&
+      this.#sendInitialized.has(set) &&
+      this.service.invokable
+    ) {
+      // In a called orchestration (which receives only replies in Baton), the answer to a send that initializes a set
+      // is taken as a reply: its sender must echo the InstanceId attribute.
       this.#count(e, 'approximated');
       this.#note(
         e,
-        `follows "${set}", which a send initializes: taken as a reply (receiveReply), so its sender must answer with the InstanceId attribute the request went out with (Baton initializes correlation sets at the activating receive only)`,
+        `follows "${set}", which a send initializes, in a called orchestration: taken as a reply (receiveReply), so its sender must answer with the InstanceId attribute the request went out with`,
       );
       return `receiveReply(${id}, ${ident}, { into: ${JSON.stringify(r.message)} })`;
     }
@@ -701,22 +717,31 @@ export class ModuleWriter implements Scope {
     const follows = r.follows[0] ?? '';
     return (
       this.#operation(r.port, r.operation).uses ||
-      (!this.#activationSets.includes(follows) && this.#sendInitialized.has(follows))
+      (this.service.invokable && !this.#activationSets.includes(follows) && this.#sendInitialized.has(follows))
     );
   }
+
+  /** The correlation each message type's receives follow: Baton routes a message type by one. */
+  readonly #typeCorrelation = new Map<string, string>();
 
   /** Why a later receive cannot be written as Baton's (a stub's reason), or undefined when it can. */
   #unreceivable(e: OdxElement): string | undefined {
     const r = this.#receiveParts(e);
-    if (!this.#messageTypeOfVariable(r.message)) return `message "${r.message}" is not declared`;
+    const type = this.#messageTypeOfVariable(r.message);
+    if (!type) return `message "${r.message}" is not declared`;
+    const correlation = this.#isReply(e) ? '$reply' : (r.follows[0] ?? '');
+    const known = this.#typeCorrelation.get(type);
+    if (known !== undefined && known !== correlation)
+      return `another receive of ${type} follows ${known === '$reply' ? 'its replies' : `"${known}"`}, and Baton routes a message type by one correlation`;
+    this.#typeCorrelation.set(type, correlation);
     if (this.#isReply(e)) return undefined;
     if (this.service.invokable)
       return 'a called orchestration cannot receive but a reply in Baton: its caller receives, and passes the message in';
     const set = r.follows[0];
     if (set === undefined)
       return 'it follows no correlation set, and Baton delivers a later message to an instance by its correlation set';
-    if (!this.#activationSets.includes(set))
-      return `it follows "${set}", which the activating receive does not initialize (Baton's later receives follow the set the activation initializes)`;
+    if (!this.#activationSets.includes(set) && !this.#sendInitialized.has(set))
+      return `it follows "${set}", which neither the activating receive nor a send initializes`;
     return undefined;
   }
 
@@ -734,11 +759,19 @@ export class ModuleWriter implements Scope {
     const message = e.props.MessageName ?? args[1] ?? '';
     const type = this.#messageTypeOfVariable(message);
     if (!type) return this.#stub(e, `send ${message}`, `message "${message}" is not declared`);
-    const initializes = args.slice(2).filter((a) => a.startsWith('initialize '));
-    if (initializes.length > 0)
+    const initializes =
+      this.service.correlationUse.get(e.oid.toLowerCase())?.initializes ??
+      args
+        .slice(2)
+        .filter((a) => a.startsWith('initialize '))
+        .map((a) => a.slice('initialize '.length).trim());
+    // A called orchestration takes the answers as replies (see #receive): its sends initialize nothing in Baton.
+    const initialized = this.service.invokable ? undefined : initializes[0];
+    if (initialized !== undefined) this.#follow(initialized, type);
+    if (initializes.length > (initialized === undefined ? 0 : 1))
       this.#note(
         e,
-        `initializes ${initializes.map((s) => s.slice(11)).join(', ')} at a send: Baton initializes correlation sets at the activating receive only`,
+        `initializes ${initializes.join(', ')}: a Baton send initializes one set${initialized ? `, "${initialized}"` : ''}${this.service.invokable ? ' (none in a called orchestration, whose answers are replies)' : ''}`,
       );
     const { operation } = this.#operation(portName, e.props.OperationName ?? args[0]?.split('.')[1] ?? '');
     const port = this.service.ports.get(portName);
@@ -748,7 +781,8 @@ export class ModuleWriter implements Scope {
         `answers request-response port ${portName}: the response goes to send port "${portId(portName)}" (Baton has no synchronous reply)`,
       );
     this.#count(e, 'mapped');
-    return `send(${JSON.stringify(this.#id(e))}, ${JSON.stringify(portId(portName))}, ${this.#typeIdent(type)}, (ctx) => ${this.#bodyOf(message)})`;
+    const options = initialized === undefined ? '' : `, { initializes: ${JSON.stringify(initialized)} }`;
+    return `send(${JSON.stringify(this.#id(e))}, ${JSON.stringify(portId(portName))}, ${this.#typeIdent(type)}, (ctx) => ${this.#bodyOf(message)}${options})`;
   }
 
   #construct(e: OdxElement): string {
@@ -1004,7 +1038,11 @@ export class ModuleWriter implements Scope {
   }
 
   #scope(e: OdxElement): string {
-    this.#count(e, 'mapped');
+    // A synchronized scope that waits loses its synchronization (below): approximated.
+    const loosened =
+      e.props.IsSynchronized === 'True' &&
+      [...walk(e)].some((c) => c !== e && (c.type === 'Receive' || c.type === 'Listen' || c.type === 'Delay'));
+    this.#count(e, loosened ? 'approximated' : 'mapped');
     for (const t of e.children) if (t.type.endsWith('Transaction')) this.#count(t, 'mapped');
     if (e.children.some((t) => t.type === 'AtomicTransaction'))
       this.#note(
@@ -1014,7 +1052,18 @@ export class ModuleWriter implements Scope {
     const id = JSON.stringify(this.#id(e));
     const steps = this.#block(e.children);
     const options: string[] = [];
-    if (e.props.IsSynchronized === 'True') options.push('synchronized: true');
+    if (e.props.IsSynchronized === 'True') {
+      // Baton holds a scope's lock while it runs, so a synchronized scope may not wait for a message or a timer.
+      const waits = [...walk(e)].some(
+        (c) => c !== e && (c.type === 'Receive' || c.type === 'Listen' || c.type === 'Delay'),
+      );
+      if (waits)
+        this.#note(
+          e,
+          'synchronized, and it waits (a receive, a listen or a delay), which a synchronized scope may not in Baton: written as a plain scope',
+        );
+      else options.push('synchronized: true');
+    }
     const catches = e.children.filter((c) => c.type === 'Catch');
     if (catches.length > 0) options.push(`onError: ${this.#catches(catches)}`);
     const compensation = [

@@ -255,6 +255,19 @@ for (const subject of subjects) {
       expect((await store.load(state.instanceId))!.status).toBe('running');
     });
 
+    it('records who initialized a correlation value at a send, the latest owning it', async () => {
+      const key = { orchestration: `Expenses${Date.now()}`, set: 'round', value: 'r-1' };
+      expect(await store.correlated(key)).toBeUndefined();
+      await store.correlate(key, 'i-1');
+      // Idempotent (a re-dispatch), and another set or value is another key.
+      await store.correlate(key, 'i-1');
+      expect(await store.correlated(key)).toBe('i-1');
+      expect(await store.correlated({ ...key, set: 'other' })).toBeUndefined();
+      expect(await store.correlated({ ...key, value: 'r-2' })).toBeUndefined();
+      await store.correlate(key, 'i-2');
+      expect(await store.correlated(key)).toBe('i-2');
+    });
+
     it('finds a waiting instance due once a delivery it has not read lands, and rests it', async () => {
       const state = { ...fresh(), status: InstanceStatus.Waiting, cursor: receiving } as InstanceState;
       await store.create(state);

@@ -10,6 +10,7 @@ import type {
   SuspendedMessage,
 } from '../../functions/core/instance.ts';
 import type {
+  CorrelationKey,
   Clock,
   DueEntry,
   InstanceHeader,
@@ -108,6 +109,18 @@ export class MemoryInstanceStore implements InstanceStore {
     const attempts = (current.attempts ?? 0) + 1;
     this.items.set(instanceId, JSON.stringify({ ...current, attempts }));
     return attempts;
+  }
+
+  /** Correlation values initialized at a send, by `orchestration#set#value`: their owners. */
+  readonly correlations = new Map<string, string>();
+
+  async correlate(key: CorrelationKey, instanceId: string): Promise<void> {
+    this.writes++;
+    this.correlations.set(`${key.orchestration}#${key.set}#${key.value}`, instanceId);
+  }
+
+  async correlated(key: CorrelationKey): Promise<string | undefined> {
+    return this.correlations.get(`${key.orchestration}#${key.set}#${key.value}`);
   }
 
   async summaryOf(instanceId: string): Promise<InstanceSummary | undefined> {

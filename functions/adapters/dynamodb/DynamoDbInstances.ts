@@ -4,12 +4,22 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dueOfClaim } from '../../core/due.ts';
 import { OwnershipLost, type Collision } from '../../core/errors.ts';
 import { InstanceStatus, TERMINAL_STATUSES, type InstanceState, type Lease } from '../../core/instance.ts';
-import type { Instances, InstanceSummary } from '../../core/ports.ts';
+import type { CorrelationKey, Instances, InstanceSummary } from '../../core/ports.ts';
 import { MESSAGEBOX } from '../../settings.ts';
 import { CLAIMED } from '../claim-check.ts';
 import type { Item } from '../item.ts';
 import { atRevision, finished, itemIsNew, ownershipCondition, ownershipNames } from './conditions.ts';
-import { STATE, dueKey, expiry, fromItem, instanceKey, toItem } from './items.ts';
+import {
+  CORRELATION,
+  STATE,
+  correlationExpiry,
+  correlationKey,
+  dueKey,
+  expiry,
+  fromItem,
+  instanceKey,
+  toItem,
+} from './items.ts';
 import type { MessageBoxTable } from './table.ts';
 
 /**
@@ -150,6 +160,26 @@ export class DynamoDbInstances implements Instances {
       if (error instanceof ConditionalCheckFailedException) throw lost(instanceId, revision, error);
       throw error;
     }
+  }
+
+  async correlate(key: CorrelationKey, instanceId: string): Promise<void> {
+    // Unconditional: the latest instance to initialize a value owns it, and a re-dispatch writes the same item.
+    await this.#table.client.send(
+      new PutCommand({
+        TableName: this.#table.name,
+        Item: {
+          pk: correlationKey(key),
+          sk: CORRELATION,
+          owner: instanceId,
+          ttl: correlationExpiry(this.#table.clock.now()),
+        },
+      }),
+    );
+  }
+
+  async correlated(key: CorrelationKey): Promise<string | undefined> {
+    const item = await this.#table.get({ pk: correlationKey(key), sk: CORRELATION });
+    return typeof item?.owner === 'string' ? item.owner : undefined;
   }
 
   async summaryOf(instanceId: string): Promise<InstanceSummary | undefined> {

@@ -110,6 +110,21 @@ export function instanceKey(instanceId: string): string {
   return `I#${instanceId}`;
 }
 
+/** A correlation value initialized at a send: `C#<orchestration>#<set>#<value>` / `CORRELATION`, naming its owner. */
+export const CORRELATION = 'CORRELATION';
+export function correlationKey(key: { orchestration: string; set: string; value: string }): string {
+  return `C#${key.orchestration}#${key.set}#${key.value}`;
+}
+
+/**
+ * When a correlation value's item expires (DynamoDB TTL, epoch seconds): a year after it was initialized. Its owner
+ * may wait that long for the answer; a value looked up after it expired is held, then suspended, as one never
+ * initialized.
+ */
+export function correlationExpiry(from: number): number {
+  return Math.floor(from / 1000) + 365 * 86_400;
+}
+
 export function shardOf(id: string): number {
   let hash = 0;
   for (let i = 0; i < id.length; i++) hash = (hash * 31 + id.charCodeAt(i)) >>> 0;

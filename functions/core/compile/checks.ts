@@ -147,6 +147,18 @@ const send: ShapeChecks['send'] = (c, shape, { where }) => {
   else c.ports.add(shape.port);
   if (!shape.messageType) c.problems.push(`${where}: send "${shape.id}" needs a messageType`);
   else c.checkType(shape.messageType, shape.schema, where);
+  if (shape.initializes !== undefined) {
+    const set = c.definition.correlationSets?.[shape.initializes];
+    if (!set)
+      c.problems.push(
+        `${where}: send "${shape.id}" initializes correlation set "${shape.initializes}", which is not defined`,
+      );
+    else if (!set[shape.messageType])
+      c.problems.push(
+        `${where}: correlation set "${shape.initializes}" has no key for message type "${shape.messageType}", which send "${shape.id}" initializes it with`,
+      );
+    else c.sendInitialized.add(shape.initializes);
+  }
 };
 
 const start: ShapeChecks['start'] = (c, shape, { where }) => {

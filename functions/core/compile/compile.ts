@@ -21,14 +21,16 @@ export function compile(definition: OrchestrationDefinition): CompiledOrchestrat
   const activation = definition.steps[0];
   if (activation?.kind !== 'receive') c.problems.push('the first step must be an activating receive');
   for (const follower of c.followers.values()) {
-    // A reply follows the instance that sent its request, whatever the activation initializes.
+    // A reply follows the instance that sent its request, whatever the activation initializes; a set a send
+    // initializes is followed as the activation's is.
     if (
       activation?.kind === 'receive' &&
       follower.correlation !== activation.correlation &&
-      follower.correlation !== REPLY_SET
+      follower.correlation !== REPLY_SET &&
+      !c.sendInitialized.has(follower.correlation ?? '')
     ) {
       c.problems.push(
-        `receive "${follower.id}" follows "${follower.correlation}", but the activating receive initializes ${activation.correlation ? `"${activation.correlation}"` : 'no correlation set'}`,
+        `receive "${follower.id}" follows "${follower.correlation}", but the activating receive initializes ${activation.correlation ? `"${activation.correlation}"` : 'no correlation set'}, and no send initializes it`,
       );
     }
   }

@@ -34,6 +34,8 @@ export type ShapeChecks = { readonly [K in Shape['kind']]: ShapeCheck<Extract<Sh
 export class Compiler {
   readonly definition: OrchestrationDefinition;
   readonly problems: string[] = [];
+  /** Correlation sets a send initializes: a later receive may follow them, as it follows the activation's. */
+  readonly sendInitialized = new Set<string>();
   /** Checks that need every shape compiled first (a Compensate's target scope may come after it), run by compile(). */
   readonly after: (() => void)[] = [];
   readonly shapes = new Map<string, ProgramShape>();

@@ -35,6 +35,13 @@ export class OutboxDispatcher {
   }
 
   async dispatch(outbox: readonly OutboxEntry[], from: InstanceState): Promise<void> {
+    // Before the messages that carry them go out: an answer can only come after its request, and finds its instance.
+    for (const entry of outbox)
+      if (entry.kind === 'correlate')
+        await this.#deps.store.correlate(
+          { orchestration: entry.orchestration, set: entry.set, value: entry.value },
+          entry.instanceId,
+        );
     const sends = outbox.filter((e) => e.kind === 'send');
     if (sends.length > 0) await this.#deps.sendPort.dispatch(sends);
     const items: WorkItem[] = [];

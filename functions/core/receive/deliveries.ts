@@ -46,8 +46,15 @@ export async function targetsOf(
     followed
       .filter((f) => f.set !== REPLY_SET || replies.get(f.value) === f.orchestration.name)
       .map(async (f) => {
-        // A reply names its instance; a convoy's id derives from its correlation value.
-        const owner = f.set === REPLY_SET ? f.value : convoyInstanceId(f.orchestration.name, f.set, f.value);
+        // A reply names its instance; a convoy's id derives from its correlation value; a value a send initialized
+        // was recorded with its instance (none yet: held, as a convoy's message whose instance is not there yet).
+        const owner =
+          f.set === REPLY_SET
+            ? f.value
+            : f.set === f.orchestration.activation.correlation
+              ? convoyInstanceId(f.orchestration.name, f.set, f.value)
+              : await store.correlated({ orchestration: f.orchestration.name, set: f.set, value: f.value });
+        if (owner === undefined) return { ...f, owner: '', status: undefined, incarnation: undefined };
         const summary = await store.summaryOf(owner);
         return { ...f, owner, status: summary?.status, incarnation: summary?.createdAt };
       }),

@@ -97,6 +97,8 @@ const STATUS_AT: Record<StopReason, InstanceStatus> = {
  */
 export class RunState {
   readonly orchestration: CompiledOrchestration;
+  /** The instance's correlation values: the activation's, and those its sends initialized (see SendShape). */
+  correlations: Record<string, string>;
   readonly current: InstanceState;
   readonly options: RunOptions;
   readonly vars: Record<string, unknown>;
@@ -132,6 +134,7 @@ export class RunState {
     this.options = options;
     this.vars = structuredClone(current.vars) as Record<string, unknown>;
     this.sendSequence = current.sendSequence;
+    this.correlations = { ...current.correlations };
     this.messages = { ...current.messages };
     this.consumed = [...(current.consumed ?? [])];
     this.causationId = current.causationId;
@@ -305,7 +308,7 @@ export class RunState {
   async findDelivery(receive: ReceiveShape, reached?: number): Promise<InboundMessage | undefined> {
     // A reply is this instance's own: its key is the instance's id (correlation.ts).
     const expected =
-      receive.correlation === REPLY_SET ? this.current.instanceId : this.current.correlations?.[receive.correlation!];
+      receive.correlation === REPLY_SET ? this.current.instanceId : this.correlations[receive.correlation!];
     this.#inbox ??= (await this.options.inbox?.()) ?? [];
     for (;;) {
       const found = this.#inbox.find(
@@ -415,6 +418,7 @@ export class RunState {
         compensable: this.compensable,
         outbox: this.outbox,
         sendSequence: this.sendSequence,
+        correlations: this.correlations,
         forks: this.forks,
         ...(this.lane ? { lane: this.lane } : {}),
         ...(this.outliving.length > 0 ? { outliving: this.outliving } : {}),

@@ -153,6 +153,8 @@ function entryKey(entry: OutboxEntry): string {
       return `${entry.kind}:${entry.instanceIds.join(',')}`;
     case 'unlock':
       return `unlock:${entry.lock.name}:${entry.holder.revision}`;
+    case 'correlate':
+      return `correlate:${entry.set}:${entry.value}`;
   }
 }
 

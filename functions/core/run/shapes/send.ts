@@ -1,3 +1,4 @@
+import { correlationValue } from '../../correlation.ts';
 import { outboundMessageId } from '../../ids.ts';
 import type { ShapeHandler } from './handler.ts';
 
@@ -10,6 +11,30 @@ export const send: ShapeHandler<'send'> = async (run, shape, key) => {
   const checked = await run.conformOutbound(shape.messageType, built, key, `send "${shape.id}"`);
   if ('failed' in checked) return run.fail(checked.failed, key);
   const { current } = run;
+  if (shape.initializes !== undefined) {
+    // Read from the message as it goes out, as the answer's key will be read from the answer.
+    const set = shape.initializes;
+    const value = correlationValue(run.orchestration, set, {
+      messageId: '',
+      messageType: shape.messageType,
+      body: checked.body,
+      properties: {},
+      receivedAt: run.options.now(),
+    });
+    if (value === undefined)
+      return run.fail(
+        `send "${shape.id}" initializes correlation set "${set}", but its ${shape.messageType} has no value for it`,
+        key,
+      );
+    run.correlations[set] = value;
+    run.outbox.push({
+      kind: 'correlate',
+      orchestration: current.orchestration,
+      set,
+      value,
+      instanceId: current.instanceId,
+    });
+  }
   run.sendSequence++;
   run.outbox.push({
     kind: 'send',
