@@ -13,6 +13,8 @@ export type TsType = 'number' | 'string' | 'boolean' | 'unknown';
 export interface Translated {
   readonly ts: string;
   readonly type: TsType;
+  /** A .NET DateTime (an ISO string here) or TimeSpan (milliseconds): what their arithmetic and members mean. */
+  readonly clr?: 'date' | 'span';
 }
 
 /** What a name in an expression stands for, as the module being written sees it. */
@@ -150,6 +152,13 @@ export class ExpressionTranslator {
     const l = this.#learn(left, right.type);
     const r = this.#learn(right, l.type);
     const both = (type: TsType) => ({ ts: `${l.ts} ${op} ${r.ts}`, type });
+    // DateTime and TimeSpan arithmetic: a date less a date is a span (ms); a date and a span, a date.
+    if (op === '-' && l.clr === 'date' && r.clr === 'date')
+      return { ts: `(Date.parse(${l.ts}) - Date.parse(${r.ts}))`, type: 'number', clr: 'span' };
+    if ((op === '+' || op === '-') && l.clr === 'date' && r.clr === 'span')
+      return { ts: `new Date(Date.parse(${l.ts}) ${op} ${wrap(r.ts)}).toISOString()`, type: 'string', clr: 'date' };
+    if ((op === '<' || op === '>' || op === '<=' || op === '>=') && l.clr === 'date' && r.clr === 'date')
+      return { ts: `Date.parse(${l.ts}) ${op} Date.parse(${r.ts})`, type: 'boolean' };
     switch (op) {
       case '==':
       case '!=': {
@@ -268,7 +277,7 @@ export class ExpressionTranslator {
     if (this.#eat('(')) {
       const inner = this.#ternary();
       this.#expect(')');
-      return { ...inner, ts: `(${inner.ts})` };
+      return { ...inner, ts: enclosed(inner.ts) ? inner.ts : `(${inner.ts})` };
     }
     if (token.kind !== 'id') throw new Untranslatable(`"${token.text}" is not understood here`);
     if (token.text === 'true' || token.text === 'false') {
@@ -298,7 +307,7 @@ export class ExpressionTranslator {
         >
       )[args.length];
       if (!scale || args.some((a) => a.type !== 'number')) throw new Untranslatable('a TimeSpan Baton cannot compute');
-      return { ts: `(${args.map((a, i) => `${wrap(a.ts)} * ${scale[i]}`).join(' + ')})`, type: 'number' };
+      return { ts: `(${args.map((a, i) => `${wrap(a.ts)} * ${scale[i]}`).join(' + ')})`, type: 'number', clr: 'span' };
     }
     return this.#name();
   }
@@ -373,6 +382,10 @@ export class ExpressionTranslator {
   #static(name: string): Value | undefined {
     const short = name.replace(/^System\./, '');
     const call = () => this.#args();
+    if (/^(Convert\.ToDateTime|DateTime\.Parse)$/.test(short) && this.#peek()?.text === '(') {
+      const [arg] = call();
+      return { ts: `new Date(String(${arg?.ts})).toISOString()`, type: 'string', clr: 'date' };
+    }
     if (/^(Convert|Int32|Int64|Decimal|Double)\.(To\w+|Parse)$/.test(short) && this.#peek()?.text === '(') {
       const method = short.split('.')[1]!;
       const type = method === 'Parse' ? 'number' : CONVERSIONS[method];
@@ -383,7 +396,7 @@ export class ExpressionTranslator {
     }
     if (/^(Convert\.ToDateTime|DateTime\.Parse)$/.test(short) && this.#peek()?.text === '(') {
       const [arg] = call();
-      return { ts: `new Date(String(${arg?.ts})).toISOString()`, type: 'string' };
+      return { ts: `new Date(String(${arg?.ts})).toISOString()`, type: 'string', clr: 'date' };
     }
     if (/^(String|string)\.(IsNullOrEmpty|IsNullOrWhiteSpace)$/.test(short) && this.#peek()?.text === '(') {
       const [arg] = call();
@@ -401,7 +414,14 @@ export class ExpressionTranslator {
       );
       return { ts: `\`${template.replace(/`/g, '\\`')}\``, type: 'string' };
     }
-    if (/^DateTime\.(Now|UtcNow|Today)$/.test(short)) return { ts: 'new Date(ctx.now).toISOString()', type: 'string' };
+    if (/^DateTime\.(Now|UtcNow)$/.test(short))
+      return { ts: 'new Date(ctx.now).toISOString()', type: 'string', clr: 'date' };
+    if (short === 'DateTime.Today')
+      return {
+        ts: 'new Date(Math.floor(ctx.now / 86_400_000) * 86_400_000).toISOString()',
+        type: 'string',
+        clr: 'date',
+      };
     if (short === 'Guid.NewGuid' && this.#peek()?.text === '(') {
       call();
       return { ts: 'globalThis.crypto.randomUUID()', type: 'string' };
@@ -418,9 +438,10 @@ export class ExpressionTranslator {
       const member = this.#id();
       const called = this.#peek()?.text === '(';
       const args = called ? this.#args() : [];
-      current = ['ToString', 'Message', 'OuterXml', 'InnerXml', 'InnerText'].includes(member)
-        ? current
-        : this.#learn(current, 'string');
+      current =
+        ['ToString', 'Message', 'OuterXml', 'InnerXml', 'InnerText'].includes(member) || current.clr !== undefined
+          ? current
+          : this.#learn(current, 'string');
       current = this.#member(current, member, called, args);
     }
     return current;
@@ -429,6 +450,42 @@ export class ExpressionTranslator {
   #member(value: Value, member: string, called: boolean, args: Value[]): Value {
     const s = value.ts;
     const a = args.map((arg) => arg.ts);
+    if (value.clr === 'span') {
+      const units: Record<string, number> = { Days: 86_400_000, Hours: 3_600_000, Minutes: 60_000, Seconds: 1_000 };
+      const total = /^Total(Days|Hours|Minutes|Seconds|Milliseconds)$/.exec(member);
+      if (!called && total) return { ts: `${wrap(s)} / ${units[total[1]!] ?? 1}`, type: 'number' };
+      if (!called && member in units) return { ts: `Math.trunc(${wrap(s)} / ${units[member]})`, type: 'number' };
+    }
+    if (value.clr === 'date') {
+      const add = /^Add(Days|Hours|Minutes|Seconds|Milliseconds|Years|Months)$/.exec(member);
+      const ms: Record<string, number> = {
+        Days: 86_400_000,
+        Hours: 3_600_000,
+        Minutes: 60_000,
+        Seconds: 1_000,
+        Milliseconds: 1,
+      };
+      if (called && add && ms[add[1]!])
+        return {
+          ts: `new Date(Date.parse(${s}) + ${wrap(a[0]!)} * ${ms[add[1]!]}).toISOString()`,
+          type: 'string',
+          clr: 'date',
+        };
+      if (called && member === 'ToString') {
+        const format = args[0]?.ts;
+        if (format && /^"[^"]*"$/.test(format)) return { ts: `formatDate(${s}, ${format})`, type: 'string' };
+        return { ts: s, type: 'string' };
+      }
+      const part: Record<string, string> = {
+        Year: 'getUTCFullYear()',
+        Day: 'getUTCDate()',
+        Hour: 'getUTCHours()',
+        Minute: 'getUTCMinutes()',
+      };
+      if (!called && member === 'Month') return { ts: `(new Date(${s}).getUTCMonth() + 1)`, type: 'number' };
+      if (!called && part[member]) return { ts: `new Date(${s}).${part[member]}`, type: 'number' };
+      if (!called && member === 'Date') return { ts: `${s}.slice(0, 10)`, type: 'string', clr: 'date' };
+    }
     if (!called && member === 'Length') return { ts: `${wrap(s)}.length`, type: 'number' };
     // A message's XML as text: in Baton a body is JSON, and its text is the JSON's.
     if (!called && (member === 'OuterXml' || member === 'InnerXml'))

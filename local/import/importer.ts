@@ -1,5 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { MapFinder } from './btm-map.ts';
 import { checkLoads } from './loads.ts';
 import { MessageTypes, messagesModule } from './message-types.ts';
 import {
@@ -208,16 +209,31 @@ function contextOf(parsed: readonly Parsed[]): ImportContext & { refs: Map<Servi
       if (shortNames.get(service.name) === 1) services.set(service.name, ref);
     }
   const started = new Set<string>();
+  const called = new Set<string>();
   for (const { odx, module } of parsed)
     for (const service of module.services)
       for (const element of service.body.flatMap((e) => [...walk(e)]))
-        if (element.type === 'Exec') {
+        if (element.type === 'Call') {
+          const callee =
+            element.props.Invokee ?? /^call\s+([\w.]+)/.exec(statementOf(odx, element)?.trim() ?? '')?.[1] ?? '';
+          const ref = services.get(callee) ?? services.get(callee.split('.').pop()!);
+          if (ref) called.add(ref.fullName);
+        } else if (element.type === 'Exec') {
           const callee =
             /^exec\s+([\w.]+)/.exec(statementOf(odx, element)?.trim() ?? '')?.[1] ?? element.props.Invokee ?? '';
           const ref = services.get(callee) ?? services.get(callee.split('.').pop()!);
           if (ref) started.add(ref.fullName);
         }
-  return { types: new MessageTypes(), services, started, refs, versions: new Map() };
+  return {
+    types: new MessageTypes(),
+    services,
+    started,
+    called,
+    refs,
+    versions: new Map(),
+    maps: new MapFinder(MapFinder.rootsOf(parsed.map((p) => resolve(p.file)))),
+    from: process.cwd(),
+  };
 }
 
 /** Names a module's own code declares: an orchestration's export must not be one of them. */

@@ -1,4 +1,5 @@
 import { ExpressionTranslator, type Scope, type Translated, tsTypeOf, Untranslatable } from './expressions.ts';
+import type { MapFinder } from './btm-map.ts';
 import { durationOf } from './durations.ts';
 import type { MessageTypes } from './message-types.ts';
 import { type OdxElement, type OdxFile, statementOf, walk } from './odx-file.ts';
@@ -71,6 +72,12 @@ export interface ImportContext {
   readonly services: ReadonlyMap<string, ServiceRef>;
   /** Full names of the services some Exec starts. */
   readonly started: ReadonlySet<string>;
+  /** Full names of the services some Call calls. */
+  readonly called: ReadonlySet<string>;
+  /** The maps (.btm) near the imported files, to port those that only copy fields. */
+  readonly maps?: MapFinder;
+  /** Where the maps' paths in notes are relative to. */
+  readonly from?: string;
   /** The versions given so far, by orchestration name: a second file with an orchestration of one name is its next version. */
   readonly versions: Map<string, number>;
 }
@@ -167,6 +174,15 @@ export class ModuleWriter implements Scope {
     for (const name of service.messages.keys()) if (!this.#received.has(name)) this.#constructed.add(name);
   }
 
+  /**
+   * Written as a callable (BizTalk's Call runs it, inline): a service that is invokable and called. One only started
+   * (Exec) is an orchestration of its own, activated by its parameters, and receives as one.
+   */
+  get #callable(): boolean {
+    const fullName = fullNameOf(this.module, this.service);
+    return this.service.invokable && !(this.context.started.has(fullName) && !this.context.called.has(fullName));
+  }
+
   // --- Scope: what names in expressions stand for -------------------------------------------------------------
 
   message(name: string): { body: string; messageType: string; received: boolean } | undefined {
@@ -187,7 +203,13 @@ export class ModuleWriter implements Scope {
     // A variable is empty until a step sets it; C# gives it its type's default, and so does the code read here.
     const ts = tsTypeOf(type);
     const fallback = { number: '0', string: "''", boolean: 'false', unknown: undefined }[ts];
-    return { ts: fallback === undefined ? `ctx.vars.${name}` : `(ctx.vars.${name} ?? ${fallback})`, type: ts };
+    // A DateTime is kept as its ISO text, a TimeSpan as milliseconds: their members and arithmetic follow.
+    const clr = /^(System\.)?DateTime$/.test(type) ? 'date' : /^(System\.)?TimeSpan$/.test(type) ? 'span' : undefined;
+    return {
+      ts: fallback === undefined ? `ctx.vars.${name}` : `(ctx.vars.${name} ?? ${fallback})`,
+      type: ts,
+      ...(clr ? { clr } : {}),
+    };
   }
 
   field(messageType: string, path: readonly string[], type: Translated['type']) {
@@ -293,7 +315,26 @@ export class ModuleWriter implements Scope {
     const definitions: string[] = [];
     const parts: string[] = [];
     const first = service.body.find((e) => STATEMENTS.has(e.type));
-    if (service.invokable || !first) {
+    if (service.invokable && !this.#callable) {
+      // Only started (Exec): an orchestration activated by its parameters as a message, its body its own.
+      const params = this.#paramsType(fullName);
+      this.#extraMessage('parameters', params);
+      const steps = this.#block(service.body);
+      parts.push(
+        `/** ${fullName}, as Start Orchestration runs it: activated by its parameters as a message. */`,
+        `export const ${ident} = orchestration(${JSON.stringify(name)}, ${this.#version(name)}, ${list(
+          [
+            `receive('activate', ${params}, { into: 'parameters' })`,
+            `code('takeParameters', (ctx) => {\n  Object.assign(ctx.vars, ctx.message('parameters').body);\n})`,
+            ...steps,
+          ],
+          '',
+        )}, { correlationSets: correlationSets() });`,
+        '',
+        this.#correlationSets(),
+      );
+      definitions.push(ident);
+    } else if (service.invokable || !first) {
       const steps = this.#block(service.body);
       parts.push(
         `/** ${fullName}: a callable orchestration (BizTalk's Call and Start Orchestration run it). */`,
@@ -523,6 +564,8 @@ export class ModuleWriter implements Scope {
       'textAt',
       'countAt',
       'firstTextOf',
+      'copyField',
+      'formatDate',
       'errorIs',
       'correlationKey',
       'notPorted',
@@ -686,12 +729,7 @@ export class ModuleWriter implements Scope {
       return `receiveReply(${id}, ${ident}, { into: ${JSON.stringify(r.message)} })`;
     }
     const set = r.follows[0];
-    if (
-      set !== undefined &&
-      !this.#activationSets.includes(set) &&
-      this.#sendInitialized.has(set) &&
-      this.service.invokable
-    ) {
+    if (set !== undefined && !this.#activationSets.includes(set) && this.#sendInitialized.has(set) && this.#callable) {
       // In a called orchestration (which receives only replies in Baton), the answer to a send that initializes a set
       // is taken as a reply: its sender must echo the InstanceId attribute.
       this.#count(e, 'approximated');
@@ -717,7 +755,7 @@ export class ModuleWriter implements Scope {
     const follows = r.follows[0] ?? '';
     return (
       this.#operation(r.port, r.operation).uses ||
-      (this.service.invokable && !this.#activationSets.includes(follows) && this.#sendInitialized.has(follows))
+      (this.#callable && !this.#activationSets.includes(follows) && this.#sendInitialized.has(follows))
     );
   }
 
@@ -735,7 +773,7 @@ export class ModuleWriter implements Scope {
       return `another receive of ${type} follows ${known === '$reply' ? 'its replies' : `"${known}"`}, and Baton routes a message type by one correlation`;
     this.#typeCorrelation.set(type, correlation);
     if (this.#isReply(e)) return undefined;
-    if (this.service.invokable)
+    if (this.#callable)
       return 'a called orchestration cannot receive but a reply in Baton: its caller receives, and passes the message in';
     const set = r.follows[0];
     if (set === undefined)
@@ -766,12 +804,12 @@ export class ModuleWriter implements Scope {
         .filter((a) => a.startsWith('initialize '))
         .map((a) => a.slice('initialize '.length).trim());
     // A called orchestration takes the answers as replies (see #receive): its sends initialize nothing in Baton.
-    const initialized = this.service.invokable ? undefined : initializes[0];
+    const initialized = this.#callable ? undefined : initializes[0];
     if (initialized !== undefined) this.#follow(initialized, type);
     if (initializes.length > (initialized === undefined ? 0 : 1))
       this.#note(
         e,
-        `initializes ${initializes.join(', ')}: a Baton send initializes one set${initialized ? `, "${initialized}"` : ''}${this.service.invokable ? ' (none in a called orchestration, whose answers are replies)' : ''}`,
+        `initializes ${initializes.join(', ')}: a Baton send initializes one set${initialized ? `, "${initialized}"` : ''}${this.#callable ? ' (none in a called orchestration, whose answers are replies)' : ''}`,
       );
     const { operation } = this.#operation(portName, e.props.OperationName ?? args[0]?.split('.')[1] ?? '');
     const port = this.service.ports.get(portName);
@@ -810,23 +848,55 @@ export class ModuleWriter implements Scope {
     const outputs = names(match?.[1] ?? '');
     const map = match?.[2] ?? e.props.ClassName ?? 'an unknown map';
     const inputs = names(match?.[3] ?? '');
-    this.#count(e, 'stubbed');
-    this.#use('./support.ts', 'notPorted');
     const fn = `map${capitalize(identOf(map.split('.').pop()!))}`;
-    if (!this.#stubs.some((s) => s.includes(`function ${fn}(`))) {
-      const params = inputs.map((i) => {
-        const type = this.#messageTypeOfVariable(i);
-        return `${identOf(i)}: ${type ? `${this.#typeIdent(type)}Body` : 'unknown'}`;
-      });
-      const out = outputs.map((o) => {
-        const type = this.#messageTypeOfVariable(o);
-        return type ? `${this.#typeIdent(type)}Body` : 'unknown';
-      });
-      const result = out.length === 1 ? out[0]! : `[${out.join(', ')}]`;
+    const params = inputs.map((i) => {
+      const type = this.#messageTypeOfVariable(i);
+      return `${identOf(i)}: ${type ? `${this.#typeIdent(type)}Body` : 'unknown'}`;
+    });
+    const out = outputs.map((o) => {
+      const type = this.#messageTypeOfVariable(o);
+      return type ? `${this.#typeIdent(type)}Body` : 'unknown';
+    });
+    const result = out.length === 1 ? out[0]! : `[${out.join(', ')}]`;
+    // The map's .btm, when it is near the orchestration: one that only copies fields is ported.
+    const found = this.context.maps?.find(map, this.context.from ?? '.');
+    const ported =
+      found?.ported && outputs.length === 1 && found.links.every((l) => l.input < inputs.length) ? found : undefined;
+    const call = `${fn}(${inputs.map((i) => (this.#messageTypeOfVariable(i) ? this.#bodyOf(i) : 'undefined')).join(', ')})`;
+    const defined = this.#stubs.some((s) => s.includes(`function ${fn}(`));
+    if (ported) {
+      this.#count(e, 'mapped');
+      this.#note(e, `the map ${map} is ported from ${ported.file}: ${ported.links.length} links, each copying a field`);
+      if (!defined)
+        this.#stubs.push(
+          [
+            '/**',
+            ` * The map ${map}, ported by \`baton import\` from ${ported.file}: each of its ${ported.links.length} links copies a field (one`,
+            ` * in a repeating record to the same item of the target's record)${ported.constants.length > 0 ? ', after its constant values' : ''}. Check it against the map's tests.`,
+            ' */',
+            `function ${fn}(${params.join(', ')}): ${result} {`,
+            '  const out: Record<string, unknown> = {};',
+            ...ported.constants.map(
+              (c) => `  copyField(out, ${JSON.stringify(c.to)}, ${JSON.stringify(c.value)}, []);`,
+            ),
+            ...ported.links.map(
+              (l) =>
+                `  copyField(out, ${JSON.stringify(l.to)}, ${identOf(inputs[l.input]!)}, ${JSON.stringify(l.from)});`,
+            ),
+            `  return out as unknown as ${result};`,
+            '}',
+          ].join('\n'),
+        );
+      return [`ctx.vars.${outputs[0]} = ${call};`];
+    }
+    this.#count(e, 'stubbed');
+    if (found && !found.ported) this.#note(e, `the map ${map} is not ported: ${found.why}`);
+    this.#use('./support.ts', 'notPorted');
+    if (!defined) {
       this.#stubs.push(
         [
           `/**`,
-          ` * TODO(baton import): port the map ${map} (its .btm) to TypeScript: from ${inputs.join(', ') || 'nothing'} to ${outputs.join(', ')}.`,
+          ` * TODO(baton import): port the map ${map} (${found ? found.file : 'its .btm'}) to TypeScript: from ${inputs.join(', ') || 'nothing'} to ${outputs.join(', ')}.`,
           ` * The XLANG/s: ${oneLine(statement)}`,
           ' */',
           `function ${fn}(${params.join(', ')}): ${result} {`,
@@ -835,7 +905,6 @@ export class ModuleWriter implements Scope {
         ].join('\n'),
       );
     }
-    const call = `${fn}(${inputs.map((i) => (this.#messageTypeOfVariable(i) ? this.#bodyOf(i) : 'undefined')).join(', ')})`;
     if (outputs.length === 1)
       return [`// TODO(baton import): the map ${map} is a stub`, `ctx.vars.${outputs[0]} = ${call};`];
     return [

@@ -73,6 +73,72 @@ export function countAt(body: unknown, path: readonly string[]): number {
   return Array.isArray(value) ? value.length : value === undefined || value === null ? 0 : 1;
 }
 
+/**
+ * A map's link (ported from its .btm): copies the field at \`from\` in \`input\` to \`to\` in \`out\`. A repeating record on
+ * the way (an array) is followed item by item, each item's field going to the same item of the record that holds
+ * \`to\`'s field, as the mapper's links between repeating records do.
+ */
+export function copyField(out: Record<string, unknown>, to: readonly string[], input: unknown, from: readonly string[]): void {
+  let node = input;
+  for (let i = 0; i < from.length; i++) {
+    if (Array.isArray(node)) {
+      const rest = from.slice(i);
+      if (to.length === 1) {
+        out[to[0]!] = node.map((item) => valueAt(item, rest));
+        return;
+      }
+      const records = recordsAt(out, to.slice(0, -1));
+      node.forEach((item, j) => {
+        const record = (records[j] ??= {}) as Record<string, unknown>;
+        copyField(record, to.slice(-1), item, rest);
+      });
+      return;
+    }
+    node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[from[i]!] : undefined;
+  }
+  if (node === undefined) return;
+  let at = out;
+  for (const part of to.slice(0, -1)) {
+    const next = at[part];
+    at = at[part] = typeof next === 'object' && next !== null && !Array.isArray(next) ? (next as Record<string, unknown>) : {};
+  }
+  at[to[to.length - 1]!] = structuredClone(node);
+}
+
+function valueAt(node: unknown, path: readonly string[]): unknown {
+  return path.reduce<unknown>((at, part) => (typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[part] : undefined), node);
+}
+
+/** The array of records at a path of \`out\`, made (or made an array) on the way. */
+function recordsAt(out: Record<string, unknown>, path: readonly string[]): unknown[] {
+  let at = out;
+  for (const part of path.slice(0, -1)) {
+    const next = at[part];
+    at = at[part] = typeof next === 'object' && next !== null && !Array.isArray(next) ? (next as Record<string, unknown>) : {};
+  }
+  const last = path[path.length - 1]!;
+  const existing = at[last];
+  if (Array.isArray(existing)) return existing;
+  const records: unknown[] = existing === undefined ? [] : [existing];
+  at[last] = records;
+  return records;
+}
+
+/** A date as .NET's custom format writes it (\`yyyy\`, \`MM\`, \`dd\`, \`HH\`, \`mm\`, \`ss\`), in UTC. */
+export function formatDate(iso: string, format: string): string {
+  const d = new Date(iso);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const parts: Record<string, string> = {
+    yyyy: String(d.getUTCFullYear()),
+    MM: pad(d.getUTCMonth() + 1),
+    dd: pad(d.getUTCDate()),
+    HH: pad(d.getUTCHours()),
+    mm: pad(d.getUTCMinutes()),
+    ss: pad(d.getUTCSeconds()),
+  };
+  return format.replace(/yyyy|MM|dd|HH|mm|ss/g, (token) => parts[token]!);
+}
+
 /** Whether the error a scope's handler runs for was thrown as this .NET exception type (\`Type: message\`). */
 export function errorIs(lastError: unknown, type: string): boolean {
   const text = String(lastError ?? '');

@@ -69,6 +69,19 @@ describe('C# expressions of XLANG/s, as TypeScript over the step context', () =>
     expect(() => t.expression('msgOrder.Total +')).toThrow(Untranslatable);
   });
 
+  it('keeps a DateTime as ISO text and a TimeSpan as milliseconds, with their arithmetic and members', () => {
+    const t = new ExpressionTranslator(scope());
+    expect(t.expression('(System.DateTime.UtcNow - System.Convert.ToDateTime(msgOrder.Placed)).Days').ts).toBe(
+      "Math.trunc((Date.parse(new Date(ctx.now).toISOString()) - Date.parse(new Date(String(ctx.message('msgOrder').body.Placed)).toISOString())) / 86400000)",
+    );
+    expect(t.expression('System.DateTime.UtcNow.ToString("yyyyMMdd")').ts).toBe(
+      'formatDate(new Date(ctx.now).toISOString(), "yyyyMMdd")',
+    );
+    expect(t.expression('System.DateTime.UtcNow.AddDays(2)').ts).toBe(
+      'new Date(Date.parse(new Date(ctx.now).toISOString()) + 2 * 86400000).toISOString()',
+    );
+  });
+
   it('computes a Delay from a TimeSpan or a DateTime', () => {
     const t = new ExpressionTranslator(scope());
     expect(durationOf('new System.TimeSpan(0, 0, 30, 0)', t)).toBe('1800000');

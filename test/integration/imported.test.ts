@@ -122,12 +122,12 @@ describe('an imported orchestration on a local cluster (the embedded stack)', ()
         {
           port: 'SendInvoicePort',
           type: 'Contoso.Schemas.Invoice',
-          body: { orderId: 'large-1', customerId: 'c-2', total: 2500 },
+          body: { orderId: 'large-1', customerId: 'c-2', total: 2500, invoiceNumber: 'INV-large-1' },
         },
         {
           port: 'SendInvoicePort',
           type: 'Contoso.Schemas.Invoice',
-          body: { orderId: 'small-1', customerId: 'c-1', total: 250 },
+          body: { orderId: 'small-1', customerId: 'c-1', total: 250, invoiceNumber: 'INV-small-1' },
         },
         {
           port: 'SendOrderRejectedPort',

@@ -84,10 +84,15 @@ function correlationSets() {
 export const orchestrations = [orderApproval];
 
 /**
- * TODO(baton import): port the map Contoso.Maps.OrderToInvoice (its .btm) to TypeScript: from msgOrder to msgInvoice.
+ * TODO(baton import): port the map Contoso.Maps.OrderToInvoice (test/import/fixtures/maps/OrderToInvoice.btm) to TypeScript: from msgOrder to msgInvoice.
  * The XLANG/s: transform (msgInvoice) = Contoso.Maps.OrderToInvoice (msgOrder);
  */
 function mapOrderToInvoice(msgOrder: OrderBody): InvoiceBody {
-  // Filled by hand: what the map OrderToInvoice.btm does.
-  return { orderId: msgOrder.orderId, customerId: msgOrder.customerId, total: msgOrder.total };
+  // Filled by hand: what the map OrderToInvoice.btm does (its links, and its String Concatenate functoid).
+  return {
+    orderId: msgOrder.orderId,
+    customerId: msgOrder.customerId,
+    total: msgOrder.total,
+    invoiceNumber: `INV-${msgOrder.orderId}`,
+  };
 }

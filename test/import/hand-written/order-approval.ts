@@ -17,7 +17,7 @@ const ApprovalRequest = messageType(
 );
 const Invoice = messageType(
   'Contoso.Schemas.Invoice',
-  v.object({ orderId: v.string(), customerId: v.string(), total: v.number() }),
+  v.object({ orderId: v.string(), customerId: v.string(), total: v.number(), invoiceNumber: v.string() }),
 );
 const OrderRejected = messageType(
   'Contoso.Schemas.OrderRejected',
@@ -32,7 +32,7 @@ const { orchestration, receive, receiveCorrelated, decide, when, send, listen, o
 const invoice = (id: string) =>
   send(id, 'SendInvoicePort', Invoice, (ctx) => {
     const { orderId, customerId, total } = ctx.message('order').body;
-    return { orderId, customerId, total };
+    return { orderId, customerId, total, invoiceNumber: `INV-${orderId}` };
   });
 const rejection = (id: string, reason: string) =>
   send(id, 'SendOrderRejectedPort', OrderRejected, (ctx) => {
