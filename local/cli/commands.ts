@@ -254,7 +254,8 @@ export const COMMANDS: readonly CommandDeclaration[] = [
       'Reads each .odx (the designer data and its XLANG/s) and writes, per orchestration, a TypeScript module in the ' +
       'typed designer; messages.ts (a body type and a schema stub per message type), support.ts, and index.ts, which ' +
       'deploys them all. What Baton cannot say yet becomes a step marked TODO(baton import) that fails saying what to ' +
-      'port, its XLANG/s above it: a map (.btm), a business rules call, C# that is not a plain assignment. ' +
+      'port, its XLANG/s above it: a map with functoids, a business rules call, C# that is not a plain assignment. A map ' +
+      'whose .btm is near the .odx (in its directory, or below the one above it) and only copies fields is ported. ' +
       'import-report.json, in the output directory, says per orchestration: file, orchestration, shapes (every shape ' +
       'of the file, branches and the parts of a Construct counted), mapped (became Baton shapes or typed code doing ' +
       'what the XLANG/s said), stubbed (became marked steps; never counted as mapped), loads (the module type-checks ' +

@@ -134,6 +134,7 @@ describe("baton import on the project's corpus", () => {
       'loads',
       'notes',
       'TODO(baton import)',
+      '.btm',
     ])
       expect(help).toContain(word);
   });
