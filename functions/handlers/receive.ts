@@ -1,9 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { describeError } from '../core/errors.ts';
+import { describeError, UncorrelatedMessage } from '../core/errors.ts';
 import type { RawMessage } from '../core/message.ts';
 import { traceOf } from '../core/trace.ts';
 import type { Runtime } from './runtime.ts';
+import { SoonerRetry } from './sooner.ts';
 import { toRawMessage } from './sqs-event.ts';
 import { SpanKind, contextOf, flushSpans, inSpan, linksTo, tracer } from '../adapters/tracing.ts';
 
@@ -13,6 +14,7 @@ import { SpanKind, contextOf, flushSpans, inSpan, linksTo, tracer } from '../ada
  * last one, after which it is routed or kept as a suspended message, never left where nothing takes it.
  */
 export function createReceiveHandler(runtime: Runtime, logger?: Logger, options: { deadLetterQueueArn?: string } = {}) {
+  const sooner = new SoonerRetry(runtime.sqs);
   return async function handler(
     event: SQSEvent,
     context?: Pick<Context, 'getRemainingTimeInMillis'>,
@@ -29,13 +31,21 @@ export function createReceiveHandler(runtime: Runtime, logger?: Logger, options:
     );
     const started = runtime.clock.now();
     try {
-      return await receiveBatch(raws, traces, started);
+      const response = await receiveBatch(raws, traces, started);
+      // Held for an instance not there yet: back in a second or two, not a visibility timeout later.
+      const held = new Set(response.heldIds);
+      if (held.size > 0) await sooner.retry(event.Records.filter((r) => held.has(r.messageId)));
+      return { batchItemFailures: response.batchItemFailures };
     } finally {
       await flushSpans(context);
     }
   };
 
-  function receiveBatch(raws: RawMessage[], traces: Map<string, string>, started: number): Promise<SQSBatchResponse> {
+  function receiveBatch(
+    raws: RawMessage[],
+    traces: Map<string, string>,
+    started: number,
+  ): Promise<SQSBatchResponse & { heldIds: string[] }> {
     return inSpan(
       'process receive',
       {
@@ -81,7 +91,10 @@ export function createReceiveHandler(runtime: Runtime, logger?: Logger, options:
           );
           span.end();
         }
-        return { batchItemFailures: [...failures.keys()].map((itemIdentifier) => ({ itemIdentifier })) };
+        return {
+          batchItemFailures: [...failures.keys()].map((itemIdentifier) => ({ itemIdentifier })),
+          heldIds: [...failures].filter(([, error]) => error instanceof UncorrelatedMessage).map(([id]) => id),
+        };
       },
     );
   }
