@@ -5,6 +5,7 @@ import { checkLoads } from './loads.ts';
 import { MessageTypes, messagesModule } from './message-types.ts';
 import {
   batonOrchestrationName,
+  DESIGNER_SHAPES,
   fullNameOf,
   identOf,
   type ImportContext,
@@ -237,30 +238,8 @@ function contextOf(parsed: readonly Parsed[]): ImportContext & { refs: Map<Servi
 }
 
 /** Names a module's own code declares: an orchestration's export must not be one of them. */
-const RESERVED = new Set([
-  'orchestration',
-  'receive',
-  'receiveCorrelated',
-  'receiveReply',
-  'code',
-  'decide',
-  'when',
-  'send',
-  'listen',
-  'onMessage',
-  'onTimeout',
-  'parallel',
-  'branch',
-  'scope',
-  'compensate',
-  'delay',
-  'loop',
-  'throwError',
-  'terminate',
-  'suspend',
-  'call',
-  'callable',
-  'start',
+const RESERVED = new Set<string>([
+  ...DESIGNER_SHAPES,
   'messages',
   'correlationSets',
   'orchestrations',

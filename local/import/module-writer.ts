@@ -46,6 +46,33 @@ export const SHAPE_KINDS = new Set([
   'Task',
 ]);
 
+/** The designer's shape functions a written module may call (and destructures from `designer(...)`). */
+export const DESIGNER_SHAPES = [
+  'orchestration',
+  'receive',
+  'receiveCorrelated',
+  'receiveReply',
+  'code',
+  'decide',
+  'when',
+  'send',
+  'listen',
+  'onMessage',
+  'onTimeout',
+  'parallel',
+  'branch',
+  'scope',
+  'compensate',
+  'delay',
+  'loop',
+  'throwError',
+  'terminate',
+  'suspend',
+  'call',
+  'callable',
+  'start',
+] as const;
+
 /** The statement shapes (what a body holds, in order). */
 const STATEMENTS = new Set(
   [...SHAPE_KINDS].filter(
@@ -531,31 +558,6 @@ export class ModuleWriter implements Scope {
       if (from === './messages.ts')
         for (const n of [...names]) if (everything.includes(`${n}Body`)) names.add(`type ${n}Body`);
     if (everything.includes('(m: InboundMessage)')) this.#use('baton', 'type InboundMessage');
-    const shapes = [
-      'orchestration',
-      'receive',
-      'receiveCorrelated',
-      'receiveReply',
-      'code',
-      'decide',
-      'when',
-      'send',
-      'listen',
-      'onMessage',
-      'onTimeout',
-      'parallel',
-      'branch',
-      'scope',
-      'compensate',
-      'delay',
-      'loop',
-      'throwError',
-      'terminate',
-      'suspend',
-      'call',
-      'callable',
-      'start',
-    ];
     const body = parts.join('\n');
     for (const helper of [
       'promoted',
@@ -571,7 +573,7 @@ export class ModuleWriter implements Scope {
       'notPorted',
     ])
       if (new RegExp(`\\b${helper}\\(`).test(body + this.#stubs.join('\n'))) this.#use('./support.ts', helper);
-    const used = shapes.filter((s) => new RegExp(`\\b${s}\\(`).test(body));
+    const used = DESIGNER_SHAPES.filter((s) => new RegExp(`\\b${s}\\(`).test(body));
     const importLines = [...this.#imports]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(
@@ -701,7 +703,7 @@ export class ModuleWriter implements Scope {
     return { operation: type?.operations.get(operationName), uses: port.modifier === 'Uses' };
   }
 
-  #receive(e: OdxElement, inListen = false): string {
+  #receive(e: OdxElement): string {
     const r = this.#receiveParts(e);
     const type = this.#messageTypeOfVariable(r.message);
     if (!type) return this.#stub(e, `receive ${r.message}`, `message "${r.message}" is not declared`);
@@ -741,7 +743,6 @@ export class ModuleWriter implements Scope {
     }
     this.#follow(set!, type);
     this.#count(e, 'mapped');
-    void inListen;
     return `receiveCorrelated(${id}, ${ident}, { into: ${JSON.stringify(r.message)}, correlation: ${JSON.stringify(set)} })`;
   }
 
@@ -1072,7 +1073,7 @@ export class ModuleWriter implements Scope {
       const first = trigger(branch)!;
       const name = JSON.stringify(this.#id(branch, 'branch'));
       if (first.type === 'Receive')
-        return `onMessage(${name}, ${this.#receive(first, true)}, ${list(this.#block(rest(branch)), '')})`;
+        return `onMessage(${name}, ${this.#receive(first)}, ${list(this.#block(rest(branch)), '')})`;
       const duration = this.#duration(first);
       return `onTimeout(${name}, ${JSON.stringify(this.#id(first))}, ${duration}, ${list(this.#block(rest(branch)), '')})`;
     });
