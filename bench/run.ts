@@ -32,11 +32,24 @@
  *                                   conditional writes) per persistence point, and the CPU share of the emulator's
  *                                   process and of the host instances (nothing may be saturated)
  * Everything runs on the embedded stack in this process, in one run, so the ratios compare like with like.
+ *
+ * The `peers` part, only when asked for (`--parts peers`, alone or beside others: it installs packages and takes
+ * minutes, so a plain `npm run bench` leaves it out): the sample beside Restate and DBOS on this machine
+ * (bench/peers/run.ts), the same orders to Baton's local cluster (this checkout, `npm start`), a Restate workflow and
+ * a DBOS workflow on PostgreSQL, one engine after the other; per engine orders/s, p50/p99 latency, CPU per order,
+ * peak memory (PSS), exactly once, and the machine's busy share. It runs first, before this process starts its
+ * embedded stack (a run of `peers` alone starts none), installs the peers with npm into .baton/peers/app, prints
+ * one `metric: "peers"` line per engine, and writes its table into docs/benchmarks.md (between
+ * `<!-- peers:begin -->` and `<!-- peers:end -->`) when it measured all three engines, else to
+ * .baton/peers/table.md (`--peer-table FILE` elsewhere); no run without it touches that section.
+ *
  * Options: --orders 400 --raw-writes 3000 --instances 1,2,4 --kills 10 --failover-lease 3000 --figures docs/figures
- *          (a run of some parts writes its figures to .baton/bench-figures unless --figures says where)
+ *          (bench.json and the plots go to docs/figures when the run has every default part, else to
+ *          .baton/bench-figures, unless --figures says where; a run of `peers` alone writes its bench.json there too)
  *          --latency-orders 150 --latency-in-flight 1 --latency-concurrency 2 (orders and orders in flight per host instance)
  *          --convoy-lines 10000 --fan-out-items 10000
- *          --parts bundles,metered,convoy,fanout,cluster,failover,latency (all by default)
+ *          --parts bundles,metered,convoy,fanout,cluster,failover,latency (the default: all but peers), peers
+ *          --peer-orders 1000 --peer-concurrency 32 --peer-warmup 20 --peer-engines baton,restate,dbos --peer-table FILE
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
@@ -86,13 +99,18 @@ import { OrchestrationRegistry } from '../functions/core/registry.ts';
 import type { RawMessage } from '../functions/core/message.ts';
 import type { ConservationPorts } from '../functions/core/conservation.ts';
 import { LATENCY_MODEL, closedLoop, percentile, requestsPerPersistencePoint, watchCpu } from './latency.ts';
+import { runPeers } from './peers/run.ts';
 import type { Item } from '../functions/adapters/item.ts';
 
 useEmulatorCredentials();
 
-/** The bench's parts, all run by default; `--parts metered` runs one alone (while working on it). */
-const PARTS = ['bundles', 'metered', 'convoy', 'fanout', 'cluster', 'failover', 'latency'] as const;
+/**
+ * The bench's parts, all but `peers` run by default; `--parts metered` runs one alone (while working on it).
+ * `peers` installs other engines and takes minutes: it runs when named.
+ */
+const PARTS = ['bundles', 'metered', 'convoy', 'fanout', 'cluster', 'failover', 'latency', 'peers'] as const;
 type Part = (typeof PARTS)[number];
+const DEFAULT_PARTS = PARTS.filter((part) => part !== 'peers');
 
 const { values } = parseArgs({
   options: {
@@ -102,12 +120,17 @@ const { values } = parseArgs({
     kills: { type: 'string', default: '10' },
     'failover-lease': { type: 'string', default: '3000' },
     figures: { type: 'string' },
-    parts: { type: 'string', default: PARTS.join(',') },
+    parts: { type: 'string', default: DEFAULT_PARTS.join(',') },
     'convoy-lines': { type: 'string', default: '10000' },
     'fan-out-items': { type: 'string', default: '10000' },
     'latency-orders': { type: 'string', default: '150' },
     'latency-in-flight': { type: 'string', default: '1' },
     'latency-concurrency': { type: 'string', default: '2' },
+    'peer-orders': { type: 'string', default: '1000' },
+    'peer-concurrency': { type: 'string', default: '32' },
+    'peer-warmup': { type: 'string', default: '20' },
+    'peer-engines': { type: 'string', default: 'baton,restate,dbos' },
+    'peer-table': { type: 'string' },
   },
 });
 const parts = new Set(values.parts!.split(','));
@@ -120,10 +143,24 @@ if (!HOST_INSTANCES.includes(1) || !HOST_INSTANCES.includes(2) || !HOST_INSTANCE
 const KILLS = Number(values.kills);
 const FAILOVER_LEASE_MS = Number(values['failover-lease']);
 // A run of some parts alone must not replace the docs' figures of a whole run with its few.
-const FIGURES = values.figures ?? (parts.size === PARTS.length ? 'docs/figures' : '.baton/bench-figures');
+const FIGURES =
+  values.figures ?? (DEFAULT_PARTS.every((part) => parts.has(part)) ? 'docs/figures' : '.baton/bench-figures');
 const emit = (line: Record<string, unknown>) => console.log(JSON.stringify(line));
-const stack = await startEmbeddedStack({ port: 0 });
-const endpoint = stack.endpoint;
+// The peers first, with nothing else of the bench's running on the machine (bench/peers/run.ts).
+const peers = parts.has('peers')
+  ? await runPeers({
+      orders: Number(values['peer-orders']),
+      concurrency: Number(values['peer-concurrency']),
+      warmup: Number(values['peer-warmup']),
+      engines: values['peer-engines']!.split(','),
+      repoRoot: join(import.meta.dirname, '..'),
+      ...(values['peer-table'] ? { table: values['peer-table'] } : {}),
+      emit,
+    })
+  : undefined;
+// Every other part runs on the embedded stack; a run of `peers` alone starts none.
+const stack = [...parts].some((part) => part !== 'peers') ? await startEmbeddedStack({ port: 0 }) : undefined;
+const endpoint = stack?.endpoint ?? '';
 const workDir = mkdtempSync(join(tmpdir(), 'baton-bench-'));
 let run = 0;
 const prefix = () => `bench${++run}${Date.now().toString(36)}`;
@@ -549,7 +586,8 @@ async function clusterThroughput(
 }
 
 const round = (n: number, digits = 2) => Number(n.toFixed(digits));
-const results: Record<string, unknown>[] = [];
+// The peers' lines were printed as each engine ended.
+const results: Record<string, unknown>[] = [...(peers?.lines ?? [])];
 const record = (line: Record<string, unknown>) => {
   results.push(line);
   emit(line);
@@ -1007,8 +1045,14 @@ async function latencyPart(): Promise<void> {
 
 try {
   mkdirSync(FIGURES, { recursive: true });
-  const raw = await rawConditionalWrites(Number(values['raw-writes']));
-  record({ metric: 'rawConditionalWritesPerSecond', value: round(raw), emulator: 'dynalite (embedded)', inFlight: 16 });
+  const raw = stack ? await rawConditionalWrites(Number(values['raw-writes'])) : 0;
+  if (stack)
+    record({
+      metric: 'rawConditionalWritesPerSecond',
+      value: round(raw),
+      emulator: 'dynalite (embedded)',
+      inFlight: 16,
+    });
   if (parts.has('bundles')) {
     const sizes = await bundleSizes();
     record({
@@ -1034,8 +1078,12 @@ try {
   process.stderr.write(`bench: unaccounted=${unaccountedTotal}\n`);
   // Figures of a run that lost a message are not figures of Baton: the run fails.
   if (unaccountedTotal > 0) process.exitCode = 1;
+  if (peers?.batonFailed) {
+    process.stderr.write('bench: peers: Baton did not deliver every order exactly once (or did not run)\n');
+    process.exitCode = 1;
+  }
 } finally {
-  await stack.stop();
+  await stack?.stop();
   rmSync(workDir, { recursive: true, force: true });
 }
 

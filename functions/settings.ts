@@ -115,6 +115,13 @@ export const EVENT_SOURCE = {
   waitTimeSeconds: 20,
 } as const;
 
+/**
+ * Eager execution (see ProcessingHostDeps.eager): a work item's runs for other instances (a fork's branch instances,
+ * the join the last one wakes) run in the same invocation, up to `items` of them per work item handled, while more
+ * than `minRemainingMs` of the invocation is left; the rest go through the work queue.
+ */
+export const EAGER = { items: 16, minRemainingMs: 2_000 } as const;
+
 /** Step ownership timings (see functions/core/ownership.ts). */
 export const OWNERSHIP = {
   leaseMs: 10_000,

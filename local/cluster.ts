@@ -24,6 +24,13 @@ import type { RequestMeter } from '../functions/adapters/request-meter.ts';
 import { useEmulatorCredentials } from './emulator-credentials.ts';
 import { LATENCY_MODEL_VARIABLE, type LatencySpec, type OperationLatency } from './latency-model.ts';
 import { TRACE_DIR_VARIABLE } from './trace-export.ts';
+import { runHost, type RunningHost } from './host-runner.ts';
+import { InProcessDocumentClient } from './in-process/document-client.ts';
+import { InProcessSqsClient } from './in-process/sqs-client.ts';
+import { InProcessStreamsClient } from './in-process/streams-client.ts';
+import { fileLogger } from './in-process/file-logger.ts';
+import { LatencyModel } from './latency-model.ts';
+import { LostWriteCounter } from './lost-writes.ts';
 
 /** `.ts` in a source checkout, `.js` in the installed package. */
 const HOST_ENTRY = fileURLToPath(
@@ -32,8 +39,17 @@ const HOST_ENTRY = fileURLToPath(
 
 /** What a {@link LocalCluster} runs, and how. */
 export interface ClusterOptions {
-  /** How many host instances (OS processes). */
+  /** How many host instances. */
   readonly instances: number;
+  /**
+   * Where the host instances run: each in an OS process of its own, reaching the endpoint over the AWS SDK (what a
+   * chaos run needs: faults between them and the store, clocks off, processes killed and frozen), or all in this
+   * process, reaching the embedded stack's DynamoDB and SQS in-process (the same adapters and handlers, without HTTP:
+   * a fifth of the CPU per order). In this process needs the embedded stack's own DynamoDB.
+   * @defaultValue 'this process' on the embedded stack's own DynamoDB, without faults, outages, clock skew or traces;
+   * else 'processes'
+   */
+  readonly hostsIn?: 'processes' | 'this process';
   /** Port of the embedded stack; ignored when `endpoint` is given. */
   readonly port: number;
   /** Use an endpoint that is already running (LocalStack, DynamoDB Local + SQS...) instead of the embedded stack. */
@@ -145,6 +161,8 @@ export class LocalCluster {
   /** Its host instances. */
   readonly hosts: HostInstanceState[] = [];
   readonly #children = new Map<string, ChildProcess>();
+  /** Host instances running in this process, by name. */
+  readonly #inProcess = new Map<string, { host: RunningHost; stop: () => Promise<void> }>();
   readonly #frozen = new Set<ChildProcess>();
   #sweeper?: NodeJS.Timeout;
   #stopping = false;
@@ -195,21 +213,28 @@ export class LocalCluster {
     if (this.resources.claimCheckOff)
       o.log?.(`claim check is off (bodies up to 300 KB, kept in the MessageBox): ${this.resources.claimCheckOff}`);
     const claimCheck = s3ClaimCheck(this.resources.claimCheckBucket, { endpoint: this.endpoint, region });
-    this.store = new DynamoDbInstanceStore(
-      dynamoDbDocumentClient({ endpoint: this.endpoint, region }),
-      this.resources.tableName,
-      { claimCheck },
+    // The sweeper and tracking run in this process: on the embedded stack they reach it in-process, as host instances
+    // in this process do.
+    const here = this.stack?.dynamo;
+    const dynamo = (meter?: RequestMeter) => {
+      if (!here) return dynamoDbDocumentClient({ endpoint: this.endpoint, region, meter });
+      const client = new InProcessDocumentClient(here);
+      meter?.attach(client, 'DynamoDB');
+      return client;
+    };
+    this.store = new DynamoDbInstanceStore(dynamo(), this.resources.tableName, { claimCheck });
+    const workQueue = new SqsWorkQueue(
+      here ? new InProcessSqsClient(this.stack!.queues, this.endpoint) : sqsClient({ endpoint: this.endpoint, region }),
+      this.resources.queues.work.url,
     );
-    const workQueue = new SqsWorkQueue(sqsClient({ endpoint: this.endpoint, region }), this.resources.queues.work.url);
     // Tracking, as the stack's tracking function runs it: the MessageBox's stream into the history table.
-    this.history = new DynamoDbHistory(
-      dynamoDbDocumentClient({ endpoint: this.endpoint, region, meter: o.trackingMeter }),
-      this.resources.historyTableName,
-    );
+    this.history = new DynamoDbHistory(dynamo(o.trackingMeter), this.resources.historyTableName);
     if (o.tracking === false) o.log?.('tracking is off (asked)');
     else if (this.resources.streamArn) {
       this.tracking = new StreamPoller({
-        streams: new DynamoDBStreamsClient({ endpoint: this.endpoint, region }),
+        streams: here
+          ? new InProcessStreamsClient(here.feed)
+          : new DynamoDBStreamsClient({ endpoint: this.endpoint, region }),
         streamArn: this.resources.streamArn,
         handler: createTrackingHandler(this.history, undefined, claimCheck?.payloads),
         log: o.log,
@@ -217,7 +242,13 @@ export class LocalCluster {
       this.tracking.start();
     } else o.log?.(`tracking is off: ${this.endpoint} keeps no DynamoDB streams for ${this.resources.tableName}`);
     mkdirSync(join(o.workDir, 'logs'), { recursive: true });
-    for (let i = 1; i <= o.instances; i++) this.#spawn(`host-${i}`);
+    const inProcess = this.hostsIn === 'this process';
+    if (inProcess && !this.stack?.dynamo)
+      throw new Error('host instances run in this process only on the embedded stack with its own DynamoDB (dynalite)');
+    for (let i = 1; i <= o.instances; i++) {
+      if (inProcess) this.#startInProcess(`host-${i}`);
+      else this.#spawn(`host-${i}`);
+    }
     // The sweeper, as the stack's scheduled function runs it: what is due and was not woken.
     this.#sweeper = setInterval(() => {
       sweep(
@@ -263,10 +294,51 @@ export class LocalCluster {
     };
   }
 
-  #spawn(name: string, previous?: HostInstanceState): void {
+  /** Where the host instances run (see ClusterOptions.hostsIn). */
+  get hostsIn(): 'processes' | 'this process' {
+    const o = this.options;
+    if (o.hostsIn) return o.hostsIn;
+    // Faults, outages and skewed clocks are set per process, and spans are recorded per process.
+    const perProcess = Boolean(o.faultRate || o.outageFile || o.clockSkewMs || o.traceDir);
+    return !o.endpoint && !o.dynamodbEndpoint && !perProcess ? 'this process' : 'processes';
+  }
+
+  /** The environment a host instance runs with, as Lambda's configuration would give it. */
+  #hostEnvironment(name: string, state: HostInstanceState): Record<string, string | undefined> {
     const o = this.options;
     const q = this.resources.queues;
-    const state: HostInstanceState = previous ?? {
+    return {
+      ...process.env,
+      AWS_ENDPOINT_URL: this.endpoint,
+      BATON_HOST_ID: `${name}#${state.restarts}`,
+      BATON_TABLE_NAME: this.resources.tableName,
+      BATON_RECEIVE_QUEUE_URL: q.receive.url,
+      BATON_RECEIVE_QUEUE_ARN: q.receive.arn,
+      BATON_RECEIVE_DLQ_URL: q.receive.dlqUrl,
+      BATON_RECEIVE_DLQ_ARN: q.receive.dlqArn,
+      BATON_WORK_QUEUE_URL: q.work.url,
+      BATON_WORK_QUEUE_ARN: q.work.arn,
+      BATON_SEND_PORTS: JSON.stringify(
+        Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.url])),
+      ),
+      BATON_LEASE_MS: String(o.leaseMs),
+      ...(this.resources.claimCheckBucket ? { BATON_CLAIM_CHECK_BUCKET: this.resources.claimCheckBucket } : {}),
+      ...o.environment,
+      BATON_WAIT_SECONDS: String(o.waitSeconds ?? 5),
+      ...(o.orchestrations ? { BATON_ORCHESTRATIONS: resolve(o.orchestrations) } : {}),
+      ...(o.faultRate ? { BATON_FAULT_RATE: String(o.faultRate) } : {}),
+      ...(o.outageFile ? { BATON_OUTAGE_FILE: o.outageFile } : {}),
+      ...(o.clockSkewMs?.(name) ? { BATON_CLOCK_SKEW_MS: String(o.clockSkewMs(name)) } : {}),
+      ...(o.latencyModel ? { [LATENCY_MODEL_VARIABLE]: JSON.stringify(o.latencyModel) } : {}),
+      ...(o.traceDir ? { [TRACE_DIR_VARIABLE]: resolve(o.traceDir) } : {}),
+      // What each host instance did and every failure (set WARN for a quiet log under load, as the bench does).
+      POWERTOOLS_LOG_LEVEL: o.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
+    };
+  }
+
+  /** A fresh host instance's state, listed. */
+  #newHost(name: string): HostInstanceState {
+    const state: HostInstanceState = {
       name,
       status: 'starting',
       workItems: 0,
@@ -280,37 +352,69 @@ export class LocalCluster {
       conditionalCheckFailed: {},
       modelledLatency: {},
     };
-    if (!previous) this.hosts.push(state);
+    this.hosts.push(state);
+    return state;
+  }
+
+  /**
+   * A host instance in this process: the same runner a host instance's process runs, on clients that reach the
+   * embedded stack in-process, its log to its own file as a process's would be.
+   */
+  #startInProcess(name: string): void {
+    const o = this.options;
+    const state = this.#newHost(name);
+    // More batches at once than a process's default 2: here a batch costs no process of its own, and more of them
+    // keep the event loop fed while others wait (on Lambda: the event source's concurrent invocations).
+    const env: Record<string, string | undefined> = { BATON_CONCURRENCY: '8', ...this.#hostEnvironment(name, state) };
+    const log = createWriteStream(join(o.workDir, 'logs', `${name}.log`), { flags: 'a' });
+    const lostWrites = new LostWriteCounter();
+    const latency = o.latencyModel ? new LatencyModel(o.latencyModel) : undefined;
+    const hooks = [lostWrites, ...(latency ? [latency] : [])];
+    const polls = new InProcessSqsClient(this.stack!.queues, this.endpoint);
+    for (const hook of hooks) hook.attach(polls, 'SQS');
+    const host = runHost({
+      env,
+      definitions: this.definitions,
+      sqs: polls,
+      clients: {
+        dynamo: new InProcessDocumentClient(this.stack!.dynamo!),
+        sqs: new InProcessSqsClient(this.stack!.queues, this.endpoint),
+      },
+      hooks,
+      clock: systemClock,
+      logger: fileLogger(log, String(env.BATON_HOST_ID), env.POWERTOOLS_LOG_LEVEL),
+      onBusy: (_records, instanceIds) => {
+        state.busyAt = Date.now();
+        const ids = instanceIds.filter((id): id is string => typeof id === 'string');
+        for (const listener of this.#busyListeners) listener(state, ids);
+      },
+    });
+    // The counts a process would report every half second, read where they are.
+    const counts = setInterval(() => {
+      Object.assign(state, host.stats);
+      state.conditionalCheckFailed = { ...lostWrites.counts };
+      if (latency) state.modelledLatency = { ...latency.delayed };
+    }, 500);
+    state.status = 'up';
+    this.#inProcess.set(name, {
+      host,
+      stop: async () => {
+        clearInterval(counts);
+        await host.stop();
+        Object.assign(state, host.stats);
+        state.status = 'stopped';
+        log.end();
+      },
+    });
+  }
+
+  #spawn(name: string, previous?: HostInstanceState): void {
+    const o = this.options;
+    const state = previous ?? this.#newHost(name);
     const log = createWriteStream(join(o.workDir, 'logs', `${name}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [...hostNodeFlags(), HOST_ENTRY], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: {
-        ...process.env,
-        AWS_ENDPOINT_URL: this.endpoint,
-        BATON_HOST_ID: `${name}#${state.restarts}`,
-        BATON_TABLE_NAME: this.resources.tableName,
-        BATON_RECEIVE_QUEUE_URL: q.receive.url,
-        BATON_RECEIVE_QUEUE_ARN: q.receive.arn,
-        BATON_RECEIVE_DLQ_URL: q.receive.dlqUrl,
-        BATON_RECEIVE_DLQ_ARN: q.receive.dlqArn,
-        BATON_WORK_QUEUE_URL: q.work.url,
-        BATON_WORK_QUEUE_ARN: q.work.arn,
-        BATON_SEND_PORTS: JSON.stringify(
-          Object.fromEntries(Object.entries(this.resources.sendPorts).map(([port, queue]) => [port, queue.url])),
-        ),
-        BATON_LEASE_MS: String(o.leaseMs),
-        ...(this.resources.claimCheckBucket ? { BATON_CLAIM_CHECK_BUCKET: this.resources.claimCheckBucket } : {}),
-        ...o.environment,
-        BATON_WAIT_SECONDS: String(o.waitSeconds ?? 5),
-        ...(o.orchestrations ? { BATON_ORCHESTRATIONS: resolve(o.orchestrations) } : {}),
-        ...(o.faultRate ? { BATON_FAULT_RATE: String(o.faultRate) } : {}),
-        ...(o.outageFile ? { BATON_OUTAGE_FILE: o.outageFile } : {}),
-        ...(o.clockSkewMs?.(name) ? { BATON_CLOCK_SKEW_MS: String(o.clockSkewMs(name)) } : {}),
-        ...(o.latencyModel ? { [LATENCY_MODEL_VARIABLE]: JSON.stringify(o.latencyModel) } : {}),
-        ...(o.traceDir ? { [TRACE_DIR_VARIABLE]: resolve(o.traceDir) } : {}),
-        // What each host instance did and every failure (set WARN for a quiet log under load, as the bench does).
-        POWERTOOLS_LOG_LEVEL: o.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
-      },
+      env: this.#hostEnvironment(name, state),
     });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
@@ -434,6 +538,7 @@ export class LocalCluster {
     clearInterval(this.#sweeper);
     // A frozen process would not see SIGTERM.
     for (const child of [...this.#frozen]) this.#thaw(child);
+    await Promise.all([...this.#inProcess.values()].map((h) => h.stop()));
     await Promise.all(
       [...this.#children.values()].map(
         (child) =>

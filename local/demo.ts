@@ -56,16 +56,20 @@ export async function runDemo(
   const expected = new Map(orders.map((o) => [o.orderId, o.expected]));
   const expectedMessages = orders.reduce((n, o) => n + o.expected.length, 0);
 
-  // Kill a host instance mid-step, once a quarter of the work items went through.
+  // Kill a host instance mid-step, once the host instances took a quarter as many work items as there are orders (each
+  // order takes one at least; its branch instances and its join usually run in the same invocation, eagerly). Counted
+  // as the batches start, not from the host instances' stats, which come every half second: a run can be over by then.
   let killed: DemoResult['killed'];
   const victim = cluster.hosts[0]!;
   const threshold = Math.max(1, Math.floor(count / 4));
+  let taken = 0;
   // The instances of the batch it dies with. Only a batch with an order's own step in it: that step takes the
   // pricing latency, so the kill lands mid-step; a batch of parallel branch steps (each a few milliseconds) is
   // often over before the signal lands, and there would be nothing to take over.
   let inFlight: readonly string[] = [];
   const stopWatching = cluster.onBusy((host, instanceIds) => {
-    const total = cluster.hosts.reduce((n, h) => n + h.workItems, 0);
+    const total = taken;
+    taken += instanceIds.length;
     if (killed || host !== victim || total < threshold || !instanceIds.some((id) => !id.includes('~'))) return;
     const pid = cluster.kill(host.name);
     if (pid !== undefined) {

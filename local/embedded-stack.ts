@@ -1,24 +1,12 @@
 // First, for its effect: fauxqs (loaded below) loads node:sqlite, whose experimental warning it drops.
 import './warnings.ts';
-import {
-  createServer,
-  request as httpRequest,
-  Agent,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, request as httpRequest, Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { releaseDynaliteIterators } from './dynalite-iterators.ts';
 import { wakeOneLongPollAtATime } from './fauxqs-long-polls.ts';
-import { StreamsFront } from './streams-front.ts';
 import type { ChangeFeed } from './change-feed.ts';
-
-const require = createRequire(import.meta.url);
-releaseDynaliteIterators();
-const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+import { DynamoDbService } from './in-process/dynamodb-service.ts';
+import type { EmbeddedQueues } from './in-process/queues.ts';
 
 const QUEUE_HOST = /http:\/\/sqs\.[a-z0-9-]+\.localhost:\d+\//g;
 
@@ -30,6 +18,10 @@ export interface EmbeddedStack {
   readonly port: number;
   /** The DynamoDB streams the embedded stack keeps (absent when DynamoDB Local serves its own). */
   readonly changeFeed?: ChangeFeed;
+  /** Its DynamoDB, for host instances in this process (absent when DynamoDB Local serves DynamoDB). */
+  readonly dynamo?: DynamoDbService;
+  /** Its SQS (and S3), for host instances in this process. */
+  readonly queues: EmbeddedQueues;
   /** Closes the endpoint and the emulators behind it. */
   stop(): Promise<void>;
 }
@@ -49,7 +41,7 @@ export interface EmbeddedStackOptions {
 /**
  * DynamoDB (dynalite), SQS and S3 (fauxqs) behind a single endpoint. Requests are told apart the way AWS's
  * JSON protocols label them: `X-Amz-Target: DynamoDB_20120810.*` goes to dynalite, in-process, with DynamoDB
- * Streams added in front of it (see streams-front.ts); the rest is proxied to fauxqs with its Host header kept, so
+ * Streams added in front of it (see in-process/dynamodb-service.ts); the rest is proxied to fauxqs with its Host header kept, so
  * queue URLs name this endpoint.
  */
 export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Promise<EmbeddedStack> {
@@ -60,24 +52,12 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   }
   const dynamo = options.dynamodbEndpoint
     ? undefined
-    : dynalite({
-        path: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined,
-        createTableMs: 0,
-        deleteTableMs: 0,
-        updateTableMs: 0,
-      });
-  // dynalite only closes its LevelDB (and releases the folder's lock) when its own server closes,
-  // and a server that never listened cannot close: give it a loopback port nobody uses.
-  if (dynamo) await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', () => resolve()));
+    : await DynamoDbService.start({ path: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined });
   await wakeOneLongPollAtATime();
   // Imported here, not above: the ESM loader compiles node:sqlite (which fauxqs imports) while it links the static
   // imports, before any module runs, so only an import made after warnings.ts ran can have its warning dropped.
-  const { startFauxqs } = await import('fauxqs');
-  const sqs = await startFauxqs({
-    port: 0,
-    logger: false,
-    dataDir: options.dataDir ? join(options.dataDir, 'sqs') : undefined,
-  });
+  const { startQueues } = await import('./in-process/queues.ts');
+  const sqs = await startQueues({ dataDir: options.dataDir ? join(options.dataDir, 'sqs') : undefined });
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   function proxyTo(target: URL) {
     return (req: IncomingMessage, res: ServerResponse) => {
@@ -97,15 +77,8 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   }
 
   // DynamoDB Local has streams of its own: then every DynamoDB call, streams included, goes to it.
-  const streams = dynamo
-    ? new StreamsFront({
-        target: new URL(`http://127.0.0.1:${(dynamo.address() as { port: number }).port}`),
-        agent,
-        passthrough: dynamo.listeners('request')[0] as (req: IncomingMessage, res: ServerResponse) => void,
-      })
-    : undefined;
-  const dynamoHandler = streams
-    ? (req: IncomingMessage, res: ServerResponse) => streams.handle(req, res)
+  const dynamoHandler = dynamo
+    ? (req: IncomingMessage, res: ServerResponse) => dynamo.handle(req, res)
     : proxyTo(new URL(options.dynamodbEndpoint!));
 
   const front = createServer((req, res) => {
@@ -173,13 +146,15 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   return {
     endpoint: `http://${host}:${port}`,
     port,
-    changeFeed: streams?.feed,
+    changeFeed: dynamo?.feed,
+    dynamo,
+    queues: sqs,
     async stop() {
       front.closeAllConnections();
       await new Promise<void>((resolve) => front.close(() => resolve()));
       agent.destroy();
       await sqs.stop();
-      if (dynamo) await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      await dynamo?.stop();
     },
   };
 }

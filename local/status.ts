@@ -64,7 +64,7 @@ export function statusLine(cluster: LocalCluster, counts: ClusterCounts | undefi
   const hosts = cluster.hosts
     .map(
       (h) =>
-        `${h.name} ${h.status === 'up' ? `pid ${h.pid}` : h.status} items=${h.workItems} completed=${h.completed} suspended=${h.suspended}${h.restarts ? ` restarts=${h.restarts}` : ''}`,
+        `${h.name} ${h.status === 'up' ? (h.pid === undefined ? 'up' : `pid ${h.pid}`) : h.status} items=${h.workItems} completed=${h.completed} suspended=${h.suspended}${h.restarts ? ` restarts=${h.restarts}` : ''}`,
     )
     .join(' | ');
   const completed = cluster.hosts.reduce((sum, h) => sum + h.completed, 0);

@@ -8,7 +8,7 @@ import { handleWorkItem } from '../functions/core/work-items.ts';
 import { MAX_CLOCK_SKEW_MS } from '../functions/core/ownership.ts';
 import type { SendEntry } from '../functions/core/instance.ts';
 import type { HistoryStore, SendPort, TimerScheduler, WorkItem, WorkQueue } from '../functions/core/ports.ts';
-import { MESSAGEBOX, OWNERSHIP, QUEUES } from '../functions/settings.ts';
+import { EAGER, MESSAGEBOX, OWNERSHIP, QUEUES } from '../functions/settings.ts';
 import { MemoryHistory } from '../test/helpers/memory-history.ts';
 import { Choices } from './choices.ts';
 import { SimMessageBox } from './message-box.ts';
@@ -332,6 +332,10 @@ export class World {
       hostId: name,
       runTimeLimitMs: RUN_TIME_LIMIT_MS,
       newId: () => `${actor.name}-${++this.#ids}`,
+      // Eager execution on some hosts, with room for a few or many runs: a crash then loses work items never sent.
+      ...(this.#choices.chance(0.6)
+        ? { eager: { items: this.#choices.between(1, 16), minRemainingMs: EAGER.minRemainingMs } }
+        : {}),
     });
     return { name, actor, receiveHost, processingHost, batches: 0 };
   }

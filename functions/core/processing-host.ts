@@ -20,6 +20,7 @@ import {
   type ProcessOutcome,
 } from './host/deps.ts';
 import { OutboxDispatcher } from './host/dispatcher.ts';
+import { EagerRuns } from './host/eager.ts';
 import { OperatorActions } from './host/operator-actions.ts';
 import { takeLock } from './host/locks.ts';
 import { keepUnread } from './host/unread.ts';
@@ -53,6 +54,8 @@ interface Call {
   blocked?: string;
   readonly inbox: () => Promise<InboxEntry[]>;
   readonly loadBranches: (joining: readonly string[]) => Promise<readonly InstanceState[]>;
+  /** Where the work items its commits make for other instances may run at once (host/eager.ts). */
+  readonly eager?: EagerRuns;
 }
 
 /** A run that moved nothing of a waiting instance (no shape, no effect, the same cursor): nothing to persist. */
@@ -96,6 +99,14 @@ export class ProcessingHost {
   }
 
   async process(item: WorkItem, delivery: Delivery): Promise<ProcessOutcome> {
+    const eager = EagerRuns.for(this.#deps, delivery);
+    const outcome = await this.#process(item, delivery, eager);
+    if (!eager || eager.pending.length === 0) return outcome;
+    const more = await eager.run(delivery, (next, at) => this.#process(next, at, eager));
+    return outcome.result === 'done' && more.length > 0 ? { ...outcome, eager: more } : outcome;
+  }
+
+  async #process(item: WorkItem, delivery: Delivery, eager: EagerRuns | undefined): Promise<ProcessOutcome> {
     try {
       // A first delivery may start from the state its work item carries; a redelivery reads afresh.
       return await this.#processOnce(
@@ -103,12 +114,13 @@ export class ProcessingHost {
         delivery,
         delivery.receiveCount === 1 ? item.state : undefined,
         delivery.receiveCount === 1 ? item.branches : undefined,
+        eager,
       );
     } catch (error) {
       if (!(error instanceof OwnershipLost)) throw error;
       // Another host committed first (or the hint was stale). Its run may not have seen what this work
       // item brings (a message delivered just before it dehydrated the instance): look again, once.
-      return this.#processOnce(item, delivery, undefined);
+      return this.#processOnce(item, delivery, undefined, undefined, eager);
     }
   }
 
@@ -116,7 +128,8 @@ export class ProcessingHost {
     item: WorkItem,
     delivery: Delivery,
     hint: InstanceState | undefined,
-    endedBranches?: readonly InstanceState[],
+    endedBranches: readonly InstanceState[] | undefined,
+    eager: EagerRuns | undefined,
   ): Promise<ProcessOutcome> {
     const { store, hostId, registry } = this.#deps;
     // The lease belongs to this call, not to the host: two work items of one instance handled at once on
@@ -138,6 +151,7 @@ export class ProcessingHost {
           : this.#commits.loadAll(joining),
       // Read once, and only if a receive or listen asks for it (most runs never do).
       inbox: async () => (call.deliveries ??= await store.deliveries(call.state.instanceId)),
+      eager,
     };
     const decided = await this.#wakeUps.decide(item, delivery, state, orchestration, call);
     if ('outcome' in decided) return decided.outcome;
@@ -249,6 +263,7 @@ export class ProcessingHost {
         throw error;
       }
       commits++;
+      call.eager?.remember(next);
       shapes += result.shapesRun;
       // What the call took is in the thread it committed now, or freed by that commit.
       call.locks.clear();
@@ -319,7 +334,7 @@ export class ProcessingHost {
   ): Promise<void> {
     const { store } = this.#deps;
     try {
-      if (next.outbox.length > 0) await this.#dispatcher.dispatch(next.outbox, next);
+      if (next.outbox.length > 0) await this.#dispatcher.dispatch(next.outbox, next, call.eager);
       // Messages taken (known once the run read the inbox) leave it; the first consumed is the activating message.
       if (call.deliveries !== undefined) {
         const taken = next.consumed.slice(next.branchOf ? 0 : 1).filter((id) => !call.settling.has(id));

@@ -8,6 +8,7 @@ import type { ProcessOutcome } from '../core/processing-host.ts';
 import type { WorkItem } from '../core/ports.ts';
 import { QUEUES } from '../settings.ts';
 import type { Runtime } from './runtime.ts';
+import { describeStep } from './step-span.ts';
 import { holdVisibility } from './visibility.ts';
 import { SpanKind, contextOf, flushSpans, inSpan, linksTo } from '../adapters/tracing.ts';
 import type { Span } from '@opentelemetry/api';
@@ -156,18 +157,32 @@ class ProcessingHandler {
     throw handled.error;
   }
 
-  /** What a run that ended well says: on its span, to the outcome's listener, in the log. */
+  /** What a run that ended well says: on its span, to the outcome's listener, in the log; and the runs it led to. */
   #reportDone(item: WorkItem, receiveCount: number, span: Span, outcome: ProcessOutcome): void {
-    span.setAttribute('baton.result', outcome.result);
-    const instance = outcome.result === 'done' ? outcome.instance : undefined;
-    if (instance) {
-      span.updateName(`step ${instance.orchestration}`);
-      span.setAttributes({
-        'baton.orchestration': `${instance.orchestration}@${instance.version}`,
-        'baton.instance.status': instance.status,
-        'baton.instance.revision': instance.revision,
+    this.#reportOne(item, receiveCount, span, outcome);
+    // The runs made in this invocation for other instances (eager execution): each as if its own item had come.
+    for (const eager of outcome.result === 'done' ? (outcome.eager ?? []) : []) {
+      const instance = eager.result === 'done' ? eager.instance : undefined;
+      this.#onOutcome?.(eager);
+      this.#logger?.info('work item done', {
+        instanceId: instance?.instanceId,
+        reason: 'eager',
+        result: eager.result,
+        detail: eager.detail,
+        ...(instance
+          ? {
+              orchestration: `${instance.orchestration}@${instance.version}`,
+              status: instance.status,
+              revision: instance.revision,
+            }
+          : {}),
       });
     }
+  }
+
+  #reportOne(item: WorkItem, receiveCount: number, span: Span, outcome: ProcessOutcome): void {
+    const instance = outcome.result === 'done' ? outcome.instance : undefined;
+    describeStep(span, outcome);
     this.#onOutcome?.(outcome);
     this.#logger?.info('work item done', {
       instanceId: item.instanceId,

@@ -1,5 +1,5 @@
 import { systemClock } from '../adapters/system-clock.ts';
-import { ProcessingHost } from '../core/processing-host.ts';
+import { ProcessingHost, type ProcessingHostDeps } from '../core/processing-host.ts';
 import { ReceiveHost } from '../core/receive-host.ts';
 import { OrchestrationRegistry } from '../core/registry.ts';
 import type { OrchestrationDefinition } from '../core/definition.ts';
@@ -13,9 +13,13 @@ import { ExtendedClientBodies } from '../adapters/ExtendedClientBodies.ts';
 import { SqsSendPort } from '../adapters/SqsSendPort.ts';
 import { SqsWorkQueue } from '../adapters/SqsWorkQueue.ts';
 import type { RequestMeter } from '../adapters/request-meter.ts';
-import { CLAIM_CHECK, HOST_FUNCTION_TIMEOUT_SECONDS, OWNERSHIP, QUEUES } from '../settings.ts';
+import { CLAIM_CHECK, EAGER, HOST_FUNCTION_TIMEOUT_SECONDS, OWNERSHIP, QUEUES } from '../settings.ts';
 import type { HostConfig } from './config.ts';
 import type { Clock } from '../core/ports.ts';
+import { SpanKind, contextOf, inSpan } from '../adapters/tracing.ts';
+import { describeStep } from './step-span.ts';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 
 /**
  * The one wiring of the engine to AWS adapters, used by the Lambda handlers and the local host instances
@@ -29,6 +33,11 @@ export function createRuntime(
     endpoint?: string;
     hooks?: readonly ClientHook[];
     clock?: Clock;
+    /**
+     * The DynamoDB and SQS clients to use instead of SDK clients to the endpoint (a local cluster's host instances in
+     * the embedded stack's process reach it in-process); the meter and the hooks are attached to them here.
+     */
+    clients?: { readonly dynamo: DynamoDBDocumentClient; readonly sqs: SQSClient };
   },
 ) {
   // Without an explicit endpoint the SDK resolves AWS_ENDPOINT_URL itself, then the AWS endpoint.
@@ -38,8 +47,9 @@ export function createRuntime(
     endpoint: options.endpoint,
     hooks: options.hooks,
   };
-  const dynamo = dynamoDbDocumentClient(clientOptions);
-  const sqs = sqsClient(clientOptions);
+  const { dynamo, sqs } = options.clients
+    ? hooked(options.clients, [...(options.meter ? [options.meter] : []), ...(options.hooks ?? [])])
+    : { dynamo: dynamoDbDocumentClient(clientOptions), sqs: sqsClient(clientOptions) };
   const registry = new OrchestrationRegistry(options.definitions);
   // A send to a port with no queue would fail at dispatch, after its step committed: refuse to start instead.
   const unbound = [...registry.ports()].filter((port) => !config.sendPorts[port]);
@@ -115,8 +125,47 @@ export function createRuntime(
       lease,
       hostId: config.hostId,
       runTimeLimitMs: HOST_FUNCTION_TIMEOUT_SECONDS * 1000,
+      eager: eagerRuns(config.hostId),
     }),
   };
 }
 
 export type Runtime = ReturnType<typeof createRuntime>;
+
+/** Eager execution (core/host/eager.ts), each eager run a step of its instance's trace as a queued work item is. */
+function eagerRuns(hostId: string): ProcessingHostDeps['eager'] {
+  return {
+    ...EAGER,
+    around: (item, run) =>
+      inSpan(
+        'step',
+        {
+          kind: SpanKind.INTERNAL,
+          parent: contextOf(item.trace),
+          attributes: {
+            'baton.instance.id': item.instanceId,
+            'baton.work_item.reason': item.reason,
+            'baton.eager': true,
+            'baton.host.id': hostId,
+          },
+        },
+        async (span) => {
+          const outcome = await run();
+          describeStep(span, outcome);
+          return outcome;
+        },
+      ),
+  };
+}
+
+/** Clients given to the runtime, with the meter and the hooks attached as the client factories attach them. */
+function hooked<C extends { readonly dynamo: DynamoDBDocumentClient; readonly sqs: SQSClient }>(
+  clients: C,
+  hooks: readonly Pick<ClientHook, 'attach'>[],
+): C {
+  for (const hook of hooks) {
+    hook.attach(clients.dynamo, 'DynamoDB');
+    hook.attach(clients.sqs, 'SQS');
+  }
+  return clients;
+}

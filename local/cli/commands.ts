@@ -87,7 +87,13 @@ export const COMMANDS: readonly CommandDeclaration[] = [
       'The embedded stack (DynamoDB, SQS and S3 on one endpoint) and host instances running the sample (or your ' +
       'orchestrations) as Lambda would, until Ctrl-C. The other commands find it by <BATON_HOME>/endpoints.json.',
     options: [
-      { flags: '--instances <n>', description: 'host instances (OS processes)', default: '2', check: positiveInt },
+      { flags: '--instances <n>', description: 'host instances', default: '2', check: positiveInt },
+      {
+        flags: '--processes',
+        description:
+          'run each host instance in an OS process of its own, reaching the endpoint over the AWS SDK (the default ' +
+          'runs them in this process, reaching the embedded stack in-process; a demo and --trace use processes)',
+      },
       {
         flags: '--demo <n>',
         description: 'send N sample orders, SIGKILL a host instance midway, check the send queue, exit',

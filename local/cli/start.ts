@@ -28,6 +28,7 @@ interface StartOptions {
   /** false: --no-console. */
   readonly console: boolean;
   readonly trace?: boolean;
+  readonly processes?: boolean;
 }
 
 type WebConsole = { url: string; openUrl: string; stop(): Promise<void> };
@@ -61,6 +62,8 @@ export async function start(input: CommandInput): Promise<void> {
     workDir: demo === undefined ? WORK_DIR : resolve(WORK_DIR, 'demo'),
     log: (line) => console.log(line),
     ...(options.trace ? { traceDir: resolve(WORK_DIR, 'traces') } : {}),
+    // A demo kills a host instance's process, and spans are recorded per process.
+    ...(options.processes || demo !== undefined || options.trace ? { hostsIn: 'processes' as const } : {}),
   });
   let stopping = false;
   // Declared before `stop`, which a Ctrl-C during the start may call before the status line exists.
@@ -113,7 +116,7 @@ function sampleEnvironment(options: StartOptions): Record<string, string> {
 function describe(cluster: LocalCluster, dataDir: string | undefined): void {
   const d = cluster.describe();
   console.log(
-    `Baton local cluster: ${cluster.options.instances} host instance(s), ` +
+    `Baton local cluster: ${cluster.options.instances} host instance(s) ${cluster.hostsIn === 'processes' ? 'as OS processes' : 'in this process'}, ` +
       `state ${dataDir ? `in ${dataDir}` : 'in memory'}`,
   );
   console.log(`  endpoint (DynamoDB, SQS, S3): ${d.endpoint}${cluster.stack ? ' (embedded)' : ''}`);

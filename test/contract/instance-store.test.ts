@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoDbDocumentClient, sqsClient } from '../../functions/adapters/aws-clients.ts';
@@ -6,6 +9,8 @@ import { OwnershipLost } from '../../functions/core/errors.ts';
 import { InstanceStatus, type InstanceState } from '../../functions/core/instance.ts';
 import { LISTED_MESSAGE_BYTES, type InboundMessage } from '../../functions/core/message.ts';
 import type { InstanceStore } from '../../functions/core/ports.ts';
+import { startEmbeddedStack } from '../../local/embedded-stack.ts';
+import { InProcessDocumentClient } from '../../local/in-process/document-client.ts';
 import { provision } from '../../local/provision.ts';
 import { Choices } from '../../simulation/choices.ts';
 import { SimMessageBox } from '../../simulation/message-box.ts';
@@ -64,6 +69,41 @@ function simulated(): InstanceStore {
 const subjects: Subject[] = [
   { name: 'the in-memory store', start: async () => ({ store: new MemoryInstanceStore(), stop: async () => {} }) },
   { name: "the simulator's model", start: async () => ({ store: simulated(), stop: async () => {} }) },
+  {
+    // The same adapter on the client the embedded stack's own host instances use: its tables, reached in-process.
+    name: 'DynamoDB on the embedded stack, reached in-process',
+    start: async () => {
+      const stack = await startEmbeddedStack({ port: 0 });
+      const resources = await provision(
+        { dynamo: new DynamoDBClient({ endpoint: stack.endpoint }), sqs: sqsClient({ endpoint: stack.endpoint }) },
+        `contract${process.pid}${Date.now().toString(36)}`,
+      );
+      return {
+        store: new DynamoDbInstanceStore(new InProcessDocumentClient(stack.dynamo!), resources.tableName),
+        stop: stack.stop,
+      };
+    },
+  },
+  {
+    // A stack kept in a data folder: dynalite's LevelDB, until the embedded tables keep a folder of their own.
+    name: "DynamoDB on the embedded stack's data folder (dynalite)",
+    returnsNoCollision: 'dynalite ignores ReturnValuesOnConditionCheckFailure',
+    start: async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'baton-contract-'));
+      const stack = await startEmbeddedStack({ port: 0, dataDir });
+      const resources = await provision(
+        { dynamo: new DynamoDBClient({ endpoint: stack.endpoint }), sqs: sqsClient({ endpoint: stack.endpoint }) },
+        `contract${process.pid}${Date.now().toString(36)}`,
+      );
+      return {
+        store: new DynamoDbInstanceStore(new InProcessDocumentClient(stack.dynamo!), resources.tableName),
+        stop: async () => {
+          await stack.stop();
+          rmSync(dataDir, { recursive: true, force: true });
+        },
+      };
+    },
+  },
   ...targets.map(
     (target): Subject => ({
       name: `DynamoDB on ${target.name}`,

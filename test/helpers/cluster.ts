@@ -42,7 +42,7 @@ export function useLocalCluster(options: TestClusterOptions, target?: Target): (
   afterAll(async () => {
     await cluster?.stop();
     await stopTarget?.();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
+    if (workDir && !process.env.KEEP_WORKDIR) rmSync(workDir, { recursive: true, force: true });
   });
   return () => {
     if (!cluster) throw new Error('the cluster starts in beforeAll: use it in a test');

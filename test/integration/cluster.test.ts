@@ -148,13 +148,6 @@ for (const target of targets) {
         expect(left.Messages ?? []).toEqual([]);
       });
 
-      it('loses and duplicates nothing when a host instance is SIGKILLed mid-run', async () => {
-        const result = await runDemo(cluster(), 60, () => {}, 90_000);
-        expect(result.killed).toBeDefined();
-        expect(result).toMatchObject({ orchestrations: 60, completed: 60, lost: 0, duplicates: 0, unaccounted: 0 });
-        expect(result.failovers).toBeGreaterThanOrEqual(1);
-      });
-
       it('logs what each host instance did, and every failure with its reason, as JSON lines in its log file', async () => {
         // A work item the store refuses (a key over DynamoDB's 2,048 bytes): it fails on every delivery.
         const poison = 'x'.repeat(3_000);
@@ -199,6 +192,23 @@ for (const target of targets) {
     },
   );
 }
+
+// Host instances as OS processes, each over the AWS SDK (what `npm start -- --processes`, the demo and chaos runs use).
+describe('local cluster of 2 host instances as OS processes on the embedded stack', () => {
+  const cluster = useLocalCluster({
+    prefix: `proc${process.pid}${Date.now().toString(36)}`,
+    environment: sampleOptionsToEnv({ pricingLatencyMs: 150, cancellationWindowMs: 0 }),
+    hostsIn: 'processes',
+  });
+
+  it('loses and duplicates nothing when a host instance is SIGKILLed mid-run', async () => {
+    expect(cluster().hosts.every((h) => h.pid !== undefined)).toBe(true);
+    const result = await runDemo(cluster(), 60, () => {}, 90_000);
+    expect(result.killed).toBeDefined();
+    expect(result).toMatchObject({ orchestrations: 60, completed: 60, lost: 0, duplicates: 0, unaccounted: 0 });
+    expect(result.failovers).toBeGreaterThanOrEqual(1);
+  });
+});
 
 for (const target of targets) {
   describe.skipIf(target.skip)(

@@ -26,6 +26,11 @@ export type ProcessOutcome =
        * join is not idle: it is that join's watch.
        */
       readonly idle?: boolean;
+      /**
+       * What the runs this call made for other instances did, run right after it in the same invocation (eager
+       * execution, see `ProcessingHostDeps.eager`): a fork's branch instances, the join the last of them woke, ...
+       */
+      readonly eager?: readonly ProcessOutcome[];
     }
   /** Another host holds a live lease: redeliver after this long. */
   | { readonly result: 'retry'; readonly retryAfterMs: number; readonly detail: string };
@@ -55,7 +60,25 @@ export interface ProcessingHostDeps {
   readonly runTimeLimitMs?: number;
   /** Random ids (lease owners, commit ids). @defaultValue randomUUID */
   readonly newId?: IdSource;
+  /**
+   * Eager execution: the work items a run makes for other instances (a fork's branch instances, the join the last of
+   * them wakes, an orchestration a Start shape begins) run in the same invocation, right after the work item that
+   * made them, up to `items` of them per work item handled, instead of going through the work queue, while more than
+   * `minRemainingMs` is left before the invocation's deadline. The rest go through the queue, as every item does
+   * without this. Nothing else changes: each run claims and commits as any run does, and one lost with its host is
+   * found as a lost work item is (a join watches its branches; a running instance is due).
+   * @defaultValue none: all through the queue
+   */
+  readonly eager?: {
+    readonly items: number;
+    readonly minRemainingMs: number;
+    /** Wraps each eager run, as the transport wraps a work item it delivers (the runtime gives each its trace span). */
+    readonly around?: (item: WorkItem, run: () => Promise<ProcessOutcome>) => Promise<ProcessOutcome>;
+  };
 }
+
+/** The work items eager execution may run at once: wake-ups of instances a run just made or woke, due now. */
+export const EAGER_REASONS: ReadonlySet<string> = new Set(['fork', 'join', 'start']);
 
 /**
  * The reason of a work item a run enqueues for itself when what follows its commit failed (dispatch, settling, the

@@ -11,6 +11,14 @@ import type { ProcessingHostDeps } from './deps.ts';
 
 type Entry<K extends OutboxEntry['kind']> = Extract<OutboxEntry, { kind: K }>;
 
+/** What eager execution gives a dispatch (core/host/eager.ts). */
+interface Eager {
+  /** Keeps the work items it will run in this invocation; returns the rest, for the work queue. */
+  readonly offer: (items: readonly WorkItem[]) => readonly WorkItem[];
+  /** A branch instance this invocation saw end, as it ended. */
+  readonly ended: (instanceId: string) => InstanceState | undefined;
+}
+
 /**
  * Dispatches a commit's effects, one handler per outbox entry kind. Each is idempotent, because a host that died
  * before finishing leaves them to the next one: sends keep their message ids, a started instance's id derives from
@@ -34,7 +42,11 @@ export class OutboxDispatcher {
     this.#cancel = cancel;
   }
 
-  async dispatch(outbox: readonly OutboxEntry[], from: InstanceState): Promise<void> {
+  /**
+   * `eager`: offered the work items this dispatch makes; those it keeps run in this invocation (see
+   * `ProcessingHostDeps.eager`), the rest are enqueued. It also knows the branch instances this invocation saw end.
+   */
+  async dispatch(outbox: readonly OutboxEntry[], from: InstanceState, eager?: Eager): Promise<void> {
     // Before the messages that carry them go out: an answer can only come after its request, and finds its instance.
     for (const entry of outbox)
       if (entry.kind === 'correlate')
@@ -48,18 +60,19 @@ export class OutboxDispatcher {
     for (const entry of outbox) {
       if (entry.kind === 'start') await this.#start(entry, from, items);
       else if (entry.kind === 'fork') await this.#fork(entry, from, items);
-      else if (entry.kind === 'join') await this.#join(entry, from, items);
+      else if (entry.kind === 'join') await this.#join(entry, from, items, eager?.ended);
       else if (entry.kind === 'retire') await this.#deps.store.retire(entry.instanceIds, this.#deps.clock.now());
       else if (entry.kind === 'cancel') await this.#cancel(entry.instanceIds, entry.reason);
       else if (entry.kind === 'unlock') await this.#unlock(entry, from, items);
     }
     await this.#orphansCancelled(outbox, from, items);
-    if (items.length === 0) return;
+    const queued = eager ? eager.offer(items) : items;
+    if (queued.length === 0) return;
     try {
-      await this.#deps.workQueue.enqueue(items);
+      await this.#deps.workQueue.enqueue(queued);
     } catch (error) {
       // Not sent: its branch's work item comes back and sends it again, which must not look like a second wake-up.
-      for (const item of items) if (item.reason === 'join') this.#forgetWake(item.instanceId);
+      for (const item of queued) if (item.reason === 'join') this.#forgetWake(item.instanceId);
       throw error;
     }
   }
@@ -155,11 +168,16 @@ export class OutboxDispatcher {
    * was committed, so of two that end at once at least the later reader sees both ended (both may: the join runs once
    * all the same). A policy not met means another wake-up is still to come, or the join's watch finds it (core/due.ts).
    */
-  async #join(given: JoinEntry, from: InstanceState, items: WorkItem[]): Promise<void> {
+  async #join(
+    given: JoinEntry,
+    from: InstanceState,
+    items: WorkItem[],
+    endedHere?: (instanceId: string) => InstanceState | undefined,
+  ): Promise<void> {
     const entry = given.lanes === undefined ? given : { ...given, siblings: siblingLanes(from) };
     // A branch that meets its join's policy alone (the first to end, one that failed) reads no sibling.
     const alone = entry.need !== undefined && joinReady([from], entry.need);
-    const siblings = entry.siblings && !alone ? await this.#commits.loadAll(entry.siblings) : [];
+    const siblings = entry.siblings && !alone ? await this.#siblings(entry.siblings, endedHere) : [];
     if (entry.siblings && !alone && !joinReady([...siblings, from], entry.need ?? entry.siblings.length + 1)) {
       if (!from.branchOf?.watched) await this.#watchJoin(entry.instanceId);
       return;
@@ -177,6 +195,20 @@ export class OutboxDispatcher {
         ? { instanceId: entry.instanceId, reason: 'join', branches: ended, ...traced(from) }
         : { instanceId: entry.instanceId, reason: 'join', ...traced(from) },
     );
+  }
+
+  /** A join's sibling branch instances: those this invocation saw end as they ended (they do not change), the rest read. */
+  async #siblings(
+    ids: readonly string[],
+    ended: ((instanceId: string) => InstanceState | undefined) | undefined,
+  ): Promise<InstanceState[]> {
+    const known = ids.map((id) => ended?.(id));
+    const unknown = ids.filter((_, n) => !known[n]);
+    const read = new Map(
+      (unknown.length > 0 ? await this.#commits.loadAll(unknown) : []).map((s) => [s.instanceId, s]),
+    );
+    // In the siblings' order, as a read of them all gives them; one that is gone is left out, as there.
+    return ids.flatMap((id, n) => known[n] ?? read.get(id) ?? []);
   }
 
   /**
