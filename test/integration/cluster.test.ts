@@ -155,6 +155,7 @@ for (const target of targets) {
           sqsClient({ endpoint: cluster().describe().endpoint }),
           cluster().describe().workQueueUrl,
         ).enqueue([{ instanceId: poison, reason: 'test' }]);
+        // Each line with the host instance whose file holds it.
         const lines = () =>
           cluster().hosts.flatMap((h) => {
             const file = join(cluster().options.workDir, 'logs', `${h.name}.log`);
@@ -162,7 +163,9 @@ for (const target of targets) {
               ? readFileSync(file, 'utf8')
                   .split('\n')
                   .filter((l) => l.startsWith('{'))
-                  .map((l) => JSON.parse(l) as Record<string, unknown>)
+                  .map(
+                    (l): Record<string, unknown> => ({ ...(JSON.parse(l) as Record<string, unknown>), file: h.name }),
+                  )
               : [];
           });
         const deadline = Date.now() + 20_000;
@@ -177,12 +180,13 @@ for (const target of targets) {
           receiveCount: 1,
         });
         expect(String(failure!.error)).toMatch(/ValidationException/);
-        // And the work they did: each host instance names itself, each line its instance and outcome.
+        // And the work they did: each host instance names itself in its own file, each line its instance and outcome.
+        // (Which of them took the suite's few orders is the queue's choice: an order is one work item, its branch
+        // instances and its join run in the same invocation.)
         const done = all.filter((l) => l.message === 'work item done');
         expect(done.length).toBeGreaterThan(0);
-        expect(new Set(done.map((l) => String(l.hostInstance).split('#')[0]))).toEqual(
-          new Set(cluster().hosts.map((h) => h.name)),
-        );
+        expect(all.filter((l) => String(l.hostInstance).split('#')[0] !== l.file)).toEqual([]);
+        expect(new Set(all.map((l) => l.file)).size).toBeGreaterThanOrEqual(1);
         expect(done.map((l) => ({ status: l.status, orchestration: String(l.orchestration) }))).toContainEqual({
           status: 'completed',
           orchestration: expect.stringMatching(/^OrderFulfilment@/),
