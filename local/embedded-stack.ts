@@ -32,10 +32,15 @@ export interface EmbeddedStackOptions {
   readonly port?: number;
   /** The address it listens on. @defaultValue 127.0.0.1 */
   readonly host?: string;
-  /** Keep state on disk here (dynalite's LevelDB, fauxqs's SQLite); in memory when absent. */
+  /** Keep state on disk here (the tables' file, fauxqs's SQLite); in memory when absent. */
   readonly dataDir?: string;
-  /** Serve DynamoDB from this endpoint (DynamoDB Local, say) instead of the in-process dynalite. */
+  /** Serve DynamoDB from this endpoint (DynamoDB Local, say) instead of the embedded tables. */
   readonly dynamodbEndpoint?: string;
+  /**
+   * What answers DynamoDB here: the embedded tables, or dynalite. @defaultValue the tables, but dynalite for a data
+   * folder an earlier version kept with it
+   */
+  readonly dynamodbEngine?: 'tables' | 'dynalite';
 }
 
 /**
@@ -52,7 +57,11 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions = {}): Pr
   }
   const dynamo = options.dynamodbEndpoint
     ? undefined
-    : await DynamoDbService.start({ path: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined });
+    : await DynamoDbService.start({
+        path: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined,
+        engine: options.dynamodbEngine,
+        log: (line) => console.error(line),
+      });
   await wakeOneLongPollAtATime();
   // Imported here, not above: the ESM loader compiles node:sqlite (which fauxqs imports) while it links the static
   // imports, before any module runs, so only an import made after warnings.ts ran can have its warning dropped.

@@ -19,6 +19,9 @@ import { ChangeFeed } from '../change-feed.ts';
 import { releaseDynaliteIterators } from '../dynalite-iterators.ts';
 import type { Item } from '../../functions/adapters/item.ts';
 import { Tables } from '../tables/tables.ts';
+import { TABLE_ACTIONS, TableFile } from '../tables/table-file.ts';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 releaseDynaliteIterators();
@@ -82,18 +85,22 @@ export class DynamoDbService {
   readonly #server?: Server;
   readonly #store: unknown;
   readonly #tables?: Tables;
+  /** Where the embedded tables are kept, in a data folder. */
+  #file?: TableFile;
   readonly #passthrough?: (req: IncomingMessage, res: ServerResponse) => void;
   readonly #keyNames = new Map<string, string[]>();
   /** The tail of each item's chain of writes: a write waits for the one before it on the same item. */
   readonly #chains = new Map<string, Promise<void>>();
 
-  private constructor(feed: ChangeFeed, backend: { server: Server; store: unknown } | Tables) {
+  private constructor(feed: ChangeFeed, backend: { server: Server; store: unknown } | Tables, file?: TableFile) {
     this.feed = feed;
     if (backend instanceof Tables) {
       this.engine = 'tables';
       this.#tables = backend;
-      // A write is seen as it happens, with both images: the stream needs no read of its own.
+      this.#file = file;
+      // A write is seen as it happens, with both images: the stream needs no read of its own, the file keeps it.
       backend.onChange = (table, oldImage, newImage) => {
+        file?.item(table, newImage, newImage ? undefined : oldImage && backend.keyOf(table, oldImage));
         if (feed.has(table)) feed.record(table, oldImage as Image | undefined, newImage as Image | undefined);
       };
     } else {
@@ -105,16 +112,24 @@ export class DynamoDbService {
   }
 
   /**
-   * In memory, the embedded tables (local/tables); in a folder (`path`), dynalite's LevelDB, which keeps them across
-   * restarts. `engine` chooses otherwise (a comparison, a test).
+   * The embedded tables (local/tables), in memory or kept in a folder (`path`, local/tables/table-file.ts). A folder
+   * an earlier version kept with dynalite's LevelDB stays dynalite's (its tables are not moved), as `engine` can choose
+   * too (a comparison, a test).
    */
   static async start(
-    options: { path?: string; feed?: ChangeFeed; engine?: 'tables' | 'dynalite' } = {},
+    options: { path?: string; feed?: ChangeFeed; engine?: 'tables' | 'dynalite'; log?: (line: string) => void } = {},
   ): Promise<DynamoDbService> {
     const feed = options.feed ?? new ChangeFeed({ region: process.env.AWS_REGION });
-    if ((options.engine ?? (options.path ? 'dynalite' : 'tables')) === 'tables') {
-      if (options.path) throw new Error('the embedded tables are kept in memory: a data folder needs dynalite');
-      return new DynamoDbService(feed, new Tables({ region: process.env.AWS_REGION }));
+    const levelDb = options.path !== undefined && existsSync(join(options.path, 'CURRENT'));
+    if ((options.engine ?? (levelDb ? 'dynalite' : 'tables')) === 'tables') {
+      const tables = new Tables({ region: process.env.AWS_REGION });
+      if (!options.path) return new DynamoDbService(feed, tables);
+      mkdirSync(options.path, { recursive: true });
+      const file = new TableFile(join(options.path, 'tables.jsonl'));
+      const service = new DynamoDbService(feed, tables);
+      // Table actions go through the service (a table's stream comes back with it); items straight in, unseen.
+      file.load(tables, (action, input) => void service.dispatch(action, input), options.log);
+      return new DynamoDbService(feed, tables, file);
     }
     const { server, store } = startDynalite({
       path: options.path,
@@ -129,6 +144,7 @@ export class DynamoDbService {
   }
 
   async stop(): Promise<void> {
+    this.#file?.close();
     const server = this.#server;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -170,6 +186,12 @@ export class DynamoDbService {
 
   /** One DynamoDB action (`PutItem`...) on its JSON input, as the protocol carries it; the answer likewise. */
   async dispatch(action: string, input: Item): Promise<DynamoDbAnswer> {
+    const answer = await this.#dispatch(action, input);
+    if (this.#file && answer.status === 200 && TABLE_ACTIONS.has(action)) this.#file.table(action, input);
+    return answer;
+  }
+
+  async #dispatch(action: string, input: Item): Promise<DynamoDbAnswer> {
     const table = String(input.TableName ?? '');
     switch (action) {
       case 'CreateTable': {

@@ -121,6 +121,40 @@ export class Tables {
     return table && [table.hash, ...(table.range ? [table.range] : [])];
   }
 
+  /** Every item of every table, as stored (what a table file writes when it starts afresh). */
+  *everyItem(): Generator<[string, Item]> {
+    for (const table of this.#tables.values()) for (const item of table.items.values()) yield [table.name, item];
+  }
+
+  /** Puts an item back as it was kept (a table file read at start): no condition, no change seen. */
+  restore(name: string, item: Item): void {
+    const table = this.#tables.get(name);
+    if (!table) return;
+    const id = keyId(table, item);
+    const old = table.items.get(id);
+    if (old) unlink(table, id, old);
+    table.items.set(id, item);
+    link(table.partitions, table.hash, table.range, id, item, table.types.get(table.range ?? '') ?? 'S');
+    for (const index of table.indexes.values()) indexItem(index, table, id, item);
+  }
+
+  /** Takes an item out as a kept deletion says (a table file read at start): no change seen. */
+  forget(name: string, key: Item): void {
+    const table = this.#tables.get(name);
+    if (!table) return;
+    const id = keyId(table, key);
+    const old = table.items.get(id);
+    if (!old) return;
+    unlink(table, id, old);
+    table.items.delete(id);
+  }
+
+  /** The key attributes of an item of a table. */
+  keyOf(name: string, item: Item): Item {
+    const names = this.keyNames(name) ?? [];
+    return Object.fromEntries(names.filter((n) => item[n]).map((n) => [n, item[n]!]));
+  }
+
   /** One action on its JSON input; the answer likewise. Never throws: a refusal is an answer. */
   call(action: string, input: Input): TableAnswer {
     try {

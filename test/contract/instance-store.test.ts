@@ -85,12 +85,12 @@ const subjects: Subject[] = [
     },
   },
   {
-    // A stack kept in a data folder: dynalite's LevelDB, until the embedded tables keep a folder of their own.
+    // A stack kept in a data folder an earlier version made: dynalite's LevelDB, which it still serves.
     name: "DynamoDB on the embedded stack's data folder (dynalite)",
     returnsNoCollision: 'dynalite ignores ReturnValuesOnConditionCheckFailure',
     start: async () => {
       const dataDir = mkdtempSync(join(tmpdir(), 'baton-contract-'));
-      const stack = await startEmbeddedStack({ port: 0, dataDir });
+      const stack = await startEmbeddedStack({ port: 0, dataDir, dynamodbEngine: 'dynalite' });
       const resources = await provision(
         { dynamo: new DynamoDBClient({ endpoint: stack.endpoint }), sqs: sqsClient({ endpoint: stack.endpoint }) },
         `contract${process.pid}${Date.now().toString(36)}`,

@@ -75,7 +75,8 @@ describe("the embedded DynamoDB's data folder (dynalite)", () => {
       const iterators = watchIterators();
       const dataDir = onDisk ? mkdtempSync(join(tmpdir(), 'baton-iterators-')) : undefined;
       if (dataDir) dirs.push(dataDir);
-      const stack = await startEmbeddedStack({ port: 0, dataDir });
+      // A data folder an earlier version kept with dynalite stays dynalite's.
+      const stack = await startEmbeddedStack({ port: 0, dataDir, dynamodbEngine: 'dynalite' });
       try {
         const raw = new DynamoDBClient({ endpoint: stack.endpoint });
         const db = DynamoDBDocumentClient.from(raw);

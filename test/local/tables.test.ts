@@ -1,3 +1,6 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbService } from '../../local/in-process/dynamodb-service.ts';
 
@@ -269,6 +272,66 @@ describe('the embedded tables, beside dynalite', () => {
       ]);
     } finally {
       await probe.stop();
+    }
+  });
+});
+
+describe('the embedded tables kept in a folder', () => {
+  it('come back after a restart as they stood: tables, indexes, streams and items, a deletion gone, a cut last line left out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-tables-'));
+    try {
+      const first = await DynamoDbService.start({ path: dir });
+      expect(first.engine).toBe('tables');
+      await first.dispatch('CreateTable', {
+        ...TABLE,
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      });
+      for (const sk of ['a', 'b', 'c'])
+        await first.dispatch('PutItem', {
+          TableName: 'things',
+          Item: item(sk, { gpk: { S: 'g' }, gsk: { N: '1' }, note: { S: sk } }),
+        });
+      await first.dispatch('UpdateItem', {
+        TableName: 'things',
+        Key: item('a'),
+        UpdateExpression: 'SET note = :n',
+        ExpressionAttributeValues: { ':n': { S: 'changed' } },
+      });
+      await first.dispatch('DeleteItem', { TableName: 'things', Key: item('b') });
+      await first.stop();
+      // A kill in the middle of a write leaves its line cut short.
+      appendFileSync(join(dir, 'tables.jsonl'), '{"t":"things","i":{"pk":{"S":"p"},"sk":');
+
+      const said: string[] = [];
+      const second = await DynamoDbService.start({ path: dir, log: (line) => said.push(line) });
+      try {
+        expect(said.join('\n')).toContain('cut short');
+        const all = await second.dispatch('Query', {
+          TableName: 'things',
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': { S: 'p' } },
+        });
+        expect(all.body.Items.map((i: Body) => [i.sk.S, i.note.S])).toEqual([
+          ['a', 'changed'],
+          ['c', 'c'],
+        ]);
+        const indexed = await second.dispatch('Query', {
+          TableName: 'things',
+          IndexName: 'byG',
+          KeyConditionExpression: 'gpk = :g',
+          ExpressionAttributeValues: { ':g': { S: 'g' } },
+        });
+        expect(indexed.body.Count).toBe(2);
+        expect(
+          (await second.dispatch('DescribeTable', { TableName: 'things' })).body.Table.LatestStreamArn,
+        ).toBeDefined();
+        // Read back, the file was rewritten as it stands: one line for the table, one per item.
+        expect(readFileSync(join(dir, 'tables.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
