@@ -538,7 +538,13 @@ export class LocalCluster {
     clearInterval(this.#sweeper);
     // A frozen process would not see SIGTERM.
     for (const child of [...this.#frozen]) this.#thaw(child);
-    await Promise.all([...this.#inProcess.values()].map((h) => h.stop()));
+    // As a process is killed past that time: a step that never ends must not hold the stop (the process exits after).
+    const patience = ((o.waitSeconds ?? 5) + 5) * 1000;
+    await Promise.all(
+      [...this.#inProcess.values()].map((h) =>
+        Promise.race([h.stop(), new Promise((resolve) => setTimeout(resolve, patience).unref())]),
+      ),
+    );
     await Promise.all(
       [...this.#children.values()].map(
         (child) =>

@@ -100,7 +100,14 @@ export class ProcessingHost {
 
   async process(item: WorkItem, delivery: Delivery): Promise<ProcessOutcome> {
     const eager = EagerRuns.for(this.#deps, delivery);
-    const outcome = await this.#process(item, delivery, eager);
+    let outcome: ProcessOutcome;
+    try {
+      outcome = await this.#process(item, delivery, eager);
+    } catch (error) {
+      // What its commits kept to run here goes through the queue, as it would have without eager execution.
+      await eager?.release();
+      throw error;
+    }
     if (!eager || eager.pending.length === 0) return outcome;
     const more = await eager.run(delivery, (next, at) => this.#process(next, at, eager));
     return outcome.result === 'done' && more.length > 0 ? { ...outcome, eager: more } : outcome;
@@ -345,8 +352,11 @@ export class ProcessingHost {
       // whether this outbox went out: record it (one small write, at such points with effects only). Finished
       // instances need none.
       const resting = next.status === InstanceStatus.Waiting || next.status === InstanceStatus.Suspended;
-      if (resting && next.outbox.length > 0 && needsMark(next))
+      if (resting && next.outbox.length > 0 && needsMark(next)) {
         await store.markDispatched(next.instanceId, next.revision);
+        // What a later run of this invocation starts from says so too, or it would send the outbox again.
+        call.eager?.remember({ ...next, dispatchedRevision: next.revision });
+      }
       // A crash before this leaves a waiting instance with a due timer and no work item: the sweeper finds it.
       const timerDue = timerDueOf(next);
       if (timerDue !== undefined) await this.#dispatcher.armTimer(next.instanceId, timerDue, next.trace);

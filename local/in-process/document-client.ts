@@ -231,7 +231,8 @@ export class InProcessDocumentClient extends DynamoDBDocumentClient {
   // biome-ignore lint/suspicious/noExplicitAny: every command of both packages, as the SDK's `send` takes them
   override async send(command: any): Promise<any> {
     const document = DOCUMENT_COMMANDS.get(command.constructor);
-    const commandName: string = command.constructor.name;
+    // The hooks see the command the SDK would send (PutItemCommand for a PutCommand), as on an SDK client.
+    const commandName: string = document ? `${document.action}Command` : command.constructor.name;
     const action = document?.action ?? commandName.replace(/Command$/, '');
     const stack = this.middlewareStack as unknown as InProcessStack;
     // The hooks see the input as it goes on the wire (lib-dynamodb marshals before them) and the answer before it is

@@ -48,7 +48,9 @@ export class InProcessSqsClient extends SQSClient {
         });
       try {
         const answer = await serve(toWire(input), this.#queues.store, this.#request);
-        const body = (NAMES_QUEUES.has(action) ? this.#presented(answer) : answer) as object;
+        const body = (
+          NAMES_QUEUES.has(action) ? this.#presented(answer) : action === 'ReceiveMessage' ? withBytes(answer) : answer
+        ) as object;
         return { ...body, $metadata: { httpStatusCode: 200 } };
       } catch (error) {
         if (!this.#queues.isQueueError(error)) throw error;
@@ -88,4 +90,26 @@ function toWire(input: Json): Json {
   const out: Json = {};
   for (const [key, value] of Object.entries(input)) out[key] = toWire(value);
   return out;
+}
+
+/** A received message's binary attribute values as the SDK gives them, bytes (the JSON protocol carries base64). */
+function withBytes(answer: Json): Json {
+  const binary = (message: Json) =>
+    Object.values(message.MessageAttributes ?? {}).some((v) => typeof (v as Json).BinaryValue === 'string');
+  if (!answer?.Messages?.some(binary)) return answer;
+  // Copies: the queue's own message keeps its attributes as they were.
+  return {
+    ...answer,
+    Messages: answer.Messages.map((message: Json) => ({
+      ...message,
+      MessageAttributes: Object.fromEntries(
+        Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+          name,
+          typeof (value as Json).BinaryValue === 'string'
+            ? { ...(value as Json), BinaryValue: Buffer.from((value as Json).BinaryValue, 'base64') }
+            : value,
+        ]),
+      ),
+    })),
+  };
 }

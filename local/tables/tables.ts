@@ -87,8 +87,8 @@ interface Table extends KeySchema {
   readonly name: string;
   readonly arn: string;
   readonly createdAt: number;
-  readonly definitions: Input[];
-  readonly types: ReadonlyMap<string, KeyType>;
+  definitions: Input[];
+  readonly types: Map<string, KeyType>;
   readonly billing: Input;
   readonly indexes: Map<string, Index>;
   /** Items by partition, each sorted by the sort key. */
@@ -208,7 +208,13 @@ export class Tables {
     const table = this.#table(input);
     for (const update of input.GlobalSecondaryIndexUpdates ?? []) {
       if (update.Create) {
-        const index = newIndex(update.Create, new Map([...table.types, ...attributeTypes(input.AttributeDefinitions)]));
+        // The new index's key types are the table's from now on: its items are checked, linked and queried by them.
+        for (const [name, type] of attributeTypes(input.AttributeDefinitions)) table.types.set(name, type);
+        table.definitions = [...table.types].map(([AttributeName, AttributeType]) => ({
+          AttributeName,
+          AttributeType,
+        }));
+        const index = newIndex(update.Create, table.types);
         table.indexes.set(index.name, index);
         for (const [id, item] of table.items) indexItem(index, table, id, item);
       } else if (update.Delete) table.indexes.delete(update.Delete.IndexName);

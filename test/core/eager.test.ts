@@ -1,4 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import {
+  branch,
+  complete,
+  orchestration,
+  parallel,
+  receive,
+  receiveCorrelated,
+  send,
+  start,
+} from '../../functions/core/builder.ts';
 import { sampleOrchestrations } from '../../functions/orchestrations/index.ts';
 import { DEFAULT_LEASE } from '../../functions/core/ownership.ts';
 import type { ProcessingHostDeps } from '../../functions/core/processing-host.ts';
@@ -118,5 +128,65 @@ describe('eager execution', () => {
     );
     await drain(w, eager());
     expect(sentTypes(w)).toEqual(['o-lost Invoice', 'o-lost Shipment']);
+  });
+
+  it("sends a resting instance's outbox once, when a later run of the invocation starts from what it committed", async () => {
+    const account = (m: { body: unknown }) => (m.body as { account: string }).account;
+    // Q, a convoy: acknowledges its first Open, then waits for a second one of its account.
+    const q = orchestration(
+      'Q',
+      1,
+      [
+        receive('open', 'Open', { into: 'open', correlation: 'account' }),
+        send('ack', 'send', 'Ack', () => ({})),
+        receiveCorrelated('second', 'Open', { into: 'second', correlation: 'account' }),
+        send('done', 'send', 'Done', () => ({})),
+        complete('end'),
+      ],
+      { correlationSets: { account: { Open: account } } },
+    );
+    // P starts Q, then, two forks deep (Q has rested by then, in the same invocation), starts it again.
+    const p = orchestration('P', 1, [
+      receive('go', 'Go', { into: 'go' }),
+      start('s1', 'Q', () => ({ account: 'a1' })),
+      parallel('outer', [
+        branch('b', [parallel('inner', [branch('c', [start('s2', 'Q', () => ({ account: 'a1' }))])])]),
+      ]),
+      complete('end'),
+    ]);
+    const sent: Record<string, string[]> = {};
+    for (const [name, extra] of [
+      ['queue', {}],
+      ['eager', eager()],
+    ] as const) {
+      const w = createWorld([p, q]);
+      await w.receiver.receive([rawMessage({}, { MessageType: 'Go' })]);
+      await drain({ ...w, store: w.store } as never, extra);
+      sent[name] = w.sendPort.sent.map((m) => m.messageType).sort();
+    }
+    expect(sent.queue).toEqual(['Ack', 'Done']);
+    expect(sent.eager).toEqual(sent.queue);
+  });
+
+  it('sends what a failed work item kept through the queue, where it runs', async () => {
+    const { w } = world();
+    await w.receiver.receive([rawMessage(validOrder('o-kept'))]);
+    const [first] = w.workQueue.items.splice(0);
+    // Room for one: the fork keeps its first branch's item and sends the second, and that send fails (once), which
+    // fails the work item after the first was kept.
+    const enqueue = w.workQueue.enqueue.bind(w.workQueue);
+    let failures = 0;
+    w.workQueue.enqueue = async (items) => {
+      if (items.some((i) => i.reason === 'fork') && failures++ === 0) throw new Error('the queue is out of reach');
+      return enqueue(items);
+    };
+    await expect(w.host('h', eager(1)).process(first!, { receiveCount: 1 })).rejects.toThrow(
+      'the queue is out of reach',
+    );
+    expect(w.workQueue.items.filter((i) => i.reason === 'fork')).toHaveLength(1);
+    // SQS brings the failed work item back; with the kept one, the order completes.
+    w.workQueue.items.push(first!);
+    await drain(w, eager(1));
+    expect(sentTypes(w)).toEqual(['o-kept Invoice', 'o-kept Shipment']);
   });
 });

@@ -37,6 +37,12 @@ export class EagerRuns {
     return rest;
   };
 
+  /** Sends what it kept through the work queue (the work item that kept them failed). */
+  async release(): Promise<void> {
+    const kept = this.pending.splice(0);
+    if (kept.length > 0) await this.#deps.workQueue.enqueue(kept).catch(() => undefined);
+  }
+
   /** Records what a run of this invocation committed. */
   remember(state: InstanceState): void {
     this.#committed.set(state.instanceId, state);
@@ -75,7 +81,14 @@ export class EagerRuns {
             // An item that carries no state (a join's wake-up) starts from what this invocation last committed of its
             // instance, as a hint: never trusted, a commit from it is conditioned on its revision like any other.
             const hinted = item.state ? item : { ...item, state: this.#committed.get(item.instanceId) };
-            const run = () => process(hinted, { receiveCount: 1, deadline: delivery.deadline });
+            const at = { receiveCount: 1, deadline: delivery.deadline };
+            // A run from that hint that finds nothing to do wrote nothing that a newer state would have refused:
+            // the instance may have moved on elsewhere (a message taken, a new receive). It looks again, reading.
+            const run = async () => {
+              const first = await process(hinted, at);
+              const fromHint = hinted !== item && hinted.state !== undefined;
+              return fromHint && first.result === 'done' && first.idle ? process(item, at) : first;
+            };
             const around = this.#deps.eager?.around;
             const outcome = await (around ? around(item, run) : run());
             if (outcome.result === 'retry')
