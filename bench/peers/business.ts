@@ -1,9 +1,10 @@
 /**
  * The business of Baton's sample orchestration, OrderFulfilment v2, for the two peers (restate-service.ts,
  * dbos-app.ts), so that both run the same rules as Baton's host instances: Baton's own message types and schemas
- * (functions/orchestrations/messages.ts, imported), and its rules (validate, price, reserve line by line, authorise,
- * the documents), written out here as order-fulfilment.ts and order-fulfilment-v2.ts state them. Those two modules
- * are not imported: they bring Baton's designer along (some 10 MB in each peer's process, which the bench weighs).
+ * (functions/orchestrations/messages.ts) and its rules (order-rules.ts: validate, price), imported; the rest (reserve
+ * line by line, authorise, the documents) written out here as order-fulfilment-v2.ts states it. The orchestration
+ * modules are not imported: they bring Baton's designer along (some 10 MB in each peer's process, which the bench
+ * weighs).
  */
 import {
   Approval,
@@ -60,22 +61,7 @@ export function outbound(orderId: string, type: OutboundType, body: unknown): Ou
   return { messageId: `${orderId}/${type}`, type, body: checked.value };
 }
 
-/** Why the business does not accept a well-formed order, or undefined if it does (order-fulfilment.ts). */
-export function validateOrder(order: OrderBody): string | undefined {
-  if (order.customerId.trim() === '') return 'customerId must be a non-empty string';
-  if (order.lines.length === 0) return 'lines must be a non-empty array';
-  for (const [i, line] of order.lines.entries()) {
-    if (line.sku === '') return `lines[${i}].sku must be a non-empty string`;
-    if (!Number.isInteger(line.qty) || line.qty <= 0) return `lines[${i}].qty must be a positive integer`;
-    if (line.unitPrice < 0) return `lines[${i}].unitPrice must be a non-negative number`;
-  }
-  return undefined;
-}
-
-/** The order's total, summed in cents (order-fulfilment.ts). */
-export function priceOrder(order: OrderBody): number {
-  return order.lines.reduce((cents, line) => cents + Math.round(line.unitPrice * 100) * line.qty, 0) / 100;
-}
+export { priceOrder, validateOrder } from '../../functions/orchestrations/order-rules.ts';
 
 /**
  * The inventory branch: a reservation per line, in order; the first out-of-stock line (a SKU starting with OOS)
